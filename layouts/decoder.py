@@ -1,0 +1,171 @@
+"""The one decoder: turns a file of fixed-width records into a polars frame for any layout.
+
+Reading keeps every record's raw text and 1-based line number. Text may be LF or CRLF with
+trailing blanks trimmed; the EBCDIC option is 132-byte cp037 records with no line ends. Faults
+of structure (empty file, bytes that are not text, a line over 132 columns) raise DeckFault
+naming file, line and column. Faults of content never raise: a field that does not decode is
+null in its typed column and its raw slice stays beside it for the validators.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from layouts import zoned
+from layouts.layout import RECORD_WIDTH, Field, Layout
+
+_SEPARATOR = "\x1f"  # never valid in a record: such a byte is refused before parsing
+_PRINTABLE = bytes(range(0x20, 0x7F))
+_EBCDIC_HDR = "HDR".encode("cp037")
+
+
+class DeckFault(Exception):
+    """A file that cannot be read as records at all."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None,
+                 column: int | None = None):
+        self.path, self.line, self.column, self.reason = str(path), line, column, message
+        where = str(path)
+        if line is not None:
+            where += f", line {line}"
+        if column is not None:
+            where += f", column {column}"
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Records:
+    """Every record of one file: columns `line_no` (1-based) and `text` (trailing blanks kept
+    as sent; a short record reads as if padded)."""
+
+    path: Path
+    frame: pl.DataFrame
+    encoding: str  # "ascii" or "cp037"
+
+
+def _locate(data: bytes, index: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, index) + 1
+    column = index - (data.rfind(b"\n", 0, index) + 1) + 1
+    return line, column
+
+
+def _check_text(path: Path, data: bytes) -> None:
+    stray = data.translate(None, _PRINTABLE + b"\r\n")
+    if stray:
+        index = data.find(stray[:1])
+        line, column = _locate(data, index)
+        raise DeckFault(path, f"byte 0x{stray[0]:02X} is not printable ASCII; records are "
+                        "ASCII text (or 132-byte EBCDIC records, which start with HDR)",
+                        line, column)
+
+
+def _ebcdic_lines(path: Path, data: bytes) -> list[str]:
+    if len(data) % RECORD_WIDTH:
+        raise DeckFault(path, f"EBCDIC file of {len(data)} bytes is not a whole number of "
+                        f"{RECORD_WIDTH}-byte records")
+    text = data.decode("cp037")
+    lines = [text[i:i + RECORD_WIDTH].rstrip(" ") for i in range(0, len(text), RECORD_WIDTH)]
+    for n, line in enumerate(lines, start=1):
+        bad = next((i for i, c in enumerate(line) if not " " <= c <= "~"), None)
+        if bad is not None:
+            raise DeckFault(path, f"EBCDIC byte 0x{line[bad].encode('cp037')[0]:02X} has no "
+                            "printable meaning", n, bad + 1)
+    return lines
+
+
+def read_records(path: Path | str, encoding: str = "auto") -> Records:
+    """Read a deck or reference file; `encoding` is "auto", "ascii" or "cp037"."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DeckFault(path, "file not found") from None
+    except IsADirectoryError:
+        raise DeckFault(path, "is a directory, not a file") from None
+    except OSError as err:
+        raise DeckFault(path, f"cannot be read ({err.strerror})") from None
+    if not data.strip():
+        raise DeckFault(path, "file is empty; a deck needs at least an HDR and a TRL record")
+    if encoding == "auto":
+        encoding = "cp037" if data.startswith(_EBCDIC_HDR) and b"\n" not in data else "ascii"
+    if encoding == "cp037":
+        frame = pl.DataFrame({"text": _ebcdic_lines(path, data)}, schema={"text": pl.String})
+    else:
+        _check_text(path, data)
+        if data.endswith(b"\n"):
+            data = data[:-1]
+        frame = pl.read_csv(
+            io.BytesIO(data), has_header=False, separator=_SEPARATOR, quote_char=None,
+            new_columns=["text"], schema={"text": pl.String},
+        ).with_columns(pl.col("text").fill_null(""))
+    frame = frame.with_row_index("line_no", offset=1)
+    too_long = frame.filter(pl.col("text").str.len_bytes() > RECORD_WIDTH)
+    if too_long.height:
+        first = too_long.row(0, named=True)
+        raise DeckFault(path, f"record is {len(first['text'])} columns long; records are at "
+                        f"most {RECORD_WIDTH} columns", first["line_no"], RECORD_WIDTH + 1)
+    return Records(path=path, frame=frame, encoding=encoding)
+
+
+def raw_expr(field: Field, source: str = "text") -> pl.Expr:
+    """The field's exact slice, padded to its width (a short record reads as blanks)."""
+    return pl.col(source).str.slice(field.offset, field.width).str.pad_end(field.width)
+
+
+def _number(raw: pl.Expr) -> pl.Expr:
+    stripped = raw.str.strip_chars_start(" ")
+    return pl.when(~stripped.str.contains("+", literal=True)).then(
+        stripped.cast(pl.Int64, strict=False))
+
+
+def _date(raw: pl.Expr) -> pl.Expr:
+    return pl.when(raw.str.contains(r"^[0-9]{8}$")).then(
+        raw.str.strptime(pl.Date, "%m%d%Y", strict=False))
+
+
+def typed_expr(field: Field, raw: pl.Expr) -> pl.Expr | None:
+    """Pick the decoder by field type; the decoder never names a field."""
+    if field.type == "number":
+        return _number(raw)
+    if field.type == "date":
+        return _date(raw)
+    if field.type == "signed":
+        return zoned.value_expr(raw, field.width, strict=False)
+    return None
+
+
+def field_exprs(layout: Layout, source: str = "text") -> list[pl.Expr]:
+    """Raw column `<name>` for every field, plus `<name>_v` for typed fields."""
+    exprs: list[pl.Expr] = []
+    for f in layout.fields:
+        exprs.append(raw_expr(f, source).alias(f.name))
+        typed = typed_expr(f, pl.col(f.name))
+        if typed is not None:
+            exprs.append(typed.alias(f"{f.name}_v"))
+    return exprs
+
+
+def decode(frame: pl.DataFrame, *layouts: Layout, source: str = "text") -> pl.DataFrame:
+    """Add every field of `layouts` to `frame` (typed columns computed from the raw slices)."""
+    seen: set[str] = set(frame.columns)
+    raws, typed = [], []
+    for layout in layouts:
+        for f in layout.fields:
+            if f.name in seen:
+                raise ValueError(f"field {f.name} of {layout.record} collides with a column")
+            seen.add(f.name)
+            raws.append(raw_expr(f, source).alias(f.name))
+            t = typed_expr(f, pl.col(f.name))
+            if t is not None:
+                typed.append(t.alias(f"{f.name}_v"))
+    out = frame.with_columns(raws)
+    return out.with_columns(typed) if typed else out
+
+
+def decode_file(path: Path | str, layout: Layout, encoding: str = "auto") -> pl.DataFrame:
+    """A reference file (no HDR/TRL): every line decoded with one layout."""
+    return decode(read_records(path, encoding).frame, layout)

@@ -1,0 +1,148 @@
+"""Decks: reading a transmitted file and its HDR/TRL control (record-layouts.md, "Files").
+
+A deck that fails control is refused whole with the check that failed and where; nothing of it
+posts and the file is kept for resubmission. A deck that passes has an identity: its HDR fields
+and a hash of its records' content (the same records under another name, or in EBCDIC, hash the
+same), which is how a second posting of it is recognised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from layouts import layout
+from layouts.decoder import DeckFault, Records, read_records
+
+HDR = layout.load("hdr")
+TRL = layout.load("trl")
+
+
+class DeckRefused(Exception):
+    """Deck control failed; carries the check name for the summary and the register of decks."""
+
+    def __init__(self, path: Path | str, check: str, message: str, line: int | None = None,
+                 column: int | None = None, identity: str | None = None):
+        self.path, self.check, self.line, self.column = str(path), check, line, column
+        self.identity = identity
+        where = str(path) + (f", line {line}" if line else "") + (
+            f", column {column}" if column else "")
+        self.reason = message
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Deck:
+    path: Path
+    encoding: str
+    campus: str
+    week_ending: dt.date
+    created: dt.datetime
+    sequence: int
+    records: pl.DataFrame  # line_no, text: the records between HDR and TRL
+    content_hash: str
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def identity(self) -> str:
+        """HDR fields plus content hash, as printed in headings and kept on the deck ledger."""
+        return (f"{self.campus} {self.week_ending:%m%d%Y} {self.created:%m%d%Y%H%M%S} "
+                f"{self.sequence:03d} {self.content_hash[:12]}")
+
+    @property
+    def heading(self) -> str:
+        return f"DECK {self.campus} {self.week_ending:%m%d%Y} SEQ {self.sequence:03d}"
+
+
+def _field(text: str, f: layout.Field) -> str:
+    return text[f.offset:f.end].ljust(f.width)
+
+
+def _parse_hdr(path: Path, text: str) -> tuple[str, dt.date, dt.datetime, int]:
+    def bad(name: str, expected: str) -> DeckRefused:
+        f = HDR.field(name)
+        return DeckRefused(path, "HDR", f"HDR {name.replace('_', ' ')} (columns {f.start}-{f.end})"
+                           f" is {_field(text, f)!r}; expected {expected}", 1, f.start)
+
+    campus = _field(text, HDR.field("campus"))
+    if not campus.strip():
+        raise bad("campus", "a 2-character campus code")
+
+    def date(name: str) -> dt.date:
+        raw = _field(text, HDR.field(name))
+        try:
+            if not raw.isdigit():
+                raise ValueError
+            return dt.datetime.strptime(raw, "%m%d%Y").date()
+        except ValueError:
+            raise bad(name, "a date MMDDYYYY") from None
+
+    week_ending = date("hdr_week_ending")
+    created_on = date("creation_date")
+    raw_time = _field(text, HDR.field("creation_time"))
+    try:
+        if not raw_time.isdigit():
+            raise ValueError
+        created_at = dt.datetime.strptime(raw_time, "%H%M%S").time()
+    except ValueError:
+        raise bad("creation_time", "a time HHMMSS") from None
+    raw_seq = _field(text, HDR.field("deck_sequence"))
+    if not raw_seq.isdigit():
+        raise bad("deck_sequence", "3 digits")
+    return campus, week_ending, dt.datetime.combine(created_on, created_at), int(raw_seq)
+
+
+def control(records: Records) -> Deck:
+    """Apply HDR/TRL control to a file's records; raise DeckRefused naming the failed check."""
+    path, frame = records.path, records.frame
+    # Blank lines after the TRL are an artefact of transfers, not records.
+    last = frame.filter(pl.col("text").str.strip_chars() != "")["line_no"].max()
+    frame = frame.filter(pl.col("line_no") <= (last or 0))
+    kind = frame.select(pl.col("line_no"), pl.col("text").str.slice(0, 3).alias("id"))
+    first_text = frame["text"][0]
+    if not first_text.startswith("HDR"):
+        raise DeckRefused(path, "HDR missing", "the first record is not an HDR record (columns "
+                          f"1-3 are {first_text[:3]!r}); a deck starts with HDR", 1, 1)
+    campus, week_ending, created, sequence = _parse_hdr(path, first_text)
+    n = frame.height
+    last_text = frame["text"][n - 1]
+    if n < 2 or not last_text.startswith("TRL"):
+        raise DeckRefused(path, "TRL missing", "the last record is not a TRL record; a deck "
+                          "ends with TRL (was the transfer cut short?)", n, 1)
+    inner = kind.slice(1, n - 2)
+    stray = inner.filter(pl.col("id").is_in(["HDR", "TRL"]))
+    if stray.height:
+        line, rid = stray.row(0)
+        raise DeckRefused(path, f"{rid} inside deck", f"a {rid} record inside the deck; a deck "
+                          "has one HDR first and one TRL last (two decks joined together?)",
+                          line, 1)
+    count_field = TRL.field("record_count")
+    raw_count = _field(last_text, count_field)
+    if not raw_count.isdigit():
+        raise DeckRefused(path, "TRL count", f"TRL record count (columns {count_field.start}-"
+                          f"{count_field.end}) is {raw_count!r}; expected 7 digits", n,
+                          count_field.start)
+    body = frame.slice(1, n - 2)
+    joined = body["text"].str.strip_chars_end(" ").str.join("\n").item() if body.height else ""
+    digest = hashlib.sha256(joined.encode()).hexdigest()
+    if int(raw_count) != body.height:
+        raise DeckRefused(path, "TRL count", f"TRL says {int(raw_count)} records but the deck "
+                          f"holds {body.height} between HDR and TRL", n, count_field.start,
+                          identity=digest)
+    return Deck(path=path, encoding=records.encoding, campus=campus, week_ending=week_ending,
+                created=created, sequence=sequence, records=body, content_hash=digest)
+
+
+def open_deck(path: Path | str, encoding: str = "auto") -> Deck:
+    """Read and control one deck; raises DeckFault (unreadable) or DeckRefused (control)."""
+    return control(read_records(path, encoding))
+
+
+__all__ = ["Deck", "DeckFault", "DeckRefused", "control", "open_deck"]

@@ -1,0 +1,44 @@
+"""Invalid Form 3927 Listing (computer run PCE-01-43) and the 3927 Posting Transaction
+Listing: one line per record, with the fields of IRM 3.30.28.4.9.4(1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.reports.listings import codes_text, heading, print_listing
+from pipelines.reports.printing import field
+from validators.codes import RUN_3927
+
+HEAD = "CTRL  DECK     DEF  ACT  DEFECT  DESCRIPTION"
+HEAD2 = "NO    LINE     LIST CODE CODE"
+DESCRIPTION_WIDTH = 90
+
+COLUMNS = ["run_id", "deck", "deck_hash", "line_no", "record_type", "control_number",
+           "list_number", "action", "defect_code", "description", "error_codes", "text"]
+
+
+def _line(with_codes: bool) -> pl.Expr:
+    cells = [field("control_number", 3), pl.lit("   "), field("line_no", 7, "right"),
+             pl.lit("  "), field("list_number", 3), pl.lit("   "), field("action", 1),
+             pl.lit("   "), field("defect_code", 3), pl.lit("     "),
+             field(pl.col("description").str.strip_chars_end(), DESCRIPTION_WIDTH)]
+    if with_codes:
+        cells += [pl.lit(" "), codes_text()]
+    return pl.concat_str(cells)
+
+
+def print_register(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date | None,
+                   path: Path) -> None:
+    h = heading(RUN_3927, "INVALID FORM 3927 LISTING", run_date, week_ending,
+                (HEAD.ljust(45 + DESCRIPTION_WIDTH - 12) + " ERROR CODES", HEAD2))
+    print_listing(rows, _line(True), h, path)
+
+
+def print_posting(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date | None,
+                  path: Path) -> None:
+    h = heading(RUN_3927, "3927 POSTING TRANSACTION LISTING", run_date, week_ending,
+                (HEAD, HEAD2))
+    print_listing(rows, _line(False), h, path)

@@ -1,0 +1,399 @@
+"""Fixed-width 132-column print-outs with the legacy IRS campus QAP mainframe look.
+
+The weekly runs (error registers such as PCE-03-41 "INVALID REVIEW DATA LISTING - FORM 3926",
+posting transaction listings, weekly reports) must reproduce the old line-printer listings, so
+reviewers can compare them page for page with the mainframe output they replace.
+
+Page layout (columns counted from 1, 132 wide)::
+
+    <FF>PCE-03-41              INVALID REVIEW DATA LISTING - FORM 3926               PAGE    1
+    RUN DATE 11/20/2026             WEEK ENDING 11/14/2026            DECK SC 11142026 001
+    <blank>
+    <column heads, 1-3 lines, printed as given>
+    <dashes as wide as the longest column-head line>
+    <detail lines>
+
+Decisions (documented here because callers and golden files depend on them):
+
+* ``lines_per_page`` counts DETAIL lines only; the heading block is added on top of it.
+* Page eject: every page after the first starts with a form feed ``"\\f"`` glued to the front of
+  its first heading line (the printer channel-1 skip). Lines are separated by ``"\\n"`` and the
+  text ends with ``"\\n"``. The form feed is not counted as a print column.
+* Page numbers print as ``PAGE`` plus the number right-justified with zero suppression in four
+  positions (edit mask ZZZ9, ``PAGE    1``); a report of more than 9,999 pages widens the field
+  for all of its pages, still ending at column 132.
+* Title centered in the full 132 columns; cut short if it would run into the run number or the
+  page number. No ``WEEK ENDING`` text at all when ``week_ending`` is None.
+* The subtitle of a page is the ``break_title`` of its first detail line when the detail frame
+  has that column and the value is not blank; otherwise ``PageHeading.subtitle``. It is cut to the
+  room left of column 132 after the week-ending text.
+* Trailing blanks are stripped from every printed line (detail lines included), never padded.
+* Detail lines are printed as given (not cut at column 132), but must not contain ``\\n``,
+  ``\\r`` or ``\\f``: those would silently break the pagination, so ``paginate`` refuses them.
+* An empty report prints one page with the headings and ``*** NO ITEMS THIS RUN ***``
+  centered on the first detail line.
+
+Pagination is vectorized: page numbers come from cumulative sums over the detail frame, the heading
+block is a small polars frame (pages x heading lines), and both are interleaved with
+``DataFrame.merge_sorted`` on an output-position key (an O(n) merge, no sort, no Python loop over
+rows or pages).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import difflib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+PAGE_WIDTH = 132
+FORM_FEED = "\f"
+NO_ITEMS = "*** NO ITEMS THIS RUN ***"
+GOLDEN_UPDATE_ENV = "QAP_UPDATE_GOLDEN"
+
+_PAGE_DIGITS = 4  # ZZZ9 edit mask of the legacy page counter
+_FORBIDDEN_IN_DETAIL = r"[\n\r\f]"
+_MAX_DIFF_LINES = 400
+
+
+@dataclass(frozen=True)
+class PageHeading:
+    """Everything printed above the detail lines of each page of one report."""
+
+    run_number: str  # computer run number, e.g. "PCE-03-41"
+    title: str  # e.g. "INVALID REVIEW DATA LISTING - FORM 3926"
+    run_date: datetime.date
+    week_ending: datetime.date | None
+    column_heads: tuple[str, ...]  # typically 1-3 lines, already laid out to their columns
+    subtitle: str = ""  # right side of heading line 2, e.g. deck identity "DECK SC 11142026 001"
+
+
+# --------------------------------------------------------------------------- cell formatting
+
+
+def fmt_date(d: datetime.date | None) -> str:
+    """MM/DD/YYYY as on the legacy print-outs; blank when there is no date."""
+    if d is None:
+        return ""
+    # Not strftime: "%Y" does not zero-pad years before 1000 on every platform.
+    return f"{d.month:02d}/{d.day:02d}/{d.year:04d}"
+
+
+def mask_ssn_expr(col: str) -> pl.Expr:
+    """Mask a taxpayer SSN for printing: only the last four characters may appear on paper.
+
+    "123456789" -> "XXX-XX-6789"; blank (empty or all spaces) stays as it is; null stays null;
+    anything else (dashed, short, garbage) -> "XXX-XX-" + last 4 characters of the stripped value.
+    """
+    value = pl.col(col).cast(pl.String)
+    stripped = value.str.strip_chars()
+    masked = pl.concat_str([pl.lit("XXX-XX-"), stripped.str.slice(-4)])
+    return pl.when(stripped == "").then(value).otherwise(masked).alias(col)
+
+
+def field(expr: pl.Expr | str, width: int, align: str = "left") -> pl.Expr:
+    """Fixed-width print cell for building detail lines with ``pl.concat_str``.
+
+    A ``str`` is a column name. The value is cast to String, null prints as blanks, a value longer
+    than ``width`` is cut to its first ``width`` characters (like a too-short print field), then
+    padded with blanks on the right (``align="left"``) or on the left (``align="right"``).
+    """
+    if width < 0:
+        raise ValueError(f"field width must be >= 0, got {width}")
+    if align not in ("left", "right"):
+        raise ValueError(f"align must be 'left' or 'right', got {align!r}")
+    e = pl.col(expr) if isinstance(expr, str) else expr
+    e = e.cast(pl.String).fill_null("").str.slice(0, width)
+    return e.str.pad_end(width) if align == "left" else e.str.pad_start(width)
+
+
+# --------------------------------------------------------------------------- pagination
+
+
+def _heading_left1(heading: PageHeading, page_text_width: int) -> str:
+    """Heading line 1 without the page number: run number at col 1, title centered."""
+    run = heading.run_number.strip()
+    title = heading.title.strip()
+    start = max((PAGE_WIDTH - len(title)) // 2, len(run) + 1 if run else 0)
+    room = PAGE_WIDTH - page_text_width - 1 - start  # keep one blank before "PAGE"
+    title = title[: max(room, 0)]
+    return (run.ljust(start) + title).rstrip() if title else run
+
+
+def _heading_left2(heading: PageHeading) -> str:
+    """Heading line 2 without the subtitle: run date at col 1, week ending centered."""
+    left = f"RUN DATE {fmt_date(heading.run_date)}"
+    if heading.week_ending is None:
+        return left
+    week = f"WEEK ENDING {fmt_date(heading.week_ending)}"
+    start = max((PAGE_WIDTH - len(week)) // 2, len(left) + 1)
+    return left.ljust(start) + week
+
+
+def _constant_heading_lines(heading: PageHeading) -> list[str]:
+    """Heading lines 3.. (same on every page): blank line, column heads, dashes."""
+    heads = [h.rstrip() for h in heading.column_heads]
+    lines = ["", *heads]
+    if heads:
+        lines.append("-" * max(len(h) for h in heads))
+    return lines
+
+
+def paginate(
+    detail: pl.DataFrame,
+    heading: PageHeading,
+    *,
+    lines_per_page: int = 55,
+    break_on: str | None = None,
+    first_page: int = 1,
+) -> pl.DataFrame:
+    """Lay out formatted detail lines into printed pages, headings on every page.
+
+    ``detail`` has a String column ``line`` (already formatted, e.g. with ``field``) and, when
+    ``break_on`` is given, a column of that name: each change of its value (null counts as a value)
+    starts a new page, as the legacy runs skip to a new page per deck or organization. An optional
+    String column ``break_title`` supplies the subtitle of the pages it starts.
+
+    ``lines_per_page`` counts detail lines only. Returns a one-column frame ``line`` in print order;
+    pages after the first begin with a form feed (see module docstring). Page numbers run
+    consecutively from ``first_page`` so a continuation report can carry numbering on.
+    """
+    if lines_per_page < 1:
+        raise ValueError(f"lines_per_page must be >= 1, got {lines_per_page}")
+    if first_page < 1:
+        raise ValueError(f"first_page must be >= 1, got {first_page}")
+    if "line" not in detail.columns:
+        raise ValueError("detail frame needs a String column 'line'")
+    if break_on is not None and break_on not in detail.columns:
+        raise ValueError(f"break_on column {break_on!r} not in detail frame")
+
+    has_title = "break_title" in detail.columns
+    line = pl.col("line").cast(pl.String).fill_null("")
+    if detail.height and detail.select(line.str.contains(_FORBIDDEN_IN_DETAIL).any()).item():
+        raise ValueError(r"detail lines must not contain '\n', '\r' or '\f'")
+
+    if detail.height == 0:
+        # One page with the headings and the no-items notice; no break, no break title.
+        detail = pl.DataFrame({"line": [NO_ITEMS.center(PAGE_WIDTH).rstrip()]})
+        break_on, has_title = None, False
+
+    const_lines = _constant_heading_lines(heading)
+    n_head = 2 + len(const_lines)  # heading lines per page
+
+    idx = pl.col("i")
+    cols: list[pl.Expr] = [line.str.strip_chars_end(" ").alias("line")]
+    if break_on is not None:
+        cols.append(pl.col(break_on).alias("brk"))
+    if has_title:
+        cols.append(pl.col("break_title").cast(pl.String).alias("sub"))
+
+    work = detail.lazy().select(cols).with_columns(i=pl.int_range(pl.len(), dtype=pl.Int64))
+    if break_on is not None:
+        new_group = (idx == 0) | pl.col("brk").ne_missing(pl.col("brk").shift(1))
+        group_start = pl.when(new_group).then(idx).otherwise(None).forward_fill()
+        pos_in_group = idx - group_start
+    else:
+        pos_in_group = idx
+    work = (
+        work.with_columns(new_page=(pos_in_group % lines_per_page) == 0)
+        .with_columns(p=pl.col("new_page").cast(pl.Int64).cum_sum() - 1)
+        .collect()
+    )
+
+    # Output position of detail i on page p: i plus p+1 heading blocks before it. Heading line k of
+    # page p (first detail s) sits at s + p*n_head + k. Both sequences increase -> merge, no sort.
+    details = work.select(
+        key=idx + (pl.col("p") + 1) * n_head,
+        line=pl.col("line"),
+    )
+
+    n_pages = int(work.get_column("p")[-1]) + 1
+    digits = max(_PAGE_DIGITS, len(str(first_page + n_pages - 1)))
+    left1 = _heading_left1(heading, len("PAGE ") + digits)
+    left2 = _heading_left2(heading)
+    sub_room = max(PAGE_WIDTH - len(left2) - 1, 0)
+
+    default_sub = pl.lit(heading.subtitle.strip(), dtype=pl.String)
+    if has_title:
+        page_sub = pl.col("sub").str.strip_chars()
+        page_sub = pl.when(page_sub.fill_null("") != "").then(page_sub).otherwise(default_sub)
+    else:
+        page_sub = default_sub
+
+    page_text = pl.concat_str(
+        [pl.lit("PAGE "), (pl.col("p") + first_page).cast(pl.String).str.pad_start(digits)]
+    )
+    line1 = pl.concat_str([pl.lit(left1), page_text.str.pad_start(PAGE_WIDTH - len(left1))])
+    line1 = pl.when(pl.col("p") > 0).then(pl.lit(FORM_FEED) + line1).otherwise(line1)
+    line2 = pl.concat_str(
+        [pl.lit(left2), page_sub.str.slice(0, sub_room).str.pad_start(PAGE_WIDTH - len(left2))]
+    ).str.strip_chars_end(" ")
+
+    headings = (
+        work.lazy()
+        .filter(pl.col("new_page"))
+        .select(
+            key=idx + pl.col("p") * n_head,
+            line=pl.concat_list([line1, line2, *[pl.lit(s) for s in const_lines]]),
+        )
+        .explode("line")
+        .with_columns(key=pl.col("key") + pl.int_range(pl.len(), dtype=pl.Int64) % n_head)
+        .collect()
+    )
+    return details.merge_sorted(headings, key="key").select("line")
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _csv_kwargs() -> dict[str, object]:
+    # One column, never quoted, no header: write_csv emits exactly the lines, each ending "\n".
+    return {"include_header": False, "quote_style": "never", "line_terminator": "\n"}
+
+
+def render(pages: pl.DataFrame) -> str:
+    """The printed text of ``paginate`` output, identical to what ``write_report`` writes."""
+    return pages.select("line").write_csv(None, **_csv_kwargs())
+
+
+def write_report(pages: pl.DataFrame, path: Path) -> None:
+    """Write the report atomically: readers never see a half-written print file.
+
+    Written to a temp file in the target directory, fsynced, then ``os.replace``d over ``path``.
+    The file keeps ``mkstemp``'s owner-only mode (0600) on purpose: reports carry taxpayer data.
+    """
+    path = Path(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pages.select("line").write_csv(fh, **_csv_kwargs())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+    with contextlib.suppress(OSError):  # make the rename durable where the OS allows it
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+# --------------------------------------------------------------------------- golden files
+
+
+def _read_exact(path: Path) -> str:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return fh.read()
+
+
+def _write_exact(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+
+
+def _visible(line: str) -> str:
+    return line.replace("\f", "<FF>").replace("\r", "<CR>").replace("\t", "<TAB>")
+
+
+def assert_golden(actual: str, path: Path) -> None:
+    """Compare printed text with a golden file, so layout changes are reviewed, never silent.
+
+    On mismatch writes ``<stem>.actual<suffix>`` beside the golden file and raises AssertionError
+    with a unified diff (form feeds shown as ``<FF>``). With ``QAP_UPDATE_GOLDEN=1`` in the
+    environment the golden file is (re)written instead. Comparison is byte-exact (no newline
+    translation); lines are split on ``"\\n"`` only, so form feeds stay visible in the diff.
+    """
+    path = Path(path)
+    actual_path = path.with_name(f"{path.stem}.actual{path.suffix}")
+    if os.environ.get(GOLDEN_UPDATE_ENV) == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_exact(path, actual)
+        actual_path.unlink(missing_ok=True)
+        return
+    expected = _read_exact(path) if path.exists() else None
+    if expected == actual:
+        actual_path.unlink(missing_ok=True)
+        return
+    _write_exact(actual_path, actual)
+    if expected is None:
+        raise AssertionError(
+            f"golden file {path} does not exist; actual output written to {actual_path}. "
+            f"Review it and rerun with {GOLDEN_UPDATE_ENV}=1 to create the golden file."
+        )
+    diff = list(
+        difflib.unified_diff(
+            [_visible(s) for s in expected.split("\n")],
+            [_visible(s) for s in actual.split("\n")],
+            fromfile=str(path),
+            tofile=str(actual_path),
+            lineterm="",
+        )
+    )
+    if len(diff) > _MAX_DIFF_LINES:
+        diff = [*diff[:_MAX_DIFF_LINES], f"... ({len(diff) - _MAX_DIFF_LINES} more diff lines)"]
+    body = "\n".join(diff) or "(difference is only in invisible characters or trailing blanks)"
+    raise AssertionError(
+        f"printed output differs from golden file {path} (actual written to {actual_path}; "
+        f"set {GOLDEN_UPDATE_ENV}=1 to accept):\n{body}"
+    )
+
+
+# --------------------------------------------------------------------------- speed check
+
+if __name__ == "__main__":
+    import time
+
+    n = 1_000_000
+    synthetic = (
+        pl.DataFrame({"i": pl.int_range(n, eager=True)})
+        .with_columns(
+            ssn=(pl.col("i") * 7919 % 1_000_000_000).cast(pl.String).str.zfill(9),
+            deck=pl.col("i") // 20_000,
+        )
+        .select(
+            line=pl.concat_str(
+                [
+                    field(pl.col("i") + 1, 8, "right"),
+                    pl.lit("  "),
+                    field(mask_ssn_expr("ssn"), 11),
+                    pl.lit("  "),
+                    field(pl.lit("3926"), 4),
+                    pl.lit("  "),
+                    field(pl.format("ERROR CODE {}", pl.col("i") % 97), 20),
+                    pl.lit("  "),
+                    field(pl.col("i") % 100_000, 10, "right"),
+                ]
+            ),
+            deck=pl.col("deck"),
+            break_title=pl.format("DECK SC 11142026 {}", pl.col("deck").cast(pl.String)),
+        )
+    )
+    demo_heading = PageHeading(
+        run_number="PCE-03-41",
+        title="INVALID REVIEW DATA LISTING - FORM 3926",
+        run_date=datetime.date(2026, 11, 20),
+        week_ending=datetime.date(2026, 11, 14),
+        column_heads=("     SEQ  SSN          FORM  ERROR                       AMOUNT",),
+    )
+    t0 = time.perf_counter()
+    out = paginate(synthetic, demo_heading, lines_per_page=50, break_on="deck")
+    t1 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "pce0341.txt"
+        write_report(out, target)
+        t2 = time.perf_counter()
+        size = target.stat().st_size
+    pages_printed = out.select(pl.col("line").str.contains("PAGE ").sum()).item()
+    print(
+        f"paginate {n:,} detail lines -> {out.height:,} printed lines, {pages_printed:,} pages: "
+        f"{(t1 - t0) * 1000:.0f} ms; write_report {size / 1e6:.1f} MB: {(t2 - t1) * 1000:.0f} ms"
+    )

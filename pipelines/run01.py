@@ -1,0 +1,102 @@
+"""Run 01: Forms 3927 update the Defect Code File in deck order (block, serial, section).
+
+The national list loads the same way, as a deck of action-A forms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from layouts import layout
+from layouts.decoder import decode
+from validators import pce_01_43 as v
+from validators.rules import FLAG_SCHEMA, codes_by_row, digits
+
+HEADER = layout.load("form3927_header")
+LINE = layout.load("form3927_line")
+
+DCF_SCHEMA = {"defect_code": pl.String, "description": pl.String, "org_prefix": pl.String,
+              "function_prefix": pl.String, "program_prefix": pl.String,
+              "operation": pl.String, "last_action": pl.String, "last_run": pl.String}
+
+
+@dataclass(frozen=True)
+class Run01Result:
+    records: pl.DataFrame  # one row per record with status and error_codes
+    defect_codes: pl.DataFrame  # the Defect Code File after the run
+
+
+def empty_dcf() -> pl.DataFrame:
+    return pl.DataFrame(schema=DCF_SCHEMA)
+
+
+def prepare(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    rec = records.with_columns((pl.col("section") == "01").alias("is_header"))
+    doc = ["deck_no", "block", "serial"]
+    rec = rec.with_columns(pl.when("is_header").then("seq").otherwise(None).forward_fill()
+                           .over(doc).alias("hdr_seq"))
+    headers = decode(rec.filter("is_header"), HEADER).with_columns(
+        pl.int_range(1, pl.len() + 1).over(doc).alias("header_rank"))
+    carry = headers.select(pl.col("seq").alias("hdr_seq"), pl.col("action").alias("h_action"),
+                           *[pl.col(n).alias(f"h_{n}") for n in ("list_number", "org_prefix",
+                             "function_prefix", "program_prefix", "operation")])
+    lines = decode(rec.filter(~pl.col("is_header")), LINE).join(
+        carry, on="hdr_seq", how="left", maintain_order="left").with_columns(
+        pl.int_range(1, pl.len() + 1).over("hdr_seq", "defect_code").alias("dup_rank"),
+        pl.int_range(1, pl.len() + 1).over("hdr_seq", "section").alias("section_rank"))
+    return headers, lines
+
+
+def run(records: pl.DataFrame, defect_codes: pl.DataFrame, run_id: str) -> Run01Result:
+    headers, lines = prepare(records)
+    found = [v.header_flags(headers), v.line_flags(lines)]
+    bad_headers = set(found[0]["seq"].to_list())
+    lines = lines.with_columns(pl.col("hdr_seq").is_in(list(bad_headers)).alias("doc_bad"))
+    coded = set(found[1]["seq"].to_list()) | set(lines.filter("doc_bad")["seq"].to_list())
+    readable = lines.filter(pl.col("h_action").is_in(v.ACTIONS) & ~pl.col("doc_bad")
+                            & digits("defect_code", 3)).sort("seq")
+    ordered, posted = v.apply(readable, coded, set(defect_codes["defect_code"].to_list()))
+    found.append(pl.DataFrame(ordered, schema=FLAG_SCHEMA, orient="row"))
+    codes = codes_by_row(found)
+
+    table = {r["defect_code"]: r for r in defect_codes.iter_rows(named=True)}
+    for r in lines.filter(pl.col("seq").is_in(posted)).sort("seq").iter_rows(named=True):
+        if r["h_action"] == "D":
+            table.pop(r["defect_code"], None)
+            continue
+        entry = table.get(r["defect_code"], {}) | {
+            "defect_code": r["defect_code"], "description": r["description"].rstrip(),
+            "last_action": r["h_action"], "last_run": run_id}
+        if r["h_action"] == "A":
+            entry |= {n: r[f"h_{n}"].rstrip() for n in ("org_prefix", "function_prefix",
+                                                        "program_prefix", "operation")}
+        table[r["defect_code"]] = entry
+    dcf = pl.DataFrame(list(table.values()), schema=DCF_SCHEMA).sort("defect_code")
+
+    shown = ["seq", "deck_no", "line_no", "text", "program_number", "block", "serial", "section"]
+    rows = pl.concat([
+        headers.select(*shown, pl.lit("header").alias("record_type"), "list_number", "action",
+                       pl.lit("   ").alias("defect_code"),
+                       pl.col("operation").alias("description")),
+        lines.select(*shown, pl.lit("line").alias("record_type"),
+                     pl.col("h_list_number").fill_null("   ").alias("list_number"),
+                     pl.col("h_action").fill_null(" ").alias("action"), "defect_code",
+                     "description"),
+    ]).join(codes, on="seq", how="left").sort("seq")
+    posted_set = pl.Series(posted, dtype=pl.UInt32)
+    # A header stands or falls with its lines: rejected when it carries a code itself, or when
+    # it has lines and none of them posted.
+    with_lines = lines["hdr_seq"].drop_nulls().unique()
+    live = lines.filter(pl.col("seq").is_in(posted_set.implode()))["hdr_seq"].unique()
+    rows = rows.with_columns(
+        pl.col("error_codes").fill_null([]),
+        (pl.col("block").str.slice(2, 1) + pl.col("serial")).alias("control_number"),
+    ).with_columns(
+        pl.when(pl.col("record_type") == "line")
+        .then(~pl.col("seq").is_in(posted_set.implode()))
+        .otherwise((pl.col("error_codes").list.len() > 0)
+                   | (pl.col("seq").is_in(with_lines.implode())
+                      & ~pl.col("seq").is_in(live.implode()))).alias("rejected"))
+    return Run01Result(records=rows, defect_codes=dcf)

@@ -1,0 +1,287 @@
+"""The weekly validation run (runs 01 then 03) as one plain function: no Prefect needed.
+
+Order (rules.md, "The weekly cycle"): refuse decks that fail control or were posted before;
+run 01 applies Forms 3927 to the Defect Code File; run 03 checks Forms 3926 against it, the OFP
+Consistency File and the Quality Standard File; then conservation is checked and the new state
+is published as one generation, or nothing is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from layouts import layout
+from layouts.decoder import DeckFault, decode
+from pipelines import run01, run03
+from pipelines.deck import Deck, DeckRefused, open_deck
+from pipelines.reference import Reference
+from pipelines.reports import pce_01_43, pce_03_41
+from pipelines.store import Store
+from validators import pce_01_43 as v01
+from validators import pce_03_41 as v03
+from validators.codes import RUN_3926, RUN_3927
+
+PREFIX = layout.load("prefix")
+INDIVIDUAL_PROGRAMS = ("59600", "59602")  # Forms 3081 and 6489: the individual data step
+
+CC_CLEAN, CC_REJECTED, CC_REFUSED, CC_INCOMPLETE, CC_ABEND = 0, 4, 8, 12, 16
+
+
+class ConservationError(Exception):
+    pass
+
+
+@dataclass
+class DeckOutcome:
+    path: str
+    status: str  # "accepted", "refused", "duplicate"
+    reason: str = ""
+    identity: str = ""
+    records: int = 0
+    posted: int = 0
+    rejected: int = 0
+    held: int = 0  # records for the individual data step
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    run_date: dt.date
+    week_ending: dt.date | None
+    run_dir: Path | None
+    decks: list[DeckOutcome] = field(default_factory=list)
+    codes: dict[str, Counter] = field(default_factory=dict)  # run -> code -> records
+    warnings: int = 0
+    outputs: dict[str, Path] = field(default_factory=dict)
+    generation: int | None = None
+
+    @property
+    def records_in(self) -> int:
+        return sum(d.records for d in self.decks if d.status == "accepted")
+
+    @property
+    def posted(self) -> int:
+        return sum(d.posted for d in self.decks)
+
+    @property
+    def rejected(self) -> int:
+        return sum(d.rejected for d in self.decks)
+
+    @property
+    def held(self) -> int:
+        return sum(d.held for d in self.decks)
+
+    @property
+    def condition_code(self) -> int:
+        if any(d.status != "accepted" for d in self.decks):
+            return CC_REFUSED
+        return CC_REJECTED if self.rejected else CC_CLEAN
+
+
+def next_run_id(store: Store, run_date: dt.date) -> str:
+    stamp = f"{run_date:%Y%m%d}"
+    taken = {m.get("run_id", "") for m in store.history()}
+    n = 1
+    while f"{stamp}.{n:02d}" in taken:
+        n += 1
+    return f"{stamp}.{n:02d}"
+
+
+def _open_all(paths: list[Path], known: set[str], result: RunResult, refused_dir: Path
+              ) -> list[Deck]:
+    decks: list[Deck] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        outcome = DeckOutcome(path=str(path), status="refused")
+        try:
+            deck = open_deck(path)
+        except (DeckFault, DeckRefused) as err:
+            outcome.reason = str(err)
+            _keep_for_resubmission(path, refused_dir)
+            result.decks.append(outcome)
+            continue
+        outcome.identity, outcome.records = deck.identity, deck.records.height
+        if deck.content_hash in known or deck.content_hash in seen:
+            first = seen.get(deck.content_hash, "an earlier run")
+            outcome.status = "duplicate"
+            outcome.reason = (f"{path}: duplicate deck: the same records were already posted "
+                              f"({first}); nothing of it posts again")
+            outcome.records = 0
+        else:
+            outcome.status = "accepted"
+            seen[deck.content_hash] = f"{path.name} in this run"
+            decks.append(deck)
+        result.decks.append(outcome)
+    return decks
+
+
+def _keep_for_resubmission(path: Path, refused_dir: Path) -> None:
+    if path.is_file():
+        refused_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, refused_dir / path.name)
+
+
+def _records(decks: list[Deck]) -> pl.DataFrame:
+    frames = [d.records.with_columns(pl.lit(i, pl.UInt16).alias("deck_no"))
+              for i, d in enumerate(decks)]
+    if not frames:
+        frames = [pl.DataFrame(schema={"line_no": pl.UInt32, "text": pl.String,
+                                       "deck_no": pl.UInt16})]
+    combined = pl.concat(frames).with_row_index("seq")
+    return decode(combined, PREFIX)
+
+
+def _deck_columns(rows: pl.DataFrame, decks: list[Deck], run_id: str,
+                  week: dt.date | None) -> pl.DataFrame:
+    info = pl.DataFrame({
+        "deck_no": pl.Series(range(len(decks)), dtype=pl.UInt16),
+        "deck": [d.name for d in decks], "deck_hash": [d.content_hash for d in decks],
+        "deck_title": [f"{d.name}  {d.heading}" for d in decks]},
+        schema={"deck_no": pl.UInt16, "deck": pl.String, "deck_hash": pl.String,
+                "deck_title": pl.String})
+    return rows.join(info, on="deck_no", how="left").with_columns(
+        pl.lit(run_id).alias("run_id"))
+
+
+def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
+             run_date: dt.date | None = None, progress=None) -> RunResult:
+    """Validate and post the decks; the caller holds no lock (this takes it)."""
+    run_date = run_date or dt.date.today()
+    say = progress or (lambda _msg: None)
+    store = Store(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with store.lock("weekly run", wait_seconds=0):
+        run_id = next_run_id(store, run_date)
+        ledger = store.read("decks")
+        known = set(ledger.filter(pl.col("status") == "posted")["content_hash"].to_list()
+                    ) if ledger is not None else set()
+        result = RunResult(run_id=run_id, run_date=run_date, week_ending=None, run_dir=None)
+        say(f"run {run_id}: reading {len(deck_paths)} deck(s)")
+        decks = _open_all(deck_paths, known, result, data_dir / "refused")
+        result.week_ending = max((d.week_ending for d in decks), default=None)
+        records = _records(decks)
+        program = pl.col("program_number")
+        r01 = records.filter(program == v01.PROGRAM)
+        r_ind = records.filter(program.is_in(INDIVIDUAL_PROGRAMS))
+        r03 = records.filter(~program.is_in([v01.PROGRAM, *INDIVIDUAL_PROGRAMS]))
+
+        say(f"run 01: {r01.height} Form 3927 record(s)")
+        dcf = store.read("defect_codes")
+        one = run01.run(r01, dcf if dcf is not None else run01.empty_dcf(), run_id)
+        say(f"run 03: {r03.height} Form 3926 record(s)")
+        qs = store.read("quality_standards")
+        three = run03.run(r03, reference.ofp, one.defect_codes["defect_code"],
+                          qs if qs is not None else pl.DataFrame(schema=v03.QS_SCHEMA))
+
+        rows01 = _deck_columns(one.records, decks, run_id, result.week_ending)
+        rows03 = _deck_columns(three.records, decks, run_id, result.week_ending)
+        _count(result, decks, rows01, rows03, r_ind)
+        result.warnings = int(rows03["warning"].sum())
+        _conserve(result)
+
+        run_dir = data_dir / "runs" / run_id
+        run_dir.mkdir(parents=True, exist_ok=True)
+        result.run_dir = run_dir
+        say(f"writing listings to {run_dir}")
+        _write_outputs(result, rows01, rows03, run_dir)
+
+        gen = store.begin(run_id)
+        gen.write("defect_codes", one.defect_codes)
+        gen.write("quality_standards", three.quality_standards)
+        gen.write("decks", _ledger(ledger, result, decks, run_id, run_date))
+        gen.write("error_register", _register(store.read("error_register"), rows01, rows03,
+                                              run_date))
+        result.generation = gen.commit(note=f"weekly run {run_id}", extra={
+            "condition_code": result.condition_code, "records_in": result.records_in,
+            "posted": result.posted, "rejected": result.rejected})
+        return result
+
+
+def _count(result: RunResult, decks: list[Deck], rows01: pl.DataFrame, rows03: pl.DataFrame,
+           held: pl.DataFrame) -> None:
+    both = pl.concat([rows01.select("deck_no", "rejected", "error_codes"),
+                      rows03.select("deck_no", "rejected", "error_codes")])
+    per_deck = both.group_by("deck_no").agg(pl.col("rejected").sum().alias("rejected"),
+                                            (~pl.col("rejected")).sum().alias("posted"))
+    held_by = held.group_by("deck_no").len("held")
+    stats = {r["deck_no"]: r for r in per_deck.iter_rows(named=True)}
+    held_n = {r["deck_no"]: r["held"] for r in held_by.iter_rows(named=True)}
+    accepted = [o for o in result.decks if o.status == "accepted"]
+    for i, outcome in enumerate(accepted):
+        outcome.posted = int(stats.get(i, {}).get("posted", 0))
+        outcome.rejected = int(stats.get(i, {}).get("rejected", 0))
+        outcome.held = int(held_n.get(i, 0))
+    for run, rows in ((RUN_3927, rows01), (RUN_3926, rows03)):
+        exploded = rows.select("error_codes").explode("error_codes").drop_nulls()
+        result.codes[run] = Counter(exploded["error_codes"].to_list())
+
+
+def _conserve(result: RunResult) -> None:
+    for d in result.decks:
+        if d.status == "accepted" and d.records != d.posted + d.rejected + d.held:
+            raise ConservationError(
+                f"{d.path}: conservation failed: {d.records} records in, {d.posted} posted, "
+                f"{d.rejected} on a register, {d.held} held for individual data")
+
+
+def _write_outputs(result: RunResult, rows01: pl.DataFrame, rows03: pl.DataFrame,
+                   run_dir: Path) -> None:
+    week = result.week_ending
+    targets = [
+        ("pce-01-43", rows01.filter("rejected"), pce_01_43.print_register, pce_01_43.COLUMNS),
+        ("posting-3927", rows01.filter(~pl.col("rejected")), pce_01_43.print_posting,
+         pce_01_43.COLUMNS),
+        ("pce-03-41", rows03.filter("rejected"), pce_03_41.print_register, pce_03_41.COLUMNS),
+        ("posting-3926", rows03.filter(~pl.col("rejected")), pce_03_41.print_posting,
+         pce_03_41.COLUMNS),
+    ]
+    for name, rows, printer, columns in targets:
+        printer(rows, result.run_date, week, run_dir / f"{name}.txt")
+        rows.select(columns).write_parquet(run_dir / f"{name}.parquet")
+        result.outputs[name] = run_dir / f"{name}.txt"
+
+
+LEDGER_SCHEMA = {"content_hash": pl.String, "deck": pl.String, "identity": pl.String,
+                 "run_id": pl.String, "run_date": pl.Date, "status": pl.String,
+                 "reason": pl.String, "records": pl.Int64}
+
+
+def _ledger(previous: pl.DataFrame | None, result: RunResult, decks: list[Deck], run_id: str,
+            run_date: dt.date) -> pl.DataFrame:
+    hashes = iter(d.content_hash for d in decks)
+    rows = []
+    for o in result.decks:
+        rows.append({"content_hash": next(hashes) if o.status == "accepted" else None,
+                     "deck": Path(o.path).name, "identity": o.identity, "run_id": run_id,
+                     "run_date": run_date,
+                     "status": "posted" if o.status == "accepted" else o.status,
+                     "reason": o.reason, "records": o.records})
+    new = pl.DataFrame(rows, schema=LEDGER_SCHEMA)
+    return new if previous is None else pl.concat([previous, new])
+
+
+REGISTER_SCHEMA = {"run_id": pl.String, "run": pl.String, "deck": pl.String,
+                   "deck_hash": pl.String, "line_no": pl.UInt32, "record_type": pl.String,
+                   "control_number": pl.String, "error_codes": pl.List(pl.String),
+                   "text": pl.String, "status": pl.String, "opened": pl.Date,
+                   "closed": pl.Date, "closed_by": pl.String, "reason": pl.String}
+
+
+def _register(previous: pl.DataFrame | None, rows01: pl.DataFrame, rows03: pl.DataFrame,
+              run_date: dt.date) -> pl.DataFrame:
+    """The open error register: every rejected record stays until corrected or withdrawn."""
+    new = pl.concat([
+        rows.filter("rejected").select(
+            "run_id", pl.lit(run).alias("run"), "deck", "deck_hash", "line_no", "record_type",
+            "control_number", "error_codes", "text", pl.lit("open").alias("status"),
+            pl.lit(run_date).alias("opened"), pl.lit(None, pl.Date).alias("closed"),
+            pl.lit(None, pl.String).alias("closed_by"), pl.lit(None, pl.String).alias("reason"))
+        for run, rows in ((RUN_3927, rows01), (RUN_3926, rows03))
+    ]).cast(REGISTER_SCHEMA)
+    return new if previous is None else pl.concat([previous.cast(REGISTER_SCHEMA), new])

@@ -1,0 +1,361 @@
+"""Tests of the legacy 132-column print layout (pipelines.reports.printing)."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pipelines.reports.printing import (
+    FORM_FEED,
+    GOLDEN_UPDATE_ENV,
+    NO_ITEMS,
+    PAGE_WIDTH,
+    PageHeading,
+    assert_golden,
+    field,
+    fmt_date,
+    mask_ssn_expr,
+    paginate,
+    render,
+    write_report,
+)
+
+GOLDEN = Path(__file__).parent / "golden" / "printing"
+PAGE_RE = re.compile(r"PAGE +(\d+)$")
+
+HEADING = PageHeading(
+    run_number="PCE-03-41",
+    title="INVALID REVIEW DATA LISTING - FORM 3926",
+    run_date=datetime.date(2026, 11, 20),
+    week_ending=datetime.date(2026, 11, 14),
+    column_heads=(
+        "DLN             SSN          REVIEWER  ERROR",
+        "                                       CODE   DESCRIPTION",
+    ),
+    subtitle="DECK SC 11142026 000",
+)
+
+
+def _pages(text: str) -> list[list[str]]:
+    """Split printed text into pages (form feed) and lines; drops the final empty line."""
+    assert text.endswith("\n")
+    return [page.split("\n") for page in text[:-1].split("\n" + FORM_FEED)]
+
+
+def _page_numbers(text: str) -> list[int]:
+    return [int(PAGE_RE.search(page[0]).group(1)) for page in _pages(text)]
+
+
+def _simple_detail(n: int, groups: list[str] | None = None) -> pl.DataFrame:
+    data: dict[str, list] = {"line": [f"DETAIL {i:04d}" for i in range(n)]}
+    if groups is not None:
+        data["grp"] = groups
+    return pl.DataFrame(data, schema_overrides={"line": pl.String})
+
+
+# --------------------------------------------------------------------------- golden file
+
+
+def _small_report() -> str:
+    records = pl.DataFrame(
+        {
+            "deck": ["001", "001", "001", "001", "001", "002", "002"],
+            "dln": [
+                "29211-318-00001-6",
+                "29211-318-00002-6",
+                "29211-318-00003-6",
+                "29211-318-00004-6",
+                "29211-318-00005-6",
+                "29211-319-00001-6",
+                "29211-319-00002-6-EXTRA",
+            ],
+            "ssn": ["123456789", "987-65-4321", "", None, "12345", "555443333", "  "],
+            "reviewer": ["1234", "1234", "56", "1234", None, "7", "7"],
+            "code": [12, 7, 103, 12, 1, 44, 9],
+            "desc": [
+                "INVALID SELECTION CODE",
+                "MISSING REVIEW DATE",
+                "EMPLOYEE NUMBER NOT ON FILE FOR THIS CAMPUS",
+                None,
+                "BLANK",
+                "DUPLICATE DLN",
+                "WEEK ENDING OUT OF RANGE",
+            ],
+        }
+    )
+    detail = records.select(
+        line=pl.concat_str(
+            [
+                field("dln", 17),
+                pl.lit(" "),
+                field(mask_ssn_expr("ssn"), 11),
+                pl.lit("  "),
+                field("reviewer", 8, "right"),
+                pl.lit("  "),
+                field("code", 4, "right"),
+                pl.lit("   "),
+                field("desc", 30),
+            ]
+        ),
+        deck=pl.col("deck"),
+        break_title=pl.concat_str([pl.lit("DECK SC 11142026 "), pl.col("deck")]),
+    )
+    return render(paginate(detail, HEADING, lines_per_page=4, break_on="deck"))
+
+
+def test_small_report_matches_golden() -> None:
+    assert_golden(_small_report(), GOLDEN / "small.txt")
+
+
+def test_empty_report_matches_golden() -> None:
+    empty = pl.DataFrame(schema={"line": pl.String, "deck": pl.String})
+    assert_golden(render(paginate(empty, HEADING, break_on="deck")), GOLDEN / "empty.txt")
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def test_small_report_layout() -> None:
+    pages = _pages(_small_report())
+    assert len(pages) == 3  # deck 001: 4 + 1 lines, deck 002: 2 lines
+    assert [len(p) - 6 for p in pages] == [4, 1, 2]  # 6 heading lines per page
+    for number, page in enumerate(pages, start=1):
+        line1, line2, blank, head1, head2, dashes = page[:6]
+        assert line1.startswith("PCE-03-41 ")
+        assert line1.endswith(f"PAGE {number:4d}") and len(line1) == PAGE_WIDTH
+        title_at = line1.index("INVALID REVIEW")
+        assert title_at == (PAGE_WIDTH - len(HEADING.title)) // 2
+        assert line2.startswith("RUN DATE 11/20/2026 ")
+        assert line2.index("WEEK ENDING 11/14/2026") == (PAGE_WIDTH - 22) // 2
+        assert len(line2) == PAGE_WIDTH
+        assert blank == ""
+        assert (head1, head2) == tuple(h.rstrip() for h in HEADING.column_heads)
+        assert dashes == "-" * len(HEADING.column_heads[1])
+    assert pages[0][1].endswith(" DECK SC 11142026 001")
+    assert pages[1][1].endswith(" DECK SC 11142026 001")
+    assert pages[2][1].endswith(" DECK SC 11142026 002")
+
+
+def test_form_feed_only_before_pages_after_the_first() -> None:
+    text = render(paginate(_simple_detail(10), HEADING, lines_per_page=3))
+    lines = text.split("\n")
+    assert not text.startswith(FORM_FEED)
+    ff_lines = [i for i, s in enumerate(lines) if FORM_FEED in s]
+    assert len(ff_lines) == 3  # 4 pages
+    assert all(lines[i].startswith(FORM_FEED + "PCE-03-41") for i in ff_lines)
+    assert text.count(FORM_FEED) == 3
+
+
+def test_page_numbers_consecutive_from_first_page() -> None:
+    text = render(paginate(_simple_detail(23), HEADING, lines_per_page=5, first_page=7))
+    assert _page_numbers(text) == [7, 8, 9, 10, 11]
+
+
+def test_headings_on_every_page_and_every_detail_printed_once_in_order() -> None:
+    n, per_page = 103, 10
+    pages = _pages(render(paginate(_simple_detail(n), HEADING, lines_per_page=per_page)))
+    assert len(pages) == 11
+    details: list[str] = []
+    for page in pages:
+        assert page[0].lstrip(FORM_FEED).startswith("PCE-03-41")
+        assert page[1].startswith("RUN DATE ")
+        assert page[5].startswith("-----")
+        assert len(page) - 6 <= per_page
+        details.extend(page[6:])
+    assert details == [f"DETAIL {i:04d}" for i in range(n)]
+
+
+def test_page_break_on_group_change() -> None:
+    groups = ["A"] * 3 + ["B"] * 7 + [None] * 2 + ["A"] * 1 + [None] * 1
+    detail = _simple_detail(len(groups), groups)
+    pages = _pages(render(paginate(detail, HEADING, lines_per_page=5, break_on="grp")))
+    # A(3) | B(5) B(2) | null(2) | A(1) | null(1): each change of value, null included, breaks.
+    assert [len(p) - 6 for p in pages] == [3, 5, 2, 2, 1, 1]
+    printed = [line for page in pages for line in page[6:]]
+    assert printed == detail["line"].to_list()
+    group_of = dict(zip(detail["line"], groups, strict=True))
+    for page in pages:
+        assert len({group_of[line] for line in page[6:]}) == 1
+
+
+def test_break_title_is_subtitle_with_fallback() -> None:
+    detail = pl.DataFrame(
+        {
+            "line": ["a", "b", "c", "d"],
+            "grp": [1, 1, 2, 3],
+            "break_title": ["DECK ONE", "DECK ONE", None, "   "],
+        }
+    )
+    pages = _pages(render(paginate(detail, HEADING, lines_per_page=50, break_on="grp")))
+    assert [p[1].split()[-1] for p in pages] == ["ONE", "000", "000"]
+    assert pages[0][1].endswith(" DECK ONE")
+    assert pages[1][1].endswith(" " + HEADING.subtitle)
+
+
+def test_empty_report_prints_one_page() -> None:
+    empty = pl.DataFrame(schema={"line": pl.String})
+    pages = _pages(render(paginate(empty, HEADING, first_page=3)))
+    assert len(pages) == 1
+    assert pages[0][0].endswith("PAGE    3")
+    assert pages[0][6:] == [NO_ITEMS.center(PAGE_WIDTH).rstrip()]
+
+
+def test_no_trailing_blanks_and_headings_fit_132() -> None:
+    detail = pl.DataFrame({"line": ["X    ", None, "  Y  ", ""], "g": [1, 1, 2, 2]})
+    text = render(paginate(detail, HEADING, lines_per_page=1, break_on="g"))
+    for line in text.split("\n"):
+        assert line == line.rstrip(" ")
+        assert len(line.lstrip(FORM_FEED)) <= PAGE_WIDTH
+    assert [p[6:] for p in _pages(text)] == [["X"], [""], ["  Y"], [""]]
+
+
+def test_no_week_ending_no_subtitle_no_column_heads() -> None:
+    heading = PageHeading(
+        "PCE-01-43", "POSTING TRANSACTION LISTING", datetime.date(2026, 1, 2), None, ()
+    )
+    pages = _pages(render(paginate(_simple_detail(2), heading)))
+    assert pages[0][1] == "RUN DATE 01/02/2026"
+    assert pages[0][2:] == ["", "DETAIL 0000", "DETAIL 0001"]
+
+
+def test_long_title_and_subtitle_are_cut_and_big_page_numbers_widen() -> None:
+    heading = PageHeading(
+        "PCE-03-41",
+        "T" * 200,
+        datetime.date(2026, 11, 20),
+        datetime.date(2026, 11, 14),
+        ("H",),
+        "S" * 200,
+    )
+    text = render(paginate(_simple_detail(3), heading, lines_per_page=1, first_page=9999))
+    pages = _pages(text)
+    assert [p[0].lstrip(FORM_FEED)[-10:] for p in pages] == [
+        "PAGE  9999",
+        "PAGE 10000",
+        "PAGE 10001",
+    ]
+    for page in pages:
+        line1, line2 = page[0].lstrip(FORM_FEED), page[1]
+        assert len(line1) == PAGE_WIDTH and len(line2) == PAGE_WIDTH
+        assert line1.startswith("PCE-03-41 T") and "T PAGE" in line1
+        assert "11/14/2026 S" in line2
+
+
+def test_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="must not contain"):
+        paginate(pl.DataFrame({"line": ["ok", "two\nlines"]}), HEADING)
+    with pytest.raises(ValueError, match="must not contain"):
+        paginate(pl.DataFrame({"line": ["eject\f"]}), HEADING)
+    with pytest.raises(ValueError, match="'line'"):
+        paginate(pl.DataFrame({"text": ["x"]}), HEADING)
+    with pytest.raises(ValueError, match="break_on"):
+        paginate(pl.DataFrame({"line": ["x"]}), HEADING, break_on="deck")
+    with pytest.raises(ValueError, match="lines_per_page"):
+        paginate(pl.DataFrame({"line": ["x"]}), HEADING, lines_per_page=0)
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def test_fmt_date() -> None:
+    assert fmt_date(datetime.date(2026, 3, 4)) == "03/04/2026"
+    assert fmt_date(datetime.date(987, 1, 31)) == "01/31/0987"
+    assert fmt_date(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        ("123456789", "XXX-XX-6789"),
+        (" 123456789 ", "XXX-XX-6789"),
+        ("123-45-6789", "XXX-XX-6789"),
+        ("12345678  ", "XXX-XX-5678"),
+        ("12", "XXX-XX-12"),
+        ("", ""),
+        ("         ", "         "),
+        (None, None),
+    ],
+)
+def test_mask_ssn_expr(raw: str | None, masked: str | None) -> None:
+    df = pl.DataFrame({"ssn": [raw]}, schema={"ssn": pl.String})
+    out = df.select(mask_ssn_expr("ssn"))
+    assert out.columns == ["ssn"]
+    assert out.item() == masked
+
+
+def test_field_truncation_padding_null() -> None:
+    df = pl.DataFrame({"s": ["ABCDEFG", "AB", None, ""], "n": [12345, 7, None, 0]})
+    out = df.select(
+        left=field("s", 5),
+        right=field("s", 5, "right"),
+        num=field(pl.col("n"), 4, "right"),
+        zero=field("s", 0),
+    )
+    assert out["left"].to_list() == ["ABCDE", "AB   ", "     ", "     "]
+    assert out["right"].to_list() == ["ABCDE", "   AB", "     ", "     "]
+    assert out["num"].to_list() == ["1234", "   7", "    ", "   0"]
+    assert out["zero"].to_list() == ["", "", "", ""]
+
+
+def test_field_rejects_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="align"):
+        field("s", 3, "center")
+    with pytest.raises(ValueError, match="width"):
+        field("s", -1)
+
+
+# --------------------------------------------------------------------------- output files
+
+
+def test_write_report_equals_render_and_replaces_atomically(tmp_path: Path) -> None:
+    pages = paginate(_simple_detail(9), HEADING, lines_per_page=4)
+    target = tmp_path / "report.txt"
+    target.write_text("old contents that are longer than nothing\n" * 1000)
+    write_report(pages, target)
+    assert target.read_bytes() == render(pages).encode()
+    assert target.read_bytes().endswith(b"\n") and b"\r" not in target.read_bytes()
+    assert sorted(os.listdir(tmp_path)) == ["report.txt"]  # no temp file left behind
+
+
+def test_write_report_failure_keeps_old_file(tmp_path: Path) -> None:
+    target = tmp_path / "report.txt"
+    target.write_text("previous run\n")
+    with pytest.raises(pl.exceptions.ColumnNotFoundError):
+        write_report(pl.DataFrame({"oops": ["x"]}), target)
+    assert target.read_text() == "previous run\n"
+    assert sorted(os.listdir(tmp_path)) == ["report.txt"]
+
+
+def test_assert_golden_match_mismatch_and_update(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(GOLDEN_UPDATE_ENV, raising=False)
+    golden = tmp_path / "r.txt"
+    actual_file = tmp_path / "r.actual.txt"
+
+    with pytest.raises(AssertionError, match="does not exist"):
+        assert_golden("A\n", golden)
+    assert actual_file.read_text() == "A\n"
+
+    monkeypatch.setenv(GOLDEN_UPDATE_ENV, "1")
+    assert_golden("A\n\fB\n", golden)
+    assert golden.read_bytes() == b"A\n\fB\n"
+    assert not actual_file.exists()
+
+    monkeypatch.delenv(GOLDEN_UPDATE_ENV)
+    assert_golden("A\n\fB\n", golden)  # match passes
+
+    with pytest.raises(AssertionError) as err:
+        assert_golden("A\nB\n", golden)
+    message = str(err.value)
+    assert "-<FF>B" in message and "+B" in message
+    assert actual_file.read_bytes() == b"A\nB\n"
+    assert golden.read_bytes() == b"A\n\fB\n"  # golden untouched without the env var
+
+    assert_golden("A\n\fB\n", golden)
+    assert not actual_file.exists()  # stale .actual removed once it matches again

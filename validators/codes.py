@@ -1,0 +1,148 @@
+"""Every legacy error code in one table: run, meaning, how an operator resolves it.
+
+Meanings and resolutions are this project's wording of IRM 3.30.28.4.9.1-4 and `rules.md`.
+The check that emits each code lives in `validators/pce_03_41.py` (Form 3926) or
+`validators/pce_01_43.py` (Form 3927); a test proves table and checks agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RUN_3926 = "PCE-03-41"
+RUN_3927 = "PCE-01-43"
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    code: str
+    run: str
+    meaning: str
+    resolution: str
+    issued: bool = True
+    needs_cum_file: bool = False
+
+
+_WITHDRAW = "Withdraw the form that matches the register, correct it and re-input it next cycle."
+_ADJ_NEGATIVE = ("Check whether the original action was right; if it was wrong, prepare a new "
+                 "Adjustment Form 3926 with the correct amounts and re-input it.")
+
+_3926 = [
+    ("01", "Retired code; never issued.", "None.", False),
+    ("02", "Retired code; never issued.", "None.", False),
+    ("03", "Organization code on the header is not all digits.", _WITHDRAW, True),
+    ("04", "Function code on the header is not all digits.", _WITHDRAW, True),
+    ("05", "Program code on the header is not all digits.", _WITHDRAW, True),
+    ("06", "The header's OFP is not on the OFP Consistency File.",
+     "Withdraw the form. If its entries are right, re-input it after the OFP is added to the "
+     "OFP Consistency File; if not, correct it and re-input it without an SSN.", True),
+    ("07", "Quality standard is neither blank nor four digits.",
+     "Re-input the Form 3926-A with all four positions of the quality standard filled "
+     "(NNnn, zeros where needed).", True),
+    ("08", "A quality standard is present but the organization code does not end in 000.",
+     "Enter the first two organization digits followed by 000 on the Form 3926-A.", True),
+    ("09", "Sampling data were sent together with a change to a quality standard.",
+     "Send quality standard changes on a Form 3926-A with no lines, and review data on a "
+     "Form 3926 with a blank quality standard.", True),
+    ("10", "A second quality standard for the same OFP and week ending; the first one stands.",
+     "Only one quality standard change per OFP and week; re-input next week if still needed.",
+     True),
+    ("11", "Number sampled (item 11) is neither blank nor digits.",
+     "Prepare a new form with digits in item 11 (never a zero) and re-input it.", True),
+    ("12", "An SSN is present on a transaction whose number sampled is blank.",
+     "Enter the number sampled for the employee, or remove the SSN for a unit/group charge.",
+     True),
+    ("13", "Number of defective records (item 16) is neither blank nor digits.",
+     "Prepare a new form with digits in item 16 (blank, not zero, when none) and re-input it.",
+     True),
+    ("14", "Defect code is not on the Defect Code File (list 000).",
+     "Correct the defect code, or establish it first with a Form 3927 action A, then re-input.",
+     True),
+    ("15", "Defect code is neither blank nor three digits.", _WITHDRAW, True),
+    ("16", "Defect code is blank but a number of defects is present.",
+     "Enter the defect code the defects belong to, or remove the number of defects.", True),
+    ("17", "Number of defects is blank but a defect code is present.",
+     "Enter the number of defects for the code (at least 1).", True),
+    ("18", "Number of defects is not digits or is not greater than zero.",
+     "Enter a number of defects of 1 or more; leave it blank when there are none.", True),
+    ("19", "The same defect code twice in one transaction or adjustment, or a second "
+     "adjustment document for the same OFP and week ending.",
+     "Combine the amounts: one line per defect code, one adjustment form per OFP and week.",
+     True),
+    ("20", "Defective records exceed the total number of defects of the transaction.", _WITHDRAW,
+     True),
+    ("21", "Defective records exceed the number sampled.", _WITHDRAW, True),
+    ("22", "Adjustment: number sampled is not blank and not four digits or blanks followed by "
+     "a zone-punched sign character.",
+     "Re-input with the last position zone-punched (A-I,{ increase; J-R,} decrease).", True),
+    ("23", "Adjustment: defective records is not blank and not four digits or blanks followed "
+     "by a zone-punched sign character.",
+     "Re-input with the last position zone-punched (A-I,{ increase; J-R,} decrease).", True),
+    ("24", "Form 3926-A defect list is neither blank nor 999, or a delete (999) names an OFP "
+     "with no quality standard on file.",
+     "Blank defect list to insert or update, 999 to delete an existing standard.", True),
+    ("25", "Adjustment: number of defects is not blank and not four digits or blanks followed "
+     "by a zone-punched sign character.",
+     "Re-input with the last position zone-punched (A-I,{ increase; J-R,} decrease).", True),
+    ("26", "Adjustment for an OFP with no Cumulative Data File row in that quarter.",
+     "Check the OFP and the week ending; an adjustment can only correct figures that posted.",
+     True, True),
+    ("27", "Adjustment would make the cumulative number sampled negative.", _ADJ_NEGATIVE, True,
+     True),
+    ("28", "Adjustment would make cumulative defective documents negative.", _ADJ_NEGATIVE, True,
+     True),
+    ("29", "Adjustment would make the cumulative total of defects negative.", _ADJ_NEGATIVE, True,
+     True),
+    ("30", "Adjustment would leave cumulative defective documents above the cumulative number "
+     "sampled.", _WITHDRAW, True, True),
+    ("31", "Adjustment would leave cumulative defective documents above the cumulative total "
+     "of defects.", _WITHDRAW, True, True),
+    ("32", "Adjustment names a defect code with no cumulative row for this OFP.",
+     "Check the defect code against the Cumulative Data File listing for the OFP.", True, True),
+    ("33", "Adjustment would make a defect code's cumulative number of defects negative.",
+     _ADJ_NEGATIVE, True, True),
+    ("34", "SSN or # present on an adjustment line.",
+     "Adjustments correct the Cumulative Data File only: remove the SSN and re-input. Use a "
+     "Form 6489 to correct individual data.", True),
+    ("35", "Defective records are blank but the number of defects is greater than zero.",
+     "Enter the number of defective records of the sample.", True),
+    ("36", "Insufficient data to process the record (missing or invalid week ending, wrong "
+     "defect list, unknown program or section, repeated section, line without header or "
+     "transaction, # with an SSN, SSN not 9 digits, over 10 defect codes on a sample, over "
+     "200 defect codes for one OFP, adjustment with no lines, 3926-A without a standard).",
+     "Find the source document by its control number, supply what is missing and re-input.",
+     True),
+]
+
+_3927 = [
+    ("01", "Retired code; never issued.", "None.", False),
+    ("02", "Action code is not A, C or D.", "Re-input with action A, C or D.", True),
+    ("03", "Defect code is not three digits.", "Re-input with a three-digit defect code.", True),
+    ("04", "Action A for a defect code already on the Defect Code File.",
+     "Use action C to change its description, or choose an unused code.", True),
+    ("05", "Action C or D for a defect code that was not on the file when the run began.",
+     "Establish the code with action A first, or correct the code.", True),
+    ("06", "Action C or D for a defect code deleted earlier in this run.",
+     "Check the order of the forms; re-establish the code with action A if it is still needed.",
+     True),
+    ("07", "Action A or C with a blank defect description.",
+     "Enter the description (up to 100 positions) and re-input.", True),
+    ("09", "Insufficient data: list number not 000, blank organization, function or program, "
+     "blank operation name on an action A, or a line with no header.",
+     "Complete the header items of the Form 3927 and re-input the page.", True),
+    ("10", "The same defect code twice on one document; the later lines are rejected.",
+     "Re-input the later line only if it was meant for another code.", True),
+]
+
+CODES: dict[tuple[str, str], ErrorCode] = {}
+for run, rows in ((RUN_3926, _3926), (RUN_3927, _3927)):
+    for code, meaning, resolution, issued, *cum in rows:
+        CODES[(run, code)] = ErrorCode(code, run, meaning, resolution, issued, bool(cum and cum[0]))
+
+
+def lookup(run: str, code: str) -> ErrorCode:
+    return CODES[(run, code)]
+
+
+def issued(run: str) -> list[str]:
+    return sorted(c.code for c in CODES.values() if c.run == run and c.issued)

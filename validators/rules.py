@@ -1,0 +1,84 @@
+"""A rule is one legacy error code's condition as a polars expression; a schema is a list of them.
+
+Each rule becomes a pandera check whose `error=` is the code, hung on the column the code is
+about, so the failure cases name the code and the row. Running a schema yields *flags*: one row
+per (record, code) in the shape every register is built from. Cross-file rules are joins that
+return flags of the same shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import pandera.polars as pa
+import polars as pl
+
+FLAG_SCHEMA = {"seq": pl.UInt32, "code": pl.String}
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    column: str  # the field the code is about
+    fires: Callable[[], pl.Expr]  # True on a record that carries the code
+    about: str  # short wording, shown in pandera's reports
+
+    def check(self) -> pa.Check:
+        expr = self.fires
+
+        def passes(data: pa.PolarsData) -> pl.LazyFrame:
+            return data.lazyframe.select(~expr().fill_null(False))
+
+        return pa.Check(passes, error=self.code, name=f"{self.code} {self.about}")
+
+
+def schema(rules: Iterable[Rule], name: str) -> pa.DataFrameSchema:
+    columns: dict[str, list[pa.Check]] = {}
+    for rule in rules:
+        columns.setdefault(rule.column, []).append(rule.check())
+    return pa.DataFrameSchema(
+        {col: pa.Column(checks=checks, nullable=True) for col, checks in columns.items()},
+        name=name,
+    )
+
+
+def no_flags() -> pl.DataFrame:
+    return pl.DataFrame(schema=FLAG_SCHEMA)
+
+
+def flags(frame: pl.DataFrame, checks: pa.DataFrameSchema) -> pl.DataFrame:
+    """Validate with lazy=True and return every (seq, code) that failed; never drops rows."""
+    if frame.height == 0:
+        return no_flags()
+    try:
+        checks.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+        unknown = cases.filter(pl.col("index").is_null())
+        if unknown.height:  # a schema fault (missing column, ...) is a bug, not a data error
+            raise RuntimeError(f"{checks.name}: {unknown.row(0, named=True)}") from None
+        index = cases["index"].cast(pl.UInt32)
+        return pl.DataFrame({"seq": frame["seq"].gather(index), "code": cases["check"]},
+                            schema=FLAG_SCHEMA)
+    return no_flags()
+
+
+def flag_rows(frame: pl.DataFrame, code: str, where: pl.Expr) -> pl.DataFrame:
+    """Flags from a join or a sequential pass (reference checks)."""
+    return frame.filter(where).select(pl.col("seq").cast(pl.UInt32),
+                                      pl.lit(code).alias("code"))
+
+
+def codes_by_row(all_flags: Iterable[pl.DataFrame]) -> pl.DataFrame:
+    """seq -> sorted, distinct list of codes."""
+    stacked = pl.concat([f.select(FLAG_SCHEMA.keys()).cast(FLAG_SCHEMA) for f in all_flags])
+    return stacked.group_by("seq").agg(pl.col("code").unique().sort().alias("error_codes"))
+
+
+def blank(column: str) -> pl.Expr:
+    return pl.col(column).str.strip_chars(" ") == ""
+
+
+def digits(column: str, width: int) -> pl.Expr:
+    return pl.col(column).str.contains(f"^[0-9]{{{width}}}$")
