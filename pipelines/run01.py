@@ -33,8 +33,11 @@ def empty_dcf() -> pl.DataFrame:
 
 
 def prepare(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    rec = records.with_columns((pl.col("section") == "01").alias("is_header"))
+    # Deck order for run 01 is block, serial, section within each deck (rules.md); `order` is
+    # that position, `seq` stays the record's identity.
     doc = ["deck_no", "block", "serial"]
+    rec = records.sort(*doc, "section", "seq").with_row_index("order").with_columns(
+        (pl.col("section") == "01").alias("is_header"))
     rec = rec.with_columns(pl.when("is_header").then("seq").otherwise(None).forward_fill()
                            .over(doc).alias("hdr_seq"))
     headers = decode(rec.filter("is_header"), HEADER).with_columns(
@@ -55,14 +58,16 @@ def run(records: pl.DataFrame, defect_codes: pl.DataFrame, run_id: str) -> Run01
     bad_headers = set(found[0]["seq"].to_list())
     lines = lines.with_columns(pl.col("hdr_seq").is_in(list(bad_headers)).alias("doc_bad"))
     coded = set(found[1]["seq"].to_list()) | set(lines.filter("doc_bad")["seq"].to_list())
+    # A later duplicate on one document (10) is rejected as such: it is not checked against the
+    # file, which its own document's first line has just changed (no 04/06 beside the 10).
     readable = lines.filter(pl.col("h_action").is_in(v.ACTIONS) & ~pl.col("doc_bad")
-                            & digits("defect_code", 3)).sort("seq")
+                            & digits("defect_code", 3) & (pl.col("dup_rank") == 1)).sort("order")
     ordered, posted = v.apply(readable, coded, set(defect_codes["defect_code"].to_list()))
     found.append(pl.DataFrame(ordered, schema=FLAG_SCHEMA, orient="row"))
     codes = codes_by_row(found)
 
     table = {r["defect_code"]: r for r in defect_codes.iter_rows(named=True)}
-    for r in lines.filter(pl.col("seq").is_in(posted)).sort("seq").iter_rows(named=True):
+    for r in lines.filter(pl.col("seq").is_in(posted)).sort("order").iter_rows(named=True):
         if r["h_action"] == "D":
             table.pop(r["defect_code"], None)
             continue

@@ -142,7 +142,7 @@ def _deck_columns(rows: pl.DataFrame, decks: list[Deck], run_id: str,
     info = pl.DataFrame({
         "deck_no": pl.Series(range(len(decks)), dtype=pl.UInt16),
         "deck": [d.name for d in decks], "deck_hash": [d.content_hash for d in decks],
-        "deck_title": [f"{d.name}  {d.heading}" for d in decks]},
+        "deck_title": [f"{d.heading}  {d.name}" for d in decks]},
         schema={"deck_no": pl.UInt16, "deck": pl.String, "deck_hash": pl.String,
                 "deck_title": pl.String})
     return rows.join(info, on="deck_no", how="left").with_columns(

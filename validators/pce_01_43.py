@@ -55,7 +55,8 @@ def apply(lines: pl.DataFrame, coded: set[int], on_file: set[str]
     """04/05/06 in deck order; returns the flags and the seqs of the lines that post.
 
     `lines` holds seq, h_action, defect_code for lines whose header is readable and whose code
-    is three digits; `coded` are seqs already carrying a code (their own or their header's).
+    is three digits, less the later duplicates of a document (10); `coded` are seqs already
+    carrying a code (their own or their header's).
     """
     at_start = set(on_file)
     current = set(on_file)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The one entry point on a fresh machine with only Python 3.11: installs uv if it is missing,
+# builds the locked environment on first use, then runs the demo, the tests or any qap command.
+#   ./go demo          the sample week from an empty data directory
+#   ./go test          ruff, then the whole test suite
+#   ./go run ...       any `qap` command (./go --help lists them)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if command -v uv >/dev/null 2>&1; then
+  UV=(uv)
+elif python3 -m uv --version >/dev/null 2>&1; then
+  UV=(python3 -m uv)
+else
+  echo "go: installing uv for this user (python3 -m pip install --user uv)" >&2
+  python3 -m pip install --quiet --user uv 2>/dev/null \
+    || python3 -m pip install --quiet --user --break-system-packages uv
+  UV=(python3 -m uv)
+fi
+
+case "${1:-}" in
+  demo) shift; exec "${UV[@]}" run --frozen qap demo "$@" ;;
+  test)
+    shift
+    "${UV[@]}" run --frozen ruff check .
+    exec "${UV[@]}" run --frozen pytest "$@" ;;
+  *) exec "${UV[@]}" run --frozen qap "$@" ;;
+esac

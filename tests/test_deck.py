@@ -1,0 +1,50 @@
+"""HDR/TRL deck control: a deck that fails is refused whole, saying which check and where."""
+
+from __future__ import annotations
+
+import pytest
+
+from layouts.encode import deck, record
+from pipelines.deck import DeckRefused, open_deck
+
+BODY = [record("prefix+form3926_line", program_number="59702", format_code="222",
+               block="A01", serial="01", section="02", ssn="123456789", sampled=4)]
+
+
+def _deck(tmp_path, text: str, name: str = "d.dat"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_good_deck_has_identity_from_hdr_and_content(tmp_path):
+    d = open_deck(_deck(tmp_path, deck(BODY, sequence=7)))
+    assert (d.campus, f"{d.week_ending:%m%d%Y}", d.sequence) == ("SC", "11142026", 7)
+    assert d.records.height == 1 and d.records["line_no"].to_list() == [2]
+    same = open_deck(_deck(tmp_path, deck(BODY, sequence=7), "renamed.dat"))
+    assert same.content_hash == d.content_hash
+
+
+@pytest.mark.parametrize(("text", "check", "line"), [
+    ("\n".join(BODY) + "\nTRL0000001\n", "HDR missing", 1),
+    (deck(BODY).replace("TRL0000001\n", ""), "TRL missing", 2),
+    (deck(BODY).replace("TRL0000001", "TRL0000002"), "TRL count", 3),
+    (deck(BODY).replace("TRL0000001", "TRL00000X1"), "TRL count", 3),
+    (deck([*BODY, "HDRSC111420261116202606000002", *BODY]).replace("TRL0000003", "TRL0000003"),
+     "HDR inside deck", 3),
+    (deck(BODY).replace("HDRSC11142026", "HDRSC13142026"), "HDR", 1),
+    (deck(BODY).replace("HDRSC", "HDR  "), "HDR", 1),
+])
+def test_control_failures_refuse_the_whole_deck(tmp_path, text, check, line):
+    with pytest.raises(DeckRefused) as err:
+        open_deck(_deck(tmp_path, text))
+    assert err.value.check == check and err.value.line == line
+
+
+def test_trl_count_message_says_both_counts(tmp_path):
+    with pytest.raises(DeckRefused, match="TRL says 2 records but the deck holds 1"):
+        open_deck(_deck(tmp_path, deck(BODY).replace("TRL0000001", "TRL0000002")))
+
+
+def test_blank_lines_after_trl_are_not_records(tmp_path):
+    assert open_deck(_deck(tmp_path, deck(BODY) + "\n\n")).records.height == 1

@@ -1,0 +1,136 @@
+"""Layouts as data, the one decoder and the zone-punch codec."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from layouts import zoned
+from layouts.decoder import DeckFault, decode, read_records
+from layouts.encode import deck, record
+from layouts.layout import all_layouts, layout_table, load
+from pipelines.reports.printing import assert_golden
+
+GOLDEN = Path(__file__).parent / "golden" / "layouts"
+EXPECTED_RECORDS = {"hdr", "trl", "prefix", "form3926_header", "form3926_line",
+                    "form3927_header", "form3927_line", "form3081", "form6489",
+                    "ofp_consistency", "employee_master"}
+
+
+def test_one_layout_file_per_record_type_of_the_spec():
+    assert {lay.record for lay in all_layouts()} == EXPECTED_RECORDS
+
+
+def test_printed_layout_tables_match_golden():
+    assert_golden("\n".join(layout_table(lay) for lay in all_layouts()), GOLDEN / "all.txt")
+
+
+def test_layout_positions_follow_the_spec_to_the_column():
+    line = load("form3926_line")
+    assert (line.field("ssn").start, line.field("ssn").end) == (17, 25)
+    assert (line.field("defective").start, line.field("defective").end) == (39, 43)
+    assert (load("form6489").field("class_code").start) == 98
+    assert load("form3927_line").field("description").width == 100
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+SAMPLE = deck([
+    record("prefix+form3926_header", program_number="59702", format_code="222", block="A01",
+           serial="01", section="01", week_ending="11142026", defect_list="000",
+           org_code="81120", function_code="410", program_code="44210"),
+    record("prefix+form3926_line", program_number="59702", format_code="222", block="A01",
+           serial="01", section="02", ssn="123456789", sampled=12, defect_code="101",
+           defects=2, defective=1),
+    "",
+])
+
+
+def _decoded(path: Path) -> pl.DataFrame:
+    return decode(read_records(path).frame, load("prefix"), load("form3926_line"))
+
+
+def test_lf_crlf_and_ebcdic_decode_identically(tmp_path):
+    lf = _write(tmp_path, "lf.dat", SAMPLE.encode())
+    crlf = _write(tmp_path, "crlf.dat", SAMPLE.replace("\n", "\r\n").encode())
+    ebcdic = _write(tmp_path, "deck.ebc", b"".join(
+        line.ljust(132).encode("cp037") for line in SAMPLE.splitlines()))
+    expected = _decoded(lf)
+    assert _decoded(crlf).equals(expected)
+    assert _decoded(ebcdic).equals(expected)
+    assert read_records(ebcdic).encoding == "cp037"
+
+
+def test_decoder_keeps_raw_text_line_numbers_and_types(tmp_path):
+    out = _decoded(_write(tmp_path, "d.dat", SAMPLE.encode()))
+    row = out.filter(pl.col("line_no") == 3).row(0, named=True)
+    assert row["ssn"] == "123456789" and row["sampled"] == "   12" and row["sampled_v"] == 12
+    assert row["text"].startswith("59702222A010102")
+    blank_line = out.filter(pl.col("line_no") == 4).row(0, named=True)
+    assert blank_line["text"] == "" and blank_line["sampled"] == "     "
+    assert blank_line["sampled_v"] is None
+
+
+def test_number_field_rejects_signs_embedded_and_trailing_blanks():
+    frame = pl.DataFrame({"text": [
+        record("prefix+form3926_line", sampled=s) for s in ("   12", "+0012", " 1 2", "  12 ")]})
+    values = decode(frame, load("prefix"), load("form3926_line"))["sampled_v"].to_list()
+    assert values == [12, None, None, None]
+
+
+@pytest.mark.parametrize(("data", "where"), [
+    (b"", "file is empty"),
+    (b"HDR\x00\x01\x02junk\n", "line 1, column 4"),
+    (b"HDRSC111420261116202606000000\n" + b"9" * 10_000_000 + b"\n", "line 2, column 133"),
+])
+def test_unreadable_files_fault_with_file_line_and_column(tmp_path, data, where):
+    path = _write(tmp_path, "bad.dat", data)
+    with pytest.raises(DeckFault) as err:
+        read_records(path)
+    assert where in str(err.value) and str(path) in str(err.value)
+
+
+def test_missing_file_faults_clearly(tmp_path):
+    with pytest.raises(DeckFault, match="file not found"):
+        read_records(tmp_path / "nope.dat")
+
+
+@given(st.integers(min_value=-9999, max_value=99999))
+def test_zone_codec_round_trips(value):
+    text = zoned.encode(value)
+    assert len(text) == 5 and zoned.decode(text) == value
+    frame = pl.DataFrame({"f": [text]})
+    assert frame.select(zoned.value_expr(pl.col("f")))[0, 0] == value
+    assert frame.select(zoned.valid_expr(pl.col("f")))[0, 0]
+
+
+@pytest.mark.parametrize(("text", "strict", "value"), [
+    ("   4C", True, 43), ("   1K", True, -12), ("   1{", True, 10), ("    }", True, 0),
+    ("   43", True, None), ("   43", False, 43), ("  A1C", True, None), ("     ", True, None),
+    ("   1R", False, -19),
+])
+def test_zone_codec_strict_and_lenient(text, strict, value):
+    assert zoned.decode(text, strict=strict) == value
+    got = pl.DataFrame({"f": [text]}).select(zoned.value_expr(pl.col("f"), strict=strict))[0, 0]
+    assert got == value
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(st.binary(max_size=600), st.text(max_size=600)))
+def test_decoder_never_raises_on_arbitrary_input(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("fuzz") / "deck.dat"
+    path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8", "replace"))
+    try:
+        records = read_records(path)
+    except DeckFault:
+        return
+    decode(records.frame, load("prefix"), load("form3926_header"))
+    decode(records.frame, load("prefix"), load("form6489"))

@@ -1,0 +1,150 @@
+"""The weekly validation run end to end on the bundled sample week."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from fixtures.build_sample_week import FILES
+from pipelines import cli
+from pipelines.reference import load as load_reference
+from pipelines.reports.printing import assert_golden
+from pipelines.weekly import run_week
+from validators.codes import RUN_3926, RUN_3927, issued
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+GOLDEN = Path(__file__).parent / "golden" / "sample_week"
+REFERENCE = FIXTURES / "reference"
+WEEK_DECKS = sorted((FIXTURES / "sample-week").glob("*.dat"))
+
+
+def _run(data: Path, decks: list[Path], day: dt.date):
+    return run_week(decks, data, load_reference(REFERENCE), day)
+
+
+@pytest.fixture(scope="module")
+def week(tmp_path_factory):
+    data = tmp_path_factory.mktemp("week")
+    first = _run(data, [FIXTURES / "national" / "national-defect-list.dat"],
+                 dt.date(2026, 11, 10))
+    second = _run(data, WEEK_DECKS, dt.date(2026, 11, 17))
+    return data, first, second
+
+
+def test_committed_fixtures_equal_what_the_builder_writes():
+    for name, build in FILES.items():
+        assert (FIXTURES / name).read_text() == build(), name
+
+
+def test_initial_load_posts_the_national_list_cleanly(week):
+    _, first, _ = week
+    assert first.condition_code == 0 and first.rejected == 0 and first.posted == 48
+
+
+def test_sample_week_triggers_every_code_not_needing_the_cum_file(week):
+    _, _, result = week
+    assert set(result.codes[RUN_3927]) == set(issued(RUN_3927))
+    cum_codes = {f"{n}" for n in range(26, 34)}
+    assert set(result.codes[RUN_3926]) == set(issued(RUN_3926)) - cum_codes
+
+
+def test_sample_week_counts_and_conservation(week):
+    _, _, result = week
+    assert [d.status for d in result.decks] == ["accepted", "accepted", "refused"]
+    assert (result.records_in, result.posted, result.rejected) == (96, 18, 78)
+    assert result.records_in == result.posted + result.rejected + result.held
+    assert result.condition_code == 8 and result.warnings == 1
+
+
+def test_refused_deck_is_kept_for_resubmission_and_nothing_of_it_posts(week):
+    data, _, result = week
+    assert (data / "refused" / "03-cut-short.dat").read_bytes() == WEEK_DECKS[2].read_bytes()
+    register = pl.read_parquet(data / "current" / "error_register.parquet")
+    assert "03-cut-short.dat" not in register["deck"].to_list()
+    assert result.decks[2].posted == 0 and result.decks[2].rejected == 0
+
+
+@pytest.mark.parametrize("name", ["pce-01-43", "posting-3927", "pce-03-41", "posting-3926"])
+def test_printed_listings_match_golden(week, name):
+    _, _, result = week
+    assert_golden(result.outputs[name].read_text(), GOLDEN / f"{name}.txt")
+
+
+def test_state_after_the_week(week):
+    data, _, _ = week
+    dcf = pl.read_parquet(data / "current" / "defect_codes.parquet")
+    codes = set(dcf["defect_code"].to_list())
+    assert "640" in codes and "130" not in codes and "101" in codes
+    assert dcf.filter(pl.col("defect_code") == "102")["description"][0] == (
+        "NATIONAL DEFECT 102 REWORDED")
+    qs = pl.read_parquet(data / "current" / "quality_standards.parquet")
+    assert qs.select("org_code", "function_code", "program_code", "standard",
+                     "below_minimum").rows() == [("81000", "410", "44210", 9500, False),
+                                                  ("81000", "420", "11220", 100, True)]
+
+
+def test_parquet_outputs_read_back_with_duckdb(week):
+    _, _, result = week
+    path = result.run_dir / "pce-03-41.parquet"
+    rows = duckdb.sql(f"select line_no, error_codes from '{path}' where line_no = 9").fetchall()
+    assert rows == [(9, ["11"])]
+    total = duckdb.sql(f"select count(*) from '{result.run_dir / 'posting-3926.parquet'}'")
+    assert total.fetchall() == [(12,)]
+
+
+def test_same_deck_posted_twice_is_refused_as_duplicate(week, tmp_path):
+    data, _, _ = week
+    copy = tmp_path / "renamed.dat"
+    shutil.copy(WEEK_DECKS[1], copy)
+    again = _run(data, [copy], dt.date(2026, 11, 18))
+    assert [d.status for d in again.decks] == ["duplicate"]
+    assert "duplicate deck" in again.decks[0].reason and again.condition_code == 8
+    assert again.posted == 0 and again.rejected == 0
+
+
+runner = CliRunner()
+
+
+def test_cli_help_lists_every_command():
+    out = runner.invoke(cli.app, ["--help"]).output
+    for command in ("run", "demo", "explain", "layouts"):
+        assert command in out
+
+
+def test_cli_explain_gives_meaning_and_resolution():
+    out = runner.invoke(cli.app, ["explain", "3927:06"]).output
+    assert "PCE-01-43" in out and "deleted earlier in this run" in out and "Resolve:" in out
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "file is empty"),
+    (b"\x00\xff\x10garbage", "not printable ASCII"),
+    (b"HDRSC111420261116202606000001\n" + b"5" * 10_000_000 + b"\nTRL0000001\n",
+     "column 133"),
+])
+def test_cli_bad_input_gets_a_message_not_a_traceback(tmp_path, content, message):
+    bad = tmp_path / "bad.dat"
+    bad.write_bytes(content)
+    result = runner.invoke(cli.app, ["run", str(bad), "-d", str(tmp_path / "d"), "-q",
+                                     "--reference", str(REFERENCE)])
+    assert result.exit_code == 8
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_cli_missing_reference_is_condition_code_12(tmp_path):
+    result = runner.invoke(cli.app, ["run", str(WEEK_DECKS[0]), "-d", str(tmp_path / "d"),
+                                     "--reference", str(tmp_path)])
+    assert result.exit_code == 12 and "reference file not found" in result.output
+
+
+def test_cli_clean_run_is_condition_code_0(tmp_path):
+    result = runner.invoke(cli.app, ["run", str(FIXTURES / "national" /
+                                                 "national-defect-list.dat"),
+                                     "-d", str(tmp_path / "d"), "-q"])
+    assert result.exit_code == 0 and "Condition code 0" in result.output
