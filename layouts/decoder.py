@@ -117,9 +117,11 @@ def raw_expr(field: Field, source: str = "text") -> pl.Expr:
 
 
 def _number(raw: pl.Expr) -> pl.Expr:
+    """Right-justified digits with leading blanks or zeros; a sign or an inner or trailing
+    blank is not a number (the cast alone would take `  -12`)."""
     stripped = raw.str.strip_chars_start(" ")
-    return pl.when(~stripped.str.contains("+", literal=True)).then(
-        stripped.cast(pl.Int64, strict=False))
+    signed = stripped.str.contains("-", literal=True) | stripped.str.contains("+", literal=True)
+    return pl.when(~signed).then(stripped.cast(pl.Int64, strict=False))
 
 
 def _date(raw: pl.Expr) -> pl.Expr:

@@ -79,6 +79,11 @@ COUNTED = HP.is_in([REVIEW, ADJUSTMENT])
 CODE = ~blank("defect_code")
 
 
+def _count_bad(column: str) -> pl.Expr:
+    """A review count that is not blank and not right-justified digits."""
+    return ~blank(column) & pl.col(f"{column}_v").is_null()
+
+
 def _zoned_bad(column: str) -> pl.Expr:
     return ADJUSTING & ~zoned.valid_expr(pl.col(column), 5, strict=True)
 
@@ -104,21 +109,19 @@ LINE_RULES = [
          & (pl.col("code_rank") > MAX_CODES_PER_SAMPLE), "more than 10 defect codes on a sample"),
     Rule("36", "defect_code", lambda: COUNTED & CODE
          & (pl.col("ofp_rank") > MAX_CODES_PER_OFP), "defect code beyond the 200th for the OFP"),
-    Rule("11", "sampled", lambda: REVIEWING & ~blank("sampled") & pl.col("sampled_v").is_null(),
-         "number sampled not digits"),
+    Rule("11", "sampled", lambda: REVIEWING & _count_bad("sampled"), "number sampled not digits"),
     Rule("12", "ssn", lambda: REVIEWING & ~blank("ssn") & blank("sampled"),
          "SSN with a blank number sampled"),
-    Rule("13", "defective", lambda: REVIEWING & ~blank("defective")
-         & pl.col("defective_v").is_null(), "defective records not digits"),
+    Rule("13", "defective", lambda: REVIEWING & _count_bad("defective"),
+         "defective records not digits"),
     Rule("15", "defect_code", lambda: COUNTED & CODE & ~digits("defect_code", 3),
          "defect code not 3 digits"),
     Rule("16", "defects", lambda: COUNTED & ~CODE & ~blank("defects"),
          "number of defects without a defect code"),
     Rule("17", "defects", lambda: COUNTED & CODE & blank("defects"),
          "defect code without a number of defects"),
-    Rule("18", "defects", lambda: REVIEWING & ~blank("defects")
-         & (pl.col("defects_v").is_null() | (pl.col("defects_v") == 0)),
-         "number of defects not digits or zero"),
+    Rule("18", "defects", lambda: REVIEWING & (_count_bad("defects")
+         | (pl.col("defects_v") <= 0)), "number of defects not digits or zero"),
     Rule("19", "defect_code", lambda: COUNTED & CODE & (pl.col("dup_rank") > 1),
          "defect code repeated in a transaction"),
     Rule("20", "defective", lambda: REVIEWING & pl.col("starts")

@@ -1,0 +1,55 @@
+"""The error-code table, the checks and the docs agree."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+from pipelines import cli, weekly
+from validators import pce_01_43, pce_03_41
+from validators.codes import CODES, RUN_3926, RUN_3927, issued
+
+ROOT = Path(__file__).parent.parent
+
+
+def _emitted(module, rules) -> set[str]:
+    by_rule = {r.code for r in rules}
+    by_join = set(re.findall(r'"(\d\d)"', inspect.getsource(module)))
+    return by_rule | by_join
+
+
+def test_every_issued_3927_code_has_a_check_and_every_check_is_in_the_table():
+    emitted = _emitted(pce_01_43, pce_01_43.HEADER_RULES + pce_01_43.LINE_RULES)
+    assert set(issued(RUN_3927)) <= emitted
+    assert {r.code for r in pce_01_43.HEADER_RULES + pce_01_43.LINE_RULES} <= set(
+        issued(RUN_3927))
+
+
+def test_every_issued_3926_code_outside_the_cum_file_has_a_check():
+    rules = pce_03_41.HEADER_RULES + pce_03_41.LINE_RULES
+    emitted = _emitted(pce_03_41, rules)
+    cum = {c.code for c in CODES.values() if c.run == RUN_3926 and c.needs_cum_file}
+    assert set(issued(RUN_3926)) - cum <= emitted
+    assert {r.code for r in rules} <= set(issued(RUN_3926))
+
+
+def test_retired_codes_are_never_issued():
+    assert "01" not in issued(RUN_3926) and "02" not in issued(RUN_3926)
+    assert "01" not in issued(RUN_3927)
+
+
+def test_every_cli_command_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    for command in cli.app.registered_commands:
+        name = command.name or command.callback.__name__
+        assert f"./go {name}" in readme or f"qap {name}" in readme, name
+
+
+def test_every_output_is_documented():
+    doc = (ROOT / "docs" / "outputs.md").read_text()
+    source = inspect.getsource(weekly)
+    for name in re.findall(r'\("([a-z0-9-]+)", rows', source):
+        assert f"`{name}.txt`" in doc, name
+    for table in re.findall(r'gen\.write\("([a-z_]+)"', source):
+        assert f"**{table}.parquet**" in doc, table
