@@ -14,6 +14,7 @@ elif python3 -m uv --version >/dev/null 2>&1; then
 else
   echo "go: installing uv for this user (python3 -m pip install --user uv)" >&2
   python3 -m pip install --quiet --user uv 2>/dev/null \
+    || python3 -m pip install --quiet uv 2>/dev/null \
     || python3 -m pip install --quiet --user --break-system-packages uv
   UV=(python3 -m uv)
 fi
