@@ -15,10 +15,10 @@ from typing import Annotated
 import typer
 
 from layouts.layout import all_layouts, layout_table
-from pipelines import summary
+from pipelines import register, summary
 from pipelines.reference import ReferenceMissing
 from pipelines.reference import load as load_reference
-from pipelines.store import StoreError
+from pipelines.store import Store, StoreError
 from pipelines.weekly import CC_ABEND, CC_INCOMPLETE, ConservationError, run_week
 from validators.codes import CODES, RUN_3926, RUN_3927
 
@@ -52,11 +52,12 @@ def _date(text: str | None) -> dt.date | None:
 
 
 def _execute(decks: list[Path], data_dir: Path, reference_dir: Path, run_date: dt.date | None,
-             quiet: bool) -> int:
+             quiet: bool, reprocess: bool = False) -> int:
     progress = None if quiet else (lambda msg: typer.echo(f"  .. {msg}", err=True))
     try:
         reference = load_reference(reference_dir)
-        result = run_week(decks, data_dir, reference, run_date, progress=progress)
+        result = run_week(decks, data_dir, reference, run_date, progress=progress,
+                          reprocess=reprocess)
     except ReferenceMissing as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
     except StoreError as err:
@@ -116,6 +117,84 @@ def demo(
     typer.echo(f"Demo finished: the sample week ended with condition code {code}, as intended."
                if code <= 8 else "Demo failed.")
     raise typer.Exit(0 if code <= 8 else code)
+
+
+@app.command()
+def reprocess(
+    decks: Annotated[list[Path], typer.Argument(help="Corrections deck(s).")],
+    data_dir: DataDir = Path("qap-data"),
+    reference: ReferenceDir = SAMPLE_REFERENCE,
+    run_date: Annotated[str | None, typer.Option(help="Run date YYYY-MM-DD (default today).")]
+    = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
+) -> None:
+    """Run operators' corrections through the same checks; what posts closes its register entry.
+
+    Example: qap corrections fix.dat && (edit fix.dat) && qap reprocess fix.dat
+    """
+    raise typer.Exit(_execute(decks, data_dir, reference, _date(run_date), quiet, True))
+
+
+@app.command()
+def corrections(
+    out: Annotated[Path, typer.Argument(help="Deck file to write.")],
+    data_dir: DataDir = Path("qap-data"),
+) -> None:
+    """Start a corrections deck from the open register entries (with their headers), to edit.
+
+    Example: qap corrections fixes.dat --data-dir /srv/qap
+    """
+    try:
+        n = register.corrections_deck(data_dir, out, dt.datetime.now())
+    except StoreError as err:
+        raise _fail(str(err), CC_INCOMPLETE) from None
+    typer.echo(f"wrote {n} record(s) to {out}; correct them, then: qap reprocess {out}")
+
+
+@app.command()
+def withdraw(
+    deck: Annotated[str, typer.Argument(help="Deck file name as on the register.")],
+    line: Annotated[int, typer.Argument(help="Line number in that deck.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn (kept).")],
+    data_dir: DataDir = Path("qap-data"),
+) -> None:
+    """Close an open register entry on purpose, with a reason; nothing else is changed.
+
+    Example: qap withdraw week46.dat 17 --reason "duplicate of control A05"
+    """
+    try:
+        gen = register.withdraw(data_dir, deck, line, reason, dt.date.today())
+    except StoreError as err:
+        raise _fail(str(err), CC_INCOMPLETE) from None
+    typer.echo(f"withdrawn: {deck} line {line} (generation {gen})")
+
+
+@app.command()
+def rollback(
+    run_id: Annotated[str, typer.Argument(help="Run id, e.g. 20261117.01.")],
+    data_dir: DataDir = Path("qap-data"),
+) -> None:
+    """Put the state back as it was before a run; history is kept, the next run goes on from it.
+
+    Example: qap rollback 20261117.01
+    """
+    try:
+        gen = Store(data_dir).rollback_before(run_id, note="qap rollback")
+    except StoreError as err:
+        raise _fail(str(err), CC_INCOMPLETE) from None
+    typer.echo(f"state rolled back to before run {run_id} (new generation {gen})")
+
+
+@app.command()
+def history(data_dir: DataDir = Path("qap-data")) -> None:
+    """List the published generations: run, date, condition code, counts.
+
+    Example: qap history --data-dir /srv/qap
+    """
+    for m in Store(data_dir).history():
+        extra = m.get("extra", {})
+        counts = " ".join(f"{k}={v}" for k, v in extra.items() if not isinstance(v, dict))
+        typer.echo(f"{m['generation']:>6}  {m['created']}  {m['run_id']:<28} {counts}")
 
 
 @app.command()

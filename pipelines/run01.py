@@ -82,10 +82,11 @@ def run(records: pl.DataFrame, defect_codes: pl.DataFrame, run_id: str) -> Run01
 
     shown = ["seq", "deck_no", "line_no", "text", "program_number", "block", "serial", "section"]
     rows = pl.concat([
-        headers.select(*shown, pl.lit("header").alias("record_type"), "list_number", "action",
+        headers.select(*shown, pl.col("seq").alias("hdr_seq"), pl.lit("header").alias(
+                           "record_type"), "list_number", "action",
                        pl.lit("   ").alias("defect_code"),
                        pl.col("operation").alias("description")),
-        lines.select(*shown, pl.lit("line").alias("record_type"),
+        lines.select(*shown, "hdr_seq", pl.lit("line").alias("record_type"),
                      pl.col("h_list_number").fill_null("   ").alias("list_number"),
                      pl.col("h_action").fill_null(" ").alias("action"), "defect_code",
                      "description"),

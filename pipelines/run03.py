@@ -132,13 +132,14 @@ def _assemble(headers: pl.DataFrame, lines: pl.DataFrame, codes: pl.DataFrame,
     shown = ["seq", "deck_no", "line_no", "text", "program_number", "block", "serial", "section",
              "error_codes", "rejected"]
     head_rows = headers.select(
-        *shown, pl.lit("header").alias("record_type"), "week_ending", "defect_list", "org_code",
+        *shown, pl.col("seq").alias("hdr_seq"), pl.lit("header").alias("record_type"),
+        "week_ending", "defect_list", "org_code",
         "function_code", "program_code", "quality_standard", pl.lit(" ").alias("unit_mark"),
         *[pl.lit(" " * LINE.field(n).width).alias(n) for n in
           ("ssn", "sampled", "defect_code", "defects", "defective")],
         pl.lit(False).alias("warning"))
     line_rows = lines.select(
-        *shown, pl.lit("line").alias("record_type"),
+        *shown, "hdr_seq", pl.lit("line").alias("record_type"),
         *[pl.col(f"h_{n}").fill_null(" " * HEADER.field(n).width).alias(n) for n in
           ("week_ending", "defect_list")],
         pl.col("h_org").fill_null("     ").alias("org_code"),

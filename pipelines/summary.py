@@ -33,6 +33,10 @@ def render(result: RunResult, cwd_relative=str) -> str:
                    "to an SSN; they posted")
     out.append(f"Conservation: {result.records_in} records in = {result.posted} posted + "
                f"{result.rejected} on a register + {result.held} held for individual data")
+    if result.corrected:
+        out.append(f"Reprocess: {result.corrected} open register entr(ies) closed as corrected")
+    out.append(f"Open error register: {result.still_open} entr(ies) still open "
+               "(open-register.txt lists them with their age)")
     if result.outputs:
         out.append(f"Listings: {result.run_dir}")
         out += [f"  {path.name}" for path in result.outputs.values()]

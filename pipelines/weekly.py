@@ -21,7 +21,8 @@ from layouts.decoder import DeckFault, decode
 from pipelines import run01, run03
 from pipelines.deck import Deck, DeckRefused, open_deck
 from pipelines.reference import Reference
-from pipelines.reports import pce_01_43, pce_03_41
+from pipelines.register import close_corrected, open_entries
+from pipelines.reports import open_register, pce_01_43, pce_03_41
 from pipelines.store import Store
 from validators import pce_01_43 as v01
 from validators import pce_03_41 as v03
@@ -58,6 +59,8 @@ class RunResult:
     decks: list[DeckOutcome] = field(default_factory=list)
     codes: dict[str, Counter] = field(default_factory=dict)  # run -> code -> records
     warnings: int = 0
+    corrected: int = 0  # open register entries closed by this (reprocess) run
+    still_open: int = 0
     outputs: dict[str, Path] = field(default_factory=dict)
     generation: int | None = None
 
@@ -137,8 +140,7 @@ def _records(decks: list[Deck]) -> pl.DataFrame:
     return decode(combined, PREFIX)
 
 
-def _deck_columns(rows: pl.DataFrame, decks: list[Deck], run_id: str,
-                  week: dt.date | None) -> pl.DataFrame:
+def _deck_columns(rows: pl.DataFrame, decks: list[Deck], run_id: str) -> pl.DataFrame:
     info = pl.DataFrame({
         "deck_no": pl.Series(range(len(decks)), dtype=pl.UInt16),
         "deck": [d.name for d in decks], "deck_hash": [d.content_hash for d in decks],
@@ -150,8 +152,13 @@ def _deck_columns(rows: pl.DataFrame, decks: list[Deck], run_id: str,
 
 
 def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
-             run_date: dt.date | None = None, progress=None) -> RunResult:
-    """Validate and post the decks; the caller holds no lock (this takes it)."""
+             run_date: dt.date | None = None, progress=None, reprocess: bool = False
+             ) -> RunResult:
+    """Validate and post the decks; the caller holds no lock (this takes it).
+
+    With `reprocess`, the decks are operators' corrections: what posts closes the open register
+    entries for the same records.
+    """
     run_date = run_date or dt.date.today()
     say = progress or (lambda _msg: None)
     store = Store(data_dir)
@@ -179,8 +186,11 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         three = run03.run(r03, reference.ofp, one.defect_codes["defect_code"],
                           qs if qs is not None else pl.DataFrame(schema=v03.QS_SCHEMA))
 
-        rows01 = _deck_columns(one.records, decks, run_id, result.week_ending)
-        rows03 = _deck_columns(three.records, decks, run_id, result.week_ending)
+        header_text = records.select(pl.col("seq").alias("hdr_seq"),
+                                     pl.col("text").alias("header_text"))
+        rows01, rows03 = (_deck_columns(rows, decks, run_id).join(
+            header_text, on="hdr_seq", how="left", maintain_order="left")
+            for rows in (one.records, three.records))
         _count(result, decks, rows01, rows03, r_ind)
         result.warnings = int(rows03["warning"].sum())
         _conserve(result)
@@ -195,8 +205,18 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         gen.write("defect_codes", one.defect_codes)
         gen.write("quality_standards", three.quality_standards)
         gen.write("decks", _ledger(ledger, result, decks, run_id, run_date))
-        gen.write("error_register", _register(store.read("error_register"), rows01, rows03,
-                                              run_date))
+        register = _register(store.read("error_register"), rows01, rows03, run_date)
+        if reprocess:
+            posted = pl.concat([rows.filter(~pl.col("rejected")).select(
+                pl.lit(run).alias("run"), "text") for run, rows in ((RUN_3927, rows01),
+                                                                    (RUN_3926, rows03))])
+            register, result.corrected = close_corrected(register, posted, run_id, run_date)
+        still_open = open_entries(register, run_date)
+        open_register.print_open(still_open, run_date, result.week_ending,
+                                 run_dir / "open-register.txt")
+        result.outputs["open-register"] = run_dir / "open-register.txt"
+        result.still_open = still_open.height
+        gen.write("error_register", register)
         result.generation = gen.commit(note=f"weekly run {run_id}", extra={
             "condition_code": result.condition_code, "records_in": result.records_in,
             "posted": result.posted, "rejected": result.rejected})
@@ -269,7 +289,8 @@ def _ledger(previous: pl.DataFrame | None, result: RunResult, decks: list[Deck],
 REGISTER_SCHEMA = {"run_id": pl.String, "run": pl.String, "deck": pl.String,
                    "deck_hash": pl.String, "line_no": pl.UInt32, "record_type": pl.String,
                    "control_number": pl.String, "error_codes": pl.List(pl.String),
-                   "text": pl.String, "status": pl.String, "opened": pl.Date,
+                   "text": pl.String, "header_text": pl.String, "status": pl.String,
+                   "opened": pl.Date,
                    "closed": pl.Date, "closed_by": pl.String, "reason": pl.String}
 
 
@@ -279,7 +300,8 @@ def _register(previous: pl.DataFrame | None, rows01: pl.DataFrame, rows03: pl.Da
     new = pl.concat([
         rows.filter("rejected").select(
             "run_id", pl.lit(run).alias("run"), "deck", "deck_hash", "line_no", "record_type",
-            "control_number", "error_codes", "text", pl.lit("open").alias("status"),
+            "control_number", "error_codes", "text", "header_text",
+            pl.lit("open").alias("status"),
             pl.lit(run_date).alias("opened"), pl.lit(None, pl.Date).alias("closed"),
             pl.lit(None, pl.String).alias("closed_by"), pl.lit(None, pl.String).alias("reason"))
         for run, rows in ((RUN_3927, rows01), (RUN_3926, rows03))
