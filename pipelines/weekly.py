@@ -8,6 +8,7 @@ is published as one generation, or nothing is.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 from collections import Counter
@@ -18,11 +19,11 @@ import polars as pl
 
 from layouts import layout
 from layouts.decoder import DeckFault, decode
-from pipelines import run01, run03
+from pipelines import cum_file, run01, run03
 from pipelines.deck import Deck, DeckRefused, open_deck
 from pipelines.reference import Reference
 from pipelines.register import close_corrected, open_entries
-from pipelines.reports import open_register, pce_01_43, pce_03_41
+from pipelines.reports import cum_listing, open_register, pce_01_43, pce_03_41
 from pipelines.store import Store
 from validators import pce_01_43 as v01
 from validators import pce_03_41 as v03
@@ -186,6 +187,11 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         three = run03.run(r03, reference.ofp, one.defect_codes["defect_code"],
                           qs if qs is not None else pl.DataFrame(schema=v03.QS_SCHEMA))
 
+        say(f"posting {three.reviews.height} review line(s) and "
+            f"{three.adjustments.height} adjustment line(s) to the Cumulative Data File")
+        cum = _post_cum(store, three, run_id, run_date)
+        three = _reject_cum_flags(three, cum.flags)
+
         header_text = records.select(pl.col("seq").alias("hdr_seq"),
                                      pl.col("text").alias("header_text"))
         rows01, rows03 = (_deck_columns(rows, decks, run_id).join(
@@ -204,6 +210,12 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         gen = store.begin(run_id)
         gen.write("defect_codes", one.defect_codes)
         gen.write("quality_standards", three.quality_standards)
+        gen.write("cum_ofp", cum.cum_ofp)
+        gen.write("cum_defects", cum.cum_defects)
+        gen.write("adjustment_ledger", cum.adjustment_ledger)
+        cum_listing.print_cum_listing(cum.cum_ofp, cum.cum_defects, run_date,
+                                      result.week_ending, run_dir / "cum-data-file.txt")
+        result.outputs["cum-data-file"] = run_dir / "cum-data-file.txt"
         gen.write("decks", _ledger(ledger, result, decks, run_id, run_date))
         register = _register(store.read("error_register"), rows01, rows03, run_date)
         if reprocess:
@@ -221,6 +233,32 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
             "condition_code": result.condition_code, "records_in": result.records_in,
             "posted": result.posted, "rejected": result.rejected})
         return result
+
+
+def _post_cum(store: Store, three: run03.Run03Result, run_id: str, run_date: dt.date
+              ) -> cum_file.CumPosting:
+    ofp, defects = store.read("cum_ofp"), store.read("cum_defects")
+    if ofp is None or defects is None:
+        ofp, defects = cum_file.empty()
+    return cum_file.post_run(ofp, defects, three.reviews, three.adjustments,
+                             store.read("adjustment_ledger"), run_date, run_id,
+                             quality_standards=three.quality_standards)
+
+
+def _reject_cum_flags(three: run03.Run03Result, flags: pl.DataFrame) -> run03.Run03Result:
+    """Codes 19 (across runs) and 26-33 land on their lines; their documents reject whole."""
+    if flags.height == 0:
+        return three
+    per_line = flags.group_by("deck_no", "line_no").agg(pl.col("code").alias("cum_codes"))
+    rows = three.records.join(per_line, on=["deck_no", "line_no"], how="left",
+                              maintain_order="left")
+    bad_docs = rows.filter(pl.col("cum_codes").is_not_null())["hdr_seq"].unique()
+    rows = rows.with_columns(
+        pl.concat_list(pl.col("error_codes"), pl.col("cum_codes").fill_null([]))
+        .list.unique().list.sort().alias("error_codes"),
+        (pl.col("rejected") | pl.col("hdr_seq").is_in(bad_docs.implode())).alias("rejected"),
+    ).drop("cum_codes")
+    return dataclasses.replace(three, records=rows)
 
 
 def _count(result: RunResult, decks: list[Deck], rows01: pl.DataFrame, rows03: pl.DataFrame,

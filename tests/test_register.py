@@ -37,7 +37,7 @@ def _open(data: Path) -> pl.DataFrame:
 def test_every_rejected_record_is_open_on_the_register_with_its_age(posted_week):
     data, week = posted_week
     entries = _open(data)
-    assert entries.height == week.rejected == 78
+    assert entries.height == week.rejected == 82
     assert set(entries["age_days"].to_list()) == {7}
     assert (week.run_dir / "open-register.txt").read_text().count("PCE-03-41") >= 58
 
