@@ -1,0 +1,137 @@
+"""Employee cum job records: one row per SSN, OFP, grade and fiscal quarter (CUM_COLUMNS).
+
+Fed weekly by checked Forms 3081 and by the individual review transactions that matched one
+(`review_data`). Figures: hours in tenths and volume from direct and overhead time (time codes
+1 and 3); learning-curve hours and volume (time code 2) counted apart; documents reviewed and
+documents in error from the reviews. Forms 6489 then adjust them (`ipr_adjustments`).
+
+Current and prior grade (record_code "1" / "2"), our reading: an employee's current grade is
+the grade on their last Form 3081 posted (latest week ending date, then the last line in deck
+order). Each week an employee reports time, every one of their records (every quarter kept) at
+that grade becomes record code 1 and every record at any other grade record code 2; so the week
+a promotion first shows on a 3081, the old grade's records turn "prior". Employees who report no
+time keep their record codes. The step on a record is the step of the latest 3081 posted to it
+(a within-grade step increase does not start a new record).
+
+>>> post_week(empty_cum_jobs(), time_reports.empty_time(), empty_reviews(),
+...           dt.date(2025, 12, 20)).height
+0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from pipelines.individual import review_data, time_reports
+from pipelines.individual.reference import OFP_KEY
+
+FIGURES = ["hours_tenths", "volume", "lc_hours_tenths", "lc_volume", "reviewed", "errors"]
+CUM_KEY = ["ssn", *OFP_KEY, "grade", "quarter_end"]
+CUM_SCHEMA: dict[str, pl.DataType] = {
+    "ssn": pl.String(), "org_code": pl.String(), "function_code": pl.String(),
+    "program_code": pl.String(), "grade": pl.String(), "quarter_end": pl.Date(),
+    "record_code": pl.String(), "step": pl.String(),
+    **{f: pl.Int64() for f in FIGURES},
+    "last_posted": pl.Date(), "last_adjusted": pl.Date(),
+}
+CUM_COLUMNS = list(CUM_SCHEMA)
+
+WEEK_KEY = ["ssn", *OFP_KEY, "grade", "week_ending"]
+WEEK_COLUMNS = [*WEEK_KEY, "period_end", "quarter_end", "step", *FIGURES]
+
+REVIEW_SCHEMA: dict[str, pl.DataType] = {
+    "deck_no": pl.UInt16(), "line_no": pl.UInt32(), "unit": pl.UInt32(),
+    "week_ending": pl.Date(), "org_code": pl.String(), "function_code": pl.String(),
+    "program_code": pl.String(), "starts": pl.Boolean(), "unit_charge": pl.Boolean(),
+    "ssn": pl.String(), "sampled": pl.Int64(), "defective": pl.Int64(),
+    "defect_code": pl.String(), "defects": pl.Int64(), "warning": pl.Boolean(),
+}
+
+
+@dataclass(frozen=True)
+class WeekPosting:
+    cum_jobs: pl.DataFrame  # CUM_COLUMNS after the week posted
+    weekly: pl.DataFrame  # WEEK_COLUMNS: this week's figures per SSN, OFP, grade and date
+    not_posted: pl.DataFrame  # review transactions that did not post, with reason_codes
+
+
+def empty_cum_jobs() -> pl.DataFrame:
+    return pl.DataFrame(schema=CUM_SCHEMA)
+
+
+def empty_reviews() -> pl.DataFrame:
+    """Run 03 `reviews` with no rows (the shape `post_week` reads)."""
+    return pl.DataFrame(schema=REVIEW_SCHEMA)
+
+
+def weekly_figures(time: pl.DataFrame, matched: pl.DataFrame) -> pl.DataFrame:
+    """This week's figures per SSN, OFP, grade and week ending date (WEEK_COLUMNS + last_seq).
+    `matched` is `review_data.match`'s first frame (reviews summed per SSN, OFP and date)."""
+    lc = pl.col("time_code") == time_reports.LEARNING_CURVE
+    zero = pl.lit(0, pl.Int64)
+    split = time.with_columns(
+        pl.when(lc).then(zero).otherwise(pl.col("hours_tenths")).alias("direct_hours"),
+        pl.when(lc).then(zero).otherwise(pl.col("volume")).alias("direct_volume"),
+        pl.when(lc).then(pl.col("hours_tenths")).otherwise(zero).alias("lc_hours_tenths"),
+        pl.when(lc).then(pl.col("volume")).otherwise(zero).alias("lc_volume"))
+    hours = split.group_by(WEEK_KEY).agg(
+        pl.col("period_end").first(), pl.col("quarter_end").first(),
+        pl.col("step").sort_by("seq").last(),
+        pl.col("direct_hours").sum().alias("hours_tenths"),
+        pl.col("direct_volume").sum().alias("volume"),
+        pl.col("lc_hours_tenths").sum(), pl.col("lc_volume").sum(),
+        pl.col("seq").max().alias("last_seq"))
+    reviews = matched.group_by(WEEK_KEY).agg(pl.col("reviewed").sum(), pl.col("errors").sum())
+    return hours.join(reviews, on=WEEK_KEY, how="left").with_columns(
+        pl.col("reviewed").fill_null(0), pl.col("errors").fill_null(0)
+    ).select(*WEEK_COLUMNS, "last_seq").sort(WEEK_KEY)
+
+
+def current_grades(time: pl.DataFrame) -> pl.DataFrame:
+    """ssn, current_grade: the grade of each employee's last Form 3081 this week."""
+    return time.sort("week_ending", "seq").group_by("ssn").agg(
+        pl.col("grade").last().alias("current_grade"))
+
+
+def add_week(cum_jobs: pl.DataFrame, weekly: pl.DataFrame, time: pl.DataFrame,
+             saturday: dt.date) -> pl.DataFrame:
+    """Add the week's figures to the cum job records and reset record codes."""
+    week = weekly.sort("week_ending", "last_seq").group_by(CUM_KEY).agg(
+        *[pl.col(f).sum().alias(f"{f}_new") for f in FIGURES],
+        pl.col("step").last().alias("step_new"), pl.lit(True).alias("posted"))
+    merged = cum_jobs.join(week, on=CUM_KEY, how="full", coalesce=True)
+    posted = pl.col("posted").fill_null(False)
+    merged = merged.with_columns(
+        *[(pl.col(f).fill_null(0) + pl.col(f"{f}_new").fill_null(0)).alias(f) for f in FIGURES],
+        pl.when(posted).then(pl.col("step_new")).otherwise(pl.col("step")).alias("step"),
+        pl.when(posted).then(pl.lit(saturday, pl.Date)).otherwise(pl.col("last_posted"))
+        .alias("last_posted"))
+    merged = merged.join(current_grades(time), on="ssn", how="left").with_columns(
+        pl.when(pl.col("current_grade").is_null()).then(pl.col("record_code"))
+        .when(pl.col("grade") == pl.col("current_grade")).then(pl.lit("1"))
+        .otherwise(pl.lit("2")).alias("record_code"))
+    return merged.select(CUM_COLUMNS).cast(CUM_SCHEMA).sort(CUM_KEY)
+
+
+def post_week_detail(cum_jobs: pl.DataFrame, time_3081: pl.DataFrame, reviews: pl.DataFrame,
+                     week_ending: dt.date) -> WeekPosting:
+    """`post_week` plus the week's figures and the reviews that did not post."""
+    individual = review_data.individual_reviews(reviews)
+    matched, not_posted = review_data.match(individual, time_3081, week_ending)
+    weekly = weekly_figures(time_3081, matched)
+    cum = add_week(cum_jobs, weekly, time_3081, week_ending)
+    return WeekPosting(cum_jobs=cum, weekly=weekly.drop("last_seq"), not_posted=not_posted)
+
+
+def post_week(cum_jobs: pl.DataFrame, time_3081: pl.DataFrame, reviews: pl.DataFrame,
+              week_ending: dt.date) -> pl.DataFrame:
+    """Post one week to the cum job records and return them.
+
+    `time_3081`: Forms 3081 that passed `time_reports.check` (its `valid` frame).
+    `reviews`: run 03's accepted review lines (`Run03Result.reviews`); only individual ones
+    that match a 3081 post. `week_ending`: the week's Saturday.
+    """
+    return post_week_detail(cum_jobs, time_3081, reviews, week_ending).cum_jobs

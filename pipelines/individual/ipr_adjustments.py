@@ -1,0 +1,226 @@
+"""Forms 6489, IPR adjustments (IRM 3.30.28.4.5): act on one employee cum job record each.
+
+The record is the one for the form's SSN, OFP (items 5-7), grade (item 17) and quarter; the
+adjustment code picks the quarter and the action (rules.md):
+
+    code  quarter               action
+    1     current               zero every figure: the record is deleted (message 2)
+    2     current               create the record (message 1)
+    3     current               substitute the figures given (message 3)
+    4     current               add the signed figures given (message 3)
+    9, A  first prior           zero (message 2)
+    B     first prior           create (message 1)
+    C     first prior           substitute (message 3)
+    D     first prior           add (message 3)
+
+Our readings:
+* The current quarter is the quarter of the run's Saturday; in the split week ending
+  01/03/2026 that is the quarter ending 03/31/2026, and the one ending 12/31/2025 is the first
+  prior. Item 19 quarter ending (YYYYMM), when present, must name that quarter (A07).
+* Item 17 grade names the record; R/C (item 18) must agree with it: 1 only on the employee's
+  current-grade record, 2 only on a prior-grade one. A create with R/C 1 needs the grade to be
+  the employee's current grade (or the employee to have no current-grade record yet); with R/C
+  2, a grade other than the current one (A11).
+* Signed figures are lenient zone-punched (a plain last digit is an increase); a blank figure is
+  no change (create: 0). Hours and volume go to the learning-curve figures when the time code
+  (item 21) is 2, else to the direct ones; documents reviewed and in error always to theirs.
+* A form that would leave any figure negative, or errors above documents reviewed, changes
+  nothing (message 4, A12/A13). Zeroing ignores the figures on the form.
+* Forms apply after the week's 3081s and reviews post, in deck order; two forms for the same
+  record apply one after the other (a create then an add both take effect).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from pipelines.individual import codes, periods
+from pipelines.individual.cum_jobs import CUM_COLUMNS, CUM_KEY, CUM_SCHEMA, FIGURES
+from pipelines.individual.reference import OFP_KEY
+
+ZERO, CREATE, SUBSTITUTE, ADD = "zero", "create", "substitute", "add"
+CURRENT_CODES = {"1": ZERO, "2": CREATE, "3": SUBSTITUTE, "4": ADD}
+PRIOR_CODES = {"9": ZERO, "A": ZERO, "B": CREATE, "C": SUBSTITUTE, "D": ADD}
+SIGNED = {"hours": "hours_tenths", "volume": "volume", "reviewed": "reviewed",
+          "errors": "errors"}
+
+ADJUSTMENT_COLUMNS = [
+    "seq", "deck_no", "line_no", "ssn", "last_name", *OFP_KEY, "grade", "record_code",
+    "adjustment_code", "action", "quarter_end", "quarter_ending", "form_week_ending", "step",
+    "time_code", "class_code", "measured_pca", "measured_teps",
+    *[f"{k}_raw" for k in SIGNED], *[f"{k}_change" for k in SIGNED],
+    "message_code", "message", "reason_codes", "reason",
+    *[f"before_{f}" for f in FIGURES], *[f"after_{f}" for f in FIGURES],
+]
+
+
+@dataclass(frozen=True)
+class AdjustmentResult:
+    cum_jobs: pl.DataFrame  # CUM_COLUMNS after the forms applied
+    adjustments: pl.DataFrame  # ADJUSTMENT_COLUMNS, one row per Form 6489 in deck order
+
+
+def _text(name: str) -> pl.Expr:
+    return pl.col(name).cast(pl.String).str.strip_chars()
+
+
+def normalize(forms: pl.DataFrame, saturday: dt.date) -> pl.DataFrame:
+    """Typed forms with their action and target quarter; `forms` is decode(prefix, form6489)."""
+    for name, dtype in (("deck_no", pl.UInt16), ("line_no", pl.UInt32)):
+        if name not in forms.columns:
+            forms = forms.with_columns(pl.lit(None, dtype).alias(name))
+    current = periods.quarter_end(saturday)
+    prior = periods.first_prior_quarter_end(current)
+    code = pl.col("adjustment_code")
+    return forms.with_row_index("seq").select(
+        "seq", "deck_no", "line_no", "ssn", _text("last_name").alias("last_name"), *OFP_KEY,
+        "grade", "record_code", "adjustment_code",
+        code.replace_strict(CURRENT_CODES | PRIOR_CODES, default=None, return_dtype=pl.String)
+        .alias("action"),
+        pl.when(code.is_in(list(CURRENT_CODES))).then(pl.lit(current, pl.Date))
+        .when(code.is_in(list(PRIOR_CODES))).then(pl.lit(prior, pl.Date)).alias("quarter_end"),
+        "quarter_ending", pl.col("week_ending_v").alias("form_week_ending"),
+        _text("step").alias("step"), "time_code", "class_code", "measured_pca",
+        "measured_teps",
+        *[pl.col(f).alias(f"{k}_raw") for k, f in SIGNED.items()],
+        *[pl.col(f"{f}_v").alias(f"{k}_change") for k, f in SIGNED.items()])
+
+
+def _blank(name: str) -> pl.Expr:
+    return pl.col(name).str.strip_chars() == ""
+
+
+def static_checks(ofp: pl.DataFrame | None) -> list[tuple[str, pl.Expr]]:
+    """Checks that need no cum job record: (code, true when the form fails)."""
+    on_file = (pl.col("_on_ofp") if ofp is not None else
+               pl.col("org_code").str.contains(r"^[0-9]{5}$")
+               & pl.col("function_code").str.contains(r"^[0-9]{3}$")
+               & pl.col("program_code").str.contains(r"^[0-9]{5}$"))
+    target = pl.col("quarter_end").dt.strftime("%Y%m")
+    malformed = pl.any_horizontal([~_blank(f"{k}_raw") & pl.col(f"{k}_change").is_null()
+                                   for k in SIGNED])
+    all_blank = pl.all_horizontal([_blank(f"{k}_raw") for k in SIGNED])
+    return [
+        ("A01", pl.col("action").is_null()),
+        ("A02", ~pl.col("ssn").str.contains(r"^[0-9]{9}$")),
+        ("A03", ~on_file),
+        ("A04", ~pl.col("grade").str.contains(r"^[0-9]{2}$")),
+        ("A05", ~pl.col("record_code").is_in(["1", "2"])),
+        ("A06", malformed),
+        ("A07", ~_blank("quarter_ending") & pl.col("action").is_not_null()
+         & (pl.col("quarter_ending") != target)),
+        ("A08", pl.col("action").is_in([SUBSTITUTE, ADD]) & all_blank),
+    ]
+
+
+def _reasons(checks: list[tuple[str, pl.Expr]]) -> pl.Expr:
+    return pl.concat_list([pl.when(bad.fill_null(True)).then(pl.lit(code))
+                           for code, bad in checks]).list.drop_nulls()
+
+
+def _form_value(figure: str) -> pl.Expr:
+    """The form's figure for one cum job figure (hours/volume routed by time code)."""
+    lc = pl.col("time_code") == "2"
+    if figure in ("hours_tenths", "volume"):
+        return pl.when(~lc).then(pl.col(f"{figure.split('_')[0]}_change"))
+    if figure in ("lc_hours_tenths", "lc_volume"):
+        return pl.when(lc).then(pl.col(f"{figure.split('_')[1]}_change"))
+    return pl.col(f"{figure}_change")
+
+
+def _after(figure: str) -> pl.Expr:
+    new, old = _form_value(figure), pl.col(f"before_{figure}")
+    action = pl.col("action")
+    return (pl.when(action == ZERO).then(0)
+            .when(action == CREATE).then(new.fill_null(0))
+            .when(action == SUBSTITUTE).then(pl.coalesce(new, old))
+            .otherwise(old + new.fill_null(0))).alias(f"after_{figure}")
+
+
+def _apply_round(state: pl.DataFrame, forms: pl.DataFrame, saturday: dt.date
+                 ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Apply forms that each target a different record; returns (state, forms checked)."""
+    current = state.filter(pl.col("record_code") == "1").group_by("ssn").agg(
+        pl.col("grade").first().alias("current_grade"))
+    before = state.select(*CUM_KEY, pl.col("record_code").alias("on_file_code"),
+                          pl.col("step").alias("on_file_step"), "last_posted",
+                          *[pl.col(f).alias(f"before_{f}") for f in FIGURES])
+    j = forms.join(before, on=CUM_KEY, how="left", maintain_order="left").join(
+        current, on="ssn", how="left", maintain_order="left")
+    j = j.with_columns(*[_after(f) for f in FIGURES])
+    exists, action, rc = pl.col("on_file_code").is_not_null(), pl.col("action"), pl.col(
+        "record_code")
+    cur = pl.col("current_grade")
+    create_rc_bad = ((rc == "1") & cur.is_not_null() & (cur != pl.col("grade"))) | (
+        (rc == "2") & (cur == pl.col("grade")).fill_null(False))
+    negative = pl.any_horizontal([pl.col(f"after_{f}") < 0 for f in FIGURES])
+    dynamic = [
+        ("A09", (action != CREATE) & ~exists),
+        ("A10", (action == CREATE) & exists),
+        ("A11", pl.when(action == CREATE).then(create_rc_bad)
+         .otherwise(exists & (rc != pl.col("on_file_code")))),
+        ("A12", (action != ZERO) & negative.fill_null(False)),
+        ("A13", (action != ZERO) & ~negative.fill_null(False)
+         & (pl.col("after_errors") > pl.col("after_reviewed")).fill_null(False)),
+    ]
+    j = j.with_columns(_reasons([(c, e.fill_null(False)) for c, e in dynamic])
+                       .alias("reason_codes"))
+    ok = j.filter(pl.col("reason_codes").list.len() == 0)
+    kept = ok.filter(action != ZERO).select(
+        *CUM_KEY,
+        pl.when(action == CREATE).then(rc).otherwise(pl.col("on_file_code"))
+        .alias("record_code"),
+        pl.when(action == CREATE).then(pl.col("step")).otherwise(pl.col("on_file_step"))
+        .alias("step"),
+        *[pl.col(f"after_{f}").alias(f) for f in FIGURES],
+        "last_posted", pl.lit(saturday, pl.Date).alias("last_adjusted"))
+    state = pl.concat([state.join(ok.select(CUM_KEY), on=CUM_KEY, how="anti"),
+                       kept.cast(CUM_SCHEMA)])
+    return state, j
+
+
+def apply_adjustments(cum_jobs: pl.DataFrame, forms: pl.DataFrame, week_ending: dt.date, *,
+                      ofp: pl.DataFrame | None = None) -> AdjustmentResult:
+    """Apply decoded Forms 6489 (`decode(records, prefix, form6489)`) in deck order.
+
+    `ofp` is `reference.ofp_table(...)`; without it an OFP is only checked for digits.
+    """
+    f = normalize(forms, week_ending)
+    if ofp is not None:
+        f = f.join(ofp.select(*OFP_KEY, pl.lit(True).alias("_on_ofp")), on=OFP_KEY, how="left",
+                   maintain_order="left").with_columns(pl.col("_on_ofp").fill_null(False))
+    f = f.with_columns(_reasons(static_checks(ofp)).alias("reason_codes"))
+    clean = pl.col("reason_codes").list.len() == 0
+    todo = f.filter(clean).with_columns(
+        pl.int_range(1, pl.len() + 1).over(CUM_KEY, order_by="seq").alias("round"))
+    state = cum_jobs.select(CUM_COLUMNS)
+    done = [f.filter(~clean)]
+    for k in range(1, int(todo["round"].max() or 0) + 1):
+        state, checked = _apply_round(state, todo.filter(pl.col("round") == k), week_ending)
+        done.append(checked)
+    out = pl.concat(done, how="diagonal_relaxed").sort("seq")
+    return AdjustmentResult(cum_jobs=state.sort(CUM_KEY), adjustments=_report_rows(out))
+
+
+def _report_rows(out: pl.DataFrame) -> pl.DataFrame:
+    for f in FIGURES:
+        for side in ("before", "after"):
+            if f"{side}_{f}" not in out.columns:
+                out = out.with_columns(pl.lit(None, pl.Int64).alias(f"{side}_{f}"))
+    failed = pl.col("reason_codes").list.len() > 0
+    message = (pl.when(failed).then(pl.lit(codes.ERROR))
+               .when(pl.col("action") == ZERO).then(pl.lit(codes.DELETED))
+               .when(pl.col("action") == CREATE).then(pl.lit(codes.ADDED))
+               .otherwise(pl.lit(codes.ADJUSTED)))
+    out = out.with_columns(message.alias("message_code")).with_columns(
+        pl.col("message_code").replace_strict(codes.MESSAGES, return_dtype=pl.String)
+        .alias("message"),
+        pl.col("reason_codes").list.first().replace_strict(
+            codes.ADJUSTMENT_REASONS, default=None, return_dtype=pl.String).alias("reason"),
+        # A failed form changed nothing: its "after" is its "before".
+        *[pl.when(failed).then(pl.col(f"before_{f}")).otherwise(pl.col(f"after_{f}"))
+          .alias(f"after_{f}") for f in FIGURES])
+    return out.select(ADJUSTMENT_COLUMNS)

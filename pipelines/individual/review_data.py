@@ -1,0 +1,82 @@
+"""Individual review data: the accepted Form 3926 review transactions that carry an SSN, matched
+to this week's Forms 3081.
+
+From run 03's `reviews` (one row per review line) a transaction's first line (`starts`) carries
+its SSN, number sampled and defective records. Individual data are the transactions with an SSN;
+unit/group charges (`#`, or the all-zero SSN Auto 3926 uses for them, IRM 3.30.28.4.7(7)(c)) are
+left out. Documents reviewed = number sampled; errors = defective records.
+
+Matching (our reading): a review posts to individual data only when a Form 3081 of this week has
+the same SSN, OFP and the same week ending date (so in a split week the quarter-end-dated review
+meets the quarter-end-dated 3081). It takes that 3081's grade; where several grades were reported
+for the same SSN, OFP and date, the grade of the last such 3081 line. Every other review is listed
+on the Weekly Data Not Posted report (N01, or N02 when its date is not this week's) and does not
+post: IRM 3.30.28.4.5(5) corrects those with a Form 6489.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from pipelines.individual import periods
+from pipelines.individual.reference import OFP_KEY
+
+UNIT_SSN = "000000000"
+REVIEW_COLUMNS = ["deck_no", "line_no", "unit", "ssn", "week_ending", *OFP_KEY, "reviewed",
+                  "errors"]
+MATCH_KEY = ["ssn", *OFP_KEY, "week_ending"]
+MATCHED_COLUMNS = [*MATCH_KEY, "grade", "reviewed", "errors", "period_end", "quarter_end"]
+
+
+def individual_reviews(reviews: pl.DataFrame) -> pl.DataFrame:
+    """One row per individual review transaction (REVIEW_COLUMNS)."""
+    return reviews.filter(
+        pl.col("starts") & pl.col("ssn").is_not_null() & ~pl.col("unit_charge")
+        & (pl.col("ssn") != UNIT_SSN)
+    ).select("deck_no", "line_no", "unit", "ssn", "week_ending", *OFP_KEY,
+             pl.col("sampled").fill_null(0).alias("reviewed"),
+             pl.col("defective").fill_null(0).alias("errors"))
+
+
+def _keyed(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add exact integer join keys (digits only; fixed widths keep them one-to-one). A key
+    that is not all digits is null and such rows are matched on the text columns instead."""
+    return frame.with_columns(
+        pl.col("ssn").cast(pl.Int64, strict=False).alias("_ssn"),
+        pl.concat_str(OFP_KEY).cast(pl.Int64, strict=False).alias("_ofp"))
+
+
+_INT_KEY = ["_ssn", "_ofp", "week_ending"]
+
+
+def match(reviews: pl.DataFrame, time: pl.DataFrame, saturday: dt.date
+          ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(matched: reviewed and errors summed per SSN, OFP and week ending date, with the 3081's
+    `grade`, period_end and quarter_end; not posted: the review rows, with `reason_codes`).
+
+    `reviews` is `individual_reviews(...)`, `time` checked Forms 3081."""
+    grades = _keyed(time.sort("seq").group_by(MATCH_KEY).agg(pl.col("grade").last()))
+    keyed = _keyed(reviews)
+    exact = pl.col("_ssn").is_not_null() & pl.col("_ofp").is_not_null()
+    numeric, text = keyed.filter(exact), keyed.filter(~exact)
+    totals = numeric.group_by(_INT_KEY).agg(pl.col("reviewed").sum(), pl.col("errors").sum())
+    matched = pl.concat([
+        totals.join(grades, on=_INT_KEY, how="inner").select(*MATCH_KEY, "grade", "reviewed",
+                                                            "errors"),
+        text.join(grades.select(*MATCH_KEY, "grade"), on=MATCH_KEY, how="inner")
+        .group_by(*MATCH_KEY, "grade").agg(pl.col("reviewed").sum(), pl.col("errors").sum()),
+    ]).with_columns(
+        periods.period_end_expr(pl.col("week_ending"), saturday).alias("period_end"),
+        periods.quarter_end_expr(pl.col("week_ending")).alias("quarter_end"))
+    unmatched = pl.concat([
+        numeric.join(grades.select(_INT_KEY), on=_INT_KEY, how="anti"),
+        text.join(grades.select(MATCH_KEY), on=MATCH_KEY, how="anti")])
+    dates = pl.Series(periods.record_dates(saturday), dtype=pl.Date)
+    in_week = pl.col("week_ending").is_in(dates.implode()).fill_null(False)
+    not_posted = unmatched.sort("deck_no", "line_no").select(
+        REVIEW_COLUMNS).with_columns(
+        pl.when(in_week).then(pl.lit(["N01"])).otherwise(pl.lit(["N02"]))
+        .alias("reason_codes"))
+    return matched, not_posted

@@ -1,0 +1,161 @@
+"""The individual data step of the weekly run as one plain function, `run_individual`.
+
+Steps, in order: check the week's Forms 3081; match individual reviews to them; post both to the
+employee cum job records; apply the Forms 6489; build the IPR, the SAR (one per period) and the
+Weekly Data Not Posted list; lay out the four printed reports.
+
+Parquet outputs (`IndividualResult.frames`; name -> columns). Every `ssn` column holds the FULL
+SSN: these files are sensitive (taxpayer and employee data) and must be stored and shared as
+such; only the printed reports mask it.
+
+* ``cum-jobs`` -- one row per SSN, OFP, grade and fiscal quarter: ssn, org_code, function_code,
+  program_code, grade, quarter_end (Date), record_code ("1" current / "2" prior grade), step,
+  hours_tenths, volume, lc_hours_tenths, lc_volume, reviewed, errors, last_posted,
+  last_adjusted. The state to carry to next week's `run_individual(cum_jobs=...)`.
+* ``individual-weekly`` -- this week's figures, one row per SSN, OFP, grade and week ending date:
+  ssn, org_code, function_code, program_code, grade, week_ending, period_end, quarter_end, step,
+  hours_tenths, volume, lc_hours_tenths, lc_volume, reviewed, errors.
+* ``ipr`` -- one row per measured employee and line of the IPR: ssn, last_name, first_name,
+  middle_initial, assigned_org, emf_grade, emf_step, class_code, plan, work_status,
+  measured_since, rating_start, scope ("week" / "quarter"), week_ending (null for quarter),
+  quarter_end, org_code, function_code, program_code, grade, step, record_code (null for week),
+  qpc, hours_tenths, volume, lc_hours_tenths, lc_volume, reviewed, errors, standard, rate,
+  pct_standard, pct_accurate (Float64, 2 decimals, null when the divisor is 0).
+* ``ipr-adjustments`` -- one row per Form 6489 in deck order: seq, deck_no, line_no, ssn,
+  last_name, org_code, function_code, program_code, grade, record_code, adjustment_code, action,
+  quarter_end (the quarter acted on), quarter_ending (item 19 as sent), form_week_ending, step,
+  time_code, class_code, measured_pca, measured_teps, hours_raw, volume_raw, reviewed_raw,
+  errors_raw, hours_change, volume_change, reviewed_change, errors_change, message_code,
+  message, reason_codes (list), reason, before_<figure> and after_<figure> for hours_tenths,
+  volume, lc_hours_tenths, lc_volume, reviewed, errors.
+* ``sar`` -- one row per period, employee, QPC and grade: report_number, report_count,
+  period_start, period_end, week_ending, assigned_org, class_code, last_name, first_name,
+  middle_initial, ssn, grade, step, qpc, volume_week, volume_quarter, volume_rating, rsd, ras,
+  reviewed_week, reviewed_quarter, reviewed_rating, remaining, reviews_requested (always null),
+  errors_week, errors_quarter, errors_rating (Float64), pct_accurate (rating period).
+* ``data-not-posted`` -- source ("3926" / "3081"), deck_no, line_no, ssn, week_ending
+  (MMDDYYYY as sent), org_code, function_code, program_code, grade, step, time_code, hours,
+  volume (3081 fields as sent), reviewed, errors (reviews), reason_codes (list), reason, text.
+
+Printed reports (`IndividualResult.pages`; name -> `paginate` frame): ``ipr``,
+``ipr-adjustments``, ``data-not-posted`` and ``sar-MMDDYYYY`` per period (two in a split week).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from layouts import layout
+from layouts.decoder import decode
+from pipelines.individual import cum_jobs as cj
+from pipelines.individual import ipr as ipr_data
+from pipelines.individual import not_posted as dnp
+from pipelines.individual import periods, reference, time_reports
+from pipelines.individual import sar as sar_data
+from pipelines.individual.ipr_adjustments import ADJUSTMENT_COLUMNS, apply_adjustments
+from pipelines.reports import data_not_posted as dnp_report
+from pipelines.reports import ipr as ipr_report
+from pipelines.reports import ipr_adjustments as adj_report
+from pipelines.reports import sar as sar_report
+from pipelines.reports.printing import render, write_report
+
+TIME_PROGRAM, ADJUSTMENT_PROGRAM = "59600", "59602"
+
+OUTPUT_COLUMNS: dict[str, list[str]] = {
+    "cum-jobs": cj.CUM_COLUMNS,
+    "individual-weekly": cj.WEEK_COLUMNS,
+    "ipr": ipr_data.IPR_COLUMNS,
+    "ipr-adjustments": ADJUSTMENT_COLUMNS,
+    "sar": sar_data.SAR_COLUMNS,
+    "data-not-posted": dnp.NOT_POSTED_COLUMNS,
+}
+
+
+@dataclass(frozen=True)
+class IndividualResult:
+    week_ending: dt.date
+    frames: dict[str, pl.DataFrame]  # Parquet outputs, OUTPUT_COLUMNS
+    pages: dict[str, pl.DataFrame]  # printed reports, paginated
+
+    @property
+    def cum_jobs(self) -> pl.DataFrame:
+        return self.frames["cum-jobs"]
+
+    def text(self, name: str) -> str:
+        return render(self.pages[name])
+
+    def write(self, run_dir: Path) -> dict[str, Path]:
+        """Write `<name>.parquet` and `<name>.txt` files; returns name -> path."""
+        run_dir.mkdir(parents=True, exist_ok=True)
+        out: dict[str, Path] = {}
+        for name, frame in self.frames.items():
+            out[f"{name}.parquet"] = run_dir / f"{name}.parquet"
+            frame.write_parquet(out[f"{name}.parquet"])
+        for name, pages in self.pages.items():
+            out[f"{name}.txt"] = run_dir / f"{name}.txt"
+            write_report(pages, out[f"{name}.txt"])
+        return out
+
+
+def split_individual(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Decoded (Forms 3081, Forms 6489) from deck records already decoded with the prefix."""
+    program = pl.col("program_number")
+    return (decode(records.filter(program == TIME_PROGRAM), layout.load("form3081")),
+            decode(records.filter(program == ADJUSTMENT_PROGRAM), layout.load("form6489")))
+
+
+def _pages(ipr: pl.DataFrame, emp: pl.DataFrame, adjustments: pl.DataFrame,
+           not_posted: pl.DataFrame, sar: pl.DataFrame, run_date: dt.date,
+           week_ending: dt.date) -> dict[str, pl.DataFrame]:
+    pages = {
+        "ipr": ipr_report.pages(ipr, emp, adjustments, run_date, week_ending),
+        "ipr-adjustments": adj_report.pages(adjustments, run_date, week_ending),
+        "data-not-posted": dnp_report.pages(not_posted, run_date, week_ending),
+    }
+    for p in periods.week_periods(week_ending):
+        rows = sar.filter(pl.col("report_number") == p.number)
+        pages[f"sar-{p.end:%m%d%Y}"] = sar_report.pages(rows, run_date, p.end, week_ending,
+                                                        p.number, p.count)
+    return pages
+
+
+def run_individual(*, week_ending: dt.date, run_date: dt.date, employees: pl.DataFrame,
+                   ofp: pl.DataFrame, time_3081: pl.DataFrame, forms_6489: pl.DataFrame,
+                   reviews: pl.DataFrame, cum_jobs: pl.DataFrame | None = None,
+                   ras: int = periods.RAS, with_pages: bool = True) -> IndividualResult:
+    """Run the individual data step for the week ending `week_ending` (a Saturday).
+
+    employees, ofp: the reference files as `decode_file` returns them.
+    time_3081, forms_6489: decoded deck records (`split_individual`, or decode with the form3081
+    / form6489 layout); deck_no and line_no are carried when present.
+    reviews: run 03's accepted review lines (`Run03Result.reviews`).
+    cum_jobs: last week's `cum-jobs` output (None: no history).
+    with_pages: False skips laying out the printed reports (`pages` is then empty).
+    """
+    periods.check_saturday(week_ending)
+    emp = reference.employees_table(employees)
+    ofps = reference.ofp_table(ofp)
+    checked = time_reports.check(time_3081, week_ending, employees=emp, ofp=ofps)
+    posting = cj.post_week_detail(cum_jobs if cum_jobs is not None else cj.empty_cum_jobs(),
+                                  checked.valid, reviews, week_ending)
+    adjusted = apply_adjustments(posting.cum_jobs, forms_6489, week_ending, ofp=ofps)
+    ipr = ipr_data.ipr_frame(emp, ofps, posting.weekly, adjusted.cum_jobs, week_ending)
+    sar = sar_data.sar_frame(emp, ofps, posting.weekly, adjusted.cum_jobs, week_ending, ras)
+    not_posted = dnp.not_posted_frame(posting.not_posted, checked.rejected)
+
+    pages = _pages(ipr, emp, adjusted.adjustments, not_posted, sar, run_date,
+                   week_ending) if with_pages else {}
+    frames = {
+        "cum-jobs": adjusted.cum_jobs, "individual-weekly": posting.weekly,
+        "ipr": ipr, "ipr-adjustments": adjusted.adjustments, "sar": sar,
+        "data-not-posted": not_posted,
+    }
+    frames = {name: frame.select(OUTPUT_COLUMNS[name]) for name, frame in frames.items()}
+    return IndividualResult(week_ending=week_ending, frames=frames, pages=pages)
+
+
+__all__ = ["OUTPUT_COLUMNS", "IndividualResult", "run_individual", "split_individual"]

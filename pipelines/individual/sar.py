@@ -1,0 +1,111 @@
+"""The Sampling Accomplishment/Request Report as data (IRM 3.30.28.3, rules.md): one row per
+period, employee, QPC and grade/step (SAR_COLUMNS).
+
+Inclusion (all four, rules.md), with our readings:
+* on a measured plan: Employee Master File plan M;
+* in work status at the period end: work status W on the Employee Master File given to the run
+  (the file is a snapshot; it has no history);
+* past the learning curve on the work shown: a cum job record (SSN, OFP, grade) counts only when
+  its OFP is measured on the OFP Consistency File and the employee's learning-curve hours on it
+  (time code 2, every quarter kept up to the period's) are either none or at least the OFP's
+  learning-curve hours; work still under the learning curve is left out of every figure;
+* reported volume in the rating period: a row prints only when its rating-period volume (direct
+  time) is above zero, so an employee with no volume has no row at all.
+
+Figures: Last Week = the period's Forms 3081 and matched reviews (not Forms 6489); This Quarter
+= the cum job records of the period's quarter; Rating Period = the cum job records of every
+quarter from the one holding the rating-period start through the period's quarter (cum job
+records are quarterly, so a rating period is taken in whole quarters). Quarter and rating figures
+include Forms 6489. The grade/step of a row is the grade of its records and the step of the
+latest of them. RSD = RAS x weeks elapsed / 52 half up, weeks counted to this week's Saturday in
+both SARs of a split week; Remaining = max(RAS - reviewed in the rating period, 0); percent
+accurate is over the rating period. Reviews Requested is left empty for the manager.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from pipelines.individual import measures, periods
+from pipelines.individual.reference import OFP_KEY
+
+SAR_COLUMNS = [
+    "report_number", "report_count", "period_start", "period_end", "week_ending",
+    "assigned_org", "class_code", "last_name", "first_name", "middle_initial", "ssn", "grade",
+    "step", "qpc", "volume_week", "volume_quarter", "volume_rating", "rsd", "ras",
+    "reviewed_week", "reviewed_quarter", "reviewed_rating", "remaining", "reviews_requested",
+    "errors_week", "errors_quarter", "errors_rating", "pct_accurate",
+]
+ROW_KEY = ["ssn", "qpc", "grade"]
+SORT = ["assigned_org", "_not_permanent", "last_name", "first_name", "middle_initial", "ssn",
+        "qpc", "grade"]
+SCOPES = ("week", "quarter", "rating")
+MEASURES = ("volume", "reviewed", "errors")
+
+
+def _past_learning_curve(cum: pl.DataFrame, ofp: pl.DataFrame) -> pl.DataFrame:
+    """(ssn, OFP, grade, qpc) of measured work the employee is past the learning curve on."""
+    lc = cum.group_by("ssn", *OFP_KEY, "grade").agg(pl.col("lc_hours_tenths").sum())
+    measured = ofp.filter(pl.col("measured_code") == "1").select(
+        *OFP_KEY, "qpc", "learning_curve_hours")
+    past = (pl.col("lc_hours_tenths") == 0) | (
+        pl.col("lc_hours_tenths") >= pl.col("learning_curve_hours") * 10)
+    return lc.join(measured, on=OFP_KEY, how="inner").filter(past).select(
+        "ssn", *OFP_KEY, "grade", "qpc")
+
+
+def period_rows(period: periods.Period, employees: pl.DataFrame, ofp: pl.DataFrame,
+                weekly: pl.DataFrame, cum_jobs: pl.DataFrame, ras: int = periods.RAS
+                ) -> pl.DataFrame:
+    """The SAR rows of one period (unsorted, with `_not_permanent`)."""
+    q = pl.lit(period.quarter_end, pl.Date)
+    emp = employees.filter((pl.col("plan") == "M") & (pl.col("work_status") == "W")).select(
+        "ssn", "assigned_org", "class_code", "last_name", "first_name", "middle_initial",
+        "rating_start",
+        periods.quarter_end_expr(pl.col("rating_start")).alias("rating_quarter"))
+    cum = cum_jobs.filter(pl.col("quarter_end") <= q).join(emp.select("ssn"), on="ssn",
+                                                           how="semi")
+    work = _past_learning_curve(cum, ofp)
+    records = cum.join(work, on=["ssn", *OFP_KEY, "grade"], how="inner").join(
+        emp.select("ssn", "rating_quarter"), on="ssn", how="inner").filter(
+        pl.col("quarter_end") >= pl.col("rating_quarter"))
+    in_quarter = pl.col("quarter_end") == q
+    totals = records.group_by(ROW_KEY).agg(
+        *[pl.col(m).filter(in_quarter).sum().alias(f"{m}_quarter") for m in MEASURES],
+        *[pl.col(m).sum().alias(f"{m}_rating") for m in MEASURES],
+        pl.col("step").sort_by("quarter_end", pl.col("last_posted").fill_null(dt.date.min))
+        .last())
+    week = weekly.filter(pl.col("period_end") == pl.lit(period.end, pl.Date)).join(
+        work, on=["ssn", *OFP_KEY, "grade"], how="inner").group_by(ROW_KEY).agg(
+        *[pl.col(m).sum().alias(f"{m}_week") for m in MEASURES])
+    rows = totals.join(week, on=ROW_KEY, how="left").filter(pl.col("volume_rating") > 0)
+    weeks = periods.rating_weeks_expr(pl.col("rating_start"), period.saturday)
+    return rows.join(emp, on="ssn", how="inner").with_columns(
+        *[pl.col(f"{m}_week").fill_null(0) for m in MEASURES],
+        pl.lit(period.number).alias("report_number"), pl.lit(period.count).alias("report_count"),
+        pl.lit(period.start, pl.Date).alias("period_start"),
+        pl.lit(period.end, pl.Date).alias("period_end"),
+        pl.lit(period.saturday, pl.Date).alias("week_ending"),
+        periods.rsd_expr(weeks, ras).alias("rsd"), pl.lit(ras, pl.Int64).alias("ras"),
+        (pl.lit(ras, pl.Int64) - pl.col("reviewed_rating")).clip(lower_bound=0)
+        .alias("remaining"),
+        pl.lit(None, pl.Int64).alias("reviews_requested"),
+        measures.pct_accurate_h(pl.col("reviewed_rating"), pl.col("errors_rating"))
+        .alias("pct_accurate_h"),
+        (pl.col("class_code") != "1").alias("_not_permanent"),
+    )
+
+
+def sar_frame(employees: pl.DataFrame, ofp: pl.DataFrame, weekly: pl.DataFrame,
+              cum_jobs: pl.DataFrame, week_ending: dt.date, ras: int = periods.RAS
+              ) -> pl.DataFrame:
+    """Every period's SAR rows in print order: SAR_COLUMNS plus `pct_accurate_h`."""
+    frames = [period_rows(p, employees, ofp, weekly, cum_jobs, ras).sort(SORT)
+              for p in periods.week_periods(week_ending)]
+    rows = pl.concat(frames, how="vertical_relaxed")
+    return rows.with_columns(
+        *[pl.col(f"errors_{s}").cast(pl.Float64) for s in SCOPES],
+        measures.as_float(pl.col("pct_accurate_h")).alias("pct_accurate"),
+    ).select(*SAR_COLUMNS, "pct_accurate_h")

@@ -1,0 +1,97 @@
+"""Forms 3081 (employee time reports, program 59600) for one week: checked, typed, placed in a
+period and a fiscal quarter.
+
+A line that fails a check does not post; it is listed on the Weekly Data Not Posted report with
+every reason found (codes T01-T08 of `codes.NOT_POSTED_REASONS`), never dropped. Blank volume
+reads as 0 (hours-only work); blank hours is an error. Time code 2 is learning-curve time and is
+kept apart from direct (1) and overhead (3) time in the cum job records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from pipelines.individual import periods
+from pipelines.individual.reference import OFP_KEY
+
+# Columns of a checked Form 3081 line (`TimeCheck.valid`).
+TIME_COLUMNS = ["seq", "deck_no", "line_no", "ssn", "week_ending", "period_end", "quarter_end",
+                *OFP_KEY, "grade", "step", "time_code", "hours_tenths", "volume"]
+LEARNING_CURVE = "2"
+
+
+@dataclass(frozen=True)
+class TimeCheck:
+    valid: pl.DataFrame  # TIME_COLUMNS
+    rejected: pl.DataFrame  # seq, deck_no, line_no, raw fields, reason_codes (list), text
+
+
+def _digits(name: str, width: int) -> pl.Expr:
+    return pl.col(name).str.contains(rf"^[0-9]{{{width}}}$")
+
+
+def _checks(saturday: dt.date, employees: pl.DataFrame | None,
+            ofp: pl.DataFrame | None) -> list[tuple[str, pl.Expr]]:
+    """(code, expression true when the line fails) in code order."""
+    ssn_ok = _digits("ssn", 9)
+    checks = [("T01", ~ssn_ok)]
+    if employees is not None:
+        checks.append(("T02", ssn_ok & ~pl.col("ssn").is_in(employees["ssn"].implode())))
+    dates = pl.Series(periods.record_dates(saturday), dtype=pl.Date)
+    checks.append(("T03", ~pl.col("week_ending_v").is_in(dates.implode()).fill_null(False)))
+    if ofp is not None:
+        checks.append(("T04", ~pl.col("_on_ofp")))
+    checks += [
+        ("T05", ~pl.col("hours_tenths").str.contains(r"^ *[0-9]+$")),
+        ("T06", ~pl.col("volume").str.contains(r"^ *[0-9]*$")),
+        ("T07", ~_digits("grade", 2) | ~pl.col("step").str.contains(r"^([0-9]{2}| {2})$")),
+        ("T08", ~pl.col("time_code").is_in(["1", "2", "3"])),
+    ]
+    return checks
+
+
+def check(decoded: pl.DataFrame, saturday: dt.date, *, employees: pl.DataFrame | None = None,
+          ofp: pl.DataFrame | None = None) -> TimeCheck:
+    """Split decoded Forms 3081 into lines that post and lines listed as not posted.
+
+    `decoded` is `decode(records, prefix, form3081)`; deck_no, line_no and text are carried when
+    present. `employees`/`ofp` are `reference.employees_table`/`ofp_table`; without them the
+    SSN and OFP are not looked up.
+    """
+    frame = decoded
+    for name, dtype in (("deck_no", pl.UInt16), ("line_no", pl.UInt32), ("text", pl.String)):
+        if name not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype).alias(name))
+    frame = frame.with_row_index("seq")
+    if ofp is not None:
+        frame = frame.join(ofp.select(*OFP_KEY, pl.lit(True).alias("_on_ofp")), on=OFP_KEY,
+                           how="left", maintain_order="left").with_columns(
+            pl.col("_on_ofp").fill_null(False))
+    codes = pl.concat_list([pl.when(bad.fill_null(True)).then(pl.lit(code))
+                            for code, bad in _checks(saturday, employees, ofp)]
+                           ).list.drop_nulls().alias("reason_codes")
+    frame = frame.with_columns(codes)
+    ok = pl.col("reason_codes").list.len() == 0
+    valid = frame.filter(ok).select(
+        "seq", "deck_no", "line_no", "ssn", pl.col("week_ending_v").alias("week_ending"),
+        periods.period_end_expr(pl.col("week_ending_v"), saturday).alias("period_end"),
+        periods.quarter_end_expr(pl.col("week_ending_v")).alias("quarter_end"),
+        *OFP_KEY, "grade", pl.col("step").str.strip_chars().alias("step"), "time_code",
+        pl.col("hours_tenths_v").alias("hours_tenths"),
+        pl.col("volume_v").fill_null(0).alias("volume"))
+    rejected = frame.filter(~ok).select(
+        "seq", "deck_no", "line_no", "ssn", "week_ending",
+        pl.col("week_ending_v").alias("week_ending_date"), *OFP_KEY, "grade", "step",
+        "time_code", "hours_tenths", "volume", "reason_codes", "text")
+    return TimeCheck(valid=valid, rejected=rejected)
+
+
+def empty_time() -> pl.DataFrame:
+    """A checked 3081 frame with no lines (a week with no time reports)."""
+    schema = {"seq": pl.UInt32, "deck_no": pl.UInt16, "line_no": pl.UInt32,
+              "week_ending": pl.Date, "period_end": pl.Date, "quarter_end": pl.Date,
+              "hours_tenths": pl.Int64, "volume": pl.Int64}
+    return pl.DataFrame(schema={c: schema.get(c, pl.String) for c in TIME_COLUMNS})

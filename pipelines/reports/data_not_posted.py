@@ -1,0 +1,72 @@
+"""Weekly Data Not Posted report: every review transaction with an SSN that matched no Form 3081
+for the same SSN, OFP and week ending, and every Form 3081 that could not post, with every reason
+found (`codes.NOT_POSTED_REASONS`; the second and later ones on lines of their own). Fields of a
+3081 print as sent; SSNs print masked. DECK is the run's deck number (`deck_no`), LINE the line
+in that deck."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.individual import codes
+from pipelines.individual.print_columns import Col, head_line, line_expr, offset
+from pipelines.reports.printing import PageHeading, mask_ssn_expr, paginate, write_report
+
+RUN_NUMBER = "IPR-DNP"  # the legacy run number is not known; this is our label
+TITLE = "WEEKLY DATA NOT POSTED"
+LINES_PER_PAGE = 50
+
+
+def _week(raw: pl.Expr) -> pl.Expr:
+    parsed = raw.str.strptime(pl.Date, "%m%d%Y", strict=False)
+    return pl.when(parsed.is_not_null()).then(parsed.dt.strftime("%m/%d/%Y")).otherwise(raw)
+
+
+def _reason(code: pl.Expr) -> pl.Expr:
+    return pl.concat_str([code, pl.lit(" "), code.replace_strict(
+        codes.NOT_POSTED_REASONS, default="", return_dtype=pl.String)])
+
+
+COLS = [
+    Col("FORM", "source", 4),
+    Col("DECK", "deck_no", 4, "right"),
+    Col("LINE", "line_no", 6, "right"),
+    Col("SSN", mask_ssn_expr("ssn"), 11, gap=2),
+    Col("ORG", "org_code", 5, gap=2),
+    Col("FUN", "function_code", 3),
+    Col("PROG", "program_code", 5),
+    Col("WEEK END", _week(pl.col("week_ending")), 10, gap=2),
+    Col("GR", "grade", 2),
+    Col("ST", "step", 2),
+    Col("T", "time_code", 1),
+    Col("HOURS", "hours", 5, "right"),
+    Col("VOLUME", "volume", 7, "right"),
+    Col("REVIEWED", "reviewed", 8, "right"),
+    Col("ERRORS", "errors", 6, "right"),
+    Col("REASON", _reason(pl.col("reason_codes").list.first()), 34, gap=2),
+]
+HEADS = (head_line(COLS),)
+REASON_INDENT = offset(COLS, "REASON")
+
+
+def detail(rows: pl.DataFrame) -> pl.DataFrame:
+    rows = rows.with_row_index("i")
+    main = rows.select("i", pl.lit(0).alias("k"), line_expr(COLS).alias("line"))
+    more = rows.select("i", pl.col("reason_codes").list.slice(1)).explode(
+        "reason_codes").drop_nulls("reason_codes").select(
+        "i", pl.int_range(1, pl.len() + 1).over("i").alias("k"),
+        (pl.lit(" " * REASON_INDENT) + _reason(pl.col("reason_codes"))).alias("line"))
+    return pl.concat([main, more], how="vertical_relaxed").sort("i", "k").select("line")
+
+
+def pages(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date) -> pl.DataFrame:
+    heading = PageHeading(RUN_NUMBER, TITLE, run_date, week_ending, HEADS)
+    return paginate(detail(rows), heading, lines_per_page=LINES_PER_PAGE)
+
+
+def print_report(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date,
+                 path: Path) -> None:
+    write_report(pages(rows, run_date, week_ending), path)

@@ -1,0 +1,141 @@
+"""Weekly Individual Performance Report (IPR), printed: one employee per page (or more pages),
+employees by assigned organization then name, SSN masked to its last four.
+
+Sections per employee: entity; weekly efficiency (hours, learning-curve hours, volume, rate and
+percent of the OFP's efficiency standard per OFP, grade and week ending date); weekly quality
+(documents reviewed, errors, percent accurate, for lines with reviews); the adjustments section
+(Forms 6489 posted for the employee this week, only when there is one); then, for each quarter
+the week falls in, quarter-to-date efficiency and quality from the cum job records (the LINE
+column says CURRENT or PRIOR grade). A section with nothing to show prints NONE.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.individual import codes, periods
+from pipelines.individual.ipr import measured, week_quarters
+from pipelines.individual.measures import fmt_hundredths, fmt_signed, fmt_tenths
+from pipelines.individual.print_columns import Col, head_line, line_expr
+from pipelines.reports.printing import PageHeading, fmt_date, mask_ssn_expr, paginate, write_report
+
+RUN_NUMBER = "IPR"  # the legacy run number is not known; this is our label
+TITLE = "WEEKLY INDIVIDUAL PERFORMANCE REPORT"
+LINES_PER_PAGE = 55
+INDENT = 2
+
+_LABEL = (pl.when(pl.col("scope") == "week").then(pl.col("week_ending").dt.strftime("%m/%d/%Y"))
+          .when(pl.col("record_code") == "1").then(pl.lit("CURRENT GR"))
+          .otherwise(pl.lit("PRIOR GR")))
+_OFP = [Col("ORG", "org_code", 5, gap=2), Col("FUN", "function_code", 3),
+        Col("PROG", "program_code", 5), Col("GR", "grade", 2, gap=2)]
+EFFICIENCY = [
+    Col("LINE", _LABEL, 10), *_OFP, Col("ST", "step", 2), Col("QPC", "qpc", 3),
+    Col("HOURS", fmt_tenths(pl.col("hours_tenths")), 9, "right"),
+    Col("LC HOURS", fmt_tenths(pl.col("lc_hours_tenths")), 9, "right"),
+    Col("VOLUME", "volume", 9, "right"), Col("LC VOLUME", "lc_volume", 9, "right"),
+    Col("RATE", fmt_hundredths(pl.col("rate_h")), 9, "right"),
+    Col("STANDARD", fmt_hundredths(pl.col("standard_h")), 9, "right"),
+    Col("PCT OF STD", fmt_hundredths(pl.col("pct_standard_h")), 11, "right"),
+]
+QUALITY = [
+    Col("LINE", _LABEL, 10), *_OFP, Col("ST", "step", 2), Col("QPC", "qpc", 3),
+    Col("REVIEWED", "reviewed", 9, "right"), Col("ERRORS", "errors", 9, "right"),
+    Col("PCT ACCURATE", fmt_hundredths(pl.col("pct_accurate_h")), 13, "right"),
+]
+ADJUSTMENTS = [
+    Col("LINE", pl.lit("FORM 6489"), 10), *_OFP,
+    Col("R/C", "record_code", 3, "right"), Col("A/C", "adjustment_code", 3, "right"),
+    Col("QTR END", pl.col("quarter_end").dt.strftime("%Y%m"), 7, gap=2),
+    Col("HOURS", fmt_tenths(pl.col("hours_change"), signed=True), 8, "right"),
+    Col("VOLUME", fmt_signed(pl.col("volume_change")), 9, "right"),
+    Col("REVIEWED", fmt_signed(pl.col("reviewed_change")), 9, "right"),
+    Col("ERRORS", fmt_signed(pl.col("errors_change")), 9, "right"),
+    Col("MESSAGE", "message", 10, gap=2),
+]
+
+
+def _name() -> pl.Expr:
+    return pl.concat_str([pl.col("last_name"), pl.lit(", "), pl.col("first_name"),
+                          pl.lit(" "), pl.col("middle_initial")]).str.strip_chars()
+
+
+def _entity(emp: pl.DataFrame) -> pl.DataFrame:
+    one = pl.concat_str([
+        pl.lit("EMPLOYEE  "), mask_ssn_expr("ssn"), pl.lit("  "), _name().str.pad_end(36),
+        pl.lit("ASSIGNED ORG "), pl.col("assigned_org"), pl.lit("  GRADE/STEP "),
+        pl.col("emf_grade"), pl.lit("/"), pl.col("emf_step"), pl.lit("  CLASS "),
+        pl.col("class_code"), pl.lit("  WORK STATUS "), pl.col("work_status")])
+    date = pl.col("measured_since").dt.strftime("%m/%d/%Y").fill_null("")
+    start = pl.col("rating_start").dt.strftime("%m/%d/%Y").fill_null("")
+    two = pl.concat_str([pl.lit(" " * 10 + "MEASURED PLAN SINCE "), date,
+                         pl.lit("   RATING PERIOD FROM "), start])
+    return pl.concat([emp.select("emp", pl.lit(0).alias("sub"), one.alias("line")),
+                      emp.select("emp", pl.lit(1).alias("sub"), two.alias("line"))])
+
+
+def _section(emp: pl.DataFrame, rows: pl.DataFrame, cols: list[Col], block: int,
+             titles: list[str], *, always: bool = True) -> pl.DataFrame:
+    """Title lines, column heads, one line per row (or NONE) and a blank line per employee;
+    with `always=False` only for employees who have rows. `rows` carry `emp` (print order)."""
+    who = emp.select("emp") if always else rows.select("emp").unique()
+    fixed = [*titles, head_line(cols, INDENT)]
+    top = who.join(pl.DataFrame({"sub": list(range(len(fixed))), "line": fixed}), how="cross")
+    body = rows.select("emp", pl.int_range(pl.len()).over("emp").alias("row"),
+                       line_expr(cols, INDENT).alias("line"))
+    none = who.join(rows.select("emp").unique(), on="emp", how="anti").select(
+        "emp", pl.lit(0).alias("row"), pl.lit(" " * INDENT + "NONE").alias("line"))
+    end = who.select("emp", pl.lit(len(fixed) + 1).alias("sub"), pl.lit(0).alias("row"),
+                     pl.lit("").alias("line"))
+    n = len(fixed)
+    parts = [top.with_columns(pl.lit(0).alias("row")),
+             body.with_columns(pl.lit(n).alias("sub")), none.with_columns(pl.lit(n).alias("sub")),
+             end]
+    return pl.concat([p.select("emp", pl.lit(block).alias("block"), "sub", "row", "line")
+                      for p in parts], how="vertical_relaxed")
+
+
+def detail(ipr: pl.DataFrame, employees: pl.DataFrame, adjustments: pl.DataFrame,
+           week_ending: dt.date) -> pl.DataFrame:
+    """Detail lines with `emp` (page break per employee) and `break_title` (the org)."""
+    emp = measured(employees).sort("assigned_org", "last_name", "first_name",
+                                   "middle_initial", "ssn").with_row_index("emp")
+    order = emp.select("ssn", "emp")
+    ipr = ipr.join(order, on="ssn", how="inner", maintain_order="left")
+    week, qtd = (ipr.filter(pl.col("scope") == s) for s in ("week", "quarter"))
+    posted = adjustments.filter(pl.col("message_code") != codes.ERROR).sort("seq").join(
+        order, on="ssn", how="inner", maintain_order="left")
+    parts = [
+        _entity(emp).select("emp", pl.lit(0).alias("block"), "sub", pl.lit(0).alias("row"),
+                            "line"),
+        _section(emp, week, EFFICIENCY, 1, ["", "WEEKLY EFFICIENCY"]),
+        _section(emp, week.filter(pl.col("reviewed") > 0), QUALITY, 2, ["WEEKLY QUALITY"]),
+        _section(emp, posted, ADJUSTMENTS, 3, ["ADJUSTMENTS (FORMS 6489 POSTED THIS WEEK)"],
+                 always=False),
+    ]
+    for i, q in enumerate(week_quarters(week_ending)):
+        rows = qtd.filter(pl.col("quarter_end") == q)
+        title = (f"QUARTER TO DATE - QUARTER ENDING {fmt_date(q)} ({periods.fiscal_label(q)})")
+        parts.append(_section(emp, rows, EFFICIENCY, 4 + 2 * i, [title, "  EFFICIENCY"]))
+        parts.append(_section(emp, rows.filter(pl.col("reviewed") > 0), QUALITY, 5 + 2 * i,
+                              ["  QUALITY"]))
+    titles = emp.select("emp", pl.concat_str([pl.lit("ASSIGNED ORG "), pl.col("assigned_org")])
+                        .alias("break_title"))
+    lines = pl.concat(parts, how="vertical_relaxed").sort("emp", "block", "sub", "row")
+    return lines.join(titles, on="emp", how="left", maintain_order="left").select(
+        "line", "emp", "break_title")
+
+
+def pages(ipr: pl.DataFrame, employees: pl.DataFrame, adjustments: pl.DataFrame,
+          run_date: dt.date, week_ending: dt.date) -> pl.DataFrame:
+    heading = PageHeading(RUN_NUMBER, TITLE, run_date, week_ending, ())
+    return paginate(detail(ipr, employees, adjustments, week_ending), heading,
+                    lines_per_page=LINES_PER_PAGE, break_on="emp")
+
+
+def print_report(ipr: pl.DataFrame, employees: pl.DataFrame, adjustments: pl.DataFrame,
+                 run_date: dt.date, week_ending: dt.date, path: Path) -> None:
+    write_report(pages(ipr, employees, adjustments, run_date, week_ending), path)

@@ -1,0 +1,75 @@
+"""Printed individual data reports against committed golden files (tests/golden/individual).
+
+`QAP_UPDATE_GOLDEN=1 uv run pytest tests/test_individual_reports.py` rewrites them; review the
+diff before committing. Every report of every fixture week is covered: IPR, SAR (two in the split
+week ending 01/03/2026), the adjustment report and Weekly Data Not Posted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from layouts import layout
+from layouts.decoder import decode
+from pipelines.individual import cum_jobs, run
+from pipelines.reports.printing import PAGE_WIDTH, assert_golden
+
+GOLDEN = Path(__file__).parent / "golden" / "individual"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "individual"
+_spec = importlib.util.spec_from_file_location("individual_fixture_weeks", FIXTURES / "weeks.py")
+weeks = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = weeks
+_spec.loader.exec_module(weeks)
+
+REPORTS = [(week, name) for week in weeks.WEEKS for name in
+           ("ipr", "ipr-adjustments", "data-not-posted",
+            *(["sar-12312025", "sar-01032026"] if week == "01032026" else [f"sar-{week}"]))]
+
+
+@functools.cache
+def results():
+    return weeks.run_all()
+
+
+@pytest.mark.parametrize(("week", "name"), REPORTS)
+def test_printed_report_matches_golden(week: str, name: str) -> None:
+    assert_golden(results()[week].text(name), GOLDEN / f"{name}_{week}.txt")
+
+
+def test_every_printed_report_of_a_week_is_covered() -> None:
+    for week in weeks.WEEKS:
+        assert {n for w, n in REPORTS if w == week} == set(results()[week].pages)
+
+
+@pytest.mark.parametrize(("week", "name"), REPORTS)
+def test_printed_reports_mask_ssns_and_fit_the_page(week: str, name: str) -> None:
+    text = results()[week].text(name)
+    assert not re.search(r"\d{9}", text), "a full SSN is printed"
+    assert not re.search(r"\d{8}", text), "an 8-digit SSN is printed"
+    assert max(len(line.lstrip("\f")) for line in text.split("\n")) <= PAGE_WIDTH
+
+
+def test_a_week_with_nothing_prints_no_items(tmp_path: Path) -> None:
+    empty = decode(pl.DataFrame({"text": []}, schema={"text": pl.String}),
+                   layout.load("prefix"))
+    time_3081, forms_6489 = run.split_individual(empty)
+    res = run.run_individual(week_ending=dt.date(2025, 12, 20), run_date=dt.date(2025, 12, 22),
+                             employees=weeks.employees("12202025"), ofp=weeks.ofp(),
+                             time_3081=time_3081, forms_6489=forms_6489,
+                             reviews=cum_jobs.empty_reviews())
+    for name in ("ipr-adjustments", "data-not-posted", "sar-12202025"):
+        assert "*** NO ITEMS THIS RUN ***" in res.text(name)
+    assert "WEEKLY EFFICIENCY" in res.text("ipr") and "  NONE" in res.text("ipr")
+    written = res.write(tmp_path)
+    assert set(written) == {f"{n}.parquet" for n in run.OUTPUT_COLUMNS} | {
+        f"{n}.txt" for n in res.pages}
+    for name, columns in run.OUTPUT_COLUMNS.items():
+        assert pl.read_parquet(tmp_path / f"{name}.parquet").columns == columns

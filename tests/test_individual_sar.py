@@ -1,0 +1,184 @@
+"""SAR rows over four weeks, every figure worked out by hand from the fixtures.
+
+Working (cum job records before week 12/20/2025 are fixtures/individual/cum_jobs_start.csv):
+RSD: rating periods from 10/01/2025 count week 1 as the week ending 10/04/2025, so weeks ending
+12/20, 12/27, 01/03, 01/10 are weeks 12, 13, 14, 15 -> RSD 60, 65, 70, 75. Hill's from
+07/01/2025 (week 1 ends 07/05/2025): weeks 25, 26, 27, 28 -> RSD 125, 130, 135, 140.
+
+Week 12/20 (quarter ending 12/31/2025 = Q1):
+  Carter 45500: qtr volume 1500+300=1800, reviewed 25+4=29, errors 1 (the -50 errors 6489 is
+    refused) -> (29-1)/29 = 96.5517 -> 96.55, remaining 260-29 = 231.
+  Adams 43210+43220: volume (6000+800)+300 = 7100, reviewed (40+5)+3 = 48, errors 2+1 = 3,
+    93.75.  Hill 46110: qtr 3000+500 = 3500, rating adds the prior quarter (rating period from
+    07/01): 6000 -> 9500; reviewed 45+5 = 50, rating 50 + (65+5 by 6489 D) = 120; errors 2+1 = 3,
+    rating 3 + (4+1) = 8 -> 112/120 = 93.33.  Baker: 3400+900-50 (6489) = 4250, 30+5+2 = 37,
+    3+2 = 5 -> 86.49.  Foster is under the learning curve (30.0 of 40 hours), Green has no
+    volume, Evans is not in work status, Davis is unmeasured: no rows.
+Week 12/27: Carter's week (5 reviewed, 1 error) posts first (29+5 = 34, 1+1 = 2), then the
+  6489 code 3 substitutes 32 and 3 -> 29/32 = 90.625 -> 90.63 (half up). Baker now works two
+  OFPs of QPC 101: week 500+480, qtr 4750+480 = 5230. Hill's
+  prior-quarter volume substituted to 6100 -> rating 3920+6100 = 10020. Foster has met the
+  learning curve (40.0 hours) but has no direct volume: still no row.
+Week 01/03/2026, split: period 1 (to Wednesday 12/31/2025) takes the forms dated 12/31/2025
+  and the Q1 records; period 2 the forms dated 01/03/2026 and the new quarter.  Baker's review
+  dated 12/31 on 43220 finds no 3081 of that date and does not post.  Hill's 6489 code 2
+  creates a Q2 43220 record (QPC 101): a second row in period 2.  Adams's code 4 adds 1 reviewed
+  and 1 error to her Q2 record.  Foster now has direct volume: a row in period 2.
+Week 01/10: Adams is promoted to grade 08: her grade 07 records are prior; a 6489 R/C 2 takes
+  50 off the grade 07 Q2 volume (450 -> 400); grade 08 is a new row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import importlib.util
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "individual"
+
+
+def _fixture_module(name: str):
+    spec = importlib.util.spec_from_file_location(f"individual_fixture_{name}",
+                                                  FIXTURES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+weeks = _fixture_module("weeks")
+ADAMS, BAKER, CARTER, FOSTER, HILL = ("111223333", "222334444", "333445555", "666778888",
+                                      "888990000")
+
+
+@functools.cache
+def results():
+    return weeks.run_all()
+
+
+FIELDS = ["ssn", "qpc", "grade", "step", "volume_week", "volume_quarter", "volume_rating", "rsd",
+          "reviewed_week", "reviewed_quarter", "reviewed_rating", "remaining", "errors_week",
+          "errors_quarter", "errors_rating", "pct_accurate"]
+
+EXPECTED = {
+    ("12202025", 1): [
+        (CARTER, "201", "06", "02", 300, 1800, 1800, 60, 4, 29, 29, 231, 0, 1, 1, 96.55),
+        (ADAMS, "101", "07", "03", 1100, 7100, 7100, 60, 8, 48, 48, 212, 1, 3, 3, 93.75),
+        (HILL, "102", "07", "05", 500, 3500, 9500, 125, 5, 50, 120, 140, 1, 3, 8, 93.33),
+        (BAKER, "101", "05", "01", 900, 4250, 4250, 60, 5, 37, 37, 223, 2, 5, 5, 86.49),
+    ],
+    ("12272025", 1): [
+        (CARTER, "201", "06", "02", 320, 2120, 2120, 65, 5, 32, 32, 228, 1, 3, 3, 90.63),
+        (ADAMS, "101", "07", "03", 1000, 8100, 8100, 65, 5, 53, 53, 207, 0, 3, 3, 94.34),
+        (HILL, "102", "07", "05", 420, 3920, 10020, 130, 5, 55, 125, 135, 0, 3, 8, 93.60),
+        (BAKER, "101", "05", "01", 980, 5230, 5230, 65, 5, 42, 42, 218, 1, 6, 6, 85.71),
+    ],
+    ("01032026", 1): [
+        (CARTER, "201", "06", "02", 200, 2320, 2320, 70, 3, 35, 35, 225, 0, 3, 3, 91.43),
+        (ADAMS, "101", "07", "03", 700, 8800, 8800, 70, 4, 57, 57, 203, 1, 4, 4, 92.98),
+        (HILL, "102", "07", "05", 400, 4320, 10420, 135, 4, 59, 129, 131, 1, 4, 9, 93.02),
+        (BAKER, "101", "05", "01", 700, 5930, 5930, 70, 5, 47, 47, 213, 0, 6, 6, 87.23),
+    ],
+    ("01032026", 2): [
+        (CARTER, "201", "06", "02", 130, 130, 2450, 70, 2, 2, 37, 223, 0, 0, 3, 91.89),
+        (ADAMS, "101", "07", "03", 450, 450, 9250, 70, 2, 3, 60, 200, 0, 1, 5, 91.67),
+        (HILL, "101", "07", "05", 0, 120, 120, 135, 0, 2, 2, 258, 0, 0, 0, 100.00),
+        (HILL, "102", "07", "05", 100, 100, 10520, 135, 1, 1, 130, 130, 0, 0, 9, 93.08),
+        (BAKER, "101", "05", "01", 250, 250, 6180, 70, 2, 2, 49, 211, 1, 1, 7, 85.71),
+        (FOSTER, "102", "04", "01", 200, 200, 200, 70, 3, 3, 5, 255, 0, 0, 1, 80.00),
+    ],
+    ("01102026", 1): [
+        (CARTER, "201", "06", "02", 340, 470, 2790, 75, 4, 6, 41, 219, 1, 1, 4, 90.24),
+        (ADAMS, "101", "07", "03", 0, 400, 9200, 75, 0, 3, 60, 200, 0, 1, 5, 91.67),
+        (ADAMS, "101", "08", "01", 1100, 1100, 1100, 75, 5, 5, 5, 255, 1, 1, 1, 80.00),
+        (HILL, "101", "07", "05", 0, 120, 120, 140, 0, 2, 2, 258, 0, 0, 0, 100.00),
+        (HILL, "102", "07", "05", 520, 620, 11040, 140, 5, 6, 135, 125, 0, 0, 9, 93.33),
+        (BAKER, "101", "05", "01", 950, 1200, 7130, 75, 5, 7, 54, 206, 0, 1, 7, 87.04),
+        (FOSTER, "102", "04", "01", 300, 500, 500, 75, 5, 8, 10, 250, 1, 1, 2, 80.00),
+    ],
+}
+
+
+def _rows(week: str, report: int) -> list[tuple]:
+    sar = results()[week].frames["sar"].filter(pl.col("report_number") == report)
+    return [tuple(r) for r in sar.select(FIELDS).iter_rows()]
+
+
+@pytest.mark.parametrize(("week", "report"), list(EXPECTED))
+def test_sar_rows_match_hand_computed_figures(week: str, report: int) -> None:
+    assert _rows(week, report) == EXPECTED[(week, report)]
+
+
+def test_split_week_gives_two_sars_with_their_periods() -> None:
+    sar = results()["01032026"].frames["sar"]
+    periods = sar.select("report_number", "report_count", "period_start", "period_end",
+                         "week_ending").unique().sort("report_number").rows()
+    assert periods == [
+        (1, 2, dt.date(2025, 12, 28), dt.date(2025, 12, 31), dt.date(2026, 1, 3)),
+        (2, 2, dt.date(2026, 1, 1), dt.date(2026, 1, 3), dt.date(2026, 1, 3)),
+    ]
+    assert set(results()["01032026"].pages) >= {"sar-12312025", "sar-01032026"}
+    assert "sar-12202025" in results()["12202025"].pages
+
+
+def test_sar_sorts_by_org_then_permanent_employees_then_name() -> None:
+    sar = results()["01102026"].frames["sar"]
+    order = sar.select("assigned_org", "class_code", "last_name").unique(maintain_order=True)
+    assert order.rows() == [("81110", "1", "CARTER"), ("81120", "1", "ADAMS"),
+                            ("81120", "1", "HILL"), ("81120", "2", "BAKER"),
+                            ("81120", "4", "FOSTER")]
+
+
+@pytest.mark.parametrize(("who", "why"), [
+    ("444556666", "unmeasured plan"), ("555667777", "not in work status"),
+    ("777889999", "no volume"),
+])
+def test_sar_leaves_out(who: str, why: str) -> None:
+    for week in weeks.WEEKS:
+        assert who not in results()[week].frames["sar"]["ssn"].to_list(), why
+
+
+def test_sar_leaves_out_work_under_the_learning_curve() -> None:
+    # Foster: 20.0 learning-curve hours of 40 in week 12/20 (with 10.0 carried in), and the
+    # reviews of that work (2 reviewed, 1 error) posted to his cum job record all the same.
+    cum = results()["12202025"].cum_jobs.filter(pl.col("ssn") == FOSTER)
+    assert cum.select("lc_hours_tenths", "reviewed", "errors").row(0) == (300, 2, 1)
+    assert FOSTER not in results()["12202025"].frames["sar"]["ssn"].to_list()
+
+
+def test_reviews_requested_is_empty_and_errors_carry_one_decimal() -> None:
+    sar = results()["12202025"].frames["sar"]
+    assert sar["reviews_requested"].null_count() == sar.height
+    assert sar.schema["errors_rating"] == pl.Float64
+    text = results()["12202025"].text("sar-12202025")
+    assert "  1.0      3.0      8.0     93.33" in text
+
+
+def test_remaining_never_goes_below_zero() -> None:
+    from pipelines.individual import sar as sar_data
+
+    res = results()["12202025"]
+    big = res.cum_jobs.with_columns(
+        pl.when(pl.col("ssn") == CARTER).then(300).otherwise(pl.col("reviewed"))
+        .alias("reviewed"))
+    rows = sar_data.sar_frame(
+        _employees("12202025"), _ofp(), res.frames["individual-weekly"], big,
+        dt.date(2025, 12, 20))
+    assert rows.filter(pl.col("ssn") == CARTER)["remaining"].to_list() == [0]
+
+
+def _employees(week: str) -> pl.DataFrame:
+    from pipelines.individual.reference import employees_table
+
+    return employees_table(weeks.employees(week))
+
+
+def _ofp() -> pl.DataFrame:
+    from pipelines.individual.reference import ofp_table
+
+    return ofp_table(weeks.ofp())
