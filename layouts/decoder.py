@@ -120,8 +120,9 @@ def _number(raw: pl.Expr) -> pl.Expr:
     """Right-justified digits with leading blanks or zeros; a sign or an inner or trailing
     blank is not a number (the cast alone would take `  -12`)."""
     stripped = raw.str.strip_chars_start(" ")
-    signed = stripped.str.contains("-", literal=True) | stripped.str.contains("+", literal=True)
-    return pl.when(~signed).then(stripped.cast(pl.Int64, strict=False))
+    # An unsigned cast refuses "-"; only "+" needs looking for.
+    return pl.when(~stripped.str.starts_with("+")).then(
+        stripped.cast(pl.UInt64, strict=False).cast(pl.Int64))
 
 
 def _date(raw: pl.Expr) -> pl.Expr:
@@ -151,21 +152,35 @@ def field_exprs(layout: Layout, source: str = "text") -> list[pl.Expr]:
     return exprs
 
 
-def decode(frame: pl.DataFrame, *layouts: Layout, source: str = "text") -> pl.DataFrame:
-    """Add every field of `layouts` to `frame` (typed columns computed from the raw slices)."""
+def decode(frame: pl.DataFrame, *layouts: Layout, source: str = "text",
+           typed: bool = True) -> pl.DataFrame:
+    """Add every field of `layouts` to `frame`: the raw slice `<name>`, the flag
+    `<name>_blank`, and for typed fields `<name>_v`.
+
+    The source text is padded once to the layouts' width, so every raw slice has exactly its
+    field's width and a blank field is a plain comparison with blanks.
+    """
     seen: set[str] = set(frame.columns)
-    raws, typed = [], []
-    for layout in layouts:
-        for f in layout.fields:
-            if f.name in seen:
-                raise ValueError(f"field {f.name} of {layout.record} collides with a column")
-            seen.add(f.name)
-            raws.append(raw_expr(f, source).alias(f.name))
-            t = typed_expr(f, pl.col(f.name))
-            if t is not None:
-                typed.append(t.alias(f"{f.name}_v"))
-    out = frame.with_columns(raws)
-    return out.with_columns(typed) if typed else out
+    fields = [f for layout in layouts for f in layout.fields]
+    if not typed:  # raw slices only (for printing): fields already present are left as they are
+        fields = [f for f in fields if f.name not in seen]
+    for f in fields:
+        if f.name in seen:
+            raise ValueError(f"field {f.name} collides with a column")
+        seen.add(f.name)
+    if not fields:
+        return frame
+    width = max(f.end for f in fields)
+    padded = "__padded"
+    out = frame.with_columns(pl.col(source).str.pad_end(width).alias(padded))
+    out = out.with_columns(pl.col(padded).str.slice(f.offset, f.width).alias(f.name)
+                           for f in fields).drop(padded)
+    if not typed:
+        return out
+    flags = [(pl.col(f.name) == " " * f.width).alias(f"{f.name}_blank") for f in fields]
+    typed = [t.alias(f"{f.name}_v") for f in fields
+             if (t := typed_expr(f, pl.col(f.name))) is not None]
+    return out.with_columns(*flags, *typed)
 
 
 def decode_file(path: Path | str, layout: Layout, encoding: str = "auto") -> pl.DataFrame:

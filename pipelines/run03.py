@@ -16,8 +16,9 @@ import polars as pl
 from layouts import layout
 from layouts.decoder import decode
 from validators import pce_03_41 as v
-from validators.rules import blank, codes_by_row
+from validators.rules import blank, codes_by_row, digits
 
+PREFIX = layout.load("prefix")
 HEADER = layout.load("form3926_header")
 LINE = layout.load("form3926_line")
 LOCAL_CODES = (930, 999)
@@ -37,35 +38,138 @@ class Run03Result:
 
 
 def _repeat(*keys: str) -> pl.Expr:
+    """1 for the first record of its kind, 2 for a repeat: the rules only ask "seen before?"."""
     return (~pl.struct(*keys).is_first_distinct()).cast(pl.UInt32) + 1
 
 
 def prepare(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Header and line frames with the document and transaction facts the rules read."""
+    """Header and line frames with the document and transaction facts the rules read.
+
+    Two ways to the same facts: when every document's lines follow its header unbroken (any
+    well-formed deck), running sums and forward fills over deck order compute them in one pass;
+    otherwise (interleaved documents, lines with no header, a repeated header) grouped windows
+    do. `tests/test_run03_paths.py` proves they agree.
+    """
     rec = records.with_columns((pl.col("section") == "01").alias("is_header"))
-    doc = ["deck_no", "block", "serial"]
+    if rec.height and _contiguous(rec):
+        headers, lines = _fast(rec)
+    else:
+        headers, lines = _general(rec)
+    return headers, _line_facts(lines)
+
+
+DOC = ["deck_no", "block", "serial"]
+
+
+def _contiguous(rec: pl.DataFrame) -> bool:
+    at = pl.col("hpos").fill_null(0)
+    same = [pl.col(k) == pl.col(k).gather(at) for k in DOC]
+    check = rec.with_columns(
+        pl.when("is_header").then(pl.int_range(pl.len())).forward_fill().alias("hpos")
+    ).select(
+        (pl.col("is_header") | (pl.col("hpos").is_not_null() & same[0] & same[1] & same[2]))
+        .all().alias("follow"),
+        pl.struct(DOC).filter("is_header").is_unique().all().alias("unique"))
+    return bool(check["follow"][0]) and bool(check["unique"][0])
+
+
+def _header_facts(headers: pl.DataFrame) -> pl.DataFrame:
+    return headers.with_columns(
+        _repeat("program_number", "org_code", "function_code", "program_code", "week_ending")
+        .alias("adjustment_rank"))
+
+
+def _fast(rec: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     rec = rec.with_columns(
-        pl.when("is_header").then("seq").otherwise(None).forward_fill().over(doc)
+        (pl.col("is_header").cast(pl.Int64).cum_sum() - 1).alias("hord"),
+        pl.when("is_header").then("seq").forward_fill().alias("hdr_seq"),
+        pl.int_range(pl.len()).alias("pos"))
+    headers = decode(rec.filter("is_header"), HEADER)
+    headers = _header_facts(headers.with_columns(
+        (pl.col("pos").shift(-1).fill_null(rec.height) - pl.col("pos") - 1).alias("n_lines"),
+        pl.lit(1, pl.UInt32).alias("header_rank")))
+    lines = decode(rec.filter(~pl.col("is_header")), LINE)
+    at = lines["hord"]
+    lines = lines.with_columns(headers[k].gather(at).alias(a) for k, a in _HEADER_CARRY.items())
+
+    reviewing = pl.col("h_program") == v.REVIEW
+    first_in_doc = pl.col("hord") != pl.col("hord").shift(1, fill_value=-1)
+    lines = lines.with_columns(_starts().alias("starts")).with_columns(
+        pl.col("starts").cast(pl.UInt32).cum_sum().alias("__s"),
+        pl.when("starts").then("seq").forward_fill().alias("__start_seq"))
+    lines = lines.with_columns(
+        pl.when(reviewing).then(pl.col("__s") - pl.when(first_in_doc).then(
+            pl.col("__s") - pl.col("starts").cast(pl.UInt32)).forward_fill())
+        .otherwise(1).alias("txn_no"))
+    lines = lines.with_columns(
+        pl.when(reviewing & (pl.col("txn_no") == 0)).then("seq")
+        .when(reviewing).then("__start_seq").otherwise("hdr_seq").alias("unit"))
+    first = pl.col("unit") != pl.col("unit").shift(1)
+    last = pl.col("unit") != pl.col("unit").shift(-1)
+
+    def within_unit(x: pl.Expr) -> pl.Expr:
+        """Running total of x inside each unit (units are unbroken runs here)."""
+        run = x.cum_sum()
+        return run - pl.when(first.fill_null(True)).then(run - x).forward_fill()
+
+    defects = pl.col("defects_v").fill_null(0)
+    code = (~blank("defect_code")).cast(pl.UInt32)
+    lines = lines.with_columns(
+        (within_unit(defects).pipe(
+            lambda r: pl.when(last.fill_null(True)).then(r).backward_fill())).alias(
+                "defects_sum"),
+        within_unit(code).alias("code_rank"),
+        pl.when(first.fill_null(True)).then("ssn").forward_fill().alias("unit_ssn"),
+    ).drop("__s", "__start_seq")
+    lines = lines.with_columns(_ofp_rank_fast(headers, lines).alias("ofp_rank"))
+    return headers, lines
+
+
+def _counted_code() -> pl.Expr:
+    return ((~blank("defect_code")) & pl.col("h_program").is_in([v.REVIEW, v.ADJUSTMENT])
+            ).cast(pl.UInt32)
+
+
+def _ofp_rank_fast(headers: pl.DataFrame, lines: pl.DataFrame) -> pl.Series:
+    """Defect-code lines of the OFP in its deck up to this one: earlier documents' counts
+    (per header) plus the running count inside the document (documents are unbroken here)."""
+    hord = pl.col("hord")
+    counted = lines.select("hord", _counted_code().alias("c")).with_columns(
+        pl.col("c").cum_sum().alias("k")).with_columns(
+        (pl.col("k") - pl.when(hord != hord.shift(1, fill_value=-1)).then(pl.col("k") - pl.col("c"))
+         .forward_fill()).alias("inside"))
+    per_doc = counted.filter(hord != hord.shift(-1, fill_value=-1)).select("hord", "inside")
+    before = headers.select("hord", "deck_no", "org_code", "function_code", "program_code").join(
+        per_doc, on="hord", how="left", maintain_order="left").select(
+        (pl.col("inside").fill_null(0).cum_sum().over("deck_no", "org_code", "function_code",
+                                                      "program_code")
+         - pl.col("inside").fill_null(0)).alias("before"))["before"]
+    return before.gather(lines["hord"]) + counted["inside"]
+
+
+def _starts() -> pl.Expr:
+    return (pl.col("h_program") == v.REVIEW) & (
+        ~blank("unit_mark") | ~blank("ssn") | ~blank("sampled") | ~blank("defective"))
+
+
+def _general(rec: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    rec = rec.with_columns(
+        pl.when("is_header").then("seq").otherwise(None).forward_fill().over(DOC)
         .alias("hdr_seq"))
     headers = decode(rec.filter("is_header"), HEADER)
     lines = decode(rec.filter(~pl.col("is_header")), LINE)
 
     n_lines = lines.group_by("hdr_seq").len("n_lines")
-    headers = headers.join(n_lines, left_on="seq", right_on="hdr_seq", how="left").with_columns(
+    headers = _header_facts(headers.join(n_lines, left_on="seq", right_on="hdr_seq",
+                                         how="left", maintain_order="left").with_columns(
         pl.col("n_lines").fill_null(0),
-        pl.int_range(1, pl.len() + 1).over(doc).alias("header_rank"),
-        pl.int_range(1, pl.len() + 1).over(
-            pl.col("program_number"), "org_code", "function_code", "program_code", "week_ending")
-        .alias("adjustment_rank"),
-    )
+        pl.int_range(1, pl.len() + 1).over(DOC).alias("header_rank")))
     carry = headers.select(pl.col("seq").alias("hdr_seq"),
                            *[pl.col(k).alias(a) for k, a in _HEADER_CARRY.items()])
     lines = lines.join(carry, on="hdr_seq", how="left", maintain_order="left")
 
     reviewing = pl.col("h_program") == v.REVIEW
-    starts = reviewing & ((pl.col("unit_mark") != " ") | ~blank("ssn") | ~blank("sampled")
-                          | ~blank("defective"))
-    lines = lines.with_columns(starts.alias("starts"))
+    lines = lines.with_columns(_starts().alias("starts"))
     lines = lines.with_columns(
         pl.when(reviewing).then(pl.col("starts").cast(pl.UInt32).cum_sum().over("hdr_seq"))
         .otherwise(1).alias("txn_no"))
@@ -76,18 +180,21 @@ def prepare(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         .then(pl.col("seq"))
         .when(reviewing).then(pl.col("seq").first().over("hdr_seq", "txn_no"))
         .otherwise(pl.col("hdr_seq")).alias("unit"))
-    code = ~blank("defect_code")
     lines = lines.with_columns(
         pl.col("defects_v").fill_null(0).sum().over("unit").alias("defects_sum"),
-        code.cast(pl.UInt32).cum_sum().over("unit").alias("code_rank"),
-        # The rules only ask "seen before?": 1 for the first of its kind, 2 for a repeat
-        # (is_first_distinct is far cheaper than a rank over a million tiny groups).
-        _repeat("unit", "defect_code").alias("dup_rank"),
-        _repeat("hdr_seq", "section").alias("section_rank"),
-        (code & pl.col("h_program").is_in([v.REVIEW, v.ADJUSTMENT])).cast(pl.UInt32).cum_sum()
-        .over("deck_no", "h_org", "h_function", "h_program_code").alias("ofp_rank"),
+        (~blank("defect_code")).cast(pl.UInt32).cum_sum().over("unit").alias("code_rank"),
+        pl.col("ssn").first().over("unit").alias("unit_ssn"),
+        _counted_code().cum_sum().over("deck_no", "h_org", "h_function", "h_program_code")
+        .alias("ofp_rank"),
     )
     return headers, lines
+
+
+def _line_facts(lines: pl.DataFrame) -> pl.DataFrame:
+    """Facts both paths compute alike: repeats and the few adjustment lines' zone checks."""
+    return v.adjustment_facts(lines.with_columns(
+        _repeat("unit", "defect_code").alias("dup_rank"),
+        _repeat("hdr_seq", "section").alias("section_rank")))
 
 
 def _standard_candidates(headers: pl.DataFrame, coded: pl.Series) -> list[v.StandardChange]:
@@ -110,64 +217,51 @@ def run(records: pl.DataFrame, ofp: pl.DataFrame, defect_codes: pl.Series,
     standards, qs_flags, _ = v.apply_standards(_standard_candidates(headers, coded),
                                                quality_standards)
     codes = codes_by_row([*found, qs_flags])
-    return _assemble(headers, lines, codes, standards)
+    return _assemble(headers, lines, codes, standards, records)
 
 
 def _assemble(headers: pl.DataFrame, lines: pl.DataFrame, codes: pl.DataFrame,
-              standards: pl.DataFrame) -> Run03Result:
-    headers = headers.join(codes, on="seq", how="left")
-    lines = lines.join(codes, on="seq", how="left")
-    has = pl.col("error_codes").is_not_null()
-    bad_docs = headers.filter(has)["seq"]
-    bad_units = pl.concat([lines.filter(has)["unit"],
-                           headers.filter(has & (pl.col("program_number") != v.REVIEW))["seq"]])
+              standards: pl.DataFrame, records: pl.DataFrame) -> Run03Result:
+    coded = pl.col("seq").is_in(codes["seq"].implode())
+    bad_docs = headers.filter(coded)["seq"]
+    bad_units = pl.concat([
+        lines.select(pl.col("unit").filter(coded))["unit"],
+        headers.filter(coded & (pl.col("program_number") != v.REVIEW))["seq"]])
     lines = lines.with_columns(
         (pl.col("unit").is_in(bad_units.implode()) | pl.col("hdr_seq").is_in(bad_docs.implode()))
         .alias("rejected"))
-    good_docs = lines.filter(~pl.col("rejected"))["hdr_seq"].unique()
+    good_docs = lines.select(pl.col("hdr_seq").filter(~pl.col("rejected")).unique())["hdr_seq"]
     headers = headers.with_columns(
-        (has | pl.col("seq").is_in(bad_units.implode())
+        (coded | pl.col("seq").is_in(bad_units.implode())
          | ((pl.col("program_number") == v.REVIEW) & (pl.col("n_lines") > 0)
             & ~pl.col("seq").is_in(good_docs.implode()))).alias("rejected"))
 
-    local = pl.col("defect_code").str.contains(r"^9[3-9][0-9]$")
+    local = digits("defect_code", 3) & (pl.col("defect_code") >= "930")
     lines = lines.with_columns(
-        (~pl.col("rejected") & local & (pl.col("h_program") == v.REVIEW)
-         & (pl.col("ssn").first().over("unit").str.strip_chars() != "")).alias("warning"))
-
-    shown = ["seq", "deck_no", "line_no", "text", "program_number", "block", "serial", "section",
-             "error_codes", "rejected"]
-    head_rows = headers.select(
-        *shown, pl.col("seq").alias("hdr_seq"), pl.lit("header").alias("record_type"),
-        "week_ending", "defect_list", "org_code",
-        "function_code", "program_code", "quality_standard", pl.lit(" ").alias("unit_mark"),
-        *[pl.lit(" " * LINE.field(n).width).alias(n) for n in
-          ("ssn", "sampled", "defect_code", "defects", "defective")],
-        pl.lit(False).alias("warning"))
-    line_rows = lines.select(
-        *shown, "hdr_seq", pl.lit("line").alias("record_type"),
-        *[pl.col(f"h_{n}").fill_null(" " * HEADER.field(n).width).alias(n) for n in
-          ("week_ending", "defect_list")],
-        pl.col("h_org").fill_null("     ").alias("org_code"),
-        pl.col("h_function").fill_null("   ").alias("function_code"),
-        pl.col("h_program_code").fill_null("     ").alias("program_code"),
-        pl.col("h_quality_standard").fill_null("    ").alias("quality_standard"),
-        "unit_mark", "ssn", "sampled", "defect_code", "defects", "defective", "warning")
-    records = pl.concat([head_rows, line_rows]).sort("seq").with_columns(
-        (pl.col("block").str.slice(2, 1) + pl.col("serial")).alias("control_number"),
+        (~pl.col("rejected") & (pl.col("h_program") == v.REVIEW) & local
+         & (pl.col("unit_ssn").str.strip_chars() != "")).alias("warning"))
+    status = _in_deck_order(
+        headers.select(pl.col("seq").alias("hdr_seq"), "rejected", pl.lit(False).alias("warning")),
+        lines.select("hdr_seq", "rejected", "warning"),
+        records["section"] == "01")
+    out = records.select("seq", "deck_no", "line_no", "text", *PREFIX.names).with_columns(
+        status).join(
+        codes, on="seq", how="left", maintain_order="left").with_columns(
         pl.col("error_codes").fill_null([]))
 
-    accepted = lines.filter(~pl.col("rejected"))
-    reviews = accepted.filter(pl.col("h_program") == v.REVIEW).select(
+    accepted = ~pl.col("rejected")
+    reviews = lines.select(
         "deck_no", "line_no", "unit", pl.col("h_week_ending_v").alias("week_ending"),
         pl.col("h_org").alias("org_code"), pl.col("h_function").alias("function_code"),
         pl.col("h_program_code").alias("program_code"), "starts",
         (pl.col("unit_mark") == "#").alias("unit_charge"),
-        pl.col("ssn").str.strip_chars().replace("", None).alias("ssn"),
+        pl.when(~blank("ssn")).then("ssn").alias("ssn"),
         pl.col("sampled_v").alias("sampled"), pl.col("defective_v").alias("defective"),
-        pl.col("defect_code").str.strip_chars().replace("", None).alias("defect_code"),
-        pl.col("defects_v").alias("defects"), "warning")
-    adjustments = accepted.filter(pl.col("h_program") == v.ADJUSTMENT).select(
+        pl.when(~blank("defect_code")).then("defect_code").alias("defect_code"),
+        pl.col("defects_v").alias("defects"), "warning",
+        (accepted & (pl.col("h_program") == v.REVIEW)).alias("keep"),
+    ).filter("keep").drop("keep")
+    adjustments = lines.filter(accepted & (pl.col("h_program") == v.ADJUSTMENT)).select(
         "deck_no", "line_no", pl.col("hdr_seq").alias("unit"),
         pl.col("h_week_ending_v").alias("week_ending"), pl.col("h_org").alias("org_code"),
         pl.col("h_function").alias("function_code"),
@@ -176,5 +270,49 @@ def _assemble(headers: pl.DataFrame, lines: pl.DataFrame, codes: pl.DataFrame,
         v.zoned.value_expr(pl.col("defective")).alias("defective_delta"),
         pl.col("defect_code").str.strip_chars().replace("", None).alias("defect_code"),
         v.zoned.value_expr(pl.col("defects")).alias("defects_delta"))
-    return Run03Result(records=records, reviews=reviews, adjustments=adjustments,
+    return Run03Result(records=out, reviews=reviews, adjustments=adjustments,
                        quality_standards=standards)
+
+
+def _in_deck_order(from_headers: pl.DataFrame, from_lines: pl.DataFrame,
+                   is_header: pl.Series) -> pl.DataFrame:
+    """Columns of the header frame and the line frame put back in deck order: both frames are
+    in deck order already, so each record's row is computed, not sorted for."""
+    at_header = (is_header.cast(pl.Int64).cum_sum() - 1).clip(0)
+    at_line = ((~is_header).cast(pl.Int64).cum_sum() - 1).clip(0)
+    if from_lines.height == 0:
+        return from_headers.gather(at_header) if from_headers.height else from_headers
+    if from_headers.height == 0:
+        return from_lines.gather(at_line)
+    h, ln = from_headers.gather(at_header), from_lines.gather(at_line)
+    return pl.select(pl.when(is_header).then(h[c]).otherwise(ln[c]).alias(c)
+                     for c in from_headers.columns)
+
+
+DISPLAY = ["record_type", "control_number", "program_number", "week_ending", "defect_list",
+           "org_code", "function_code", "program_code", "quality_standard", "unit_mark", "ssn",
+           "sampled", "defect_code", "defects", "defective"]
+
+
+def display(records: pl.DataFrame, keep: pl.Expr | None = None) -> pl.DataFrame:
+    """The printed fields of run 03 records (a header's own, or a line's and its header's),
+    sliced from the records' text for the rows `keep` selects; `header_text` is the text of
+    each record's header (null for a line with none)."""
+    where = records["seq"].search_sorted(records["hdr_seq"].fill_null(0))
+    rows = records.with_columns(pl.Series("__at", where))
+    if keep is not None:
+        rows = rows.filter(keep)
+    is_header = pl.col("seq") == pl.col("hdr_seq")
+    rows = rows.with_columns(
+        pl.when(pl.col("hdr_seq").is_not_null()).then(
+            records["text"].gather(rows["__at"].clip(0, max(records.height - 1, 0))))
+        .alias("header_text"),
+        pl.when(is_header).then(pl.lit("")).otherwise("text").alias("__line"))
+    rows = decode(rows, PREFIX, typed=False)
+    rows = decode(rows, HEADER, source="header_text", typed=False)
+    rows = decode(rows, LINE, source="__line", typed=False)
+    return rows.with_columns(
+        pl.when(is_header).then(pl.lit("header")).otherwise(pl.lit("line")).alias("record_type"),
+        (pl.col("block").str.slice(2, 1) + pl.col("serial")).alias("control_number"),
+        *[pl.col(c).fill_null(" " * HEADER.field(c).width) for c in HEADER.names],
+    ).drop("__at", "__line")

@@ -194,9 +194,9 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
 
         header_text = records.select(pl.col("seq").alias("hdr_seq"),
                                      pl.col("text").alias("header_text"))
-        rows01, rows03 = (_deck_columns(rows, decks, run_id).join(
+        rows01 = _deck_columns(one.records, decks, run_id).join(
             header_text, on="hdr_seq", how="left", maintain_order="left")
-            for rows in (one.records, three.records))
+        rows03 = three.records
         _count(result, decks, rows01, rows03, r_ind)
         result.warnings = int(rows03["warning"].sum())
         _conserve(result)
@@ -205,7 +205,10 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         run_dir.mkdir(parents=True, exist_ok=True)
         result.run_dir = run_dir
         say(f"writing listings to {run_dir}")
-        _write_outputs(result, rows01, rows03, run_dir)
+        shown03 = {name: _deck_columns(run03.display(rows03, keep), decks, run_id)
+                   for name, keep in (("rejected", pl.col("rejected")),
+                                      ("posted", ~pl.col("rejected")))}
+        _write_outputs(result, rows01, shown03, run_dir)
 
         gen = store.begin(run_id)
         gen.write("defect_codes", one.defect_codes)
@@ -217,11 +220,12 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
                                       result.week_ending, run_dir / "cum-data-file.txt")
         result.outputs["cum-data-file"] = run_dir / "cum-data-file.txt"
         gen.write("decks", _ledger(ledger, result, decks, run_id, run_date))
-        register = _register(store.read("error_register"), rows01, rows03, run_date)
+        register = _register(store.read("error_register"), rows01, shown03["rejected"],
+                             run_date)
         if reprocess:
             posted = pl.concat([rows.filter(~pl.col("rejected")).select(
                 pl.lit(run).alias("run"), "text") for run, rows in ((RUN_3927, rows01),
-                                                                    (RUN_3926, rows03))])
+                                                                    (RUN_3926, shown03["posted"]))])
             register, result.corrected = close_corrected(register, posted, run_id, run_date)
         still_open = open_entries(register, run_date)
         open_register.print_open(still_open, run_date, result.week_ending,
@@ -288,20 +292,20 @@ def _conserve(result: RunResult) -> None:
                 f"{d.rejected} on a register, {d.held} held for individual data")
 
 
-def _write_outputs(result: RunResult, rows01: pl.DataFrame, rows03: pl.DataFrame,
+def _write_outputs(result: RunResult, rows01: pl.DataFrame, shown03: dict[str, pl.DataFrame],
                    run_dir: Path) -> None:
     week = result.week_ending
     targets = [
         ("pce-01-43", rows01.filter("rejected"), pce_01_43.print_register, pce_01_43.COLUMNS),
         ("posting-3927", rows01.filter(~pl.col("rejected")), pce_01_43.print_posting,
          pce_01_43.COLUMNS),
-        ("pce-03-41", rows03.filter("rejected"), pce_03_41.print_register, pce_03_41.COLUMNS),
-        ("posting-3926", rows03.filter(~pl.col("rejected")), pce_03_41.print_posting,
-         pce_03_41.COLUMNS),
+        ("pce-03-41", shown03["rejected"], pce_03_41.print_register, pce_03_41.COLUMNS),
+        ("posting-3926", shown03["posted"], pce_03_41.print_posting, pce_03_41.COLUMNS),
     ]
     for name, rows, printer, columns in targets:
         printer(rows, result.run_date, week, run_dir / f"{name}.txt")
-        rows.select(columns).write_parquet(run_dir / f"{name}.parquet")
+        rows.select(columns).write_parquet(run_dir / f"{name}.parquet", compression="zstd",
+                                           compression_level=1)
         result.outputs[name] = run_dir / f"{name}.txt"
 
 

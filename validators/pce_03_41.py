@@ -84,8 +84,24 @@ def _count_bad(column: str) -> pl.Expr:
     return ~blank(column) & pl.col(f"{column}_v").is_null()
 
 
+ZONED = ("sampled", "defects", "defective")
+
+
+def adjustment_facts(lines: pl.DataFrame) -> pl.DataFrame:
+    """`<item>_zoned_bad` for items 11, 14 and 16: True on an adjustment line whose item is
+    neither blank nor four digits or blanks then a zone character (22, 25, 23). Checked on the
+    adjustment lines only; every other line is False."""
+    at = lines.with_row_index("__i").filter(ADJUSTING).select(
+        "__i", *[(~zoned.valid_expr(pl.col(c), 5, strict=True)).alias(c) for c in ZONED])
+    out = []
+    for c in ZONED:
+        flag = pl.repeat(False, lines.height, eager=True).alias(f"{c}_zoned_bad")
+        out.append(flag.scatter(at["__i"], at[c]) if at.height else flag)
+    return lines.with_columns(out)
+
+
 def _zoned_bad(column: str) -> pl.Expr:
-    return ADJUSTING & ~zoned.valid_expr(pl.col(column), 5, strict=True)
+    return pl.col(f"{column}_zoned_bad")
 
 
 LINE_RULES = [

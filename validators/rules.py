@@ -8,6 +8,7 @@ return flags of the same shape.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -77,8 +78,21 @@ def codes_by_row(all_flags: Iterable[pl.DataFrame]) -> pl.DataFrame:
 
 
 def blank(column: str) -> pl.Expr:
-    return pl.col(column).str.strip_chars(" ") == ""
+    """The decoder's `<field>_blank` flag: the field holds only blanks."""
+    return pl.col(f"{column}_blank")
 
 
 def digits(column: str, width: int) -> pl.Expr:
     return pl.col(column).str.contains(f"^[0-9]{{{width}}}$")
+
+
+def _warm_up() -> None:
+    """pandera's first validation in a process registers its polars backends (~0.3 s); pay it
+    at import, with the other start-up costs, instead of inside the first run."""
+    probe = pa.DataFrameSchema({"x": pa.Column(checks=[pa.Check(
+        lambda data: data.lazyframe.select(pl.col("x") > 0), error="probe")])})
+    with contextlib.suppress(pa.errors.SchemaErrors):
+        probe.validate(pl.DataFrame({"x": [0]}), lazy=True)
+
+
+_warm_up()

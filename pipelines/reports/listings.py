@@ -18,7 +18,7 @@ def codes_text() -> pl.Expr:
 
 def print_listing(rows: pl.DataFrame, line: pl.Expr, heading: PageHeading, path: Path) -> None:
     """Detail lines from `rows` (which carry deck_no and deck_title), a new page per deck."""
-    detail = rows.select(line.str.strip_chars_end(" ").alias("line"), "deck_no",
+    detail = rows.select(line.alias("line"), "deck_no",  # paginate strips trailing blanks
                          pl.col("deck_title").alias("break_title"))
     write_report(paginate(detail, heading, lines_per_page=LINES_PER_PAGE, break_on="deck_no"),
                  path)

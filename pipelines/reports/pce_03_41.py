@@ -24,14 +24,27 @@ COLUMNS = ["run_id", "deck", "deck_hash", "line_no", "record_type", "control_num
            "defects", "defective", "error_codes", "warning", "text"]
 
 
+def _masked_ssn(valid_only: bool) -> pl.Expr:
+    """11 print positions: XXX-XX- and the last four, or blanks. A posted SSN is 9 digits or
+    blank, so the posting listing takes the short way; the register masks whatever was sent."""
+    ssn = pl.col("ssn")
+    if valid_only:
+        return pl.when(ssn == " " * 9).then(pl.lit(" " * 11)).otherwise(
+            pl.lit("XXX-XX-") + ssn.str.slice(5, 4))
+    return pl.when(ssn.str.strip_chars() == "").then(pl.lit(" " * 11)).otherwise(
+        field(mask_ssn_expr("ssn"), 11))
+
+
 def _line(with_codes: bool) -> pl.Expr:
-    cells = [field("control_number", 3), pl.lit("   "), field("line_no", 7, "right"),
-             pl.lit("  "), field("defect_list", 3), pl.lit("  "), field("org_code", 5),
-             pl.lit("  "), field("function_code", 3), pl.lit("  "), field("program_code", 5),
-             pl.lit("   "), field("quality_standard", 4), pl.lit("  "), field("unit_mark", 1),
-             field(mask_ssn_expr("ssn"), 11), pl.lit("  "), field("sampled", 5), pl.lit("  "),
-             field("defect_code", 3), pl.lit("    "), field("defects", 5), pl.lit("   "),
-             field("defective", 5)]
+    # The raw fields are already their layout width, so they print as sliced.
+    cells = [pl.col("control_number"), pl.lit("   "),
+             pl.col("line_no").cast(pl.String).str.pad_start(7), pl.lit("  "),
+             pl.col("defect_list"), pl.lit("  "), pl.col("org_code"), pl.lit("  "),
+             pl.col("function_code"), pl.lit("  "), pl.col("program_code"), pl.lit("   "),
+             pl.col("quality_standard"), pl.lit("  "), pl.col("unit_mark"),
+             _masked_ssn(not with_codes), pl.lit("  "), pl.col("sampled"), pl.lit("  "),
+             pl.col("defect_code"),
+             pl.lit("    "), pl.col("defects"), pl.lit("   "), pl.col("defective")]
     if with_codes:
         cells += [pl.lit("      "), codes_text()]
     else:
