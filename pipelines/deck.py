@@ -103,9 +103,13 @@ def control(records: Records) -> Deck:
     """Apply HDR/TRL control to a file's records; raise DeckRefused naming the failed check."""
     path, frame = records.path, records.frame
     # Blank lines after the TRL are an artefact of transfers, not records.
-    last = frame.filter(pl.col("text").str.strip_chars() != "")["line_no"].max()
-    frame = frame.filter(pl.col("line_no") <= (last or 0))
-    kind = frame.select(pl.col("line_no"), pl.col("text").str.slice(0, 3).alias("id"))
+    texts = frame["text"]
+    last = frame.height
+    while last and not texts[last - 1].strip():
+        last -= 1
+    frame = frame.slice(0, last)
+    if not last:
+        raise DeckRefused(path, "HDR missing", "the file holds only blank lines", 1, 1)
     first_text = frame["text"][0]
     if not first_text.startswith("HDR"):
         raise DeckRefused(path, "HDR missing", "the first record is not an HDR record (columns "
@@ -116,10 +120,10 @@ def control(records: Records) -> Deck:
     if n < 2 or not last_text.startswith("TRL"):
         raise DeckRefused(path, "TRL missing", "the last record is not a TRL record; a deck "
                           "ends with TRL (was the transfer cut short?)", n, 1)
-    inner = kind.slice(1, n - 2)
-    stray = inner.filter(pl.col("id").is_in(["HDR", "TRL"]))
+    text = pl.col("text")
+    stray = frame.slice(1, n - 2).filter(text.str.starts_with("HDR") | text.str.starts_with("TRL"))
     if stray.height:
-        line, rid = stray.row(0)
+        line, rid = stray["line_no"][0], stray["text"][0][:3]
         raise DeckRefused(path, f"{rid} inside deck", f"a {rid} record inside the deck; a deck "
                           "has one HDR first and one TRL last (two decks joined together?)",
                           line, 1)
@@ -130,7 +134,10 @@ def control(records: Records) -> Deck:
                           f"{count_field.end}) is {raw_count!r}; expected 7 digits", n,
                           count_field.start)
     body = frame.slice(1, n - 2)
-    joined = body["text"].str.strip_chars_end(" ").str.join("\n").item() if body.height else ""
+    lines = body["text"]
+    if lines.str.ends_with(" ").any():  # trailing blanks are not content
+        lines = lines.str.strip_chars_end(" ")
+    joined = lines.str.join("\n").item() if body.height else ""
     digest = hashlib.sha256(joined.encode()).hexdigest()
     if int(raw_count) != body.height:
         raise DeckRefused(path, "TRL count", f"TRL says {int(raw_count)} records but the deck "

@@ -217,7 +217,15 @@ def run(records: pl.DataFrame, ofp: pl.DataFrame, defect_codes: pl.Series,
     standards, qs_flags, _ = v.apply_standards(_standard_candidates(headers, coded),
                                                quality_standards)
     codes = codes_by_row([*found, qs_flags])
+    # Only what posting and the listings read goes on; the rules' facts are let go here.
+    lines = lines.select(_KEEP)
     return _assemble(headers, lines, codes, standards, records)
+
+
+_KEEP = ["seq", "deck_no", "line_no", "unit", "hdr_seq", "h_program", "h_week_ending_v", "h_org",
+         "h_function", "h_program_code", "starts", "unit_mark", "unit_ssn", "ssn", "ssn_blank",
+         "sampled", "sampled_v", "defect_code", "defect_code_blank", "defects", "defects_v",
+         "defective", "defective_v"]
 
 
 def _assemble(headers: pl.DataFrame, lines: pl.DataFrame, codes: pl.DataFrame,

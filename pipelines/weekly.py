@@ -178,6 +178,7 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         r01 = records.filter(program == v01.PROGRAM)
         r_ind = records.filter(program.is_in(INDIVIDUAL_PROGRAMS))
         r03 = records.filter(~program.is_in([v01.PROGRAM, *INDIVIDUAL_PROGRAMS]))
+        del records  # each run reads its own part from here on
 
         say(f"run 01: {r01.height} Form 3927 record(s)")
         dcf = store.read("defect_codes")
@@ -192,8 +193,8 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         cum = _post_cum(store, three, run_id, run_date)
         three = _reject_cum_flags(three, cum.flags)
 
-        header_text = records.select(pl.col("seq").alias("hdr_seq"),
-                                     pl.col("text").alias("header_text"))
+        header_text = r01.select(pl.col("seq").alias("hdr_seq"),
+                                 pl.col("text").alias("header_text"))
         rows01 = _deck_columns(one.records, decks, run_id).join(
             header_text, on="hdr_seq", how="left", maintain_order="left")
         rows03 = three.records
@@ -280,7 +281,8 @@ def _count(result: RunResult, decks: list[Deck], rows01: pl.DataFrame, rows03: p
         outcome.rejected = int(stats.get(i, {}).get("rejected", 0))
         outcome.held = int(held_n.get(i, 0))
     for run, rows in ((RUN_3927, rows01), (RUN_3926, rows03)):
-        exploded = rows.select("error_codes").explode("error_codes").drop_nulls()
+        exploded = rows.select(pl.col("error_codes").filter(
+            pl.col("error_codes").list.len() > 0)).explode("error_codes")
         result.codes[run] = Counter(exploded["error_codes"].to_list())
 
 
