@@ -16,6 +16,7 @@ import typer
 
 from layouts.layout import all_layouts, layout_table
 from pipelines import register, summary
+from pipelines.individual import codes as individual_codes
 from pipelines.reference import ReferenceMissing
 from pipelines.reference import load as load_reference
 from pipelines.store import Store, StoreError
@@ -198,11 +199,18 @@ def history(data_dir: DataDir = Path("qap-data")) -> None:
 
 
 @app.command()
-def explain(code: Annotated[str, typer.Argument(help="Error code, e.g. 14 or 3927:05.")]) -> None:
-    """Tell what an error code of PCE-03-41 (Form 3926) or PCE-01-43 (Form 3927) means.
+def explain(code: Annotated[str, typer.Argument(help="Error code: 14, 3927:05 or A12.")]) -> None:
+    """Tell what an error code means: PCE-03-41 (Form 3926), PCE-01-43 (Form 3927), or an
+    individual data reason (T.. Form 3081, A.. Form 6489, N.. Data Not Posted, I..).
 
-    Example: qap explain 14      (both runs)   qap explain 3927:05
+    Example: qap explain 14      (both runs)   qap explain 3927:05   qap explain A12
     """
+    individual = individual_codes.RECORD_REASONS | individual_codes.NOT_POSTED_REASONS
+    if code.upper() in individual:
+        typer.echo(f"Individual data reason {code.upper()}: {individual[code.upper()]}")
+        typer.echo("  Resolve: correct the Form 3081 or 6489 (or the Employee Master File) "
+                   "and send it again with `qap reprocess`; see the Data Not Posted report.")
+        return
     form, _, number = code.rpartition(":")
     number = number.zfill(2)
     runs = {"3926": [RUN_3926], "3927": [RUN_3927], "": [RUN_3926, RUN_3927]}.get(form)

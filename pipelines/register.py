@@ -13,7 +13,19 @@ import polars as pl
 from layouts.encode import deck as deck_text
 from pipelines.store import Store, StoreError
 
-PREFIX_WIDTH = 15  # program, format, block, serial, section: what identifies a record's place
+PREFIX_WIDTH = 15  # program, format, block, serial, section: what identifies a form record
+
+
+def place() -> pl.Expr:
+    """What identifies the record a correction replaces. Forms 3926/3927: program, format,
+    block, serial and section (columns 1-15). Forms 3081 and 6489 have no block or serial, so
+    their employee, OFP and week do: 3081 columns 16-45 (SSN, week ending, OFP); 6489 columns
+    16-37 (OFP, SSN) and 81-94 (quarter and week ending)."""
+    text = pl.col("text")
+    return (pl.when(text.str.starts_with("59600")).then(text.str.slice(0, 45))
+            .when(text.str.starts_with("59602")).then(text.str.slice(0, 37)
+                                                      + text.str.slice(80, 14))
+            .otherwise(text.str.slice(0, PREFIX_WIDTH)))
 
 
 def open_entries(register: pl.DataFrame | None, as_of: dt.date) -> pl.DataFrame:
@@ -28,9 +40,8 @@ def close_corrected(register: pl.DataFrame, posted: pl.DataFrame, run_id: str,
                     run_date: dt.date) -> tuple[pl.DataFrame, int]:
     """Entries whose corrected record posted in this reprocess run: same run and same place
     (columns 1-15). Returns the register and how many entries closed."""
-    keys = posted.select("run", pl.col("text").str.slice(0, PREFIX_WIDTH).alias("place")
-                         ).unique()
-    marked = register.with_columns(pl.col("text").str.slice(0, PREFIX_WIDTH).alias("place"))
+    keys = posted.select("run", place().alias("place")).unique()
+    marked = register.with_columns(place().alias("place"))
     hit = (pl.col("status") == "open") & pl.struct("run", "place").is_in(
         keys.select(pl.struct("run", "place")).to_series().implode())
     n = marked.filter(hit).height
@@ -64,15 +75,15 @@ def withdraw(data_dir: Path, deck: str, line_no: int, reason: str, run_date: dt.
 
 
 def corrections_deck(data_dir: Path, out: Path, created: dt.datetime) -> int:
-    """Write the open entries as a deck for operators to correct (one HDR/TRL per run of
-    entries: Form 3927 first, then Form 3926); each rejected line comes with its header."""
+    """Write the open entries as one deck for operators to correct: Forms 3927, 3926, 3081
+    and 6489 in that order; each rejected form line comes with its header."""
     store = Store(data_dir)
     register = store.read("error_register")
     entries = open_entries(register, created.date())
     if entries.height == 0:
         raise StoreError("the error register has no open entries")
     records: list[str] = []
-    for run in ("PCE-01-43", "PCE-03-41"):
+    for run in ("PCE-01-43", "PCE-03-41", "IPR-3081", "IPR-6489"):
         part = entries.filter(pl.col("run") == run).sort("deck", "line_no")
         written: set[str] = set()
         for row in part.iter_rows(named=True):

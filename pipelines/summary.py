@@ -13,12 +13,10 @@ def render(result: RunResult, cwd_relative=str) -> str:
     week = f"{result.week_ending:%m/%d/%Y}" if result.week_ending else "-"
     out = [f"QAP weekly run {result.run_id}   run date {result.run_date:%m/%d/%Y}   "
            f"week ending {week}", ""]
-    out.append(f"{'DECK':<44}{'STATUS':<11}{'RECORDS':>8}{'POSTED':>8}{'REJECTED':>9}"
-               f"{'HELD':>6}")
+    out.append(f"{'DECK':<44}{'STATUS':<11}{'RECORDS':>8}{'POSTED':>8}{'REJECTED':>9}")
     for d in result.decks:
         name = d.path if len(d.path) <= 43 else "..." + d.path[-40:]
-        out.append(f"{name:<44}{d.status:<11}{d.records:>8}{d.posted:>8}{d.rejected:>9}"
-                   f"{d.held:>6}")
+        out.append(f"{name:<44}{d.status:<11}{d.records:>8}{d.posted:>8}{d.rejected:>9}")
     refused = [d for d in result.decks if d.status != "accepted"]
     if refused:
         out.append("")
@@ -32,7 +30,7 @@ def render(result: RunResult, cwd_relative=str) -> str:
         out.append(f"Warnings: {result.warnings} line(s) charge a local defect code (930-999) "
                    "to an SSN; they posted")
     out.append(f"Conservation: {result.records_in} records in = {result.posted} posted + "
-               f"{result.rejected} on a register + {result.held} held for individual data")
+               f"{result.rejected} on a register")
     if result.corrected:
         out.append(f"Reprocess: {result.corrected} open register entr(ies) closed as corrected")
     out.append(f"Open error register: {result.still_open} entr(ies) still open "

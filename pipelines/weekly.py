@@ -21,6 +21,7 @@ from layouts import layout
 from layouts.decoder import DeckFault, decode
 from pipelines import cum_file, run01, run03
 from pipelines.deck import Deck, DeckRefused, open_deck
+from pipelines.individual import step as individual_step
 from pipelines.reference import Reference
 from pipelines.register import close_corrected, open_entries
 from pipelines.reports import cum_listing, open_register, pce_01_43, pce_03_41
@@ -48,7 +49,6 @@ class DeckOutcome:
     records: int = 0
     posted: int = 0
     rejected: int = 0
-    held: int = 0  # records for the individual data step
 
 
 @dataclass
@@ -76,10 +76,6 @@ class RunResult:
     @property
     def rejected(self) -> int:
         return sum(d.rejected for d in self.decks)
-
-    @property
-    def held(self) -> int:
-        return sum(d.held for d in self.decks)
 
     @property
     def condition_code(self) -> int:
@@ -198,13 +194,24 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         rows01 = _deck_columns(one.records, decks, run_id).join(
             header_text, on="hdr_seq", how="left", maintain_order="left")
         rows03 = three.records
-        _count(result, decks, rows01, rows03, r_ind)
-        result.warnings = int(rows03["warning"].sum())
-        _conserve(result)
 
         run_dir = data_dir / "runs" / run_id
         run_dir.mkdir(parents=True, exist_ok=True)
         result.run_dir = run_dir
+        say(f"individual data: {r_ind.height} Form 3081/6489 record(s), "
+            f"{three.reviews.height} review line(s)")
+        ind = individual_step.run_step(
+            _with_deck_weeks(r_ind, decks), three.reviews,
+            {t: store.read(t) for t in individual_step.READS}, reference.employees,
+            reference.ofp, result.week_ending, run_date, run_dir)
+        for note in ind.notes:
+            say(note)
+        rows_ind = _deck_columns(ind.records, decks, run_id).with_columns(
+            pl.lit(None, pl.String).alias("header_text"))
+        _count(result, rows01, rows03, rows_ind)
+        result.warnings = int(rows03["warning"].sum())
+        _conserve(result)
+
         say(f"writing listings to {run_dir}")
         shown03 = {name: _deck_columns(run03.display(rows03, keep), decks, run_id)
                    for name, keep in (("rejected", pl.col("rejected")),
@@ -217,16 +224,20 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         gen.write("cum_ofp", cum.cum_ofp)
         gen.write("cum_defects", cum.cum_defects)
         gen.write("adjustment_ledger", cum.adjustment_ledger)
+        for table, frame in ind.tables.items():
+            gen.write(table, frame)
+        result.outputs.update(ind.outputs)
         cum_listing.print_cum_listing(cum.cum_ofp, cum.cum_defects, run_date,
                                       result.week_ending, run_dir / "cum-data-file.txt")
         result.outputs["cum-data-file"] = run_dir / "cum-data-file.txt"
         gen.write("decks", _ledger(ledger, result, decks, run_id, run_date))
         register = _register(store.read("error_register"), rows01, shown03["rejected"],
-                             run_date)
+                             rows_ind, run_date)
         if reprocess:
-            posted = pl.concat([rows.filter(~pl.col("rejected")).select(
-                pl.lit(run).alias("run"), "text") for run, rows in ((RUN_3927, rows01),
-                                                                    (RUN_3926, shown03["posted"]))])
+            posted = pl.concat([
+                rows01.filter(~pl.col("rejected")).select(pl.lit(RUN_3927).alias("run"), "text"),
+                shown03["posted"].select(pl.lit(RUN_3926).alias("run"), "text"),
+                rows_ind.filter(~pl.col("rejected")).select("run", "text")])
             register, result.corrected = close_corrected(register, posted, run_id, run_date)
         still_open = open_entries(register, run_date)
         open_register.print_open(still_open, run_date, result.week_ending,
@@ -266,32 +277,40 @@ def _reject_cum_flags(three: run03.Run03Result, flags: pl.DataFrame) -> run03.Ru
     return dataclasses.replace(three, records=rows)
 
 
-def _count(result: RunResult, decks: list[Deck], rows01: pl.DataFrame, rows03: pl.DataFrame,
-           held: pl.DataFrame) -> None:
-    both = pl.concat([rows01.select("deck_no", "rejected", "error_codes"),
-                      rows03.select("deck_no", "rejected", "error_codes")])
-    per_deck = both.group_by("deck_no").agg(pl.col("rejected").sum().alias("rejected"),
-                                            (~pl.col("rejected")).sum().alias("posted"))
-    held_by = held.group_by("deck_no").len("held")
-    stats = {r["deck_no"]: r for r in per_deck.iter_rows(named=True)}
-    held_n = {r["deck_no"]: r["held"] for r in held_by.iter_rows(named=True)}
+def _count(result: RunResult, rows01: pl.DataFrame, rows03: pl.DataFrame,
+           rows_ind: pl.DataFrame) -> None:
+    every = pl.concat([rows.select("deck_no", "rejected") for rows in (rows01, rows03, rows_ind)])
+    per_deck = {r["deck_no"]: r for r in every.group_by("deck_no").agg(
+        pl.col("rejected").sum().alias("rejected"),
+        (~pl.col("rejected")).sum().alias("posted")).iter_rows(named=True)}
     accepted = [o for o in result.decks if o.status == "accepted"]
     for i, outcome in enumerate(accepted):
-        outcome.posted = int(stats.get(i, {}).get("posted", 0))
-        outcome.rejected = int(stats.get(i, {}).get("rejected", 0))
-        outcome.held = int(held_n.get(i, 0))
-    for run, rows in ((RUN_3927, rows01), (RUN_3926, rows03)):
-        exploded = rows.select(pl.col("error_codes").filter(
-            pl.col("error_codes").list.len() > 0)).explode("error_codes")
-        result.codes[run] = Counter(exploded["error_codes"].to_list())
+        outcome.posted = int(per_deck.get(i, {}).get("posted", 0))
+        outcome.rejected = int(per_deck.get(i, {}).get("rejected", 0))
+    labelled = [rows01.with_columns(pl.lit(RUN_3927).alias("run")),
+                rows03.with_columns(pl.lit(RUN_3926).alias("run")), rows_ind]
+    coded = pl.concat([rows.select("run", "error_codes").filter(
+        pl.col("error_codes").list.len() > 0) for rows in labelled]).explode("error_codes")
+    for run in (RUN_3927, RUN_3926, *individual_step.RUNS.values()):
+        codes = coded.filter(pl.col("run") == run)["error_codes"].to_list()
+        if codes or run in (RUN_3927, RUN_3926):
+            result.codes[run] = Counter(codes)
 
 
 def _conserve(result: RunResult) -> None:
     for d in result.decks:
-        if d.status == "accepted" and d.records != d.posted + d.rejected + d.held:
+        if d.status == "accepted" and d.records != d.posted + d.rejected:
             raise ConservationError(
                 f"{d.path}: conservation failed: {d.records} records in, {d.posted} posted, "
-                f"{d.rejected} on a register, {d.held} held for individual data")
+                f"{d.rejected} on a register")
+
+
+def _with_deck_weeks(records: pl.DataFrame, decks: list[Deck]) -> pl.DataFrame:
+    """Each record of individual data carries its deck's HDR week ending."""
+    weeks = pl.DataFrame({"deck_no": pl.Series(range(len(decks)), dtype=pl.UInt16),
+                          individual_step.DECK_WEEK: [d.week_ending for d in decks]},
+                         schema={"deck_no": pl.UInt16, individual_step.DECK_WEEK: pl.Date})
+    return records.join(weeks, on="deck_no", how="left", maintain_order="left")
 
 
 def _write_outputs(result: RunResult, rows01: pl.DataFrame, shown03: dict[str, pl.DataFrame],
@@ -339,15 +358,16 @@ REGISTER_SCHEMA = {"run_id": pl.String, "run": pl.String, "deck": pl.String,
 
 
 def _register(previous: pl.DataFrame | None, rows01: pl.DataFrame, rows03: pl.DataFrame,
-              run_date: dt.date) -> pl.DataFrame:
+              rows_ind: pl.DataFrame, run_date: dt.date) -> pl.DataFrame:
     """The open error register: every rejected record stays until corrected or withdrawn."""
+    labelled = [rows01.with_columns(pl.lit(RUN_3927).alias("run")),
+                rows03.with_columns(pl.lit(RUN_3926).alias("run")), rows_ind]
     new = pl.concat([
         rows.filter("rejected").select(
-            "run_id", pl.lit(run).alias("run"), "deck", "deck_hash", "line_no", "record_type",
+            "run_id", "run", "deck", "deck_hash", "line_no", "record_type",
             "control_number", "error_codes", "text", "header_text",
             pl.lit("open").alias("status"),
             pl.lit(run_date).alias("opened"), pl.lit(None, pl.Date).alias("closed"),
             pl.lit(None, pl.String).alias("closed_by"), pl.lit(None, pl.String).alias("reason"))
-        for run, rows in ((RUN_3927, rows01), (RUN_3926, rows03))
-    ]).cast(REGISTER_SCHEMA)
+        .cast(REGISTER_SCHEMA) for rows in labelled])
     return new if previous is None else pl.concat([previous.cast(REGISTER_SCHEMA), new])

@@ -73,3 +73,24 @@ def test_a_week_with_nothing_prints_no_items(tmp_path: Path) -> None:
         f"{n}.txt" for n in res.pages}
     for name, columns in run.OUTPUT_COLUMNS.items():
         assert pl.read_parquet(tmp_path / f"{name}.parquet").columns == columns
+
+
+@pytest.mark.parametrize("rows", [
+    {"a": ["81120", "81120"], "b": [1, 22], "c": ["xy", "z"], "d": [None, None]},  # exact width
+    {"a": ["81120", None], "b": [None, 1234567], "c": ["toolongvalue", ""], "d": ["x", None]},
+    {"a": ["811", "8112"], "b": [-5, 0], "c": [" lead", "trail "], "d": ["ab", "abcd"]},
+    {"a": [], "b": [], "c": [], "d": []},
+])
+def test_fast_lines_print_what_line_expr_prints(rows: dict) -> None:
+    from pipelines.individual.print_columns import Col, line_expr, lines
+
+    frame = pl.DataFrame(rows, schema={"a": pl.String, "b": pl.Int64, "c": pl.String,
+                                       "d": pl.String})
+    cols = [Col("A", "a", 5), Col("B", "b", 4, "right", gap=2), Col("C", "c", 6),
+            Col("X", pl.col("b") * 2, 3, "right"), Col("D", "d", 3, gap=0)]
+    for indent in (0, 2):
+        expected = frame.select(line_expr(cols, indent)).to_series().to_list()
+        assert lines(frame, cols, indent).to_list() == expected
+        assert [s.rstrip(" ") for s in lines(frame, cols, indent, strip=False)] == expected
+    blank = [Col("D", pl.lit(None, pl.String), 3), Col("L", pl.lit("FORM"), 4)]
+    assert lines(frame, blank, 1).to_list() == ["     FORM"] * frame.height

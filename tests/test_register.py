@@ -114,3 +114,19 @@ def test_second_run_on_a_busy_data_directory_is_refused_clearly(tmp_path):
     finally:
         holder.join()
     assert Store(data).current_generation() is None
+
+
+def test_a_corrected_3081_closes_only_the_entry_for_its_employee_ofp_and_week():
+    def form3081(ssn: str, hours: int) -> str:
+        return record("prefix+form3081", program_number="59600", format_code="073", ssn=ssn,
+                      week_ending="12202025", org_code="81120", function_code="110",
+                      program_code="43210", hours_tenths=hours, volume=10, grade="07",
+                      step="03", time_code="1")
+    reg = pl.DataFrame({
+        "run": ["IPR-3081", "IPR-3081"], "text": [form3081("111223333", 9999),
+                                                  form3081("222334444", 9999)],
+        "status": ["open", "open"], "closed": [None, None], "closed_by": [None, None]},
+        schema_overrides={"closed": pl.Date, "closed_by": pl.String})
+    posted = pl.DataFrame({"run": ["IPR-3081"], "text": [form3081("111223333", 400)]})
+    closed, n = register.close_corrected(reg, posted, "R2", dt.date(2025, 12, 23))
+    assert n == 1 and closed["status"].to_list() == ["corrected", "open"]

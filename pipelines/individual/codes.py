@@ -3,8 +3,9 @@ error reasons, and the reasons a record is listed on the Weekly Data Not Posted 
 
 The message codes are IRM 3.30.28.4.5 / rules.md; the reason codes and their wording are this
 project's (the IRM gives none). The check that emits each reason lives beside the data it reads:
-`time_reports.CHECKS` (T*), `review_data` (N*), `ipr_adjustments` (A*). A test proves every code
-here is emitted by some check and triggered by some fixture line.
+`time_reports.CHECKS` (T*), `review_data` (N*), `ipr_adjustments` (A*), `step` (I*: the weekly
+run could not run the step for a record at all). A test proves every code here is emitted by some
+check and triggered by some fixture line.
 """
 
 from __future__ import annotations
@@ -50,3 +51,13 @@ NOT_POSTED_REASONS = {
     "T07": "GRADE OR STEP NOT 2 DIGITS",
     "T08": "TIME CODE NOT 1, 2 OR 3",
 }
+
+# Why the weekly run's individual data step could not take a Form 3081 or 6489 at all; the record
+# goes to the open error register with this code (and is listed on Weekly Data Not Posted).
+STEP_REASONS = {
+    "I01": "NO EMPLOYEE MASTER FILE",
+}
+
+# Every code a Form 3081 / 6489 record of the weekly run can be rejected with, and its text.
+RECORD_REASONS = {**STEP_REASONS, **ADJUSTMENT_REASONS,
+                  **{k: v for k, v in NOT_POSTED_REASONS.items() if k.startswith("T")}}

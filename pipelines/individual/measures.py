@@ -35,21 +35,19 @@ def as_float(hundredths: pl.Expr) -> pl.Expr:
 
 def fmt_hundredths(value: pl.Expr) -> pl.Expr:
     """12345 -> '123.45'; null -> ''. Non-negative values only."""
-    return pl.when(value.is_not_null()).then(pl.concat_str(
-        [(value // 100).cast(pl.String), pl.lit("."),
-         (value % 100).cast(pl.String).str.zfill(2)]))
+    return pl.concat_str([(value // 100).cast(pl.String), pl.lit("."),
+                          (value % 100).cast(pl.String).str.zfill(2)])  # null in, null out
 
 
 def fmt_tenths(value: pl.Expr, *, signed: bool = False) -> pl.Expr:
     """325 -> '32.5' (with `signed`: '+32.5', '-1.1'); null -> ''."""
     magnitude = value.abs()
-    text = pl.concat_str([(magnitude // 10).cast(pl.String), pl.lit("."),
-                          (magnitude % 10).cast(pl.String)])
     sign = pl.when(value < 0).then(pl.lit("-")).otherwise(pl.lit("+" if signed else ""))
-    return pl.when(value.is_not_null()).then(sign + text)
+    return pl.concat_str([sign, (magnitude // 10).cast(pl.String), pl.lit("."),
+                          (magnitude % 10).cast(pl.String)])  # null in, null out
 
 
 def fmt_signed(value: pl.Expr) -> pl.Expr:
     """A 6489 change: '+3', '-12'; null (no change) -> ''."""
     sign = pl.when(value < 0).then(pl.lit("-")).otherwise(pl.lit("+"))
-    return pl.when(value.is_not_null()).then(sign + value.abs().cast(pl.String))
+    return pl.concat_str([sign, value.abs().cast(pl.String)])  # null in, null out

@@ -44,6 +44,7 @@ Printed reports (`IndividualResult.pages`; name -> `paginate` frame): ``ipr``,
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,19 +109,68 @@ def split_individual(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]
             decode(records.filter(program == ADJUSTMENT_PROGRAM), layout.load("form6489")))
 
 
-def _pages(ipr: pl.DataFrame, emp: pl.DataFrame, adjustments: pl.DataFrame,
-           not_posted: pl.DataFrame, sar: pl.DataFrame, run_date: dt.date,
-           week_ending: dt.date) -> dict[str, pl.DataFrame]:
-    pages = {
-        "ipr": ipr_report.pages(ipr, emp, adjustments, run_date, week_ending),
-        "ipr-adjustments": adj_report.pages(adjustments, run_date, week_ending),
-        "data-not-posted": dnp_report.pages(not_posted, run_date, week_ending),
-    }
-    for p in periods.week_periods(week_ending):
-        rows = sar.filter(pl.col("report_number") == p.number)
-        pages[f"sar-{p.end:%m%d%Y}"] = sar_report.pages(rows, run_date, p.end, week_ending,
-                                                        p.number, p.count)
-    return pages
+@dataclass(frozen=True)
+class WeekFrames:
+    """Everything `run_individual` computes for one week, before printing. The `ipr` and `sar`
+    frames still carry the figures in hundredths that the printed reports read."""
+
+    week_ending: dt.date
+    employees: pl.DataFrame  # reference.employees_table
+    cum_jobs: pl.DataFrame
+    weekly: pl.DataFrame
+    ipr: pl.DataFrame
+    adjustments: pl.DataFrame
+    sar: pl.DataFrame
+    not_posted: pl.DataFrame
+    time_rejected: pl.DataFrame  # `TimeCheck.rejected`: Forms 3081 that did not post (seq)
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """The Parquet outputs (OUTPUT_COLUMNS)."""
+        frames = {
+            "cum-jobs": self.cum_jobs, "individual-weekly": self.weekly, "ipr": self.ipr,
+            "ipr-adjustments": self.adjustments, "sar": self.sar,
+            "data-not-posted": self.not_posted,
+        }
+        return {name: frame.select(OUTPUT_COLUMNS[name]) for name, frame in frames.items()}
+
+
+def calculate(*, week_ending: dt.date, employees: pl.DataFrame, ofp: pl.DataFrame,
+              time_3081: pl.DataFrame, forms_6489: pl.DataFrame, reviews: pl.DataFrame,
+              cum_jobs: pl.DataFrame | None = None, ras: int = periods.RAS) -> WeekFrames:
+    """The week's figures, no printing (arguments as `run_individual`)."""
+    periods.check_saturday(week_ending)
+    emp = reference.employees_table(employees)
+    ofps = reference.ofp_table(ofp)
+    checked = time_reports.check(time_3081, week_ending, employees=emp, ofp=ofps)
+    posting = cj.post_week_detail(cum_jobs if cum_jobs is not None else cj.empty_cum_jobs(),
+                                  checked.valid, reviews, week_ending)
+    adjusted = apply_adjustments(posting.cum_jobs, forms_6489, week_ending, ofp=ofps)
+    return WeekFrames(
+        week_ending=week_ending, employees=emp, cum_jobs=adjusted.cum_jobs,
+        weekly=posting.weekly, adjustments=adjusted.adjustments,
+        ipr=ipr_data.ipr_frame(emp, ofps, posting.weekly, adjusted.cum_jobs, week_ending),
+        sar=sar_data.sar_frame(emp, ofps, posting.weekly, adjusted.cum_jobs, week_ending, ras),
+        not_posted=dnp.not_posted_frame(posting.not_posted, checked.rejected),
+        time_rejected=checked.rejected)
+
+
+def iter_pages(week: WeekFrames, run_date: dt.date) -> Iterator[tuple[str, pl.DataFrame]]:
+    """The printed reports of the week, one at a time (name, `paginate` frame): ``ipr``,
+    ``ipr-adjustments``, ``data-not-posted`` and ``sar-MMDDYYYY`` per period. Writing each
+    before laying out the next keeps only one report in memory."""
+    w = week.week_ending
+    yield "ipr", ipr_report.pages(week.ipr, week.employees, week.adjustments, run_date, w)
+    yield "ipr-adjustments", adj_report.pages(week.adjustments, run_date, w)
+    yield "data-not-posted", dnp_report.pages(week.not_posted, run_date, w)
+    for p in periods.week_periods(w):
+        rows = week.sar.filter(pl.col("report_number") == p.number)
+        yield f"sar-{p.end:%m%d%Y}", sar_report.pages(rows, run_date, p.end, w, p.number,
+                                                       p.count)
+
+
+def lay_out(week: WeekFrames, run_date: dt.date) -> dict[str, pl.DataFrame]:
+    """Every printed report of the week (`iter_pages`) at once."""
+    return dict(iter_pages(week, run_date))
 
 
 def run_individual(*, week_ending: dt.date, run_date: dt.date, employees: pl.DataFrame,
@@ -136,26 +186,12 @@ def run_individual(*, week_ending: dt.date, run_date: dt.date, employees: pl.Dat
     cum_jobs: last week's `cum-jobs` output (None: no history).
     with_pages: False skips laying out the printed reports (`pages` is then empty).
     """
-    periods.check_saturday(week_ending)
-    emp = reference.employees_table(employees)
-    ofps = reference.ofp_table(ofp)
-    checked = time_reports.check(time_3081, week_ending, employees=emp, ofp=ofps)
-    posting = cj.post_week_detail(cum_jobs if cum_jobs is not None else cj.empty_cum_jobs(),
-                                  checked.valid, reviews, week_ending)
-    adjusted = apply_adjustments(posting.cum_jobs, forms_6489, week_ending, ofp=ofps)
-    ipr = ipr_data.ipr_frame(emp, ofps, posting.weekly, adjusted.cum_jobs, week_ending)
-    sar = sar_data.sar_frame(emp, ofps, posting.weekly, adjusted.cum_jobs, week_ending, ras)
-    not_posted = dnp.not_posted_frame(posting.not_posted, checked.rejected)
-
-    pages = _pages(ipr, emp, adjusted.adjustments, not_posted, sar, run_date,
-                   week_ending) if with_pages else {}
-    frames = {
-        "cum-jobs": adjusted.cum_jobs, "individual-weekly": posting.weekly,
-        "ipr": ipr, "ipr-adjustments": adjusted.adjustments, "sar": sar,
-        "data-not-posted": not_posted,
-    }
-    frames = {name: frame.select(OUTPUT_COLUMNS[name]) for name, frame in frames.items()}
-    return IndividualResult(week_ending=week_ending, frames=frames, pages=pages)
+    week = calculate(week_ending=week_ending, employees=employees, ofp=ofp,
+                     time_3081=time_3081, forms_6489=forms_6489, reviews=reviews,
+                     cum_jobs=cum_jobs, ras=ras)
+    return IndividualResult(week_ending=week_ending, frames=week.frames(),
+                            pages=lay_out(week, run_date) if with_pages else {})
 
 
-__all__ = ["OUTPUT_COLUMNS", "IndividualResult", "run_individual", "split_individual"]
+__all__ = ["OUTPUT_COLUMNS", "IndividualResult", "WeekFrames", "calculate", "iter_pages", "lay_out",
+           "run_individual", "split_individual"]

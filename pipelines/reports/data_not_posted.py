@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.individual import codes
-from pipelines.individual.print_columns import Col, head_line, line_expr, offset
+from pipelines.individual.print_columns import Col, head_line, lines, offset
 from pipelines.reports.printing import PageHeading, mask_ssn_expr, paginate, write_report
 
 RUN_NUMBER = "IPR-DNP"  # the legacy run number is not known; this is our label
@@ -27,7 +27,7 @@ def _week(raw: pl.Expr) -> pl.Expr:
 
 def _reason(code: pl.Expr) -> pl.Expr:
     return pl.concat_str([code, pl.lit(" "), code.replace_strict(
-        codes.NOT_POSTED_REASONS, default="", return_dtype=pl.String)])
+        codes.NOT_POSTED_REASONS | codes.STEP_REASONS, default="", return_dtype=pl.String)])
 
 
 COLS = [
@@ -54,7 +54,7 @@ REASON_INDENT = offset(COLS, "REASON")
 
 def detail(rows: pl.DataFrame) -> pl.DataFrame:
     rows = rows.with_row_index("i")
-    main = rows.select("i", pl.lit(0).alias("k"), line_expr(COLS).alias("line"))
+    main = rows.select("i", pl.lit(0).alias("k"), lines(rows, COLS, strip=False))
     more = rows.select("i", pl.col("reason_codes").list.slice(1)).explode(
         "reason_codes").drop_nulls("reason_codes").select(
         "i", pl.int_range(1, pl.len() + 1).over("i").alias("k"),

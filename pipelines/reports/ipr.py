@@ -19,7 +19,7 @@ import polars as pl
 from pipelines.individual import codes, periods
 from pipelines.individual.ipr import measured, week_quarters
 from pipelines.individual.measures import fmt_hundredths, fmt_signed, fmt_tenths
-from pipelines.individual.print_columns import Col, head_line, line_expr
+from pipelines.individual.print_columns import Col, head_line, lines
 from pipelines.reports.printing import PageHeading, fmt_date, mask_ssn_expr, paginate, write_report
 
 RUN_NUMBER = "IPR"  # the legacy run number is not known; this is our label
@@ -63,7 +63,8 @@ def _name() -> pl.Expr:
                           pl.lit(" "), pl.col("middle_initial")]).str.strip_chars()
 
 
-def _entity(emp: pl.DataFrame) -> pl.DataFrame:
+def _entity(emp: pl.DataFrame) -> list[pl.DataFrame]:
+    """The two entity lines of each employee, (emp, line) each."""
     one = pl.concat_str([
         pl.lit("EMPLOYEE  "), mask_ssn_expr("ssn"), pl.lit("  "), _name().str.pad_end(36),
         pl.lit("ASSIGNED ORG "), pl.col("assigned_org"), pl.lit("  GRADE/STEP "),
@@ -73,34 +74,33 @@ def _entity(emp: pl.DataFrame) -> pl.DataFrame:
     start = pl.col("rating_start").dt.strftime("%m/%d/%Y").fill_null("")
     two = pl.concat_str([pl.lit(" " * 10 + "MEASURED PLAN SINCE "), date,
                          pl.lit("   RATING PERIOD FROM "), start])
-    return pl.concat([emp.select("emp", pl.lit(0).alias("sub"), one.alias("line")),
-                      emp.select("emp", pl.lit(1).alias("sub"), two.alias("line"))])
+    return [emp.select("emp", one.alias("line")), emp.select("emp", two.alias("line"))]
 
 
-def _section(emp: pl.DataFrame, rows: pl.DataFrame, cols: list[Col], block: int,
-             titles: list[str], *, always: bool = True) -> pl.DataFrame:
-    """Title lines, column heads, one line per row (or NONE) and a blank line per employee;
-    with `always=False` only for employees who have rows. `rows` carry `emp` (print order)."""
-    who = emp.select("emp") if always else rows.select("emp").unique()
-    fixed = [*titles, head_line(cols, INDENT)]
-    top = who.join(pl.DataFrame({"sub": list(range(len(fixed))), "line": fixed}), how="cross")
-    body = rows.select("emp", pl.int_range(pl.len()).over("emp").alias("row"),
-                       line_expr(cols, INDENT).alias("line"))
-    none = who.join(rows.select("emp").unique(), on="emp", how="anti").select(
-        "emp", pl.lit(0).alias("row"), pl.lit(" " * INDENT + "NONE").alias("line"))
-    end = who.select("emp", pl.lit(len(fixed) + 1).alias("sub"), pl.lit(0).alias("row"),
-                     pl.lit("").alias("line"))
-    n = len(fixed)
-    parts = [top.with_columns(pl.lit(0).alias("row")),
-             body.with_columns(pl.lit(n).alias("sub")), none.with_columns(pl.lit(n).alias("sub")),
-             end]
-    return pl.concat([p.select("emp", pl.lit(block).alias("block"), "sub", "row", "line")
-                      for p in parts], how="vertical_relaxed")
+def _fixed(who: pl.DataFrame, texts: list[str]) -> pl.DataFrame:
+    """emp, line: the same lines for every employee of `who`, employee by employee."""
+    return who.join(pl.DataFrame({"line": texts}, schema={"line": pl.String}), how="cross")
+
+
+def _section(emp: pl.DataFrame, rows: pl.DataFrame, cols: list[Col], titles: list[str], *,
+             always: bool = True) -> list[pl.DataFrame]:
+    """(emp, line) pieces of one section, in print order for each employee: titles and column
+    heads, one line per row (in `rows` order) or NONE, and a blank line; with `always=False`
+    nothing at all for an employee without rows. `rows` carry `emp`."""
+    body = rows.select("emp").with_columns(lines(rows, cols, INDENT, strip=False))
+    who = emp if always else emp.join(rows.select("emp"), on="emp", how="semi")
+    none = who.join(rows.select("emp"), on="emp", how="anti").with_columns(
+        pl.lit(" " * INDENT + "NONE").alias("line"))
+    return [_fixed(who, [*titles, head_line(cols, INDENT)]), body, none, _fixed(who, [""])]
 
 
 def detail(ipr: pl.DataFrame, employees: pl.DataFrame, adjustments: pl.DataFrame,
            week_ending: dt.date) -> pl.DataFrame:
-    """Detail lines with `emp` (page break per employee) and `break_title` (the org)."""
+    """Detail lines with `emp` (page break per employee) and `break_title` (the org).
+
+    Each piece of the report (entity lines, a section's titles, its rows, NONE, the blank line
+    after it) is a frame of (emp, line) in print order within each employee; the pieces are
+    stacked in print order and put in employee order by one stable sort on `emp`."""
     emp = measured(employees).sort("assigned_org", "last_name", "first_name",
                                    "middle_initial", "ssn").with_row_index("emp")
     order = emp.select("ssn", "emp")
@@ -108,25 +108,23 @@ def detail(ipr: pl.DataFrame, employees: pl.DataFrame, adjustments: pl.DataFrame
     week, qtd = (ipr.filter(pl.col("scope") == s) for s in ("week", "quarter"))
     posted = adjustments.filter(pl.col("message_code") != codes.ERROR).sort("seq").join(
         order, on="ssn", how="inner", maintain_order="left")
-    parts = [
-        _entity(emp).select("emp", pl.lit(0).alias("block"), "sub", pl.lit(0).alias("row"),
-                            "line"),
-        _section(emp, week, EFFICIENCY, 1, ["", "WEEKLY EFFICIENCY"]),
-        _section(emp, week.filter(pl.col("reviewed") > 0), QUALITY, 2, ["WEEKLY QUALITY"]),
-        _section(emp, posted, ADJUSTMENTS, 3, ["ADJUSTMENTS (FORMS 6489 POSTED THIS WEEK)"],
-                 always=False),
-    ]
-    for i, q in enumerate(week_quarters(week_ending)):
+    who = emp.select("emp")
+    pieces = [*_entity(emp),
+              *_section(who, week, EFFICIENCY, ["", "WEEKLY EFFICIENCY"]),
+              *_section(who, week.filter(pl.col("reviewed") > 0), QUALITY, ["WEEKLY QUALITY"]),
+              *_section(who, posted, ADJUSTMENTS, ["ADJUSTMENTS (FORMS 6489 POSTED THIS WEEK)"],
+                        always=False)]
+    for q in week_quarters(week_ending):
         rows = qtd.filter(pl.col("quarter_end") == q)
-        title = (f"QUARTER TO DATE - QUARTER ENDING {fmt_date(q)} ({periods.fiscal_label(q)})")
-        parts.append(_section(emp, rows, EFFICIENCY, 4 + 2 * i, [title, "  EFFICIENCY"]))
-        parts.append(_section(emp, rows.filter(pl.col("reviewed") > 0), QUALITY, 5 + 2 * i,
-                              ["  QUALITY"]))
-    titles = emp.select("emp", pl.concat_str([pl.lit("ASSIGNED ORG "), pl.col("assigned_org")])
-                        .alias("break_title"))
-    lines = pl.concat(parts, how="vertical_relaxed").sort("emp", "block", "sub", "row")
-    return lines.join(titles, on="emp", how="left", maintain_order="left").select(
-        "line", "emp", "break_title")
+        title = f"QUARTER TO DATE - QUARTER ENDING {fmt_date(q)} ({periods.fiscal_label(q)})"
+        pieces += _section(who, rows, EFFICIENCY, [title, "  EFFICIENCY"])
+        pieces += _section(who, rows.filter(pl.col("reviewed") > 0), QUALITY, ["  QUALITY"])
+    stacked = pl.concat([p.select(pl.col("emp").cast(pl.UInt32), "line") for p in pieces],
+                        rechunk=False).sort("emp", maintain_order=True)  # one copy, not two
+    del pieces
+    titles = emp.select(pl.concat_str([pl.lit("ASSIGNED ORG "), pl.col("assigned_org")])
+                        ).to_series()
+    return stacked.select("line", "emp", titles.gather(stacked["emp"]).alias("break_title"))
 
 
 def pages(ipr: pl.DataFrame, employees: pl.DataFrame, adjustments: pl.DataFrame,

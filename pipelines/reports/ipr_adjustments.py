@@ -13,7 +13,7 @@ import polars as pl
 
 from pipelines.individual import codes
 from pipelines.individual.measures import fmt_signed, fmt_tenths
-from pipelines.individual.print_columns import Col, head_line, line_expr, offset
+from pipelines.individual.print_columns import Col, head_line, lines, offset
 from pipelines.reports.printing import PageHeading, mask_ssn_expr, paginate, write_report
 
 RUN_NUMBER = "IPR-6489"  # the legacy run number is not known; this is our label
@@ -45,7 +45,7 @@ REASON_INDENT = offset(COLS, "LAST NAME")
 
 def detail(adjustments: pl.DataFrame) -> pl.DataFrame:
     """Detail lines (column `line`) in print order."""
-    main = adjustments.select("seq", pl.lit(0).alias("k"), line_expr(COLS).alias("line"))
+    main = adjustments.select("seq", pl.lit(0).alias("k"), lines(adjustments, COLS, strip=False))
     reasons = adjustments.select("seq", "reason_codes").explode("reason_codes").drop_nulls(
         "reason_codes").select(
         "seq", pl.int_range(1, pl.len() + 1).over("seq").alias("k"),
@@ -53,15 +53,15 @@ def detail(adjustments: pl.DataFrame) -> pl.DataFrame:
                        pl.col("reason_codes").replace_strict(codes.ADJUSTMENT_REASONS,
                                                              return_dtype=pl.String)])
         .alias("line"))
-    lines = pl.concat([main, reasons], how="vertical_relaxed").sort("seq", "k").select("line")
+    out = pl.concat([main, reasons], how="vertical_relaxed").sort("seq", "k").select("line")
     if adjustments.height == 0:
-        return lines
+        return out
     counts = adjustments.group_by("message_code").len()
     n = dict(zip(counts["message_code"].to_list(), counts["len"].to_list(), strict=True))
     total = "   ".join(f"{code} {codes.MESSAGES[code].split(',')[0]} {n.get(code, 0)}"
                        for code in codes.MESSAGES)
     summary = ["", f"FORMS 6489 READ {adjustments.height}    {total}"]
-    return pl.concat([lines, pl.DataFrame({"line": summary})])
+    return pl.concat([out, pl.DataFrame({"line": summary})])
 
 
 def pages(adjustments: pl.DataFrame, run_date: dt.date, week_ending: dt.date) -> pl.DataFrame:

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.individual.measures import fmt_hundredths, fmt_tenths
-from pipelines.individual.print_columns import Col, head_line, line_expr, position
+from pipelines.individual.print_columns import Col, head_line, lines, position
 from pipelines.reports.printing import (
     PAGE_WIDTH,
     PageHeading,
@@ -85,21 +85,20 @@ def _employee_line() -> pl.Expr:
 
 
 def detail(rows: pl.DataFrame) -> pl.DataFrame:
-    """One period's rows (in print order) as detail lines, breaking on assigned org."""
-    rows = rows.with_row_index("i").with_columns(
-        pl.col("i").min().over("ssn").alias("first_i"))
-    emp = rows.filter(pl.col("i") == pl.col("first_i"))
-    parts = [
-        emp.select("i", pl.lit(0).alias("k"), _employee_line().alias("line"), "assigned_org"),
-        rows.select("i", pl.lit(1).alias("k"), line_expr(COLS, INDENT).alias("line"),
-                    "assigned_org"),
-    ]
-    lines = pl.concat(parts).sort("i", "k")
-    # a blank line after each employee's last row
-    last = rows.filter(pl.col("i") == pl.col("i").max().over("ssn")).select(
-        "i", pl.lit(2).alias("k"), pl.lit("").alias("line"), "assigned_org")
-    lines = pl.concat([lines, last]).sort("i", "k")
-    return lines.select("line", "assigned_org", pl.concat_str(
+    """One period's rows (in print order) as detail lines, breaking on assigned org: an
+    employee line above the employee's first row, a blank line after their last."""
+    first = pl.col("ssn").is_first_distinct()
+    last = pl.col("ssn").is_last_distinct()
+    keyed = rows.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) * 3).alias("_key"))
+    out = pl.concat([
+        keyed.filter(first).select(pl.col("_key").alias("key"), _employee_line().alias("line"),
+                                   "assigned_org"),
+        keyed.select((pl.col("_key") + 1).alias("key"),
+                     lines(rows, COLS, INDENT, strip=False), "assigned_org"),
+        keyed.filter(last).select((pl.col("_key") + 2).alias("key"), pl.lit("").alias("line"),
+                                  "assigned_org"),
+    ]).sort("key")
+    return out.select("line", "assigned_org", pl.concat_str(
         [pl.lit("ORG "), pl.col("assigned_org")]).alias("break_title"))
 
 
