@@ -36,8 +36,8 @@ def render(result: RunResult, cwd_relative=str) -> str:
     out.append(f"Open error register: {result.still_open} entr(ies) still open "
                "(open-register.txt lists them with their age)")
     if result.outputs:
-        out.append(f"Listings: {result.run_dir}")
-        out += [f"  {path.name}" for path in result.outputs.values()]
+        out.append(f"Printed reports in {result.run_dir} (each with a Parquet twin):")
+        out += [f"  {path.name}" for path in result.outputs.values() if path.suffix == ".txt"]
     cc = result.condition_code
     out.append(f"Condition code {cc}: {MEANING[cc]}")
     return "\n".join(out)

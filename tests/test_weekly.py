@@ -54,12 +54,14 @@ def test_sample_week_triggers_every_code_it_can_on_an_empty_cum_file(week):
     # and its three codes have no cum rows (32). 26-33 in full: tests/test_cum_file.py.
     not_here = {"26", "27", "29", "30", "31", "33"}
     assert set(result.codes[RUN_3926]) == set(issued(RUN_3926)) - not_here
+    assert result.codes["IPR-3081"] == {"T02": 1} and result.codes["IPR-6489"] == {"A12": 1}
 
 
 def test_sample_week_counts_and_conservation(week):
     _, _, result = week
-    assert [d.status for d in result.decks] == ["accepted", "accepted", "refused"]
-    assert (result.records_in, result.posted, result.rejected) == (96, 14, 82)
+    assert [d.status for d in result.decks] == ["accepted", "accepted", "refused", "accepted",
+                                                "accepted"]
+    assert (result.records_in, result.posted, result.rejected) == (103, 19, 84)
     assert result.records_in == result.posted + result.rejected
     assert result.condition_code == 8 and result.warnings == 1
 
