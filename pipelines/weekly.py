@@ -206,6 +206,8 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
             reference.ofp, result.week_ending, run_date, run_dir)
         for note in ind.notes:
             say(note)
+        standards = three.quality_standards
+        del three  # its review lines are posted; let them go before the listings
         rows_ind = _deck_columns(ind.records, decks, run_id).with_columns(
             pl.lit(None, pl.String).alias("header_text"))
         _count(result, rows01, rows03, rows_ind)
@@ -213,14 +215,12 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         _conserve(result)
 
         say(f"writing listings to {run_dir}")
-        shown03 = {name: _deck_columns(run03.display(rows03, keep), decks, run_id)
-                   for name, keep in (("rejected", pl.col("rejected")),
-                                      ("posted", ~pl.col("rejected")))}
-        _write_outputs(result, rows01, shown03, run_dir)
+        rejected03 = _deck_columns(run03.display(rows03, pl.col("rejected")), decks, run_id)
+        _write_outputs(result, rows01, rows03, rejected03, decks, run_id, run_dir)
 
         gen = store.begin(run_id)
         gen.write("defect_codes", one.defect_codes)
-        gen.write("quality_standards", three.quality_standards)
+        gen.write("quality_standards", standards)
         gen.write("cum_ofp", cum.cum_ofp)
         gen.write("cum_defects", cum.cum_defects)
         gen.write("adjustment_ledger", cum.adjustment_ledger)
@@ -231,12 +231,12 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
                                       result.week_ending, run_dir / "cum-data-file.txt")
         result.outputs["cum-data-file"] = run_dir / "cum-data-file.txt"
         gen.write("decks", _ledger(ledger, result, decks, run_id, run_date))
-        register = _register(store.read("error_register"), rows01, shown03["rejected"],
-                             rows_ind, run_date)
+        register = _register(store.read("error_register"), rows01, rejected03, rows_ind,
+                             run_date)
         if reprocess:
             posted = pl.concat([
                 rows01.filter(~pl.col("rejected")).select(pl.lit(RUN_3927).alias("run"), "text"),
-                shown03["posted"].select(pl.lit(RUN_3926).alias("run"), "text"),
+                rows03.filter(~pl.col("rejected")).select(pl.lit(RUN_3926).alias("run"), "text"),
                 rows_ind.filter(~pl.col("rejected")).select("run", "text")])
             register, result.corrected = close_corrected(register, posted, run_id, run_date)
         still_open = open_entries(register, run_date)
@@ -313,17 +313,25 @@ def _with_deck_weeks(records: pl.DataFrame, decks: list[Deck]) -> pl.DataFrame:
     return records.join(weeks, on="deck_no", how="left", maintain_order="left")
 
 
-def _write_outputs(result: RunResult, rows01: pl.DataFrame, shown03: dict[str, pl.DataFrame],
+def _write_outputs(result: RunResult, rows01: pl.DataFrame, rows03: pl.DataFrame,
+                   rejected03: pl.DataFrame, decks: list[Deck], run_id: str,
                    run_dir: Path) -> None:
+    """The four listings; the posting listing's printed fields are built here and let go."""
     week = result.week_ending
+
+    def posted03() -> pl.DataFrame:
+        return _deck_columns(run03.display(rows03, ~pl.col("rejected")), decks, run_id)
+
     targets = [
-        ("pce-01-43", rows01.filter("rejected"), pce_01_43.print_register, pce_01_43.COLUMNS),
-        ("posting-3927", rows01.filter(~pl.col("rejected")), pce_01_43.print_posting,
+        ("pce-01-43", lambda: rows01.filter("rejected"), pce_01_43.print_register,
          pce_01_43.COLUMNS),
-        ("pce-03-41", shown03["rejected"], pce_03_41.print_register, pce_03_41.COLUMNS),
-        ("posting-3926", shown03["posted"], pce_03_41.print_posting, pce_03_41.COLUMNS),
+        ("posting-3927", lambda: rows01.filter(~pl.col("rejected")), pce_01_43.print_posting,
+         pce_01_43.COLUMNS),
+        ("pce-03-41", lambda: rejected03, pce_03_41.print_register, pce_03_41.COLUMNS),
+        ("posting-3926", posted03, pce_03_41.print_posting, pce_03_41.COLUMNS),
     ]
-    for name, rows, printer, columns in targets:
+    for name, build, printer, columns in targets:
+        rows = build()
         printer(rows, result.run_date, week, run_dir / f"{name}.txt")
         rows.select(columns).write_parquet(run_dir / f"{name}.parquet", compression="zstd",
                                            compression_level=1)
