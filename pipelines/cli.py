@@ -36,6 +36,8 @@ app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False,
 DataDir = Annotated[Path, typer.Option("--data-dir", "-d", help="State and run folders.")]
 ReferenceDir = Annotated[Path, typer.Option(
     "--reference", "-r", help="Folder with ofp_consistency.txt (and employee_master.txt).")]
+RunDate = Annotated[str | None, typer.Option(help="Run date YYYY-MM-DD (default today).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")]
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -77,9 +79,8 @@ def run(
     decks: Annotated[list[Path], typer.Argument(help="Deck files, processed in this order.")],
     data_dir: DataDir = Path("qap-data"),
     reference: ReferenceDir = SAMPLE_REFERENCE,
-    run_date: Annotated[str | None, typer.Option(help="Run date YYYY-MM-DD (default today).")]
-    = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
+    run_date: RunDate = None,
+    quiet: Quiet = False,
 ) -> None:
     """Validate and post decks (run 01, then run 03); print the summary and the listings' place.
 
@@ -91,7 +92,7 @@ def run(
 @app.command()
 def demo(
     data_dir: DataDir = Path("qap-demo"),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Run the bundled sample week from an empty data directory (recreated each time).
 
@@ -125,9 +126,8 @@ def reprocess(
     decks: Annotated[list[Path], typer.Argument(help="Corrections deck(s).")],
     data_dir: DataDir = Path("qap-data"),
     reference: ReferenceDir = SAMPLE_REFERENCE,
-    run_date: Annotated[str | None, typer.Option(help="Run date YYYY-MM-DD (default today).")]
-    = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
+    run_date: RunDate = None,
+    quiet: Quiet = False,
 ) -> None:
     """Run operators' corrections through the same checks; what posts closes its register entry.
 
