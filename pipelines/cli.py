@@ -82,7 +82,8 @@ def run(
     run_date: RunDate = None,
     quiet: Quiet = False,
 ) -> None:
-    """Validate and post decks (run 01, then run 03); print the summary and the listings' place.
+    """Validate and post decks in the legacy order: run 01, run 03, the Cumulative Data File,
+    then individual data (IPR, SAR); print the summary and where the reports are.
 
     Example: qap run inbox/*.dat --data-dir /srv/qap --reference /srv/qap/reference
     """
