@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one entry point on a fresh machine with only Python 3.11: installs uv if it is missing,
 # builds the locked environment on first use, then runs the demo, the tests or any qap command.
-#   ./go demo          the sample week from an empty data directory
+#   ./go demo          the weekly Prefect flow on the sample week (temporary local server)
+#   ./go demo-engine   the same two weeks on the engine alone (no Prefect), in seconds
 #   ./go test          ruff, then the whole test suite
 #   ./go run ...       any `qap` command (./go --help lists them)
 set -euo pipefail
@@ -20,7 +21,8 @@ else
 fi
 
 case "${1:-}" in
-  demo) shift; exec "${UV[@]}" run --frozen qap demo "$@" ;;
+  demo) shift; exec "${UV[@]}" run --frozen qap flow demo "$@" ;;
+  demo-engine) shift; exec "${UV[@]}" run --frozen qap demo "$@" ;;
   test)
     shift
     "${UV[@]}" run --frozen ruff check .

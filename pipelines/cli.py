@@ -16,6 +16,7 @@ import typer
 
 from layouts.layout import all_layouts, layout_table
 from pipelines import register, summary
+from pipelines.flow_cli import flow_app
 from pipelines.individual import codes as individual_codes
 from pipelines.reference import ReferenceMissing
 from pipelines.reference import load as load_reference
@@ -32,6 +33,7 @@ SAMPLE_RUN_DATE = dt.date(2026, 11, 17)
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False)
+app.add_typer(flow_app, name="flow")
 
 DataDir = Annotated[Path, typer.Option("--data-dir", "-d", help="State and run folders.")]
 ReferenceDir = Annotated[Path, typer.Option(
