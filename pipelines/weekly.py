@@ -173,7 +173,9 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         program = pl.col("program_number")
         r01 = records.filter(program == v01.PROGRAM)
         r_ind = records.filter(program.is_in(INDIVIDUAL_PROGRAMS))
-        r03 = records.filter(~program.is_in([v01.PROGRAM, *INDIVIDUAL_PROGRAMS]))
+        # A week of Forms 3926 alone needs no copy for run 03.
+        r03 = records if not (r01.height or r_ind.height) else records.filter(
+            ~program.is_in([v01.PROGRAM, *INDIVIDUAL_PROGRAMS]))
         del records  # each run reads its own part from here on
 
         say(f"run 01: {r01.height} Form 3927 record(s)")
