@@ -1,0 +1,79 @@
+"""The operator's commands through the CLI: messages and condition codes, not tracebacks."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from pipelines import cli
+from pipelines.store import Store
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+runner = CliRunner()
+
+
+def qap(*args: str):
+    return runner.invoke(cli.app, list(args))
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    data = tmp_path_factory.mktemp("cli") / "data"
+    assert qap("run", str(FIXTURES / "national" / "national-defect-list.dat"), "-d", str(data),
+               "-q", "--run-date", "2026-11-10").exit_code == 0
+    week = sorted(str(p) for p in (FIXTURES / "sample-week").glob("*.dat"))
+    assert qap("run", *week, "-d", str(data), "-q", "--run-date", "2026-11-17").exit_code == 8
+    return data
+
+
+@pytest.mark.parametrize("command", ["run", "demo", "reprocess", "corrections", "withdraw",
+                                     "rollback", "history", "explain", "layouts"])
+def test_every_command_has_help(command):
+    result = qap(command, "--help")
+    assert result.exit_code == 0 and "Example:" in result.output
+
+
+def test_history_lists_both_runs(data):
+    out = qap("history", "-d", str(data)).output
+    assert "20261110.01" in out and "20261117.01" in out
+
+
+def test_corrections_then_withdraw_then_rollback(data, tmp_path):
+    fix = tmp_path / "fix.dat"
+    made = qap("corrections", str(fix), "-d", str(data))
+    assert made.exit_code == 0 and fix.read_text().startswith("HDRCR")
+    gone = qap("withdraw", "02-reviews-adjustments-standards.dat", "12", "--reason",
+               "typing slip", "-d", str(data))
+    assert gone.exit_code == 0 and "withdrawn" in gone.output
+    again = qap("withdraw", "02-reviews-adjustments-standards.dat", "12", "--reason", "x",
+                "-d", str(data))
+    assert again.exit_code == 12 and "no open register entry" in again.output
+    copy = tmp_path / "copy"
+    shutil.copytree(data, copy, symlinks=True)
+    back = qap("rollback", "20261117.01", "-d", str(copy))
+    assert back.exit_code == 0 and "rolled back" in back.output
+    assert Store(copy).read("error_register").height == 0
+    unknown = qap("rollback", "19990101.01", "-d", str(copy))
+    assert unknown.exit_code == 12 and "Traceback" not in unknown.output
+
+
+def test_reprocess_of_the_open_register_deck_closes_what_now_posts(data, tmp_path):
+    fix = tmp_path / "fix.dat"
+    qap("corrections", str(fix), "-d", str(data))
+    lines = fix.read_text().splitlines()
+    # Correct the review that had " 1 2" sampled (error 11) and send only it with its header.
+    header = next(t for t in lines if t.startswith("59702222A010201"))
+    bad = next(t for t in lines if t.startswith("59702222A010202"))
+    good = bad[:25] + "   12" + bad[30:]
+    deck = tmp_path / "one.dat"
+    deck.write_text("\n".join([lines[0], header, good, "TRL0000002"]) + "\n")
+    result = qap("reprocess", str(deck), "-d", str(data), "-q", "--run-date", "2026-11-19")
+    assert result.exit_code == 0, result.output
+    assert "closed as corrected" in result.output
+    register = Store(data).read("error_register")
+    assert register.filter((pl.col("line_no") == 9) & (pl.col("run") == "PCE-03-41"))[
+        "status"].to_list() == ["corrected"]
