@@ -24,7 +24,13 @@ from pipelines.deck import Deck, DeckRefused, open_deck
 from pipelines.individual import step as individual_step
 from pipelines.reference import Reference
 from pipelines.register import close_corrected, open_entries
-from pipelines.reports import cum_listing, open_register, pce_01_43, pce_03_41
+from pipelines.reports import (
+    cum_listing,
+    open_register,
+    pce_01_43,
+    pce_03_41,
+    quality_standards,
+)
 from pipelines.store import Store
 from validators import pce_01_43 as v01
 from validators import pce_03_41 as v03
@@ -223,6 +229,9 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         gen = store.begin(run_id)
         gen.write("defect_codes", one.defect_codes)
         gen.write("quality_standards", standards)
+        quality_standards.print_standards(standards, run_date, result.week_ending,
+                                          run_dir / "quality-standards.txt")
+        result.outputs["quality-standards"] = run_dir / "quality-standards.txt"
         gen.write("cum_ofp", cum.cum_ofp)
         gen.write("cum_defects", cum.cum_defects)
         gen.write("adjustment_ledger", cum.adjustment_ledger)

@@ -74,7 +74,8 @@ def test_refused_deck_is_kept_for_resubmission_and_nothing_of_it_posts(week):
     assert result.decks[2].posted == 0 and result.decks[2].rejected == 0
 
 
-@pytest.mark.parametrize("name", ["pce-01-43", "posting-3927", "pce-03-41", "posting-3926"])
+@pytest.mark.parametrize("name", ["pce-01-43", "posting-3927", "pce-03-41", "posting-3926",
+                                  "quality-standards"])
 def test_printed_listings_match_golden(week, name):
     _, _, result = week
     assert_golden(result.outputs[name].read_text(), GOLDEN / f"{name}.txt")
