@@ -45,6 +45,7 @@ class Records:
     path: Path
     frame: pl.DataFrame
     encoding: str  # "ascii" or "cp037"
+    raw: bytes | None = None  # the ASCII file as read, when it has no CR (LF-only text)
 
 
 def _locate(data: bytes, index: int) -> tuple[int, int]:
@@ -108,7 +109,8 @@ def read_records(path: Path | str, encoding: str = "auto") -> Records:
         first = too_long.row(0, named=True)
         raise DeckFault(path, f"record is {len(first['text'])} columns long; records are at "
                         f"most {RECORD_WIDTH} columns", first["line_no"], RECORD_WIDTH + 1)
-    return Records(path=path, frame=frame, encoding=encoding)
+    raw = data if encoding == "ascii" and b"\r" not in data else None
+    return Records(path=path, frame=frame, encoding=encoding, raw=raw)
 
 
 def raw_expr(field: Field, source: str = "text") -> pl.Expr:

@@ -99,6 +99,19 @@ def _parse_hdr(path: Path, text: str) -> tuple[str, dt.date, dt.datetime, int]:
     return campus, week_ending, dt.datetime.combine(created_on, created_at), int(raw_seq)
 
 
+def _content_hash(raw: bytes | None, lines: pl.Series) -> str:
+    """sha256 of the records between HDR and TRL: trailing blanks dropped, lines joined by LF.
+    An LF-only file whose lines end in no blank is hashed straight from its bytes."""
+    if lines.str.ends_with(" ").any():  # trailing blanks are not content
+        lines = lines.str.strip_chars_end(" ")
+    elif raw is not None:
+        text = raw.rstrip(b" \n")
+        start, end = text.find(b"\n") + 1, text.rfind(b"\n")
+        return hashlib.sha256(text[start:end] if start <= end else b"").hexdigest()
+    joined = lines.str.join("\n").item() if lines.len() else ""
+    return hashlib.sha256(joined.encode()).hexdigest()
+
+
 def control(records: Records) -> Deck:
     """Apply HDR/TRL control to a file's records; raise DeckRefused naming the failed check."""
     path, frame = records.path, records.frame
@@ -134,11 +147,7 @@ def control(records: Records) -> Deck:
                           f"{count_field.end}) is {raw_count!r}; expected 7 digits", n,
                           count_field.start)
     body = frame.slice(1, n - 2)
-    lines = body["text"]
-    if lines.str.ends_with(" ").any():  # trailing blanks are not content
-        lines = lines.str.strip_chars_end(" ")
-    joined = lines.str.join("\n").item() if body.height else ""
-    digest = hashlib.sha256(joined.encode()).hexdigest()
+    digest = _content_hash(records.raw, body["text"])
     if int(raw_count) != body.height:
         raise DeckRefused(path, "TRL count", f"TRL says {int(raw_count)} records but the deck "
                           f"holds {body.height} between HDR and TRL", n, count_field.start,

@@ -48,3 +48,31 @@ def test_trl_count_message_says_both_counts(tmp_path):
 
 def test_blank_lines_after_trl_are_not_records(tmp_path):
     assert open_deck(_deck(tmp_path, deck(BODY) + "\n\n")).records.height == 1
+
+
+def test_content_hash_is_the_same_for_lf_crlf_trailing_blanks_and_ebcdic(tmp_path):
+    body = [*BODY, BODY[0].replace("   4", "   5")]
+    text = deck(body, sequence=3)
+    variants = {
+        "lf.dat": text.encode(),
+        "crlf.dat": text.replace("\n", "\r\n").encode(),
+        "blanks.dat": text.replace("\n", "   \n").encode(),
+        "tail.dat": (text + "\n\n").encode(),
+        "deck.ebc": b"".join(line.ljust(132).encode("cp037") for line in text.splitlines()),
+    }
+    hashes = set()
+    for name, data in variants.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        hashes.add(open_deck(path).content_hash)
+    assert len(hashes) == 1
+    other = tmp_path / "other.dat"
+    other.write_text(deck(BODY, sequence=3))
+    assert open_deck(other).content_hash not in hashes
+
+
+def test_empty_deck_hashes_like_no_content(tmp_path):
+    a, b = tmp_path / "a.dat", tmp_path / "b.dat"
+    a.write_text(deck([], sequence=1))
+    b.write_text(deck([], sequence=2).replace("\n", "\r\n"))
+    assert open_deck(a).content_hash == open_deck(b).content_hash
