@@ -26,6 +26,7 @@ from pipelines.reference import Reference
 from pipelines.register import close_corrected, open_entries
 from pipelines.reports import (
     cum_listing,
+    listings,
     open_register,
     pce_01_43,
     pce_03_41,
@@ -327,19 +328,17 @@ def _with_deck_weeks(records: pl.DataFrame, decks: list[Deck]) -> pl.DataFrame:
 def _write_outputs(result: RunResult, rows01: pl.DataFrame, rows03: pl.DataFrame,
                    rejected03: pl.DataFrame, decks: list[Deck], run_id: str,
                    run_dir: Path) -> None:
-    """The four listings; the posting listing's printed fields are built here and let go."""
+    """The four listings. The posting listing (nearly every record of the week) is built,
+    printed and written to Parquet in page-aligned parts: the printed fields of one part at a
+    time, the text and the Parquet the same as of the whole."""
+
     week = result.week_ending
-
-    def posted03() -> pl.DataFrame:
-        return _deck_columns(run03.display(rows03, ~pl.col("rejected")), decks, run_id)
-
     targets = [
         ("pce-01-43", lambda: rows01.filter("rejected"), pce_01_43.print_register,
          pce_01_43.COLUMNS),
         ("posting-3927", lambda: rows01.filter(~pl.col("rejected")), pce_01_43.print_posting,
          pce_01_43.COLUMNS),
         ("pce-03-41", lambda: rejected03, pce_03_41.print_register, pce_03_41.COLUMNS),
-        ("posting-3926", posted03, pce_03_41.print_posting, pce_03_41.COLUMNS),
     ]
     for name, build, printer, columns in targets:
         rows = build()
@@ -347,6 +346,29 @@ def _write_outputs(result: RunResult, rows01: pl.DataFrame, rows03: pl.DataFrame
         rows.select(columns).write_parquet(run_dir / f"{name}.parquet", compression="zstd",
                                            compression_level=1)
         result.outputs[name] = run_dir / f"{name}.txt"
+
+    name = "posting-3926"
+    # Where each posted row is in rows03, and its deck: enough to cut the listing into parts.
+    posted = rows03.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("at"), "deck_no",
+                           "rejected").filter(~pl.col("rejected")).drop("rejected")
+    parts, total_pages = listings.plan_listing(posted)
+    with listings.ParquetParts(run_dir / f"{name}.parquet", plain=("line_no", "text")) as parquet:
+
+        def posted03():
+            for part in parts:
+                keep = pl.lit(False)  # the one part of an empty listing
+                if part.length:
+                    at = posted.get_column("at").slice(part.offset, part.length)
+                    # display() looks up each line's header in the whole of rows03
+                    keep = ~pl.col("rejected") & pl.int_range(
+                        pl.len(), dtype=pl.Int64).is_between(at[0], at[-1])
+                rows = _deck_columns(run03.display(rows03, keep), decks, run_id)
+                parquet.write(rows.select(pce_03_41.COLUMNS))
+                yield rows
+
+        pce_03_41.print_posting_chunks(posted03(), total_pages, result.run_date, week,
+                                       run_dir / f"{name}.txt")
+    result.outputs[name] = run_dir / f"{name}.txt"
 
 
 LEDGER_SCHEMA = {"content_hash": pl.String, "deck": pl.String, "identity": pl.String,

@@ -15,13 +15,17 @@ from pipelines.reports.printing import (
     GOLDEN_UPDATE_ENV,
     NO_ITEMS,
     PAGE_WIDTH,
+    PageChunk,
     PageHeading,
     assert_golden,
     field,
     fmt_date,
     mask_ssn_expr,
     paginate,
+    paginate_chunks,
+    plan_chunks,
     render,
+    write_pages,
     write_report,
 )
 
@@ -307,6 +311,276 @@ def test_field_rejects_bad_arguments() -> None:
         field("s", 3, "center")
     with pytest.raises(ValueError, match="width"):
         field("s", -1)
+
+
+# --------------------------------------------------------------------------- reports in parts
+
+
+def _decks(sizes: list[int], decks: list[int | None]) -> pl.DataFrame:
+    """Detail lines in runs of the given sizes and deck numbers (a deck may come back later, a
+    null deck is a value of its own), each deck titled, one title blank (default subtitle)."""
+    deck = [d for n, d in zip(sizes, decks, strict=True) for _ in range(n)]
+    titles = {d: ("   " if d == 2 else f"DECK SC 11142026 {d:03d}") for d in decks if d is not None}
+    return pl.DataFrame(
+        {
+            "line": [f"{i:7d}  LINE OF DECK {d}   " for i, d in enumerate(deck)],
+            "deck_no": pl.Series(deck, dtype=pl.UInt16),
+            "break_title": [titles.get(d) for d in deck],
+        }
+    )
+
+
+def _in_parts(
+    detail: pl.DataFrame, lines_per_page: int, break_on: str | None, rows_per_chunk: int
+) -> tuple[str, list[PageChunk]]:
+    keys = detail.select(break_on) if break_on else detail.select("line")
+    parts, total = plan_chunks(
+        keys, lines_per_page=lines_per_page, break_on=break_on, rows_per_chunk=rows_per_chunk
+    )
+    pages = paginate_chunks(
+        (detail.slice(p.offset, p.length) for p in parts),
+        HEADING,
+        lines_per_page=lines_per_page,
+        break_on=break_on,
+        total_pages=total,
+    )
+    return "".join(render(frame) for frame in pages), parts
+
+
+SIZES = [120, 37, 50, 1, 263, 100, 49]
+DECKS = [0, 1, 2, None, 1, 3, None]
+
+
+@pytest.mark.parametrize(
+    ("sizes", "decks", "lines_per_page", "break_on", "rows_per_chunk"),
+    [
+        (SIZES, DECKS, 50, "deck_no", 50),  # one page a part
+        (SIZES, DECKS, 50, "deck_no", 100),  # divides the pages, not the decks
+        (SIZES, DECKS, 50, "deck_no", 137),  # divides neither
+        (SIZES, DECKS, 50, "deck_no", 200),
+        (SIZES, DECKS, 50, "deck_no", 10_000),  # one part
+        (SIZES, DECKS, 50, "deck_no", 1),  # a part smaller than a page: one page a part
+        (SIZES, DECKS, 7, "deck_no", 20),
+        (SIZES, DECKS, 7, "deck_no", 49),
+        (SIZES, DECKS, 7, None, 30),  # no page break on a deck
+        ([20_001, 3, 5, 1], [5, 6, 5, None], 2, "deck_no", 4_096),  # 10,006 pages
+        ([20_001, 3, 5, 1], [5, 6, 5, None], 2, "deck_no", 3_001),
+    ],
+)
+def test_report_in_parts_is_byte_identical_to_the_whole(
+    sizes: list[int],
+    decks: list[int | None],
+    lines_per_page: int,
+    break_on: str | None,
+    rows_per_chunk: int,
+) -> None:
+    detail = _decks(sizes, decks)
+    whole = render(paginate(detail, HEADING, lines_per_page=lines_per_page, break_on=break_on))
+    text, parts = _in_parts(detail, lines_per_page, break_on, rows_per_chunk)
+    assert text == whole
+    n_pages = len(_pages(whole))
+    assert _page_numbers(whole) == list(range(1, n_pages + 1))
+    # The parts cover the frame in order, each starts a page, none longer than asked unless
+    # a part is a single page.
+    assert [p.offset for p in parts] == [0, *[p.offset + p.length for p in parts[:-1]]]
+    assert sum(p.length for p in parts) == detail.height
+    assert all(p.length <= max(rows_per_chunk, lines_per_page) for p in parts)
+    assert (len(parts) > 1) == (rows_per_chunk < detail.height)
+    assert parts[0].first_page == 1
+    if n_pages > 9_999:
+        assert whole.startswith(HEADING.run_number) and whole.split("\n", 1)[0].endswith(
+            "PAGE     1"
+        )
+        assert f"PAGE {n_pages}\n" in whole
+
+
+def test_paginate_parts_parameters_default_to_the_whole_report() -> None:
+    detail = _simple_detail(12)
+    plain = render(paginate(detail, HEADING, lines_per_page=5))
+    same = paginate(detail, HEADING, lines_per_page=5, form_feed_first=False, last_page=None)
+    assert render(same) == plain
+    ejected = render(paginate(detail, HEADING, lines_per_page=5, form_feed_first=True))
+    assert ejected == FORM_FEED + plain
+    wide = _pages(render(paginate(detail, HEADING, lines_per_page=5, last_page=10_000)))
+    assert [p[0].lstrip(FORM_FEED)[-10:] for p in wide] == [
+        "PAGE     1",
+        "PAGE     2",
+        "PAGE     3",
+    ]
+    with pytest.raises(ValueError, match="last_page"):
+        paginate(detail, HEADING, lines_per_page=5, first_page=2, last_page=3)
+    with pytest.raises(ValueError, match="last_page"):
+        paginate(detail, HEADING, lines_per_page=5, first_page=4, last_page=3)
+
+
+def test_empty_report_in_parts_prints_the_no_items_page() -> None:
+    empty = pl.DataFrame(schema={"line": pl.String, "deck_no": pl.UInt16})
+    parts, total = plan_chunks(empty, lines_per_page=50, break_on="deck_no", rows_per_chunk=10)
+    assert (parts, total) == ([PageChunk(0, 0, 1)], 1)
+    pages = paginate_chunks(
+        [empty, empty], HEADING, lines_per_page=50, break_on="deck_no", total_pages=total
+    )
+    whole = render(paginate(empty, HEADING, lines_per_page=50, break_on="deck_no"))
+    assert "".join(render(frame) for frame in pages) == whole
+
+
+def test_parts_that_would_change_the_text_are_refused() -> None:
+    detail = _decks([12, 5], [1, 2])
+    kw = {"lines_per_page": 5, "break_on": "deck_no"}
+    mid_page = [detail.slice(0, 7), detail.slice(7)]  # deck 1 continues mid-page
+    with pytest.raises(ValueError, match="middle of page 2"):
+        list(paginate_chunks(mid_page, HEADING, total_pages=4, **kw))
+    on_deck = [detail.slice(0, 12), detail.slice(12)]  # a new deck starts a page: fine
+    assert "".join(
+        render(f) for f in paginate_chunks(on_deck, HEADING, total_pages=4, **kw)
+    ) == render(paginate(detail, HEADING, **kw))
+    with pytest.raises(ValueError, match="total_pages"):
+        list(paginate_chunks(on_deck, HEADING, total_pages=5, **kw))
+    with pytest.raises(ValueError, match="last_page"):
+        list(paginate_chunks(on_deck, HEADING, total_pages=3, **kw))
+    with pytest.raises(ValueError, match="rows_per_chunk"):
+        plan_chunks(detail, lines_per_page=5, break_on="deck_no", rows_per_chunk=0)
+
+
+def test_write_pages_appends_parts_atomically(tmp_path: Path) -> None:
+    detail = _decks(SIZES, DECKS)
+    parts, total = plan_chunks(detail, lines_per_page=50, break_on="deck_no", rows_per_chunk=150)
+    assert len(parts) > 3
+
+    def pages():
+        return paginate_chunks(
+            (detail.slice(p.offset, p.length) for p in parts),
+            HEADING,
+            lines_per_page=50,
+            break_on="deck_no",
+            total_pages=total,
+        )
+
+    target = tmp_path / "listing.txt"
+    target.write_text("previous run\n")
+
+    def failing():
+        for i, frame in enumerate(pages()):
+            if i == 2:
+                raise RuntimeError("disk gone")
+            yield frame
+
+    with pytest.raises(RuntimeError, match="disk gone"):
+        write_pages(failing(), target)
+    assert target.read_text() == "previous run\n"
+    assert sorted(os.listdir(tmp_path)) == ["listing.txt"]
+
+    write_pages(pages(), target)
+    whole = paginate(detail, HEADING, lines_per_page=50, break_on="deck_no")
+    assert target.read_bytes() == render(whole).encode()
+    reference = tmp_path / "whole.txt"
+    write_report(whole, reference)
+    assert target.read_bytes() == reference.read_bytes()
+    assert (target.stat().st_mode & 0o777) == (reference.stat().st_mode & 0o777) == 0o600
+    assert sorted(os.listdir(tmp_path)) == ["listing.txt", "whole.txt"]
+
+
+def _listing_frame(n: int) -> pl.DataFrame:
+    """The column types of a listing's Parquet twin (pce_03_41.COLUMNS)."""
+    i = pl.int_range(n, eager=True)
+    return pl.DataFrame(
+        {
+            "run_id": ["20261116.01"] * n,
+            "line_no": (i + 2).cast(pl.UInt32),
+            "ssn": (i * 7919 % 1_000_000_000).cast(pl.String).str.zfill(9),
+            "sampled": pl.Series(
+                [None if k % 7 == 0 else f"{k % 5:3d}" for k in range(n)], dtype=pl.String
+            ),
+            "error_codes": [[] if k % 3 else [f"{k % 40:02d}", "19"] for k in range(n)],
+            "warning": [k % 11 == 0 for k in range(n)],
+            "text": [f"5970222200{k:07d} 11142026 SOME RECORD TEXT {k}" for k in range(n)],
+        },
+        schema_overrides={"error_codes": pl.List(pl.String)},
+    )
+
+
+@pytest.mark.parametrize("sizes", [[400, 0, 350, 250], [0]])
+def test_parquet_in_parts_reads_back_as_the_whole(tmp_path: Path, sizes: list[int]) -> None:
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from pipelines.reports.listings import ParquetParts
+
+    frame = _listing_frame(sum(sizes))
+    whole, parts = tmp_path / "whole.parquet", tmp_path / "parts.parquet"
+    frame.write_parquet(whole, compression="zstd", compression_level=1)
+    with ParquetParts(parts, plain=("line_no", "text")) as out:
+        offset = 0
+        for n in sizes:
+            out.write(frame.slice(offset, n))
+            offset += n
+    assert pq.read_schema(parts).remove_metadata() == pq.read_schema(whole).remove_metadata()
+    assert pq.read_table(parts).equals(pq.read_table(whole))
+    assert pl.read_parquet(parts).equals(pl.read_parquet(whole))
+    assert pl.read_parquet(parts).schema == frame.schema
+    for query in ("describe select * from '{}'", "select * from '{}'"):
+        assert (
+            duckdb.sql(query.format(parts)).fetchall() == duckdb.sql(query.format(whole)).fetchall()
+        )
+    assert (parts.stat().st_mode & 0o777) == (whole.stat().st_mode & 0o777)
+
+
+def test_parquet_in_parts_leaves_nothing_on_failure(tmp_path: Path) -> None:
+    from pipelines.reports.listings import ParquetParts
+
+    target = tmp_path / "p.parquet"
+    with pytest.raises(RuntimeError, match="stop"), ParquetParts(target) as out:
+        out.write(_listing_frame(10))
+        raise RuntimeError("stop")
+    assert not target.exists()
+    with pytest.raises(ValueError, match="no part"), ParquetParts(target):
+        pass
+    assert not target.exists()
+    with pytest.raises(ValueError, match="a part with columns"), ParquetParts(target) as out:
+        out.write(_listing_frame(10))
+        out.write(pl.DataFrame({"other": [1]}))
+    assert sorted(os.listdir(tmp_path)) == []
+
+
+def test_weekly_posting_listing_in_parts_equals_one_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 3926 Posting Transaction Listing of a run, printed and written in parts of 120 and
+    of 333 rows (several decks, parts that split decks), against the whole in one part."""
+    import pyarrow.parquet as pq
+
+    from pipelines import generate, reference
+    from pipelines.reports import listings
+    from pipelines.weekly import run_week
+
+    ofp = generate.reference_ofp(60, seed=5)
+    codes = generate.national_codes(120, seed=5)
+    (tmp_path / generate.OFP_FILE).write_text(ofp)
+    national = tmp_path / generate.NATIONAL_FILE
+    national.write_text(generate.defect_list_deck(codes, seed=5))
+    weeks = []
+    for seed, n in ((5, 700), (6, 449), (7, 300)):
+        weeks.append(tmp_path / f"week-{seed}.dat")
+        weeks[-1].write_text(generate.review_deck(n, seed, ofp, codes, error_rate=0.02))
+    ref = reference.load(tmp_path)
+    outputs = {}
+    for rows in (1_000_000, 120, 333):
+        monkeypatch.setattr(listings, "CHUNK_ROWS", rows)
+        result = run_week(
+            [national, *weeks], tmp_path / f"data-{rows}", ref, datetime.date(2026, 11, 16)
+        )
+        assert result.posted > 1_000
+        run_dir = result.run_dir
+        outputs[rows] = (
+            (run_dir / "posting-3926.txt").read_bytes(),
+            pq.read_table(run_dir / "posting-3926.parquet"),
+        )
+    text, table = outputs[1_000_000]
+    assert text.count(FORM_FEED.encode()) >= 20
+    for rows in (120, 333):
+        assert outputs[rows][0] == text
+        assert outputs[rows][1].equals(table)
+        assert outputs[rows][1].schema == table.schema
 
 
 # --------------------------------------------------------------------------- output files

@@ -4,12 +4,13 @@ Transaction Listing: one line per record, with the fields of IRM 3.30.28.4.9.2(1
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
 
-from pipelines.reports.listings import codes_text, heading, print_listing
-from pipelines.reports.printing import field, mask_ssn_expr
+from pipelines.reports.listings import codes_text, heading, print_listing, print_listing_chunks
+from pipelines.reports.printing import PageHeading, field, mask_ssn_expr
 from validators.codes import RUN_3926
 
 HEADS = (
@@ -60,8 +61,18 @@ def print_register(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date |
     print_listing(rows, _line(True), h, path)
 
 
+def _posting_heading(run_date: dt.date, week_ending: dt.date | None) -> PageHeading:
+    return heading(RUN_3926, "3926 POSTING TRANSACTION LISTING", run_date, week_ending,
+                   (HEADS[0] + "  WARNING", HEADS[1]))
+
+
 def print_posting(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date | None,
                   path: Path) -> None:
-    h = heading(RUN_3926, "3926 POSTING TRANSACTION LISTING", run_date, week_ending,
-                (HEADS[0] + "  WARNING", HEADS[1]))
-    print_listing(rows, _line(False), h, path)
+    print_listing(rows, _line(False), _posting_heading(run_date, week_ending), path)
+
+
+def print_posting_chunks(chunks: Iterable[pl.DataFrame], total_pages: int, run_date: dt.date,
+                         week_ending: dt.date | None, path: Path) -> None:
+    """`print_posting` of the posted rows given in the parts of `listings.plan_listing`."""
+    print_listing_chunks(chunks, _line(False), _posting_heading(run_date, week_ending), path,
+                         total_pages)

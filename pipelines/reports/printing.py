@@ -32,6 +32,9 @@ Decisions (documented here because callers and golden files depend on them):
   ``\\r`` or ``\\f``: those would silently break the pagination, so ``paginate`` refuses them.
 * An empty report prints one page with the headings and ``*** NO ITEMS THIS RUN ***``
   centered on the first detail line.
+* A long report can be printed in parts (``plan_chunks``, ``paginate_chunks``, ``write_pages``)
+  so that only one part's lines are in memory: the parts start on page boundaries, and the
+  text is byte for byte that of ``paginate`` and ``write_report`` of the whole.
 
 Pagination is vectorized: page numbers come from cumulative sums over the detail frame, the heading
 block is a small polars frame (pages x heading lines), and both are interleaved with
@@ -46,6 +49,7 @@ import datetime
 import difflib
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,6 +148,33 @@ def _constant_heading_lines(heading: PageHeading) -> list[str]:
     return lines
 
 
+def _new_page(lines_per_page: int, grouped: bool) -> pl.Expr:
+    """True on the detail lines that start a page, over a frame with a row number ``i`` and,
+    when ``grouped``, the page-break value ``brk`` (null counts as a value)."""
+    idx = pl.col("i")
+    if grouped:
+        new_group = (idx == 0) | pl.col("brk").ne_missing(pl.col("brk").shift(1))
+        group_start = pl.when(new_group).then(idx).otherwise(None).forward_fill()
+        pos_in_group = idx - group_start
+    else:
+        pos_in_group = idx
+    return (pos_in_group % lines_per_page) == 0
+
+
+def _page_starts(detail: pl.DataFrame, lines_per_page: int, break_on: str | None) -> pl.Series:
+    """Row numbers (Int64, ascending) of the detail lines that start a page under ``paginate``;
+    empty for an empty frame. Reads only the ``break_on`` column."""
+    cols = [pl.col(break_on).alias("brk")] if break_on is not None else []
+    return (
+        detail.lazy()
+        .select(*cols, i=pl.int_range(pl.len(), dtype=pl.Int64))
+        .filter(_new_page(lines_per_page, break_on is not None))
+        .select("i")
+        .collect()
+        .get_column("i")
+    )
+
+
 def paginate(
     detail: pl.DataFrame,
     heading: PageHeading,
@@ -151,6 +182,8 @@ def paginate(
     lines_per_page: int = 55,
     break_on: str | None = None,
     first_page: int = 1,
+    form_feed_first: bool = False,
+    last_page: int | None = None,
 ) -> pl.DataFrame:
     """Lay out formatted detail lines into printed pages, headings on every page.
 
@@ -162,11 +195,18 @@ def paginate(
     ``lines_per_page`` counts detail lines only. Returns a one-column frame ``line`` in print order;
     pages after the first begin with a form feed (see module docstring). Page numbers run
     consecutively from ``first_page`` so a continuation report can carry numbering on.
+
+    For a report printed in parts (see ``paginate_chunks``): ``form_feed_first`` puts the form
+    feed on the first page of this call too, and ``last_page`` is the number of the last page of
+    the whole report, which sets the width of the page-number field on every page (by default
+    the last page of this call). Neither changes anything at its default.
     """
     if lines_per_page < 1:
         raise ValueError(f"lines_per_page must be >= 1, got {lines_per_page}")
     if first_page < 1:
         raise ValueError(f"first_page must be >= 1, got {first_page}")
+    if last_page is not None and last_page < first_page:
+        raise ValueError(f"last_page must be >= first_page, got {last_page} < {first_page}")
     if "line" not in detail.columns:
         raise ValueError("detail frame needs a String column 'line'")
     if break_on is not None and break_on not in detail.columns:
@@ -192,15 +232,11 @@ def paginate(
     if has_title:
         cols.append(pl.col("break_title").cast(pl.String).alias("sub"))
 
-    work = detail.lazy().select(cols).with_columns(i=pl.int_range(pl.len(), dtype=pl.Int64))
-    if break_on is not None:
-        new_group = (idx == 0) | pl.col("brk").ne_missing(pl.col("brk").shift(1))
-        group_start = pl.when(new_group).then(idx).otherwise(None).forward_fill()
-        pos_in_group = idx - group_start
-    else:
-        pos_in_group = idx
     work = (
-        work.with_columns(new_page=(pos_in_group % lines_per_page) == 0)
+        detail.lazy()
+        .select(cols)
+        .with_columns(i=pl.int_range(pl.len(), dtype=pl.Int64))
+        .with_columns(new_page=_new_page(lines_per_page, break_on is not None))
         .with_columns(p=pl.col("new_page").cast(pl.Int64).cum_sum() - 1)
         .collect()
     )
@@ -213,7 +249,14 @@ def paginate(
     )
 
     n_pages = int(work.get_column("p")[-1]) + 1
-    digits = max(_PAGE_DIGITS, len(str(first_page + n_pages - 1)))
+    if last_page is None:
+        last_page = first_page + n_pages - 1
+    elif last_page < first_page + n_pages - 1:
+        raise ValueError(
+            f"last_page {last_page} is before the last page of this call, "
+            f"{first_page + n_pages - 1}"
+        )
+    digits = max(_PAGE_DIGITS, len(str(last_page)))
     left1 = _heading_left1(heading, len("PAGE ") + digits)
     left2 = _heading_left2(heading)
     sub_room = max(PAGE_WIDTH - len(left2) - 1, 0)
@@ -229,7 +272,8 @@ def paginate(
         [pl.lit("PAGE "), (pl.col("p") + first_page).cast(pl.String).str.pad_start(digits)]
     )
     line1 = pl.concat_str([pl.lit(left1), page_text.str.pad_start(PAGE_WIDTH - len(left1))])
-    line1 = pl.when(pl.col("p") > 0).then(pl.lit(FORM_FEED) + line1).otherwise(line1)
+    ejects = pl.lit(True) if form_feed_first else pl.col("p") > 0
+    line1 = pl.when(ejects).then(pl.lit(FORM_FEED) + line1).otherwise(line1)
     line2 = pl.concat_str(
         [pl.lit(left2), page_sub.str.slice(0, sub_room).str.pad_start(PAGE_WIDTH - len(left2))]
     ).str.strip_chars_end(" ")
@@ -246,6 +290,111 @@ def paginate(
         .collect()
     )
     return details.merge_sorted(headings, key="key").select("line")
+
+
+# --------------------------------------------------------------------------- reports in parts
+
+
+@dataclass(frozen=True)
+class PageChunk:
+    """Detail rows ``offset`` to ``offset + length`` of a report, starting on a page boundary."""
+
+    offset: int
+    length: int
+    first_page: int  # number of the page its first row starts
+
+
+def plan_chunks(
+    detail: pl.DataFrame,
+    *,
+    lines_per_page: int,
+    break_on: str | None = None,
+    rows_per_chunk: int,
+) -> tuple[list[PageChunk], int]:
+    """Cut a report's detail rows into parts of at most ``rows_per_chunk`` rows (more only when a
+    single page is longer) that each start on a page of ``paginate``; also the whole report's
+    page count. ``detail`` needs only the ``break_on`` column (any column without one), so the
+    printed lines themselves can be built part by part. An empty report is one empty part of
+    one page (the no-items page).
+    """
+    if lines_per_page < 1:
+        raise ValueError(f"lines_per_page must be >= 1, got {lines_per_page}")
+    if rows_per_chunk < 1:
+        raise ValueError(f"rows_per_chunk must be >= 1, got {rows_per_chunk}")
+    if break_on is not None and break_on not in detail.columns:
+        raise ValueError(f"break_on column {break_on!r} not in detail frame")
+    n = detail.height
+    if n == 0:
+        return [PageChunk(0, 0, 1)], 1
+    starts = _page_starts(detail, lines_per_page, break_on)
+    total = starts.len()
+    parts: list[PageChunk] = []
+    k = 0  # index in `starts` of the current part's first page
+    while k < total:
+        begin = int(starts[k])
+        if n - begin <= rows_per_chunk:
+            parts.append(PageChunk(begin, n - begin, k + 1))
+            break
+        # The last page start that keeps the part within rows_per_chunk, at least one page on.
+        nxt = max(int(starts.search_sorted(begin + rows_per_chunk, side="right")) - 1, k + 1)
+        end = int(starts[nxt]) if nxt < total else n
+        parts.append(PageChunk(begin, end - begin, k + 1))
+        k = nxt
+    return parts, total
+
+
+def paginate_chunks(
+    chunks: Iterable[pl.DataFrame],
+    heading: PageHeading,
+    *,
+    lines_per_page: int = 55,
+    break_on: str | None = None,
+    total_pages: int,
+) -> Iterator[pl.DataFrame]:
+    """``paginate`` a report given as consecutive parts of its detail frame, part by part.
+
+    The concatenated output is exactly ``paginate`` of the whole frame, provided every part
+    starts on a page boundary of the whole (``plan_chunks`` cuts such parts) and
+    ``total_pages`` is the whole report's page count (it sets the page-number width). Both are
+    checked: a part that would start mid-page, or a page count that comes out different,
+    raises ValueError. Empty parts are skipped; a report with no rows at all prints the
+    no-items page.
+    """
+    next_page = 1
+    tail = 0  # detail lines on the last page so far
+    last_brk: pl.Series | None = None  # break value of the last line so far
+    for detail in chunks:
+        if detail.height == 0:
+            continue
+        if break_on is not None and break_on not in detail.columns:
+            raise ValueError(f"break_on column {break_on!r} not in detail frame")
+        brk = detail.get_column(break_on) if break_on is not None else None
+        # The same test as paginate's page break: ne_missing (null counts as a value).
+        same_group = brk is None or last_brk is None or not brk.head(1).ne_missing(last_brk).item()
+        if next_page > 1 and same_group and tail != lines_per_page:
+            raise ValueError(
+                f"report part starts in the middle of page {next_page - 1} "
+                f"({tail} of {lines_per_page} lines printed)"
+            )
+        starts = _page_starts(detail, lines_per_page, break_on)
+        yield paginate(
+            detail,
+            heading,
+            lines_per_page=lines_per_page,
+            break_on=break_on,
+            first_page=next_page,
+            form_feed_first=next_page > 1,
+            last_page=total_pages,
+        )
+        next_page += starts.len()
+        tail = detail.height - int(starts[-1])
+        last_brk = brk.tail(1) if brk is not None else None
+    if next_page == 1:
+        empty = pl.DataFrame(schema={"line": pl.String})
+        yield paginate(empty, heading, lines_per_page=lines_per_page, last_page=total_pages)
+        next_page = 2
+    if next_page - 1 != total_pages:
+        raise ValueError(f"report printed {next_page - 1} pages, not total_pages={total_pages}")
 
 
 # --------------------------------------------------------------------------- output
@@ -267,11 +416,22 @@ def write_report(pages: pl.DataFrame, path: Path) -> None:
     Written to a temp file in the target directory, fsynced, then ``os.replace``d over ``path``.
     The file keeps ``mkstemp``'s owner-only mode (0600) on purpose: reports carry taxpayer data.
     """
+    write_pages([pages], path)
+
+
+def write_pages(chunks: Iterable[pl.DataFrame], path: Path) -> None:
+    """``write_report`` of a report given in parts (``paginate_chunks`` output, in order).
+
+    Each part is appended to the temp file as it comes, so only one is held at a time; the file
+    replaces ``path`` only after the last part, and a failure in any part leaves ``path`` as
+    it was and no temp file behind.
+    """
     path = Path(path)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            pages.select("line").write_csv(fh, **_csv_kwargs())
+            for pages in chunks:
+                pages.select("line").write_csv(fh, **_csv_kwargs())
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp_name, path)
