@@ -16,6 +16,7 @@ import typer
 
 from layouts.layout import all_layouts, layout_table
 from pipelines import register, summary
+from pipelines.cli_options import DataDir, Quiet, ReferenceDir, RunDate, fail, parse_date
 from pipelines.flow_cli import flow_app
 from pipelines.individual import codes as individual_codes
 from pipelines.reference import ReferenceMissing
@@ -35,25 +36,12 @@ app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False)
 app.add_typer(flow_app, name="flow")
 
-DataDir = Annotated[Path, typer.Option("--data-dir", "-d", help="State and run folders.")]
-ReferenceDir = Annotated[Path, typer.Option(
-    "--reference", "-r", help="Folder with ofp_consistency.txt (and employee_master.txt).")]
-RunDate = Annotated[str | None, typer.Option(help="Run date YYYY-MM-DD (default today).")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")]
-
-
 def _fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"qap: {message}", err=True)
-    return typer.Exit(code)
+    return fail("qap", message, code)
 
 
 def _date(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise _fail(f"--run-date {text!r} is not a date YYYY-MM-DD", CC_INCOMPLETE) from None
+    return parse_date("qap", text)
 
 
 def _execute(decks: list[Path], data_dir: Path, reference_dir: Path, run_date: dt.date | None,

@@ -20,6 +20,8 @@ from typing import Annotated, Any
 
 import typer
 
+from pipelines.cli_options import Quiet, ReferenceDir, RunDate, fail, parse_date
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SAMPLE_REFERENCE = FIXTURES / "reference"
 NATIONAL_LIST = FIXTURES / "national" / "national-defect-list.dat"
@@ -39,30 +41,20 @@ flow_app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False,
 
 DataDir = Annotated[Path, typer.Option(
     "--data-dir", "-d", help="State, inbox/, archive/, refused/ and weeks/ (run folders).")]
-ReferenceDir = Annotated[Path, typer.Option(
-    "--reference", "-r", help="Folder with ofp_consistency.txt (and employee_master.txt).")]
 InboxDir = Annotated[Path | None, typer.Option(
     "--inbox", help="Where decks wait (default <data-dir>/inbox; corrections: "
     "<data-dir>/corrections).")]
-RunDate = Annotated[str | None, typer.Option(help="Run date YYYY-MM-DD (default today).")]
 DaskAddress = Annotated[str | None, typer.Option(
     "--dask-address", help="An existing Dask scheduler, e.g. tcp://10.0.0.5:8786: the decks' "
     "intake runs on its workers (they must see the inbox path).")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")]
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"qap flow: {message}", err=True)
-    return typer.Exit(code)
+    return fail("qap flow", message, code)
 
 
 def _date(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise _fail(f"--run-date {text!r} is not a date YYYY-MM-DD", CC_INCOMPLETE) from None
+    return parse_date("qap flow", text)
 
 
 def prefect_home(data_dir: Path) -> None:
