@@ -30,7 +30,6 @@ import dataclasses
 import datetime as dt
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -42,7 +41,7 @@ from typing import Any
 import polars as pl
 
 from pipelines.deck import DeckFault, DeckRefused, open_deck
-from pipelines.store import Store, StoreBusy
+from pipelines.store import Store, StoreBusy, sha256_file
 
 INBOX, CORRECTIONS, ARCHIVE, REFUSED, WEEKS = "inbox", "corrections", "archive", "refused", "weeks"
 WEEKLY, REPROCESS = "weekly", "reprocess"
@@ -60,14 +59,6 @@ class InboxChanged(Exception):
 
 def _now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # --- the inbox -------------------------------------------------------------------------------

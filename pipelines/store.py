@@ -134,7 +134,8 @@ def _link_or_copy(src: Path, dst: Path) -> None:
             os.fsync(fh.fileno())
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """sha256 of a file, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -362,7 +363,7 @@ class Store:
         for table, info in manifest["tables"].items():
             path = gdir / f"{table}.parquet"
             try:
-                sha = _sha256_file(path)
+                sha = sha256_file(path)
                 rows = pq.ParquetFile(path).metadata.num_rows
             except Exception as exc:
                 raise StoreError(f"generation {manifest['generation']}: {path}: {exc}") from None
