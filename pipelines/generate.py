@@ -448,8 +448,9 @@ def _special_docs(rng: random.Random, keys: list[tuple[str, str, str]],
 
 def review_records(n_lines: int, seed: int, ofps: str | Iterable[tuple[str, str, str]],
                    codes: Iterable[str], error_rate: float = 0.01,
-                   week_ending: str = WEEK_ENDING) -> pl.Series:
-    """The `n_lines` records of `review_deck`, in deck order, without HDR and TRL."""
+                   week_ending: str = WEEK_ENDING, n_ssns: int | None = None) -> pl.Series:
+    """The `n_lines` records of `review_deck`, in deck order, without HDR and TRL; reviews
+    charge `n_ssns` employees (default one per 200 lines)."""
     if n_lines < MIN_LINES:
         raise ValueError(f"a week deck needs at least {MIN_LINES} lines")
     if not 0 <= error_rate <= 0.5:
@@ -461,7 +462,8 @@ def review_records(n_lines: int, seed: int, ofps: str | Iterable[tuple[str, str,
     n_standards = max(1, n_lines // 50_000)
     special = sum(adj_sizes) + len(adj_sizes) + n_standards
     packed = _pack(_Draw(rng), n_lines - special)
-    lines = _review_lines(rng, packed, code_list, error_rate, n_ssns=max(50, n_lines // 200))
+    lines = _review_lines(rng, packed, code_list, error_rate,
+                          n_ssns=n_ssns or max(50, n_lines // 200))
     doc_ofp = _assign_ofps(rng, lines, len(keys))
     adjustments = _adjustments(rng, lines, doc_ofp, adj_sizes)
 
@@ -492,7 +494,7 @@ def review_records(n_lines: int, seed: int, ofps: str | Iterable[tuple[str, str,
 
 def review_deck(n_lines: int, seed: int, ofps: str | Iterable[tuple[str, str, str]],
                 codes: Iterable[str], error_rate: float = 0.01,
-                week_ending: str = WEEK_ENDING) -> str:
+                week_ending: str = WEEK_ENDING, n_ssns: int | None = None) -> str:
     """A deck of `n_lines` Forms 3926 records between HDR and TRL (see the module docstring).
 
     `ofps` is OFP Consistency File text or (org, function, program) tuples; `codes` the defect
@@ -500,7 +502,7 @@ def review_deck(n_lines: int, seed: int, ofps: str | Iterable[tuple[str, str, st
     fraction of review transactions made bad on purpose. Raises ValueError when the OFPs cannot
     hold the defect lines (`ofps_needed`).
     """
-    return _deck(review_records(n_lines, seed, ofps, codes, error_rate, week_ending),
+    return _deck(review_records(n_lines, seed, ofps, codes, error_rate, week_ending, n_ssns),
                  week_ending)
 
 
