@@ -91,15 +91,14 @@ class _RssSampler(threading.Thread):
             self.peaks[stage] = max(self.peaks[stage], rss)
 
 
-def child(data_dir: Path, inputs: Path) -> dict:
-    """One full run on a fresh `data_dir`; the result as a dict (printed as JSON by main)."""
+def measure_run(data_dir: Path, inputs: Path, decks: list[Path]) -> dict:
+    """One `run_week` of `decks` on a fresh `data_dir`, timed and RSS-sampled per stage."""
     from pipelines import reference
     from pipelines.weekly import run_week
 
     if data_dir.exists():
         shutil.rmtree(data_dir)
     ref = reference.load(inputs)
-    decks = [inputs / generate.NATIONAL_FILE, inputs / generate.WEEK_FILE]
     marks: list[tuple[float, str]] = []
     sampler = _RssSampler()
 
@@ -113,10 +112,17 @@ def child(data_dir: Path, inputs: Path) -> dict:
     wall = time.perf_counter() - start
     sampler.done.set()
     sampler.join()
+    reports = sorted(p.name for p in result.outputs.values() if p.suffix == ".txt")
     return {"wall": wall, "marks": marks, "stage_rss_kb": sampler.peaks,
             "hwm_kb": _status_kb("VmHWM:"), "records_in": result.records_in,
-            "posted": result.posted, "rejected": result.rejected,
+            "posted": result.posted, "rejected": result.rejected, "reports": reports,
             "condition_code": result.condition_code}
+
+
+def child(data_dir: Path, inputs: Path) -> dict:
+    """One full run of the national list and the week (printed as JSON by main)."""
+    return measure_run(data_dir, inputs,
+                       [inputs / generate.NATIONAL_FILE, inputs / generate.WEEK_FILE])
 
 
 def _full_run(data_dir: Path, inputs: Path) -> dict:

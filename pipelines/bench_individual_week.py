@@ -26,11 +26,9 @@ from pipelines import generate
 from pipelines.bench import (
     RATIO_TARGET,
     RSS_TARGET,
-    RUN_DATE,
-    _RssSampler,
     _stages,
-    _status_kb,
     _verdict,
+    measure_run,
     parse_floor,
 )
 from pipelines.bench_individual import _text
@@ -86,32 +84,8 @@ def build(out: Path, n_lines: int, n_employees: int, n_time: int, seed: int) -> 
 
 def child(data_dir: Path, inputs: Path) -> dict:
     """One whole run on a fresh `data_dir`, as JSON for the parent."""
-    import shutil
-
-    from pipelines import reference
-    from pipelines.weekly import run_week
-
-    shutil.rmtree(data_dir, ignore_errors=True)
-    ref = reference.load(inputs)
-    decks = [inputs / generate.NATIONAL_FILE, inputs / generate.WEEK_FILE, inputs / TIME_FILE]
-    marks: list[tuple[float, str]] = []
-    sampler = _RssSampler()
-
-    def progress(msg: str) -> None:
-        marks.append((time.perf_counter() - start, msg))
-        sampler.mark()
-
-    sampler.start()
-    start = time.perf_counter()
-    result = run_week(decks, data_dir, ref, RUN_DATE, progress=progress)
-    wall = time.perf_counter() - start
-    sampler.done.set()
-    sampler.join()
-    reports = sorted(p.name for p in result.outputs.values() if p.name.startswith(("ipr", "sar")))
-    return {"wall": wall, "marks": marks, "stage_rss_kb": sampler.peaks,
-            "hwm_kb": _status_kb("VmHWM:"), "records_in": result.records_in,
-            "posted": result.posted, "rejected": result.rejected, "reports": reports,
-            "condition_code": result.condition_code}
+    return measure_run(data_dir, inputs, [inputs / generate.NATIONAL_FILE,
+                                          inputs / generate.WEEK_FILE, inputs / TIME_FILE])
 
 
 def main(argv: list[str] | None = None) -> None:
