@@ -89,8 +89,8 @@ def _fast(rec: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         (pl.col("pos").shift(-1).fill_null(rec.height) - pl.col("pos") - 1).alias("n_lines"),
         pl.lit(1, pl.UInt32).alias("header_rank")))
     lines = decode(rec.filter(~pl.col("is_header")), LINE)
-    at = lines["hord"]
-    lines = lines.with_columns(headers[k].gather(at).alias(a) for k, a in _HEADER_CARRY.items())
+    carried = headers.select(pl.col(k).alias(a) for k, a in _HEADER_CARRY.items())
+    lines = lines.hstack(carried.rechunk().gather(lines["hord"].cast(pl.UInt32)).get_columns())
 
     reviewing = pl.col("h_program") == v.REVIEW
     first_in_doc = pl.col("hord") != pl.col("hord").shift(1, fill_value=-1)
@@ -302,12 +302,20 @@ DISPLAY = ["record_type", "control_number", "program_number", "week_ending", "de
            "sampled", "defect_code", "defects", "defective"]
 
 
-def display(records: pl.DataFrame, keep: pl.Expr | None = None) -> pl.DataFrame:
+def header_positions(records: pl.DataFrame) -> pl.Series:
+    """Row of each record's header in `records` (which are in seq order), for `display`."""
+    return records["seq"].search_sorted(records["hdr_seq"].fill_null(0))
+
+
+def display(records: pl.DataFrame, keep: pl.Expr | None = None, *, start: int = 0,
+            length: int | None = None, headers_at: pl.Series | None = None) -> pl.DataFrame:
     """The printed fields of run 03 records (a header's own, or a line's and its header's),
-    sliced from the records' text for the rows `keep` selects; `header_text` is the text of
-    each record's header (null for a line with none)."""
-    where = records["seq"].search_sorted(records["hdr_seq"].fill_null(0))
-    rows = records.with_columns(pl.Series("__at", where))
+    sliced from the records' text for the rows `keep` selects among rows `start` to
+    `start + length`; `header_text` is the text of each record's header (null for a line with
+    none). A caller printing in parts passes `header_positions(records)` once."""
+    at = headers_at if headers_at is not None else header_positions(records)
+    rows = records.slice(start, length).with_columns(
+        pl.Series("__at", at.slice(start, length)))
     if keep is not None:
         rows = rows.filter(keep)
     is_header = pl.col("seq") == pl.col("hdr_seq")

@@ -224,8 +224,10 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         _conserve(result)
 
         say(f"writing listings to {run_dir}")
-        rejected03 = _deck_columns(run03.display(rows03, pl.col("rejected")), decks, run_id)
-        _write_outputs(result, rows01, rows03, rejected03, decks, run_id, run_dir)
+        headers_at = run03.header_positions(rows03)
+        rejected03 = _deck_columns(run03.display(rows03, pl.col("rejected"),
+                                                 headers_at=headers_at), decks, run_id)
+        _write_outputs(result, rows01, rows03, headers_at, rejected03, decks, run_id, run_dir)
 
         gen = store.begin(run_id)
         gen.write("defect_codes", one.defect_codes)
@@ -326,7 +328,7 @@ def _with_deck_weeks(records: pl.DataFrame, decks: list[Deck]) -> pl.DataFrame:
 
 
 def _write_outputs(result: RunResult, rows01: pl.DataFrame, rows03: pl.DataFrame,
-                   rejected03: pl.DataFrame, decks: list[Deck], run_id: str,
+                   headers_at: pl.Series, rejected03: pl.DataFrame, decks: list[Deck], run_id: str,
                    run_dir: Path) -> None:
     """The four listings. The posting listing (nearly every record of the week) is built,
     printed and written to Parquet in page-aligned parts: the printed fields of one part at a
@@ -356,13 +358,13 @@ def _write_outputs(result: RunResult, rows01: pl.DataFrame, rows03: pl.DataFrame
 
         def posted03():
             for part in parts:
-                keep = pl.lit(False)  # the one part of an empty listing
+                start = length = 0  # the one part of an empty listing
                 if part.length:
                     at = posted.get_column("at").slice(part.offset, part.length)
-                    # display() looks up each line's header in the whole of rows03
-                    keep = ~pl.col("rejected") & pl.int_range(
-                        pl.len(), dtype=pl.Int64).is_between(at[0], at[-1])
-                rows = _deck_columns(run03.display(rows03, keep), decks, run_id)
+                    start, length = at[0], at[-1] - at[0] + 1
+                rows = _deck_columns(run03.display(rows03, ~pl.col("rejected"), start=start,
+                                                   length=length, headers_at=headers_at),
+                                     decks, run_id)
                 parquet.write(rows.select(pce_03_41.COLUMNS))
                 yield rows
 
