@@ -198,13 +198,16 @@ def _line_facts(lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def _standard_candidates(headers: pl.DataFrame, coded: pl.Series) -> list[v.StandardChange]:
-    clean = headers.filter((pl.col("program_number") == v.STANDARD) & (pl.col("n_lines") == 0)
-                           & ~pl.col("seq").is_in(coded.implode()))
+    """3926-A forms with no other code, and (for 24 alone) deletes that have one."""
+    rejected = pl.col("seq").is_in(coded.implode()) | (pl.col("n_lines") > 0)
+    forms = headers.filter((pl.col("program_number") == v.STANDARD)
+                           & (~rejected | (pl.col("defect_list") == "999"))
+                           ).with_columns(rejected.alias("rejected"))
     return [v.StandardChange(seq=r["seq"], org_code=r["org_code"],
                              function_code=r["function_code"], program_code=r["program_code"],
                              week_ending=r["week_ending_v"], delete=r["defect_list"] == "999",
-                             standard=r["quality_standard_v"])
-            for r in clean.sort("seq").iter_rows(named=True)]
+                             standard=r["quality_standard_v"], rejected=r["rejected"])
+            for r in forms.sort("seq").iter_rows(named=True)]
 
 
 def run(records: pl.DataFrame, ofp: pl.DataFrame, defect_codes: pl.Series,

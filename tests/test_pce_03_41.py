@@ -154,14 +154,14 @@ def assert_register(result: run03.Run03Result, expected: dict[int, list[str]],
 H, L1, L2, L3 = FIRST, FIRST + 1, FIRST + 2, FIRST + 3  # header and first lines of one form
 
 CODE_CASES = [
-    # 03 / 04 / 05: header OFP fields not all digits
-    pytest.param(review(sample(), org="10A00"), {H: ["03"]},
+    # 03 / 04 / 05: header OFP fields not all digits (such an OFP is not on file either: 06)
+    pytest.param(review(sample(), org="10A00"), {H: ["03", "06"]},
                  id="review_org_code_not_digits_is_03"),
-    pytest.param(review(sample(), org="1010"), {H: ["03"]},
+    pytest.param(review(sample(), org="1010"), {H: ["03", "06"]},
                  id="review_org_code_short_is_03"),
-    pytest.param(review(sample(), function="11A"), {H: ["04"]},
+    pytest.param(review(sample(), function="11A"), {H: ["04", "06"]},
                  id="review_function_code_not_digits_is_04"),
-    pytest.param(review(sample(), program_code="1234 "), {H: ["05"]},
+    pytest.param(review(sample(), program_code="1234 "), {H: ["05", "06"]},
                  id="review_program_code_not_digits_is_05"),
     pytest.param(review(sample()), {}, id="review_ofp_all_digits_on_file_is_clean"),
     # 06: OFP not on the OFP Consistency File
@@ -514,7 +514,7 @@ MULTI_CASES = [
                                 defective="    1")), {L1: ["22", "23", "25", "34"]},
                  id="adjustment_line_with_four_codes"),
     pytest.param(review(sample(), org="1A1A1", function="X10", program_code="1234 "),
-                 {H: ["03", "04", "05"]}, id="review_header_with_03_04_05"),
+                 {H: ["03", "04", "05", "06"]}, id="review_header_with_03_04_05"),
     pytest.param(standard(org=ORG, qs="9A50", defect_list="123", week="11112026"),
                  {H: ["07", "08", "24", "36"]}, id="standard_header_with_four_codes"),
     pytest.param(review(sample(), org="10200", week=None, defect_list="001"),
@@ -607,6 +607,19 @@ def test_delete_with_blank_quality_standard_is_36() -> None:
     result = run(standard(qs=None, defect_list="999"), standards=_on_file(dt.date(2026, 11, 7)))
     assert_register(result, {H: ["36"]})
     assert result.quality_standards.height == 1
+
+
+def test_delete_with_blank_standard_and_none_on_file_is_24_and_36() -> None:
+    result = run(standard(qs=None, defect_list="999"))
+    assert_register(result, {H: ["24", "36"]})
+
+
+def test_second_delete_of_the_same_standard_is_10_and_24() -> None:
+    deck = standard(defect_list="999", week="11212026") + standard(
+        defect_list="999", serial="02", week="11212026")
+    result = run(deck, standards=_on_file(dt.date(2026, 11, 7)))
+    assert_register(result, {H + 1: ["10", "24"]})
+    assert result.quality_standards.height == 0
 
 
 def test_delete_after_insert_in_same_week_is_10() -> None:

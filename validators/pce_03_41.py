@@ -170,8 +170,7 @@ def line_flags(lines: pl.DataFrame) -> pl.DataFrame:
 
 def ofp_not_on_file(headers: pl.DataFrame, ofp: pl.DataFrame) -> pl.DataFrame:
     """06: exact OFP match; a 3926-A for an `NN000` organization matches NN, function, program."""
-    readable = headers.filter(P.is_in(FAMILY) & digits("org_code", 5)
-                              & digits("function_code", 3) & digits("program_code", 5))
+    readable = headers.filter(P.is_in(FAMILY))  # an OFP with a non-digit is not on file either
     if readable.height == 0:
         return no_flags()
     exact = ofp.select("org_code", "function_code", "program_code").unique()
@@ -203,11 +202,14 @@ class StandardChange:
     week_ending: dt.date
     delete: bool
     standard: int | None  # NNnn hundredths of a percent
+    rejected: bool = False  # already coded: looked at for 24 only, never posts
 
 
 def apply_standards(candidates: list[StandardChange], on_file: pl.DataFrame
                     ) -> tuple[pl.DataFrame, pl.DataFrame, list[int]]:
-    """10 and 24 (delete), in deck order over 3926-A forms that passed every other check.
+    """10 and 24 (delete), in deck order over 3926-A forms that passed every other check,
+    plus 24 on deletes that other codes already reject (every code found is reported). A
+    delete carries a standard too (IRM 3.30.28.4.6), so it counts as a second one (10).
 
     Returns the Quality Standard File after the run, the flags, and the seqs that posted.
     """
@@ -219,22 +221,23 @@ def apply_standards(candidates: list[StandardChange], on_file: pl.DataFrame
     for c in candidates:
         key = (c.org_code, c.function_code, c.program_code)
         current = table.get(key)
-        if (key, c.week_ending) in seen or (current and current["week_ending"] == c.week_ending):
-            bad.append((c.seq, "10"))
-            continue
-        if c.delete and current is None:
-            bad.append((c.seq, "24"))
+        codes = [code for code, found in (
+            ("10", (key, c.week_ending) in seen
+             or (current is not None and current["week_ending"] == c.week_ending)),
+            ("24", c.delete and current is None)) if found]
+        bad.extend((c.seq, code) for code in codes)
+        if codes or c.rejected:
             continue
         seen.add((key, c.week_ending))
         posted.append(c.seq)
         if c.delete:
             del table[key]
-        else:
-            assert c.standard is not None
-            table[key] = {"org_code": c.org_code, "function_code": c.function_code,
-                          "program_code": c.program_code,
-                          "standard": max(c.standard, 100), "below_minimum": c.standard < 100,
-                          "week_ending": c.week_ending}
+            continue
+        assert c.standard is not None
+        table[key] = {"org_code": c.org_code, "function_code": c.function_code,
+                      "program_code": c.program_code,
+                      "standard": max(c.standard, 100), "below_minimum": c.standard < 100,
+                      "week_ending": c.week_ending}
     result = pl.DataFrame(list(table.values()), schema=QS_SCHEMA).sort(
         "org_code", "function_code", "program_code")
     flagged = pl.DataFrame(bad, schema={"seq": pl.UInt32, "code": pl.String}, orient="row")

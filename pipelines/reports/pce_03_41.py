@@ -13,9 +13,11 @@ from pipelines.reports.listings import codes_text, heading, print_listing, print
 from pipelines.reports.printing import PageHeading, field, mask_ssn_expr
 from validators.codes import RUN_3926
 
-HEADS = (
-    "CTRL  DECK     DEF  ORG    FUNC PROGRAM QUAL  SSN          SAMPLE DEFECT NUMBER  DEFECTIVE",
-    "NO    LINE     LIST CODE   CODE CODE    STD                SIZE   CODE  DEFECTS DOCUMENTS",
+HEADS = (  # WEEK ENDING is the record's own (its header's), as transcribed: MMDDYYYY
+    "CTRL  DECK     WEEK      DEF  ORG    FUNC PROGRAM QUAL  SSN          SAMPLE DEFECT NUMBER  "
+    "DEFECTIVE",
+    "NO    LINE     ENDING    LIST CODE   CODE CODE    STD                SIZE   CODE  DEFECTS "
+    "DOCUMENTS",
 )
 
 # Parquet columns shared by the register and the posting listing (docs/outputs.md).
@@ -40,7 +42,8 @@ def _line(with_codes: bool) -> pl.Expr:
     # The raw fields are already their layout width, so they print as sliced.
     cells = [pl.col("control_number"), pl.lit("   "),
              pl.col("line_no").cast(pl.String).str.pad_start(7), pl.lit("  "),
-             pl.col("defect_list"), pl.lit("  "), pl.col("org_code"), pl.lit("  "),
+             pl.col("week_ending"), pl.lit("  "), pl.col("defect_list"), pl.lit("  "),
+             pl.col("org_code"), pl.lit("  "),
              pl.col("function_code"), pl.lit("  "), pl.col("program_code"), pl.lit("   "),
              pl.col("quality_standard"), pl.lit("  "), pl.col("unit_mark"),
              _masked_ssn(not with_codes), pl.lit("  "), pl.col("sampled"), pl.lit("  "),
