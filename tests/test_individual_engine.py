@@ -219,8 +219,13 @@ def test_every_6489_gets_a_message_code() -> None:
     assert _messages("01102026") == [(ADAMS, "4", "3", []), (ADAMS, "4", "4", ["A11"])]
 
 
-def test_code_1_zeroes_the_current_quarter_record() -> None:
-    assert _record(results()["12202025"].cum_jobs, DAVIS, CE, "05", Q1) is None
+def test_code_1_zeroes_the_current_quarter_record_and_keeps_it() -> None:
+    # Davis's 46110 grade 05 Q1 record (800 + this week's 400 hours tenths, 760 + 400 volume)
+    # is set to zero, its record code and step kept, so a later form can still adjust it.
+    rec = _record(results()["12202025"].cum_jobs, DAVIS, CE, "05", Q1)
+    assert tuple(rec[f] for f in FIGS) == (0, 0, 0, 0, 0, 0)
+    assert (rec["record_code"], rec["step"], rec["last_posted"], rec["last_adjusted"]) == (
+        "1", "02", dt.date(2025, 12, 20), dt.date(2025, 12, 20))
 
 
 def test_code_2_creates_a_current_quarter_record() -> None:
@@ -253,8 +258,8 @@ def test_code_4_adds_signed_figures_lenient_digits_increase() -> None:
 ])
 def test_codes_9_and_a_zero_the_first_prior_quarter(week: str, ssn: str, key: tuple) -> None:
     before = results()["12272025"].cum_jobs
-    assert _record(before, ssn, *key) is not None
-    assert _record(results()[week].cum_jobs, ssn, *key) is None
+    assert _figures(before, ssn, *key) != (0, 0, 0, 0, 0, 0)
+    assert _figures(results()[week].cum_jobs, ssn, *key) == (0, 0, 0, 0, 0, 0)
 
 
 def test_code_b_creates_a_first_prior_quarter_record() -> None:
@@ -356,6 +361,30 @@ def test_two_forms_for_one_record_apply_in_deck_order() -> None:
     assert result.adjustments["message_code"].to_list() == ["1", "4", "3"]
     rec = _record(result.cum_jobs, ADAMS, DE_B, "07", Q1)
     assert (rec["reviewed"], rec["errors"]) == (13, 1)
+
+
+def test_a_zeroed_record_can_be_adjusted_by_a_later_form_in_the_deck() -> None:
+    # Adams 43210 grade 07 Q1 starts at 2400/6000/0/0/40/2: code 1 zeroes it, then code 4
+    # adds 1.0 hour (10 tenths) and 1 reviewed to the zeroed record.
+    result = _apply(_form(adjustment_code="1", reviewed=""),
+                    _form(hours_tenths="   10", reviewed="    1"))
+    assert result.adjustments["message_code"].to_list() == [codes.DELETED, codes.ADJUSTED]
+    assert _figures(result.cum_jobs, ADAMS, DE, "07", Q1) == (10, 0, 0, 0, 1, 0)
+
+
+def test_a_record_zeroed_by_code_1_is_the_first_prior_quarter_record_later() -> None:
+    # Code 1 in the week of 12/20/2025 zeroes Adams's Q1 record; in the week of 01/10/2026 Q1
+    # is the first prior quarter: code D adds 5 volume to it, code 9 zeroes it again.
+    zeroed = _apply(_form(adjustment_code="1", reviewed="")).cum_jobs
+    later = [_form(adjustment_code="D", week_ending="01102026", reviewed="", volume="      5"),
+             _form(adjustment_code="9", week_ending="01102026", reviewed="")]
+    decoded = decode(pl.DataFrame({"text": [record("prefix+form6489", **f) for f in later]}),
+                     layout.load("prefix"), layout.load("form6489"))
+    result = apply_adjustments(zeroed, decoded, dt.date(2026, 1, 10),
+                               ofp=ofp_table(weeks.ofp()))
+    assert result.adjustments["message_code"].to_list() == [codes.ADJUSTED, codes.DELETED]
+    assert result.adjustments["after_volume"].to_list() == [5, 0]
+    assert _figures(result.cum_jobs, ADAMS, DE, "07", Q1) == (0, 0, 0, 0, 0, 0)
 
 
 def test_learning_curve_time_code_routes_hours_and_volume() -> None:

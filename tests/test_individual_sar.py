@@ -25,7 +25,8 @@ Week 01/03/2026, split: period 1 (to Wednesday 12/31/2025) takes the forms dated
   creates a Q2 43220 record (QPC 101): a second row in period 2.  Adams's code 4 adds 1 reviewed
   and 1 error to her Q2 record.  Foster now has direct volume: a row in period 2.
 Week 01/10: Adams is promoted to grade 08: her grade 07 records are prior; a 6489 R/C 2 takes
-  50 off the grade 07 Q2 volume (450 -> 400); grade 08 is a new row.
+  50 off the grade 07 Q2 volume (450 -> 400); grade 08 is a new row.  RAS is per QPC: both her
+  QPC 101 rows show Remaining 260 - (60 + 5) = 195.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+
+from pipelines.individual import sar as sar_data
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "individual"
 
@@ -52,8 +55,8 @@ def _fixture_module(name: str):
 
 
 weeks = _fixture_module("weeks")
-ADAMS, BAKER, CARTER, FOSTER, HILL = ("111223333", "222334444", "333445555", "666778888",
-                                      "888990000")
+ADAMS, BAKER, CARTER, FOSTER, GREEN, HILL = ("111223333", "222334444", "333445555",
+                                             "666778888", "777889999", "888990000")
 
 
 @functools.cache
@@ -94,8 +97,8 @@ EXPECTED = {
     ],
     ("01102026", 1): [
         (CARTER, "201", "06", "02", 340, 470, 2790, 75, 4, 6, 41, 219, 1, 1, 4, 90.24),
-        (ADAMS, "101", "07", "03", 0, 400, 9200, 75, 0, 3, 60, 200, 0, 1, 5, 91.67),
-        (ADAMS, "101", "08", "01", 1100, 1100, 1100, 75, 5, 5, 5, 255, 1, 1, 1, 80.00),
+        (ADAMS, "101", "07", "03", 0, 400, 9200, 75, 0, 3, 60, 195, 0, 1, 5, 91.67),
+        (ADAMS, "101", "08", "01", 1100, 1100, 1100, 75, 5, 5, 5, 195, 1, 1, 1, 80.00),
         (HILL, "101", "07", "05", 0, 120, 120, 140, 0, 2, 2, 258, 0, 0, 0, 100.00),
         (HILL, "102", "07", "05", 520, 620, 11040, 140, 5, 6, 135, 125, 0, 0, 9, 93.33),
         (BAKER, "101", "05", "01", 950, 1200, 7130, 75, 5, 7, 54, 206, 0, 1, 7, 87.04),
@@ -160,8 +163,6 @@ def test_reviews_requested_is_empty_and_errors_carry_one_decimal() -> None:
 
 
 def test_remaining_never_goes_below_zero() -> None:
-    from pipelines.individual import sar as sar_data
-
     res = results()["12202025"]
     big = res.cum_jobs.with_columns(
         pl.when(pl.col("ssn") == CARTER).then(300).otherwise(pl.col("reviewed"))
@@ -170,6 +171,73 @@ def test_remaining_never_goes_below_zero() -> None:
         _employees("12202025"), _ofp(), res.frames["individual-weekly"], big,
         dt.date(2025, 12, 20))
     assert rows.filter(pl.col("ssn") == CARTER)["remaining"].to_list() == [0]
+
+
+def test_remaining_is_per_qpc_over_every_grade_of_the_employee() -> None:
+    sar = results()["01102026"].frames["sar"]
+    rows = sar.filter(pl.col("ssn").is_in([ADAMS, HILL])).select(
+        "ssn", "qpc", "grade", "reviewed_rating", "remaining").rows()
+    assert rows == [
+        (ADAMS, "101", "07", 60, 195), (ADAMS, "101", "08", 5, 195),  # 260 - (60 + 5)
+        (HILL, "101", "07", 2, 258), (HILL, "102", "07", 135, 125),  # two QPCs: apart
+    ]
+
+
+def _with_record(cum: pl.DataFrame, ssn: str, program: str, grade: str, **figures: int
+                 ) -> pl.DataFrame:
+    """`cum` plus one Q1 (12/31/2025) cum job record on OFP 81120-1x0-`program`."""
+    function = "120" if program == "46110" else "110"
+    rec = {"ssn": ssn, "org_code": "81120", "function_code": function,
+           "program_code": program, "grade": grade, "quarter_end": dt.date(2025, 12, 31),
+           "record_code": "1", "step": "03", "hours_tenths": 0, "volume": 0,
+           "lc_hours_tenths": 0, "lc_volume": 0, "reviewed": 0, "errors": 0,
+           "last_posted": dt.date(2025, 12, 20), "last_adjusted": None} | figures
+    return pl.concat([cum, pl.DataFrame([rec], schema=cum.schema)])
+
+
+def _sar_12202025(cum: pl.DataFrame) -> pl.DataFrame:
+    return sar_data.sar_frame(_employees("12202025"), _ofp(),
+                              results()["12202025"].frames["individual-weekly"], cum,
+                              dt.date(2025, 12, 20))
+
+
+# Adams qualifies on QPC 101 (volume 7100). 46110 is QPC 102, learning curve 40.0 hours.
+@pytest.mark.parametrize(("figures", "shown"), [
+    ({"hours_tenths": 100}, True),  # 10.0 direct hours, no volume: the QPC is shown
+    ({"lc_hours_tenths": 400}, True),  # 40.0 learning-curve hours: past it, worked
+    ({"lc_hours_tenths": 300}, False),  # 30.0 of 40: still under the learning curve
+    ({"reviewed": 2}, False),  # no hours or volume in the rating period
+])
+def test_a_qpc_worked_without_volume_shows_for_an_employee_with_volume(
+        figures: dict[str, int], shown: bool) -> None:
+    cum = _with_record(results()["12202025"].cum_jobs, ADAMS, "46110", "07", **figures)
+    rows = _sar_12202025(cum).filter((pl.col("ssn") == ADAMS) & (pl.col("qpc") == "102"))
+    fields = ["volume_week", "volume_quarter", "volume_rating", "rsd", "reviewed_week",
+              "reviewed_quarter", "reviewed_rating", "remaining", "errors_rating",
+              "pct_accurate"]
+    expected = [(0, 0, 0, 60, 0, 0, 0, 260, 0.0, None)] if shown else []
+    assert rows.select(fields).rows() == expected
+
+
+def test_an_employee_with_hours_but_no_volume_has_no_row() -> None:
+    # Green: 10.0 hours on 43220 (QPC 101), volume 0; 10.0 more hours on 43210 changes nothing.
+    cum = _with_record(results()["12202025"].cum_jobs, GREEN, "43210", "05",
+                       hours_tenths=100)
+    assert GREEN not in _sar_12202025(cum)["ssn"].to_list()
+
+
+def test_rating_figures_take_whole_quarters_and_rsd_the_exact_start() -> None:
+    # Adams's rating period moved to start Sunday 11/02/2025: the rating figures still take the
+    # whole Q1 cum job record (7100, 48, 3, as This Quarter); RSD counts week 1 as the week
+    # ending 11/08/2025, so 12/20 is week 7 -> 260 x 7 / 52 = 35.
+    employees = _employees("12202025").with_columns(
+        pl.when(pl.col("ssn") == ADAMS).then(pl.lit(dt.date(2025, 11, 2)))
+        .otherwise(pl.col("rating_start")).alias("rating_start"))
+    res = results()["12202025"]
+    rows = sar_data.sar_frame(employees, _ofp(), res.frames["individual-weekly"], res.cum_jobs,
+                              dt.date(2025, 12, 20)).filter(pl.col("ssn") == ADAMS)
+    assert rows.select("volume_quarter", "volume_rating", "reviewed_rating", "errors_rating",
+                       "rsd", "remaining").rows() == [(7100, 7100, 48, 3.0, 35, 212)]
 
 
 def _employees(week: str) -> pl.DataFrame:

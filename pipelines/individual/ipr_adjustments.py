@@ -4,7 +4,7 @@ The record is the one for the form's SSN, OFP (items 5-7), grade (item 17) and q
 adjustment code picks the quarter and the action (rules.md):
 
     code  quarter               action
-    1     current               zero every figure: the record is deleted (message 2)
+    1     current               zero every figure, keep the record (message 2)
     2     current               create the record (message 1)
     3     current               substitute the figures given (message 3)
     4     current               add the signed figures given (message 3)
@@ -26,6 +26,9 @@ Our readings:
   (item 21) is 2, else to the direct ones; documents reviewed and in error always to theirs.
 * A form that would leave any figure negative, or errors above documents reviewed, changes
   nothing (message 4, A12/A13). Zeroing ignores the figures on the form.
+* Zeroing (1, 9, A) sets every figure of the record to zero and keeps the record, its record
+  code and step: rules.md and the IRM say "zero", so a later 4/D (or 3/C) still finds a
+  record to adjust. The message stays 2 ("deleted"), the legacy wording for it.
 * Forms apply after the week's 3081s and reviews post, in deck order; two forms for the same
   record apply one after the other (a create then an add both take effect).
 """
@@ -169,7 +172,7 @@ def _apply_round(state: pl.DataFrame, forms: pl.DataFrame, saturday: dt.date
     j = j.with_columns(_reasons([(c, e.fill_null(False)) for c, e in dynamic])
                        .alias("reason_codes"))
     ok = j.filter(pl.col("reason_codes").list.len() == 0)
-    kept = ok.filter(action != ZERO).select(
+    kept = ok.select(
         *CUM_KEY,
         pl.when(action == CREATE).then(rc).otherwise(pl.col("on_file_code"))
         .alias("record_code"),

@@ -9,17 +9,22 @@ Inclusion (all four, rules.md), with our readings:
   its OFP is measured on the OFP Consistency File and the employee's learning-curve hours on it
   (time code 2, every quarter kept up to the period's) are either none or at least the OFP's
   learning-curve hours; work still under the learning curve is left out of every figure;
-* reported volume in the rating period: a row prints only when its rating-period volume (direct
-  time) is above zero, so an employee with no volume has no row at all.
+* reported volume in the rating period: a test of the employee, not of the row. The employee's
+  rating-period volume (direct time) summed over the work that passes the tests above must be
+  above zero; then each (QPC, grade) of that work prints when it has hours (direct, overhead or
+  learning-curve) or volume in the rating period, so a QPC worked without volume still shows.
 
 Figures: Last Week = the period's Forms 3081 and matched reviews (not Forms 6489); This Quarter
 = the cum job records of the period's quarter; Rating Period = the cum job records of every
 quarter from the one holding the rating-period start through the period's quarter (cum job
 records are quarterly, so a rating period is taken in whole quarters). Quarter and rating figures
 include Forms 6489. The grade/step of a row is the grade of its records and the step of the
-latest of them. RSD = RAS x weeks elapsed / 52 half up, weeks counted to this week's Saturday in
-both SARs of a split week; Remaining = max(RAS - reviewed in the rating period, 0); percent
-accurate is over the rating period. Reviews Requested is left empty for the manager.
+latest of them. RSD = RAS x weeks elapsed / 52 half up, weeks counted from the exact
+rating-period start (not cut to quarters) to this week's Saturday in both SARs of a split week.
+RAS is per QPC, so Remaining = max(RAS - reviewed in the rating period on every printed row of
+the employee's QPC, 0), the same on each grade's row; the row's own Reviewed stays per grade.
+Percent accurate is over the rating period (per row). Reviews Requested is left empty for the
+manager.
 """
 
 from __future__ import annotations
@@ -56,6 +61,23 @@ def _past_learning_curve(cum: pl.DataFrame, ofp: pl.DataFrame) -> pl.DataFrame:
         "ssn", *OFP_KEY, "grade", "qpc")
 
 
+def _shown_rows(totals: pl.DataFrame) -> pl.DataFrame:
+    """Rows of employees with rating-period volume, on work they reported in the rating period.
+
+    Volume qualifies the employee (rules.md); hours qualify the row (IRM: QPCs the employee
+    reported hours on), so a QPC worked without volume is not hidden.
+    """
+    qualifies = pl.col("volume_rating").sum().over("ssn") > 0
+    worked = (pl.col("_hours_rating") > 0) | (pl.col("volume_rating") > 0)
+    return totals.filter(qualifies & worked).drop("_hours_rating")
+
+
+def _remaining(ras: int) -> pl.Expr:
+    """RAS less the QPC's rating-period reviews over all the employee's grades (RAS is per QPC)."""
+    reviewed = pl.col("reviewed_rating").sum().over("ssn", "qpc")
+    return (pl.lit(ras, pl.Int64) - reviewed).clip(lower_bound=0)
+
+
 def period_rows(period: periods.Period, employees: pl.DataFrame, ofp: pl.DataFrame,
                 weekly: pl.DataFrame, cum_jobs: pl.DataFrame, ras: int = periods.RAS
                 ) -> pl.DataFrame:
@@ -75,12 +97,13 @@ def period_rows(period: periods.Period, employees: pl.DataFrame, ofp: pl.DataFra
     totals = records.group_by(ROW_KEY).agg(
         *[pl.col(m).filter(in_quarter).sum().alias(f"{m}_quarter") for m in MEASURES],
         *[pl.col(m).sum().alias(f"{m}_rating") for m in MEASURES],
+        (pl.col("hours_tenths") + pl.col("lc_hours_tenths")).sum().alias("_hours_rating"),
         pl.col("step").sort_by("quarter_end", pl.col("last_posted").fill_null(dt.date.min))
         .last())
     week = weekly.filter(pl.col("period_end") == pl.lit(period.end, pl.Date)).join(
         work, on=["ssn", *OFP_KEY, "grade"], how="inner").group_by(ROW_KEY).agg(
         *[pl.col(m).sum().alias(f"{m}_week") for m in MEASURES])
-    rows = totals.join(week, on=ROW_KEY, how="left").filter(pl.col("volume_rating") > 0)
+    rows = _shown_rows(totals).join(week, on=ROW_KEY, how="left")
     weeks = periods.rating_weeks_expr(pl.col("rating_start"), period.saturday)
     return rows.join(emp, on="ssn", how="inner").with_columns(
         *[pl.col(f"{m}_week").fill_null(0) for m in MEASURES],
@@ -89,8 +112,7 @@ def period_rows(period: periods.Period, employees: pl.DataFrame, ofp: pl.DataFra
         pl.lit(period.end, pl.Date).alias("period_end"),
         pl.lit(period.saturday, pl.Date).alias("week_ending"),
         periods.rsd_expr(weeks, ras).alias("rsd"), pl.lit(ras, pl.Int64).alias("ras"),
-        (pl.lit(ras, pl.Int64) - pl.col("reviewed_rating")).clip(lower_bound=0)
-        .alias("remaining"),
+        _remaining(ras).alias("remaining"),
         pl.lit(None, pl.Int64).alias("reviews_requested"),
         measures.pct_accurate_h(pl.col("reviewed_rating"), pl.col("errors_rating"))
         .alias("pct_accurate_h"),
