@@ -46,8 +46,10 @@ STAGE_NAMES = (  # progress message prefix -> what the stage does until the next
     ("run ", "read + control decks, concat, decode prefix, split by program"),
     ("run 01", "run 01: Forms 3927 -> Defect Code File"),
     ("run 03", "run 03: Forms 3926 checks (run03.run)"),
-    ("posting", "Cumulative Data File posting (26-33), deck columns, counts, conservation"),
-    ("writing", "listings (txt + parquet), ledger, error register, commit generation"),
+    ("posting", "Cumulative Data File posting (26-33), deck columns"),
+    ("writing", "run 01/03 listings (txt + parquet)"),
+    ("individual", "individual data (cum jobs, IPR, SAR, Data Not Posted), counts, conservation"),
+    ("publishing", "cum and QS listings, ledger, error register, commit generation"),
 )
 
 

@@ -21,6 +21,7 @@ from layouts import layout
 from layouts.decoder import DeckFault, decode
 from pipelines import cum_file, run01, run03
 from pipelines.deck import Deck, DeckRefused, open_deck
+from pipelines.individual import review_data
 from pipelines.individual import step as individual_step
 from pipelines.reference import Reference
 from pipelines.register import close_corrected, open_entries
@@ -177,6 +178,8 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         decks = _open_all(deck_paths, known, result, data_dir / "refused")
         result.week_ending = max((d.week_ending for d in decks), default=None)
         records = _records(decks)
+        # The decks' own frames are copied into `records`; only their identities are kept.
+        decks = [dataclasses.replace(d, records=d.records.clear()) for d in decks]
         program = pl.col("program_number")
         r01 = records.filter(program == v01.PROGRAM)
         r_ind = records.filter(program.is_in(INDIVIDUAL_PROGRAMS))
@@ -192,6 +195,7 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         qs = store.read("quality_standards")
         three = run03.run(r03, reference.ofp, one.defect_codes["defect_code"],
                           qs if qs is not None else pl.DataFrame(schema=v03.QS_SCHEMA))
+        del r03
 
         say(f"posting {three.reviews.height} review line(s) and "
             f"{three.adjustments.height} adjustment line(s) to the Cumulative Data File")
@@ -203,32 +207,42 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         rows01 = _deck_columns(one.records, decks, run_id).join(
             header_text, on="hdr_seq", how="left", maintain_order="left")
         rows03 = three.records
+        reviews, standards = three.reviews, three.quality_standards
+        del three
 
         run_dir = data_dir / "runs" / run_id
         run_dir.mkdir(parents=True, exist_ok=True)
         result.run_dir = run_dir
-        say(f"individual data: {r_ind.height} Form 3081/6489 record(s), "
-            f"{three.reviews.height} review line(s)")
-        ind = individual_step.run_step(
-            _with_deck_weeks(r_ind, decks), three.reviews,
-            {t: store.read(t) for t in individual_step.READS}, reference.employees,
-            reference.ofp, result.week_ending, run_date, run_dir)
-        for note in ind.notes:
-            say(note)
-        standards = three.quality_standards
-        del three  # its review lines are posted; let them go before the listings
-        rows_ind = _deck_columns(ind.records, decks, run_id).with_columns(
-            pl.lit(None, pl.String).alias("header_text"))
-        _count(result, rows01, rows03, rows_ind)
-        result.warnings = int(rows03["warning"].sum())
-        _conserve(result)
-
+        # The run 01/03 listings come first, so the run 03 records (a row per record of the
+        # week) are let go before the individual step builds its own frames.
         say(f"writing listings to {run_dir}")
         headers_at = run03.header_positions(rows03)
         rejected03 = _deck_columns(run03.display(rows03, pl.col("rejected"),
                                                  headers_at=headers_at), decks, run_id)
         _write_outputs(result, rows01, rows03, headers_at, rejected03, decks, run_id, run_dir)
+        tally03 = rows03.select("deck_no", "rejected", "error_codes")
+        result.warnings = int(rows03["warning"].sum())
+        posted03_text = (rows03.filter(~pl.col("rejected")).select("text") if reprocess
+                         else rows03.clear().select("text"))
+        del rows03, headers_at
 
+        say(f"individual data: {r_ind.height} Form 3081/6489 record(s), "
+            f"{reviews.height} review line(s)")
+        individual_lines = review_data.individual_lines(reviews)
+        del reviews
+        ind = individual_step.run_step(
+            _with_deck_weeks(r_ind, decks), individual_lines,
+            {t: store.read(t) for t in individual_step.READS}, reference.employees,
+            reference.ofp, result.week_ending, run_date, run_dir)
+        for note in ind.notes:
+            say(note)
+        del individual_lines
+        rows_ind = _deck_columns(ind.records, decks, run_id).with_columns(
+            pl.lit(None, pl.String).alias("header_text"))
+        _count(result, rows01, tally03, rows_ind)
+        _conserve(result)
+
+        say(f"publishing generation {run_id}")
         gen = store.begin(run_id)
         gen.write("defect_codes", one.defect_codes)
         gen.write("quality_standards", standards)
@@ -250,7 +264,7 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         if reprocess:
             posted = pl.concat([
                 rows01.filter(~pl.col("rejected")).select(pl.lit(RUN_3927).alias("run"), "text"),
-                rows03.filter(~pl.col("rejected")).select(pl.lit(RUN_3926).alias("run"), "text"),
+                posted03_text.select(pl.lit(RUN_3926).alias("run"), "text"),
                 rows_ind.filter(~pl.col("rejected")).select("run", "text")])
             register, result.corrected = close_corrected(register, posted, run_id, run_date)
         still_open = open_entries(register, run_date)

@@ -20,6 +20,7 @@ import pytest
 from layouts import layout
 from layouts.decoder import decode
 from pipelines.individual import cum_jobs, run
+from pipelines.reports import ipr as ipr_report
 from pipelines.reports.printing import PAGE_WIDTH, assert_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "individual"
@@ -42,6 +43,14 @@ def results():
 @pytest.mark.parametrize(("week", "name"), REPORTS)
 def test_printed_report_matches_golden(week: str, name: str) -> None:
     assert_golden(results()[week].text(name), GOLDEN / f"{name}_{week}.txt")
+
+
+@pytest.mark.parametrize("per_part", [1, 2])
+def test_ipr_laid_out_in_parts_is_the_golden_text(monkeypatch: pytest.MonkeyPatch,
+                                                  per_part: int) -> None:
+    monkeypatch.setattr(ipr_report, "EMPLOYEES_PER_PART", per_part)
+    for week, result in weeks.run_all().items():
+        assert_golden(result.text("ipr"), GOLDEN / f"ipr_{week}.txt")
 
 
 def test_every_printed_report_of_a_week_is_covered() -> None:

@@ -30,14 +30,20 @@ MATCH_KEY = ["ssn", *OFP_KEY, "week_ending"]
 MATCHED_COLUMNS = [*MATCH_KEY, "grade", "reviewed", "errors", "period_end", "quarter_end"]
 
 
-def individual_reviews(reviews: pl.DataFrame) -> pl.DataFrame:
-    """One row per individual review transaction (REVIEW_COLUMNS)."""
+def individual_lines(reviews: pl.DataFrame) -> pl.DataFrame:
+    """The review lines individual data reads (a transaction's first line, with an SSN, not a
+    unit/group charge), all columns kept: the rest of a week's lines can be let go."""
     return reviews.filter(
         pl.col("starts") & pl.col("ssn").is_not_null() & ~pl.col("unit_charge")
-        & (pl.col("ssn") != UNIT_SSN)
-    ).select("deck_no", "line_no", "unit", "ssn", "week_ending", *OFP_KEY,
-             pl.col("sampled").fill_null(0).alias("reviewed"),
-             pl.col("defective").fill_null(0).alias("errors"))
+        & (pl.col("ssn") != UNIT_SSN))
+
+
+def individual_reviews(reviews: pl.DataFrame) -> pl.DataFrame:
+    """One row per individual review transaction (REVIEW_COLUMNS)."""
+    return individual_lines(reviews).select(
+        "deck_no", "line_no", "unit", "ssn", "week_ending", *OFP_KEY,
+        pl.col("sampled").fill_null(0).alias("reviewed"),
+        pl.col("defective").fill_null(0).alias("errors"))
 
 
 def _keyed(frame: pl.DataFrame) -> pl.DataFrame:

@@ -44,7 +44,7 @@ Printed reports (`IndividualResult.pages`; name -> `paginate` frame): ``ipr``,
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,23 +154,25 @@ def calculate(*, week_ending: dt.date, employees: pl.DataFrame, ofp: pl.DataFram
         time_rejected=checked.rejected)
 
 
-def iter_pages(week: WeekFrames, run_date: dt.date) -> Iterator[tuple[str, pl.DataFrame]]:
-    """The printed reports of the week, one at a time (name, `paginate` frame): ``ipr``,
-    ``ipr-adjustments``, ``data-not-posted`` and ``sar-MMDDYYYY`` per period. Writing each
-    before laying out the next keeps only one report in memory."""
+def iter_pages(week: WeekFrames, run_date: dt.date
+               ) -> Iterator[tuple[str, Iterable[pl.DataFrame]]]:
+    """The printed reports of the week, one at a time (name, its `paginate` frames in order):
+    ``ipr``, ``ipr-adjustments``, ``data-not-posted`` and ``sar-MMDDYYYY`` per period. Writing
+    each before laying out the next keeps one report in memory, and the IPR (a page or more
+    per measured employee) is laid out in parts."""
     w = week.week_ending
-    yield "ipr", ipr_report.pages(week.ipr, week.employees, week.adjustments, run_date, w)
-    yield "ipr-adjustments", adj_report.pages(week.adjustments, run_date, w)
-    yield "data-not-posted", dnp_report.pages(week.not_posted, run_date, w)
+    yield "ipr", ipr_report.page_parts(week.ipr, week.employees, week.adjustments, run_date, w)
+    yield "ipr-adjustments", [adj_report.pages(week.adjustments, run_date, w)]
+    yield "data-not-posted", [dnp_report.pages(week.not_posted, run_date, w)]
     for p in periods.week_periods(w):
         rows = week.sar.filter(pl.col("report_number") == p.number)
-        yield f"sar-{p.end:%m%d%Y}", sar_report.pages(rows, run_date, p.end, w, p.number,
-                                                       p.count)
+        yield f"sar-{p.end:%m%d%Y}", [sar_report.pages(rows, run_date, p.end, w, p.number,
+                                                        p.count)]
 
 
 def lay_out(week: WeekFrames, run_date: dt.date) -> dict[str, pl.DataFrame]:
-    """Every printed report of the week (`iter_pages`) at once."""
-    return dict(iter_pages(week, run_date))
+    """Every printed report of the week (`iter_pages`) at once, each as one frame."""
+    return {name: pl.concat(list(parts)) for name, parts in iter_pages(week, run_date)}
 
 
 def run_individual(*, week_ending: dt.date, run_date: dt.date, employees: pl.DataFrame,

@@ -60,7 +60,7 @@ from pipelines.individual.run import (
     iter_pages,
 )
 from pipelines.reports import data_not_posted as dnp_report
-from pipelines.reports.printing import write_report
+from pipelines.reports.printing import write_pages
 
 RUN_3081, RUN_6489 = "IPR-3081", "IPR-6489"  # `run` of a record on the open error register
 RUNS = {TIME_PROGRAM: RUN_3081, ADJUSTMENT_PROGRAM: RUN_6489}
@@ -175,16 +175,17 @@ def _status(decoded: pl.DataFrame, engine: pl.DataFrame, rejected: pl.Expr,
         pl.col("error_codes").fill_null(pl.lit([], pl.List(pl.String))))
 
 
-def _write(pages: Iterable[tuple[str, pl.DataFrame]], frames: dict[str, pl.DataFrame],
-           week: dt.date, run_dir: Path, timings: dict[str, float]) -> dict[str, Path]:
-    """Lay out and write each report in turn (`print`), then the Parquet twins (`parquet`)."""
+def _write(pages: Iterable[tuple[str, Iterable[pl.DataFrame]]],
+           frames: dict[str, pl.DataFrame], week: dt.date, run_dir: Path,
+           timings: dict[str, float]) -> dict[str, Path]:
+    """Lay out and write each report in turn, part by part (`print`), then the Parquet twins
+    (`parquet`)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     out: dict[str, Path] = {}
     t = time.perf_counter()
-    for name, page_frame in pages:
+    for name, parts in pages:
         out[f"{name}_{week:%m%d%Y}.txt"] = path = run_dir / f"{name}_{week:%m%d%Y}.txt"
-        write_report(page_frame, path)
-        del page_frame
+        write_pages(parts, path)
     timings["print"] += time.perf_counter() - t
     t = time.perf_counter()
     for name, frame in frames.items():
@@ -221,7 +222,7 @@ def _without_employee_master(base: pl.DataFrame, run_date: dt.date, run_dir: Pat
     for week in weeks:
         rows = _unposted_forms(time_all.filter(pl.col("_week") == week),
                                forms_all.filter(pl.col("_week") == week), NO_EMF)
-        pages = iter([("data-not-posted", dnp_report.pages(rows, run_date, week))])
+        pages = iter([("data-not-posted", [dnp_report.pages(rows, run_date, week)])])
         outputs |= _write(pages, {"data-not-posted": rows}, week, run_dir, timings)
     status = base.select("seq", pl.lit(True).alias("rejected"),
                          pl.lit([NO_EMF], pl.List(pl.String)).alias("error_codes"))

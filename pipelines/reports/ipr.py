@@ -12,6 +12,7 @@ column says CURRENT or PRIOR grade). A section with nothing to show prints NONE.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -20,11 +21,20 @@ from pipelines.individual import codes, periods
 from pipelines.individual.ipr import measured, week_quarters
 from pipelines.individual.measures import fmt_hundredths, fmt_signed, fmt_tenths
 from pipelines.individual.print_columns import Col, head_line, lines
-from pipelines.reports.printing import PageHeading, fmt_date, mask_ssn_expr, paginate, write_report
+from pipelines.reports.printing import (
+    PageHeading,
+    count_pages,
+    fmt_date,
+    mask_ssn_expr,
+    paginate,
+    paginate_chunks,
+    write_pages,
+)
 
 RUN_NUMBER = "IPR"  # the legacy run number is not known; this is our label
 TITLE = "WEEKLY INDIVIDUAL PERFORMANCE REPORT"
 LINES_PER_PAGE = 55
+EMPLOYEES_PER_PART = 5_000  # employees laid out at a time (`page_parts`)
 INDENT = 2
 
 _LABEL = (pl.when(pl.col("scope") == "week").then(pl.col("week_ending").dt.strftime("%m/%d/%Y"))
@@ -94,15 +104,21 @@ def _section(emp: pl.DataFrame, rows: pl.DataFrame, cols: list[Col], titles: lis
     return [_fixed(who, [*titles, head_line(cols, INDENT)]), body, none, _fixed(who, [""])]
 
 
+def _in_print_order(employees: pl.DataFrame) -> pl.DataFrame:
+    """The measured employees in print order, numbered by `emp` (their place in the report)."""
+    return measured(employees).sort("assigned_org", "last_name", "first_name",
+                                    "middle_initial", "ssn").with_row_index("emp")
+
+
 def detail(ipr: pl.DataFrame, employees: pl.DataFrame, adjustments: pl.DataFrame,
-           week_ending: dt.date) -> pl.DataFrame:
+           week_ending: dt.date, emp: pl.DataFrame | None = None) -> pl.DataFrame:
     """Detail lines with `emp` (page break per employee) and `break_title` (the org).
 
     Each piece of the report (entity lines, a section's titles, its rows, NONE, the blank line
     after it) is a frame of (emp, line) in print order within each employee; the pieces are
-    stacked in print order and put in employee order by one stable sort on `emp`."""
-    emp = measured(employees).sort("assigned_org", "last_name", "first_name",
-                                   "middle_initial", "ssn").with_row_index("emp")
+    stacked in print order and put in employee order by one stable sort on `emp`. `emp` (a
+    consecutive slice of `_in_print_order`) limits the lines to those employees."""
+    emp = _in_print_order(employees) if emp is None else emp
     order = emp.select("ssn", "emp")
     ipr = ipr.join(order, on="ssn", how="inner", maintain_order="left")
     week, qtd = (ipr.filter(pl.col("scope") == s) for s in ("week", "quarter"))
@@ -124,16 +140,44 @@ def detail(ipr: pl.DataFrame, employees: pl.DataFrame, adjustments: pl.DataFrame
     del pieces
     titles = emp.select(pl.concat_str([pl.lit("ASSIGNED ORG "), pl.col("assigned_org")])
                         ).to_series()
-    return stacked.select("line", "emp", titles.gather(stacked["emp"]).alias("break_title"))
+    first = emp["emp"][0] if emp.height else 0
+    return stacked.select("line", "emp",
+                          titles.gather(stacked["emp"] - first).alias("break_title"))
+
+
+def _heading(run_date: dt.date, week_ending: dt.date) -> PageHeading:
+    return PageHeading(RUN_NUMBER, TITLE, run_date, week_ending, ())
 
 
 def pages(ipr: pl.DataFrame, employees: pl.DataFrame, adjustments: pl.DataFrame,
           run_date: dt.date, week_ending: dt.date) -> pl.DataFrame:
-    heading = PageHeading(RUN_NUMBER, TITLE, run_date, week_ending, ())
-    return paginate(detail(ipr, employees, adjustments, week_ending), heading,
-                    lines_per_page=LINES_PER_PAGE, break_on="emp")
+    return paginate(detail(ipr, employees, adjustments, week_ending),
+                    _heading(run_date, week_ending), lines_per_page=LINES_PER_PAGE,
+                    break_on="emp")
+
+
+def page_parts(ipr: pl.DataFrame, employees: pl.DataFrame, adjustments: pl.DataFrame,
+               run_date: dt.date, week_ending: dt.date,
+               employees_per_part: int | None = None) -> Iterator[pl.DataFrame]:
+    """`pages` laid out `employees_per_part` employees at a time, the same text in the end.
+
+    Every employee starts a page, so each part starts one. The page-number width needs the
+    whole report's page count first: one pass counts each part's pages, the second lays them
+    out, so only one part's lines are alive at a time (an IPR has a million lines or more)."""
+    size = max(employees_per_part or EMPLOYEES_PER_PART, 1)
+    emp = _in_print_order(employees)
+    parts = [emp.slice(at, size) for at in range(0, emp.height, size)]
+
+    def details() -> Iterator[pl.DataFrame]:
+        for part in parts:
+            yield detail(ipr, employees, adjustments, week_ending, emp=part)
+
+    total = sum(count_pages(d, LINES_PER_PAGE, "emp") for d in details())
+    yield from paginate_chunks(details(), _heading(run_date, week_ending),
+                               lines_per_page=LINES_PER_PAGE, break_on="emp",
+                               total_pages=max(total, 1))
 
 
 def print_report(ipr: pl.DataFrame, employees: pl.DataFrame, adjustments: pl.DataFrame,
                  run_date: dt.date, week_ending: dt.date, path: Path) -> None:
-    write_report(pages(ipr, employees, adjustments, run_date, week_ending), path)
+    write_pages(page_parts(ipr, employees, adjustments, run_date, week_ending), path)

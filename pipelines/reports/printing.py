@@ -175,6 +175,11 @@ def _page_starts(detail: pl.DataFrame, lines_per_page: int, break_on: str | None
     )
 
 
+def count_pages(detail: pl.DataFrame, lines_per_page: int, break_on: str | None = None) -> int:
+    """Pages that ``paginate`` lays `detail` out on (0 for no rows)."""
+    return _page_starts(detail, lines_per_page, break_on).len()
+
+
 def paginate(
     detail: pl.DataFrame,
     heading: PageHeading,
