@@ -73,8 +73,10 @@ def _name() -> pl.Expr:
                           pl.lit(" "), pl.col("middle_initial")]).str.strip_chars()
 
 
-def _entity(emp: pl.DataFrame) -> list[pl.DataFrame]:
-    """The two entity lines of each employee, (emp, line) each."""
+def _entity(emp: pl.DataFrame, text: bool = True) -> list[pl.DataFrame]:
+    """The two entity lines of each employee, (emp, line) each (blank without `text`)."""
+    if not text:
+        return [emp.select("emp", pl.lit("").alias("line"))] * 2
     one = pl.concat_str([
         pl.lit("EMPLOYEE  "), mask_ssn_expr("ssn"), pl.lit("  "), _name().str.pad_end(36),
         pl.lit("ASSIGNED ORG "), pl.col("assigned_org"), pl.lit("  GRADE/STEP "),
@@ -93,11 +95,12 @@ def _fixed(who: pl.DataFrame, texts: list[str]) -> pl.DataFrame:
 
 
 def _section(emp: pl.DataFrame, rows: pl.DataFrame, cols: list[Col], titles: list[str], *,
-             always: bool = True) -> list[pl.DataFrame]:
+             always: bool = True, text: bool = True) -> list[pl.DataFrame]:
     """(emp, line) pieces of one section, in print order for each employee: titles and column
     heads, one line per row (in `rows` order) or NONE, and a blank line; with `always=False`
     nothing at all for an employee without rows. `rows` carry `emp`."""
-    body = rows.select("emp").with_columns(lines(rows, cols, INDENT, strip=False))
+    body = (rows.select("emp").with_columns(lines(rows, cols, INDENT, strip=False)) if text
+            else rows.select("emp", pl.lit("").alias("line")))
     who = emp if always else emp.join(rows.select("emp"), on="emp", how="semi")
     none = who.join(rows.select("emp"), on="emp", how="anti").with_columns(
         pl.lit(" " * INDENT + "NONE").alias("line"))
@@ -111,13 +114,15 @@ def _in_print_order(employees: pl.DataFrame) -> pl.DataFrame:
 
 
 def detail(ipr: pl.DataFrame, employees: pl.DataFrame, adjustments: pl.DataFrame,
-           week_ending: dt.date, emp: pl.DataFrame | None = None) -> pl.DataFrame:
+           week_ending: dt.date, emp: pl.DataFrame | None = None, text: bool = True
+           ) -> pl.DataFrame:
     """Detail lines with `emp` (page break per employee) and `break_title` (the org).
 
     Each piece of the report (entity lines, a section's titles, its rows, NONE, the blank line
     after it) is a frame of (emp, line) in print order within each employee; the pieces are
     stacked in print order and put in employee order by one stable sort on `emp`. `emp` (a
-    consecutive slice of `_in_print_order`) limits the lines to those employees."""
+    consecutive slice of `_in_print_order`) limits the lines to those employees; without
+    `text` the lines are left blank (as many, for counting pages)."""
     emp = _in_print_order(employees) if emp is None else emp
     order = emp.select("ssn", "emp")
     ipr = ipr.join(order, on="ssn", how="inner", maintain_order="left")
@@ -125,16 +130,18 @@ def detail(ipr: pl.DataFrame, employees: pl.DataFrame, adjustments: pl.DataFrame
     posted = adjustments.filter(pl.col("message_code") != codes.ERROR).sort("seq").join(
         order, on="ssn", how="inner", maintain_order="left")
     who = emp.select("emp")
-    pieces = [*_entity(emp),
-              *_section(who, week, EFFICIENCY, ["", "WEEKLY EFFICIENCY"]),
-              *_section(who, week.filter(pl.col("reviewed") > 0), QUALITY, ["WEEKLY QUALITY"]),
+    pieces = [*_entity(emp, text),
+              *_section(who, week, EFFICIENCY, ["", "WEEKLY EFFICIENCY"], text=text),
+              *_section(who, week.filter(pl.col("reviewed") > 0), QUALITY, ["WEEKLY QUALITY"],
+                        text=text),
               *_section(who, posted, ADJUSTMENTS, ["ADJUSTMENTS (FORMS 6489 POSTED THIS WEEK)"],
-                        always=False)]
+                        always=False, text=text)]
     for q in week_quarters(week_ending):
         rows = qtd.filter(pl.col("quarter_end") == q)
         title = f"QUARTER TO DATE - QUARTER ENDING {fmt_date(q)} ({periods.fiscal_label(q)})"
-        pieces += _section(who, rows, EFFICIENCY, [title, "  EFFICIENCY"])
-        pieces += _section(who, rows.filter(pl.col("reviewed") > 0), QUALITY, ["  QUALITY"])
+        pieces += _section(who, rows, EFFICIENCY, [title, "  EFFICIENCY"], text=text)
+        pieces += _section(who, rows.filter(pl.col("reviewed") > 0), QUALITY, ["  QUALITY"],
+                           text=text)
     stacked = pl.concat([p.select(pl.col("emp").cast(pl.UInt32), "line") for p in pieces],
                         rechunk=False).sort("emp", maintain_order=True)  # one copy, not two
     del pieces
@@ -162,17 +169,18 @@ def page_parts(ipr: pl.DataFrame, employees: pl.DataFrame, adjustments: pl.DataF
     """`pages` laid out `employees_per_part` employees at a time, the same text in the end.
 
     Every employee starts a page, so each part starts one. The page-number width needs the
-    whole report's page count first: one pass counts each part's pages, the second lays them
-    out, so only one part's lines are alive at a time (an IPR has a million lines or more)."""
+    whole report's page count first: one pass counts each part's pages (blank lines, no
+    formatting), the second lays them out, so only one part's lines are alive at a time (an
+    IPR has a million lines or more)."""
     size = max(employees_per_part or EMPLOYEES_PER_PART, 1)
     emp = _in_print_order(employees)
     parts = [emp.slice(at, size) for at in range(0, emp.height, size)]
 
-    def details() -> Iterator[pl.DataFrame]:
+    def details(text: bool = True) -> Iterator[pl.DataFrame]:
         for part in parts:
-            yield detail(ipr, employees, adjustments, week_ending, emp=part)
+            yield detail(ipr, employees, adjustments, week_ending, emp=part, text=text)
 
-    total = sum(count_pages(d, LINES_PER_PAGE, "emp") for d in details())
+    total = sum(count_pages(d, LINES_PER_PAGE, "emp") for d in details(text=False))
     yield from paginate_chunks(details(), _heading(run_date, week_ending),
                                lines_per_page=LINES_PER_PAGE, break_on="emp",
                                total_pages=max(total, 1))
