@@ -26,7 +26,6 @@ from pipelines.reports.printing import (
     count_pages,
     fmt_date,
     mask_ssn_expr,
-    paginate,
     paginate_chunks,
     write_pages,
 )
@@ -156,17 +155,11 @@ def _heading(run_date: dt.date, week_ending: dt.date) -> PageHeading:
     return PageHeading(RUN_NUMBER, TITLE, run_date, week_ending, ())
 
 
-def pages(ipr: pl.DataFrame, employees: pl.DataFrame, adjustments: pl.DataFrame,
-          run_date: dt.date, week_ending: dt.date) -> pl.DataFrame:
-    return paginate(detail(ipr, employees, adjustments, week_ending),
-                    _heading(run_date, week_ending), lines_per_page=LINES_PER_PAGE,
-                    break_on="emp")
-
-
 def page_parts(ipr: pl.DataFrame, employees: pl.DataFrame, adjustments: pl.DataFrame,
                run_date: dt.date, week_ending: dt.date,
                employees_per_part: int | None = None) -> Iterator[pl.DataFrame]:
-    """`pages` laid out `employees_per_part` employees at a time, the same text in the end.
+    """The report's `paginate` frames, `employees_per_part` employees at a time (the text is
+    that of the whole report paginated at once).
 
     Every employee starts a page, so each part starts one. The page-number width needs the
     whole report's page count first: one pass counts each part's pages (blank lines, no
