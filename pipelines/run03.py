@@ -23,10 +23,13 @@ HEADER = layout.load("form3926_header")
 LINE = layout.load("form3926_line")
 LOCAL_CODES = (930, 999)
 
+# What a line reads of its header: its program (the rules), its OFP and week (posting).
 _HEADER_CARRY = {"program_number": "h_program", "org_code": "h_org", "function_code":
-                 "h_function", "program_code": "h_program_code", "week_ending": "h_week_ending",
-                 "week_ending_v": "h_week_ending_v", "defect_list": "h_defect_list",
-                 "quality_standard": "h_quality_standard"}
+                 "h_function", "program_code": "h_program_code",
+                 "week_ending_v": "h_week_ending_v"}
+# What a line keeps of the record before its own fields are decoded: a million-row frame
+# holds a column per name, so the text and the prefix fields no rule reads stay behind.
+_LINE_INPUT = ["seq", "line_no", "deck_no", "program_number", "format_code", "section", "text"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,14 @@ class Run03Result:
 def _repeat(*keys: str) -> pl.Expr:
     """1 for the first record of its kind, 2 for a repeat: the rules only ask "seen before?"."""
     return (~pl.struct(*keys).is_first_distinct()).cast(pl.UInt32) + 1
+
+
+def _repeat_in(group: str, value: str) -> pl.Expr:
+    """`_repeat(group, value)` for a numeric group and a text value, on one 64-bit key (a
+    struct of a million rows costs twice the time and memory). A null group is one group."""
+    key = (pl.col(group).cast(pl.UInt64).fill_null(2**32 - 1) * 2**32
+           + pl.col(value).cast(pl.Categorical).to_physical().cast(pl.UInt64))
+    return (~key.is_first_distinct()).cast(pl.UInt32) + 1
 
 
 def prepare(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -88,7 +99,8 @@ def _fast(rec: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     headers = _header_facts(headers.with_columns(
         (pl.col("pos").shift(-1).fill_null(rec.height) - pl.col("pos") - 1).alias("n_lines"),
         pl.lit(1, pl.UInt32).alias("header_rank")))
-    lines = decode(rec.filter(~pl.col("is_header")), LINE)
+    lines = decode(rec.filter(~pl.col("is_header")).select(*_LINE_INPUT, "hord", "hdr_seq"),
+                   LINE).drop("text")
     carried = headers.select(pl.col(k).alias(a) for k, a in _HEADER_CARRY.items())
     lines = lines.hstack(carried.rechunk().gather(lines["hord"].cast(pl.UInt32)).get_columns())
 
@@ -121,7 +133,7 @@ def _fast(rec: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         within_unit(code).alias("code_rank"),
         pl.when(first.fill_null(True)).then("ssn").forward_fill().alias("unit_ssn"),
     ).drop("__s", "__start_seq")
-    lines = lines.with_columns(_ofp_rank_fast(headers, lines).alias("ofp_rank"))
+    lines = lines.with_columns(_ofp_rank_fast(headers, lines).alias("ofp_rank")).drop("hord")
     return headers, lines
 
 
@@ -157,7 +169,8 @@ def _general(rec: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         pl.when("is_header").then("seq").otherwise(None).forward_fill().over(DOC)
         .alias("hdr_seq"))
     headers = decode(rec.filter("is_header"), HEADER)
-    lines = decode(rec.filter(~pl.col("is_header")), LINE)
+    lines = decode(rec.filter(~pl.col("is_header")).select(*_LINE_INPUT, "hdr_seq"),
+                   LINE).drop("text")
 
     n_lines = lines.group_by("hdr_seq").len("n_lines")
     headers = _header_facts(headers.join(n_lines, left_on="seq", right_on="hdr_seq",
@@ -193,8 +206,8 @@ def _general(rec: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 def _line_facts(lines: pl.DataFrame) -> pl.DataFrame:
     """Facts both paths compute alike: repeats and the few adjustment lines' zone checks."""
     return v.adjustment_facts(lines.with_columns(
-        _repeat("unit", "defect_code").alias("dup_rank"),
-        _repeat("hdr_seq", "section").alias("section_rank")))
+        _repeat_in("unit", "defect_code").alias("dup_rank"),
+        _repeat_in("hdr_seq", "section").alias("section_rank")))
 
 
 def _standard_candidates(headers: pl.DataFrame, coded: pl.Series) -> list[v.StandardChange]:
@@ -255,10 +268,11 @@ def _assemble(headers: pl.DataFrame, lines: pl.DataFrame, codes: pl.DataFrame,
         headers.select(pl.col("seq").alias("hdr_seq"), "rejected", pl.lit(False).alias("warning")),
         lines.select("hdr_seq", "rejected", "warning"),
         records["section"] == "01")
+    # The codes are joined to the seq column alone, not to the million-row frame they join.
+    error_codes = records.select("seq").join(codes, on="seq", how="left", maintain_order="left"
+                                             )["error_codes"].fill_null([])
     out = records.select("seq", "deck_no", "line_no", "text", *PREFIX.names).with_columns(
-        status).join(
-        codes, on="seq", how="left", maintain_order="left").with_columns(
-        pl.col("error_codes").fill_null([]))
+        status).with_columns(error_codes)
 
     accepted = ~pl.col("rejected")
     reviews = lines.select(

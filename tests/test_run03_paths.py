@@ -17,7 +17,7 @@ from pipelines.weekly import _records
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 HEADER_FACTS = ["seq", "n_lines", "header_rank", "adjustment_rank"]
 LINE_FACTS = ["seq", "hdr_seq", "h_program", "h_org", "h_function", "h_program_code",
-              "h_week_ending", "starts", "txn_no", "unit", "defects_sum", "code_rank",
+              "h_week_ending_v", "starts", "txn_no", "unit", "defects_sum", "code_rank",
               "unit_ssn", "ofp_rank", "dup_rank", "section_rank", "sampled_zoned_bad",
               "defects_zoned_bad", "defective_zoned_bad"]
 
