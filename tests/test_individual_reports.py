@@ -20,6 +20,7 @@ import pytest
 from layouts import layout
 from layouts.decoder import decode
 from pipelines.individual import cum_jobs, run
+from pipelines.reports import data_not_posted as dnp_report
 from pipelines.reports import ipr as ipr_report
 from pipelines.reports.printing import PAGE_WIDTH, assert_golden
 
@@ -51,6 +52,14 @@ def test_ipr_laid_out_in_parts_is_the_golden_text(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(ipr_report, "EMPLOYEES_PER_PART", per_part)
     for week, result in weeks.run_all().items():
         assert_golden(result.text("ipr"), GOLDEN / f"ipr_{week}.txt")
+
+
+@pytest.mark.parametrize("per_part", [1, 2])
+def test_data_not_posted_laid_out_in_parts_is_the_golden_text(
+        monkeypatch: pytest.MonkeyPatch, per_part: int) -> None:
+    monkeypatch.setattr(dnp_report, "ROWS_PER_PART", per_part)
+    for week, result in weeks.run_all().items():
+        assert_golden(result.text("data-not-posted"), GOLDEN / f"data-not-posted_{week}.txt")
 
 
 def test_every_printed_report_of_a_week_is_covered() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 import os
 import re
 from pathlib import Path
@@ -23,6 +24,7 @@ from pipelines.reports.printing import (
     mask_ssn_expr,
     paginate,
     paginate_chunks,
+    paginate_flowing,
     plan_chunks,
     render,
     write_pages,
@@ -440,6 +442,35 @@ def test_parts_that_would_change_the_text_are_refused() -> None:
         list(paginate_chunks(on_deck, HEADING, total_pages=3, **kw))
     with pytest.raises(ValueError, match="rows_per_chunk"):
         plan_chunks(detail, lines_per_page=5, break_on="deck_no", rows_per_chunk=0)
+
+
+@pytest.mark.parametrize(
+    "cuts",
+    [
+        list(range(15)),  # a line a part
+        [0, 7, 14],  # parts end mid-page
+        [0, 5, 10, 14],  # parts end on pages
+        [0, 0, 2, 2, 14],  # empty parts
+        [0, 14],  # one part
+    ],
+)
+def test_flowing_report_in_parts_is_the_whole_text(cuts: list[int]) -> None:
+    detail = _simple_detail(14)
+    parts = [detail.slice(a, b - a) for a, b in itertools.pairwise(cuts)]
+    whole = render(paginate(detail, HEADING, lines_per_page=5))
+    flowing = paginate_flowing(parts, HEADING, lines_per_page=5, total_lines=14)
+    assert "".join(render(frame) for frame in flowing) == whole
+
+
+def test_flowing_report_checks_its_line_count() -> None:
+    detail = _simple_detail(14)
+    empty = render(paginate(detail.clear(), HEADING, lines_per_page=5))
+    assert "".join(render(f) for f in paginate_flowing([], HEADING, lines_per_page=5,
+                                                        total_lines=0)) == empty
+    with pytest.raises(ValueError, match=r"total_pages|last_page"):
+        list(paginate_flowing([detail], HEADING, lines_per_page=5, total_lines=9))
+    with pytest.raises(ValueError, match="total_pages"):
+        list(paginate_flowing([detail], HEADING, lines_per_page=5, total_lines=20))
 
 
 def test_write_pages_appends_parts_atomically(tmp_path: Path) -> None:

@@ -159,11 +159,12 @@ def iter_pages(week: WeekFrames, run_date: dt.date
     """The printed reports of the week, one at a time (name, its `paginate` frames in order):
     ``ipr``, ``ipr-adjustments``, ``data-not-posted`` and ``sar-MMDDYYYY`` per period. Writing
     each before laying out the next keeps one report in memory, and the IPR (a page or more
-    per measured employee) is laid out in parts."""
+    per measured employee) and Weekly Data Not Posted (a line per unmatched review) are laid
+    out in parts."""
     w = week.week_ending
     yield "ipr", ipr_report.page_parts(week.ipr, week.employees, week.adjustments, run_date, w)
     yield "ipr-adjustments", [adj_report.pages(week.adjustments, run_date, w)]
-    yield "data-not-posted", [dnp_report.pages(week.not_posted, run_date, w)]
+    yield "data-not-posted", dnp_report.page_parts(week.not_posted, run_date, w)
     for p in periods.week_periods(w):
         rows = week.sar.filter(pl.col("report_number") == p.number)
         yield f"sar-{p.end:%m%d%Y}", [sar_report.pages(rows, run_date, p.end, w, p.number,

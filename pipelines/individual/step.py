@@ -222,7 +222,7 @@ def _without_employee_master(base: pl.DataFrame, run_date: dt.date, run_dir: Pat
     for week in weeks:
         rows = _unposted_forms(time_all.filter(pl.col("_week") == week),
                                forms_all.filter(pl.col("_week") == week), NO_EMF)
-        pages = iter([("data-not-posted", [dnp_report.pages(rows, run_date, week)])])
+        pages = iter([("data-not-posted", dnp_report.page_parts(rows, run_date, week))])
         outputs |= _write(pages, {"data-not-posted": rows}, week, run_dir, timings)
     status = base.select("seq", pl.lit(True).alias("rejected"),
                          pl.lit([NO_EMF], pl.List(pl.String)).alias("error_codes"))

@@ -7,17 +7,24 @@ in that deck."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
 
 from pipelines.individual import codes
 from pipelines.individual.print_columns import Col, head_line, lines, offset
-from pipelines.reports.printing import PageHeading, mask_ssn_expr, paginate, write_report
+from pipelines.reports.printing import (
+    PageHeading,
+    mask_ssn_expr,
+    paginate_flowing,
+    write_pages,
+)
 
 RUN_NUMBER = "IPR-DNP"  # the legacy run number is not known; this is our label
 TITLE = "WEEKLY DATA NOT POSTED"
 LINES_PER_PAGE = 50
+ROWS_PER_PART = 100_000  # a week's report can list every review of the week
 
 
 def _week(raw: pl.Expr) -> pl.Expr:
@@ -62,11 +69,18 @@ def detail(rows: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([main, more], how="vertical_relaxed").sort("i", "k").select("line")
 
 
-def pages(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date) -> pl.DataFrame:
+def page_parts(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date,
+               rows_per_part: int | None = None) -> Iterator[pl.DataFrame]:
+    """The report's `paginate` frames, laid out `rows_per_part` rows at a time (the text is
+    that of the whole report paginated at once), so only one part's lines are alive."""
+    size = max(rows_per_part or ROWS_PER_PART, 1)
+    total = int(rows.select(pl.col("reason_codes").list.len().fill_null(0).clip(1).sum()).item()
+                or 0)
     heading = PageHeading(RUN_NUMBER, TITLE, run_date, week_ending, HEADS)
-    return paginate(detail(rows), heading, lines_per_page=LINES_PER_PAGE)
+    parts = (detail(rows.slice(at, size)) for at in range(0, rows.height, size))
+    yield from paginate_flowing(parts, heading, lines_per_page=LINES_PER_PAGE, total_lines=total)
 
 
 def print_report(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date,
                  path: Path) -> None:
-    write_report(pages(rows, run_date, week_ending), path)
+    write_pages(page_parts(rows, run_date, week_ending), path)

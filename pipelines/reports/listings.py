@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # imported when a Parquet part is written: ~30 MiB less RSS u
     import pyarrow.parquet as pq
 
 LINES_PER_PAGE = 50
-CHUNK_ROWS = 200_000  # most detail rows of a listing built at a time (parts end on a page)
+CHUNK_ROWS = 100_000  # most detail rows of a listing built at a time (parts end on a page)
 PARQUET_LEVEL = 1  # zstd level of the listings' Parquet twins
 
 

@@ -402,6 +402,36 @@ def paginate_chunks(
         raise ValueError(f"report printed {next_page - 1} pages, not total_pages={total_pages}")
 
 
+def paginate_flowing(
+    details: Iterable[pl.DataFrame],
+    heading: PageHeading,
+    *,
+    lines_per_page: int = 55,
+    total_lines: int,
+) -> Iterator[pl.DataFrame]:
+    """``paginate`` of a report with no breaks, given as consecutive parts of its detail lines
+    cut anywhere (a row's lines may run on into the next part): the lines short of a full page
+    at the end of a part wait for the next one, so every part handed to ``paginate_chunks``
+    starts a page. ``total_lines`` is the whole report's count of detail lines."""
+    if lines_per_page < 1:
+        raise ValueError(f"lines_per_page must be >= 1, got {lines_per_page}")
+
+    def whole_pages() -> Iterator[pl.DataFrame]:
+        waiting = pl.DataFrame(schema={"line": pl.String})
+        for detail in details:
+            lines = pl.concat([waiting, detail.select(pl.col("line").cast(pl.String))])
+            cut = lines.height - lines.height % lines_per_page
+            if cut:
+                yield lines.slice(0, cut)
+            waiting = lines.slice(cut)
+        if waiting.height:
+            yield waiting
+
+    total_pages = max(-(-total_lines // lines_per_page), 1)
+    yield from paginate_chunks(whole_pages(), heading, lines_per_page=lines_per_page,
+                               total_pages=total_pages)
+
+
 # --------------------------------------------------------------------------- output
 
 
