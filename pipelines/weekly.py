@@ -146,14 +146,14 @@ def _records(decks: list[Deck]) -> pl.DataFrame:
 
 
 def _deck_columns(rows: pl.DataFrame, decks: list[Deck], run_id: str) -> pl.DataFrame:
-    info = pl.DataFrame({
-        "deck_no": pl.Series(range(len(decks)), dtype=pl.UInt16),
-        "deck": [d.name for d in decks], "deck_hash": [d.content_hash for d in decks],
-        "deck_title": [f"{d.heading}  {d.name}" for d in decks]},
-        schema={"deck_no": pl.UInt16, "deck": pl.String, "deck_hash": pl.String,
-                "deck_title": pl.String})
-    return rows.join(info, on="deck_no", how="left").with_columns(
-        pl.lit(run_id).alias("run_id"))
+    """The deck's name, hash and page title beside each row: a row's deck_no is the deck's
+    place in `decks`, so each column is a gather (a join would copy every column of rows)."""
+    at = rows.get_column("deck_no")
+    names = pl.Series("deck", [d.name for d in decks], pl.String)
+    hashes = pl.Series("deck_hash", [d.content_hash for d in decks], pl.String)
+    titles = pl.Series("deck_title", [f"{d.heading}  {d.name}" for d in decks], pl.String)
+    return rows.with_columns(names.gather(at), hashes.gather(at), titles.gather(at),
+                             pl.lit(run_id).alias("run_id"))
 
 
 def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
