@@ -73,13 +73,13 @@ DOC = ["deck_no", "block", "serial"]
 
 
 def _contiguous(rec: pl.DataFrame) -> bool:
-    at = pl.col("hpos").fill_null(0)
-    same = [pl.col(k) == pl.col(k).gather(at) for k in DOC]
-    check = rec.with_columns(
-        pl.when("is_header").then(pl.int_range(pl.len())).forward_fill().alias("hpos")
-    ).select(
-        (pl.col("is_header") | (pl.col("hpos").is_not_null() & same[0] & same[1] & same[2]))
-        .all().alias("follow"),
+    """Every line follows its header unbroken: the first record is a header, each line has the
+    document of the record before it, and no document has two headers."""
+    same = pl.lit(True)
+    for k in DOC:
+        same = same & (pl.col(k) == pl.col(k).shift(1)).fill_null(False)
+    check = rec.select(
+        (pl.col("is_header") | same).all().alias("follow"),
         pl.struct(DOC).filter("is_header").is_unique().all().alias("unique"))
     return bool(check["follow"][0]) and bool(check["unique"][0])
 

@@ -77,3 +77,20 @@ def test_interleaved_documents_take_the_grouped_path():
     assert not run03._contiguous(rec)
     _, lines = run03.prepare(records)
     assert lines["hdr_seq"].to_list() == [0, 1]  # each line with its own block and serial
+
+
+@pytest.mark.parametrize("body", [
+    ["59702222A010102 123456789   12",  # a line before any header
+     "59702222A010101111420260008112041044210"],
+    ["59702222A010101111420260008112041044210",
+     "59702222A010102 123456789   12",
+     "59702222A020102 123456789   12"],  # a line of another block, whose header never came
+    ["59702222A010101111420260008112041044210",
+     "59702222A010102 123456789   12",
+     "59702222A010101111420260008112041044210"],  # the same document's header twice
+])
+def test_decks_that_are_not_in_document_order_are_not_contiguous(body: list[str]):
+    records = _frame("\n".join(["HDRSC111420261116202606000000001", *body,
+                                f"TRL{len(body):07d}"]) + "\n")
+    assert not run03._contiguous(records.with_columns(
+        (pl.col("section") == "01").alias("is_header")))
