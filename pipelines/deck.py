@@ -68,7 +68,8 @@ def _field(text: str, f: layout.Field) -> str:
 def _parse_hdr(path: Path, text: str) -> tuple[str, dt.date, dt.datetime, int]:
     def bad(name: str, expected: str) -> DeckRefused:
         f = HDR.field(name)
-        return DeckRefused(path, "HDR", f"HDR {name.replace('_', ' ')} (columns {f.start}-{f.end})"
+        return DeckRefused(path, "HDR", f"HDR {name.removeprefix('hdr_').replace('_', ' ')} "
+                           f"(columns {f.start}-{f.end})"
                            f" is {_field(text, f)!r}; expected {expected}", 1, f.start)
 
     campus = _field(text, HDR.field("campus"))

@@ -46,6 +46,12 @@ def test_trl_count_message_says_both_counts(tmp_path):
         open_deck(_deck(tmp_path, deck(BODY).replace("TRL0000001", "TRL0000002")))
 
 
+def test_bad_hdr_date_message_names_the_field_once(tmp_path):
+    text = deck(BODY).replace("HDRSC11142026", "HDRSC13992026")
+    with pytest.raises(DeckRefused, match=r"HDR week ending \(columns 6-13\) is '13992026'; "):
+        open_deck(_deck(tmp_path, text))
+
+
 def test_blank_lines_after_trl_are_not_records(tmp_path):
     assert open_deck(_deck(tmp_path, deck(BODY) + "\n\n")).records.height == 1
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
@@ -79,6 +80,18 @@ def test_refused_deck_is_kept_for_resubmission_and_nothing_of_it_posts(week):
 def test_printed_listings_match_golden(week, name):
     _, _, result = week
     assert_golden(result.outputs[name].read_text(), GOLDEN / f"{name}.txt")
+
+
+@pytest.mark.parametrize(("name", "last_head"), [
+    ("pce-01-43", "ERROR CODES"), ("pce-03-41", "ERROR CODES"), ("posting-3926", "WARNING")])
+def test_listings_fit_132_columns_and_codes_sit_under_their_heading(week, name, last_head):
+    _, _, result = week
+    lines = [ln.lstrip("\f") for ln in result.outputs[name].read_text().split("\n")]
+    assert max(len(ln) for ln in lines) <= 132
+    at = next(ln for ln in lines if ln.startswith("CTRL")).index(last_head)
+    codes = re.compile(r"^(\d\d( \d\d)*|W LOCAL DEFECT CODE)$")
+    detail = [ln for ln in lines if ln[:3].isdigit() and len(ln) > at]
+    assert detail and all(codes.match(ln[at:]) for ln in detail)
 
 
 def test_state_after_the_week(week):

@@ -12,19 +12,25 @@ from pipelines.reports.listings import codes_text, heading, print_listing
 from pipelines.reports.printing import field
 from validators.codes import RUN_3927
 
-HEAD = "CTRL  DECK     DEF  ACT  DEFECT  DESCRIPTION"
+HEAD = "CTRL  DECK     DEF  ACT  DEFECT DESCRIPTION"
 HEAD2 = "NO    LINE     LIST CODE CODE"
-DESCRIPTION_WIDTH = 90
+DESCRIPTION_AT = 32  # print position (0-based) of the description
+CODES_WIDTH = 14  # five codes: more than a Form 3927 record can carry
+# The posting listing prints the whole 100-character description; the register gives up the
+# end of it to the error codes, so that a line never passes column 132.
+POSTING_DESCRIPTION = 100
+REGISTER_DESCRIPTION = 132 - DESCRIPTION_AT - 1 - CODES_WIDTH
 
 COLUMNS = ["run_id", "deck", "deck_hash", "line_no", "record_type", "control_number",
            "list_number", "action", "defect_code", "description", "error_codes", "text"]
 
 
 def _line(with_codes: bool) -> pl.Expr:
+    width = REGISTER_DESCRIPTION if with_codes else POSTING_DESCRIPTION
     cells = [field("control_number", 3), pl.lit("   "), field("line_no", 7, "right"),
              pl.lit("  "), field("list_number", 3), pl.lit("   "), field("action", 1),
-             pl.lit("   "), field("defect_code", 3), pl.lit("     "),
-             field(pl.col("description").str.strip_chars_end(), DESCRIPTION_WIDTH)]
+             pl.lit("   "), field("defect_code", 3), pl.lit("    "),
+             field(pl.col("description").str.strip_chars_end(), width)]
     if with_codes:
         cells += [pl.lit(" "), codes_text()]
     return pl.concat_str(cells)
@@ -33,7 +39,7 @@ def _line(with_codes: bool) -> pl.Expr:
 def print_register(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date | None,
                    path: Path) -> None:
     h = heading(RUN_3927, "INVALID FORM 3927 LISTING", run_date, week_ending,
-                (HEAD.ljust(45 + DESCRIPTION_WIDTH - 12) + " ERROR CODES", HEAD2))
+                (HEAD.ljust(DESCRIPTION_AT + REGISTER_DESCRIPTION) + " ERROR CODES", HEAD2))
     print_listing(rows, _line(True), h, path)
 
 

@@ -60,13 +60,13 @@ def _line(with_codes: bool) -> pl.Expr:
 def print_register(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date | None,
                    path: Path) -> None:
     h = heading(RUN_3926, "INVALID REVIEW DATA LISTING - FORM 3926", run_date, week_ending,
-                (HEADS[0] + "  ERROR CODES", HEADS[1]))
+                (HEADS[0] + "   ERROR CODES", HEADS[1]))
     print_listing(rows, _line(True), h, path)
 
 
 def _posting_heading(run_date: dt.date, week_ending: dt.date | None) -> PageHeading:
     return heading(RUN_3926, "3926 POSTING TRANSACTION LISTING", run_date, week_ending,
-                   (HEADS[0] + "  WARNING", HEADS[1]))
+                   (HEADS[0] + "   WARNING", HEADS[1]))
 
 
 def print_posting(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date | None,
