@@ -9,7 +9,11 @@ MEANING = {0: "clean", 4: "records rejected (see the error registers)",
            16: "the run stopped on an internal error"}
 
 
-def render(result: RunResult, cwd_relative=str) -> str:
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def render(result: RunResult) -> str:
     week = f"{result.week_ending:%m/%d/%Y}" if result.week_ending else "-"
     out = [f"QAP weekly run {result.run_id}   run date {result.run_date:%m/%d/%Y}   "
            f"week ending {week}", ""]
@@ -27,17 +31,24 @@ def render(result: RunResult, cwd_relative=str) -> str:
         listed = "  ".join(f"{code} x{n}" for code, n in sorted(counts.items())) or "none"
         out.append(f"Error codes {run}: {listed}")
     if result.warnings:
-        out.append(f"Warnings: {result.warnings} line(s) charge a local defect code (930-999) "
-                   "to an SSN; they posted")
+        out.append(f"Warnings: {_count(result.warnings, 'line charges', 'lines charge')} a "
+                   "local defect code (930-999) to an SSN; they posted")
     out.append(f"Conservation: {result.records_in} records in = {result.posted} posted + "
                f"{result.rejected} on a register")
     if result.corrected:
-        out.append(f"Reprocess: {result.corrected} open register entr(ies) closed as corrected")
-    out.append(f"Open error register: {result.still_open} entr(ies) still open "
+        closed = _count(result.corrected, "open register entry", "open register entries")
+        out.append(f"Reprocess: {closed} closed as corrected")
+    out.append(f"Open error register: {_count(result.still_open, 'entry', 'entries')} still open "
                "(open-register.txt lists them with their age)")
-    if result.outputs:
-        out.append(f"Printed reports in {result.run_dir} (each with a Parquet twin):")
-        out += [f"  {path.name}" for path in result.outputs.values() if path.suffix == ".txt"]
+    printed = [p for p in result.outputs.values() if p.suffix == ".txt"]
+    if printed:
+        out.append(f"Printed reports in {result.run_dir}:")
+        out += [f"  {p.name}" + (f"  (and {p.stem}.parquet)"
+                                 if p.with_suffix(".parquet").exists() else "") for p in printed]
+        twins = {p.with_suffix(".parquet").name for p in printed}
+        other = sorted(p.name for p in result.run_dir.glob("*.parquet") if p.name not in twins)
+        if other:
+            out.append(f"  Parquet also: {', '.join(other)}")
     cc = result.condition_code
     out.append(f"Condition code {cc}: {MEANING[cc]}")
     return "\n".join(out)

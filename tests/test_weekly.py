@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fixtures.build_sample_week import FILES
-from pipelines import cli
+from pipelines import cli, summary
 from pipelines.reference import load as load_reference
 from pipelines.reports.printing import assert_golden
 from pipelines.weekly import run_week
@@ -92,6 +92,15 @@ def test_listings_fit_132_columns_and_codes_sit_under_their_heading(week, name, 
     codes = re.compile(r"^(\d\d( \d\d)*|W LOCAL DEFECT CODE)$")
     detail = [ln for ln in lines if ln[:3].isdigit() and len(ln) > at]
     assert detail and all(codes.match(ln[at:]) for ln in detail)
+
+
+def test_summary_names_each_report_and_says_which_have_parquet(week):
+    _, _, result = week
+    text = summary.render(result)
+    assert "\n  pce-03-41.txt  (and pce-03-41.parquet)\n" in text
+    assert "\n  quality-standards.txt\n" in text
+    assert f"Open error register: {result.still_open} entries still open" in text
+    assert "(ies)" not in text and "(s)" not in text
 
 
 def test_state_after_the_week(week):
