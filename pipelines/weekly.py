@@ -129,9 +129,16 @@ def _open_all(paths: list[Path], known: set[str], result: RunResult, refused_dir
     return decks
 
 
+def _private_dir(folder: Path) -> None:
+    """Owner-only (0700): a run folder's Parquet files and a refused deck hold whole SSNs,
+    which the printed reports (0600) mask."""
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+
+
 def _keep_for_resubmission(path: Path, refused_dir: Path) -> None:
     if path.is_file():
-        refused_dir.mkdir(parents=True, exist_ok=True)
+        _private_dir(refused_dir)
         shutil.copy2(path, refused_dir / path.name)
 
 
@@ -211,7 +218,7 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         del three
 
         run_dir = data_dir / "runs" / run_id
-        run_dir.mkdir(parents=True, exist_ok=True)
+        _private_dir(run_dir)
         result.run_dir = run_dir
         # The run 01/03 listings come first, so the run 03 records (a row per record of the
         # week) are let go before the individual step builds its own frames.

@@ -103,6 +103,12 @@ def test_summary_names_each_report_and_says_which_have_parquet(week):
     assert "(ies)" not in text and "(s)" not in text
 
 
+def test_run_folder_and_refused_decks_are_owner_only(week):
+    data, _, result = week
+    assert result.run_dir.stat().st_mode & 0o777 == 0o700
+    assert (data / "refused").stat().st_mode & 0o777 == 0o700
+
+
 def test_state_after_the_week(week):
     data, _, _ = week
     dcf = pl.read_parquet(data / "current" / "defect_codes.parquet")
