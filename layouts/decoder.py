@@ -54,13 +54,20 @@ def _locate(data: bytes, index: int) -> tuple[int, int]:
     return line, column
 
 
-def _check_text(path: Path, data: bytes) -> None:
+# What a file must be, said to the operator: a reference file has no HDR or TRL, so the deck
+# wording would send them looking for one.
+_EMPTY = {"deck": "file is empty; a deck needs at least an HDR and a TRL record",
+          "reference": "file is empty; a reference file needs at least one record"}
+_TEXT = {"deck": "records are ASCII text (or 132-byte EBCDIC records, which start with HDR)",
+         "reference": "a reference file is ASCII text, one record per line"}
+
+
+def _check_text(path: Path, data: bytes, kind: str = "deck") -> None:
     stray = data.translate(None, _PRINTABLE + b"\r\n")
     if stray:
         index = data.find(stray[:1])
         line, column = _locate(data, index)
-        raise DeckFault(path, f"byte 0x{stray[0]:02X} is not printable ASCII; records are "
-                        "ASCII text (or 132-byte EBCDIC records, which start with HDR)",
+        raise DeckFault(path, f"byte 0x{stray[0]:02X} is not printable ASCII; {_TEXT[kind]}",
                         line, column)
 
 
@@ -78,8 +85,9 @@ def _ebcdic_lines(path: Path, data: bytes) -> list[str]:
     return lines
 
 
-def read_records(path: Path | str, encoding: str = "auto") -> Records:
-    """Read a deck or reference file; `encoding` is "auto", "ascii" or "cp037"."""
+def read_records(path: Path | str, encoding: str = "auto", kind: str = "deck") -> Records:
+    """Read a deck or reference file; `encoding` is "auto", "ascii" or "cp037"; `kind`
+    ("deck" or "reference") only words the faults for that kind of file."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -90,13 +98,13 @@ def read_records(path: Path | str, encoding: str = "auto") -> Records:
     except OSError as err:
         raise DeckFault(path, f"cannot be read ({err.strerror})") from None
     if not data.strip():
-        raise DeckFault(path, "file is empty; a deck needs at least an HDR and a TRL record")
+        raise DeckFault(path, _EMPTY[kind])
     if encoding == "auto":
         encoding = "cp037" if data.startswith(_EBCDIC_HDR) and b"\n" not in data else "ascii"
     if encoding == "cp037":
         frame = pl.DataFrame({"text": _ebcdic_lines(path, data)}, schema={"text": pl.String})
     else:
-        _check_text(path, data)
+        _check_text(path, data, kind)
         if data.endswith(b"\n"):
             data = data[:-1]
         frame = pl.read_csv(
@@ -187,4 +195,4 @@ def decode(frame: pl.DataFrame, *layouts: Layout, source: str = "text",
 
 def decode_file(path: Path | str, layout: Layout, encoding: str = "auto") -> pl.DataFrame:
     """A reference file (no HDR/TRL): every line decoded with one layout."""
-    return decode(read_records(path, encoding).frame, layout)
+    return decode(read_records(path, encoding, kind="reference").frame, layout)
