@@ -1,7 +1,8 @@
 """The `qap` command: thin wrappers over the engine, each exiting with a condition code.
 
 Condition codes follow the mainframe habit: 0 clean, 4 records rejected, 8 a deck refused,
-12 the run could not complete (missing reference, data directory busy), 16 internal error.
+12 the run could not complete (missing reference, data directory busy or missing,
+interrupted), 16 internal error.
 """
 
 from __future__ import annotations
@@ -12,15 +13,28 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 
+from layouts import layout
 from layouts.layout import all_layouts, layout_table
 from pipelines import register, summary
-from pipelines.cli_options import DataDir, Quiet, ReferenceDir, RunDate, fail, parse_date
+from pipelines.cli_options import (
+    DataDir,
+    Quiet,
+    ReferenceDir,
+    RunDate,
+    fail,
+    interrupted,
+    parse_date,
+    polish_help,
+)
+from pipelines.data_dir import DataDirError, choose_reference, prepare, remember, require_store
 from pipelines.flow_cli import flow_app
 from pipelines.individual import codes as individual_codes
 from pipelines.reference import ReferenceMissing
 from pipelines.reference import load as load_reference
+from pipelines.reports.printing import mask_ssn_expr
 from pipelines.store import Store, StoreError
 from pipelines.weekly import CC_ABEND, CC_INCOMPLETE, ConservationError, run_week
 from validators.codes import CODES, RUN_3926, RUN_3927
@@ -33,8 +47,10 @@ NATIONAL_RUN_DATE = dt.date(2026, 11, 10)
 SAMPLE_RUN_DATE = dt.date(2026, 11, 17)
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False,
-                  pretty_exceptions_enable=False)
+                  pretty_exceptions_enable=False,
+                  context_settings={"help_option_names": ["-h", "--help"]})
 app.add_typer(flow_app, name="flow")
+
 
 def _fail(message: str, code: int) -> typer.Exit:
     return fail("qap", message, code)
@@ -44,11 +60,42 @@ def _date(text: str | None) -> dt.date | None:
     return parse_date("qap", text)
 
 
-def _execute(decks: list[Path], data_dir: Path, reference_dir: Path, run_date: dt.date | None,
-             quiet: bool, reprocess: bool = False) -> int:
-    progress = None if quiet else (lambda msg: typer.echo(f"  .. {msg}", err=True))
+def _checked(check, *args) -> None:
+    """Run a data-directory check; its refusal is condition code 12 with its message."""
     try:
-        reference = load_reference(reference_dir)
+        check(*args)
+    except DataDirError as err:
+        raise _fail(str(err), CC_INCOMPLETE) from None
+
+
+def _require_store(data_dir: Path, writable: bool = True) -> None:
+    """Commands that act on a store refuse a folder that holds none (a missing --data-dir
+    must not make a new empty store in the current folder)."""
+    _checked(require_store, data_dir, writable)
+
+
+def _check_decks(decks: list[Path]) -> None:
+    """A mistyped deck path stops here, before a run id is taken or anything is published."""
+    for deck in decks:
+        if not deck.exists():
+            raise _fail(f"deck {deck} not found; nothing was run", CC_INCOMPLETE)
+        if not deck.is_file():
+            raise _fail(f"deck {deck} is not a file; nothing was run", CC_INCOMPLETE)
+
+
+def _execute(decks: list[Path], data_dir: Path, reference_dir: Path | None,
+             run_date: dt.date | None, quiet: bool, reprocess: bool = False) -> int:
+    _check_decks(decks)
+    _checked(prepare, data_dir)
+    try:
+        choice = choose_reference(data_dir, reference_dir)
+    except DataDirError as err:
+        raise _fail(str(err), CC_INCOMPLETE) from None
+    progress = None if quiet else (lambda msg: typer.echo(f"  .. {msg}", err=True))
+    if progress and choice.progress():
+        progress(choice.progress())
+    try:
+        reference = load_reference(choice.folder)
         result = run_week(decks, data_dir, reference, run_date, progress=progress,
                           reprocess=reprocess)
     except ReferenceMissing as err:
@@ -60,20 +107,41 @@ def _execute(decks: list[Path], data_dir: Path, reference_dir: Path, run_date: d
     except Exception as err:  # the operator gets a sentence, not a traceback
         raise _fail(f"internal error, nothing was posted: {type(err).__name__}: {err}",
                     CC_ABEND) from None
-    typer.echo(summary.render(result))
+    _remember(data_dir, choice.folder)
+    typer.echo(_noted(summary.render(result), choice.summary_note()))
     return result.condition_code
+
+
+def _noted(text: str, note: str | None) -> str:
+    """The summary with a note just above its last line, which stays the condition code."""
+    if not note:
+        return text
+    body, _, last = text.rpartition("\n")
+    return f"{body}\n{note}\n{last}" if body else f"{note}\n{last}"
+
+
+def _remember(data_dir: Path, folder: Path) -> None:
+    """The run posted: its reference folder becomes the data directory's default."""
+    try:
+        remember(data_dir, folder)
+    except OSError as err:
+        typer.echo(f"qap: warning: could not record the reference folder in {data_dir}: {err}",
+                   err=True)
 
 
 @app.command()
 def run(
     decks: Annotated[list[Path], typer.Argument(help="Deck files, processed in this order.")],
     data_dir: DataDir = Path("qap-data"),
-    reference: ReferenceDir = SAMPLE_REFERENCE,
+    reference: ReferenceDir = None,
     run_date: RunDate = None,
     quiet: Quiet = False,
 ) -> None:
     """Validate and post decks in the legacy order: run 01, run 03, the Cumulative Data File,
     then individual data (IPR, SAR); print the summary and where the reports are.
+
+    Without --reference a run uses the folder its data directory last ran with; only a new
+    data directory falls back to the bundled sample files (the summary then says so).
 
     Example: qap run inbox/*.dat --data-dir /srv/qap --reference /srv/qap/reference
     """
@@ -116,31 +184,44 @@ def demo(
 def reprocess(
     decks: Annotated[list[Path], typer.Argument(help="Corrections deck(s).")],
     data_dir: DataDir = Path("qap-data"),
-    reference: ReferenceDir = SAMPLE_REFERENCE,
+    reference: ReferenceDir = None,
     run_date: RunDate = None,
     quiet: Quiet = False,
 ) -> None:
     """Run operators' corrections through the same checks; what posts closes its register entry.
 
-    Example: qap corrections fix.dat && (edit fix.dat) && qap reprocess fix.dat
+    The data directory must hold a store already. Without --reference the folder it last ran
+    with is used.
+
+    Example: qap corrections fix.dat -d /srv/qap, edit fix.dat, then
+             qap reprocess fix.dat -d /srv/qap
     """
+    _check_decks(decks)
+    _require_store(data_dir)
     raise typer.Exit(_execute(decks, data_dir, reference, _date(run_date), quiet, True))
 
 
 @app.command()
 def corrections(
-    out: Annotated[Path, typer.Argument(help="Deck file to write.")],
+    out: Annotated[Path, typer.Argument(help="Deck file to write (its folder is made). With "
+                                        "entries of several weeks: one deck per week, "
+                                        "named like fix_MMDDYYYY.dat.")],
     data_dir: DataDir = Path("qap-data"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing deck files.")
+                     ] = False,
 ) -> None:
-    """Start a corrections deck from the open register entries (with their headers), to edit.
+    """Start corrections decks from the open register entries (with their headers), to edit;
+    each deck carries the HDR week ending of the records' original decks. Refuses (12) to
+    overwrite a file unless --force.
 
-    Example: qap corrections fixes.dat --data-dir /srv/qap
+    Example: qap corrections /srv/qap/corrections/fix.dat --data-dir /srv/qap
     """
+    _require_store(data_dir, writable=False)
     try:
-        n = register.corrections_deck(data_dir, out, dt.datetime.now())
-    except StoreError as err:
+        written = register.corrections_deck(data_dir, out, dt.datetime.now(), force=force)
+    except (StoreError, OSError) as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
-    typer.echo(f"wrote {n} record(s) to {out}; correct them, then: qap reprocess {out}")
+    typer.echo(register.reprocess_hint(written, data_dir))
 
 
 @app.command()
@@ -152,8 +233,9 @@ def withdraw(
 ) -> None:
     """Close an open register entry on purpose, with a reason; nothing else is changed.
 
-    Example: qap withdraw week46.dat 17 --reason "duplicate of control A05"
+    Example: qap withdraw week46.dat 17 --reason "duplicate of control A05" -d /srv/qap
     """
+    _require_store(data_dir)
     try:
         gen = register.withdraw(data_dir, deck, line, reason, dt.date.today())
     except StoreError as err:
@@ -168,8 +250,9 @@ def rollback(
 ) -> None:
     """Put the state back as it was before a run; history is kept, the next run goes on from it.
 
-    Example: qap rollback 20261117.01
+    Example: qap rollback 20261117.01 -d /srv/qap
     """
+    _require_store(data_dir)
     try:
         gen = Store(data_dir).rollback_before(run_id, note="qap rollback")
     except StoreError as err:
@@ -179,14 +262,72 @@ def rollback(
 
 @app.command()
 def history(data_dir: DataDir = Path("qap-data")) -> None:
-    """List the published generations: run, date, condition code, counts.
+    """List the published generations: run, date, condition code, counts (or what a
+    withdrawal or rollback did).
 
     Example: qap history --data-dir /srv/qap
     """
-    for m in Store(data_dir).history():
+    _require_store(data_dir, writable=False)
+    try:
+        generations = Store(data_dir).history()
+    except StoreError as err:
+        raise _fail(str(err), CC_INCOMPLETE) from None
+    typer.echo(f"{'GEN':>6}  {'PUBLISHED':<25}  {'RUN':<28} WHAT")
+    for m in generations:
         extra = m.get("extra", {})
         counts = " ".join(f"{k}={v}" for k, v in extra.items() if not isinstance(v, dict))
-        typer.echo(f"{m['generation']:>6}  {m['created']}  {m['run_id']:<28} {counts}")
+        typer.echo(f"{m['generation']:>6}  {m['created']:<25}  {m['run_id']:<28} "
+                   f"{counts or m.get('note', '')}".rstrip())
+
+
+# Where a register entry's record carries an SSN: (run, record type) -> layout
+SSN_LAYOUTS = {(RUN_3926, "line"): "form3926_line", ("IPR-3081", "form3081"): "form3081",
+               ("IPR-6489", "form6489"): "form6489"}
+
+
+def _ssn_of_record() -> pl.Expr:
+    """The SSN field of each register entry's record text (null where the form has none)."""
+    expr = None
+    for (run, record_type), name in SSN_LAYOUTS.items():
+        ssn = layout.load(name).field("ssn")
+        hit = (pl.col("run") == run) & (pl.col("record_type") == record_type)
+        value = pl.col("text").str.slice(ssn.offset, ssn.width)
+        expr = pl.when(hit).then(value) if expr is None else expr.when(hit).then(value)
+    return expr.otherwise(pl.lit(None, pl.String)).alias("ssn")
+
+
+def open_register_lines(data_dir: Path, as_of: dt.date) -> list[str]:
+    """The open entries as the run's open-register listing has them, plus the masked SSN;
+    deck names in full (`qap withdraw` needs them)."""
+    entries = register.open_entries(Store(data_dir).read("error_register"), as_of)
+    if entries.height == 0:
+        return [f"The error register in {data_dir} has no open entries."]
+    rows = entries.with_columns(_ssn_of_record()).with_columns(mask_ssn_expr("ssn"))
+    width = max(4, *(len(d) for d in rows["deck"]))
+    lines = [f"Open error register in {data_dir} on {as_of:%m/%d/%Y}: {rows.height} open "
+             f"{'entry' if rows.height == 1 else 'entries'}",
+             f"OPENED      AGE  RUN        {'DECK':<{width}}    LINE  CTRL  SSN          "
+             "ERROR CODES"]
+    for r in rows.iter_rows(named=True):
+        lines.append(f"{r['opened']:%m/%d/%Y}  {r['age_days']:>3}  {r['run']:<9}  "
+                     f"{r['deck']:<{width}}  {r['line_no']:>6}  {r['control_number'] or '':<4}  "
+                     f"{r['ssn'] or '':<11}  {' '.join(r['error_codes'] or [])}".rstrip())
+    return lines
+
+
+@app.command("register")
+def open_register(data_dir: DataDir = Path("qap-data")) -> None:
+    """List the error register entries still open, now (between runs too), with their age;
+    SSNs show only their last four digits.
+
+    Example: qap register -d /srv/qap
+    """
+    _require_store(data_dir, writable=False)
+    try:
+        lines = open_register_lines(data_dir, dt.date.today())
+    except StoreError as err:
+        raise _fail(str(err), CC_INCOMPLETE) from None
+    typer.echo("\n".join(lines))
 
 
 @app.command()
@@ -196,11 +337,10 @@ def explain(code: Annotated[str, typer.Argument(help="Error code: 14, 3927:05 or
 
     Example: qap explain 14      (both runs)   qap explain 3927:05   qap explain A12
     """
-    individual = individual_codes.RECORD_REASONS | individual_codes.NOT_POSTED_REASONS
-    if code.upper() in individual:
-        typer.echo(f"Individual data reason {code.upper()}: {individual[code.upper()]}")
-        typer.echo("  Resolve: correct the Form 3081 or 6489 (or the Employee Master File) "
-                   "and send it again with `qap reprocess`; see the Data Not Posted report.")
+    reasons = individual_codes.RECORD_REASONS | individual_codes.NOT_POSTED_REASONS
+    if code.upper() in reasons:
+        typer.echo(f"Individual data reason {code.upper()}: {reasons[code.upper()]}")
+        typer.echo(f"  Resolve: {individual_resolution(code.upper())}")
         return
     form, _, number = code.rpartition(":")
     number = number.zfill(2)
@@ -216,6 +356,25 @@ def explain(code: Annotated[str, typer.Argument(help="Error code: 14, 3927:05 or
         typer.echo(f"  Resolve: {c.resolution}")
 
 
+INDIVIDUAL_RESOLUTIONS = {
+    "N": "not a register entry: the review posted to the Cumulative Data File and is listed on "
+         "Weekly Data Not Posted; correct the individual figures with a Form 6489.",
+    "T": "correct the Form 3081 (`qap corrections` writes it out) and send it again with "
+         "`qap reprocess`; it is listed on Weekly Data Not Posted.",
+    "T03": "the Form 3081's week ending (columns 25-32) must fall in the week of its deck's HDR; "
+           "correct the date, or send the form in a deck headed with its own week.",
+    "A": "the Form 6489 took no action (message 4) and is on the IPR adjustment report; correct "
+         "it and send it again with `qap reprocess`.",
+    "I": "there was no Employee Master File: put employee_master.txt in the reference folder, "
+         "then re-input the forms (`qap corrections`, then `qap reprocess`).",
+}
+
+
+def individual_resolution(code: str) -> str:
+    """The fix for an individual data reason: by code where it differs, else by family."""
+    return INDIVIDUAL_RESOLUTIONS.get(code) or INDIVIDUAL_RESOLUTIONS[code[0]]
+
+
 @app.command()
 def layouts(record: Annotated[str | None, typer.Argument(help="Record type, e.g. hdr.")] = None
             ) -> None:
@@ -229,13 +388,38 @@ def layouts(record: Annotated[str | None, typer.Argument(help="Record type, e.g.
     typer.echo("\n".join(layout_table(lay) for lay in chosen))
 
 
-def main() -> None:
-    try:
-        app()
-    except KeyboardInterrupt:
-        typer.echo("qap: interrupted; nothing was posted by the unfinished run", err=True)
-        sys.exit(CC_INCOMPLETE)
+def _interrupt_behind(exit_: BaseException) -> bool:
+    """Typer turns Ctrl-C into a silent exit 130 (click: "Aborted!", exit 1); both keep the
+    KeyboardInterrupt in the exception chain, which tells it from a real exit."""
+    seen: BaseException | None = exit_
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
+
+def run_app(args: list[str] | None = None) -> int:
+    """Run `qap` and return its condition code; an interrupt is one line and 12."""
+    try:
+        app(args=args, prog_name="qap")
+    except SystemExit as done:
+        if _interrupt_behind(done):
+            return interrupted()
+        if done.code is None or isinstance(done.code, int):
+            return done.code or 0
+        typer.echo(done.code, err=True)
+        return 1
+    except KeyboardInterrupt:
+        return interrupted()
+    return 0
+
+
+def main() -> None:
+    sys.exit(run_app())
+
+
+polish_help(app)
 
 if __name__ == "__main__":
     main()

@@ -1,18 +1,25 @@
-"""What the `qap` and `qap flow` commands share: option types, the failure message, dates."""
+"""What the `qap` and `qap flow` commands share: option types, the failure message, dates,
+the interrupt message, help text that flows."""
 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from pipelines.entry import INTERRUPTED
+
 CC_INCOMPLETE = 12
 
 DataDir = Annotated[Path, typer.Option("--data-dir", "-d", help="State and run folders.")]
-ReferenceDir = Annotated[Path, typer.Option(
-    "--reference", "-r", help="Folder with ofp_consistency.txt (and employee_master.txt).")]
+ReferenceDir = Annotated[Path | None, typer.Option(
+    "--reference", "-r", show_default=False,
+    help="Folder with ofp_consistency.txt (and employee_master.txt). Default: the folder the "
+    "data directory last ran with; a new data directory uses the bundled sample files.")]
 RunDate = Annotated[str | None, typer.Option(help="Run date YYYY-MM-DD (default today).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")]
 
@@ -30,3 +37,35 @@ def parse_date(who: str, text: str | None) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise fail(who, f"--run-date {text!r} is not a date YYYY-MM-DD", CC_INCOMPLETE) from None
+
+
+
+def interrupted() -> int:
+    """Ctrl-C: one line on stderr, not a traceback; the run could not complete (12)."""
+    print(INTERRUPTED, file=sys.stderr, flush=True)
+    return CC_INCOMPLETE
+
+
+def reflow(text: str | None) -> str | None:
+    """Join the hard-wrapped lines of each paragraph, so help reads as sentences in any width;
+    an indented line (an example's second line) keeps its own line."""
+    if text is None:
+        return None
+    paragraphs = []
+    for paragraph in inspect.cleandoc(text).split("\n\n"):
+        lines = paragraph.split("\n")
+        joined = [lines[0]]
+        for line in lines[1:]:
+            if line[:1].isspace():
+                joined.append(line)
+            else:
+                joined[-1] = f"{joined[-1]} {line}"
+        paragraphs.append("\n".join(joined))
+    return "\n\n".join(paragraphs)
+
+
+def polish_help(app: typer.Typer) -> None:
+    """Reflow the help of an app and of each of its commands (Typer keeps line breaks)."""
+    app.info.help = reflow(app.info.help)
+    for command in app.registered_commands:
+        command.help = reflow(command.help or inspect.getdoc(command.callback))

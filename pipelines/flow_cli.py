@@ -20,7 +20,8 @@ from typing import Annotated, Any
 
 import typer
 
-from pipelines.cli_options import Quiet, ReferenceDir, RunDate, fail, parse_date
+from pipelines.cli_options import Quiet, ReferenceDir, RunDate, fail, parse_date, polish_help
+from pipelines.data_dir import DataDirError, choose_reference, prepare, require_store
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SAMPLE_REFERENCE = FIXTURES / "reference"
@@ -37,7 +38,8 @@ HELP = (
     "<data-dir>/prefect. Exit status: the flow's condition code. Schedule, server, deployment "
     "and scale-out: docs/operations.md.")
 flow_app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False,
-                       pretty_exceptions_enable=False)
+                       pretty_exceptions_enable=False,
+                       context_settings={"help_option_names": ["-h", "--help"]})
 
 DataDir = Annotated[Path, typer.Option(
     "--data-dir", "-d", help="State, inbox/, archive/, refused/ and weeks/ (run folders).")]
@@ -55,6 +57,14 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 def _date(text: str | None) -> dt.date | None:
     return parse_date("qap flow", text)
+
+
+def _checked(check, *args) -> Any:
+    """A data-directory check before Prefect starts (7-19 s): its refusal is 12 at once."""
+    try:
+        return check(*args)
+    except DataDirError as err:
+        raise _fail(str(err), CC_INCOMPLETE) from None
 
 
 def prefect_home(data_dir: Path) -> None:
@@ -113,9 +123,13 @@ def _call(flows: Any, flow: Any, **parameters: Any) -> Any:
         raise _fail(f"internal error: {type(err).__name__}: {err}", CC_ABEND) from None
 
 
-def _batch(kind: str, data_dir: Path, reference: Path, inbox: Path | None, run_date: str | None,
-           dask_address: str | None, quiet: bool) -> int:
+def _batch(kind: str, data_dir: Path, reference: Path | None, inbox: Path | None,
+           run_date: str | None, dask_address: str | None, quiet: bool) -> int:
+    """A weekly run may start a new data directory; a reprocess needs an existing store. The
+    flow itself picks the reference folder when none is given (and logs which)."""
     day = _date(run_date)
+    _checked(prepare if kind == "weekly" else require_store, data_dir)
+    _checked(choose_reference, data_dir, reference)
     flows = _flows(data_dir, quiet)
     flow = flows.weekly_flow if kind == "weekly" else flows.reprocess_flow
     outcome = _call(flows, flow, data_dir=data_dir, reference_dir=reference, inbox_dir=inbox,
@@ -127,7 +141,7 @@ def _batch(kind: str, data_dir: Path, reference: Path, inbox: Path | None, run_d
 @flow_app.command()
 def week(
     data_dir: DataDir = Path("qap-data"),
-    reference: ReferenceDir = SAMPLE_REFERENCE,
+    reference: ReferenceDir = None,
     inbox: InboxDir = None,
     run_date: RunDate = None,
     dask_address: DaskAddress = None,
@@ -137,7 +151,8 @@ def week(
 
     Steps: intake (control totals, hashes), run 01, run 03, post, individual data, IPR and
     SAR, archive. A rerun after a failure resumes the same run folder and skips what
-    completed; nothing posts twice.
+    completed; nothing posts twice. Without --reference the folder the data directory last
+    ran with is used; only a new data directory falls back to the bundled sample files.
 
     Example: qap flow week -d /srv/qap -r /srv/qap/reference
     """
@@ -147,7 +162,7 @@ def week(
 @flow_app.command()
 def reprocess(
     data_dir: DataDir = Path("qap-data"),
-    reference: ReferenceDir = SAMPLE_REFERENCE,
+    reference: ReferenceDir = None,
     inbox: InboxDir = None,
     run_date: RunDate = None,
     dask_address: DaskAddress = None,
@@ -155,7 +170,8 @@ def reprocess(
 ) -> None:
     """Run corrected register records from <data-dir>/corrections; what posts closes its entry.
 
-    The decks are checked and posted like a week's, then archived like the weekly ones.
+    The decks are checked and posted like a week's, then archived like the weekly ones. The
+    data directory must hold a store; without --reference the folder it last ran with is used.
 
     Example: qap corrections /srv/qap/corrections/fix.dat -d /srv/qap  (edit it), then
              qap flow reprocess -d /srv/qap
@@ -176,6 +192,7 @@ def rollback(
 
     Example: qap flow rollback 20261117.01 -d /srv/qap --requeue
     """
+    _checked(require_store, data_dir)
     flows = _flows(data_dir, quiet)
     outcome = _call(flows, flows.rollback_flow, run_id=run_id, data_dir=data_dir,
                     requeue=requeue)
@@ -186,7 +203,7 @@ def rollback(
 @flow_app.command()
 def serve(
     data_dir: DataDir = Path("qap-data"),
-    reference: ReferenceDir = SAMPLE_REFERENCE,
+    reference: ReferenceDir = None,
     inbox: InboxDir = None,
     cron: Annotated[str, typer.Option(help="When to run (cron).")] = "0 6 * * 2",
     timezone: Annotated[str, typer.Option(help="IANA time zone of the cron.")] = "UTC",
@@ -198,8 +215,13 @@ def serve(
     Needs a running Prefect server: `prefect server start`, then
     PREFECT_API_URL=http://127.0.0.1:4200/api (docs/operations.md).
 
-    Example: PREFECT_API_URL=http://127.0.0.1:4200/api qap flow serve -d /srv/qap
+    The reference folder is fixed when serving starts: --reference, else the folder the data
+    directory last ran with, else (a new data directory) the bundled sample files.
+
+    Example: PREFECT_API_URL=http://127.0.0.1:4200/api qap flow serve -d /srv/qap -r /srv/qap/ref
     """
+    _checked(prepare, data_dir)
+    choice = _checked(choose_reference, data_dir, reference)
     prefect_home(data_dir)
     from prefect.settings import get_current_settings
 
@@ -213,11 +235,14 @@ def serve(
     from pipelines import flows
 
     parameters = {"data_dir": str(data_dir.absolute()),
-                  "reference_dir": str(reference.absolute()),
+                  "reference_dir": str(choice.folder.absolute()),
                   "inbox_dir": str(inbox.absolute()) if inbox else None,
                   "dask_address": dask_address}
     deployment = flows.weekly_deployment(name, cron, timezone, parameters)
     typer.echo(f"serving {name} ({cron}, {timezone}) against {url}; Ctrl-C stops it")
+    for note in (choice.progress(), choice.summary_note()):
+        if note:
+            typer.echo(f"  .. {note}", err=True)
     prefect_serve(deployment)
 
 
@@ -259,3 +284,6 @@ def demo(
                f"intended. Archive: {data_dir / 'archive'}; run folders: {data_dir / 'weeks'}"
                if code == 8 else "Flow demo failed.")
     raise typer.Exit(0 if code == 8 else code)
+
+
+polish_help(flow_app)

@@ -12,8 +12,11 @@ rollback_flow   `Store.rollback_before(run_id)`; optionally puts the run's decks
                 inbox so that the next weekly flow posts them again.
 
 Every step records a condition code (0, 4, 8, 12, 16) in weeks/<batch>/steps.json; the flow's
-result carries the highest. From 12 up the flow run ends Failed (FlowFailed carries the
-outcome). A rerun resumes the unfinished batch and skips the steps it already completed.
+result carries the highest. From 12 up the flow returns a Failed state, so the flow run ends
+Failed without Prefect logging a traceback after the summary; calling the flow then raises
+FlowFailed, which carries the outcome. A rerun resumes the unfinished batch and skips the steps
+it already completed. Without `reference_dir` a batch flow uses the folder the data directory
+last ran with (pipelines/data_dir.py).
 docs/operations.md: schedule, server, deployment, scale-out.
 """
 
@@ -36,8 +39,10 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as current_flow_run
+from prefect.states import Failed, State
 
 from pipelines import inbox, summary
+from pipelines.data_dir import DataDirError, ReferenceChoice, choose_reference, remember
 from pipelines.inbox import REPROCESS, WEEKLY, Batch, DeckInput, InboxChanged
 from pipelines.reference import ReferenceMissing
 from pipelines.reference import load as load_reference
@@ -53,8 +58,6 @@ from pipelines.weekly import (
 )
 from validators.codes import CODES, RUN_3926, RUN_3927
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-SAMPLE_REFERENCE = FIXTURES / "reference"
 # The legacy steps that one run_week call does, as one atomic generation
 ENGINE_STEPS = ("run 01", "run 03", "post", "individual data", "IPR and SAR")
 ENGINE_MESSAGES = 6  # progress messages of run_week: reading, run 01, run 03, posting,
@@ -85,10 +88,11 @@ class FlowOutcome:
     waiting: list[str] = field(default_factory=list)  # decks left in the inbox for a later run
     summary: str = ""
     flow_run_id: str | None = None
+    notes: list[str] = field(default_factory=list)  # summary lines above "Run folder:"
 
 
 class FlowFailed(Exception):
-    """Raised by a flow whose condition code is 12 or 16, so that Prefect marks the run Failed;
+    """What calling a flow raises when its condition code is 12 or 16 (the run ended Failed);
     `outcome` holds the steps and codes for the caller."""
 
     def __init__(self, outcome: FlowOutcome):
@@ -96,7 +100,32 @@ class FlowFailed(Exception):
         self.outcome = outcome
 
 
+def _finish(outcome: FlowOutcome) -> FlowOutcome | State:
+    """The flow's return: the outcome, or from 12 up a Failed state holding FlowFailed. A
+    returned state fails the run quietly; a raised exception would make Prefect print its
+    traceback under the summary that already says what went wrong."""
+    if outcome.condition_code < CC_INCOMPLETE:
+        return outcome
+    return Failed(message=f"condition code {outcome.condition_code}: {outcome.message}",
+                  data=FlowFailed(outcome))
+
+
 # --- tasks: each wraps one engine (or inbox) function --------------------------------------------
+
+class _NoTracebackWhenIncomplete(logging.Filter):
+    """Prefect logs a failed task's exception with its traceback. For a step that could not
+    complete (12: reference missing, store busy, archive move failed) the summary says why,
+    so the log keeps the line and drops the traceback; a 16 keeps it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        failure = record.exc_info[1] if record.exc_info else None
+        if isinstance(failure, StepFailed) and failure.code == CC_INCOMPLETE:
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+logging.getLogger("prefect.task_runs").addFilter(_NoTracebackWhenIncomplete())
+
 
 def _where() -> str:
     """Which Dask worker (or process) ran a task; Dask is not imported when it is not in use."""
@@ -152,7 +181,10 @@ def engine_run(decks: list[Path], data_dir: Path, reference_dir: Path, run_date:
 def archive_decks(data_dir: Path, run_folder: Path, outcomes: list[dict[str, Any]]
                   ) -> dict[str, str]:
     """Move the batch's decks out of the inbox (accepted -> archive/, else refused/)."""
-    return inbox.archive(data_dir, Batch.load(run_folder), outcomes)
+    try:
+        return inbox.archive(data_dir, Batch.load(run_folder), outcomes)
+    except OSError as err:
+        raise StepFailed(CC_INCOMPLETE, str(err)) from None
 
 
 # --- the flows -------------------------------------------------------------------------------
@@ -165,21 +197,22 @@ def _run_name(kind: str):
 
 
 @flow(name="qap-weekly", flow_run_name=_run_name(WEEKLY), validate_parameters=True)
-def weekly_flow(data_dir: Path = Path("qap-data"), reference_dir: Path = SAMPLE_REFERENCE,
+def weekly_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None = None,
                 inbox_dir: Path | None = None, run_date: dt.date | None = None,
-                dask_address: str | None = None) -> FlowOutcome:
+                dask_address: str | None = None) -> FlowOutcome | State:
     """The weekly QAP run over the decks waiting in the inbox (default <data_dir>/inbox).
 
-    dask_address: an existing Dask scheduler (tcp://host:8786) for the per-deck intake; the
-    engine run stays one serialized call in the flow's process.
+    reference_dir: default the folder the data directory last ran with (a new one: the
+    bundled sample files). dask_address: an existing Dask scheduler (tcp://host:8786) for the
+    per-deck intake; the engine run stays one serialized call in the flow's process.
     """
     return _batch_flow(WEEKLY, data_dir, reference_dir, inbox_dir, run_date, dask_address)
 
 
 @flow(name="qap-reprocess", flow_run_name=_run_name(REPROCESS), validate_parameters=True)
-def reprocess_flow(data_dir: Path = Path("qap-data"), reference_dir: Path = SAMPLE_REFERENCE,
+def reprocess_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None = None,
                    inbox_dir: Path | None = None, run_date: dt.date | None = None,
-                   dask_address: str | None = None) -> FlowOutcome:
+                   dask_address: str | None = None) -> FlowOutcome | State:
     """Corrected error-register records (decks in <data_dir>/corrections, as `qap corrections`
     writes them and operators edit them): what posts closes its open register entry."""
     return _batch_flow(REPROCESS, data_dir, reference_dir, inbox_dir, run_date, dask_address)
@@ -187,7 +220,7 @@ def reprocess_flow(data_dir: Path = Path("qap-data"), reference_dir: Path = SAMP
 
 @flow(name="qap-rollback", flow_run_name="rollback-{run_id}", validate_parameters=True)
 def rollback_flow(run_id: str, data_dir: Path = Path("qap-data"), requeue: bool = False
-                  ) -> FlowOutcome:
+                  ) -> FlowOutcome | State:
     """Put the state back as it was before run `run_id` (history kept). With `requeue`, the
     run's archived decks go back into the inbox so that the next flow run posts them again."""
     logger = get_run_logger()
@@ -217,9 +250,7 @@ def rollback_flow(run_id: str, data_dir: Path = Path("qap-data"), requeue: bool 
                              markdown=f"# Rollback before run {run_id}\n\n{outcome.message}\n"
                              + "".join(f"\n- back in the inbox: `{p}`"
                                        for p in outcome.moved.values()))
-    if outcome.condition_code >= CC_INCOMPLETE:
-        raise FlowFailed(outcome)
-    return outcome
+    return _finish(outcome)
 
 
 def _flow_run_id() -> str | None:
@@ -271,13 +302,31 @@ def _log_to(path: Path):
         handler.close()
 
 
-def _batch_flow(kind: str, data_dir: Path, reference_dir: Path, inbox_dir: Path | None,
-                run_date: dt.date | None, dask_address: str | None) -> FlowOutcome:
+def _reference(data_dir: Path, given: Path | None, outcome: FlowOutcome) -> Path:
+    """The reference folder (given, remembered, or for a new store the sample files); says
+    where it came from in the log, and in the summary when it is the sample files."""
+    choice: ReferenceChoice = choose_reference(data_dir, given)
+    if choice.progress():
+        get_run_logger().info(choice.progress())
+    if choice.summary_note():
+        outcome.notes.append(choice.summary_note())
+    return Path(choice.folder).absolute()
+
+
+def _batch_flow(kind: str, data_dir: Path, reference_dir: Path | None, inbox_dir: Path | None,
+                run_date: dt.date | None, dask_address: str | None) -> FlowOutcome | State:
     logger = get_run_logger()
-    data_dir, reference_dir = Path(data_dir).absolute(), Path(reference_dir).absolute()
+    data_dir = Path(data_dir).absolute()
     run_date = run_date or dt.date.today()
     source = Path(inbox_dir).absolute() if inbox_dir else inbox.inbox_dir(data_dir, kind)
     outcome = FlowOutcome(kind=kind, condition_code=CC_CLEAN, flow_run_id=_flow_run_id())
+    try:
+        reference_dir = _reference(data_dir, reference_dir, outcome)
+    except DataDirError as err:
+        outcome.condition_code, outcome.message = CC_INCOMPLETE, str(err)
+        outcome.summary = f"Condition code {CC_INCOMPLETE}: {err}"
+        logger.error(outcome.message)
+        return _finish(outcome)
     try:
         with inbox.lock(data_dir):
             batch = Batch.unfinished(data_dir, kind)
@@ -320,9 +369,7 @@ def _batch_flow(kind: str, data_dir: Path, reference_dir: Path, inbox_dir: Path 
         outcome.condition_code, outcome.message = CC_INCOMPLETE, str(err)
         outcome.summary = f"Condition code {CC_INCOMPLETE}: {err}"
         logger.error(outcome.message)
-    if outcome.condition_code >= CC_INCOMPLETE:
-        raise FlowFailed(outcome)
-    return outcome
+    return _finish(outcome)
 
 
 def _parameters(data_dir: Path, reference_dir: Path, source: Path, run_date: dt.date,
@@ -365,6 +412,7 @@ def _steps(batch: Batch, outcome: FlowOutcome, data_dir: Path, reference_dir: Pa
                 return _close(batch, outcome, None, f"{err}; decks stay in the inbox")
         batch.state["engine"] = record
         _record_engine(batch, record)
+        _remember(data_dir, reference_dir)
     outcome.run_id = record["run_id"]
     inbox.place_reports(batch, record["run_dir"])
     if batch.done("archive"):
@@ -373,7 +421,7 @@ def _steps(batch: Batch, outcome: FlowOutcome, data_dir: Path, reference_dir: Pa
         batch.start("archive")
         try:
             outcome.moved = archive_decks(data_dir, batch.folder, record["decks"])
-        except OSError as err:
+        except StepFailed as err:
             batch = _reload(batch)
             batch.record("archive", CC_INCOMPLETE, "failed", f"{err}")
             return _close(batch, outcome, record, f"archive failed: {err}; the run posted; a "
@@ -384,6 +432,14 @@ def _steps(batch: Batch, outcome: FlowOutcome, data_dir: Path, reference_dir: Pa
                      f"{batch.name}, {len(outcome.moved) - to_archive} to refused/")
     outcome.moved = {d.name: d.destination for d in batch.inputs if d.destination}
     _close(batch, outcome, record, "")
+
+
+def _remember(data_dir: Path, reference_dir: Path) -> None:
+    """The engine posted: its reference folder becomes the data directory's default."""
+    try:
+        remember(data_dir, reference_dir)
+    except OSError as err:
+        get_run_logger().warning(f"could not record the reference folder in {data_dir}: {err}")
 
 
 def _reload(batch: Batch) -> Batch:
@@ -458,6 +514,7 @@ def render(outcome: FlowOutcome, record: dict[str, Any] | None) -> str:
                      f"{ran:<9}{seconds:>8}  {s.get('detail', '')[:80]}")
     if outcome.waiting:
         lines.append(f"Still in the inbox for the next run: {', '.join(outcome.waiting)}")
+    lines += outcome.notes
     lines.append(f"Run folder: {outcome.run_folder}")
     cc = outcome.condition_code
     lines.append(f"Flow condition code {cc}: {MEANING.get(cc, '')}"

@@ -1,11 +1,13 @@
 """The open error register: what the registers rejected stays here until an operator corrects
 and re-inputs it (`reprocess`) or withdraws it on purpose (`withdraw`). Nothing else closes an
-entry. `corrections_deck` starts an operator's corrections deck from the open entries.
+entry. `corrections_deck` starts an operator's corrections decks from the open entries.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import shlex
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -14,6 +16,30 @@ from layouts.encode import deck as deck_text
 from pipelines.store import Store, StoreError
 
 PREFIX_WIDTH = 15  # program, format, block, serial, section: what identifies a form record
+DECK_WEEK = "deck_week_ending"  # register column: the HDR week ending of the entry's deck
+DECK_ORDER = ("PCE-01-43", "PCE-03-41", "IPR-3081", "IPR-6489")  # runs, as a corrections deck
+CORRECTED, RESUBMITTED, WITHDRAWN = "corrected", "resubmitted", "withdrawn"
+CONTEXT = "context"  # a header a reprocess run rejected only because its lines were
+# The fields of `place()` per form, in the operator's words: a correction that changes one of
+# them cannot close its old entry, which must then be withdrawn.
+KEY_FIELDS = {
+    "Forms 3926/3927": "program, format, block, serial, section (columns 1-15)",
+    "Form 3081": "SSN, week ending, OFP (columns 16-45)",
+    "Form 6489": "OFP, SSN (columns 16-37), quarter ending, week ending (columns 81-94)",
+}
+
+
+class DeckExists(StoreError):
+    """A corrections deck would overwrite a file, perhaps one an operator has been editing."""
+
+
+@dataclass(frozen=True)
+class CorrectionsDeck:
+    """One corrections deck written: its file, its HDR week ending, how many records it holds."""
+
+    path: Path
+    week_ending: dt.date
+    records: int
 
 
 def place() -> pl.Expr:
@@ -36,21 +62,60 @@ def open_entries(register: pl.DataFrame | None, as_of: dt.date) -> pl.DataFrame:
     ).sort("opened", "deck", "line_no")
 
 
-def close_corrected(register: pl.DataFrame, posted: pl.DataFrame, run_id: str,
-                    run_date: dt.date) -> tuple[pl.DataFrame, int]:
-    """Entries whose corrected record posted in this reprocess run: same run and same place
-    (columns 1-15). Returns the register and how many entries closed."""
-    keys = posted.select("run", place().alias("place")).unique()
+def _close(register: pl.DataFrame, hit: pl.Expr, status: str, run_id: str,
+           run_date: dt.date) -> tuple[pl.DataFrame, int]:
+    """Close the entries `hit` selects (it may read the column `place`) as `status`."""
     marked = register.with_columns(place().alias("place"))
-    hit = (pl.col("status") == "open") & pl.struct("run", "place").is_in(
-        keys.select(pl.struct("run", "place")).to_series().implode())
     n = marked.filter(hit).height
     closed = marked.with_columns(
-        pl.when(hit).then(pl.lit("corrected")).otherwise("status").alias("status"),
+        pl.when(hit).then(pl.lit(status)).otherwise("status").alias("status"),
         pl.when(hit).then(pl.lit(run_date)).otherwise("closed").alias("closed"),
         pl.when(hit).then(pl.lit(run_id)).otherwise("closed_by").alias("closed_by"),
     ).drop("place")
     return closed, n
+
+
+def _same_run_and_place(keys: pl.DataFrame) -> pl.Expr:
+    """An entry whose run and place are among `keys` (columns run, place)."""
+    return pl.struct("run", "place").is_in(
+        keys.select(pl.struct("run", "place")).to_series().implode())
+
+
+def close_corrected(register: pl.DataFrame, posted: pl.DataFrame, run_id: str,
+                    run_date: dt.date) -> tuple[pl.DataFrame, int]:
+    """Entries whose corrected record posted in this reprocess run: same run and same place
+    (`place()`). Returns the register and how many entries closed."""
+    keys = posted.select("run", place().alias("place")).unique()
+    hit = (pl.col("status") == "open") & _same_run_and_place(keys)
+    return _close(register, hit, CORRECTED, run_id, run_date)
+
+
+def supersede_resubmitted(register: pl.DataFrame, run_id: str, run_date: dt.date
+                          ) -> tuple[pl.DataFrame, int]:
+    """Open entries of earlier runs whose record this reprocess run rejected again (same run
+    and place as an entry `run_id` opened) close as resubmitted: the new entry, with today's
+    codes, stands for the record, so re-inputting a deck does not duplicate what is still
+    wrong, and the old entry stays as history. Returns the register and how many closed."""
+    is_open = pl.col("status") == "open"
+    keys = register.filter(is_open & (pl.col("run_id") == run_id)).select(
+        "run", place().alias("place")).unique()
+    hit = is_open & (pl.col("run_id") != run_id) & _same_run_and_place(keys)
+    return _close(register, hit, RESUBMITTED, run_id, run_date)
+
+
+def close_context(register: pl.DataFrame, run_id: str, run_date: dt.date
+                  ) -> tuple[pl.DataFrame, int]:
+    """Headers this reprocess run rejected with no code of their own (only because none of
+    their lines posted) and with no open entry for them: the corrections deck sent them as
+    the context of rejected lines (they posted before), so they close at once as context.
+    The lines' entries carry them (`header_text`) into the next corrections deck. Call it
+    before `supersede_resubmitted`. Returns the register and how many closed."""
+    is_open = pl.col("status") == "open"
+    earlier = register.filter(is_open & (pl.col("run_id") != run_id)).select(
+        "run", place().alias("place")).unique()
+    hit = (is_open & (pl.col("run_id") == run_id) & (pl.col("record_type") == "header")
+           & (pl.col("error_codes").list.len() == 0) & ~_same_run_and_place(earlier))
+    return _close(register, hit, CONTEXT, run_id, run_date)
 
 
 def withdraw(data_dir: Path, deck: str, line_no: int, reason: str, run_date: dt.date) -> int:
@@ -65,7 +130,7 @@ def withdraw(data_dir: Path, deck: str, line_no: int, reason: str, run_date: dt.
         if register is None or register.filter(match).height == 0:
             raise StoreError(f"no open register entry for deck {deck} line {line_no}")
         register = register.with_columns(
-            pl.when(match).then(pl.lit("withdrawn")).otherwise("status").alias("status"),
+            pl.when(match).then(pl.lit(WITHDRAWN)).otherwise("status").alias("status"),
             pl.when(match).then(pl.lit(run_date)).otherwise("closed").alias("closed"),
             pl.when(match).then(pl.lit("withdraw")).otherwise("closed_by").alias("closed_by"),
             pl.when(match).then(pl.lit(reason)).otherwise("reason").alias("reason"))
@@ -74,16 +139,49 @@ def withdraw(data_dir: Path, deck: str, line_no: int, reason: str, run_date: dt.
         return gen.commit(note=f"withdrew {deck} line {line_no}: {reason}")
 
 
-def corrections_deck(data_dir: Path, out: Path, created: dt.datetime) -> int:
-    """Write the open entries as one deck for operators to correct: Forms 3927, 3926, 3081
-    and 6489 in that order; each rejected form line comes with its header."""
-    store = Store(data_dir)
-    register = store.read("error_register")
-    entries = open_entries(register, created.date())
-    if entries.height == 0:
-        raise StoreError("the error register has no open entries")
+def _ledger_weeks(ledger: pl.DataFrame | None) -> pl.DataFrame:
+    """Each posted deck's HDR week ending, read from its ledger identity ("campus MMDDYYYY
+    ..."): the week of register entries written before the register carried it."""
+    schema = {"deck_hash": pl.String, "ledger_week": pl.Date}
+    if ledger is None:
+        return pl.DataFrame(schema=schema)
+    return ledger.filter(pl.col("content_hash").is_not_null()).select(
+        pl.col("content_hash").alias("deck_hash"),
+        pl.col("identity").str.split(" ").list.get(1, null_on_oob=True)
+        .str.strptime(pl.Date, "%m%d%Y", strict=False).alias("ledger_week"),
+    ).unique("deck_hash", keep="last").cast(schema)
+
+
+def with_deck_weeks(entries: pl.DataFrame, ledger: pl.DataFrame | None) -> pl.DataFrame:
+    """`entries` with DECK_WEEK filled: the register's own column, else the deck ledger's.
+    A corrections deck must carry its records' week, not the day it was made."""
+    own = pl.col(DECK_WEEK) if DECK_WEEK in entries.columns else pl.lit(None, pl.Date)
+    weeks = entries.join(_ledger_weeks(ledger), on="deck_hash", how="left",
+                         maintain_order="left")
+    filled = weeks.with_columns(own.cast(pl.Date).fill_null(pl.col("ledger_week"))
+                                .alias(DECK_WEEK)).drop("ledger_week")
+    unknown = filled.filter(pl.col(DECK_WEEK).is_null())
+    if unknown.height:
+        first = unknown.row(0, named=True)
+        raise StoreError(f"{unknown.height} open register entr(ies) have no week ending "
+                         f"(e.g. deck {first['deck']} line {first['line_no']}): neither the "
+                         "register nor the deck ledger has it")
+    return filled
+
+
+def deck_paths(out: Path, weeks: list[dt.date]) -> dict[dt.date, Path]:
+    """Where each week's corrections deck goes: `out` for one week; for several, `out` with
+    the week ending before the suffix (fix.dat -> fix_11142026.dat), one deck per HDR week."""
+    if len(weeks) == 1:
+        return {weeks[0]: out}
+    return {w: out.with_name(f"{out.stem}_{w:%m%d%Y}{out.suffix}") for w in weeks}
+
+
+def _deck_records(entries: pl.DataFrame) -> list[str]:
+    """Forms 3927, 3926, 3081 and 6489 in that order; each rejected form line comes with its
+    header (once), so the deck reads like the original."""
     records: list[str] = []
-    for run in ("PCE-01-43", "PCE-03-41", "IPR-3081", "IPR-6489"):
+    for run in DECK_ORDER:
         part = entries.filter(pl.col("run") == run).sort("deck", "line_no")
         written: set[str] = set()
         for row in part.iter_rows(named=True):
@@ -94,7 +192,67 @@ def corrections_deck(data_dir: Path, out: Path, created: dt.datetime) -> int:
             if row["text"] not in written:
                 records.append(row["text"])
                 written.add(row["text"])
-    week = entries["opened"].max()
-    out.write_text(deck_text(records, campus="CR", week_ending=f"{week:%m%d%Y}",
-                             created=f"{created:%m%d%Y}", time=f"{created:%H%M%S}"))
-    return len(records)
+    return records
+
+
+def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: bool = False
+                     ) -> list[CorrectionsDeck]:
+    """Write the open entries as decks for operators to correct, one per week of the original
+    decks (a deck has one HDR week ending, and Forms 3081/6489 take their week from it); see
+    `deck_paths`. Refuses (DeckExists) to overwrite a file unless `force`; nothing is written
+    then. The folder of `out` is made when missing."""
+    store = Store(data_dir)
+    entries = open_entries(store.read("error_register"), created.date())
+    if entries.height == 0:
+        raise StoreError("the error register has no open entries")
+    entries = with_deck_weeks(entries, store.read("decks"))
+    paths = deck_paths(out, sorted(entries[DECK_WEEK].unique().to_list()))
+    existing = [str(p) for p in paths.values() if p.exists()]
+    if existing and not force:
+        raise DeckExists(f"{', '.join(existing)}: already there, not overwritten (it may hold "
+                         "an operator's edits); name another file, or pass --force to "
+                         "overwrite")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    for sequence, (week, path) in enumerate(paths.items(), start=1):
+        records = _deck_records(entries.filter(pl.col(DECK_WEEK) == week))
+        path.write_text(deck_text(records, campus="CR", week_ending=f"{week:%m%d%Y}",
+                                  created=f"{created:%m%d%Y}", time=f"{created:%H%M%S}",
+                                  sequence=sequence))
+        written.append(CorrectionsDeck(path=path, week_ending=week, records=len(records)))
+    return written
+
+
+def _command(*words: str | Path) -> str:
+    """One shell command line, each word quoted when it needs to be."""
+    return " ".join(shlex.quote(str(w)) for w in words)
+
+
+def _records(n: int) -> str:
+    return f"{n} record" + ("" if n == 1 else "s")
+
+
+def reprocess_hint(written: list[CorrectionsDeck], data_dir: Path) -> str:
+    """What the operator does next, as commands to copy: absolute paths, the same data
+    directory, and the two ways an entry closes (a record that posts, or a withdrawal when a
+    correction changed a key field, since then no record has the old entry's place)."""
+    data = data_dir.absolute()
+    decks = [d.path.absolute() for d in written]
+    lines = [f"wrote {_records(d.records)} to {path} (HDR week ending {d.week_ending:%m/%d/%Y})"
+             for d, path in zip(written, decks, strict=True)]
+    lines += ["Correct the records in place (keep the HDR; the TRL count must match), then run:",
+              "  " + _command("qap", "reprocess", *decks, "--data-dir", data, "--reference")
+              + " REFDIR",
+              "  with REFDIR the folder of the real reference files (ofp_consistency.txt,",
+              "  employee_master.txt); without --reference the bundled sample files are used."]
+    if all(path.parent == data / "corrections" for path in decks):
+        lines.append("  Or, as they are in the corrections folder, the reprocess flow: "
+                     + _command("qap", "flow", "reprocess", "--data-dir", data, "--reference")
+                     + " REFDIR")
+    lines += ["A record that posts closes its entry; one rejected again replaces it. A correction",
+              "that changes a key field cannot close the old entry: withdraw that entry with",
+              "  " + _command("qap", "withdraw", "DECK", "LINE") + ' --reason "WHY" '
+              + _command("--data-dir", data),
+              "  (DECK and LINE as open-register.txt lists them). The key fields:"]
+    lines += [f"    {form}: {fields}" for form, fields in KEY_FIELDS.items()]
+    return "\n".join(lines)

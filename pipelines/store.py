@@ -143,6 +143,18 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _holder_label(run_id: str) -> str:
+    """Which command holds the lock, from the name it locked under (the engine's, withdraw's,
+    rollback's); any other name is quoted as given."""
+    if run_id == "weekly run":
+        return "a weekly run (`qap run`, `qap reprocess` or a `qap flow` command)"
+    if run_id == "withdraw":
+        return "`qap withdraw`"
+    if run_id.startswith("rollback-before:"):
+        return f"a rollback before run {run_id.removeprefix('rollback-before:')}"
+    return f"run {run_id!r}"
+
+
 class Store:
     """Versioned Parquet state of the pipeline in one data directory (see module docstring)."""
 
@@ -232,16 +244,16 @@ class Store:
             info = {}
         if info:
             holder = (
-                f"run {info.get('run_id')!r} (pid {info.get('pid')} on host "
-                f"{info.get('host')}, since {info.get('started')})"
+                f"{_holder_label(str(info.get('run_id')))} (pid {info.get('pid')} on host "
+                f"{info.get('host')}, started {info.get('started')})"
             )
         else:
             holder = "another process (it has not recorded its details yet)"
+        waited = f" after waiting {float(wait_seconds):g}s" if wait_seconds > 0 else ""
         return (
-            f"state store {self.data_dir} is locked by {holder}; run {run_id!r} gave up after "
-            f"waiting {float(wait_seconds):g}s. Let that run finish and retry, or pass a longer "
-            "wait. If that process no longer exists the OS has already released the lock, so "
-            "a retry will succeed; do not delete the lock file."
+            f"state store {self.data_dir} is in use by {holder}; nothing was done{waited}. "
+            "Retry when that command has finished. If that process no longer exists the OS has "
+            "already released the lock, so a retry will succeed; do not delete the lock file."
         )
 
     def _require_lock(self, action: str) -> None:

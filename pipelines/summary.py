@@ -38,6 +38,10 @@ def render(result: RunResult) -> str:
     if result.corrected:
         closed = _count(result.corrected, "open register entry", "open register entries")
         out.append(f"Reprocess: {closed} closed as corrected")
+    if result.resubmitted:
+        again = _count(result.resubmitted, "record was", "records were")
+        out.append(f"Reprocess: {again} rejected again; each earlier entry is closed as "
+                   "resubmitted and the new one stays open")
     out.append(f"Open error register: {_count(result.still_open, 'entry', 'entries')} still open "
                "(open-register.txt lists them with their age)")
     printed = [p for p in result.outputs.values() if p.suffix == ".txt"]

@@ -24,7 +24,13 @@ from pipelines.deck import Deck, DeckRefused, open_deck
 from pipelines.individual import review_data
 from pipelines.individual import step as individual_step
 from pipelines.reference import Reference
-from pipelines.register import close_corrected, open_entries
+from pipelines.register import (
+    DECK_WEEK,
+    close_context,
+    close_corrected,
+    open_entries,
+    supersede_resubmitted,
+)
 from pipelines.reports import (
     cum_listing,
     listings,
@@ -69,6 +75,7 @@ class RunResult:
     codes: dict[str, Counter] = field(default_factory=dict)  # run -> code -> records
     warnings: int = 0
     corrected: int = 0  # open register entries closed by this (reprocess) run
+    resubmitted: int = 0  # open entries a (reprocess) run replaced by its own: still wrong
     still_open: int = 0
     outputs: dict[str, Path] = field(default_factory=dict)
     generation: int | None = None
@@ -267,13 +274,15 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         result.outputs["cum-data-file"] = run_dir / "cum-data-file.txt"
         gen.write("decks", _ledger(ledger, result, decks, run_id, run_date))
         register = _register(store.read("error_register"), rows01, rejected03, rows_ind,
-                             run_date)
+                             run_date, decks)
         if reprocess:
             posted = pl.concat([
                 rows01.filter(~pl.col("rejected")).select(pl.lit(RUN_3927).alias("run"), "text"),
                 posted03_text.select(pl.lit(RUN_3926).alias("run"), "text"),
                 rows_ind.filter(~pl.col("rejected")).select("run", "text")])
             register, result.corrected = close_corrected(register, posted, run_id, run_date)
+            register, _ = close_context(register, run_id, run_date)
+            register, result.resubmitted = supersede_resubmitted(register, run_id, run_date)
         still_open = open_entries(register, run_date)
         open_register.print_open(still_open, run_date, result.week_ending,
                                  run_dir / "open-register.txt")
@@ -418,20 +427,34 @@ REGISTER_SCHEMA = {"run_id": pl.String, "run": pl.String, "deck": pl.String,
                    "control_number": pl.String, "error_codes": pl.List(pl.String),
                    "text": pl.String, "header_text": pl.String, "status": pl.String,
                    "opened": pl.Date,
-                   "closed": pl.Date, "closed_by": pl.String, "reason": pl.String}
+                   "closed": pl.Date, "closed_by": pl.String, "reason": pl.String,
+                   DECK_WEEK: pl.Date}
 
 
 def _register(previous: pl.DataFrame | None, rows01: pl.DataFrame, rows03: pl.DataFrame,
-              rows_ind: pl.DataFrame, run_date: dt.date) -> pl.DataFrame:
-    """The open error register: every rejected record stays until corrected or withdrawn."""
+              rows_ind: pl.DataFrame, run_date: dt.date, decks: list[Deck]) -> pl.DataFrame:
+    """The open error register: every rejected record stays until corrected or withdrawn.
+    Each entry keeps its deck's HDR week ending, the week a corrections deck must carry."""
     labelled = [rows01.with_columns(pl.lit(RUN_3927).alias("run")),
                 rows03.with_columns(pl.lit(RUN_3926).alias("run")), rows_ind]
+    weeks = pl.Series(DECK_WEEK, [d.week_ending for d in decks], pl.Date)
     new = pl.concat([
-        rows.filter("rejected").select(
+        _with_week(rows.filter("rejected"), weeks).select(
             "run_id", "run", "deck", "deck_hash", "line_no", "record_type",
             "control_number", "error_codes", "text", "header_text",
             pl.lit("open").alias("status"),
             pl.lit(run_date).alias("opened"), pl.lit(None, pl.Date).alias("closed"),
-            pl.lit(None, pl.String).alias("closed_by"), pl.lit(None, pl.String).alias("reason"))
+            pl.lit(None, pl.String).alias("closed_by"), pl.lit(None, pl.String).alias("reason"),
+            DECK_WEEK)
         .cast(REGISTER_SCHEMA) for rows in labelled])
-    return new if previous is None else pl.concat([previous.cast(REGISTER_SCHEMA), new])
+    if previous is None:
+        return new
+    missing = [pl.lit(None, t).alias(c) for c, t in REGISTER_SCHEMA.items()
+               if c not in previous.columns]  # a register written before the column was added
+    return pl.concat([previous.with_columns(missing).select(list(REGISTER_SCHEMA))
+                      .cast(REGISTER_SCHEMA), new])
+
+
+def _with_week(rows: pl.DataFrame, weeks: pl.Series) -> pl.DataFrame:
+    """`rows` plus the HDR week ending of each row's deck (a gather by deck_no)."""
+    return rows.with_columns(weeks.gather(rows.get_column("deck_no")))

@@ -31,7 +31,7 @@ def data(tmp_path_factory):
 
 
 @pytest.mark.parametrize("command", ["run", "demo", "reprocess", "corrections", "withdraw",
-                                     "rollback", "history", "explain", "layouts"])
+                                     "rollback", "history", "register", "explain", "layouts"])
 def test_every_command_has_help(command):
     result = qap(command, "--help")
     assert result.exit_code == 0 and "Example:" in result.output

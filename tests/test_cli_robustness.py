@@ -1,0 +1,360 @@
+"""What an operator's slips and interrupts get from `qap`: one clear line and a condition code,
+never a traceback, a new empty store, the sample reference files unannounced, or a run of
+nothing."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipelines import cli, data_dir
+from pipelines.cli_options import reflow
+from pipelines.entry import INTERRUPTED
+from pipelines.flow_cli import flow_app
+from pipelines.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+NATIONAL = FIXTURES / "national" / "national-defect-list.dat"
+WEEK = sorted(str(p) for p in (FIXTURES / "sample-week").glob("*.dat"))
+NO_STORE = "no QAP data directory at {} (give --data-dir)"
+runner = CliRunner()
+
+
+def qap(*args: str):
+    return runner.invoke(cli.app, [str(a) for a in args])
+
+
+def flow(*args: str):
+    return runner.invoke(flow_app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> Path:
+    """A copy of the sample reference files in their own folder, as a campus would have."""
+    folder = tmp_path_factory.mktemp("ref") / "reference"
+    shutil.copytree(FIXTURES / "reference", folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, reference) -> Path:
+    """The national list, then the sample week, run with -r (84 entries stay open)."""
+    data = tmp_path_factory.mktemp("store") / "data"
+    assert qap("run", NATIONAL, "-d", data, "-r", reference, "-q",
+               "--run-date", "2026-11-10").exit_code == 0
+    assert qap("run", *WEEK, "-d", data, "-q", "--run-date", "2026-11-17").exit_code == 8
+    return data
+
+
+def _copy(data: Path, to: Path) -> Path:
+    shutil.copytree(data, to, symlinks=True)
+    return to
+
+
+# --- M12: deck paths are checked before a run ----------------------------------------------
+
+@pytest.mark.parametrize("command", ["run", "reprocess"])
+def test_a_missing_deck_stops_before_a_run(command, tmp_path):
+    data = tmp_path / "data"
+    missing = tmp_path / "nonexist.dat"
+    result = qap(command, missing, "-d", data)
+    assert result.exit_code == 12
+    assert result.output == f"qap: deck {missing} not found; nothing was run\n"
+    assert not data.exists()
+
+
+def test_a_directory_as_deck_stops_before_a_run_and_takes_no_run_id(store, tmp_path):
+    data = _copy(store, tmp_path / "data")
+    before = Store(data).history()
+    result = qap("run", tmp_path, "-d", data)
+    assert result.exit_code == 12
+    assert result.output == f"qap: deck {tmp_path} is not a file; nothing was run\n"
+    assert Store(data).history() == before
+
+
+# --- H3 (a): commands on a store refuse a folder that holds none -------------------------------
+
+@pytest.mark.parametrize("args", [
+    ["history"], ["register"], ["rollback", "20261117.01"],
+    ["withdraw", "x.dat", "3", "--reason", "typo"], ["reprocess", str(NATIONAL)]])
+def test_store_commands_refuse_a_data_directory_without_a_store(args, tmp_path):
+    data = tmp_path / "nonexistent-dd"
+    result = qap(*args, "-d", data)
+    assert result.exit_code == 12
+    assert result.output == f"qap: {NO_STORE.format(data)}\n"
+    assert not data.exists()
+
+
+def test_an_empty_folder_is_not_a_store_either(tmp_path):
+    result = qap("history", "-d", tmp_path)
+    assert result.exit_code == 12 and NO_STORE.format(tmp_path) in result.output
+
+
+@pytest.mark.parametrize("args", [["reprocess"], ["rollback", "20261117.01"]])
+def test_flow_commands_refuse_a_data_directory_without_a_store_before_prefect(args, tmp_path):
+    data = tmp_path / "nonexistent-dd"
+    result = flow(*args, "-d", data)
+    assert result.exit_code == 12
+    assert result.output == f"qap flow: {NO_STORE.format(data)}\n"
+    assert not data.exists()  # not even its prefect/ folder
+
+
+# --- M6: a data directory that is a file or cannot be written --------------------------------
+
+def test_a_data_directory_that_is_a_file_is_12_not_internal_error(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    result = qap("run", NATIONAL, "-d", afile)
+    assert result.exit_code == 12
+    assert result.output == f"qap: data directory {afile} is not a directory\n"
+    below = qap("run", NATIONAL, "-d", afile / "data")
+    assert below.exit_code == 12
+    assert below.output == (f"qap: data directory {afile / 'data'} cannot be created: "
+                            f"{afile} is not a directory\n")
+    weekly = flow("week", "-d", afile)
+    assert weekly.exit_code == 12
+    assert weekly.output == f"qap flow: data directory {afile} is not a directory\n"
+
+
+def test_a_data_directory_that_is_not_writable_is_12(tmp_path, monkeypatch):
+    data = tmp_path / "ro"
+    data.mkdir()
+    monkeypatch.setattr(data_dir, "_writable", lambda folder: folder != data)  # root: chmod
+    result = qap("run", NATIONAL, "-d", data)
+    assert result.exit_code == 12
+    assert result.output == f"qap: data directory {data} is not writable\n"
+    assert list(data.iterdir()) == []
+
+
+# --- H3 (b): the reference folder a store ran with is remembered -----------------------------
+
+def test_a_new_data_directory_says_it_used_the_sample_reference_files(tmp_path):
+    data = tmp_path / "data"
+    result = qap("run", NATIONAL, "-d", data, "--run-date", "2026-11-10")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[-2] == ("Reference: the bundled sample files (fixtures/reference), as no "
+                         "--reference was given; give --reference REFDIR for real data")
+    assert lines[-1] == "Condition code 0: clean"
+    assert (data / "reference-folder.txt").read_text() == f"{FIXTURES / 'reference'}\n"
+
+
+def test_a_run_without_reference_uses_the_folder_the_store_ran_with(store, reference,
+                                                                    tmp_path):
+    assert (store / "reference-folder.txt").read_text() == f"{reference}\n"
+    data = _copy(store, tmp_path / "data")
+    moved = tmp_path / "moved-ref"
+    (data / "reference-folder.txt").write_text(f"{moved}\n")  # the folder it ran with is gone
+    result = qap("reprocess", WEEK[0], "-d", data, "--run-date", "2026-11-19")
+    assert result.exit_code == 12
+    assert (f"reference folder {moved}: the one this data directory last ran with (give "
+            "--reference to change it)") in result.stderr
+    assert f"qap: {moved / 'ofp_consistency.txt'}" in result.stderr
+    assert len(Store(data).history()) == 2
+
+
+def test_a_remembered_folder_is_used_and_the_summary_has_no_sample_note(store, tmp_path):
+    data = _copy(store, tmp_path / "data")
+    result = qap("reprocess", WEEK[0], "-d", data, "--run-date", "2026-11-19")
+    assert result.exit_code in (0, 4, 8), result.output
+    assert "last ran with" in result.stderr and "bundled sample" not in result.output
+
+
+def test_a_store_that_never_recorded_its_reference_folder_must_be_told(store, reference,
+                                                                       tmp_path):
+    data = _copy(store, tmp_path / "data")
+    (data / "reference-folder.txt").unlink()
+    result = qap("reprocess", WEEK[0], "-d", data)
+    assert result.exit_code == 12
+    assert result.output == (f"qap: {data} does not record the reference folder it was run "
+                             "with: give --reference once (it is remembered from then on)\n")
+    again = qap("reprocess", WEEK[0], "-d", data, "-r", reference, "-q")
+    assert again.exit_code in (0, 4, 8)
+    assert (data / "reference-folder.txt").read_text() == f"{reference}\n"
+
+
+# --- M11: the open register between runs ----------------------------------------------------
+
+def test_register_lists_the_open_entries_with_masked_ssns_and_full_deck_names(store):
+    result = qap("register", "-d", store)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert re.fullmatch(rf"Open error register in {re.escape(str(store))} on \d\d/\d\d/\d{{4}}: "
+                        r"84 open entries", lines[0])
+    assert lines[1].split() == ["OPENED", "AGE", "RUN", "DECK", "LINE", "CTRL", "SSN", "ERROR",
+                                "CODES"]
+    assert len(lines) == 2 + 84
+    assert not re.search(r"\b\d{9}\b", result.stdout)  # no whole SSN
+    individual = [line for line in lines if " IPR-" in line]
+    assert [line.split()[2:] for line in individual] == [
+        ["IPR-3081", "04-time-reports-3081.dat", "6", "XXX-XX-7777", "T02"],
+        ["IPR-6489", "05-ipr-adjustments-6489.dat", "3", "XXX-XX-6789", "A12"]]
+    assert any("02-reviews-adjustments-standards.dat" in line for line in lines)
+
+
+def test_register_of_a_store_with_nothing_open(tmp_path):
+    data = tmp_path / "data"
+    assert qap("run", NATIONAL, "-d", data, "-q").exit_code == 0
+    result = qap("register", "-d", data)
+    assert result.exit_code == 0
+    assert result.output == f"The error register in {data} has no open entries.\n"
+
+
+def test_history_has_headings_and_lists_both_runs(store):
+    lines = qap("history", "-d", store).stdout.splitlines()
+    assert lines[0].split() == ["GEN", "PUBLISHED", "RUN", "WHAT"]
+    assert [line.split()[2] for line in lines[1:]] == ["20261110.01", "20261117.01"]
+
+
+# --- M10: explain gives each family of individual reasons its own fix ------------------------
+
+def test_explain_gives_each_individual_family_its_own_resolution():
+    fixes = {}
+    for code in ("N01", "N02", "I01", "A12", "T03", "T02"):
+        result = qap("explain", code)
+        assert result.exit_code == 0
+        fixes[code] = result.stdout.splitlines()[1]
+    assert fixes["N01"] == fixes["N02"]
+    assert "not a register entry" in fixes["N01"] and "Form 6489" in fixes["N01"]
+    assert "IPR adjustment report" in fixes["A12"]
+    assert "week ending (columns 25-32)" in fixes["T03"] and "reprocess" not in fixes["T03"]
+    assert "employee_master.txt" in fixes["I01"]
+    assert "qap reprocess" in fixes["T02"] and "Form 3081" in fixes["T02"]
+    assert len({fixes[c] for c in ("N01", "I01", "A12", "T03", "T02")}) == 5
+
+
+# --- M13: the lock message -------------------------------------------------------------------
+
+def test_a_busy_store_names_the_command_holding_it_and_says_retry(store, tmp_path):
+    data = _copy(store, tmp_path / "data")
+    with Store(data).lock("weekly run"):
+        result = qap("run", WEEK[0], "-d", data, "-q")
+    assert result.exit_code == 12
+    assert f"qap: state store {data} is in use by a weekly run (`qap run`, `qap reprocess` or a " \
+           f"`qap flow` command) (pid {os.getpid()} on host " in result.output
+    assert "nothing was done. Retry when that command has finished." in result.output
+    assert "longer wait" not in result.output and "'weekly run'" not in result.output
+
+
+# --- L5: help -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [["-h"], ["run", "-h"], ["register", "-h"],
+                                  ["flow", "-h"], ["flow", "week", "-h"]])
+def test_dash_h_is_help(args):
+    result = qap(*args)
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_help_paragraphs_are_not_broken_mid_sentence():
+    assert reflow("Run 01, run 03,\nthen run 05.\n\nExample: qap a\n         qap b") == (
+        "Run 01, run 03, then run 05.\n\nExample: qap a\n         qap b")
+    for command in cli.app.registered_commands:
+        assert "\n" not in command.help.split("\n\n")[0], command.name
+    assert "8 a deck refused, 12 the run" in cli.app.info.help
+
+
+# --- H5/M5: Ctrl-C ---------------------------------------------------------------------------
+
+def _child(code: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_ctrl_c_while_the_modules_load_is_one_line_and_12(tmp_path):
+    done = _child("""
+        import sys
+
+        class CtrlC:  # the interrupt arrives while polars is being imported
+            def find_spec(self, name, path=None, target=None):
+                if name == "polars":
+                    raise KeyboardInterrupt
+                return None
+
+        sys.meta_path.insert(0, CtrlC())
+        sys.argv = ["qap", "history", "-d", "data"]
+        from pipelines.entry import main
+        main()
+    """, tmp_path)
+    assert (done.returncode, done.stderr, done.stdout) == (12, INTERRUPTED + "\n", "")
+
+
+def test_ctrl_c_during_a_run_is_one_line_and_12_and_posts_nothing(tmp_path):
+    done = _child(f"""
+        import os, signal, sys, time
+        import pipelines.cli as cli
+
+        def interrupted_run(*args, **kwargs):  # a real SIGINT in the middle of the run
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(30)
+
+        cli.run_week = interrupted_run
+        sys.argv = ["qap", "run", {str(NATIONAL)!r}, "-d", "data", "-q"]
+        from pipelines.entry import main
+        main()
+    """, tmp_path)
+    assert (done.returncode, done.stderr, done.stdout) == (12, INTERRUPTED + "\n", "")
+    assert Store(tmp_path / "data").current_generation() is None
+
+
+def test_run_app_turns_typers_silent_130_into_the_message(monkeypatch, capsys, tmp_path):
+    def interrupted_run(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run_week", interrupted_run)
+    code = cli.run_app(["run", str(NATIONAL), "-d", str(tmp_path / "data"), "-q"])
+    assert code == 12 and capsys.readouterr().err == INTERRUPTED + "\n"
+    assert cli.run_app(["explain", "14"]) == 0
+    assert cli.run_app(["explain", "99"]) == 2
+
+
+# --- H5: a flow that cannot complete --------------------------------------------------------
+
+def test_a_flow_that_cannot_complete_is_failed_without_a_traceback(prefect_harness, tmp_path):
+    import json
+    import logging
+
+    from prefect.client.orchestration import get_client
+
+    records: list[logging.LogRecord] = []
+    keep = logging.Handler(logging.DEBUG)
+    keep.emit = records.append
+    loggers = [logging.getLogger(name) for name in ("prefect.flow_runs", "prefect.task_runs")]
+    data = tmp_path / "data"
+    (data / "inbox").mkdir(parents=True)
+    shutil.copy2(NATIONAL, data / "inbox")
+    for logger in loggers:
+        logger.addHandler(keep)
+    try:
+        result = flow("week", "-d", data, "-r", tmp_path / "no-reference", "--run-date",
+                      "2026-11-10", "-q")
+    finally:
+        for logger in loggers:
+            logger.removeHandler(keep)
+    assert result.exit_code == 12
+    assert result.stdout.splitlines()[-1].startswith(
+        "Flow condition code 12: the run could not complete - ")
+    assert [r.getMessage() for r in records if r.exc_info] == []
+    assert not [r for r in records if "Encountered exception" in r.getMessage()]
+    assert "Traceback" not in result.output
+    steps = json.loads((data / "weeks" / "2026-11-14" / "steps.json").read_text())
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(steps["attempts"][0]["flow_run_id"]).state
+    assert state.type.value == "FAILED"
+
+    # The same week again without -r: a new data directory, so the sample files, said so
+    again = flow("week", "-d", data, "--run-date", "2026-11-10", "-q")
+    assert again.exit_code == 0, again.output
+    lines = again.stdout.splitlines()
+    assert ("Reference: the bundled sample files (fixtures/reference), as no --reference was "
+            "given; give --reference REFDIR for real data") in lines
+    assert lines[-1] == "Flow condition code 0: clean"
+    assert (data / "reference-folder.txt").read_text() == f"{FIXTURES / 'reference'}\n"
