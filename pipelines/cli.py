@@ -24,12 +24,13 @@ from pipelines.cli_options import (
     Quiet,
     ReferenceDir,
     RunDate,
+    checked,
     fail,
     interrupted,
     parse_date,
     polish_help,
 )
-from pipelines.data_dir import DataDirError, choose_reference, prepare, remember, require_store
+from pipelines.data_dir import choose_reference, prepare, remember, require_store
 from pipelines.flow_cli import flow_app
 from pipelines.individual import codes as individual_codes
 from pipelines.reference import ReferenceMissing
@@ -60,12 +61,10 @@ def _date(text: str | None) -> dt.date | None:
     return parse_date("qap", text)
 
 
-def _checked(check, *args) -> None:
-    """Run a data-directory check; its refusal is condition code 12 with its message."""
-    try:
-        check(*args)
-    except DataDirError as err:
-        raise _fail(str(err), CC_INCOMPLETE) from None
+def _checked(check, *args):
+    """A data-directory check before the command acts (for a flow: before Prefect's 7-19 s
+    start): its refusal is 12 at once."""
+    return checked("qap", check, *args)
 
 
 def _require_store(data_dir: Path, writable: bool = True) -> None:
@@ -87,10 +86,7 @@ def _execute(decks: list[Path], data_dir: Path, reference_dir: Path | None,
              run_date: dt.date | None, quiet: bool, reprocess: bool = False) -> int:
     _check_decks(decks)
     _checked(prepare, data_dir)
-    try:
-        choice = choose_reference(data_dir, reference_dir)
-    except DataDirError as err:
-        raise _fail(str(err), CC_INCOMPLETE) from None
+    choice = _checked(choose_reference, data_dir, reference_dir)
     progress = None if quiet else (lambda msg: typer.echo(f"  .. {msg}", err=True))
     if progress and choice.progress():
         progress(choice.progress())
@@ -107,7 +103,8 @@ def _execute(decks: list[Path], data_dir: Path, reference_dir: Path | None,
     except Exception as err:  # the operator gets a sentence, not a traceback
         raise _fail(f"internal error, nothing was posted: {type(err).__name__}: {err}",
                     CC_ABEND) from None
-    _remember(data_dir, choice.folder)
+    if warning := remember(data_dir, choice.folder):
+        typer.echo(f"qap: warning: {warning}", err=True)
     typer.echo(_noted(summary.render(result), choice.summary_note()))
     return result.condition_code
 
@@ -118,15 +115,6 @@ def _noted(text: str, note: str | None) -> str:
         return text
     body, _, last = text.rpartition("\n")
     return f"{body}\n{note}\n{last}" if body else f"{note}\n{last}"
-
-
-def _remember(data_dir: Path, folder: Path) -> None:
-    """The run posted: its reference folder becomes the data directory's default."""
-    try:
-        remember(data_dir, folder)
-    except OSError as err:
-        typer.echo(f"qap: warning: could not record the reference folder in {data_dir}: {err}",
-                   err=True)
 
 
 @app.command()
@@ -196,7 +184,7 @@ def reprocess(
     Example: qap corrections fix.dat -d /srv/qap, edit fix.dat, then
              qap reprocess fix.dat -d /srv/qap
     """
-    _check_decks(decks)
+    _check_decks(decks)  # a mistyped deck is said first, as for `run`
     _require_store(data_dir)
     raise typer.Exit(_execute(decks, data_dir, reference, _date(run_date), quiet, True))
 

@@ -6,12 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
+from pipelines.data_dir import DataDirError
 from pipelines.entry import INTERRUPTED
+
+T = TypeVar("T")
 
 CC_INCOMPLETE = 12
 
@@ -28,6 +32,15 @@ def fail(who: str, message: str, code: int) -> typer.Exit:
     """Say what went wrong on stderr, as `who: message`; the caller raises the exit."""
     typer.echo(f"{who}: {message}", err=True)
     return typer.Exit(code)
+
+
+def checked(who: str, check: Callable[..., T], *args: Any) -> T:
+    """Run a data-directory check (`pipelines.data_dir`) before a command acts, so that its
+    refusal is condition code 12 with its message, said as `who: message`."""
+    try:
+        return check(*args)
+    except DataDirError as err:
+        raise fail(who, str(err), CC_INCOMPLETE) from None
 
 
 def parse_date(who: str, text: str | None) -> dt.date | None:

@@ -71,12 +71,17 @@ def recall(data_dir: Path) -> Path | None:
     return Path(text) if text else None
 
 
-def remember(data_dir: Path, reference: Path) -> None:
-    """Record the reference folder a run used (absolute), replacing the file atomically."""
+def remember(data_dir: Path, reference: Path) -> str | None:
+    """Record the reference folder a run used (absolute), replacing the file atomically. The run
+    has posted by then, so a failure here is only a warning, returned for the caller to show."""
     note = Path(data_dir) / REFERENCE_NOTE
     temporary = note.with_name(f".{REFERENCE_NOTE}.{os.getpid()}.tmp")
-    temporary.write_text(f"{Path(reference).absolute()}\n", encoding="utf-8")
-    os.replace(temporary, note)
+    try:
+        temporary.write_text(f"{Path(reference).absolute()}\n", encoding="utf-8")
+        os.replace(temporary, note)
+    except OSError as err:
+        return f"could not record the reference folder in {data_dir}: {err}"
+    return None
 
 
 def is_sample(folder: Path) -> bool:

@@ -20,8 +20,16 @@ from typing import Annotated, Any
 
 import typer
 
-from pipelines.cli_options import Quiet, ReferenceDir, RunDate, fail, parse_date, polish_help
-from pipelines.data_dir import DataDirError, choose_reference, prepare, require_store
+from pipelines.cli_options import (
+    Quiet,
+    ReferenceDir,
+    RunDate,
+    checked,
+    fail,
+    parse_date,
+    polish_help,
+)
+from pipelines.data_dir import choose_reference, prepare, require_store
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SAMPLE_REFERENCE = FIXTURES / "reference"
@@ -59,12 +67,10 @@ def _date(text: str | None) -> dt.date | None:
     return parse_date("qap flow", text)
 
 
-def _checked(check, *args) -> Any:
-    """A data-directory check before Prefect starts (7-19 s): its refusal is 12 at once."""
-    try:
-        return check(*args)
-    except DataDirError as err:
-        raise _fail(str(err), CC_INCOMPLETE) from None
+def _checked(check, *args):
+    """A data-directory check before the command acts (for a flow: before Prefect's 7-19 s
+    start): its refusal is 12 at once."""
+    return checked("qap flow", check, *args)
 
 
 def prefect_home(data_dir: Path) -> None:

@@ -412,7 +412,8 @@ def _steps(batch: Batch, outcome: FlowOutcome, data_dir: Path, reference_dir: Pa
                 return _close(batch, outcome, None, f"{err}; decks stay in the inbox")
         batch.state["engine"] = record
         _record_engine(batch, record)
-        _remember(data_dir, reference_dir)
+        if warning := remember(data_dir, reference_dir):  # the run posted: its folder stays
+            get_run_logger().warning(warning)
     outcome.run_id = record["run_id"]
     inbox.place_reports(batch, record["run_dir"])
     if batch.done("archive"):
@@ -432,14 +433,6 @@ def _steps(batch: Batch, outcome: FlowOutcome, data_dir: Path, reference_dir: Pa
                      f"{batch.name}, {len(outcome.moved) - to_archive} to refused/")
     outcome.moved = {d.name: d.destination for d in batch.inputs if d.destination}
     _close(batch, outcome, record, "")
-
-
-def _remember(data_dir: Path, reference_dir: Path) -> None:
-    """The engine posted: its reference folder becomes the data directory's default."""
-    try:
-        remember(data_dir, reference_dir)
-    except OSError as err:
-        get_run_logger().warning(f"could not record the reference folder in {data_dir}: {err}")
 
 
 def _reload(batch: Batch) -> Batch:

@@ -62,7 +62,7 @@ def open_entries(register: pl.DataFrame | None, as_of: dt.date) -> pl.DataFrame:
     ).sort("opened", "deck", "line_no")
 
 
-def _close(register: pl.DataFrame, hit: pl.Expr, status: str, run_id: str,
+def _close(register: pl.DataFrame, hit: pl.Expr, status: str, closed_by: str,
            run_date: dt.date) -> tuple[pl.DataFrame, int]:
     """Close the entries `hit` selects (it may read the column `place`) as `status`."""
     marked = register.with_columns(place().alias("place"))
@@ -70,7 +70,7 @@ def _close(register: pl.DataFrame, hit: pl.Expr, status: str, run_id: str,
     closed = marked.with_columns(
         pl.when(hit).then(pl.lit(status)).otherwise("status").alias("status"),
         pl.when(hit).then(pl.lit(run_date)).otherwise("closed").alias("closed"),
-        pl.when(hit).then(pl.lit(run_id)).otherwise("closed_by").alias("closed_by"),
+        pl.when(hit).then(pl.lit(closed_by)).otherwise("closed_by").alias("closed_by"),
     ).drop("place")
     return closed, n
 
@@ -130,10 +130,8 @@ def withdraw(data_dir: Path, deck: str, line_no: int, reason: str, run_date: dt.
         if register is None or register.filter(match).height == 0:
             raise StoreError(f"no open register entry for deck {deck} line {line_no}")
         register = register.with_columns(
-            pl.when(match).then(pl.lit(WITHDRAWN)).otherwise("status").alias("status"),
-            pl.when(match).then(pl.lit(run_date)).otherwise("closed").alias("closed"),
-            pl.when(match).then(pl.lit("withdraw")).otherwise("closed_by").alias("closed_by"),
             pl.when(match).then(pl.lit(reason)).otherwise("reason").alias("reason"))
+        register, _ = _close(register, match, WITHDRAWN, "withdraw", run_date)
         gen = store.begin(f"withdraw-{run_date:%Y%m%d}")
         gen.write("error_register", register)
         return gen.commit(note=f"withdrew {deck} line {line_no}: {reason}")
@@ -163,7 +161,8 @@ def with_deck_weeks(entries: pl.DataFrame, ledger: pl.DataFrame | None) -> pl.Da
     unknown = filled.filter(pl.col(DECK_WEEK).is_null())
     if unknown.height:
         first = unknown.row(0, named=True)
-        raise StoreError(f"{unknown.height} open register entr(ies) have no week ending "
+        many = "entry has" if unknown.height == 1 else "entries have"
+        raise StoreError(f"{unknown.height} open register {many} no week ending "
                          f"(e.g. deck {first['deck']} line {first['line_no']}): neither the "
                          "register nor the deck ledger has it")
     return filled
@@ -244,7 +243,8 @@ def reprocess_hint(written: list[CorrectionsDeck], data_dir: Path) -> str:
               "  " + _command("qap", "reprocess", *decks, "--data-dir", data, "--reference")
               + " REFDIR",
               "  with REFDIR the folder of the real reference files (ofp_consistency.txt,",
-              "  employee_master.txt); without --reference the bundled sample files are used."]
+              "  employee_master.txt); without --reference the folder this data directory",
+              "  last ran with is used."]
     if all(path.parent == data / "corrections" for path in decks):
         lines.append("  Or, as they are in the corrections folder, the reprocess flow: "
                      + _command("qap", "flow", "reprocess", "--data-dir", data, "--reference")
