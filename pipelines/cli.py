@@ -24,6 +24,7 @@ from pipelines.cli_options import (
     Quiet,
     ReferenceDir,
     RunDate,
+    UndoLater,
     checked,
     fail,
     interrupted,
@@ -235,17 +236,23 @@ def withdraw(
 def rollback(
     run_id: Annotated[str, typer.Argument(help="Run id, e.g. 20261117.01.")],
     data_dir: DataDir = Path("qap-data"),
+    force: UndoLater = False,
 ) -> None:
     """Put the state back as it was before a run; history is kept, the next run goes on from it.
+
+    Runs and withdrawals published after it are undone too, so they are listed and the
+    rollback is refused unless --force is given.
 
     Example: qap rollback 20261117.01 -d /srv/qap
     """
     _require_store(data_dir)
     try:
-        gen = Store(data_dir).rollback_before(run_id, note="qap rollback")
+        gen, undone = register.rollback(data_dir, run_id, "qap rollback", undo_later=force)
     except StoreError as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
     typer.echo(f"state rolled back to before run {run_id} (new generation {gen})")
+    for line in undone:
+        typer.echo(f"  also undone: {line}")
 
 
 @app.command()
@@ -263,7 +270,8 @@ def history(data_dir: DataDir = Path("qap-data")) -> None:
     typer.echo(f"{'GEN':>6}  {'PUBLISHED':<25}  {'RUN':<28} WHAT")
     for m in generations:
         extra = m.get("extra", {})
-        counts = " ".join(f"{k}={v}" for k, v in extra.items() if not isinstance(v, dict))
+        counts = " ".join(f"{k}={v}" for k, v in extra.items()
+                          if not isinstance(v, dict | list))
         typer.echo(f"{m['generation']:>6}  {m['created']:<25}  {m['run_id']:<28} "
                    f"{counts or m.get('note', '')}".rstrip())
 

@@ -26,6 +26,8 @@ ReferenceDir = Annotated[Path | None, typer.Option(
     "data directory last ran with; a new data directory uses the bundled sample files.")]
 RunDate = Annotated[str | None, typer.Option(help="Run date YYYY-MM-DD (default today).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")]
+UndoLater = Annotated[bool, typer.Option(
+    "--force", help="Also undo the generations published after the run (listed when refused).")]
 
 
 def fail(who: str, message: str, code: int) -> typer.Exit:

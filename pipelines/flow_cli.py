@@ -24,6 +24,7 @@ from pipelines.cli_options import (
     Quiet,
     ReferenceDir,
     RunDate,
+    UndoLater,
     checked,
     fail,
     parse_date,
@@ -192,16 +193,19 @@ def rollback(
     data_dir: DataDir = Path("qap-data"),
     requeue: Annotated[bool, typer.Option(
         "--requeue", help="Move the run's archived decks back into the inbox.")] = False,
+    force: UndoLater = False,
     quiet: Quiet = False,
 ) -> None:
     """Put the state back as it was before a run (history kept), as a flow run.
+
+    Refused, with the list, when later runs or withdrawals would be undone too, unless --force.
 
     Example: qap flow rollback 20261117.01 -d /srv/qap --requeue
     """
     _checked(require_store, data_dir)
     flows = _flows(data_dir, quiet)
     outcome = _call(flows, flows.rollback_flow, run_id=run_id, data_dir=data_dir,
-                    requeue=requeue)
+                    requeue=requeue, undo_later=force)
     typer.echo(outcome.summary)
     raise typer.Exit(outcome.condition_code)
 

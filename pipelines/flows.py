@@ -41,12 +41,12 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as current_flow_run
 from prefect.states import Failed, State
 
-from pipelines import inbox, summary
+from pipelines import inbox, register, summary
 from pipelines.data_dir import DataDirError, ReferenceChoice, choose_reference, remember
 from pipelines.inbox import REPROCESS, WEEKLY, Batch, DeckInput, InboxChanged
 from pipelines.reference import ReferenceMissing
 from pipelines.reference import load as load_reference
-from pipelines.store import Store, StoreError
+from pipelines.store import StoreError
 from pipelines.weekly import (
     CC_ABEND,
     CC_CLEAN,
@@ -219,18 +219,22 @@ def reprocess_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None
 
 
 @flow(name="qap-rollback", flow_run_name="rollback-{run_id}", validate_parameters=True)
-def rollback_flow(run_id: str, data_dir: Path = Path("qap-data"), requeue: bool = False
-                  ) -> FlowOutcome | State:
+def rollback_flow(run_id: str, data_dir: Path = Path("qap-data"), requeue: bool = False,
+                  undo_later: bool = False) -> FlowOutcome | State:
     """Put the state back as it was before run `run_id` (history kept). With `requeue`, the
-    run's archived decks go back into the inbox so that the next flow run posts them again."""
+    run's archived decks go back into the inbox so that the next flow run posts them again.
+    Later runs and withdrawals are undone only with `undo_later`; otherwise it is refused."""
     logger = get_run_logger()
     data_dir = Path(data_dir).absolute()
     outcome = FlowOutcome(kind="rollback", condition_code=CC_CLEAN, run_id=run_id,
                           flow_run_id=_flow_run_id())
     try:
         with inbox.lock(data_dir):
-            generation = Store(data_dir).rollback_before(run_id, note="qap flow rollback")
-            outcome.message = f"state rolled back to before run {run_id} (generation {generation})"
+            generation, undone = register.rollback(data_dir, run_id, "qap flow rollback",
+                                                   undo_later=undo_later)
+            outcome.message = (f"state rolled back to before run {run_id} (generation "
+                               f"{generation})" + "".join(f"\n  also undone: {line}"
+                                                          for line in undone))
             batch = Batch.for_run(data_dir, run_id)
             if batch is not None:
                 back = inbox.requeue(data_dir, batch) if requeue else []

@@ -137,6 +137,27 @@ def withdraw(data_dir: Path, deck: str, line_no: int, reason: str, run_date: dt.
         return gen.commit(note=f"withdrew {deck} line {line_no}: {reason}")
 
 
+ROLLED_BACK_NOTE = "ROLLED-BACK.txt"  # in a run folder whose postings a rollback undid
+
+
+def rollback(data_dir: Path, run_id: str, note: str, undo_later: bool) -> tuple[int, list[str]]:
+    """Roll the state back before a run; returns the new generation and the later generations
+    undone with it. Each undone run's folder gets a note, because its listings still read as
+    posted."""
+    store = Store(data_dir)
+    generation = store.rollback_before(run_id, note=note, undo_later=undo_later)
+    extra = (store.manifest(generation) or {}).get("extra", {})
+    stamp = dt.datetime.now().isoformat(timespec="seconds")
+    for undone in [run_id, *extra.get("also_undone_runs", [])]:
+        folder = Path(data_dir) / "runs" / undone
+        if folder.is_dir():
+            with (folder / ROLLED_BACK_NOTE).open("a", encoding="utf-8") as fh:
+                fh.write(f"{stamp} rolled back (generation {generation}, rollback before run "
+                         f"{run_id}): what these reports show as posted is no longer in the "
+                         "state.\n")
+    return generation, extra.get("also_undone", [])
+
+
 def _ledger_weeks(ledger: pl.DataFrame | None) -> pl.DataFrame:
     """Each posted deck's HDR week ending, read from its ledger identity ("campus MMDDYYYY
     ..."): the week of register entries written before the register carried it."""

@@ -57,7 +57,7 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["Generation", "Store", "StoreBusy", "StoreError"]
+__all__ = ["Generation", "LaterRuns", "Store", "StoreBusy", "StoreError", "describe"]
 
 #: Test seam: called with a step name at every crash-relevant step of begin/write/commit.
 #: ``None`` in production. The crash test installs a hook that SIGKILLs the process at a
@@ -76,6 +76,23 @@ class StoreError(Exception):
 
 class StoreBusy(StoreError):
     """Another process holds the store lock (the message names the holder)."""
+
+
+class LaterRuns(StoreError):
+    """A rollback would also undo generations published after the named run; refused unless
+    the caller says so, because an operator naming one run rarely means to undo the rest."""
+
+    def __init__(self, message: str, later: list[dict]) -> None:
+        super().__init__(message)
+        self.later = later
+
+
+def describe(manifest: dict) -> str:
+    """One line naming a generation for an operator: number, run and what it did."""
+    extra = manifest.get("extra", {})
+    counts = " ".join(f"{k}={v}" for k, v in extra.items() if not isinstance(v, dict | list))
+    what = manifest.get("note") or counts
+    return f"generation {manifest['generation']} ({manifest['run_id']}): {what}".rstrip(": ")
 
 
 def _step(name: str) -> None:
@@ -426,13 +443,15 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot prepare work area {self.tmp_dir}: {exc}") from None
 
-    def rollback_before(self, run_id: str, note: str = "") -> int:
+    def rollback_before(self, run_id: str, note: str = "", undo_later: bool = True) -> int:
         """Publish a new generation equal to the state before ``run_id`` first published.
 
         Nothing is deleted: the rolled-back generations stay in history, and the new
-        generation's ``extra`` records what was restored. If ``run_id`` published the very
-        first generation, the restored state is empty (no tables). Uses the lock if this
-        Store holds it, otherwise takes it (without waiting) for the duration.
+        generation's ``extra`` records what was restored and which later generations were
+        undone with it (``also_undone``). With ``undo_later=False`` a rollback that would undo
+        other runs' generations is refused with :class:`LaterRuns` naming them. If ``run_id``
+        published the very first generation, the restored state is empty (no tables). Uses
+        the lock if this Store holds it, otherwise takes it (without waiting) for the duration.
         """
         _check_run_id(run_id)
         own_lock = (
@@ -449,6 +468,16 @@ class Store:
                     f"cannot roll back before run {run_id!r}: it never published a generation "
                     f"in {self.data_dir} (published runs: {', '.join(known) or 'none'})"
                 )
+            later = [m for m in history[history.index(first) + 1:] if m["run_id"] != run_id]
+            if later and not undo_later:
+                lines = "".join(f"\n  {describe(m)}" for m in later)
+                raise LaterRuns(
+                    f"rolling back before run {run_id} would also undo {len(later)} later "
+                    f"generation{'s' if len(later) != 1 else ''}:{lines}\nNothing was changed. "
+                    "To undo them as well, repeat with --force; to undo only a withdrawal or a "
+                    "later run, name that run instead.",
+                    later,
+                )
             target = first["parent"]
             gen = Generation(
                 self,
@@ -463,6 +492,8 @@ class Store:
                         "rollback_before_run": run_id,
                         "rolled_back_generation": first["generation"],
                         "restored_generation": target,
+                        "also_undone": [describe(m) for m in later],
+                        "also_undone_runs": sorted({m["run_id"] for m in later}),
                     },
                 )
 

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import cli
+from pipelines import cli, register
 from pipelines.store import Store
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -54,9 +54,17 @@ def test_corrections_then_withdraw_then_rollback(data, tmp_path):
     assert again.exit_code == 12 and "no open register entry" in again.output
     copy = tmp_path / "copy"
     shutil.copytree(data, copy, symlinks=True)
-    back = qap("rollback", "20261117.01", "-d", str(copy))
+    before = Store(copy).current_generation()
+    refused = qap("rollback", "20261117.01", "-d", str(copy))
+    assert refused.exit_code == 12 and "--force" in refused.output
+    assert "(withdraw-" in refused.output and "withdrew 02-reviews" in refused.output
+    assert Store(copy).current_generation() == before
+    back = qap("rollback", "20261117.01", "--force", "-d", str(copy))
     assert back.exit_code == 0 and "rolled back" in back.output
+    assert "also undone: generation" in back.output and "withdrew" in back.output
     assert Store(copy).read("error_register").height == 0
+    note = (copy / "runs" / "20261117.01" / register.ROLLED_BACK_NOTE).read_text()
+    assert "rollback before run 20261117.01" in note
     unknown = qap("rollback", "19990101.01", "-d", str(copy))
     assert unknown.exit_code == 12 and "Traceback" not in unknown.output
 

@@ -239,9 +239,18 @@ def test_rerun_after_failures_posts_nothing_twice(flows, tmp_path):
     assert _steps(crashed)["engine"]["recovered"] is True
     assert (data / "archive" / crashed.name / "fix.dat").is_file()
 
-    # 7. rollback the sample week with requeue: its decks are back, and the next run posts them
-    rolled = flows.rollback_flow(run_id="20261117.01", data_dir=data, requeue=True)
-    assert rolled.condition_code == 0
+    # 7. rollback the sample week with requeue: refused while it would silently undo the
+    #    reprocess run too; asked for, its decks are back, and the next run posts them
+    generations = len(_generations(data))
+    later = r"would also undo 2 later generations:\n  generation 2 \(20261117.02\)"
+    with pytest.raises(flows.FlowFailed, match=later):
+        flows.rollback_flow(run_id="20261117.01", data_dir=data, requeue=True)
+    assert len(_generations(data)) == generations and list((data / "inbox").iterdir()) == []
+    rolled = flows.rollback_flow(run_id="20261117.01", data_dir=data, requeue=True,
+                                 undo_later=True)
+    assert rolled.condition_code == 0 and "also undone: generation" in rolled.message
+    assert "rollback before run 20261117.01" in (
+        data / "runs" / "20261117.01" / "ROLLED-BACK.txt").read_text()
     assert sorted(p.name for p in (data / "inbox").iterdir()) == ACCEPTED
     assert _steps(folder)["rolled_back"]["requeued"] == ACCEPTED
     reposted = run()

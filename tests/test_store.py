@@ -19,7 +19,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from pipelines import store as store_module
-from pipelines.store import Store, StoreBusy, StoreError
+from pipelines.store import LaterRuns, Store, StoreBusy, StoreError
 
 ROOT = Path(__file__).resolve().parents[1]
 CHILD_SCRIPT = Path(__file__).with_name("store_crash_child.py")
@@ -172,6 +172,27 @@ def test_rollback_before_second_run_restores_first_generation_as_new_generation(
     assert store.manifest()["parent"] == 4
     assert_frame_equal(store.read("cum_data"), _df(v=[1]))
     assert_frame_equal(store.read("decks"), _df(d=[4]))
+
+
+def test_rollback_that_would_undo_later_runs_is_refused_unless_asked_and_records_them(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path)
+    _publish(store, "w01", {"cum_data": _df(v=[1])})
+    _publish(store, "w02", {"cum_data": _df(v=[2])})
+    _publish(store, "w03", {"cum_data": _df(v=[3])}, note="third week")
+    with pytest.raises(LaterRuns, match=r"(?s)1 later generation:\n  generation 3 \(w03\): "
+                       r"third week\nNothing was changed") as refused:
+        store.rollback_before("w02", undo_later=False)
+    assert [m["run_id"] for m in refused.value.later] == ["w03"]
+    assert store.current_generation() == 3
+    assert store.rollback_before("w03", undo_later=False) == 4  # nothing after w03
+    new = store.rollback_before("w02", undo_later=True)
+    assert store.manifest(new)["extra"]["also_undone"] == [
+        "generation 3 (w03): third week", "generation 4 (rollback-before:w03): "
+        "rollback to the state before run 'w03'"]
+    assert store.manifest(new)["extra"]["also_undone_runs"] == ["rollback-before:w03", "w03"]
+    assert_frame_equal(store.read("cum_data"), _df(v=[1]))
 
 
 def test_rollback_before_unknown_run_raises_store_error_naming_known_runs(tmp_path: Path) -> None:
