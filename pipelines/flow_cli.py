@@ -30,7 +30,8 @@ from pipelines.cli_options import (
     parse_date,
     polish_help,
 )
-from pipelines.data_dir import choose_reference, prepare, require_store
+from pipelines.data_dir import choose_reference, not_busy, prepare, require_store
+from pipelines.store import Store, StoreError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SAMPLE_REFERENCE = FIXTURES / "reference"
@@ -136,6 +137,7 @@ def _batch(kind: str, data_dir: Path, reference: Path | None, inbox: Path | None
     flow itself picks the reference folder when none is given (and logs which)."""
     day = _date(run_date)
     _checked(prepare if kind == "weekly" else require_store, data_dir)
+    _checked(not_busy, data_dir)
     _checked(choose_reference, data_dir, reference)
     flows = _flows(data_dir, quiet)
     flow = flows.weekly_flow if kind == "weekly" else flows.reprocess_flow
@@ -203,6 +205,11 @@ def rollback(
     Example: qap flow rollback 20261117.01 -d /srv/qap --requeue
     """
     _checked(require_store, data_dir)
+    _checked(not_busy, data_dir)
+    try:
+        Store(data_dir).check_rollback(run_id, undo_later=force)
+    except StoreError as err:
+        raise _fail(str(err), CC_INCOMPLETE) from None
     flows = _flows(data_dir, quiet)
     outcome = _call(flows, flows.rollback_flow, run_id=run_id, data_dir=data_dir,
                     requeue=requeue, undo_later=force)

@@ -87,6 +87,15 @@ class LaterRuns(StoreError):
         self.later = later
 
 
+def _later_runs(run_id: str, later: list[dict]) -> LaterRuns:
+    lines = "".join(f"\n  {describe(m)}" for m in later)
+    return LaterRuns(
+        f"rolling back before run {run_id} would also undo {len(later)} later "
+        f"generation{'s' if len(later) != 1 else ''}:{lines}\nNothing was changed. To undo "
+        "them as well, repeat with --force; to undo only a withdrawal or a later run, name "
+        "that run instead.", later)
+
+
 def describe(manifest: dict) -> str:
     """One line naming a generation for an operator: number, run and what it did."""
     extra = manifest.get("extra", {})
@@ -247,6 +256,22 @@ class Store:
             with contextlib.suppress(OSError):
                 os.ftruncate(fd, 0)
             os.close(fd)  # closing the only descriptor releases the flock
+
+    def check_free(self) -> None:
+        """Raise StoreBusy naming the holder when another process holds the lock; takes
+        nothing, so a command with a slow start can refuse before it starts."""
+        try:
+            fd = os.open(self.lock_path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return  # no lock file: nobody has ever held it
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise StoreError(f"cannot lock {self.lock_path}: {exc}") from None
+            raise StoreBusy(self._busy_message(fd, "", 0.0)) from None
+        finally:
+            os.close(fd)
 
     def _busy_message(self, fd: int, run_id: str, wait_seconds: float) -> str:
         try:
@@ -443,6 +468,26 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot prepare work area {self.tmp_dir}: {exc}") from None
 
+    def _rollback_span(self, run_id: str) -> tuple[dict, list[dict]]:
+        """The first generation ``run_id`` published and the other runs' generations after it."""
+        history = self.history()
+        first = next((m for m in history if m["run_id"] == run_id), None)
+        if first is None:
+            known = sorted({m["run_id"] for m in history})
+            raise StoreError(
+                f"cannot roll back before run {run_id!r}: it never published a generation "
+                f"in {self.data_dir} (published runs: {', '.join(known) or 'none'})"
+            )
+        return first, [m for m in history[history.index(first) + 1:] if m["run_id"] != run_id]
+
+    def check_rollback(self, run_id: str, undo_later: bool) -> None:
+        """Raise what ``rollback_before`` would refuse with, without the lock or a change: a
+        caller with a slow start (a flow) says so before it starts."""
+        _check_run_id(run_id)
+        _, later = self._rollback_span(run_id)
+        if later and not undo_later:
+            raise _later_runs(run_id, later)
+
     def rollback_before(self, run_id: str, note: str = "", undo_later: bool = True) -> int:
         """Publish a new generation equal to the state before ``run_id`` first published.
 
@@ -460,24 +505,9 @@ class Store:
             else self.lock(f"rollback-before:{run_id}", wait_seconds=0.0)
         )
         with own_lock:
-            history = self.history()
-            first = next((m for m in history if m["run_id"] == run_id), None)
-            if first is None:
-                known = sorted({m["run_id"] for m in history})
-                raise StoreError(
-                    f"cannot roll back before run {run_id!r}: it never published a generation "
-                    f"in {self.data_dir} (published runs: {', '.join(known) or 'none'})"
-                )
-            later = [m for m in history[history.index(first) + 1:] if m["run_id"] != run_id]
+            first, later = self._rollback_span(run_id)
             if later and not undo_later:
-                lines = "".join(f"\n  {describe(m)}" for m in later)
-                raise LaterRuns(
-                    f"rolling back before run {run_id} would also undo {len(later)} later "
-                    f"generation{'s' if len(later) != 1 else ''}:{lines}\nNothing was changed. "
-                    "To undo them as well, repeat with --force; to undo only a withdrawal or a "
-                    "later run, name that run instead.",
-                    later,
-                )
+                raise _later_runs(run_id, later)
             target = first["parent"]
             gen = Generation(
                 self,

@@ -33,6 +33,7 @@ def render(result: RunResult) -> str:
     if result.warnings:
         out.append(f"Warnings: {_count(result.warnings, 'line charges', 'lines charge')} a "
                    "local defect code (930-999) to an SSN; they posted")
+    out += [f"Note: {note}" for note in result.notes]
     out.append(f"Conservation: {result.records_in} records in = {result.posted} posted + "
                f"{result.rejected} on a register")
     if result.corrected:

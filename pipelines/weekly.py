@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
@@ -79,6 +80,7 @@ class RunResult:
     still_open: int = 0
     outputs: dict[str, Path] = field(default_factory=dict)
     generation: int | None = None
+    notes: list[str] = field(default_factory=list)  # what the operator should check
 
     @property
     def records_in(self) -> int:
@@ -97,6 +99,9 @@ class RunResult:
         if any(d.status != "accepted" for d in self.decks):
             return CC_REFUSED
         return CC_REJECTED if self.rejected else CC_CLEAN
+
+
+RUN_ID = re.compile(r"^\d{8}\.\d{2}$")  # a weekly or reprocess run's id: YYYYMMDD.NN
 
 
 def next_run_id(store: Store, run_date: dt.date) -> str:
@@ -170,6 +175,21 @@ def _deck_columns(rows: pl.DataFrame, decks: list[Deck], run_id: str) -> pl.Data
                              pl.lit(run_id).alias("run_id"))
 
 
+def _date_notes(decks: list[Deck], run_date: dt.date, store: Store) -> list[str]:
+    """Dates that are accepted but probably mistaken: an HDR week ending that is not a
+    Saturday, and a run date before the last run's."""
+    notes = [f"{d.name}: HDR week ending {d.week_ending:%m/%d/%Y} is a {d.week_ending:%A}, "
+             "not a Saturday; its Forms 3081 and 6489 count in the week ending "
+             f"{d.week_ending + dt.timedelta(days=(5 - d.week_ending.weekday()) % 7):%m/%d/%Y}"
+             for d in decks if d.week_ending.weekday() != 5]
+    runs = [m["run_id"][:8] for m in store.history() if RUN_ID.match(m["run_id"])]
+    last = max((dt.datetime.strptime(r, "%Y%m%d").date() for r in runs), default=None)
+    if last is not None and run_date < last:
+        notes.append(f"run date {run_date:%m/%d/%Y} is before the last run's "
+                     f"({last:%m/%d/%Y}); run ids and register ages follow it (--run-date)")
+    return notes
+
+
 def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
              run_date: dt.date | None = None, progress=None, reprocess: bool = False
              ) -> RunResult:
@@ -191,6 +211,7 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         say(f"run {run_id}: reading {len(deck_paths)} deck(s)")
         decks = _open_all(deck_paths, known, result, data_dir / "refused")
         result.week_ending = max((d.week_ending for d in decks), default=None)
+        result.notes += _date_notes(decks, run_date, store)
         records = _records(decks)
         # The decks' own frames are copied into `records`; only their identities are kept.
         decks = [dataclasses.replace(d, records=d.records.clear()) for d in decks]
@@ -247,9 +268,11 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         ind = individual_step.run_step(
             _with_deck_weeks(r_ind, decks), individual_lines,
             {t: store.read(t) for t in individual_step.READS}, reference.employees,
-            reference.ofp, result.week_ending, run_date, run_dir)
+            reference.ofp, result.week_ending, run_date, run_dir,
+            deck_names=[d.name for d in decks])
         for note in ind.notes:
             say(note)
+        result.notes += ind.notes
         del individual_lines
         rows_ind = _deck_columns(ind.records, decks, run_id).with_columns(
             pl.lit(None, pl.String).alias("header_text"))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import cli, data_dir
+from pipelines import cli, data_dir, inbox
 from pipelines.cli_options import reflow
 from pipelines.entry import INTERRUPTED
 from pipelines.flow_cli import flow_app
@@ -243,6 +243,29 @@ def test_a_busy_store_names_the_command_holding_it_and_says_retry(store, tmp_pat
            f"`qap flow` command) (pid {os.getpid()} on host " in result.output
     assert "nothing was done. Retry when that command has finished." in result.output
     assert "longer wait" not in result.output and "'weekly run'" not in result.output
+
+
+@pytest.mark.parametrize("lock", ["store", "inbox"])
+def test_flow_week_on_a_busy_data_directory_is_refused_before_prefect_starts(store, tmp_path,
+                                                                             lock):
+    data = _copy(store, tmp_path / "data")
+    (data / "weeks").mkdir()
+    held = Store(data).lock("weekly run") if lock == "store" else inbox.lock(data)
+    with held:
+        result = flow("week", "-d", data, "-q")
+    said = {"store": f"state store {data} is in use by a weekly run",
+            "inbox": "another flow run is working on this data directory"}[lock]
+    assert result.exit_code == 12 and said in result.output
+    assert (f"pid {os.getpid()}" in result.output) and not (data / "prefect").exists()
+
+
+def test_flow_rollback_that_would_undo_a_later_run_is_refused_before_prefect(store, tmp_path):
+    data = _copy(store, tmp_path / "data")
+    result = flow("rollback", "20261110.01", "-d", data, "-q")
+    assert result.exit_code == 12 and not (data / "prefect").exists()
+    assert "would also undo 1 later generation:\n  generation 2 (20261117.01): weekly run" in (
+        result.output)
+    assert Store(data).current_generation() == 2
 
 
 # --- L5: help -----------------------------------------------------------------------------

@@ -94,6 +94,20 @@ def test_listings_fit_132_columns_and_codes_sit_under_their_heading(week, name, 
     assert detail and all(codes.match(ln[at:]) for ln in detail)
 
 
+def test_data_not_posted_names_the_deck_file_of_each_deck_number(week):
+    _, _, result = week
+    text = result.outputs["data-not-posted_11142026.txt"].read_text()
+    row = next(ln for ln in text.splitlines() if ln.startswith("3081"))
+    assert row.split()[1:3] == ["2", "6"]  # deck 2 (the third accepted deck), line 6
+    assert text.endswith("\n\nDECK    2 IS 04-time-reports-3081.dat\n")
+    rows = pl.read_parquet(result.outputs["data-not-posted_11142026.parquet"])
+    assert rows.select("deck_no", "deck", "line_no").rows() == [
+        (2, "04-time-reports-3081.dat", 6)]
+    assert WEEK_DECKS[3].read_text().splitlines()[5].startswith("59600073")
+    adjustments = pl.read_parquet(result.outputs["ipr-adjustments_11142026.parquet"])
+    assert set(adjustments["deck"]) == {"05-ipr-adjustments-6489.dat"}
+
+
 def test_summary_names_each_report_and_says_which_have_parquet(week):
     _, _, result = week
     text = summary.render(result)
@@ -181,3 +195,20 @@ def test_cli_clean_run_is_condition_code_0(tmp_path):
                                                  "national-defect-list.dat"),
                                      "-d", str(tmp_path / "d"), "-q"])
     assert result.exit_code == 0 and "Condition code 0" in result.output
+
+
+def test_a_week_ending_that_is_no_saturday_and_a_run_date_gone_back_are_noted(tmp_path):
+    tuesday = tmp_path / "tuesday.dat"
+    text = WEEK_DECKS[3].read_text()
+    tuesday.write_text(text[:5] + "11172026" + text[13:])
+    national = FIXTURES / "national" / "national-defect-list.dat"
+    first = _run(tmp_path / "d", [national], dt.date(2026, 11, 17))
+    assert first.notes == []
+    result = _run(tmp_path / "d", [tuesday], dt.date(2026, 11, 10))
+    assert result.notes == [
+        "tuesday.dat: HDR week ending 11/17/2026 is a Tuesday, not a Saturday; its Forms 3081 "
+        "and 6489 count in the week ending 11/21/2026",
+        "run date 11/10/2026 is before the last run's (11/17/2026); run ids and register ages "
+        "follow it (--run-date)"]
+    assert "\nNote: tuesday.dat: HDR week ending 11/17/2026 is a Tuesday" in summary.render(
+        result)

@@ -21,7 +21,7 @@ such; only the printed reports mask it.
   quarter_end, org_code, function_code, program_code, grade, step, record_code (null for week),
   qpc, hours_tenths, volume, lc_hours_tenths, lc_volume, reviewed, errors, standard, rate,
   pct_standard, pct_accurate (Float64, 2 decimals, null when the divisor is 0).
-* ``ipr-adjustments`` -- one row per Form 6489 in deck order: seq, deck_no, line_no, ssn,
+* ``ipr-adjustments`` -- one row per Form 6489 in deck order: seq, deck_no, deck, line_no, ssn,
   last_name, org_code, function_code, program_code, grade, record_code, adjustment_code, action,
   quarter_end (the quarter acted on), quarter_ending (item 19 as sent), form_week_ending, step,
   time_code, class_code, measured_pca, measured_teps, hours_raw, volume_raw, reviewed_raw,
@@ -33,7 +33,7 @@ such; only the printed reports mask it.
   middle_initial, ssn, grade, step, qpc, volume_week, volume_quarter, volume_rating, rsd, ras,
   reviewed_week, reviewed_quarter, reviewed_rating, remaining, reviews_requested (always null),
   errors_week, errors_quarter, errors_rating (Float64), pct_accurate (rating period).
-* ``data-not-posted`` -- source ("3926" / "3081"), deck_no, line_no, ssn, week_ending
+* ``data-not-posted`` -- source ("3926" / "3081"), deck_no, deck, line_no, ssn, week_ending
   (MMDDYYYY as sent), org_code, function_code, program_code, grade, step, time_code, hours,
   volume (3081 fields as sent), reviewed, errors (reviews), reason_codes (list), reason, text.
 
@@ -44,7 +44,7 @@ Printed reports (`IndividualResult.pages`; name -> `paginate` frame): ``ipr``,
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,14 +66,33 @@ from pipelines.reports.printing import render, write_report
 
 TIME_PROGRAM, ADJUSTMENT_PROGRAM = "59600", "59602"
 
+
+
+def _with_deck(columns: list[str]) -> list[str]:
+    at = columns.index("deck_no") + 1
+    return [*columns[:at], "deck", *columns[at:]]
+
+
 OUTPUT_COLUMNS: dict[str, list[str]] = {
     "cum-jobs": cj.CUM_COLUMNS,
     "individual-weekly": cj.WEEK_COLUMNS,
     "ipr": ipr_data.IPR_COLUMNS,
-    "ipr-adjustments": ADJUSTMENT_COLUMNS,
+    "ipr-adjustments": _with_deck(ADJUSTMENT_COLUMNS),
     "sar": sar_data.SAR_COLUMNS,
-    "data-not-posted": dnp.NOT_POSTED_COLUMNS,
+    "data-not-posted": _with_deck(dnp.NOT_POSTED_COLUMNS),
 }
+
+
+def name_decks(rows: pl.DataFrame, deck_names: Sequence[str] = ()) -> pl.DataFrame:
+    """`deck` (the file name) beside `deck_no` (the deck's place in the run's list of accepted
+    decks, from 0): an operator correcting a record looks for a file, not a number. Null when
+    the names are not given; a frame that has `deck` already is kept as it is."""
+    if "deck" in rows.columns:
+        return rows
+    if not deck_names or rows.height == 0:
+        return rows.with_columns(pl.lit(None, pl.String).alias("deck"))
+    return rows.with_columns(pl.Series("deck", list(deck_names), pl.String)
+                             .gather(rows.get_column("deck_no")))
 
 
 @dataclass(frozen=True)
@@ -128,8 +147,8 @@ class WeekFrames:
         """The Parquet outputs (OUTPUT_COLUMNS)."""
         frames = {
             "cum-jobs": self.cum_jobs, "individual-weekly": self.weekly, "ipr": self.ipr,
-            "ipr-adjustments": self.adjustments, "sar": self.sar,
-            "data-not-posted": self.not_posted,
+            "ipr-adjustments": name_decks(self.adjustments), "sar": self.sar,
+            "data-not-posted": name_decks(self.not_posted),
         }
         return {name: frame.select(OUTPUT_COLUMNS[name]) for name, frame in frames.items()}
 
@@ -197,4 +216,4 @@ def run_individual(*, week_ending: dt.date, run_date: dt.date, employees: pl.Dat
 
 
 __all__ = ["OUTPUT_COLUMNS", "IndividualResult", "WeekFrames", "calculate", "iter_pages", "lay_out",
-           "run_individual", "split_individual"]
+           "name_decks", "run_individual", "split_individual"]

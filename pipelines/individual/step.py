@@ -40,8 +40,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -54,10 +54,12 @@ from pipelines.individual.not_posted import NOT_POSTED_COLUMNS
 from pipelines.individual.reference import OFP_KEY
 from pipelines.individual.run import (
     ADJUSTMENT_PROGRAM,
+    OUTPUT_COLUMNS,
     TIME_PROGRAM,
     WeekFrames,
     calculate,
     iter_pages,
+    name_decks,
 )
 from pipelines.reports import data_not_posted as dnp_report
 from pipelines.reports.printing import write_pages
@@ -214,14 +216,16 @@ def _unposted_forms(time_3081: pl.DataFrame, forms_6489: pl.DataFrame, code: str
 
 
 def _without_employee_master(base: pl.DataFrame, run_date: dt.date, run_dir: Path,
-                             timings: dict[str, float]) -> IndividualStep:
+                             timings: dict[str, float], deck_names: Sequence[str]
+                             ) -> IndividualStep:
     time_all = _decoded(base, TIME_PROGRAM, "form3081")
     forms_all = _decoded(base, ADJUSTMENT_PROGRAM, "form6489")
     outputs: dict[str, Path] = {}
     weeks = tuple(sorted(base["_week"].unique().to_list()))
     for week in weeks:
-        rows = _unposted_forms(time_all.filter(pl.col("_week") == week),
-                               forms_all.filter(pl.col("_week") == week), NO_EMF)
+        rows = name_decks(_unposted_forms(time_all.filter(pl.col("_week") == week),
+                                          forms_all.filter(pl.col("_week") == week), NO_EMF),
+                          deck_names).select(OUTPUT_COLUMNS["data-not-posted"])
         pages = iter([("data-not-posted", dnp_report.page_parts(rows, run_date, week))])
         outputs |= _write(pages, {"data-not-posted": rows}, week, run_dir, timings)
     status = base.select("seq", pl.lit(True).alias("rejected"),
@@ -254,7 +258,7 @@ def _review_weeks(reviews: pl.DataFrame, weeks: tuple[dt.date, ...]) -> pl.DataF
 def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
              previous: dict[str, pl.DataFrame | None], employees: pl.DataFrame | None,
              ofp: pl.DataFrame, week_ending: dt.date | None, run_date: dt.date,
-             run_dir: Path) -> IndividualStep:
+             run_dir: Path, deck_names: Sequence[str] = ()) -> IndividualStep:
     """Run the individual data step of one weekly run (see the module docstring).
 
     records: the run's prefix-decoded records of programs 59600/59602 (seq, deck_no, line_no,
@@ -265,6 +269,7 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
       no Employee Master File).
     week_ending: the run's week ending (used for records without a deck week ending).
     run_date: printed on the reports. run_dir: the run folder the reports are written to.
+    deck_names: the file name of each deck_no, so the reports name the deck of each record.
     """
     timings = {"calculate": 0.0, "print": 0.0, "parquet": 0.0}
     other = records.filter(~pl.col("program_number").is_in(list(RUNS)))
@@ -277,7 +282,7 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
                               timings=timings)
     base = _with_weeks(records, week_ending)
     if employees is None:
-        return _without_employee_master(base, run_date, run_dir, timings)
+        return _without_employee_master(base, run_date, run_dir, timings, deck_names)
 
     t = time.perf_counter()
     weeks = tuple(sorted(base["_week"].unique().to_list())) or (_saturday(week_ending),)
@@ -296,6 +301,8 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
             week_ending=week, employees=employees, ofp=ofp, time_3081=time_3081,
             forms_6489=forms_6489, reviews=review_all.filter(pl.col("_week") == week)
             .drop("_week"), cum_jobs=cum)
+        frames = replace(frames, not_posted=name_decks(frames.not_posted, deck_names),
+                         adjustments=name_decks(frames.adjustments, deck_names))
         cum = frames.cum_jobs
         status.append(_status(time_3081, frames.time_rejected, pl.lit(True), "reason_codes"))
         status.append(_status(forms_6489, frames.adjustments,

@@ -2,11 +2,13 @@
 for the same SSN, OFP and week ending, and every Form 3081 that could not post, with every reason
 found (`codes.NOT_POSTED_REASONS`; the second and later ones on lines of their own). Fields of a
 3081 print as sent; SSNs print masked. DECK is the run's deck number (`deck_no`), LINE the line
-in that deck."""
+in that deck; when the rows name their decks (`deck`), the report ends with which file each
+listed deck number is."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,11 +76,26 @@ def page_parts(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date,
     """The report's `paginate` frames, laid out `rows_per_part` rows at a time (the text is
     that of the whole report paginated at once), so only one part's lines are alive."""
     size = max(rows_per_part or ROWS_PER_PART, 1)
+    key = deck_key(rows)
     total = int(rows.select(pl.col("reason_codes").list.len().fill_null(0).clip(1).sum()).item()
-                or 0)
+                or 0) + key.height
     heading = PageHeading(RUN_NUMBER, TITLE, run_date, week_ending, HEADS)
     parts = (detail(rows.slice(at, size)) for at in range(0, rows.height, size))
-    yield from paginate_flowing(parts, heading, lines_per_page=LINES_PER_PAGE, total_lines=total)
+    yield from paginate_flowing(itertools.chain(parts, [key]), heading,
+                                lines_per_page=LINES_PER_PAGE, total_lines=total)
+
+
+def deck_key(rows: pl.DataFrame) -> pl.DataFrame:
+    """The closing lines that say which file each DECK number is (none when not named)."""
+    if "deck" not in rows.columns:
+        return pl.DataFrame(schema={"line": pl.String})
+    named = rows.filter(pl.col("deck").is_not_null()).select("deck_no", "deck").unique(
+        "deck_no").sort("deck_no")
+    if named.height == 0:
+        return pl.DataFrame(schema={"line": pl.String})
+    entries = named.select(pl.format("DECK {} IS {}", pl.col("deck_no").cast(pl.String)
+                                     .str.pad_start(4), "deck").alias("line"))
+    return pl.concat([pl.DataFrame({"line": [""]}), entries])
 
 
 def print_report(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date,
