@@ -17,6 +17,8 @@ Order of a weekly run 03 (rules.md): post this run's accepted reviews (`post_rev
 the adjustment documents against the file as it then stands (`second_adjustment` for code 19
 across runs, `check_adjustments` for 26-33), drop every document that carries any code
 (`accepted_adjustments`) and post the rest (`post_adjustments`); `post_run` does all of it.
+Documents run 03 already rejected are checked as well (every code found is reported) but never
+post and never count toward the documents after them.
 Adjustments change only this file, never individual data (IRM 3.30.28.4.4.5(6)).
 
 Flags of this module are ``(deck_no, line_no, code)`` (validators.adjustments.LINE_FLAG_SCHEMA):
@@ -52,6 +54,12 @@ CUM_OFP_SCHEMA = {
 CUM_DEFECTS_SCHEMA = {
     "fiscal_quarter": pl.String, "org_code": pl.String, "function_code": pl.String,
     "program_code": pl.String, "defect_code": pl.String, "defects": pl.Int64,
+}
+# One row per adjustment document of a run (its header): run 03's `adjustment_documents`.
+DOCUMENT_SCHEMA = {
+    "unit": pl.UInt32, "deck_no": pl.UInt16, "line_no": pl.UInt32, "week_ending": pl.Date,
+    "org_code": pl.String, "function_code": pl.String, "program_code": pl.String,
+    "rejected": pl.Boolean,
 }
 # One row per adjustment document that posted: the half of code 19 that spans runs reads it.
 ADJUSTMENT_LEDGER_SCHEMA = {
@@ -286,19 +294,30 @@ def check_adjustments(adjustments: pl.DataFrame, cum_ofp: pl.DataFrame,
     return adj.place(doc_flags, code_flags, adjustments)
 
 
-def second_adjustment(adjustments: pl.DataFrame, adjustment_ledger: pl.DataFrame | None
+def second_adjustment(documents: pl.DataFrame, adjustment_ledger: pl.DataFrame | None
                       ) -> pl.DataFrame:
-    """Code 19 across runs -> (deck_no, line_no, code) on the document's first line.
+    """Code 19 across runs -> (deck_no, line_no, code) on the document's header, where run 03
+    puts the 19 of a second document within one run.
 
-    An adjustment document for an OFP and week ending that already posted an adjustment in an
-    earlier run (`adjustment_ledger`: ADJUSTMENT_LEDGER_SCHEMA). A second document within one run
-    is run 03's header check.
+    `documents` (DOCUMENT_SCHEMA, rejected ones included: every code found is reported) whose
+    OFP and week ending already posted an adjustment in an earlier run (`adjustment_ledger`:
+    ADJUSTMENT_LEDGER_SCHEMA).
     """
-    if adjustments.height == 0 or adjustment_ledger is None or adjustment_ledger.height == 0:
+    if documents.height == 0 or adjustment_ledger is None or adjustment_ledger.height == 0:
         return adj.no_line_flags()
-    docs = adjustments.group_by("unit").agg(pl.col(*OFP, "week_ending").first())
-    return adj.place(adj.posted_in_earlier_run(docs, adjustment_ledger),
-                     pl.DataFrame(), adjustments)
+    found = adj.posted_in_earlier_run(documents, adjustment_ledger)
+    return (documents.join(found, on="unit").select(adj.LINE_FLAG_SCHEMA.keys())
+            .cast(adj.LINE_FLAG_SCHEMA).sort("deck_no", "line_no"))
+
+
+def checkable(documents: pl.DataFrame) -> pl.Expr:
+    """Documents whose quarter and OFP can be read: a week ending that is a date and an OFP of
+    digits. The others (already rejected: 03-06, 36) have no Cumulative Data File row to
+    check against, so 26-33 would say nothing true about them."""
+    ofp = pl.all_horizontal(pl.col(c).str.contains(f"^[0-9]{{{n}}}$")
+                            for c, n in zip(OFP, (5, 3, 5), strict=True))
+    return pl.col("unit").is_in(documents.filter(
+        pl.col("week_ending").is_not_null() & ofp.fill_null(False))["unit"].implode())
 
 
 def flagged_documents(adjustments: pl.DataFrame, line_flags: pl.DataFrame) -> pl.Series:
@@ -374,22 +393,36 @@ class CumPosting:
 
 def post_run(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, reviews: pl.DataFrame,
              adjustments: pl.DataFrame, adjustment_ledger: pl.DataFrame | None,
-             run_date: dt.date, run_id: str, *, quality_standards: pl.DataFrame | None = None
-             ) -> CumPosting:
+             run_date: dt.date, run_id: str, *, documents: pl.DataFrame,
+             quality_standards: pl.DataFrame | None = None,
+             standard_weeks: Iterable[dt.date] = ()) -> CumPosting:
     """Run 03's part of the Cumulative Data File, in rules.md order: post the reviews, check the
     adjustment documents (19 across runs, 26-33), post the documents that carry no code.
 
-    The documents with flags must also be rejected in run 03's records (join `flags` on
-    deck_no/line_no): their every line goes to the PCE-03-41 register.
+    `adjustments` holds the lines of every document in `documents` (DOCUMENT_SCHEMA), those run
+    03 rejected too: they are checked, so their register entries show every code, but they
+    never post nor count toward the documents after them. The documents with flags must also
+    be rejected in run 03's records (join `flags` on deck_no/line_no): their every line goes to
+    the PCE-03-41 register.
+
+    With `quality_standards` (the file after this run), the standard of the quarters this run's
+    reviews post to, and of the quarters of the Forms 3926-A it posted (`standard_weeks`), is
+    refreshed: a standard set or deleted in a week without reviews reaches the file too.
     """
     ledger = adjustment_ledger if adjustment_ledger is not None else empty_adjustment_ledger()
     cum_ofp, cum_defects = post_reviews(cum_ofp, cum_defects, reviews, run_date,
                                         quality_standards=quality_standards)
-    repeat = second_adjustment(adjustments, ledger)
-    found = check_adjustments(adjustments, cum_ofp, cum_defects,
-                              rejected=flagged_documents(adjustments, repeat).to_list())
+    quarters = {fiscal_quarter(week) for week in standard_weeks if week is not None}
+    if quality_standards is not None and quarters:
+        cum_ofp = set_quality_standards(cum_ofp, quality_standards, sorted(quarters))
+    documents = documents.cast(DOCUMENT_SCHEMA)
+    repeat = second_adjustment(documents, ledger)
+    out = pl.concat([documents.filter("rejected")["unit"],
+                     documents.join(repeat, on=["deck_no", "line_no"], how="semi")["unit"]])
+    found = check_adjustments(adjustments.filter(checkable(documents)), cum_ofp, cum_defects,
+                              rejected=out.to_list())
     flags = pl.concat([repeat, found]).unique().sort("deck_no", "line_no", "code")
-    ok = accepted_adjustments(adjustments, flags)
+    ok = accepted_adjustments(adjustments.filter(~pl.col("unit").is_in(out.implode())), flags)
     cum_ofp, cum_defects = post_adjustments(cum_ofp, cum_defects, ok, run_date)
     ledger = pl.concat([ledger.cast(ADJUSTMENT_LEDGER_SCHEMA),
                         adjustment_ledger_entries(ok, run_id)])

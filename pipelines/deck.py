@@ -150,9 +150,14 @@ def control(records: Records) -> Deck:
     body = frame.slice(1, n - 2)
     digest = _content_hash(records.raw, body["text"])
     if int(raw_count) != body.height:
-        raise DeckRefused(path, "TRL count", f"TRL says {int(raw_count)} records but the deck "
-                          f"holds {body.height} between HDR and TRL", n, count_field.start,
-                          identity=digest)
+        blank = body.filter(text.str.strip_chars() == "")["line_no"]
+        hint = (f"; {blank.len()} of them blank (line {', '.join(map(str, blank.head(5)))}"
+                f"{', ...' if blank.len() > 5 else ''}): a blank line counts as a record"
+                if blank.len() else "")
+        said = int(raw_count)
+        raise DeckRefused(path, "TRL count", f"TRL says {said} record{'s' * (said != 1)} but the "
+                          f"deck holds {body.height} between HDR and TRL{hint}", n,
+                          count_field.start, identity=digest)
     return Deck(path=path, encoding=records.encoding, campus=campus, week_ending=week_ending,
                 created=created, sequence=sequence, records=body, content_hash=digest)
 

@@ -32,11 +32,19 @@ def empty_dcf() -> pl.DataFrame:
     return pl.DataFrame(schema=DCF_SCHEMA)
 
 
+def ebcdic_order(name: str) -> pl.Expr:
+    """A sort key that orders block, serial and section codes as the mainframe's EBCDIC sort
+    did: blank, then letters, then digits (ASCII puts digits before letters). Each digit maps
+    to one of the characters just after Z, in order."""
+    return pl.col(name).str.replace_many(list("0123456789"), list("[\\]^_`abcd"))
+
+
 def prepare(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    # Deck order for run 01 is block, serial, section within each deck (rules.md); `order` is
-    # that position, `seq` stays the record's identity.
+    # Deck order for run 01 is block, serial, section within each deck (rules.md), in EBCDIC
+    # collation; `order` is that position, `seq` stays the record's identity.
     doc = ["deck_no", "block", "serial"]
-    rec = records.sort(*doc, "section", "seq").with_row_index("order").with_columns(
+    rec = records.sort("deck_no", *[ebcdic_order(k) for k in ("block", "serial", "section")],
+                       "seq").with_row_index("order").with_columns(
         (pl.col("section") == "01").alias("is_header"))
     rec = rec.with_columns(pl.when("is_header").then("seq").otherwise(None).forward_fill()
                            .over(doc).alias("hdr_seq"))

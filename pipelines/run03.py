@@ -36,7 +36,9 @@ _LINE_INPUT = ["seq", "line_no", "deck_no", "program_number", "format_code", "se
 class Run03Result:
     records: pl.DataFrame  # one row per record: display fields, status, error_codes, warning
     reviews: pl.DataFrame  # accepted review transactions, one row per defect line or sample
-    adjustments: pl.DataFrame  # accepted adjustment lines (decoded zone-punched deltas)
+    adjustments: pl.DataFrame  # every adjustment line under a header (zone-punched deltas)
+    adjustment_documents: pl.DataFrame  # one row per adjustment header: keys, rejected
+    standard_weeks: pl.Series  # week endings (Date) of the Forms 3926-A that posted
     quality_standards: pl.DataFrame  # the Quality Standard File after the run
 
 
@@ -286,7 +288,9 @@ def _assemble(headers: pl.DataFrame, lines: pl.DataFrame, codes: pl.DataFrame,
         pl.col("defects_v").alias("defects"), "warning",
         (accepted & (pl.col("h_program") == v.REVIEW)).alias("keep"),
     ).filter("keep").drop("keep")
-    adjustments = lines.filter(accepted & (pl.col("h_program") == v.ADJUSTMENT)).select(
+    # Rejected documents too: the Cumulative Data File checks (19, 26-33) report what they
+    # find on them as well, so that every code is known before the operator re-inputs.
+    adjustments = lines.filter(pl.col("h_program") == v.ADJUSTMENT).select(
         "deck_no", "line_no", pl.col("hdr_seq").alias("unit"),
         pl.col("h_week_ending_v").alias("week_ending"), pl.col("h_org").alias("org_code"),
         pl.col("h_function").alias("function_code"),
@@ -295,7 +299,14 @@ def _assemble(headers: pl.DataFrame, lines: pl.DataFrame, codes: pl.DataFrame,
         v.zoned.value_expr(pl.col("defective")).alias("defective_delta"),
         pl.col("defect_code").str.strip_chars().replace("", None).alias("defect_code"),
         v.zoned.value_expr(pl.col("defects")).alias("defects_delta"))
+    documents = headers.filter(pl.col("program_number") == v.ADJUSTMENT).select(
+        pl.col("seq").alias("unit"), "deck_no", "line_no",
+        pl.col("week_ending_v").alias("week_ending"), "org_code", "function_code",
+        "program_code", "rejected")
+    standard_weeks = headers.filter((pl.col("program_number") == v.STANDARD)
+                                    & ~pl.col("rejected"))["week_ending_v"].unique()
     return Run03Result(records=out, reviews=reviews, adjustments=adjustments,
+                       adjustment_documents=documents, standard_weeks=standard_weeks,
                        quality_standards=standards)
 
 

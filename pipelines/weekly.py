@@ -232,8 +232,8 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
                           qs if qs is not None else pl.DataFrame(schema=v03.QS_SCHEMA))
         del r03
 
-        say(f"posting {three.reviews.height} review line(s) and "
-            f"{three.adjustments.height} adjustment line(s) to the Cumulative Data File")
+        say(f"posting {three.reviews.height} review line(s) and the adjustment documents "
+            "that pass to the Cumulative Data File")
         cum = _post_cum(store, three, run_id, run_date)
         three = _reject_cum_flags(three, cum.flags)
 
@@ -325,7 +325,9 @@ def _post_cum(store: Store, three: run03.Run03Result, run_id: str, run_date: dt.
         ofp, defects = cum_file.empty()
     return cum_file.post_run(ofp, defects, three.reviews, three.adjustments,
                              store.read("adjustment_ledger"), run_date, run_id,
-                             quality_standards=three.quality_standards)
+                             documents=three.adjustment_documents,
+                             quality_standards=three.quality_standards,
+                             standard_weeks=three.standard_weeks.to_list())
 
 
 def _reject_cum_flags(three: run03.Run03Result, flags: pl.DataFrame) -> run03.Run03Result:

@@ -88,6 +88,13 @@ def adjustments(*documents: list[dict]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=ADJUSTMENT_SCHEMA)
 
 
+def headers(lines: pl.DataFrame, rejected: tuple[int, ...] = ()) -> pl.DataFrame:
+    """The documents of `lines` as run 03 gives them: here a document's header is line `unit`."""
+    return lines.group_by("unit", maintain_order=True).agg(
+        pl.col("deck_no", "week_ending", *cf.OFP).first()).with_columns(
+        pl.col("unit").alias("line_no"), pl.col("unit").is_in(rejected).alias("rejected"))
+
+
 def flags_of(frame: pl.DataFrame) -> set[tuple[int, str]]:
     return {(r["line_no"], r["code"]) for r in frame.iter_rows(named=True)}
 
@@ -180,7 +187,8 @@ def test_three_weekly_runs_with_unit_charges_adjustments_and_a_new_quarter():
         (A, "#", None, 1, [("234", 1)]),
         (A, "234567890", 5, None, []),
         (B, "345678901", 8, 3, [("101", 2), ("102", 2)]),
-    ), adjustments(), ledger, day("12/22/2026"), "20261222.01")
+    ), adjustments(), ledger, day("12/22/2026"), "20261222.01",
+        documents=headers(adjustments()))
     assert run.flags.height == 0
     assert ofp_rows(run.cum_ofp) == [
         ("2027Q1", "12345", "45678", 15, 3, 4, 20.0, day("12/22/2026"), None),
@@ -191,11 +199,11 @@ def test_three_weekly_runs_with_unit_charges_adjustments_and_a_new_quarter():
     # +5 sampled, 509 -1, -1 defective -> 40, 4, 5 -> 10.00 %.
     # B: 101 -3 would leave 101 at -1 (33) and total 1 under defective 3 (31): rejected whole,
     # its +2 sampled does not post either.
+    docs = adjustments(document(A, "12/26/2026", 20, S("    E"), K("509", "    J"), D("    J")),
+                       document(B, "12/26/2026", 30, S("    B"), K("101", "    L")))
     run = cf.post_run(run.cum_ofp, run.cum_defects, reviews(
-        "12/26/2026", (A, "#", 20, 2, [("627", 2)])),
-        adjustments(document(A, "12/26/2026", 20, S("    E"), K("509", "    J"), D("    J")),
-                    document(B, "12/26/2026", 30, S("    B"), K("101", "    L"))),
-        run.adjustment_ledger, day("12/29/2026"), "20261229.01")
+        "12/26/2026", (A, "#", 20, 2, [("627", 2)])), docs,
+        run.adjustment_ledger, day("12/29/2026"), "20261229.01", documents=headers(docs))
     assert flags_of(run.flags) == {(32, "31"), (32, "33")}
     assert ofp_rows(run.cum_ofp) == [
         ("2027Q1", "12345", "45678", 40, 4, 5, 10.0, day("12/29/2026"), day("12/29/2026")),
@@ -204,17 +212,18 @@ def test_three_weekly_runs_with_unit_charges_adjustments_and_a_new_quarter():
         ("12345", "123", "45678", day("12/26/2026"), "20261229.01")]
 
     # Run 3, week ending 01/02/2027: FY2027 Q2 starts with new rows. B has no Q2 row (26, and
-    # 32 for its code, on its first line); a second document for A and week 12/26 is 19 (it
-    # posted in run 2); a late document for A and week 12/19 adjusts Q1: +1 defective, 234 +1.
+    # 32 for its code, on its first line); a second document for A and week 12/26 is 19 on its
+    # header (it posted in run 2); a late document for A and week 12/19 adjusts Q1: +1
+    # defective, 234 +1.
+    docs = adjustments(document(B, "01/02/2027", 40, K("101", "    A"), S("    A")),
+                       document(A, "12/26/2026", 50, S("    A")),
+                       document(A, "12/19/2026", 60, D("    A"), K("234", "    A")))
     run = cf.post_run(run.cum_ofp, run.cum_defects, reviews(
         "01/02/2027",
         (A, "456789012", 4, 1, [("234", 1)]),
         (C, "#", 3, None, []),
-    ), adjustments(document(B, "01/02/2027", 40, K("101", "    A"), S("    A")),
-                   document(A, "12/26/2026", 50, S("    A")),
-                   document(A, "12/19/2026", 60, D("    A"), K("234", "    A"))),
-        run.adjustment_ledger, day("01/05/2027"), "20270105.01")
-    assert flags_of(run.flags) == {(41, "26"), (41, "32"), (51, "19")}
+    ), docs, run.adjustment_ledger, day("01/05/2027"), "20270105.01", documents=headers(docs))
+    assert flags_of(run.flags) == {(41, "26"), (41, "32"), (50, "19")}
     assert ofp_rows(run.cum_ofp) == [
         ("2027Q1", "12345", "45678", 40, 5, 6, 12.5, day("12/29/2026"), day("01/05/2027")),
         ("2027Q1", "12345", "45679", 8, 3, 4, 37.5, day("12/22/2026"), None),
@@ -307,15 +316,52 @@ def test_irm_example_read_from_form_3926_records_through_run_03():
     ofp = pl.DataFrame({"org_code": [A[0]], "function_code": [A[1]], "program_code": [A[2]]})
     three = run03.run(deck, ofp, pl.Series(["234", "509", "627"]),
                       pl.DataFrame(schema=v03.QS_SCHEMA))
-    assert three.adjustments.height == 6
+    assert three.adjustments.height == 6 and three.adjustment_documents.height == 2
     cum_ofp, cum_defects = irm_file()
     posting = cf.post_run(cum_ofp, cum_defects, three.reviews, three.adjustments, None,
-                          day("11/24/2026"), "20261124.01")
+                          day("11/24/2026"), "20261124.01",
+                          documents=three.adjustment_documents)
     assert flags_of(posting.flags) == {(8, "33")}
     flagged = deck.filter(pl.col("line_no") == 8)["text"].item()
     assert flagged[30:33] == "509"
     assert ofp_rows(posting.cum_ofp)[0][3:6] == (143, 8, 21)
     assert code_rows(posting.cum_defects)[1] == ("2027Q1", "45678", "509", 3)
+
+
+def test_a_document_run_03_rejects_is_still_checked_for_19_and_26_33_and_posts_nothing():
+    from pipelines import run03
+    from validators import pce_03_41 as v03
+    header = "{}222{}0101{}000" + "".join(A)
+    deck = _deck([
+        header.format("59706", "AAA", "11142026"),  # 2: an SSN (34); 10 - 200 sampled (27)
+        "59706222AAA0102 111111111" + "  20}",  # 10 - 200 sampled is also under defective (30)
+        header.format("59706", "AAB", "11072026"),  # 4: 555 is not on file (14), no row (32)
+        _line("59706", "AAB", 2, code="555", defects="    A"),
+        header.format("59706", "AAC", "10312026"),  # 5: no lines (36), posted before (19)
+        header.format("59706", "AAD", "10242026"),  # 7-8: passes: +1 sampled posts
+        _line("59706", "AAD", 2, sampled="    A"),
+    ])
+    ofp = pl.DataFrame({"org_code": [A[0]], "function_code": [A[1]], "program_code": [A[2]]})
+    three = run03.run(deck, ofp, pl.Series(["234", "509", "627"]),
+                      pl.DataFrame(schema=v03.QS_SCHEMA))
+    codes = {r["line_no"]: r["error_codes"] for r in three.records.iter_rows(named=True)}
+    assert (codes[2], codes[4], codes[5]) == (["34"], ["14"], ["36"])
+    assert three.adjustment_documents["rejected"].to_list() == [True, True, True, False]
+    ledger = pl.DataFrame([{"org_code": A[0], "function_code": A[1], "program_code": A[2],
+                            "week_ending": day("10/31/2026"), "run_id": "20261103.01"}],
+                          schema=cf.ADJUSTMENT_LEDGER_SCHEMA)
+    posting = cf.post_run(*base_file(), three.reviews, three.adjustments, ledger,
+                          day("11/24/2026"), "20261124.01", documents=three.adjustment_documents)
+    assert flags_of(posting.flags) == {(2, "27"), (2, "30"), (4, "32"), (5, "19")}
+    assert ofp_rows(posting.cum_ofp)[0][3:6] == (11, 4, 6)  # base 10, 4, 6; AAD's +1 sampled
+    assert posting.adjustment_ledger["week_ending"].to_list()[-1] == day("10/24/2026")
+    # A document whose quarter cannot be read (a bad week ending) is not checked at all.
+    bad = _deck([header.format("59706", "AAE", "13142026"),
+                 _line("59706", "AAE", 2, code="555", defects="    A")])
+    three = run03.run(bad, ofp, pl.Series(["555"]), pl.DataFrame(schema=v03.QS_SCHEMA))
+    assert three.records["error_codes"].to_list() == [["36"], []]
+    assert cf.post_run(*base_file(), three.reviews, three.adjustments, ledger, day("11/24/2026"),
+                       "20261124.01", documents=three.adjustment_documents).flags.height == 0
 
 
 # ----------------------------------------------------------------------------- codes 26-33
@@ -433,8 +479,8 @@ def test_second_adjustment_for_an_ofp_and_week_posted_in_an_earlier_run_is_19():
     docs = adjustments(document(A, WEEK, 10, K("234", "    A"), S("    A")),
                        document(A, "12/19/2026", 20, S("    A")),  # other week: near miss
                        document(B, WEEK, 30, S("    A")))  # other OFP: near miss
-    assert flags_of(cf.second_adjustment(docs, ledger)) == {(11, "19")}
-    assert cf.second_adjustment(docs, None).height == 0
+    assert flags_of(cf.second_adjustment(headers(docs), ledger)) == {(10, "19")}
+    assert cf.second_adjustment(headers(docs), None).height == 0
 
 
 def test_flags_name_deck_and_line():
@@ -487,6 +533,28 @@ def test_quality_standard_changes_only_the_quarters_posted_to():
         "01/02/2027", (A, "#", 2, 1, [("234", 1)])), day("01/05/2027"), quality_standards=later)
     assert cum_ofp.select("fiscal_quarter", "quality_standard").rows() == [
         ("2027Q1", 9550), ("2027Q2", 9000)]
+
+
+def test_a_standard_set_or_deleted_in_a_week_without_reviews_reaches_its_quarter():
+    lines = reviews("12/19/2026", (A, "#", 2, 1, [("234", 1)]))
+    cum_ofp, cum_defects = cf.post_reviews(*cf.empty(), lines, day("12/22/2026"),
+                                           quality_standards=QUALITY_STANDARDS)
+    none = adjustments()
+    changed = QUALITY_STANDARDS.with_columns(pl.lit(9300, pl.Int32).alias("standard"))
+    run = cf.post_run(cum_ofp, cum_defects, reviews("12/26/2026"), none, None, day("12/29/2026"),
+                      "20261229.01", documents=headers(none), quality_standards=changed,
+                      standard_weeks=[day("12/26/2026")])
+    assert run.cum_ofp.select("fiscal_quarter", "quality_standard").rows() == [("2027Q1", 9300)]
+    deleted = QUALITY_STANDARDS.clear()
+    run = cf.post_run(run.cum_ofp, run.cum_defects, reviews("01/02/2027"), none, None,
+                      day("01/05/2027"), "20270105.01", documents=headers(none),
+                      quality_standards=deleted, standard_weeks=[day("12/26/2026")])
+    assert run.cum_ofp["quality_standard"].to_list() == [None]
+    # near miss: a standard of another quarter leaves 2027Q1 as it was
+    run = cf.post_run(cum_ofp, cum_defects, reviews("01/02/2027"), none, None,
+                      day("01/05/2027"), "20270105.01", documents=headers(none),
+                      quality_standards=changed, standard_weeks=[day("01/02/2027")])
+    assert run.cum_ofp["quality_standard"].to_list() == [9550]
 
 
 # ----------------------------------------------------------------------------- listing

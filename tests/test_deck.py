@@ -46,6 +46,13 @@ def test_trl_count_message_says_both_counts(tmp_path):
         open_deck(_deck(tmp_path, deck(BODY).replace("TRL0000001", "TRL0000002")))
 
 
+def test_trl_count_message_points_at_blank_lines_inside_the_deck(tmp_path):
+    text = deck(BODY).replace("\nTRL", "\n\nTRL")
+    with pytest.raises(DeckRefused, match=r"TRL says 1 record but the deck holds 2 between HDR "
+                       r"and TRL; 1 of them blank \(line 3\): a blank line counts as a record"):
+        open_deck(_deck(tmp_path, text))
+
+
 def test_bad_hdr_date_message_names_the_field_once(tmp_path):
     text = deck(BODY).replace("HDRSC11142026", "HDRSC13992026")
     with pytest.raises(DeckRefused, match=r"HDR week ending \(columns 6-13\) is '13992026'; "):

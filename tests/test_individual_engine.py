@@ -342,6 +342,22 @@ def test_6489_errors_take_no_action(overrides: dict[str, str], reason: str) -> N
     assert result.cum_jobs.equals(_base())
 
 
+def test_6489_creating_a_record_for_an_ssn_not_on_the_employee_master_is_a14() -> None:
+    decoded = decode(pl.DataFrame({"text": [record("prefix+form6489", **_form(
+        adjustment_code="2", ssn="999999999"))]}), layout.load("prefix"), layout.load("form6489"))
+
+    def apply(ssns: list[str]):
+        return apply_adjustments(_base(), decoded, SAT, ofp=ofp_table(weeks.ofp()),
+                                 employees=pl.DataFrame({"ssn": ssns}, schema={"ssn": pl.String}))
+
+    row = apply(["123456789"]).adjustments.row(0, named=True)
+    assert (row["message_code"], row["reason_codes"]) == (codes.ERROR, ["A14"])
+    assert row["reason"] == "SSN NOT ON EMPLOYEE MASTER"
+    added = apply(["999999999"])  # near miss: on the file, the record is made
+    assert added.adjustments["message"].to_list() == ["ADDED"]
+    assert added.cum_jobs.filter(pl.col("ssn") == "999999999").height == 1
+
+
 def test_6489_accepted_when_all_is_well() -> None:
     row = _apply(_form()).adjustments.row(0, named=True)
     assert (row["message_code"], row["message"], row["reason_codes"]) == ("3", "ADJUSTED", [])
@@ -439,7 +455,8 @@ def test_every_code_in_the_tables_is_issued_by_a_fixture_or_a_test_above() -> No
     for res in results().values():
         for name in ("ipr-adjustments", "data-not-posted"):
             issued |= set(res.frames[name]["reason_codes"].explode().drop_nulls())
-    issued |= {"A02", "A03", "A04", "A05", "A06", "A08", "A13", "T06", "T07"}  # tests above
+    issued |= {"A02", "A03", "A04", "A05", "A06", "A08", "A13", "A14", "T06",
+               "T07"}  # tests above
     assert issued == set(codes.ADJUSTMENT_REASONS) | set(codes.NOT_POSTED_REASONS)
     messages = set()
     for res in results().values():

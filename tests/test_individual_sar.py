@@ -206,6 +206,7 @@ def _sar_12202025(cum: pl.DataFrame) -> pl.DataFrame:
     ({"hours_tenths": 100}, True),  # 10.0 direct hours, no volume: the QPC is shown
     ({"lc_hours_tenths": 400}, True),  # 40.0 learning-curve hours: past it, worked
     ({"lc_hours_tenths": 300}, False),  # 30.0 of 40: still under the learning curve
+    ({"lc_hours_tenths": 300, "hours_tenths": 100}, True),  # and direct time: moved off it
     ({"reviewed": 2}, False),  # no hours or volume in the rating period
 ])
 def test_a_qpc_worked_without_volume_shows_for_an_employee_with_volume(

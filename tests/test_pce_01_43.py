@@ -273,6 +273,19 @@ def test_delete_then_add_reestablishes_the_code():
     assert file_rows(result) == [("100", "REESTABLISHED", "A")]
 
 
+def test_blocks_sort_as_the_mainframe_did_letters_before_digits():
+    # EBCDIC collation: block AAB runs before 9ZZ although ASCII puts digits first, so the
+    # change posts and the delete after it takes the code away.
+    result = run(doc("D", "100", block="9ZZ") + doc("C", ("100", "CHANGED"), block="AAB"),
+                 on_file=("100",))
+    assert codes(result) == {2: [], 3: [], 4: [], 5: []}
+    assert file_rows(result) == []
+    # near miss: both blocks of digits keep their numeric order (delete first, change 06)
+    result = run(doc("D", "100", block="1ZZ") + doc("C", ("100", "CHANGED"), block="9AB"),
+                 on_file=("100",))
+    assert codes(result)[5] == ["06"]
+
+
 def test_order_spans_decks_of_one_run():
     result = run(doc("D", "100"), doc("C", "100"), on_file=("100",))
     assert codes(result, 0) == {2: [], 3: []}

@@ -469,7 +469,8 @@ def test_adjustment_with_one_bad_line_rejects_whole_document() -> None:
     result = run(deck)
     assert_register(result, {L2: ["23"]})
     assert rejected(result) == {H: True, L1: True, L2: True, L3: True}
-    assert result.adjustments.height == 0
+    assert result.adjustment_documents.select("line_no", "rejected").rows() == [(H, True)]
+    assert result.adjustments["unit"].n_unique() == 1 and result.adjustments.height == 3
 
 
 def test_register_shows_every_line_of_a_rejected_transaction_with_its_own_codes() -> None:

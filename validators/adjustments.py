@@ -18,7 +18,9 @@ Which line carries a code (PLACEMENT): the legacy register prints every line of 
 document with the codes that line itself carries, so each code goes on the line that holds the
 item it is about.
 
-* 26 (and 19 across runs): the document's first line.
+* 19 across runs is on the document's header, as run 03's 19 for a second document is
+  (`pipelines.cum_file.second_adjustment`); the document may have no lines.
+* 26: the document's first line.
 * 27: every line carrying a number sampled (item 11).
 * 28: every line carrying a number of defective records (item 16).
 * 29: the document's last line carrying a number of defects (item 14), in line order.
@@ -125,7 +127,6 @@ FIRST, SAMPLED, DEFECTIVE, LAST_DEFECT, CODE_LINE = (
     "first", "sampled", "defective", "last_defect", "defect_code_line")
 
 PLACEMENT: dict[str, tuple[str, ...]] = {
-    "19": (FIRST,),
     "26": (FIRST,),
     "27": (SAMPLED, FIRST),
     "28": (DEFECTIVE, FIRST),

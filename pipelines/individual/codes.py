@@ -35,6 +35,7 @@ ADJUSTMENT_REASONS = {
     "A11": "RECORD CODE DISAGREES WITH CURRENT/PRIOR GRADE",
     "A12": "A FIGURE WOULD GO NEGATIVE",
     "A13": "ERRORS WOULD EXCEED DOCUMENTS REVIEWED",
+    "A14": "SSN NOT ON EMPLOYEE MASTER",
 }
 
 # Why a record of individual data did not post (Weekly Data Not Posted report): N* are review

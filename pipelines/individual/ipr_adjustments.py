@@ -96,8 +96,12 @@ def _blank(name: str) -> pl.Expr:
     return pl.col(name).str.strip_chars() == ""
 
 
-def static_checks(ofp: pl.DataFrame | None) -> list[tuple[str, pl.Expr]]:
-    """Checks that need no cum job record: (code, true when the form fails)."""
+def static_checks(ofp: pl.DataFrame | None, employees: pl.DataFrame | None = None
+                  ) -> list[tuple[str, pl.Expr]]:
+    """Checks that need no cum job record: (code, true when the form fails). A form that would
+    make a cum job record needs its SSN on the Employee Master File (as a Form 3081 does, T02);
+    one acting on a record that exists does not, so a departed employee's figures can still be
+    corrected."""
     on_file = (pl.col("_on_ofp") if ofp is not None else
                pl.col("org_code").str.contains(r"^[0-9]{5}$")
                & pl.col("function_code").str.contains(r"^[0-9]{3}$")
@@ -116,6 +120,8 @@ def static_checks(ofp: pl.DataFrame | None) -> list[tuple[str, pl.Expr]]:
         ("A07", ~_blank("quarter_ending") & pl.col("action").is_not_null()
          & (pl.col("quarter_ending") != target)),
         ("A08", pl.col("action").is_in([SUBSTITUTE, ADD]) & all_blank),
+        *([("A14", (pl.col("action") == CREATE) & ~pl.col("_on_emf"))]
+          if employees is not None else []),
     ]
 
 
@@ -186,16 +192,20 @@ def _apply_round(state: pl.DataFrame, forms: pl.DataFrame, saturday: dt.date
 
 
 def apply_adjustments(cum_jobs: pl.DataFrame, forms: pl.DataFrame, week_ending: dt.date, *,
-                      ofp: pl.DataFrame | None = None) -> AdjustmentResult:
+                      ofp: pl.DataFrame | None = None, employees: pl.DataFrame | None = None
+                      ) -> AdjustmentResult:
     """Apply decoded Forms 6489 (`decode(records, prefix, form6489)`) in deck order.
 
     `ofp` is `reference.ofp_table(...)`; without it an OFP is only checked for digits.
+    `employees` (with `ssn`) is the Employee Master File; without it A14 is not checked.
     """
     f = normalize(forms, week_ending)
     if ofp is not None:
         f = f.join(ofp.select(*OFP_KEY, pl.lit(True).alias("_on_ofp")), on=OFP_KEY, how="left",
                    maintain_order="left").with_columns(pl.col("_on_ofp").fill_null(False))
-    f = f.with_columns(_reasons(static_checks(ofp)).alias("reason_codes"))
+    if employees is not None:
+        f = f.with_columns(pl.col("ssn").is_in(employees["ssn"].implode()).alias("_on_emf"))
+    f = f.with_columns(_reasons(static_checks(ofp, employees)).alias("reason_codes"))
     clean = pl.col("reason_codes").list.len() == 0
     todo = f.filter(clean).with_columns(
         pl.int_range(1, pl.len() + 1).over(CUM_KEY, order_by="seq").alias("round"))

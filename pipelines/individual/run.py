@@ -163,7 +163,8 @@ def calculate(*, week_ending: dt.date, employees: pl.DataFrame, ofp: pl.DataFram
     checked = time_reports.check(time_3081, week_ending, employees=emp, ofp=ofps)
     posting = cj.post_week_detail(cum_jobs if cum_jobs is not None else cj.empty_cum_jobs(),
                                   checked.valid, reviews, week_ending)
-    adjusted = apply_adjustments(posting.cum_jobs, forms_6489, week_ending, ofp=ofps)
+    adjusted = apply_adjustments(posting.cum_jobs, forms_6489, week_ending, ofp=ofps,
+                                 employees=emp)
     return WeekFrames(
         week_ending=week_ending, employees=emp, cum_jobs=adjusted.cum_jobs,
         weekly=posting.weekly, adjustments=adjusted.adjustments,

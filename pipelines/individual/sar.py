@@ -6,9 +6,12 @@ Inclusion (all four, rules.md), with our readings:
 * in work status at the period end: work status W on the Employee Master File given to the run
   (the file is a snapshot; it has no history);
 * past the learning curve on the work shown: a cum job record (SSN, OFP, grade) counts only when
-  its OFP is measured on the OFP Consistency File and the employee's learning-curve hours on it
-  (time code 2, every quarter kept up to the period's) are either none or at least the OFP's
-  learning-curve hours; work still under the learning curve is left out of every figure;
+  its OFP is measured on the OFP Consistency File and the employee is not under its learning
+  curve, that is: learning-curve hours on it (time code 2, every quarter kept up to the
+  period's) are none, or at least the OFP's learning-curve hours, or the employee also reports
+  direct or overhead time on it (time reporting has moved off the learning curve, so a few
+  stray learning-curve hours do not hide an experienced employee's work); work still under
+  the learning curve is left out of every figure;
 * reported volume in the rating period: a test of the employee, not of the row. The employee's
   rating-period volume (direct time) summed over the work that passes the tests above must be
   above zero; then each (QPC, grade) of that work prints when it has hours (direct, overhead or
@@ -52,11 +55,12 @@ MEASURES = ("volume", "reviewed", "errors")
 
 def _past_learning_curve(cum: pl.DataFrame, ofp: pl.DataFrame) -> pl.DataFrame:
     """(ssn, OFP, grade, qpc) of measured work the employee is past the learning curve on."""
-    lc = cum.group_by("ssn", *OFP_KEY, "grade").agg(pl.col("lc_hours_tenths").sum())
+    lc = cum.group_by("ssn", *OFP_KEY, "grade").agg(pl.col("lc_hours_tenths", "hours_tenths")
+                                                      .sum())
     measured = ofp.filter(pl.col("measured_code") == "1").select(
         *OFP_KEY, "qpc", "learning_curve_hours")
-    past = (pl.col("lc_hours_tenths") == 0) | (
-        pl.col("lc_hours_tenths") >= pl.col("learning_curve_hours") * 10)
+    past = ((pl.col("lc_hours_tenths") == 0) | (pl.col("hours_tenths") > 0)
+            | (pl.col("lc_hours_tenths") >= pl.col("learning_curve_hours") * 10))
     return lc.join(measured, on=OFP_KEY, how="inner").filter(past).select(
         "ssn", *OFP_KEY, "grade", "qpc")
 
