@@ -410,6 +410,17 @@ def test_learning_curve_time_code_routes_hours_and_volume() -> None:
     assert _figures(result.cum_jobs, FOSTER, CE, "04", Q1) == (0, 0, 150, 80, 0, 0)
 
 
+@pytest.mark.parametrize(("teps", "figures"), [
+    ("5", (0, 0, 150, 80, 0, 0)),  # M/C TEPS 5, adjustments to learning-curve information
+    ("1", (50, 30, 100, 50, 0, 0)),  # near miss: time code 1 and TEPS 1 is direct time
+])
+def test_mc_teps_5_routes_hours_and_volume_to_the_learning_curve(teps, figures) -> None:
+    result = _apply(_form(function_code="120", program_code="46110", ssn=FOSTER, grade="04",
+                          step="01", time_code="1", measured_teps=teps, hours_tenths="   50",
+                          volume="     30", reviewed=""))
+    assert _figures(result.cum_jobs, FOSTER, CE, "04", Q1) == figures
+
+
 # --------------------------------------------------------------------------- data not posted
 
 

@@ -23,7 +23,8 @@ Our readings:
   2, a grade other than the current one (A11).
 * Signed figures are lenient zone-punched (a plain last digit is an increase); a blank figure is
   no change (create: 0). Hours and volume go to the learning-curve figures when the time code
-  (item 21) is 2, else to the direct ones; documents reviewed and in error always to theirs.
+  (item 21) is 2 or M/C TEPS (item 16) is 5, "adjustments to learning curve information",
+  else to the direct ones; documents reviewed and in error always to theirs.
 * A form that would leave any figure negative, or errors above documents reviewed, changes
   nothing (message 4, A12/A13). Zeroing ignores the figures on the form.
 * Zeroing (1, 9, A) sets every figure of the record to zero and keeps the record, its record
@@ -131,8 +132,8 @@ def _reasons(checks: list[tuple[str, pl.Expr]]) -> pl.Expr:
 
 
 def _form_value(figure: str) -> pl.Expr:
-    """The form's figure for one cum job figure (hours/volume routed by time code)."""
-    lc = pl.col("time_code") == "2"
+    """The form's figure for one cum job figure (hours/volume routed by time code or TEPS 5)."""
+    lc = (pl.col("time_code") == "2") | (pl.col("measured_teps") == "5")
     if figure in ("hours_tenths", "volume"):
         return pl.when(~lc).then(pl.col(f"{figure.split('_')[0]}_change"))
     if figure in ("lc_hours_tenths", "lc_volume"):
