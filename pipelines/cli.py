@@ -37,7 +37,7 @@ from pipelines.individual import codes as individual_codes
 from pipelines.reference import ReferenceMissing
 from pipelines.reference import load as load_reference
 from pipelines.reports.printing import mask_ssn_expr
-from pipelines.store import Store, StoreError
+from pipelines.store import Store, StoreError, counts
 from pipelines.weekly import CC_ABEND, CC_INCOMPLETE, ConservationError, run_week
 from validators.codes import CODES, RUN_3926, RUN_3927
 
@@ -269,11 +269,8 @@ def history(data_dir: DataDir = Path("qap-data")) -> None:
         raise _fail(str(err), CC_INCOMPLETE) from None
     typer.echo(f"{'GEN':>6}  {'PUBLISHED':<25}  {'RUN':<28} WHAT")
     for m in generations:
-        extra = m.get("extra", {})
-        counts = " ".join(f"{k}={v}" for k, v in extra.items()
-                          if not isinstance(v, dict | list))
         typer.echo(f"{m['generation']:>6}  {m['created']:<25}  {m['run_id']:<28} "
-                   f"{counts or m.get('note', '')}".rstrip())
+                   f"{counts(m) or m.get('note', '')}".rstrip())
 
 
 # Where a register entry's record carries an SSN: (run, record type) -> layout

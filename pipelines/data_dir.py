@@ -9,7 +9,6 @@ files. Only a brand-new data directory falls back to the sample files, and says 
 
 from __future__ import annotations
 
-import fcntl
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,23 +66,14 @@ FLOW_LOCK = Path("weeks") / ".lock"  # a flow run's lock (inbox moves, run folde
 def not_busy(data_dir: Path) -> None:
     """Refuse at once when another run holds a lock of the data directory, so a flow command
     does not first spend Prefect's 7-19 s start-up; the run itself still takes the locks."""
-    from pipelines.store import Store, StoreError
+    from pipelines.store import Store, StoreError, lock_holder
 
-    path = Path(data_dir) / FLOW_LOCK
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        fd = None  # no lock file yet: no flow run has ever held it
-    if fd is not None:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError:
-            holder = os.pread(fd, 400, 0).decode(errors="replace").strip() or "holder unknown"
-            raise DataDirError(f"{path}: another flow run is working on this data directory "
-                               f"({holder}); try again when it has finished") from None
-        finally:
-            os.close(fd)
-    try:
+        holder = lock_holder(Path(data_dir) / FLOW_LOCK)
+        if holder is not None:
+            raise DataDirError(f"{Path(data_dir) / FLOW_LOCK}: another flow run is working on "
+                               f"this data directory ({holder or 'holder unknown'}); try again "
+                               "when it has finished")
         Store(data_dir).check_free()
     except StoreError as err:
         raise DataDirError(str(err)) from None

@@ -57,7 +57,8 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["Generation", "LaterRuns", "Store", "StoreBusy", "StoreError", "describe"]
+__all__ = ["Generation", "LaterRuns", "Store", "StoreBusy", "StoreError", "counts", "describe",
+           "lock_holder"]
 
 #: Test seam: called with a step name at every crash-relevant step of begin/write/commit.
 #: ``None`` in production. The crash test installs a hook that SIGKILLs the process at a
@@ -96,12 +97,34 @@ def _later_runs(run_id: str, later: list[dict]) -> LaterRuns:
         "that run instead.", later)
 
 
+def counts(manifest: dict) -> str:
+    """The plain figures a generation recorded (``key=value``), for listing it."""
+    extra = manifest.get("extra", {})
+    return " ".join(f"{k}={v}" for k, v in extra.items() if not isinstance(v, dict | list))
+
+
 def describe(manifest: dict) -> str:
     """One line naming a generation for an operator: number, run and what it did."""
-    extra = manifest.get("extra", {})
-    counts = " ".join(f"{k}={v}" for k, v in extra.items() if not isinstance(v, dict | list))
-    what = manifest.get("note") or counts
+    what = manifest.get("note") or counts(manifest)
     return f"generation {manifest['generation']} ({manifest['run_id']}): {what}".rstrip(": ")
+
+
+def lock_holder(path: Path) -> str | None:
+    """What the holder of a lock file wrote in it ("" if nothing yet), or None when nobody
+    holds it. Takes nothing: a shared lock is tried and let go at once."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None  # no lock file: nobody has ever held it
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            raise StoreError(f"cannot lock {path}: {exc}") from None
+        return os.pread(fd, 4096, 0).decode(errors="replace").strip()
+    finally:
+        os.close(fd)
+    return None
 
 
 def _step(name: str) -> None:
@@ -260,24 +283,18 @@ class Store:
     def check_free(self) -> None:
         """Raise StoreBusy naming the holder when another process holds the lock; takes
         nothing, so a command with a slow start can refuse before it starts."""
-        try:
-            fd = os.open(self.lock_path, os.O_RDONLY | os.O_CLOEXEC)
-        except OSError:
-            return  # no lock file: nobody has ever held it
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise StoreError(f"cannot lock {self.lock_path}: {exc}") from None
-            raise StoreBusy(self._busy_message(fd, "", 0.0)) from None
-        finally:
-            os.close(fd)
+        raw = lock_holder(self.lock_path)
+        if raw is not None:
+            raise StoreBusy(self._busy_text(raw, 0.0))
 
     def _busy_message(self, fd: int, run_id: str, wait_seconds: float) -> str:
         try:
             raw = os.pread(fd, 4096, 0).decode(errors="replace").strip()
         except OSError:
             raw = ""
+        return self._busy_text(raw, wait_seconds)
+
+    def _busy_text(self, raw: str, wait_seconds: float) -> str:
         try:
             info = json.loads(raw) if raw else {}
             if not isinstance(info, dict):

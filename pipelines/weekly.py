@@ -22,7 +22,7 @@ from layouts import layout
 from layouts.decoder import DeckFault, decode
 from pipelines import cum_file, run01, run03
 from pipelines.deck import Deck, DeckRefused, open_deck
-from pipelines.individual import review_data
+from pipelines.individual import periods, review_data
 from pipelines.individual import step as individual_step
 from pipelines.reference import Reference
 from pipelines.register import (
@@ -180,8 +180,8 @@ def _date_notes(decks: list[Deck], run_date: dt.date, store: Store) -> list[str]
     Saturday, and a run date before the last run's."""
     notes = [f"{d.name}: HDR week ending {d.week_ending:%m/%d/%Y} is a {d.week_ending:%A}, "
              "not a Saturday; its Forms 3081 and 6489 count in the week ending "
-             f"{d.week_ending + dt.timedelta(days=(5 - d.week_ending.weekday()) % 7):%m/%d/%Y}"
-             for d in decks if d.week_ending.weekday() != 5]
+             f"{periods.saturday_of(d.week_ending):%m/%d/%Y}"
+             for d in decks if d.week_ending.weekday() != periods.SATURDAY]
     runs = [m["run_id"][:8] for m in store.history() if RUN_ID.match(m["run_id"])]
     last = max((dt.datetime.strptime(r, "%Y%m%d").date() for r in runs), default=None)
     if last is not None and run_date < last:

@@ -31,6 +31,11 @@ WEEKS_PER_YEAR = 52
 RAS = 260  # Recommended Annual Sample per QPC (IRM 3.30.28.2.2.1)
 
 
+def saturday_of(d: dt.date) -> dt.date:
+    """The Saturday ending the week (Sunday-Saturday) that holds `d`."""
+    return d + dt.timedelta(days=(SATURDAY - d.weekday()) % 7)
+
+
 def quarter_end(d: dt.date) -> dt.date:
     """Last day of the fiscal quarter holding `d`."""
     month = ((d.month - 1) // 3 + 1) * 3

@@ -67,7 +67,6 @@ from pipelines.reports.printing import render, write_report
 TIME_PROGRAM, ADJUSTMENT_PROGRAM = "59600", "59602"
 
 
-
 def _with_deck(columns: list[str]) -> list[str]:
     at = columns.index("deck_no") + 1
     return [*columns[:at], "deck", *columns[at:]]

@@ -101,10 +101,6 @@ class IndividualStep:
         return int(self.records["rejected"].sum())
 
 
-def _saturday(d: dt.date) -> dt.date:
-    return d + dt.timedelta(days=(periods.SATURDAY - d.weekday()) % 7)
-
-
 def _saturday_expr(d: pl.Expr) -> pl.Expr:
     """The Saturday ending the week (Sunday-Saturday) that holds `d` (polars: Monday = 1)."""
     return d + pl.duration(days=(6 - d.dt.weekday()) % 7)
@@ -285,7 +281,7 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
         return _without_employee_master(base, run_date, run_dir, timings, deck_names)
 
     t = time.perf_counter()
-    weeks = tuple(sorted(base["_week"].unique().to_list())) or (_saturday(week_ending),)
+    weeks = tuple(sorted(base["_week"].unique().to_list())) or (periods.saturday_of(week_ending),)
     time_all = _decoded(base, TIME_PROGRAM, "form3081")
     forms_all = _decoded(base, ADJUSTMENT_PROGRAM, "form6489")
     review_all = _review_weeks(reviews, weeks)
