@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from fixtures.individual import make_fixtures as make
+from fixtures.individual import weeks
 from layouts import layout
 from layouts.decoder import decode
 from layouts.encode import record
@@ -22,18 +22,6 @@ from pipelines.individual.reference import employees_table, ofp_table
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "individual"
 
-
-def _fixture_module(name: str):
-    spec = importlib.util.spec_from_file_location(f"individual_fixture_{name}",
-                                                  FIXTURES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-weeks = _fixture_module("weeks")
-make = _fixture_module("make_fixtures")
 ADAMS, BAKER, CARTER, DAVIS, EVANS, FOSTER, GREEN, HILL = (
     "111223333", "222334444", "333445555", "444556666", "555667777", "666778888", "777889999",
     "888990000")

@@ -9,18 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import importlib.util
-import sys
-from pathlib import Path
 
 import polars as pl
 import pytest
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "individual"
-_spec = importlib.util.spec_from_file_location("individual_fixture_weeks", FIXTURES / "weeks.py")
-weeks = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = weeks
-_spec.loader.exec_module(weeks)
+from fixtures.individual import weeks
 
 ADAMS, BAKER, CARTER, DAVIS, EVANS, FOSTER, HILL = (
     "111223333", "222334444", "333445555", "444556666", "555667777", "666778888", "888990000")

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from fixtures.individual import weeks
 from layouts import layout
 from layouts.decoder import decode
 from pipelines.individual import cum_jobs, run
@@ -25,11 +24,6 @@ from pipelines.reports import ipr as ipr_report
 from pipelines.reports.printing import PAGE_WIDTH, assert_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "individual"
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "individual"
-_spec = importlib.util.spec_from_file_location("individual_fixture_weeks", FIXTURES / "weeks.py")
-weeks = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = weeks
-_spec.loader.exec_module(weeks)
 
 REPORTS = [(week, name) for week in weeks.WEEKS for name in
            ("ipr", "ipr-adjustments", "data-not-posted",

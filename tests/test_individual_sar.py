@@ -33,28 +33,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import importlib.util
-import sys
-from pathlib import Path
 
 import polars as pl
 import pytest
 
+from fixtures.individual import weeks
 from pipelines.individual import sar as sar_data
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "individual"
-
-
-def _fixture_module(name: str):
-    spec = importlib.util.spec_from_file_location(f"individual_fixture_{name}",
-                                                  FIXTURES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-weeks = _fixture_module("weeks")
 ADAMS, BAKER, CARTER, FOSTER, GREEN, HILL = ("111223333", "222334444", "333445555",
                                              "666778888", "777889999", "888990000")
 

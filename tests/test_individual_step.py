@@ -6,27 +6,20 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import importlib.util
-import sys
 import time
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from fixtures.individual import weeks
 from layouts import layout
 from layouts.decoder import decode
 from pipelines.individual import codes, cum_jobs, step
 from pipelines.individual.run import OUTPUT_COLUMNS
 from pipelines.reports.printing import assert_golden
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "individual"
 GOLDEN = Path(__file__).parent / "golden" / "individual"
-_spec = importlib.util.spec_from_file_location("individual_fixture_weeks_step",
-                                               FIXTURES / "weeks.py")
-weeks = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = weeks
-_spec.loader.exec_module(weeks)
 
 HILL = "888990000"
 
