@@ -5,7 +5,12 @@ measures, in the same run:
 (a) the parse floor: `pl.read_csv` of the week deck as one String column, then ONE select of
     `str.slice` for every field of every layout the deck uses (prefix, form3926_header,
     form3926_line) over all lines. Best of 3.
-(b) the full run: `pipelines.weekly.run_week` on a fresh data dir with the national Defect Code
+(b) the outputs floor: the parse floor plus only what the issues require the run to write,
+    done the cheapest way and with no check at all: the deck's sha256 (its identity), one
+    printed line per record (the sliced fields joined, no pages or headings) and a Parquet
+    file of the sliced fields (uncompressed). Best of 3. Its ratio to (a) is, in practice,
+    a lower bound for any run that writes those outputs on this machine.
+(c) the full run: `pipelines.weekly.run_week` on a fresh data dir with the national Defect Code
     deck and the week deck, in a child process so that its peak RSS is its own. Best of 2.
 
 Targets (from the issue): full / floor <= 2.0 and peak RSS <= 1 GB; each prints PASS or MISS.
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import itertools
 import json
 import resource
@@ -63,6 +69,26 @@ def parse_floor(path: Path) -> float:
                           for rec, f in fields)
     took = time.perf_counter() - start
     assert sliced.width == len(fields) and sliced.height == frame.height
+    return took
+
+
+def outputs_floor(path: Path, out: Path) -> float:
+    """Seconds for the parse floor plus the outputs every run must write, in their cheapest
+    form: the identity hash, a printed line and a Parquet row per record (files in `out`)."""
+    fields = [(lay.record, f) for lay in map(load, FLOOR_LAYOUTS) for f in lay.fields]
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    identity = hashlib.sha256(path.read_bytes()).hexdigest()
+    frame = pl.read_csv(path, has_header=False, separator="\x1f", quote_char=None,
+                        new_columns=["text"], schema={"text": pl.String})
+    sliced = frame.select(pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).alias("line_no"),
+                          *(pl.col("text").str.slice(f.offset, f.width).alias(f"{rec}.{f.name}")
+                            for rec, f in fields), "text")
+    printed = sliced.select(pl.concat_str(pl.exclude("text").cast(pl.String), separator=" "))
+    printed.write_csv(out / "printed.txt", include_header=False, quote_style="never")
+    sliced.write_parquet(out / "fields.parquet", compression="uncompressed")
+    took = time.perf_counter() - start
+    assert len(identity) == 64 and printed.height == sliced.height == frame.height
     return took
 
 
@@ -180,11 +206,16 @@ def main(argv: list[str] | None = None) -> None:
     print(f"(a) parse floor, best of 3:   {floor:7.3f} s   "
           f"[{', '.join(f'{t:.3f}' for t in floors)}]")
 
+    least = [outputs_floor(week, args.out / "outputs-floor") for _ in range(3)]
+    print(f"(b) outputs floor, best of 3: {min(least):7.3f} s   = {min(least) / floor:.2f} x (a): "
+          f"hash + a printed line and a Parquet row per record, no checks "
+          f"[{', '.join(f'{t:.3f}' for t in least)}]")
+
     runs = [_full_run(args.out / f"data-{i}", args.out) for i in range(2)]
     best = min(runs, key=lambda r: r["wall"])
     walls = ", ".join(f"{r['wall']:.3f}" for r in runs)
     process = ", ".join(f"{r['process_wall']:.2f}" for r in runs)
-    print(f"(b) full run 01+03, best of 2: {best['wall']:7.3f} s   [{walls}; child process "
+    print(f"(c) full run 01+03, best of 2: {best['wall']:7.3f} s   [{walls}; child process "
           f"incl. imports {process} s]")
     print(f"    records in {best['records_in']:,}, posted {best['posted']:,}, rejected "
           f"{best['rejected']:,}, condition code {best['condition_code']}")
@@ -193,7 +224,8 @@ def main(argv: list[str] | None = None) -> None:
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # KiB on Linux
     hwm = max(r["hwm_kb"] for r in runs) * 1024
     print(f"ratio full / floor: {ratio:7.2f}   target <= {RATIO_TARGET}   "
-          f"{_verdict(ratio <= RATIO_TARGET)}")
+          f"{_verdict(ratio <= RATIO_TARGET)}   (the outputs alone: {min(least) / floor:.2f}; "
+          f"full / outputs floor: {best['wall'] / min(least):.2f})")
     print(f"peak RSS of full run: {peak / 2**20:,.0f} MiB (ru_maxrss of children; VmHWM "
           f"{hwm / 2**20:,.0f} MiB)   target <= {RSS_TARGET / 2**20:,.0f} MiB   "
           f"{_verdict(peak <= RSS_TARGET)}")
