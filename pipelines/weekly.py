@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ import polars as pl
 
 from layouts import layout
 from layouts.decoder import DeckFault, decode
-from pipelines import cum_file, run01, run03
+from pipelines import cum_file, run01, run03, run_folder
 from pipelines.deck import Deck, DeckRefused, open_deck
 from pipelines.individual import periods, review_data
 from pipelines.individual import step as individual_step
@@ -101,9 +100,6 @@ class RunResult:
         return CC_REJECTED if self.rejected else CC_CLEAN
 
 
-RUN_ID = re.compile(r"^\d{8}\.\d{2}$")  # a weekly or reprocess run's id: YYYYMMDD.NN
-
-
 def next_run_id(store: Store, run_date: dt.date) -> str:
     stamp = f"{run_date:%Y%m%d}"
     taken = {m.get("run_id", "") for m in store.history()}
@@ -141,16 +137,9 @@ def _open_all(paths: list[Path], known: set[str], result: RunResult, refused_dir
     return decks
 
 
-def _private_dir(folder: Path) -> None:
-    """Owner-only (0700): a run folder's Parquet files and a refused deck hold whole SSNs,
-    which the printed reports (0600) mask."""
-    folder.mkdir(parents=True, exist_ok=True)
-    folder.chmod(0o700)
-
-
 def _keep_for_resubmission(path: Path, refused_dir: Path) -> None:
     if path.is_file():
-        _private_dir(refused_dir)
+        run_folder.private_dir(refused_dir)
         shutil.copy2(path, refused_dir / path.name)
 
 
@@ -182,7 +171,7 @@ def _date_notes(decks: list[Deck], run_date: dt.date, store: Store) -> list[str]
              "not a Saturday; its Forms 3081 and 6489 count in the week ending "
              f"{periods.saturday_of(d.week_ending):%m/%d/%Y}"
              for d in decks if d.week_ending.weekday() != periods.SATURDAY]
-    runs = [m["run_id"][:8] for m in store.history() if RUN_ID.match(m["run_id"])]
+    runs = [m["run_id"][:8] for m in store.history() if run_folder.RUN_ID.match(m["run_id"])]
     last = max((dt.datetime.strptime(r, "%Y%m%d").date() for r in runs), default=None)
     if last is not None and run_date < last:
         notes.append(f"run date {run_date:%m/%d/%Y} is before the last run's "
@@ -204,10 +193,14 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
     data_dir.mkdir(parents=True, exist_ok=True)
     with store.lock("weekly run", wait_seconds=0):
         run_id = next_run_id(store, run_date)
+        tidied = run_folder.tidy(data_dir / "runs", {m.get("run_id", "") for m in store.history()})
+        for note in tidied:
+            say(note)
         ledger = store.read("decks")
         known = set(ledger.filter(pl.col("status") == "posted")["content_hash"].to_list()
                     ) if ledger is not None else set()
-        result = RunResult(run_id=run_id, run_date=run_date, week_ending=None, run_dir=None)
+        result = RunResult(run_id=run_id, run_date=run_date, week_ending=None, run_dir=None,
+                           notes=tidied)
         say(f"run {run_id}: reading {len(deck_paths)} deck(s)")
         decks = _open_all(deck_paths, known, result, data_dir / "refused")
         result.week_ending = max((d.week_ending for d in decks), default=None)
@@ -245,8 +238,7 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         reviews, standards = three.reviews, three.quality_standards
         del three
 
-        run_dir = data_dir / "runs" / run_id
-        _private_dir(run_dir)
+        run_dir = run_folder.start(data_dir / "runs", run_id)  # renamed once published
         result.run_dir = run_dir
         # The run 01/03 listings come first, so the run 03 records (a row per record of the
         # week) are let go before the individual step builds its own frames.
@@ -315,6 +307,9 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         result.generation = gen.commit(note=f"weekly run {run_id}", extra={
             "condition_code": result.condition_code, "records_in": result.records_in,
             "posted": result.posted, "rejected": result.rejected})
+        result.run_dir = run_folder.publish(run_dir)
+        result.outputs = {k: result.run_dir / p.relative_to(run_dir)
+                          for k, p in result.outputs.items()}
         return result
 
 

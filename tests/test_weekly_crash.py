@@ -1,5 +1,7 @@
 """A weekly run killed (SIGKILL) at any point of publishing leaves the state before or after,
-and a rerun completes to the same state as a run that was never interrupted."""
+and a rerun completes to the same state as a run that was never interrupted. Its reports
+are only ever under their run id when the run was published: a killed run leaves a working
+folder (`.partial`), which the next run removes or, if the run was published, renames."""
 
 from __future__ import annotations
 
@@ -38,6 +40,17 @@ def _same(a: dict, b: dict) -> bool:
                and a[t].equals(b[t])) for t in TABLES)
 
 
+RUN = "20261117.01"  # the run id of the sample week in the child
+
+
+def _runs(data: Path) -> list[str]:
+    return sorted(p.name for p in (data / "runs").iterdir())
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
 def _child(data: Path, crash_at: str | None) -> int:
     env = dict(os.environ)
     env.pop("QAP_CRASH_AT", None)
@@ -62,20 +75,29 @@ def base(tmp_path_factory):
 def test_kill_at_any_step_leaves_before_or_after_and_rerun_completes(base):
     root, before, after = base
 
-    def one(step: str) -> tuple[str, int, str, bool]:
+    reports = _files(root / "after" / "runs" / RUN)
+
+    def one(step: str) -> tuple[str, int, str, bool, list[str], list[str], list[str]]:
         data = root / f"kill-{step.replace(':', '-')}"
         shutil.copytree(root / "before", data, symlinks=True)
         code = _child(data, step)
         seen = _state(data)
         which = "before" if _same(seen, before) else "after" if _same(seen, after) else "mixed"
+        left = _runs(data)
         if which == "before":
             assert _child(data, None) == 0
-        return step, code, which, _same(_state(data), after)
+        final = _same(_state(data), after)
+        if which == "after":  # the decks were posted: this run refuses them, tidying first
+            assert _child(data, None) == 0
+        return step, code, which, final, left, _runs(data), _files(data / "runs" / RUN)
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         results = list(pool.map(one, STEPS))
-    for step, code, which, final in results:
+    for step, code, which, final, left, runs, files in results:
         assert code == -signal.SIGKILL, step
         assert which in ("before", "after"), step
         assert final, step
-    assert [w for _, _, w, _ in results].count("after") == 1  # only the swap publishes
+        assert left == ["20261110.01", f"{RUN}.partial"], step
+        assert RUN in runs and not [r for r in runs if r.endswith(".partial")], step
+        assert files == reports, step
+    assert [r[2] for r in results].count("after") == 1  # only the swap publishes
