@@ -59,7 +59,8 @@ def _locate(data: bytes, index: int) -> tuple[int, int]:
 _EMPTY = {"deck": "file is empty; a deck needs at least an HDR and a TRL record",
           "reference": "file is empty; a reference file needs at least one record"}
 _TEXT = {"deck": "records are ASCII text (or 132-byte EBCDIC records, which start with HDR)",
-         "reference": "a reference file is ASCII text, one record per line"}
+         "reference": "a reference file is ASCII text, one record per line (or whole "
+                      "132-byte EBCDIC records)"}
 
 
 def _check_text(path: Path, data: bytes, kind: str = "deck") -> None:
@@ -85,6 +86,16 @@ def _ebcdic_lines(path: Path, data: bytes) -> list[str]:
     return lines
 
 
+def _looks_ebcdic(data: bytes, kind: str) -> bool:
+    """A binary-mode transfer has no line ends. A deck then starts with HDR in cp037; a
+    reference file has no HDR, but its digits and letters (0xC1-0xF9 in cp037) are not ASCII."""
+    if b"\n" in data:
+        return False
+    if kind == "deck":
+        return data.startswith(_EBCDIC_HDR)
+    return len(data) % RECORD_WIDTH == 0 and bool(data.translate(None, _PRINTABLE))
+
+
 def read_records(path: Path | str, encoding: str = "auto", kind: str = "deck") -> Records:
     """Read a deck or reference file; `encoding` is "auto", "ascii" or "cp037"; `kind`
     ("deck" or "reference") only words the faults for that kind of file."""
@@ -100,7 +111,7 @@ def read_records(path: Path | str, encoding: str = "auto", kind: str = "deck") -
     if not data.strip():
         raise DeckFault(path, _EMPTY[kind])
     if encoding == "auto":
-        encoding = "cp037" if data.startswith(_EBCDIC_HDR) and b"\n" not in data else "ascii"
+        encoding = "cp037" if _looks_ebcdic(data, kind) else "ascii"
     if encoding == "cp037":
         frame = pl.DataFrame({"text": _ebcdic_lines(path, data)}, schema={"text": pl.String})
     else:

@@ -249,8 +249,18 @@ def test_binary_reference_file_is_not_worded_as_a_deck(tmp_path):
     (folder / EMF_FILE).write_bytes(b"\x00\xff\x10garbage")
     fault = _fault(folder)
     assert str(fault) == (f"{folder / EMF_FILE}, line 1, column 1: byte 0x00 is not printable "
-                          "ASCII; a reference file is ASCII text, one record per line")
+                          "ASCII; a reference file is ASCII text, one record per line (or "
+                          "whole 132-byte EBCDIC records)")
     assert (fault.line, fault.column) == (1, 1)
+
+
+def test_ebcdic_reference_file_cut_short_is_read_as_text_and_refused(tmp_path):
+    folder = _folder(tmp_path)
+    (folder / OFP_FILE).write_bytes(b"".join(t.ljust(132).encode("cp037") for t in OFP)[:-1])
+    fault = _fault(folder)
+    assert str(fault).startswith(f"{folder / OFP_FILE}, line 1, column 1: byte 0x")
+    assert str(fault).endswith("is not printable ASCII; a reference file is ASCII text, one "
+                               "record per line (or whole 132-byte EBCDIC records)")
 
 
 def test_deck_faults_keep_the_deck_wording(tmp_path):
@@ -294,6 +304,17 @@ def test_crlf_reference_files_load_the_same(tmp_path):
     plain = load(_folder(tmp_path / "lf"))
     crlf = load(_folder(tmp_path / "crlf", newline="\r\n"))
     assert crlf.ofp.equals(plain.ofp) and crlf.employees.equals(plain.employees)
+
+
+def test_ebcdic_reference_files_load_as_their_text(tmp_path):
+    folder = _folder(tmp_path / "ebcdic")
+    for name, lines in ((OFP_FILE, OFP), (EMF_FILE, EMF)):  # binary transfer: no line ends
+        (folder / name).write_bytes(b"".join(t.ljust(132).encode("cp037") for t in lines))
+    ebcdic, plain = load(folder), load(_folder(tmp_path / "plain"))
+    assert ebcdic.ofp.height == len(OFP) and ebcdic.employees.height == len(EMF)
+    assert ebcdic.ofp.drop("text").equals(plain.ofp.drop("text"))
+    assert ebcdic.employees.drop("text").equals(plain.employees.drop("text"))
+    assert ebcdic.ofp["text"].to_list() == [t.rstrip(" ") for t in OFP]
 
 
 def test_trailing_blanks_kept_or_trimmed_load_the_same(tmp_path):
