@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import shutil
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from pipelines.reports import (
     open_register,
     pce_01_43,
     pce_03_41,
+    printing,
     quality_standards,
 )
 from pipelines.store import Store
@@ -193,124 +195,133 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
     data_dir.mkdir(parents=True, exist_ok=True)
     with store.lock("weekly run", wait_seconds=0):
         run_id = next_run_id(store, run_date)
-        tidied = run_folder.tidy(data_dir / "runs", {m.get("run_id", "") for m in store.history()})
-        for note in tidied:
-            say(note)
-        ledger = store.read("decks")
-        known = set(ledger.filter(pl.col("status") == "posted")["content_hash"].to_list()
-                    ) if ledger is not None else set()
-        result = RunResult(run_id=run_id, run_date=run_date, week_ending=None, run_dir=None,
-                           notes=tidied)
-        say(f"run {run_id}: reading {len(deck_paths)} deck(s)")
-        decks = _open_all(deck_paths, known, result, data_dir / "refused")
-        result.week_ending = max((d.week_ending for d in decks), default=None)
-        result.notes += _date_notes(decks, run_date, store)
-        records = _records(decks)
-        # The decks' own frames are copied into `records`; only their identities are kept.
-        decks = [dataclasses.replace(d, records=d.records.clear()) for d in decks]
-        program = pl.col("program_number")
-        r01 = records.filter(program == v01.PROGRAM)
-        r_ind = records.filter(program.is_in(INDIVIDUAL_PROGRAMS))
-        # A week of Forms 3926 alone needs no copy for run 03.
-        r03 = records if not (r01.height or r_ind.height) else records.filter(
-            ~program.is_in([v01.PROGRAM, *INDIVIDUAL_PROGRAMS]))
-        del records  # each run reads its own part from here on
+        with printing.run_stamp(run_id):
+            return _run_locked(deck_paths, data_dir, reference, run_date, say, reprocess,
+                               store, run_id)
 
-        say(f"run 01: {r01.height} Form 3927 record(s)")
-        dcf = store.read("defect_codes")
-        one = run01.run(r01, dcf if dcf is not None else run01.empty_dcf(), run_id)
-        say(f"run 03: {r03.height} Form 3926 record(s)")
-        qs = store.read("quality_standards")
-        three = run03.run(r03, reference.ofp, one.defect_codes["defect_code"],
-                          qs if qs is not None else pl.DataFrame(schema=v03.QS_SCHEMA))
-        del r03
 
-        say(f"posting {three.reviews.height} review line(s) and the adjustment documents "
-            "that pass to the Cumulative Data File")
-        cum = _post_cum(store, three, run_id, run_date)
-        three = _reject_cum_flags(three, cum.flags)
+def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
+                run_date: dt.date, say: Callable[[str], None], reprocess: bool, store: Store,
+                run_id: str) -> RunResult:
+    """`run_week` once the store is locked and the run has its id."""
+    tidied = run_folder.tidy(data_dir / "runs", {m.get("run_id", "") for m in store.history()})
+    for note in tidied:
+        say(note)
+    ledger = store.read("decks")
+    known = set(ledger.filter(pl.col("status") == "posted")["content_hash"].to_list()
+                ) if ledger is not None else set()
+    result = RunResult(run_id=run_id, run_date=run_date, week_ending=None, run_dir=None,
+                       notes=tidied)
+    say(f"run {run_id}: reading {len(deck_paths)} deck(s)")
+    decks = _open_all(deck_paths, known, result, data_dir / "refused")
+    result.week_ending = max((d.week_ending for d in decks), default=None)
+    result.notes += _date_notes(decks, run_date, store)
+    records = _records(decks)
+    # The decks' own frames are copied into `records`; only their identities are kept.
+    decks = [dataclasses.replace(d, records=d.records.clear()) for d in decks]
+    program = pl.col("program_number")
+    r01 = records.filter(program == v01.PROGRAM)
+    r_ind = records.filter(program.is_in(INDIVIDUAL_PROGRAMS))
+    # A week of Forms 3926 alone needs no copy for run 03.
+    r03 = records if not (r01.height or r_ind.height) else records.filter(
+        ~program.is_in([v01.PROGRAM, *INDIVIDUAL_PROGRAMS]))
+    del records  # each run reads its own part from here on
 
-        header_text = r01.select(pl.col("seq").alias("hdr_seq"),
-                                 pl.col("text").alias("header_text"))
-        rows01 = _deck_columns(one.records, decks, run_id).join(
-            header_text, on="hdr_seq", how="left", maintain_order="left")
-        rows03 = three.records
-        reviews, standards = three.reviews, three.quality_standards
-        del three
+    say(f"run 01: {r01.height} Form 3927 record(s)")
+    dcf = store.read("defect_codes")
+    one = run01.run(r01, dcf if dcf is not None else run01.empty_dcf(), run_id)
+    say(f"run 03: {r03.height} Form 3926 record(s)")
+    qs = store.read("quality_standards")
+    three = run03.run(r03, reference.ofp, one.defect_codes["defect_code"],
+                      qs if qs is not None else pl.DataFrame(schema=v03.QS_SCHEMA))
+    del r03
 
-        run_dir = run_folder.start(data_dir / "runs", run_id)  # renamed once published
-        result.run_dir = run_dir
-        # The run 01/03 listings come first, so the run 03 records (a row per record of the
-        # week) are let go before the individual step builds its own frames.
-        say(f"writing listings to {run_dir}")
-        headers_at = run03.header_positions(rows03)
-        rejected03 = _deck_columns(run03.display(rows03, pl.col("rejected"),
-                                                 headers_at=headers_at), decks, run_id)
-        _write_outputs(result, rows01, rows03, headers_at, rejected03, decks, run_id, run_dir)
-        tally03 = rows03.select("deck_no", "rejected", "error_codes")
-        result.warnings = int(rows03["warning"].sum())
-        posted03_text = (rows03.filter(~pl.col("rejected")).select("text") if reprocess
-                         else rows03.clear().select("text"))
-        del rows03, headers_at
+    say(f"posting {three.reviews.height} review line(s) and the adjustment documents "
+        "that pass to the Cumulative Data File")
+    cum = _post_cum(store, three, run_id, run_date)
+    three = _reject_cum_flags(three, cum.flags)
 
-        say(f"individual data: {r_ind.height} Form 3081/6489 record(s), "
-            f"{reviews.height} review line(s)")
-        individual_lines = review_data.individual_lines(reviews)
-        del reviews
-        ind = individual_step.run_step(
-            _with_deck_weeks(r_ind, decks), individual_lines,
-            {t: store.read(t) for t in individual_step.READS}, reference.employees,
-            reference.ofp, result.week_ending, run_date, run_dir,
-            deck_names=[d.name for d in decks])
-        for note in ind.notes:
-            say(note)
-        result.notes += ind.notes
-        del individual_lines
-        rows_ind = _deck_columns(ind.records, decks, run_id).with_columns(
-            pl.lit(None, pl.String).alias("header_text"))
-        _count(result, rows01, tally03, rows_ind)
-        _conserve(result)
+    header_text = r01.select(pl.col("seq").alias("hdr_seq"),
+                             pl.col("text").alias("header_text"))
+    rows01 = _deck_columns(one.records, decks, run_id).join(
+        header_text, on="hdr_seq", how="left", maintain_order="left")
+    rows03 = three.records
+    reviews, standards = three.reviews, three.quality_standards
+    del three
 
-        say(f"publishing generation {run_id}")
-        gen = store.begin(run_id)
-        gen.write("defect_codes", one.defect_codes)
-        gen.write("quality_standards", standards)
-        quality_standards.print_standards(standards, run_date, result.week_ending,
-                                          run_dir / "quality-standards.txt")
-        result.outputs["quality-standards"] = run_dir / "quality-standards.txt"
-        gen.write("cum_ofp", cum.cum_ofp)
-        gen.write("cum_defects", cum.cum_defects)
-        gen.write("adjustment_ledger", cum.adjustment_ledger)
-        for table, frame in ind.tables.items():
-            gen.write(table, frame)
-        result.outputs.update(ind.outputs)
-        cum_listing.print_cum_listing(cum.cum_ofp, cum.cum_defects, run_date,
-                                      result.week_ending, run_dir / "cum-data-file.txt")
-        result.outputs["cum-data-file"] = run_dir / "cum-data-file.txt"
-        gen.write("decks", _ledger(ledger, result, decks, run_id, run_date))
-        register = _register(store.read("error_register"), rows01, rejected03, rows_ind,
-                             run_date, decks)
-        if reprocess:
-            posted = pl.concat([
-                rows01.filter(~pl.col("rejected")).select(pl.lit(RUN_3927).alias("run"), "text"),
-                posted03_text.select(pl.lit(RUN_3926).alias("run"), "text"),
-                rows_ind.filter(~pl.col("rejected")).select("run", "text")])
-            register, result.corrected = close_corrected(register, posted, run_id, run_date)
-            register, _ = close_context(register, run_id, run_date)
-            register, result.resubmitted = supersede_resubmitted(register, run_id, run_date)
-        still_open = open_entries(register, run_date)
-        open_register.print_open(still_open, run_date, result.week_ending,
-                                 run_dir / "open-register.txt")
-        result.outputs["open-register"] = run_dir / "open-register.txt"
-        result.still_open = still_open.height
-        gen.write("error_register", register)
-        result.generation = gen.commit(note=f"weekly run {run_id}", extra={
-            "condition_code": result.condition_code, "records_in": result.records_in,
-            "posted": result.posted, "rejected": result.rejected})
-        result.run_dir = run_folder.publish(run_dir)
-        result.outputs = {k: result.run_dir / p.relative_to(run_dir)
-                          for k, p in result.outputs.items()}
-        return result
+    run_dir = run_folder.start(data_dir / "runs", run_id)  # renamed once published
+    result.run_dir = run_dir
+    # The run 01/03 listings come first, so the run 03 records (a row per record of the
+    # week) are let go before the individual step builds its own frames.
+    say(f"writing listings to {run_dir}")
+    headers_at = run03.header_positions(rows03)
+    rejected03 = _deck_columns(run03.display(rows03, pl.col("rejected"),
+                                             headers_at=headers_at), decks, run_id)
+    _write_outputs(result, rows01, rows03, headers_at, rejected03, decks, run_id, run_dir)
+    tally03 = rows03.select("deck_no", "rejected", "error_codes")
+    result.warnings = int(rows03["warning"].sum())
+    posted03_text = (rows03.filter(~pl.col("rejected")).select("text") if reprocess
+                     else rows03.clear().select("text"))
+    del rows03, headers_at
+
+    say(f"individual data: {r_ind.height} Form 3081/6489 record(s), "
+        f"{reviews.height} review line(s)")
+    individual_lines = review_data.individual_lines(reviews)
+    del reviews
+    ind = individual_step.run_step(
+        _with_deck_weeks(r_ind, decks), individual_lines,
+        {t: store.read(t) for t in individual_step.READS}, reference.employees,
+        reference.ofp, result.week_ending, run_date, run_dir,
+        deck_names=[d.name for d in decks])
+    for note in ind.notes:
+        say(note)
+    result.notes += ind.notes
+    del individual_lines
+    rows_ind = _deck_columns(ind.records, decks, run_id).with_columns(
+        pl.lit(None, pl.String).alias("header_text"))
+    _count(result, rows01, tally03, rows_ind)
+    _conserve(result)
+
+    say(f"publishing generation {run_id}")
+    gen = store.begin(run_id)
+    gen.write("defect_codes", one.defect_codes)
+    gen.write("quality_standards", standards)
+    quality_standards.print_standards(standards, run_date, result.week_ending,
+                                      run_dir / "quality-standards.txt")
+    result.outputs["quality-standards"] = run_dir / "quality-standards.txt"
+    gen.write("cum_ofp", cum.cum_ofp)
+    gen.write("cum_defects", cum.cum_defects)
+    gen.write("adjustment_ledger", cum.adjustment_ledger)
+    for table, frame in ind.tables.items():
+        gen.write(table, frame)
+    result.outputs.update(ind.outputs)
+    cum_listing.print_cum_listing(cum.cum_ofp, cum.cum_defects, run_date,
+                                  result.week_ending, run_dir / "cum-data-file.txt")
+    result.outputs["cum-data-file"] = run_dir / "cum-data-file.txt"
+    gen.write("decks", _ledger(ledger, result, decks, run_id, run_date))
+    register = _register(store.read("error_register"), rows01, rejected03, rows_ind,
+                         run_date, decks)
+    if reprocess:
+        posted = pl.concat([
+            rows01.filter(~pl.col("rejected")).select(pl.lit(RUN_3927).alias("run"), "text"),
+            posted03_text.select(pl.lit(RUN_3926).alias("run"), "text"),
+            rows_ind.filter(~pl.col("rejected")).select("run", "text")])
+        register, result.corrected = close_corrected(register, posted, run_id, run_date)
+        register, _ = close_context(register, run_id, run_date)
+        register, result.resubmitted = supersede_resubmitted(register, run_id, run_date)
+    still_open = open_entries(register, run_date)
+    open_register.print_open(still_open, run_date, result.week_ending,
+                             run_dir / "open-register.txt")
+    result.outputs["open-register"] = run_dir / "open-register.txt"
+    result.still_open = still_open.height
+    gen.write("error_register", register)
+    result.generation = gen.commit(note=f"weekly run {run_id}", extra={
+        "condition_code": result.condition_code, "records_in": result.records_in,
+        "posted": result.posted, "rejected": result.rejected})
+    result.run_dir = run_folder.publish(run_dir)
+    result.outputs = {k: result.run_dir / p.relative_to(run_dir)
+                      for k, p in result.outputs.items()}
+    return result
 
 
 def _post_cum(store: Store, three: run03.Run03Result, run_id: str, run_date: dt.date

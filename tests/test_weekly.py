@@ -83,6 +83,16 @@ def test_printed_listings_match_golden(week, name):
     assert_golden(result.outputs[name].read_text(), GOLDEN / f"{name}.txt")
 
 
+def test_every_page_of_every_report_names_the_run(week):
+    _, _, result = week
+    printed = [p for p in result.outputs.values() if p.suffix == ".txt"]
+    assert len(printed) == 11
+    for path in printed:
+        seconds = [page.split("\n")[1] for page in path.read_text().split("\f")]
+        assert all(ln.startswith("RUN DATE 11/17/2026  RUN ID 20261117.01 ")
+                   for ln in seconds), path.name
+
+
 @pytest.mark.parametrize(("name", "last_head"), [
     ("pce-01-43", "ERROR CODES"), ("pce-03-41", "ERROR CODES"), ("posting-3926", "WARNING")])
 def test_listings_fit_132_columns_and_codes_sit_under_their_heading(week, name, last_head):

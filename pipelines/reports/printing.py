@@ -22,6 +22,9 @@ Decisions (documented here because callers and golden files depend on them):
 * Page numbers print as ``PAGE`` plus the number right-justified with zero suppression in four
   positions (edit mask ZZZ9, ``PAGE    1``); a report of more than 9,999 pages widens the field
   for all of its pages, still ending at column 132.
+* Heading line 2 names the run that printed the page (``RUN ID 20261117.01``, the id that
+  ``qap rollback`` and the run folder go by) when a run is printing (``run_stamp``): every
+  report of a weekly run carries it, and a report printed outside a run does not.
 * Title centered in the full 132 columns; cut short if it would run into the run number or the
   page number. No ``WEEK ENDING`` text at all when ``week_ending`` is None.
 * The subtitle of a page is the ``break_title`` of its first detail line when the detail frame
@@ -45,6 +48,7 @@ rows or pages).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime
 import difflib
 import os
@@ -61,6 +65,7 @@ NO_ITEMS = "*** NO ITEMS THIS RUN ***"
 GOLDEN_UPDATE_ENV = "QAP_UPDATE_GOLDEN"
 
 _PAGE_DIGITS = 4  # ZZZ9 edit mask of the legacy page counter
+_RUN_ID: contextvars.ContextVar[str] = contextvars.ContextVar("run_id", default="")
 _FORBIDDEN_IN_DETAIL = r"[\n\r\f]"
 _MAX_DIFF_LINES = 400
 
@@ -129,9 +134,22 @@ def _heading_left1(heading: PageHeading, page_text_width: int) -> str:
     return (run.ljust(start) + title).rstrip() if title else run
 
 
+@contextlib.contextmanager
+def run_stamp(run_id: str) -> Iterator[None]:
+    """Every page printed inside the block names run `run_id` beside its run date."""
+    token = _RUN_ID.set(run_id)
+    try:
+        yield
+    finally:
+        _RUN_ID.reset(token)
+
+
 def _heading_left2(heading: PageHeading) -> str:
-    """Heading line 2 without the subtitle: run date at col 1, week ending centered."""
+    """Heading line 2 without the subtitle: run date (and run id) at col 1, week ending
+    centered."""
     left = f"RUN DATE {fmt_date(heading.run_date)}"
+    if run_id := _RUN_ID.get():
+        left += f"  RUN ID {run_id}"
     if heading.week_ending is None:
         return left
     week = f"WEEK ENDING {fmt_date(heading.week_ending)}"
