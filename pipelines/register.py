@@ -81,26 +81,68 @@ def _same_run_and_place(keys: pl.DataFrame) -> pl.Expr:
         keys.select(pl.struct("run", "place")).to_series().implode())
 
 
+def _differ(a: str, b: str) -> int:
+    """Columns in which two records differ (a short record reads as padded with blanks)."""
+    width = max(len(a), len(b))
+    return sum(x != y for x, y in zip(a.ljust(width), b.ljust(width), strict=True))
+
+
+def _stands_for(register: pl.DataFrame, records: pl.DataFrame, run_id: str) -> dict[int, int]:
+    """Which open entry of an earlier run each record of run `run_id` (`records`: run, text)
+    stands for, as {entry row: record row}. A place can hold several records (Forms 3081 of
+    one employee, week and OFP), so each record takes one entry of its run and place: the
+    most alike (fewest differing columns) first, then the earliest entry, then the first
+    record; an entry and a record are taken once."""
+    earlier = register.with_row_index("entry").filter(
+        (pl.col("status") == "open") & (pl.col("run_id") != run_id))
+    pairs = earlier.select("entry", "run", "text", place().alias("place")).join(
+        records.with_row_index("record").select("record", "run", pl.col("text").alias("new"),
+                                                place().alias("place")),
+        on=["run", "place"])
+    differ = pl.Series("differ", [_differ(a, b) for a, b in zip(pairs["text"], pairs["new"],
+                                                                  strict=True)], pl.UInt32)
+    taken: dict[int, int] = {}
+    records_taken: set[int] = set()
+    for entry, record in pairs.with_columns(differ).sort("differ", "entry", "record").select(
+            "entry", "record").iter_rows():
+        if entry not in taken and record not in records_taken:
+            taken[entry] = record
+            records_taken.add(record)
+    return taken
+
+
+def _rows(entries: list[int]) -> pl.Expr:
+    """The register rows numbered `entries`."""
+    return pl.int_range(pl.len(), dtype=pl.UInt32).is_in(
+        pl.Series(entries, dtype=pl.UInt32).implode())
+
+
+def _rejected_again(register: pl.DataFrame, run_id: str) -> pl.DataFrame:
+    return register.filter((pl.col("status") == "open") & (pl.col("run_id") == run_id)
+                           ).select("run", "text")
+
+
 def close_corrected(register: pl.DataFrame, posted: pl.DataFrame, run_id: str,
                     run_date: dt.date) -> tuple[pl.DataFrame, int]:
-    """Entries whose corrected record posted in this reprocess run: same run and same place
-    (`place()`). Returns the register and how many entries closed."""
-    keys = posted.select("run", place().alias("place")).unique()
-    hit = (pl.col("status") == "open") & _same_run_and_place(keys)
+    """Entries whose corrected record posted in reprocess run `run_id`: each posted record
+    closes the entry it stands for (`_stands_for`, weighed against the records this run
+    rejected again too, so a fixed record never takes an unchanged one's entry). Returns the
+    register and how many entries closed."""
+    records = pl.concat([posted.select("run", "text"), _rejected_again(register, run_id)])
+    pairs = _stands_for(register, records, run_id)
+    hit = _rows([entry for entry, record in pairs.items() if record < posted.height])
     return _close(register, hit, CORRECTED, run_id, run_date)
 
 
 def supersede_resubmitted(register: pl.DataFrame, run_id: str, run_date: dt.date
                           ) -> tuple[pl.DataFrame, int]:
-    """Open entries of earlier runs whose record this reprocess run rejected again (same run
-    and place as an entry `run_id` opened) close as resubmitted: the new entry, with today's
-    codes, stands for the record, so re-inputting a deck does not duplicate what is still
-    wrong, and the old entry stays as history. Returns the register and how many closed."""
-    is_open = pl.col("status") == "open"
-    keys = register.filter(is_open & (pl.col("run_id") == run_id)).select(
-        "run", place().alias("place")).unique()
-    hit = is_open & (pl.col("run_id") != run_id) & _same_run_and_place(keys)
-    return _close(register, hit, RESUBMITTED, run_id, run_date)
+    """Open entries of earlier runs whose record reprocess run `run_id` rejected again (each
+    new entry stands for one, `_stands_for`) close as resubmitted: the new entry, with
+    today's codes, stands for the record, so re-inputting a deck does not duplicate what is
+    still wrong, and the old entry stays as history. Returns the register and how many
+    closed."""
+    pairs = _stands_for(register, _rejected_again(register, run_id), run_id)
+    return _close(register, _rows(list(pairs)), RESUBMITTED, run_id, run_date)
 
 
 def close_context(register: pl.DataFrame, run_id: str, run_date: dt.date

@@ -117,20 +117,51 @@ def test_second_run_on_a_busy_data_directory_is_refused_clearly(tmp_path):
     assert Store(data).current_generation() is None
 
 
-def test_a_corrected_3081_closes_only_the_entry_for_its_employee_ofp_and_week():
-    def form3081(ssn: str, hours: int) -> str:
-        return record("prefix+form3081", program_number="59600", format_code="073", ssn=ssn,
-                      week_ending="12202025", org_code="81120", function_code="110",
-                      program_code="43210", hours_tenths=hours, volume=10, grade="07",
-                      step="03", time_code="1")
-    reg = pl.DataFrame({
-        "run": ["IPR-3081", "IPR-3081"], "text": [form3081("111223333", 9999),
-                                                  form3081("222334444", 9999)],
-        "status": ["open", "open"], "closed": [None, None], "closed_by": [None, None]},
+def _form3081(ssn: str, hours: int, volume: int = 10, time_code: str = "1") -> str:
+    return record("prefix+form3081", program_number="59600", format_code="073", ssn=ssn,
+                  week_ending="12202025", org_code="81120", function_code="110",
+                  program_code="43210", hours_tenths=hours, volume=volume, grade="07",
+                  step="03", time_code=time_code)
+
+
+def _entries(texts: list[str], run_id: str = "R1", run: str = "IPR-3081") -> pl.DataFrame:
+    n = len(texts)
+    return pl.DataFrame({
+        "run_id": [run_id] * n, "run": [run] * n, "text": texts, "status": ["open"] * n,
+        "closed": [None] * n, "closed_by": [None] * n},
         schema_overrides={"closed": pl.Date, "closed_by": pl.String})
-    posted = pl.DataFrame({"run": ["IPR-3081"], "text": [form3081("111223333", 400)]})
+
+
+def test_a_corrected_3081_closes_only_the_entry_for_its_employee_ofp_and_week():
+    reg = _entries([_form3081("111223333", 9999), _form3081("222334444", 9999)])
+    posted = pl.DataFrame({"run": ["IPR-3081"], "text": [_form3081("111223333", 400)]})
     closed, n = register.close_corrected(reg, posted, "R2", dt.date(2025, 12, 23))
     assert n == 1 and closed["status"].to_list() == ["corrected", "open"]
+
+
+# Three Forms 3081 of one employee, week and OFP (direct, overhead, learning-curve time), each
+# rejected: they share the key, so a correction closes the one it is most like.
+SIBLINGS = [_form3081("111223333", 9999, 10, "1"), _form3081("111223333", 20, 0, "7"),
+            _form3081("111223333", 0, 300, "2")]
+
+
+def test_a_corrected_record_closes_one_entry_of_several_that_share_its_key():
+    fixed = _form3081("111223333", 20, 0, "3")  # the second, time code 7 made 3
+    closed, n = register.close_corrected(_entries(SIBLINGS), pl.DataFrame(
+        {"run": ["IPR-3081"], "text": [fixed]}), "R2", dt.date(2025, 12, 23))
+    assert n == 1 and closed["status"].to_list() == ["open", "corrected", "open"]
+
+
+def test_the_whole_deck_re_input_with_one_fixed_closes_one_and_supersedes_the_rest():
+    fixed = _form3081("111223333", 400, 10, "1")  # the first, hours 999.9 made 40.0
+    # The run's own register: the three earlier entries and the two records rejected again.
+    reg = pl.concat([_entries(SIBLINGS), _entries(SIBLINGS[1:], run_id="R2")])
+    posted = pl.DataFrame({"run": ["IPR-3081"], "text": [fixed]})
+    reg, corrected = register.close_corrected(reg, posted, "R2", dt.date(2025, 12, 23))
+    reg, resubmitted = register.supersede_resubmitted(reg, "R2", dt.date(2025, 12, 23))
+    assert (corrected, resubmitted) == (1, 2)
+    assert reg["status"].to_list() == ["corrected", "resubmitted", "resubmitted", "open",
+                                       "open"]
 
 
 # --- the operator loop: corrections deck -> edit -> reprocess -> withdraw ---------------------
