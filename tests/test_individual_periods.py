@@ -88,6 +88,22 @@ def test_weeks_of_rating_period_elapsed_include_this_week(start: dt.date, saturd
     assert got == weeks
 
 
+@pytest.mark.parametrize(("start", "saturday", "current"), [
+    (D(2025, 10, 1), D(2025, 12, 20), D(2025, 10, 1)),  # the first year
+    (D(2024, 10, 1), D(2025, 12, 20), D(2025, 10, 1)),  # a year on: the period starts again
+    (D(2024, 12, 20), D(2025, 12, 20), D(2025, 12, 20)),  # the anniversary is this Saturday
+    (D(2024, 12, 21), D(2025, 12, 20), D(2024, 12, 21)),  # one day short of a year
+    (D(2023, 1, 1), D(2025, 12, 20), D(2025, 1, 1)),
+    (D(2024, 2, 29), D(2025, 12, 20), D(2025, 2, 28)),
+    (D(2025, 12, 21), D(2025, 12, 20), D(2025, 12, 21)),  # starts after this week: as it is
+])
+def test_the_rating_period_starts_again_each_year(start: dt.date, saturday: dt.date,
+                                                   current: dt.date) -> None:
+    got = pl.DataFrame({"s": [start]}).select(
+        periods.rating_start_expr(pl.col("s"), saturday)).item()
+    assert got == current
+
+
 def _rsd(weeks: int, ras: int) -> int:
     return pl.DataFrame({"w": [weeks]}).select(periods.rsd_expr(pl.col("w"), ras)).item()
 

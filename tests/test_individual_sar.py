@@ -226,6 +226,22 @@ def test_rating_figures_take_whole_quarters_and_rsd_the_exact_start() -> None:
                        "rsd", "remaining").rows() == [(7100, 7100, 48, 3.0, 35, 212)]
 
 
+def test_rating_figures_and_rsd_start_again_a_year_after_the_rating_start() -> None:
+    # Hill's rating start moved back a year, to 10/01/2024: on 12/20/2025 his rating period is
+    # the one from 10/01/2025, so his Q4 FY2025 record (6000 volume; 65+5 reviewed and 4+1
+    # errors after the 6489 D) is last year's: rating = this quarter (3500, 50, 3), RSD from
+    # week 1 ending 10/04/2025 is week 12 -> 60, Remaining 260-50 = 210, 47/50 = 94.00.
+    employees = _employees("12202025").with_columns(
+        pl.when(pl.col("ssn") == HILL).then(pl.lit(dt.date(2024, 10, 1)))
+        .otherwise(pl.col("rating_start")).alias("rating_start"))
+    res = results()["12202025"]
+    rows = sar_data.sar_frame(employees, _ofp(), res.frames["individual-weekly"], res.cum_jobs,
+                              dt.date(2025, 12, 20)).filter(pl.col("ssn") == HILL)
+    assert rows.select("volume_quarter", "volume_rating", "reviewed_rating", "errors_rating",
+                       "rsd", "remaining", "pct_accurate").rows() == [
+        (3500, 3500, 50, 3.0, 60, 210, 94.0)]
+
+
 def _employees(week: str) -> pl.DataFrame:
     from pipelines.individual.reference import employees_table
 

@@ -121,6 +121,17 @@ def period_end_expr(date: pl.Expr, saturday: dt.date) -> pl.Expr:
         pl.lit(saturday, pl.Date))
 
 
+def rating_start_expr(start: pl.Expr, saturday: dt.date) -> pl.Expr:
+    """The start of the annual rating period holding `saturday`: the Employee Master's rating
+    start moved on by whole years (RAS is a year's sample, so the rating figures and RSD start
+    again each year); the start itself when it is after `saturday`."""
+    sat = pl.lit(saturday, pl.Date)
+    years = (pl.lit(saturday.year, pl.Int32) - start.dt.year()).clip(lower_bound=0)
+    moved = start.dt.offset_by(pl.format("{}y", years))
+    earlier = start.dt.offset_by(pl.format("{}y", (years - 1).clip(lower_bound=0)))
+    return pl.when(moved <= sat).then(moved).otherwise(earlier)
+
+
 def rating_weeks_expr(start: pl.Expr, saturday: dt.date) -> pl.Expr:
     """Weeks of the rating period elapsed, this week included: the week holding `start` is
     week 1. 0 when the period starts after this week; at most 52."""

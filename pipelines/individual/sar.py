@@ -89,8 +89,8 @@ def period_rows(period: periods.Period, employees: pl.DataFrame, ofp: pl.DataFra
     q = pl.lit(period.quarter_end, pl.Date)
     emp = employees.filter((pl.col("plan") == "M") & (pl.col("work_status") == "W")).select(
         "ssn", "assigned_org", "class_code", "last_name", "first_name", "middle_initial",
-        "rating_start",
-        periods.quarter_end_expr(pl.col("rating_start")).alias("rating_quarter"))
+        periods.rating_start_expr(pl.col("rating_start"), period.saturday)
+    ).with_columns(periods.quarter_end_expr(pl.col("rating_start")).alias("rating_quarter"))
     cum = cum_jobs.filter(pl.col("quarter_end") <= q).join(emp.select("ssn"), on="ssn",
                                                            how="semi")
     work = _past_learning_curve(cum, ofp)
