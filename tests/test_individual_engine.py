@@ -174,6 +174,9 @@ def _time(**overrides: str) -> pl.DataFrame:
     ({"step": "3"}, ["T07"]),
     ({"time_code": "4"}, ["T08"]),
     ({"hours_tenths": "", "time_code": ""}, ["T05", "T08"]),
+    ({"format_code": "060"}, ["T09"]),
+    ({"block": "AB1", "serial": "01"}, ["T09"]),
+    ({"section": "02"}, ["T09"]),
 ])
 def test_form_3081_checks(overrides: dict[str, str], expected: list[str]) -> None:
     checked = time_reports.check(_time(**overrides), dt.date(2025, 12, 20),
@@ -321,6 +324,15 @@ def _apply(*forms: dict[str, str]):
       "program_code": "43220"}, "A11"),  # R/C 2 create at the current grade
     ({"reviewed": "   5}"}, "A12"),
     ({"errors": "   50"}, "A13"),
+    ({"format_code": "073"}, "A15"),
+    ({"block": "A01", "serial": "01"}, "A15"),
+    ({"measured_pca": "3"}, "A16"),
+    ({"measured_teps": "8"}, "A16"),
+    ({"time_code": "7"}, "A16"),
+    ({"class_code": "9"}, "A16"),
+    ({"step": "XX"}, "A17"),
+    ({"step": "3"}, "A17"),
+    ({"week_ending": "99999999"}, "A18"),
 ])
 def test_6489_errors_take_no_action(overrides: dict[str, str], reason: str) -> None:
     result = _apply(_form(**overrides))
@@ -328,6 +340,19 @@ def test_6489_errors_take_no_action(overrides: dict[str, str], reason: str) -> N
     assert (row["message_code"], row["reason_codes"][0]) == (codes.ERROR, reason)
     assert row["reason"] == codes.ADJUSTMENT_REASONS[reason]
     assert result.cum_jobs.equals(_base())
+
+
+def test_6489_items_a_form_does_not_use_may_be_blank() -> None:
+    result = _apply(_form(measured_pca=" ", measured_teps=" ", time_code=" ", class_code=" ",
+                          step="", week_ending=""),
+                    _form(measured_pca="2", measured_teps="5", time_code="3", class_code="5"))
+    assert result.adjustments["message_code"].to_list() == [codes.ADJUSTED, codes.ADJUSTED]
+    assert result.adjustments["reason_codes"].to_list() == [[], []]
+
+
+def test_6489_with_an_unknown_code_and_no_figures_is_a01_alone() -> None:
+    result = _apply(_form(adjustment_code="5", reviewed=""))
+    assert result.adjustments["reason_codes"].to_list() == [["A01"]]
 
 
 def test_6489_creating_a_record_for_an_ssn_not_on_the_employee_master_is_a14() -> None:
@@ -454,8 +479,8 @@ def test_every_code_in_the_tables_is_issued_by_a_fixture_or_a_test_above() -> No
     for res in results().values():
         for name in ("ipr-adjustments", "data-not-posted"):
             issued |= set(res.frames[name]["reason_codes"].explode().drop_nulls())
-    issued |= {"A02", "A03", "A04", "A05", "A06", "A08", "A13", "A14", "T06",
-               "T07"}  # tests above
+    issued |= {"A02", "A03", "A04", "A05", "A06", "A08", "A13", "A14", "A15", "A16", "A17",
+               "A18", "T06", "T07", "T09"}  # tests above
     assert issued == set(codes.ADJUSTMENT_REASONS) | set(codes.NOT_POSTED_REASONS)
     messages = set()
     for res in results().values():

@@ -36,6 +36,10 @@ ADJUSTMENT_REASONS = {
     "A12": "A FIGURE WOULD GO NEGATIVE",
     "A13": "ERRORS WOULD EXCEED DOCUMENTS REVIEWED",
     "A14": "SSN NOT ON EMPLOYEE MASTER",
+    "A15": "FORMAT CODE NOT 060 OR COLUMNS 9-15 NOT BLANK",
+    "A16": "M/C PCA, M/C TEPS, TIME OR CLASS CODE NOT A CODE",
+    "A17": "STEP NOT 2 DIGITS",
+    "A18": "WEEK ENDING NOT A DATE",
 }
 
 # Why a record of individual data did not post (Weekly Data Not Posted report): N* are review
@@ -51,6 +55,7 @@ NOT_POSTED_REASONS = {
     "T06": "VOLUME NOT BLANK OR DIGITS",
     "T07": "GRADE OR STEP NOT 2 DIGITS",
     "T08": "TIME CODE NOT 1, 2 OR 3",
+    "T09": "FORMAT CODE NOT 073 OR COLUMNS 9-15 NOT BLANK",
 }
 
 # Why the weekly run's individual data step could not take a Form 3081 or 6489 at all; the record

@@ -30,6 +30,9 @@ Our readings:
 * Zeroing (1, 9, A) sets every figure of the record to zero and keeps the record, its record
   code and step: rules.md and the IRM say "zero", so a later 4/D (or 3/C) still finds a
   record to adjust. The message stays 2 ("deleted"), the legacy wording for it.
+* The prefix must be Form 6489's (format 060, columns 9-15 blank: A15); items 15, 16, 21 and
+  22 may be blank but otherwise must be one of their codes (A16), step two digits (A17) and
+  item 19's week ending a date (A18). Only the fields a form uses are required.
 * Forms apply after the week's 3081s and reviews post, in deck order; two forms for the same
   record apply one after the other (a create then an add both take effect).
 """
@@ -41,7 +44,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipelines.individual import codes, periods
+from pipelines.individual import codes, periods, time_reports
 from pipelines.individual.cum_jobs import CUM_COLUMNS, CUM_KEY, CUM_SCHEMA, FIGURES
 from pipelines.individual.reference import OFP_KEY
 
@@ -88,7 +91,8 @@ def normalize(forms: pl.DataFrame, saturday: dt.date) -> pl.DataFrame:
         .when(code.is_in(list(PRIOR_CODES))).then(pl.lit(prior, pl.Date)).alias("quarter_end"),
         "quarter_ending", pl.col("week_ending_v").alias("form_week_ending"),
         _text("step").alias("step"), "time_code", "class_code", "measured_pca",
-        "measured_teps",
+        "measured_teps", time_reports.prefix_ok("060").alias("_prefix_ok"),
+        pl.col("week_ending").alias("week_ending_raw"),
         *[pl.col(f).alias(f"{k}_raw") for k, f in SIGNED.items()],
         *[pl.col(f"{f}_v").alias(f"{k}_change") for k, f in SIGNED.items()])
 
@@ -120,9 +124,16 @@ def static_checks(ofp: pl.DataFrame | None, employees: pl.DataFrame | None = Non
         ("A06", malformed),
         ("A07", ~_blank("quarter_ending") & pl.col("action").is_not_null()
          & (pl.col("quarter_ending") != target)),
-        ("A08", pl.col("action").is_in([SUBSTITUTE, ADD]) & all_blank),
+        ("A08", pl.col("action").is_in([SUBSTITUTE, ADD]).fill_null(False) & all_blank),
         *([("A14", (pl.col("action") == CREATE) & ~pl.col("_on_emf"))]
           if employees is not None else []),
+        ("A15", ~pl.col("_prefix_ok")),
+        ("A16", ~pl.col("measured_pca").is_in([" ", "1", "2"])
+         | ~pl.col("measured_teps").is_in([" ", "1", "2", "3", "4", "5"])
+         | ~pl.col("time_code").is_in([" ", "1", "2", "3"])
+         | ~pl.col("class_code").is_in([" ", "1", "2", "3", "4", "5"])),
+        ("A17", ~pl.col("step").str.contains(r"^([0-9]{2})?$")),
+        ("A18", ~_blank("week_ending_raw") & pl.col("form_week_ending").is_null()),
     ]
 
 

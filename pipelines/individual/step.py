@@ -75,7 +75,8 @@ NO_EMF = "I01"
 
 RECORD_COLUMNS = ["seq", "deck_no", "line_no", "run", "record_type", "control_number",
                   "week_ending", "rejected", "error_codes", "reason", "text"]
-_BASE = ["seq", "deck_no", "line_no", "text", "program_number", "block", "serial"]
+_BASE = ["seq", "deck_no", "line_no", "text", "program_number", "format_code", "block", "serial",
+         "section"]
 
 
 @dataclass(frozen=True)

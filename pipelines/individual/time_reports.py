@@ -2,7 +2,7 @@
 period and a fiscal quarter.
 
 A line that fails a check does not post; it is listed on the Weekly Data Not Posted report with
-every reason found (codes T01-T08 of `codes.NOT_POSTED_REASONS`), never dropped. Blank volume
+every reason found (codes T01-T09 of `codes.NOT_POSTED_REASONS`), never dropped. Blank volume
 reads as 0 (hours-only work); blank hours is an error. Time code 2 is learning-curve time and is
 kept apart from direct (1) and overhead (3) time in the cum job records.
 """
@@ -33,6 +33,13 @@ def _digits(name: str, width: int) -> pl.Expr:
     return pl.col(name).str.contains(rf"^[0-9]{{{width}}}$")
 
 
+def prefix_ok(format_code: str) -> pl.Expr:
+    """A Form 3081/6489 prefix as record-layouts.md gives it: its own format code, and no
+    block, serial or section (columns 9-15 blank)."""
+    return (pl.col("format_code") == format_code) & pl.concat_str(
+        "block", "serial", "section").str.contains(r"^ *$")
+
+
 def _checks(saturday: dt.date, employees: pl.DataFrame | None,
             ofp: pl.DataFrame | None) -> list[tuple[str, pl.Expr]]:
     """(code, expression true when the line fails) in code order."""
@@ -49,6 +56,7 @@ def _checks(saturday: dt.date, employees: pl.DataFrame | None,
         ("T06", ~pl.col("volume").str.contains(r"^ *[0-9]*$")),
         ("T07", ~_digits("grade", 2) | ~pl.col("step").str.contains(r"^([0-9]{2}| {2})$")),
         ("T08", ~pl.col("time_code").is_in(["1", "2", "3"])),
+        ("T09", ~prefix_ok("073")),
     ]
     return checks
 
