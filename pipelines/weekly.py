@@ -195,7 +195,7 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
     data_dir.mkdir(parents=True, exist_ok=True)
     with store.lock("weekly run", wait_seconds=0):
         run_id = next_run_id(store, run_date)
-        with printing.run_stamp(run_id):
+        with printing.run_stamp(run_id, reprocess):
             return _run_locked(deck_paths, data_dir, reference, run_date, say, reprocess,
                                store, run_id)
 

@@ -71,6 +71,8 @@ def test_reprocess_posts_the_corrected_record_and_closes_only_its_entry(posted_w
     assert sorted(closed["line_no"].to_list()) == [8, 9]  # the line and its context header
     assert set(closed["closed_by"].to_list()) == {result.run_id}
     assert _open(data).height == before - 2
+    printed = result.outputs["posting-3926"].read_text().split("\n")[1]
+    assert printed.startswith(f"RUN DATE 11/19/2026  RUN ID {result.run_id} REPROCESS ")
 
 
 def test_withdraw_closes_one_entry_with_its_reason(posted_week):

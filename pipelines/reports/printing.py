@@ -24,7 +24,8 @@ Decisions (documented here because callers and golden files depend on them):
   for all of its pages, still ending at column 132.
 * Heading line 2 names the run that printed the page (``RUN ID 20261117.01``, the id that
   ``qap rollback`` and the run folder go by) when a run is printing (``run_stamp``): every
-  report of a weekly run carries it, and a report printed outside a run does not.
+  report of a weekly run carries it, and a report printed outside a run does not. A reprocess
+  run's pages add ``REPROCESS``.
 * Title centered in the full 132 columns; cut short if it would run into the run number or the
   page number. No ``WEEK ENDING`` text at all when ``week_ending`` is None.
 * The subtitle of a page is the ``break_title`` of its first detail line when the detail frame
@@ -135,9 +136,10 @@ def _heading_left1(heading: PageHeading, page_text_width: int) -> str:
 
 
 @contextlib.contextmanager
-def run_stamp(run_id: str) -> Iterator[None]:
-    """Every page printed inside the block names run `run_id` beside its run date."""
-    token = _RUN_ID.set(run_id)
+def run_stamp(run_id: str, reprocess: bool = False) -> Iterator[None]:
+    """Every page printed inside the block names run `run_id` beside its run date, and says
+    REPROCESS when the run re-inputs corrections: its week figures are those records only."""
+    token = _RUN_ID.set(f"{run_id} REPROCESS" if reprocess else run_id)
     try:
         yield
     finally:
