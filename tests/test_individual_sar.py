@@ -212,18 +212,27 @@ def test_an_employee_with_hours_but_no_volume_has_no_row() -> None:
     assert GREEN not in _sar_12202025(cum)["ssn"].to_list()
 
 
+RATING = ["volume_quarter", "volume_rating", "reviewed_rating", "errors_rating", "rsd",
+          "remaining", "pct_accurate"]
+
+
+def _rating_from(ssn: str, start: dt.date) -> list[tuple]:
+    """RATING figures of `ssn`'s SAR rows of week 12/20/2025 with the rating start moved."""
+    employees = _employees("12202025").with_columns(
+        pl.when(pl.col("ssn") == ssn).then(pl.lit(start))
+        .otherwise(pl.col("rating_start")).alias("rating_start"))
+    res = results()["12202025"]
+    rows = sar_data.sar_frame(employees, _ofp(), res.frames["individual-weekly"], res.cum_jobs,
+                              dt.date(2025, 12, 20)).filter(pl.col("ssn") == ssn)
+    return rows.select(RATING).rows()
+
+
 def test_rating_figures_take_whole_quarters_and_rsd_the_exact_start() -> None:
     # Adams's rating period moved to start Sunday 11/02/2025: the rating figures still take the
     # whole Q1 cum job record (7100, 48, 3, as This Quarter); RSD counts week 1 as the week
     # ending 11/08/2025, so 12/20 is week 7 -> 260 x 7 / 52 = 35.
-    employees = _employees("12202025").with_columns(
-        pl.when(pl.col("ssn") == ADAMS).then(pl.lit(dt.date(2025, 11, 2)))
-        .otherwise(pl.col("rating_start")).alias("rating_start"))
-    res = results()["12202025"]
-    rows = sar_data.sar_frame(employees, _ofp(), res.frames["individual-weekly"], res.cum_jobs,
-                              dt.date(2025, 12, 20)).filter(pl.col("ssn") == ADAMS)
-    assert rows.select("volume_quarter", "volume_rating", "reviewed_rating", "errors_rating",
-                       "rsd", "remaining").rows() == [(7100, 7100, 48, 3.0, 35, 212)]
+    assert _rating_from(ADAMS, dt.date(2025, 11, 2)) == [
+        (7100, 7100, 48, 3.0, 35, 212, 93.75)]
 
 
 def test_rating_figures_and_rsd_start_again_a_year_after_the_rating_start() -> None:
@@ -231,15 +240,7 @@ def test_rating_figures_and_rsd_start_again_a_year_after_the_rating_start() -> N
     # the one from 10/01/2025, so his Q4 FY2025 record (6000 volume; 65+5 reviewed and 4+1
     # errors after the 6489 D) is last year's: rating = this quarter (3500, 50, 3), RSD from
     # week 1 ending 10/04/2025 is week 12 -> 60, Remaining 260-50 = 210, 47/50 = 94.00.
-    employees = _employees("12202025").with_columns(
-        pl.when(pl.col("ssn") == HILL).then(pl.lit(dt.date(2024, 10, 1)))
-        .otherwise(pl.col("rating_start")).alias("rating_start"))
-    res = results()["12202025"]
-    rows = sar_data.sar_frame(employees, _ofp(), res.frames["individual-weekly"], res.cum_jobs,
-                              dt.date(2025, 12, 20)).filter(pl.col("ssn") == HILL)
-    assert rows.select("volume_quarter", "volume_rating", "reviewed_rating", "errors_rating",
-                       "rsd", "remaining", "pct_accurate").rows() == [
-        (3500, 3500, 50, 3.0, 60, 210, 94.0)]
+    assert _rating_from(HILL, dt.date(2024, 10, 1)) == [(3500, 3500, 50, 3.0, 60, 210, 94.0)]
 
 
 def _employees(week: str) -> pl.DataFrame:
