@@ -351,7 +351,10 @@ def display(records: pl.DataFrame, keep: pl.Expr | None = None, *, start: int = 
         pl.when(pl.col("hdr_seq").is_not_null()).then(
             records["text"].gather(rows["__at"].clip(0, max(records.height - 1, 0))))
         .alias("header_text"),
-        pl.when(is_header).then(pl.lit("")).otherwise("text").alias("__line"))
+        # A record not in the 3926 format (36: a mistyped Form 3081, say) has no 3926 fields
+        # to show; one whose program alone is wrong still shows them.
+        pl.when(is_header | (pl.col("format_code") != v.FORMAT)).then(pl.lit(""))
+        .otherwise("text").alias("__line"))
     rows = decode(rows, PREFIX, typed=False)
     rows = decode(rows, HEADER, source="header_text", typed=False)
     rows = decode(rows, LINE, source="__line", typed=False)

@@ -364,6 +364,21 @@ def test_error_codes_on_exact_lines(deck: list[str], expected: dict[int, list[st
     assert_register(run(deck), expected)
 
 
+def test_a_record_in_another_format_shows_no_3926_fields_a_mistyped_program_does() -> None:
+    time_report = record("prefix+form3081", program_number="59601", format_code="073",
+                         ssn="123456789", week_ending=SAT, org_code=ORG, function_code=FUNC,
+                         program_code=PROG, hours_tenths=400, volume=900, grade="07",
+                         step="03", time_code="1")
+    mistyped = [t.replace(REVIEW, "59709", 1) for t in review(sample())]
+    result = run([time_report], mistyped)
+    shown = run03.display(result.records).select("deck_no", "line_no", "ssn", "sampled")
+    assert shown.rows() == [(0, FIRST, " " * 9, " " * 5),
+                            (1, FIRST, " " * 9, " " * 5),  # the header has no SSN
+                            (1, FIRST + 1, "123456789", "   10")]
+    assert [r["error_codes"] for r in result.records.iter_rows(named=True)][:2] == [
+        ["36"], ["36"]]
+
+
 # --- 36: more than 10 codes on one transaction, more than 200 code lines for one OFP ----------
 
 def _codes_sample(n: int) -> list[str]:
