@@ -102,9 +102,10 @@ class RunResult:
         return CC_REJECTED if self.rejected else CC_CLEAN
 
 
-def next_run_id(store: Store, run_date: dt.date) -> str:
+def next_run_id(published: list[str], run_date: dt.date) -> str:
+    """The run date's next free id; `published` are the run ids of the store's history."""
     stamp = f"{run_date:%Y%m%d}"
-    taken = {m.get("run_id", "") for m in store.history()}
+    taken = set(published)
     n = 1
     while f"{stamp}.{n:02d}" in taken:
         n += 1
@@ -166,14 +167,14 @@ def _deck_columns(rows: pl.DataFrame, decks: list[Deck], run_id: str) -> pl.Data
                              pl.lit(run_id).alias("run_id"))
 
 
-def _date_notes(decks: list[Deck], run_date: dt.date, store: Store) -> list[str]:
+def _date_notes(decks: list[Deck], run_date: dt.date, published: list[str]) -> list[str]:
     """Dates that are accepted but probably mistaken: an HDR week ending that is not a
     Saturday, and a run date before the last run's."""
     notes = [f"{d.name}: HDR week ending {d.week_ending:%m/%d/%Y} is a {d.week_ending:%A}, "
              "not a Saturday; its Forms 3081 and 6489 count in the week ending "
              f"{periods.saturday_of(d.week_ending):%m/%d/%Y}"
              for d in decks if d.week_ending.weekday() != periods.SATURDAY]
-    runs = [m["run_id"][:8] for m in store.history() if run_folder.RUN_ID.match(m["run_id"])]
+    runs = [r[:8] for r in published if run_folder.RUN_ID.match(r)]
     last = max((dt.datetime.strptime(r, "%Y%m%d").date() for r in runs), default=None)
     if last is not None and run_date < last:
         notes.append(f"run date {run_date:%m/%d/%Y} is before the last run's "
@@ -194,17 +195,19 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
     store = Store(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     with store.lock("weekly run", wait_seconds=0):
-        run_id = next_run_id(store, run_date)
+        published = [m.get("run_id", "") for m in store.history()]
+        run_id = next_run_id(published, run_date)
         with printing.run_stamp(run_id, reprocess):
             return _run_locked(deck_paths, data_dir, reference, run_date, say, reprocess,
-                               store, run_id)
+                               store, run_id, published)
 
 
 def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
                 run_date: dt.date, say: Callable[[str], None], reprocess: bool, store: Store,
-                run_id: str) -> RunResult:
-    """`run_week` once the store is locked and the run has its id."""
-    tidied = run_folder.tidy(data_dir / "runs", {m.get("run_id", "") for m in store.history()})
+                run_id: str, published: list[str]) -> RunResult:
+    """`run_week` once the store is locked and the run has its id; `published` are the run
+    ids of the store's history."""
+    tidied = run_folder.tidy(data_dir / "runs", set(published))
     for note in tidied:
         say(note)
     ledger = store.read("decks")
@@ -215,7 +218,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     say(f"run {run_id}: reading {len(deck_paths)} deck(s)")
     decks = _open_all(deck_paths, known, result, data_dir / "refused")
     result.week_ending = max((d.week_ending for d in decks), default=None)
-    result.notes += _date_notes(decks, run_date, store)
+    result.notes += _date_notes(decks, run_date, published)
     records = _records(decks)
     # The decks' own frames are copied into `records`; only their identities are kept.
     decks = [dataclasses.replace(d, records=d.records.clear()) for d in decks]
