@@ -225,7 +225,8 @@ def test_three_weekly_runs_with_unit_charges_adjustments_and_a_new_quarter():
     ), docs, run.adjustment_ledger, day("01/05/2027"), "20270105.01", documents=headers(docs))
     assert flags_of(run.flags) == {(41, "26"), (41, "32"), (50, "19")}
     assert ofp_rows(run.cum_ofp) == [
-        ("2027Q1", "12345", "45678", 41, 5, 6, pytest.approx(12.2), day("12/29/2026"), day("01/05/2027")),
+        ("2027Q1", "12345", "45678", 41, 5, 6, pytest.approx(12.2), day("12/29/2026"),
+         day("01/05/2027")),
         ("2027Q1", "12345", "45679", 8, 3, 4, 37.5, day("12/22/2026"), None),
         ("2027Q2", "12345", "45678", 4, 1, 1, 25.0, day("01/05/2027"), None),
         ("2027Q2", "23456", "11111", 3, 0, 0, 0.0, day("01/05/2027"), None)]

@@ -708,7 +708,8 @@ def test_review_number_sampled_of_zero_is_11_on_its_line():
 
 
 def test_review_defective_of_zero_is_13_on_its_line():
-    result = run(review(sample(code=None, defects=None, defective="    0"), sample(ssn="234567891")))
+    result = run(review(sample(code=None, defects=None, defective="    0"),
+                        sample(ssn="234567891")))
     assert_register(result, {L1: ["13"]})
     assert rejected(result) == {H: False, L1: True, L2: False}
 
