@@ -70,7 +70,8 @@ RECORD_TYPES = {TIME_PROGRAM: "form3081", ADJUSTMENT_PROGRAM: "form6489"}
 READS = ("cum_jobs",)  # store tables `run_step` wants in `previous`
 WRITES = ("cum_jobs",)  # store tables `IndividualStep.tables` may hold
 DECK_WEEK = "deck_week_ending"  # optional Date column of `records`: the deck's HDR week ending
-PARQUET = ("individual-weekly", "ipr", "ipr-adjustments", "sar", "data-not-posted")
+PARQUET = ("individual-weekly", "ipr", "ipr-adjustments", "sar", "data-not-posted",
+           "unit-group")
 NO_EMF = "I01"
 
 RECORD_COLUMNS = ["seq", "deck_no", "line_no", "run", "record_type", "control_number",
@@ -299,7 +300,8 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
             forms_6489=forms_6489, reviews=review_all.filter(pl.col("_week") == week)
             .drop("_week"), cum_jobs=cum)
         frames = replace(frames, not_posted=name_decks(frames.not_posted, deck_names),
-                         adjustments=name_decks(frames.adjustments, deck_names))
+                         adjustments=name_decks(frames.adjustments, deck_names),
+                       unit_group=name_decks(frames.unit_group, deck_names))
         cum = frames.cum_jobs
         status.append(_status(time_3081, frames.time_rejected, pl.lit(True), "reason_codes"))
         status.append(_status(forms_6489, frames.adjustments,
