@@ -744,3 +744,19 @@ def test_no_multiple_identical_warning_when_the_pattern_does_not_hold(sample_lin
     result = run(review(*sample_lines), defect_codes=pl.Series([*DEFECT_CODES, "908"]))
     assert_register(result, {})
     assert not any(r["warning"] for r in rows(result).values())
+
+
+def test_posting_listing_prints_the_multiple_identical_warning_within_132_columns(tmp_path):
+    from pipelines.reports import pce_03_41 as listing
+
+    result = run(review(sample(sampled=3, code="104", defects=3, defective=3),
+                        sample(ssn="234567891", code="930")))
+    posted = run03.display(result.records, ~pl.col("rejected")).with_columns(
+        pl.lit("HDR  deck.dat").alias("deck_title"), pl.lit("deck.dat").alias("deck"))
+    listing.print_posting(posted, dt.date(2026, 11, 17), dt.date(2026, 11, 14),
+                          tmp_path / "posting.txt")
+    text = (tmp_path / "posting.txt").read_text()
+    lines = [ln for ln in text.splitlines() if "XXX-XX-" in ln]
+    assert [ln.split("  ")[-1].strip() for ln in lines] == [
+        "W MULTIPLE IDENTICAL DEFECTS?", "W LOCAL DEFECT CODE"]
+    assert max(len(ln) for ln in text.splitlines()) <= 132
