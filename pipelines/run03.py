@@ -266,8 +266,7 @@ def _assemble(headers: pl.DataFrame, lines: pl.DataFrame, codes: pl.DataFrame,
     local = v.code_in("defect_code", v.LOCAL_CODES)
     lines = lines.with_columns(
         (individual & local).alias("local"),
-        pl.col("unit").is_in(identical_units(lines.filter(individual)).implode())
-        .alias("identical"))
+        pl.col("unit").is_in(identical_units(lines, individual).implode()).alias("identical"))
     lines = lines.with_columns(
         (pl.col("local") | (pl.col("identical") & pl.col("starts"))).alias("warning"))
     status = _in_deck_order(
@@ -314,14 +313,14 @@ def _assemble(headers: pl.DataFrame, lines: pl.DataFrame, codes: pl.DataFrame,
                        quality_standards=standards)
 
 
-def identical_units(lines: pl.DataFrame) -> pl.Series:
+def identical_units(lines: pl.DataFrame, individual: pl.Expr) -> pl.Series:
     """Review transactions (`unit`) that look like multiple identical defects (IRM
     3.30.28.4.2.2): an employee's sample of two or more in which every document is defective
     and every defect has the same code, one the employee can be charged with. The reviewer
     should have charged one document to the employee and the rest to the unit/group; the form
     cannot say whether that was weighed, so such a sample posts as recorded and is listed for
-    the manager. `lines` are the accepted lines of transactions with an SSN."""
-    whole = lines.filter(pl.col("starts") & (pl.col("ssn") != review_unit_ssn())
+    the manager. `individual` marks the accepted lines of transactions with an SSN."""
+    whole = lines.filter(individual & pl.col("starts") & (pl.col("ssn") != review_unit_ssn())
                          & (pl.col("sampled_v") >= 2)
                          & (pl.col("defective_v") == pl.col("sampled_v")))["unit"]
     if whole.is_empty():
