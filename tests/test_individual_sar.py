@@ -295,3 +295,16 @@ def _ofp() -> pl.DataFrame:
     from pipelines.individual.reference import ofp_table
 
     return ofp_table(weeks.ofp())
+
+
+def test_weekly_history_keeps_53_weeks_and_adds_a_reposted_week() -> None:
+    from pipelines.individual import cum_jobs as cj
+
+    week = results()["12202025"].frames["individual-weekly"]
+    old = week.with_columns(pl.col("week_ending") - pl.duration(days=53 * 7))
+    recent = week.with_columns(pl.col("week_ending") - pl.duration(days=52 * 7))
+    kept = cj.extend_history(pl.concat([old, recent]), week, dt.date(2025, 12, 20))
+    assert kept.height == 2 * week.height
+    assert kept["volume"].sum() == 2 * week["volume"].sum()
+    again = cj.extend_history(kept, week, dt.date(2025, 12, 20))
+    assert again.filter(pl.col("week_ending") == dt.date(2025, 12, 20)).height == 2 * week.height

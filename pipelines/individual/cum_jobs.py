@@ -46,9 +46,10 @@ WEEK_SCHEMA: dict[str, pl.DataType] = {
     "period_end": pl.Date(), "quarter_end": pl.Date(), "step": pl.String(),
     **{f: pl.Int64() for f in FIGURES},
 }
-# The weekly figures kept for the SAR's rating period, which may start inside a quarter: a
-# rating period is a year at most, so two years of weeks are more than it can reach.
-HISTORY_DAYS = 2 * 366
+# The weekly figures kept for the SAR's rating period, which may start inside a quarter. The
+# current rating period starts less than a year before the week (`periods.rating_start_expr`),
+# so 53 weeks of history reach back far enough.
+HISTORY_DAYS = 53 * 7
 
 REVIEW_SCHEMA: dict[str, pl.DataType] = {
     "deck_no": pl.UInt16(), "line_no": pl.UInt32(), "unit": pl.UInt32(),
