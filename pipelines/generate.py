@@ -309,6 +309,8 @@ def _review_lines(rng: random.Random, packed: pl.DataFrame, codes: list[str],
         "sampled_n": draw.ints(n, 1, 25), "zero_fill": draw.chance(n, 0.1),
         "code0": draw.ints(n, 0, len(codes) - 1),
         "step": draw.ints(n, 1, max(1, (len(codes) - 1) // 2)),
+        # zero_defective is still drawn so the seeded stream is unchanged, but a clean sample's
+        # item 16 is left blank: a zero there is 13 (IRM 3.30.28.4.9.2(11)).
         "defective_r": draw.ints(n, 0, 1 << 20), "zero_defective": draw.chance(n, 0.3),
         "bad": draw.chance(n, error_rate), "bad_kind": bad_kind,
     }).with_row_index("txn").with_columns(
@@ -337,7 +339,6 @@ def _review_lines(rng: random.Random, packed: pl.DataFrame, codes: list[str],
         pl.when(coded).then("code_full").alias("defect_code"),
         pl.when(coded).then(_num(pl.col("defects_n"), "defects", zero)).alias("defects"),
         pl.when(first & coded).then(_num(pl.col("defective_n"), "defective", zero))
-        .when(first & pl.col("zero_defective")).then(_num(pl.lit(0), "defective"))
         .alias("defective"),
     ]
     lines = lines.with_columns(fields)

@@ -33,6 +33,11 @@ such; only the printed reports mask it.
   middle_initial, ssn, grade, step, qpc, volume_week, volume_quarter, volume_rating, rsd, ras,
   reviewed_week, reviewed_quarter, reviewed_rating, remaining, reviews_requested (always null),
   errors_week, errors_quarter, errors_rating (Float64), pct_accurate (rating period).
+* ``unit-group`` -- one row per finding the unit/group owns on the week's individual review
+  transactions (`unit_group`), in deck order: deck_no, deck, line_no, ssn, week_ending,
+  org_code, function_code, program_code, kind ("procedural" 900-909, "local" 930-999,
+  "identical" a possible multiple identical defect), defect_code, defects (the line's), sampled,
+  defective (the transaction's), employee_errors (charged to the employee), to_unit_group.
 * ``data-not-posted`` -- source ("3926" / "3081"), deck_no, deck, line_no, ssn, week_ending
   (MMDDYYYY as sent), org_code, function_code, program_code, grade, step, time_code, hours,
   volume (3081 fields as sent), reviewed, errors (reviews), reason_codes (list), reason, text.
@@ -57,6 +62,7 @@ from pipelines.individual import ipr as ipr_data
 from pipelines.individual import not_posted as dnp
 from pipelines.individual import periods, reference, time_reports
 from pipelines.individual import sar as sar_data
+from pipelines.individual import unit_group as ug
 from pipelines.individual.ipr_adjustments import ADJUSTMENT_COLUMNS, apply_adjustments
 from pipelines.reports import data_not_posted as dnp_report
 from pipelines.reports import ipr as ipr_report
@@ -79,6 +85,7 @@ OUTPUT_COLUMNS: dict[str, list[str]] = {
     "ipr-adjustments": _with_deck(ADJUSTMENT_COLUMNS),
     "sar": sar_data.SAR_COLUMNS,
     "data-not-posted": _with_deck(dnp.NOT_POSTED_COLUMNS),
+    "unit-group": _with_deck(ug.UNIT_GROUP_COLUMNS),
 }
 
 
@@ -99,6 +106,7 @@ class IndividualResult:
     week_ending: dt.date
     frames: dict[str, pl.DataFrame]  # Parquet outputs, OUTPUT_COLUMNS
     pages: dict[str, pl.DataFrame]  # printed reports, paginated
+    weekly_history: pl.DataFrame | None = None  # state: `cum_jobs.extend_history`, next week's
 
     @property
     def cum_jobs(self) -> pl.DataFrame:
@@ -141,6 +149,8 @@ class WeekFrames:
     sar: pl.DataFrame
     not_posted: pl.DataFrame
     time_rejected: pl.DataFrame  # `TimeCheck.rejected`: Forms 3081 that did not post (seq)
+    history: pl.DataFrame  # the weekly figures kept (state), this week's included
+    unit_group: pl.DataFrame  # `unit_group.unit_group_frame`: what the unit/group owns
 
     def frames(self) -> dict[str, pl.DataFrame]:
         """The Parquet outputs (OUTPUT_COLUMNS)."""
@@ -148,13 +158,15 @@ class WeekFrames:
             "cum-jobs": self.cum_jobs, "individual-weekly": self.weekly, "ipr": self.ipr,
             "ipr-adjustments": name_decks(self.adjustments), "sar": self.sar,
             "data-not-posted": name_decks(self.not_posted),
+            "unit-group": name_decks(self.unit_group),
         }
         return {name: frame.select(OUTPUT_COLUMNS[name]) for name, frame in frames.items()}
 
 
 def calculate(*, week_ending: dt.date, employees: pl.DataFrame, ofp: pl.DataFrame,
               time_3081: pl.DataFrame, forms_6489: pl.DataFrame, reviews: pl.DataFrame,
-              cum_jobs: pl.DataFrame | None = None, ras: int = periods.RAS) -> WeekFrames:
+              cum_jobs: pl.DataFrame | None = None, ras: int = periods.RAS,
+              weekly_history: pl.DataFrame | None = None) -> WeekFrames:
     """The week's figures, no printing (arguments as `run_individual`)."""
     periods.check_saturday(week_ending)
     emp = reference.employees_table(employees)
@@ -164,13 +176,15 @@ def calculate(*, week_ending: dt.date, employees: pl.DataFrame, ofp: pl.DataFram
                                   checked.valid, reviews, week_ending)
     adjusted = apply_adjustments(posting.cum_jobs, forms_6489, week_ending, ofp=ofps,
                                  employees=emp)
+    history = cj.extend_history(weekly_history, posting.weekly, week_ending)
     return WeekFrames(
         week_ending=week_ending, employees=emp, cum_jobs=adjusted.cum_jobs,
         weekly=posting.weekly, adjustments=adjusted.adjustments,
         ipr=ipr_data.ipr_frame(emp, ofps, posting.weekly, adjusted.cum_jobs, week_ending),
-        sar=sar_data.sar_frame(emp, ofps, posting.weekly, adjusted.cum_jobs, week_ending, ras),
+        sar=sar_data.sar_frame(emp, ofps, posting.weekly, adjusted.cum_jobs, week_ending, ras,
+                               history),
         not_posted=dnp.not_posted_frame(posting.not_posted, checked.rejected),
-        time_rejected=checked.rejected)
+        time_rejected=checked.rejected, history=history, unit_group=ug.unit_group_frame(reviews))
 
 
 def iter_pages(week: WeekFrames, run_date: dt.date
@@ -198,7 +212,8 @@ def lay_out(week: WeekFrames, run_date: dt.date) -> dict[str, pl.DataFrame]:
 def run_individual(*, week_ending: dt.date, run_date: dt.date, employees: pl.DataFrame,
                    ofp: pl.DataFrame, time_3081: pl.DataFrame, forms_6489: pl.DataFrame,
                    reviews: pl.DataFrame, cum_jobs: pl.DataFrame | None = None,
-                   ras: int = periods.RAS, with_pages: bool = True) -> IndividualResult:
+                   ras: int = periods.RAS, with_pages: bool = True,
+                   weekly_history: pl.DataFrame | None = None) -> IndividualResult:
     """Run the individual data step for the week ending `week_ending` (a Saturday).
 
     employees, ofp: the reference files as `decode_file` returns them.
@@ -206,13 +221,16 @@ def run_individual(*, week_ending: dt.date, run_date: dt.date, employees: pl.Dat
     / form6489 layout); deck_no and line_no are carried when present.
     reviews: run 03's accepted review lines (`Run03Result.reviews`).
     cum_jobs: last week's `cum-jobs` output (None: no history).
+    weekly_history: last week's `IndividualResult.weekly_history` (None: none kept), the
+      weekly figures the SAR's rating period reads when it starts inside a quarter.
     with_pages: False skips laying out the printed reports (`pages` is then empty).
     """
     week = calculate(week_ending=week_ending, employees=employees, ofp=ofp,
                      time_3081=time_3081, forms_6489=forms_6489, reviews=reviews,
-                     cum_jobs=cum_jobs, ras=ras)
+                     cum_jobs=cum_jobs, ras=ras, weekly_history=weekly_history)
     return IndividualResult(week_ending=week_ending, frames=week.frames(),
-                            pages=lay_out(week, run_date) if with_pages else {})
+                            pages=lay_out(week, run_date) if with_pages else {},
+                            weekly_history=week.history)
 
 
 __all__ = ["OUTPUT_COLUMNS", "IndividualResult", "WeekFrames", "calculate", "iter_pages", "lay_out",
