@@ -208,6 +208,9 @@ def corrections(
     _require_store(data_dir, writable=False)
     try:
         written = register.corrections_deck(data_dir, out, dt.datetime.now(), force=force)
+    except register.NothingOpen as err:
+        typer.echo(f"qap: {err}")
+        raise typer.Exit(0) from None
     except (StoreError, OSError) as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
     typer.echo(register.reprocess_hint(written, data_dir))

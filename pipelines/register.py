@@ -29,6 +29,10 @@ KEY_FIELDS = {
 }
 
 
+class NothingOpen(StoreError):
+    """No open entry to write a corrections deck of: nothing to do, not a failure."""
+
+
 class DeckExists(StoreError):
     """A corrections deck would overwrite a file, perhaps one an operator has been editing."""
 
@@ -266,7 +270,8 @@ def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: boo
     store = Store(data_dir)
     entries = open_entries(store.read("error_register"), created.date())
     if entries.height == 0:
-        raise StoreError("the error register has no open entries")
+        raise NothingOpen("the error register has no open entries: nothing to correct, no "
+                          "deck written")
     entries = with_deck_weeks(entries, store.read("decks"))
     paths = deck_paths(out, sorted(entries[DECK_WEEK].unique().to_list()))
     existing = [str(p) for p in paths.values() if p.exists()]

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from typer.testing import CliRunner
 
-from pipelines import register
+from pipelines import cli, register, summary
+from pipelines.flow_cli import flow_app
 from pipelines.reference import load as load_reference
 from pipelines.store import Store
 from pipelines.weekly import run_week
@@ -96,3 +98,74 @@ def test_a_reordered_copy_of_a_posted_deck_under_a_new_hdr_is_a_duplicate(tmp_pa
             in again.decks[0].reason)
     ledger = Store(data).read("decks")
     assert ledger.filter(pl.col("status") == "posted")["records_hash"].null_count() == 0
+
+
+# --- item 8: messages and exit codes -------------------------------------------------------
+
+runner = CliRunner()
+
+
+def qap(*args: str | Path):
+    return runner.invoke(cli.app, [str(a) for a in args])
+
+
+def test_a_run_date_that_is_not_a_date_is_a_usage_error_2(tmp_path):
+    result = qap("run", NATIONAL, "-d", tmp_path / "data", "--run-date", "2026-13-45")
+    assert result.exit_code == 2
+    assert "--run-date '2026-13-45' is not a date YYYY-MM-DD" in result.output
+    assert not (tmp_path / "data").exists()
+
+
+def test_corrections_with_nothing_open_is_nothing_to_do_0(tmp_path):
+    data = tmp_path / "data"
+    assert qap("run", NATIONAL, "-d", data, "-q", "--run-date", "2026-11-10").exit_code == 0
+    result = qap("corrections", tmp_path / "fix.dat", "-d", data)
+    assert result.exit_code == 0
+    assert result.output == ("qap: the error register has no open entries: nothing to "
+                             "correct, no deck written\n")
+    assert not (tmp_path / "fix.dat").exists()
+
+
+@pytest.mark.parametrize("made", [False, True])
+def test_flow_week_with_no_inbox_is_12_at_once(made, tmp_path):
+    data = tmp_path / "data"
+    if made:
+        data.mkdir()
+    result = runner.invoke(flow_app, ["week", "-d", str(data)])
+    assert result.exit_code == 12
+    assert result.output == (f"qap flow: inbox {data / 'inbox'} does not exist: put the "
+                             "week's decks there (or give --inbox); nothing was run\n")
+    assert data.exists() == made and not (data / "prefect").exists()
+
+
+def test_a_refused_deck_names_all_its_bad_lines_up_to_ten(tmp_path):
+    lines = TIME_DECK.read_bytes().split(b"\n")
+    body = [line[:20] + b"\x01" + line[21:] for line in lines[1:6]] * 3
+    bad = tmp_path / "bad.dat"
+    bad.write_bytes(b"\n".join([lines[0], *body, b"TRL0000015", b""]))
+    result = run_week([bad], tmp_path / "data", REFERENCE, dt.date(2026, 11, 17))
+    assert result.decks[0].reason == (
+        f"{bad}, line 2, column 21: byte 0x01 is not printable ASCII; records are ASCII text "
+        "(or 132-byte EBCDIC records, which start with HDR) (also lines 3, 4, 5, 6, 7, 8, 9, "
+        "10, 11 and more)")
+
+
+def test_a_utf8_byte_order_mark_is_named_as_such(tmp_path):
+    bom = tmp_path / "bom.dat"
+    bom.write_bytes(b"\xef\xbb\xbf" + TIME_DECK.read_bytes())
+    result = run_week([bom], tmp_path / "data", REFERENCE, dt.date(2026, 11, 17))
+    assert result.decks[0].status == "refused"
+    assert result.decks[0].reason.startswith(
+        f"{bom}, line 1, column 1: the file starts with a UTF-8 byte-order mark (bytes EF BB "
+        "BF)")
+
+
+def test_a_duplicate_summary_does_not_advise_sending_it_again(tmp_path):
+    data = tmp_path / "data"
+    run_week([TIME_DECK], data, REFERENCE, dt.date(2026, 11, 17))
+    again = run_week([TIME_DECK], data, REFERENCE, dt.date(2026, 11, 18))
+    text = summary.render(again)
+    assert ("DUPLICATE: " + str(TIME_DECK) + ": duplicate deck: the same records were already "
+            "posted by run 20261117.01 (04-time-reports-3081.dat); nothing of it posts again."
+            ) in text
+    assert "send them again" not in text
