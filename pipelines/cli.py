@@ -218,21 +218,30 @@ def corrections(
 
 @app.command()
 def withdraw(
-    deck: Annotated[str, typer.Argument(help="Deck file name as on the register.")],
+    deck: Annotated[str, typer.Argument(help="Deck file name as on the register (or its path).")],
     line: Annotated[int, typer.Argument(help="Line number in that deck.")],
     reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn (kept).")],
     data_dir: DataDir = Path("qap-data"),
+    run_id: Annotated[str | None, typer.Option(
+        "--run", help="The run that opened the entry, when the deck name and line name "
+        "entries of several runs.")] = None,
+    deck_hash: Annotated[str | None, typer.Option(
+        "--deck-hash", help="The deck's content hash (its first characters will do), when "
+        "several decks of that name have an entry at that line.")] = None,
 ) -> None:
-    """Close an open register entry on purpose, with a reason; nothing else is changed.
+    """Close an open register entry on purpose, with a reason; nothing else is changed. Each
+    withdrawal gets its own id (withdraw-YYYYMMDD.NN), which `qap rollback` takes to undo it.
 
     Example: qap withdraw week46.dat 17 --reason "duplicate of control A05" -d /srv/qap
     """
     _require_store(data_dir)
     try:
-        gen = register.withdraw(data_dir, deck, line, reason, dt.date.today())
+        withdrawal, gen = register.withdraw(data_dir, deck, line, reason, dt.date.today(),
+                                            run_id=run_id, deck_hash=deck_hash)
     except StoreError as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
-    typer.echo(f"withdrawn: {deck} line {line} (generation {gen})")
+    typer.echo(f"withdrawn: {Path(deck).name} line {line} as {withdrawal} (generation {gen}); "
+               f"`qap rollback {withdrawal}` undoes it")
 
 
 @app.command()

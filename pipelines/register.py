@@ -164,23 +164,67 @@ def close_context(register: pl.DataFrame, run_id: str, run_date: dt.date
     return _close(register, hit, CONTEXT, run_id, run_date)
 
 
-def withdraw(data_dir: Path, deck: str, line_no: int, reason: str, run_date: dt.date) -> int:
-    """Close one open entry on purpose; publishes a generation. Returns the generation."""
+WITHDRAWAL = "withdraw-"  # a withdrawal's id: withdraw-YYYYMMDD.NN, its own in the history
+
+
+def withdrawal_id(published: list[str], run_date: dt.date) -> str:
+    """The day's next free withdrawal id: each withdrawal can be rolled back on its own, and a
+    rollback of one lists the others it would undo."""
+    taken, n = set(published), 1
+    while f"{WITHDRAWAL}{run_date:%Y%m%d}.{n:02d}" in taken:
+        n += 1
+    return f"{WITHDRAWAL}{run_date:%Y%m%d}.{n:02d}"
+
+
+def _key_match(deck: str, line_no: int, run_id: str | None, deck_hash: str | None) -> pl.Expr:
+    """The open entries `withdraw` names: a deck by file name (a path names its file), a line,
+    and the qualifiers given."""
+    match = ((pl.col("deck") == Path(deck).name) & (pl.col("line_no") == line_no)
+             & (pl.col("status") == "open"))
+    if run_id:
+        match &= pl.col("run_id") == run_id
+    if deck_hash:
+        match &= pl.col("deck_hash").str.starts_with(deck_hash.lower())
+    return match
+
+
+def _choices(hits: pl.DataFrame) -> str:
+    """The entries an ambiguous key names, one a line, with what tells them apart."""
+    rows = hits.sort("run_id", "deck_hash").iter_rows(named=True)
+    return "\n".join(f"  --run {r['run_id']}  --deck-hash {r['deck_hash'][:12]}  ({r['run']}, "
+                     f"opened {r['opened']:%m/%d/%Y}, codes {' '.join(r['error_codes'] or [])})"
+                     for r in rows)
+
+
+def withdraw(data_dir: Path, deck: str, line_no: int, reason: str, run_date: dt.date,
+             run_id: str | None = None, deck_hash: str | None = None) -> tuple[str, int]:
+    """Close one open entry on purpose; publishes a generation of its own id. Returns the
+    withdrawal id and the generation. A deck name and line that name entries of several runs
+    or decks (two reprocess runs of one fix.dat) are refused with the choices: `run_id` or
+    `deck_hash` (a prefix) picks one."""
     if not reason.strip():
         raise StoreError("a withdrawal needs a reason (--reason)")
     store = Store(data_dir)
     with store.lock("withdraw", wait_seconds=30):
         register = store.read("error_register")
-        match = (pl.col("deck") == deck) & (pl.col("line_no") == line_no) & (
-            pl.col("status") == "open")
-        if register is None or register.filter(match).height == 0:
-            raise StoreError(f"no open register entry for deck {deck} line {line_no}")
+        match = _key_match(deck, line_no, run_id, deck_hash)
+        hits = register.filter(match) if register is not None else pl.DataFrame()
+        name = Path(deck).name
+        qualified = "".join(f" {o} {v}" for o, v in (("--run", run_id), ("--deck-hash", deck_hash))
+                            if v)
+        if hits.height == 0:
+            raise StoreError(f"no open register entry for deck {name} line {line_no}{qualified}")
+        if hits.select("run_id", "deck_hash").unique().height > 1:
+            raise StoreError(f"deck {name} line {line_no} names {hits.height} open entries of "
+                             "different runs or decks; nothing was withdrawn. Name one with "
+                             f"--run or --deck-hash:\n{_choices(hits)}")
         register = register.with_columns(
             pl.when(match).then(pl.lit(reason)).otherwise("reason").alias("reason"))
-        register, _ = _close(register, match, WITHDRAWN, "withdraw", run_date)
-        gen = store.begin(f"withdraw-{run_date:%Y%m%d}")
+        withdrawal = withdrawal_id([m.get("run_id", "") for m in store.history()], run_date)
+        register, _ = _close(register, match, WITHDRAWN, withdrawal, run_date)
+        gen = store.begin(withdrawal)
         gen.write("error_register", register)
-        return gen.commit(note=f"withdrew {deck} line {line_no}: {reason}")
+        return withdrawal, gen.commit(note=f"withdrew {name} line {line_no}: {reason}")
 
 
 ROLLED_BACK_NOTE = "ROLLED-BACK.txt"  # in a run folder whose postings a rollback undid

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from pipelines import cli, register, summary
 from pipelines.flow_cli import flow_app
 from pipelines.reference import load as load_reference
-from pipelines.store import Store
+from pipelines.store import Store, StoreError
 from pipelines.weekly import run_week
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -169,3 +169,78 @@ def test_a_duplicate_summary_does_not_advise_sending_it_again(tmp_path):
             "posted by run 20261117.01 (04-time-reports-3081.dat); nothing of it posts again."
             ) in text
     assert "send them again" not in text
+
+
+# --- items 4 and 5: withdraw by an unambiguous key; a withdrawal's own id ------------------
+
+def _reprocessed_twice(tmp_path: Path) -> tuple[Path, list[str]]:
+    """Two reprocess runs of one fix.dat, each rejecting its line 2 (SSN not on the master)."""
+    data = tmp_path / "data"
+    run_week([TIME_DECK], data, REFERENCE, dt.date(2026, 11, 17))
+    lines = TIME_DECK.read_text().splitlines()
+    fix = tmp_path / "fix.dat"
+    runs = []
+    for n, ssn in enumerate(["999887771", "999887772"], start=1):
+        line = lines[5][:15] + ssn + lines[5][24:]
+        fix.write_text("\n".join([lines[0][:-3] + f"{n + 10:03d}", line, "TRL0000001"]) + "\n")
+        runs.append(run_week([fix], data, REFERENCE, dt.date(2026, 11, 17 + n),
+                             reprocess=True).run_id)
+    return data, runs
+
+
+def test_withdraw_refuses_a_deck_and_line_that_name_entries_of_two_runs(tmp_path):
+    data, runs = _reprocessed_twice(tmp_path)
+    assert runs == ["20261118.01", "20261119.01"]
+    with pytest.raises(StoreError) as refused:
+        register.withdraw(data, "fix.dat", 2, "SSN typo", dt.date(2026, 11, 20))
+    message = str(refused.value)
+    assert message.startswith("deck fix.dat line 2 names 2 open entries of different runs or "
+                              "decks; nothing was withdrawn. Name one with --run or --deck-hash:")
+    assert "--run 20261118.01  --deck-hash " in message and "--run 20261119.01" in message
+    assert "(IPR-3081, opened 11/18/2026, codes T02)" in message
+    assert _status(data).count(("20261118.01", "open")) == 1
+
+
+def test_withdraw_takes_a_run_or_a_deck_hash_and_a_path_for_the_deck(tmp_path):
+    data, runs = _reprocessed_twice(tmp_path)
+    withdrawal, _ = register.withdraw(data, str(tmp_path / "fix.dat"), 2, "SSN typo",
+                                      dt.date(2026, 11, 20), run_id=runs[1])
+    assert withdrawal == "withdraw-20261120.01"
+    reg = Store(data).read("error_register")
+    assert sorted(reg.filter(pl.col("deck") == "fix.dat").select("run_id", "status",
+                                                                  "closed_by").rows()) == [
+        ("20261118.01", "open", None), ("20261119.01", "withdrawn", "withdraw-20261120.01")]
+    first_hash = reg.filter(pl.col("run_id") == runs[0])["deck_hash"][0]
+    second, _ = register.withdraw(data, "fix.dat", 2, "SSN typo", dt.date(2026, 11, 20),
+                                  deck_hash=first_hash[:8].upper())
+    assert second == "withdraw-20261120.02"
+    assert _status(data).count(("20261118.01", "withdrawn")) == 1
+
+
+def test_each_withdrawal_rolls_back_on_its_own_and_lists_what_else_it_undoes(tmp_path):
+    data, _ = _reprocessed_twice(tmp_path)
+    first, _ = register.withdraw(data, "fix.dat", 2, "one", dt.date(2026, 11, 20),
+                                 run_id="20261118.01")
+    second, _ = register.withdraw(data, "fix.dat", 2, "two", dt.date(2026, 11, 20),
+                                  run_id="20261119.01")
+    assert (first, second) == ("withdraw-20261120.01", "withdraw-20261120.02")
+    _, undone = register.rollback(data, second, "undo the second", undo_later=False)
+    assert undone == []
+    assert _status(data).count(("20261119.01", "open")) == 1
+    assert _status(data).count(("20261118.01", "withdrawn")) == 1
+    with pytest.raises(StoreError, match="--force"):
+        register.rollback(data, first, "undo the first", undo_later=False)
+    _, undone = register.rollback(data, first, "undo the first", undo_later=True)
+    assert len(undone) == 2 and "withdraw-20261120.02" in undone[0]
+    assert "rollback-before:withdraw-20261120.02" in undone[1]
+
+
+def test_qap_withdraw_prints_the_withdrawal_id_and_how_to_undo_it(tmp_path):
+    data, _ = _reprocessed_twice(tmp_path)
+    ambiguous = qap("withdraw", "fix.dat", "2", "--reason", "typo", "-d", data)
+    assert ambiguous.exit_code == 12 and "names 2 open entries" in ambiguous.output
+    result = qap("withdraw", tmp_path / "fix.dat", "2", "--reason", "typo", "-d", data,
+                 "--run", "20261119.01")
+    assert result.exit_code == 0
+    assert result.output.startswith("withdrawn: fix.dat line 2 as withdraw-")
+    assert "`qap rollback withdraw-" in result.output
