@@ -138,14 +138,36 @@ def close_corrected(register: pl.DataFrame, posted: pl.DataFrame, run_id: str,
     return _close(register, hit, CORRECTED, run_id, run_date)
 
 
+def entry_key() -> pl.Expr:
+    """How `replaces` names an entry: its run id, deck and line ("20261117.01 week.dat 6")."""
+    return pl.concat_str("run_id", "deck", pl.col("line_no").cast(pl.String), separator=" ")
+
+
 def supersede_resubmitted(register: pl.DataFrame, run_id: str, run_date: dt.date
                           ) -> tuple[pl.DataFrame, int]:
     """Open entries of earlier runs whose record reprocess run `run_id` rejected again (each
     new entry stands for one, `_stands_for`) close as resubmitted: the new entry, with
     today's codes, stands for the record, so re-inputting a deck does not duplicate what is
-    still wrong, and the old entry stays as history. Returns the register and how many
-    closed."""
+    still wrong, and the old entry stays as history. The new entry keeps the old one's
+    `opened` (the record's age runs from its first rejection) and names it in `replaces`.
+    Returns the register and how many closed."""
     pairs = _stands_for(register, _rejected_again(register, run_id), run_id)
+    again = register.with_row_index("entry").filter(
+        (pl.col("status") == "open") & (pl.col("run_id") == run_id))["entry"].to_list()
+    old = register.with_row_index("entry").select("entry", "opened", entry_key().alias("key"))
+    links = pl.DataFrame({"entry": [again[r] for r in pairs.values()],
+                          "old": list(pairs)}, schema={"entry": pl.UInt32, "old": pl.UInt32})
+    links = links.join(old.rename({"entry": "old"}), on="old").drop("old")
+    linked = register.with_row_index("entry").join(
+        links.rename({"opened": "first_opened", "key": "replaced"}), on="entry", how="left",
+        maintain_order="left")
+    if "replaces" not in linked.columns:
+        linked = linked.with_columns(pl.lit(None, pl.String).alias("replaces"))
+    register = linked.with_columns(
+        pl.coalesce("first_opened", "opened").alias("opened"),
+        pl.coalesce("replaced", "replaces").alias("replaces"),
+    ).drop("entry", "first_opened", "replaced").select(
+        [*register.columns, *(["replaces"] if "replaces" not in register.columns else [])])
     return _close(register, _rows(list(pairs)), RESUBMITTED, run_id, run_date)
 
 

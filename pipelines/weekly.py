@@ -552,7 +552,7 @@ REGISTER_SCHEMA = {"run_id": pl.String, "run": pl.String, "deck": pl.String,
                    "text": pl.String, "header_text": pl.String, "status": pl.String,
                    "opened": pl.Date,
                    "closed": pl.Date, "closed_by": pl.String, "reason": pl.String,
-                   DECK_WEEK: pl.Date}
+                   DECK_WEEK: pl.Date, "replaces": pl.String}
 
 
 def _register(previous: pl.DataFrame | None, rows01: pl.DataFrame, rows03: pl.DataFrame,
@@ -569,7 +569,7 @@ def _register(previous: pl.DataFrame | None, rows01: pl.DataFrame, rows03: pl.Da
             pl.lit("open").alias("status"),
             pl.lit(run_date).alias("opened"), pl.lit(None, pl.Date).alias("closed"),
             pl.lit(None, pl.String).alias("closed_by"), pl.lit(None, pl.String).alias("reason"),
-            DECK_WEEK)
+            DECK_WEEK, pl.lit(None, pl.String).alias("replaces"))
         .cast(REGISTER_SCHEMA) for rows in labelled])
     if previous is None:
         return new

@@ -244,3 +244,27 @@ def test_qap_withdraw_prints_the_withdrawal_id_and_how_to_undo_it(tmp_path):
     assert result.exit_code == 0
     assert result.output.startswith("withdrawn: fix.dat line 2 as withdraw-")
     assert "`qap rollback withdraw-" in result.output
+
+
+# --- item 6: an entry rejected again keeps its age and its chain ---------------------------
+
+def test_an_entry_rejected_again_keeps_its_first_opened_date_and_the_entry_it_replaces(
+        tmp_path):
+    data = tmp_path / "data"
+    run_week([TIME_DECK], data, REFERENCE, dt.date(2026, 11, 17))  # line 6: 999887777, T02
+    runs = []
+    for day in (18, 25):
+        [fix] = register.corrections_deck(data, tmp_path / f"fix{day}.dat",
+                                          dt.datetime(2026, 11, day, 9))
+        result = run_week([fix.path], data, REFERENCE, dt.date(2026, 11, day), reprocess=True)
+        assert (result.rejected, result.resubmitted) == (1, 1)
+        runs.append(result.run_id)
+    reg = Store(data).read("error_register").sort("run_id")
+    assert reg.select("run_id", "status", "opened", "replaces").rows() == [
+        ("20261117.01", "resubmitted", dt.date(2026, 11, 17), None),
+        ("20261118.01", "resubmitted", dt.date(2026, 11, 17),
+         "20261117.01 04-time-reports-3081.dat 6"),
+        ("20261125.01", "open", dt.date(2026, 11, 17), "20261118.01 fix18.dat 2"),
+    ]
+    [entry] = register.open_entries(reg, dt.date(2026, 11, 25)).iter_rows(named=True)
+    assert entry["age_days"] == 8
