@@ -5,7 +5,10 @@ ids, the age of an entry rejected again, sub-reasons of 36 and 09, messages and 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -18,7 +21,8 @@ from pipelines.reference import load as load_reference
 from pipelines.store import Store, StoreError
 from pipelines.weekly import run_week
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
 REFERENCE = load_reference(FIXTURES / "reference")
 NATIONAL = FIXTURES / "national" / "national-defect-list.dat"
 WEEK = sorted((FIXTURES / "sample-week").glob("*.dat"))
@@ -268,3 +272,21 @@ def test_an_entry_rejected_again_keeps_its_first_opened_date_and_the_entry_it_re
     ]
     [entry] = register.open_entries(reg, dt.date(2026, 11, 25)).iter_rows(named=True)
     assert entry["age_days"] == 8
+
+
+# --- item 9: ./go keeps the caller's folder ------------------------------------------------
+
+def test_go_reads_the_callers_paths_and_writes_its_defaults_in_the_callers_folder(tmp_path):
+    shutil.copy(NATIONAL, tmp_path / "deck.dat")
+    shutil.copytree(FIXTURES / "reference", tmp_path / "ref")
+    venv_bin = str(Path(sys.prefix) / "bin")  # ./go finds uv as an operator's shell would
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != venv_bin)
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"} | {"PATH": path}
+    done = subprocess.run([str(ROOT / "go"), "run", "deck.dat", "-r", "ref", "-q",
+                           "--run-date", "2026-11-10"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "Condition code 0: clean"
+    assert (tmp_path / "qap-data" / "current").is_symlink()
+    assert (tmp_path / "qap-data" / "reference-folder.txt").read_text().strip() == str(
+        tmp_path / "ref")
