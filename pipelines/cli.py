@@ -39,7 +39,7 @@ from pipelines.reference import load as load_reference
 from pipelines.reports.printing import mask_ssn_expr
 from pipelines.store import Store, StoreError, counts
 from pipelines.weekly import CC_ABEND, CC_INCOMPLETE, ConservationError, run_week
-from validators.codes import CODES, RUN_3926, RUN_3927
+from validators.codes import CODES, RUN_3926, RUN_3927, SUB_REASONS
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SAMPLE_WEEK = FIXTURES / "sample-week"
@@ -316,7 +316,8 @@ def open_register_lines(data_dir: Path, as_of: dt.date) -> list[str]:
     for r in rows.iter_rows(named=True):
         lines.append(f"{r['opened']:%m/%d/%Y}  {r['age_days']:>3}  {r['run']:<9}  "
                      f"{r['deck']:<{width}}  {r['line_no']:>6}  {r['control_number'] or '':<4}  "
-                     f"{r['ssn'] or '':<11}  {' '.join(r['error_codes'] or [])}".rstrip())
+                     f"{r['ssn'] or '':<11}  {' '.join(r['error_codes'] or [])}"
+                     f"{'  ' + r['sub_reason'] if r['sub_reason'] else ''}".rstrip())
     return lines
 
 
@@ -359,6 +360,9 @@ def explain(code: Annotated[str, typer.Argument(help="Error code: 14, 3927:05 or
         form_name = "Form 3926" if c.run == RUN_3926 else "Form 3927"
         typer.echo(f"{c.run} ({form_name}) error {c.code}: {c.meaning}")
         typer.echo(f"  Resolve: {c.resolution}")
+        if (c.run, c.code) in SUB_REASONS:
+            typer.echo("  On the register it says which fault: "
+                       + "; ".join(SUB_REASONS[(c.run, c.code)].values()))
 
 
 INDIVIDUAL_RESOLUTIONS = {

@@ -61,7 +61,9 @@ def place() -> pl.Expr:
 def open_entries(register: pl.DataFrame | None, as_of: dt.date) -> pl.DataFrame:
     if register is None:
         return pl.DataFrame()
-    return register.filter(pl.col("status") == "open").with_columns(
+    later = [pl.lit(None, pl.String).alias(c) for c in ("sub_reason", "replaces")
+             if c not in register.columns]  # a register written before these columns
+    return register.with_columns(later).filter(pl.col("status") == "open").with_columns(
         (pl.lit(as_of) - pl.col("opened")).dt.total_days().alias("age_days")
     ).sort("opened", "deck", "line_no")
 

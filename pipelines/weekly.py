@@ -216,8 +216,8 @@ def _open_all(paths: list[Path], posted: Posted, result: RunResult, refused_dir:
             outcome.status = "accepted"
             by = f"{path.name} in this run"
             seen.content[deck.content_hash] = by
-            seen.records[sorted_hash] = by
-            seen.hdr[_hdr_key(deck.identity)] = by
+            seen.records[sorted_hash] = by  # an HDR is compared with posted decks only:
+            # decks of one run may share one (the generated decks do)
             decks.append(deck)
             sorted_hashes.append(sorted_hash)
         result.decks.append(outcome)
@@ -552,7 +552,7 @@ REGISTER_SCHEMA = {"run_id": pl.String, "run": pl.String, "deck": pl.String,
                    "text": pl.String, "header_text": pl.String, "status": pl.String,
                    "opened": pl.Date,
                    "closed": pl.Date, "closed_by": pl.String, "reason": pl.String,
-                   DECK_WEEK: pl.Date, "replaces": pl.String}
+                   DECK_WEEK: pl.Date, "replaces": pl.String, "sub_reason": pl.String}
 
 
 def _register(previous: pl.DataFrame | None, rows01: pl.DataFrame, rows03: pl.DataFrame,
@@ -560,7 +560,8 @@ def _register(previous: pl.DataFrame | None, rows01: pl.DataFrame, rows03: pl.Da
     """The open error register: every rejected record stays until corrected or withdrawn.
     Each entry keeps its deck's HDR week ending, the week a corrections deck must carry."""
     labelled = [rows01.with_columns(pl.lit(RUN_3927).alias("run")),
-                rows03.with_columns(pl.lit(RUN_3926).alias("run")), rows_ind]
+                rows03.with_columns(pl.lit(RUN_3926).alias("run")),
+                rows_ind.with_columns(pl.col("reason").alias("sub_reason"))]
     weeks = pl.Series(DECK_WEEK, [d.week_ending for d in decks], pl.Date)
     new = pl.concat([
         _with_week(rows.filter("rejected"), weeks).select(
@@ -569,7 +570,7 @@ def _register(previous: pl.DataFrame | None, rows01: pl.DataFrame, rows03: pl.Da
             pl.lit("open").alias("status"),
             pl.lit(run_date).alias("opened"), pl.lit(None, pl.Date).alias("closed"),
             pl.lit(None, pl.String).alias("closed_by"), pl.lit(None, pl.String).alias("reason"),
-            DECK_WEEK, pl.lit(None, pl.String).alias("replaces"))
+            DECK_WEEK, pl.lit(None, pl.String).alias("replaces"), "sub_reason")
         .cast(REGISTER_SCHEMA) for rows in labelled])
     if previous is None:
         return new

@@ -290,3 +290,65 @@ def test_go_reads_the_callers_paths_and_writes_its_defaults_in_the_callers_folde
     assert (tmp_path / "qap-data" / "current").is_symlink()
     assert (tmp_path / "qap-data" / "reference-folder.txt").read_text().strip() == str(
         tmp_path / "ref")
+
+
+# --- item 7: sub-reasons of 36 and 09 ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sample_week(tmp_path_factory):
+    data = tmp_path_factory.mktemp("week") / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 11, 10))
+    return data, run_week(WEEK, data, REFERENCE, dt.date(2026, 11, 17))
+
+
+def _sub(data: Path, deck: str, line: int) -> list[tuple]:
+    reg = Store(data).read("error_register")
+    return reg.filter((pl.col("deck") == deck) & (pl.col("line_no") == line)).select(
+        "error_codes", "sub_reason").rows()
+
+
+@pytest.mark.parametrize(("deck", "line", "codes", "text"), [
+    ("01-defect-list-changes.dat", 17, ["09"], "LIST NUMBER NOT 000"),
+    ("01-defect-list-changes.dat", 25, ["09"], "OPERATION NAME BLANK"),
+    ("01-defect-list-changes.dat", 27, ["09"], "LINE WITH NO HEADER"),
+    ("02-reviews-adjustments-standards.dat", 46, ["36"], "NO TRANSACTION ABOVE LINE"),
+    ("02-reviews-adjustments-standards.dat", 47, ["36"], "# WITH AN SSN"),
+    ("02-reviews-adjustments-standards.dat", 48, ["36"], "SSN NOT 9 DIGITS"),
+    ("02-reviews-adjustments-standards.dat", 50, ["36"], "LINE WITH NO HEADER"),
+    ("02-reviews-adjustments-standards.dat", 62, ["36"], "ADJUSTMENT WITH NO LINES"),
+    ("02-reviews-adjustments-standards.dat", 69, ["09"], "REVIEW LINES UNDER 3926-A"),
+    ("04-time-reports-3081.dat", 6, ["T02"], "SSN NOT ON EMPLOYEE MASTER"),
+])
+def test_36_and_09_carry_their_sub_reason_on_the_register(sample_week, deck, line, codes, text):
+    data, _ = sample_week
+    assert _sub(data, deck, line) == [(codes, text)]
+
+
+def test_the_register_parquet_and_listing_carry_the_sub_reason(sample_week):
+    _, week = sample_week
+    rows = pl.read_parquet(week.run_dir / "pce-03-41.parquet").filter(pl.col("line_no") == 62)
+    assert rows.select("error_codes", "sub_reason").rows() == [(["36"], "ADJUSTMENT WITH NO LINES")]
+    assert pl.read_parquet(week.run_dir / "pce-01-43.parquet").filter(
+        pl.col("line_no") == 17)["sub_reason"].to_list() == ["LIST NUMBER NOT 000"]
+    listing = (week.run_dir / "open-register.txt").read_text()
+    assert any(line.endswith("62  104   36  ADJUSTMENT WITH NO LINES")
+               for line in listing.splitlines())
+    assert "  36  ADJUSTMENT WITH NO LINES\n" in (week.run_dir / "pce-03-41.txt").read_text()
+
+
+def test_every_rule_of_a_code_with_sub_reasons_names_one_and_every_text_is_used():
+    from validators import pce_01_43, pce_03_41
+    from validators.codes import RUN_3926, RUN_3927, SUB_REASON_WIDTH, SUB_REASONS
+
+    used: dict[tuple[str, str], set[str]] = {key: set() for key in SUB_REASONS}
+    for run, rules in ((RUN_3926, pce_03_41.HEADER_RULES + pce_03_41.LINE_RULES),
+                       (RUN_3927, pce_01_43.HEADER_RULES + pce_01_43.LINE_RULES)):
+        for rule in rules:
+            if (run, rule.code) in SUB_REASONS:
+                assert rule.sub in SUB_REASONS[(run, rule.code)], (run, rule.code, rule.about)
+                used[(run, rule.code)].add(rule.sub)
+            else:
+                assert rule.sub == "", (run, rule.code, rule.about)
+    assert used == {key: set(texts) for key, texts in SUB_REASONS.items()}
+    assert max(len(t) for texts in SUB_REASONS.values() for t in texts.values()
+               ) <= SUB_REASON_WIDTH
