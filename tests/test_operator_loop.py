@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from layouts.encode import deck, record
 from pipelines import cli, register, summary
 from pipelines.flow_cli import flow_app
 from pipelines.reference import load as load_reference
@@ -352,3 +353,40 @@ def test_every_rule_of_a_code_with_sub_reasons_names_one_and_every_text_is_used(
     assert used == {key: set(texts) for key, texts in SUB_REASONS.items()}
     assert max(len(t) for texts in SUB_REASONS.values() for t in texts.values()
                ) <= SUB_REASON_WIDTH
+
+
+# --- item 2: a corrected review meets the Form 3081 an earlier run posted ------------------
+
+def _review_deck(path: Path, defect_code: str, sequence: int) -> Path:
+    """One review of SSN 123456789 (OFP 81120 410 44210, week ending 11/14/2026): 12 sampled,
+    2 defective, 3 defects of `defect_code`."""
+    header = record("prefix+form3926_header", program_number="59702", format_code="222",
+                    block="A07", serial="01", section="01", week_ending="11142026",
+                    defect_list="000", org_code="81120", function_code="410",
+                    program_code="44210")
+    line = record("prefix+form3926_line", program_number="59702", format_code="222",
+                  block="A07", serial="01", section="02", ssn="123456789", sampled=12,
+                  defect_code=defect_code, defects=3, defective=2)
+    path.write_text(deck([header, line], campus="SC", week_ending="11142026",
+                         sequence=sequence))
+    return path
+
+
+def test_a_corrected_review_meets_the_3081_an_earlier_run_posted(tmp_path):
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 11, 10))
+    first = run_week([TIME_DECK, _review_deck(tmp_path / "reviews.dat", "777", 7)], data,
+                     REFERENCE, dt.date(2026, 11, 17))
+    assert first.codes["PCE-03-41"] == {"14": 1}
+    fix = _review_deck(tmp_path / "fix.dat", "101", 8)
+    again = run_week([fix], data, REFERENCE, dt.date(2026, 11, 18), reprocess=True)
+    assert (again.posted, again.rejected, again.corrected) == (2, 0, 2)
+    assert pl.read_parquet(again.outputs["data-not-posted_11142026.parquet"]).height == 0
+    weekly = pl.read_parquet(again.outputs["individual-weekly_11142026.parquet"])
+    assert weekly.select("ssn", "grade", "hours_tenths", "volume", "reviewed", "errors").rows(
+        ) == [("123456789", "05", 0, 0, 12, 2)]  # the hours posted with the first run
+    cum = Store(data).read("cum_jobs").filter(pl.col("ssn") == "123456789")
+    assert cum.select("grade", "hours_tenths", "volume", "reviewed", "errors").rows() == [
+        ("05", 400, 1000, 12, 2)]
+    posted = Store(data).read("posted_3081")
+    assert posted.height == 4 and "999887777" not in posted["ssn"].to_list()
