@@ -69,7 +69,7 @@ _STRAY = re.compile(rb"[^\x20-\x7e\r\n]")
 _BOM = b"\xef\xbb\xbf"
 
 
-def _more_lines(lines: list[int], total: int | None = None) -> str:
+def also_lines(lines: list[int], total: int | None = None) -> str:
     """The bad lines after the first, named up to MAX_NAMED, then counted (`total`, when
     known, else "more"): an operator fixes the file in one pass, not one refusal a line."""
     named = lines[1:MAX_NAMED]
@@ -97,7 +97,7 @@ def _check_text(path: Path, data: bytes, kind: str = "deck") -> None:
             end = data.find(b"\n", hit.start())
             hit = None if end < 0 else _STRAY.search(data, end + 1)
         raise DeckFault(path, f"byte 0x{stray[0]:02X} is not printable ASCII; {_TEXT[kind]}"
-                        + _more_lines(lines), line, column)
+                        + also_lines(lines), line, column)
 
 
 def _ebcdic_lines(path: Path, data: bytes) -> list[str]:
@@ -156,7 +156,7 @@ def read_records(path: Path | str, encoding: str = "auto", kind: str = "deck") -
         first = too_long.row(0, named=True)
         raise DeckFault(path, f"record is {len(first['text'])} columns long; records are at "
                         f"most {RECORD_WIDTH} columns"
-                        + _more_lines(too_long["line_no"].head(MAX_NAMED).to_list(),
+                        + also_lines(too_long["line_no"].head(MAX_NAMED).to_list(),
                                       too_long.height),
                         first["line_no"], RECORD_WIDTH + 1)
     raw = data if encoding == "ascii" and b"\r" not in data else None

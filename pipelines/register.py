@@ -154,22 +154,18 @@ def supersede_resubmitted(register: pl.DataFrame, run_id: str, run_date: dt.date
     `opened` (the record's age runs from its first rejection) and names it in `replaces`.
     Returns the register and how many closed."""
     pairs = _stands_for(register, _rejected_again(register, run_id), run_id)
-    again = register.with_row_index("entry").filter(
-        (pl.col("status") == "open") & (pl.col("run_id") == run_id))["entry"].to_list()
-    old = register.with_row_index("entry").select("entry", "opened", entry_key().alias("key"))
-    links = pl.DataFrame({"entry": [again[r] for r in pairs.values()],
-                          "old": list(pairs)}, schema={"entry": pl.UInt32, "old": pl.UInt32})
-    links = links.join(old.rename({"entry": "old"}), on="old").drop("old")
-    linked = register.with_row_index("entry").join(
-        links.rename({"opened": "first_opened", "key": "replaced"}), on="entry", how="left",
-        maintain_order="left")
-    if "replaces" not in linked.columns:
-        linked = linked.with_columns(pl.lit(None, pl.String).alias("replaces"))
-    register = linked.with_columns(
+    if "replaces" not in register.columns:  # a register written before the column
+        register = register.with_columns(pl.lit(None, pl.String).alias("replaces"))
+    rows = register.with_row_index("entry")
+    again = rows.filter((pl.col("status") == "open") & (pl.col("run_id") == run_id))["entry"]
+    links = pl.DataFrame({"entry": [again[r] for r in pairs.values()], "old": list(pairs)},
+                         schema={"entry": pl.UInt32, "old": pl.UInt32}).join(
+        rows.select(pl.col("entry").alias("old"), pl.col("opened").alias("first_opened"),
+                    entry_key().alias("replaced")), on="old").drop("old")
+    register = rows.join(links, on="entry", how="left", maintain_order="left").with_columns(
         pl.coalesce("first_opened", "opened").alias("opened"),
         pl.coalesce("replaced", "replaces").alias("replaces"),
-    ).drop("entry", "first_opened", "replaced").select(
-        [*register.columns, *(["replaces"] if "replaces" not in register.columns else [])])
+    ).drop("entry", "first_opened", "replaced")
     return _close(register, _rows(list(pairs)), RESUBMITTED, run_id, run_date)
 
 

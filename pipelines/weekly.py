@@ -123,7 +123,8 @@ def records_hash(deck: Deck) -> str:
     """sha256 of the deck's records sorted (trailing blanks dropped): the same records in
     another order hash the same, so a reordered copy of a posted deck is known."""
     lines = deck.records["text"].str.strip_chars_end(" ").sort()
-    return hashlib.sha256("\n".join(lines.to_list()).encode()).hexdigest()
+    joined = lines.str.join("\n").item() if lines.len() else ""
+    return hashlib.sha256(joined.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -390,3 +390,14 @@ def test_a_corrected_review_meets_the_3081_an_earlier_run_posted(tmp_path):
         ("05", 400, 1000, 12, 2)]
     posted = Store(data).read("posted_3081")
     assert posted.height == 4 and "999887777" not in posted["ssn"].to_list()
+
+
+def test_hdr_and_trl_records_inside_a_deck_are_all_named(tmp_path):
+    lines = TIME_DECK.read_text().splitlines()
+    joined = tmp_path / "joined.dat"
+    joined.write_text("\n".join([lines[0], lines[1], "TRL0000001", lines[0], lines[2],
+                                 "TRL0000001", lines[0], lines[3], "TRL0000003"]) + "\n")
+    result = run_week([joined], tmp_path / "data", REFERENCE, dt.date(2026, 11, 17))
+    assert result.decks[0].reason == (
+        f"{joined}, line 3, column 1: a TRL record inside the deck; a deck has one HDR first and "
+        "one TRL last (two decks joined together?) (also lines 4, 6, 7)")
