@@ -39,7 +39,7 @@ from pipelines.reference import load as load_reference
 from pipelines.reports.printing import mask_ssn_expr
 from pipelines.store import Store, StoreError, counts
 from pipelines.weekly import CC_ABEND, CC_INCOMPLETE, ConservationError, run_week
-from validators.codes import CODES, RUN_3926, RUN_3927
+from validators.codes import CODES, RUN_3926, RUN_3927, SUB_REASONS
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SAMPLE_WEEK = FIXTURES / "sample-week"
@@ -208,6 +208,9 @@ def corrections(
     _require_store(data_dir, writable=False)
     try:
         written = register.corrections_deck(data_dir, out, dt.datetime.now(), force=force)
+    except register.NothingOpen as err:
+        typer.echo(f"qap: {err}")
+        raise typer.Exit(0) from None
     except (StoreError, OSError) as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
     typer.echo(register.reprocess_hint(written, data_dir))
@@ -215,21 +218,30 @@ def corrections(
 
 @app.command()
 def withdraw(
-    deck: Annotated[str, typer.Argument(help="Deck file name as on the register.")],
+    deck: Annotated[str, typer.Argument(help="Deck file name as on the register (or its path).")],
     line: Annotated[int, typer.Argument(help="Line number in that deck.")],
     reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn (kept).")],
     data_dir: DataDir = Path("qap-data"),
+    run_id: Annotated[str | None, typer.Option(
+        "--run", help="The run that opened the entry, when the deck name and line name "
+        "entries of several runs.")] = None,
+    deck_hash: Annotated[str | None, typer.Option(
+        "--deck-hash", help="The deck's content hash (its first characters will do), when "
+        "several decks of that name have an entry at that line.")] = None,
 ) -> None:
-    """Close an open register entry on purpose, with a reason; nothing else is changed.
+    """Close an open register entry on purpose, with a reason; nothing else is changed. Each
+    withdrawal gets its own id (withdraw-YYYYMMDD.NN), which `qap rollback` takes to undo it.
 
     Example: qap withdraw week46.dat 17 --reason "duplicate of control A05" -d /srv/qap
     """
     _require_store(data_dir)
     try:
-        gen = register.withdraw(data_dir, deck, line, reason, dt.date.today())
+        withdrawal, gen = register.withdraw(data_dir, deck, line, reason, dt.date.today(),
+                                            run_id=run_id, deck_hash=deck_hash)
     except StoreError as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
-    typer.echo(f"withdrawn: {deck} line {line} (generation {gen})")
+    typer.echo(f"withdrawn: {Path(deck).name} line {line} as {withdrawal} (generation {gen}); "
+               f"`qap rollback {withdrawal}` undoes it")
 
 
 @app.command()
@@ -304,7 +316,8 @@ def open_register_lines(data_dir: Path, as_of: dt.date) -> list[str]:
     for r in rows.iter_rows(named=True):
         lines.append(f"{r['opened']:%m/%d/%Y}  {r['age_days']:>3}  {r['run']:<9}  "
                      f"{r['deck']:<{width}}  {r['line_no']:>6}  {r['control_number'] or '':<4}  "
-                     f"{r['ssn'] or '':<11}  {' '.join(r['error_codes'] or [])}".rstrip())
+                     f"{r['ssn'] or '':<11}  {' '.join(r['error_codes'] or [])}"
+                     f"{'  ' + r['sub_reason'] if r['sub_reason'] else ''}".rstrip())
     return lines
 
 
@@ -347,6 +360,9 @@ def explain(code: Annotated[str, typer.Argument(help="Error code: 14, 3927:05 or
         form_name = "Form 3926" if c.run == RUN_3926 else "Form 3927"
         typer.echo(f"{c.run} ({form_name}) error {c.code}: {c.meaning}")
         typer.echo(f"  Resolve: {c.resolution}")
+        if (c.run, c.code) in SUB_REASONS:
+            typer.echo("  On the register it says which fault: "
+                       + "; ".join(SUB_REASONS[(c.run, c.code)].values()))
 
 
 INDIVIDUAL_RESOLUTIONS = {

@@ -18,6 +18,7 @@ from pipelines.entry import INTERRUPTED
 T = TypeVar("T")
 
 CC_INCOMPLETE = 12
+CC_USAGE = 2  # a command line the command cannot read, as click says it
 
 DataDir = Annotated[Path, typer.Option("--data-dir", "-d", help="State and run folders.")]
 ReferenceDir = Annotated[Path | None, typer.Option(
@@ -51,8 +52,8 @@ def parse_date(who: str, text: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise fail(who, f"--run-date {text!r} is not a date YYYY-MM-DD", CC_INCOMPLETE) from None
-
+        raise fail(who, f"--run-date {text!r} is not a date YYYY-MM-DD (a usage error: "
+                   "nothing was run)", CC_USAGE) from None
 
 
 def interrupted() -> int:

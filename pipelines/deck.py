@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from layouts import layout
-from layouts.decoder import DeckFault, Records, read_records
+from layouts.decoder import MAX_NAMED, DeckFault, Records, also_lines, read_records
 
 HDR = layout.load("hdr")
 TRL = layout.load("trl")
@@ -139,8 +139,9 @@ def control(records: Records) -> Deck:
     if stray.height:
         line, rid = stray["line_no"][0], stray["text"][0][:3]
         raise DeckRefused(path, f"{rid} inside deck", f"a {rid} record inside the deck; a deck "
-                          "has one HDR first and one TRL last (two decks joined together?)",
-                          line, 1)
+                          "has one HDR first and one TRL last (two decks joined together?)"
+                          + also_lines(stray["line_no"].head(MAX_NAMED).to_list(),
+                                       stray.height), line, 1)
     count_field = TRL.field("record_count")
     raw_count = _field(last_text, count_field)
     if not raw_count.isdigit():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import shutil
 from collections import Counter
 from collections.abc import Callable
@@ -112,10 +113,88 @@ def next_run_id(published: list[str], run_date: dt.date) -> str:
     return f"{stamp}.{n:02d}"
 
 
-def _open_all(paths: list[Path], known: set[str], result: RunResult, refused_dir: Path
-              ) -> list[Deck]:
+def _hdr_key(identity: str) -> str:
+    """The HDR part of a ledger identity: campus, week ending, creation date and time,
+    sequence (the content hash that follows is dropped)."""
+    return " ".join(identity.split(" ")[:4])
+
+
+def records_hash(deck: Deck) -> str:
+    """sha256 of the deck's records sorted (trailing blanks dropped): the same records in
+    another order hash the same, so a reordered copy of a posted deck is known."""
+    lines = deck.records["text"].str.strip_chars_end(" ").sort()
+    joined = lines.str.join("\n").item() if lines.len() else ""
+    return hashlib.sha256(joined.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What the deck ledger knows of the decks already posted, each key -> "run R (deck)"."""
+
+    content: dict[str, str]
+    hdr: dict[str, str]
+    records: dict[str, str]
+
+    @classmethod
+    def of(cls, ledger: pl.DataFrame | None) -> Posted:
+        if ledger is None:
+            return cls({}, {}, {})
+        posted = ledger.filter(pl.col("status") == "posted")
+        if "records_hash" not in posted.columns:  # a ledger written before the column
+            posted = posted.with_columns(pl.lit(None, pl.String).alias("records_hash"))
+        content, hdr, records = {}, {}, {}
+        for row in posted.iter_rows(named=True):
+            by = f"run {row['run_id']} ({row['deck']})"
+            content.setdefault(row["content_hash"], by)
+            hdr.setdefault(_hdr_key(row["identity"] or ""), by)
+            if row["records_hash"]:
+                records.setdefault(row["records_hash"], by)
+        return cls(content, hdr, records)
+
+    def duplicate(self, deck: Deck, sorted_hash: str) -> str | None:
+        """Why `deck` is a second posting, or None: the same records (in any order), or an
+        HDR identity already posted."""
+        if deck.content_hash in self.content:
+            return f"the same records were already posted by {self.content[deck.content_hash]}"
+        if sorted_hash in self.records:
+            return (f"the same records in another order were already posted by "
+                    f"{self.records[sorted_hash]}")
+        key = _hdr_key(deck.identity)
+        if key in self.hdr:
+            return (f"its HDR (campus, week ending, creation date and time, sequence: {key}) "
+                    f"was already posted by {self.hdr[key]}")
+        return None
+
+
+DUPLICATE_ADVICE = ("nothing of it posts again. To correct records that were rejected, use "
+                    "`qap corrections` then `qap reprocess`; a new deck needs its own HDR "
+                    "(a new sequence number or creation time)")
+
+
+def _reinputs(deck: Deck, open_texts: set[str]) -> bool:
+    """Every record of `deck` is the text of an open register entry (or its header): a
+    reprocess re-inputting records whose fix was in the reference data, not a second
+    posting."""
+    texts = deck.records["text"].str.strip_chars_end(" ")
+    return texts.len() > 0 and all(t in open_texts for t in texts.unique().to_list())
+
+
+def _open_texts(register: pl.DataFrame | None) -> set[str]:
+    if register is None:
+        return set()
+    entries = register.filter(pl.col("status") == "open")
+    return set(pl.concat([entries["text"], entries["header_text"]]).drop_nulls()
+               .str.strip_chars_end(" ").to_list())
+
+
+def _open_all(paths: list[Path], posted: Posted, result: RunResult, refused_dir: Path,
+              open_texts: set[str] | None = None) -> tuple[list[Deck], list[str]]:
+    """The decks that pass control and were not posted before, and each one's records hash.
+    With `open_texts` (a reprocess), a deck made only of open entries' records is not a
+    duplicate."""
     decks: list[Deck] = []
-    seen: dict[str, str] = {}
+    sorted_hashes: list[str] = []
+    seen = Posted({}, {}, {})
     for path in paths:
         outcome = DeckOutcome(path=str(path), status="refused")
         try:
@@ -126,18 +205,24 @@ def _open_all(paths: list[Path], known: set[str], result: RunResult, refused_dir
             result.decks.append(outcome)
             continue
         outcome.identity, outcome.records = deck.identity, deck.records.height
-        if deck.content_hash in known or deck.content_hash in seen:
-            first = seen.get(deck.content_hash, "an earlier run")
+        sorted_hash = records_hash(deck)
+        why = posted.duplicate(deck, sorted_hash) or seen.duplicate(deck, sorted_hash)
+        if why and open_texts is not None and _reinputs(deck, open_texts):
+            why = None
+        if why:
             outcome.status = "duplicate"
-            outcome.reason = (f"{path}: duplicate deck: the same records were already posted "
-                              f"({first}); nothing of it posts again")
+            outcome.reason = f"{path}: duplicate deck: {why}; {DUPLICATE_ADVICE}"
             outcome.records = 0
         else:
             outcome.status = "accepted"
-            seen[deck.content_hash] = f"{path.name} in this run"
+            by = f"{path.name} in this run"
+            seen.content[deck.content_hash] = by
+            seen.records[sorted_hash] = by  # an HDR is compared with posted decks only:
+            # decks of one run may share one (the generated decks do)
             decks.append(deck)
+            sorted_hashes.append(sorted_hash)
         result.decks.append(outcome)
-    return decks
+    return decks, sorted_hashes
 
 
 def _keep_for_resubmission(path: Path, refused_dir: Path) -> None:
@@ -211,12 +296,12 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     for note in tidied:
         say(note)
     ledger = store.read("decks")
-    known = set(ledger.filter(pl.col("status") == "posted")["content_hash"].to_list()
-                ) if ledger is not None else set()
     result = RunResult(run_id=run_id, run_date=run_date, week_ending=None, run_dir=None,
                        notes=tidied)
     say(f"run {run_id}: reading {len(deck_paths)} deck(s)")
-    decks = _open_all(deck_paths, known, result, data_dir / "refused")
+    decks, sorted_hashes = _open_all(
+        deck_paths, Posted.of(ledger), result, data_dir / "refused",
+        _open_texts(store.read("error_register")) if reprocess else None)
     result.week_ending = max((d.week_ending for d in decks), default=None)
     result.notes += _date_notes(decks, run_date, published)
     records = _records(decks)
@@ -301,7 +386,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     cum_listing.print_cum_listing(cum.cum_ofp, cum.cum_defects, run_date,
                                   result.week_ending, run_dir / "cum-data-file.txt")
     result.outputs["cum-data-file"] = run_dir / "cum-data-file.txt"
-    gen.write("decks", _ledger(ledger, result, decks, run_id, run_date))
+    gen.write("decks", _ledger(ledger, result, decks, sorted_hashes, run_id, run_date))
     register = _register(store.read("error_register"), rows01, rejected03, rows_ind,
                          run_date, decks)
     if reprocess:
@@ -439,21 +524,27 @@ def _write_outputs(result: RunResult, rows01: pl.DataFrame, rows03: pl.DataFrame
 
 LEDGER_SCHEMA = {"content_hash": pl.String, "deck": pl.String, "identity": pl.String,
                  "run_id": pl.String, "run_date": pl.Date, "status": pl.String,
-                 "reason": pl.String, "records": pl.Int64}
+                 "reason": pl.String, "records": pl.Int64, "records_hash": pl.String}
 
 
-def _ledger(previous: pl.DataFrame | None, result: RunResult, decks: list[Deck], run_id: str,
-            run_date: dt.date) -> pl.DataFrame:
-    hashes = iter(d.content_hash for d in decks)
+def _ledger(previous: pl.DataFrame | None, result: RunResult, decks: list[Deck],
+            sorted_hashes: list[str], run_id: str, run_date: dt.date) -> pl.DataFrame:
+    hashes = iter(zip((d.content_hash for d in decks), sorted_hashes, strict=True))
     rows = []
     for o in result.decks:
-        rows.append({"content_hash": next(hashes) if o.status == "accepted" else None,
+        content, records = next(hashes) if o.status == "accepted" else (None, None)
+        rows.append({"content_hash": content,
                      "deck": Path(o.path).name, "identity": o.identity, "run_id": run_id,
                      "run_date": run_date,
                      "status": "posted" if o.status == "accepted" else o.status,
-                     "reason": o.reason, "records": o.records})
+                     "reason": o.reason, "records": o.records, "records_hash": records})
     new = pl.DataFrame(rows, schema=LEDGER_SCHEMA)
-    return new if previous is None else pl.concat([previous, new])
+    if previous is None:
+        return new
+    missing = [pl.lit(None, t).alias(c) for c, t in LEDGER_SCHEMA.items()
+               if c not in previous.columns]  # a ledger written before the column was added
+    return pl.concat([previous.with_columns(missing).select(list(LEDGER_SCHEMA))
+                      .cast(LEDGER_SCHEMA), new])
 
 
 REGISTER_SCHEMA = {"run_id": pl.String, "run": pl.String, "deck": pl.String,
@@ -462,7 +553,7 @@ REGISTER_SCHEMA = {"run_id": pl.String, "run": pl.String, "deck": pl.String,
                    "text": pl.String, "header_text": pl.String, "status": pl.String,
                    "opened": pl.Date,
                    "closed": pl.Date, "closed_by": pl.String, "reason": pl.String,
-                   DECK_WEEK: pl.Date}
+                   DECK_WEEK: pl.Date, "replaces": pl.String, "sub_reason": pl.String}
 
 
 def _register(previous: pl.DataFrame | None, rows01: pl.DataFrame, rows03: pl.DataFrame,
@@ -470,7 +561,8 @@ def _register(previous: pl.DataFrame | None, rows01: pl.DataFrame, rows03: pl.Da
     """The open error register: every rejected record stays until corrected or withdrawn.
     Each entry keeps its deck's HDR week ending, the week a corrections deck must carry."""
     labelled = [rows01.with_columns(pl.lit(RUN_3927).alias("run")),
-                rows03.with_columns(pl.lit(RUN_3926).alias("run")), rows_ind]
+                rows03.with_columns(pl.lit(RUN_3926).alias("run")),
+                rows_ind.with_columns(pl.col("reason").alias("sub_reason"))]
     weeks = pl.Series(DECK_WEEK, [d.week_ending for d in decks], pl.Date)
     new = pl.concat([
         _with_week(rows.filter("rejected"), weeks).select(
@@ -479,7 +571,7 @@ def _register(previous: pl.DataFrame | None, rows01: pl.DataFrame, rows03: pl.Da
             pl.lit("open").alias("status"),
             pl.lit(run_date).alias("opened"), pl.lit(None, pl.Date).alias("closed"),
             pl.lit(None, pl.String).alias("closed_by"), pl.lit(None, pl.String).alias("reason"),
-            DECK_WEEK)
+            DECK_WEEK, pl.lit(None, pl.String).alias("replaces"), "sub_reason")
         .cast(REGISTER_SCHEMA) for rows in labelled])
     if previous is None:
         return new

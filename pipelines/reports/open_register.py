@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.reports.printing import PageHeading, field, paginate, write_report
+from pipelines.reports.printing import PAGE_WIDTH, PageHeading, field, paginate, write_report
 
 HEAD = ("OPENED      AGE  RUN        DECK                            LINE  CTRL  ERROR CODES",)
 
@@ -24,5 +24,7 @@ def print_open(entries: pl.DataFrame, run_date: dt.date, week_ending: dt.date | 
             field("age_days", 3, "right"), pl.lit("  "), field("run", 9), pl.lit("  "),
             field("deck", 30), pl.lit("  "), field("line_no", 6, "right"), pl.lit("  "),
             field("control_number", 3), pl.lit("   "),
-            pl.col("error_codes").list.join(" ")]).str.strip_chars_end().alias("line"))
+            pl.col("error_codes").list.join(" "),
+            pl.when(pl.col("sub_reason").is_not_null()).then(pl.lit("  ") + pl.col("sub_reason"))
+            .otherwise(pl.lit(""))]).str.slice(0, PAGE_WIDTH).str.strip_chars_end().alias("line"))
     write_report(paginate(detail, heading, lines_per_page=50), path)

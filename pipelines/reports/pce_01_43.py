@@ -22,7 +22,8 @@ POSTING_DESCRIPTION = 100
 REGISTER_DESCRIPTION = 132 - DESCRIPTION_AT - 1 - CODES_WIDTH
 
 COLUMNS = ["run_id", "deck", "deck_hash", "line_no", "record_type", "control_number",
-           "list_number", "action", "defect_code", "description", "error_codes", "text"]
+           "list_number", "action", "defect_code", "description", "error_codes", "sub_reason",
+           "text"]
 
 
 def _line(with_codes: bool) -> pl.Expr:
