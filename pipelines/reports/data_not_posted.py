@@ -61,6 +61,7 @@ COLS = [
 ]
 HEADS = (head_line(COLS),)
 REASON_INDENT = offset(COLS, "REASON")
+REASON_WIDTH = next(c.width for c in COLS if c.head == "REASON")
 
 
 FORM_3081 = layout.load("form3081")
@@ -76,7 +77,8 @@ def detail(rows: pl.DataFrame) -> pl.DataFrame:
     more = rows.select("i", pl.col("reason_codes").list.slice(1)).explode(
         "reason_codes").drop_nulls("reason_codes").select(
         "i", pl.int_range(1, pl.len() + 1).over("i").alias("k"),
-        (pl.lit(" " * REASON_INDENT) + _reason(pl.col("reason_codes"))).alias("line"))
+        (pl.lit(" " * REASON_INDENT)  # cut to the column, as the first reason is
+         + _reason(pl.col("reason_codes")).str.slice(0, REASON_WIDTH)).alias("line"))
     return pl.concat([main, more], how="vertical_relaxed").sort("i", "k").select("line")
 
 
