@@ -235,3 +235,20 @@ def test_rollback_of_a_run_stopped_before_its_folder_was_renamed_marks_the_parti
     assert qap("run", NATIONAL.with_name("national-defect-list.dat"), "-d", data, "-q",
                "--run-date", "2026-11-18") == 8  # a duplicate of the posted national list
     assert (runs / RUN / "ROLLED-BACK.txt").read_text() == note
+
+
+def test_weekly_flow_refuses_a_deck_whose_name_cannot_be_printed_with_8(flows, tmp_path):
+    data = tmp_path / "data"
+    waiting = data / "inbox"
+    waiting.mkdir(parents=True)
+    shutil.copy(NATIONAL, waiting / NATIONAL.name)
+    odd = os.fsdecode(b"week\n46\xff.dat")
+    shutil.copy(WEEK[0], waiting / odd)
+    outcome = flows.weekly_flow(data_dir=data, reference_dir=REFERENCE,
+                                run_date=dt.date(2026, 11, 10))
+    assert outcome.condition_code == 8
+    assert os.listdir(waiting) == []
+    assert sorted(os.listdir(data / "refused")) == [ascii(odd)]
+    (batch,) = (data / "weeks").glob("2026-*")
+    assert (data / "archive" / batch.name / NATIONAL.name).is_file()
+    assert "unusable file name: the name holds a line feed" in outcome.summary
