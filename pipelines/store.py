@@ -7,6 +7,7 @@ The pipeline's state is a set of Parquet tables. Every run publishes a complete,
     <data_dir>/state/generations/NNNNNN/<table>.parquet + manifest.json
     <data_dir>/state/lock                                     (fcntl.flock lock file)
     <data_dir>/state/tmp/                                     (generation being built)
+    <data_dir>/state/published                                (last generation made current)
 
 Why it is built this way:
 
@@ -18,6 +19,10 @@ Why it is built this way:
   made current (crash between rename and swap) is an *orphan*: it is never shown by
   :meth:`Store.history`, never read by default and never reused; the next generation is
   numbered past it.
+* Only the store moves ``current``, and only forward; ``state/published`` (written after each
+  swap) and the parents of later generations show a ``current`` moved back by hand, which
+  :meth:`Store.check_current` refuses. The store's folders and lock file must be the running
+  user's and not links (:func:`check_folders`): a planted link would have a run write outside.
 * History is the chain of ``parent`` links starting at the current generation. Every
   generation records as parent the generation that was current when it was begun (under the
   lock), so the chain lists exactly the generations that were published, in order, and skips
