@@ -138,8 +138,9 @@ def lock_holder(path: Path) -> str | None:
 
 
 def check_folders(data_dir: Path, names: tuple[str, ...]) -> None:
-    """Refuse a data directory whose own folders (and lock files) are links, not folders, or
-    another user's: a run would write, chmod and lock through them outside the directory."""
+    """Refuse a data directory whose own folders (and lock files) are links or another user's:
+    a run would write, chmod and lock through them outside the directory. (A file where a
+    folder belongs fails the step that needs the folder, with its own message.)"""
     me = os.geteuid()
     for name in names:
         path = Path(data_dir) / name
@@ -155,8 +156,6 @@ def check_folders(data_dir: Path, names: tuple[str, ...]) -> None:
             raise StoreError(f"{path} is a symbolic link; the data directory's own {what}s must "
                              f"not be links (someone planted it?): nothing was done. Remove the "
                              f"link, check where it points, and run again")
-        if folder and not path.is_dir():
-            raise StoreError(f"{path} is not a folder; nothing was done")
         if info.st_uid != me:
             raise StoreError(f"{path} belongs to user id {info.st_uid}, not to the user running "
                              f"this command ({me}); nothing was done. The data directory and "
