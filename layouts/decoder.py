@@ -100,6 +100,18 @@ def _check_text(path: Path, data: bytes, kind: str = "deck") -> None:
                         + also_lines(lines), line, column)
 
 
+def _check_line_ends(path: Path, data: bytes) -> None:
+    """A line ends in LF or CRLF (record-layouts.md, "Files"); a CR anywhere else would be
+    printed as a line break inside a report line."""
+    index = data.find(b"\r")
+    while index != -1 and data[index + 1:index + 2] == b"\n":
+        index = data.find(b"\r", index + 2)
+    if index != -1 and data[index + 1:].strip(b"\r"):  # CRs closing the file end it
+        line, column = _locate(data, index)
+        raise DeckFault(path, "a carriage return (0x0D) inside a record; lines end in LF or "
+                        "CRLF only (a line end lost or mangled in transfer?)", line, column)
+
+
 def _ebcdic_lines(path: Path, data: bytes) -> list[str]:
     if len(data) % RECORD_WIDTH:
         raise DeckFault(path, f"EBCDIC file of {len(data)} bytes is not a whole number of "
@@ -144,6 +156,7 @@ def read_records(path: Path | str, encoding: str = "auto", kind: str = "deck") -
         frame = pl.DataFrame({"text": _ebcdic_lines(path, data)}, schema={"text": pl.String})
     else:
         _check_text(path, data, kind)
+        _check_line_ends(path, data)
         if data.endswith(b"\n"):
             data = data[:-1]
         frame = pl.read_csv(

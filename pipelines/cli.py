@@ -18,7 +18,7 @@ import typer
 
 from layouts import layout
 from layouts.layout import all_layouts, layout_table
-from pipelines import register, summary
+from pipelines import names, private, register, summary
 from pipelines.cli_options import (
     DataDir,
     Quiet,
@@ -77,6 +77,8 @@ def _require_store(data_dir: Path, writable: bool = True) -> None:
 def _check_decks(decks: list[Path]) -> None:
     """A mistyped deck path stops here, before a run id is taken or anything is published."""
     for deck in decks:
+        if bad_name := names.refusal(deck):
+            raise _fail(f"deck {bad_name}; nothing was run", CC_INCOMPLETE)
         if not deck.exists():
             raise _fail(f"deck {deck} not found; nothing was run", CC_INCOMPLETE)
         if not deck.is_file():
@@ -304,7 +306,9 @@ def _ssn_of_record() -> pl.Expr:
 def open_register_lines(data_dir: Path, as_of: dt.date) -> list[str]:
     """The open entries as the run's open-register listing has them, plus the masked SSN;
     deck names in full (`qap withdraw` needs them)."""
-    entries = register.open_entries(Store(data_dir).read("error_register"), as_of)
+    store = Store(data_dir)
+    store.check_current()  # a `current` moved back by hand would list an old register
+    entries = register.open_entries(store.read("error_register"), as_of)
     if entries.height == 0:
         return [f"The error register in {data_dir} has no open entries."]
     rows = entries.with_columns(_ssn_of_record()).with_columns(mask_ssn_expr("ssn"))
@@ -411,7 +415,8 @@ def _interrupt_behind(exit_: BaseException) -> bool:
 def run_app(args: list[str] | None = None) -> int:
     """Run `qap` and return its condition code; an interrupt is one line and 12."""
     try:
-        app(args=args, prog_name="qap")
+        with private.owner_only():  # every file a command writes is owner-only
+            app(args=args, prog_name="qap")
     except SystemExit as done:
         if _interrupt_behind(done):
             return interrupted()

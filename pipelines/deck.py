@@ -20,6 +20,9 @@ from layouts.decoder import MAX_NAMED, DeckFault, Records, also_lines, read_reco
 
 HDR = layout.load("hdr")
 TRL = layout.load("trl")
+# HDR dates a deck may carry (docs/decisions.md, "HDR dates near the ends of the calendar"): a
+# week's periods, quarter and fiscal year reach a year either side of its week ending.
+FIRST_YEAR, LAST_YEAR = 1900, 2099
 
 
 class DeckRefused(Exception):
@@ -81,9 +84,13 @@ def _parse_hdr(path: Path, text: str) -> tuple[str, dt.date, dt.datetime, int]:
         try:
             if not raw.isdigit():
                 raise ValueError
-            return dt.datetime.strptime(raw, "%m%d%Y").date()
+            value = dt.datetime.strptime(raw, "%m%d%Y").date()
         except ValueError:
             raise bad(name, "a date MMDDYYYY") from None
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise bad(name, f"a date MMDDYYYY in the years {FIRST_YEAR}-{LAST_YEAR} (a week's "
+                      "periods, quarters and fiscal year are counted from it)")
+        return value
 
     week_ending = date("hdr_week_ending")
     created_on = date("creation_date")

@@ -41,7 +41,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as current_flow_run
 from prefect.states import Failed, State
 
-from pipelines import inbox, register, summary
+from pipelines import inbox, private, register, summary
 from pipelines.data_dir import DataDirError, ReferenceChoice, choose_reference, remember
 from pipelines.inbox import REPROCESS, WEEKLY, Batch, DeckInput, InboxChanged
 from pipelines.reference import ReferenceMissing
@@ -229,7 +229,7 @@ def rollback_flow(run_id: str, data_dir: Path = Path("qap-data"), requeue: bool 
     outcome = FlowOutcome(kind="rollback", condition_code=CC_CLEAN, run_id=run_id,
                           flow_run_id=_flow_run_id())
     try:
-        with inbox.lock(data_dir):
+        with private.owner_only(), inbox.lock(data_dir):
             generation, undone = register.rollback(data_dir, run_id, "qap flow rollback",
                                                    undo_later=undo_later)
             outcome.message = (f"state rolled back to before run {run_id} (generation "
@@ -332,7 +332,7 @@ def _batch_flow(kind: str, data_dir: Path, reference_dir: Path | None, inbox_dir
         logger.error(outcome.message)
         return _finish(outcome)
     try:
-        with inbox.lock(data_dir):
+        with private.owner_only(), inbox.lock(data_dir):
             batch = Batch.unfinished(data_dir, kind)
             if batch is None:
                 paths = inbox.waiting(source)

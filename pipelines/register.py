@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from layouts.encode import deck as deck_text
+from pipelines import private, run_folder
 from pipelines.store import Store, StoreError
 
 PREFIX_WIDTH = 15  # program, format, block, serial, section: what identifies a form record
@@ -250,6 +251,14 @@ def withdraw(data_dir: Path, deck: str, line_no: int, reason: str, run_date: dt.
 ROLLED_BACK_NOTE = "ROLLED-BACK.txt"  # in a run folder whose postings a rollback undid
 
 
+def run_folders(runs: Path, run_id: str) -> list[Path]:
+    """A run's folder of reports: under its run id, or still `.partial` when the run stopped
+    after it published and before the folder was renamed (the next run renames it, note and
+    all). Links are not folders here: nothing is written through one."""
+    found = [runs / run_id, runs / f"{run_id}{run_folder.PARTIAL}"]
+    return [f for f in found if f.is_dir() and not f.is_symlink()]
+
+
 def rollback(data_dir: Path, run_id: str, note: str, undo_later: bool) -> tuple[int, list[str]]:
     """Roll the state back before a run; returns the new generation and the later generations
     undone with it. Each undone run's folder gets a note, because its listings still read as
@@ -259,8 +268,7 @@ def rollback(data_dir: Path, run_id: str, note: str, undo_later: bool) -> tuple[
     extra = (store.manifest(generation) or {}).get("extra", {})
     stamp = dt.datetime.now().isoformat(timespec="seconds")
     for undone in [run_id, *extra.get("also_undone_runs", [])]:
-        folder = Path(data_dir) / "runs" / undone
-        if folder.is_dir():
+        for folder in run_folders(Path(data_dir) / "runs", undone):
             with (folder / ROLLED_BACK_NOTE).open("a", encoding="utf-8") as fh:
                 fh.write(f"{stamp} rolled back (generation {generation}, rollback before run "
                          f"{run_id}): what these reports show as posted is no longer in the "
@@ -343,13 +351,17 @@ def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: boo
         raise DeckExists(f"{', '.join(existing)}: already there, not overwritten (it may hold "
                          "an operator's edits); name another file, or pass --force to "
                          "overwrite")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    with private.owner_only():
+        out.parent.mkdir(parents=True, exist_ok=True)
+    if Path(data_dir).absolute() in out.absolute().parents:  # e.g. DIR/corrections
+        private.folder(out.parent)
     written = []
     for sequence, (week, path) in enumerate(paths.items(), start=1):
         records = _deck_records(entries.filter(pl.col(DECK_WEEK) == week))
         path.write_text(deck_text(records, campus="CR", week_ending=f"{week:%m%d%Y}",
                                   created=f"{created:%m%d%Y}", time=f"{created:%H%M%S}",
                                   sequence=sequence))
+        private.file(path)  # record text and SSNs, as on the register
         written.append(CorrectionsDeck(path=path, week_ending=week, records=len(records)))
     return written
 

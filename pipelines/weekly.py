@@ -8,10 +8,13 @@ is published as one generation, or nothing is.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
+import os
 import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +24,7 @@ import polars as pl
 
 from layouts import layout
 from layouts.decoder import DeckFault, decode
-from pipelines import cum_file, run01, run03, run_folder
+from pipelines import cum_file, names, private, run01, run03, run_folder
 from pipelines.deck import Deck, DeckRefused, open_deck
 from pipelines.individual import periods, review_data
 from pipelines.individual import step as individual_step
@@ -42,7 +45,7 @@ from pipelines.reports import (
     printing,
     quality_standards,
 )
-from pipelines.store import Store
+from pipelines.store import Store, check_folders
 from validators import pce_01_43 as v01
 from validators import pce_03_41 as v03
 from validators.codes import RUN_3926, RUN_3927
@@ -50,6 +53,8 @@ from validators.codes import RUN_3926, RUN_3927
 PREFIX = layout.load("prefix")
 INDIVIDUAL_PROGRAMS = ("59600", "59602")  # Forms 3081 and 6489: the individual data step
 
+# The data directory's own folders a run writes in, besides state/ (the store checks that)
+DATA_FOLDERS = (".", "runs", "refused", "weeks", "archive", "corrections", "weeks/.lock")
 CC_CLEAN, CC_REJECTED, CC_REFUSED, CC_INCOMPLETE, CC_ABEND = 0, 4, 8, 12, 16
 
 
@@ -196,7 +201,11 @@ def _open_all(paths: list[Path], posted: Posted, result: RunResult, refused_dir:
     sorted_hashes: list[str] = []
     seen = Posted({}, {}, {})
     for path in paths:
-        outcome = DeckOutcome(path=str(path), status="refused")
+        outcome = DeckOutcome(path=names.shown(path), status="refused")
+        if bad_name := names.refusal(path):
+            outcome.reason = bad_name  # left where it is: its name cannot be copied as is
+            result.decks.append(outcome)
+            continue
         try:
             deck = open_deck(path)
         except (DeckFault, DeckRefused) as err:
@@ -228,7 +237,22 @@ def _open_all(paths: list[Path], posted: Posted, result: RunResult, refused_dir:
 def _keep_for_resubmission(path: Path, refused_dir: Path) -> None:
     if path.is_file():
         run_folder.private_dir(refused_dir)
-        shutil.copy2(path, refused_dir / path.name)
+        private.file(_copy_new(path, refused_dir / path.name))
+
+
+def _copy_new(src: Path, dst: Path) -> Path:
+    """Copy `src` to `dst` through a new file renamed into place: a link planted at `dst` is
+    replaced, never written through."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name[:200]}.", suffix=".tmp", dir=dst.parent)
+    try:
+        with open(src, "rb") as source, os.fdopen(fd, "wb") as target:
+            shutil.copyfileobj(source, target)
+        os.replace(tmp, dst)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return dst
 
 
 def _records(decks: list[Deck]) -> pl.DataFrame:
@@ -278,8 +302,11 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
     run_date = run_date or dt.date.today()
     say = progress or (lambda _msg: None)
     store = Store(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with store.lock("weekly run", wait_seconds=0):
+    with private.owner_only():
+        data_dir.mkdir(parents=True, exist_ok=True)
+    with private.owner_only(), store.lock("weekly run", wait_seconds=0):
+        check_folders(data_dir, DATA_FOLDERS)
+        private.tighten(data_dir)
         published = [m.get("run_id", "") for m in store.history()]
         run_id = next_run_id(published, run_date)
         with printing.run_stamp(run_id, reprocess):
