@@ -1,0 +1,41 @@
+"""Every printed report of a sample selection run and its Parquet twin, written into the run
+folder: the engine's `ReportWriter` (pipelines.engine.sampling.selection)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.engine.sampling.selection import SelectResult
+from pipelines.reports import open_register, printing, pull_list, sampling_log, sampling_week
+
+
+def write_all(result: SelectResult, log: pl.DataFrame, still_open: pl.DataFrame,
+              run_dir: Path) -> dict[str, Path]:
+    """pull-list, sampling-log, sampling-week and sampling-findings (.txt and .parquet), and
+    the open register listing; returns name -> printed file."""
+    run, week = result.run_date, result.week_ending
+    with printing.run_stamp(result.run_id):
+        pull_list.print_list(result.items, run, week, run_dir / "pull-list.txt")
+        sampling_log.print_log(log, run, week, run_dir / "sampling-log.txt")
+        sampling_week.print_week(result.week_rows, run, week, run_dir / "sampling-week.txt")
+        sampling_week.print_findings(result.findings, run, week,
+                                     run_dir / "sampling-findings.txt")
+        open_register.print_open(still_open, run, week, run_dir / "open-register.txt")
+    twins = {"pull-list": pull_list.rows(result.items), "sampling-log": log,
+             "sampling-week": result.week_rows, "sampling-findings": result.findings}
+    for name, frame in twins.items():
+        write_private_parquet(frame, run_dir / f"{name}.parquet")
+    names = [*twins, "open-register"]
+    return {name: run_dir / f"{name}.txt" for name in names}
+
+
+def write_private_parquet(frame: pl.DataFrame, path: Path) -> None:
+    """A Parquet file made owner-only (0600) from the start, whatever the umask: these twins
+    hold whole SSNs, which the printed reports mask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        frame.write_parquet(fh)
