@@ -39,3 +39,36 @@ def write_private_parquet(frame: pl.DataFrame, path: Path) -> None:
     os.fchmod(fd, 0o600)
     with os.fdopen(fd, "wb") as fh:
         frame.write_parquet(fh)
+
+
+MEANING = {0: "clean", 4: "records rejected (on the open error register)",
+           8: "a deck was refused (nothing of it used)"}
+
+
+def summary(result: SelectResult) -> str:
+    """The one-screen summary of a sample selection run."""
+    week = f"{result.week_ending:%m/%d/%Y}" if result.week_ending else "-"
+    out = [f"QAP sample selection {result.run_id}   run date {result.run_date:%m/%d/%Y}   "
+           f"week ending {week}", "",
+           f"{'DECK':<44}{'STATUS':<11}{'RECORDS':>8}{'USED':>8}{'REJECTED':>9}"]
+    for d in result.decks:
+        name = d.path if len(d.path) <= 43 else "..." + d.path[-40:]
+        out.append(f"{name:<44}{d.status:<11}{d.records:>8}{d.posted:>8}{d.rejected:>9}")
+    out += [f"{d.status.upper()}: {d.reason}" for d in result.decks if d.status != "accepted"]
+    out.append("")
+    for run, counts in result.codes.items():
+        listed = "  ".join(f"{code} x{n}" for code, n in sorted(counts.items())) or "none"
+        out.append(f"Codes {run}: {listed}")
+    out += [f"Note: {note}" for note in result.notes]
+    pulled = int(result.pulls["pulled"].sum()) if result.pulls.height else 0
+    out.append(f"Pulls: {result.pulls.height} ({pulled} items) on "
+               f"{result.pulls['pull_date'].n_unique()} day(s)")
+    out.append(f"Conservation: {result.records_in} records in = {result.posted} used + "
+               f"{result.rejected} on the register")
+    out.append(f"Open error register: {result.still_open} entries still open")
+    if result.run_dir:
+        out.append(f"Printed reports in {result.run_dir}:")
+        out += [f"  {p.name}" for p in result.outputs.values()]
+    cc = result.condition_code
+    out.append(f"Condition code {cc}: {MEANING.get(cc, '')}")
+    return "\n".join(out)
