@@ -98,5 +98,6 @@ def figures(week_ending: dt.date, requests: pl.DataFrame, batches: pl.DataFrame,
                           "reason": _few_pulls(4, work_days, later)})
     return (pl.DataFrame(rows, schema=WEEK_SCHEMA) if rows
             else pl.DataFrame(schema=WEEK_SCHEMA),
-            pl.DataFrame(found, schema=FINDING_SCHEMA) if found
+            pl.DataFrame(found, schema=FINDING_SCHEMA).sort("code", "deck", "line_no", "ofp")
+            if found
             else pl.DataFrame(schema=FINDING_SCHEMA))
