@@ -5,6 +5,7 @@ printed reports against golden files, replay from the log."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from pathlib import Path
 
 import polars as pl
@@ -85,7 +86,7 @@ def test_weekly_sample_is_spread_over_at_least_four_days_when_the_work_allows(we
     assert adams["pull_date"].n_unique() == 5
     assert adams["pulled"].to_list() == [2, 1, 1, 1, 1]
     times = adams.sort("pull_date")["suggested_time"].to_list()
-    assert all(a != b for a, b in zip(times, times[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(times))
 
 
 def test_work_on_three_days_is_pulled_whole_over_those_days(week):
