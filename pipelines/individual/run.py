@@ -55,7 +55,7 @@ from layouts.decoder import decode
 from pipelines.individual import cum_jobs as cj
 from pipelines.individual import ipr as ipr_data
 from pipelines.individual import not_posted as dnp
-from pipelines.individual import periods, reference, time_reports
+from pipelines.individual import periods, reference, sar_requests, time_reports
 from pipelines.individual import sar as sar_data
 from pipelines.individual.ipr_adjustments import ADJUSTMENT_COLUMNS, apply_adjustments
 from pipelines.reports import data_not_posted as dnp_report
@@ -77,7 +77,7 @@ OUTPUT_COLUMNS: dict[str, list[str]] = {
     "individual-weekly": cj.WEEK_COLUMNS,
     "ipr": ipr_data.IPR_COLUMNS,
     "ipr-adjustments": _with_deck(ADJUSTMENT_COLUMNS),
-    "sar": sar_data.SAR_COLUMNS,
+    "sar": [*sar_data.SAR_COLUMNS, *sar_requests.COLUMNS],
     "data-not-posted": _with_deck(dnp.NOT_POSTED_COLUMNS),
 }
 
@@ -154,8 +154,11 @@ class WeekFrames:
 
 def calculate(*, week_ending: dt.date, employees: pl.DataFrame, ofp: pl.DataFrame,
               time_3081: pl.DataFrame, forms_6489: pl.DataFrame, reviews: pl.DataFrame,
-              cum_jobs: pl.DataFrame | None = None, ras: int = periods.RAS) -> WeekFrames:
-    """The week's figures, no printing (arguments as `run_individual`)."""
+              cum_jobs: pl.DataFrame | None = None, ras: int = periods.RAS,
+              sampling: dict[str, pl.DataFrame | None] | None = None) -> WeekFrames:
+    """The week's figures, no printing (arguments as `run_individual`; `sampling`: the store's
+    `sample_requests` and `sampling_weeks`, for the SAR's Reviews Requested and This Week)."""
+    sampling = sampling or {}
     periods.check_saturday(week_ending)
     emp = reference.employees_table(employees)
     ofps = reference.ofp_table(ofp)
@@ -168,7 +171,9 @@ def calculate(*, week_ending: dt.date, employees: pl.DataFrame, ofp: pl.DataFram
         week_ending=week_ending, employees=emp, cum_jobs=adjusted.cum_jobs,
         weekly=posting.weekly, adjustments=adjusted.adjustments,
         ipr=ipr_data.ipr_frame(emp, ofps, posting.weekly, adjusted.cum_jobs, week_ending),
-        sar=sar_data.sar_frame(emp, ofps, posting.weekly, adjusted.cum_jobs, week_ending, ras),
+        sar=sar_requests.fill(
+            sar_data.sar_frame(emp, ofps, posting.weekly, adjusted.cum_jobs, week_ending, ras),
+            sampling.get("sample_requests"), sampling.get("sampling_weeks")),
         not_posted=dnp.not_posted_frame(posting.not_posted, checked.rejected),
         time_rejected=checked.rejected)
 

@@ -67,7 +67,7 @@ from pipelines.reports.printing import write_pages
 RUN_3081, RUN_6489 = "IPR-3081", "IPR-6489"  # `run` of a record on the open error register
 RUNS = {TIME_PROGRAM: RUN_3081, ADJUSTMENT_PROGRAM: RUN_6489}
 RECORD_TYPES = {TIME_PROGRAM: "form3081", ADJUSTMENT_PROGRAM: "form6489"}
-READS = ("cum_jobs",)  # store tables `run_step` wants in `previous`
+READS = ("cum_jobs", "sample_requests", "sampling_weeks")  # store tables for `previous`
 WRITES = ("cum_jobs",)  # store tables `IndividualStep.tables` may hold
 DECK_WEEK = "deck_week_ending"  # optional Date column of `records`: the deck's HDR week ending
 PARQUET = ("individual-weekly", "ipr", "ipr-adjustments", "sar", "data-not-posted")
@@ -297,7 +297,7 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
         frames: WeekFrames = calculate(
             week_ending=week, employees=employees, ofp=ofp, time_3081=time_3081,
             forms_6489=forms_6489, reviews=review_all.filter(pl.col("_week") == week)
-            .drop("_week"), cum_jobs=cum)
+            .drop("_week"), cum_jobs=cum, sampling=previous)
         frames = replace(frames, not_posted=name_decks(frames.not_posted, deck_names),
                          adjustments=name_decks(frames.adjustments, deck_names))
         cum = frames.cum_jobs
