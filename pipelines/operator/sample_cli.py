@@ -23,6 +23,7 @@ from pipelines.data_dir import choose_reference, prepare, remember, require_stor
 from pipelines.engine.sampling import inputs, random_tables, replay
 from pipelines.engine.sampling.selection import run_select
 from pipelines.engine.sampling.walk import DIRECTIONS, Cell, walk
+from pipelines.flow_cli import prefect_home
 from pipelines.reference import ReferenceMissing
 from pipelines.reports import printing, sampling_log, sampling_outputs
 from pipelines.store import Store, StoreError
@@ -165,6 +166,35 @@ def log_command(
     typer.echo(f"Replay: {log.height - len({f.split(':')[0] for f in faults})} of {log.height} "
                f"pulls replay from the sampling key in {choice.folder}")
     raise typer.Exit(4 if faults else 0)
+
+
+
+@sample_app.command("daily")
+def daily(
+    data_dir: DataDir = Path("qap-data"),
+    reference: ReferenceDir = None,
+    run_date: RunDate = None,
+) -> None:
+    """The daily pulls as a Prefect flow: the decks waiting in <data-dir>/sampling-inbox go
+    through `select`, then to sampling-archive/<run id>/ (or refused/). Without a Prefect
+    server configured, Prefect's temporary one starts for the run (7-19 s).
+
+    Example: qap sample daily -d /srv/qap -r /srv/qap/reference
+    """
+    day = parse_date("qap sample", run_date)
+    checked("qap sample", prepare, data_dir)
+    checked("qap sample", choose_reference, data_dir, reference)
+    prefect_home(data_dir)
+    from pipelines.operator.sample_flow import sample_daily_flow
+
+    try:
+        outcome = sample_daily_flow(data_dir=data_dir, reference_dir=reference, run_date=day)
+    except (ReferenceMissing, StoreError) as err:
+        raise _fail(str(err), CC_INCOMPLETE) from None
+    except Exception as err:  # the operator gets a sentence, not a traceback
+        raise _fail(f"internal error: {type(err).__name__}: {err}", CC_ABEND) from None
+    typer.echo(outcome.summary)
+    raise typer.Exit(outcome.condition_code)
 
 
 polish_help(sample_app)
