@@ -277,7 +277,9 @@ def history(data_dir: DataDir = Path("qap-data")) -> None:
 
 # Where a register entry's record carries an SSN: (run, record type) -> layout
 SSN_LAYOUTS = {(RUN_3926, "line"): "form3926_line", ("IPR-3081", "form3081"): "form3081",
-               ("IPR-6489", "form6489"): "form6489"}
+               ("IPR-6489", "form6489"): "form6489",
+               (RUN_SAMPLING, "sample_request"): "sample_request",
+               (RUN_SAMPLING, "work_batch"): "work_batch"}
 
 
 def _ssn_of_record() -> pl.Expr:

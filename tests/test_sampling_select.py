@@ -206,3 +206,32 @@ def test_an_ebcdic_batch_deck_selects_the_same_pulls_as_its_text(tmp_path, refer
     result = run_select([fx.WEEK_DIR / "01-requests.dat", ebcdic], tmp_path / "data",
                         reference, write_all, RUN_DATE)
     assert result.pulls.drop("run_id").equals(text_result.pulls.drop("run_id"))
+
+
+def _hqw_week(tmp_path: Path, reference, days: list[str]) -> pl.DataFrame:
+    batches = [fx.batch("345678912", day, "8114041044300", "04", f"H-{day}", "00040")
+               for day in days]
+    path = tmp_path / f"hqw-{len(days)}.dat"
+    path.write_text(deck(batches, week_ending=fx.WEEK, created="01172026"))
+    return run_select([path], tmp_path / f"data-{len(days)}", reference, write_all,
+                      RUN_DATE).findings
+
+
+def test_hqw_ofp_worked_on_three_days_is_s25_and_on_four_days_is_not(tmp_path, reference):
+    three = _hqw_week(tmp_path, reference, ["MON", "WED", "FRI"])
+    assert three.select("code", "ofp", "reason").rows() == [
+        ("S25", "8114041044300", "work completed on 3 day(s) of the week (01/12 01/14 01/16)")]
+    assert _hqw_week(tmp_path, reference, ["MON", "TUE", "WED", "FRI"]).height == 0
+
+
+def test_fewer_than_four_pulls_is_said_only_once_it_is_certain(tmp_path, reference):
+    # Monday to Wednesday only, Thursday and Friday not yet known: four days are still possible
+    assert _hqw_week(tmp_path, reference, ["MON", "TUE", "WED"]).height == 0
+
+
+def test_a_deck_sent_twice_is_a_duplicate_and_nothing_of_it_is_used_again(week, reference):
+    data, _ = week
+    again = run_select([fx.WEEK_DIR / "02-batches.dat"], data, reference, write_all, RUN_DATE)
+    assert [d.status for d in again.decks] == ["duplicate"]
+    assert again.condition_code == 8 and again.pulls.height == 0
+    assert Store(data).read("sampling_log").height == 16
