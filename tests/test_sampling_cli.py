@@ -97,3 +97,25 @@ def test_table_prints_the_generated_three_digit_table_with_its_seed(capsys):
 def test_log_without_a_store_is_12(tmp_path, capsys):
     assert run_app(["sample", "log", "-d", str(tmp_path / "none")]) == 12
     assert "no QAP data directory" in capsys.readouterr().err
+
+
+def test_every_sampling_code_command_and_output_is_documented():
+    from pathlib import Path
+
+    from pipelines.engine.sampling.selection import TABLES
+    from pipelines.operator.sample_cli import sample_app
+    from validators.codes import CODES, RUN_SAMPLING
+
+    docs = Path(__file__).parents[1] / "docs"
+    sampling, outputs = (docs / "sampling.md").read_text(), (docs / "outputs.md").read_text()
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    for run, code in CODES:
+        if run == RUN_SAMPLING:
+            assert code in sampling, code
+    for command in sample_app.registered_commands:
+        assert f"qap sample {command.name}" in sampling, command.name
+    for table in TABLES:
+        assert f"**{table}.parquet**" in outputs, table
+    for name in ("pull-list", "sampling-log", "sampling-week", "sampling-findings"):
+        assert f"**{name}.parquet**" in outputs and f"`{name}.txt`" in outputs, name
+    assert "./go sample select" in readme and "./go sample walk" in readme
