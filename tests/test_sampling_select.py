@@ -235,3 +235,30 @@ def test_a_deck_sent_twice_is_a_duplicate_and_nothing_of_it_is_used_again(week, 
     assert [d.status for d in again.decks] == ["duplicate"]
     assert again.condition_code == 8 and again.pulls.height == 0
     assert Store(data).read("sampling_log").height == 16
+
+
+def test_every_sampling_code_of_the_table_is_emitted_by_a_check():
+    import inspect
+
+    from pipelines.engine.sampling import selection
+    from pipelines.engine.sampling import week as week_module
+    from validators import sampling as checks
+    from validators.codes import CODES, RUN_SAMPLING
+
+    source = "".join(inspect.getsource(m) for m in (checks, week_module, selection))
+    table = {code for run, code in CODES if run == RUN_SAMPLING}
+    assert {code for code in table if f'"{code}"' not in source} == set()
+
+
+def test_hqw_share_counts_only_earlier_weeks_of_the_same_quarter(tmp_path, reference):
+    from pipelines.engine.sampling import plan
+
+    assert plan.quarter_week(dt.date(2026, 1, 3)) == 1  # holds January 1
+    assert plan.quarter_week(dt.date(2026, 2, 28)) == 9
+    assert plan.hqw_week_target(dt.date(2026, 1, 17), 0) == 39
+    assert plan.hqw_week_target(dt.date(2026, 2, 21), 200) == 30  # week 8: the rest
+    assert plan.hqw_week_target(dt.date(2026, 2, 28), 0) == 0  # after the eighth week
+    weeks = pl.DataFrame({"w": [dt.date(2025, 12, 27), dt.date(2026, 1, 3),
+                                dt.date(2026, 1, 10), dt.date(2026, 1, 17)]})
+    assert weeks.filter(plan.earlier_in_quarter("w", dt.date(2026, 1, 17)))["w"].to_list() == [
+        dt.date(2026, 1, 3), dt.date(2026, 1, 10)]

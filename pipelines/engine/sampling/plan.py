@@ -75,6 +75,13 @@ def quarter_end(d: dt.date) -> dt.date:
     return nxt - dt.timedelta(days=1)
 
 
+def earlier_in_quarter(column: str, week_ending: dt.date) -> pl.Expr:
+    """Rows whose week (a Saturday, in `column`) is before `week_ending` in its quarter."""
+    q_end = quarter_end(week_ending)
+    start = dt.date(q_end.year, q_end.month - 2, 1)
+    return (pl.col(column) >= start) & (pl.col(column) < week_ending)
+
+
 def hqw_week_target(week_ending: dt.date, pulled_before: int) -> int:
     """This week's HQW documents for one OFP: what is left of 230 over the weeks left of the
     first eight, rounded up; none after the eighth week."""

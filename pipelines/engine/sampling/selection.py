@@ -216,11 +216,9 @@ def _request_changes(requests: pl.DataFrame, history: pl.DataFrame, weeks: pl.Da
         prior = max((p for p in past if p["ssn"] == r["ssn"] and p["qpc"] == r["qpc"]
                      and p["effective_week"] <= week),
                     key=lambda p: p["effective_week"], default=None)
-        quarter = plan.quarter_end(week)
         shortfall = short.filter(
             (pl.col("ssn") == r["ssn"]) & (pl.col("qpc") == r["qpc"])
-            & (pl.col("week_ending") < week)
-            & (pl.col("week_ending") > quarter - dt.timedelta(days=98))).height > 0
+            & plan.earlier_in_quarter("week_ending", week)).height > 0
         codes = checks.change_flags(r, prior, plan.quarter_week(week) == 1, shortfall)
         if codes:
             extra[r["seq"]] = codes
@@ -285,12 +283,10 @@ def _select_week(week: dt.date, history: pl.DataFrame, all_batches: pl.DataFrame
                                    int(mine["pulled"].sum()), identity, work,
                                    mine["suggested_time"].last() if mine.height else None))
     hqw_demands = []
-    quarter = plan.quarter_end(week)
     for h in (reference.hqw.select(pl.concat_str(*checks.OFP_KEY).alias("ofp"), "grade")
               .unique("ofp", keep="first").sort("ofp").iter_rows(named=True)):
         done = log.filter((pl.col("kind") == plan.HQW) & (pl.col("ofp") == h["ofp"]))
-        before = int(done.filter((pl.col("week_ending") < week) & (
-            pl.col("week_ending") > quarter - dt.timedelta(days=98)))["pulled"].sum())
+        before = int(done.filter(plan.earlier_in_quarter("week_ending", week))["pulled"].sum())
         mine = done.filter(pl.col("week_ending") == week)
         target = plan.hqw_week_target(week, before)
         hqw_demands.append({"ofp": h["ofp"], "grade": h["grade"], "target": target,
@@ -358,4 +354,7 @@ def _register(previous: pl.DataFrame | None, every: pl.DataFrame, run_id: str,
         DECK_WEEK).cast(REGISTER_SCHEMA)
     if previous is None:
         return new
-    return pl.concat([previous.select(list(REGISTER_SCHEMA)).cast(REGISTER_SCHEMA), new])
+    missing = [pl.lit(None, t).alias(c) for c, t in REGISTER_SCHEMA.items()
+               if c not in previous.columns]  # a register written before a column was added
+    return pl.concat([previous.with_columns(missing).select(list(REGISTER_SCHEMA))
+                      .cast(REGISTER_SCHEMA), new])
