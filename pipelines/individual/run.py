@@ -31,8 +31,10 @@ such; only the printed reports mask it.
 * ``sar`` -- one row per period, employee, QPC and grade: report_number, report_count,
   period_start, period_end, week_ending, assigned_org, class_code, last_name, first_name,
   middle_initial, ssn, grade, step, qpc, volume_week, volume_quarter, volume_rating, rsd, ras,
-  reviewed_week, reviewed_quarter, reviewed_rating, remaining, reviews_requested (always null),
-  errors_week, errors_quarter, errors_rating (Float64), pct_accurate (rating period).
+  reviewed_week, reviewed_quarter, reviewed_rating, remaining, reviews_requested (the sample
+  request in force; null without sample selection), errors_week, errors_quarter, errors_rating
+  (Float64), pct_accurate (rating period), reviews_this_week, pulls_this_week (the week's
+  pulls; null without sample selection).
 * ``data-not-posted`` -- source ("3926" / "3081"), deck_no, deck, line_no, ssn, week_ending
   (MMDDYYYY as sent), org_code, function_code, program_code, grade, step, time_code, hours,
   volume (3081 fields as sent), reviewed, errors (reviews), reason_codes (list), reason, text.
