@@ -22,7 +22,7 @@ from pipelines.cli_options import (
 from pipelines.data_dir import choose_reference, prepare, remember, require_store
 from pipelines.engine.sampling import inputs, random_tables, replay
 from pipelines.engine.sampling.selection import run_select
-from pipelines.engine.sampling.walk import DIRECTIONS, Cell, walk
+from pipelines.engine.sampling.walk import Cell, walk
 from pipelines.flow_cli import prefect_home
 from pipelines.reference import ReferenceMissing
 from pipelines.reports import printing, sampling_log, sampling_outputs
@@ -107,8 +107,7 @@ def walk_command(
     try:
         w = walk(table, Cell(row, column), direction, count, batch_size)
     except ValueError as err:
-        raise _fail(f"{err} ({table.name} table; directions: {', '.join(DIRECTIONS)})",
-                    2) from None
+        raise _fail(f"{err} ({table.name} table)", 2) from None
     typer.echo(" ".join(str(n) for n in w.pulled))
     short = f"; only {len(w.drawn)} found in the whole table" if len(w.drawn) < min(
         count, batch_size) else ""
@@ -149,7 +148,10 @@ def log_command(
     if log is None:
         raise _fail(f"no sampling log in {data_dir} yet (run `qap sample select` first)",
                     CC_INCOMPLETE)
-    when = parse_date("qap sample", week)
+    try:
+        when = None if week is None else dt.date.fromisoformat(week)
+    except ValueError:
+        raise _fail(f"--week {week!r} is not a date YYYY-MM-DD", 2) from None
     if when is not None:
         log = log.filter(log["week_ending"] == when)
     typer.echo(printing.render(sampling_log.pages(log, dt.date.today(), when)), nl=False)
