@@ -12,6 +12,7 @@ register); the printed reports and their Parquet twins in the run folder; one ge
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -94,7 +95,10 @@ def run_select(deck_paths: list[Path], data_dir: Path, reference: SamplingRefere
                            write_reports)
 
 
-def _open(paths: list[Path], known: set[str], result: SelectResult) -> list[Deck]:
+def _open(paths: list[Path], known: set[str], result: SelectResult, refused: Path
+          ) -> list[Deck]:
+    """Control each deck; a refused one is copied to `refused` for resubmission, one whose
+    records were taken before is a duplicate."""
     decks: list[Deck] = []
     for path in paths:
         outcome = DeckOutcome(path=str(path), status="refused")
@@ -103,6 +107,9 @@ def _open(paths: list[Path], known: set[str], result: SelectResult) -> list[Deck
             deck = open_deck(path)
         except (DeckFault, DeckRefused) as err:
             outcome.reason = str(err)
+            if path.is_file():
+                run_folder.private_dir(refused)
+                shutil.copy2(path, refused / path.name)
             continue
         outcome.identity = deck.identity
         if deck.content_hash in known:
@@ -132,7 +139,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: SamplingRefer
     known = set(ledger.filter(pl.col("status") == "posted")["content_hash"].to_list()
                 ) if ledger is not None else set()
     say(f"run {run_id}: reading {len(deck_paths)} deck(s)")
-    decks = _open(deck_paths, known, result)
+    decks = _open(deck_paths, known, result, data_dir / "refused")
     rows = inputs.records(decks)
     requests, batches, other = inputs.split(rows)
 
@@ -152,24 +159,10 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: SamplingRefer
     result.weeks = sorted(set(new_batches["week_ending"].to_list()))
     result.week_ending = max(result.weeks, default=max((d.week_ending for d in decks),
                                                        default=None))
-    log = _read(store, "sampling_log", plan.LOG_SCHEMA)
-    new_log, new_items, weeks_rows, found = [], [], [], []
-    for week in result.weeks:
-        say(f"week ending {week:%m/%d/%Y}: planning the pulls")
-        pulls, items, rows_w, found_w = _select_week(
-            week, history, all_batches, new_batches, log, reference, run_id)
-        log = pl.concat([log, pulls])
-        new_log.append(pulls)
-        new_items.append(items)
-        weeks_rows.append(rows_w)
-        found.append(found_w)
-    result.pulls = pl.concat([result.pulls, *new_log])
-    result.items = pl.concat([result.items, *new_items])
-    result.week_rows = pl.concat([result.week_rows, *weeks_rows])
-    result.findings = pl.concat([result.findings, *found])
-    for week in result.weeks:
-        weeks_table = weeks_table.filter(pl.col("week_ending") != week)
-    weeks_table = pl.concat([weeks_table, result.week_rows])
+    log = _select_weeks(result, history, all_batches, new_batches,
+                        _read(store, "sampling_log", plan.LOG_SCHEMA), reference, say)
+    weeks_table = pl.concat([weeks_table.filter(~pl.col("week_ending").is_in(result.weeks)),
+                             result.week_rows])
 
     every = pl.concat([f.select("deck_no", "seq", "line_no", "text", "record_id", "deck",
                                 "deck_hash", DECK_WEEK, "error_codes", "rejected")
@@ -200,6 +193,23 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: SamplingRefer
     result.outputs = {k: result.run_dir / p.relative_to(run_dir)
                       for k, p in result.outputs.items()}
     return result
+
+
+def _select_weeks(result: SelectResult, history: pl.DataFrame, all_batches: pl.DataFrame,
+                  new_batches: pl.DataFrame, log: pl.DataFrame, reference: SamplingReference,
+                  say: Callable[[str], None]) -> pl.DataFrame:
+    """Each week's pulls, figures and findings into `result`, oldest week first; returns the
+    whole log with the new pulls."""
+    for week in result.weeks:
+        say(f"week ending {week:%m/%d/%Y}: planning the pulls")
+        pulls, items, rows, found = _select_week(week, history, all_batches, new_batches, log,
+                                                 reference, result.run_id)
+        log = pl.concat([log, pulls])
+        result.pulls = pl.concat([result.pulls, pulls])
+        result.items = pl.concat([result.items, items])
+        result.week_rows = pl.concat([result.week_rows, rows])
+        result.findings = pl.concat([result.findings, found])
+    return log
 
 
 def _request_changes(requests: pl.DataFrame, history: pl.DataFrame, weeks: pl.DataFrame,
