@@ -130,6 +130,10 @@ class Demand:
     identity: dict  # the log columns that name it
     work: pl.DataFrame  # its eligible batches of this run (date_completed_v, ssn, batch_id, ...)
     last_time: str | None = None
+    days: frozenset = field(init=False)  # the days `work` has batches on
+
+    def __post_init__(self) -> None:
+        self.days = frozenset(self.work["date_completed_v"].to_list())
 
 
 def _work_group(batches: pl.DataFrame) -> list[tuple[dict, int]]:
@@ -160,13 +164,12 @@ def plan_days(demands: list[Demand], days: list[dt.date], week_ending: dt.date,
     later = unknown_days(week_ending, last_input_day)
     for day in days:
         for d in demands:
-            today = d.work.filter(pl.col("date_completed_v") == day)
-            volume = int(today["items_v"].sum()) if today.height else 0
             remaining = d.weekly - d.pulled
-            if volume == 0 or remaining <= 0:
+            if day not in d.days or remaining <= 0:
                 continue
-            known = d.work.filter(pl.col("date_completed_v") >= day)["date_completed_v"]
-            days_left = known.n_unique() + len(later)
+            today = d.work.filter(pl.col("date_completed_v") == day)
+            volume = int(today["items_v"].sum())
+            days_left = sum(1 for known in d.days if known >= day) + len(later)
             target = min(math.ceil(remaining / days_left), volume)
             w = cursor.take(target, volume)
             group = _work_group(today)

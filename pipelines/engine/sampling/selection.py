@@ -219,16 +219,19 @@ def _request_changes(requests: pl.DataFrame, history: pl.DataFrame, weeks: pl.Da
     Returns the requests with their codes and the accepted ones as history rows."""
     accepted: list[dict] = []
     extra: dict[int, list[str]] = {}
-    past = history.to_dicts()
-    short = weeks.filter((pl.col("kind") == plan.IR) & (pl.col("short") > 0))
+    past: dict[tuple, list[dict]] = {}
+    for p in history.iter_rows(named=True):
+        past.setdefault((p["ssn"], p["qpc"]), []).append(p)
+    short = by_key(weeks.filter((pl.col("kind") == plan.IR) & (pl.col("short") > 0)),
+                   "ssn", "qpc")
     for r in requests.filter(~pl.col("rejected")).sort("seq").iter_rows(named=True):
         week = inputs.saturday(r["effective_week_v"])
-        prior = max((p for p in past if p["ssn"] == r["ssn"] and p["qpc"] == r["qpc"]
-                     and p["effective_week"] <= week),
+        key = (r["ssn"], r["qpc"])
+        # the latest applying by then; of several from one week, the last taken
+        prior = max((p for p in past.get(key, []) if p["effective_week"] <= week),
                     key=lambda p: p["effective_week"], default=None)
-        shortfall = short.filter(
-            (pl.col("ssn") == r["ssn"]) & (pl.col("qpc") == r["qpc"])
-            & plan.earlier_in_quarter("week_ending", week)).height > 0
+        shortfall = key in short and short[key].filter(
+            plan.earlier_in_quarter("week_ending", week)).height > 0
         codes = checks.change_flags(r, prior, plan.quarter_week(week) == 1, shortfall)
         if codes:
             extra[r["seq"]] = codes
@@ -238,7 +241,7 @@ def _request_changes(requests: pl.DataFrame, history: pl.DataFrame, weeks: pl.Da
                "program_code": r["program_code"], "weekly_sample": r["weekly_sample_v"],
                "effective_week": week, "change_approved": r["change_approved"],
                "run_id": run_id, "deck": r["deck"], "line_no": r["line_no"], "text": r["text"]}
-        past.append(row)
+        past.setdefault(key, []).append(row)
         accepted.append(row)
     if extra:
         more = pl.DataFrame({"seq": list(extra), "more": list(extra.values())},
@@ -256,6 +259,14 @@ def _batch_rows(batches: pl.DataFrame, run_id: str) -> pl.DataFrame:
         "batch_id", pl.col("items_v").cast(pl.Int64),
         pl.col(DECK_WEEK).alias("week_ending"), pl.lit(run_id).alias("run_id"), "deck",
         pl.col("line_no").cast(pl.UInt32), "text").cast(BATCH_SCHEMA)
+
+
+def by_key(frame: pl.DataFrame, *key: str) -> dict[tuple, pl.DataFrame]:
+    """`frame` split by the values of `key` (a tuple each): one pass instead of a filter per
+    employee."""
+    if frame.height == 0:
+        return {}
+    return frame.partition_by(*key, as_dict=True, maintain_order=True)
 
 
 def in_force(history: pl.DataFrame, week: dt.date) -> pl.DataFrame:
@@ -281,12 +292,12 @@ def _select_week(week: dt.date, history: pl.DataFrame, all_batches: pl.DataFrame
     batches_w, new_w = enrich(all_batches), enrich(new_batches)
     requests = in_force(history, week)
     week_log = log.filter(pl.col("week_ending") == week)
+    ir_work = by_key(new_w.filter(~pl.col("hqw")), "ssn", "qpc")
+    ir_log = by_key(week_log.filter(pl.col("kind") == plan.IR), "ssn", "qpc")
     demands = []
     for r in requests.sort("ssn", "qpc").iter_rows(named=True):
-        work = new_w.filter((pl.col("ssn") == r["ssn"]) & (pl.col("qpc") == r["qpc"])
-                            & ~pl.col("hqw"))
-        mine = week_log.filter((pl.col("kind") == plan.IR) & (pl.col("ssn") == r["ssn"])
-                               & (pl.col("qpc") == r["qpc"]))
+        work = ir_work.get((r["ssn"], r["qpc"]), new_w.clear())
+        mine = ir_log.get((r["ssn"], r["qpc"]), week_log.clear())
         identity = {k: r[k] for k in ("ssn", "employee_name", "qpc", "function_code",
                                       "program_code", "grade")} | {"ofp": ""}
         demands.append(plan.Demand(plan.IR, r["ssn"], r["weekly_sample"],

@@ -54,10 +54,12 @@ def figures(week_ending: dt.date, requests: pl.DataFrame, batches: pl.DataFrame,
     later = len(unknown_days(week_ending, last_input_day))
     rows, found = [], []
     ir = batches.filter(~pl.col("hqw"))
+    work_of = ir.partition_by("ssn", "qpc", as_dict=True) if ir.height else {}
+    ir_log = log.filter(pl.col("kind") == IR)
+    pulls_of = ir_log.partition_by("ssn", "qpc", as_dict=True) if ir_log.height else {}
     for r in requests.sort("ssn", "qpc").iter_rows(named=True):
-        work = ir.filter((pl.col("ssn") == r["ssn"]) & (pl.col("qpc") == r["qpc"]))
-        pulls = log.filter((pl.col("kind") == IR) & (pl.col("ssn") == r["ssn"])
-                           & (pl.col("qpc") == r["qpc"]))
+        work = work_of.get((r["ssn"], r["qpc"]), ir.clear())
+        pulls = pulls_of.get((r["ssn"], r["qpc"]), log.clear())
         pulled = int(pulls["pulled"].sum())
         work_days = work["date_completed_v"].unique().to_list()
         rows.append({"week_ending": week_ending, "kind": IR, "ssn": r["ssn"],
