@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from pipelines.engine.sampling import random_tables, starts
-from pipelines.engine.sampling.walk import Cell, walk
+from pipelines.engine.sampling.walk import Cell, Walk, walk
 
 IR, HQW = "IR", "HQW"
 HQW_DOCUMENTS, HQW_WEEKS = 230, 8  # glossary 11: per OFP, first eight weeks of each quarter
@@ -109,7 +109,8 @@ class Cursor:
             cursor.at[digits] = (Cell(row["stop_row"], row["stop_column"]), row["direction"])
         return cursor
 
-    def take(self, count: int, size: int):
+    def take(self, count: int, size: int) -> Walk:
+        """Walk the table for a work group of `size` items from where its pencil is."""
         digits = random_tables.digits_for(size)
         table = random_tables.load(digits)
         cell, direction = self.at.get(digits) or starts.week_start(self.key, self.week_ending,
