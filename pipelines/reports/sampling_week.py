@@ -30,7 +30,7 @@ def detail(rows: pl.DataFrame) -> pl.DataFrame:
             pl.lit(" "), field("ofp", 13), pl.lit(" "), field("grade", 2),
             field("requested", 10, "right"), field("pulled", 7, "right"),
             field("short", 7, "right"), field("pulls", 6, "right"),
-            field("work_days", 10, "right"), field("daily_volume", 7, "right"), pl.lit("  "),
+            field("work_days", 10, "right"), field("volume", 7, "right"), pl.lit("  "),
             field(hqw, 11, "right")]).str.strip_chars_end().alias("line"))
 
 

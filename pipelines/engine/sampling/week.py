@@ -19,7 +19,7 @@ WEEK_SCHEMA = {
     "week_ending": pl.Date, "kind": pl.String, "ssn": pl.String, "employee_name": pl.String,
     "qpc": pl.String, "ofp": pl.String, "grade": pl.String, "requested": pl.Int64,
     "pulled": pl.Int64, "short": pl.Int64, "pulls": pl.Int64, "work_days": pl.Int64,
-    "daily_volume": pl.Int64, "quarter_pulled": pl.Int64, "hqw_target": pl.Int64,
+    "volume": pl.Int64, "quarter_pulled": pl.Int64, "hqw_target": pl.Int64,
 }
 FINDING_SCHEMA = {
     "week_ending": pl.Date, "code": pl.String, "kind": pl.String, "ssn": pl.String,
@@ -67,7 +67,7 @@ def figures(week_ending: dt.date, requests: pl.DataFrame, batches: pl.DataFrame,
                      "grade": r["grade"], "requested": r["weekly_sample"], "pulled": pulled,
                      "short": max(r["weekly_sample"] - pulled, 0),
                      "pulls": pulls["pull_date"].n_unique(), "work_days": len(work_days),
-                     "daily_volume": int(work["items_v"].sum()), "quarter_pulled": None,
+                     "volume": int(work["items_v"].sum()), "quarter_pulled": None,
                      "hqw_target": None})
         at = {"week_ending": week_ending, "kind": IR, "ssn": r["ssn"], "qpc": r["qpc"],
               "ofp": "", "deck": r["deck"], "line_no": r["line_no"], "text": r["text"]}
@@ -91,7 +91,7 @@ def figures(week_ending: dt.date, requests: pl.DataFrame, batches: pl.DataFrame,
                      "qpc": "", "ofp": h["ofp"], "grade": h["grade"], "requested": h["target"],
                      "pulled": pulled, "short": max(h["target"] - pulled, 0),
                      "pulls": pulls["pull_date"].n_unique(), "work_days": len(work_days),
-                     "daily_volume": int(work["items_v"].sum()),
+                     "volume": int(work["items_v"].sum()),
                      "quarter_pulled": h["quarter_before"] + pulled,
                      "hqw_target": HQW_DOCUMENTS})
         if h["target"] > 0 and work_days and len(work_days) + later < 4:
