@@ -262,3 +262,23 @@ def test_hqw_share_counts_only_earlier_weeks_of_the_same_quarter(tmp_path, refer
                                 dt.date(2026, 1, 10), dt.date(2026, 1, 17)]})
     assert weeks.filter(plan.earlier_in_quarter("w", dt.date(2026, 1, 17)))["w"].to_list() == [
         dt.date(2026, 1, 3), dt.date(2026, 1, 10)]
+
+
+def test_a_corrections_run_closes_the_entries_of_the_records_it_resends(tmp_path, reference):
+    data = tmp_path / "data"
+    run_select(sorted(fx.WEEK_DIR.glob("*.dat")), data, reference, write_all, RUN_DATE)
+    fixed = [fx.batch("123456789", "MON", "8112041044210", "05", "A-BAD-1", "00010"),  # S05
+             fx.request("123456789", "ADAMS ANN", "102", "05", "420", "11220", "00A4"),  # S04
+             fx.batch("123456789", "MON", "8112041044210", "05", "A-NEW-1", "00010")]
+    (tmp_path / "fix.dat").write_text(deck(fixed, week_ending=fx.WEEK, created="01182026",
+                                           sequence=7))
+    result = run_select([tmp_path / "fix.dat"], data, reference, write_all, RUN_DATE,
+                        corrections=True)
+    assert (result.corrected, result.resubmitted) == (1, 1)
+    reg = Store(data).read("error_register").filter(pl.col("run") == "SAMPLING")
+    status = {(r["deck"], r["line_no"]): r["status"] for r in reg.iter_rows(named=True)}
+    assert status[("02-batches.dat", 21)] == "corrected"
+    assert status[("01-requests.dat", 7)] == "resubmitted"
+    assert status[("fix.dat", 3)] == "open"  # today's entry for the request still wrong
+    assert status[("02-batches.dat", 22)] == "open"  # A-BAD-2 was not resent
+    assert sum(s == "open" for s in status.values()) == 18 - 2 + 1

@@ -135,7 +135,8 @@ _3927 = [
      "Re-input the later line only if it was meant for another code.", True),
 ]
 
-_RESEND = "Correct the record and send it again in the next requests or batches deck."
+_RESEND = ("Correct the record and send it again in a deck with `qap sample select "
+           "--corrections`, which closes this entry.")
 _ASK = ("Not an error on the record: Quality Review asks the employee's manager, and the "
         "manager sends a request (or a corrected one) in the next requests deck.")
 

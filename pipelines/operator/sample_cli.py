@@ -42,7 +42,7 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 
 def select_decks(decks: list[Path], data_dir: Path, reference_dir: Path | None,
-                 run_date: dt.date | None, quiet: bool) -> int:
+                 run_date: dt.date | None, quiet: bool, corrections: bool = False) -> int:
     """Run selection on `decks`, print the summary, return the condition code (the flow and
     the command share it)."""
     for deck in decks:
@@ -54,7 +54,7 @@ def select_decks(decks: list[Path], data_dir: Path, reference_dir: Path | None,
     try:
         reference = inputs.load_reference(choice.folder)
         result = run_select(decks, data_dir, reference, sampling_outputs.write_all, run_date,
-                            progress=progress)
+                            progress=progress, corrections=corrections)
     except (ReferenceMissing, StoreError) as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
     except Exception as err:  # the operator gets a sentence, not a traceback
@@ -72,17 +72,23 @@ def select(
     reference: ReferenceDir = None,
     run_date: RunDate = None,
     quiet: Quiet = False,
+    corrections: Annotated[bool, typer.Option(
+        "--corrections", help="The decks resend records from the open error register: what "
+        "is used closes its entry.")] = False,
 ) -> None:
     """Choose the pulls of each day the batch decks hold, for the requests in force; print the
     pull list, sampling log, week summary and findings; keep the log in the store.
+
+    With --corrections, a record used closes the open register entry of the record it
+    resends (same SSN and batch identifier; or SSN, QPC and week for a request).
 
     The reference folder holds ofp_consistency.txt and employee_master.txt, and may hold
     hqw.txt (High Quality Work OFP/grades) and sampling_key.txt (the site's secret key).
 
     Example: qap sample select requests.dat batches-0112.dat -d /srv/qap -r /srv/qap/reference
     """
-    raise typer.Exit(select_decks(decks, data_dir, reference, parse_date("qap sample",
-                                                                         run_date), quiet))
+    raise typer.Exit(select_decks(decks, data_dir, reference,
+                                  parse_date("qap sample", run_date), quiet, corrections))
 
 
 @sample_app.command("walk")

@@ -65,6 +65,9 @@ def summary(result: SelectResult) -> str:
                f"{result.pulls['pull_date'].n_unique()} day(s)")
     out.append(f"Conservation: {result.records_in} records in = {result.posted} used + "
                f"{result.rejected} on the register")
+    if result.corrected or result.resubmitted:
+        out.append(f"Corrections: {result.corrected} register entries closed as corrected, "
+                   f"{result.resubmitted} rejected again (closed as resubmitted, reopened)")
     out.append(f"Open error register: {result.still_open} entries still open")
     if result.run_dir:
         out.append(f"Printed reports in {result.run_dir}:")

@@ -80,8 +80,10 @@ ReportWriter = Callable[["SelectResult", pl.DataFrame, pl.DataFrame, Path], dict
 
 def run_select(deck_paths: list[Path], data_dir: Path, reference: SamplingReference,
                write_reports: ReportWriter, run_date: dt.date | None = None,
-               progress: Callable[[str], None] | None = None) -> SelectResult:
-    """Select the pulls the decks call for; the caller holds no lock (this takes it)."""
+               progress: Callable[[str], None] | None = None, corrections: bool = False
+               ) -> SelectResult:
+    """Select the pulls the decks call for; the caller holds no lock (this takes it). With
+    `corrections`, the decks resend records from the open error register (`close_resent`)."""
     run_date = run_date or dt.date.today()
     say = progress or (lambda _msg: None)
     store = Store(data_dir)
@@ -92,7 +94,7 @@ def run_select(deck_paths: list[Path], data_dir: Path, reference: SamplingRefere
         for note in run_folder.tidy(data_dir / "runs", set(published)):
             say(note)
         return _run_locked(deck_paths, data_dir, reference, run_date, say, store, run_id,
-                           write_reports)
+                           write_reports, corrections)
 
 
 def _open(paths: list[Path], known: set[str], result: SelectResult, refused: Path
@@ -130,7 +132,7 @@ def _read(store: Store, table: str, schema: dict) -> pl.DataFrame:
 
 def _run_locked(deck_paths: list[Path], data_dir: Path, reference: SamplingReference,
                 run_date: dt.date, say: Callable[[str], None], store: Store, run_id: str,
-                write_reports: ReportWriter) -> SelectResult:
+                write_reports: ReportWriter, corrections: bool = False) -> SelectResult:
     result = SelectResult(run_id=run_id, run_date=run_date, week_ending=None, run_dir=None)
     if not reference.key:
         result.notes.append("no sampling key in the reference folder (sampling_key.txt): "
@@ -179,6 +181,8 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: SamplingRefer
     gen.write("sampling_weeks", weeks_table)
     gen.write("decks", _ledger(ledger, result, decks, run_id, run_date))
     register = _register(store.read("error_register"), every, run_id, run_date)
+    if corrections:
+        register = close_resent(register, every, run_id, run_date, result)
     still_open = open_entries(register, run_date)
     result.still_open = still_open.height
     say(f"writing the pull list, sampling log and week summary to {run_dir}")
@@ -359,6 +363,60 @@ def _ledger(previous: pl.DataFrame | None, result: SelectResult, decks: list[Dec
         "run_date": run_date, "status": "posted" if o.status == "accepted" else o.status,
         "reason": o.reason, "records": o.records} for o in result.decks], schema=LEDGER_SCHEMA)
     return new if previous is None else pl.concat([previous, new])
+
+
+def record_key(text: pl.Expr) -> pl.Expr:
+    """What identifies the record a resent one replaces: a batch by record type, SSN and batch
+    identifier; a request by record type, SSN, QPC and the week it applies from; any other
+    record by its whole text."""
+    return (pl.when(text.str.starts_with(checks.BATCH))
+            .then(text.str.slice(0, 12) + text.str.slice(35, 10))
+            .when(text.str.starts_with(checks.REQUEST))
+            .then(text.str.slice(0, 12) + text.str.slice(32, 3) + text.str.slice(49, 8))
+            .otherwise(text))
+
+
+def close_resent(register: pl.DataFrame, every: pl.DataFrame, run_id: str,
+                 run_date: dt.date, result: SelectResult) -> pl.DataFrame:
+    """A corrections run: each record it resends stands for one open SAMPLING entry of an
+    earlier run with its key (`record_key`), the most alike (fewest differing columns) first.
+    That entry closes as `corrected` when the record was used, or as `resubmitted` when it was
+    rejected again (the new entry, with today's codes, stands for it), as the weekly
+    reprocess does. A correction that changes the key (a wrong SSN) finds no entry: withdraw
+    it."""
+    rows = register.with_row_index("_row").filter(
+        (pl.col("run") == RUN_SAMPLING) & (pl.col("status") == "open")
+        & (pl.col("run_id") != run_id)).select("_row", "text",
+                                              record_key(pl.col("text")).alias("_key"))
+    open_by_key: dict[str, list[tuple[int, str]]] = {}
+    for row, text, key in rows.iter_rows():
+        open_by_key.setdefault(key, []).append((row, text))
+    status: dict[int, str] = {}
+    resent = every.select("rejected", "text", record_key(pl.col("text")).alias("_key"))
+    for rejected, text, key in resent.sort("rejected").iter_rows():
+        free = [(r, t) for r, t in open_by_key.get(key, []) if r not in status]
+        if free:
+            row = min(free, key=lambda e: (_differ(e[1], text), e[0]))[0]
+            status[row] = "resubmitted" if rejected else "corrected"
+    result.corrected = sum(v == "corrected" for v in status.values())
+    result.resubmitted = len(status) - result.corrected
+    if not status:
+        return register
+    marks = pl.DataFrame({"_row": list(status), "_status": list(status.values())},
+                         schema={"_row": pl.UInt32, "_status": pl.String})
+    hit = pl.col("_status").is_not_null()
+    return register.with_row_index("_row").join(marks, on="_row", how="left",
+                                                maintain_order="left").with_columns(
+        pl.coalesce("_status", "status").alias("status"),
+        pl.when(hit).then(pl.lit(run_date)).otherwise("closed").alias("closed"),
+        pl.when(hit).then(pl.lit(run_id)).otherwise("closed_by").alias("closed_by"),
+    ).drop("_row", "_status")
+
+
+def _differ(a: str, b: str) -> int:
+    """Columns in which two records differ (a short record reads as padded with blanks)."""
+    width = max(len(a), len(b))
+    return sum(x != y for x, y in zip(a.ljust(width), b.ljust(width), strict=True))
 
 
 def _register(previous: pl.DataFrame | None, every: pl.DataFrame, run_id: str,
