@@ -119,3 +119,15 @@ def test_every_sampling_code_command_and_output_is_documented():
     for name in ("pull-list", "sampling-log", "sampling-week", "sampling-findings"):
         assert f"**{name}.parquet**" in outputs and f"`{name}.txt`" in outputs, name
     assert "./go sample select" in readme and "./go sample walk" in readme
+
+
+def test_a_sampling_key_others_can_read_is_said_in_the_summary(tmp_path, capsys):
+    ref = tmp_path / "ref"
+    shutil.copytree(fx.REFERENCE, ref)
+    (ref / "sampling_key.txt").chmod(0o644)
+    run_app(["sample", "select", *DECKS, "-d", str(tmp_path / "d"), "-r", str(ref), "-q"])
+    assert (f"Note: {ref / 'sampling_key.txt'} can be read by others (mode 644): the starts "
+            "it draws can be foreseen; make it owner-only (chmod 600)") in capsys.readouterr().out
+    (ref / "sampling_key.txt").chmod(0o600)
+    run_app(["sample", "select", *DECKS, "-d", str(tmp_path / "e"), "-r", str(ref), "-q"])
+    assert "can be read by others" not in capsys.readouterr().out

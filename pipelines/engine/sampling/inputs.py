@@ -42,6 +42,7 @@ class SamplingReference:
     employees: pl.DataFrame
     hqw: pl.DataFrame  # org_code, function_code, program_code, grade, high_quality_standard
     key: str  # "" when the site has no sampling key (said in the run's notes)
+    notes: tuple[str, ...] = ()  # for the operator: what to put right
 
 
 def load_reference(reference_dir: Path) -> SamplingReference:
@@ -51,7 +52,12 @@ def load_reference(reference_dir: Path) -> SamplingReference:
     hqw = (ref.read(reference_dir, HQW_REFERENCE) if hqw_path.exists()
            else decode(pl.DataFrame(schema={"line_no": pl.UInt32, "text": pl.String}),
                        HQW_REFERENCE.layout))
-    return SamplingReference(shared.ofp, shared.employees, hqw, read_key(reference_dir))
+    key_path = reference_dir / KEY_FILE
+    notes = ()
+    if key_path.exists() and key_path.stat().st_mode & 0o077:
+        notes = (f"{key_path} can be read by others (mode {key_path.stat().st_mode & 0o777:o}): "
+                 "the starts it draws can be foreseen; make it owner-only (chmod 600)",)
+    return SamplingReference(shared.ofp, shared.employees, hqw, read_key(reference_dir), notes)
 
 
 def read_key(reference_dir: Path) -> str:

@@ -133,7 +133,8 @@ def _read(store: Store, table: str, schema: dict) -> pl.DataFrame:
 def _run_locked(deck_paths: list[Path], data_dir: Path, reference: SamplingReference,
                 run_date: dt.date, say: Callable[[str], None], store: Store, run_id: str,
                 write_reports: ReportWriter, corrections: bool = False) -> SelectResult:
-    result = SelectResult(run_id=run_id, run_date=run_date, week_ending=None, run_dir=None)
+    result = SelectResult(run_id=run_id, run_date=run_date, week_ending=None, run_dir=None,
+                          notes=list(reference.notes))
     if not reference.key:
         result.notes.append("no sampling key in the reference folder (sampling_key.txt): "
                             "start points are drawn from an empty key and can be foreseen")
