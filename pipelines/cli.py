@@ -34,12 +34,13 @@ from pipelines.cli_options import (
 from pipelines.data_dir import choose_reference, prepare, remember, require_store
 from pipelines.flow_cli import flow_app
 from pipelines.individual import codes as individual_codes
+from pipelines.operator.sample_cli import sample_app
 from pipelines.reference import ReferenceMissing
 from pipelines.reference import load as load_reference
 from pipelines.reports.printing import mask_ssn_expr
 from pipelines.store import Store, StoreError, counts
 from pipelines.weekly import CC_ABEND, CC_INCOMPLETE, ConservationError, run_week
-from validators.codes import CODES, RUN_3926, RUN_3927, SUB_REASONS
+from validators.codes import CODES, RUN_3926, RUN_3927, RUN_SAMPLING, SUB_REASONS
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SAMPLE_WEEK = FIXTURES / "sample-week"
@@ -52,6 +53,7 @@ app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False,
                   context_settings={"help_option_names": ["-h", "--help"]})
 app.add_typer(flow_app, name="flow")
+app.add_typer(sample_app, name="sample")
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -289,7 +291,9 @@ def history(data_dir: DataDir = Path("qap-data")) -> None:
 
 # Where a register entry's record carries an SSN: (run, record type) -> layout
 SSN_LAYOUTS = {(RUN_3926, "line"): "form3926_line", ("IPR-3081", "form3081"): "form3081",
-               ("IPR-6489", "form6489"): "form6489"}
+               ("IPR-6489", "form6489"): "form6489",
+               (RUN_SAMPLING, "sample_request"): "sample_request",
+               (RUN_SAMPLING, "work_batch"): "work_batch"}
 
 
 def _ssn_of_record() -> pl.Expr:
@@ -347,6 +351,10 @@ def explain(code: Annotated[str, typer.Argument(help="Error code: 14, 3927:05 or
 
     Example: qap explain 14      (both runs)   qap explain 3927:05   qap explain A12
     """
+    if (sampling := CODES.get((RUN_SAMPLING, code.upper()))) is not None:
+        typer.echo(f"Sample selection code {sampling.code}: {sampling.meaning}")
+        typer.echo(f"  Resolve: {sampling.resolution}")
+        return
     reasons = individual_codes.RECORD_REASONS | individual_codes.NOT_POSTED_REASONS
     if code.upper() in reasons:
         typer.echo(f"Individual data reason {code.upper()}: {reasons[code.upper()]}")
