@@ -17,7 +17,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from pipelines import inbox
+from pipelines import inbox, private
 from pipelines.data_dir import choose_reference, remember
 from pipelines.engine.sampling import inputs
 from pipelines.engine.sampling.selection import SelectResult, run_select
@@ -53,9 +53,10 @@ def archive_task(data_dir: Path, result: SelectResult) -> dict[str, str]:
         src = Path(outcome.path)
         folder = (data_dir / SAMPLING_ARCHIVE / result.run_id if outcome.status == "accepted"
                   else data_dir / inbox.REFUSED)
-        folder.mkdir(parents=True, exist_ok=True)
+        private.folder(folder)  # the decks hold whole SSNs: 0700 folders, 0600 files
         if src.exists():
             os.replace(src, folder / src.name)
+            private.file(folder / src.name)
         moved[src.name] = str(folder / src.name)
     return moved
 
@@ -65,7 +66,7 @@ def sample_daily_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | N
                       run_date: dt.date | None = None) -> SampleFlowOutcome:
     """Select the day's pulls from the decks waiting in <data_dir>/sampling-inbox."""
     log = get_run_logger()
-    with inbox.lock(data_dir):
+    with private.owner_only(), inbox.lock(data_dir):
         decks = inbox.waiting(data_dir / SAMPLING_INBOX)
         if not decks:
             log.info("no deck waiting in %s", data_dir / SAMPLING_INBOX)
