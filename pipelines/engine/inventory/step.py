@@ -1,0 +1,312 @@
+"""Run INV-10-02 as one plain function (spec section 4, "Order of the run").
+
+refuse (HDR/TRL) -> decode and check records (01-14, rejects to the open error register) ->
+measure each roster entry -> RO, group and assignment rules (20-41) -> exceptions register ->
+reports -> publish one generation. Conservation (records in = used + rejected) is checked
+before anything is published. Exceptions are the run's product, not faults: they never raise
+the condition code (spec 10.8).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from pipelines import run_folder
+from pipelines.deck import Deck, DeckFault, DeckRefused, open_deck
+from pipelines.engine.inventory import assign, exceptions, measure, ro_rules
+from pipelines.engine.inventory import flags as flagging
+from pipelines.engine.inventory.calendar import WorkCalendar
+from pipelines.register import DECK_WEEK, open_entries
+from pipelines.reports import inv_10_02 as register_report
+from pipelines.reports import open_register, printing, ro_inventory
+from pipelines.store import Store
+from pipelines.weekly import (
+    CC_CLEAN,
+    CC_REFUSED,
+    CC_REJECTED,
+    LEDGER_SCHEMA,
+    REGISTER_SCHEMA,
+    ConservationError,
+    DeckOutcome,
+    next_run_id,
+)
+from validators import inv_10_02, ro_params
+from validators.codes import RUN_INV
+
+STATE_TABLES = ("ro_inventory", "inventory_exceptions")
+
+
+@dataclass
+class InventoryResult:
+    """What one run did: per deck counts, the codes found, the register movements."""
+
+    run_id: str
+    run_date: dt.date
+    as_of: dt.date | None
+    run_dir: Path | None
+    calendar_assumed: bool = True
+    decks: list[DeckOutcome] = field(default_factory=list)
+    record_codes: Counter = field(default_factory=Counter)  # code -> records carrying it
+    flags: pl.DataFrame | None = None
+    opened: int = 0
+    carried: int = 0
+    cleared: int = 0
+    roster_entries: int = 0
+    held_cases: int = 0
+    still_open: int = 0
+    outputs: dict[str, Path] = field(default_factory=dict)
+    generation: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def records_in(self) -> int:
+        return sum(d.records for d in self.decks if d.status == "accepted")
+
+    @property
+    def used(self) -> int:
+        return sum(d.posted for d in self.decks)
+
+    @property
+    def rejected(self) -> int:
+        return sum(d.rejected for d in self.decks)
+
+    @property
+    def condition_code(self) -> int:
+        if any(d.status != "accepted" for d in self.decks):
+            return CC_REFUSED
+        return CC_REJECTED if self.rejected else CC_CLEAN
+
+
+def _open(paths: list[Path], known: set[str], result: InventoryResult,
+          refused_dir: Path) -> list[Deck]:
+    """Control every deck; refuse a failed one, one posted before, or one of another as-of."""
+    decks: list[Deck] = []
+    for path in paths:
+        outcome = DeckOutcome(path=str(path), status="refused")
+        result.decks.append(outcome)
+        try:
+            deck = open_deck(path)
+        except (DeckFault, DeckRefused) as err:
+            outcome.reason = str(err)
+            _keep(path, refused_dir)
+            continue
+        outcome.identity, outcome.records = deck.identity, deck.records.height
+        if deck.content_hash in known or any(d.content_hash == deck.content_hash
+                                             for d in decks):
+            outcome.status, outcome.records = "duplicate", 0
+            outcome.reason = (f"{path}: duplicate deck: the same records were already run; "
+                              "nothing of it is used again")
+        elif decks and deck.week_ending != decks[0].week_ending:
+            outcome.reason = (f"{path}, line 1, column 6: HDR as-of date "
+                              f"{deck.week_ending:%m/%d/%Y} differs from the run's "
+                              f"{decks[0].week_ending:%m/%d/%Y}; run decks of one as-of date "
+                              "together")
+            _keep(path, refused_dir)
+        else:
+            outcome.status = "accepted"
+            decks.append(deck)
+    return decks
+
+
+def _keep(path: Path, refused_dir: Path) -> None:
+    if path.is_file():
+        run_folder.private_dir(refused_dir)
+        shutil.copy2(path, refused_dir / path.name)
+
+
+def _records(decks: list[Deck]) -> pl.DataFrame:
+    frames = [d.records.with_columns(pl.lit(i, pl.UInt16).alias("deck_no"))
+              for i, d in enumerate(decks)]
+    frames.append(pl.DataFrame(schema={"line_no": pl.UInt32, "text": pl.String,
+                                       "deck_no": pl.UInt16}))
+    return pl.concat(frames).with_row_index("seq")
+
+
+def _previous_snapshot(history: pl.DataFrame | None, as_of: dt.date) -> pl.DataFrame | None:
+    """Each RO's row of the latest earlier run (as-of before this one)."""
+    if history is None:
+        return None
+    earlier = history.filter((pl.col("row_kind") == "ro") & (pl.col("as_of") < as_of))
+    return earlier.sort("as_of").group_by("assignment_number").last()
+
+
+def _oldest_holds(measured: pl.DataFrame, cases: pl.DataFrame, as_of: dt.date) -> dict:
+    holds = measured.filter(pl.col("position_type") == "H")["assignment"].to_list()
+    parked = cases.filter(pl.col("holder").is_in(holds) & pl.col("left_date_v").is_null())
+    out = {}
+    for holder, day in parked.group_by("holder").agg(
+            pl.coalesce("hold_date_v", "assigned_v").min()).iter_rows():
+        out[holder] = ((as_of - day).days, day)
+    return out
+
+
+def _register_rows(rows: pl.DataFrame, decks: list[Deck], run_id: str, run_date: dt.date,
+                   as_of: dt.date) -> pl.DataFrame:
+    rejected = rows.filter("rejected")
+    at = rejected.get_column("deck_no")
+    return rejected.select(
+        pl.lit(run_id).alias("run_id"), pl.lit(RUN_INV).alias("run"),
+        pl.Series("deck", [d.name for d in decks], pl.String).gather(at),
+        pl.Series("deck_hash", [d.content_hash for d in decks], pl.String).gather(at),
+        "line_no", "record_type", "control_number", "error_codes", "text",
+        pl.lit(None, pl.String).alias("header_text"), pl.lit("open").alias("status"),
+        pl.lit(run_date).alias("opened"), pl.lit(None, pl.Date).alias("closed"),
+        pl.lit(None, pl.String).alias("closed_by"), pl.lit(None, pl.String).alias("reason"),
+        pl.lit(as_of).alias(DECK_WEEK)).cast(REGISTER_SCHEMA)
+
+
+def _count(result: InventoryResult, every: pl.DataFrame) -> None:
+    accepted = [o for o in result.decks if o.status == "accepted"]
+    for i, outcome in enumerate(accepted):
+        mine = every.filter(pl.col("deck_no") == i)
+        outcome.rejected = int(mine["rejected"].sum())
+        outcome.posted = mine.height - outcome.rejected
+    result.record_codes = Counter(every["error_codes"].explode().drop_nulls().to_list())
+    for d in accepted:
+        if d.records != d.posted + d.rejected:
+            raise ConservationError(f"{d.path}: conservation failed: {d.records} records in, "
+                                    f"{d.posted} used, {d.rejected} rejected")
+
+
+def evaluate(roster: pl.DataFrame, cases: pl.DataFrame, as_of: dt.date,
+             params: ro_params.Params, calendar: WorkCalendar,
+             previous: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame,
+                                                            pl.DataFrame]:
+    """The engine without files: measured roster (with `codes`), group totals, flags."""
+    measured = measure.measure(roster, cases, as_of, params, calendar, previous)
+    measured = assign.new_assignments(measured, cases, as_of, params)
+    totals = ro_rules.group_totals(measured)
+    found = (ro_rules.ro_flags(measured, as_of, params) + ro_rules.group_flags(totals)
+             + ro_rules.hold_file_flags(measured, cases, as_of, params)
+             + assign.assignment_flags(measured, params))
+    flags = flagging.frame(found)
+    ro_codes = flags.filter(pl.col("key_kind") == "ro").group_by("assignment_number").agg(
+        pl.col("code").sort().alias("codes"))
+    case_codes = flags.filter(pl.col("key_kind") == "case").group_by("assignment_number").agg(
+        pl.col("code").unique().sort().alias("case_codes"))
+    measured = measured.join(ro_codes, left_on="assignment", right_on="assignment_number",
+                             how="left", maintain_order="left").join(
+        case_codes, left_on="assignment", right_on="assignment_number", how="left",
+        maintain_order="left").with_columns(
+        pl.when(pl.col("position_type") == "H").then(pl.col("case_codes"))
+        .otherwise(pl.col("codes")).fill_null([]).alias("codes")).drop("case_codes")
+    return measured, totals, flags
+
+
+def run_inventory(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
+                  run_date: dt.date | None = None, progress: Callable[[str], None] | None = None,
+                  params_path: Path | None = None) -> InventoryResult:
+    """Check, measure and report the decks; publish one generation (the caller holds no lock)."""
+    run_date = run_date or dt.date.today()
+    say = progress or (lambda _msg: None)
+    store = Store(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with store.lock("inventory run", wait_seconds=0):
+        published = [m.get("run_id", "") for m in store.history()]
+        run_id = next_run_id(published, run_date)
+        with printing.run_stamp(run_id):
+            return _run_locked(deck_paths, data_dir, calendar, run_date, say, store, run_id,
+                               published, params_path)
+
+
+def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
+                run_date: dt.date, say: Callable[[str], None], store: Store, run_id: str,
+                published: list[str], params_path: Path | None) -> InventoryResult:
+    result = InventoryResult(run_id=run_id, run_date=run_date, as_of=None, run_dir=None,
+                             calendar_assumed=calendar.assumed)
+    result.notes += run_folder.tidy(data_dir / "runs", set(published))
+    ledger = store.read("decks")
+    known = set(ledger.filter(pl.col("status") == "posted")["content_hash"].to_list()
+                ) if ledger is not None else set()
+    say(f"run {run_id}: reading {len(deck_paths)} inventory deck(s)")
+    decks = _open(deck_paths, known, result, data_dir / "refused")
+    as_of = result.as_of = decks[0].week_ending if decks else run_date
+    if calendar.assumed:
+        result.notes.append("no work_calendar.txt in the reference folder: work days are "
+                            "Monday-Friday (no holidays)")
+    params = ro_params.load(as_of, params_path)
+    say(f"checking records (as of {as_of:%m/%d/%Y})")
+    checked = inv_10_02.check(_records(decks), as_of)
+    every = checked.every
+    _count(result, every)
+    roster = checked.roster.filter(~pl.col("rejected"))
+    cases = checked.cases.filter(~pl.col("rejected"))
+    history = store.read("ro_inventory")
+    say(f"measuring {roster.height} roster entries and {cases.height} cases")
+    measured, totals, flags = evaluate(roster, cases, as_of, params, calendar,
+                                       _previous_snapshot(history, as_of))
+    result.roster_entries = measured.height
+    result.held_cases = int(measured["held"].sum()) if measured.height else 0
+    groups = totals["group"].to_list()
+    register, flags, closed = exceptions.update(store.read("inventory_exceptions"), flags,
+                                                run_id, as_of, groups)
+    state = flags["register_state"]
+    result.opened = int((state == "opened").sum())
+    result.carried = int((state == "carried").sum())
+    result.cleared = closed.height
+    result.flags = flags
+
+    run_dir = run_folder.start(data_dir / "runs", run_id)
+    result.run_dir = run_dir
+    say(f"writing reports to {run_dir}")
+    entries = measured.rename({"assignment": "assignment_number", "ro_grade": "grade"})
+    stamp = f"{as_of:%m%d%Y}"
+    heading = f"DECK AO {decks[0].campus} SEQ {decks[0].sequence:03d}" if decks else ""
+    ro_path = run_dir / f"ro-inventory_{stamp}.txt"
+    ro_inventory.print_report(entries, totals, _oldest_holds(measured, cases, as_of), run_date,
+                              as_of, heading, ro_path)
+    snapshot = ro_inventory.parquet_rows(entries, totals, run_id, as_of)
+    snapshot.write_parquet(ro_path.with_suffix(".parquet"))
+    reg_path = run_dir / f"inv-10-02_{stamp}.txt"
+    register_report.print_register(flags, closed, run_date, as_of, reg_path)
+    register_report.parquet_rows(flags, closed, run_id, as_of).write_parquet(
+        reg_path.with_suffix(".parquet"))
+    result.outputs |= {"ro-inventory": ro_path, "inv-10-02": reg_path}
+
+    error_register = store.read("error_register")
+    new_entries = _register_rows(every, decks, run_id, run_date, as_of)
+    if error_register is not None:
+        missing = [pl.lit(None, t).alias(c) for c, t in REGISTER_SCHEMA.items()
+                   if c not in error_register.columns]
+        error_register = pl.concat([error_register.with_columns(missing)
+                                    .select(list(REGISTER_SCHEMA)).cast(REGISTER_SCHEMA),
+                                    new_entries])
+    else:
+        error_register = new_entries
+    still_open = open_entries(error_register, run_date)
+    open_register.print_open(still_open, run_date, None, run_dir / "open-register.txt")
+    result.outputs["open-register"] = run_dir / "open-register.txt"
+    result.still_open = still_open.height
+
+    say(f"publishing generation {run_id}")
+    gen = store.begin(run_id)
+    gen.write("ro_inventory", snapshot if history is None else pl.concat(
+        [history, snapshot], how="diagonal_relaxed"))
+    gen.write("inventory_exceptions", register)
+    gen.write("error_register", error_register)
+    gen.write("decks", _ledger(ledger, result, decks, run_id, run_date))
+    result.generation = gen.commit(note=f"inventory run {run_id}", extra={
+        "condition_code": result.condition_code, "records_in": result.records_in,
+        "posted": result.used, "rejected": result.rejected, "family": RUN_INV})
+    result.run_dir = run_folder.publish(run_dir)
+    result.outputs = {k: result.run_dir / p.relative_to(run_dir)
+                      for k, p in result.outputs.items()}
+    return result
+
+
+def _ledger(previous: pl.DataFrame | None, result: InventoryResult, decks: list[Deck],
+            run_id: str, run_date: dt.date) -> pl.DataFrame:
+    hashes = iter(d.content_hash for d in decks)
+    rows = [{"content_hash": next(hashes) if o.status == "accepted" else None,
+             "deck": Path(o.path).name, "identity": o.identity, "run_id": run_id,
+             "run_date": run_date, "status": "posted" if o.status == "accepted" else o.status,
+             "reason": o.reason, "records": o.records} for o in result.decks]
+    new = pl.DataFrame(rows, schema=LEDGER_SCHEMA)
+    return new if previous is None else pl.concat([previous, new])

@@ -1,0 +1,156 @@
+"""Record checks of run INV-10-02 (codes 01-14, shared/spec/inventory.md 5.1).
+
+Each code is a Rule on the decoded records of one type, or a join across types (06 repeats,
+07 a holder missing from the roster, 12 a hold date on a case not in a hold file). A rejected
+record keeps every code it earned; nothing is dropped: the run puts it on the open register.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from layouts import layout
+from layouts.decoder import decode
+from validators.rules import Rule, blank, codes_by_row, digits, flag_rows, flags, no_flags, schema
+
+ROSTER, CASE, FORECAST = (layout.load("ro_roster"), layout.load("ro_case"),
+                          layout.load("gs13_forecast"))
+RECORD_TYPES = ("ROR", "CAS", "FCS")
+GRADES = ("05", "07", "09", "11", "12", "13")
+POSITION_TYPES = ("F", "T", "S", "H")
+DUTY_STATUSES = ("A", "D", "M", "L", "X")
+KINDS = ("B", "D", "O", "F", "C", "X")
+COVERED_KINDS = ("B", "D", "O", "F", "C")  # IRM 1.4.50.10.2(8)
+REASONS = ("1", "2", "3", "4", "5", "6", "7")  # spec 3.5
+ROSTER_DATES = ("group_start", "returned", "relief_date", "notice_date")
+CASE_DATES = ("assigned", "first_assigned", "csed", "ased", "last_contact", "hold_date",
+              "left_date", "grade_changed")
+YES_FIELDS = ("levy", "summons", "letter_1058", "appeals", "accelerated", "restricted",
+              "doc_f1", "doc_f2", "doc_f3", "doc_f4", "reason_documented", "reviewed",
+              "conf_f1", "conf_f2", "conf_f3", "conf_f4")
+CODED = {"trust_fund": ("T",), "business": ("I", "O"), "case_reason": REASONS,
+         "tf_determination": ("Y", "N"), "nftl": ("F", "N", "X"), "proposed": ("Q", "H", "R"),
+         "left_why": ("C", "Q", "H", "R"), "grading": ("S", "M")} | {f: ("Y",) for f in YES_FIELDS}
+# Subelement letters each factor allows (TIGTA App. V; factor 1's are redacted: any A-Z).
+SUBELEMENTS = {"sub_f1": ("doc_f1", "A-Z"), "sub_f2": ("doc_f2", "A-G"),
+               "sub_f3": ("doc_f3", "A-C"), "sub_f4": ("doc_f4", "A-D")}
+
+
+def _in(column: str, values: tuple[str, ...], allow_blank: bool = False) -> pl.Expr:
+    ok = pl.col(column).is_in(list(values))
+    return ok | blank(column) if allow_blank else ok
+
+
+def _bad_date(column: str, required: bool = False) -> pl.Expr:
+    bad = ~blank(column) & pl.col(f"{column}_v").is_null()
+    return bad | blank(column) if required else bad
+
+
+def _any(exprs: list[pl.Expr]) -> pl.Expr:
+    return pl.any_horizontal(exprs)
+
+
+ROSTER_RULES = [
+    Rule("02", "assignment", lambda: ~digits("assignment", 8) | (
+        ~blank("coach") & ~digits("coach", 8)), "assignment number not 8 digits"),
+    Rule("03", "ro_grade", lambda: ~_in("ro_grade", GRADES) & ~(
+        blank("ro_grade") & (pl.col("position_type") == "H")), "roster grade not in table"),
+    Rule("04", "position_type", lambda: ~_in("position_type", POSITION_TYPES)
+         | ~_in("duty_status", DUTY_STATUSES), "position type or duty status not in table"),
+    Rule("05", "group_start", lambda: _any([_bad_date(d, d == "group_start")
+                                            for d in ROSTER_DATES]), "date not MMDDYYYY"),
+    Rule("10", "ro_reason", lambda: ~_in("ro_reason", REASONS, allow_blank=True),
+         "RO reason not 1-7"),
+    Rule("11", "adjustment", lambda: ~blank("adjustment") & ~(
+        digits("adjustment", 3) & (pl.col("adjustment") <= "100")), "adjustment not 000-100"),
+]
+
+CASE_RULES = [
+    Rule("02", "holder", lambda: ~digits("holder", 8), "holder not 8 digits"),
+    Rule("05", "assigned", lambda: _any([_bad_date(d, d == "assigned") for d in CASE_DATES]),
+         "date not MMDDYYYY"),
+    Rule("08", "case_grade", lambda: ~_in("case_grade", GRADES), "case grade not in table"),
+    Rule("09", "kind", lambda: ~_in("kind", KINDS), "case kind not in table"),
+    Rule("10", "proposed", lambda: _any([~_in(f, v, allow_blank=True) for f, v in CODED.items()]),
+         "coded field not in its table"),
+    Rule("12", "assigned", lambda: (pl.col("assigned_v") > pl.col("as_of"))
+         | (pl.col("left_date_v") < pl.col("assigned_v"))
+         | (pl.col("left_date_v") > pl.col("as_of")), "dates out of order"),
+    Rule("13", "sub_f1", lambda: _any([
+        pl.col(sub).str.contains(f"[^ {letters}]")
+        | (~blank(sub) & (pl.col(doc) != "Y"))
+        for sub, (doc, letters) in SUBELEMENTS.items()]), "subelement not allowed"),
+]
+
+FORECAST_RULES = [
+    Rule("14", "scope", lambda: ~digits("scope", 6) | pl.col("period_end_v").is_null()
+         | pl.col("forecast_cases_v").is_null() | pl.col("forecast_ros_v").is_null()
+         | ~pl.col("forecast_cases").str.contains(r"^ *[0-9]+$")
+         | ~pl.col("forecast_ros").str.contains(r"^ *[0-9]+$"), "forecast fields not valid"),
+]
+
+ROSTER_SCHEMA = schema(ROSTER_RULES, "ROR roster records (INV-10-02)")
+CASE_SCHEMA = schema(CASE_RULES, "CAS case records (INV-10-02)")
+FORECAST_SCHEMA = schema(FORECAST_RULES, "FCS forecast records (INV-10-02)")
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The deck's records by type, each with `error_codes` (sorted) and `rejected`."""
+
+    roster: pl.DataFrame
+    cases: pl.DataFrame
+    forecasts: pl.DataFrame
+    other: pl.DataFrame  # records of no known type (01)
+
+    @property
+    def every(self) -> pl.DataFrame:
+        """seq, line_no, deck_no, text, record_type, control_number, error_codes, rejected."""
+        parts = [
+            (self.roster, "ROR", pl.col("assignment")), (self.cases, "CAS", pl.col("case_id")),
+            (self.forecasts, "FCS", pl.col("scope")), (self.other, "other", pl.lit("")),
+        ]
+        return pl.concat([f.select("seq", "line_no", "deck_no", "text",
+                                   pl.lit(kind).alias("record_type"),
+                                   key.alias("control_number"), "error_codes", "rejected")
+                          for f, kind, key in parts]).sort("seq")
+
+
+def _later_repeat(keys: list[str]) -> pl.Expr:
+    return pl.col("seq").rank("ordinal").over(keys) > 1
+
+
+def _with_codes(frame: pl.DataFrame, found: list[pl.DataFrame]) -> pl.DataFrame:
+    per_row = codes_by_row([no_flags(), *found])
+    out = frame.join(per_row, on="seq", how="left", maintain_order="left")
+    return out.with_columns(pl.col("error_codes").fill_null([]).cast(pl.List(pl.String)),
+                            (pl.col("error_codes").list.len() > 0).fill_null(False)
+                            .alias("rejected"))
+
+
+def check(records: pl.DataFrame, as_of: dt.date) -> Checked:
+    """`records`: seq, line_no, deck_no, text (the records between HDR and TRL, all decks)."""
+    kind = pl.col("text").str.slice(0, 3)
+    base = records.with_columns(pl.lit(as_of).alias("as_of"))
+    roster = decode(base.filter(kind == "ROR"), ROSTER)
+    cases = decode(base.filter(kind == "CAS"), CASE)
+    forecasts = decode(base.filter(kind == "FCS"), FORECAST)
+    other = base.filter(~kind.is_in(list(RECORD_TYPES)))
+
+    roster_flags = [flags(roster, ROSTER_SCHEMA),
+                    flag_rows(roster, "06", _later_repeat(["assignment"]))]
+    roster = _with_codes(roster, roster_flags)
+    used_roster = roster.filter(~pl.col("rejected")).select(
+        pl.col("assignment").alias("holder"), pl.col("position_type").alias("holder_type"))
+    cases = cases.join(used_roster, on="holder", how="left", maintain_order="left")
+    case_flags = [flags(cases, CASE_SCHEMA),
+                  flag_rows(cases, "06", _later_repeat(["case_id", "holder"])),
+                  flag_rows(cases, "07", pl.col("holder_type").is_null()),
+                  flag_rows(cases, "12", ~blank("hold_date") & (pl.col("holder_type") != "H"))]
+    cases = _with_codes(cases, case_flags)
+    forecasts = _with_codes(forecasts, [flags(forecasts, FORECAST_SCHEMA)])
+    other = _with_codes(other, [flag_rows(other, "01", pl.lit(True))])
+    return Checked(roster, cases, forecasts, other)
