@@ -34,8 +34,9 @@ def _ro_flags(row: dict, as_of: dt.date, params: Params) -> list[Flag]:
     active = _active(row)
     if active and covered > hi:
         start, days = row["spell_start"], row["work_days_over"]
-        out.append(Flag("20", detail=f"OVER RANGE: {covered} CASES, MAXIMUM {hi}, OVER SINCE "
-                        f"{fmt_date(start)} ({days} WORK DAYS)", count=covered, limit=hi,
+        out.append(Flag("20", detail=f"OVER RANGE: {covered} CASES, MAXIMUM {hi}, SINCE "
+                        f"{fmt_date(start)}, {days} WORK DAYS, DEADLINE "
+                        f"{fmt_date(row['deadline'])}", count=covered, limit=hi,
                         days=days, date=start, **common))
         relief = row["relief_date"]
         if as_of > row["deadline"] and (relief is None or relief < start):
