@@ -16,6 +16,7 @@ from pipelines.reports.printing import PageHeading, fmt_date, paginate, write_re
 
 RUN_NUMBER, TITLE = "INV-10-02", "RO INVENTORY EXCEPTIONS REGISTER"
 DETAIL_WIDTH = 85
+HOW_WIDTH = DETAIL_WIDTH - 12
 HEAD = ("CD S ASSIGN   CASE       GR CONDITION" + " " * (DETAIL_WIDTH - 8) + "FIRST RUN   AGE",)
 CLOSED_HEAD = "ENTRIES CLOSED THIS RUN"
 PARQUET_COLUMNS = ("run_id", "as_of", "code", "severity", "key_kind", "group",
@@ -26,14 +27,15 @@ PARQUET_COLUMNS = ("run_id", "as_of", "code", "severity", "key_kind", "group",
 def flag_line(f: dict) -> str:
     age = "" if f["age_days"] is None else str(f["age_days"])
     return (f"{f['code']:<2} {f['severity']} {f['assignment_number'] or '':<8} "
-            f"{f['case_id'] or '':<10} {f['grade'] or '':<2} {f['detail'][:DETAIL_WIDTH]:<{DETAIL_WIDTH}} "
+            f"{f['case_id'] or '':<10} {f['grade'] or '':<2} "
+            f"{f['detail'][:DETAIL_WIDTH]:<{DETAIL_WIDTH}} "
             f"{f['first_run'] or '':<11} {age:>3}").rstrip()
 
 
 def closed_line(e: dict) -> str:
     how = "CLEARED" if e["closed_by"] == "cleared" else f"WITHDRAWN: {e['closed_reason']}"
     return (f"{e['code']:<2} {e['severity']} {e['assignment_number'] or '':<8} "
-            f"{e['case_id'] or '':<10}    {how[:DETAIL_WIDTH - 12]:<{DETAIL_WIDTH - 12}} OPENED {e['first_run']} "
+            f"{e['case_id'] or '':<10}    {how[:HOW_WIDTH]:<{HOW_WIDTH}} OPENED {e['first_run']} "
             f"{fmt_date(e['first_as_of'])}").rstrip()
 
 
