@@ -45,6 +45,9 @@ def render(result: InventoryResult) -> str:
     out += [f"Note: {note}" for note in result.notes]
     out.append(f"Conservation: {result.records_in} records in = {result.used} used + "
                f"{result.rejected} rejected")
+    if result.corrected or result.resubmitted:
+        out.append(f"Open error register: {result.corrected} closed as corrected, "
+                   f"{result.resubmitted} replaced by the same record rejected again")
     out.append(f"Open error register: {_count(result.still_open, 'entry', 'entries')} still "
                "open (open-register.txt lists them with their age)")
     if result.run_dir is not None:

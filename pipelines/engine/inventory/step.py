@@ -23,7 +23,12 @@ from pipelines.deck import Deck, DeckFault, DeckRefused, open_deck
 from pipelines.engine.inventory import assign, exceptions, measure, ro_rules
 from pipelines.engine.inventory import flags as flagging
 from pipelines.engine.inventory.calendar import WorkCalendar
-from pipelines.register import DECK_WEEK, open_entries
+from pipelines.register import (
+    DECK_WEEK,
+    close_corrected,
+    open_entries,
+    supersede_resubmitted,
+)
 from pipelines.reports import inv_10_02 as register_report
 from pipelines.reports import open_register, printing, ro_inventory
 from pipelines.store import Store
@@ -61,6 +66,8 @@ class InventoryResult:
     roster_entries: int = 0
     held_cases: int = 0
     still_open: int = 0
+    corrected: int = 0  # open error register entries whose record now passes
+    resubmitted: int = 0  # open entries whose record was rejected again (replaced)
     outputs: dict[str, Path] = field(default_factory=dict)
     generation: int | None = None
     notes: list[str] = field(default_factory=list)
@@ -280,6 +287,11 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
                                     new_entries])
     else:
         error_register = new_entries
+    # Each extract sends every record again: one that now passes closes its open entry
+    # (corrected at the source); one rejected again replaces it (resubmitted).
+    posted = every.filter(~pl.col("rejected")).select(pl.lit(RUN_INV).alias("run"), "text")
+    error_register, result.corrected = close_corrected(error_register, posted, run_id, run_date)
+    error_register, result.resubmitted = supersede_resubmitted(error_register, run_id, run_date)
     still_open = open_entries(error_register, run_date)
     open_register.print_open(still_open, run_date, None, run_dir / "open-register.txt")
     result.outputs["open-register"] = run_dir / "open-register.txt"
