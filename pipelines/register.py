@@ -270,6 +270,8 @@ def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: boo
     then. The folder of `out` is made when missing."""
     store = Store(data_dir)
     entries = open_entries(store.read("error_register"), created.date())
+    if entries.height:  # INV-10-02 records are corrected at the source (the next extract)
+        entries = entries.filter(pl.col("run").is_in(DECK_ORDER))
     if entries.height == 0:
         raise StoreError("the error register has no open entries")
     entries = with_deck_weeks(entries, store.read("decks"))

@@ -198,3 +198,11 @@ def test_cli_missing_deck_is_12_and_bad_calendar_line_is_12_with_its_place(tmp_p
                                    "-r", str(ref)])
     assert out.exit_code == 12
     assert "work_calendar.txt, line 2, column 1" in out.output
+
+
+def test_qap_corrections_leaves_inventory_records_out_of_a_qap_corrections_deck(tmp_path):
+    data = tmp_path / "data"
+    run_inventory([WORKED], data, calendar.WorkCalendar(), RUN_DATE)
+    out = CliRunner().invoke(app, ["corrections", str(tmp_path / "fix.dat"), "-d", str(data)])
+    assert out.exit_code == 12 and "no open entries" in out.output
+    assert not (tmp_path / "fix.dat").exists()
