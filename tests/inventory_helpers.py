@@ -9,7 +9,7 @@ import polars as pl
 
 from pipelines.deck import open_deck
 from pipelines.engine.inventory.calendar import WorkCalendar
-from pipelines.engine.inventory.step import evaluate
+from pipelines.engine.inventory.step import Evaluation, evaluate
 from validators import inv_10_02, ro_params
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,13 +32,14 @@ def checked(path: Path) -> tuple[inv_10_02.Checked, dt.date]:
 
 def evaluated(path: Path = WORKED, params: ro_params.Params | None = None,
               calendar: WorkCalendar | None = None, previous: pl.DataFrame | None = None
-              ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """measured roster, group totals and flags of one deck, without a store."""
+              ) -> Evaluation:
+    """What the engine computes from one deck, without a store."""
     result, as_of = checked(path)
     params = params or ro_params.load(as_of)
     return evaluate(result.roster.filter(~pl.col("rejected")),
                     result.cases.filter(~pl.col("rejected")), as_of, params,
-                    calendar or WorkCalendar(), previous)
+                    calendar or WorkCalendar(), previous,
+                    result.forecasts.filter(~pl.col("rejected")))
 
 
 def ro(measured: pl.DataFrame, assignment: str) -> dict:

@@ -35,7 +35,7 @@ def worked():
 
 @pytest.mark.parametrize("assignment", list(EXPECTED))
 def test_worked_example_roster_entry_matches_spec_8_2(worked, assignment):
-    measured, _, _ = worked
+    measured = worked.measured
     row = ro(measured, assignment)
     got = (row["covered"], row["other"], row["cases_gs13"], row["cases_gs12"],
            row["cases_gs11"], row["cases_gs09"], row["pct_gs13"],
@@ -51,7 +51,7 @@ def test_over_range_ro_c_is_over_by_3_since_04_27_for_15_work_days_deadline_05_1
 
 
 def test_hold_file_holds_2_cases_and_case_197_is_31_at_57_days(worked):
-    measured, _, flags = worked
+    measured, flags = worked.measured, worked.flags
     assert ro(measured, HOLD)["held"] == 2
     hold = flags.filter(pl.col("code") == "31").row(0, named=True)
     assert (hold["case_id"], hold["values"]["days"]) == ("E000000197", 57)
@@ -59,7 +59,7 @@ def test_hold_file_holds_2_cases_and_case_197_is_31_at_57_days(worked):
 
 
 def test_group_totals_count_active_field_ros_only_and_leave_trainees_out(worked):
-    _, totals, flags = worked
+    totals, flags = worked.totals, worked.flags
     g = totals.row(0, named=True)
     assert (g["group"], g["active_ros"], g["covered"], g["range_min"], g["range_max"],
             g["headroom"], g["cases_gs13"], g["trainee_cases"], g["hold_cases"]) == (
@@ -68,10 +68,11 @@ def test_group_totals_count_active_field_ros_only_and_leave_trainees_out(worked)
 
 
 def test_worked_example_flags_of_codes_20_to_41_are_exactly_those_of_8_2(worked):
-    assert codes_of(worked[2]) == [
+    part_1 = worked[2].filter(pl.col("code") < "60")
+    assert codes_of(part_1) == [
         ("20", C), ("21", C), ("22", B), ("23", D), ("24", A), ("25", B), ("26", B),
         ("27", E), ("28", E), ("31", "E000000197"), ("40", D), ("41", E)]
-    severities = worked[2].group_by("severity").len().sort("severity").rows()
+    severities = part_1.group_by("severity").len().sort("severity").rows()
     assert severities == [("E", 3), ("I", 1), ("W", 8)]
 
 
@@ -120,7 +121,8 @@ def test_holiday_in_work_calendar_moves_the_ten_work_day_deadline():
     memorial_day = WorkCalendar(frozenset({dt.date(2026, 5, 25)}), assumed=False)
     for calendar, deadline in ((WorkCalendar(), dt.date(2026, 5, 28)),
                                (memorial_day, dt.date(2026, 5, 29))):
-        measured, _, flags = evaluated(HOLIDAY, calendar=calendar)
+        ev = evaluated(HOLIDAY, calendar=calendar)
+        measured, flags = ev.measured, ev.flags
         gray = ro(measured, "35010201")
         assert (gray["spell_start"], gray["work_days_over"], gray["deadline"]) == (
             dt.date(2026, 5, 14), 2, deadline)

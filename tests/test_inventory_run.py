@@ -97,9 +97,9 @@ def test_ro_inventory_parquet_twin_has_a_row_per_roster_entry_and_the_group(two_
 def test_register_parquet_twin_has_a_row_per_flag_with_its_figures(two_runs):
     _, first, _ = two_runs
     twin = pl.read_parquet(first.run_dir / "inv-10-02_05162026.parquet")
-    assert twin.height == 12
+    assert twin.height == 40
     assert twin.group_by("register_state").len().sort("register_state").rows() == [
-        ("opened", 11), ("printed-only", 1)]
+        ("opened", 34), ("printed-only", 6)]
     over = twin.filter(pl.col("code") == "20").row(0, named=True)
     assert over["values"] == {"count": 53, "limit": 50, "days": 15,
                               "date": dt.date(2026, 4, 27), "pct": None}
@@ -107,14 +107,19 @@ def test_register_parquet_twin_has_a_row_per_flag_with_its_figures(two_runs):
 
 def test_exceptions_register_entry_clears_when_a_later_run_no_longer_finds_it(two_runs):
     data, first, second = two_runs
-    assert (first.opened, first.carried, first.cleared) == (11, 0, 0)
-    assert (second.opened, second.carried, second.cleared) == (0, 8, 3)
+    assert (first.opened, first.carried, first.cleared) == (34, 0, 0)
+    assert (second.opened, second.carried, second.cleared) == (0, 22, 12)
     entries = Store(data).read("inventory_exceptions")
-    closed = entries.filter(pl.col("state") == "closed").select(
-        "code", "key", "closed_by", "closed_run").rows()
-    assert closed == [("20", "35010103", "cleared", second.run_id),
-                      ("21", "35010103", "cleared", second.run_id),
-                      ("40", "35010104", "cleared", second.run_id)]
+    closed = entries.filter(pl.col("state") == "closed")
+    assert set(closed["closed_by"]) == {"cleared"} and set(closed["closed_run"]) == {
+        second.run_id}
+    # C back in range: its over-range entries and its queue proposals' entries clear; D's
+    # week of new assignments is over
+    assert closed.select("code", "key").rows() == [
+        ("20", "35010103"), ("21", "35010103"), ("40", "35010104"), ("61", "E000000091"),
+        ("62", "E000000092"), ("63", "E000000093"), ("64", "E000000090"),
+        ("65", "E000000094"), ("66", "E000000095"), ("67", "E000000096"),
+        ("68", "E000000090"), ("68", "E000000098")]
     carried = second.flags.filter(pl.col("register_state") == "carried")
     assert set(carried["age_days"].to_list()) == {7}
     assert set(carried["first_run"].to_list()) == {first.run_id}
@@ -183,7 +188,7 @@ def test_cli_run_exits_4_with_records_rejected_and_names_the_reports(tmp_path):
                                    "--run-date", "2026-05-18", "-q"])
     assert out.exit_code == 4, out.output
     assert "Conservation: 206 records in = 205 used + 1 rejected" in out.output
-    assert "Flags: 12 (3 E, 8 W, 1 I)" in out.output
+    assert "Flags: 40 (22 E, 12 W, 6 I)" in out.output
     assert "ro-inventory_05162026.txt  (and ro-inventory_05162026.parquet)" in out.output
 
 

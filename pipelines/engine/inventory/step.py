@@ -15,12 +15,21 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
 from pipelines import run_folder
 from pipelines.deck import Deck, DeckFault, DeckRefused, open_deck
-from pipelines.engine.inventory import assign, exceptions, measure, ro_rules
+from pipelines.engine.inventory import (
+    assign,
+    cag,
+    exceptions,
+    measure,
+    queue,
+    ro_rules,
+    support,
+)
 from pipelines.engine.inventory import flags as flagging
 from pipelines.engine.inventory.calendar import WorkCalendar
 from pipelines.register import (
@@ -29,8 +38,15 @@ from pipelines.register import (
     open_entries,
     supersede_resubmitted,
 )
+from pipelines.reports import (
+    eom_inventory,
+    gs13_analysis,
+    open_register,
+    printing,
+    queue_screen,
+    ro_inventory,
+)
 from pipelines.reports import inv_10_02 as register_report
-from pipelines.reports import open_register, printing, ro_inventory
 from pipelines.store import Store
 from pipelines.weekly import (
     CC_CLEAN,
@@ -182,29 +198,50 @@ def _count(result: InventoryResult, every: pl.DataFrame) -> None:
                                     f"{d.posted} used, {d.rejected} rejected")
 
 
+class Evaluation(NamedTuple):
+    """What the engine computes from one as-of date's records (no files)."""
+
+    measured: pl.DataFrame  # one row per roster entry, with `codes`
+    totals: pl.DataFrame  # one row per group
+    flags: pl.DataFrame  # every flag 20-90, in report order
+    queue: pl.DataFrame  # one row per case proposed for the queue
+    queue_relief: pl.DataFrame  # per over-range holder: allowed returns, still over
+    graded: pl.DataFrame  # CAG grading per GS-13 or reviewed/documented case
+    analysis: pl.DataFrame  # GS-13 Casework Analysis, long form
+
+
 def evaluate(roster: pl.DataFrame, cases: pl.DataFrame, as_of: dt.date,
              params: ro_params.Params, calendar: WorkCalendar,
-             previous: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame,
-                                                            pl.DataFrame]:
-    """The engine without files: measured roster (with `codes`), group totals, flags."""
+             previous: pl.DataFrame | None = None,
+             forecasts: pl.DataFrame | None = None) -> Evaluation:
+    """The engine without files: measure, rules 20-41, queue 60-68, CAG 80-86, support 90."""
     measured = measure.measure(roster, cases, as_of, params, calendar, previous)
     measured = assign.new_assignments(measured, cases, as_of, params)
     totals = ro_rules.group_totals(measured)
+    listing, queue_flags = queue.screen(measured, cases, as_of, params)
+    graded = cag.grade_cases(measured, cases, as_of, params)
+    if forecasts is None:
+        forecasts = inv_10_02.check(pl.DataFrame(schema={
+            "seq": pl.UInt32, "line_no": pl.UInt32, "text": pl.String, "deck_no": pl.UInt16}),
+            as_of).forecasts
+    figures, support_flags = support.analysis(measured, graded, forecasts, as_of, params)
     found = (ro_rules.ro_flags(measured, as_of, params) + ro_rules.group_flags(totals)
              + ro_rules.hold_file_flags(measured, cases, as_of, params)
-             + assign.assignment_flags(measured, params))
+             + assign.assignment_flags(measured, params) + queue_flags
+             + cag.cag_flags(graded, params) + support_flags)
     flags = flagging.frame(found)
     ro_codes = flags.filter(pl.col("key_kind") == "ro").group_by("assignment_number").agg(
         pl.col("code").sort().alias("codes"))
-    case_codes = flags.filter(pl.col("key_kind") == "case").group_by("assignment_number").agg(
+    hold_codes = flags.filter(pl.col("code") == "31").group_by("assignment_number").agg(
         pl.col("code").unique().sort().alias("case_codes"))
     measured = measured.join(ro_codes, left_on="assignment", right_on="assignment_number",
                              how="left", maintain_order="left").join(
-        case_codes, left_on="assignment", right_on="assignment_number", how="left",
+        hold_codes, left_on="assignment", right_on="assignment_number", how="left",
         maintain_order="left").with_columns(
         pl.when(pl.col("position_type") == "H").then(pl.col("case_codes"))
         .otherwise(pl.col("codes")).fill_null([]).alias("codes")).drop("case_codes")
-    return measured, totals, flags
+    return Evaluation(measured, totals, flags, listing, queue.relief(listing, measured),
+                      graded, figures)
 
 
 def run_inventory(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
@@ -247,8 +284,10 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
     cases = checked.cases.filter(~pl.col("rejected"))
     history = store.read("ro_inventory")
     say(f"measuring {roster.height} roster entries and {cases.height} cases")
-    measured, totals, flags = evaluate(roster, cases, as_of, params, calendar,
-                                       _previous_snapshot(history, as_of))
+    forecasts = checked.forecasts.filter(~pl.col("rejected"))
+    ev = evaluate(roster, cases, as_of, params, calendar, _previous_snapshot(history, as_of),
+                  forecasts)
+    measured, totals, flags = ev.measured, ev.totals, ev.flags
     result.roster_entries = measured.height
     result.held_cases = int(measured["held"].sum()) if measured.height else 0
     groups = totals["group"].to_list()
@@ -276,6 +315,26 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
     register_report.parquet_rows(flags, closed, run_id, as_of).write_parquet(
         reg_path.with_suffix(".parquet"))
     result.outputs |= {"ro-inventory": ro_path, "inv-10-02": reg_path}
+    queue_path = run_dir / f"queue-screen_{stamp}.txt"
+    queue_screen.print_listing(ev.queue, ev.queue_relief, run_date, as_of, queue_path)
+    queue_screen.parquet_rows(ev.queue, run_id, as_of).write_parquet(
+        queue_path.with_suffix(".parquet"))
+    result.outputs["queue-screen"] = queue_path
+    scope = support.scope_of(groups) if groups else "NONE"
+    gs13_history = store.read("gs13_history")
+    analysis_path = run_dir / f"gs13-analysis_{stamp}.txt"
+    gs13_analysis.print_analysis(ev.analysis, _earlier_quarters(gs13_history, scope, as_of),
+                                 support.minimum_cases(params.ranges["13"].min, params), scope,
+                                 run_date, as_of, analysis_path)
+    figures = gs13_analysis.parquet_rows(ev.analysis, run_id, scope)
+    figures.write_parquet(analysis_path.with_suffix(".parquet"))
+    result.outputs["gs13-analysis"] = analysis_path
+    if _month_end(as_of):
+        eom_path = run_dir / f"eom-inventory_{stamp}.txt"
+        eom_inventory.print_report(entries, run_date, as_of, eom_path)
+        eom_inventory.parquet_rows(entries, run_id, as_of).write_parquet(
+            eom_path.with_suffix(".parquet"))
+        result.outputs["eom-inventory"] = eom_path
 
     error_register = store.read("error_register")
     new_entries = _register_rows(every, decks, run_id, run_date, as_of)
@@ -302,6 +361,8 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
     gen.write("ro_inventory", snapshot if history is None else pl.concat(
         [history, snapshot], how="diagonal_relaxed"))
     gen.write("inventory_exceptions", register)
+    gen.write("gs13_history", figures if gs13_history is None else pl.concat(
+        [gs13_history, figures], how="diagonal_relaxed"))
     gen.write("error_register", error_register)
     gen.write("decks", _ledger(ledger, result, decks, run_id, run_date))
     result.generation = gen.commit(note=f"inventory run {run_id}", extra={
@@ -311,6 +372,28 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
     result.outputs = {k: result.run_dir / p.relative_to(run_dir)
                       for k, p in result.outputs.items()}
     return result
+
+
+def _month_end(day: dt.date) -> bool:
+    return (day + dt.timedelta(days=1)).month != day.month
+
+
+def _earlier_quarters(history: pl.DataFrame | None, scope: str, as_of: dt.date
+                      ) -> list[pl.DataFrame]:
+    """The figures of up to three earlier quarter-end runs of this scope (the last run of
+    each such as-of date), oldest first, as TIGTA's Figures 1 and 2 set them side by side."""
+    if history is None:
+        return []
+    mine = history.filter((pl.col("scope") == scope) & (pl.col("as_of") < as_of)
+                          & pl.col("as_of").dt.month().is_in([3, 6, 9, 12])
+                          & (pl.col("as_of").dt.month_end() == pl.col("as_of")))
+    days = sorted(mine["as_of"].unique().to_list())[-3:]
+    out = []
+    for day in days:
+        runs = mine.filter(pl.col("as_of") == day)
+        last = runs["run_id"].max()
+        out.append(runs.filter(pl.col("run_id") == last))
+    return out
 
 
 def _ledger(previous: pl.DataFrame | None, result: InventoryResult, decks: list[Deck],
