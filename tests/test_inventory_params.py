@@ -7,6 +7,7 @@ import datetime as dt
 import re
 import tomllib
 
+import polars as pl
 import pytest
 
 from layouts.encode import deck, record
@@ -27,11 +28,14 @@ CASES = [
     ("assign", "recent_move_weeks", "100", ("40", D), ("41", D)),
     ("over_range", "work_days", "20", ("21", C), None),
     ("hold_file", "max_days", "60", ("31", "E000000197"), None),
+    ("queue", "csed_min_days", "70", ("64", "E000000090"), None),
+    ("queue", "contact_days", "170", ("68", "E000000098"), None),
+    ("queue", "ased_years", "0", ("67", "E000000096"), None),
+    ("cag", "factors_required", "2", ("82", "E000000046"), ("84", "E000000087")),
+    ("cag", "subelements_from", "2030-01-01", ("83", "E000000009"), None),
 ]
-# Numbers of part 2 (queue screening, CAG grading, GS-13 support): not used by a rule yet.
-NOT_YET_USED = {("queue", "csed_min_days"), ("queue", "contact_days"), ("queue", "ased_years"),
-                ("cag", "factors_required"), ("cag", "subelements_from"),
-                ("support", "min_cases_rounding"), ("support", "ros_supported_rounding")}
+# Rounding rules: proved by the figures they round (test_rounding_rules_come_from_the_file).
+ROUNDING = {("support", "min_cases_rounding"), ("support", "ros_supported_rounding")}
 
 
 def _edited(tmp_path, section: str, key: str, value: str):
@@ -59,7 +63,25 @@ def test_every_number_in_the_parameter_file_is_proved_read_or_listed_as_not_yet_
     data = tomllib.loads(ro_params.PARAMS_FILE.read_text())
     numbers = {(s, k) for s in ro_params.SECTIONS for k in data[s]
                if k not in ("from", "effective")}
-    assert numbers == {(s, k) for s, k, *_ in CASES} | NOT_YET_USED
+    assert numbers == {(s, k) for s, k, *_ in CASES} | ROUNDING
+
+
+def _figure(ev, table: int, measure: str, basis: str = "") -> float:
+    hit = ev.analysis.filter((pl.col("table") == table) & (pl.col("measure") == measure)
+                             & (pl.col("basis") == basis))
+    return hit["value"][0]
+
+
+def test_rounding_rules_come_from_the_file(tmp_path):
+    before = evaluated()
+    assert _figure(before, 2, "supported", "unadjusted") == 2  # 36 / 20 = 1.80, rounded up
+    assert _figure(before, 2, "needed", "unadjusted") == 60  # 3 x floor(34 x 0.60)
+    ceil = evaluated(params=_edited(tmp_path, "support", "min_cases_rounding", '"ceil"'))
+    assert _figure(ceil, 2, "needed", "unadjusted") == 63  # 3 x ceil(20.4)
+    b26 = ceil.flags.filter(pl.col("code") == "26").row(0, named=True)
+    assert b26["values"]["limit"] == 21
+    floor = evaluated(params=_edited(tmp_path, "support", "ros_supported_rounding", '"floor"'))
+    assert _figure(floor, 2, "supported", "unadjusted") == 1
 
 
 def _every_grade_deck(tmp_path):

@@ -67,3 +67,11 @@ def test_inventory_condition_codes_match_the_spec_severities():
         pytest.skip("shared/spec/inventory.md not beside the repository")
     ours = {c.code: c.severity for c in CODES.values() if c.run == RUN_INV and c.severity != "R"}
     assert ours == table
+
+
+def test_every_inventory_condition_code_is_triggered_by_a_fixture():
+    from tests.inventory_helpers import HOLIDAY, evaluated
+
+    found = set(evaluated().flags["code"]) | set(evaluated(HOLIDAY).flags["code"])
+    table = {c.code for c in CODES.values() if c.run == RUN_INV and c.severity != "R"}
+    assert found == table

@@ -22,8 +22,10 @@ def _active(row: dict) -> bool:
 
 
 def gs13_floor(range_min: int, params: Params) -> int:
-    """Fewest GS-13 cases a GS-13 should hold: floor(adjusted minimum x 0.60) (TIGTA fn 11)."""
-    return math.floor(Decimal(range_min) * Decimal(str(params.min_case_share)))
+    """Fewest GS-13 cases a GS-13 should hold: the adjusted minimum x 0.60, the fraction
+    dropped as TIGTA's footnote 11 does (`min_cases_rounding`)."""
+    value = Decimal(range_min) * Decimal(str(params.min_case_share))
+    return math.floor(value) if params.min_cases_rounding == "floor" else math.ceil(value)
 
 
 def _ro_flags(row: dict, as_of: dt.date, params: Params) -> list[Flag]:

@@ -17,6 +17,7 @@ import polars as pl
 
 from pipelines.engine.inventory.cag import FACTORS
 from pipelines.engine.inventory.flags import Flag
+from pipelines.engine.inventory.ro_rules import gs13_floor
 from pipelines.engine.inventory.rounding import half_up, pct, scaled
 from validators.ro_params import Params
 
@@ -30,9 +31,9 @@ def _round(value: Decimal, how: str) -> int:
 
 
 def minimum_cases(range_min: int, params: Params) -> int:
-    """GS-13 cases an RO should hold: the range minimum x the share, rounded as TIGTA fn 11."""
-    return _round(Decimal(range_min) * Decimal(str(params.min_case_share)),
-                  params.min_cases_rounding)
+    """GS-13 cases an RO should hold: the range minimum x the share, rounded as TIGTA fn 11
+    (the same figure code 26 uses)."""
+    return gs13_floor(range_min, params)
 
 
 class _Rows:
