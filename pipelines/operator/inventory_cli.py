@@ -99,3 +99,35 @@ def _run(decks: list[Path], data_dir: Path, reference: Path | None, run_date: dt
                     CC_ABEND) from None
     typer.echo(inventory_summary.render(result))
     return result.condition_code
+
+
+def flow_inventory(
+    data_dir: DataDir = Path("qap-data"),
+    reference: InvReference = None,
+    run_date: RunDate = None,
+    quiet: Quiet = False,
+) -> None:
+    """Run INV-10-02 as a Prefect flow over the decks waiting in DIR/inventory: intake,
+    inventory run, archive (archive/inventory/<run id>/, refused/inventory/); artifacts with
+    the flag counts. Exit status: the flow's condition code.
+
+    Example: qap flow inventory -d /srv/qap -r /srv/qap/reference
+    """
+    from pipelines import flow_cli
+
+    day = parse_date("qap flow", run_date)
+    checked("qap flow", prepare, data_dir)
+    flow_cli.prefect_home(data_dir)
+    flow_cli._flows(data_dir, quiet)  # console logging as the weekly flow's
+    from pipelines.operator import inventory_flow
+
+    try:
+        outcome = inventory_flow.inventory_flow(data_dir=data_dir, reference_dir=reference,
+                                                run_date=day)
+    except inventory_flow.InventoryFlowFailed as failed:
+        outcome = failed.outcome
+    except Exception as err:
+        raise fail("qap flow", f"internal error: {type(err).__name__}: {err}",
+                   CC_ABEND) from None
+    typer.echo(outcome.summary)
+    raise typer.Exit(outcome.condition_code)
