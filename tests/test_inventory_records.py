@@ -75,3 +75,30 @@ def test_every_inventory_condition_code_is_triggered_by_a_fixture():
     found = set(evaluated().flags["code"]) | set(evaluated(HOLIDAY).flags["code"])
     table = {c.code for c in CODES.values() if c.run == RUN_INV and c.severity != "R"}
     assert found == table
+
+
+def test_qap_explain_knows_the_inventory_codes_by_run():
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    for args in (["explain", "--run", "INV-10-02", "64"], ["explain", "INV-10-02:64"]):
+        out = CliRunner().invoke(app, args)
+        assert out.exit_code == 0, out.output
+        assert out.output.startswith("INV-10-02 (RO inventory, severity E) error 64: Queue "
+                                     "blocked (d): CSED fewer than 195 days away.")
+    out = CliRunner().invoke(app, ["layouts", "ro_case"])
+    assert out.exit_code == 0 and "case_id                          4   13   10  text" in out.output
+
+
+def test_an_ebcdic_deck_gives_the_same_records_and_codes(tmp_path):
+    from tests.inventory_helpers import evaluated
+
+    lines = WORKED.read_text().splitlines()
+    ebcdic = tmp_path / "worked.ebc"
+    ebcdic.write_bytes(b"".join(line.ljust(132).encode("cp037") for line in lines))
+    text_result, ebc_result = checked(WORKED)[0].every, checked(ebcdic)[0].every
+    assert ebc_result.select("line_no", "error_codes").equals(
+        text_result.select("line_no", "error_codes"))
+    assert evaluated(ebcdic).flags.select("code", "key").equals(
+        evaluated().flags.select("code", "key"))
