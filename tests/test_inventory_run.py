@@ -211,3 +211,39 @@ def test_qap_corrections_leaves_inventory_records_out_of_a_qap_corrections_deck(
     out = CliRunner().invoke(app, ["corrections", str(tmp_path / "fix.dat"), "-d", str(data)])
     assert out.exit_code == 12 and "no open entries" in out.output
     assert not (tmp_path / "fix.dat").exists()
+
+
+def test_inventory_corrections_deck_and_reprocess_close_the_entry_as_for_pce_03_41(tmp_path):
+    data = tmp_path / "data"
+    run_inventory([WORKED], data, calendar.WorkCalendar(), RUN_DATE)
+    fix = tmp_path / "fix.dat"
+    out = CliRunner().invoke(app, ["inventory", "corrections", str(fix), "-d", str(data)])
+    assert out.exit_code == 0, out.output
+    lines = fix.read_text().splitlines()
+    assert lines[0].startswith("HDR3505162026") and lines[-1] == "TRL0000001"
+    assert lines[1].startswith("CASE0000001993501010114")
+    again = CliRunner().invoke(app, ["inventory", "corrections", str(fix), "-d", str(data)])
+    assert again.exit_code == 12 and "not overwritten" in again.output
+    fix.write_text(fix.read_text().replace("CASE0000001993501010114", "CASE0000001993501010113"))
+    out = CliRunner().invoke(app, ["inventory", "reprocess", str(fix), "-d", str(data),
+                                   "--run-date", "2026-05-19", "-q"])
+    assert out.exit_code == 0, out.output  # the holder comes from the last run's roster
+    assert "Open error register: 1 closed as corrected" in out.output
+    entries = Store(data).read("error_register")
+    assert entries.select("status", "closed_by").rows() == [("corrected", "20260519.01")]
+    assert (data / "runs" / "20260519.01" / "open-register.txt").is_file()
+
+
+def test_inventory_reprocess_of_a_record_still_wrong_replaces_its_entry(tmp_path):
+    data = tmp_path / "data"
+    run_inventory([WORKED], data, calendar.WorkCalendar(), RUN_DATE)
+    fix = tmp_path / "fix.dat"
+    CliRunner().invoke(app, ["inventory", "corrections", str(fix), "-d", str(data)])
+    fix.write_text(fix.read_text().replace("CASE0000001993501010114B",
+                                           "CASE0000001993501010114Z"))
+    out = CliRunner().invoke(app, ["inventory", "reprocess", str(fix), "-d", str(data),
+                                   "--run-date", "2026-05-19", "-q"])
+    assert out.exit_code == 4, out.output
+    entries = Store(data).read("error_register")
+    assert entries.select("status", "error_codes").rows() == [
+        ("resubmitted", ["08"]), ("open", ["08", "09"])]

@@ -131,8 +131,11 @@ def _with_codes(frame: pl.DataFrame, found: list[pl.DataFrame]) -> pl.DataFrame:
                             .alias("rejected"))
 
 
-def check(records: pl.DataFrame, as_of: dt.date) -> Checked:
-    """`records`: seq, line_no, deck_no, text (the records between HDR and TRL, all decks)."""
+def check(records: pl.DataFrame, as_of: dt.date,
+          known_roster: pl.DataFrame | None = None) -> Checked:
+    """`records`: seq, line_no, deck_no, text (the records between HDR and TRL, all decks).
+    `known_roster` (holder, holder_type): roster entries from an earlier run that a
+    corrections deck's cases may name without sending their ROR again (07, 12)."""
     kind = pl.col("text").str.slice(0, 3)
     base = records.with_columns(pl.lit(as_of).alias("as_of"))
     roster = decode(base.filter(kind == "ROR"), ROSTER)
@@ -145,6 +148,10 @@ def check(records: pl.DataFrame, as_of: dt.date) -> Checked:
     roster = _with_codes(roster, roster_flags)
     used_roster = roster.filter(~pl.col("rejected")).select(
         pl.col("assignment").alias("holder"), pl.col("position_type").alias("holder_type"))
+    if known_roster is not None:
+        earlier = known_roster.select("holder", "holder_type").filter(
+            ~pl.col("holder").is_in(used_roster["holder"].implode()))
+        used_roster = pl.concat([used_roster, earlier]).unique("holder", keep="first")
     cases = cases.join(used_roster, on="holder", how="left", maintain_order="left")
     case_flags = [flags(cases, CASE_SCHEMA),
                   flag_rows(cases, "06", _later_repeat(["case_id", "holder"])),

@@ -14,7 +14,7 @@ import typer
 
 from pipelines.cli_options import DataDir, Quiet, RunDate, checked, fail, parse_date
 from pipelines.data_dir import prepare, require_store
-from pipelines.engine.inventory import calendar, exceptions
+from pipelines.engine.inventory import calendar, corrections, exceptions
 from pipelines.engine.inventory.step import run_inventory
 from pipelines.reports import inventory_summary
 from pipelines.store import Store, StoreError
@@ -33,11 +33,14 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 def inventory(
     args: Annotated[list[str], typer.Argument(
-        help="Deck files; or `params`; or `withdraw KEY CODE --reason WHY`.")],
+        help="Deck files; or `params`; `withdraw KEY CODE --reason WHY`; `corrections OUT`; "
+        "`reprocess DECK...`.")],
     data_dir: DataDir = Path("qap-data"),
     reference: InvReference = None,
     run_date: RunDate = None,
     reason: Reason = None,
+    force: Annotated[bool, typer.Option("--force", help="corrections: overwrite files.")
+                     ] = False,
     quiet: Quiet = False,
 ) -> None:
     """Run the RO inventory INV-10-02: check the decks, measure every RO against the range for
@@ -46,6 +49,8 @@ def inventory(
     Example: qap inventory ao35.dat -d /srv/qap -r /srv/qap/reference
              qap inventory params
              qap inventory withdraw 35010103 21 --reason "relief letter on paper" -d /srv/qap
+             qap inventory corrections fix.dat -d /srv/qap   (edit fix.dat, then)
+             qap inventory reprocess fix.dat -d /srv/qap
     """
     if args[0] == "params":
         try:
@@ -55,6 +60,11 @@ def inventory(
         return
     if args[0] == "withdraw":
         raise typer.Exit(_withdraw(args[1:], data_dir, reason))
+    if args[0] == "corrections":
+        raise typer.Exit(_corrections(args[1:], data_dir, force))
+    if args[0] == "reprocess":
+        raise typer.Exit(_reprocess([Path(a) for a in args[1:]], data_dir,
+                                    parse_date("qap inventory", run_date), quiet))
     raise typer.Exit(_run([Path(a) for a in args], data_dir, reference,
                           parse_date("qap inventory", run_date), quiet))
 
@@ -77,6 +87,47 @@ def _withdraw(words: list[str], data_dir: Path, reason: str | None) -> int:
         raise _fail(str(err), CC_INCOMPLETE) from None
     typer.echo(f"withdrawn: INV-10-02 code {code} key {key} (generation {number})")
     return 0
+
+
+def _corrections(words: list[str], data_dir: Path, force: bool) -> int:
+    if len(words) != 1:
+        raise _fail("say: qap inventory corrections OUT -d DIR [--force]", 2)
+    checked("qap inventory", require_store, data_dir, False)
+    try:
+        written = corrections.corrections_decks(data_dir, Path(words[0]), dt.datetime.now(),
+                                                force)
+    except (StoreError, OSError) as err:
+        raise _fail(str(err), CC_INCOMPLETE) from None
+    for d in written:
+        typer.echo(f"wrote {d.records} record(s) to {d.path.absolute()} (as of "
+                   f"{d.week_ending:%m/%d/%Y})")
+    typer.echo("Correct the records in place (keep the HDR; the TRL count must match), then "
+               "run: qap inventory reprocess " + " ".join(str(d.path.absolute())
+                                                          for d in written)
+               + f" -d {data_dir.absolute()}")
+    return 0
+
+
+def _reprocess(decks: list[Path], data_dir: Path, run_date: dt.date | None,
+               quiet: bool) -> int:
+    if not decks:
+        raise _fail("say: qap inventory reprocess DECK... -d DIR", 2)
+    for deck in decks:
+        if not deck.is_file():
+            raise _fail(f"deck {deck} not found; nothing was run", CC_INCOMPLETE)
+    checked("qap inventory", require_store, data_dir, True)
+    progress = None if quiet else (lambda msg: typer.echo(f"  .. {msg}", err=True))
+    try:
+        result = corrections.reprocess(decks, data_dir, run_date, progress)
+    except StoreError as err:
+        raise _fail(str(err), CC_INCOMPLETE) from None
+    except ConservationError as err:
+        raise _fail(f"{err}; nothing was published", CC_ABEND) from None
+    except Exception as err:
+        raise _fail(f"internal error, nothing was published: {type(err).__name__}: {err}",
+                    CC_ABEND) from None
+    typer.echo(inventory_summary.render(result))
+    return result.condition_code
 
 
 def _run(decks: list[Path], data_dir: Path, reference: Path | None, run_date: dt.date | None,

@@ -107,7 +107,7 @@ class InventoryResult:
         return CC_REJECTED if self.rejected else CC_CLEAN
 
 
-def _open(paths: list[Path], known: set[str], result: InventoryResult,
+def open_decks(paths: list[Path], known: set[str], result: InventoryResult,
           refused_dir: Path) -> list[Deck]:
     """Control every deck; refuse a failed one, one posted before, or one of another as-of."""
     decks: list[Deck] = []
@@ -144,7 +144,7 @@ def _keep(path: Path, refused_dir: Path) -> None:
         shutil.copy2(path, refused_dir / path.name)
 
 
-def _records(decks: list[Deck]) -> pl.DataFrame:
+def records_of(decks: list[Deck]) -> pl.DataFrame:
     frames = [d.records.with_columns(pl.lit(i, pl.UInt16).alias("deck_no"))
               for i, d in enumerate(decks)]
     frames.append(pl.DataFrame(schema={"line_no": pl.UInt32, "text": pl.String,
@@ -170,7 +170,7 @@ def _oldest_holds(measured: pl.DataFrame, cases: pl.DataFrame, as_of: dt.date) -
     return out
 
 
-def _register_rows(rows: pl.DataFrame, decks: list[Deck], run_id: str, run_date: dt.date,
+def register_rows(rows: pl.DataFrame, decks: list[Deck], run_id: str, run_date: dt.date,
                    as_of: dt.date) -> pl.DataFrame:
     rejected = rows.filter("rejected")
     at = rejected.get_column("deck_no")
@@ -185,7 +185,17 @@ def _register_rows(rows: pl.DataFrame, decks: list[Deck], run_id: str, run_date:
         pl.lit(as_of).alias(DECK_WEEK)).cast(REGISTER_SCHEMA)
 
 
-def _count(result: InventoryResult, every: pl.DataFrame) -> None:
+def merged_register(previous: pl.DataFrame | None, new: pl.DataFrame) -> pl.DataFrame:
+    """The open error register with this run's rejected records appended."""
+    if previous is None:
+        return new
+    missing = [pl.lit(None, t).alias(c) for c, t in REGISTER_SCHEMA.items()
+               if c not in previous.columns]  # a register written before a column was added
+    return pl.concat([previous.with_columns(missing).select(list(REGISTER_SCHEMA))
+                      .cast(REGISTER_SCHEMA), new])
+
+
+def count_records(result: InventoryResult, every: pl.DataFrame) -> None:
     accepted = [o for o in result.decks if o.status == "accepted"]
     for i, outcome in enumerate(accepted):
         mine = every.filter(pl.col("deck_no") == i)
@@ -270,16 +280,16 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
     known = set(ledger.filter(pl.col("status") == "posted")["content_hash"].to_list()
                 ) if ledger is not None else set()
     say(f"run {run_id}: reading {len(deck_paths)} inventory deck(s)")
-    decks = _open(deck_paths, known, result, data_dir / "refused")
+    decks = open_decks(deck_paths, known, result, data_dir / "refused")
     as_of = result.as_of = decks[0].week_ending if decks else run_date
     if calendar.assumed:
         result.notes.append("no work_calendar.txt in the reference folder: work days are "
                             "Monday-Friday (no holidays)")
     params = ro_params.load(as_of, params_path)
     say(f"checking records (as of {as_of:%m/%d/%Y})")
-    checked = inv_10_02.check(_records(decks), as_of)
+    checked = inv_10_02.check(records_of(decks), as_of)
     every = checked.every
-    _count(result, every)
+    count_records(result, every)
     roster = checked.roster.filter(~pl.col("rejected"))
     cases = checked.cases.filter(~pl.col("rejected"))
     history = store.read("ro_inventory")
@@ -336,16 +346,8 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
             eom_path.with_suffix(".parquet"))
         result.outputs["eom-inventory"] = eom_path
 
-    error_register = store.read("error_register")
-    new_entries = _register_rows(every, decks, run_id, run_date, as_of)
-    if error_register is not None:
-        missing = [pl.lit(None, t).alias(c) for c, t in REGISTER_SCHEMA.items()
-                   if c not in error_register.columns]
-        error_register = pl.concat([error_register.with_columns(missing)
-                                    .select(list(REGISTER_SCHEMA)).cast(REGISTER_SCHEMA),
-                                    new_entries])
-    else:
-        error_register = new_entries
+    error_register = merged_register(store.read("error_register"),
+                                     register_rows(every, decks, run_id, run_date, as_of))
     # Each extract sends every record again: one that now passes closes its open entry
     # (corrected at the source); one rejected again replaces it (resubmitted).
     posted = every.filter(~pl.col("rejected")).select(pl.lit(RUN_INV).alias("run"), "text")
@@ -364,7 +366,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
     gen.write("gs13_history", figures if gs13_history is None else pl.concat(
         [gs13_history, figures], how="diagonal_relaxed"))
     gen.write("error_register", error_register)
-    gen.write("decks", _ledger(ledger, result, decks, run_id, run_date))
+    gen.write("decks", ledger_rows(ledger, result, decks, run_id, run_date))
     result.generation = gen.commit(note=f"inventory run {run_id}", extra={
         "condition_code": result.condition_code, "records_in": result.records_in,
         "posted": result.used, "rejected": result.rejected, "family": RUN_INV})
@@ -396,7 +398,7 @@ def _earlier_quarters(history: pl.DataFrame | None, scope: str, as_of: dt.date
     return out
 
 
-def _ledger(previous: pl.DataFrame | None, result: InventoryResult, decks: list[Deck],
+def ledger_rows(previous: pl.DataFrame | None, result: InventoryResult, decks: list[Deck],
             run_id: str, run_date: dt.date) -> pl.DataFrame:
     hashes = iter(d.content_hash for d in decks)
     rows = [{"content_hash": next(hashes) if o.status == "accepted" else None,
