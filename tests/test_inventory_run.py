@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from pipelines import register
 from pipelines.cli import app
 from pipelines.engine.inventory import calendar
-from pipelines.engine.inventory.step import run_inventory
+from pipelines.operator.inventory_run import run_inventory
 from pipelines.reports.printing import assert_golden
 from pipelines.store import Store
 from tests.inventory_helpers import (

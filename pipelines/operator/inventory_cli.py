@@ -15,7 +15,8 @@ import typer
 from pipelines.cli_options import DataDir, Quiet, RunDate, checked, fail, parse_date
 from pipelines.data_dir import prepare, require_store
 from pipelines.engine.inventory import calendar, corrections, exceptions
-from pipelines.engine.inventory.step import run_inventory
+from pipelines.operator import inventory_run
+from pipelines.operator.inventory_run import run_inventory
 from pipelines.reports import inventory_summary
 from pipelines.store import Store, StoreError
 from pipelines.weekly import CC_ABEND, CC_INCOMPLETE, ConservationError
@@ -118,7 +119,7 @@ def _reprocess(decks: list[Path], data_dir: Path, run_date: dt.date | None,
     checked("qap inventory", require_store, data_dir, True)
     progress = None if quiet else (lambda msg: typer.echo(f"  .. {msg}", err=True))
     try:
-        result = corrections.reprocess(decks, data_dir, run_date, progress)
+        result = inventory_run.reprocess(decks, data_dir, run_date, progress)
     except StoreError as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
     except ConservationError as err:

@@ -21,8 +21,8 @@ from prefect.states import Failed, State
 
 from pipelines.deck import DeckFault, DeckRefused, open_deck
 from pipelines.engine.inventory import calendar
-from pipelines.engine.inventory.step import run_inventory
 from pipelines.inbox import waiting
+from pipelines.operator.inventory_run import run_inventory
 from pipelines.reports import inventory_summary
 from pipelines.store import StoreError
 from pipelines.weekly import CC_ABEND, CC_CLEAN, CC_INCOMPLETE, CC_REFUSED, ConservationError

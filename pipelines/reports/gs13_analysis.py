@@ -180,7 +180,3 @@ def print_analysis(current: pl.DataFrame, earlier: list[pl.DataFrame], minimum: 
                           subtitle=f"AS OF {fmt_date(as_of)}  SCOPE {scope}")
     detail = pl.DataFrame({"line": lines}, schema={"line": pl.String})
     write_report(paginate(detail, heading, lines_per_page=50), path)
-
-
-def parquet_rows(current: pl.DataFrame, run_id: str, scope: str) -> pl.DataFrame:
-    return current.with_columns(pl.lit(run_id).alias("run_id"), pl.lit(scope).alias("scope"))

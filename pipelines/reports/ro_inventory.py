@@ -21,12 +21,6 @@ RULE = "-" * 132
 TRAINEES = "TRAINEES (NOT IN THE STANDARD RANGES OR THE END OF MONTH BALANCED MEASURES)"
 OPTIONS = ("GROUP ABOVE ITS RANGE (IRM 1.4.50.10.2(11)): CONSIDER A. THE GM HOLD FILE (45 DAYS AT "
            "MOST)  B. DETAILING ROS IN", "  C. ADJUSTING GROUP BOUNDARIES BY ZIP CODE")
-PARQUET_COLUMNS = (
-    "run_id", "as_of", "group", "row_kind", "assignment_number", "seid", "name", "grade",
-    "position_type", "duty_status", "adjustment_pct", "range_min", "range_max", "covered",
-    "other", "cases_gs13", "cases_gs12", "cases_gs11", "cases_gs09", "cases_gs05_07",
-    "pct_gs13", "new_in_week", "new_exempt", "status", "over_by", "spell_start",
-    "work_days_over", "deadline", "relief_date", "notice_date", "codes")
 
 
 def _num(value: int | None, width: int) -> str:
@@ -102,19 +96,3 @@ def print_report(rows: pl.DataFrame, totals: pl.DataFrame, oldest: dict, run_dat
     heading = PageHeading(run_number=RUN_NUMBER, title=TITLE, run_date=run_date,
                           week_ending=None, column_heads=HEAD)
     write_report(paginate(detail, heading, lines_per_page=50, break_on="group"), path)
-
-
-def parquet_rows(rows: pl.DataFrame, totals: pl.DataFrame, run_id: str,
-                 as_of: dt.date) -> pl.DataFrame:
-    """One row per roster entry (`row_kind` ro or hold) and one per group with its totals."""
-    entries = rows.with_columns(
-        pl.when(pl.col("position_type") == "H").then(pl.lit("hold")).otherwise(pl.lit("ro"))
-        .alias("row_kind"))
-    groups = totals.select(
-        "group", pl.lit("group").alias("row_kind"), "covered", "range_min", "range_max",
-        "cases_gs13", pl.lit("GROUP").alias("status"), pl.col("active_ros").cast(pl.Int64),
-        "trainee_cases", "hold_cases", "headroom")
-    out = pl.concat([entries, groups], how="diagonal_relaxed").with_columns(
-        pl.lit(run_id).alias("run_id"), pl.lit(as_of).alias("as_of"))
-    extra = ("active_ros", "trainee_cases", "hold_cases", "headroom")
-    return out.select(*PARQUET_COLUMNS, *extra)

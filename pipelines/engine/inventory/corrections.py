@@ -35,7 +35,6 @@ from pipelines.register import (
     open_entries,
     supersede_resubmitted,
 )
-from pipelines.reports import open_register, printing
 from pipelines.store import Store, StoreError
 from pipelines.weekly import next_run_id
 from validators import inv_10_02
@@ -92,47 +91,51 @@ def _known_roster(history: pl.DataFrame | None) -> pl.DataFrame | None:
                          pl.col("position_type").alias("holder_type"))
 
 
-def reprocess(deck_paths: list[Path], data_dir: Path, run_date: dt.date | None = None,
-              progress: Callable[[str], None] | None = None) -> InventoryResult:
-    """Check corrected INV-10-02 records; what passes closes its open entry. One generation."""
+# Prints the open error register after a reprocess: (run id, open entries, run date, folder)
+OpenRegisterWriter = Callable[[str, pl.DataFrame, dt.date, Path], dict[str, Path]]
+
+
+def reprocess(deck_paths: list[Path], data_dir: Path, reports: OpenRegisterWriter,
+              run_date: dt.date | None = None, progress: Callable[[str], None] | None = None
+              ) -> InventoryResult:
+    """Check corrected INV-10-02 records; what passes closes its open entry. One generation.
+    `reports` prints the open register into the run folder (pipelines/reports/)."""
     run_date = run_date or dt.date.today()
     say = progress or (lambda _msg: None)
     store = Store(data_dir)
     with store.lock("inventory reprocess", wait_seconds=0):
         published = [m.get("run_id", "") for m in store.history()]
         run_id = next_run_id(published, run_date)
-        with printing.run_stamp(run_id, reprocess=True):
-            result = InventoryResult(run_id=run_id, run_date=run_date, as_of=None,
-                                     run_dir=None)
-            result.notes += run_folder.tidy(data_dir / "runs", set(published))
-            ledger = store.read("decks")
-            known = set(ledger.filter(pl.col("status") == "posted")["content_hash"].to_list()
-                        ) if ledger is not None else set()
-            decks = open_decks(deck_paths, known, result, data_dir / "refused")
-            as_of = result.as_of = decks[0].week_ending if decks else run_date
-            say(f"run {run_id}: checking corrected records (as of {as_of:%m/%d/%Y})")
-            checked = inv_10_02.check(records_of(decks), as_of,
-                                      _known_roster(store.read("ro_inventory")))
-            every = checked.every
-            count_records(result, every)
-            register = merged_register(store.read("error_register"),
-                                       register_rows(every, decks, run_id, run_date, as_of))
-            posted = every.filter(~pl.col("rejected")).select(
-                pl.lit(RUN_INV).alias("run"), "text")
-            register, result.corrected = close_corrected(register, posted, run_id, run_date)
-            register, result.resubmitted = supersede_resubmitted(register, run_id, run_date)
-            run_dir = result.run_dir = run_folder.start(data_dir / "runs", run_id)
-            still_open = open_entries(register, run_date)
-            open_register.print_open(still_open, run_date, None, run_dir / "open-register.txt")
-            result.outputs["open-register"] = run_dir / "open-register.txt"
-            result.still_open = still_open.height
-            gen = store.begin(run_id)
-            gen.write("error_register", register)
-            gen.write("decks", ledger_rows(ledger, result, decks, run_id, run_date))
-            result.generation = gen.commit(note=f"inventory reprocess {run_id}", extra={
-                "condition_code": result.condition_code, "records_in": result.records_in,
-                "posted": result.used, "rejected": result.rejected, "family": RUN_INV})
-            result.run_dir = run_folder.publish(run_dir)
-            result.outputs = {k: result.run_dir / p.relative_to(run_dir)
-                              for k, p in result.outputs.items()}
-            return result
+        result = InventoryResult(run_id=run_id, run_date=run_date, as_of=None,
+                                 run_dir=None)
+        result.notes += run_folder.tidy(data_dir / "runs", set(published))
+        ledger = store.read("decks")
+        known = set(ledger.filter(pl.col("status") == "posted")["content_hash"].to_list()
+                    ) if ledger is not None else set()
+        decks = open_decks(deck_paths, known, result, data_dir / "refused")
+        as_of = result.as_of = decks[0].week_ending if decks else run_date
+        say(f"run {run_id}: checking corrected records (as of {as_of:%m/%d/%Y})")
+        checked = inv_10_02.check(records_of(decks), as_of,
+                                  _known_roster(store.read("ro_inventory")))
+        every = checked.every
+        count_records(result, every)
+        register = merged_register(store.read("error_register"),
+                                   register_rows(every, decks, run_id, run_date, as_of))
+        posted = every.filter(~pl.col("rejected")).select(
+            pl.lit(RUN_INV).alias("run"), "text")
+        register, result.corrected = close_corrected(register, posted, run_id, run_date)
+        register, result.resubmitted = supersede_resubmitted(register, run_id, run_date)
+        run_dir = result.run_dir = run_folder.start(data_dir / "runs", run_id)
+        still_open = open_entries(register, run_date)
+        result.outputs = reports(run_id, still_open, run_date, run_dir)
+        result.still_open = still_open.height
+        gen = store.begin(run_id)
+        gen.write("error_register", register)
+        gen.write("decks", ledger_rows(ledger, result, decks, run_id, run_date))
+        result.generation = gen.commit(note=f"inventory reprocess {run_id}", extra={
+            "condition_code": result.condition_code, "records_in": result.records_in,
+            "posted": result.used, "rejected": result.rejected, "family": RUN_INV})
+        result.run_dir = run_folder.publish(run_dir)
+        result.outputs = {k: result.run_dir / p.relative_to(run_dir)
+                          for k, p in result.outputs.items()}
+        return result

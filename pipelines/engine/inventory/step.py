@@ -38,15 +38,6 @@ from pipelines.register import (
     open_entries,
     supersede_resubmitted,
 )
-from pipelines.reports import (
-    eom_inventory,
-    gs13_analysis,
-    open_register,
-    printing,
-    queue_screen,
-    ro_inventory,
-)
-from pipelines.reports import inv_10_02 as register_report
 from pipelines.store import Store
 from pipelines.weekly import (
     CC_CLEAN,
@@ -254,10 +245,65 @@ def evaluate(roster: pl.DataFrame, cases: pl.DataFrame, as_of: dt.date,
                       graded, figures)
 
 
+@dataclass(frozen=True)
+class RunProducts:
+    """Everything a run's printed reports and their Parquet twins show (reports/ prints them;
+    the engine never imports reports/)."""
+
+    run_id: str
+    run_date: dt.date
+    as_of: dt.date
+    deck_heading: str  # e.g. "DECK AO 35 SEQ 001"
+    entries: pl.DataFrame  # measured roster, `assignment_number` and `grade` named as printed
+    totals: pl.DataFrame
+    oldest_holds: dict  # hold file -> (days, date) of its oldest case
+    snapshot: pl.DataFrame  # the ro-inventory Parquet twin, also the state table's new rows
+    flags: pl.DataFrame  # with register states
+    closed: pl.DataFrame  # exceptions register entries this run closed
+    queue: pl.DataFrame
+    queue_relief: pl.DataFrame
+    analysis: pl.DataFrame  # with run_id and scope
+    earlier_quarters: list[pl.DataFrame]
+    minimum: int  # GS-13 cases per GS-13 RO (TIGTA fn 11)
+    scope: str
+    month_end: bool
+    still_open: pl.DataFrame  # open error register entries after the run
+
+
+# Prints the reports of a run into its folder; returns {report name: printed file}.
+ReportWriter = Callable[[RunProducts, Path], dict[str, Path]]
+
+
+def snapshot_rows(entries: pl.DataFrame, totals: pl.DataFrame, run_id: str,
+                  as_of: dt.date) -> pl.DataFrame:
+    """One row per roster entry (`row_kind` ro or hold) and one per group with its totals."""
+    kinds = entries.with_columns(
+        pl.when(pl.col("position_type") == "H").then(pl.lit("hold")).otherwise(pl.lit("ro"))
+        .alias("row_kind"))
+    groups = totals.select(
+        "group", pl.lit("group").alias("row_kind"), "covered", "range_min", "range_max",
+        "cases_gs13", pl.lit("GROUP").alias("status"), pl.col("active_ros").cast(pl.Int64),
+        "trainee_cases", "hold_cases", "headroom")
+    out = pl.concat([kinds, groups], how="diagonal_relaxed").with_columns(
+        pl.lit(run_id).alias("run_id"), pl.lit(as_of).alias("as_of"))
+    return out.select(*SNAPSHOT_COLUMNS)
+
+
+SNAPSHOT_COLUMNS = (
+    "run_id", "as_of", "group", "row_kind", "assignment_number", "seid", "name", "grade",
+    "position_type", "duty_status", "adjustment_pct", "range_min", "range_max", "covered",
+    "other", "cases_gs13", "cases_gs12", "cases_gs11", "cases_gs09", "cases_gs05_07",
+    "pct_gs13", "new_in_week", "new_exempt", "status", "over_by", "spell_start",
+    "work_days_over", "deadline", "relief_date", "notice_date", "codes", "active_ros",
+    "trainee_cases", "hold_cases", "headroom")
+
+
 def run_inventory(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
-                  run_date: dt.date | None = None, progress: Callable[[str], None] | None = None,
+                  reports: ReportWriter, run_date: dt.date | None = None,
+                  progress: Callable[[str], None] | None = None,
                   params_path: Path | None = None) -> InventoryResult:
-    """Check, measure and report the decks; publish one generation (the caller holds no lock)."""
+    """Check, measure and report the decks; publish one generation (the caller holds no lock).
+    `reports` prints the run's reports into its folder (pipelines/reports/inventory_run.py)."""
     run_date = run_date or dt.date.today()
     say = progress or (lambda _msg: None)
     store = Store(data_dir)
@@ -265,14 +311,14 @@ def run_inventory(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar
     with store.lock("inventory run", wait_seconds=0):
         published = [m.get("run_id", "") for m in store.history()]
         run_id = next_run_id(published, run_date)
-        with printing.run_stamp(run_id):
-            return _run_locked(deck_paths, data_dir, calendar, run_date, say, store, run_id,
-                               published, params_path)
+        return _run_locked(deck_paths, data_dir, calendar, run_date, say, store, run_id,
+                           published, params_path, reports)
 
 
 def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
                 run_date: dt.date, say: Callable[[str], None], store: Store, run_id: str,
-                published: list[str], params_path: Path | None) -> InventoryResult:
+                published: list[str], params_path: Path | None, reports: ReportWriter
+                ) -> InventoryResult:
     result = InventoryResult(run_id=run_id, run_date=run_date, as_of=None, run_dir=None,
                              calendar_assumed=calendar.assumed)
     result.notes += run_folder.tidy(data_dir / "runs", set(published))
@@ -309,43 +355,6 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
     result.cleared = closed.height
     result.flags = flags
 
-    run_dir = run_folder.start(data_dir / "runs", run_id)
-    result.run_dir = run_dir
-    say(f"writing reports to {run_dir}")
-    entries = measured.rename({"assignment": "assignment_number", "ro_grade": "grade"})
-    stamp = f"{as_of:%m%d%Y}"
-    heading = f"DECK AO {decks[0].campus} SEQ {decks[0].sequence:03d}" if decks else ""
-    ro_path = run_dir / f"ro-inventory_{stamp}.txt"
-    ro_inventory.print_report(entries, totals, _oldest_holds(measured, cases, as_of), run_date,
-                              as_of, heading, ro_path)
-    snapshot = ro_inventory.parquet_rows(entries, totals, run_id, as_of)
-    snapshot.write_parquet(ro_path.with_suffix(".parquet"))
-    reg_path = run_dir / f"inv-10-02_{stamp}.txt"
-    register_report.print_register(flags, closed, run_date, as_of, reg_path)
-    register_report.parquet_rows(flags, closed, run_id, as_of).write_parquet(
-        reg_path.with_suffix(".parquet"))
-    result.outputs |= {"ro-inventory": ro_path, "inv-10-02": reg_path}
-    queue_path = run_dir / f"queue-screen_{stamp}.txt"
-    queue_screen.print_listing(ev.queue, ev.queue_relief, run_date, as_of, queue_path)
-    queue_screen.parquet_rows(ev.queue, run_id, as_of).write_parquet(
-        queue_path.with_suffix(".parquet"))
-    result.outputs["queue-screen"] = queue_path
-    scope = support.scope_of(groups) if groups else "NONE"
-    gs13_history = store.read("gs13_history")
-    analysis_path = run_dir / f"gs13-analysis_{stamp}.txt"
-    gs13_analysis.print_analysis(ev.analysis, _earlier_quarters(gs13_history, scope, as_of),
-                                 support.minimum_cases(params.ranges["13"].min, params), scope,
-                                 run_date, as_of, analysis_path)
-    figures = gs13_analysis.parquet_rows(ev.analysis, run_id, scope)
-    figures.write_parquet(analysis_path.with_suffix(".parquet"))
-    result.outputs["gs13-analysis"] = analysis_path
-    if _month_end(as_of):
-        eom_path = run_dir / f"eom-inventory_{stamp}.txt"
-        eom_inventory.print_report(entries, run_date, as_of, eom_path)
-        eom_inventory.parquet_rows(entries, run_id, as_of).write_parquet(
-            eom_path.with_suffix(".parquet"))
-        result.outputs["eom-inventory"] = eom_path
-
     error_register = merged_register(store.read("error_register"),
                                      register_rows(every, decks, run_id, run_date, as_of))
     # Each extract sends every record again: one that now passes closes its open entry
@@ -354,9 +363,27 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
     error_register, result.corrected = close_corrected(error_register, posted, run_id, run_date)
     error_register, result.resubmitted = supersede_resubmitted(error_register, run_id, run_date)
     still_open = open_entries(error_register, run_date)
-    open_register.print_open(still_open, run_date, None, run_dir / "open-register.txt")
-    result.outputs["open-register"] = run_dir / "open-register.txt"
     result.still_open = still_open.height
+
+    entries = measured.rename({"assignment": "assignment_number", "ro_grade": "grade"})
+    snapshot = snapshot_rows(entries, totals, run_id, as_of)
+    scope = support.scope_of(groups) if groups else "NONE"
+    gs13_history = store.read("gs13_history")
+    figures = ev.analysis.with_columns(pl.lit(run_id).alias("run_id"),
+                                       pl.lit(scope).alias("scope"))
+    products = RunProducts(
+        run_id=run_id, run_date=run_date, as_of=as_of,
+        deck_heading=f"DECK AO {decks[0].campus} SEQ {decks[0].sequence:03d}" if decks else "",
+        entries=entries, totals=totals, oldest_holds=_oldest_holds(measured, cases, as_of),
+        snapshot=snapshot, flags=flags, closed=closed, queue=ev.queue,
+        queue_relief=ev.queue_relief, analysis=figures,
+        earlier_quarters=_earlier_quarters(gs13_history, scope, as_of),
+        minimum=support.minimum_cases(params.ranges["13"].min, params), scope=scope,
+        month_end=_month_end(as_of), still_open=still_open)
+    run_dir = run_folder.start(data_dir / "runs", run_id)
+    result.run_dir = run_dir
+    say(f"writing reports to {run_dir}")
+    result.outputs = reports(products, run_dir)
 
     say(f"publishing generation {run_id}")
     gen = store.begin(run_id)
