@@ -157,6 +157,22 @@ def test_withdrawn_entry_stays_withdrawn_while_its_condition_lasts(tmp_path):
     assert states == {"20": "withdrawn", "30": "carried"}
 
 
+def test_withdrawn_entry_whose_condition_ended_is_listed_as_closed_by_the_next_run(tmp_path):
+    data = tmp_path / "data"
+    run_inventory([WORKED], data, calendar.WorkCalendar(), RUN_DATE)
+    out = CliRunner().invoke(app, ["inventory", "withdraw", "E000000197", "31", "--reason",
+                                   "case reassigned on paper", "-d", str(data)])
+    assert out.exit_code == 0, out.output
+    result = run_inventory([SECOND], data, calendar.WorkCalendar(), SECOND_RUN_DATE)
+    twin = pl.read_parquet(result.run_dir / "inv-10-02_05232026.parquet")
+    gone = twin.filter(pl.col("register_state") == "closed")
+    assert ("31", "withdrawn: case reassigned on paper") in gone.select(
+        "code", "closed_reason").rows()
+    text = result.outputs["inv-10-02"].read_text()
+    assert "WITHDRAWN: CASE REASSIGNED ON PAPER" in text.upper()
+    assert dict(result.flags.select("code", "register_state").iter_rows())["31"] == "withdrawn"
+
+
 def test_rejected_inventory_record_can_be_withdrawn_like_a_pce_03_41_line(tmp_path):
     data = tmp_path / "data"
     result = run_inventory([BAD], data, calendar.WorkCalendar(), RUN_DATE)

@@ -60,6 +60,11 @@ def update(previous: pl.DataFrame | None, flags: pl.DataFrame, run_id: str, as_o
                               "age_days": (as_of - entry["first_as_of"]).days,
                               "register_state": state})
     closed_now = []
+    for entry in [*others, *rows.values()]:  # withdrawn since the last run: listed once
+        if (entry["closed_by"] == WITHDRAWN and entry["closed_run"] is None
+                and (entry["group"] in groups or entry["key_kind"] == "run")):
+            entry["closed_run"] = run_id
+            closed_now.append(entry)
     for ident, entry in rows.items():
         if ident in found or (entry["group"] not in groups and entry["key_kind"] != "run"):
             continue
@@ -90,6 +95,7 @@ def withdraw(register: pl.DataFrame | None, code: str, key: str, reason: str,
     return register.with_columns(
         pl.when(hit).then(pl.lit(CLOSED)).otherwise("state").alias("state"),
         pl.when(hit).then(pl.lit(WITHDRAWN)).otherwise("closed_by").alias("closed_by"),
-        pl.when(hit).then(pl.lit("withdraw")).otherwise("closed_run").alias("closed_run"),
+        # closed_run stays empty until the next run covering the entry reports it
+        pl.when(hit).then(pl.lit(None, pl.String)).otherwise("closed_run").alias("closed_run"),
         pl.when(hit).then(pl.lit(on)).otherwise("closed_on").alias("closed_on"),
         pl.when(hit).then(pl.lit(reason)).otherwise("closed_reason").alias("closed_reason"))

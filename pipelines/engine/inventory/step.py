@@ -352,7 +352,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
     state = flags["register_state"]
     result.opened = int((state == "opened").sum())
     result.carried = int((state == "carried").sum())
-    result.cleared = closed.height
+    result.cleared = int((closed["closed_by"] == exceptions.CLEARED).sum())
     result.flags = flags
 
     error_register = merged_register(store.read("error_register"),
