@@ -127,7 +127,7 @@ def test_holiday_in_work_calendar_moves_the_ten_work_day_deadline():
         assert (gray["spell_start"], gray["work_days_over"], gray["deadline"]) == (
             dt.date(2026, 5, 14), 2, deadline)
         assert codes_of(flags) == [("20", "35010201"), ("30", "350102")]
-        assert f"DEADLINE {deadline:%m/%d/%Y}" in flags["detail"][0]
+        assert f"DUE {deadline:%m/%d/%Y}" in flags["detail"][0]
 
 
 def test_ro_over_range_past_ten_work_days_without_written_relief_is_21(worked):

@@ -193,7 +193,7 @@ def test_fixture_2_prints_the_deadline_the_work_calendar_gives(tmp_path, referen
     assert out.exit_code == 0, out.output
     run_dir = tmp_path / "d" / "runs" / "20260518.01"
     text = (run_dir / "inv-10-02_05162026.txt").read_text()
-    assert f"DEADLINE {deadline}" in text
+    assert f"(2 WORK DAYS, DUE {deadline})" in text
     assert_golden(text, GOLDEN / f"{golden}.txt")
     assumed = "work days are Monday-Friday" in out.output
     assert assumed == (reference is None)

@@ -15,7 +15,7 @@ import polars as pl
 from pipelines.reports.printing import PageHeading, fmt_date, paginate, write_report
 
 RUN_NUMBER, TITLE = "INV-10-02", "RO INVENTORY EXCEPTIONS REGISTER"
-DETAIL_WIDTH = 85
+DETAIL_WIDTH = 70  # a longer wording pushes FIRST RUN and AGE right (at most to column 132)
 HOW_WIDTH = DETAIL_WIDTH - 12
 HEAD = ("CD S ASSIGN   CASE       GR CONDITION" + " " * (DETAIL_WIDTH - 8) + "FIRST RUN   AGE",)
 CLOSED_HEAD = "ENTRIES CLOSED THIS RUN"
@@ -28,7 +28,7 @@ def flag_line(f: dict) -> str:
     age = "" if f["age_days"] is None else str(f["age_days"])
     return (f"{f['code']:<2} {f['severity']} {f['assignment_number'] or '':<8} "
             f"{f['case_id'] or '':<10} {f['grade'] or '':<2} "
-            f"{f['detail'][:DETAIL_WIDTH]:<{DETAIL_WIDTH}} "
+            f"{f['detail']:<{DETAIL_WIDTH}} "
             f"{f['first_run'] or '':<11} {age:>3}").rstrip()
 
 

@@ -24,7 +24,8 @@ SCHEMA = {"case_id": pl.String, "holder": pl.String, "group": pl.String,
           "undocumented": pl.Boolean, "not_warranted": pl.Boolean, "meets": pl.Int64,
           "days_since_regrade": pl.Int64, "days_since_first": pl.Int64,
           "first_grade": pl.String, "days_before_reassignment": pl.Int64,
-          "sub_f2": pl.String}
+          "sub_f2": pl.String, "sub_1": pl.Boolean, "sub_2": pl.Boolean,
+          "sub_3": pl.Boolean, "sub_4": pl.Boolean}
 
 
 def _factors(c: dict, prefix: str) -> list[int]:
@@ -62,7 +63,8 @@ def grade_cases(measured: pl.DataFrame, cases: pl.DataFrame, as_of: dt.date,
             "days_since_first": (as_of - first).days,
             "first_grade": first_grade,
             "days_before_reassignment": (c["assigned_v"] - first).days,
-            "sub_f2": c["sub_f2"]})
+            "sub_f2": c["sub_f2"],
+            **{f"sub_{n}": bool(c[f"sub_f{n}"].strip()) for n in FACTORS}})
     return pl.DataFrame(rows, schema=SCHEMA)
 
 
@@ -81,7 +83,7 @@ def cag_flags(graded: pl.DataFrame, params: Params) -> list[Flag]:
         if g["case_grade"] == "13":
             if g["not_warranted"]:
                 out.append(Flag("80", detail=f"REVIEWED GS-13 CASE: {len(confirmed)} CAG "
-                                f"FACTORS CONFIRMED ({_list(confirmed)}), GRADE NOT WARRANTED",
+                                f"FACTORS CONFIRMED ({_list(confirmed)}), NOT WARRANTED",
                                 count=len(confirmed), limit=need, **common))
             if len(documented) < need and g["reason"]:
                 out.append(Flag("81", detail=f"GS-13 CASE: {len(documented)} CAG FACTORS "
@@ -92,24 +94,25 @@ def cag_flags(graded: pl.DataFrame, params: Params) -> list[Flag]:
                                 f"DOCUMENTED ({_list(documented)}), NO REASON DOCUMENTED",
                                 count=len(documented), limit=need, **common))
         if g["missing_sub"]:
-            out.append(Flag("83", detail="CAG FACTOR DOCUMENTED WITHOUT A SUBELEMENT",
-                            **common))
+            bare = [n for n in documented if not g[f"sub_{n}"]]
+            out.append(Flag("83", detail="CAG FACTOR DOCUMENTED WITHOUT A SUBELEMENT: "
+                            + _list(bare), **common))
         if g["case_grade"] != "13":
             basis = "CONFIRMED" if g["reviewed"] else "DOCUMENTED"
             factors = confirmed if g["reviewed"] else documented
             if g["meets"] >= need:
-                out.append(Flag("84", detail=f"GRADE {g['case_grade']} CASE MEETS "
-                                f"{g['meets']} GS-13 FACTORS ({_list(factors)}, {basis}): "
-                                "RE-GRADE CANDIDATE", count=g["meets"], limit=need, **common))
+                out.append(Flag("84", detail=f"GRADE {g['case_grade']} CASE, {g['meets']} "
+                                f"GS-13 FACTORS ({_list(factors)} {basis}): RE-GRADE CANDIDATE",
+                                count=g["meets"], limit=need, **common))
             elif g["meets"] == need - 1:
-                out.append(Flag("85", detail=f"GRADE {g['case_grade']} CASE MEETS "
-                                f"{g['meets']} GS-13 FACTORS ({_list(factors)}, {basis}): "
-                                "SCREENING CANDIDATE", count=g["meets"], limit=need, **common))
+                out.append(Flag("85", detail=f"GRADE {g['case_grade']} CASE, {g['meets']} "
+                                f"GS-13 FACTORS ({_list(factors)} {basis}): SCREENING "
+                                "CANDIDATE", count=g["meets"], limit=need, **common))
         holder_grade = g["holder_grade"]
         if g["case_grade"] == "13" and holder_grade and holder_grade < "13":
-            out.append(Flag("86", detail=f"GS-13 CASE HELD BY A GS-{holder_grade}: "
+            out.append(Flag("86", detail=f"HELD BY A GS-{holder_grade}: "
                             f"{g['days_since_regrade']} DAYS SINCE RE-GRADE, "
-                            f"{g['days_since_first']} SINCE FIRST ASSIGNMENT",
+                            f"{g['days_since_first']} SINCE FIRST ASSIGNED",
                             days=g["days_since_regrade"], count=g["days_since_first"],
                             **common))
     return out

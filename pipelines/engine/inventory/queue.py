@@ -57,8 +57,8 @@ def _exclusions(c: dict, as_of: dt.date, params: Params) -> dict[str, str]:
     ased = c["ased_v"]
     if (c["trust_fund"] == "T" and ased is not None
             and ased < years_after(as_of, params.ased_years) and c["tf_determination"] != "Y"):
-        found["g"] = (f"TRUST FUND ASED {fmt_date(ased)} UNDER {params.ased_years} YEAR AWAY, "
-                      "NO DETERMINATION")
+        found["g"] = (f"TRUST FUND ASED {fmt_date(ased)} < {params.ased_years} YEAR, NOT "
+                      "DETERMINED")
     contact = c["last_contact_v"]
     if contact is not None and (as_of - contact).days <= params.contact_days:
         found["h"] = (f"TAXPAYER CONTACT {fmt_date(contact)}, {(as_of - contact).days} DAYS "

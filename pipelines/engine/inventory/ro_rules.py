@@ -36,18 +36,19 @@ def _ro_flags(row: dict, as_of: dt.date, params: Params) -> list[Flag]:
     active = _active(row)
     if active and covered > hi:
         start, days = row["spell_start"], row["work_days_over"]
-        out.append(Flag("20", detail=f"OVER RANGE: {covered} CASES, MAXIMUM {hi}, SINCE "
-                        f"{fmt_date(start)}, {days} WORK DAYS, DEADLINE "
-                        f"{fmt_date(row['deadline'])}", count=covered, limit=hi,
+        past = as_of > row["deadline"]
+        due = "" if past else f", DUE {fmt_date(row['deadline'])}"
+        out.append(Flag("20", detail=f"OVER RANGE: {covered} CASES, MAXIMUM {hi}, OVER SINCE "
+                        f"{fmt_date(start)} ({days} WORK DAYS{due})", count=covered, limit=hi,
                         days=days, date=start, **common))
         relief = row["relief_date"]
-        if as_of > row["deadline"] and (relief is None or relief < start):
+        if past and (relief is None or relief < start):
             out.append(Flag("21", detail=f"OVER RANGE PAST {fmt_date(row['deadline'])} "
                             f"({params.work_days} WORK DAYS) WITH NO WRITTEN RELIEF",
                             count=covered, limit=hi, days=days, date=row["deadline"], **common))
     if hi is not None and covered <= hi and row["relief_date"] is not None and (
             row["notice_date"] is None or row["notice_date"] < row["relief_date"]):
-        out.append(Flag("22", detail=f"IN RANGE ({covered} CASES), RELIEF LETTER "
+        out.append(Flag("22", detail=f"IN RANGE ({covered} CASES) SINCE RELIEF "
                         f"{fmt_date(row['relief_date'])}, NO BACK-IN-RANGE NOTICE",
                         count=covered, limit=hi, date=row["relief_date"], **common))
     if active and covered < lo:
