@@ -263,3 +263,20 @@ def test_inventory_reprocess_of_a_record_still_wrong_replaces_its_entry(tmp_path
     entries = Store(data).read("error_register")
     assert entries.select("status", "error_codes").rows() == [
         ("resubmitted", ["08"]), ("open", ["08", "09"])]
+
+
+@pytest.mark.parametrize(("report", "first"), [
+    ("ro-inventory_05162026", "INV-10-02A"), ("inv-10-02_05162026", "INV-10-02    "),
+    ("queue-screen_05162026", "INV-10-02Q")])
+def test_printed_reports_hold_every_line_of_the_spec_sketch(two_runs, report, first):
+    from tests.test_inventory_records import SPEC
+
+    if not SPEC.exists():
+        pytest.skip("shared/spec/inventory.md not beside the repository")
+    spec = SPEC.read_text()
+    at = spec.index("```\n" + first) + 4
+    sketch = [line for line in spec[at:spec.index("```", at)].splitlines()
+              if not line.startswith(("INV-10-02", "RUN DATE", "---"))]
+    printed = {line.rstrip() for line in (two_runs[1].run_dir / f"{report}.txt").read_text()
+               .replace("\f", "").splitlines()}
+    assert [line for line in sketch if line.rstrip() not in printed] == []
