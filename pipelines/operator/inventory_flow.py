@@ -19,6 +19,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed, State
 
+from pipelines import run_folder
 from pipelines.deck import DeckFault, DeckRefused, open_deck
 from pipelines.engine.inventory import calendar
 from pipelines.inbox import waiting
@@ -94,7 +95,7 @@ def archive(data_dir: Path, source: Path, run_id: str, decks: list[dict[str, Any
     for d in decks:
         kind = "archive" if d["status"] == "accepted" else "refused"
         folder = data_dir / kind / INBOX / (run_id if kind == "archive" else "")
-        folder.mkdir(parents=True, exist_ok=True)
+        run_folder.private_dir(folder)  # record text: owner-only
         target = folder / d["deck"]
         shutil.move(str(source / d["deck"]), target)
         moved[d["deck"]] = str(target)
