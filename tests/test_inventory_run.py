@@ -280,3 +280,21 @@ def test_printed_reports_hold_every_line_of_the_spec_sketch(two_runs, report, fi
     printed = {line.rstrip() for line in (two_runs[1].run_dir / f"{report}.txt").read_text()
                .replace("\f", "").splitlines()}
     assert [line for line in sketch if line.rstrip() not in printed] == []
+
+
+def test_summary_names_file_line_columns_and_what_was_expected_for_each_rejected_record(
+        tmp_path):
+    out = CliRunner().invoke(app, ["inventory", str(BAD), "-d", str(tmp_path / "d"),
+                                   "--run-date", "2026-05-18", "-q"])
+    assert out.exit_code == 4
+    for line in (
+        "bad-records.dat, line 5: other: 01 record type (columns 1-3) is 'XYZ'; expected "
+        "ROR, CAS or FCS",
+        "bad-records.dat, line 9: ROR 35010304: 05 group start (columns 56-63) is "
+        "'02302026'; expected a date MMDDYYYY",
+        "bad-records.dat, line 12: CAS H000000008: 08 case grade (columns 22-23) is '14'; "
+        "expected 05, 07, 09, 11, 12 or 13",
+        "bad-records.dat, line 17: CAS H000000013: 13 sub f3 (columns 126-128) is 'D  '",
+    ):
+        assert line in out.output
+    assert "Traceback" not in out.output

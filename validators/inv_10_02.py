@@ -161,3 +161,83 @@ def check(records: pl.DataFrame, as_of: dt.date,
     forecasts = _with_codes(forecasts, [flags(forecasts, FORECAST_SCHEMA)])
     other = _with_codes(other, [flag_rows(other, "01", pl.lit(True))])
     return Checked(roster, cases, forecasts, other)
+
+
+def _where(lay: layout.Layout, name: str, text: str) -> str:
+    f = lay.field(name)
+    value = text.ljust(f.end)[f.offset:f.end]
+    return f"{name.replace('_', ' ')} (columns {f.start}-{f.end}) is {value!r}"
+
+
+def why(record_type: str, text: str, code: str, as_of: dt.date) -> str:
+    """Where in the record a code is and what was expected: for the operator's summary."""
+    lay = {"ROR": ROSTER, "CAS": CASE, "FCS": FORECAST}.get(record_type)
+    if lay is None:
+        return f"record type (columns 1-3) is {text[:3]!r}; expected ROR, CAS or FCS"
+
+    def raw(name: str) -> str:
+        f = lay.field(name)
+        return text.ljust(f.end)[f.offset:f.end]
+
+    def date(name: str) -> dt.date | None:
+        try:
+            return dt.datetime.strptime(raw(name), "%m%d%Y").date()
+        except ValueError:
+            return None
+
+    def bad(name: str) -> bool:
+        """Is field `name` wrong for `code`?"""
+        value = raw(name)
+        if code == "02":
+            return not value.isdigit() and (name != "coach" or bool(value.strip()))
+        if code == "04":
+            return value not in (POSITION_TYPES if name == "position_type" else DUTY_STATUSES)
+        if code == "05":
+            return (name in ("group_start", "assigned") if not value.strip()
+                    else date(name) is None)
+        if code == "10":
+            table = REASONS if name == "ro_reason" else CODED[name]
+            return bool(value.strip()) and value not in table
+        if code == "12":
+            day = date(name)
+            return day is not None and (day > as_of or (
+                name == "left_date" and date("assigned") is not None
+                and day < date("assigned")) or name == "hold_date")
+        if code == "13":
+            doc, letters = SUBELEMENTS[name]
+            low, high = letters.split("-")
+            return bool(value.strip()) and (raw(doc) != "Y" or any(
+                c != " " and not low <= c <= high for c in value))
+        return False
+
+    candidates = {
+        "02": (("assignment", "coach") if record_type == "ROR" else ("holder",), "8 digits"),
+        "04": (("position_type", "duty_status"), "position F, T, S or H; duty A, D, M, L or X"),
+        "05": (ROSTER_DATES if record_type == "ROR" else CASE_DATES,
+               "a date MMDDYYYY (blank only where the date is optional)"),
+        "10": (("ro_reason",) if record_type == "ROR" else tuple(CODED),
+               "a value of its table, or blank"),
+        "12": (("assigned", "left_date", "hold_date"),
+               f"not after the as-of date {as_of:%m/%d/%Y}, left on or after assigned; a "
+               "hold date only on a case in a GM hold file"),
+        "13": (tuple(SUBELEMENTS), "letters of its factor (1 A-Z, 2 A-G, 3 A-C, 4 A-D), and "
+               "only for a factor documented in 107-110"),
+    }
+    if code in candidates:
+        names, expected = candidates[code]
+        found = next((n for n in names if bad(n)), names[0])
+        return f"{_where(lay, found, text)}; expected {expected}"
+    simple = {
+        "03": ("ro_grade", "05, 07, 09, 11, 12 or 13 (blank only on a hold file)"),
+        "11": ("adjustment", "blank or 000-100"),
+        "06": ("assignment" if record_type == "ROR" else "case_id",
+               "one record per assignment number, or per case and holder (a later repeat)"),
+        "07": ("holder", "an assignment number on this deck's roster"),
+        "08": ("case_grade", "05, 07, 09, 11, 12 or 13"),
+        "09": ("kind", "B, D, O, F, C or X"),
+        "14": ("scope", "6 digits, a period end date (10-17) and digit counts (18-27)"),
+    }
+    if code in simple:
+        name, expected = simple[code]
+        return f"{_where(lay, name, text)}; expected {expected}"
+    return ""

@@ -11,6 +11,9 @@ MEANING = {0: "clean", 4: "records rejected (see the open error register)",
            16: "the run stopped on an internal error"}
 
 
+SHOWN = 15  # rejected records named on the summary screen
+
+
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
@@ -31,6 +34,11 @@ def render(result: InventoryResult) -> str:
     out.append("")
     listed = "  ".join(f"{c} x{n}" for c, n in sorted(result.record_codes.items())) or "none"
     out.append(f"Record codes INV-10-02: {listed}")
+    shown = result.rejects[:SHOWN]
+    out += [f"  {line}" for line in shown]
+    if len(result.rejects) > len(shown):
+        out.append(f"  ... and {len(result.rejects) - len(shown)} more (open-register.txt "
+                   "lists every rejected record)")
     out.append(f"Roster entries {result.roster_entries}, held cases {result.held_cases}")
     flags = result.flags
     if flags is not None and flags.height:

@@ -73,6 +73,7 @@ class InventoryResult:
     roster_entries: int = 0
     held_cases: int = 0
     still_open: int = 0
+    rejects: list[str] = field(default_factory=list)  # where each rejected record is wrong
     corrected: int = 0  # open error register entries whose record now passes
     resubmitted: int = 0  # open entries whose record was rejected again (replaced)
     outputs: dict[str, Path] = field(default_factory=dict)
@@ -193,6 +194,14 @@ def count_records(result: InventoryResult, every: pl.DataFrame) -> None:
         outcome.rejected = int(mine["rejected"].sum())
         outcome.posted = mine.height - outcome.rejected
     result.record_codes = Counter(every["error_codes"].explode().drop_nulls().to_list())
+    names = [Path(o.path).name for o in accepted]
+    as_of = result.as_of or dt.date.today()
+    for r in every.filter("rejected").iter_rows(named=True):
+        for code in r["error_codes"]:
+            result.rejects.append(
+                f"{names[r['deck_no']]}, line {r['line_no']}: "
+                f"{(r['record_type'] + ' ' + (r['control_number'] or '')).strip()}: {code} "
+                f"{inv_10_02.why(r['record_type'], r['text'], code, as_of)}")
     for d in accepted:
         if d.records != d.posted + d.rejected:
             raise ConservationError(f"{d.path}: conservation failed: {d.records} records in, "
