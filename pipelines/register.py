@@ -270,7 +270,7 @@ def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: boo
     then. The folder of `out` is made when missing."""
     store = Store(data_dir)
     entries = open_entries(store.read("error_register"), created.date())
-    if entries.height:  # INV-10-02 records are corrected at the source (the next extract)
+    if entries.height:  # INV-10-02 records go in inventory decks (`qap inventory corrections`)
         entries = entries.filter(pl.col("run").is_in(DECK_ORDER))
     if entries.height == 0:
         raise StoreError("the error register has no open entries")
