@@ -83,7 +83,7 @@ def test_gs13_share_of_33_percent_is_25_and_12_gs13_cases_is_26(worked):
     assert (by_code["26"]["count"], by_code["26"]["limit"]) == (12, 20)
 
 
-def test_reassignments_count_as_new_assignments_and_exempt_ones_do_not_trip_40(worked):
+def test_worked_example_d_has_7_new_assignments_6_not_exempt_and_is_40(worked):
     flags = worked[2].filter(pl.col("code") == "40").row(0, named=True)
     assert (flags["key"], flags["values"]["count"]) == (D, 7)
     assert "6 NOT EXEMPT" in flags["detail"]
@@ -163,3 +163,37 @@ def test_relief_letter_with_inventory_back_in_range_and_no_notice_is_22(tmp_path
     assert _one_ro("01202026", "05012026", 40, tmp_path) == []
     # a notice from before the letter does not answer it
     assert _one_ro("01202026", "01102026", 40, tmp_path) == ["22"]
+
+
+def _week_deck(tmp_path, reasons: dict[int, str], group_start: str = "01052026"):
+    """One GS-11 with 50 old cases and 6 assigned this week (05/11-05/15/2026); case 1 of the
+    week was reassigned away on 05/14 (left, why R)."""
+    from layouts.encode import deck
+
+    lines = [record("ro_roster", ror_type="ROR", assignment="35010701", seid="WWWWW",
+                    last_name="WEEK", ro_grade="11", position_type="F", duty_status="A",
+                    group_start=group_start)]
+    lines += [record("ro_case", cas_type="CAS", case_id=f"W{n:09d}", holder="35010701",
+                     case_grade="11", kind="B", assigned="01052026") for n in range(50)]
+    lines += [record("ro_case", cas_type="CAS", case_id=f"N{n:09d}", holder="35010701",
+                     case_grade="11", kind="B", assigned=f"05{11 + n % 5:02d}2026",
+                     case_reason=reasons.get(n),
+                     left_date="05142026" if n == 1 else None,
+                     left_why="R" if n == 1 else None) for n in range(1, 7)]
+    path = tmp_path / "week.dat"
+    path.write_text(deck(lines, campus="35", week_ending="05162026", created="05182026"))
+    return evaluated(path)
+
+
+def test_reassignments_count_as_new_assignments_and_exempt_ones_do_not_trip_40(tmp_path):
+    ev = _week_deck(tmp_path, {})
+    row = ro(ev.measured, "35010701")
+    assert (row["new_in_week"], row["new_exempt"], row["covered"]) == (6, 0, 55)
+    assert [c for c, k in codes_of(ev.flags) if k == "35010701"] == ["40"]
+    # one listed reason on a case: 5 not exempt, no 40; more than 5 in all is printed (41)
+    ev = _week_deck(tmp_path, {3: "4"})
+    assert [c for c, k in codes_of(ev.flags) if k == "35010701"] == ["41"]
+    # a group start in the previous work week implies reason 1 for every case of the week
+    ev = _week_deck(tmp_path, {}, group_start="05062026")
+    assert (ro(ev.measured, "35010701")["new_exempt"]) == 6
+    assert [c for c, k in codes_of(ev.flags) if k == "35010701"] == ["41"]
