@@ -22,7 +22,7 @@ GRADE_COLUMNS = {"13": "cases_gs13", "12": "cases_gs12", "11": "cases_gs11",
 COUNT_COLUMNS = ("cases_gs13", "cases_gs12", "cases_gs11", "cases_gs09", "cases_gs05_07")
 
 
-def held(cases: pl.DataFrame, as_of: dt.date) -> pl.Expr:
+def held(as_of: dt.date) -> pl.Expr:
     """A case still in its holder's inventory on the as-of date."""
     return pl.col("left_date_v").is_null() | (pl.col("left_date_v") > as_of)
 
@@ -33,7 +33,7 @@ def group_of(assignment: pl.Expr) -> pl.Expr:
 
 
 def _counts(cases: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
-    hold = cases.filter(held(cases, as_of))
+    hold = cases.filter(held(as_of))
     covered = pl.col("kind").is_in(list(COVERED_KINDS))
     grade_col = pl.col("case_grade").replace_strict(GRADE_COLUMNS, default=None)
     by_grade = [(covered & (grade_col == name)).sum().alias(name) for name in COUNT_COLUMNS]
