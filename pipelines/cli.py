@@ -34,13 +34,14 @@ from pipelines.cli_options import (
 from pipelines.data_dir import choose_reference, prepare, remember, require_store
 from pipelines.flow_cli import flow_app
 from pipelines.individual import codes as individual_codes
+from pipelines.operator.inventory_cli import flow_inventory, inventory
 from pipelines.operator.sample_cli import sample_app
 from pipelines.reference import ReferenceMissing
 from pipelines.reference import load as load_reference
 from pipelines.reports.printing import mask_ssn_expr
 from pipelines.store import Store, StoreError, counts
 from pipelines.weekly import CC_ABEND, CC_INCOMPLETE, ConservationError, run_week
-from validators.codes import CODES, RUN_3926, RUN_3927, RUN_SAMPLING, SUB_REASONS
+from validators.codes import CODES, RUN_3926, RUN_3927, RUN_INV, RUN_SAMPLING, SUB_REASONS
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SAMPLE_WEEK = FIXTURES / "sample-week"
@@ -54,6 +55,8 @@ app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False,
                   context_settings={"help_option_names": ["-h", "--help"]})
 app.add_typer(flow_app, name="flow")
 app.add_typer(sample_app, name="sample")
+app.command()(inventory)  # run INV-10-02 (pipelines/operator/inventory_cli.py)
+flow_app.command("inventory")(flow_inventory)
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -345,8 +348,11 @@ def open_register(data_dir: DataDir = Path("qap-data")) -> None:
 
 
 @app.command()
-def explain(code: Annotated[str, typer.Argument(help="Error code: 14, 3927:05 or A12.")]) -> None:
-    """Tell what an error code means: PCE-03-41 (Form 3926), PCE-01-43 (Form 3927), or an
+def explain(code: Annotated[str, typer.Argument(help="Error code: 14, 3927:05 or A12.")],
+            run: Annotated[str | None, typer.Option("--run", help="Run, e.g. INV-10-02.")
+                           ] = None) -> None:
+    """Tell what an error code means: PCE-03-41 (Form 3926), PCE-01-43 (Form 3927), INV-10-02
+    (RO inventory, with --run INV-10-02 or INV-10-02:NN), or an
     individual data reason (T.. Form 3081, A.. Form 6489, N.. Data Not Posted, I..).
 
     Example: qap explain 14      (both runs)   qap explain 3927:05   qap explain A12
@@ -361,15 +367,17 @@ def explain(code: Annotated[str, typer.Argument(help="Error code: 14, 3927:05 or
         typer.echo(f"  Resolve: {individual_resolution(code.upper())}")
         return
     form, _, number = code.rpartition(":")
-    number = number.zfill(2)
-    runs = {"3926": [RUN_3926], "3927": [RUN_3927], "": [RUN_3926, RUN_3927]}.get(form)
+    form, number = run or form, number.zfill(2)
+    runs = {"3926": [RUN_3926], "3927": [RUN_3927], "": [RUN_3926, RUN_3927],
+            RUN_3926: [RUN_3926], RUN_3927: [RUN_3927], RUN_INV: [RUN_INV]}.get(form)
     if runs is None:
-        raise _fail(f"{code!r}: say 3926:NN or 3927:NN, or just NN", 2)
+        raise _fail(f"{code!r}: say 3926:NN, 3927:NN, INV-10-02:NN or just NN", 2)
     found = [CODES[(r, number)] for r in runs if (r, number) in CODES]
     if not found:
         raise _fail(f"no error code {number} on {', '.join(runs)}", 2)
     for c in found:
-        form_name = "Form 3926" if c.run == RUN_3926 else "Form 3927"
+        form_name = {RUN_3926: "Form 3926", RUN_3927: "Form 3927"}.get(
+            c.run, f"RO inventory, severity {c.severity}")
         typer.echo(f"{c.run} ({form_name}) error {c.code}: {c.meaning}")
         typer.echo(f"  Resolve: {c.resolution}")
         if (c.run, c.code) in SUB_REASONS:

@@ -1,0 +1,1 @@
+"""The operator side: CLI command groups, flows, inbox, data-directory checks."""

@@ -30,10 +30,10 @@ from pipelines.register import open_entries
 from pipelines.store import Store
 from pipelines.weekly import (
     LEDGER_SCHEMA,
-    REGISTER_SCHEMA,
     ConservationError,
     DeckOutcome,
     RunResult,
+    extend_register,
     next_run_id,
 )
 from validators import sampling as checks
@@ -432,12 +432,4 @@ def _register(previous: pl.DataFrame | None, every: pl.DataFrame, run_id: str,
         pl.lit(run_date).alias("opened"), pl.lit(None, pl.Date).alias("closed"),
         pl.lit(None, pl.String).alias("closed_by"), pl.lit(None, pl.String).alias("reason"),
         DECK_WEEK)
-    new = new.with_columns(pl.lit(None, t).alias(c) for c, t in REGISTER_SCHEMA.items()
-                           if c not in new.columns).select(list(REGISTER_SCHEMA)
-                                                           ).cast(REGISTER_SCHEMA)
-    if previous is None:
-        return new
-    missing = [pl.lit(None, t).alias(c) for c, t in REGISTER_SCHEMA.items()
-               if c not in previous.columns]  # a register written before a column was added
-    return pl.concat([previous.with_columns(missing).select(list(REGISTER_SCHEMA))
-                      .cast(REGISTER_SCHEMA), new])
+    return extend_register(previous, new)
