@@ -238,10 +238,7 @@ def _without_employee_master(base: pl.DataFrame, run_date: dt.date, run_dir: Pat
 
 
 def _previous_cum(previous: dict[str, pl.DataFrame | None]) -> pl.DataFrame:
-    cum = previous.get("cum_jobs")
-    if cum is None:
-        return cj.empty_cum_jobs()
-    return cum.select(cj.CUM_COLUMNS).cast(cj.CUM_SCHEMA)
+    return cj.read_cum_jobs(previous.get("cum_jobs"))
 
 
 def _review_weeks(reviews: pl.DataFrame, weeks: tuple[dt.date, ...]) -> pl.DataFrame:
