@@ -2,8 +2,9 @@
 
 Fed weekly by checked Forms 3081 and by the individual review transactions that matched one
 (`review_data`). Figures: hours in tenths and volume from direct and overhead time (time codes
-1 and 3), and the overhead part of those hours apart (`overhead_hours_tenths`); learning-curve hours and volume (time code 2) counted apart; documents reviewed and
-documents in error from the reviews. Forms 6489 then adjust them (`ipr_adjustments`).
+1 and 3), and the overhead part of those hours apart (`overhead_hours_tenths`);
+learning-curve hours and volume (time code 2) counted apart; documents reviewed and documents
+in error from the reviews. Forms 6489 then adjust them (`ipr_adjustments`).
 
 Current and prior grade (record_code "1" / "2"), our reading: an employee's current grade is
 the grade on their last Form 3081 posted (latest week ending date, then the last line in deck
