@@ -48,7 +48,7 @@ import polars as pl
 
 from layouts import layout
 from layouts.decoder import decode
-from pipelines.individual import codes, periods, review_data
+from pipelines.individual import codes, ipsr, periods, review_data
 from pipelines.individual import cum_jobs as cj
 from pipelines.individual.not_posted import NOT_POSTED_COLUMNS
 from pipelines.individual.reference import OFP_KEY
@@ -62,6 +62,7 @@ from pipelines.individual.run import (
     name_decks,
 )
 from pipelines.reports import data_not_posted as dnp_report
+from pipelines.reports import ipsr as ipsr_report
 from pipelines.reports.printing import write_pages
 
 RUN_3081, RUN_6489 = "IPR-3081", "IPR-6489"  # `run` of a record on the open error register
@@ -307,6 +308,8 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
         parquet = {name: frame for name, frame in frames.frames().items() if name in PARQUET}
         timings["calculate"] += time.perf_counter() - t
         outputs |= _write(iter_pages(frames, run_date), parquet, week, run_dir, timings)
+        for q_end, rows in ipsr.due(cum, frames.employees, ofp, week):  # a quarter ended
+            outputs |= ipsr_report.write_files(rows, run_date, q_end, week, run_dir)
     t = time.perf_counter()
     done = _finish(base, pl.concat(status))
     timings["calculate"] += time.perf_counter() - t
