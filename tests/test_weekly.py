@@ -86,7 +86,7 @@ def test_printed_listings_match_golden(week, name):
 def test_every_page_of_every_report_names_the_run(week):
     _, _, result = week
     printed = [p for p in result.outputs.values() if p.suffix == ".txt"]
-    assert len(printed) == 11
+    assert len(printed) == 13  # 11 + Defect Frequency, QA Unit/Group
     for path in printed:
         seconds = [page.split("\n")[1] for page in path.read_text().split("\f")]
         assert all(ln.startswith("RUN DATE 11/17/2026  RUN ID 20261117.01 ")
