@@ -16,11 +16,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from fixtures.quarterly import scenario as s
 from pipelines.individual import cum_jobs, ipsr, status, time_reports
 from pipelines.individual.cum_jobs import OVERHEAD
 from pipelines.reports import ipsr as ipsr_report
 from pipelines.reports.printing import assert_golden, render
-from fixtures.quarterly import scenario as s
 
 GOLDEN = Path(__file__).parent / "golden" / "quarterly"
 Q_END = dt.date(2025, 12, 31)
