@@ -221,3 +221,19 @@ def test_weekly_step_of_the_week_holding_the_quarter_end_writes_its_ipsr(
     known = twin.filter(pl.col("rateable").is_not_null())
     assert known.select("ssn", "rateable").unique().rows() == [("777889999", False)]
     assert_golden(text, GOLDEN / "ipsr_202512_fixture_weeks.txt")
+
+
+def test_outputs_md_documents_the_quarterly_files_and_columns() -> None:
+    from pipelines.individual import defect_charges
+
+    docs = (Path(__file__).parents[1] / "docs" / "outputs.md").read_text()
+    section = docs[docs.index("## Quarterly and management reports"):]
+    for column in [*ipsr.IPSR_COLUMNS, *defect_charges.FREQUENCY_COLUMNS]:
+        assert f"`{column}`" in section, column
+    for name in ("`ipsr_YYYYMM.txt`", "`defect-frequency_MMDDYYYY.txt`",
+                 "`qa-unit-group_MMDDYYYY.txt`", "qap ipsr --quarter-end"):
+        assert name in section, name
+    state = docs[docs.index("**defect_charges.parquet**"):]
+    for column in defect_charges.CHARGE_COLUMNS:
+        assert f"`{column}`" in state, column
+    assert f"`{OVERHEAD}`" in docs[docs.index("**cum_jobs.parquet**"):]

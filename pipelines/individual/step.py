@@ -25,6 +25,8 @@ first, each starting from the cum job records the one before left; a review goes
 of its own week ending date, or, when no deck of this run is for that week, to the latest week
 (where it is listed on Weekly Data Not Posted, N02). Each week gets its own reports; every file
 name carries the week's Saturday: ``ipr_MMDDYYYY.txt``.
+A week that holds a fiscal quarter end also writes that quarter's IPSR (`individual.ipsr`),
+named for the quarter: ``ipsr_YYYYMM.txt`` and its Parquet twin.
 
 Nothing to do: no record of 59600/59602, and either no Employee Master File or no individual
 review (a review with an SSN) either: an empty step, returned at once (no reports, no tables).
