@@ -237,3 +237,65 @@ def test_outputs_md_documents_the_quarterly_files_and_columns() -> None:
     for column in defect_charges.CHARGE_COLUMNS:
         assert f"`{column}`" in state, column
     assert f"`{OVERHEAD}`" in docs[docs.index("**cum_jobs.parquet**"):]
+
+
+@pytest.mark.parametrize(("code", "time_code", "hours", "after"), [
+    ("4", "3", "   20", (130, 55)),  # add 2.0 overhead hours: both figures move
+    ("4", "1", "   20", (130, 35)),  # add 2.0 direct hours: overhead stays
+    ("3", "3", "   20", (20, 20)),  # substitute with time code 3: overhead is the value
+    ("3", "1", "   20", (20, 20)),  # substitute direct: overhead kept, not above the hours
+    ("1", "1", "", (0, 0)),  # zero the quarter
+])
+def test_form_6489_moves_overhead_with_time_code_3(code, time_code, hours, after) -> None:
+    from layouts import layout
+    from layouts.decoder import decode
+    from layouts.encode import record
+    from pipelines.individual.ipr_adjustments import apply_adjustments
+
+    sat = dt.date(2025, 12, 20)
+    base = cum_jobs.post_week(cum_jobs.empty_cum_jobs(), _time([("1", 75), ("3", 35)]),
+                              cum_jobs.empty_reviews(), sat)
+    form = {"program_number": "59602", "format_code": "060", "org_code": s.DE[0],
+            "function_code": s.DE[1], "program_code": s.DE[2], "ssn": s.ADAMS,
+            "last_name": "ADAMS", "adjustment_code": code, "record_code": "1", "grade": "07",
+            "quarter_ending": "", "week_ending": "12202025", "step": "01",
+            "time_code": time_code, "class_code": "1", "hours_tenths": hours}
+    decoded = decode(pl.DataFrame({"text": [record("prefix+form6489", **form)]}),
+                     layout.load("prefix"), layout.load("form6489"))
+    done = apply_adjustments(base, decoded, sat)
+    assert done.adjustments["reason_codes"].to_list() == [[]]
+    assert done.cum_jobs.select("hours_tenths", OVERHEAD).row(0) == after
+
+
+def test_qap_ipsr_on_demand_from_an_older_generation(tmp_path: Path) -> None:
+    """A store whose cum job records were written before overhead was kept apart; the fixture
+    reference files. The IPSR prints with overhead unknown; the files are owner-only."""
+    from typer.testing import CliRunner
+
+    from fixtures.individual import weeks
+    from pipelines import cli
+    from pipelines.store import Store
+
+    data = tmp_path / "data"
+    store = Store(data)
+    with store.lock("20260106.01"), store.begin("20260106.01") as gen:
+        gen.write("cum_jobs", weeks.start_cum_jobs().drop(OVERHEAD))
+        gen.commit(note="an older generation")
+    out = tmp_path / "out"
+    args = ["ipsr", "--quarter-end", "2025-12-31", "-d", str(data), "-r", str(weeks.HERE),
+            "--run-date", "2026-01-06", "--out", str(out)]
+    result = CliRunner().invoke(cli.app, args)
+    assert result.exit_code == 0, result.output
+    assert "IPSR for the quarter ending 12/31/2025: 7 employee(s), 7 program line(s)" in (
+        result.output)
+    text = (out / "ipsr_202512.txt").read_text()
+    assert "RUN DATE 01/06/2026" in text and "WEEK ENDING" not in text
+    assert "RATEABLE NOT DETERMINED" in text and "111223333" not in text
+    assert stat.S_IMODE(out.stat().st_mode) == 0o700
+    assert stat.S_IMODE((out / "ipsr_202512.parquet").stat().st_mode) == 0o600
+    bad = CliRunner().invoke(cli.app, [*args[:2], "2025-12-30", *args[3:]])
+    assert bad.exit_code == 12
+    assert "12/30/2025 is not a fiscal quarter end" in bad.output
+    none = CliRunner().invoke(cli.app, ["ipsr", "--quarter-end", "2025-12-31", "-d",
+                                        str(tmp_path / "nothing")])
+    assert none.exit_code == 12 and "no QAP data directory" in none.output
