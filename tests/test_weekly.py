@@ -242,3 +242,16 @@ def test_sample_week_keeps_local_and_unit_codes_out_of_adams_figures(week):
     cum = pl.read_parquet(result.run_dir.parent.parent / "current" / "cum_ofp.parquet")
     assert cum.filter(pl.col("program_code") == "44210").select(
         "sampled", "defective").rows() == [(12 + 10 + 3 + 3, 1 + 1 + 3)]
+
+
+def test_weekly_run_prints_defect_frequency_and_unit_group_and_keeps_the_charges(week):
+    """Issue 18: the week's Defect Frequency OFP Summary and QA Unit/Group Report (golden),
+    and the `defect_charges` state table in the generation (tests/test_quarterly_*)."""
+    data, _, result = week
+    for name in ("defect-frequency", "qa-unit-group"):
+        assert_golden(result.outputs[f"{name}_11142026.txt"].read_text(),
+                      GOLDEN / f"{name}_11142026.txt")
+        assert result.outputs[f"{name}_11142026.parquet"].exists()
+    charges = pl.read_parquet(data / "current" / "defect_charges.parquet")
+    assert charges.select("defect_code", "employee", "unit_review", "unit_moved").rows() == [
+        ("101", 2, 0, 0), ("102", 1, 0, 0), ("901", 0, 3, 0), ("935", 0, 0, 1)]
