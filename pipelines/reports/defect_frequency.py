@@ -11,14 +11,15 @@ for scale."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
 
 from pipelines.individual.defect_charges import FREQUENCY_COLUMNS
-from pipelines.individual.print_columns import Col, head_line
-from pipelines.reports.printing import PageHeading, fmt_date, paginate, write_report
+from pipelines.individual.measures import fmt_hundredths
+from pipelines.individual.print_columns import Col, head_line, lines
+from pipelines.individual.reference import OFP_KEY
+from pipelines.reports.printing import PageHeading, paginate, write_report
 
 FREQUENCY_RUN, FREQUENCY_TITLE = "DFS", "PERIODIC DEFECT FREQUENCY OFP SUMMARY"
 UNIT_RUN, UNIT_TITLE = "QAUG", "QA UNIT/GROUP REPORT"  # our labels: legacy numbers not known
@@ -27,99 +28,86 @@ INDENT = 2
 NONE = "*** NO DEFECTS ***"
 
 
-def _pct(h: int | None) -> str:
-    return "" if h is None else f"{h // 100}.{h % 100:02d}"
+GROUP = ["scope", "period_start", "period_end", *OFP_KEY]
+FREQ_COLS = [
+    Col("RANK", "rank", 4, "right"), Col("CODE", "defect_code", 4),
+    Col("DESCRIPTION", "description", 40),
+    Col("DEFECTS", "defects", 7, "right", gap=2),
+    Col("SHARE", fmt_hundredths(pl.col("share_h")), 7, "right", gap=2),
+    Col("RUNNING", fmt_hundredths(pl.col("running_h")), 7, "right"),
+    Col("EMPLOYEE", "employee", 8, "right", gap=2),
+    Col("UNIT/GROUP", "unit_group", 10, "right"),
+    Col("NOTE", pl.when(pl.col("local")).then(pl.lit("LOCAL")), 5, gap=2)]
+UNIT_COLS = [
+    Col("CODE", "defect_code", 4), Col("DESCRIPTION", "description", 40),
+    Col("UNIT REVIEWS", "unit_review", 12, "right", gap=2),
+    Col("OFF EMPLOYEE", "unit_moved", 12, "right", gap=2),
+    Col("UNIT/GROUP", "unit_group", 10, "right"),
+    Col("EMPLOYEE", "employee", 8, "right", gap=2),
+    Col("KIND", pl.when(pl.col("section") == "procedural").then(pl.lit("PROCEDURAL"))
+        .when(pl.col("local")).then(pl.lit("LOCAL")), 10, gap=2)]
+SECTION_LINE = f"{' ' * INDENT}900-909 PROCEDURAL, SYSTEMIC OR ORGANIZATIONAL (RANKED APART)"
 
 
-FREQ_COLS = [Col("RANK", "", 4, "right"), Col("CODE", "", 4), Col("DESCRIPTION", "", 40),
-             Col("DEFECTS", "", 7, "right", gap=2), Col("SHARE", "", 7, "right", gap=2),
-             Col("RUNNING", "", 7, "right"), Col("EMPLOYEE", "", 8, "right", gap=2),
-             Col("UNIT/GROUP", "", 10, "right"), Col("NOTE", "", 5, gap=2)]
-UNIT_COLS = [Col("CODE", "", 4), Col("DESCRIPTION", "", 40),
-             Col("UNIT REVIEWS", "", 12, "right", gap=2),
-             Col("OFF EMPLOYEE", "", 12, "right", gap=2), Col("UNIT/GROUP", "", 10, "right"),
-             Col("EMPLOYEE", "", 8, "right", gap=2), Col("KIND", "", 10, gap=2)]
+def _scope_title() -> pl.Expr:
+    kind = pl.when(pl.col("scope") == "quarter").then(pl.lit("QUARTER TO DATE")).otherwise(
+        pl.lit("PERIOD"))
+    return pl.format("{} {}-{}", kind, pl.col("period_start").dt.strftime("%m/%d/%Y"),
+                     pl.col("period_end").dt.strftime("%m/%d/%Y"))
 
 
-def _cells(cols: list[Col], values: list[object]) -> str:
-    """One detail line laid out like `head_line`."""
-    parts = [" " * INDENT]
-    for i, (c, v) in enumerate(zip(cols, values, strict=True)):
-        text = "" if v is None else str(v)
-        text = text[: c.width]
-        parts.append((" " * c.gap if i else "") + (text.ljust(c.width) if c.align == "left"
-                                                   else text.rjust(c.width)))
-    return "".join(parts).rstrip()
+def _ofp_total() -> pl.Expr:
+    return pl.format(
+        f"{' ' * INDENT}OFP TOTAL {{}} DEFECTS: EMPLOYEE {{}}, UNIT/GROUP {{}}; 900-909 {{}} = "
+        "{}% OF ALL DEFECTS", "ofp_defects", "ofp_employee", "ofp_unit_group", "ofp_procedural",
+        fmt_hundredths(pl.col("procedural_h")))
 
 
-def _scope_title(scope: str, start: dt.date, end: dt.date) -> str:
-    kind = "QUARTER TO DATE" if scope == "quarter" else "PERIOD"
-    return f"{kind} {fmt_date(start)}-{fmt_date(end)}"
+def _detail(rows: pl.DataFrame, cols: list[Col], section_lines: bool) -> pl.DataFrame:
+    """Detail lines (line, scope title) in print order: per OFP a heading line, its rows (with
+    the 900-909 section line above its first 900-909 row), its total line and a blank."""
+    if rows.height == 0:
+        return pl.DataFrame(schema={"line": pl.String, "scope": pl.String})
+    keyed = rows.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) * 5).alias("_key"),
+                              _scope_title().alias("scope"))
+    group = pl.struct(GROUP)
+    first, last = group.is_first_distinct(), group.is_last_distinct()
+    first_proc = (pl.col("section") == "procedural") & pl.struct(
+        [*GROUP, "section"]).is_first_distinct()
+    ofp = pl.format("OFP {} {} {}", *OFP_KEY)
+    parts = [keyed.filter(first).select((pl.col("_key")).alias("key"), ofp.alias("line"),
+                                        "scope")]
+    if section_lines:
+        parts.append(keyed.filter(first_proc).select(
+            (pl.col("_key") + 1).alias("key"), pl.lit(SECTION_LINE).alias("line"), "scope"))
+    parts += [
+        keyed.select((pl.col("_key") + 2).alias("key"), lines(keyed, cols, INDENT), "scope"),
+        keyed.filter(last).select((pl.col("_key") + 3).alias("key"), _ofp_total().alias("line"),
+                                  "scope"),
+        keyed.filter(last).select((pl.col("_key") + 4).alias("key"), pl.lit("").alias("line"),
+                                  "scope")]
+    return pl.concat(parts).sort("key").drop("key")
 
 
-def _groups(rows: pl.DataFrame) -> Iterator[tuple[str, str, pl.DataFrame]]:
-    """(scope title, OFP text, its rows) in print order."""
-    for key, part in rows.group_by(["scope", "period_start", "period_end", "org_code",
-                                    "function_code", "program_code"], maintain_order=True):
-        scope, start, end, org, fun, prog = key
-        yield _scope_title(str(scope), start, end), f"OFP {org} {fun} {prog}", part
+def frequency_lines(rows: pl.DataFrame) -> pl.DataFrame:
+    """Detail lines (line, scope) of the Defect Frequency OFP Summary."""
+    return _detail(rows, FREQ_COLS, section_lines=True)
 
 
-def _ofp_total(part: pl.DataFrame) -> str:
-    r = part.row(0, named=True)
-    return (f"{' ' * INDENT}OFP TOTAL {r['ofp_defects']} DEFECTS: EMPLOYEE {r['ofp_employee']}, "
-            f"UNIT/GROUP {r['ofp_unit_group']}; 900-909 {r['ofp_procedural']} = "
-            f"{_pct(r['procedural_h'])}% OF ALL DEFECTS")
+def unit_group_lines(rows: pl.DataFrame) -> pl.DataFrame:
+    """Detail lines (line, scope) of the QA Unit/Group Report: for each OFP with a unit/group
+    charge, its codes so charged in code order."""
+    has = (pl.col("unit_group") > 0).any().over(GROUP)
+    charged = rows.filter(has).filter(pl.col("unit_group") > 0).sort(
+        [*GROUP, "defect_code"], maintain_order=True)
+    return _detail(charged, UNIT_COLS, section_lines=False)
 
 
-def frequency_lines(rows: pl.DataFrame) -> list[tuple[str, str]]:
-    """(line, page key) of the Defect Frequency OFP Summary."""
-    out: list[tuple[str, str]] = []
-    for title, ofp, part in _groups(rows):
-        out.append((ofp, title))
-        for section in ("defects", "procedural"):
-            lines = part.filter(pl.col("section") == section)
-            if lines.height == 0:
-                continue
-            if section == "procedural":
-                out.append((f"{' ' * INDENT}900-909 PROCEDURAL, SYSTEMIC OR ORGANIZATIONAL "
-                            "(RANKED APART)", title))
-            for r in lines.iter_rows(named=True):
-                out.append((_cells(FREQ_COLS, [
-                    r["rank"], r["defect_code"], r["description"], r["defects"],
-                    _pct(r["share_h"]), _pct(r["running_h"]), r["employee"], r["unit_group"],
-                    "LOCAL" if r["local"] else ""]), title))
-        out.append((_ofp_total(part), title))
-        out.append(("", title))
-    return out
-
-
-def unit_group_lines(rows: pl.DataFrame) -> list[tuple[str, str]]:
-    """(line, page key) of the QA Unit/Group Report: OFPs with a unit/group charge."""
-    out: list[tuple[str, str]] = []
-    for title, ofp, part in _groups(rows):
-        charged = part.filter(pl.col("unit_group") > 0).sort("defect_code")
-        if charged.height == 0:
-            continue
-        out.append((ofp, title))
-        for r in charged.iter_rows(named=True):
-            kind = ("PROCEDURAL" if r["section"] == "procedural"
-                    else "LOCAL" if r["local"] else "")
-            out.append((_cells(UNIT_COLS, [r["defect_code"], r["description"],
-                                           r["unit_review"], r["unit_moved"], r["unit_group"],
-                                           r["employee"], kind]), title))
-        out.append((_ofp_total(part), title))
-        out.append(("", title))
-    return out
-
-
-def _pages(lines: list[tuple[str, str]], run_number: str, title: str, heads: tuple[str, ...],
+def _pages(detail: pl.DataFrame, run_number: str, title: str, heads: tuple[str, ...],
            run_date: dt.date, week_ending: dt.date) -> pl.DataFrame:
-    if not lines:
-        lines = [(NONE, "")]
-    detail = pl.DataFrame({"line": [x[0] for x in lines], "scope": [x[1] for x in lines]},
-                          schema={"line": pl.String, "scope": pl.String}).with_columns(
-        pl.col("scope").alias("break_title"))
+    if detail.height == 0:
+        detail = pl.DataFrame({"line": [NONE], "scope": [""]})
+    detail = detail.with_columns(pl.col("scope").alias("break_title"))
     heading = PageHeading(run_number, title, run_date, week_ending, heads)
     return paginate(detail, heading, lines_per_page=LINES_PER_PAGE, break_on="scope")
 
