@@ -92,7 +92,9 @@ def key_lines(q_end: dt.date) -> list[str]:
         f"FOUR FULL QUARTERS {fmt_date(start)} THROUGH {fmt_date(q_end)}. HOURS IN HOURS AND "
         "TENTHS; ACCURATE = (REVIEWED - ERRORS) / REVIEWED.",
         "90% LOW/HIGH: WILSON SCORE INTERVAL OF PERCENT ACCURATE AT 90% CONFIDENCE (Z = 1.6449),"
-        " ROUNDED HALF UP.",
+        " ROUNDED HALF UP;",
+        "  CHOSEN BECAUSE IT STAYS WITHIN 0-100 AND KEEPS A WIDTH AT 100% ACCURATE, WHERE THE "
+        "NORMAL INTERVAL SHRINKS TO A POINT.",
         "MEAS YES: MEASURABLE IN QUALITY. WHY (TESTS NOT MET):",
         *[f"  {k} = {text.upper()}" for k, text in status.REASONS.items()],
         "RATEABLE: MEASURABLE HOURS AT LEAST 25% OF TOTAL TIME AND AT LEAST 40% OF DIRECT TIME "
