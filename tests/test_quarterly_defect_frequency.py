@@ -7,6 +7,8 @@ Review lines (OFP X = 81120 110 43210, Y = 81110 210 45500):
   unit 2, X, 12/31, `#`:   901 x2                   (a unit/group review)
   unit 3, X, 01/03, SSN B: 101 x1, 935 x1, 903 x1   (935 local and 903 moved to the unit)
   unit 4, Y, 01/03, SSN A: 205 x4
+  unit 5, X, 01/03, SSN B: 104 x3, 3 of 3 defective: run 03's warning, a possible multiple
+                           identical defect (employee's; listed on the QA Unit/Group Report)
 State before: quarter 12/31/2025, X: 101 employee 5, 908 moved 1; and a 09/30/2024 row, which
 is more than five quarters back and is let go."""
 
@@ -31,11 +33,11 @@ X, Y = ("81120", "110", "43210"), ("81110", "210", "45500")
 def _line(unit: int, line: int, ofp: tuple[str, str, str], day: dt.date, code: str,
           defects: int, *, starts: bool = False, ssn: str | None = None,
           unit_charge: bool = False, sampled: int | None = None,
-          defective: int | None = None) -> dict:
+          defective: int | None = None, warning: bool = False) -> dict:
     return {"deck_no": 0, "line_no": line, "unit": unit, "week_ending": day,
             "org_code": ofp[0], "function_code": ofp[1], "program_code": ofp[2],
             "starts": starts, "unit_charge": unit_charge, "ssn": ssn, "sampled": sampled,
-            "defective": defective, "defect_code": code, "defects": defects, "warning": False}
+            "defective": defective, "defect_code": code, "defects": defects, "warning": warning}
 
 
 def reviews() -> pl.DataFrame:
@@ -47,24 +49,30 @@ def reviews() -> pl.DataFrame:
         _line(3, 8, X, SAT, "101", 1, starts=True, ssn=b, sampled=5, defective=2),
         _line(3, 9, X, SAT, "935", 1), _line(3, 10, X, SAT, "903", 1),
         _line(4, 12, Y, SAT, "205", 4, starts=True, ssn=a, sampled=8, defective=3),
+        _line(5, 14, X, SAT, "104", 3, starts=True, ssn=b, sampled=3, defective=3,
+              warning=True),
     ], schema=REVIEW_SCHEMA)
 
 
 def state() -> pl.DataFrame:
     return pl.DataFrame([
         {"quarter_end": Q1, "org_code": X[0], "function_code": X[1], "program_code": X[2],
-         "defect_code": "101", "employee": 5, "unit_review": 0, "unit_moved": 0},
+         "defect_code": "101", "employee": 5, "unit_review": 0, "unit_moved": 0,
+         "possible_identical": 0},
         {"quarter_end": Q1, "org_code": X[0], "function_code": X[1], "program_code": X[2],
-         "defect_code": "908", "employee": 0, "unit_review": 0, "unit_moved": 1},
+         "defect_code": "908", "employee": 0, "unit_review": 0, "unit_moved": 1,
+         "possible_identical": 0},
         {"quarter_end": dt.date(2024, 9, 30), "org_code": X[0], "function_code": X[1],
          "program_code": X[2], "defect_code": "101", "employee": 9, "unit_review": 0,
-         "unit_moved": 0},
+         "unit_moved": 0, "possible_identical": 0},
     ], schema=dc.CHARGE_SCHEMA)
 
 
 def dcf() -> pl.DataFrame:
-    return pl.DataFrame({"defect_code": ["101", "102", "205", "901", "903", "908", "935"],
-                         "description": ["ENTITY ERROR", "AMOUNT ERROR", "CODING ERROR",
+    return pl.DataFrame({"defect_code": ["101", "102", "104", "205", "901", "903", "908",
+                                         "935"],
+                         "description": ["ENTITY ERROR", "AMOUNT ERROR", "WRONG FORM",
+                                         "CODING ERROR",
                                          "NO PROCEDURES AVAILABLE", "VERBAL INSTRUCTIONS",
                                          "CHARGED TO UNIT AT SUPERVISOR REQUEST",
                                          "LOCAL SORT ORDER"]})
@@ -86,12 +94,13 @@ def _figures(rows: pl.DataFrame, scope: str, end: dt.date, ofp: tuple[str, str, 
 
 def test_state_adds_the_week_per_quarter_and_lets_go_of_old_quarters() -> None:
     charges, _ = run()
-    got = charges.select("quarter_end", "program_code", "defect_code", *dc.CHARGES).rows()
+    got = charges.select("quarter_end", "program_code", "defect_code", *dc.FIGURES).rows()
     assert got == [
-        (Q1, X[2], "101", 7, 0, 0), (Q1, X[2], "102", 1, 0, 0), (Q1, X[2], "901", 0, 2, 1),
-        (Q1, X[2], "908", 0, 0, 1),
-        (Q2, Y[2], "205", 4, 0, 0), (Q2, X[2], "101", 1, 0, 0), (Q2, X[2], "903", 0, 0, 1),
-        (Q2, X[2], "935", 0, 0, 1)]
+        (Q1, X[2], "101", 7, 0, 0, 0), (Q1, X[2], "102", 1, 0, 0, 0),
+        (Q1, X[2], "901", 0, 2, 1, 0), (Q1, X[2], "908", 0, 0, 1, 0),
+        (Q2, Y[2], "205", 4, 0, 0, 0), (Q2, X[2], "101", 1, 0, 0, 0),
+        (Q2, X[2], "104", 3, 0, 0, 3), (Q2, X[2], "903", 0, 0, 1, 0),
+        (Q2, X[2], "935", 0, 0, 1, 0)]
 
 
 def test_first_period_of_the_split_week_ranks_900_909_apart() -> None:
@@ -109,10 +118,18 @@ def test_first_period_of_the_split_week_ranks_900_909_apart() -> None:
 
 def test_second_period_ties_rank_by_code_and_local_codes_are_the_units() -> None:
     _, rows = run()
+    # 104 x3, 101 x1, 935 x1 of 5: 60.00, 20.00 (running 80.00), 20.00 (100.00)
     assert _figures(rows, "period", SAT, X) == [
-        ("defects", 1, "101", 1, 1, 0, 50.0, 50.0),
-        ("defects", 2, "935", 1, 0, 1, 50.0, 100.0),
+        ("defects", 1, "104", 3, 3, 0, 60.0, 60.0),
+        ("defects", 2, "101", 1, 1, 0, 20.0, 80.0),
+        ("defects", 3, "935", 1, 0, 1, 20.0, 100.0),
         ("procedural", 1, "903", 1, 0, 1, 100.0, 100.0)]
+    x = rows.filter((pl.col("scope") == "period") & (pl.col("period_end") == SAT)
+                    & (pl.col("program_code") == X[2]))
+    assert x.filter(pl.col("possible_identical") > 0).select(
+        "defect_code", "possible_identical").rows() == [("104", 3)]
+    assert x.select("ofp_defects", "ofp_employee", "ofp_unit_group", "ofp_procedural",
+                    "procedural_share").unique().rows() == [(6, 4, 2, 1, 16.67)]
     assert _figures(rows, "period", SAT, Y) == [("defects", 1, "205", 4, 4, 0, 100.0, 100.0)]
     y = rows.filter(pl.col("program_code") == Y[2]).row(0, named=True)
     assert (y["ofp_procedural"], y["procedural_share"]) == (0, 0.0)
@@ -147,7 +164,8 @@ def test_printed_reports_are_the_golden_ones(tmp_path: Path) -> None:
                                "qa-unit-group_01032026.parquet", "qa-unit-group_01032026.txt"]
     twin = pl.read_parquet(written["qa-unit-group_01032026.parquet"])
     assert twin.columns == dc.FREQUENCY_COLUMNS
-    assert (twin["unit_group"] > 0).all()
+    assert ((twin["unit_group"] > 0) | (twin["possible_identical"] > 0)).all()
+    assert twin.height == 9  # 901; 104, 903, 935; 901, 908; 104, 903, 935 (Y has none)
 
 
 def test_a_week_without_review_lines_changes_nothing() -> None:

@@ -8,6 +8,11 @@ Each accepted review line with a defect code is charged (the same reading as `re
   on an individual transaction: the unit's, never the employee's;
 * ``employee`` -- any other code on an individual transaction.
 
+Apart from the charge, `possible_identical` counts the employee defects on samples that look
+like multiple identical defects (every document defective, one code: run 03's warning, the
+``identical`` rows of `unit_group`); the manager decides whether all but one belong to the
+unit/group (IRM 3.30.28.4.2.2(5)), so the QA Unit/Group Report lists them beside its charges.
+
 State: `defect_charges`, one row per fiscal quarter end, OFP and defect code (CHARGE_COLUMNS)
 with the defects of each charge; each week adds its lines (a reprocess adds its re-input lines,
 as the Cumulative Data File does); quarters older than KEEP_QUARTERS before the week are let go.
@@ -34,18 +39,20 @@ from pipelines.individual.review_data import UNIT_SSN
 from validators.pce_03_41 import LOCAL_CODES, PROCEDURAL_CODES, code_in, unit_group_code
 
 CHARGES = ("employee", "unit_review", "unit_moved")
+IDENTICAL = "possible_identical"
+FIGURES = (*CHARGES, IDENTICAL)
 CHARGE_KEY = ["quarter_end", *OFP_KEY, "defect_code"]
 CHARGE_SCHEMA: dict[str, pl.DataType] = {
     "quarter_end": pl.Date(), "org_code": pl.String(), "function_code": pl.String(),
     "program_code": pl.String(), "defect_code": pl.String(),
-    **{c: pl.Int64() for c in CHARGES},
+    **{c: pl.Int64() for c in FIGURES},
 }
 CHARGE_COLUMNS = list(CHARGE_SCHEMA)
 KEEP_QUARTERS = 5
 FREQUENCY_COLUMNS = [
     "scope", "period_start", "period_end", "quarter_end", *OFP_KEY, "section", "rank",
     "defect_code", "description", "defects", "employee", "unit_review", "unit_moved",
-    "unit_group", "local", "share", "running_share", "ofp_defects", "ofp_employee",
+    "unit_group", "local", IDENTICAL, "share", "running_share", "ofp_defects", "ofp_employee",
     "ofp_unit_group", "ofp_procedural", "procedural_share",
 ]
 
@@ -56,7 +63,8 @@ def empty_charges() -> pl.DataFrame:
 
 def charged_lines(reviews: pl.DataFrame, saturday: dt.date) -> pl.DataFrame:
     """One row per coded review line: week_ending, period_end, quarter_end, OFP, defect_code,
-    defects and `charge` (CHARGES). `reviews`: run 03's accepted review lines, all of them."""
+    defects, `charge` (CHARGES) and `identical` (a possible multiple identical defect).
+    `reviews`: run 03's accepted review lines, all of them."""
     first = reviews.filter("starts").select(
         "unit", (pl.col("unit_charge") | pl.col("ssn").is_null()
                  | (pl.col("ssn") == UNIT_SSN)).alias("_unit"))
@@ -69,13 +77,16 @@ def charged_lines(reviews: pl.DataFrame, saturday: dt.date) -> pl.DataFrame:
         "week_ending", periods.period_end_expr(pl.col("week_ending"), saturday)
         .alias("period_end"), periods.quarter_end_expr(pl.col("week_ending"))
         .alias("quarter_end"), *OFP_KEY, "defect_code",
-        pl.col("defects").fill_null(0).cast(pl.Int64), charge.alias("charge"))
+        pl.col("defects").fill_null(0).cast(pl.Int64), charge.alias("charge"),
+        (pl.col("starts") & pl.col("warning").fill_null(False) & (charge == "employee"))
+        .alias("identical"))
 
 
 def _wide(lines: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """Defects per `keys` with one column per charge."""
+    """Defects per `keys` with one column per charge, and the possible identical ones."""
     return lines.group_by(keys).agg(
-        *[pl.col("defects").filter(pl.col("charge") == c).sum().alias(c) for c in CHARGES])
+        *[pl.col("defects").filter(pl.col("charge") == c).sum().alias(c) for c in CHARGES],
+        pl.col("defects").filter("identical").sum().alias(IDENTICAL))
 
 
 def add_week(charges: pl.DataFrame | None, lines: pl.DataFrame, saturday: dt.date
@@ -87,7 +98,7 @@ def add_week(charges: pl.DataFrame | None, lines: pl.DataFrame, saturday: dt.dat
     oldest = periods.quarter_end(saturday - dt.timedelta(days=6))
     for _ in range(KEEP_QUARTERS - 1):
         oldest = periods.first_prior_quarter_end(oldest)
-    return both.group_by(CHARGE_KEY).agg(pl.col(list(CHARGES)).sum()).filter(
+    return both.group_by(CHARGE_KEY).agg(pl.col(list(FIGURES)).sum()).filter(
         pl.col("quarter_end") >= pl.lit(oldest, pl.Date)).sort(CHARGE_KEY)
 
 
@@ -106,7 +117,7 @@ def _pareto(rows: pl.DataFrame, group: list[str]) -> pl.DataFrame:
 
 def frequency(by_scope: pl.DataFrame, dcf: pl.DataFrame | None = None) -> pl.DataFrame:
     """Report rows from defects per scope key (scope, period_start, period_end, quarter_end),
-    OFP and code with CHARGES columns. `dcf`: the Defect Code File (descriptions)."""
+    OFP and code with FIGURES columns. `dcf`: the Defect Code File (descriptions)."""
     group = ["scope", "period_start", "period_end", "quarter_end", *OFP_KEY]
     rows = by_scope.with_columns(
         (pl.col("employee") + pl.col("unit_review") + pl.col("unit_moved")).alias("defects"),
@@ -155,8 +166,8 @@ def week_frequency(lines: pl.DataFrame, charges: pl.DataFrame, saturday: dt.date
             pl.lit(upto, pl.Date).alias("period_end"),
             pl.lit(q_end, pl.Date).alias("quarter_end")))
     cols = ["scope", "period_start", "period_end", "quarter_end", *OFP_KEY, "defect_code",
-            *CHARGES]
-    both = pl.concat([s.select(cols).cast({c: pl.Int64 for c in CHARGES}) for s in scopes])
+            *FIGURES]
+    both = pl.concat([s.select(cols).cast({c: pl.Int64 for c in FIGURES}) for s in scopes])
     return frequency(both, dcf)
 
 

@@ -6,7 +6,8 @@ share), with the employee and unit/group parts of each; the 900-909 codes ranked
 an OFP total line says how much of all its defects 900-909 are.
 QA Unit/Group: per OFP, the codes charged to the unit/group: from unit/group reviews, and moved
 off employees' reviews (900-909 procedural, 930-999 local); the employee charges beside them
-for scale."""
+for scale, and the employee defects on samples that may be multiple identical defects
+(IDENTICAL?), which the manager may move to the unit/group."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.individual.defect_charges import FREQUENCY_COLUMNS
+from pipelines.individual.defect_charges import FREQUENCY_COLUMNS, IDENTICAL
 from pipelines.individual.measures import fmt_hundredths
 from pipelines.individual.print_columns import Col, head_line, lines
 from pipelines.individual.reference import OFP_KEY
@@ -45,7 +46,13 @@ UNIT_COLS = [
     Col("UNIT/GROUP", "unit_group", 10, "right"),
     Col("EMPLOYEE", "employee", 8, "right", gap=2),
     Col("KIND", pl.when(pl.col("section") == "procedural").then(pl.lit("PROCEDURAL"))
-        .when(pl.col("local")).then(pl.lit("LOCAL")), 10, gap=2)]
+        .when(pl.col("local")).then(pl.lit("LOCAL")), 10, gap=2),
+    Col("IDENTICAL?", pl.when(pl.col(IDENTICAL) > 0).then(pl.col(IDENTICAL)), 10, "right")]
+def _on_unit_group() -> pl.Expr:
+    """A row of the QA Unit/Group Report: a unit/group charge or a possible identical."""
+    return (pl.col("unit_group") > 0) | (pl.col(IDENTICAL) > 0)
+
+
 SECTION_LINE = f"{' ' * INDENT}900-909 PROCEDURAL, SYSTEMIC OR ORGANIZATIONAL (RANKED APART)"
 
 
@@ -96,9 +103,8 @@ def frequency_lines(rows: pl.DataFrame) -> pl.DataFrame:
 
 def unit_group_lines(rows: pl.DataFrame) -> pl.DataFrame:
     """Detail lines (line, scope) of the QA Unit/Group Report: for each OFP with a unit/group
-    charge, its codes so charged in code order."""
-    has = (pl.col("unit_group") > 0).any().over(GROUP)
-    charged = rows.filter(has).filter(pl.col("unit_group") > 0).sort(
+    charge or a possible multiple identical defect, those codes in code order."""
+    charged = rows.filter(_on_unit_group()).sort(
         [*GROUP, "defect_code"], maintain_order=True)
     return _detail(charged, UNIT_COLS, section_lines=False)
 
@@ -127,13 +133,13 @@ def unit_group_pages(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date
 def write_files(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date, folder: Path
                 ) -> dict[str, Path]:
     """`defect-frequency_MMDDYYYY` and `qa-unit-group_MMDDYYYY` (.txt and .parquet) in `folder`
-    (file name -> path). The Unit/Group twin keeps only the codes with a unit/group charge."""
+    (file name -> path). The Unit/Group twin keeps only the rows it prints."""
     out: dict[str, Path] = {}
     stamp = f"{week_ending:%m%d%Y}"
     for name, pages, frame in (
             ("defect-frequency", frequency_pages(rows, run_date, week_ending), rows),
             ("qa-unit-group", unit_group_pages(rows, run_date, week_ending),
-             rows.filter(pl.col("unit_group") > 0))):
+             rows.filter(_on_unit_group()))):
         txt, parquet = folder / f"{name}_{stamp}.txt", folder / f"{name}_{stamp}.parquet"
         write_report(pages, txt)
         frame.select(FREQUENCY_COLUMNS).write_parquet(parquet)
