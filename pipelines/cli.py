@@ -34,6 +34,7 @@ from pipelines.cli_options import (
 from pipelines.data_dir import choose_reference, prepare, remember, require_store
 from pipelines.flow_cli import flow_app
 from pipelines.individual import codes as individual_codes
+from pipelines.operator import quarterly_cli
 from pipelines.operator.inventory_cli import flow_inventory, inventory
 from pipelines.operator.sample_cli import sample_app
 from pipelines.reference import ReferenceMissing
@@ -57,6 +58,7 @@ app.add_typer(flow_app, name="flow")
 app.add_typer(sample_app, name="sample")
 app.command()(inventory)  # run INV-10-02 (pipelines/operator/inventory_cli.py)
 flow_app.command("inventory")(flow_inventory)
+quarterly_cli.register(app)
 
 
 def _fail(message: str, code: int) -> typer.Exit:

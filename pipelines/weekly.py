@@ -26,7 +26,7 @@ from layouts import layout
 from layouts.decoder import DeckFault, decode
 from pipelines import cum_file, names, private, run01, run03, run_folder
 from pipelines.deck import Deck, DeckRefused, open_deck
-from pipelines.individual import periods, review_data
+from pipelines.individual import defect_charges, periods, review_data
 from pipelines.individual import step as individual_step
 from pipelines.reference import Reference
 from pipelines.register import (
@@ -38,6 +38,7 @@ from pipelines.register import (
 )
 from pipelines.reports import (
     cum_listing,
+    defect_frequency,
     listings,
     open_register,
     pce_01_43,
@@ -382,6 +383,8 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     say(f"individual data: {r_ind.height} Form 3081/6489 record(s), "
         f"{reviews.height} review line(s)")
     individual_lines = review_data.individual_lines(reviews)
+    charges, frequency = defect_charges.run_weeks(reviews, store.read("defect_charges"),
+                                                  one.defect_codes)  # issue 18
     del reviews
     ind = individual_step.run_step(
         _with_deck_weeks(r_ind, decks), individual_lines,
@@ -410,6 +413,10 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     for table, frame in ind.tables.items():
         gen.write(table, frame)
     result.outputs.update(ind.outputs)
+    for saturday, rows in frequency.items():  # the Defect Frequency and QA Unit/Group reports
+        result.outputs.update(defect_frequency.write_files(rows, run_date, saturday, run_dir))
+    if charges is not None:
+        gen.write("defect_charges", charges)
     cum_listing.print_cum_listing(cum.cum_ofp, cum.cum_defects, run_date,
                                   result.week_ending, run_dir / "cum-data-file.txt")
     result.outputs["cum-data-file"] = run_dir / "cum-data-file.txt"

@@ -25,6 +25,8 @@ first, each starting from the cum job records the one before left; a review goes
 of its own week ending date, or, when no deck of this run is for that week, to the latest week
 (where it is listed on Weekly Data Not Posted, N02). Each week gets its own reports; every file
 name carries the week's Saturday: ``ipr_MMDDYYYY.txt``.
+A week that holds a fiscal quarter end also writes that quarter's IPSR (`individual.ipsr`),
+named for the quarter: ``ipsr_YYYYMM.txt`` and its Parquet twin.
 
 Nothing to do: no record of 59600/59602, and either no Employee Master File or no individual
 review (a review with an SSN) either: an empty step, returned at once (no reports, no tables).
@@ -48,7 +50,7 @@ import polars as pl
 
 from layouts import layout
 from layouts.decoder import decode
-from pipelines.individual import codes, periods, review_data
+from pipelines.individual import codes, ipsr, periods, review_data
 from pipelines.individual import cum_jobs as cj
 from pipelines.individual.not_posted import NOT_POSTED_COLUMNS
 from pipelines.individual.reference import OFP_KEY
@@ -62,6 +64,7 @@ from pipelines.individual.run import (
     name_decks,
 )
 from pipelines.reports import data_not_posted as dnp_report
+from pipelines.reports import ipsr as ipsr_report
 from pipelines.reports.printing import write_pages
 
 RUN_3081, RUN_6489 = "IPR-3081", "IPR-6489"  # `run` of a record on the open error register
@@ -239,10 +242,7 @@ def _without_employee_master(base: pl.DataFrame, run_date: dt.date, run_dir: Pat
 
 
 def _previous_cum(previous: dict[str, pl.DataFrame | None]) -> pl.DataFrame:
-    cum = previous.get("cum_jobs")
-    if cum is None:
-        return cj.empty_cum_jobs()
-    return cum.select(cj.CUM_COLUMNS).cast(cj.CUM_SCHEMA)
+    return cj.read_cum_jobs(previous.get("cum_jobs"))
 
 
 def _previous_posted(previous: dict[str, pl.DataFrame | None]) -> pl.DataFrame:
@@ -331,6 +331,8 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
         parquet = {name: frame for name, frame in frames.frames().items() if name in PARQUET}
         timings["calculate"] += time.perf_counter() - t
         outputs |= _write(iter_pages(frames, run_date), parquet, week, run_dir, timings)
+        for q_end, rows in ipsr.due(cum, frames.employees, ofp, week):  # a quarter ended
+            outputs |= ipsr_report.write_files(rows, run_date, q_end, week, run_dir)
     t = time.perf_counter()
     done = _finish(base, pl.concat(status))
     timings["calculate"] += time.perf_counter() - t
