@@ -13,6 +13,7 @@ from pipelines import register
 from pipelines.cli import app
 from pipelines.engine.inventory import calendar
 from pipelines.operator.inventory_run import run_inventory
+from pipelines.reports import inventory_summary
 from pipelines.reports.printing import assert_golden
 from pipelines.store import Store
 from tests.inventory_helpers import (
@@ -298,3 +299,39 @@ def test_summary_names_file_line_columns_and_what_was_expected_for_each_rejected
     ):
         assert line in out.output
     assert "Traceback" not in out.output
+
+
+def test_run_whose_decks_are_all_refused_publishes_no_generation_and_changes_nothing(tmp_path):
+    data = tmp_path / "data"
+    first = run_inventory([WORKED], data, calendar.WorkCalendar(), RUN_DATE)
+    store = Store(data)
+    before = {t: store.read(t) for t in ("inventory_exceptions", "gs13_history", "decks",
+                                         "ro_inventory", "error_register")}
+    generations = len(store.history())
+    again = run_inventory([WORKED], data, calendar.WorkCalendar(), RUN_DATE)
+    assert (again.condition_code, again.decks[0].status) == (8, "duplicate")
+    assert (again.generation, again.run_dir, again.cleared, again.opened) == (None, None, 0, 0)
+    assert len(store.history()) == generations
+    for table, frame in before.items():
+        assert store.read(table).equals(frame), table
+    assert [p.name for p in (data / "runs").iterdir()] == [first.run_id]
+    summary = inventory_summary.render(again)
+    assert "no deck was accepted: nothing was published" in summary
+    assert "Condition code 8" in summary and "Exceptions register" not in summary
+
+
+def test_accepted_deck_of_another_group_clears_nothing_of_group_350101_and_its_90(tmp_path):
+    data = tmp_path / "data"
+    first = run_inventory([WORKED], data, calendar.WorkCalendar(), RUN_DATE)
+    # the worked example again (refused, a duplicate) beside group 350102's deck (accepted)
+    second = run_inventory([WORKED, HOLIDAY], data, calendar.WorkCalendar(),
+                           dt.date(2026, 5, 19))
+    assert [d.status for d in second.decks] == ["duplicate", "accepted"]
+    assert (second.condition_code, second.used, second.cleared) == (8, 52, 0)
+    entries = Store(data).read("inventory_exceptions")
+    mine = entries.filter(pl.col("group").str.starts_with("350101"))
+    assert mine.height == 34 and set(mine["state"]) == {"open"}
+    assert set(mine["last_run"]) == {first.run_id}
+    assert entries.filter(pl.col("code") == "90").select("key", "state", "first_run").rows() == [
+        ("350101", "open", first.run_id)]
+

@@ -77,7 +77,8 @@ def engine_run(decks: list[Path], data_dir: Path, reference_dir: Path | None,
         return {"condition_code": CC_ABEND, "message": f"{err}; nothing was published"}
     flags = result.flags
     return {"condition_code": result.condition_code, "run_id": result.run_id,
-            "run_dir": str(result.run_dir), "summary": inventory_summary.render(result),
+            "run_dir": str(result.run_dir) if result.run_dir else None,
+            "summary": inventory_summary.render(result),
             "decks": [{"deck": Path(d.path).name, "status": d.status, "reason": d.reason}
                       for d in result.decks],
             "flags": dict(Counter(flags["code"].to_list())) if flags is not None else {},

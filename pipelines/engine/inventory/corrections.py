@@ -113,7 +113,11 @@ def reprocess(deck_paths: list[Path], data_dir: Path, reports: OpenRegisterWrite
         known = set(ledger.filter(pl.col("status") == "posted")["content_hash"].to_list()
                     ) if ledger is not None else set()
         decks = open_decks(deck_paths, known, result, data_dir / "refused")
-        as_of = result.as_of = decks[0].week_ending if decks else run_date
+        if not decks:  # a refused deck posts nothing
+            result.notes.append("no deck was accepted: nothing was published (no "
+                                "generation; the open error register is unchanged)")
+            return result
+        as_of = result.as_of = decks[0].week_ending
         say(f"run {run_id}: checking corrected records (as of {as_of:%m/%d/%Y})")
         checked = inv_10_02.check(records_of(decks), as_of,
                                   _known_roster(store.read("ro_inventory")))

@@ -332,7 +332,11 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
                 ) if ledger is not None else set()
     say(f"run {run_id}: reading {len(deck_paths)} inventory deck(s)")
     decks = open_decks(deck_paths, known, result, data_dir / "refused")
-    as_of = result.as_of = decks[0].week_ending if decks else run_date
+    if not decks:  # a refused deck posts nothing: no generation, no register, no history
+        result.notes.append("no deck was accepted: nothing was published (no generation, "
+                            "no report; the registers and the GS-13 history are unchanged)")
+        return result
+    as_of = result.as_of = decks[0].week_ending
     if calendar.assumed:
         result.notes.append("no work_calendar.txt in the reference folder: work days are "
                             "Monday-Friday (no holidays)")
@@ -352,8 +356,9 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
     result.roster_entries = measured.height
     result.held_cases = int(measured["held"].sum()) if measured.height else 0
     groups = totals["group"].to_list()
+    scope = support.scope_of(groups) if groups else "NONE"
     register, flags, closed = exceptions.update(store.read("inventory_exceptions"), flags,
-                                                run_id, as_of, groups)
+                                                run_id, as_of, groups, scope)
     state = flags["register_state"]
     result.opened = int((state == "opened").sum())
     result.carried = int((state == "carried").sum())
@@ -372,13 +377,12 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
 
     entries = measured.rename({"assignment": "assignment_number", "ro_grade": "grade"})
     snapshot = snapshot_rows(entries, totals, run_id, as_of)
-    scope = support.scope_of(groups) if groups else "NONE"
     gs13_history = store.read("gs13_history")
     figures = ev.analysis.with_columns(pl.lit(run_id).alias("run_id"),
                                        pl.lit(scope).alias("scope"))
     products = RunProducts(
         run_id=run_id, run_date=run_date, as_of=as_of,
-        deck_heading=f"DECK AO {decks[0].campus} SEQ {decks[0].sequence:03d}" if decks else "",
+        deck_heading=f"DECK AO {decks[0].campus} SEQ {decks[0].sequence:03d}",
         entries=entries, totals=totals, oldest_holds=_oldest_holds(measured, cases, as_of),
         snapshot=snapshot, flags=flags, closed=closed, queue=ev.queue,
         queue_relief=ev.queue_relief, analysis=figures,
@@ -395,8 +399,9 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
     gen.write("ro_inventory", snapshot if history is None else pl.concat(
         [history, snapshot], how="diagonal_relaxed"))
     gen.write("inventory_exceptions", register)
-    gen.write("gs13_history", figures if gs13_history is None else pl.concat(
-        [gs13_history, figures], how="diagonal_relaxed"))
+    if groups:  # a run that measured no group has no GS-13 figures to keep
+        gen.write("gs13_history", figures if gs13_history is None else pl.concat(
+            [gs13_history, figures], how="diagonal_relaxed"))
     gen.write("error_register", error_register)
     gen.write("decks", ledger_rows(ledger, result, decks, run_id, run_date))
     result.generation = gen.commit(note=f"inventory run {run_id}", extra={
