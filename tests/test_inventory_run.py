@@ -335,3 +335,23 @@ def test_accepted_deck_of_another_group_clears_nothing_of_group_350101_and_its_9
     assert entries.filter(pl.col("code") == "90").select("key", "state", "first_run").rows() == [
         ("350101", "open", first.run_id)]
 
+
+def test_hdr_as_of_date_neither_a_saturday_nor_a_month_end_is_refused_naming_the_field(
+        tmp_path):
+    deck = tmp_path / "wednesday.dat"
+    deck.write_text(HOLIDAY.read_text().replace("HDR3505162026", "HDR3505132026", 1))
+    result = run_inventory([deck], tmp_path / "data", calendar.WorkCalendar(), RUN_DATE)
+    assert (result.condition_code, result.decks[0].status, result.generation) == (
+        8, "refused", None)
+    assert result.decks[0].reason == (
+        f"{deck}, line 1, columns 6-13: HDR as-of date 05/13/2026 is a Wednesday; expected "
+        "the Saturday that ends the work week or the last day of a month")
+
+
+def test_month_end_as_of_date_that_is_not_a_saturday_is_accepted(tmp_path):
+    deck = tmp_path / "month-end.dat"
+    deck.write_text(HOLIDAY.read_text().replace("HDR3505162026", "HDR3505312026", 1))
+    result = run_inventory([deck], tmp_path / "data", calendar.WorkCalendar(),
+                           dt.date(2026, 6, 1))
+    assert result.decks[0].status == "accepted" and result.condition_code == 0
+

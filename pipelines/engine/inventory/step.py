@@ -119,6 +119,12 @@ def open_decks(paths: list[Path], known: set[str], result: InventoryResult,
             outcome.status, outcome.records = "duplicate", 0
             outcome.reason = (f"{path}: duplicate deck: the same records were already run; "
                               "nothing of it is used again")
+        elif not as_of_date_ok(deck.week_ending):
+            outcome.reason = (f"{path}, line 1, columns 6-13: HDR as-of date "
+                              f"{deck.week_ending:%m/%d/%Y} is a {deck.week_ending:%A}; "
+                              "expected the Saturday that ends the work week or the last day "
+                              "of a month")
+            _keep(path, refused_dir)
         elif decks and deck.week_ending != decks[0].week_ending:
             outcome.reason = (f"{path}, line 1, column 6: HDR as-of date "
                               f"{deck.week_ending:%m/%d/%Y} differs from the run's "
@@ -129,6 +135,12 @@ def open_decks(paths: list[Path], known: set[str], result: InventoryResult,
             outcome.status = "accepted"
             decks.append(deck)
     return decks
+
+
+def as_of_date_ok(day: dt.date) -> bool:
+    """The HDR as-of date is the Saturday ending a work week or a month's last day (spec
+    3.1): any other day would make the work week of rules 40/41 end mid-week."""
+    return day.weekday() == 5 or _month_end(day)
 
 
 def _keep(path: Path, refused_dir: Path) -> None:
