@@ -355,3 +355,10 @@ def test_month_end_as_of_date_that_is_not_a_saturday_is_accepted(tmp_path):
                            dt.date(2026, 6, 1))
     assert result.decks[0].status == "accepted" and result.condition_code == 0
 
+
+def test_open_register_listing_names_a_rejected_record_by_ror_1_11_or_cas_1_21(two_runs):
+    _, first, _ = two_runs
+    lines = (first.run_dir / "open-register.txt").read_text().splitlines()
+    assert any("LINE  PLACE" in line for line in lines)
+    row = next(line for line in lines if "worked-example.dat" in line)
+    assert row.split()[-2:] == ["CASE00000019935010101", "08"]

@@ -24,6 +24,7 @@ from pipelines.engine.inventory.step import (
     ledger_rows,
     merged_register,
     open_decks,
+    open_with_place,
     records_of,
     register_rows,
 )
@@ -130,7 +131,7 @@ def reprocess(deck_paths: list[Path], data_dir: Path, reports: OpenRegisterWrite
         register, result.corrected = close_corrected(register, posted, run_id, run_date)
         register, result.resubmitted = supersede_resubmitted(register, run_id, run_date)
         run_dir = result.run_dir = run_folder.start(data_dir / "runs", run_id)
-        still_open = open_entries(register, run_date)
+        still_open = open_with_place(register, run_date)
         result.outputs = reports(run_id, still_open, run_date, run_dir)
         result.still_open = still_open.height
         gen = store.begin(run_id)

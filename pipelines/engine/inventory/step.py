@@ -36,6 +36,7 @@ from pipelines.register import (
     DECK_WEEK,
     close_corrected,
     open_entries,
+    place,
     supersede_resubmitted,
 )
 from pipelines.store import Store
@@ -188,6 +189,16 @@ def register_rows(rows: pl.DataFrame, decks: list[Deck], run_id: str, run_date: 
         pl.lit(run_date).alias("opened"), pl.lit(None, pl.Date).alias("closed"),
         pl.lit(None, pl.String).alias("closed_by"), pl.lit(None, pl.String).alias("reason"),
         pl.lit(as_of).alias(DECK_WEEK)).pipe(in_register_schema)
+
+
+def open_with_place(register: pl.DataFrame | None, run_date: dt.date) -> pl.DataFrame:
+    """The open error register entries, each with `place`: for an INV-10-02 record the columns
+    that identify it (ROR 1-11, CAS 1-21, spec 6), for another run its control number."""
+    entries = open_entries(register, run_date)
+    if entries.height == 0:
+        return entries.with_columns(pl.lit(None, pl.String).alias("place"))
+    return entries.with_columns(pl.when(pl.col("run") == RUN_INV).then(place())
+                                .otherwise(pl.col("control_number")).alias("place"))
 
 
 def merged_register(previous: pl.DataFrame | None, new: pl.DataFrame) -> pl.DataFrame:
@@ -384,7 +395,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
     posted = every.filter(~pl.col("rejected")).select(pl.lit(RUN_INV).alias("run"), "text")
     error_register, result.corrected = close_corrected(error_register, posted, run_id, run_date)
     error_register, result.resubmitted = supersede_resubmitted(error_register, run_id, run_date)
-    still_open = open_entries(error_register, run_date)
+    still_open = open_with_place(error_register, run_date)
     result.still_open = still_open.height
 
     entries = measured.rename({"assignment": "assignment_number", "ro_grade": "grade"})
