@@ -362,3 +362,14 @@ def test_open_register_listing_names_a_rejected_record_by_ror_1_11_or_cas_1_21(t
     assert any("LINE  PLACE" in line for line in lines)
     row = next(line for line in lines if "worked-example.dat" in line)
     assert row.split()[-2:] == ["CASE00000019935010101", "08"]
+
+
+def test_code_90_entry_is_withdrawn_by_its_scope_as_key(tmp_path):
+    data = tmp_path / "data"
+    run_inventory([WORKED], data, calendar.WorkCalendar(), RUN_DATE)
+    out = CliRunner().invoke(app, ["inventory", "withdraw", "350101", "90", "--reason",
+                                   "two GS-13 posts vacated", "-d", str(data)])
+    assert out.exit_code == 0, out.output
+    entry = Store(data).read("inventory_exceptions").filter(pl.col("code") == "90")
+    assert entry.select("key", "state", "closed_by").rows() == [
+        ("350101", "closed", "withdrawn")]

@@ -106,7 +106,7 @@ def withdraw(register: pl.DataFrame | None, code: str, key: str, reason: str,
     """Close the open entry of `code` and `key` as withdrawn, with the operator's reason."""
     if not reason.strip():
         raise NoSuchEntry("a withdrawal needs a reason (--reason)")
-    register = register if register is not None else empty()
+    register = _scoped_keys(register) if register is not None else empty()
     hit = ((pl.col("code") == code.zfill(2)) & (pl.col("key") == key)
            & (pl.col("state") == OPEN))
     if register.filter(hit).height == 0:
