@@ -136,7 +136,9 @@ def inventory_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None
     outcome.flags = record["flags"]
     sev = record["severities"]
     _step(outcome, "inventory run", record["condition_code"],
-          f"run {record['run_id']}: {record['records_in']} records, {record['used']} used, "
+          f"run {record['run_id']}"
+          f"{'' if record['run_dir'] else ' (no deck accepted, nothing published)'}: "
+          f"{record['records_in']} records, {record['used']} used, "
           f"{record['rejected']} rejected; flags {sum(sev.values())} ({sev.get('E', 0)} E, "
           f"{sev.get('W', 0)} W, {sev.get('I', 0)} I); register {record['opened']} opened, "
           f"{record['carried']} carried, {record['cleared']} cleared")
