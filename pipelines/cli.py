@@ -36,7 +36,6 @@ from pipelines.flow_cli import flow_app
 from pipelines.individual import codes as individual_codes
 from pipelines.reference import ReferenceMissing
 from pipelines.reference import load as load_reference
-from pipelines.reports import run_page
 from pipelines.reports.printing import mask_ssn_expr
 from pipelines.store import Store, StoreError, counts
 from pipelines.weekly import CC_ABEND, CC_INCOMPLETE, ConservationError, RunResult, run_week
@@ -115,7 +114,11 @@ def _execute(decks: list[Path], data_dir: Path, reference_dir: Path | None,
 
 
 def _run_page(result: RunResult, data_dir: Path) -> str:
-    """Write the run page; the run has posted, so a page that cannot be made is a warning."""
+    """Write the run page; the run has posted, so a page that cannot be made is a warning.
+    Imported here: the chart and table libraries cost a second or two of start-up that no
+    other command needs."""
+    from pipelines.reports import run_page
+
     try:
         page = run_page.write(result, data_dir)
     except Exception as err:

@@ -46,7 +46,7 @@ from pipelines.data_dir import DataDirError, ReferenceChoice, choose_reference, 
 from pipelines.inbox import REPROCESS, WEEKLY, Batch, DeckInput, InboxChanged
 from pipelines.reference import ReferenceMissing
 from pipelines.reference import load as load_reference
-from pipelines.reports import run_artifact, run_page
+from pipelines.reports import run_artifact
 from pipelines.store import StoreError
 from pipelines.weekly import (
     CC_ABEND,
@@ -177,6 +177,8 @@ def engine_run(decks: list[Path], data_dir: Path, reference_dir: Path, run_date:
     except Exception as err:
         raise StepFailed(CC_ABEND, "internal error, nothing was posted: "
                          f"{type(err).__name__}: {err}") from err
+    from pipelines.reports import run_page  # the chart libraries: only where a page is made
+
     try:  # the run has posted: a page that cannot be made is a warning, not a failure
         if page := run_page.write(result, data_dir):
             result.outputs["run-page"] = page
@@ -545,7 +547,7 @@ def _artifacts(batch: Batch, outcome: FlowOutcome, record: dict[str, Any] | None
                           key=f"qap-{kind}-error-codes",
                           description=f"{batch.name}: top error codes")
     reports = sorted((batch.folder / "reports").glob("*.txt"))
-    page = batch.folder / "reports" / run_page.PAGE
+    page = batch.folder / "reports" / "index.html"  # the run page, placed with the reports
     title = f"QAP {kind} run {outcome.run_id or '-'}: week ending {batch.state['week_ending']}"
     md = run_artifact.markdown(title, outcome.condition_code, outcome.message,
                                str(batch.folder), record, outcome.steps,

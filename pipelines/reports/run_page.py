@@ -191,10 +191,9 @@ def write(result: Any, data_dir: Path, made: dt.datetime | None = None) -> Path 
     page = facts(Path(data_dir), result.run_id, result.generation)
     drawn = []
     for chart in charts(result, page):
-        png = f"chart-{chart.name}.png"
-        _write(run_dir / png, run_charts.png(chart.chart))
-        drawn.append({"name": chart.name, "about": chart.about, "png": png,
-                      "svg": run_charts.svg(chart.chart)})
+        png, svg = f"chart-{chart.name}.png", run_charts.svg(chart.chart)
+        _write(run_dir / png, run_charts.png(svg))
+        drawn.append({"name": chart.name, "about": chart.about, "png": png, "svg": svg})
     registers = []
     entries = page.register
     for run in sorted(entries["run"].unique().to_list() if entries.height else [],
