@@ -108,7 +108,7 @@ def _execute(decks: list[Path], data_dir: Path, reference_dir: Path | None,
                     CC_ABEND) from None
     if warning := remember(data_dir, choice.folder):
         typer.echo(f"qap: warning: {warning}", err=True)
-    notes = [n for n in (choice.summary_note(), _run_page(result, data_dir)) if n]
+    notes = [n for n in (_run_page(result, data_dir), choice.summary_note()) if n]
     typer.echo(_noted(summary.render(result), "\n".join(notes)))
     return result.condition_code
 
