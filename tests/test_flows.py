@@ -195,6 +195,7 @@ def test_rerun_after_failures_posts_nothing_twice(flows, tmp_path):
     # 2. reference missing: the engine stops (12) before posting; decks stay in the inbox
     missing = run(tmp_path / "no-reference")
     assert missing.condition_code == 12 and _state(missing.flow_run_id) == "FAILED"
+    assert _state_name(missing.flow_run_id) == "CC 12 incomplete"
     assert _codes(folder)["post"] == 12 and _generations(data) == []
     assert sorted(p.name for p in (data / "inbox").iterdir()) == [p.name for p in WEEK]
 

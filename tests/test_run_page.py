@@ -167,3 +167,13 @@ def test_a_run_that_posted_nothing_gets_no_page(tmp_path):
         run_dir = None
 
     assert run_page.write(Nothing(), tmp_path) is None
+
+
+def test_a_long_register_is_cut_on_the_page_and_says_so(week, tmp_path):
+    data, result = week
+    page = run_page.write(result, data, max_rows=5)
+    html = page.read_text()
+    assert html.count('<span class="codes"') == 5 + 5 + 1 + 1
+    assert "The first 5 of 62 are shown (deck and line order)" in html
+    assert "The first 5 of 20 are shown" in html
+    assert run_page.write(result, data).read_text().count('<span class="codes"') == 84

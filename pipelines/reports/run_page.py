@@ -27,6 +27,7 @@ from pipelines.store import Store
 from validators.codes import RUN_3926, RUN_3927
 
 PAGE = "index.html"
+MAX_ROWS = 1000  # register rows per register on the page; the printed register has them all
 MEANING = {0: "clean", 4: "records rejected (see the error registers)",
            8: "a deck was refused (nothing of it posted)", 12: "the run could not complete",
            16: "the run stopped on an internal error"}
@@ -182,9 +183,11 @@ def _write(path: Path, data: bytes) -> None:
         raise
 
 
-def write(result: Any, data_dir: Path, made: dt.datetime | None = None) -> Path | None:
+def write(result: Any, data_dir: Path, made: dt.datetime | None = None,
+          max_rows: int = MAX_ROWS) -> Path | None:
     """Write `index.html` and the chart PNGs into the run's folder; None when the run has no
-    folder (nothing was run)."""
+    folder (nothing was run). Each register shows its first `max_rows` entries (deck and line
+    order): a week that rejects a whole deck keeps a page a browser can open."""
     if result.run_dir is None or not Path(result.run_dir).is_dir():
         return None
     run_dir = Path(result.run_dir)
@@ -198,9 +201,9 @@ def write(result: Any, data_dir: Path, made: dt.datetime | None = None) -> Path 
     entries = page.register
     for run in sorted(entries["run"].unique().to_list() if entries.height else [],
                       key=_register_rank):
-        mine = entries.filter(pl.col("run") == run)
-        registers.append({"run": run, "rows": mine.height,
-                          "table": _table(register_frame(mine),
+        mine = entries.filter(pl.col("run") == run).sort("deck", "line_no")
+        registers.append({"run": run, "rows": mine.height, "shown": min(mine.height, max_rows),
+                          "table": _table(register_frame(mine.head(max_rows)),
                                           ("deck", "codes", "record", "meaning"))})
     code_options = sorted({(f"{e['run']}:{c}", f"{e['run']} {c}")
                            for e in entries.iter_rows(named=True) for c in e["error_codes"]}
