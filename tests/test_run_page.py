@@ -177,3 +177,24 @@ def test_a_long_register_is_cut_on_the_page_and_says_so(week, tmp_path):
     assert "The first 5 of 62 are shown (deck and line order)" in html
     assert "The first 5 of 20 are shown" in html
     assert run_page.write(result, data).read_text().count('<span class="codes"') == 84
+
+
+def test_charts_of_a_week_with_many_ofps_keep_the_worst_and_say_so():
+    frame = pl.DataFrame({
+        "ofp": [f"OFP{i:02d}" for i in range(9) for _ in range(13)],
+        "group": ["employee"] * 117,
+        "defect_code": [f"{c:03d}" for _ in range(9) for c in range(100, 113)],
+        "defects": [i + 1 for i in range(9) for _ in range(13)],
+        "share": [1.0] * 117, "running_share": [1.0] * 117,
+        "rank": [r for _ in range(9) for r in range(13)]})
+    spec = run_charts.pareto_chart(frame).to_dict()
+    assert spec["title"] == ("Defect Pareto per OFP (this week's posted reviews) (8 of 9 OFPs: "
+                             "those with the most defects), the first 12 codes of each")
+    rows = next(iter(spec["datasets"].values()))
+    assert len(rows) == 8 * 12 and "OFP00" not in {r["ofp"] for r in rows}
+    accuracy = pl.DataFrame({"ofp": [f"OFP{i:02d}" for i in range(31)], "sampled": [10] * 31,
+                             "defective": [1] * 31, "pct_accurate": [float(i) for i in range(31)],
+                             "standard": [95.0] * 31, "status": ["below standard"] * 31})
+    spec = run_charts.accuracy_chart(accuracy, "2027Q1").to_dict()
+    assert spec["title"].endswith("(2027Q1) (30 of 31 OFPs: the least accurate)")
+    assert "OFP30" not in {r["ofp"] for r in next(iter(spec["datasets"].values()))}

@@ -22,6 +22,9 @@ KIND_GROUP = {"procedural": UNIT_GROUP, "local": LOCAL}
 REVIEW_PROGRAM = "59702"  # Form 3926 review transactions: the lines that carry defects
 RUN_ID = re.compile(r"^\d{8}\.\d{2}$")
 WIDTH = 520
+# A week of hundreds of OFPs would draw charts nobody reads (and past Altair's 5000 rows): the
+# charts show where quality slips most, and say when they leave OFPs or codes out.
+PARETO_OFPS, PARETO_CODES, ACCURACY_OFPS, TREND_OFPS = 8, 12, 30, 10
 
 
 @dataclass(frozen=True)
@@ -133,10 +136,28 @@ def _empty(title: str, why: str) -> alt.Chart:
         text="text:N").properties(title=title, width=WIDTH, height=60)
 
 
+def _most(frame: pl.DataFrame, by: pl.Expr, n: int) -> list[str]:
+    """The `n` OFPs of `frame` that rank first by `by` (then by OFP)."""
+    ranked = frame.group_by("ofp").agg(by.alias("_key")).sort(["_key", "ofp"],
+                                                               descending=[True, False])
+    return ranked["ofp"].head(n).to_list()
+
+
+def _cut_note(shown: int, total: int, what: str) -> str:
+    return f" ({shown} of {total} {what})" if shown < total else ""
+
+
 def pareto_chart(frame: pl.DataFrame) -> alt.TopLevelMixin:
     title = "Defect Pareto per OFP (this week's posted reviews)"
     if frame.height == 0:
         return _empty(title, "no defects posted this week")
+    ofps = _most(frame, pl.col("defects").sum(), PARETO_OFPS)
+    total = frame["ofp"].n_unique()
+    cut = frame.filter(pl.col("ofp").is_in(ofps) & (pl.col("rank") < PARETO_CODES))
+    title += _cut_note(len(ofps), total, "OFPs: those with the most defects")
+    if cut.height < frame.filter(pl.col("ofp").is_in(ofps)).height:
+        title += f", the first {PARETO_CODES} codes of each"
+    frame = cut
     base = alt.Chart(frame).encode(
         x=alt.X("defect_code:N", sort=alt.EncodingSortField("rank"), title="defect code"))
     bars = base.mark_bar().encode(
@@ -157,6 +178,9 @@ def accuracy_chart(frame: pl.DataFrame, quarter: str | None) -> alt.TopLevelMixi
     title = f"Percent accurate per OFP against the quality standard ({quarter or '-'})"
     if frame.height == 0:
         return _empty(title, "no OFP sampled in the quarter")
+    total = frame.height
+    frame = frame.sort(["pct_accurate", "ofp"]).head(ACCURACY_OFPS)
+    title += _cut_note(frame.height, total, "OFPs: the least accurate")
     low = max(0.0, min(frame["pct_accurate"].min(), frame["standard"].drop_nulls().min()
                        if frame["standard"].drop_nulls().len() else 100.0) - 5)
     base = alt.Chart(frame).encode(y=alt.Y("ofp:N", title="OFP"))
@@ -177,6 +201,11 @@ def trend_chart(frame: pl.DataFrame) -> alt.TopLevelMixin:
     title = "Defect percent per OFP, quarter to date, run over run"
     if frame.height == 0:
         return _empty(title, "no published run with sampled OFPs")
+    latest = frame.filter(pl.col("run_date") == pl.col("run_date").max())
+    ofps = _most(latest, pl.col("defect_percent").max(), TREND_OFPS)
+    title += _cut_note(len(ofps), frame["ofp"].n_unique(),
+                       "OFPs: the highest defect percent in the latest run")
+    frame = frame.filter(pl.col("ofp").is_in(ofps))
     return alt.Chart(frame).mark_line(point=True).encode(
         x=alt.X("run_date:T", title="run date"),
         y=alt.Y("defect_percent:Q", title="defect percent"),
