@@ -41,7 +41,7 @@ from pipelines.reference import ReferenceMissing
 from pipelines.reference import load as load_reference
 from pipelines.reports.printing import mask_ssn_expr
 from pipelines.store import Store, StoreError, counts
-from pipelines.weekly import CC_ABEND, CC_INCOMPLETE, ConservationError, run_week
+from pipelines.weekly import CC_ABEND, CC_INCOMPLETE, ConservationError, RunResult, run_week
 from validators.codes import CODES, RUN_3926, RUN_3927, RUN_INV, RUN_SAMPLING, SUB_REASONS
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -115,8 +115,23 @@ def _execute(decks: list[Path], data_dir: Path, reference_dir: Path | None,
                     CC_ABEND) from None
     if warning := remember(data_dir, choice.folder):
         typer.echo(f"qap: warning: {warning}", err=True)
-    typer.echo(_noted(summary.render(result), choice.summary_note()))
+    notes = [n for n in (_run_page(result, data_dir), choice.summary_note()) if n]
+    typer.echo(_noted(summary.render(result), "\n".join(notes)))
     return result.condition_code
+
+
+def _run_page(result: RunResult, data_dir: Path) -> str:
+    """Write the run page; the run has posted, so a page that cannot be made is a warning.
+    Imported here: the chart and table libraries cost a second or two of start-up that no
+    other command needs."""
+    from pipelines.reports import run_page
+
+    try:
+        page = run_page.write(result, data_dir)
+    except Exception as err:
+        typer.echo(f"qap: warning: run page not written: {type(err).__name__}: {err}", err=True)
+        return ""
+    return f"Run page: {page}" if page else ""
 
 
 def _noted(text: str, note: str | None) -> str:
