@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.reports import trailer
 from pipelines.reports.printing import PAGE_WIDTH, PageHeading, field, paginate, write_report
 
 HEAD = ("OPENED      AGE  RUN        DECK                            LINE  CTRL  ERROR CODES",)
@@ -27,4 +28,5 @@ def print_open(entries: pl.DataFrame, run_date: dt.date, week_ending: dt.date | 
             pl.col("error_codes").list.join(" "),
             pl.when(pl.col("sub_reason").is_not_null()).then(pl.lit("  ") + pl.col("sub_reason"))
             .otherwise(pl.lit(""))]).str.slice(0, PAGE_WIDTH).str.strip_chars_end().alias("line"))
-    write_report(paginate(detail, heading, lines_per_page=50), path)
+    closing = ["", trailer.end_line(entries.height)]
+    write_report(paginate(trailer.append(detail, closing), heading, lines_per_page=50), path)
