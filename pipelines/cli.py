@@ -34,6 +34,7 @@ from pipelines.cli_options import (
 from pipelines.data_dir import choose_reference, prepare, remember, require_store
 from pipelines.flow_cli import flow_app
 from pipelines.individual import codes as individual_codes
+from pipelines.operator import sql_cli
 from pipelines.reference import ReferenceMissing
 from pipelines.reference import load as load_reference
 from pipelines.reports.printing import mask_ssn_expr
@@ -52,6 +53,7 @@ app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False,
                   context_settings={"help_option_names": ["-h", "--help"]})
 app.add_typer(flow_app, name="flow")
+app.command("sql")(sql_cli.sql)
 
 
 def _fail(message: str, code: int) -> typer.Exit:
