@@ -36,6 +36,7 @@ from pipelines.data_dir import choose_reference, prepare, remember, require_stor
 from pipelines.flow_cli import flow_app
 from pipelines.individual import codes as individual_codes
 from pipelines.operator import habits, sql_cli
+from pipelines.operator.version import version_text
 from pipelines.reference import ReferenceMissing
 from pipelines.reference import load as load_reference
 from pipelines.reports.printing import mask_ssn_expr
@@ -60,7 +61,7 @@ Json = Annotated[bool, typer.Option("--json", help="One JSON document instead of
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(habits.version_text())
+        typer.echo(version_text())
         raise typer.Exit(0)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
+import sys
 from importlib.metadata import version
 from pathlib import Path
 
@@ -37,6 +39,15 @@ def data(tmp_path_factory):
 def test_version_prints_the_installed_version():
     out = qap("--version")
     assert out.exit_code == 0 and out.output == f"qap {version('qap-pipeline')}\n"
+
+
+def test_version_answers_before_polars_loads():
+    code = ("import sys\nsys.argv = ['qap', '--version']\nfrom pipelines import entry\n"
+            "try:\n    entry.main()\nexcept SystemExit as done:\n"
+            "    print(done.code, 'polars' in sys.modules, 'duckdb' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    assert out == f"qap {version('qap-pipeline')}\n0 False False\n"
 
 
 def test_run_json_is_one_document_with_the_summarys_figures(data):

@@ -1,6 +1,6 @@
-"""What scripts and careful operators expect of a command line (issue 19 item 7): `--version`,
-one JSON document instead of the text (`run`, `register`, `history`), the register's filters,
-and the dry run's scratch copy of a data directory.
+"""What scripts and careful operators expect of a command line (issue 19 item 7), besides
+`--version` (version.py): one JSON document instead of the text (`run`, `register`,
+`history`), the register's filters, and the dry run's scratch copy of a data directory.
 
 A JSON document carries the figures the text shows, from the same objects (the run's result,
 the store's manifests, the register's rows); it is made here so that the text and the engine
@@ -25,18 +25,6 @@ if TYPE_CHECKING:
     import polars as pl
 
     from pipelines.weekly import RunResult
-
-DIST = "qap-pipeline"
-
-
-def version_text() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return f"qap {version(DIST)}"
-    except PackageNotFoundError:  # run from a checkout that was never installed
-        return "qap (version unknown: the package is not installed)"
-
 
 def dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, default=_plain)
