@@ -146,3 +146,8 @@ def test_without_a_query_a_shell_reads_statements_until_quit(data):
 def test_sql_refuses_a_folder_with_no_store(tmp_path):
     out = qap("sql", "-d", str(tmp_path / "none"), "SELECT 1")
     assert out.exit_code == 12 and "no QAP data directory" in out.output
+
+
+def test_sql_has_help_with_an_example():
+    out = qap("sql", "--help")
+    assert out.exit_code == 0 and "Example:" in out.output and "owner only" in out.output
