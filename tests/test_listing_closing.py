@@ -112,3 +112,20 @@ def test_a_legend_meaning_too_long_for_132_columns_is_cut_at_a_word():
     line = trailer.legend(RUN_3926, long[:1])[1]
     assert len(line) <= PAGE_WIDTH and line.endswith("...")
     assert CODES[(RUN_3926, long[0])].meaning.startswith(line[6:-3])
+
+
+def test_open_register_marks_a_long_deck_name_and_resolves_it_in_the_key(tmp_path):
+    from pipelines.reports import open_register
+
+    entries = pl.DataFrame({
+        "opened": [dt.date(2026, 11, 17)] * 3, "age_days": [0, 0, 7],
+        "run": ["PCE-03-41"] * 3, "deck": [LONG_NAME, "short.dat", LONG_NAME],
+        "line_no": [4, 5, 9], "control_number": ["101", "102", "103"],
+        "error_codes": [["14"], ["15"], ["16"]], "sub_reason": [None, None, None]})
+    open_register.print_open(entries, dt.date(2026, 11, 17), None, tmp_path / "o.txt")
+    lines = (tmp_path / "o.txt").read_text().split("\n")
+    assert [ln[28:60] for ln in lines[5:8]] == [
+        "week-46-reviews-of-the-aus [1]  ", "short.dat                       ",
+        "week-46-reviews-of-the-aus [1]  "]
+    assert lines[8:] == ["", "[1] " + LONG_NAME[:128], "    " + LONG_NAME[128:], "",
+                         "*** END OF REPORT: 3 RECORDS LISTED ***", ""]
