@@ -151,3 +151,13 @@ def test_sql_refuses_a_folder_with_no_store(tmp_path):
 def test_sql_has_help_with_an_example():
     out = qap("sql", "--help")
     assert out.exit_code == 0 and "Example:" in out.output and "owner only" in out.output
+
+
+def test_a_published_runs_folder_still_named_partial_is_read(data, tmp_path):
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy, symlinks=True)
+    (copy / "runs" / "20261117.01").rename(copy / "runs" / "20261117.01.partial")
+    out = qap("sql", "-d", str(copy), "--csv",
+              "SELECT (SELECT list(DISTINCT run_id) FROM data_not_posted) AS dnp, "
+              "(SELECT count(*) FROM posting_3926 WHERE run_id = '20261117.01') AS posted")
+    assert out.output.splitlines()[1:] == ["['20261117.01'],8"]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from layouts.zoned import DECREASE, INCREASE
+from pipelines.register import run_folders
 from pipelines.store import Store
 
 if TYPE_CHECKING:
@@ -123,7 +124,8 @@ def _typed(con: duckdb.DuckDBPyConnection, source: str, listing: bool) -> str:
             out.append(f"CASE WHEN trim({q}) = '' THEN NULL ELSE {q} END AS {q}")
     names = {c[0] for c in cols}
     if listing and "run_id" not in names:
-        out.insert(0, "regexp_extract(filename, '[/\\\\]runs[/\\\\]([^/\\\\]+)[/\\\\]', 1) "
+        # the run folder's name (a published run's folder may still be `<id>.partial`)
+        out.insert(0, r"regexp_extract(filename, '[/\\]runs[/\\]([0-9]{8}[.][0-9]{2})', 1) "
                       "AS run_id")
     return ", ".join(out)
 
@@ -149,8 +151,8 @@ def open_views(data_dir: Path, con: duckdb.DuckDBPyConnection) -> Views:
     runs_dir = Path(data_dir) / "runs"
     listings: list[str] = []
     for view, pattern in LISTINGS.items():
-        files = sorted(str(f) for run in kept if (runs_dir / run).is_dir()
-                       for f in (runs_dir / run).glob(pattern) if f.is_file())
+        files = sorted(str(f) for run in kept for folder in run_folders(runs_dir, run)[:1]
+                       for f in folder.glob(pattern) if f.is_file())
         if not files:
             continue
         source = (f"read_parquet([{', '.join(_literal(f) for f in files)}], "
