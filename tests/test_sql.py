@@ -161,3 +161,12 @@ def test_a_published_runs_folder_still_named_partial_is_read(data, tmp_path):
               "SELECT (SELECT list(DISTINCT run_id) FROM data_not_posted) AS dnp, "
               "(SELECT count(*) FROM posting_3926 WHERE run_id = '20261117.01') AS posted")
     assert out.output.splitlines()[1:] == ["['20261117.01'],8"]
+
+
+def test_an_unreadable_listing_file_is_12_with_its_name_not_a_traceback(data, tmp_path):
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy, symlinks=True)
+    (copy / "runs" / "20261117.01" / "posting-3926.parquet").write_bytes(b"not parquet")
+    out = qap("sql", "-d", str(copy), "SELECT 1")
+    assert out.exit_code == 12 and "the views could not be made" in out.output
+    assert "posting-3926.parquet" in out.output and "Traceback" not in out.output

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -33,10 +32,8 @@ HELP = """Statements end with `;`. Dot commands:
 def _cell(value: Any) -> str:
     if value is None:
         return "NULL"
-    if isinstance(value, dt.date | dt.datetime | decimal.Decimal):
+    if isinstance(value, dt.date | dt.datetime | decimal.Decimal | float):
         return str(value)
-    if isinstance(value, float):
-        return f"{value:.2f}" if value != int(value) else f"{value:.1f}"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_cell(v) for v in value) + "]"
     text = str(value).replace("\n", " ").replace("\r", " ").replace("\f", " ")
@@ -147,19 +144,19 @@ def sql(
     con = duckdb.connect(":memory:")
     try:
         views = open_views(data_dir, con)
-    except StoreError as err:
-        raise fail("qap", str(err), CC_INCOMPLETE) from None
-    if query is None:
-        left = (f"; left out (rolled back): {', '.join(views.runs_left_out)}"
-                if views.runs_left_out else "")
-        shell(con, f"DuckDB over {data_dir}, generation {views.generation}: runs "
-                   f"{', '.join(views.runs_in_effect) or 'none'}{left}")
-        return
+    except (StoreError, duckdb.Error, OSError) as err:  # e.g. a run's Parquet file unreadable
+        con.close()
+        raise fail("qap", f"the views could not be made: {err}", CC_INCOMPLETE) from None
     try:
+        if query is None:
+            left = (f"; left out (rolled back): {', '.join(views.runs_left_out)}"
+                    if views.runs_left_out else "")
+            shell(con, f"DuckDB over {data_dir}, generation {views.generation}: runs "
+                       f"{', '.join(views.runs_in_effect) or 'none'}{left}")
+            return
         typer.echo(run_query(con, query, csv=csv))
     except duckdb.Error as err:
         raise fail("qap", f"the query failed, nothing was changed: {err}", CC_BAD_QUERY
                    ) from None
     finally:
         con.close()
-    sys.stdout.flush()
