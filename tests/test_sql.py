@@ -170,3 +170,13 @@ def test_an_unreadable_listing_file_is_12_with_its_name_not_a_traceback(data, tm
     out = qap("sql", "-d", str(copy), "SELECT 1")
     assert out.exit_code == 12 and "the views could not be made" in out.output
     assert "posting-3926.parquet" in out.output and "Traceback" not in out.output
+
+
+def test_duckdb_is_not_loaded_when_qap_starts():
+    import subprocess
+    import sys
+
+    code = "import sys\nimport pipelines.cli\nprint('duckdb' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert out == "False\n"
