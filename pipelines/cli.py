@@ -8,6 +8,7 @@ interrupted), 16 internal error.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -34,9 +35,10 @@ from pipelines.cli_options import (
 from pipelines.data_dir import choose_reference, prepare, remember, require_store
 from pipelines.flow_cli import flow_app
 from pipelines.individual import codes as individual_codes
-from pipelines.operator import quarterly_cli
+from pipelines.operator import habits, quarterly_cli, sql_cli
 from pipelines.operator.inventory_cli import flow_inventory, inventory
 from pipelines.operator.sample_cli import sample_app
+from pipelines.operator.version import version_text
 from pipelines.reference import ReferenceMissing
 from pipelines.reference import load as load_reference
 from pipelines.reports.printing import mask_ssn_expr
@@ -59,6 +61,21 @@ app.add_typer(sample_app, name="sample")
 app.command()(inventory)  # run INV-10-02 (pipelines/operator/inventory_cli.py)
 flow_app.command("inventory")(flow_inventory)
 quarterly_cli.register(app)
+app.command("sql")(sql_cli.sql)
+Json = Annotated[bool, typer.Option("--json", help="One JSON document instead of the text.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(version_text())
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        ] = False) -> None:
+    pass
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -93,16 +110,23 @@ def _check_decks(decks: list[Path]) -> None:
 
 
 def _execute(decks: list[Path], data_dir: Path, reference_dir: Path | None,
-             run_date: dt.date | None, quiet: bool, reprocess: bool = False) -> int:
+             run_date: dt.date | None, quiet: bool, reprocess: bool = False,
+             as_json: bool = False, dry_run: bool = False, scratch: Path | None = None) -> int:
     _check_decks(decks)
-    _checked(prepare, data_dir)
+    if dry_run:  # the real data directory is only read: the run posts to a scratch copy
+        if os.path.lexists(data_dir):
+            _require_store(data_dir, writable=False)
+    else:
+        _checked(prepare, data_dir)
     choice = _checked(choose_reference, data_dir, reference_dir)
     progress = None if quiet else (lambda msg: typer.echo(f"  .. {msg}", err=True))
     if progress and choice.progress():
         progress(choice.progress())
+    target = data_dir
     try:
         reference = load_reference(choice.folder)
-        result = run_week(decks, data_dir, reference, run_date, progress=progress,
+        target = habits.scratch_copy(data_dir, scratch) if dry_run else data_dir
+        result = run_week(decks, target, reference, run_date, progress=progress,
                           reprocess=reprocess)
     except ReferenceMissing as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
@@ -113,10 +137,17 @@ def _execute(decks: list[Path], data_dir: Path, reference_dir: Path | None,
     except Exception as err:  # the operator gets a sentence, not a traceback
         raise _fail(f"internal error, nothing was posted: {type(err).__name__}: {err}",
                     CC_ABEND) from None
-    if warning := remember(data_dir, choice.folder):
+    if not dry_run and (warning := remember(data_dir, choice.folder)):
         typer.echo(f"qap: warning: {warning}", err=True)
-    notes = [n for n in (_run_page(result, data_dir), choice.summary_note()) if n]
-    typer.echo(_noted(summary.render(result), "\n".join(notes)))
+    note = "\n".join(n for n in (_run_page(result, target), choice.summary_note()) if n)
+    if dry_run:
+        note = "\n".join(filter(None, [note, f"Dry run: nothing was published in {data_dir}; "
+                                         f"the reports are in {result.run_dir}"]))
+    if as_json:
+        typer.echo(habits.dumps(habits.run_document(result, note.split("\n") if note else [],
+                                                    dry_run)))
+    else:
+        typer.echo(_noted(summary.render(result), note))
     return result.condition_code
 
 
@@ -149,16 +180,26 @@ def run(
     reference: ReferenceDir = None,
     run_date: RunDate = None,
     quiet: Quiet = False,
+    as_json: Json = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Every check and every report, in a scratch folder; nothing is "
+        "published and the data directory is not written.")] = False,
+    scratch: Annotated[Path | None, typer.Option(
+        help="With --dry-run: the (new or empty) folder for the scratch copy and its reports. "
+        "Default: a new folder beside the data directory.", show_default=False)] = None,
 ) -> None:
     """Validate and post decks in the legacy order: run 01, run 03, the Cumulative Data File,
     then individual data (IPR, SAR); print the summary and where the reports are.
 
     Without --reference a run uses the folder its data directory last ran with; only a new
-    data directory falls back to the bundled sample files (the summary then says so).
+    data directory falls back to the bundled sample files (the summary then says so). With
+    --dry-run the run posts to a scratch copy of the data directory instead: the condition
+    code and the reports are those the run would give.
 
     Example: qap run inbox/*.dat --data-dir /srv/qap --reference /srv/qap/reference
     """
-    raise typer.Exit(_execute(decks, data_dir, reference, _date(run_date), quiet))
+    raise typer.Exit(_execute(decks, data_dir, reference, _date(run_date), quiet,
+                              as_json=as_json, dry_run=dry_run, scratch=scratch))
 
 
 @app.command()
@@ -292,7 +333,7 @@ def rollback(
 
 
 @app.command()
-def history(data_dir: DataDir = Path("qap-data")) -> None:
+def history(data_dir: DataDir = Path("qap-data"), as_json: Json = False) -> None:
     """List the published generations: run, date, condition code, counts (or what a
     withdrawal or rollback did).
 
@@ -303,6 +344,9 @@ def history(data_dir: DataDir = Path("qap-data")) -> None:
         generations = Store(data_dir).history()
     except StoreError as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
+    if as_json:
+        typer.echo(habits.dumps(habits.history_document(data_dir, generations)))
+        return
     typer.echo(f"{'GEN':>6}  {'PUBLISHED':<25}  {'RUN':<28} WHAT")
     for m in generations:
         typer.echo(f"{m['generation']:>6}  {m['created']:<25}  {m['run_id']:<28} "
@@ -327,22 +371,50 @@ def _ssn_of_record() -> pl.Expr:
     return expr.otherwise(pl.lit(None, pl.String)).alias("ssn")
 
 
-def open_register_lines(data_dir: Path, as_of: dt.date) -> list[str]:
-    """The open entries as the run's open-register listing has them, plus the masked SSN;
-    deck names in full (`qap withdraw` needs them)."""
+def register_rows(data_dir: Path, as_of: dt.date, include_closed: bool = False
+                  ) -> pl.DataFrame:
+    """The register's entries (open ones only unless `include_closed`) with their age and
+    the masked SSN of their record."""
     store = Store(data_dir)
     store.check_current()  # a `current` moved back by hand would list an old register
-    entries = register.open_entries(store.read("error_register"), as_of)
+    table = store.read("error_register")
+    if include_closed and table is not None:  # every entry, each keeping its status
+        every = table.with_columns(pl.col("status").alias("kept"), pl.lit("open").alias("status"))
+        entries = register.open_entries(every, as_of).with_columns(
+            pl.col("kept").alias("status")).drop("kept")
+    else:
+        entries = register.open_entries(table, as_of)
     if entries.height == 0:
-        return [f"The error register in {data_dir} has no open entries."]
-    rows = entries.with_columns(_ssn_of_record()).with_columns(mask_ssn_expr("ssn"))
+        return entries
+    return entries.with_columns(_ssn_of_record()).with_columns(mask_ssn_expr("ssn"))
+
+
+def open_register_lines(data_dir: Path, as_of: dt.date, run_id: str | None = None,
+                        deck: str | None = None, code: str | None = None,
+                        include_closed: bool = False) -> list[str]:
+    """The open entries as the run's open-register listing has them, plus the masked SSN;
+    deck names in full (`qap withdraw` needs them). Filters narrow it; `include_closed`
+    lists closed entries too, with their status."""
+    rows = habits.filter_register(register_rows(data_dir, as_of, include_closed), run_id,
+                                  deck, code)
+    chosen = ", ".join(f"{k} {v}" for k, v in (("run", run_id), ("deck", deck),
+                                                ("code", code)) if v is not None)
+    chosen = f" ({chosen})" if chosen else ""
+    kind = "" if include_closed else "open "
+    if rows.height == 0:
+        return [f"The error register in {data_dir} has no {kind}entries{chosen}."]
     width = max(4, *(len(d) for d in rows["deck"]))
-    lines = [f"Open error register in {data_dir} on {as_of:%m/%d/%Y}: {rows.height} open "
-             f"{'entry' if rows.height == 1 else 'entries'}",
-             f"OPENED      AGE  RUN        {'DECK':<{width}}    LINE  CTRL  SSN          "
+    title = "Error register" if include_closed else "Open error register"
+    count = f"{rows.height} {kind}{'entry' if rows.height == 1 else 'entries'}"
+    if include_closed:
+        count += f", {rows.filter(pl.col('status') == 'open').height} open"
+    status = f"{'STATUS':<12}" if include_closed else ""
+    lines = [f"{title} in {data_dir} on {as_of:%m/%d/%Y}: {count}{chosen}",
+             f"{status}OPENED      AGE  RUN        {'DECK':<{width}}    LINE  CTRL  SSN          "
              "ERROR CODES"]
     for r in rows.iter_rows(named=True):
-        lines.append(f"{r['opened']:%m/%d/%Y}  {r['age_days']:>3}  {r['run']:<9}  "
+        lines.append(f"{r['status']:<12}"[:len(status)] +
+                     f"{r['opened']:%m/%d/%Y}  {r['age_days']:>3}  {r['run']:<9}  "
                      f"{r['deck']:<{width}}  {r['line_no']:>6}  {r['control_number'] or '':<4}  "
                      f"{r['ssn'] or '':<11}  {' '.join(r['error_codes'] or [])}"
                      f"{'  ' + r['sub_reason'] if r['sub_reason'] else ''}".rstrip())
@@ -350,15 +422,34 @@ def open_register_lines(data_dir: Path, as_of: dt.date) -> list[str]:
 
 
 @app.command("register")
-def open_register(data_dir: DataDir = Path("qap-data")) -> None:
+def open_register(
+    data_dir: DataDir = Path("qap-data"),
+    run_id: Annotated[str | None, typer.Option("--run", help="Only entries of this run id."
+                                               )] = None,
+    deck: Annotated[str | None, typer.Option(help="Only entries of this deck (file name).")
+                    ] = None,
+    code: Annotated[str | None, typer.Option(help="Only entries with this error code (14, "
+                                             "T02).")] = None,
+    include_closed: Annotated[bool, typer.Option(
+        "--all", help="Closed entries too (corrected, withdrawn, resubmitted), with status.")
+        ] = False,
+    as_json: Json = False,
+) -> None:
     """List the error register entries still open, now (between runs too), with their age;
     SSNs show only their last four digits.
 
-    Example: qap register -d /srv/qap
+    Example: qap register -d /srv/qap --code 14 --deck week46.dat
     """
     _require_store(data_dir, writable=False)
+    today = dt.date.today()
     try:
-        lines = open_register_lines(data_dir, dt.date.today())
+        if as_json:
+            rows = habits.filter_register(register_rows(data_dir, today, include_closed),
+                                          run_id, deck, code)
+            filters = {"run": run_id, "deck": deck, "code": code, "all": include_closed}
+            typer.echo(habits.dumps(habits.register_document(data_dir, today, rows, filters)))
+            return
+        lines = open_register_lines(data_dir, today, run_id, deck, code, include_closed)
     except StoreError as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
     typer.echo("\n".join(lines))

@@ -18,6 +18,11 @@ def _ignore_interrupts() -> None:
 
 
 def main() -> None:
+    if sys.argv[1:] == ["--version"]:  # answered before polars and typer load
+        from pipelines.operator.version import version_text
+
+        print(version_text())
+        sys.exit(0)
     try:
         from pipelines.cli import run_app
 

@@ -272,7 +272,9 @@ def _deck_columns(rows: pl.DataFrame, decks: list[Deck], run_id: str) -> pl.Data
     at = rows.get_column("deck_no")
     names = pl.Series("deck", [d.name for d in decks], pl.String)
     hashes = pl.Series("deck_hash", [d.content_hash for d in decks], pl.String)
-    titles = pl.Series("deck_title", [f"{d.heading}  {d.name}" for d in decks], pl.String)
+    titles = pl.Series("deck_title",  # the listing's closing key names deck i in full
+                       [f"DECK {i}  {d.heading.removeprefix('DECK ')}"
+                        for i, d in enumerate(decks)], pl.String)
     return rows.with_columns(names.gather(at), hashes.gather(at), titles.gather(at),
                              pl.lit(run_id).alias("run_id"))
 
@@ -536,7 +538,9 @@ def _write_outputs(result: RunResult, rows01: pl.DataFrame, rows03: pl.DataFrame
     # Where each posted row is in rows03, and its deck: enough to cut the listing into parts.
     posted = rows03.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("at"), "deck_no",
                            "rejected").filter(~pl.col("rejected")).drop("rejected")
-    parts, total_pages = listings.plan_listing(posted)
+    names = pl.DataFrame({"deck_no": range(len(decks)), "deck": [d.name for d in decks]},
+                         schema={"deck_no": pl.UInt16, "deck": pl.String})
+    parts, total_pages = listings.plan_listing(posted, names=names)
     with listings.ParquetParts(run_dir / f"{name}.parquet", plain=("line_no", "text")) as parquet:
 
         def posted03():

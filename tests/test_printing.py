@@ -32,7 +32,7 @@ from pipelines.reports.printing import (
 )
 
 GOLDEN = Path(__file__).parent / "golden" / "printing"
-PAGE_RE = re.compile(r"PAGE +(\d+)$")
+PAGE_RE = re.compile(r"PAGE +(\d+) OF +\d+$")
 
 HEADING = PageHeading(
     run_number="PCE-03-41",
@@ -133,7 +133,7 @@ def test_small_report_layout() -> None:
     for number, page in enumerate(pages, start=1):
         line1, line2, blank, head1, head2, dashes = page[:6]
         assert line1.startswith("PCE-03-41 ")
-        assert line1.endswith(f"PAGE {number:4d}") and len(line1) == PAGE_WIDTH
+        assert line1.endswith(f"PAGE {number:4d} OF    3") and len(line1) == PAGE_WIDTH
         title_at = line1.index("INVALID REVIEW")
         assert title_at == (PAGE_WIDTH - len(HEADING.title)) // 2
         assert line2.startswith("RUN DATE 11/20/2026 ")
@@ -207,7 +207,7 @@ def test_empty_report_prints_one_page() -> None:
     empty = pl.DataFrame(schema={"line": pl.String})
     pages = _pages(render(paginate(empty, HEADING, first_page=3)))
     assert len(pages) == 1
-    assert pages[0][0].endswith("PAGE    3")
+    assert pages[0][0].endswith("PAGE    3 OF    3")
     assert pages[0][6:] == [NO_ITEMS.center(PAGE_WIDTH).rstrip()]
 
 
@@ -240,10 +240,10 @@ def test_long_title_and_subtitle_are_cut_and_big_page_numbers_widen() -> None:
     )
     text = render(paginate(_simple_detail(3), heading, lines_per_page=1, first_page=9999))
     pages = _pages(text)
-    assert [p[0].lstrip(FORM_FEED)[-10:] for p in pages] == [
-        "PAGE  9999",
-        "PAGE 10000",
-        "PAGE 10001",
+    assert [p[0].lstrip(FORM_FEED)[-19:] for p in pages] == [
+        "PAGE  9999 OF 10001",
+        "PAGE 10000 OF 10001",
+        "PAGE 10001 OF 10001",
     ]
     for page in pages:
         line1, line2 = page[0].lstrip(FORM_FEED), page[1]
@@ -391,9 +391,9 @@ def test_report_in_parts_is_byte_identical_to_the_whole(
     assert parts[0].first_page == 1
     if n_pages > 9_999:
         assert whole.startswith(HEADING.run_number) and whole.split("\n", 1)[0].endswith(
-            "PAGE     1"
+            f"PAGE     1 OF {n_pages}"
         )
-        assert f"PAGE {n_pages}\n" in whole
+        assert f"PAGE {n_pages} OF {n_pages}\n" in whole
 
 
 def test_paginate_parts_parameters_default_to_the_whole_report() -> None:
@@ -404,10 +404,10 @@ def test_paginate_parts_parameters_default_to_the_whole_report() -> None:
     ejected = render(paginate(detail, HEADING, lines_per_page=5, form_feed_first=True))
     assert ejected == FORM_FEED + plain
     wide = _pages(render(paginate(detail, HEADING, lines_per_page=5, last_page=10_000)))
-    assert [p[0].lstrip(FORM_FEED)[-10:] for p in wide] == [
-        "PAGE     1",
-        "PAGE     2",
-        "PAGE     3",
+    assert [p[0].lstrip(FORM_FEED)[-19:] for p in wide] == [
+        "PAGE     1 OF 10000",
+        "PAGE     2 OF 10000",
+        "PAGE     3 OF 10000",
     ]
     with pytest.raises(ValueError, match="last_page"):
         paginate(detail, HEADING, lines_per_page=5, first_page=2, last_page=3)

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from pipelines.reports import trailer
 from pipelines.reports.printing import (
     PageChunk,
     PageHeading,
+    count_pages,
     paginate,
     paginate_chunks,
     plan_chunks,
@@ -38,27 +40,60 @@ def _detail(rows: pl.DataFrame, line: pl.Expr) -> pl.DataFrame:
                        pl.col("deck_title").alias("break_title"))
 
 
-def print_listing(rows: pl.DataFrame, line: pl.Expr, heading: PageHeading, path: Path) -> None:
-    """Detail lines from `rows` (which carry deck_no and deck_title), a new page per deck."""
-    write_report(paginate(_detail(rows, line), heading, lines_per_page=LINES_PER_PAGE,
-                          break_on="deck_no"), path)
+def _named_decks(rows: pl.DataFrame) -> pl.DataFrame:
+    if "deck" not in rows.columns:
+        return pl.DataFrame(schema={"deck_no": pl.UInt16, "deck": pl.String})
+    return rows.select("deck_no", "deck").unique("deck_no")
 
 
-def plan_listing(decks: pl.DataFrame, rows_per_chunk: int | None = None
-                 ) -> tuple[list[PageChunk], int]:
+def print_listing(rows: pl.DataFrame, line: pl.Expr, heading: PageHeading, path: Path,
+                  legend_run: str | None = None) -> None:
+    """Detail lines from `rows` (which carry deck_no, deck and deck_title), a new page per
+    deck, then the closing lines (`trailer`): the deck key, for a register (`legend_run`) the
+    meaning of each code it used, and the end line with the count of records."""
+    legend = trailer.legend(legend_run, trailer.used_codes(rows)) if legend_run else []
+    closing = trailer.closing(rows.height, _named_decks(rows), legend)
+    write_report(paginate(trailer.append(_detail(rows, line), closing), heading,
+                          lines_per_page=LINES_PER_PAGE, break_on="deck_no"), path)
+
+
+def plan_listing(decks: pl.DataFrame, rows_per_chunk: int | None = None,
+                 names: pl.DataFrame | None = None) -> tuple[list[PageChunk], int]:
     """Parts of a listing whose rows carry `decks`' deck_no, in order, each starting a page
-    (`CHUNK_ROWS` rows at most by default); and the listing's page count (what
+    (`CHUNK_ROWS` rows at most by default); and the listing's page count with its closing
+    lines (`names`: deck_no and deck of the run's decks, for the deck key) (what
     `print_listing_chunks` needs)."""
-    return plan_chunks(decks.select("deck_no"), lines_per_page=LINES_PER_PAGE,
-                       break_on="deck_no", rows_per_chunk=rows_per_chunk or CHUNK_ROWS)
+    parts, _ = plan_chunks(decks.select("deck_no"), lines_per_page=LINES_PER_PAGE,
+                           break_on="deck_no", rows_per_chunk=rows_per_chunk or CHUNK_ROWS)
+    listed = decks.select(pl.col("deck_no").unique())
+    if names is not None:
+        listed = listed.join(names, on="deck_no", how="left")
+    closing = trailer.closing(decks.height, listed if "deck" in listed.columns else
+                              _named_decks(listed))
+    whole = trailer.append(decks.select("deck_no", line=pl.lit("")), closing)
+    return parts, count_pages(whole, LINES_PER_PAGE, "deck_no")
 
 
 def print_listing_chunks(chunks: Iterable[pl.DataFrame], line: pl.Expr, heading: PageHeading,
                          path: Path, total_pages: int) -> None:
     """`print_listing` of the rows given part by part (the parts of `plan_listing`, in order):
-    the same text, with only one part's printed lines alive at a time."""
-    details = (_detail(rows, line) for rows in chunks)
-    write_pages(paginate_chunks(details, heading, lines_per_page=LINES_PER_PAGE,
+    the same text, with only one part's printed lines alive at a time (and the last part held
+    back until the closing lines, which it ends with, are known)."""
+
+    def details():
+        records, named, held = 0, [], None
+        for rows in chunks:
+            records += rows.height
+            named.append(_named_decks(rows))
+            if held is not None:
+                yield held
+            held = _detail(rows, line)
+        held = held if held is not None else pl.DataFrame(
+            schema={"line": pl.String, "deck_no": pl.UInt16, "break_title": pl.String})
+        decks = pl.concat(named) if named else _named_decks(pl.DataFrame())
+        yield trailer.append(held, trailer.closing(records, decks))
+
+    write_pages(paginate_chunks(details(), heading, lines_per_page=LINES_PER_PAGE,
                                 break_on="deck_no", total_pages=total_pages), path)
 
 

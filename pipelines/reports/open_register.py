@@ -1,4 +1,6 @@
-"""Open error register listing: every entry still open, with its age, printed each run."""
+"""Open error register listing: every entry still open, with its age, printed each run. A deck
+name longer than its column prints cut, with a mark `[n]` that the key at the end resolves
+to the whole name."""
 
 from __future__ import annotations
 
@@ -7,8 +9,10 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.reports import trailer
 from pipelines.reports.printing import PAGE_WIDTH, PageHeading, field, paginate, write_report
 
+DECK_WIDTH = 30
 HEAD = ("OPENED      AGE  RUN        DECK                            LINE  CTRL  ERROR CODES",)
 
 
@@ -26,15 +30,45 @@ def print_open(entries: pl.DataFrame, run_date: dt.date, week_ending: dt.date | 
                           run_date=run_date, week_ending=week_ending,
                           column_heads=_head(place_width))
     ctrl = "control_number" if place_width == 3 else "place"
+    long_names = _long_names(entries)
     if entries.height == 0:
         detail = pl.DataFrame({"line": []}, schema={"line": pl.String})
     else:
         detail = entries.select(pl.concat_str([
             field(pl.col("opened").dt.strftime("%m/%d/%Y"), 10), pl.lit("  "),
             field("age_days", 3, "right"), pl.lit("  "), field("run", 9), pl.lit("  "),
-            field("deck", 30), pl.lit("  "), field("line_no", 6, "right"), pl.lit("  "),
+            field(_deck_cell(long_names), DECK_WIDTH), pl.lit("  "),
+            field("line_no", 6, "right"), pl.lit("  "),
             field(ctrl, place_width), pl.lit("   "),
             pl.col("error_codes").list.join(" "),
             pl.when(pl.col("sub_reason").is_not_null()).then(pl.lit("  ") + pl.col("sub_reason"))
             .otherwise(pl.lit(""))]).str.slice(0, PAGE_WIDTH).str.strip_chars_end().alias("line"))
-    write_report(paginate(detail, heading, lines_per_page=50), path)
+    key = [line for n, name in enumerate(long_names, 1) for line in _key(n, name)]
+    closing = [*(["", *key] if key else []), "", trailer.end_line(entries.height)]
+    write_report(paginate(trailer.append(detail, closing), heading, lines_per_page=50), path)
+
+
+def _long_names(entries: pl.DataFrame) -> list[str]:
+    """Deck names too long for the column, in the order they are first listed."""
+    if entries.height == 0:
+        return []
+    names = entries.get_column("deck").drop_nulls().unique(maintain_order=True)
+    return [n for n in names.to_list() if len(n) > DECK_WIDTH]
+
+
+def _mark(n: int) -> str:
+    return f" [{n}]"
+
+
+def _deck_cell(long_names: list[str]) -> pl.Expr:
+    cut = {name: name[:DECK_WIDTH - len(_mark(n))] + _mark(n)
+           for n, name in enumerate(long_names, 1)}
+    return pl.col("deck").replace_strict(cut, default=pl.col("deck"), return_dtype=pl.String)
+
+
+def _key(n: int, name: str) -> list[str]:
+    """`[n] <whole name>`, going on under itself past column 132."""
+    lead = f"[{n}] "
+    room = PAGE_WIDTH - len(lead)
+    pieces = [name[at:at + room] for at in range(0, len(name), room)]
+    return [lead + pieces[0], *(" " * len(lead) + piece for piece in pieces[1:])]

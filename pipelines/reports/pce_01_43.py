@@ -60,7 +60,7 @@ def print_register(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date |
                    path: Path) -> None:
     h = heading(RUN_3927, "INVALID FORM 3927 LISTING", run_date, week_ending,
                 (HEAD.ljust(DESCRIPTION_AT + REGISTER_DESCRIPTION) + " ERROR CODES", HEAD2))
-    print_listing(_ssn_masked(rows), _line(True), h, path)
+    print_listing(_ssn_masked(rows), _line(True), h, path, legend_run=RUN_3927)
 
 
 def print_posting(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date | None,

@@ -39,6 +39,15 @@ def _masked_ssn(valid_only: bool) -> pl.Expr:
         field(mask_ssn_expr("ssn"), 11))
 
 
+def _standard() -> pl.Expr:
+    """A standard as a percent, `95.00` (the field is hundredths of a percent, `9500`), in five
+    positions; anything but four digits prints as sent, so the register shows what is wrong."""
+    raw = pl.col("quality_standard")
+    dotted = pl.concat_str([raw.str.slice(0, 2).str.strip_chars_start("0").str.pad_start(1, "0")
+                            .str.pad_start(2), pl.lit("."), raw.str.slice(2, 2)])
+    return pl.when(raw.str.contains(r"^\d{4}$")).then(dotted).otherwise(raw.str.pad_end(5))
+
+
 def _warning() -> pl.Expr:
     """A posted line's warning: a local defect code charged to an SSN sits on the code's own
     line; a possible multiple identical defect (run03.identical_units) on the sample's first
@@ -56,7 +65,7 @@ def _line(with_codes: bool) -> pl.Expr:
              pl.col("week_ending"), pl.lit("  "), pl.col("defect_list"), pl.lit("  "),
              pl.col("org_code"), pl.lit("  "),
              pl.col("function_code"), pl.lit("  "), pl.col("program_code"), pl.lit("   "),
-             pl.col("quality_standard"), pl.lit("  "), pl.col("unit_mark"),
+             _standard(), pl.lit(" "), pl.col("unit_mark"),
              _masked_ssn(not with_codes), pl.lit("  "), pl.col("sampled"), pl.lit("  "),
              pl.col("defect_code"),
              pl.lit("    "), pl.col("defects"), pl.lit("   "), pl.col("defective")]
@@ -74,7 +83,7 @@ def print_register(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date |
                    path: Path) -> None:
     h = heading(RUN_3926, "INVALID REVIEW DATA LISTING - FORM 3926", run_date, week_ending,
                 (HEADS[0] + "   ERROR CODES", HEADS[1]))
-    print_listing(rows, _line(True), h, path)
+    print_listing(rows, _line(True), h, path, legend_run=RUN_3926)
 
 
 def _posting_heading(run_date: dt.date, week_ending: dt.date | None) -> PageHeading:

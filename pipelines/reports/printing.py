@@ -6,7 +6,7 @@ reviewers can compare them page for page with the mainframe output they replace.
 
 Page layout (columns counted from 1, 132 wide)::
 
-    <FF>PCE-03-41              INVALID REVIEW DATA LISTING - FORM 3926               PAGE    1
+    <FF>PCE-03-41         INVALID REVIEW DATA LISTING - FORM 3926         PAGE    1 OF    2
     RUN DATE 11/20/2026             WEEK ENDING 11/14/2026            DECK SC 11142026 001
     <blank>
     <column heads, 1-3 lines, printed as given>
@@ -20,8 +20,9 @@ Decisions (documented here because callers and golden files depend on them):
   its first heading line (the printer channel-1 skip). Lines are separated by ``"\\n"`` and the
   text ends with ``"\\n"``. The form feed is not counted as a print column.
 * Page numbers print as ``PAGE`` plus the number right-justified with zero suppression in four
-  positions (edit mask ZZZ9, ``PAGE    1``); a report of more than 9,999 pages widens the field
-  for all of its pages, still ending at column 132.
+  positions (edit mask ZZZ9), then ``OF`` and the report's last page in the same mask
+  (``PAGE    1 OF    3``); a report of more than 9,999 pages widens both fields for all of its
+  pages, still ending at column 132.
 * Heading line 2 names the run that printed the page (``RUN ID 20261117.01``, the id that
   ``qap rollback`` and the run folder go by) when a run is printing (``run_stamp``): every
   report of a weekly run carries it, and a report printed outside a run does not. A reprocess
@@ -282,7 +283,8 @@ def paginate(
             f"{first_page + n_pages - 1}"
         )
     digits = max(_PAGE_DIGITS, len(str(last_page)))
-    left1 = _heading_left1(heading, len("PAGE ") + digits)
+    of_pages = f" OF {last_page:>{digits}}"  # PAGE n OF m: the reader knows none is missing
+    left1 = _heading_left1(heading, len("PAGE ") + digits + len(of_pages))
     left2 = _heading_left2(heading)
     sub_room = max(PAGE_WIDTH - len(left2) - 1, 0)
 
@@ -294,7 +296,8 @@ def paginate(
         page_sub = default_sub
 
     page_text = pl.concat_str(
-        [pl.lit("PAGE "), (pl.col("p") + first_page).cast(pl.String).str.pad_start(digits)]
+        [pl.lit("PAGE "), (pl.col("p") + first_page).cast(pl.String).str.pad_start(digits),
+         pl.lit(of_pages)]
     )
     line1 = pl.concat_str([pl.lit(left1), page_text.str.pad_start(PAGE_WIDTH - len(left1))])
     ejects = pl.lit(True) if form_feed_first else pl.col("p") > 0

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.reports import trailer
 from pipelines.reports.printing import PageHeading, paginate, write_report
 from validators.codes import RUN_3926
 
@@ -26,4 +27,5 @@ def print_standards(standards: pl.DataFrame, run_date: dt.date, week_ending: dt.
         cents.cast(pl.String).str.pad_start(2, "0"),
         pl.when("below_minimum").then(pl.lit("*")).otherwise(pl.lit(" ")),
         pl.lit("          "), pl.col("week_ending").dt.strftime("%m/%d/%Y")]).alias("line"))
-    write_report(paginate(detail, heading, lines_per_page=50), path)
+    closing = ["", trailer.end_line(standards.height)]
+    write_report(paginate(trailer.append(detail, closing), heading, lines_per_page=50), path)

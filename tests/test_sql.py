@@ -1,0 +1,182 @@
+"""`qap sql` (issue 19 item 6): typed DuckDB views over the sample week's data directory, with
+exact figures, and a rolled-back run left out by the store's history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from pipelines import cli
+from pipelines.operator.sql_views import open_views
+from pipelines.register import ROLLED_BACK_NOTE
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+WEEK = sorted(str(p) for p in (FIXTURES / "sample-week").glob("*.dat"))
+runner = CliRunner()
+
+
+def qap(*args: str, stdin: str | None = None):
+    return runner.invoke(cli.app, list(args), input=stdin)
+
+
+def _load(data: Path) -> None:
+    assert qap("run", str(FIXTURES / "national" / "national-defect-list.dat"), "-d", str(data),
+               "-q", "--run-date", "2026-11-10").exit_code == 0
+    assert qap("run", *WEEK, "-d", str(data), "-q", "--run-date", "2026-11-17").exit_code == 8
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    data = tmp_path_factory.mktemp("sql") / "data"
+    _load(data)
+    return data
+
+
+@pytest.fixture(scope="module")
+def con(data):
+    con = duckdb.connect()
+    open_views(data, con)
+    yield con
+    con.close()
+
+
+def test_posting_3926_has_the_weeks_figures_typed(con):
+    row = con.execute("SELECT count(*), sum(sampled), sum(defects), sum(defective), "
+                  "list(DISTINCT week_ending), list(DISTINCT quality_standard ORDER BY 1) "
+                  "FILTER (quality_standard IS NOT NULL) FROM posting_3926").fetchone()
+    assert row == (8, 25, 7, 5, [dt.date(2026, 11, 14)], [Decimal("0.50"), Decimal("95.00")])
+    types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE posting_3926)")
+                 .fetchall())
+    assert (types["week_ending"], types["sampled"], types["quality_standard"]) == (
+        "DATE", "BIGINT", "DECIMAL(5,2)")
+
+
+def test_blank_fields_are_null_not_blanks(con):
+    rows = con.execute("SELECT line_no, ssn, unit_mark, defect_list FROM posting_3926 "
+                   "WHERE line_no IN (2, 3, 7, 63) ORDER BY line_no").fetchall()
+    assert rows == [(2, None, None, "000"), (3, "123456789", None, "000"),
+                    (7, None, "#", "000"), (63, None, None, None)]
+
+
+def test_register_decodes_zone_punched_adjustment_figures_with_their_sign(con):
+    rows = con.execute("SELECT sampled, defects, defective FROM register_3926 "
+                   "WHERE program_number = '59706' AND (sampled IS NOT NULL OR defects IS NOT "
+                   "NULL OR defective IS NOT NULL) ORDER BY line_no").fetchall()
+    # sent as '   4C' '    C', '    B', '   1{' '   1K', '    A', '   43', '    1'
+    assert rows == [(43, 3, None), (None, 2, None), (None, 10, -12), (1, None, None),
+                    (43, None, None), (None, 1, None)]
+
+
+def test_register_codes_join_the_one_code_table(con):
+    rows = con.execute("SELECT code, count(*) FROM (SELECT unnest(error_codes) AS code "
+                   "FROM register_3927) JOIN error_codes USING (code) "
+                   "WHERE error_codes.run = 'PCE-01-43' GROUP BY code ORDER BY code").fetchall()
+    assert [c for c, _ in rows] == ["02", "03", "04", "05", "06", "07", "09", "10"]
+    assert con.execute("SELECT meaning FROM error_codes WHERE code = 'T02'").fetchone()[0] == (
+        "SSN NOT ON EMPLOYEE MASTER")
+
+
+def test_state_views_read_the_current_generation(con):
+    assert con.execute("SELECT org_code, function_code, program_code, standard, week_ending "
+                   "FROM quality_standards ORDER BY 1, 2").fetchall() == [
+        ("81000", "410", "44210", 9500, dt.date(2026, 11, 14)),
+        ("81000", "420", "11220", 100, dt.date(2026, 11, 14))]
+    assert con.execute("SELECT status, count(*) FROM error_register GROUP BY 1").fetchall() == [
+        ("open", 84)]
+    assert con.execute("SELECT run_id, count(*) FROM data_not_posted GROUP BY 1").fetchall() == [
+        ("20261117.01", 1)]
+
+
+def test_rolled_back_run_is_left_out_even_when_its_note_is_lost(tmp_path):
+    data = tmp_path / "data"
+    _load(data)
+    assert qap("rollback", "20261117.01", "-d", str(data)).exit_code == 0
+    (data / "runs" / "20261117.01" / ROLLED_BACK_NOTE).unlink()  # history alone decides
+    assert qap("run", *WEEK, "-d", str(data), "-q", "--run-date", "2026-11-17").exit_code == 8
+    out = qap("sql", "-d", str(data), "--csv",
+              "SELECT run_id, count(*) AS n, sum(sampled) AS s FROM posting_3926 GROUP BY 1")
+    assert out.exit_code == 0 and out.output == "run_id,n,s\n20261117.02,8,25\n"
+    out = qap("sql", "-d", str(data), "--csv",
+              "SELECT run_id, in_effect FROM runs ORDER BY generation")
+    assert out.output.splitlines()[1:] == [
+        "20261110.01,True", "20261117.01,False", "rollback-before:20261117.01,",
+        "20261117.02,True"]
+    out = qap("sql", "-d", str(data), "--csv",
+              "SELECT count(*) FROM register_3926 WHERE run_id = '20261117.01'")
+    assert out.output.splitlines()[1] == "0"
+    shutil.rmtree(data)
+
+
+def test_query_prints_a_table_with_a_row_count(data):
+    out = qap("sql", "-d", str(data), "SELECT deck, status, records FROM decks "
+              "WHERE run_id = '20261117.01' ORDER BY deck")
+    assert out.exit_code == 0
+    assert out.output.splitlines() == [
+        "deck                                  status   records",
+        "------------------------------------  -------  -------",
+        "01-defect-list-changes.dat            posted        26",
+        "02-reviews-adjustments-standards.dat  posted        70",
+        "03-cut-short.dat                      refused        0",
+        "04-time-reports-3081.dat              posted         5",
+        "05-ipr-adjustments-6489.dat           posted         2",
+        "(5 rows)"]
+
+
+def test_a_query_duckdb_refuses_is_2_with_its_message(data):
+    out = qap("sql", "-d", str(data), "SELECT nope FROM posting_3926")
+    assert out.exit_code == 2 and "the query failed, nothing was changed" in out.output
+    assert "nope" in out.output and "Traceback" not in out.output
+
+
+def test_without_a_query_a_shell_reads_statements_until_quit(data):
+    out = qap("sql", "-d", str(data), stdin="SELECT count(*) AS n\nFROM posting_3927;\n"
+              "SELECT nope;\n.schema sar\n.quit\n")
+    assert out.exit_code == 0
+    assert "runs 20261110.01, 20261117.01" in out.output
+    assert " n\n--\n54\n(1 row)" in out.output.replace("qap-sql> ", "").replace("     ..> ", "")
+    assert "Error: " in out.output and "pct_accurate" in out.output
+
+
+def test_sql_refuses_a_folder_with_no_store(tmp_path):
+    out = qap("sql", "-d", str(tmp_path / "none"), "SELECT 1")
+    assert out.exit_code == 12 and "no QAP data directory" in out.output
+
+
+def test_sql_has_help_with_an_example():
+    out = qap("sql", "--help")
+    assert out.exit_code == 0 and "Example:" in out.output and "owner only" in out.output
+
+
+def test_a_published_runs_folder_still_named_partial_is_read(data, tmp_path):
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy, symlinks=True)
+    (copy / "runs" / "20261117.01").rename(copy / "runs" / "20261117.01.partial")
+    out = qap("sql", "-d", str(copy), "--csv",
+              "SELECT (SELECT list(DISTINCT run_id) FROM data_not_posted) AS dnp, "
+              "(SELECT count(*) FROM posting_3926 WHERE run_id = '20261117.01') AS posted")
+    assert out.output.splitlines()[1:] == ["['20261117.01'],8"]
+
+
+def test_an_unreadable_listing_file_is_12_with_its_name_not_a_traceback(data, tmp_path):
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy, symlinks=True)
+    (copy / "runs" / "20261117.01" / "posting-3926.parquet").write_bytes(b"not parquet")
+    out = qap("sql", "-d", str(copy), "SELECT 1")
+    assert out.exit_code == 12 and "the views could not be made" in out.output
+    assert "posting-3926.parquet" in out.output and "Traceback" not in out.output
+
+
+def test_duckdb_is_not_loaded_when_qap_starts():
+    import subprocess
+    import sys
+
+    code = "import sys\nimport pipelines.cli\nprint('duckdb' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert out == "False\n"
