@@ -37,7 +37,7 @@ from pipelines.individual import codes as individual_codes
 from pipelines.reference import ReferenceMissing
 from pipelines.reference import load as load_reference
 from pipelines.reports.printing import mask_ssn_expr
-from pipelines.store import Store, StoreError, counts
+from pipelines.state.store import Store, StoreError, counts
 from pipelines.weekly import CC_ABEND, CC_INCOMPLETE, ConservationError, run_week
 from validators.codes import CODES, RUN_3926, RUN_3927
 

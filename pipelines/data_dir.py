@@ -66,7 +66,7 @@ FLOW_LOCK = Path("weeks") / ".lock"  # a flow run's lock (inbox moves, run folde
 def not_busy(data_dir: Path) -> None:
     """Refuse at once when another run holds a lock of the data directory, so a flow command
     does not first spend Prefect's 7-19 s start-up; the run itself still takes the locks."""
-    from pipelines.store import Store, StoreError, lock_holder
+    from pipelines.state.store import Store, StoreError, lock_holder
 
     try:
         holder = lock_holder(Path(data_dir) / FLOW_LOCK)

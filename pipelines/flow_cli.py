@@ -31,7 +31,7 @@ from pipelines.cli_options import (
     polish_help,
 )
 from pipelines.data_dir import choose_reference, not_busy, prepare, require_store
-from pipelines.store import Store, StoreError
+from pipelines.state.store import Store, StoreError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SAMPLE_REFERENCE = FIXTURES / "reference"

@@ -46,7 +46,7 @@ from pipelines.data_dir import DataDirError, ReferenceChoice, choose_reference, 
 from pipelines.inbox import REPROCESS, WEEKLY, Batch, DeckInput, InboxChanged
 from pipelines.reference import ReferenceMissing
 from pipelines.reference import load as load_reference
-from pipelines.store import StoreError
+from pipelines.state.store import StoreError
 from pipelines.weekly import (
     CC_ABEND,
     CC_CLEAN,

@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from layouts.encode import deck as deck_text
-from pipelines.store import Store, StoreError
+from pipelines.state.store import Store, StoreError
 
 PREFIX_WIDTH = 15  # program, format, block, serial, section: what identifies a form record
 DECK_WEEK = "deck_week_ending"  # register column: the HDR week ending of the entry's deck

@@ -20,7 +20,7 @@ import polars as pl
 
 from layouts import layout
 from layouts.decoder import DeckFault, decode
-from pipelines import cum_file, run01, run03, run_folder
+from pipelines import cum_file, run01, run03
 from pipelines.deck import Deck, DeckRefused, open_deck
 from pipelines.individual import periods, review_data
 from pipelines.individual import step as individual_step
@@ -41,7 +41,8 @@ from pipelines.reports import (
     printing,
     quality_standards,
 )
-from pipelines.store import Store
+from pipelines.state import run_folder
+from pipelines.state.store import Store
 from validators import pce_01_43 as v01
 from validators import pce_03_41 as v03
 from validators.codes import RUN_3926, RUN_3927

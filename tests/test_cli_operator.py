@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines import cli, register
-from pipelines.store import Store
+from pipelines.state.store import Store
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 runner = CliRunner()

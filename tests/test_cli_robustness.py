@@ -19,7 +19,7 @@ from pipelines import cli, data_dir, inbox
 from pipelines.cli_options import reflow
 from pipelines.entry import INTERRUPTED
 from pipelines.flow_cli import flow_app
-from pipelines.store import Store
+from pipelines.state.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

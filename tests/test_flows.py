@@ -72,7 +72,7 @@ def _state(flow_run_id: str) -> str:
 
 
 def _generations(data: Path) -> list[dict]:
-    from pipelines.store import Store
+    from pipelines.state.store import Store
 
     return Store(data).history()
 

@@ -23,7 +23,7 @@ from pipelines.reference import (
     check,
     load,
 )
-from pipelines.store import Store
+from pipelines.state.store import Store
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 OFP = (FIXTURES / "reference" / OFP_FILE).read_text().splitlines()

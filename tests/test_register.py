@@ -13,7 +13,7 @@ import pytest
 from layouts.encode import deck, record
 from pipelines import register, summary
 from pipelines.reference import load as load_reference
-from pipelines.store import Store, StoreBusy, StoreError
+from pipelines.state.store import Store, StoreBusy, StoreError
 from pipelines.weekly import run_week
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

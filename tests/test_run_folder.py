@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import run_folder, weekly
+from pipelines import weekly
 from pipelines.reference import load as load_reference
-from pipelines.store import Store
+from pipelines.state import run_folder
+from pipelines.state.store import Store
 from pipelines.weekly import ConservationError, run_week
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

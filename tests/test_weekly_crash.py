@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 
 from pipelines.reference import load
-from pipelines.store import Store
+from pipelines.state.store import Store
 from pipelines.weekly import run_week
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

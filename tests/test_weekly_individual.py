@@ -14,7 +14,7 @@ import pytest
 
 from layouts.encode import deck, record
 from pipelines.reference import load
-from pipelines.store import Store
+from pipelines.state.store import Store
 from pipelines.weekly import run_week
 
 IND = Path(__file__).parent.parent / "fixtures" / "individual"

@@ -9,8 +9,8 @@ import signal
 import sys
 from pathlib import Path
 
-from pipelines import store
 from pipelines.reference import load
+from pipelines.state import store
 from pipelines.weekly import run_week
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
