@@ -33,7 +33,7 @@ from pipelines.bench import (
     parse_floor,
 )
 from pipelines.bench_individual import _text
-from pipelines.deck import open_deck
+from pipelines.engine.machinery.deck import open_deck
 from pipelines.weekly import _records
 
 OUT = Path("bench/out/individual-week")

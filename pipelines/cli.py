@@ -18,7 +18,7 @@ import typer
 
 from layouts import layout
 from layouts.layout import all_layouts, layout_table
-from pipelines import register, summary
+from pipelines import summary
 from pipelines.cli_options import (
     DataDir,
     Quiet,
@@ -32,6 +32,7 @@ from pipelines.cli_options import (
     polish_help,
 )
 from pipelines.data_dir import choose_reference, prepare, remember, require_store
+from pipelines.engine.machinery import register
 from pipelines.flow_cli import flow_app
 from pipelines.individual import codes as individual_codes
 from pipelines.reference import ReferenceMissing

@@ -40,7 +40,7 @@ from typing import Any
 
 import polars as pl
 
-from pipelines.deck import DeckFault, DeckRefused, open_deck
+from pipelines.engine.machinery.deck import DeckFault, DeckRefused, open_deck
 from pipelines.state.store import Store, StoreBusy, sha256_file
 
 INBOX, CORRECTIONS, ARCHIVE, REFUSED, WEEKS = "inbox", "corrections", "archive", "refused", "weeks"

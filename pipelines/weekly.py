@@ -21,17 +21,17 @@ import polars as pl
 from layouts import layout
 from layouts.decoder import DeckFault, decode
 from pipelines import cum_file, run01, run03
-from pipelines.deck import Deck, DeckRefused, open_deck
-from pipelines.individual import periods, review_data
-from pipelines.individual import step as individual_step
-from pipelines.reference import Reference
-from pipelines.register import (
+from pipelines.engine.machinery.deck import Deck, DeckRefused, open_deck
+from pipelines.engine.machinery.register import (
     DECK_WEEK,
     close_context,
     close_corrected,
     open_entries,
     supersede_resubmitted,
 )
+from pipelines.individual import periods, review_data
+from pipelines.individual import step as individual_step
+from pipelines.reference import Reference
 from pipelines.reports import (
     cum_listing,
     listings,

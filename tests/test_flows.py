@@ -214,7 +214,7 @@ def test_rerun_after_failures_posts_nothing_twice(flows, tmp_path):
 
     # 6. reprocess flow, then a crash between the engine's commit and its step record:
     #    the rerun finds the published generation and posts nothing again
-    from pipelines.register import corrections_deck
+    from pipelines.engine.machinery.register import corrections_deck
 
     (data / "corrections").mkdir()
     corrections_deck(data, data / "corrections" / "fix.dat", dt.datetime(2026, 11, 18, 9))

@@ -16,7 +16,7 @@ from layouts import layout
 from layouts.decoder import decode
 from layouts.layout import RECORD_WIDTH
 from pipelines import generate, reference
-from pipelines.deck import open_deck
+from pipelines.engine.machinery.deck import open_deck
 from pipelines.weekly import run_week
 from validators import pce_03_41 as v03
 

@@ -11,7 +11,7 @@ import pytest
 
 from layouts.decoder import Records
 from pipelines import generate, run03
-from pipelines.deck import control
+from pipelines.engine.machinery.deck import control
 from pipelines.weekly import _records
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
