@@ -18,7 +18,6 @@ import typer
 
 from layouts import layout
 from layouts.layout import all_layouts, layout_table
-from pipelines import summary
 from pipelines.cli_options import (
     DataDir,
     Quiet,
@@ -37,6 +36,7 @@ from pipelines.flow_cli import flow_app
 from pipelines.individual import codes as individual_codes
 from pipelines.reference import ReferenceMissing
 from pipelines.reference import load as load_reference
+from pipelines.reports import summary
 from pipelines.reports.printing import mask_ssn_expr
 from pipelines.state.store import Store, StoreError, counts
 from pipelines.weekly import CC_ABEND, CC_INCOMPLETE, ConservationError, run_week

@@ -41,12 +41,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as current_flow_run
 from prefect.states import Failed, State
 
-from pipelines import inbox, summary
+from pipelines import inbox
 from pipelines.data_dir import DataDirError, ReferenceChoice, choose_reference, remember
 from pipelines.engine.machinery import register
 from pipelines.inbox import REPROCESS, WEEKLY, Batch, DeckInput, InboxChanged
 from pipelines.reference import ReferenceMissing
 from pipelines.reference import load as load_reference
+from pipelines.reports import summary
 from pipelines.state.store import StoreError
 from pipelines.weekly import (
     CC_ABEND,

@@ -94,7 +94,7 @@ def test_a_week_with_nothing_prints_no_items(tmp_path: Path) -> None:
     {"a": [], "b": [], "c": [], "d": []},
 ])
 def test_fast_lines_print_what_line_expr_prints(rows: dict) -> None:
-    from pipelines.individual.print_columns import Col, line_expr, lines
+    from pipelines.reports.columns import Col, line_expr, lines
 
     frame = pl.DataFrame(rows, schema={"a": pl.String, "b": pl.Int64, "c": pl.String,
                                        "d": pl.String})

@@ -11,9 +11,9 @@ import polars as pl
 import pytest
 
 from layouts.encode import deck, record
-from pipelines import summary
 from pipelines.engine.machinery import register
 from pipelines.reference import load as load_reference
+from pipelines.reports import summary
 from pipelines.state.store import Store, StoreBusy, StoreError
 from pipelines.weekly import run_week
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.individual import codes
-from pipelines.individual.print_columns import Col, head_line, lines, offset
+from pipelines.reports.columns import Col, head_line, lines, offset
 from pipelines.reports.printing import (
     PageHeading,
     mask_ssn_expr,

@@ -20,7 +20,7 @@ import polars as pl
 from pipelines.individual import codes, periods
 from pipelines.individual.ipr import measured, week_quarters
 from pipelines.individual.measures import fmt_hundredths, fmt_signed, fmt_tenths
-from pipelines.individual.print_columns import Col, head_line, lines
+from pipelines.reports.columns import Col, head_line, lines
 from pipelines.reports.printing import (
     PageHeading,
     count_pages,
