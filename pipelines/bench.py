@@ -10,8 +10,9 @@ measures, in the same run:
     printed line per record (the sliced fields joined, no pages or headings) and a Parquet
     file of the sliced fields (uncompressed). Best of 3. Its ratio to (a) is, in practice,
     a lower bound for any run that writes those outputs on this machine.
-(c) the full run: `pipelines.weekly.run_week` on a fresh data dir with the national Defect Code
-    deck and the week deck, in a child process so that its peak RSS is its own. Best of 2.
+(c) the full run: `pipelines.engine.qap.weekly.run_week` on a fresh data dir with the
+    national Defect Code deck and the week deck, in a child process so that its peak RSS is
+    its own. Best of 2.
 
 Targets (from the issue): full / floor <= 2.0 and peak RSS <= 1 GB; each prints PASS or MISS.
 The per-stage breakdown comes from the timestamps of run_week's `progress` messages.
@@ -121,8 +122,8 @@ class _RssSampler(threading.Thread):
 
 def measure_run(data_dir: Path, inputs: Path, decks: list[Path]) -> dict:
     """One `run_week` of `decks` on a fresh `data_dir`, timed and RSS-sampled per stage."""
-    from pipelines import reference
-    from pipelines.weekly import run_week
+    from pipelines.engine.qap import reference
+    from pipelines.engine.qap.weekly import run_week
 
     if data_dir.exists():
         shutil.rmtree(data_dir)

@@ -41,8 +41,8 @@ RUN_DATE = dt.date(2026, 11, 17)
 
 
 def _child_engine(data: Path, inputs: Path) -> dict:
-    from pipelines import reference
-    from pipelines.weekly import run_week
+    from pipelines.engine.qap import reference
+    from pipelines.engine.qap.weekly import run_week
 
     ref = reference.load(inputs)
     decks = [inputs / generate.NATIONAL_FILE, inputs / generate.WEEK_FILE]

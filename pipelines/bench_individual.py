@@ -36,7 +36,7 @@ import polars as pl
 
 from layouts import layout
 from layouts.decoder import decode
-from pipelines.individual.cum_jobs import CUM_SCHEMA, REVIEW_SCHEMA
+from pipelines.engine.qap.individual.cum_jobs import CUM_SCHEMA, REVIEW_SCHEMA
 
 OUT = Path("bench/out/individual")
 SATURDAY = dt.date(2026, 1, 3)  # split week: the quarter ends Wednesday 12/31/2025
@@ -178,7 +178,7 @@ def _status_kb(key: str) -> int:
 
 def child(run_dir: Path, n_emp: int, n_time: int, n_rev: int, n_adj: int) -> dict:
     """Build the inputs, then one run_step into `run_dir`; the figures as a dict."""
-    from pipelines.individual.step import run_step
+    from pipelines.engine.qap.individual.step import run_step
 
     if run_dir.exists():
         shutil.rmtree(run_dir)

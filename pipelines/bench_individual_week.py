@@ -34,7 +34,7 @@ from pipelines.bench import (
 )
 from pipelines.bench_individual import _text
 from pipelines.engine.machinery.deck import open_deck
-from pipelines.weekly import _records
+from pipelines.engine.qap.weekly import _records
 
 OUT = Path("bench/out/individual-week")
 EMF_FILE, TIME_FILE = "employee_master.txt", "time3081.dat"
@@ -42,7 +42,7 @@ EMF_FILE, TIME_FILE = "employee_master.txt", "time3081.dat"
 
 def _review_pairs(week: Path) -> pl.DataFrame:
     """(ssn, org, function, program) of every review transaction that charges an SSN."""
-    from pipelines import run03
+    from pipelines.engine.qap import run03
 
     _, lines = run03.prepare(_records([open_deck(week)]))
     return lines.filter(pl.col("h_program") == "59702").select(

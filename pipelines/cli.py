@@ -32,14 +32,14 @@ from pipelines.cli_options import (
 )
 from pipelines.data_dir import choose_reference, prepare, remember, require_store
 from pipelines.engine.machinery import register
+from pipelines.engine.qap.individual import codes as individual_codes
+from pipelines.engine.qap.reference import ReferenceMissing
+from pipelines.engine.qap.reference import load as load_reference
+from pipelines.engine.qap.weekly import CC_ABEND, CC_INCOMPLETE, ConservationError, run_week
 from pipelines.flow_cli import flow_app
-from pipelines.individual import codes as individual_codes
-from pipelines.reference import ReferenceMissing
-from pipelines.reference import load as load_reference
 from pipelines.reports import summary
 from pipelines.reports.printing import mask_ssn_expr
 from pipelines.state.store import Store, StoreError, counts
-from pipelines.weekly import CC_ABEND, CC_INCOMPLETE, ConservationError, run_week
 from validators.codes import CODES, RUN_3926, RUN_3927
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

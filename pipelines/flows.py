@@ -1,6 +1,7 @@
 """Prefect 3 flows around the weekly engine: they wire engine functions as tasks and keep the
 books (inbox, archive, run folder, condition codes, artifacts); they decide nothing about a
-record. Runs without Prefect stay what they were: `pipelines.weekly.run_week` and `qap run`.
+record. Runs without Prefect stay what they were: `pipelines.engine.qap.weekly.run_week`
+and `qap run`.
 
 weekly_flow     inbox/ -> intake (control totals, hashes; per deck, in parallel on the task
                 runner: Dask with `dask_address`) -> run 01, run 03, post, individual data,
@@ -44,12 +45,9 @@ from prefect.states import Failed, State
 from pipelines import inbox
 from pipelines.data_dir import DataDirError, ReferenceChoice, choose_reference, remember
 from pipelines.engine.machinery import register
-from pipelines.inbox import REPROCESS, WEEKLY, Batch, DeckInput, InboxChanged
-from pipelines.reference import ReferenceMissing
-from pipelines.reference import load as load_reference
-from pipelines.reports import summary
-from pipelines.state.store import StoreError
-from pipelines.weekly import (
+from pipelines.engine.qap.reference import ReferenceMissing
+from pipelines.engine.qap.reference import load as load_reference
+from pipelines.engine.qap.weekly import (
     CC_ABEND,
     CC_CLEAN,
     CC_INCOMPLETE,
@@ -58,6 +56,9 @@ from pipelines.weekly import (
     ConservationError,
     run_week,
 )
+from pipelines.inbox import REPROCESS, WEEKLY, Batch, DeckInput, InboxChanged
+from pipelines.reports import summary
+from pipelines.state.store import StoreError
 from validators.codes import CODES, RUN_3926, RUN_3927
 
 # The legacy steps that one run_week call does, as one atomic generation

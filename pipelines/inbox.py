@@ -1,5 +1,5 @@
 """The inbox, the archive and the run folder per week: what the Prefect flows (flows.py) wire
-around the engine. Nothing here validates or posts a record; that is `pipelines.weekly`.
+around the engine. Nothing here validates or posts a record; that is `pipelines.engine.qap.weekly`.
 
 Layout under the data directory (docs/operations.md tells the operator's side)::
 

@@ -15,9 +15,10 @@ import pytest
 from layouts import layout
 from layouts.decoder import decode
 from layouts.layout import RECORD_WIDTH
-from pipelines import generate, reference
+from pipelines import generate
 from pipelines.engine.machinery.deck import open_deck
-from pipelines.weekly import run_week
+from pipelines.engine.qap import reference
+from pipelines.engine.qap.weekly import run_week
 from validators import pce_03_41 as v03
 
 SMALL = 2_000

@@ -18,7 +18,7 @@ import pytest
 from fixtures.individual import weeks
 from layouts import layout
 from layouts.decoder import decode
-from pipelines.individual import cum_jobs, run
+from pipelines.engine.qap.individual import cum_jobs, run
 from pipelines.reports import data_not_posted as dnp_report
 from pipelines.reports import ipr as ipr_report
 from pipelines.reports.printing import PAGE_WIDTH, assert_golden

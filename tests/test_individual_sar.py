@@ -38,7 +38,7 @@ import polars as pl
 import pytest
 
 from fixtures.individual import weeks
-from pipelines.individual import sar as sar_data
+from pipelines.engine.qap.individual import sar as sar_data
 
 ADAMS, BAKER, CARTER, FOSTER, GREEN, HILL = ("111223333", "222334444", "333445555",
                                              "666778888", "777889999", "888990000")
@@ -244,12 +244,12 @@ def test_rating_figures_and_rsd_start_again_a_year_after_the_rating_start() -> N
 
 
 def _employees(week: str) -> pl.DataFrame:
-    from pipelines.individual.reference import employees_table
+    from pipelines.engine.qap.individual.reference import employees_table
 
     return employees_table(weeks.employees(week))
 
 
 def _ofp() -> pl.DataFrame:
-    from pipelines.individual.reference import ofp_table
+    from pipelines.engine.qap.individual.reference import ofp_table
 
     return ofp_table(weeks.ofp())

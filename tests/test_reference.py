@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from layouts.decoder import DeckFault, read_records
 from pipelines import bench_individual, generate
-from pipelines.reference import (
+from pipelines.engine.qap.reference import (
     EMF_FILE,
     EMPLOYEE_MASTER,
     OFP_CONSISTENCY,

@@ -12,10 +12,10 @@ import pytest
 
 from layouts.encode import deck, record
 from pipelines.engine.machinery import register
-from pipelines.reference import load as load_reference
+from pipelines.engine.qap.reference import load as load_reference
+from pipelines.engine.qap.weekly import run_week
 from pipelines.reports import summary
 from pipelines.state.store import Store, StoreBusy, StoreError
-from pipelines.weekly import run_week
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 REFERENCE = load_reference(FIXTURES / "reference")

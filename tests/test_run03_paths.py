@@ -10,9 +10,10 @@ import polars as pl
 import pytest
 
 from layouts.decoder import Records
-from pipelines import generate, run03
+from pipelines import generate
 from pipelines.engine.machinery.deck import control
-from pipelines.weekly import _records
+from pipelines.engine.qap import run03
+from pipelines.engine.qap.weekly import _records
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 HEADER_FACTS = ["seq", "n_lines", "header_rank", "adjustment_rank"]

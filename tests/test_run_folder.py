@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import weekly
-from pipelines.reference import load as load_reference
+from pipelines.engine.qap import weekly
+from pipelines.engine.qap.reference import load as load_reference
+from pipelines.engine.qap.weekly import ConservationError, run_week
 from pipelines.state import run_folder
 from pipelines.state.store import Store
-from pipelines.weekly import ConservationError, run_week
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 NATIONAL = FIXTURES / "national" / "national-defect-list.dat"

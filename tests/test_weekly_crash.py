@@ -17,9 +17,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.reference import load
+from pipelines.engine.qap.reference import load
+from pipelines.engine.qap.weekly import run_week
 from pipelines.state.store import Store
-from pipelines.weekly import run_week
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 CHILD = Path(__file__).parent / "weekly_crash_child.py"

@@ -13,9 +13,9 @@ import polars as pl
 import pytest
 
 from layouts.encode import deck, record
-from pipelines.reference import load
+from pipelines.engine.qap.reference import load
+from pipelines.engine.qap.weekly import run_week
 from pipelines.state.store import Store
-from pipelines.weekly import run_week
 
 IND = Path(__file__).parent.parent / "fixtures" / "individual"
 WEEK = "12202025"

@@ -9,9 +9,9 @@ import signal
 import sys
 from pathlib import Path
 
-from pipelines.reference import load
+from pipelines.engine.qap.reference import load
+from pipelines.engine.qap.weekly import run_week
 from pipelines.state import store
-from pipelines.weekly import run_week
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 

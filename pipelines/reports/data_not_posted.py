@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.individual import codes
+from pipelines.engine.qap.individual import codes
 from pipelines.reports.columns import Col, head_line, lines, offset
 from pipelines.reports.printing import (
     PageHeading,

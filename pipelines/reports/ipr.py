@@ -17,9 +17,9 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.individual import codes, periods
-from pipelines.individual.ipr import measured, week_quarters
-from pipelines.individual.measures import fmt_hundredths, fmt_signed, fmt_tenths
+from pipelines.engine.qap.individual import codes, periods
+from pipelines.engine.qap.individual.ipr import measured, week_quarters
+from pipelines.engine.qap.individual.measures import fmt_hundredths, fmt_signed, fmt_tenths
 from pipelines.reports.columns import Col, head_line, lines
 from pipelines.reports.printing import (
     PageHeading,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.individual import codes
-from pipelines.individual.measures import fmt_signed, fmt_tenths
+from pipelines.engine.qap.individual import codes
+from pipelines.engine.qap.individual.measures import fmt_signed, fmt_tenths
 from pipelines.reports.columns import Col, head_line, lines, offset
 from pipelines.reports.printing import PageHeading, mask_ssn_expr, paginate, write_report
 

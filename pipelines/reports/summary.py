@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.weekly import RunResult
+from pipelines.engine.qap.weekly import RunResult
 
 MEANING = {0: "clean", 4: "records rejected (see the error registers)",
            8: "a deck was refused (nothing of it posted)", 12: "the run could not complete",

@@ -20,7 +20,6 @@ import polars as pl
 
 from layouts import layout
 from layouts.decoder import DeckFault, decode
-from pipelines import cum_file, run01, run03
 from pipelines.engine.machinery.deck import Deck, DeckRefused, open_deck
 from pipelines.engine.machinery.register import (
     DECK_WEEK,
@@ -29,9 +28,10 @@ from pipelines.engine.machinery.register import (
     open_entries,
     supersede_resubmitted,
 )
-from pipelines.individual import periods, review_data
-from pipelines.individual import step as individual_step
-from pipelines.reference import Reference
+from pipelines.engine.qap import cum_file, run01, run03
+from pipelines.engine.qap.individual import periods, review_data
+from pipelines.engine.qap.individual import step as individual_step
+from pipelines.engine.qap.reference import Reference
 from pipelines.reports import (
     cum_listing,
     listings,

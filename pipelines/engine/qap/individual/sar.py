@@ -36,8 +36,8 @@ import datetime as dt
 
 import polars as pl
 
-from pipelines.individual import measures, periods
-from pipelines.individual.reference import OFP_KEY
+from pipelines.engine.qap.individual import measures, periods
+from pipelines.engine.qap.individual.reference import OFP_KEY
 
 SAR_COLUMNS = [
     "report_number", "report_count", "period_start", "period_end", "week_ending",

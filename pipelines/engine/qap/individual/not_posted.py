@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.individual import codes
-from pipelines.individual.reference import OFP_KEY
+from pipelines.engine.qap.individual import codes
+from pipelines.engine.qap.individual.reference import OFP_KEY
 
 NOT_POSTED_COLUMNS = ["source", "deck_no", "line_no", "ssn", "week_ending", *OFP_KEY, "grade",
                       "step", "time_code", "hours", "volume", "reviewed", "errors",

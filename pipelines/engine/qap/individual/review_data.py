@@ -20,8 +20,8 @@ import datetime as dt
 
 import polars as pl
 
-from pipelines.individual import periods
-from pipelines.individual.reference import OFP_KEY
+from pipelines.engine.qap.individual import periods
+from pipelines.engine.qap.individual.reference import OFP_KEY
 
 UNIT_SSN = "000000000"
 REVIEW_COLUMNS = ["deck_no", "line_no", "unit", "ssn", "week_ending", *OFP_KEY, "reviewed",

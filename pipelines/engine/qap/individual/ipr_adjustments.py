@@ -44,9 +44,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipelines.individual import codes, periods, time_reports
-from pipelines.individual.cum_jobs import CUM_COLUMNS, CUM_KEY, CUM_SCHEMA, FIGURES
-from pipelines.individual.reference import OFP_KEY
+from pipelines.engine.qap.individual import codes, periods, time_reports
+from pipelines.engine.qap.individual.cum_jobs import CUM_COLUMNS, CUM_KEY, CUM_SCHEMA, FIGURES
+from pipelines.engine.qap.individual.reference import OFP_KEY
 
 ZERO, CREATE, SUBSTITUTE, ADD = "zero", "create", "substitute", "add"
 CURRENT_CODES = {"1": ZERO, "2": CREATE, "3": SUBSTITUTE, "4": ADD}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.individual.periods import div_half_up
+from pipelines.engine.qap.individual.periods import div_half_up
 
 
 def rate_h(volume: pl.Expr, hours_tenths: pl.Expr) -> pl.Expr:

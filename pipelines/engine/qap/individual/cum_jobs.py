@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipelines.individual import review_data, time_reports
-from pipelines.individual.reference import OFP_KEY
+from pipelines.engine.qap.individual import review_data, time_reports
+from pipelines.engine.qap.individual.reference import OFP_KEY
 
 FIGURES = ["hours_tenths", "volume", "lc_hours_tenths", "lc_volume", "reviewed", "errors"]
 CUM_KEY = ["ssn", *OFP_KEY, "grade", "quarter_end"]

@@ -20,9 +20,9 @@ import datetime as dt
 
 import polars as pl
 
-from pipelines.individual import measures, periods
-from pipelines.individual.cum_jobs import FIGURES
-from pipelines.individual.reference import OFP_KEY
+from pipelines.engine.qap.individual import measures, periods
+from pipelines.engine.qap.individual.cum_jobs import FIGURES
+from pipelines.engine.qap.individual.reference import OFP_KEY
 
 ENTITY = ["ssn", "last_name", "first_name", "middle_initial", "assigned_org", "emf_grade",
           "emf_step", "class_code", "plan", "work_status", "measured_since", "rating_start"]

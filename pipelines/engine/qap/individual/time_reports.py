@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipelines.individual import periods
-from pipelines.individual.reference import OFP_KEY
+from pipelines.engine.qap.individual import periods
+from pipelines.engine.qap.individual.reference import OFP_KEY
 
 # Columns of a checked Form 3081 line (`TimeCheck.valid`).
 TIME_COLUMNS = ["seq", "deck_no", "line_no", "ssn", "week_ending", "period_end", "quarter_end",

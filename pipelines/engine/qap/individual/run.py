@@ -52,12 +52,12 @@ import polars as pl
 
 from layouts import layout
 from layouts.decoder import decode
-from pipelines.individual import cum_jobs as cj
-from pipelines.individual import ipr as ipr_data
-from pipelines.individual import not_posted as dnp
-from pipelines.individual import periods, reference, time_reports
-from pipelines.individual import sar as sar_data
-from pipelines.individual.ipr_adjustments import ADJUSTMENT_COLUMNS, apply_adjustments
+from pipelines.engine.qap.individual import cum_jobs as cj
+from pipelines.engine.qap.individual import ipr as ipr_data
+from pipelines.engine.qap.individual import not_posted as dnp
+from pipelines.engine.qap.individual import periods, reference, time_reports
+from pipelines.engine.qap.individual import sar as sar_data
+from pipelines.engine.qap.individual.ipr_adjustments import ADJUSTMENT_COLUMNS, apply_adjustments
 from pipelines.reports import data_not_posted as dnp_report
 from pipelines.reports import ipr as ipr_report
 from pipelines.reports import ipr_adjustments as adj_report

@@ -48,11 +48,11 @@ import polars as pl
 
 from layouts import layout
 from layouts.decoder import decode
-from pipelines.individual import codes, periods, review_data
-from pipelines.individual import cum_jobs as cj
-from pipelines.individual.not_posted import NOT_POSTED_COLUMNS
-from pipelines.individual.reference import OFP_KEY
-from pipelines.individual.run import (
+from pipelines.engine.qap.individual import codes, periods, review_data
+from pipelines.engine.qap.individual import cum_jobs as cj
+from pipelines.engine.qap.individual.not_posted import NOT_POSTED_COLUMNS
+from pipelines.engine.qap.individual.reference import OFP_KEY
+from pipelines.engine.qap.individual.run import (
     ADJUSTMENT_PROGRAM,
     OUTPUT_COLUMNS,
     TIME_PROGRAM,
