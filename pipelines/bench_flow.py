@@ -53,7 +53,7 @@ def _child_engine(data: Path, inputs: Path) -> dict:
 
 
 def _child_flow(data: Path, inputs: Path) -> dict:
-    from pipelines.flows import weekly_flow
+    from pipelines.operator.flows import weekly_flow
 
     inbox = data / "inbox"
     inbox.mkdir(parents=True)

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import cli
 from pipelines.engine.machinery import register
+from pipelines.operator import cli
 from pipelines.state.store import Store
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

@@ -6,8 +6,8 @@ import inspect
 import re
 from pathlib import Path
 
-from pipelines import cli
 from pipelines.engine.qap import weekly
+from pipelines.operator import cli
 from validators import pce_01_43, pce_03_41
 from validators.codes import CODES, RUN_3926, RUN_3927, issued
 

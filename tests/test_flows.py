@@ -26,7 +26,7 @@ ACCEPTED = [p.name for p in WEEK if p.name != REFUSED]
 
 @pytest.fixture(scope="module")
 def flows(prefect_harness):
-    from pipelines import flows
+    from pipelines.operator import flows
 
     return flows
 
@@ -78,7 +78,7 @@ def _generations(data: Path) -> list[dict]:
 
 
 def test_weekly_flow_end_to_end_through_the_cli(flows, tmp_path):
-    from pipelines.flow_cli import flow_app
+    from pipelines.operator.flow_cli import flow_app
 
     data = tmp_path / "data"
     runner = CliRunner()
@@ -151,7 +151,7 @@ def test_weekly_flow_end_to_end_through_the_cli(flows, tmp_path):
 
 
 def test_rerun_after_failures_posts_nothing_twice(flows, tmp_path):
-    from pipelines import inbox
+    from pipelines.operator import inbox
 
     data = tmp_path / "data"
     _seed(data / "inbox", WEEK)
@@ -282,7 +282,7 @@ def test_deployment_is_a_tuesday_cron_and_prefect_yaml_points_at_the_flow(flows)
     with _client() as client:
         stored = client.read_deployment(deployment_id)
     assert stored.schedules[0].schedule.cron == "0 6 * * 2"
-    assert stored.entrypoint == "pipelines.flows.weekly_flow"
+    assert stored.entrypoint == "pipelines.operator.flows.weekly_flow"
     assert stored.parameters == {"data_dir": "/srv/qap"}
 
     spec = yaml.safe_load((ROOT / "prefect.yaml").read_text())

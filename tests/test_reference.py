@@ -383,7 +383,7 @@ def test_individual_bench_reference_frames_pass_the_checks():
 # --- the command: condition code 12, nothing posted ------------------------------------------
 
 def test_cli_malformed_reference_is_condition_code_12_and_nothing_posts(tmp_path):
-    from pipelines import cli
+    from pipelines.operator import cli
 
     folder = _folder(tmp_path, ofp=_edit(OFP, 1, _put(18, "  4X")))
     data = tmp_path / "data"

@@ -324,7 +324,7 @@ def test_supersede_closes_only_the_same_run_and_place_of_earlier_runs():
 def _qap(*args: str):
     from typer.testing import CliRunner
 
-    from pipelines import cli
+    from pipelines.operator import cli
 
     return CliRunner().invoke(cli.app, list(args))
 

@@ -18,7 +18,12 @@ import typer
 
 from layouts import layout
 from layouts.layout import all_layouts, layout_table
-from pipelines.cli_options import (
+from pipelines.engine.machinery import register
+from pipelines.engine.qap.individual import codes as individual_codes
+from pipelines.engine.qap.reference import ReferenceMissing
+from pipelines.engine.qap.reference import load as load_reference
+from pipelines.engine.qap.weekly import CC_ABEND, CC_INCOMPLETE, ConservationError, run_week
+from pipelines.operator.cli_options import (
     DataDir,
     Quiet,
     ReferenceDir,
@@ -30,19 +35,14 @@ from pipelines.cli_options import (
     parse_date,
     polish_help,
 )
-from pipelines.data_dir import choose_reference, prepare, remember, require_store
-from pipelines.engine.machinery import register
-from pipelines.engine.qap.individual import codes as individual_codes
-from pipelines.engine.qap.reference import ReferenceMissing
-from pipelines.engine.qap.reference import load as load_reference
-from pipelines.engine.qap.weekly import CC_ABEND, CC_INCOMPLETE, ConservationError, run_week
-from pipelines.flow_cli import flow_app
+from pipelines.operator.data_dir import choose_reference, prepare, remember, require_store
+from pipelines.operator.flow_cli import flow_app
 from pipelines.reports import summary
 from pipelines.reports.printing import mask_ssn_expr
 from pipelines.state.store import Store, StoreError, counts
 from validators.codes import CODES, RUN_3926, RUN_3927
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SAMPLE_WEEK = FIXTURES / "sample-week"
 SAMPLE_REFERENCE = FIXTURES / "reference"
 NATIONAL_LIST = FIXTURES / "national" / "national-defect-list.dat"

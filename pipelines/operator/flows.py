@@ -17,7 +17,7 @@ result carries the highest. From 12 up the flow returns a Failed state, so the f
 Failed without Prefect logging a traceback after the summary; calling the flow then raises
 FlowFailed, which carries the outcome. A rerun resumes the unfinished batch and skips the steps
 it already completed. Without `reference_dir` a batch flow uses the folder the data directory
-last ran with (pipelines/data_dir.py).
+last ran with (pipelines/operator/data_dir.py).
 docs/operations.md: schedule, server, deployment, scale-out.
 """
 
@@ -42,8 +42,6 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as current_flow_run
 from prefect.states import Failed, State
 
-from pipelines import inbox
-from pipelines.data_dir import DataDirError, ReferenceChoice, choose_reference, remember
 from pipelines.engine.machinery import register
 from pipelines.engine.qap.reference import ReferenceMissing
 from pipelines.engine.qap.reference import load as load_reference
@@ -56,7 +54,9 @@ from pipelines.engine.qap.weekly import (
     ConservationError,
     run_week,
 )
-from pipelines.inbox import REPROCESS, WEEKLY, Batch, DeckInput, InboxChanged
+from pipelines.operator import inbox
+from pipelines.operator.data_dir import DataDirError, ReferenceChoice, choose_reference, remember
+from pipelines.operator.inbox import REPROCESS, WEEKLY, Batch, DeckInput, InboxChanged
 from pipelines.reports import summary
 from pipelines.state.store import StoreError
 from validators.codes import CODES, RUN_3926, RUN_3927

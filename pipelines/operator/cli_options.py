@@ -12,8 +12,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from pipelines.data_dir import DataDirError
-from pipelines.entry import INTERRUPTED
+from pipelines.operator.data_dir import DataDirError
+from pipelines.operator.entry import INTERRUPTED
 
 T = TypeVar("T")
 
@@ -37,7 +37,7 @@ def fail(who: str, message: str, code: int) -> typer.Exit:
 
 
 def checked(who: str, check: Callable[..., T], *args: Any) -> T:
-    """Run a data-directory check (`pipelines.data_dir`) before a command acts, so that its
+    """Run a data-directory check (`pipelines.operator.data_dir`) before a command acts, so that its
     refusal is condition code 12 with its message, said as `who: message`."""
     try:
         return check(*args)

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 import typer
 
-from pipelines.cli_options import (
+from pipelines.operator.cli_options import (
     Quiet,
     ReferenceDir,
     RunDate,
@@ -30,10 +30,10 @@ from pipelines.cli_options import (
     parse_date,
     polish_help,
 )
-from pipelines.data_dir import choose_reference, not_busy, prepare, require_store
+from pipelines.operator.data_dir import choose_reference, not_busy, prepare, require_store
 from pipelines.state.store import Store, StoreError
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SAMPLE_REFERENCE = FIXTURES / "reference"
 NATIONAL_LIST = FIXTURES / "national" / "national-defect-list.dat"
 SAMPLE_WEEK = FIXTURES / "sample-week"
@@ -101,7 +101,7 @@ def prefect_home(data_dir: Path) -> None:
 
 def _flows(data_dir: Path, quiet: bool):
     prefect_home(data_dir)
-    from pipelines import flows
+    from pipelines.operator import flows
 
     if quiet:
         from prefect.logging.handlers import PrefectConsoleHandler
@@ -249,7 +249,7 @@ def serve(
                     "(docs/operations.md)", CC_INCOMPLETE)
     from prefect import serve as prefect_serve
 
-    from pipelines import flows
+    from pipelines.operator import flows
 
     parameters = {"data_dir": str(data_dir.absolute()),
                   "reference_dir": str(choice.folder.absolute()),

@@ -19,7 +19,7 @@ def _ignore_interrupts() -> None:
 
 def main() -> None:
     try:
-        from pipelines.cli import run_app
+        from pipelines.operator.cli import run_app
 
         code = run_app()
         _ignore_interrupts()

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-SAMPLE_REFERENCE = Path(__file__).resolve().parent.parent / "fixtures" / "reference"
+SAMPLE_REFERENCE = Path(__file__).resolve().parents[2] / "fixtures" / "reference"
 REFERENCE_NOTE = "reference-folder.txt"  # in the data directory: the last run's --reference
 GIVEN, REMEMBERED, SAMPLE = "given", "remembered", "sample"
 
