@@ -1,4 +1,4 @@
-"""The synthetic deck generator (`pipelines.generate`): seeded, within the layouts, and shaped so
+"""The synthetic deck generator (`fixtures.generate`): seeded, within the layouts, and shaped so
 that a weekly run rejects only what was made bad on purpose."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from fixtures import generate
 from layouts import layout
 from layouts.decoder import decode
 from layouts.layout import RECORD_WIDTH
-from pipelines import generate
 from pipelines.engine.machinery.deck import open_deck
 from pipelines.engine.qap import reference
 from pipelines.engine.qap.weekly import run_week

@@ -580,7 +580,7 @@ def test_weekly_posting_listing_in_parts_equals_one_part(
     of 333 rows (several decks, parts that split decks), against the whole in one part."""
     import pyarrow.parquet as pq
 
-    from pipelines import generate
+    from fixtures import generate
     from pipelines.engine.qap import reference
     from pipelines.engine.qap.weekly import run_week
     from pipelines.reports import listings

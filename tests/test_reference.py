@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from fixtures import generate
 from layouts.decoder import DeckFault, read_records
-from pipelines import bench_individual, generate
 from pipelines.engine.qap.reference import (
     EMF_FILE,
     EMPLOYEE_MASTER,
@@ -24,6 +24,7 @@ from pipelines.engine.qap.reference import (
     load,
 )
 from pipelines.state.store import Store
+from tests.bench import individual as bench_individual
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 OFP = (FIXTURES / "reference" / OFP_FILE).read_text().splitlines()
@@ -366,7 +367,7 @@ def test_generated_ofp_consistency_file_loads(tmp_path):
 
 
 def test_individual_week_generator_writes_valid_reference_files(tmp_path):
-    from pipelines import bench_individual_week
+    from tests.bench import individual_week as bench_individual_week
 
     bench_individual_week.build(tmp_path, 400, 30, 30, seed=7)
     ref = load(tmp_path)

@@ -9,8 +9,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from fixtures import generate
 from layouts.decoder import Records
-from pipelines import generate
 from pipelines.engine.machinery.deck import control
 from pipelines.engine.qap import run03
 from pipelines.engine.qap.weekly import _records

@@ -1,5 +1,5 @@
 """Overhead of the Prefect weekly flow over the engine on a 1,000,000-line week. A script, not a
-test; it takes a few minutes. It builds the inputs with `pipelines.generate.write_inputs` (the
+test; it takes a few minutes. It builds the inputs with `fixtures.generate.write_inputs` (the
 national Defect Code deck, a week deck of --lines records, the OFP Consistency File) into
 bench/out/flow (gitignored) and measures, each run in a fresh child process on a fresh data
 directory:
@@ -17,7 +17,7 @@ the week deck), the engine task, archive (renames). "process" adds the imports (
 3-4 s) and, for (c), stopping the temporary server.
 
 Example:
-    uv run python -m pipelines.bench_flow --lines 1000000 --repeat 2
+    uv run python -m tests.bench.flow --lines 1000000 --repeat 2
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines import generate
+from fixtures import generate
 
 OUT = Path("bench/out/flow")
 RUN_DATE = dt.date(2026, 11, 17)
@@ -74,7 +74,7 @@ def _run_child(kind: str, data: Path, inputs: Path, env: dict[str, str]) -> dict
         shutil.rmtree(data)
     data.mkdir(parents=True)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pipelines.bench_flow", "--child", kind,
+    done = subprocess.run([sys.executable, "-m", "tests.bench.flow", "--child", kind,
                            str(data), "--out", str(inputs)], capture_output=True, text=True,
                           env=env, check=False)
     if done.returncode:
@@ -162,9 +162,9 @@ def _steps(run: dict) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Build the inputs, run engine / flow + running server / flow + temporary server.
 
-    Example: uv run python -m pipelines.bench_flow --lines 1000000 --repeat 2
+    Example: uv run python -m tests.bench.flow --lines 1000000 --repeat 2
     """
-    parser = argparse.ArgumentParser(prog="python -m pipelines.bench_flow",
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.flow",
                                      description=main.__doc__)
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)

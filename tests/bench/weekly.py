@@ -1,5 +1,5 @@
 """Benchmark of the weekly run (runs 01 + 03) against the polars parse floor. A script, not a
-test: it builds a synthetic week deck (`pipelines.generate`) into bench/out/ (gitignored) and
+test: it builds a synthetic week deck (`fixtures.generate`) into bench/out/ (gitignored) and
 measures, in the same run:
 
 (a) the parse floor: `pl.read_csv` of the week deck as one String column, then ONE select of
@@ -18,10 +18,10 @@ Targets (from the issue): full / floor <= 2.0 and peak RSS <= 1 GB; each prints 
 The per-stage breakdown comes from the timestamps of run_week's `progress` messages.
 
 Example:
-    uv run python -m pipelines.bench --lines 1000000 --seed 7
+    uv run python -m tests.bench.weekly --lines 1000000 --seed 7
 
 To profile one full run (after a bench has built bench/out/):
-    uv run --with pyinstrument python -m pyinstrument -m pipelines.bench --child bench/out/prof
+    uv run --with pyinstrument python -m pyinstrument -m tests.bench.weekly --child bench/out/prof
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ from pathlib import Path
 
 import polars as pl
 
+from fixtures import generate
 from layouts.layout import load
-from pipelines import generate
 
 OUT = Path("bench/out")
 FLOOR_LAYOUTS = ("prefix", "form3926_header", "form3926_line")
@@ -156,7 +156,7 @@ def child(data_dir: Path, inputs: Path) -> dict:
 
 def _full_run(data_dir: Path, inputs: Path) -> dict:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pipelines.bench", "--child", str(data_dir),
+    done = subprocess.run([sys.executable, "-m", "tests.bench.weekly", "--child", str(data_dir),
                            "--out", str(inputs)], capture_output=True, text=True, check=False)
     if done.returncode:
         sys.exit(f"full run failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -183,9 +183,9 @@ def _verdict(ok: bool) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Build the bench deck, measure the parse floor and the full run, print the verdicts.
 
-    Example: uv run python -m pipelines.bench --lines 1000000 --seed 7
+    Example: uv run python -m tests.bench.weekly --lines 1000000 --seed 7
     """
-    parser = argparse.ArgumentParser(prog="python -m pipelines.bench", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.weekly", description=main.__doc__)
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=OUT)

@@ -6,7 +6,7 @@ Data Not Posted). The Employee Master File and the Forms 3081 are derived from t
 its employees, and 3081s for (employee, OFP) pairs it reviews (the rest go to Data Not Posted,
 as in a real week). A script, not a test.
 
-    uv run python -m pipelines.bench_individual_week [--lines 1000000] [--employees 25000]
+    uv run python -m tests.bench.individual_week [--lines 1000000] [--employees 25000]
 """
 
 from __future__ import annotations
@@ -21,9 +21,12 @@ from pathlib import Path
 
 import polars as pl
 
+from fixtures import generate
 from layouts.encode import deck as wrap_deck
-from pipelines import generate
-from pipelines.bench import (
+from pipelines.engine.machinery.deck import open_deck
+from pipelines.engine.qap.weekly import _records
+from tests.bench.individual import _text
+from tests.bench.weekly import (
     RATIO_TARGET,
     RSS_TARGET,
     _stages,
@@ -32,9 +35,6 @@ from pipelines.bench import (
     outputs_floor,
     parse_floor,
 )
-from pipelines.bench_individual import _text
-from pipelines.engine.machinery.deck import open_deck
-from pipelines.engine.qap.weekly import _records
 
 OUT = Path("bench/out/individual-week")
 EMF_FILE, TIME_FILE = "employee_master.txt", "time3081.dat"
@@ -92,9 +92,9 @@ def child(data_dir: Path, inputs: Path) -> dict:
 def main(argv: list[str] | None = None) -> None:
     """Build the week, measure the parse floor and the whole run, print the verdicts.
 
-    Example: uv run python -m pipelines.bench_individual_week --lines 1000000
+    Example: uv run python -m tests.bench.individual_week --lines 1000000
     """
-    parser = argparse.ArgumentParser(prog="python -m pipelines.bench_individual_week",
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.individual_week",
                                      description=main.__doc__)
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--employees", type=int, default=25_000)
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
           f"checks), best of 3: {least:7.3f} s = {least / floor:.2f} x (a)")
     runs = []
     for i in range(2):
-        done = subprocess.run([sys.executable, "-m", "pipelines.bench_individual_week",
+        done = subprocess.run([sys.executable, "-m", "tests.bench.individual_week",
                                "--child", str(args.out / f"data-{i}"), "--out", str(args.out)],
                               capture_output=True, text=True, check=False)
         if done.returncode:

@@ -16,7 +16,7 @@ wall time of run_step, its split (calculate / print = lay out + write .txt / par
 rows and MB written, and peak RSS with and without the inputs.
 
 Example (the defaults are the target volume):
-    uv run python -m pipelines.bench_individual --employees 25000 --time-lines 100000 \\
+    uv run python -m tests.bench.individual --employees 25000 --time-lines 100000 \\
         --review-lines 1000000 --runs 2
 """
 
@@ -205,7 +205,7 @@ def child(run_dir: Path, n_emp: int, n_time: int, n_rev: int, n_adj: int) -> dic
 
 def main(argv: list[str] | None = None) -> None:
     """Run the individual data step on a synthetic week in child processes; print figures."""
-    parser = argparse.ArgumentParser(prog="python -m pipelines.bench_individual",
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.individual",
                                      description=main.__doc__)
     parser.add_argument("--employees", type=int, default=25_000)
     parser.add_argument("--time-lines", type=int, default=100_000)
@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> None:
     for n in range(args.runs):
         start = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-m", "pipelines.bench_individual", "--child",
+            [sys.executable, "-m", "tests.bench.individual", "--child",
              str(args.out / f"run-{n}"), "--employees", str(args.employees), "--time-lines",
              str(args.time_lines), "--review-lines", str(args.review_lines), "--adjustments",
              str(args.adjustments)], capture_output=True, text=True, check=False)
