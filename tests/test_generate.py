@@ -135,7 +135,7 @@ def test_main_writes_the_three_files(tmp_path):
 def test_same_seed_gives_identical_bytes_in_another_interpreter(tmp_path, inputs):
     """No hash-ordered set or dict leaks into the output (PYTHONHASHSEED differs per process)."""
     ofp, codes = inputs
-    script = ("import sys; from pipelines import generate as g; "
+    script = ("import sys; from fixtures import generate as g; "
               "sys.stdout.write(g.review_deck(500, 3, g.reference_ofp(120, 3), "
               "g.national_codes(300, 3)))")
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
