@@ -16,9 +16,10 @@ from fixtures.individual import weeks
 from layouts import layout
 from layouts.decoder import decode
 from layouts.encode import record
-from pipelines.engine.qap.individual import codes, cum_jobs, run, time_reports
+from pipelines.engine.qap.individual import cum_jobs, run, time_reports
 from pipelines.engine.qap.individual.ipr_adjustments import apply_adjustments
 from pipelines.engine.qap.individual.reference import employees_table, ofp_table
+from validators import codes
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "individual"
 

@@ -15,9 +15,10 @@ import pytest
 from fixtures.individual import weeks
 from layouts import layout
 from layouts.decoder import decode
-from pipelines.engine.qap.individual import codes, cum_jobs, step
+from pipelines.engine.qap.individual import cum_jobs, step
 from pipelines.engine.qap.individual.run import OUTPUT_COLUMNS
 from pipelines.reports.printing import assert_golden
+from validators import codes
 
 GOLDEN = Path(__file__).parent / "golden" / "individual"
 

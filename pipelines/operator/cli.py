@@ -19,7 +19,6 @@ import typer
 from layouts import layout
 from layouts.layout import all_layouts, layout_table
 from pipelines.engine.machinery import register
-from pipelines.engine.qap.individual import codes as individual_codes
 from pipelines.engine.qap.reference import ReferenceMissing
 from pipelines.engine.qap.reference import load as load_reference
 from pipelines.engine.qap.weekly import CC_ABEND, CC_INCOMPLETE, ConservationError, run_week
@@ -40,7 +39,7 @@ from pipelines.operator.flow_cli import flow_app
 from pipelines.reports import summary
 from pipelines.reports.printing import mask_ssn_expr
 from pipelines.state.store import Store, StoreError, counts
-from validators.codes import CODES, RUN_3926, RUN_3927
+from validators.codes import CODES, RUN_3926, RUN_3927, individual
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SAMPLE_WEEK = FIXTURES / "sample-week"
@@ -331,10 +330,10 @@ def explain(code: Annotated[str, typer.Argument(help="Error code: 14, 3927:05 or
 
     Example: qap explain 14      (both runs)   qap explain 3927:05   qap explain A12
     """
-    reasons = individual_codes.RECORD_REASONS | individual_codes.NOT_POSTED_REASONS
-    if code.upper() in reasons:
-        typer.echo(f"Individual data reason {code.upper()}: {reasons[code.upper()]}")
-        typer.echo(f"  Resolve: {individual_resolution(code.upper())}")
+    reason = individual(code.upper())
+    if reason is not None:
+        typer.echo(f"Individual data reason {reason.code}: {reason.meaning}")
+        typer.echo(f"  Resolve: {reason.resolution}")
         return
     form, _, number = code.rpartition(":")
     number = number.zfill(2)
@@ -348,25 +347,6 @@ def explain(code: Annotated[str, typer.Argument(help="Error code: 14, 3927:05 or
         form_name = "Form 3926" if c.run == RUN_3926 else "Form 3927"
         typer.echo(f"{c.run} ({form_name}) error {c.code}: {c.meaning}")
         typer.echo(f"  Resolve: {c.resolution}")
-
-
-INDIVIDUAL_RESOLUTIONS = {
-    "N": "not a register entry: the review posted to the Cumulative Data File and is listed on "
-         "Weekly Data Not Posted; correct the individual figures with a Form 6489.",
-    "T": "correct the Form 3081 (`qap corrections` writes it out) and send it again with "
-         "`qap reprocess`; it is listed on Weekly Data Not Posted.",
-    "T03": "the Form 3081's week ending (columns 25-32) must fall in the week of its deck's HDR; "
-           "correct the date, or send the form in a deck headed with its own week.",
-    "A": "the Form 6489 took no action (message 4) and is on the IPR adjustment report; correct "
-         "it and send it again with `qap reprocess`.",
-    "I": "there was no Employee Master File: put employee_master.txt in the reference folder, "
-         "then re-input the forms (`qap corrections`, then `qap reprocess`).",
-}
-
-
-def individual_resolution(code: str) -> str:
-    """The fix for an individual data reason: by code where it differs, else by family."""
-    return INDIVIDUAL_RESOLUTIONS.get(code) or INDIVIDUAL_RESOLUTIONS[code[0]]
 
 
 @app.command()

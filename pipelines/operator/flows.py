@@ -59,7 +59,7 @@ from pipelines.operator.data_dir import DataDirError, ReferenceChoice, choose_re
 from pipelines.operator.inbox import REPROCESS, WEEKLY, Batch, DeckInput, InboxChanged
 from pipelines.reports import summary
 from pipelines.state.store import StoreError
-from validators.codes import CODES, RUN_3926, RUN_3927
+from validators.codes import RUN_3926, RUN_3927, describe
 
 # The legacy steps that one run_week call does, as one atomic generation
 ENGINE_STEPS = ("run 01", "run 03", "post", "individual data", "IPR and SAR")
@@ -536,7 +536,8 @@ def _artifacts(batch: Batch, outcome: FlowOutcome, record: dict[str, Any] | None
     codes = []
     for run, counts in ((record or {}).get("codes") or {}).items():
         for code, n in counts.items():
-            meaning = CODES[(run, code)].meaning if (run, code) in CODES else ""
+            entry = describe(run, code)
+            meaning = entry.meaning if entry is not None else ""
             codes.append({"run": run, "code": code, "records": n, "meaning": meaning})
     codes.sort(key=lambda r: (-r["records"], r["run"], r["code"]))
     create_table_artifact(codes[:10] or [{"run": "-", "code": "-", "records": 0,

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.engine.qap.individual import codes
 from pipelines.reports.columns import Col, head_line, lines, offset
 from pipelines.reports.printing import (
     PageHeading,
@@ -22,6 +21,7 @@ from pipelines.reports.printing import (
     paginate_flowing,
     write_pages,
 )
+from validators import codes
 
 RUN_NUMBER = "IPR-DNP"  # the legacy run number is not known; this is our label
 TITLE = "WEEKLY DATA NOT POSTED"

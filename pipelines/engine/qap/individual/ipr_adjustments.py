@@ -44,15 +44,15 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipelines.engine.qap.individual import codes, periods, time_reports
+from pipelines.engine.qap.individual import periods
 from pipelines.engine.qap.individual.cum_jobs import CUM_COLUMNS, CUM_KEY, CUM_SCHEMA, FIGURES
 from pipelines.engine.qap.individual.reference import OFP_KEY
+from validators import codes
+from validators import ipr_6489 as v6489
+from validators.ipr_6489 import ADD, CREATE, SIGNED, SUBSTITUTE, ZERO
 
-ZERO, CREATE, SUBSTITUTE, ADD = "zero", "create", "substitute", "add"
 CURRENT_CODES = {"1": ZERO, "2": CREATE, "3": SUBSTITUTE, "4": ADD}
 PRIOR_CODES = {"9": ZERO, "A": ZERO, "B": CREATE, "C": SUBSTITUTE, "D": ADD}
-SIGNED = {"hours": "hours_tenths", "volume": "volume", "reviewed": "reviewed",
-          "errors": "errors"}
 
 ADJUSTMENT_COLUMNS = [
     "seq", "deck_no", "line_no", "ssn", "last_name", *OFP_KEY, "grade", "record_code",
@@ -91,50 +91,17 @@ def normalize(forms: pl.DataFrame, saturday: dt.date) -> pl.DataFrame:
         .when(code.is_in(list(PRIOR_CODES))).then(pl.lit(prior, pl.Date)).alias("quarter_end"),
         "quarter_ending", pl.col("week_ending_v").alias("form_week_ending"),
         _text("step").alias("step"), "time_code", "class_code", "measured_pca",
-        "measured_teps", time_reports.prefix_ok("060").alias("_prefix_ok"),
+        "measured_teps", v6489.form_prefix_ok().alias("_prefix_ok"),
         pl.col("week_ending").alias("week_ending_raw"),
         *[pl.col(f).alias(f"{k}_raw") for k, f in SIGNED.items()],
         *[pl.col(f"{f}_v").alias(f"{k}_change") for k, f in SIGNED.items()])
 
 
-def _blank(name: str) -> pl.Expr:
-    return pl.col(name).str.strip_chars() == ""
-
-
 def static_checks(ofp: pl.DataFrame | None, employees: pl.DataFrame | None = None
                   ) -> list[tuple[str, pl.Expr]]:
-    """Checks that need no cum job record: (code, true when the form fails). A form that would
-    make a cum job record needs its SSN on the Employee Master File (as a Form 3081 does, T02);
-    one acting on a record that exists does not, so a departed employee's figures can still be
-    corrected."""
-    on_file = (pl.col("_on_ofp") if ofp is not None else
-               pl.col("org_code").str.contains(r"^[0-9]{5}$")
-               & pl.col("function_code").str.contains(r"^[0-9]{3}$")
-               & pl.col("program_code").str.contains(r"^[0-9]{5}$"))
-    target = pl.col("quarter_end").dt.strftime("%Y%m")
-    malformed = pl.any_horizontal([~_blank(f"{k}_raw") & pl.col(f"{k}_change").is_null()
-                                   for k in SIGNED])
-    all_blank = pl.all_horizontal([_blank(f"{k}_raw") for k in SIGNED])
-    return [
-        ("A01", pl.col("action").is_null()),
-        ("A02", ~pl.col("ssn").str.contains(r"^[0-9]{9}$")),
-        ("A03", ~on_file),
-        ("A04", ~pl.col("grade").str.contains(r"^[0-9]{2}$")),
-        ("A05", ~pl.col("record_code").is_in(["1", "2"])),
-        ("A06", malformed),
-        ("A07", ~_blank("quarter_ending") & pl.col("action").is_not_null()
-         & (pl.col("quarter_ending") != target)),
-        ("A08", pl.col("action").is_in([SUBSTITUTE, ADD]).fill_null(False) & all_blank),
-        *([("A14", (pl.col("action") == CREATE) & ~pl.col("_on_emf"))]
-          if employees is not None else []),
-        ("A15", ~pl.col("_prefix_ok")),
-        ("A16", ~pl.col("measured_pca").is_in([" ", "1", "2"])
-         | ~pl.col("measured_teps").is_in([" ", "1", "2", "3", "4", "5"])
-         | ~pl.col("time_code").is_in([" ", "1", "2", "3"])
-         | ~pl.col("class_code").is_in([" ", "1", "2", "3", "4", "5"])),
-        ("A17", ~pl.col("step").str.contains(r"^([0-9]{2})?$")),
-        ("A18", ~_blank("week_ending_raw") & pl.col("form_week_ending").is_null()),
-    ]
+    """(code, true when the form fails) of the checks that need no cum job record."""
+    return [(r.code, r.fires()) for r in v6489.static_rules(ofp is not None,
+                                                             employees is not None)]
 
 
 def _reasons(checks: list[tuple[str, pl.Expr]]) -> pl.Expr:
@@ -172,21 +139,8 @@ def _apply_round(state: pl.DataFrame, forms: pl.DataFrame, saturday: dt.date
     j = forms.join(before, on=CUM_KEY, how="left", maintain_order="left").join(
         current, on="ssn", how="left", maintain_order="left")
     j = j.with_columns(*[_after(f) for f in FIGURES])
-    exists, action, rc = pl.col("on_file_code").is_not_null(), pl.col("action"), pl.col(
-        "record_code")
-    cur = pl.col("current_grade")
-    create_rc_bad = ((rc == "1") & cur.is_not_null() & (cur != pl.col("grade"))) | (
-        (rc == "2") & (cur == pl.col("grade")).fill_null(False))
-    negative = pl.any_horizontal([pl.col(f"after_{f}") < 0 for f in FIGURES])
-    dynamic = [
-        ("A09", (action != CREATE) & ~exists),
-        ("A10", (action == CREATE) & exists),
-        ("A11", pl.when(action == CREATE).then(create_rc_bad)
-         .otherwise(exists & (rc != pl.col("on_file_code")))),
-        ("A12", (action != ZERO) & negative.fill_null(False)),
-        ("A13", (action != ZERO) & ~negative.fill_null(False)
-         & (pl.col("after_errors") > pl.col("after_reviewed")).fill_null(False)),
-    ]
+    action, rc = pl.col("action"), pl.col("record_code")
+    dynamic = [(r.code, r.fires()) for r in v6489.cum_rules(FIGURES)]
     j = j.with_columns(_reasons([(c, e.fill_null(False)) for c, e in dynamic])
                        .alias("reason_codes"))
     ok = j.filter(pl.col("reason_codes").list.len() == 0)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.engine.qap.individual import codes
 from pipelines.engine.qap.individual.reference import OFP_KEY
+from validators import codes
 
 NOT_POSTED_COLUMNS = ["source", "deck_no", "line_no", "ssn", "week_ending", *OFP_KEY, "grade",
                       "step", "time_code", "hours", "volume", "reviewed", "errors",

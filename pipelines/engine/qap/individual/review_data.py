@@ -22,6 +22,7 @@ import polars as pl
 
 from pipelines.engine.qap.individual import periods
 from pipelines.engine.qap.individual.reference import OFP_KEY
+from validators import not_posted as v_np
 
 UNIT_SSN = "000000000"
 REVIEW_COLUMNS = ["deck_no", "line_no", "unit", "ssn", "week_ending", *OFP_KEY, "reviewed",
@@ -83,6 +84,5 @@ def match(reviews: pl.DataFrame, time: pl.DataFrame, saturday: dt.date
     in_week = pl.col("week_ending").is_in(dates.implode()).fill_null(False)
     not_posted = unmatched.sort("deck_no", "line_no").select(
         REVIEW_COLUMNS).with_columns(
-        pl.when(in_week).then(pl.lit(["N01"])).otherwise(pl.lit(["N02"]))
-        .alias("reason_codes"))
+        v_np.reason(in_week).alias("reason_codes"))
     return matched, not_posted

@@ -48,8 +48,8 @@ import polars as pl
 
 from layouts import layout
 from layouts.decoder import decode
-from pipelines.engine.qap.individual import codes, periods, review_data
 from pipelines.engine.qap.individual import cum_jobs as cj
+from pipelines.engine.qap.individual import periods, review_data
 from pipelines.engine.qap.individual.not_posted import NOT_POSTED_COLUMNS
 from pipelines.engine.qap.individual.reference import OFP_KEY
 from pipelines.engine.qap.individual.run import (
@@ -63,8 +63,9 @@ from pipelines.engine.qap.individual.run import (
 )
 from pipelines.reports import data_not_posted as dnp_report
 from pipelines.reports.printing import write_pages
+from validators import codes
 
-RUN_3081, RUN_6489 = "IPR-3081", "IPR-6489"  # `run` of a record on the open error register
+RUN_3081, RUN_6489 = codes.RUN_3081, codes.RUN_6489  # `run` of a record on the register
 RUNS = {TIME_PROGRAM: RUN_3081, ADJUSTMENT_PROGRAM: RUN_6489}
 RECORD_TYPES = {TIME_PROGRAM: "form3081", ADJUSTMENT_PROGRAM: "form6489"}
 READS = ("cum_jobs",)  # store tables `run_step` wants in `previous`

@@ -2,7 +2,7 @@
 period and a fiscal quarter.
 
 A line that fails a check does not post; it is listed on the Weekly Data Not Posted report with
-every reason found (codes T01-T09 of `codes.NOT_POSTED_REASONS`), never dropped. Blank volume
+every reason found (the rules T01-T09 of `validators.ipr_3081`), never dropped. Blank volume
 reads as 0 (hours-only work); blank hours is an error. Time code 2 is learning-curve time and is
 kept apart from direct (1) and overhead (3) time in the cum job records.
 """
@@ -16,6 +16,7 @@ import polars as pl
 
 from pipelines.engine.qap.individual import periods
 from pipelines.engine.qap.individual.reference import OFP_KEY
+from validators import ipr_3081 as v3081
 
 # Columns of a checked Form 3081 line (`TimeCheck.valid`).
 TIME_COLUMNS = ["seq", "deck_no", "line_no", "ssn", "week_ending", "period_end", "quarter_end",
@@ -29,36 +30,12 @@ class TimeCheck:
     rejected: pl.DataFrame  # seq, deck_no, line_no, raw fields, reason_codes (list), text
 
 
-def _digits(name: str, width: int) -> pl.Expr:
-    return pl.col(name).str.contains(rf"^[0-9]{{{width}}}$")
-
-
-def prefix_ok(format_code: str) -> pl.Expr:
-    """A Form 3081/6489 prefix as record-layouts.md gives it: its own format code, and no
-    block, serial or section (columns 9-15 blank)."""
-    return (pl.col("format_code") == format_code) & pl.concat_str(
-        "block", "serial", "section").str.contains(r"^ *$")
-
-
 def _checks(saturday: dt.date, employees: pl.DataFrame | None,
             ofp: pl.DataFrame | None) -> list[tuple[str, pl.Expr]]:
-    """(code, expression true when the line fails) in code order."""
-    ssn_ok = _digits("ssn", 9)
-    checks = [("T01", ~ssn_ok)]
-    if employees is not None:
-        checks.append(("T02", ssn_ok & ~pl.col("ssn").is_in(employees["ssn"].implode())))
-    dates = pl.Series(periods.record_dates(saturday), dtype=pl.Date)
-    checks.append(("T03", ~pl.col("week_ending_v").is_in(dates.implode()).fill_null(False)))
-    if ofp is not None:
-        checks.append(("T04", ~pl.col("_on_ofp")))
-    checks += [
-        ("T05", ~pl.col("hours_tenths").str.contains(r"^ *[0-9]+$")),
-        ("T06", ~pl.col("volume").str.contains(r"^ *[0-9]*$")),
-        ("T07", ~_digits("grade", 2) | ~pl.col("step").str.contains(r"^([0-9]{2}| {2})$")),
-        ("T08", ~pl.col("time_code").is_in(["1", "2", "3"])),
-        ("T09", ~prefix_ok("073")),
-    ]
-    return checks
+    """(code, expression true when the line fails) in code order: the T rules of the week."""
+    ssns = employees["ssn"] if employees is not None else None
+    return [(r.code, r.fires())
+            for r in v3081.rules(periods.record_dates(saturday), ssns, ofp is not None)]
 
 
 def check(decoded: pl.DataFrame, saturday: dt.date, *, employees: pl.DataFrame | None = None,
