@@ -18,7 +18,7 @@ from layouts.decoder import decode
 from layouts.layout import RECORD_WIDTH
 from pipelines.engine.machinery.deck import open_deck
 from pipelines.engine.qap import reference
-from pipelines.engine.qap.weekly import run_week
+from pipelines.operator.runs import run_week
 from validators import pce_03_41 as v03
 
 SMALL = 2_000

@@ -582,7 +582,7 @@ def test_weekly_posting_listing_in_parts_equals_one_part(
 
     from fixtures import generate
     from pipelines.engine.qap import reference
-    from pipelines.engine.qap.weekly import run_week
+    from pipelines.operator.runs import run_week
     from pipelines.reports import listings
 
     ofp = generate.reference_ofp(60, seed=5)

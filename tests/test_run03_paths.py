@@ -12,8 +12,8 @@ import pytest
 from fixtures import generate
 from layouts.decoder import Records
 from pipelines.engine.machinery.deck import control
+from pipelines.engine.machinery.intake import records as _records
 from pipelines.engine.qap import run03
-from pipelines.engine.qap.weekly import _records
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 HEADER_FACTS = ["seq", "n_lines", "header_rank", "adjustment_rank"]

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from fixtures.build_sample_week import FILES
 from pipelines.engine.qap.reference import load as load_reference
-from pipelines.engine.qap.weekly import run_week
 from pipelines.operator import cli
+from pipelines.operator.runs import run_week
 from pipelines.reports import summary
 from pipelines.reports.printing import assert_golden
 from validators.codes import RUN_3926, RUN_3927, issued

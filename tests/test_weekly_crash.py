@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 
 from pipelines.engine.qap.reference import load
-from pipelines.engine.qap.weekly import run_week
+from pipelines.operator.runs import run_week
 from pipelines.state.store import Store
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

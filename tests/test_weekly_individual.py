@@ -14,7 +14,7 @@ import pytest
 
 from layouts.encode import deck, record
 from pipelines.engine.qap.reference import load
-from pipelines.engine.qap.weekly import run_week
+from pipelines.operator.runs import run_week
 from pipelines.state.store import Store
 
 IND = Path(__file__).parent.parent / "fixtures" / "individual"

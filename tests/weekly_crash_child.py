@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from pipelines.engine.qap.reference import load
-from pipelines.engine.qap.weekly import run_week
+from pipelines.operator.runs import run_week
 from pipelines.state import store
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

@@ -19,34 +19,32 @@ import typer
 from layouts import layout
 from layouts.layout import all_layouts, layout_table
 from pipelines.engine.machinery import register
+from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE
+from pipelines.engine.machinery.conservation import ConservationError
 from pipelines.engine.qap.reference import ReferenceMissing
 from pipelines.engine.qap.reference import load as load_reference
-from pipelines.engine.qap.weekly import CC_ABEND, CC_INCOMPLETE, ConservationError, run_week
 from pipelines.operator.cli_options import (
+    NATIONAL_LIST,
+    NATIONAL_RUN_DATE,
+    SAMPLE_REFERENCE,
+    SAMPLE_RUN_DATE,
+    SAMPLE_WEEK,
     DataDir,
     Quiet,
     ReferenceDir,
     RunDate,
+    Speaker,
     UndoLater,
-    checked,
-    fail,
     interrupted,
-    parse_date,
     polish_help,
 )
 from pipelines.operator.data_dir import choose_reference, prepare, remember, require_store
 from pipelines.operator.flow_cli import flow_app
+from pipelines.operator.runs import run_week
 from pipelines.reports import summary
 from pipelines.reports.printing import mask_ssn_expr
 from pipelines.state.store import Store, StoreError, counts
 from validators.codes import CODES, RUN_3926, RUN_3927, individual
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-SAMPLE_WEEK = FIXTURES / "sample-week"
-SAMPLE_REFERENCE = FIXTURES / "reference"
-NATIONAL_LIST = FIXTURES / "national" / "national-defect-list.dat"
-NATIONAL_RUN_DATE = dt.date(2026, 11, 10)
-SAMPLE_RUN_DATE = dt.date(2026, 11, 17)
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False,
@@ -54,18 +52,8 @@ app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False,
 app.add_typer(flow_app, name="flow")
 
 
-def _fail(message: str, code: int) -> typer.Exit:
-    return fail("qap", message, code)
-
-
-def _date(text: str | None) -> dt.date | None:
-    return parse_date("qap", text)
-
-
-def _checked(check, *args):
-    """A data-directory check before the command acts (for a flow: before Prefect's 7-19 s
-    start): its refusal is 12 at once."""
-    return checked("qap", check, *args)
+_SAY = Speaker("qap")
+_fail, _date, _checked = _SAY.fail, _SAY.date, _SAY.checked
 
 
 def _require_store(data_dir: Path, writable: bool = True) -> None:

@@ -7,17 +7,24 @@ import datetime as dt
 import inspect
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
+from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE
 from pipelines.operator.data_dir import DataDirError
-from pipelines.operator.entry import INTERRUPTED
+from pipelines.operator.interrupt import INTERRUPTED
 
 T = TypeVar("T")
+__all__ = ["CC_ABEND", "CC_INCOMPLETE", "INTERRUPTED", "Speaker"]
 
-CC_INCOMPLETE = 12
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+SAMPLE_WEEK = FIXTURES / "sample-week"
+SAMPLE_REFERENCE = FIXTURES / "reference"
+NATIONAL_LIST = FIXTURES / "national" / "national-defect-list.dat"
+NATIONAL_RUN_DATE, SAMPLE_RUN_DATE = dt.date(2026, 11, 10), dt.date(2026, 11, 17)
 
 DataDir = Annotated[Path, typer.Option("--data-dir", "-d", help="State and run folders.")]
 ReferenceDir = Annotated[Path | None, typer.Option(
@@ -53,6 +60,24 @@ def parse_date(who: str, text: str | None) -> dt.date | None:
     except ValueError:
         raise fail(who, f"--run-date {text!r} is not a date YYYY-MM-DD", CC_INCOMPLETE) from None
 
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """The helpers a command group shares, speaking as `who` (`qap`, `qap flow`)."""
+
+    who: str
+
+    def fail(self, message: str, code: int) -> typer.Exit:
+        return fail(self.who, message, code)
+
+    def date(self, text: str | None) -> dt.date | None:
+        return parse_date(self.who, text)
+
+    def checked(self, check: Callable[..., T], *args: Any) -> T:
+        """A data-directory check before the command acts (for a flow: before Prefect's 7-19 s
+        start): its refusal is 12 at once."""
+        return checked(self.who, check, *args)
 
 
 def interrupted() -> int:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import signal
 import sys
 
-INTERRUPTED = "qap: interrupted; nothing was posted by the unfinished run"
-CC_INCOMPLETE = 12
+from pipelines.engine.machinery.conditions import CC_INCOMPLETE
+from pipelines.operator.interrupt import INTERRUPTED
 
 
 def _ignore_interrupts() -> None:

@@ -10,7 +10,6 @@ docs/operations.md: schedule, server, deployment, scale-out, run folder.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 import shutil
@@ -21,24 +20,25 @@ from typing import Annotated, Any
 import typer
 
 from pipelines.operator.cli_options import (
+    CC_ABEND,
+    CC_INCOMPLETE,
+    NATIONAL_LIST,
+    NATIONAL_RUN_DATE,
+    SAMPLE_REFERENCE,
+    SAMPLE_RUN_DATE,
+    SAMPLE_WEEK,
     Quiet,
     ReferenceDir,
     RunDate,
+    Speaker,
     UndoLater,
-    checked,
-    fail,
-    parse_date,
     polish_help,
 )
 from pipelines.operator.data_dir import choose_reference, not_busy, prepare, require_store
 from pipelines.state.store import Store, StoreError
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-SAMPLE_REFERENCE = FIXTURES / "reference"
-NATIONAL_LIST = FIXTURES / "national" / "national-defect-list.dat"
-SAMPLE_WEEK = FIXTURES / "sample-week"
-NATIONAL_RUN_DATE, SAMPLE_RUN_DATE = dt.date(2026, 11, 10), dt.date(2026, 11, 17)
-CC_INCOMPLETE, CC_ABEND = 12, 16
+_SAY = Speaker("qap flow")
+_fail, _date, _checked = _SAY.fail, _SAY.date, _SAY.checked
 
 HELP = (
     "The weekly run as Prefect flows: inbox -> intake, run 01, run 03, post, individual data, "
@@ -59,20 +59,6 @@ InboxDir = Annotated[Path | None, typer.Option(
 DaskAddress = Annotated[str | None, typer.Option(
     "--dask-address", help="An existing Dask scheduler, e.g. tcp://10.0.0.5:8786: the decks' "
     "intake runs on its workers (they must see the inbox path).")]
-
-
-def _fail(message: str, code: int) -> typer.Exit:
-    return fail("qap flow", message, code)
-
-
-def _date(text: str | None) -> dt.date | None:
-    return parse_date("qap flow", text)
-
-
-def _checked(check, *args):
-    """A data-directory check before the command acts (for a flow: before Prefect's 7-19 s
-    start): its refusal is 12 at once."""
-    return checked("qap flow", check, *args)
 
 
 def prefect_home(data_dir: Path) -> None:

@@ -43,29 +43,27 @@ from prefect.runtime import flow_run as current_flow_run
 from prefect.states import Failed, State
 
 from pipelines.engine.machinery import register
-from pipelines.engine.qap.reference import ReferenceMissing
-from pipelines.engine.qap.reference import load as load_reference
-from pipelines.engine.qap.weekly import (
+from pipelines.engine.machinery.conditions import (
     CC_ABEND,
     CC_CLEAN,
     CC_INCOMPLETE,
     CC_REFUSED,
-    CC_REJECTED,
-    ConservationError,
-    run_week,
+    MEANING,
 )
+from pipelines.engine.machinery.conservation import ConservationError
+from pipelines.engine.qap.family import QAP_WEEK
+from pipelines.engine.qap.reference import ReferenceMissing
+from pipelines.engine.qap.reference import load as load_reference
 from pipelines.operator import inbox
 from pipelines.operator.data_dir import DataDirError, ReferenceChoice, choose_reference, remember
 from pipelines.operator.inbox import REPROCESS, WEEKLY, Batch, DeckInput, InboxChanged
+from pipelines.operator.runs import run_week
 from pipelines.reports import summary
 from pipelines.state.store import StoreError
 from validators.codes import RUN_3926, RUN_3927, describe
 
 # The legacy steps that one run_week call does, as one atomic generation
 ENGINE_STEPS = ("run 01", "run 03", "post", "individual data", "IPR and SAR")
-ENGINE_MESSAGES = 6  # progress messages of run_week: reading, run 01, run 03, posting,
-#                      individual data, writing (a few more notes are harmless: capped at 95 %)
-INDIVIDUAL_REPORTS = ("ipr", "sar", "data-not-posted", "individual")  # output name prefixes
 
 
 class StepFailed(Exception):
@@ -157,13 +155,11 @@ def engine_run(decks: list[Path], data_dir: Path, reference_dir: Path, run_date:
     logger = get_run_logger()
     artifact = create_progress_artifact(0.0, key=progress_key,
                                         description=f"run_week on {len(decks)} deck(s)")
-    seen = 0
 
     def progress(message: str) -> None:
-        nonlocal seen
-        seen += 1
         logger.info(message)
-        update_progress_artifact(artifact, min(95.0, 100.0 * seen / ENGINE_MESSAGES))
+        if (done := QAP_WEEK.progress(message)) is not None:  # a note opens no stage
+            update_progress_artifact(artifact, min(95.0, 100.0 * done))
 
     try:
         reference = load_reference(reference_dir)
@@ -460,8 +456,8 @@ def _record_engine(batch: Batch, record: dict[str, Any]) -> None:
         return
     for step, form in (("run 01", "Forms 3927 (PCE-01-43)"),
                        ("run 03", "Forms 3926/3926-A (PCE-03-41)")):
-        n = counts[step]
-        batch.record(step, CC_REJECTED if n["rejected"] else CC_CLEAN,
+        n = {k: v for k, v in counts[step].items() if k not in ("reports", "condition_code")}
+        batch.record(step, counts[step]["condition_code"],
                      detail=f"{form}: {n['posted']} posted, {n['rejected']} rejected", **n)
     duplicates = [d for d in record["decks"] if d["status"] == "duplicate"]
     batch.record("post", CC_REFUSED if duplicates else CC_CLEAN, detail=(
@@ -469,14 +465,13 @@ def _record_engine(batch: Batch, record: dict[str, Any]) -> None:
         f"posted, {len(duplicates)} duplicate deck(s)"),
         run_id=record["run_id"], generation=record["generation"], posted=record["posted"],
         rejected=record["rejected"])
-    n = counts["individual data"]
+    step = counts["individual data"]
+    n = {k: v for k, v in step.items() if k not in ("reports", "condition_code")}
     runs = sorted(set(record["codes"]) - {RUN_3927, RUN_3926})
-    held = f", {n['held']} held (engine without this step)" if n.get("held") else ""
-    batch.record("individual data", CC_REJECTED if n["rejected"] else CC_CLEAN, detail=(
+    reports = step["reports"]
+    batch.record("individual data", step["condition_code"], detail=(
         f"Forms 3081/6489: {n['posted']} posted, {n['rejected']} rejected"
-        f"{' (' + ', '.join(runs) + ')' if runs else ''}{held}"), **n)
-    reports = [name.removesuffix(".txt") for name in record["outputs"]
-               if name.startswith(INDIVIDUAL_REPORTS) and name.endswith(".txt")]
+        f"{' (' + ', '.join(runs) + ')' if runs else ''}"), **n)
     batch.record("IPR and SAR", CC_CLEAN, detail=(
         f"printed {', '.join(reports)}" if reports
         else "no individual data this week: nothing printed"), reports=len(reports))
@@ -499,7 +494,7 @@ def _close(batch: Batch, outcome: FlowOutcome, record: dict[str, Any] | None,
 
 # --- what a user sees -----------------------------------------------------------------------------
 
-MEANING = summary.MEANING
+
 
 
 def render(outcome: FlowOutcome, record: dict[str, Any] | None) -> str:
@@ -528,7 +523,7 @@ def _artifacts(batch: Batch, outcome: FlowOutcome, record: dict[str, Any] | None
              "status": s["status"], "attempt": s.get("attempt"),
              "decks": s.get("decks", ""), "records": s.get("records", ""),
              "posted": s.get("posted", ""), "rejected": s.get("rejected", ""),
-             "held": s.get("held", ""), "seconds": s.get("seconds", ""),
+             "seconds": s.get("seconds", ""),
              "detail": s.get("detail", "")}
             for s in outcome.steps]
     create_table_artifact(rows, key=f"qap-{kind}-steps", description=(

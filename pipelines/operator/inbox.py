@@ -41,6 +41,7 @@ from typing import Any
 import polars as pl
 
 from pipelines.engine.machinery.deck import DeckFault, DeckRefused, open_deck
+from pipelines.engine.machinery.result import RunResult
 from pipelines.state.store import Store, StoreBusy, sha256_file
 
 INBOX, CORRECTIONS, ARCHIVE, REFUSED, WEEKS = "inbox", "corrections", "archive", "refused", "weeks"
@@ -295,31 +296,20 @@ def _write_json(path: Path, obj: Any) -> None:
 
 # --- what the engine did, as plain data ---------------------------------------------------------
 
-def _rows(path: Path) -> int:
-    return pl.scan_parquet(path).select(pl.len()).collect().item() if path.exists() else 0
-
-
-def engine_record(result: Any, summary_text: str) -> dict[str, Any]:
-    """A `weekly.RunResult` as JSON-able data, plus posted/rejected per step: Forms 3927 and
-    3926 counted from the run's Parquet twins (posting-39xx, pce-xx-xx: a row per record), the
-    individual data (Forms 3081/6489) as what is left of the run's totals."""
+def engine_record(result: RunResult, summary_text: str) -> dict[str, Any]:
+    """The run result as JSON-able data: what the engine counted, per deck and per step (its
+    posted and rejected records, condition code and printed reports), read from the result
+    alone."""
     run_dir = Path(result.run_dir) if result.run_dir else None
-    steps: dict[str, dict[str, int]] = {}
-    for step, posting, register in (("run 01", "posting-3927", "pce-01-43"),
-                                    ("run 03", "posting-3926", "pce-03-41")):
-        steps[step] = {"posted": _rows(run_dir / f"{posting}.parquet") if run_dir else 0,
-                       "rejected": _rows(run_dir / f"{register}.parquet") if run_dir else 0}
-    held = getattr(result, "held", 0)  # an engine without the individual data step
-    steps["individual data"] = {
-        "posted": max(0, result.posted - sum(s["posted"] for s in steps.values())),
-        "rejected": max(0, result.rejected - sum(s["rejected"] for s in steps.values())),
-        "held": held}
+    steps = {name: {"posted": s.posted, "rejected": s.rejected,
+                    "condition_code": s.condition_code, "reports": list(s.reports)}
+             for name, s in result.steps.items()}
     return {
         "run_id": result.run_id, "run_date": result.run_date.isoformat(),
         "week_ending": result.week_ending.isoformat() if result.week_ending else None,
         "run_dir": str(run_dir) if run_dir else None, "generation": result.generation,
         "condition_code": result.condition_code, "records_in": result.records_in,
-        "posted": result.posted, "rejected": result.rejected, "held": held,
+        "posted": result.posted, "rejected": result.rejected,
         "warnings": result.warnings, "corrected": result.corrected,
         "still_open": result.still_open,
         "decks": [dataclasses.asdict(d) for d in result.decks],
@@ -355,14 +345,14 @@ def recover(data_dir: Path, batch: Batch) -> dict[str, Any] | None:
         decks = [{"path": path_of[r["deck"]],
                   "status": "accepted" if r["status"] == "posted" else r["status"],
                   "reason": r["reason"] or "", "identity": r["identity"] or "",
-                  "records": r["records"], "posted": 0, "rejected": 0, "held": 0}
+                  "records": r["records"], "posted": 0, "rejected": 0}
                  for r in mine.iter_rows(named=True)]
         outputs = {p.stem: str(p) for p in sorted(run_dir.glob("*.txt"))}
         return {"run_id": meta["run_id"], "run_date": None, "week_ending": batch.state[
             "week_ending"], "run_dir": str(run_dir), "generation": meta["generation"],
             "condition_code": extra.get("condition_code", 0),
             "records_in": extra.get("records_in", 0), "posted": extra.get("posted", 0),
-            "rejected": extra.get("rejected", 0), "held": 0, "warnings": 0, "corrected": 0,
+            "rejected": extra.get("rejected", 0), "warnings": 0, "corrected": 0,
             "still_open": 0, "decks": decks, "codes": {}, "steps": {}, "outputs": outputs,
             "summary": (f"Run {meta['run_id']} published generation {meta['generation']} before "
                         "the flow could record it; recovered from the store's history "

@@ -1,12 +1,9 @@
-"""The one-screen summary an operator reads after a run."""
+"""The one-screen summary an operator reads after a run, from the run result alone."""
 
 from __future__ import annotations
 
-from pipelines.engine.qap.weekly import RunResult
-
-MEANING = {0: "clean", 4: "records rejected (see the error registers)",
-           8: "a deck was refused (nothing of it posted)", 12: "the run could not complete",
-           16: "the run stopped on an internal error"}
+from pipelines.engine.machinery.conditions import MEANING
+from pipelines.engine.machinery.result import RunResult
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -48,10 +45,10 @@ def render(result: RunResult) -> str:
     printed = [p for p in result.outputs.values() if p.suffix == ".txt"]
     if printed:
         out.append(f"Printed reports in {result.run_dir}:")
-        out += [f"  {p.name}" + (f"  (and {p.stem}.parquet)"
-                                 if p.with_suffix(".parquet").exists() else "") for p in printed]
-        twins = {p.with_suffix(".parquet").name for p in printed}
-        other = sorted(p.name for p in result.run_dir.glob("*.parquet") if p.name not in twins)
+        out += [f"  {p.name}" + (f"  (and {p.stem}.parquet)" if result.twin(p) else "")
+                for p in printed]
+        twins = {p.with_suffix(".parquet") for p in printed}
+        other = sorted(p.name for p in result.files if p.suffix == ".parquet" and p not in twins)
         if other:
             out.append(f"  Parquet also: {', '.join(other)}")
     cc = result.condition_code

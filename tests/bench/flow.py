@@ -42,7 +42,7 @@ RUN_DATE = dt.date(2026, 11, 17)
 
 def _child_engine(data: Path, inputs: Path) -> dict:
     from pipelines.engine.qap import reference
-    from pipelines.engine.qap.weekly import run_week
+    from pipelines.operator.runs import run_week
 
     ref = reference.load(inputs)
     decks = [inputs / generate.NATIONAL_FILE, inputs / generate.WEEK_FILE]

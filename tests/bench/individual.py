@@ -179,6 +179,7 @@ def _status_kb(key: str) -> int:
 def child(run_dir: Path, n_emp: int, n_time: int, n_rev: int, n_adj: int) -> dict:
     """Build the inputs, then one run_step into `run_dir`; the figures as a dict."""
     from pipelines.engine.qap.individual.step import run_step
+    from pipelines.reports.individual_week import print_step
 
     if run_dir.exists():
         shutil.rmtree(run_dir)
@@ -189,7 +190,7 @@ def child(run_dir: Path, n_emp: int, n_time: int, n_rev: int, n_adj: int) -> dic
     built = time.perf_counter() - start
     inputs_kb = _status_kb("VmHWM:")
     start = time.perf_counter()
-    result = run_step(week_ending=SATURDAY, run_date=RUN_DATE, run_dir=run_dir, **inputs)
+    result = print_step(run_step(week_ending=SATURDAY, **inputs), RUN_DATE, run_dir)
     wall = time.perf_counter() - start
     sizes = {name: path.stat().st_size for name, path in result.outputs.items()}
     return {"built": built, "wall": wall, "timings": result.timings,

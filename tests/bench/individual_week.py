@@ -24,7 +24,7 @@ import polars as pl
 from fixtures import generate
 from layouts.encode import deck as wrap_deck
 from pipelines.engine.machinery.deck import open_deck
-from pipelines.engine.qap.weekly import _records
+from pipelines.engine.machinery.intake import records as _records
 from tests.bench.individual import _text
 from tests.bench.weekly import (
     RATIO_TARGET,

@@ -10,7 +10,7 @@ measures, in the same run:
     printed line per record (the sliced fields joined, no pages or headings) and a Parquet
     file of the sliced fields (uncompressed). Best of 3. Its ratio to (a) is, in practice,
     a lower bound for any run that writes those outputs on this machine.
-(c) the full run: `pipelines.engine.qap.weekly.run_week` on a fresh data dir with the
+(c) the full run: `pipelines.operator.runs.run_week` on a fresh data dir with the
     national Defect Code deck and the week deck, in a child process so that its peak RSS is
     its own. Best of 2.
 
@@ -43,21 +43,14 @@ import polars as pl
 
 from fixtures import generate
 from layouts.layout import load
+from pipelines.engine.qap import weekly
 
 OUT = Path("bench/out")
 FLOOR_LAYOUTS = ("prefix", "form3926_header", "form3926_line")
 RATIO_TARGET = 2.0
 RSS_TARGET = 1024**3  # bytes
 RUN_DATE = dt.date(2026, 11, 16)
-STAGE_NAMES = (  # progress message prefix -> what the stage does until the next message
-    ("run ", "read + control decks, concat, decode prefix, split by program"),
-    ("run 01", "run 01: Forms 3927 -> Defect Code File"),
-    ("run 03", "run 03: Forms 3926 checks (run03.run)"),
-    ("posting", "Cumulative Data File posting (26-33), deck columns"),
-    ("writing", "run 01/03 listings (txt + parquet)"),
-    ("individual", "individual data (cum jobs, IPR, SAR, Data Not Posted), counts, conservation"),
-    ("publishing", "cum and QS listings, ledger, error register, commit generation"),
-)
+STAGE_NAMES = weekly.STAGES  # progress message prefix -> what the stage does until the next
 
 
 def parse_floor(path: Path) -> float:
@@ -123,7 +116,7 @@ class _RssSampler(threading.Thread):
 def measure_run(data_dir: Path, inputs: Path, decks: list[Path]) -> dict:
     """One `run_week` of `decks` on a fresh `data_dir`, timed and RSS-sampled per stage."""
     from pipelines.engine.qap import reference
-    from pipelines.engine.qap.weekly import run_week
+    from pipelines.operator.runs import run_week
 
     if data_dir.exists():
         shutil.rmtree(data_dir)

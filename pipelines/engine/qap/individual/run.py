@@ -1,8 +1,9 @@
-"""The individual data step of the weekly run as one plain function, `run_individual`.
+"""The individual data step of the weekly run for one week, as plain functions: `calculate`.
 
 Steps, in order: check the week's Forms 3081; match individual reviews to them; post both to the
 employee cum job records; apply the Forms 6489; build the IPR, the SAR (one per period) and the
-Weekly Data Not Posted list; lay out the four printed reports.
+Weekly Data Not Posted list. The printed reports are laid out by the report stage
+(`pipelines.reports.individual_week`, whose `run_individual` runs one whole week).
 
 Parquet outputs (`IndividualResult.frames`; name -> columns). Every `ssn` column holds the FULL
 SSN: these files are sensitive (taxpayer and employee data) and must be stored and shared as
@@ -44,9 +45,8 @@ Printed reports (`IndividualResult.pages`; name -> `paginate` frame): ``ipr``,
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
 
@@ -58,11 +58,6 @@ from pipelines.engine.qap.individual import not_posted as dnp
 from pipelines.engine.qap.individual import periods, reference, time_reports
 from pipelines.engine.qap.individual import sar as sar_data
 from pipelines.engine.qap.individual.ipr_adjustments import ADJUSTMENT_COLUMNS, apply_adjustments
-from pipelines.reports import data_not_posted as dnp_report
-from pipelines.reports import ipr as ipr_report
-from pipelines.reports import ipr_adjustments as adj_report
-from pipelines.reports import sar as sar_report
-from pipelines.reports.printing import render, write_report
 
 TIME_PROGRAM, ADJUSTMENT_PROGRAM = "59600", "59602"
 
@@ -92,32 +87,6 @@ def name_decks(rows: pl.DataFrame, deck_names: Sequence[str] = ()) -> pl.DataFra
         return rows.with_columns(pl.lit(None, pl.String).alias("deck"))
     return rows.with_columns(pl.Series("deck", list(deck_names), pl.String)
                              .gather(rows.get_column("deck_no")))
-
-
-@dataclass(frozen=True)
-class IndividualResult:
-    week_ending: dt.date
-    frames: dict[str, pl.DataFrame]  # Parquet outputs, OUTPUT_COLUMNS
-    pages: dict[str, pl.DataFrame]  # printed reports, paginated
-
-    @property
-    def cum_jobs(self) -> pl.DataFrame:
-        return self.frames["cum-jobs"]
-
-    def text(self, name: str) -> str:
-        return render(self.pages[name])
-
-    def write(self, run_dir: Path) -> dict[str, Path]:
-        """Write `<name>.parquet` and `<name>.txt` files; returns name -> path."""
-        run_dir.mkdir(parents=True, exist_ok=True)
-        out: dict[str, Path] = {}
-        for name, frame in self.frames.items():
-            out[f"{name}.parquet"] = run_dir / f"{name}.parquet"
-            frame.write_parquet(out[f"{name}.parquet"])
-        for name, pages in self.pages.items():
-            out[f"{name}.txt"] = run_dir / f"{name}.txt"
-            write_report(pages, out[f"{name}.txt"])
-        return out
 
 
 def split_individual(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -173,47 +142,4 @@ def calculate(*, week_ending: dt.date, employees: pl.DataFrame, ofp: pl.DataFram
         time_rejected=checked.rejected)
 
 
-def iter_pages(week: WeekFrames, run_date: dt.date
-               ) -> Iterator[tuple[str, Iterable[pl.DataFrame]]]:
-    """The printed reports of the week, one at a time (name, its `paginate` frames in order):
-    ``ipr``, ``ipr-adjustments``, ``data-not-posted`` and ``sar-MMDDYYYY`` per period. Writing
-    each before laying out the next keeps one report in memory, and the IPR (a page or more
-    per measured employee) and Weekly Data Not Posted (a line per unmatched review) are laid
-    out in parts."""
-    w = week.week_ending
-    yield "ipr", ipr_report.page_parts(week.ipr, week.employees, week.adjustments, run_date, w)
-    yield "ipr-adjustments", [adj_report.pages(week.adjustments, run_date, w)]
-    yield "data-not-posted", dnp_report.page_parts(week.not_posted, run_date, w)
-    for p in periods.week_periods(w):
-        rows = week.sar.filter(pl.col("report_number") == p.number)
-        yield f"sar-{p.end:%m%d%Y}", [sar_report.pages(rows, run_date, p.end, w, p.number,
-                                                        p.count)]
-
-
-def lay_out(week: WeekFrames, run_date: dt.date) -> dict[str, pl.DataFrame]:
-    """Every printed report of the week (`iter_pages`) at once, each as one frame."""
-    return {name: pl.concat(list(parts)) for name, parts in iter_pages(week, run_date)}
-
-
-def run_individual(*, week_ending: dt.date, run_date: dt.date, employees: pl.DataFrame,
-                   ofp: pl.DataFrame, time_3081: pl.DataFrame, forms_6489: pl.DataFrame,
-                   reviews: pl.DataFrame, cum_jobs: pl.DataFrame | None = None,
-                   ras: int = periods.RAS, with_pages: bool = True) -> IndividualResult:
-    """Run the individual data step for the week ending `week_ending` (a Saturday).
-
-    employees, ofp: the reference files as `decode_file` returns them.
-    time_3081, forms_6489: decoded deck records (`split_individual`, or decode with the form3081
-    / form6489 layout); deck_no and line_no are carried when present.
-    reviews: run 03's accepted review lines (`Run03Result.reviews`).
-    cum_jobs: last week's `cum-jobs` output (None: no history).
-    with_pages: False skips laying out the printed reports (`pages` is then empty).
-    """
-    week = calculate(week_ending=week_ending, employees=employees, ofp=ofp,
-                     time_3081=time_3081, forms_6489=forms_6489, reviews=reviews,
-                     cum_jobs=cum_jobs, ras=ras)
-    return IndividualResult(week_ending=week_ending, frames=week.frames(),
-                            pages=lay_out(week, run_date) if with_pages else {})
-
-
-__all__ = ["OUTPUT_COLUMNS", "IndividualResult", "WeekFrames", "calculate", "iter_pages", "lay_out",
-           "name_decks", "run_individual", "split_individual"]
+__all__ = ["OUTPUT_COLUMNS", "WeekFrames", "calculate", "name_decks", "split_individual"]

@@ -1,10 +1,11 @@
 """The individual data step of the weekly run in one call: `run_step`.
 
 The weekly run gives it the week's prefix-decoded records of programs 59600 (Form 3081) and 59602
-(Form 6489), run 03's accepted review lines, the store's `cum_jobs` table, the reference files
-and the run folder. It gets back every record with its fate (posted, or rejected with codes for
-the open error register), the state tables to write into the new store generation, and the
-reports it wrote into the run folder.
+(Form 6489), run 03's accepted review lines, the store's `cum_jobs` table and the reference
+files. It gets back every record with its fate (posted, or rejected with codes for the open
+error register), the state tables to write into the new store generation, and per week the
+frames its reports print (`IndividualStep.printed`): the step computes, the report stage
+(`pipelines.reports.individual_week.print_step`) prints them and fills `outputs`.
 
 What the weekly run must do around it:
 
@@ -15,7 +16,7 @@ What the weekly run must do around it:
   error register as run `run` ("IPR-3081" / "IPR-6489") with its `error_codes`,
   `record_type`, `control_number` and `text` (no header text); every input record comes back
   exactly once, so records in = posted + rejected holds for these programs too;
-* add `IndividualStep.outputs` (file name -> path) to the run's outputs.
+* hand the step to the report stage, which writes each week's reports and Parquet twins.
 
 Weeks. A record belongs to the week of its deck: the column `deck_week_ending` (Date, the deck's
 HDR week ending) when the records carry it, else the run's `week_ending`. A date that is not a
@@ -40,7 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -58,11 +59,8 @@ from pipelines.engine.qap.individual.run import (
     TIME_PROGRAM,
     WeekFrames,
     calculate,
-    iter_pages,
     name_decks,
 )
-from pipelines.reports import data_not_posted as dnp_report
-from pipelines.reports.printing import write_pages
 from validators import codes
 
 RUN_3081, RUN_6489 = codes.RUN_3081, codes.RUN_6489  # `run` of a record on the register
@@ -81,6 +79,18 @@ _BASE = ["seq", "deck_no", "line_no", "text", "program_number", "format_code", "
 
 
 @dataclass(frozen=True)
+class WeekPrint:
+    """What one week of the step prints: the week's frames (None when the step could not run
+    for want of an Employee Master File: then only `not_posted` is listed) and its Parquet
+    twins (name -> frame)."""
+
+    week: dt.date
+    frames: WeekFrames | None
+    parquet: dict[str, pl.DataFrame]
+    not_posted: pl.DataFrame | None = None  # OUTPUT_COLUMNS["data-not-posted"], no-EMF case
+
+
+@dataclass(frozen=True)
 class IndividualStep:
     """What `run_step` did. `records`: one row per input record (RECORD_COLUMNS, in `seq`
     order): `run`, `record_type`, `control_number` and `text` as the register wants them,
@@ -89,10 +99,12 @@ class IndividualStep:
 
     records: pl.DataFrame
     tables: dict[str, pl.DataFrame]  # store tables to write (WRITES); empty: leave them be
-    outputs: dict[str, Path]  # file name -> path in the run folder (.txt and .parquet)
+    outputs: dict[str, Path]  # file name -> path (.txt, .parquet): filled by the report stage
     weeks: tuple[dt.date, ...] = ()  # the weeks run, oldest first
+    printed: tuple[WeekPrint, ...] = ()  # what the report stage prints, week by week
     notes: tuple[str, ...] = ()  # for the operator (progress messages, summary)
-    timings: dict[str, float] = field(default_factory=dict)  # seconds: calculate, print, parquet
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: calculate (+ print,
+    #                                                            parquet: the report stage)
 
     @property
     def posted(self) -> int:
@@ -175,26 +187,6 @@ def _status(decoded: pl.DataFrame, engine: pl.DataFrame, rejected: pl.Expr,
         pl.col("error_codes").fill_null(pl.lit([], pl.List(pl.String))))
 
 
-def _write(pages: Iterable[tuple[str, Iterable[pl.DataFrame]]],
-           frames: dict[str, pl.DataFrame], week: dt.date, run_dir: Path,
-           timings: dict[str, float]) -> dict[str, Path]:
-    """Lay out and write each report in turn, part by part (`print`), then the Parquet twins
-    (`parquet`)."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    out: dict[str, Path] = {}
-    t = time.perf_counter()
-    for name, parts in pages:
-        out[f"{name}_{week:%m%d%Y}.txt"] = path = run_dir / f"{name}_{week:%m%d%Y}.txt"
-        write_pages(parts, path)
-    timings["print"] += time.perf_counter() - t
-    t = time.perf_counter()
-    for name, frame in frames.items():
-        out[f"{name}_{week:%m%d%Y}.parquet"] = path = run_dir / f"{name}_{week:%m%d%Y}.parquet"
-        frame.write_parquet(path)
-    timings["parquet"] += time.perf_counter() - t
-    return out
-
-
 def _unposted_forms(time_3081: pl.DataFrame, forms_6489: pl.DataFrame, code: str
                     ) -> pl.DataFrame:
     """Weekly Data Not Posted rows (NOT_POSTED_COLUMNS) for forms the step could not take."""
@@ -213,19 +205,17 @@ def _unposted_forms(time_3081: pl.DataFrame, forms_6489: pl.DataFrame, code: str
         pl.lit(codes.STEP_REASONS[code]).alias("reason")).select(NOT_POSTED_COLUMNS)
 
 
-def _without_employee_master(base: pl.DataFrame, run_date: dt.date, run_dir: Path,
-                             timings: dict[str, float], deck_names: Sequence[str]
-                             ) -> IndividualStep:
+def _without_employee_master(base: pl.DataFrame, timings: dict[str, float],
+                             deck_names: Sequence[str]) -> IndividualStep:
     time_all = _decoded(base, TIME_PROGRAM, "form3081")
     forms_all = _decoded(base, ADJUSTMENT_PROGRAM, "form6489")
-    outputs: dict[str, Path] = {}
+    printed: list[WeekPrint] = []
     weeks = tuple(sorted(base["_week"].unique().to_list()))
     for week in weeks:
         rows = name_decks(_unposted_forms(time_all.filter(pl.col("_week") == week),
                                           forms_all.filter(pl.col("_week") == week), NO_EMF),
                           deck_names).select(OUTPUT_COLUMNS["data-not-posted"])
-        pages = iter([("data-not-posted", dnp_report.page_parts(rows, run_date, week))])
-        outputs |= _write(pages, {"data-not-posted": rows}, week, run_dir, timings)
+        printed.append(WeekPrint(week, None, {"data-not-posted": rows}, not_posted=rows))
     status = base.select("seq", pl.lit(True).alias("rejected"),
                          pl.lit([NO_EMF], pl.List(pl.String)).alias("error_codes"))
     records = _finish(base, status)
@@ -233,8 +223,8 @@ def _without_employee_master(base: pl.DataFrame, run_date: dt.date, run_dir: Pat
             f"{codes.STEP_REASONS[NO_EMF].lower()} (employee_master.txt in the reference "
             f"folder); they are on the open error register with code {NO_EMF}: put the file "
             "there and re-input them")
-    return IndividualStep(records=records, tables={}, outputs=outputs, weeks=weeks,
-                          notes=(note,), timings=timings)
+    return IndividualStep(records=records, tables={}, outputs={}, weeks=weeks,
+                          printed=tuple(printed), notes=(note,), timings=timings)
 
 
 def _previous_cum(previous: dict[str, pl.DataFrame | None]) -> pl.DataFrame:
@@ -255,8 +245,8 @@ def _review_weeks(reviews: pl.DataFrame, weeks: tuple[dt.date, ...]) -> pl.DataF
 
 def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
              previous: dict[str, pl.DataFrame | None], employees: pl.DataFrame | None,
-             ofp: pl.DataFrame, week_ending: dt.date | None, run_date: dt.date,
-             run_dir: Path, deck_names: Sequence[str] = ()) -> IndividualStep:
+             ofp: pl.DataFrame, week_ending: dt.date | None,
+             deck_names: Sequence[str] = ()) -> IndividualStep:
     """Run the individual data step of one weekly run (see the module docstring).
 
     records: the run's prefix-decoded records of programs 59600/59602 (seq, deck_no, line_no,
@@ -266,10 +256,9 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
     employees, ofp: the reference files as `decode_file` returns them (employees None: there is
       no Employee Master File).
     week_ending: the run's week ending (used for records without a deck week ending).
-    run_date: printed on the reports. run_dir: the run folder the reports are written to.
     deck_names: the file name of each deck_no, so the reports name the deck of each record.
     """
-    timings = {"calculate": 0.0, "print": 0.0, "parquet": 0.0}
+    timings = {"calculate": 0.0}
     other = records.filter(~pl.col("program_number").is_in(list(RUNS)))
     if other.height:
         raise ValueError(f"run_step takes programs {', '.join(RUNS)} only; got "
@@ -280,7 +269,7 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
                               timings=timings)
     base = _with_weeks(records, week_ending)
     if employees is None:
-        return _without_employee_master(base, run_date, run_dir, timings, deck_names)
+        return _without_employee_master(base, timings, deck_names)
 
     t = time.perf_counter()
     weeks = tuple(sorted(base["_week"].unique().to_list())) or (periods.saturday_of(week_ending),)
@@ -289,7 +278,7 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
     review_all = _review_weeks(reviews, weeks)
     cum = _previous_cum(previous)
     timings["calculate"] += time.perf_counter() - t
-    outputs: dict[str, Path] = {}
+    printed: list[WeekPrint] = []
     status: list[pl.DataFrame] = []
     for week in weeks:
         t = time.perf_counter()
@@ -307,13 +296,13 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
                               pl.col("message_code") == codes.ERROR, "reason_codes"))
         parquet = {name: frame for name, frame in frames.frames().items() if name in PARQUET}
         timings["calculate"] += time.perf_counter() - t
-        outputs |= _write(iter_pages(frames, run_date), parquet, week, run_dir, timings)
+        printed.append(WeekPrint(week, frames, parquet))
     t = time.perf_counter()
     done = _finish(base, pl.concat(status))
     timings["calculate"] += time.perf_counter() - t
-    return IndividualStep(records=done, tables={"cum_jobs": cum}, outputs=outputs, weeks=weeks,
-                          timings=timings)
+    return IndividualStep(records=done, tables={"cum_jobs": cum}, outputs={}, weeks=weeks,
+                          printed=tuple(printed), timings=timings)
 
 
 __all__ = ["DECK_WEEK", "READS", "RECORD_COLUMNS", "RUN_3081", "RUN_6489", "WRITES",
-           "IndividualStep", "run_step"]
+           "IndividualStep", "WeekPrint", "run_step"]

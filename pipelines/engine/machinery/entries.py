@@ -1,0 +1,48 @@
+"""The open error register's table: its schema and the entries a run adds (every rejected
+record of every step, with its codes and its deck's HDR week ending). What closes an entry is
+`register.py`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from pipelines.engine.machinery.deck import Deck
+from pipelines.engine.machinery.register import DECK_WEEK
+
+REGISTER_SCHEMA = {"run_id": pl.String, "run": pl.String, "deck": pl.String,
+                   "deck_hash": pl.String, "line_no": pl.UInt32, "record_type": pl.String,
+                   "control_number": pl.String, "error_codes": pl.List(pl.String),
+                   "text": pl.String, "header_text": pl.String, "status": pl.String,
+                   "opened": pl.Date,
+                   "closed": pl.Date, "closed_by": pl.String, "reason": pl.String,
+                   DECK_WEEK: pl.Date}
+
+
+def append(previous: pl.DataFrame | None, labelled: list[pl.DataFrame], run_date: dt.date,
+           decks: list[Deck]) -> pl.DataFrame:
+    """The open error register: every rejected record stays until corrected or withdrawn.
+    `labelled` are the run's rows per step, each with its `run` (the register it is on).
+    Each entry keeps its deck's HDR week ending, the week a corrections deck must carry."""
+    weeks = pl.Series(DECK_WEEK, [d.week_ending for d in decks], pl.Date)
+    new = pl.concat([
+        _with_week(rows.filter("rejected"), weeks).select(
+            "run_id", "run", "deck", "deck_hash", "line_no", "record_type",
+            "control_number", "error_codes", "text", "header_text",
+            pl.lit("open").alias("status"),
+            pl.lit(run_date).alias("opened"), pl.lit(None, pl.Date).alias("closed"),
+            pl.lit(None, pl.String).alias("closed_by"), pl.lit(None, pl.String).alias("reason"),
+            DECK_WEEK)
+        .cast(REGISTER_SCHEMA) for rows in labelled])
+    if previous is None:
+        return new
+    missing = [pl.lit(None, t).alias(c) for c, t in REGISTER_SCHEMA.items()
+               if c not in previous.columns]  # a register written before the column was added
+    return pl.concat([previous.with_columns(missing).select(list(REGISTER_SCHEMA))
+                      .cast(REGISTER_SCHEMA), new])
+
+
+def _with_week(rows: pl.DataFrame, weeks: pl.Series) -> pl.DataFrame:
+    """`rows` plus the HDR week ending of each row's deck (a gather by deck_no)."""
+    return rows.with_columns(weeks.gather(rows.get_column("deck_no")))

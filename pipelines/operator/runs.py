@@ -1,0 +1,29 @@
+"""Each run family bound to its report stage: what the CLI, the flows, the benchmarks and the
+tests call to run a family. The engine never imports a report; this is where they meet."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from pipelines.engine.machinery.family import Family
+from pipelines.engine.machinery.result import RunResult
+from pipelines.engine.qap.family import QAP_WEEK
+from pipelines.engine.qap.reference import Reference
+from pipelines.reports import qap_week
+
+REPORT_STAGES: dict[str, Callable] = {QAP_WEEK.name: qap_week.print_week}
+
+
+def run(family: Family, *args, **kwargs) -> RunResult:
+    """Run `family`'s engine with its report stage."""
+    return family.run(*args, printer=REPORT_STAGES[family.name], **kwargs)
+
+
+def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
+             run_date: dt.date | None = None, progress=None, reprocess: bool = False
+             ) -> RunResult:
+    """The QAP weekly run (`weekly.run_week`) with every report printed."""
+    return run(QAP_WEEK, deck_paths, data_dir, reference, run_date, progress=progress,
+               reprocess=reprocess)
