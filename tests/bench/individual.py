@@ -34,7 +34,7 @@ from pathlib import Path
 
 import polars as pl
 
-from layouts import layout
+from layouts import encode, layout
 from layouts.decoder import decode
 from pipelines.engine.qap.individual.cum_jobs import CUM_SCHEMA, REVIEW_SCHEMA
 
@@ -50,30 +50,13 @@ def _z(expr: pl.Expr, width: int) -> pl.Expr:
     return expr.cast(pl.String).str.zfill(width)
 
 
-def _text(record: str, values: dict[str, pl.Expr | str]) -> pl.Expr:
-    """A fixed-width record of `record` (a layout, or "prefix+form") from field values; fields
-    not given are blank. Values are cut or blank-padded to their field's width."""
-    fields = sorted((f for name in record.split("+") for f in layout.load(name).fields),
-                    key=lambda f: f.start)
-    parts: list[pl.Expr] = []
-    pos = 1
-    for f in fields:
-        if f.start > pos:
-            parts.append(pl.lit(" " * (f.start - pos)))
-        value = values.get(f.name, " " * f.width)
-        expr = pl.lit(value) if isinstance(value, str) else value
-        parts.append(expr.str.slice(0, f.width).str.pad_end(f.width))
-        pos = f.end + 1
-    return pl.concat_str(parts).str.strip_chars_end(" ")
-
-
 def _rows(n: int) -> pl.DataFrame:
     return pl.DataFrame({"i": pl.int_range(n, eager=True)})
 
 
 def employees(n_emp: int) -> pl.DataFrame:
     i = pl.col("i")
-    text = _text("employee_master", {
+    text = encode.text("employee_master", {
         "ssn": _z(i + 100_000_000, 9), "last_name": pl.format("NAME{}", i),
         "first_name": "FIRST", "middle_initial": "A", "assigned_org": _z(81000 + i % 50, 5),
         "grade": "07", "step": "01", "class_code": (i % 5 + 1).cast(pl.String),
@@ -84,7 +67,7 @@ def employees(n_emp: int) -> pl.DataFrame:
 
 def ofp() -> pl.DataFrame:
     i = pl.col("i")
-    text = _text("ofp_consistency", {
+    text = encode.text("ofp_consistency", {
         "org_code": "81120", "function_code": "110", "program_code": _z(40000 + i, 5),
         "qpc": _z(100 + i % 20, 3), "measured_code": "1", "learning_curve_hours": "0040",
         "efficiency_standard": "02500", "program_title": pl.format("PROGRAM {}", i)})
@@ -106,13 +89,13 @@ def records(n_emp: int, n_time: int, n_adj: int) -> pl.DataFrame:
     6489 deck = deck 2 (the reviews' deck is 0), seq across the run, prefix decoded."""
     t = _time_lines(n_emp, n_time)
     i = pl.col("i")
-    time_text = _text("prefix+form3081", {
+    time_text = encode.text("prefix+form3081", {
         "program_number": "59600", "format_code": "073", "ssn": pl.col("ssn"),
         "week_ending": pl.col("date").dt.strftime("%m%d%Y"), "org_code": "81120",
         "function_code": "110", "program_code": pl.col("prog"), "hours_tenths": "0200",
         "volume": _z(i % 900, 7), "grade": "07", "step": "01",
         "time_code": pl.when(i % 17 == 0).then(pl.lit("2")).otherwise(pl.lit("1"))})
-    adj_text = _text("prefix+form6489", {
+    adj_text = encode.text("prefix+form6489", {
         "program_number": "59602", "format_code": "060", "org_code": "81120",
         "function_code": "110", "program_code": pl.col("prog"), "ssn": pl.col("ssn"),
         "last_name": "NAME", "hours_tenths": "    1",
@@ -170,7 +153,7 @@ def previous_cum_jobs(n_emp: int, n_time: int) -> pl.DataFrame:
 
 
 def _status_kb(key: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
+    for line in Path("/proc/self/status").readencode.text().splitlines():
         if line.startswith(key):
             return int(line.split()[1])
     return 0
