@@ -21,7 +21,6 @@ from validators.rules import blank, codes_by_row, digits
 PREFIX = layout.load("prefix")
 HEADER = layout.load("form3926_header")
 LINE = layout.load("form3926_line")
-LOCAL_CODES = (930, 999)
 
 # What a line reads of its header: its program (the rules), its OFP and week (posting).
 _HEADER_CARRY = {"program_number": "h_program", "org_code": "h_org", "function_code":
@@ -323,11 +322,6 @@ def _in_deck_order(from_headers: pl.DataFrame, from_lines: pl.DataFrame,
     h, ln = from_headers.gather(at_header), from_lines.gather(at_line)
     return pl.select(pl.when(is_header).then(h[c]).otherwise(ln[c]).alias(c)
                      for c in from_headers.columns)
-
-
-DISPLAY = ["record_type", "control_number", "program_number", "week_ending", "defect_list",
-           "org_code", "function_code", "program_code", "quality_standard", "unit_mark", "ssn",
-           "sampled", "defect_code", "defects", "defective"]
 
 
 def header_positions(records: pl.DataFrame) -> pl.Series:

@@ -10,12 +10,6 @@ import polars as pl
 
 OFP_KEY = ["org_code", "function_code", "program_code"]
 
-EMPLOYEE_COLUMNS = ["ssn", "last_name", "first_name", "middle_initial", "assigned_org",
-                    "emf_grade", "emf_step", "class_code", "plan", "measured_since",
-                    "work_status", "rating_start"]
-OFP_COLUMNS = [*OFP_KEY, "qpc", "measured_code", "learning_curve_hours", "standard_hundredths",
-               "program_title"]
-
 
 def _text(name: str) -> pl.Expr:
     return pl.col(name).cast(pl.String).str.strip_chars()

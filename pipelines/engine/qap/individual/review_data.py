@@ -28,7 +28,6 @@ UNIT_SSN = "000000000"
 REVIEW_COLUMNS = ["deck_no", "line_no", "unit", "ssn", "week_ending", *OFP_KEY, "reviewed",
                   "errors"]
 MATCH_KEY = ["ssn", *OFP_KEY, "week_ending"]
-MATCHED_COLUMNS = [*MATCH_KEY, "grade", "reviewed", "errors", "period_end", "quarter_end"]
 
 
 def individual_lines(reviews: pl.DataFrame) -> pl.DataFrame:
