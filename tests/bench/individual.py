@@ -153,7 +153,7 @@ def previous_cum_jobs(n_emp: int, n_time: int) -> pl.DataFrame:
 
 
 def _status_kb(key: str) -> int:
-    for line in Path("/proc/self/status").readencode.text().splitlines():
+    for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(key):
             return int(line.split()[1])
     return 0

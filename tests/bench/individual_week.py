@@ -54,10 +54,10 @@ def build(out: Path, n_lines: int, n_employees: int, n_time: int, seed: int) -> 
     out.mkdir(parents=True, exist_ok=True)
     codes = generate.national_codes(300, seed)
     ofp_text = generate.reference_ofp(generate.ofps_needed(n_lines), seed)
-    (out / generate.OFP_FILE).writeencode.text(ofp_text)
-    (out / generate.NATIONAL_FILE).writeencode.text(generate.defect_list_deck(codes, seed))
+    (out / generate.OFP_FILE).write_text(ofp_text)
+    (out / generate.NATIONAL_FILE).write_text(generate.defect_list_deck(codes, seed))
     week = out / generate.WEEK_FILE
-    week.writeencode.text(generate.review_deck(n_lines, seed, ofp_text, codes, 0.01,
+    week.write_text(generate.review_deck(n_lines, seed, ofp_text, codes, 0.01,
                                          n_ssns=n_employees))
     pairs = _review_pairs(week)
     ssns = pairs.select("ssn").unique().sort("ssn").with_row_index("i")
@@ -69,7 +69,7 @@ def build(out: Path, n_lines: int, n_employees: int, n_time: int, seed: int) -> 
         "plan": pl.when(i % 10 == 0).then(pl.lit("U")).otherwise(pl.lit("M")),
         "measured_since": "01012020", "work_status": "W",
         "rating_period_start": "10012026"}).alias("text"))
-    (out / EMF_FILE).writeencode.text("\n".join(emf["text"]) + "\n")
+    (out / EMF_FILE).write_text("\n".join(emf["text"]) + "\n")
     taken = pairs.sample(n=min(n_time, pairs.height), seed=seed).sort("ssn", "program_code")
     time_lines = taken.with_row_index("i").select(encode.text("prefix+form3081", {
         "program_number": "59600", "format_code": "073", "ssn": pl.col("ssn"),
@@ -77,7 +77,7 @@ def build(out: Path, n_lines: int, n_employees: int, n_time: int, seed: int) -> 
         "function_code": pl.col("function_code"), "program_code": pl.col("program_code"),
         "hours_tenths": "0100", "volume": (i % 900 + 10).cast(pl.String).str.zfill(7),
         "grade": "07", "step": "01", "time_code": "1"}).alias("text"))
-    (out / TIME_FILE).writeencode.text(wrap_deck(time_lines["text"].to_list(),
+    (out / TIME_FILE).write_text(wrap_deck(time_lines["text"].to_list(),
                                            week_ending=generate.WEEK_ENDING, sequence=2))
     return {"employees": ssns.height, "pairs": pairs.height, "time": time_lines.height,
             "week": week}
