@@ -12,11 +12,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from golden_files import assert_golden
 
 from layouts import zoned
 from pipelines.engine.qap import cum_file as cf
 from pipelines.reports import cum_listing
-from pipelines.reports.printing import assert_golden, render
+from pipelines.reports.printing import render
 from validators import adjustments as adj
 from validators.codes import RUN_3926, lookup
 

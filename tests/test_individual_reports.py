@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from golden_files import assert_golden
 
 from fixtures.individual import weeks
 from layouts import layout
@@ -22,7 +23,7 @@ from pipelines.engine.qap.individual import cum_jobs, run
 from pipelines.reports import data_not_posted as dnp_report
 from pipelines.reports import individual_week
 from pipelines.reports import ipr as ipr_report
-from pipelines.reports.printing import PAGE_WIDTH, assert_golden
+from pipelines.reports.printing import PAGE_WIDTH
 
 GOLDEN = Path(__file__).parent / "golden" / "individual"
 

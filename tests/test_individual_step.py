@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from golden_files import assert_golden
 
 from fixtures.individual import weeks
 from layouts import layout
@@ -19,7 +20,6 @@ from layouts.decoder import decode
 from pipelines.engine.qap.individual import cum_jobs, step
 from pipelines.engine.qap.individual.run import OUTPUT_COLUMNS
 from pipelines.reports import individual_week
-from pipelines.reports.printing import assert_golden
 from validators import codes
 
 GOLDEN = Path(__file__).parent / "golden" / "individual"

@@ -10,15 +10,14 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from golden_files import GOLDEN_UPDATE_ENV, assert_golden
 
 from pipelines.reports.printing import (
     FORM_FEED,
-    GOLDEN_UPDATE_ENV,
     NO_ITEMS,
     PAGE_WIDTH,
     PageChunk,
     PageHeading,
-    assert_golden,
     field,
     fmt_date,
     mask_ssn_expr,

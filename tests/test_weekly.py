@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from golden_files import assert_golden
 from typer.testing import CliRunner
 
 from fixtures.build_sample_week import FILES
@@ -17,7 +18,6 @@ from pipelines.engine.qap.reference import load as load_reference
 from pipelines.operator import cli
 from pipelines.operator.runs import run_week
 from pipelines.reports import summary
-from pipelines.reports.printing import assert_golden
 from validators.codes import RUN_3926, RUN_3927, issued
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
