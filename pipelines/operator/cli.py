@@ -13,10 +13,8 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import polars as pl
 import typer
 
-from layouts import layout
 from layouts.layout import all_layouts, layout_table
 from pipelines.engine.machinery import register
 from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE
@@ -41,8 +39,8 @@ from pipelines.operator.cli_options import (
 from pipelines.operator.data_dir import choose_reference, prepare, remember, require_store
 from pipelines.operator.flow_cli import flow_app
 from pipelines.operator.runs import run_week
+from pipelines.reports import open_register as open_register_report
 from pipelines.reports import summary
-from pipelines.reports.printing import mask_ssn_expr
 from pipelines.state.store import Store, StoreError, counts
 from validators.codes import CODES, RUN_3926, RUN_3927, individual
 
@@ -261,41 +259,6 @@ def history(data_dir: DataDir = Path("qap-data")) -> None:
                    f"{counts(m) or m.get('note', '')}".rstrip())
 
 
-# Where a register entry's record carries an SSN: (run, record type) -> layout
-SSN_LAYOUTS = {(RUN_3926, "line"): "form3926_line", ("IPR-3081", "form3081"): "form3081",
-               ("IPR-6489", "form6489"): "form6489"}
-
-
-def _ssn_of_record() -> pl.Expr:
-    """The SSN field of each register entry's record text (null where the form has none)."""
-    expr = None
-    for (run, record_type), name in SSN_LAYOUTS.items():
-        ssn = layout.load(name).field("ssn")
-        hit = (pl.col("run") == run) & (pl.col("record_type") == record_type)
-        value = pl.col("text").str.slice(ssn.offset, ssn.width)
-        expr = pl.when(hit).then(value) if expr is None else expr.when(hit).then(value)
-    return expr.otherwise(pl.lit(None, pl.String)).alias("ssn")
-
-
-def open_register_lines(data_dir: Path, as_of: dt.date) -> list[str]:
-    """The open entries as the run's open-register listing has them, plus the masked SSN;
-    deck names in full (`qap withdraw` needs them)."""
-    entries = register.open_entries(Store(data_dir).read("error_register"), as_of)
-    if entries.height == 0:
-        return [f"The error register in {data_dir} has no open entries."]
-    rows = entries.with_columns(_ssn_of_record()).with_columns(mask_ssn_expr("ssn"))
-    width = max(4, *(len(d) for d in rows["deck"]))
-    lines = [f"Open error register in {data_dir} on {as_of:%m/%d/%Y}: {rows.height} open "
-             f"{'entry' if rows.height == 1 else 'entries'}",
-             f"OPENED      AGE  RUN        {'DECK':<{width}}    LINE  CTRL  SSN          "
-             "ERROR CODES"]
-    for r in rows.iter_rows(named=True):
-        lines.append(f"{r['opened']:%m/%d/%Y}  {r['age_days']:>3}  {r['run']:<9}  "
-                     f"{r['deck']:<{width}}  {r['line_no']:>6}  {r['control_number'] or '':<4}  "
-                     f"{r['ssn'] or '':<11}  {' '.join(r['error_codes'] or [])}".rstrip())
-    return lines
-
-
 @app.command("register")
 def open_register(data_dir: DataDir = Path("qap-data")) -> None:
     """List the error register entries still open, now (between runs too), with their age;
@@ -305,7 +268,9 @@ def open_register(data_dir: DataDir = Path("qap-data")) -> None:
     """
     _require_store(data_dir, writable=False)
     try:
-        lines = open_register_lines(data_dir, dt.date.today())
+        today = dt.date.today()
+        entries = register.open_entries(Store(data_dir).read("error_register"), today)
+        lines = open_register_report.screen(entries, data_dir, today)
     except StoreError as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
     typer.echo("\n".join(lines))

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.reports.printing import PageHeading, field, paginate, write_report
+from pipelines.engine.machinery.register import ssn_of_record
+from pipelines.reports.printing import PageHeading, field, mask_ssn_expr, paginate, write_report
 
 HEAD = ("OPENED      AGE  RUN        DECK                            LINE  CTRL  ERROR CODES",)
 
@@ -26,3 +27,21 @@ def print_open(entries: pl.DataFrame, run_date: dt.date, week_ending: dt.date | 
             field("control_number", 3), pl.lit("   "),
             pl.col("error_codes").list.join(" ")]).str.strip_chars_end().alias("line"))
     write_report(paginate(detail, heading, lines_per_page=50), path)
+
+
+def screen(entries: pl.DataFrame, data_dir: Path, as_of: dt.date) -> list[str]:
+    """`qap register`: the open entries as the run's listing has them, plus the masked SSN;
+    deck names in full (`qap withdraw` needs them)."""
+    if entries.height == 0:
+        return [f"The error register in {data_dir} has no open entries."]
+    rows = entries.with_columns(ssn_of_record()).with_columns(mask_ssn_expr("ssn"))
+    width = max(4, *(len(d) for d in rows["deck"]))
+    lines = [f"Open error register in {data_dir} on {as_of:%m/%d/%Y}: {rows.height} open "
+             f"{'entry' if rows.height == 1 else 'entries'}",
+             f"OPENED      AGE  RUN        {'DECK':<{width}}    LINE  CTRL  SSN          "
+             "ERROR CODES"]
+    for r in rows.iter_rows(named=True):
+        lines.append(f"{r['opened']:%m/%d/%Y}  {r['age_days']:>3}  {r['run']:<9}  "
+                     f"{r['deck']:<{width}}  {r['line_no']:>6}  {r['control_number'] or '':<4}  "
+                     f"{r['ssn'] or '':<11}  {' '.join(r['error_codes'] or [])}".rstrip())
+    return lines

@@ -319,3 +319,21 @@ def reprocess_hint(written: list[CorrectionsDeck], data_dir: Path) -> str:
               "  (DECK and LINE as open-register.txt lists them). The key fields:"]
     lines += [f"    {form}: {fields}" for form, fields in KEY_FIELDS.items()]
     return "\n".join(lines)
+
+
+# Where a register entry's record carries an SSN: (run, record type) -> layout
+SSN_LAYOUTS = {("PCE-03-41", "line"): "form3926_line", ("IPR-3081", "form3081"): "form3081",
+               ("IPR-6489", "form6489"): "form6489"}
+
+
+def ssn_of_record() -> pl.Expr:
+    """The SSN field of each register entry's record text (null where the form has none)."""
+    from layouts import layout
+
+    expr = None
+    for (run, record_type), name in SSN_LAYOUTS.items():
+        ssn = layout.load(name).field("ssn")
+        hit = (pl.col("run") == run) & (pl.col("record_type") == record_type)
+        value = pl.col("text").str.slice(ssn.offset, ssn.width)
+        expr = pl.when(hit).then(value) if expr is None else expr.when(hit).then(value)
+    return expr.otherwise(pl.lit(None, pl.String)).alias("ssn")
