@@ -17,7 +17,7 @@ import typer
 
 from layouts.layout import all_layouts, layout_table
 from pipelines.engine.machinery import register
-from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE
+from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE, CC_REFUSED
 from pipelines.engine.machinery.conservation import ConservationError
 from pipelines.engine.qap.reference import ReferenceMissing
 from pipelines.engine.qap.reference import load as load_reference
@@ -151,8 +151,8 @@ def demo(
     decks = sorted(SAMPLE_WEEK.glob("*.dat"))
     code = _execute(decks, data_dir, SAMPLE_REFERENCE, SAMPLE_RUN_DATE, quiet)
     typer.echo(f"Demo finished: the sample week ended with condition code {code}, as intended."
-               if code <= 8 else "Demo failed.")
-    raise typer.Exit(0 if code <= 8 else code)
+               if code <= CC_REFUSED else "Demo failed.")
+    raise typer.Exit(0 if code <= CC_REFUSED else code)
 
 
 @app.command()

@@ -13,12 +13,11 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE
+from pipelines.engine.machinery.conditions import CC_INCOMPLETE
 from pipelines.operator.data_dir import DataDirError
 from pipelines.operator.interrupt import INTERRUPTED
 
 T = TypeVar("T")
-__all__ = ["CC_ABEND", "CC_INCOMPLETE", "INTERRUPTED", "Speaker"]
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SAMPLE_WEEK = FIXTURES / "sample-week"

@@ -19,9 +19,8 @@ from typing import Annotated, Any
 
 import typer
 
+from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE, CC_REFUSED
 from pipelines.operator.cli_options import (
-    CC_ABEND,
-    CC_INCOMPLETE,
     NATIONAL_LIST,
     NATIONAL_RUN_DATE,
     SAMPLE_REFERENCE,
@@ -285,8 +284,8 @@ def demo(
             raise _fail(f"the national list ended with condition code {code}", code)
     typer.echo(f"Flow demo finished: the sample week ended with condition code {code}, as "
                f"intended. Archive: {data_dir / 'archive'}; run folders: {data_dir / 'weeks'}"
-               if code == 8 else "Flow demo failed.")
-    raise typer.Exit(0 if code == 8 else code)
+               if code == CC_REFUSED else "Flow demo failed.")
+    raise typer.Exit(0 if code == CC_REFUSED else code)
 
 
 polish_help(flow_app)
