@@ -81,10 +81,6 @@ class WeekReports:
 Printer = Callable[[WeekReports, RunResult, Path], None]
 
 
-def next_run_id(published: list[str], run_date: dt.date) -> str:
-    return intake.next_run_id(published, run_date)
-
-
 def _date_notes(decks: list[Deck], run_date: dt.date, published: list[str]) -> list[str]:
     """Dates that are accepted but probably mistaken: an HDR week ending that is not a
     Saturday, and a run date before the last run's."""
