@@ -137,11 +137,11 @@ def test_reviews_post_sampled_and_defective_from_the_first_line_and_count_unit_c
     cum = cf.post_reviews(*cf.empty(), reviews(
         "12/19/2026",
         (A, "123456789", 10, 2, [("234", 2), ("509", 1)]),
-        (A, "#", None, 1, [("234", 1)]),  # unit charge, number sampled blank: counts 0
+        (A, "#", None, 1, [("234", 1)]),  # unit charge, sample blank: its 1 defective counts
         (A, "234567890", 5, None, []),  # nothing wrong: defective blank counts 0
     ), day("12/22/2026"))
     assert ofp_rows(cum[0]) == [
-        ("2027Q1", "12345", "45678", 15, 3, 4, 20.0, day("12/22/2026"), None)]
+        ("2027Q1", "12345", "45678", 16, 3, 4, 18.75, day("12/22/2026"), None)]
     assert code_rows(cum[1]) == [("2027Q1", "45678", "234", 3), ("2027Q1", "45678", "509", 1)]
 
 
@@ -149,7 +149,7 @@ def test_defect_percent_rounds_half_up_and_is_null_when_nothing_was_sampled():
     cum_ofp, _ = cf.post_reviews(*cf.empty(), reviews(
         "12/19/2026",
         (A, "#", 32, 1, [("234", 1)]),  # 1 / 32 = 3.125 % -> 3.13
-        (B, "#", None, 1, [("101", 1)]),  # nothing sampled: no percent
+        (B, "#", None, None, []),  # nothing sampled, nothing defective: no percent
     ), day("12/22/2026"))
     assert cum_ofp["defect_percent"].to_list() == [3.13, None]
 
@@ -192,12 +192,12 @@ def test_three_weekly_runs_with_unit_charges_adjustments_and_a_new_quarter():
         documents=headers(adjustments()))
     assert run.flags.height == 0
     assert ofp_rows(run.cum_ofp) == [
-        ("2027Q1", "12345", "45678", 15, 3, 4, 20.0, day("12/22/2026"), None),
+        ("2027Q1", "12345", "45678", 16, 3, 4, 18.75, day("12/22/2026"), None),
         ("2027Q1", "12345", "45679", 8, 3, 4, 37.5, day("12/22/2026"), None)]
 
     # Run 2, week ending 12/26/2026 (still Q1): a unit sample, then two adjustment documents.
-    # A: 15+20=35 sampled, 3+2=5 defective, 4+2=6 defects (627 is new) -> 14.29 %; then
-    # +5 sampled, 509 -1, -1 defective -> 40, 4, 5 -> 10.00 %.
+    # A: 16+20=36 sampled, 3+2=5 defective, 4+2=6 defects (627 is new) -> 13.89 %; then
+    # +5 sampled, 509 -1, -1 defective -> 41, 4, 5 -> 9.76 %.
     # B: 101 -3 would leave 101 at -1 (33) and total 1 under defective 3 (31): rejected whole,
     # its +2 sampled does not post either.
     docs = adjustments(document(A, "12/26/2026", 20, S("    E"), K("509", "    J"), D("    J")),
@@ -207,7 +207,7 @@ def test_three_weekly_runs_with_unit_charges_adjustments_and_a_new_quarter():
         run.adjustment_ledger, day("12/29/2026"), "20261229.01", documents=headers(docs))
     assert flags_of(run.flags) == {(32, "31"), (32, "33")}
     assert ofp_rows(run.cum_ofp) == [
-        ("2027Q1", "12345", "45678", 40, 4, 5, 10.0, day("12/29/2026"), day("12/29/2026")),
+        ("2027Q1", "12345", "45678", 41, 4, 5, 9.76, day("12/29/2026"), day("12/29/2026")),
         ("2027Q1", "12345", "45679", 8, 3, 4, 37.5, day("12/22/2026"), None)]
     assert run.adjustment_ledger.rows() == [
         ("12345", "123", "45678", day("12/26/2026"), "20261229.01")]
@@ -226,7 +226,8 @@ def test_three_weekly_runs_with_unit_charges_adjustments_and_a_new_quarter():
     ), docs, run.adjustment_ledger, day("01/05/2027"), "20270105.01", documents=headers(docs))
     assert flags_of(run.flags) == {(41, "26"), (41, "32"), (50, "19")}
     assert ofp_rows(run.cum_ofp) == [
-        ("2027Q1", "12345", "45678", 40, 5, 6, 12.5, day("12/29/2026"), day("01/05/2027")),
+        ("2027Q1", "12345", "45678", 41, 5, 6, pytest.approx(12.2), day("12/29/2026"),
+         day("01/05/2027")),
         ("2027Q1", "12345", "45679", 8, 3, 4, 37.5, day("12/22/2026"), None),
         ("2027Q2", "12345", "45678", 4, 1, 1, 25.0, day("01/05/2027"), None),
         ("2027Q2", "23456", "11111", 3, 0, 0, 0.0, day("01/05/2027"), None)]
@@ -608,3 +609,21 @@ def test_post_reviews_of_a_million_lines_is_vectorized():
     assert cum_ofp["sampled"].sum() == 2 * 10 * ((n + 2) // 3)
     assert cum_defects["defects"].sum() == 2 * n
     assert elapsed < 2.0, f"post_reviews of {n:,} lines took {elapsed:.2f} s"
+
+
+# ----------------------------------------------------------------------------- IRM examples
+
+
+def test_irm_recording_example_unit_sample_blank_counts_its_defective_documents():
+    """IRM 3.30.28.4.4.3: an original sample of 15 with 4 defective documents, 3 of them only
+    for a systemic error. The form records the unit's 3 defective documents with the sample
+    blank and the employee's 12 with 1 defective; the table records 3 sampled to the unit and
+    15 in all, so the Cumulative Data File holds 15, 4 and 26.67 % (not 12, 4 and 33.33 %)."""
+    cum = cf.post_reviews(*cf.empty(), reviews(
+        "11/14/2026",
+        (A, "#", None, 3, [("901", 3)]),
+        (A, "123456789", 12, 1, [("101", 1)]),
+    ), day("11/17/2026"))
+    assert ofp_rows(cum[0]) == [
+        ("2027Q1", "12345", "45678", 15, 4, 4, 26.67, day("11/17/2026"), None)]
+    assert code_rows(cum[1]) == [("2027Q1", "45678", "101", 1), ("2027Q1", "45678", "901", 3)]

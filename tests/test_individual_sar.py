@@ -39,6 +39,7 @@ import pytest
 
 from fixtures.individual import weeks
 from pipelines.engine.qap.individual import sar as sar_data
+from pipelines.reports import individual_week
 
 ADAMS, BAKER, CARTER, FOSTER, GREEN, HILL = ("111223333", "222334444", "333445555",
                                              "666778888", "777889999", "888990000")
@@ -227,12 +228,54 @@ def _rating_from(ssn: str, start: dt.date) -> list[tuple]:
     return rows.select(RATING).rows()
 
 
-def test_rating_figures_take_whole_quarters_and_rsd_the_exact_start() -> None:
-    # Adams's rating period moved to start Sunday 11/02/2025: the rating figures still take the
-    # whole Q1 cum job record (7100, 48, 3, as This Quarter); RSD counts week 1 as the week
-    # ending 11/08/2025, so 12/20 is week 7 -> 260 x 7 / 52 = 35.
-    assert _rating_from(ADAMS, dt.date(2025, 11, 2)) == [
-        (7100, 7100, 48, 3.0, 35, 212, 93.75)]
+def _weeks_with_rating_starts(starts: dict[str, dt.date]
+                              ) -> dict[str, individual_week.IndividualResult]:
+    """The four fixture weeks, run in turn with the weekly figures kept, with the Employee
+    Master's rating starts of `starts` moved."""
+    out: dict[str, individual_week.IndividualResult] = {}
+    cum, history = weeks.start_cum_jobs(), None
+    for week in weeks.WEEKS:
+        employees = weeks.employees(week)
+        for ssn, start in starts.items():
+            mine = pl.col("ssn") == ssn
+            employees = employees.with_columns(
+                pl.when(mine).then(pl.lit(f"{start:%m%d%Y}")).otherwise("rating_period_start")
+                .alias("rating_period_start"),
+                pl.when(mine).then(pl.lit(start)).otherwise("rating_period_start_v")
+                .alias("rating_period_start_v"))
+        time_3081, forms_6489 = weeks.forms(week)
+        sat = weeks.saturday(week)
+        out[week] = individual_week.run_individual(
+            week_ending=sat, run_date=sat, employees=employees, ofp=weeks.ofp(),
+            time_3081=time_3081, forms_6489=forms_6489, reviews=weeks.reviews(week),
+            cum_jobs=cum, weekly_history=history, with_pages=False)
+        cum, history = out[week].cum_jobs, out[week].weekly_history
+    return out
+
+
+WEEK_AND_RATING = ["qpc", "grade", "volume_week", "volume_quarter", "volume_rating",
+                   "reviewed_week", "reviewed_rating", "errors_week", "errors_rating", "rsd",
+                   "remaining", "pct_accurate"]
+
+
+def test_rating_figures_count_only_the_weeks_from_a_rating_start_inside_a_quarter() -> None:
+    # Adams's rating year starts Monday 12/22/2025, inside Q1: on 12/27 the rating figures are
+    # that week's alone (1000 volume, 5 reviewed, 0 errors), not the whole Q1 record (8100, 53,
+    # 3) that still holds last year's work; RSD is week 1 -> 260 / 52 = 5; Remaining 255.
+    # Hill's starts Monday 01/05/2026: his QPC 101 work (week 01/03 only) is last year's, so
+    # on 01/10 that row is gone, and QPC 102 counts week 01/10 alone (520, 5, 0), as RSD does.
+    got = _weeks_with_rating_starts({ADAMS: dt.date(2025, 12, 22), HILL: dt.date(2026, 1, 5)})
+    sar = got["12272025"].frames["sar"].filter(pl.col("ssn") == ADAMS)
+    assert sar.select(WEEK_AND_RATING).rows() == [
+        ("101", "07", 1000, 8100, 1000, 5, 5, 0.0, 0.0, 5, 255, 100.0)]
+    sar = got["01102026"].frames["sar"].filter(pl.col("ssn") == HILL)
+    assert sar.select(WEEK_AND_RATING).rows() == [
+        ("102", "07", 520, 620, 520, 5, 5, 0.0, 0.0, 5, 255, 100.0)]
+    # The other employees keep their figures (rating periods from a quarter's first day).
+    for week in weeks.WEEKS:
+        others = got[week].frames["sar"].filter(~pl.col("ssn").is_in([ADAMS, HILL]))
+        assert others.equals(results()[week].frames["sar"].filter(
+            ~pl.col("ssn").is_in([ADAMS, HILL])))
 
 
 def test_rating_figures_and_rsd_start_again_a_year_after_the_rating_start() -> None:
@@ -253,3 +296,16 @@ def _ofp() -> pl.DataFrame:
     from pipelines.engine.qap.individual.reference import ofp_table
 
     return ofp_table(weeks.ofp())
+
+
+def test_weekly_history_keeps_53_weeks_and_adds_a_reposted_week() -> None:
+    from pipelines.engine.qap.individual import cum_jobs as cj
+
+    week = results()["12202025"].frames["individual-weekly"]
+    old = week.with_columns(pl.col("week_ending") - pl.duration(days=53 * 7))
+    recent = week.with_columns(pl.col("week_ending") - pl.duration(days=52 * 7))
+    kept = cj.extend_history(pl.concat([old, recent]), week, dt.date(2025, 12, 20))
+    assert kept.height == 2 * week.height
+    assert kept["volume"].sum() == 2 * week["volume"].sum()
+    again = cj.extend_history(kept, week, dt.date(2025, 12, 20))
+    assert again.filter(pl.col("week_ending") == dt.date(2025, 12, 20)).height == 2 * week.height

@@ -35,10 +35,12 @@ def run_step(records, reviews, previous, employees, ofp, week_ending, run_date, 
     return individual_week.print_step(computed, run_date, run_dir)
 
 
-def _run(week: str, cum: pl.DataFrame | None, run_dir: Path, **overrides) -> step.IndividualStep:
+def _run(week: str, cum: pl.DataFrame | None, run_dir: Path,
+         history: pl.DataFrame | None = None, **overrides) -> step.IndividualStep:
     sat = weeks.saturday(week)
     args = {"records": weeks.weekly_records(week), "reviews": weeks.reviews(week),
-            "previous": {"cum_jobs": cum}, "employees": weeks.employees(week),
+            "previous": {"cum_jobs": cum, "weekly_history": history},
+            "employees": weeks.employees(week),
             "ofp": weeks.ofp(), "week_ending": sat, "run_date": sat + dt.timedelta(days=2),
             "run_dir": run_dir} | overrides
     return run_step(**args)
@@ -55,11 +57,13 @@ def stepped(tmp: Path) -> dict[str, step.IndividualStep]:
     (through Parquet, as the store keeps them)."""
     out: dict[str, step.IndividualStep] = {}
     cum: pl.DataFrame | None = weeks.start_cum_jobs()
+    history: pl.DataFrame | None = None
     for week in weeks.WEEKS:
-        out[week] = _run(week, cum, tmp / week)
-        path = tmp / f"cum_jobs_{week}.parquet"
-        out[week].tables["cum_jobs"].write_parquet(path)
-        cum = pl.read_parquet(path)
+        out[week] = _run(week, cum, tmp / week, history)
+        for table in step.WRITES:
+            out[week].tables[table].write_parquet(tmp / f"{table}_{week}.parquet")
+        cum = pl.read_parquet(tmp / f"cum_jobs_{week}.parquet")
+        history = pl.read_parquet(tmp / f"weekly_history_{week}.parquet")
     return out
 
 

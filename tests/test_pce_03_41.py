@@ -699,3 +699,66 @@ def test_local_defect_code_on_rejected_transaction_is_not_a_warning() -> None:
     result = run(review(sample(code="930", defective=None)))
     assert_register(result, {L1: ["35"]})
     assert rows(result)[L1]["warning"] is False
+
+
+# --- zeros in items 11, 14 and 16 (IRM 3.30.28.4.9.2(11)(a)-(b)) ---------------------------------
+
+def test_review_number_sampled_of_zero_is_11_on_its_line():
+    result = run(review(sample(sampled="00000", code=None, defects=None, defective=None)))
+    assert_register(result, {L1: ["11"]})
+    assert result.reviews.height == 0
+
+
+def test_review_defective_of_zero_is_13_on_its_line():
+    result = run(review(sample(code=None, defects=None, defective="    0"),
+                        sample(ssn="234567891")))
+    assert_register(result, {L1: ["13"]})
+    assert rejected(result) == {H: False, L1: True, L2: False}
+
+
+def test_review_zero_in_all_three_counts_carries_11_13_and_18():
+    result = run(review(sample(sampled="    0", defects="00000", defective="00000")))
+    assert_register(result, {L1: ["11", "13", "18"]})
+
+
+# --- multiple identical defects (IRM 3.30.28.4.2.2) ----------------------------------------------
+
+def test_every_document_defective_with_one_code_warns_on_the_samples_first_line():
+    result = run(review(sample(sampled=3, code="104", defects=3, defective=3)))
+    assert_register(result, {})
+    assert {n: r["warning"] for n, r in rows(result).items()} == {H: False, L1: True}
+    assert result.reviews["warning"].to_list() == [True]
+
+
+@pytest.mark.parametrize("sample_lines", [
+    pytest.param([sample(sampled=3, code="104", defects=3, defective=2)],
+                 id="one_document_worked_correctly"),
+    pytest.param([sample(sampled=3, code="104", defects=2, defective=3), more(code="105")],
+                 id="two_codes"),
+    pytest.param([sample(sampled=3, code="104", defects=1, defective=3),
+                  more(code="908", defects=2)], id="split_recorded_with_908"),
+    pytest.param([sample(sampled=1, code="104", defects=1, defective=1)],
+                 id="sample_of_one"),
+    pytest.param([sample(ssn=None, mark="#", sampled=3, code="104", defects=3, defective=3)],
+                 id="unit_charge"),
+])
+def test_no_multiple_identical_warning_when_the_pattern_does_not_hold(sample_lines):
+    result = run(review(*sample_lines), defect_codes=pl.Series([*DEFECT_CODES, "908"]))
+    assert_register(result, {})
+    assert not any(r["warning"] for r in rows(result).values())
+
+
+def test_posting_listing_prints_the_multiple_identical_warning_within_132_columns(tmp_path):
+    from pipelines.reports import pce_03_41 as listing
+
+    result = run(review(sample(sampled=3, code="104", defects=3, defective=3),
+                        sample(ssn="234567891", code="930")))
+    posted = run03.display(result.records, ~pl.col("rejected")).with_columns(
+        pl.lit("HDR  deck.dat").alias("deck_title"), pl.lit("deck.dat").alias("deck"))
+    listing.print_posting(posted, dt.date(2026, 11, 17), dt.date(2026, 11, 14),
+                          tmp_path / "posting.txt")
+    text = (tmp_path / "posting.txt").read_text()
+    lines = [ln for ln in text.splitlines() if "XXX-XX-" in ln]
+    assert [ln.split("  ")[-1].strip() for ln in lines] == [
+        "W MULTIPLE IDENTICAL DEFECTS?", "W LOCAL DEFECT CODE"]
+    assert max(len(ln) for ln in text.splitlines()) <= 132

@@ -224,3 +224,22 @@ def test_a_week_ending_that_is_no_saturday_and_a_run_date_gone_back_are_noted(tm
         "follow it (--run-date)"]
     assert "\nNote: tuesday.dat: HDR week ending 11/17/2026 is a Tuesday" in summary.render(
         result)
+
+
+def test_sample_week_keeps_local_and_unit_codes_out_of_adams_figures(week):
+    # ADAMS (XXX-XX-6789) on 81120-410-44210: a sample of 12 with 1 defective (101, 102) and
+    # a sample of 3 whose one defective document carries only the local 935. Her errors are 1
+    # of 15 (93.33 %), not 2 (86.67 %); the 935 is listed for the unit/group, and the unit
+    # charge (#, 901, sample blank, 3 defective) counts 3 sampled in the Cumulative Data File
+    # (with the 10 of 234567891, the one other sample of document A0101 that posts).
+    _, _, result = week
+    ipr = pl.read_parquet(result.outputs["ipr_11142026.parquet"]).filter(
+        (pl.col("ssn") == "123456789") & (pl.col("scope") == "week")
+        & (pl.col("program_code") == "44210"))
+    assert ipr.select("reviewed", "errors", "pct_accurate").rows() == [(15, 1, 93.33)]
+    found = pl.read_parquet(result.outputs["unit-group_11142026.parquet"])
+    assert found.select("line_no", "kind", "defect_code", "employee_errors",
+                        "to_unit_group").rows() == [(6, "local", "935", 0, 1)]
+    cum = pl.read_parquet(result.run_dir.parent.parent / "current" / "cum_ofp.parquet")
+    assert cum.filter(pl.col("program_code") == "44210").select(
+        "sampled", "defective").rows() == [(12 + 10 + 3 + 3, 1 + 1 + 3)]

@@ -23,9 +23,25 @@ LINE_SECTIONS = [f"{n:02d}" for n in range(2, 13)]
 MAX_CODES_PER_SAMPLE = 10
 MAX_CODES_PER_OFP = 200
 QUARTER_ENDS = ((12, 31), (3, 31), (6, 30), (9, 30))
+# Defect codes that are never the employee's (IRM 3.30.28.4.8.2): 900-909 procedural, systemic
+# or organizational (3.30.28.4.2.4, charged to the unit/group); 930-999 local (glossary 16, not
+# for individual evaluation).
+PROCEDURAL_CODES = ("900", "909")
+LOCAL_CODES = ("930", "999")
 
 P = pl.col("program_number")
 HP = pl.col("h_program")
+
+
+def code_in(column: str, bounds: tuple[str, str]) -> pl.Expr:
+    """The column holds a 3-digit defect code within `bounds` (inclusive)."""
+    c = pl.col(column)
+    return (digits(column, 3) & (c >= bounds[0]) & (c <= bounds[1])).fill_null(False)
+
+
+def unit_group_code(column: str = "defect_code") -> pl.Expr:
+    """A defect code never charged to the employee: 900-909 or 930-999."""
+    return code_in(column, PROCEDURAL_CODES) | code_in(column, LOCAL_CODES)
 
 
 def _is(program: str) -> pl.Expr:
@@ -125,11 +141,12 @@ LINE_RULES = [
          & (pl.col("code_rank") > MAX_CODES_PER_SAMPLE), "more than 10 defect codes on a sample"),
     Rule("36", "defect_code", lambda: COUNTED & CODE
          & (pl.col("ofp_rank") > MAX_CODES_PER_OFP), "defect code beyond the 200th for the OFP"),
-    Rule("11", "sampled", lambda: REVIEWING & _count_bad("sampled"), "number sampled not digits"),
+    Rule("11", "sampled", lambda: REVIEWING & (_count_bad("sampled") | (pl.col("sampled_v") == 0)),
+         "number sampled not digits, or zero"),
     Rule("12", "ssn", lambda: REVIEWING & ~blank("ssn") & blank("sampled"),
          "SSN with a blank number sampled"),
-    Rule("13", "defective", lambda: REVIEWING & _count_bad("defective"),
-         "defective records not digits"),
+    Rule("13", "defective", lambda: REVIEWING & (_count_bad("defective")
+         | (pl.col("defective_v") == 0)), "defective records not digits, or zero"),
     Rule("15", "defect_code", lambda: COUNTED & CODE & ~digits("defect_code", 3),
          "defect code not 3 digits"),
     Rule("16", "defects", lambda: COUNTED & ~CODE & ~blank("defects"),

@@ -30,6 +30,7 @@ class IndividualResult:
     week_ending: dt.date
     frames: dict[str, pl.DataFrame]  # Parquet outputs, OUTPUT_COLUMNS
     pages: dict[str, pl.DataFrame]  # printed reports, paginated
+    weekly_history: pl.DataFrame | None = None  # state: `cum_jobs.extend_history`, next week's
 
     @property
     def cum_jobs(self) -> pl.DataFrame:
@@ -78,7 +79,8 @@ def lay_out(week: WeekFrames, run_date: dt.date) -> dict[str, pl.DataFrame]:
 def run_individual(*, week_ending: dt.date, run_date: dt.date, employees: pl.DataFrame,
                    ofp: pl.DataFrame, time_3081: pl.DataFrame, forms_6489: pl.DataFrame,
                    reviews: pl.DataFrame, cum_jobs: pl.DataFrame | None = None,
-                   ras: int = periods.RAS, with_pages: bool = True) -> IndividualResult:
+                   ras: int = periods.RAS, with_pages: bool = True,
+                   weekly_history: pl.DataFrame | None = None) -> IndividualResult:
     """Run the individual data step for the week ending `week_ending` (a Saturday).
 
     employees, ofp: the reference files as `decode_file` returns them.
@@ -86,13 +88,16 @@ def run_individual(*, week_ending: dt.date, run_date: dt.date, employees: pl.Dat
     / form6489 layout); deck_no and line_no are carried when present.
     reviews: run 03's accepted review lines (`Run03Result.reviews`).
     cum_jobs: last week's `cum-jobs` output (None: no history).
+    weekly_history: last week's `IndividualResult.weekly_history` (None: none kept), the
+      weekly figures the SAR's rating period reads when it starts inside a quarter.
     with_pages: False skips laying out the printed reports (`pages` is then empty).
     """
     week = calculate(week_ending=week_ending, employees=employees, ofp=ofp,
                      time_3081=time_3081, forms_6489=forms_6489, reviews=reviews,
-                     cum_jobs=cum_jobs, ras=ras)
+                     cum_jobs=cum_jobs, ras=ras, weekly_history=weekly_history)
     return IndividualResult(week_ending=week_ending, frames=week.frames(),
-                            pages=lay_out(week, run_date) if with_pages else {})
+                            pages=lay_out(week, run_date) if with_pages else {},
+                            weekly_history=week.history)
 
 
 

@@ -12,6 +12,7 @@ import polars as pl
 from pipelines.reports.listings import codes_text, heading, print_listing, print_listing_chunks
 from pipelines.reports.printing import PageHeading, field, mask_ssn_expr
 from validators.codes import RUN_3926
+from validators.pce_03_41 import LOCAL_CODES, code_in
 
 HEADS = (  # WEEK ENDING is the record's own (its header's), as transcribed: MMDDYYYY
     "CTRL  DECK     WEEK      DEF  ORG    FUNC PROGRAM QUAL  SSN          SAMPLE DEFECT NUMBER  "
@@ -38,6 +39,16 @@ def _masked_ssn(valid_only: bool) -> pl.Expr:
         field(mask_ssn_expr("ssn"), 11))
 
 
+def _warning() -> pl.Expr:
+    """A posted line's warning: a local defect code charged to an SSN sits on the code's own
+    line; a possible multiple identical defect (run03.identical_units) on the sample's first
+    line, whose code is never a local one."""
+    local = code_in("defect_code", LOCAL_CODES)
+    return (pl.when(pl.col("warning") & local).then(pl.lit("W LOCAL DEFECT CODE"))
+            .when("warning").then(pl.lit("W MULTIPLE IDENTICAL DEFECTS?"))
+            .otherwise(pl.lit("")))
+
+
 def _line(with_codes: bool) -> pl.Expr:
     # The raw fields are already their layout width, so they print as sliced.
     cells = [pl.col("control_number"), pl.lit("   "),
@@ -52,8 +63,7 @@ def _line(with_codes: bool) -> pl.Expr:
     if with_codes:
         cells += [pl.lit("      "), codes_text()]
     else:
-        cells += [pl.lit("      "), pl.when("warning").then(pl.lit("W LOCAL DEFECT CODE"))
-                  .otherwise(pl.lit(""))]
+        cells += [pl.lit("      "), _warning()]
     return pl.concat_str(cells)
 
 

@@ -28,8 +28,9 @@ def render(result: RunResult) -> str:
         listed = "  ".join(f"{code} x{n}" for code, n in sorted(counts.items())) or "none"
         out.append(f"Error codes {run}: {listed}")
     if result.warnings:
-        out.append(f"Warnings: {_count(result.warnings, 'line charges', 'lines charge')} a "
-                   "local defect code (930-999) to an SSN; they posted")
+        out.append(f"Warnings: {_count(result.warnings, 'line', 'lines')} posted with a "
+                   "warning (a local code 930-999 on an SSN, or possible multiple identical "
+                   "defects)")
     out += [f"Note: {note}" for note in result.notes]
     out.append(f"Conservation: {result.records_in} records in = {result.posted} posted + "
                f"{result.rejected} on a register")

@@ -173,13 +173,18 @@ def review_totals(reviews: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """What a run's accepted review lines add: (per quarter and OFP, per quarter/OFP/code).
 
     Number sampled and defective come from each transaction's first line (``starts``); a blank
-    counts 0. Unit/group (``#``) transactions count like any other.
+    counts 0. Unit/group (``#``) transactions count like any other, except that one with a
+    blank sample counts its defective documents as its sample: they were taken out of the
+    employee's sample (IRM 3.30.28.4.4.3, whose table records 3 sampled to the unit and 15 in
+    all while the form leaves the unit's sample blank). Only a transaction without an SSN can
+    have a blank sample (an SSN needs one: 12).
     """
     coded = pl.col("defect_code").is_not_null()
+    sampled = pl.col("sampled").fill_null(pl.col("defective"))
     # One pass over the lines, per week and code (a line without a code is the null code); the
     # quarter is then worked out per week, not per line, and the OFP totals come from the result.
     weekly = reviews.lazy().group_by("week_ending", *OFP, "defect_code").agg(
-        pl.when("starts").then("sampled").sum().alias("sampled"),
+        pl.when("starts").then(sampled).sum().alias("sampled"),
         pl.when("starts").then("defective").sum().alias("defective"),
         pl.when(coded).then("defects").sum().alias("defects"),
     ).with_columns(fiscal_quarter_expr("week_ending"))

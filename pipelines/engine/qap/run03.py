@@ -16,7 +16,7 @@ import polars as pl
 from layouts import layout
 from layouts.decoder import decode
 from validators import pce_03_41 as v
-from validators.rules import blank, codes_by_row, digits
+from validators.rules import blank, codes_by_row
 
 PREFIX = layout.load("prefix")
 HEADER = layout.load("form3926_header")
@@ -261,10 +261,14 @@ def _assemble(headers: pl.DataFrame, lines: pl.DataFrame, codes: pl.DataFrame,
          | ((pl.col("program_number") == v.REVIEW) & (pl.col("n_lines") > 0)
             & ~pl.col("seq").is_in(good_docs.implode()))).alias("rejected"))
 
-    local = digits("defect_code", 3) & (pl.col("defect_code") >= "930")
+    individual = (~pl.col("rejected") & (pl.col("h_program") == v.REVIEW)
+                  & (pl.col("unit_ssn").str.strip_chars() != ""))
+    local = v.code_in("defect_code", v.LOCAL_CODES)
     lines = lines.with_columns(
-        (~pl.col("rejected") & (pl.col("h_program") == v.REVIEW) & local
-         & (pl.col("unit_ssn").str.strip_chars() != "")).alias("warning"))
+        (individual & local).alias("local"),
+        pl.col("unit").is_in(identical_units(lines, individual).implode()).alias("identical"))
+    lines = lines.with_columns(
+        (pl.col("local") | (pl.col("identical") & pl.col("starts"))).alias("warning"))
     status = _in_deck_order(
         headers.select(pl.col("seq").alias("hdr_seq"), "rejected", pl.lit(False).alias("warning")),
         lines.select("hdr_seq", "rejected", "warning"),
@@ -307,6 +311,30 @@ def _assemble(headers: pl.DataFrame, lines: pl.DataFrame, codes: pl.DataFrame,
     return Run03Result(records=out, reviews=reviews, adjustments=adjustments,
                        adjustment_documents=documents, standard_weeks=standard_weeks,
                        quality_standards=standards)
+
+
+def identical_units(lines: pl.DataFrame, individual: pl.Expr) -> pl.Series:
+    """Review transactions (`unit`) that look like multiple identical defects (IRM
+    3.30.28.4.2.2): an employee's sample of two or more in which every document is defective
+    and every defect has the same code, one the employee can be charged with. The reviewer
+    should have charged one document to the employee and the rest to the unit/group; the form
+    cannot say whether that was weighed, so such a sample posts as recorded and is listed for
+    the manager. `individual` marks the accepted lines of transactions with an SSN."""
+    whole = lines.filter(individual & pl.col("starts") & (pl.col("ssn") != review_unit_ssn())
+                         & (pl.col("sampled_v") >= 2)
+                         & (pl.col("defective_v") == pl.col("sampled_v")))["unit"]
+    if whole.is_empty():
+        return whole
+    coded = lines.filter(pl.col("unit").is_in(whole.implode()) & ~blank("defect_code"))
+    one = coded.group_by("unit").agg(
+        pl.col("defect_code").n_unique().alias("n"),
+        v.unit_group_code().any().alias("unit_group"))
+    return one.filter((pl.col("n") == 1) & ~pl.col("unit_group"))["unit"]
+
+
+def review_unit_ssn() -> str:
+    """The all-zero SSN Auto 3926 puts on unit/group charges (IRM 3.30.28.4.7(7)(c))."""
+    return "0" * 9
 
 
 def _in_deck_order(from_headers: pl.DataFrame, from_lines: pl.DataFrame,

@@ -41,6 +41,15 @@ CUM_COLUMNS = list(CUM_SCHEMA)
 
 WEEK_KEY = ["ssn", *OFP_KEY, "grade", "week_ending"]
 WEEK_COLUMNS = [*WEEK_KEY, "period_end", "quarter_end", "step", *FIGURES]
+WEEK_SCHEMA: dict[str, pl.DataType] = {
+    **{c: pl.String() for c in ["ssn", *OFP_KEY, "grade"]}, "week_ending": pl.Date(),
+    "period_end": pl.Date(), "quarter_end": pl.Date(), "step": pl.String(),
+    **{f: pl.Int64() for f in FIGURES},
+}
+# The weekly figures kept for the SAR's rating period, which may start inside a quarter. The
+# current rating period starts less than a year before the week (`periods.rating_start_expr`),
+# so 53 weeks of history reach back far enough.
+HISTORY_DAYS = 53 * 7
 
 REVIEW_SCHEMA: dict[str, pl.DataType] = {
     "deck_no": pl.UInt16(), "line_no": pl.UInt32(), "unit": pl.UInt32(),
@@ -65,6 +74,21 @@ def empty_cum_jobs() -> pl.DataFrame:
 def empty_reviews() -> pl.DataFrame:
     """Run 03 `reviews` with no rows (the shape `post_week` reads)."""
     return pl.DataFrame(schema=REVIEW_SCHEMA)
+
+
+def empty_history() -> pl.DataFrame:
+    return pl.DataFrame(schema=WEEK_SCHEMA)
+
+
+def extend_history(history: pl.DataFrame | None, weekly: pl.DataFrame, saturday: dt.date
+                   ) -> pl.DataFrame:
+    """The kept weekly figures (WEEK_COLUMNS) with this week's added, the weeks older than
+    HISTORY_DAYS let go. A week posted again (a reprocess) adds rows, as it adds to the cum
+    job records: sums over the history stay equal to what was posted."""
+    old = empty_history() if history is None else history.select(WEEK_COLUMNS).cast(WEEK_SCHEMA)
+    kept = pl.concat([old, weekly.select(WEEK_COLUMNS).cast(WEEK_SCHEMA)])
+    since = saturday - dt.timedelta(days=HISTORY_DAYS)
+    return kept.filter(pl.col("week_ending") > pl.lit(since, pl.Date))
 
 
 def weekly_figures(time: pl.DataFrame, matched: pl.DataFrame) -> pl.DataFrame:

@@ -4,7 +4,14 @@ to this week's Forms 3081.
 From run 03's `reviews` (one row per review line) a transaction's first line (`starts`) carries
 its SSN, number sampled and defective records. Individual data are the transactions with an SSN;
 unit/group charges (`#`, or the all-zero SSN Auto 3926 uses for them, IRM 3.30.28.4.7(7)(c)) are
-left out. Documents reviewed = number sampled; errors = defective records.
+left out. Documents reviewed = number sampled; errors = the defective records charged to the
+employee (`charged_errors`): all of them, unless the transaction also carries a code that is
+never the employee's (900-909 procedural, systemic or organizational, IRM 3.30.28.4.2.4; 930-999
+local, glossary 16). Then the employee is charged min(defective, the defects of the employee's
+codes): a document defective only through such a code is the unit/group's, one with an employee
+defect as well is the employee's (IRM 3.30.28.4.4.3), and no more documents can carry an
+employee defect than there are employee defects. Those codes still count in the Cumulative
+Data File for the OFP (`cum_file`).
 
 Matching (our reading): a review posts to individual data only when a Form 3081 of this week has
 the same SSN, OFP and the same week ending date (so in a split week the quarter-end-dated review
@@ -23,6 +30,7 @@ import polars as pl
 from pipelines.engine.qap.individual import periods
 from pipelines.engine.qap.individual.reference import OFP_KEY
 from validators import not_posted as v_np
+from validators.pce_03_41 import unit_group_code
 
 UNIT_SSN = "000000000"
 REVIEW_COLUMNS = ["deck_no", "line_no", "unit", "ssn", "week_ending", *OFP_KEY, "reviewed",
@@ -30,20 +38,43 @@ REVIEW_COLUMNS = ["deck_no", "line_no", "unit", "ssn", "week_ending", *OFP_KEY, 
 MATCH_KEY = ["ssn", *OFP_KEY, "week_ending"]
 
 
-def individual_lines(reviews: pl.DataFrame) -> pl.DataFrame:
-    """The review lines individual data reads (a transaction's first line, with an SSN, not a
-    unit/group charge), all columns kept: the rest of a week's lines can be let go."""
+def _first_lines(reviews: pl.DataFrame) -> pl.DataFrame:
     return reviews.filter(
         pl.col("starts") & pl.col("ssn").is_not_null() & ~pl.col("unit_charge")
         & (pl.col("ssn") != UNIT_SSN))
 
 
+def individual_lines(reviews: pl.DataFrame) -> pl.DataFrame:
+    """Every line of the review transactions individual data reads (those whose first line has
+    an SSN and is not a unit/group charge), all columns kept: the rest of a week's lines can be
+    let go. The defect lines decide what is charged to the employee (`charged_errors`)."""
+    units = _first_lines(reviews)["unit"]
+    return reviews.filter(pl.col("unit").is_in(units.implode()))
+
+
+def charged_errors(lines: pl.DataFrame) -> pl.DataFrame:
+    """unit, errors (defective documents charged to the employee), unit_group (the transaction
+    carries a 900-909 or 930-999 code) for each transaction of `individual_lines`."""
+    code = pl.col("defect_code").is_not_null()
+    kept = code & ~unit_group_code()
+    per_unit = lines.group_by("unit").agg(
+        pl.col("defects").filter(kept).sum().alias("_employee_defects"),
+        (code & unit_group_code()).any().alias("unit_group"),
+        pl.col("defective").filter("starts").first().fill_null(0).alias("_defective"))
+    return per_unit.select(
+        "unit", pl.when("unit_group").then(
+            pl.min_horizontal("_defective", pl.col("_employee_defects").fill_null(0)))
+        .otherwise("_defective").alias("errors"), "unit_group")
+
+
 def individual_reviews(reviews: pl.DataFrame) -> pl.DataFrame:
     """One row per individual review transaction (REVIEW_COLUMNS)."""
-    return individual_lines(reviews).select(
+    lines = individual_lines(reviews)
+    return _first_lines(lines).join(charged_errors(lines).select("unit", "errors"), on="unit",
+                                    how="left", maintain_order="left").select(
         "deck_no", "line_no", "unit", "ssn", "week_ending", *OFP_KEY,
         pl.col("sampled").fill_null(0).alias("reviewed"),
-        pl.col("defective").fill_null(0).alias("errors"))
+        pl.col("errors").fill_null(0).cast(pl.Int64))
 
 
 def _keyed(frame: pl.DataFrame) -> pl.DataFrame:

@@ -34,6 +34,11 @@ such; only the printed reports mask it.
   middle_initial, ssn, grade, step, qpc, volume_week, volume_quarter, volume_rating, rsd, ras,
   reviewed_week, reviewed_quarter, reviewed_rating, remaining, reviews_requested (always null),
   errors_week, errors_quarter, errors_rating (Float64), pct_accurate (rating period).
+* ``unit-group`` -- one row per finding the unit/group owns on the week's individual review
+  transactions (`unit_group`), in deck order: deck_no, deck, line_no, ssn, week_ending,
+  org_code, function_code, program_code, kind ("procedural" 900-909, "local" 930-999,
+  "identical" a possible multiple identical defect), defect_code, defects (the line's), sampled,
+  defective (the transaction's), employee_errors (charged to the employee), to_unit_group.
 * ``data-not-posted`` -- source ("3926" / "3081"), deck_no, deck, line_no, ssn, week_ending
   (MMDDYYYY as sent), org_code, function_code, program_code, grade, step, time_code, hours,
   volume (3081 fields as sent), reviewed, errors (reviews), reason_codes (list), reason, text.
@@ -57,6 +62,7 @@ from pipelines.engine.qap.individual import ipr as ipr_data
 from pipelines.engine.qap.individual import not_posted as dnp
 from pipelines.engine.qap.individual import periods, reference, time_reports
 from pipelines.engine.qap.individual import sar as sar_data
+from pipelines.engine.qap.individual import unit_group as ug
 from pipelines.engine.qap.individual.ipr_adjustments import ADJUSTMENT_COLUMNS, apply_adjustments
 
 TIME_PROGRAM, ADJUSTMENT_PROGRAM = "59600", "59602"
@@ -74,6 +80,7 @@ OUTPUT_COLUMNS: dict[str, list[str]] = {
     "ipr-adjustments": _with_deck(ADJUSTMENT_COLUMNS),
     "sar": sar_data.SAR_COLUMNS,
     "data-not-posted": _with_deck(dnp.NOT_POSTED_COLUMNS),
+    "unit-group": _with_deck(ug.UNIT_GROUP_COLUMNS),
 }
 
 
@@ -110,6 +117,8 @@ class WeekFrames:
     sar: pl.DataFrame
     not_posted: pl.DataFrame
     time_rejected: pl.DataFrame  # `TimeCheck.rejected`: Forms 3081 that did not post (seq)
+    history: pl.DataFrame  # the weekly figures kept (state), this week's included
+    unit_group: pl.DataFrame  # `unit_group.unit_group_frame`: what the unit/group owns
 
     def frames(self) -> dict[str, pl.DataFrame]:
         """The Parquet outputs (OUTPUT_COLUMNS)."""
@@ -117,13 +126,15 @@ class WeekFrames:
             "cum-jobs": self.cum_jobs, "individual-weekly": self.weekly, "ipr": self.ipr,
             "ipr-adjustments": name_decks(self.adjustments), "sar": self.sar,
             "data-not-posted": name_decks(self.not_posted),
+            "unit-group": name_decks(self.unit_group),
         }
         return {name: frame.select(OUTPUT_COLUMNS[name]) for name, frame in frames.items()}
 
 
 def calculate(*, week_ending: dt.date, employees: pl.DataFrame, ofp: pl.DataFrame,
               time_3081: pl.DataFrame, forms_6489: pl.DataFrame, reviews: pl.DataFrame,
-              cum_jobs: pl.DataFrame | None = None, ras: int = periods.RAS) -> WeekFrames:
+              cum_jobs: pl.DataFrame | None = None, ras: int = periods.RAS,
+              weekly_history: pl.DataFrame | None = None) -> WeekFrames:
     """The week's figures, no printing (arguments as `run_individual`)."""
     periods.check_saturday(week_ending)
     emp = reference.employees_table(employees)
@@ -133,13 +144,15 @@ def calculate(*, week_ending: dt.date, employees: pl.DataFrame, ofp: pl.DataFram
                                   checked.valid, reviews, week_ending)
     adjusted = apply_adjustments(posting.cum_jobs, forms_6489, week_ending, ofp=ofps,
                                  employees=emp)
+    history = cj.extend_history(weekly_history, posting.weekly, week_ending)
     return WeekFrames(
         week_ending=week_ending, employees=emp, cum_jobs=adjusted.cum_jobs,
         weekly=posting.weekly, adjustments=adjusted.adjustments,
         ipr=ipr_data.ipr_frame(emp, ofps, posting.weekly, adjusted.cum_jobs, week_ending),
-        sar=sar_data.sar_frame(emp, ofps, posting.weekly, adjusted.cum_jobs, week_ending, ras),
+        sar=sar_data.sar_frame(emp, ofps, posting.weekly, adjusted.cum_jobs, week_ending, ras,
+                               history),
         not_posted=dnp.not_posted_frame(posting.not_posted, checked.rejected),
-        time_rejected=checked.rejected)
+        time_rejected=checked.rejected, history=history, unit_group=ug.unit_group_frame(reviews))
 
 
 __all__ = ["OUTPUT_COLUMNS", "WeekFrames", "calculate", "name_decks", "split_individual"]

@@ -18,12 +18,15 @@ Inclusion (all four, rules.md), with our readings:
   learning-curve) or volume in the rating period, so a QPC worked without volume still shows.
 
 Figures: Last Week = the period's Forms 3081 and matched reviews (not Forms 6489); This Quarter
-= the cum job records of the period's quarter; Rating Period = the cum job records of every
-quarter from the one holding the rating-period start through the period's quarter (cum job
-records are quarterly, so a rating period is taken in whole quarters). Quarter and rating figures
-include Forms 6489. The grade/step of a row is the grade of its records and the step of the
-latest of them. RSD = RAS x weeks elapsed / 52 half up, weeks counted from the exact
-rating-period start (not cut to quarters) to this week's Saturday in both SARs of a split week.
+= the cum job records of the period's quarter; Rating Period = only the weeks whose week ending
+falls in the rating period (IRM 3.30.28.3.2): the cum job records of the quarters it holds whole,
+and for a quarter it starts inside, the kept weekly figures (`individual-weekly` history) of its
+weeks from the rating start. Quarter figures include Forms 6489, and so do the rating figures of
+whole quarters; a Form 6489 on the quarter a rating period starts inside is in This Quarter only
+(a cum job record does not say which weeks it corrects). A row shows only for work with hours
+or volume in the rating period so counted. The grade/step of a row is the grade of its records
+and the step of the latest of them. RSD = RAS x weeks elapsed / 52 half up, weeks counted from
+the exact rating-period start to this week's Saturday in both SARs of a split week.
 RAS is per QPC, so Remaining = max(RAS - reviewed in the rating period on every printed row of
 the employee's QPC, 0), the same on each grade's row; the row's own Reviewed stays per grade.
 Percent accurate is over the rating period (per row). Reviews Requested is left empty for the
@@ -36,6 +39,7 @@ import datetime as dt
 
 import polars as pl
 
+from pipelines.engine.qap.individual import cum_jobs as cj
 from pipelines.engine.qap.individual import measures, periods
 from pipelines.engine.qap.individual.reference import OFP_KEY
 
@@ -82,10 +86,37 @@ def _remaining(ras: int) -> pl.Expr:
     return (pl.lit(ras, pl.Int64) - reviewed).clip(lower_bound=0)
 
 
+def _whole_quarter() -> pl.Expr:
+    """The rating period starts on the first day of its quarter, so takes it whole."""
+    start = pl.col("rating_start")
+    return (start.dt.day() == 1) & start.dt.month().is_in([1, 4, 7, 10])
+
+
+def _rating_records(records: pl.DataFrame, history: pl.DataFrame, work: pl.DataFrame,
+                    emp: pl.DataFrame, q: pl.Expr) -> pl.DataFrame:
+    """The figures of the rating period up to the quarter `q`, per SSN, OFP, grade: the cum job
+    records of the quarters it holds whole (Forms 6489 included), and for a quarter it starts
+    inside, the weeks of `history` whose week ending is on or after the rating start (cum job
+    records do not say in which week a figure was earned)."""
+    figures = ["ssn", *OFP_KEY, "grade", "qpc", *cj.FIGURES]
+    whole = records.filter((pl.col("quarter_end") > pl.col("rating_quarter"))
+                           | _whole_quarter()).select(figures)
+    partial = history.filter(pl.col("quarter_end") <= q).join(
+        emp.filter(~_whole_quarter()).select("ssn", "rating_start", "rating_quarter"),
+        on="ssn", how="inner").filter(
+        (pl.col("quarter_end") == pl.col("rating_quarter"))
+        & (pl.col("week_ending") >= pl.col("rating_start"))).join(
+        work, on=["ssn", *OFP_KEY, "grade"], how="inner").select(figures)
+    return pl.concat([whole, partial.cast(dict(whole.schema))])
+
+
 def period_rows(period: periods.Period, employees: pl.DataFrame, ofp: pl.DataFrame,
-                weekly: pl.DataFrame, cum_jobs: pl.DataFrame, ras: int = periods.RAS
-                ) -> pl.DataFrame:
-    """The SAR rows of one period (unsorted, with `_not_permanent`)."""
+                weekly: pl.DataFrame, cum_jobs: pl.DataFrame, ras: int = periods.RAS,
+                history: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The SAR rows of one period (unsorted, with `_not_permanent`). `history`: the weekly
+    figures kept so far (`cum_jobs.extend_history`), this week's included; None reads as
+    this week's alone."""
+    history = weekly if history is None else history
     q = pl.lit(period.quarter_end, pl.Date)
     emp = employees.filter((pl.col("plan") == "M") & (pl.col("work_status") == "W")).select(
         "ssn", "assigned_org", "class_code", "last_name", "first_name", "middle_initial",
@@ -94,16 +125,19 @@ def period_rows(period: periods.Period, employees: pl.DataFrame, ofp: pl.DataFra
     cum = cum_jobs.filter(pl.col("quarter_end") <= q).join(emp.select("ssn"), on="ssn",
                                                            how="semi")
     work = _past_learning_curve(cum, ofp)
-    records = cum.join(work, on=["ssn", *OFP_KEY, "grade"], how="inner").join(
-        emp.select("ssn", "rating_quarter"), on="ssn", how="inner").filter(
+    work_key = ["ssn", *OFP_KEY, "grade"]
+    records = cum.join(work, on=work_key, how="inner").join(
+        emp.select("ssn", "rating_start", "rating_quarter"), on="ssn", how="inner").filter(
         pl.col("quarter_end") >= pl.col("rating_quarter"))
     in_quarter = pl.col("quarter_end") == q
     totals = records.group_by(ROW_KEY).agg(
         *[pl.col(m).filter(in_quarter).sum().alias(f"{m}_quarter") for m in MEASURES],
-        *[pl.col(m).sum().alias(f"{m}_rating") for m in MEASURES],
-        (pl.col("hours_tenths") + pl.col("lc_hours_tenths")).sum().alias("_hours_rating"),
         pl.col("step").sort_by("quarter_end", pl.col("last_posted").fill_null(dt.date.min))
         .last())
+    rating = _rating_records(records, history, work, emp, q).group_by(ROW_KEY).agg(
+        *[pl.col(m).sum().alias(f"{m}_rating") for m in MEASURES],
+        (pl.col("hours_tenths") + pl.col("lc_hours_tenths")).sum().alias("_hours_rating"))
+    totals = totals.join(rating, on=ROW_KEY, how="inner")
     week = weekly.filter(pl.col("period_end") == pl.lit(period.end, pl.Date)).join(
         work, on=["ssn", *OFP_KEY, "grade"], how="inner").group_by(ROW_KEY).agg(
         *[pl.col(m).sum().alias(f"{m}_week") for m in MEASURES])
@@ -125,10 +159,10 @@ def period_rows(period: periods.Period, employees: pl.DataFrame, ofp: pl.DataFra
 
 
 def sar_frame(employees: pl.DataFrame, ofp: pl.DataFrame, weekly: pl.DataFrame,
-              cum_jobs: pl.DataFrame, week_ending: dt.date, ras: int = periods.RAS
-              ) -> pl.DataFrame:
+              cum_jobs: pl.DataFrame, week_ending: dt.date, ras: int = periods.RAS,
+              history: pl.DataFrame | None = None) -> pl.DataFrame:
     """Every period's SAR rows in print order: SAR_COLUMNS plus `pct_accurate_h`."""
-    frames = [period_rows(p, employees, ofp, weekly, cum_jobs, ras).sort(SORT)
+    frames = [period_rows(p, employees, ofp, weekly, cum_jobs, ras, history).sort(SORT)
               for p in periods.week_periods(week_ending)]
     rows = pl.concat(frames, how="vertical_relaxed")
     return rows.with_columns(

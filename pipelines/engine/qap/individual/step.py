@@ -66,10 +66,11 @@ from validators import codes
 RUN_3081, RUN_6489 = codes.RUN_3081, codes.RUN_6489  # `run` of a record on the register
 RUNS = {TIME_PROGRAM: RUN_3081, ADJUSTMENT_PROGRAM: RUN_6489}
 RECORD_TYPES = {TIME_PROGRAM: "form3081", ADJUSTMENT_PROGRAM: "form6489"}
-READS = ("cum_jobs",)  # store tables `run_step` wants in `previous`
-WRITES = ("cum_jobs",)  # store tables `IndividualStep.tables` may hold
+READS = ("cum_jobs", "weekly_history")  # store tables `run_step` wants in `previous`
+WRITES = READS  # store tables `IndividualStep.tables` may hold
 DECK_WEEK = "deck_week_ending"  # optional Date column of `records`: the deck's HDR week ending
-PARQUET = ("individual-weekly", "ipr", "ipr-adjustments", "sar", "data-not-posted")
+PARQUET = ("individual-weekly", "ipr", "ipr-adjustments", "sar", "data-not-posted",
+           "unit-group")
 NO_EMF = "I01"
 
 RECORD_COLUMNS = ["seq", "deck_no", "line_no", "run", "record_type", "control_number",
@@ -277,6 +278,7 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
     forms_all = _decoded(base, ADJUSTMENT_PROGRAM, "form6489")
     review_all = _review_weeks(reviews, weeks)
     cum = _previous_cum(previous)
+    history = previous.get("weekly_history")
     timings["calculate"] += time.perf_counter() - t
     printed: list[WeekPrint] = []
     status: list[pl.DataFrame] = []
@@ -287,10 +289,11 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
         frames: WeekFrames = calculate(
             week_ending=week, employees=employees, ofp=ofp, time_3081=time_3081,
             forms_6489=forms_6489, reviews=review_all.filter(pl.col("_week") == week)
-            .drop("_week"), cum_jobs=cum)
+            .drop("_week"), cum_jobs=cum, weekly_history=history)
         frames = replace(frames, not_posted=name_decks(frames.not_posted, deck_names),
-                         adjustments=name_decks(frames.adjustments, deck_names))
-        cum = frames.cum_jobs
+                         adjustments=name_decks(frames.adjustments, deck_names),
+                       unit_group=name_decks(frames.unit_group, deck_names))
+        cum, history = frames.cum_jobs, frames.history
         status.append(_status(time_3081, frames.time_rejected, pl.lit(True), "reason_codes"))
         status.append(_status(forms_6489, frames.adjustments,
                               pl.col("message_code") == codes.ERROR, "reason_codes"))
@@ -300,8 +303,8 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
     t = time.perf_counter()
     done = _finish(base, pl.concat(status))
     timings["calculate"] += time.perf_counter() - t
-    return IndividualStep(records=done, tables={"cum_jobs": cum}, outputs={}, weeks=weeks,
-                          printed=tuple(printed), timings=timings)
+    return IndividualStep(records=done, tables={"cum_jobs": cum, "weekly_history": history},
+                          outputs={}, weeks=weeks, printed=tuple(printed), timings=timings)
 
 
 __all__ = ["DECK_WEEK", "READS", "RECORD_COLUMNS", "RUN_3081", "RUN_6489", "WRITES",
