@@ -5,8 +5,11 @@
 #   ./go demo-engine   the same two weeks on the engine alone (no Prefect), in seconds
 #   ./go test          ruff, then the whole test suite
 #   ./go run ...       any `qap` command (./go --help lists them)
+# It works from any folder: paths on the command line, and the defaults (qap-data, qap-demo,
+# qap-flow-demo), are the caller's, relative to the folder it is called from; only `test`
+# runs inside the checkout.
 set -euo pipefail
-cd "$(dirname "$0")"
+HERE="$(cd "$(dirname "$0")" && pwd)"
 
 if command -v uv >/dev/null 2>&1; then
   UV=(uv)
@@ -20,12 +23,14 @@ else
   UV=(python3 -m uv)
 fi
 
+RUN=("${UV[@]}" run --frozen --project "$HERE")  # the checkout's environment, the caller's folder
 case "${1:-}" in
-  demo) shift; exec "${UV[@]}" run --frozen qap flow demo "$@" ;;
-  demo-engine) shift; exec "${UV[@]}" run --frozen qap demo "$@" ;;
+  demo) shift; exec "${RUN[@]}" qap flow demo "$@" ;;
+  demo-engine) shift; exec "${RUN[@]}" qap demo "$@" ;;
   test)
     shift
-    "${UV[@]}" run --frozen ruff check .
-    exec "${UV[@]}" run --frozen pytest "$@" ;;
-  *) exec "${UV[@]}" run --frozen qap "$@" ;;
+    cd "$HERE"
+    "${RUN[@]}" ruff check .
+    exec "${RUN[@]}" pytest "$@" ;;
+  *) exec "${RUN[@]}" qap "$@" ;;
 esac

@@ -10,6 +10,7 @@ null in its typed column and its raw slice stays beside it for the validators.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,13 +64,52 @@ _TEXT = {"deck": "records are ASCII text (or 132-byte EBCDIC records, which star
                       "132-byte EBCDIC records)"}
 
 
+MAX_NAMED = 10  # bad lines a fault names before it only counts the rest
+_STRAY = re.compile(rb"[^\x20-\x7e\r\n]")
+_BOM = b"\xef\xbb\xbf"
+
+
+def also_lines(lines: list[int], total: int | None = None) -> str:
+    """The bad lines after the first, named up to MAX_NAMED, then counted (`total`, when
+    known, else "more"): an operator fixes the file in one pass, not one refusal a line."""
+    named = lines[1:MAX_NAMED]
+    if not named:
+        return ""
+    rest = (total if total is not None else len(lines)) - 1 - len(named)
+    more = (f" and {rest} more line{'s' * (rest > 1)}" if total is not None
+            else " and more") if rest > 0 else ""
+    return f" (also line{'s' * (len(named) > 1)} {', '.join(map(str, named))}{more})"
+
+
 def _check_text(path: Path, data: bytes, kind: str = "deck") -> None:
+    if data.startswith(_BOM):
+        raise DeckFault(path, "the file starts with a UTF-8 byte-order mark (bytes EF BB BF), "
+                        f"which is not part of any record; {_TEXT[kind]}: save it without the "
+                        "byte-order mark", 1, 1)
     stray = data.translate(None, _PRINTABLE + b"\r\n")
     if stray:
         index = data.find(stray[:1])
         line, column = _locate(data, index)
-        raise DeckFault(path, f"byte 0x{stray[0]:02X} is not printable ASCII; {_TEXT[kind]}",
-                        line, column)
+        lines: list[int] = []  # one search per bad line, at most MAX_NAMED + 1 of them
+        hit = _STRAY.search(data)
+        while hit is not None and len(lines) <= MAX_NAMED:
+            lines.append(_locate(data, hit.start())[0])
+            end = data.find(b"\n", hit.start())
+            hit = None if end < 0 else _STRAY.search(data, end + 1)
+        raise DeckFault(path, f"byte 0x{stray[0]:02X} is not printable ASCII; {_TEXT[kind]}"
+                        + also_lines(lines), line, column)
+
+
+def _check_line_ends(path: Path, data: bytes) -> None:
+    """A line ends in LF or CRLF (record-layouts.md, "Files"); a CR anywhere else would be
+    printed as a line break inside a report line."""
+    index = data.find(b"\r")
+    while index != -1 and data[index + 1:index + 2] == b"\n":
+        index = data.find(b"\r", index + 2)
+    if index != -1 and data[index + 1:].strip(b"\r"):  # CRs closing the file end it
+        line, column = _locate(data, index)
+        raise DeckFault(path, "a carriage return (0x0D) inside a record; lines end in LF or "
+                        "CRLF only (a line end lost or mangled in transfer?)", line, column)
 
 
 def _ebcdic_lines(path: Path, data: bytes) -> list[str]:
@@ -116,6 +156,7 @@ def read_records(path: Path | str, encoding: str = "auto", kind: str = "deck") -
         frame = pl.DataFrame({"text": _ebcdic_lines(path, data)}, schema={"text": pl.String})
     else:
         _check_text(path, data, kind)
+        _check_line_ends(path, data)
         if data.endswith(b"\n"):
             data = data[:-1]
         frame = pl.read_csv(
@@ -127,7 +168,10 @@ def read_records(path: Path | str, encoding: str = "auto", kind: str = "deck") -
     if too_long.height:
         first = too_long.row(0, named=True)
         raise DeckFault(path, f"record is {len(first['text'])} columns long; records are at "
-                        f"most {RECORD_WIDTH} columns", first["line_no"], RECORD_WIDTH + 1)
+                        f"most {RECORD_WIDTH} columns"
+                        + also_lines(too_long["line_no"].head(MAX_NAMED).to_list(),
+                                      too_long.height),
+                        first["line_no"], RECORD_WIDTH + 1)
     raw = data if encoding == "ascii" and b"\r" not in data else None
     return Records(path=path, frame=frame, encoding=encoding, raw=raw)
 

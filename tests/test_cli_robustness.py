@@ -195,7 +195,9 @@ def test_register_lists_the_open_entries_with_masked_ssns_and_full_deck_names(st
     assert len(lines) == 2 + 84
     assert not re.search(r"\b\d{9}\b", result.stdout)  # no whole SSN
     individual = [line for line in lines if " IPR-" in line]
-    assert [line.split()[2:] for line in individual] == [
+    assert [line.split("  ")[-1] for line in individual] == [  # the reason's text
+        "SSN NOT ON EMPLOYEE MASTER", "A FIGURE WOULD GO NEGATIVE"]
+    assert [line.split()[2:7] for line in individual] == [
         ["IPR-3081", "04-time-reports-3081.dat", "6", "XXX-XX-7777", "T02"],
         ["IPR-6489", "05-ipr-adjustments-6489.dat", "3", "XXX-XX-6789", "A12"]]
     assert any("02-reviews-adjustments-standards.dat" in line for line in lines)

@@ -87,6 +87,9 @@ def test_weekly_flow_end_to_end_through_the_cli(flows, tmp_path):
         return runner.invoke(flow_app, ["week", "-d", str(data), "-r", str(REFERENCE),
                                         "--run-date", day, "-q"])
 
+    missing = week("2026-11-09")  # no inbox: said at once, before Prefect (issue 13)
+    assert missing.exit_code == 12 and "does not exist" in missing.output
+    (data / "inbox").mkdir(parents=True)
     empty = week("2026-11-09")
     assert empty.exit_code == 0 and "nothing to do" in empty.stdout
     _seed(data / "inbox", [NATIONAL])

@@ -130,9 +130,10 @@ def _form3081(ssn: str, hours: int, volume: int = 10, time_code: str = "1") -> s
 def _entries(texts: list[str], run_id: str = "R1", run: str = "IPR-3081") -> pl.DataFrame:
     n = len(texts)
     return pl.DataFrame({
-        "run_id": [run_id] * n, "run": [run] * n, "text": texts, "status": ["open"] * n,
-        "closed": [None] * n, "closed_by": [None] * n},
-        schema_overrides={"closed": pl.Date, "closed_by": pl.String})
+        "run_id": [run_id] * n, "run": [run] * n, "deck": ["fix.dat"] * n,
+        "line_no": list(range(2, n + 2)), "text": texts, "status": ["open"] * n,
+        "opened": [dt.date(2025, 12, 22)] * n, "closed": [None] * n, "closed_by": [None] * n},
+        schema_overrides={"line_no": pl.UInt32, "closed": pl.Date, "closed_by": pl.String})
 
 
 def test_a_corrected_3081_closes_only_the_entry_for_its_employee_ofp_and_week():
@@ -313,12 +314,15 @@ def test_supersede_closes_only_the_same_run_and_place_of_earlier_runs():
     line = "59702222A010202 234567891 1 2"
     reg = pl.DataFrame({
         "run_id": ["R1", "R1", "R2"], "run": ["PCE-03-41", "PCE-01-43", "PCE-03-41"],
+        "deck": ["a.dat", "a.dat", "fix.dat"], "line_no": [3, 3, 2],
         "text": [line, line, line + "   "], "status": ["open", "open", "open"],
+        "opened": [dt.date(2026, 11, 17)] * 2 + [dt.date(2026, 11, 19)],
         "closed": [None, None, None], "closed_by": [None, None, None]},
-        schema_overrides={"closed": pl.Date, "closed_by": pl.String})
+        schema_overrides={"line_no": pl.UInt32, "closed": pl.Date, "closed_by": pl.String})
     closed, n = register.supersede_resubmitted(reg, "R2", dt.date(2026, 11, 19))
     assert n == 1 and closed["status"].to_list() == ["resubmitted", "open", "open"]
     assert closed["closed_by"].to_list() == ["R2", None, None]
+    assert closed["opened"][2] == dt.date(2026, 11, 17) and closed["replaces"][2] == "R1 a.dat 3"
 
 
 def _qap(*args: str):

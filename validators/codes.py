@@ -227,6 +227,55 @@ MESSAGES = {
 }
 
 
+# Sub-reasons: the codes that stand for several faults (3926's 36 and 09, 3927's 09) say which
+# one on the register, as a short text (at most SUB_REASON_WIDTH characters, so that it fits
+# the printed lines). Each rule of validators/pce_03_41.py and pce_01_43.py for such a code names
+# its key here; a test proves every key is used and every such rule has one.
+SUB_REASON_WIDTH = 26
+SUB_REASONS: dict[tuple[str, str], dict[str, str]] = {
+    (RUN_3926, "36"): {
+        "program": "PROGRAM OR FORMAT UNKNOWN",
+        "week_ending": "WEEK END NOT SAT/QTR END",
+        "defect_list": "DEFECT LIST NOT 000",
+        "header_repeated": "SECTION 01 REPEATED",
+        "no_lines": "ADJUSTMENT WITH NO LINES",
+        "no_standard": "3926-A WITHOUT A STANDARD",
+        "no_header": "LINE WITH NO HEADER",
+        "section": "SECTION NOT 02-12",
+        "not_its_header": "PROGRAM/FORMAT UNLIKE HDR",
+        "section_repeated": "SECTION REPEATED",
+        "unit_mark": "COLUMN 16 NOT BLANK OR #",
+        "unit_with_ssn": "# WITH AN SSN",
+        "ssn": "SSN NOT 9 DIGITS",
+        "no_transaction": "NO TRANSACTION ABOVE LINE",
+        "no_data": "LINE WITH NO DATA",
+        "codes_per_sample": "OVER 10 CODES ON A SAMPLE",
+        "codes_per_ofp": "OVER 200 CODES FOR THE OFP",
+    },
+    (RUN_3926, "09"): {
+        "standard_with_lines": "STANDARD WITH REVIEW LINES",
+        "lines_under_standard": "REVIEW LINES UNDER 3926-A",
+    },
+    (RUN_3927, "09"): {
+        "list_number": "LIST NUMBER NOT 000",
+        "org": "ORGANIZATION BLANK",
+        "function": "FUNCTION BLANK",
+        "program": "PROGRAM BLANK",
+        "operation": "OPERATION NAME BLANK",
+        "format": "FORMAT CODE NOT 223",
+        "header_repeated": "HEADER REPEATED",
+        "no_header": "LINE WITH NO HEADER",
+        "section": "SECTION NOT 02-31",
+        "section_repeated": "SECTION REPEATED",
+    },
+}
+
+
+def sub_reason(run: str, code: str, key: str) -> str:
+    """The short text of one sub-reason (KeyError: not in the table, a bug)."""
+    return SUB_REASONS[(run, code)][key]
+
+
 def lookup(run: str, code: str) -> ErrorCode:
     return CODES[(run, code)]
 
@@ -269,6 +318,9 @@ def markdown() -> str:
             meaning = c.meaning + ("" if c.issued else " (not issued)")
             if c.needs_cum_file:
                 meaning += " (checked against the Cumulative Data File)"
+            if (c.run, c.code) in SUB_REASONS:
+                meaning += " The register says which: " + "; ".join(
+                    SUB_REASONS[(c.run, c.code)].values()) + "."
             cells = (c.code, meaning, c.resolution)
             out.append("| " + " | ".join(s.replace("|", "\\|") for s in cells) + " |")
         out.append("")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from validators import rules
+from validators.codes import RUN_3927
 from validators.rules import Rule, blank, digits, flags, schema
 
 PROGRAM, FORMAT = "59703", "223"
@@ -16,21 +18,29 @@ ACTIONS = ("A", "C", "D")
 
 HEADER_RULES = [
     Rule("02", "action", lambda: ~pl.col("action").is_in(ACTIONS), "action code not A, C or D"),
-    Rule("09", "list_number", lambda: pl.col("list_number") != "000", "list number not 000"),
-    Rule("09", "org_prefix", lambda: blank("org_prefix"), "organization blank"),
-    Rule("09", "function_prefix", lambda: blank("function_prefix"), "function blank"),
-    Rule("09", "program_prefix", lambda: blank("program_prefix"), "program blank"),
+    Rule("09", "list_number", lambda: pl.col("list_number") != "000", "list number not 000",
+         sub="list_number"),
+    Rule("09", "org_prefix", lambda: blank("org_prefix"), "organization blank", sub="org"),
+    Rule("09", "function_prefix", lambda: blank("function_prefix"), "function blank",
+         sub="function"),
+    Rule("09", "program_prefix", lambda: blank("program_prefix"), "program blank", sub="program"),
     Rule("09", "operation", lambda: (pl.col("action") == "A") & blank("operation"),
-         "operation name blank on an action A"),
-    Rule("09", "format_code", lambda: pl.col("format_code") != FORMAT, "format code not 223"),
-    Rule("09", "section", lambda: pl.col("header_rank") > 1, "header repeated in a document"),
+         "operation name blank on an action A", sub="operation"),
+    Rule("09", "format_code", lambda: pl.col("format_code") != FORMAT, "format code not 223",
+         sub="format"),
+    Rule("09", "section", lambda: pl.col("header_rank") > 1, "header repeated in a document",
+         sub="header_repeated"),
 ]
 
 LINE_RULES = [
-    Rule("09", "section", lambda: pl.col("h_action").is_null(), "line with no header"),
-    Rule("09", "section", lambda: ~pl.col("section").is_in(LINE_SECTIONS), "section not 02-31"),
-    Rule("09", "section", lambda: pl.col("section_rank") > 1, "section repeated in a document"),
-    Rule("09", "format_code", lambda: pl.col("format_code") != FORMAT, "format code not 223"),
+    Rule("09", "section", lambda: pl.col("h_action").is_null(), "line with no header",
+         sub="no_header"),
+    Rule("09", "section", lambda: ~pl.col("section").is_in(LINE_SECTIONS), "section not 02-31",
+         sub="section"),
+    Rule("09", "section", lambda: pl.col("section_rank") > 1, "section repeated in a document",
+         sub="section_repeated"),
+    Rule("09", "format_code", lambda: pl.col("format_code") != FORMAT, "format code not 223",
+         sub="format"),
     Rule("03", "defect_code", lambda: ~digits("defect_code", 3), "defect code not 3 digits"),
     Rule("07", "description", lambda: pl.col("h_action").is_in(["A", "C"])
          & blank("description"), "blank description on an action A or C"),
@@ -48,6 +58,13 @@ def header_flags(headers: pl.DataFrame) -> pl.DataFrame:
 
 def line_flags(lines: pl.DataFrame) -> pl.DataFrame:
     return flags(lines, LINE_SCHEMA)
+
+
+def sub_reasons(headers: pl.DataFrame, lines: pl.DataFrame, flagged: pl.DataFrame
+                ) -> pl.DataFrame:
+    """(seq, sub_reason): which fault a record's 09 stands for (codes.SUB_REASONS)."""
+    return pl.concat([rules.sub_reasons(headers, HEADER_RULES, RUN_3927, flagged),
+                      rules.sub_reasons(lines, LINE_RULES, RUN_3927, flagged)])
 
 
 def apply(lines: pl.DataFrame, coded: set[int], on_file: set[str]

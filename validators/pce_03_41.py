@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from layouts import zoned
+from validators import rules
+from validators.codes import RUN_3926
 from validators.rules import Rule, blank, digits, flag_rows, flags, no_flags, schema
 
 REVIEW, ADJUSTMENT, STANDARD = "59702", "59706", "59707"
@@ -62,17 +64,19 @@ def _qs_present() -> pl.Expr:
 
 HEADER_RULES = [
     Rule("36", "program_number", lambda: ~P.is_in(FAMILY) | (pl.col("format_code") != FORMAT),
-         "unknown program or format code"),
+         "unknown program or format code", sub="program"),
     Rule("36", "week_ending", lambda: P.is_in(FAMILY) & ~_week_ending_ok(),
-         "week ending missing, not a date, or neither a Saturday nor a quarter end"),
+         "week ending missing, not a date, or neither a Saturday nor a quarter end",
+         sub="week_ending"),
     Rule("36", "defect_list", lambda: P.is_in([REVIEW, ADJUSTMENT])
-         & (pl.col("defect_list") != "000"), "defect list not 000 on a review or adjustment"),
+         & (pl.col("defect_list") != "000"), "defect list not 000 on a review or adjustment",
+         sub="defect_list"),
     Rule("36", "section", lambda: pl.col("header_rank") > 1,
-         "section 01 repeated within a document"),
+         "section 01 repeated within a document", sub="header_repeated"),
     Rule("36", "program_number", lambda: _is(ADJUSTMENT) & (pl.col("n_lines") == 0),
-         "adjustment document with no lines"),
+         "adjustment document with no lines", sub="no_lines"),
     Rule("36", "quality_standard", lambda: _is(STANDARD) & ~_qs_present(),
-         "3926-A with a blank quality standard"),
+         "3926-A with a blank quality standard", sub="no_standard"),
     Rule("03", "org_code", lambda: ~digits("org_code", 5), "organization code not digits"),
     Rule("04", "function_code", lambda: ~digits("function_code", 3), "function code not digits"),
     Rule("05", "program_code", lambda: ~digits("program_code", 5), "program code not digits"),
@@ -82,7 +86,8 @@ HEADER_RULES = [
          & (pl.col("org_code").str.slice(2, 3) != "000"),
          "quality standard with an organization not ending in 000"),
     Rule("09", "quality_standard", lambda: P.is_in([REVIEW, ADJUSTMENT]) & _qs_present()
-         & (pl.col("n_lines") > 0), "quality standard on a form that has lines"),
+         & (pl.col("n_lines") > 0), "quality standard on a form that has lines",
+         sub="standard_with_lines"),
     Rule("19", "program_number", lambda: _is(ADJUSTMENT) & (pl.col("adjustment_rank") > 1),
          "second adjustment document for the same OFP and week ending"),
     Rule("24", "defect_list", lambda: _is(STANDARD)
@@ -121,26 +126,33 @@ def _zoned_bad(column: str) -> pl.Expr:
 
 
 LINE_RULES = [
-    Rule("36", "section", lambda: pl.col("h_program").is_null(), "line with no header"),
+    Rule("36", "section", lambda: pl.col("h_program").is_null(), "line with no header",
+         sub="no_header"),
     Rule("36", "section", lambda: ~pl.col("section").is_in(LINE_SECTIONS),
-         "section not 02-12"),
+         "section not 02-12", sub="section"),
     Rule("36", "program_number", lambda: HP.is_not_null() & ((P != HP)
-         | (pl.col("format_code") != FORMAT)), "program or format differs from its header"),
-    Rule("36", "section", lambda: pl.col("section_rank") > 1, "section repeated in a document"),
-    Rule("09", "section", lambda: HP == STANDARD, "sampling data under a 3926-A"),
+         | (pl.col("format_code") != FORMAT)), "program or format differs from its header",
+         sub="not_its_header"),
+    Rule("36", "section", lambda: pl.col("section_rank") > 1, "section repeated in a document",
+         sub="section_repeated"),
+    Rule("09", "section", lambda: HP == STANDARD, "sampling data under a 3926-A",
+         sub="lines_under_standard"),
     Rule("36", "unit_mark", lambda: REVIEWING & ~pl.col("unit_mark").is_in([" ", "#"]),
-         "column 16 neither blank nor #"),
+         "column 16 neither blank nor #", sub="unit_mark"),
     Rule("36", "unit_mark", lambda: REVIEWING & (pl.col("unit_mark") == "#") & ~blank("ssn"),
-         "# together with an SSN"),
-    Rule("36", "ssn", lambda: REVIEWING & ~blank("ssn") & ~digits("ssn", 9), "SSN not 9 digits"),
+         "# together with an SSN", sub="unit_with_ssn"),
+    Rule("36", "ssn", lambda: REVIEWING & ~blank("ssn") & ~digits("ssn", 9), "SSN not 9 digits",
+         sub="ssn"),
     Rule("36", "section", lambda: REVIEWING & (pl.col("txn_no") == 0),
-         "continuation line with no transaction above it"),
+         "continuation line with no transaction above it", sub="no_transaction"),
     Rule("36", "section", lambda: REVIEWING & ~pl.col("starts") & ~CODE & blank("defects"),
-         "line with no data"),
+         "line with no data", sub="no_data"),
     Rule("36", "defect_code", lambda: REVIEWING & CODE
-         & (pl.col("code_rank") > MAX_CODES_PER_SAMPLE), "more than 10 defect codes on a sample"),
+         & (pl.col("code_rank") > MAX_CODES_PER_SAMPLE), "more than 10 defect codes on a sample",
+         sub="codes_per_sample"),
     Rule("36", "defect_code", lambda: COUNTED & CODE
-         & (pl.col("ofp_rank") > MAX_CODES_PER_OFP), "defect code beyond the 200th for the OFP"),
+         & (pl.col("ofp_rank") > MAX_CODES_PER_OFP), "defect code beyond the 200th for the OFP",
+         sub="codes_per_ofp"),
     Rule("11", "sampled", lambda: REVIEWING & (_count_bad("sampled") | (pl.col("sampled_v") == 0)),
          "number sampled not digits, or zero"),
     Rule("12", "ssn", lambda: REVIEWING & ~blank("ssn") & blank("sampled"),
@@ -183,6 +195,13 @@ def header_flags(headers: pl.DataFrame) -> pl.DataFrame:
 
 def line_flags(lines: pl.DataFrame) -> pl.DataFrame:
     return flags(lines, LINE_SCHEMA)
+
+
+def sub_reasons(headers: pl.DataFrame, lines: pl.DataFrame, flagged: pl.DataFrame
+                ) -> pl.DataFrame:
+    """(seq, sub_reason): which fault a record's 36 or 09 stands for (codes.SUB_REASONS)."""
+    return pl.concat([rules.sub_reasons(headers, HEADER_RULES, RUN_3926, flagged),
+                      rules.sub_reasons(lines, LINE_RULES, RUN_3926, flagged)])
 
 
 def ofp_not_on_file(headers: pl.DataFrame, ofp: pl.DataFrame) -> pl.DataFrame:

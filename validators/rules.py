@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import pandera.polars as pa
 import polars as pl
 
+from validators.codes import SUB_REASONS, sub_reason
+
 FLAG_SCHEMA = {"seq": pl.UInt32, "code": pl.String}
 
 
@@ -24,6 +26,7 @@ class Rule:
     column: str  # the field the code is about
     fires: Callable[[], pl.Expr]  # True on a record that carries the code
     about: str  # short wording, shown in pandera's reports
+    sub: str = ""  # for a code that stands for several faults: its key in codes.SUB_REASONS
 
     def check(self) -> pa.Check:
         expr = self.fires
@@ -75,6 +78,29 @@ def codes_by_row(all_flags: Iterable[pl.DataFrame]) -> pl.DataFrame:
     """seq -> sorted, distinct list of codes."""
     stacked = pl.concat([f.select(FLAG_SCHEMA.keys()).cast(FLAG_SCHEMA) for f in all_flags])
     return stacked.group_by("seq").agg(pl.col("code").unique().sort().alias("error_codes"))
+
+
+SUB_SCHEMA = {"seq": pl.UInt32, "sub_reason": pl.String}
+
+
+def sub_reasons(frame: pl.DataFrame, rules: Iterable[Rule], run: str,
+                flagged: pl.DataFrame) -> pl.DataFrame:
+    """(seq, sub_reason) for the rows of `frame` that `flagged` (seq, code) gives a code with
+    sub-reasons: the short texts (codes.SUB_REASONS) of every such rule that fires on the row,
+    in rule order, joined by "; ". Only those rows are evaluated again, so a clean week pays
+    nothing."""
+    subs = [r for r in rules if (run, r.code) in SUB_REASONS]
+    wanted = flagged.filter(pl.col("code").is_in(list({r.code for r in subs})))
+    rows = frame.filter(pl.col("seq").is_in(wanted["seq"].implode()))
+    if rows.height == 0:
+        return pl.DataFrame(schema=SUB_SCHEMA)
+    has = {c: pl.col("seq").is_in(wanted.filter(pl.col("code") == c)["seq"].implode())
+           for c in {r.code for r in subs}}
+    texts = [pl.when(has[r.code] & r.fires().fill_null(False))
+             .then(pl.lit(sub_reason(run, r.code, r.sub))) for r in subs]
+    return rows.select(pl.col("seq").cast(pl.UInt32), pl.concat_list(texts).list.drop_nulls()
+                       .list.unique(maintain_order=True).list.join("; ").alias("sub_reason")
+                       ).filter(pl.col("sub_reason") != "")
 
 
 def blank(column: str) -> pl.Expr:

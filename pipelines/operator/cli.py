@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from layouts.layout import all_layouts, layout_table
-from pipelines.engine.machinery import register
+from pipelines.engine.machinery import names, register
 from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE, CC_REFUSED
 from pipelines.engine.machinery.conservation import ConservationError
 from pipelines.engine.qap.reference import ReferenceMissing
@@ -41,8 +41,9 @@ from pipelines.operator.flow_cli import flow_app
 from pipelines.operator.runs import run_week
 from pipelines.reports import open_register as open_register_report
 from pipelines.reports import summary
+from pipelines.state import private
 from pipelines.state.store import Store, StoreError, counts
-from validators.codes import CODES, RUN_3926, RUN_3927, individual
+from validators.codes import CODES, RUN_3926, RUN_3927, SUB_REASONS, individual
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False,
@@ -63,6 +64,8 @@ def _require_store(data_dir: Path, writable: bool = True) -> None:
 def _check_decks(decks: list[Path]) -> None:
     """A mistyped deck path stops here, before a run id is taken or anything is published."""
     for deck in decks:
+        if bad_name := names.refusal(deck):
+            raise _fail(f"deck {bad_name}; nothing was run", CC_INCOMPLETE)
         if not deck.exists():
             raise _fail(f"deck {deck} not found; nothing was run", CC_INCOMPLETE)
         if not deck.is_file():
@@ -194,6 +197,9 @@ def corrections(
     _require_store(data_dir, writable=False)
     try:
         written = register.corrections_deck(data_dir, out, dt.datetime.now(), force=force)
+    except register.NothingOpen as err:
+        typer.echo(f"qap: {err}")
+        raise typer.Exit(0) from None
     except (StoreError, OSError) as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
     typer.echo(register.reprocess_hint(written, data_dir))
@@ -201,21 +207,30 @@ def corrections(
 
 @app.command()
 def withdraw(
-    deck: Annotated[str, typer.Argument(help="Deck file name as on the register.")],
+    deck: Annotated[str, typer.Argument(help="Deck file name as on the register (or its path).")],
     line: Annotated[int, typer.Argument(help="Line number in that deck.")],
     reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn (kept).")],
     data_dir: DataDir = Path("qap-data"),
+    run_id: Annotated[str | None, typer.Option(
+        "--run", help="The run that opened the entry, when the deck name and line name "
+        "entries of several runs.")] = None,
+    deck_hash: Annotated[str | None, typer.Option(
+        "--deck-hash", help="The deck's content hash (its first characters will do), when "
+        "several decks of that name have an entry at that line.")] = None,
 ) -> None:
-    """Close an open register entry on purpose, with a reason; nothing else is changed.
+    """Close an open register entry on purpose, with a reason; nothing else is changed. Each
+    withdrawal gets its own id (withdraw-YYYYMMDD.NN), which `qap rollback` takes to undo it.
 
     Example: qap withdraw week46.dat 17 --reason "duplicate of control A05" -d /srv/qap
     """
     _require_store(data_dir)
     try:
-        gen = register.withdraw(data_dir, deck, line, reason, dt.date.today())
+        withdrawal, gen = register.withdraw(data_dir, deck, line, reason, dt.date.today(),
+                                            run_id=run_id, deck_hash=deck_hash)
     except StoreError as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
-    typer.echo(f"withdrawn: {deck} line {line} (generation {gen})")
+    typer.echo(f"withdrawn: {Path(deck).name} line {line} as {withdrawal} (generation {gen}); "
+               f"`qap rollback {withdrawal}` undoes it")
 
 
 @app.command()
@@ -269,7 +284,9 @@ def open_register(data_dir: DataDir = Path("qap-data")) -> None:
     _require_store(data_dir, writable=False)
     try:
         today = dt.date.today()
-        entries = register.open_entries(Store(data_dir).read("error_register"), today)
+        store = Store(data_dir)
+        store.check_current()  # a `current` moved back by hand would list an old register
+        entries = register.open_entries(store.read("error_register"), today)
         lines = open_register_report.screen(entries, data_dir, today)
     except StoreError as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
@@ -300,6 +317,9 @@ def explain(code: Annotated[str, typer.Argument(help="Error code: 14, 3927:05 or
         form_name = "Form 3926" if c.run == RUN_3926 else "Form 3927"
         typer.echo(f"{c.run} ({form_name}) error {c.code}: {c.meaning}")
         typer.echo(f"  Resolve: {c.resolution}")
+        if (c.run, c.code) in SUB_REASONS:
+            typer.echo("  On the register it says which fault: "
+                       + "; ".join(SUB_REASONS[(c.run, c.code)].values()))
 
 
 @app.command()
@@ -329,7 +349,8 @@ def _interrupt_behind(exit_: BaseException) -> bool:
 def run_app(args: list[str] | None = None) -> int:
     """Run `qap` and return its condition code; an interrupt is one line and 12."""
     try:
-        app(args=args, prog_name="qap")
+        with private.owner_only():  # every file a command writes is owner-only
+            app(args=args, prog_name="qap")
     except SystemExit as done:
         if _interrupt_behind(done):
             return interrupted()

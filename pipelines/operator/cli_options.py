@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from pipelines.engine.machinery.conditions import CC_INCOMPLETE
+from pipelines.engine.machinery.conditions import CC_INCOMPLETE, CC_USAGE
 from pipelines.operator.data_dir import DataDirError
 from pipelines.operator.interrupt import INTERRUPTED
 
@@ -57,8 +57,8 @@ def parse_date(who: str, text: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise fail(who, f"--run-date {text!r} is not a date YYYY-MM-DD", CC_INCOMPLETE) from None
-
+        raise fail(who, f"--run-date {text!r} is not a date YYYY-MM-DD (a usage error: "
+                   "nothing was run)", CC_USAGE) from None
 
 
 @dataclass(frozen=True)

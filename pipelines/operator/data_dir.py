@@ -145,3 +145,13 @@ def choose_reference(data_dir: Path, given: Path | None) -> ReferenceChoice:
         raise DataDirError(f"{data_dir} does not record the reference folder it was run with: "
                            "give --reference once (it is remembered from then on)")
     return ReferenceChoice(SAMPLE_REFERENCE, SAMPLE)
+
+
+def require_inbox(folder: Path) -> None:
+    """For a flow: the folder its decks wait in must exist, or the flow would start Prefect
+    and run a week of nothing."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        what = "is not a directory" if folder.exists() else "does not exist"
+        raise DataDirError(f"inbox {folder} {what}: put the week's decks there (or give "
+                           "--inbox); nothing was run")

@@ -33,7 +33,13 @@ from pipelines.operator.cli_options import (
     UndoLater,
     polish_help,
 )
-from pipelines.operator.data_dir import choose_reference, not_busy, prepare, require_store
+from pipelines.operator.data_dir import (
+    choose_reference,
+    not_busy,
+    prepare,
+    require_inbox,
+    require_store,
+)
 from pipelines.state.store import Store, StoreError
 
 _SAY = Speaker("qap flow")
@@ -121,8 +127,13 @@ def _batch(kind: str, data_dir: Path, reference: Path | None, inbox: Path | None
     """A weekly run may start a new data directory; a reprocess needs an existing store. The
     flow itself picks the reference folder when none is given (and logs which)."""
     day = _date(run_date)
+    waiting = inbox if inbox is not None else data_dir / "inbox"
+    if kind == "weekly" and not data_dir.exists():  # `prepare` would make it, for nothing
+        _checked(require_inbox, waiting)
     _checked(prepare if kind == "weekly" else require_store, data_dir)
     _checked(not_busy, data_dir)
+    if kind == "weekly" or inbox is not None:
+        _checked(require_inbox, waiting)
     _checked(choose_reference, data_dir, reference)
     flows = _flows(data_dir, quiet)
     flow = flows.weekly_flow if kind == "weekly" else flows.reprocess_flow

@@ -59,6 +59,7 @@ from pipelines.operator.data_dir import DataDirError, ReferenceChoice, choose_re
 from pipelines.operator.inbox import REPROCESS, WEEKLY, Batch, DeckInput, InboxChanged
 from pipelines.operator.runs import run_week
 from pipelines.reports import summary
+from pipelines.state import private
 from pipelines.state.store import StoreError
 from validators.codes import RUN_3926, RUN_3927, describe
 
@@ -228,7 +229,7 @@ def rollback_flow(run_id: str, data_dir: Path = Path("qap-data"), requeue: bool 
     outcome = FlowOutcome(kind="rollback", condition_code=CC_CLEAN, run_id=run_id,
                           flow_run_id=_flow_run_id())
     try:
-        with inbox.lock(data_dir):
+        with private.owner_only(), inbox.lock(data_dir):
             generation, undone = register.rollback(data_dir, run_id, "qap flow rollback",
                                                    undo_later=undo_later)
             outcome.message = (f"state rolled back to before run {run_id} (generation "
@@ -331,7 +332,7 @@ def _batch_flow(kind: str, data_dir: Path, reference_dir: Path | None, inbox_dir
         logger.error(outcome.message)
         return _finish(outcome)
     try:
-        with inbox.lock(data_dir):
+        with private.owner_only(), inbox.lock(data_dir):
             batch = Batch.unfinished(data_dir, kind)
             if batch is None:
                 paths = inbox.waiting(source)

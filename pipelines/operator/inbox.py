@@ -40,9 +40,11 @@ from typing import Any
 
 import polars as pl
 
+from pipelines.engine.machinery import names
 from pipelines.engine.machinery.deck import DeckFault, DeckRefused, open_deck
 from pipelines.engine.machinery.result import RunResult
-from pipelines.state.store import Store, StoreBusy, sha256_file
+from pipelines.state import private
+from pipelines.state.store import Store, StoreBusy, check_folders, sha256_file
 
 INBOX, CORRECTIONS, ARCHIVE, REFUSED, WEEKS = "inbox", "corrections", "archive", "refused", "weeks"
 WEEKLY, REPROCESS = "weekly", "reprocess"
@@ -99,6 +101,10 @@ class DeckInput:
 def inspect(path: Path) -> DeckInput:
     """Hash a deck file and apply the engine's HDR/TRL control to it (`open_deck`)."""
     path = Path(path)
+    if bad_name := names.refusal(path):  # moved to refused/ under a name that can be printed
+        return DeckInput(name=names.shown(path.name), path=str(path),
+                         sha256=sha256_file(path), size=path.stat().st_size, status="refused",
+                         reason=bad_name)
     info = DeckInput(name=path.name, path=str(path), sha256=sha256_file(path),
                      size=path.stat().st_size, status="readable")
     try:
@@ -124,9 +130,11 @@ def week_key(inputs: list[DeckInput], run_date: dt.date) -> dt.date:
 @contextlib.contextmanager
 def lock(data_dir: Path) -> Iterator[None]:
     """One flow run at a time per data directory (inbox moves and run folders)."""
-    folder = Path(data_dir) / WEEKS
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    check_folders(Path(data_dir), (".", WEEKS, f"{WEEKS}/.lock", ARCHIVE, REFUSED, CORRECTIONS,
+                                   "runs"))
+    folder = private.folder(Path(data_dir) / WEEKS)
+    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW,
+                 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -164,6 +172,7 @@ class Batch:
             name = f"{base}.{n}"
         folder = weeks / name
         folder.mkdir(parents=True)
+        folder.chmod(private.DIR_MODE)
         state = {"kind": kind, "batch": name, "week_ending": week.isoformat(), "created": _now(),
                  "attempts": [], "steps": {s: {"status": "pending"} for s in STEP_NAMES},
                  "engine": None, "finished": None, "condition_code": None, "rolled_back": None}
@@ -264,7 +273,8 @@ class Batch:
 
     def log(self, message: str) -> None:
         stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S,%f")[:-3]
-        with open(self.folder / "flow.log", "a", encoding="utf-8") as fh:
+        with open(self.folder / "flow.log", "a", encoding="utf-8",
+                  errors="backslashreplace") as fh:
             fh.write(f"{stamp} INFO    qap - {message}\n")
 
     def write_summary(self, text: str) -> None:
@@ -286,7 +296,7 @@ class Batch:
 
 def _write_text(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8", errors="backslashreplace")  # a deck's odd name
     os.replace(tmp, path)
 
 
@@ -368,8 +378,7 @@ def place_reports(batch: Batch, run_dir: Path | str | None) -> list[Path]:
     """Hard-link (or copy) the run's printed registers and listings into the run folder."""
     if not run_dir or not Path(run_dir).is_dir():
         return []
-    target = batch.folder / "reports"
-    target.mkdir(exist_ok=True)
+    target = private.folder(batch.folder / "reports")
     placed = []
     for src in sorted(Path(run_dir).iterdir()):
         dst = target / src.name
@@ -420,12 +429,13 @@ def archive(data_dir: Path, batch: Batch, outcomes: list[dict[str, Any]]) -> dic
         status = status_of.get(d.name, "refused" if d.status == "refused" else "accepted")
         folder = (Path(data_dir) / ARCHIVE / batch.name if status == "accepted"
                   else Path(data_dir) / REFUSED)
-        folder.mkdir(parents=True, exist_ok=True)
+        private.folder(folder)
         dst = Path(d.destination) if d.destination else _free_name(folder, d.name, d.sha256)
         d.destination = str(dst)
         batch.save()  # the destination is on record before the move
         if src.exists():
             _move(src, dst)
+            private.file(dst)  # the inbox's mode came with it
         elif not dst.is_file():
             raise FileNotFoundError(f"{src}: deck vanished from the inbox before it was archived")
         moved[d.name] = str(dst)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from layouts import layout
 from pipelines.reports.columns import Col, head_line, lines, offset
 from pipelines.reports.printing import (
     PageHeading,
@@ -21,6 +22,7 @@ from pipelines.reports.printing import (
     paginate_flowing,
     write_pages,
 )
+from pipelines.reports.ssn_mask import mask_fields
 from validators import codes
 
 RUN_NUMBER = "IPR-DNP"  # the legacy run number is not known; this is our label
@@ -59,15 +61,24 @@ COLS = [
 ]
 HEADS = (head_line(COLS),)
 REASON_INDENT = offset(COLS, "REASON")
+REASON_WIDTH = next(c.width for c in COLS if c.head == "REASON")
+
+
+FORM_3081 = layout.load("form3081")
+# The printed columns cut from a Form 3081's text as sent (hours and volume are numbers)
+CUT = {name: FORM_3081.field(name) for name in ("week_ending", "org_code", "function_code",
+                                                "program_code", "grade", "step", "time_code")}
 
 
 def detail(rows: pl.DataFrame) -> pl.DataFrame:
-    rows = rows.with_row_index("i")
+    # A Form 6489 keyed 59600 is read as a 3081: its SSN sits where 3081 fields are.
+    rows = mask_fields(rows, CUT, where=pl.col("source") == "3081").with_row_index("i")
     main = rows.select("i", pl.lit(0).alias("k"), lines(rows, COLS, strip=False))
     more = rows.select("i", pl.col("reason_codes").list.slice(1)).explode(
         "reason_codes").drop_nulls("reason_codes").select(
         "i", pl.int_range(1, pl.len() + 1).over("i").alias("k"),
-        (pl.lit(" " * REASON_INDENT) + _reason(pl.col("reason_codes"))).alias("line"))
+        (pl.lit(" " * REASON_INDENT)  # cut to the column, as the first reason is
+         + _reason(pl.col("reason_codes")).str.slice(0, REASON_WIDTH)).alias("line"))
     return pl.concat([main, more], how="vertical_relaxed").sort("i", "k").select("line")
 
 

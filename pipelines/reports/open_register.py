@@ -8,7 +8,14 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.engine.machinery.register import ssn_of_record
-from pipelines.reports.printing import PageHeading, field, mask_ssn_expr, paginate, write_report
+from pipelines.reports.printing import (
+    PAGE_WIDTH,
+    PageHeading,
+    field,
+    mask_ssn_expr,
+    paginate,
+    write_report,
+)
 
 HEAD = ("OPENED      AGE  RUN        DECK                            LINE  CTRL  ERROR CODES",)
 
@@ -25,7 +32,9 @@ def print_open(entries: pl.DataFrame, run_date: dt.date, week_ending: dt.date | 
             field("age_days", 3, "right"), pl.lit("  "), field("run", 9), pl.lit("  "),
             field("deck", 30), pl.lit("  "), field("line_no", 6, "right"), pl.lit("  "),
             field("control_number", 3), pl.lit("   "),
-            pl.col("error_codes").list.join(" ")]).str.strip_chars_end().alias("line"))
+            pl.col("error_codes").list.join(" "),
+            pl.when(pl.col("sub_reason").is_not_null()).then(pl.lit("  ") + pl.col("sub_reason"))
+            .otherwise(pl.lit(""))]).str.slice(0, PAGE_WIDTH).str.strip_chars_end().alias("line"))
     write_report(paginate(detail, heading, lines_per_page=50), path)
 
 
@@ -43,5 +52,6 @@ def screen(entries: pl.DataFrame, data_dir: Path, as_of: dt.date) -> list[str]:
     for r in rows.iter_rows(named=True):
         lines.append(f"{r['opened']:%m/%d/%Y}  {r['age_days']:>3}  {r['run']:<9}  "
                      f"{r['deck']:<{width}}  {r['line_no']:>6}  {r['control_number'] or '':<4}  "
-                     f"{r['ssn'] or '':<11}  {' '.join(r['error_codes'] or [])}".rstrip())
+                     f"{r['ssn'] or '':<11}  {' '.join(r['error_codes'] or [])}"
+                     f"{'  ' + r['sub_reason'] if r['sub_reason'] else ''}".rstrip())
     return lines

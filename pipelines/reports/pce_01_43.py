@@ -8,8 +8,10 @@ from pathlib import Path
 
 import polars as pl
 
+from layouts import layout
 from pipelines.reports.listings import codes_text, heading, print_listing
 from pipelines.reports.printing import field
+from pipelines.reports.ssn_mask import mask_fields
 from validators.codes import RUN_3927
 
 HEAD = "CTRL  DECK     DEF  ACT  DEFECT DESCRIPTION"
@@ -22,7 +24,25 @@ POSTING_DESCRIPTION = 100
 REGISTER_DESCRIPTION = 132 - DESCRIPTION_AT - 1 - CODES_WIDTH
 
 COLUMNS = ["run_id", "deck", "deck_hash", "line_no", "record_type", "control_number",
-           "list_number", "action", "defect_code", "description", "error_codes", "text"]
+           "list_number", "action", "defect_code", "description", "error_codes", "sub_reason",
+           "text"]
+
+
+HEADER, LINE = layout.load("form3927_header"), layout.load("form3927_line")
+
+
+def _ssn_masked(rows: pl.DataFrame) -> pl.DataFrame:
+    """A Form 3081 or 6489 keyed 59703 prints its SSN masked (`ssn_mask`): a header's own
+    fields, a line's, and the header fields a line shows."""
+    header = pl.col("record_type") == "header"
+    rows = mask_fields(rows, {"list_number": HEADER.field("list_number"),
+                              "action": HEADER.field("action"),
+                              "description": HEADER.field("operation")}, where=header)
+    rows = mask_fields(rows, {"defect_code": LINE.field("defect_code"),
+                              "description": LINE.field("description")}, where=~header)
+    return mask_fields(rows, {"list_number": HEADER.field("list_number"),
+                              "action": HEADER.field("action")}, source="header_text",
+                       where=~header)
 
 
 def _line(with_codes: bool) -> pl.Expr:
@@ -40,11 +60,11 @@ def print_register(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date |
                    path: Path) -> None:
     h = heading(RUN_3927, "INVALID FORM 3927 LISTING", run_date, week_ending,
                 (HEAD.ljust(DESCRIPTION_AT + REGISTER_DESCRIPTION) + " ERROR CODES", HEAD2))
-    print_listing(rows, _line(True), h, path)
+    print_listing(_ssn_masked(rows), _line(True), h, path)
 
 
 def print_posting(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date | None,
                   path: Path) -> None:
     h = heading(RUN_3927, "3927 POSTING TRANSACTION LISTING", run_date, week_ending,
                 (HEAD, HEAD2))
-    print_listing(rows, _line(False), h, path)
+    print_listing(_ssn_masked(rows), _line(False), h, path)

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.reports.listings import codes_text, heading, print_listing, print_listing_chunks
-from pipelines.reports.printing import PageHeading, field, mask_ssn_expr
+from pipelines.reports.printing import PAGE_WIDTH, PageHeading, field, mask_ssn_expr
 from validators.codes import RUN_3926
 from validators.pce_03_41 import LOCAL_CODES, code_in
 
@@ -25,7 +25,7 @@ HEADS = (  # WEEK ENDING is the record's own (its header's), as transcribed: MMD
 COLUMNS = ["run_id", "deck", "deck_hash", "line_no", "record_type", "control_number",
            "program_number", "week_ending", "defect_list", "org_code", "function_code",
            "program_code", "quality_standard", "unit_mark", "ssn", "sampled", "defect_code",
-           "defects", "defective", "error_codes", "warning", "text"]
+           "defects", "defective", "error_codes", "sub_reason", "warning", "text"]
 
 
 def _masked_ssn(valid_only: bool) -> pl.Expr:
@@ -60,8 +60,11 @@ def _line(with_codes: bool) -> pl.Expr:
              _masked_ssn(not with_codes), pl.lit("  "), pl.col("sampled"), pl.lit("  "),
              pl.col("defect_code"),
              pl.lit("    "), pl.col("defects"), pl.lit("   "), pl.col("defective")]
-    if with_codes:
-        cells += [pl.lit("      "), codes_text()]
+    if with_codes:  # a 36 or 09 says which fault, as far as the 132 columns allow
+        cells += [pl.lit("      "), codes_text(),
+                  pl.when(pl.col("sub_reason").is_not_null())
+                  .then(pl.lit("  ") + pl.col("sub_reason")).otherwise(pl.lit(""))]
+        return pl.concat_str(cells).str.slice(0, PAGE_WIDTH)
     else:
         cells += [pl.lit("      "), _warning()]
     return pl.concat_str(cells)

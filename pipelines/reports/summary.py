@@ -22,7 +22,8 @@ def render(result: RunResult) -> str:
     if refused:
         out.append("")
         out += [f"{d.status.upper()}: {d.reason}" for d in refused]
-        out.append("Refused decks are kept for resubmission; correct and send them again.")
+        if any(d.status == "refused" for d in refused):
+            out.append("Refused decks are kept for resubmission; correct and send them again.")
     out.append("")
     for run, counts in result.codes.items():
         listed = "  ".join(f"{code} x{n}" for code, n in sorted(counts.items())) or "none"

@@ -10,6 +10,8 @@ import re
 import shutil
 from pathlib import Path
 
+from pipelines.state import private
+
 PARTIAL = ".partial"
 RUN_ID = re.compile(r"^\d{8}\.\d{2}$")  # a weekly or reprocess run's id: YYYYMMDD.NN
 
@@ -17,15 +19,13 @@ RUN_ID = re.compile(r"^\d{8}\.\d{2}$")  # a weekly or reprocess run's id: YYYYMM
 def private_dir(folder: Path) -> None:
     """Owner-only (0700): a run folder's Parquet files and a refused deck hold whole SSNs,
     which the printed reports (0600) mask."""
-    folder.mkdir(parents=True, exist_ok=True)
-    folder.chmod(0o700)
+    private.folder(folder)
 
 
 def start(runs: Path, run_id: str) -> Path:
     """The empty working folder of run `run_id` (after `tidy`, none is left from before)."""
     work = runs / f"{run_id}{PARTIAL}"
-    if work.exists():
-        shutil.rmtree(work)
+    _remove(work)
     private_dir(work)
     return work
 
@@ -33,6 +33,8 @@ def start(runs: Path, run_id: str) -> Path:
 def publish(work: Path) -> Path:
     """Give a published run's working folder its run id; returns the new path."""
     final = work.with_name(work.name.removesuffix(PARTIAL))
+    if final.is_symlink() or final.is_file():  # planted: never renamed onto or through
+        final.unlink()
     os.replace(work, final)
     fd = os.open(final.parent, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -40,6 +42,15 @@ def publish(work: Path) -> Path:
     finally:
         os.close(fd)
     return final
+
+
+def _remove(path: Path) -> None:
+    """Remove what is at `path`: a link or file itself (never what a link points at), or a
+    folder with its contents."""
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
 
 
 def tidy(runs: Path, published: set[str]) -> list[str]:
@@ -51,7 +62,12 @@ def tidy(runs: Path, published: set[str]) -> list[str]:
     notes: list[str] = []
     if not runs.is_dir():
         return notes
-    for folder in sorted(p for p in runs.iterdir() if p.is_dir()):
+    for link in sorted(p for p in runs.iterdir() if p.is_symlink()):
+        if RUN_ID.match(link.name.removesuffix(PARTIAL)):
+            link.unlink()
+            notes.append(f"removed {link}: a link where a run's folder goes (planted?); "
+                         "nothing it pointed at was touched")
+    for folder in sorted(p for p in runs.iterdir() if p.is_dir() and not p.is_symlink()):
         working = folder.name.endswith(PARTIAL)
         run_id = folder.name.removesuffix(PARTIAL)
         if not RUN_ID.match(run_id) or (run_id in published and not working):

@@ -7,6 +7,7 @@ The pipeline's state is a set of Parquet tables. Every run publishes a complete,
     <data_dir>/state/generations/NNNNNN/<table>.parquet + manifest.json
     <data_dir>/state/lock                                     (fcntl.flock lock file)
     <data_dir>/state/tmp/                                     (generation being built)
+    <data_dir>/state/published                                (last generation made current)
 
 Why it is built this way:
 
@@ -18,6 +19,10 @@ Why it is built this way:
   made current (crash between rename and swap) is an *orphan*: it is never shown by
   :meth:`Store.history`, never read by default and never reused; the next generation is
   numbered past it.
+* Only the store moves ``current``, and only forward; ``state/published`` (written after each
+  swap) and the parents of later generations show a ``current`` moved back by hand, which
+  :meth:`Store.check_current` refuses. The store's folders and lock file must be the running
+  user's and not links (:func:`check_folders`): a planted link would have a run write outside.
 * History is the chain of ``parent`` links starting at the current generation. Every
   generation records as parent the generation that was current when it was begun (under the
   lock), so the chain lists exactly the generations that were published, in order, and skips
@@ -56,6 +61,8 @@ from types import TracebackType
 from typing import Any
 
 import polars as pl
+
+from pipelines.state import private
 
 __all__ = ["Generation", "LaterRuns", "Store", "StoreBusy", "StoreError", "counts", "describe",
            "lock_holder"]
@@ -113,9 +120,12 @@ def lock_holder(path: Path) -> str | None:
     """What the holder of a lock file wrote in it ("" if nothing yet), or None when nobody
     holds it. Takes nothing: a shared lock is tried and let go at once."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except FileNotFoundError:
         return None  # no lock file: nobody has ever held it
+    except OSError as exc:
+        raise StoreError(f"cannot open lock file {path}: {exc.strerror} (a link planted "
+                         "there? the lock file is never a link)") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except OSError as exc:
@@ -125,6 +135,35 @@ def lock_holder(path: Path) -> str | None:
     finally:
         os.close(fd)
     return None
+
+
+def check_folders(data_dir: Path, names: tuple[str, ...]) -> None:
+    """Refuse a data directory whose own folders (and lock files) are links or another user's:
+    a run would write, chmod and lock through them outside the directory. (A file where a
+    folder belongs fails the step that needs the folder, with its own message.)"""
+    me = os.geteuid()
+    for name in names:
+        path = Path(data_dir) / name
+        try:
+            info = path.lstat()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot be examined ({exc.strerror})") from None
+        folder = not name.endswith("lock")
+        what = "folder" if folder else "lock file"
+        if os.path.islink(path):
+            raise StoreError(f"{path} is a symbolic link; the data directory's own {what}s must "
+                             f"not be links (someone planted it?): nothing was done. Remove the "
+                             f"link, check where it points, and run again")
+        if info.st_uid != me:
+            raise StoreError(f"{path} belongs to user id {info.st_uid}, not to the user running "
+                             f"this command ({me}); nothing was done. The data directory and "
+                             "its folders must be the running user's own")
+
+
+STATE_FOLDERS = ("state", "state/generations", "state/tmp", "state/lock")
+PUBLISHED = "published"  # in state/: the generation last made current, written after the swap
 
 
 def _step(name: str) -> None:
@@ -183,6 +222,18 @@ def _link_or_copy(src: Path, dst: Path) -> None:
             os.fsync(fh.fileno())
 
 
+def _record_published(state_dir: Path, number: int) -> None:
+    """Note the generation just made current, so that ``current`` moved back by hand is
+    seen (``Store.check_current``); a stop before this leaves the note one behind, which is
+    harmless."""
+    tmp = state_dir / f".{PUBLISHED}.{os.getpid()}.tmp"
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    with open(tmp, "x", encoding="utf-8") as fh:
+        fh.write(f"{number}\n")
+    os.replace(tmp, state_dir / PUBLISHED)
+
+
 def sha256_file(path: Path) -> str:
     """sha256 of a file, read in 1 MiB blocks."""
     digest = hashlib.sha256()
@@ -238,9 +289,11 @@ class Store:
                 f"this Store already holds the lock for run {self._lock_run_id!r}; "
                 "the lock is not re-entrant - reuse the held lock instead of locking again"
             )
+        check_folders(self.data_dir, STATE_FOLDERS)
         try:
             self.state_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            fd = os.open(self.lock_path,
+                         os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
         except OSError as exc:
             raise StoreError(f"cannot open lock file {self.lock_path}: {exc}") from None
         try:
@@ -270,7 +323,8 @@ class Store:
         self._lock_fd = fd
         self._lock_run_id = run_id
         try:
-            yield
+            with private.owner_only():  # generations hold whole SSNs and record text
+                yield
         finally:
             if self._active is not None:  # a build cannot outlive the lock that protects it
                 self._active.abort()
@@ -336,8 +390,10 @@ class Store:
                 "managed only by the state store"
             ) from None
         name = Path(target).name
-        if not name.isdigit():
-            raise StoreError(f"{self.current_link} points at {target!r}, not at a generation")
+        if not name.isdigit() or target != os.path.join("state", "generations", name):
+            raise StoreError(f"{self.current_link} points at {target!r}, not at a generation "
+                             f"of this store (state/generations/NNNNNN); it is managed only by "
+                             "the state store: was it changed by hand?")
         number = int(name)
         if not (self.generations_dir / name).is_dir():
             raise StoreError(
@@ -396,12 +452,37 @@ class Store:
                 f"table {table!r} of generation {manifest['generation']} is unreadable: {exc}"
             ) from None
 
+    def check_current(self) -> None:
+        """Raise StoreError when ``current`` names an older generation than the newest one
+        published: a generation that another was built on, or the one the store recorded
+        after its last swap (``state/published``), is newer. Only the store moves ``current``,
+        and only forward (a rollback publishes a new generation)."""
+        number = self.current_generation()
+        if number is None:
+            return
+        newest = number
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            newest = max(newest, int((self.state_dir / PUBLISHED).read_text().strip()))
+        for n in self._existing_numbers():
+            if n > number:
+                with contextlib.suppress(StoreError):
+                    parent = (self.manifest(n) or {}).get("parent")
+                    if isinstance(parent, int):
+                        newest = max(newest, parent)
+        if newest > number:
+            raise StoreError(
+                f"{self.current_link} points at generation {number}, but generation {newest} "
+                "was published after it: `current` was moved from outside the store. Nothing "
+                f"was done; point it back (ln -sfn state/generations/{_gen_name(newest)} "
+                f"{self.current_link}) or roll back with `qap rollback`")
+
     def history(self) -> list[dict]:
         """Manifests of the published generations, oldest first (orphans excluded).
 
         Walks the ``parent`` chain from the current generation, so it lists exactly what was
         published, in publication order, including generations made by rollbacks.
         """
+        self.check_current()
         chain: list[dict] = []
         number = self.current_generation()
         while number is not None:
@@ -685,6 +766,7 @@ class Generation:
             os.replace(tmp_link, store.current_link)
             _step("commit:swapped")
             _fsync_dir(store.data_dir)
+            _record_published(store.state_dir, number)
             _step("commit:done")
         except StoreError:
             self._fail(renamed)

@@ -16,10 +16,13 @@ from pathlib import Path
 import polars as pl
 
 from layouts import layout
-from layouts.decoder import DeckFault, Records, read_records
+from layouts.decoder import MAX_NAMED, DeckFault, Records, also_lines, read_records
 
 HDR = layout.load("hdr")
 TRL = layout.load("trl")
+# HDR dates a deck may carry (docs/decisions.md, "HDR dates near the ends of the calendar"): a
+# week's periods, quarter and fiscal year reach a year either side of its week ending.
+FIRST_YEAR, LAST_YEAR = 1900, 2099
 
 
 class DeckRefused(Exception):
@@ -81,9 +84,13 @@ def _parse_hdr(path: Path, text: str) -> tuple[str, dt.date, dt.datetime, int]:
         try:
             if not raw.isdigit():
                 raise ValueError
-            return dt.datetime.strptime(raw, "%m%d%Y").date()
+            value = dt.datetime.strptime(raw, "%m%d%Y").date()
         except ValueError:
             raise bad(name, "a date MMDDYYYY") from None
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise bad(name, f"a date MMDDYYYY in the years {FIRST_YEAR}-{LAST_YEAR} (a week's "
+                      "periods, quarters and fiscal year are counted from it)")
+        return value
 
     week_ending = date("hdr_week_ending")
     created_on = date("creation_date")
@@ -139,8 +146,9 @@ def control(records: Records) -> Deck:
     if stray.height:
         line, rid = stray["line_no"][0], stray["text"][0][:3]
         raise DeckRefused(path, f"{rid} inside deck", f"a {rid} record inside the deck; a deck "
-                          "has one HDR first and one TRL last (two decks joined together?)",
-                          line, 1)
+                          "has one HDR first and one TRL last (two decks joined together?)"
+                          + also_lines(stray["line_no"].head(MAX_NAMED).to_list(),
+                                       stray.height), line, 1)
     count_field = TRL.field("record_count")
     raw_count = _field(last_text, count_field)
     if not raw_count.isdigit():

@@ -17,13 +17,14 @@ REGISTER_SCHEMA = {"run_id": pl.String, "run": pl.String, "deck": pl.String,
                    "text": pl.String, "header_text": pl.String, "status": pl.String,
                    "opened": pl.Date,
                    "closed": pl.Date, "closed_by": pl.String, "reason": pl.String,
-                   DECK_WEEK: pl.Date}
+                   DECK_WEEK: pl.Date, "replaces": pl.String, "sub_reason": pl.String}
 
 
 def append(previous: pl.DataFrame | None, labelled: list[pl.DataFrame], run_date: dt.date,
            decks: list[Deck]) -> pl.DataFrame:
     """The open error register: every rejected record stays until corrected or withdrawn.
-    `labelled` are the run's rows per step, each with its `run` (the register it is on).
+    `labelled` are the run's rows per step, each with its `run` (the register it is on) and
+    `sub_reason` (which fault of a code, where the code names several).
     Each entry keeps its deck's HDR week ending, the week a corrections deck must carry."""
     weeks = pl.Series(DECK_WEEK, [d.week_ending for d in decks], pl.Date)
     new = pl.concat([
@@ -33,7 +34,7 @@ def append(previous: pl.DataFrame | None, labelled: list[pl.DataFrame], run_date
             pl.lit("open").alias("status"),
             pl.lit(run_date).alias("opened"), pl.lit(None, pl.Date).alias("closed"),
             pl.lit(None, pl.String).alias("closed_by"), pl.lit(None, pl.String).alias("reason"),
-            DECK_WEEK)
+            DECK_WEEK, pl.lit(None, pl.String).alias("replaces"), "sub_reason")
         .cast(REGISTER_SCHEMA) for rows in labelled])
     if previous is None:
         return new

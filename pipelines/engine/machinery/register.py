@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from layouts.encode import deck as deck_text
+from pipelines.state import private, run_folder
 from pipelines.state.store import Store, StoreError
 
 PREFIX_WIDTH = 15  # program, format, block, serial, section: what identifies a form record
@@ -27,6 +28,10 @@ KEY_FIELDS = {
     "Form 3081": "SSN, week ending, OFP (columns 16-45)",
     "Form 6489": "OFP, SSN (columns 16-37), quarter ending, week ending (columns 81-94)",
 }
+
+
+class NothingOpen(StoreError):
+    """No open entry to write a corrections deck of: nothing to do, not a failure."""
 
 
 class DeckExists(StoreError):
@@ -57,7 +62,9 @@ def place() -> pl.Expr:
 def open_entries(register: pl.DataFrame | None, as_of: dt.date) -> pl.DataFrame:
     if register is None:
         return pl.DataFrame()
-    return register.filter(pl.col("status") == "open").with_columns(
+    later = [pl.lit(None, pl.String).alias(c) for c in ("sub_reason", "replaces")
+             if c not in register.columns]  # a register written before these columns
+    return register.with_columns(later).filter(pl.col("status") == "open").with_columns(
         (pl.lit(as_of) - pl.col("opened")).dt.total_days().alias("age_days")
     ).sort("opened", "deck", "line_no")
 
@@ -134,14 +141,32 @@ def close_corrected(register: pl.DataFrame, posted: pl.DataFrame, run_id: str,
     return _close(register, hit, CORRECTED, run_id, run_date)
 
 
+def entry_key() -> pl.Expr:
+    """How `replaces` names an entry: its run id, deck and line ("20261117.01 week.dat 6")."""
+    return pl.concat_str("run_id", "deck", pl.col("line_no").cast(pl.String), separator=" ")
+
+
 def supersede_resubmitted(register: pl.DataFrame, run_id: str, run_date: dt.date
                           ) -> tuple[pl.DataFrame, int]:
     """Open entries of earlier runs whose record reprocess run `run_id` rejected again (each
     new entry stands for one, `_stands_for`) close as resubmitted: the new entry, with
     today's codes, stands for the record, so re-inputting a deck does not duplicate what is
-    still wrong, and the old entry stays as history. Returns the register and how many
-    closed."""
+    still wrong, and the old entry stays as history. The new entry keeps the old one's
+    `opened` (the record's age runs from its first rejection) and names it in `replaces`.
+    Returns the register and how many closed."""
     pairs = _stands_for(register, _rejected_again(register, run_id), run_id)
+    if "replaces" not in register.columns:  # a register written before the column
+        register = register.with_columns(pl.lit(None, pl.String).alias("replaces"))
+    rows = register.with_row_index("entry")
+    again = rows.filter((pl.col("status") == "open") & (pl.col("run_id") == run_id))["entry"]
+    links = pl.DataFrame({"entry": [again[r] for r in pairs.values()], "old": list(pairs)},
+                         schema={"entry": pl.UInt32, "old": pl.UInt32}).join(
+        rows.select(pl.col("entry").alias("old"), pl.col("opened").alias("first_opened"),
+                    entry_key().alias("replaced")), on="old").drop("old")
+    register = rows.join(links, on="entry", how="left", maintain_order="left").with_columns(
+        pl.coalesce("first_opened", "opened").alias("opened"),
+        pl.coalesce("replaced", "replaces").alias("replaces"),
+    ).drop("entry", "first_opened", "replaced")
     return _close(register, _rows(list(pairs)), RESUBMITTED, run_id, run_date)
 
 
@@ -160,26 +185,78 @@ def close_context(register: pl.DataFrame, run_id: str, run_date: dt.date
     return _close(register, hit, CONTEXT, run_id, run_date)
 
 
-def withdraw(data_dir: Path, deck: str, line_no: int, reason: str, run_date: dt.date) -> int:
-    """Close one open entry on purpose; publishes a generation. Returns the generation."""
+WITHDRAWAL = "withdraw-"  # a withdrawal's id: withdraw-YYYYMMDD.NN, its own in the history
+
+
+def withdrawal_id(published: list[str], run_date: dt.date) -> str:
+    """The day's next free withdrawal id: each withdrawal can be rolled back on its own, and a
+    rollback of one lists the others it would undo."""
+    taken, n = set(published), 1
+    while f"{WITHDRAWAL}{run_date:%Y%m%d}.{n:02d}" in taken:
+        n += 1
+    return f"{WITHDRAWAL}{run_date:%Y%m%d}.{n:02d}"
+
+
+def _key_match(deck: str, line_no: int, run_id: str | None, deck_hash: str | None) -> pl.Expr:
+    """The open entries `withdraw` names: a deck by file name (a path names its file), a line,
+    and the qualifiers given."""
+    match = ((pl.col("deck") == Path(deck).name) & (pl.col("line_no") == line_no)
+             & (pl.col("status") == "open"))
+    if run_id:
+        match &= pl.col("run_id") == run_id
+    if deck_hash:
+        match &= pl.col("deck_hash").str.starts_with(deck_hash.lower())
+    return match
+
+
+def _choices(hits: pl.DataFrame) -> str:
+    """The entries an ambiguous key names, one a line, with what tells them apart."""
+    rows = hits.sort("run_id", "deck_hash").iter_rows(named=True)
+    return "\n".join(f"  --run {r['run_id']}  --deck-hash {r['deck_hash'][:12]}  ({r['run']}, "
+                     f"opened {r['opened']:%m/%d/%Y}, codes {' '.join(r['error_codes'] or [])})"
+                     for r in rows)
+
+
+def withdraw(data_dir: Path, deck: str, line_no: int, reason: str, run_date: dt.date,
+             run_id: str | None = None, deck_hash: str | None = None) -> tuple[str, int]:
+    """Close one open entry on purpose; publishes a generation of its own id. Returns the
+    withdrawal id and the generation. A deck name and line that name entries of several runs
+    or decks (two reprocess runs of one fix.dat) are refused with the choices: `run_id` or
+    `deck_hash` (a prefix) picks one."""
     if not reason.strip():
         raise StoreError("a withdrawal needs a reason (--reason)")
     store = Store(data_dir)
     with store.lock("withdraw", wait_seconds=30):
         register = store.read("error_register")
-        match = (pl.col("deck") == deck) & (pl.col("line_no") == line_no) & (
-            pl.col("status") == "open")
-        if register is None or register.filter(match).height == 0:
-            raise StoreError(f"no open register entry for deck {deck} line {line_no}")
+        match = _key_match(deck, line_no, run_id, deck_hash)
+        hits = register.filter(match) if register is not None else pl.DataFrame()
+        name = Path(deck).name
+        qualified = "".join(f" {o} {v}" for o, v in (("--run", run_id), ("--deck-hash", deck_hash))
+                            if v)
+        if hits.height == 0:
+            raise StoreError(f"no open register entry for deck {name} line {line_no}{qualified}")
+        if hits.select("run_id", "deck_hash").unique().height > 1:
+            raise StoreError(f"deck {name} line {line_no} names {hits.height} open entries of "
+                             "different runs or decks; nothing was withdrawn. Name one with "
+                             f"--run or --deck-hash:\n{_choices(hits)}")
         register = register.with_columns(
             pl.when(match).then(pl.lit(reason)).otherwise("reason").alias("reason"))
-        register, _ = _close(register, match, WITHDRAWN, "withdraw", run_date)
-        gen = store.begin(f"withdraw-{run_date:%Y%m%d}")
+        withdrawal = withdrawal_id([m.get("run_id", "") for m in store.history()], run_date)
+        register, _ = _close(register, match, WITHDRAWN, withdrawal, run_date)
+        gen = store.begin(withdrawal)
         gen.write("error_register", register)
-        return gen.commit(note=f"withdrew {deck} line {line_no}: {reason}")
+        return withdrawal, gen.commit(note=f"withdrew {name} line {line_no}: {reason}")
 
 
 ROLLED_BACK_NOTE = "ROLLED-BACK.txt"  # in a run folder whose postings a rollback undid
+
+
+def run_folders(runs: Path, run_id: str) -> list[Path]:
+    """A run's folder of reports: under its run id, or still `.partial` when the run stopped
+    after it published and before the folder was renamed (the next run renames it, note and
+    all). Links are not folders here: nothing is written through one."""
+    found = [runs / run_id, runs / f"{run_id}{run_folder.PARTIAL}"]
+    return [f for f in found if f.is_dir() and not f.is_symlink()]
 
 
 def rollback(data_dir: Path, run_id: str, note: str, undo_later: bool) -> tuple[int, list[str]]:
@@ -191,8 +268,7 @@ def rollback(data_dir: Path, run_id: str, note: str, undo_later: bool) -> tuple[
     extra = (store.manifest(generation) or {}).get("extra", {})
     stamp = dt.datetime.now().isoformat(timespec="seconds")
     for undone in [run_id, *extra.get("also_undone_runs", [])]:
-        folder = Path(data_dir) / "runs" / undone
-        if folder.is_dir():
+        for folder in run_folders(Path(data_dir) / "runs", undone):
             with (folder / ROLLED_BACK_NOTE).open("a", encoding="utf-8") as fh:
                 fh.write(f"{stamp} rolled back (generation {generation}, rollback before run "
                          f"{run_id}): what these reports show as posted is no longer in the "
@@ -266,7 +342,8 @@ def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: boo
     store = Store(data_dir)
     entries = open_entries(store.read("error_register"), created.date())
     if entries.height == 0:
-        raise StoreError("the error register has no open entries")
+        raise NothingOpen("the error register has no open entries: nothing to correct, no "
+                          "deck written")
     entries = with_deck_weeks(entries, store.read("decks"))
     paths = deck_paths(out, sorted(entries[DECK_WEEK].unique().to_list()))
     existing = [str(p) for p in paths.values() if p.exists()]
@@ -274,13 +351,17 @@ def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: boo
         raise DeckExists(f"{', '.join(existing)}: already there, not overwritten (it may hold "
                          "an operator's edits); name another file, or pass --force to "
                          "overwrite")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    with private.owner_only():
+        out.parent.mkdir(parents=True, exist_ok=True)
+    if Path(data_dir).absolute() in out.absolute().parents:  # e.g. DIR/corrections
+        private.folder(out.parent)
     written = []
     for sequence, (week, path) in enumerate(paths.items(), start=1):
         records = _deck_records(entries.filter(pl.col(DECK_WEEK) == week))
         path.write_text(deck_text(records, campus="CR", week_ending=f"{week:%m%d%Y}",
                                   created=f"{created:%m%d%Y}", time=f"{created:%H%M%S}",
                                   sequence=sequence))
+        private.file(path)  # record text and SSNs, as on the register
         written.append(CorrectionsDeck(path=path, week_ending=week, records=len(records)))
     return written
 

@@ -63,6 +63,7 @@ def prepare(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 def run(records: pl.DataFrame, defect_codes: pl.DataFrame, run_id: str) -> Run01Result:
     headers, lines = prepare(records)
     found = [v.header_flags(headers), v.line_flags(lines)]
+    subs = v.sub_reasons(headers, lines, pl.concat(found))
     bad_headers = set(found[0]["seq"].to_list())
     lines = lines.with_columns(pl.col("hdr_seq").is_in(list(bad_headers)).alias("doc_bad"))
     coded = set(found[1]["seq"].to_list()) | set(lines.filter("doc_bad")["seq"].to_list())
@@ -98,7 +99,7 @@ def run(records: pl.DataFrame, defect_codes: pl.DataFrame, run_id: str) -> Run01
                      pl.col("h_list_number").fill_null("   ").alias("list_number"),
                      pl.col("h_action").fill_null(" ").alias("action"), "defect_code",
                      "description"),
-    ]).join(codes, on="seq", how="left").sort("seq")
+    ]).join(codes, on="seq", how="left").join(subs, on="seq", how="left").sort("seq")
     posted_set = pl.Series(posted, dtype=pl.UInt32)
     # A header stands or falls with its lines: rejected when it carries a code itself, or when
     # it has lines and none of them posted.

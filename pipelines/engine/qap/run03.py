@@ -234,9 +234,10 @@ def run(records: pl.DataFrame, ofp: pl.DataFrame, defect_codes: pl.Series,
     standards, qs_flags, _ = v.apply_standards(_standard_candidates(headers, coded),
                                                quality_standards)
     codes = codes_by_row([*found, qs_flags])
+    subs = v.sub_reasons(headers, lines, pl.concat(found[:2]))
     # Only what posting and the listings read goes on; the rules' facts are let go here.
     lines = lines.select(_KEEP)
-    return _assemble(headers, lines, codes, standards, records)
+    return _assemble(headers, lines, codes, standards, records, subs)
 
 
 _KEEP = ["seq", "deck_no", "line_no", "unit", "hdr_seq", "h_program", "h_week_ending_v", "h_org",
@@ -246,7 +247,8 @@ _KEEP = ["seq", "deck_no", "line_no", "unit", "hdr_seq", "h_program", "h_week_en
 
 
 def _assemble(headers: pl.DataFrame, lines: pl.DataFrame, codes: pl.DataFrame,
-              standards: pl.DataFrame, records: pl.DataFrame) -> Run03Result:
+              standards: pl.DataFrame, records: pl.DataFrame, subs: pl.DataFrame
+              ) -> Run03Result:
     coded = pl.col("seq").is_in(codes["seq"].implode())
     bad_docs = headers.filter(coded)["seq"]
     bad_units = pl.concat([
@@ -276,8 +278,10 @@ def _assemble(headers: pl.DataFrame, lines: pl.DataFrame, codes: pl.DataFrame,
     # The codes are joined to the seq column alone, not to the million-row frame they join.
     error_codes = records.select("seq").join(codes, on="seq", how="left", maintain_order="left"
                                              )["error_codes"].fill_null([])
+    sub_reason = records.select("seq").join(subs, on="seq", how="left", maintain_order="left"
+                                            )["sub_reason"]
     out = records.select("seq", "deck_no", "line_no", "text", *PREFIX.names).with_columns(
-        status).with_columns(error_codes)
+        status).with_columns(error_codes, sub_reason)
 
     accepted = ~pl.col("rejected")
     reviews = lines.select(

@@ -33,8 +33,8 @@ from pipelines.engine.qap import cum_file, run01, run03
 from pipelines.engine.qap.individual import periods, review_data
 from pipelines.engine.qap.individual import step as individual_step
 from pipelines.engine.qap.reference import Reference
-from pipelines.state import run_folder
-from pipelines.state.store import Store
+from pipelines.state import private, run_folder
+from pipelines.state.store import Store, check_folders
 from validators import pce_01_43 as v01
 from validators import pce_03_41 as v03
 from validators.codes import RUN_3926, RUN_3927
@@ -43,6 +43,8 @@ __all__ = ["STAGES", "STEPS", "ConservationError", "DeckOutcome", "RunResult", "
            "run_week"]
 
 INDIVIDUAL_PROGRAMS = ("59600", "59602")  # Forms 3081 and 6489: the individual data step
+# The data directory's own folders a run writes in, besides state/ (the store checks that)
+DATA_FOLDERS = (".", "runs", "refused", "weeks", "archive", "corrections", "weeks/.lock")
 STEPS = ("run 01", "run 03", "individual data")  # the steps whose records post or reject
 # The run's progress messages in order (message prefix, what the stage does until the next
 # one): the flows' progress bar and the benchmark's stage table read this, not the messages.
@@ -108,8 +110,11 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
     run_date = run_date or dt.date.today()
     say = progress or (lambda _msg: None)
     store = Store(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with store.lock("weekly run", wait_seconds=0):
+    with private.owner_only():
+        data_dir.mkdir(parents=True, exist_ok=True)
+    with private.owner_only(), store.lock("weekly run", wait_seconds=0):
+        check_folders(data_dir, DATA_FOLDERS)
+        private.tighten(data_dir)
         published = [m.get("run_id", "") for m in store.history()]
         run_id = intake.next_run_id(published, run_date)
         return _run_locked(deck_paths, data_dir, reference, run_date, say, reprocess,
@@ -125,12 +130,12 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     for note in tidied:
         say(note)
     ledger = store.read("decks")
-    known = set(ledger.filter(pl.col("status") == "posted")["content_hash"].to_list()
-                ) if ledger is not None else set()
     result = RunResult(run_id=run_id, run_date=run_date, week_ending=None, run_dir=None,
                        notes=tidied)
     say(f"run {run_id}: reading {len(deck_paths)} deck(s)")
-    decks = intake.open_all(deck_paths, known, result, data_dir / "refused")
+    decks, sorted_hashes = intake.open_all(
+        deck_paths, intake.Posted.of(ledger), result, data_dir / "refused",
+        intake.open_texts(store.read("error_register")) if reprocess else None)
     result.week_ending = max((d.week_ending for d in decks), default=None)
     result.notes += _date_notes(decks, run_date, published)
     records = intake.records(decks)
@@ -219,7 +224,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     gen.write("adjustment_ledger", cum.adjustment_ledger)
     for table, frame in ind.tables.items():
         gen.write(table, frame)
-    gen.write("decks", intake.ledger(ledger, result, decks, run_id, run_date))
+    gen.write("decks", intake.ledger(ledger, result, decks, sorted_hashes, run_id, run_date))
     gen.write("error_register", register)
     result.generation = gen.commit(note=f"weekly run {run_id}", extra={
         "condition_code": result.condition_code, "records_in": result.records_in,
@@ -263,7 +268,8 @@ def _labelled(rows01: pl.DataFrame, rows03: pl.DataFrame, rows_ind: pl.DataFrame
               ) -> list[pl.DataFrame]:
     """Each step's rows with the register (`run`) its rejected records go on."""
     return [rows01.with_columns(pl.lit(RUN_3927).alias("run")),
-            rows03.with_columns(pl.lit(RUN_3926).alias("run")), rows_ind]
+            rows03.with_columns(pl.lit(RUN_3926).alias("run")),
+            rows_ind.with_columns(pl.col("reason").alias("sub_reason"))]
 
 
 def _count(result: RunResult, rows01: pl.DataFrame, rows03: pl.DataFrame,

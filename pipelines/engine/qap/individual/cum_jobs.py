@@ -91,9 +91,12 @@ def extend_history(history: pl.DataFrame | None, weekly: pl.DataFrame, saturday:
     return kept.filter(pl.col("week_ending") > pl.lit(since, pl.Date))
 
 
-def weekly_figures(time: pl.DataFrame, matched: pl.DataFrame) -> pl.DataFrame:
+def weekly_figures(time: pl.DataFrame, matched: pl.DataFrame,
+                   earlier: pl.DataFrame | None = None) -> pl.DataFrame:
     """This week's figures per SSN, OFP, grade and week ending date (WEEK_COLUMNS + last_seq).
-    `matched` is `review_data.match`'s first frame (reviews summed per SSN, OFP and date)."""
+    `matched` is `review_data.match`'s first frame (reviews summed per SSN, OFP and date);
+    reviews that met a 3081 of an earlier run (`earlier`, review_data.POSTED_3081) add a row
+    of their own: no hours (they posted with that run), the reviews and that 3081's step."""
     lc = pl.col("time_code") == time_reports.LEARNING_CURVE
     zero = pl.lit(0, pl.Int64)
     split = time.with_columns(
@@ -109,9 +112,19 @@ def weekly_figures(time: pl.DataFrame, matched: pl.DataFrame) -> pl.DataFrame:
         pl.col("lc_hours_tenths").sum(), pl.col("lc_volume").sum(),
         pl.col("seq").max().alias("last_seq"))
     reviews = matched.group_by(WEEK_KEY).agg(pl.col("reviewed").sum(), pl.col("errors").sum())
-    return hours.join(reviews, on=WEEK_KEY, how="left").with_columns(
+    week = hours.join(reviews, on=WEEK_KEY, how="left").with_columns(
         pl.col("reviewed").fill_null(0), pl.col("errors").fill_null(0)
-    ).select(*WEEK_COLUMNS, "last_seq").sort(WEEK_KEY)
+    ).select(*WEEK_COLUMNS, "last_seq")
+    if earlier is None or earlier.height == 0:
+        return week.sort(WEEK_KEY)
+    steps = earlier.select(*WEEK_KEY, "step").cast(dict(week.select(WEEK_KEY).schema))
+    late = matched.join(hours.select(WEEK_KEY), on=WEEK_KEY, how="anti").group_by(WEEK_KEY).agg(
+        pl.col("period_end").first(), pl.col("quarter_end").first(),
+        pl.col("reviewed").sum(), pl.col("errors").sum(),
+    ).join(steps.unique(WEEK_KEY, keep="last"), on=WEEK_KEY, how="left").with_columns(
+        *[pl.lit(0, pl.Int64).alias(f) for f in FIGURES[:4]],
+        pl.lit(None, week.schema["last_seq"]).alias("last_seq"))
+    return pl.concat([week, late.select(week.columns).cast(week.schema)]).sort(WEEK_KEY)
 
 
 def current_grades(time: pl.DataFrame) -> pl.DataFrame:
@@ -141,11 +154,12 @@ def add_week(cum_jobs: pl.DataFrame, weekly: pl.DataFrame, time: pl.DataFrame,
 
 
 def post_week_detail(cum_jobs: pl.DataFrame, time_3081: pl.DataFrame, reviews: pl.DataFrame,
-                     week_ending: dt.date) -> WeekPosting:
-    """`post_week` plus the week's figures and the reviews that did not post."""
+                     week_ending: dt.date, earlier: pl.DataFrame | None = None) -> WeekPosting:
+    """`post_week` plus the week's figures and the reviews that did not post; `earlier`: the
+    Forms 3081 earlier runs posted (review_data.POSTED_3081), which reviews may meet too."""
     individual = review_data.individual_reviews(reviews)
-    matched, not_posted = review_data.match(individual, time_3081, week_ending)
-    weekly = weekly_figures(time_3081, matched)
+    matched, not_posted = review_data.match(individual, time_3081, week_ending, earlier)
+    weekly = weekly_figures(time_3081, matched, earlier)
     cum = add_week(cum_jobs, weekly, time_3081, week_ending)
     return WeekPosting(cum_jobs=cum, weekly=weekly.drop("last_seq"), not_posted=not_posted)
 

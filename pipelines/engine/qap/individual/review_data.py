@@ -36,6 +36,10 @@ UNIT_SSN = "000000000"
 REVIEW_COLUMNS = ["deck_no", "line_no", "unit", "ssn", "week_ending", *OFP_KEY, "reviewed",
                   "errors"]
 MATCH_KEY = ["ssn", *OFP_KEY, "week_ending"]
+# Store table `posted_3081`: one row per SSN, OFP and week ending date a Form 3081 posted for
+# (any run), with its grade and step, so that a later run's review can meet it.
+POSTED_3081 = {"ssn": pl.String, **dict.fromkeys(OFP_KEY, pl.String), "week_ending": pl.Date,
+               "grade": pl.String, "step": pl.String}
 
 
 def _first_lines(reviews: pl.DataFrame) -> pl.DataFrame:
@@ -88,13 +92,19 @@ def _keyed(frame: pl.DataFrame) -> pl.DataFrame:
 _INT_KEY = ["_ssn", "_ofp", "week_ending"]
 
 
-def match(reviews: pl.DataFrame, time: pl.DataFrame, saturday: dt.date
-          ) -> tuple[pl.DataFrame, pl.DataFrame]:
+def match(reviews: pl.DataFrame, time: pl.DataFrame, saturday: dt.date,
+          earlier: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(matched: reviewed and errors summed per SSN, OFP and week ending date, with the 3081's
     `grade`, period_end and quarter_end; not posted: the review rows, with `reason_codes`).
 
-    `reviews` is `individual_reviews(...)`, `time` checked Forms 3081."""
-    grades = _keyed(time.sort("seq").group_by(MATCH_KEY).agg(pl.col("grade").last()))
+    `reviews` is `individual_reviews(...)`, `time` checked Forms 3081. `earlier`: Forms 3081
+    earlier runs posted (MATCH_KEY and grade, `POSTED_3081`): a review corrected and re-input
+    after its 3081 posted meets that 3081; this run's 3081 of the same key wins."""
+    grades = time.sort("seq").group_by(MATCH_KEY).agg(pl.col("grade").last())
+    if earlier is not None and earlier.height:
+        before = earlier.select(*MATCH_KEY, "grade").cast(grades.schema)
+        grades = pl.concat([before.join(grades, on=MATCH_KEY, how="anti"), grades])
+    grades = _keyed(grades)
     keyed = _keyed(reviews)
     exact = pl.col("_ssn").is_not_null() & pl.col("_ofp").is_not_null()
     numeric, text = keyed.filter(exact), keyed.filter(~exact)

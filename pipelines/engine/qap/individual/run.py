@@ -134,14 +134,16 @@ class WeekFrames:
 def calculate(*, week_ending: dt.date, employees: pl.DataFrame, ofp: pl.DataFrame,
               time_3081: pl.DataFrame, forms_6489: pl.DataFrame, reviews: pl.DataFrame,
               cum_jobs: pl.DataFrame | None = None, ras: int = periods.RAS,
-              weekly_history: pl.DataFrame | None = None) -> WeekFrames:
-    """The week's figures, no printing (arguments as `run_individual`)."""
+              weekly_history: pl.DataFrame | None = None,
+              posted_3081: pl.DataFrame | None = None) -> WeekFrames:
+    """The week's figures, no printing (arguments as `run_individual`; `posted_3081`: the
+    Forms 3081 earlier runs posted, review_data.POSTED_3081, which reviews may meet)."""
     periods.check_saturday(week_ending)
     emp = reference.employees_table(employees)
     ofps = reference.ofp_table(ofp)
     checked = time_reports.check(time_3081, week_ending, employees=emp, ofp=ofps)
     posting = cj.post_week_detail(cum_jobs if cum_jobs is not None else cj.empty_cum_jobs(),
-                                  checked.valid, reviews, week_ending)
+                                  checked.valid, reviews, week_ending, posted_3081)
     adjusted = apply_adjustments(posting.cum_jobs, forms_6489, week_ending, ofp=ofps,
                                  employees=emp)
     history = cj.extend_history(weekly_history, posting.weekly, week_ending)

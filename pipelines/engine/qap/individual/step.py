@@ -66,7 +66,7 @@ from validators import codes
 RUN_3081, RUN_6489 = codes.RUN_3081, codes.RUN_6489  # `run` of a record on the register
 RUNS = {TIME_PROGRAM: RUN_3081, ADJUSTMENT_PROGRAM: RUN_6489}
 RECORD_TYPES = {TIME_PROGRAM: "form3081", ADJUSTMENT_PROGRAM: "form6489"}
-READS = ("cum_jobs", "weekly_history")  # store tables `run_step` wants in `previous`
+READS = ("cum_jobs", "weekly_history", "posted_3081")  # store tables `run_step` wants in `previous`
 WRITES = READS  # store tables `IndividualStep.tables` may hold
 DECK_WEEK = "deck_week_ending"  # optional Date column of `records`: the deck's HDR week ending
 PARQUET = ("individual-weekly", "ipr", "ipr-adjustments", "sar", "data-not-posted",
@@ -235,6 +235,21 @@ def _previous_cum(previous: dict[str, pl.DataFrame | None]) -> pl.DataFrame:
     return cum.select(cj.CUM_COLUMNS).cast(cj.CUM_SCHEMA)
 
 
+def _previous_posted(previous: dict[str, pl.DataFrame | None]) -> pl.DataFrame:
+    posted = previous.get("posted_3081")
+    schema = review_data.POSTED_3081
+    return pl.DataFrame(schema=schema) if posted is None else posted.select(
+        list(schema)).cast(schema)
+
+
+def _posted_after(posted: pl.DataFrame, weekly: pl.DataFrame) -> pl.DataFrame:
+    """`posted` plus the week's Forms 3081 that posted (a row of `weekly` with hours or volume
+    of its own or one a review met): one row per SSN, OFP and date, the latest grade."""
+    schema = review_data.POSTED_3081
+    return pl.concat([posted, weekly.select(list(schema)).cast(schema)]).unique(
+        review_data.MATCH_KEY, keep="last", maintain_order=True)
+
+
 def _review_weeks(reviews: pl.DataFrame, weeks: tuple[dt.date, ...]) -> pl.DataFrame:
     """`reviews` plus `_week`: its own week when the run has that week, else the latest."""
     own = _saturday_expr(pl.col("week_ending"))
@@ -279,6 +294,7 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
     review_all = _review_weeks(reviews, weeks)
     cum = _previous_cum(previous)
     history = previous.get("weekly_history")
+    posted = _previous_posted(previous)
     timings["calculate"] += time.perf_counter() - t
     printed: list[WeekPrint] = []
     status: list[pl.DataFrame] = []
@@ -289,11 +305,14 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
         frames: WeekFrames = calculate(
             week_ending=week, employees=employees, ofp=ofp, time_3081=time_3081,
             forms_6489=forms_6489, reviews=review_all.filter(pl.col("_week") == week)
-            .drop("_week"), cum_jobs=cum, weekly_history=history)
+            .drop("_week"), cum_jobs=cum, weekly_history=history,
+            posted_3081=posted.filter(pl.col("week_ending").is_in(
+                pl.Series(periods.record_dates(week), dtype=pl.Date).implode())))
         frames = replace(frames, not_posted=name_decks(frames.not_posted, deck_names),
                          adjustments=name_decks(frames.adjustments, deck_names),
-                       unit_group=name_decks(frames.unit_group, deck_names))
+                         unit_group=name_decks(frames.unit_group, deck_names))
         cum, history = frames.cum_jobs, frames.history
+        posted = _posted_after(posted, frames.weekly)
         status.append(_status(time_3081, frames.time_rejected, pl.lit(True), "reason_codes"))
         status.append(_status(forms_6489, frames.adjustments,
                               pl.col("message_code") == codes.ERROR, "reason_codes"))
@@ -303,7 +322,8 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
     t = time.perf_counter()
     done = _finish(base, pl.concat(status))
     timings["calculate"] += time.perf_counter() - t
-    return IndividualStep(records=done, tables={"cum_jobs": cum, "weekly_history": history},
+    return IndividualStep(records=done, tables={"cum_jobs": cum, "weekly_history": history,
+                                                "posted_3081": posted},
                           outputs={}, weeks=weeks, printed=tuple(printed), timings=timings)
 
 

@@ -1,0 +1,56 @@
+"""Owner-only files whatever the umask: the state, the run folders, the flow's weeks/ folders,
+archived, refused and corrections decks all hold whole SSNs or record text.
+
+A run, a flow and every operator command write under a 077 umask, so what they create is 0600
+(files) in 0700 folders; what they move or copy in from elsewhere (a deck from the inbox) and
+folders of the data directory made before (by an older version, or by hand) are set so
+explicitly."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+FILE_MODE, DIR_MODE = 0o600, 0o700
+UMASK = 0o077
+
+
+@contextlib.contextmanager
+def owner_only() -> Iterator[None]:
+    """Create files owner-only inside the block; the caller's umask comes back after it."""
+    before = os.umask(UMASK)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
+def folder(path: Path) -> Path:
+    """`path` made (with any missing parents) and set to 0700."""
+    path = Path(path)
+    with owner_only():
+        path.mkdir(parents=True, exist_ok=True)
+    path.chmod(DIR_MODE)
+    return path
+
+
+def file(path: Path) -> Path:
+    """A file brought in from elsewhere (moved or copied) set to 0600."""
+    Path(path).chmod(FILE_MODE)
+    return path
+
+
+# The folders of a data directory that hold record text (state, run folders, decks)
+FOLDERS = ("state", "state/generations", "runs", "refused", "weeks", "archive",
+           "corrections")
+
+
+def tighten(data_dir: Path) -> None:
+    """Set the data directory's own folders that exist to 0700 (made by an older version, or
+    under a looser umask); links are not followed (`layout` refuses them)."""
+    for name in FOLDERS:
+        path = Path(data_dir) / name
+        if path.is_dir() and not path.is_symlink():
+            path.chmod(DIR_MODE)

@@ -1,0 +1,405 @@
+"""The operator's loop as a new operator walks it (issue 13, items 1-8): re-input after a fix
+in the reference data, duplicates by HDR identity and by reordering, withdraw keys, withdrawal
+ids, the age of an entry rejected again, sub-reasons of 36 and 09, messages and exit codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from layouts.encode import deck, record
+from pipelines.engine.machinery import register
+from pipelines.engine.qap.reference import load as load_reference
+from pipelines.operator import cli
+from pipelines.operator.flow_cli import flow_app
+from pipelines.operator.runs import run_week
+from pipelines.reports import summary
+from pipelines.state.store import Store, StoreError
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+REFERENCE = load_reference(FIXTURES / "reference")
+NATIONAL = FIXTURES / "national" / "national-defect-list.dat"
+WEEK = sorted((FIXTURES / "sample-week").glob("*.dat"))
+TIME_DECK = FIXTURES / "sample-week" / "04-time-reports-3081.dat"
+REVIEWS = FIXTURES / "sample-week" / "02-reviews-adjustments-standards.dat"
+
+
+def _no_master(tmp_path: Path) -> Path:
+    """A reference folder without employee_master.txt: every Form 3081 gets I01."""
+    folder = tmp_path / "ofp-only"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "reference" / "ofp_consistency.txt", folder)
+    return folder
+
+
+def _status(data: Path) -> list[tuple[str, str]]:
+    reg = Store(data).read("error_register")
+    return sorted(reg.select("run_id", "status").rows())
+
+
+def test_reprocess_of_unchanged_records_after_a_reference_fix_posts_them(tmp_path):
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 11, 10))
+    first = run_week([TIME_DECK], data, load_reference(_no_master(tmp_path)),
+                     dt.date(2026, 11, 17))
+    assert first.rejected == 5 and first.codes["IPR-3081"] == {"I01": 5}
+    [fix] = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime(2026, 11, 18, 9))
+    again = run_week([fix.path], data, REFERENCE, dt.date(2026, 11, 18), reprocess=True)
+    assert [d.status for d in again.decks] == ["accepted"]
+    assert (again.posted, again.corrected, again.condition_code) == (4, 4, 4)  # 999887777: T02
+    assert register.open_entries(Store(data).read("error_register"),
+                                 dt.date(2026, 11, 18)).height == 1
+
+
+def test_the_same_unchanged_deck_sent_again_outside_reprocess_is_still_a_duplicate(tmp_path):
+    data = tmp_path / "data"
+    run_week([TIME_DECK], data, load_reference(_no_master(tmp_path)), dt.date(2026, 11, 17))
+    [fix] = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime(2026, 11, 18, 9))
+    again = run_week([fix.path], data, REFERENCE, dt.date(2026, 11, 18))
+    assert [d.status for d in again.decks] == ["duplicate"]
+    assert "already posted by run 20261117.01 (04-time-reports-3081.dat)" in again.decks[0].reason
+
+
+def _edited(source: Path, out: Path, edit) -> Path:
+    lines = source.read_text().splitlines()
+    out.write_text("\n".join([lines[0], *edit(lines[1:-1]), lines[-1]]) + "\n")
+    return out
+
+
+def test_a_deck_whose_hdr_identity_was_posted_is_refused_naming_the_run(tmp_path):
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 11, 10))
+    run_week([TIME_DECK], data, REFERENCE, dt.date(2026, 11, 17))
+    changed = _edited(TIME_DECK, tmp_path / "resent.dat",
+                      lambda body: [body[0][:-1] + "9", *body[1:]])
+    again = run_week([changed], data, REFERENCE, dt.date(2026, 11, 18))
+    assert [d.status for d in again.decks] == ["duplicate"] and again.condition_code == 8
+    reason = again.decks[0].reason
+    assert ("its HDR (campus, week ending, creation date and time, sequence: SC 11142026 "
+            "11162026060000 005) was already posted by run 20261117.01 "
+            "(04-time-reports-3081.dat)") in reason
+    assert "`qap corrections` then `qap reprocess`" in reason and "new sequence number" in reason
+    assert len(Store(data).history()) == 3  # nothing new in the state but the ledger line
+
+
+def test_a_reordered_copy_of_a_posted_deck_under_a_new_hdr_is_a_duplicate(tmp_path):
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 11, 10))
+    run_week([TIME_DECK], data, REFERENCE, dt.date(2026, 11, 17))
+    lines = TIME_DECK.read_text().splitlines()
+    other_hdr = lines[0][:-3] + "006"
+    reordered = tmp_path / "reordered.dat"
+    reordered.write_text("\n".join([other_hdr, *reversed(lines[1:-1]), lines[-1]]) + "\n")
+    again = run_week([reordered], data, REFERENCE, dt.date(2026, 11, 18))
+    assert [d.status for d in again.decks] == ["duplicate"]
+    assert ("the same records in another order were already posted by run 20261117.01"
+            in again.decks[0].reason)
+    ledger = Store(data).read("decks")
+    assert ledger.filter(pl.col("status") == "posted")["records_hash"].null_count() == 0
+
+
+# --- item 8: messages and exit codes -------------------------------------------------------
+
+runner = CliRunner()
+
+
+def qap(*args: str | Path):
+    return runner.invoke(cli.app, [str(a) for a in args])
+
+
+def test_a_run_date_that_is_not_a_date_is_a_usage_error_2(tmp_path):
+    result = qap("run", NATIONAL, "-d", tmp_path / "data", "--run-date", "2026-13-45")
+    assert result.exit_code == 2
+    assert "--run-date '2026-13-45' is not a date YYYY-MM-DD" in result.output
+    assert not (tmp_path / "data").exists()
+
+
+def test_corrections_with_nothing_open_is_nothing_to_do_0(tmp_path):
+    data = tmp_path / "data"
+    assert qap("run", NATIONAL, "-d", data, "-q", "--run-date", "2026-11-10").exit_code == 0
+    result = qap("corrections", tmp_path / "fix.dat", "-d", data)
+    assert result.exit_code == 0
+    assert result.output == ("qap: the error register has no open entries: nothing to "
+                             "correct, no deck written\n")
+    assert not (tmp_path / "fix.dat").exists()
+
+
+@pytest.mark.parametrize("made", [False, True])
+def test_flow_week_with_no_inbox_is_12_at_once(made, tmp_path):
+    data = tmp_path / "data"
+    if made:
+        data.mkdir()
+    result = runner.invoke(flow_app, ["week", "-d", str(data)])
+    assert result.exit_code == 12
+    assert result.output == (f"qap flow: inbox {data / 'inbox'} does not exist: put the "
+                             "week's decks there (or give --inbox); nothing was run\n")
+    assert data.exists() == made and not (data / "prefect").exists()
+
+
+def test_a_refused_deck_names_all_its_bad_lines_up_to_ten(tmp_path):
+    lines = TIME_DECK.read_bytes().split(b"\n")
+    body = [line[:20] + b"\x01" + line[21:] for line in lines[1:6]] * 3
+    bad = tmp_path / "bad.dat"
+    bad.write_bytes(b"\n".join([lines[0], *body, b"TRL0000015", b""]))
+    result = run_week([bad], tmp_path / "data", REFERENCE, dt.date(2026, 11, 17))
+    assert result.decks[0].reason == (
+        f"{bad}, line 2, column 21: byte 0x01 is not printable ASCII; records are ASCII text "
+        "(or 132-byte EBCDIC records, which start with HDR) (also lines 3, 4, 5, 6, 7, 8, 9, "
+        "10, 11 and more)")
+
+
+def test_a_utf8_byte_order_mark_is_named_as_such(tmp_path):
+    bom = tmp_path / "bom.dat"
+    bom.write_bytes(b"\xef\xbb\xbf" + TIME_DECK.read_bytes())
+    result = run_week([bom], tmp_path / "data", REFERENCE, dt.date(2026, 11, 17))
+    assert result.decks[0].status == "refused"
+    assert result.decks[0].reason.startswith(
+        f"{bom}, line 1, column 1: the file starts with a UTF-8 byte-order mark (bytes EF BB "
+        "BF)")
+
+
+def test_a_duplicate_summary_does_not_advise_sending_it_again(tmp_path):
+    data = tmp_path / "data"
+    run_week([TIME_DECK], data, REFERENCE, dt.date(2026, 11, 17))
+    again = run_week([TIME_DECK], data, REFERENCE, dt.date(2026, 11, 18))
+    text = summary.render(again)
+    assert ("DUPLICATE: " + str(TIME_DECK) + ": duplicate deck: the same records were already "
+            "posted by run 20261117.01 (04-time-reports-3081.dat); nothing of it posts again."
+            ) in text
+    assert "send them again" not in text
+
+
+# --- items 4 and 5: withdraw by an unambiguous key; a withdrawal's own id ------------------
+
+def _reprocessed_twice(tmp_path: Path) -> tuple[Path, list[str]]:
+    """Two reprocess runs of one fix.dat, each rejecting its line 2 (SSN not on the master)."""
+    data = tmp_path / "data"
+    run_week([TIME_DECK], data, REFERENCE, dt.date(2026, 11, 17))
+    lines = TIME_DECK.read_text().splitlines()
+    fix = tmp_path / "fix.dat"
+    runs = []
+    for n, ssn in enumerate(["999887771", "999887772"], start=1):
+        line = lines[5][:15] + ssn + lines[5][24:]
+        fix.write_text("\n".join([lines[0][:-3] + f"{n + 10:03d}", line, "TRL0000001"]) + "\n")
+        runs.append(run_week([fix], data, REFERENCE, dt.date(2026, 11, 17 + n),
+                             reprocess=True).run_id)
+    return data, runs
+
+
+def test_withdraw_refuses_a_deck_and_line_that_name_entries_of_two_runs(tmp_path):
+    data, runs = _reprocessed_twice(tmp_path)
+    assert runs == ["20261118.01", "20261119.01"]
+    with pytest.raises(StoreError) as refused:
+        register.withdraw(data, "fix.dat", 2, "SSN typo", dt.date(2026, 11, 20))
+    message = str(refused.value)
+    assert message.startswith("deck fix.dat line 2 names 2 open entries of different runs or "
+                              "decks; nothing was withdrawn. Name one with --run or --deck-hash:")
+    assert "--run 20261118.01  --deck-hash " in message and "--run 20261119.01" in message
+    assert "(IPR-3081, opened 11/18/2026, codes T02)" in message
+    assert _status(data).count(("20261118.01", "open")) == 1
+
+
+def test_withdraw_takes_a_run_or_a_deck_hash_and_a_path_for_the_deck(tmp_path):
+    data, runs = _reprocessed_twice(tmp_path)
+    withdrawal, _ = register.withdraw(data, str(tmp_path / "fix.dat"), 2, "SSN typo",
+                                      dt.date(2026, 11, 20), run_id=runs[1])
+    assert withdrawal == "withdraw-20261120.01"
+    reg = Store(data).read("error_register")
+    assert sorted(reg.filter(pl.col("deck") == "fix.dat").select("run_id", "status",
+                                                                  "closed_by").rows()) == [
+        ("20261118.01", "open", None), ("20261119.01", "withdrawn", "withdraw-20261120.01")]
+    first_hash = reg.filter(pl.col("run_id") == runs[0])["deck_hash"][0]
+    second, _ = register.withdraw(data, "fix.dat", 2, "SSN typo", dt.date(2026, 11, 20),
+                                  deck_hash=first_hash[:8].upper())
+    assert second == "withdraw-20261120.02"
+    assert _status(data).count(("20261118.01", "withdrawn")) == 1
+
+
+def test_each_withdrawal_rolls_back_on_its_own_and_lists_what_else_it_undoes(tmp_path):
+    data, _ = _reprocessed_twice(tmp_path)
+    first, _ = register.withdraw(data, "fix.dat", 2, "one", dt.date(2026, 11, 20),
+                                 run_id="20261118.01")
+    second, _ = register.withdraw(data, "fix.dat", 2, "two", dt.date(2026, 11, 20),
+                                  run_id="20261119.01")
+    assert (first, second) == ("withdraw-20261120.01", "withdraw-20261120.02")
+    _, undone = register.rollback(data, second, "undo the second", undo_later=False)
+    assert undone == []
+    assert _status(data).count(("20261119.01", "open")) == 1
+    assert _status(data).count(("20261118.01", "withdrawn")) == 1
+    with pytest.raises(StoreError, match="--force"):
+        register.rollback(data, first, "undo the first", undo_later=False)
+    _, undone = register.rollback(data, first, "undo the first", undo_later=True)
+    assert len(undone) == 2 and "withdraw-20261120.02" in undone[0]
+    assert "rollback-before:withdraw-20261120.02" in undone[1]
+
+
+def test_qap_withdraw_prints_the_withdrawal_id_and_how_to_undo_it(tmp_path):
+    data, _ = _reprocessed_twice(tmp_path)
+    ambiguous = qap("withdraw", "fix.dat", "2", "--reason", "typo", "-d", data)
+    assert ambiguous.exit_code == 12 and "names 2 open entries" in ambiguous.output
+    result = qap("withdraw", tmp_path / "fix.dat", "2", "--reason", "typo", "-d", data,
+                 "--run", "20261119.01")
+    assert result.exit_code == 0
+    assert result.output.startswith("withdrawn: fix.dat line 2 as withdraw-")
+    assert "`qap rollback withdraw-" in result.output
+
+
+# --- item 6: an entry rejected again keeps its age and its chain ---------------------------
+
+def test_an_entry_rejected_again_keeps_its_first_opened_date_and_the_entry_it_replaces(
+        tmp_path):
+    data = tmp_path / "data"
+    run_week([TIME_DECK], data, REFERENCE, dt.date(2026, 11, 17))  # line 6: 999887777, T02
+    runs = []
+    for day in (18, 25):
+        [fix] = register.corrections_deck(data, tmp_path / f"fix{day}.dat",
+                                          dt.datetime(2026, 11, day, 9))
+        result = run_week([fix.path], data, REFERENCE, dt.date(2026, 11, day), reprocess=True)
+        assert (result.rejected, result.resubmitted) == (1, 1)
+        runs.append(result.run_id)
+    reg = Store(data).read("error_register").sort("run_id")
+    assert reg.select("run_id", "status", "opened", "replaces").rows() == [
+        ("20261117.01", "resubmitted", dt.date(2026, 11, 17), None),
+        ("20261118.01", "resubmitted", dt.date(2026, 11, 17),
+         "20261117.01 04-time-reports-3081.dat 6"),
+        ("20261125.01", "open", dt.date(2026, 11, 17), "20261118.01 fix18.dat 2"),
+    ]
+    [entry] = register.open_entries(reg, dt.date(2026, 11, 25)).iter_rows(named=True)
+    assert entry["age_days"] == 8
+
+
+# --- item 9: ./go keeps the caller's folder ------------------------------------------------
+
+def test_go_reads_the_callers_paths_and_writes_its_defaults_in_the_callers_folder(tmp_path):
+    shutil.copy(NATIONAL, tmp_path / "deck.dat")
+    shutil.copytree(FIXTURES / "reference", tmp_path / "ref")
+    venv_bin = str(Path(sys.prefix) / "bin")  # ./go finds uv as an operator's shell would
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != venv_bin)
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"} | {"PATH": path}
+    done = subprocess.run([str(ROOT / "go"), "run", "deck.dat", "-r", "ref", "-q",
+                           "--run-date", "2026-11-10"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "Condition code 0: clean"
+    assert (tmp_path / "qap-data" / "current").is_symlink()
+    assert (tmp_path / "qap-data" / "reference-folder.txt").read_text().strip() == str(
+        tmp_path / "ref")
+
+
+# --- item 7: sub-reasons of 36 and 09 ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sample_week(tmp_path_factory):
+    data = tmp_path_factory.mktemp("week") / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 11, 10))
+    return data, run_week(WEEK, data, REFERENCE, dt.date(2026, 11, 17))
+
+
+def _sub(data: Path, deck: str, line: int) -> list[tuple]:
+    reg = Store(data).read("error_register")
+    return reg.filter((pl.col("deck") == deck) & (pl.col("line_no") == line)).select(
+        "error_codes", "sub_reason").rows()
+
+
+@pytest.mark.parametrize(("deck", "line", "codes", "text"), [
+    ("01-defect-list-changes.dat", 17, ["09"], "LIST NUMBER NOT 000"),
+    ("01-defect-list-changes.dat", 25, ["09"], "OPERATION NAME BLANK"),
+    ("01-defect-list-changes.dat", 27, ["09"], "LINE WITH NO HEADER"),
+    ("02-reviews-adjustments-standards.dat", 46, ["36"], "NO TRANSACTION ABOVE LINE"),
+    ("02-reviews-adjustments-standards.dat", 47, ["36"], "# WITH AN SSN"),
+    ("02-reviews-adjustments-standards.dat", 48, ["36"], "SSN NOT 9 DIGITS"),
+    ("02-reviews-adjustments-standards.dat", 50, ["36"], "LINE WITH NO HEADER"),
+    ("02-reviews-adjustments-standards.dat", 62, ["36"], "ADJUSTMENT WITH NO LINES"),
+    ("02-reviews-adjustments-standards.dat", 69, ["09"], "REVIEW LINES UNDER 3926-A"),
+    ("04-time-reports-3081.dat", 6, ["T02"], "SSN NOT ON EMPLOYEE MASTER"),
+])
+def test_36_and_09_carry_their_sub_reason_on_the_register(sample_week, deck, line, codes, text):
+    data, _ = sample_week
+    assert _sub(data, deck, line) == [(codes, text)]
+
+
+def test_the_register_parquet_and_listing_carry_the_sub_reason(sample_week):
+    _, week = sample_week
+    rows = pl.read_parquet(week.run_dir / "pce-03-41.parquet").filter(pl.col("line_no") == 62)
+    assert rows.select("error_codes", "sub_reason").rows() == [(["36"], "ADJUSTMENT WITH NO LINES")]
+    assert pl.read_parquet(week.run_dir / "pce-01-43.parquet").filter(
+        pl.col("line_no") == 17)["sub_reason"].to_list() == ["LIST NUMBER NOT 000"]
+    listing = (week.run_dir / "open-register.txt").read_text()
+    assert any(line.endswith("62  104   36  ADJUSTMENT WITH NO LINES")
+               for line in listing.splitlines())
+    assert "  36  ADJUSTMENT WITH NO LINES\n" in (week.run_dir / "pce-03-41.txt").read_text()
+
+
+def test_every_rule_of_a_code_with_sub_reasons_names_one_and_every_text_is_used():
+    from validators import pce_01_43, pce_03_41
+    from validators.codes import RUN_3926, RUN_3927, SUB_REASON_WIDTH, SUB_REASONS
+
+    used: dict[tuple[str, str], set[str]] = {key: set() for key in SUB_REASONS}
+    for run, rules in ((RUN_3926, pce_03_41.HEADER_RULES + pce_03_41.LINE_RULES),
+                       (RUN_3927, pce_01_43.HEADER_RULES + pce_01_43.LINE_RULES)):
+        for rule in rules:
+            if (run, rule.code) in SUB_REASONS:
+                assert rule.sub in SUB_REASONS[(run, rule.code)], (run, rule.code, rule.about)
+                used[(run, rule.code)].add(rule.sub)
+            else:
+                assert rule.sub == "", (run, rule.code, rule.about)
+    assert used == {key: set(texts) for key, texts in SUB_REASONS.items()}
+    assert max(len(t) for texts in SUB_REASONS.values() for t in texts.values()
+               ) <= SUB_REASON_WIDTH
+
+
+# --- item 2: a corrected review meets the Form 3081 an earlier run posted ------------------
+
+def _review_deck(path: Path, defect_code: str, sequence: int) -> Path:
+    """One review of SSN 123456789 (OFP 81120 410 44210, week ending 11/14/2026): 12 sampled,
+    2 defective, 3 defects of `defect_code`."""
+    header = record("prefix+form3926_header", program_number="59702", format_code="222",
+                    block="A07", serial="01", section="01", week_ending="11142026",
+                    defect_list="000", org_code="81120", function_code="410",
+                    program_code="44210")
+    line = record("prefix+form3926_line", program_number="59702", format_code="222",
+                  block="A07", serial="01", section="02", ssn="123456789", sampled=12,
+                  defect_code=defect_code, defects=3, defective=2)
+    path.write_text(deck([header, line], campus="SC", week_ending="11142026",
+                         sequence=sequence))
+    return path
+
+
+def test_a_corrected_review_meets_the_3081_an_earlier_run_posted(tmp_path):
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 11, 10))
+    first = run_week([TIME_DECK, _review_deck(tmp_path / "reviews.dat", "777", 7)], data,
+                     REFERENCE, dt.date(2026, 11, 17))
+    assert first.codes["PCE-03-41"] == {"14": 1}
+    fix = _review_deck(tmp_path / "fix.dat", "101", 8)
+    again = run_week([fix], data, REFERENCE, dt.date(2026, 11, 18), reprocess=True)
+    assert (again.posted, again.rejected, again.corrected) == (2, 0, 2)
+    assert pl.read_parquet(again.outputs["data-not-posted_11142026.parquet"]).height == 0
+    weekly = pl.read_parquet(again.outputs["individual-weekly_11142026.parquet"])
+    assert weekly.select("ssn", "grade", "hours_tenths", "volume", "reviewed", "errors").rows(
+        ) == [("123456789", "05", 0, 0, 12, 2)]  # the hours posted with the first run
+    cum = Store(data).read("cum_jobs").filter(pl.col("ssn") == "123456789")
+    assert cum.select("grade", "hours_tenths", "volume", "reviewed", "errors").rows() == [
+        ("05", 400, 1000, 12, 2)]
+    posted = Store(data).read("posted_3081")
+    assert posted.height == 4 and "999887777" not in posted["ssn"].to_list()
+
+
+def test_hdr_and_trl_records_inside_a_deck_are_all_named(tmp_path):
+    lines = TIME_DECK.read_text().splitlines()
+    joined = tmp_path / "joined.dat"
+    joined.write_text("\n".join([lines[0], lines[1], "TRL0000001", lines[0], lines[2],
+                                 "TRL0000001", lines[0], lines[3], "TRL0000003"]) + "\n")
+    result = run_week([joined], tmp_path / "data", REFERENCE, dt.date(2026, 11, 17))
+    assert result.decks[0].reason == (
+        f"{joined}, line 3, column 1: a TRL record inside the deck; a deck has one HDR first and "
+        "one TRL last (two decks joined together?) (also lines 4, 6, 7)")
