@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.operator import cli, data_dir, inbox
+from pipelines.operator import cli, data_dir, inbox, run_cli
 from pipelines.operator.cli_options import reflow
 from pipelines.operator.entry import INTERRUPTED
 from pipelines.operator.flow_cli import flow_app
@@ -315,13 +315,13 @@ def test_ctrl_c_while_the_modules_load_is_one_line_and_12(tmp_path):
 def test_ctrl_c_during_a_run_is_one_line_and_12_and_posts_nothing(tmp_path):
     done = _child(f"""
         import os, signal, sys, time
-        import pipelines.operator.cli as cli
+        import pipelines.operator.run_cli as run_cli
 
         def interrupted_run(*args, **kwargs):  # a real SIGINT in the middle of the run
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(30)
 
-        cli.run_week = interrupted_run
+        run_cli.run_week = interrupted_run
         sys.argv = ["qap", "run", {str(NATIONAL)!r}, "-d", "data", "-q"]
         from pipelines.operator.entry import main
         main()
@@ -334,7 +334,7 @@ def test_run_app_turns_typers_silent_130_into_the_message(monkeypatch, capsys, t
     def interrupted_run(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "run_week", interrupted_run)
+    monkeypatch.setattr(run_cli, "run_week", interrupted_run)
     code = cli.run_app(["run", str(NATIONAL), "-d", str(tmp_path / "data"), "-q"])
     assert code == 12 and capsys.readouterr().err == INTERRUPTED + "\n"
     assert cli.run_app(["explain", "14"]) == 0
