@@ -13,6 +13,7 @@ import pytest
 
 from layouts.layout import all_layouts
 from pipelines.engine.machinery.conditions import CC_REFUSED, CC_REJECTED
+from pipelines.engine.machinery.result import Progress
 from pipelines.engine.qap.family import QAP_WEEK
 from pipelines.engine.qap.reference import load as load_reference
 from pipelines.operator import inbox
@@ -81,14 +82,15 @@ def test_the_flows_record_and_the_summary_need_no_file_of_the_run(week, tmp_path
     assert "held" not in record and all("held" not in s for s in record["steps"].values())
 
 
-def test_progress_follows_the_declared_stages_in_order(week):
+def test_progress_messages_carry_their_declared_stage_in_order(week):
+    """The flows' progress bar reads the stage each message carries, never its text."""
     _, said = week
-    opened = [QAP_WEEK.progress(m) for m in said]
-    stages = [p for p in opened if p is not None]
-    assert stages == sorted(stages) and stages[-1] == 1.0
-    assert len(set(stages)) == len(QAP_WEEK.stages)
-    assert QAP_WEEK.progress("individual data: 2 Form 3081/6489 record(s), 9 review line(s)"
-                             ) == 5 / len(QAP_WEEK.stages)
+    stages = [m for m in said if isinstance(m, Progress)]
+    assert [m.stage for m in stages] == list(range(len(QAP_WEEK.stages)))
+    assert all(m.startswith(QAP_WEEK.stages[m.stage][0]) for m in stages)
+    assert stages[-1].done == 1.0 and stages[0].done == 1 / len(QAP_WEEK.stages)
+    notes = [m for m in said if not isinstance(m, Progress)]
+    assert all(isinstance(m, str) for m in notes)
 
 
 def test_the_qap_family_declares_what_its_run_reads_prints_and_issues(week):

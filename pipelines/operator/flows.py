@@ -51,7 +51,7 @@ from pipelines.engine.machinery.conditions import (
     MEANING,
 )
 from pipelines.engine.machinery.conservation import ConservationError
-from pipelines.engine.qap.family import QAP_WEEK
+from pipelines.engine.machinery.result import Progress
 from pipelines.engine.qap.reference import ReferenceMissing
 from pipelines.engine.qap.reference import load as load_reference
 from pipelines.operator import inbox
@@ -159,8 +159,8 @@ def engine_run(decks: list[Path], data_dir: Path, reference_dir: Path, run_date:
 
     def progress(message: str) -> None:
         logger.info(message)
-        if (done := QAP_WEEK.progress(message)) is not None:  # a note opens no stage
-            update_progress_artifact(artifact, min(95.0, 100.0 * done))
+        if isinstance(message, Progress):  # a note opens no stage
+            update_progress_artifact(artifact, min(95.0, 100.0 * message.done))
 
     try:
         reference = load_reference(reference_dir)

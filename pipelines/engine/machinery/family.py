@@ -22,20 +22,9 @@ class Family:
     layouts: tuple[str, ...]  # record layouts it reads (layouts/records/<name>.toml)
     references: tuple[str, ...]  # reference files it reads (file names in the reference folder)
     steps: tuple[str, ...]  # its steps, in order, as RunResult.steps names them
-    stages: tuple[tuple[str, str], ...]  # progress message prefix -> what the stage does
+    stages: tuple[tuple[str, str], ...]  # what opens each stage (its `Progress` message's
+    #                                       prefix) and what the stage does
     reports: tuple[str, ...]  # printed reports (file stems; `_MMDDYYYY` ones per week)
     codes: tuple[str, ...]  # the runs of validators/codes.py whose codes it issues
     tables: tuple[str, ...]  # store tables it writes
     run: Callable[..., RunResult]  # the engine entry point: run(..., printer=report stage)
-
-    def progress(self, message: str) -> float | None:
-        """How far a run is when it says `message` (0..1), from the stage the message opens;
-        None for a message that opens no stage (a note)."""
-        at = [i for i, (prefix, _) in enumerate(self.stages) if message.startswith(prefix)]
-        return (at[-1] + 1) / len(self.stages) if at else None
-
-    def stage_name(self, message: str) -> str:
-        """What the stage a progress message opens does (the message itself for a note)."""
-        at = [what for prefix, what in self.stages if message.startswith(prefix)]
-        return at[-1] if at else message
-

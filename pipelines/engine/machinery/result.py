@@ -81,3 +81,21 @@ class RunResult:
         """The Parquet twin the run wrote beside a printed report, if any."""
         parquet = report.with_suffix(".parquet")
         return parquet if parquet in self.files else None
+
+
+class Progress(str):
+    """A progress message that says how far the run is: the stage it opens (`stage`, from 0)
+    of `of` declared stages, and `done` (0..1). It prints as its text, so a caller that only
+    shows messages needs nothing else; a flow's progress bar reads `done`, never the text."""
+
+    stage: int
+    of: int
+
+    def __new__(cls, text: str, stage: int, of: int) -> Progress:
+        message = super().__new__(cls, text)
+        message.stage, message.of = stage, of
+        return message
+
+    @property
+    def done(self) -> float:
+        return (self.stage + 1) / self.of

@@ -28,7 +28,7 @@ from pipelines.engine.machinery.register import (
     open_entries,
     supersede_resubmitted,
 )
-from pipelines.engine.machinery.result import DeckOutcome, RunResult, StepOutcome
+from pipelines.engine.machinery.result import DeckOutcome, Progress, RunResult, StepOutcome
 from pipelines.engine.qap import cum_file, run01, run03
 from pipelines.engine.qap.individual import periods, review_data
 from pipelines.engine.qap.individual import step as individual_step
@@ -46,8 +46,8 @@ INDIVIDUAL_PROGRAMS = ("59600", "59602")  # Forms 3081 and 6489: the individual 
 # The data directory's own folders a run writes in, besides state/ (the store checks that)
 DATA_FOLDERS = (".", "runs", "refused", "weeks", "archive", "corrections", "weeks/.lock")
 STEPS = ("run 01", "run 03", "individual data")  # the steps whose records post or reject
-# The run's progress messages in order (message prefix, what the stage does until the next
-# one): the flows' progress bar and the benchmark's stage table read this, not the messages.
+# The run's stages in order (the prefix of the progress message that opens it, what the stage
+# does until the next one); each message is a `Progress` that names its stage.
 STAGES = (
     ("run ", "read + control decks, concat, decode prefix, split by program"),
     ("run 01", "run 01: Forms 3927 -> Defect Code File"),
@@ -81,6 +81,11 @@ class WeekReports:
 
 
 Printer = Callable[[WeekReports, RunResult, Path], None]
+
+
+def _stage(at: int, text: str) -> Progress:
+    assert text.startswith(STAGES[at][0]), (at, text)  # the message opens its declared stage
+    return Progress(text, at, len(STAGES))
 
 
 def _date_notes(decks: list[Deck], run_date: dt.date, published: list[str]) -> list[str]:
@@ -132,7 +137,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     ledger = store.read("decks")
     result = RunResult(run_id=run_id, run_date=run_date, week_ending=None, run_dir=None,
                        notes=tidied)
-    say(f"run {run_id}: reading {len(deck_paths)} deck(s)")
+    say(_stage(0, f"run {run_id}: reading {len(deck_paths)} deck(s)"))
     decks, sorted_hashes = intake.open_all(
         deck_paths, intake.Posted.of(ledger), result, data_dir / "refused",
         intake.open_texts(store.read("error_register")) if reprocess else None)
@@ -149,17 +154,17 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
         ~program.is_in([v01.PROGRAM, *INDIVIDUAL_PROGRAMS]))
     del records  # each run reads its own part from here on
 
-    say(f"run 01: {r01.height} Form 3927 record(s)")
+    say(_stage(1, f"run 01: {r01.height} Form 3927 record(s)"))
     dcf = store.read("defect_codes")
     one = run01.run(r01, dcf if dcf is not None else run01.empty_dcf(), run_id)
-    say(f"run 03: {r03.height} Form 3926 record(s)")
+    say(_stage(2, f"run 03: {r03.height} Form 3926 record(s)"))
     qs = store.read("quality_standards")
     three = run03.run(r03, reference.ofp, one.defect_codes["defect_code"],
                       qs if qs is not None else pl.DataFrame(schema=v03.QS_SCHEMA))
     del r03
 
-    say(f"posting {three.reviews.height} review line(s) and the adjustment documents "
-        "that pass to the Cumulative Data File")
+    say(_stage(3, f"posting {three.reviews.height} review line(s) and the adjustment "
+                  "documents that pass to the Cumulative Data File"))
     cum = _post_cum(store, three, run_id, run_date)
     three = _reject_cum_flags(three, cum.flags)
 
@@ -175,8 +180,8 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
                                                    headers_at=headers_at), decks, run_id)
     result.warnings = int(rows03["warning"].sum())
 
-    say(f"individual data: {r_ind.height} Form 3081/6489 record(s), "
-        f"{reviews.height} review line(s)")
+    say(_stage(4, f"individual data: {r_ind.height} Form 3081/6489 record(s), "
+                  f"{reviews.height} review line(s)"))
     individual_lines = review_data.individual_lines(reviews)
     del reviews
     ind = individual_step.run_step(
@@ -205,7 +210,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
 
     run_dir = run_folder.start(data_dir / "runs", run_id)  # renamed once published
     result.run_dir = run_dir
-    say(f"writing reports to {run_dir}")
+    say(_stage(5, f"writing reports to {run_dir}"))
     printer(WeekReports(run_id=run_id, run_date=run_date, week_ending=result.week_ending,
                         reprocess=reprocess, decks=decks, rows01=rows01, rows03=rows03,
                         headers_at=headers_at, rejected03=rejected03, individual=ind,
@@ -215,7 +220,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     del rows03, headers_at, rejected03
     conserve(result)
 
-    say(f"publishing generation {run_id}")
+    say(_stage(6, f"publishing generation {run_id}"))
     gen = store.begin(run_id)
     gen.write("defect_codes", one.defect_codes)
     gen.write("quality_standards", standards)
