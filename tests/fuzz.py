@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from layouts.encode import deck as wrap_deck
+from pipelines.engine.machinery.reference import Reference
+from pipelines.engine.machinery.reference import load as load_reference
 from pipelines.engine.machinery.result import RunResult
-from pipelines.engine.qap.reference import Reference
-from pipelines.engine.qap.reference import load as load_reference
 from pipelines.operator.runs import run_week
 from pipelines.state.store import Store
 

@@ -16,8 +16,8 @@ from fixtures import generate
 from layouts import layout
 from layouts.decoder import decode
 from layouts.layout import RECORD_WIDTH
+from pipelines.engine.machinery import reference
 from pipelines.engine.machinery.deck import open_deck
-from pipelines.engine.qap import reference
 from pipelines.operator.runs import run_week
 from validators import pce_03_41 as v03
 

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from layouts.encode import deck as deck_text
-from pipelines.engine.qap.reference import load as load_reference
+from pipelines.engine.machinery.reference import load as load_reference
 from pipelines.operator import cli, inbox
 from pipelines.operator.runs import run_week
 

@@ -18,7 +18,8 @@ from layouts.layout import all_layouts, layout_table, load
 GOLDEN = Path(__file__).parent / "golden" / "layouts"
 EXPECTED_RECORDS = {"hdr", "trl", "prefix", "form3926_header", "form3926_line",
                     "form3927_header", "form3927_line", "form3081", "form6489",
-                    "ofp_consistency", "employee_master"}
+                    "ofp_consistency", "employee_master",
+                    "sample_request", "work_batch", "hqw_reference", "sampling_key"}
 
 
 def test_one_layout_file_per_record_type_of_the_spec():

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from layouts.encode import deck, record
 from pipelines.engine.machinery import register
-from pipelines.engine.qap.reference import load as load_reference
+from pipelines.engine.machinery.reference import load as load_reference
 from pipelines.operator import cli
 from pipelines.operator.flow_cli import flow_app
 from pipelines.operator.runs import run_week

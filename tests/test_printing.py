@@ -580,7 +580,7 @@ def test_weekly_posting_listing_in_parts_equals_one_part(
     import pyarrow.parquet as pq
 
     from fixtures import generate
-    from pipelines.engine.qap import reference
+    from pipelines.engine.machinery import reference
     from pipelines.operator.runs import run_week
     from pipelines.reports import listings
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from fixtures import generate
 from layouts.decoder import DeckFault, read_records
-from pipelines.engine.qap.reference import (
+from pipelines.engine.machinery.reference import (
     EMF_FILE,
     EMPLOYEE_MASTER,
     OFP_CONSISTENCY,

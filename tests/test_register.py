@@ -12,7 +12,7 @@ import pytest
 
 from layouts.encode import deck, record
 from pipelines.engine.machinery import register
-from pipelines.engine.qap.reference import load as load_reference
+from pipelines.engine.machinery.reference import load as load_reference
 from pipelines.operator.runs import run_week
 from pipelines.reports import summary
 from pipelines.state.store import Store, StoreBusy, StoreError

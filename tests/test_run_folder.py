@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.engine.machinery.reference import load as load_reference
 from pipelines.engine.qap import weekly
-from pipelines.engine.qap.reference import load as load_reference
 from pipelines.engine.qap.weekly import ConservationError
 from pipelines.operator.runs import run_week
 from pipelines.state import run_folder

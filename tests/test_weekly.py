@@ -14,7 +14,7 @@ from golden_files import assert_golden
 from typer.testing import CliRunner
 
 from fixtures.build_sample_week import FILES
-from pipelines.engine.qap.reference import load as load_reference
+from pipelines.engine.machinery.reference import load as load_reference
 from pipelines.operator import cli
 from pipelines.operator.runs import run_week
 from pipelines.reports import summary

@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.engine.qap.reference import load
+from pipelines.engine.machinery.reference import load
 from pipelines.operator.runs import run_week
 from pipelines.state.store import Store
 

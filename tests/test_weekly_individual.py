@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from layouts.encode import deck, record
-from pipelines.engine.qap.reference import load
+from pipelines.engine.machinery.reference import load
 from pipelines.operator.runs import run_week
 from pipelines.state.store import Store
 

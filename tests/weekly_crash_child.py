@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-from pipelines.engine.qap.reference import load
+from pipelines.engine.machinery.reference import load
 from pipelines.operator.runs import run_week
 from pipelines.state import store
 

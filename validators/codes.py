@@ -18,6 +18,7 @@ RUN_3927 = "PCE-01-43"
 RUN_3081, RUN_6489 = "IPR-3081", "IPR-6489"  # `run` of a Form 3081/6489 on the error register
 RUN_NOT_POSTED = "DATA NOT POSTED"  # reviews listed on Weekly Data Not Posted (never a register)
 RUN_INDIVIDUAL = "INDIVIDUAL DATA"  # the step could not take a Form 3081/6489 at all
+RUN_SAMPLING = "SAMPLING"  # sample selection (IRM 3.30.28.2): validators/sampling.py
 
 
 @dataclass(frozen=True)
@@ -194,8 +195,60 @@ _STEP = [
      "then re-input the forms (`qap corrections`, then `qap reprocess`)."),
 ]
 
+_RESEND = ("Correct the record and send it again in a deck with `qap sample select "
+           "--corrections`, which closes this entry.")
+_ASK = ("Not an error on the record: Quality Review asks the employee's manager, and the "
+        "manager sends a request (or a corrected one) in the next requests deck.")
+
+# Sample selection. S01-S13, S22 and S24 reject the record to the open error register; S20,
+# S21, S23 and S25 are findings listed on the week summary, the record is used.
+_SAMPLING = [
+    ("S01", "SSN is not nine digits (request or batch).", _RESEND, True),
+    ("S02", "SSN is not on the Employee Master File.",
+     "Check the SSN against the Employee Master File; if the employee is new, resend the "
+     "record after the Employee Master File has them.", True),
+    ("S03", "The batch's OFP is not digits or not on the OFP Consistency File.",
+     "Correct the organization, function or program (columns 21-33) and resend the batch.",
+     True),
+    ("S04", "Requested weekly sample size (columns 46-49) is not digits.", _RESEND, True),
+    ("S05", "Number of items in the batch (columns 46-50) is not digits, or is zero.", _RESEND,
+     True),
+    ("S06", "A date is not a real date MMDDYYYY (request: week it applies from; batch: date "
+     "completed).", _RESEND, True),
+    ("S07", "Grade is not two digits.", _RESEND, True),
+    ("S08", "The request's QPC is not a QPC of the OFP Consistency File.",
+     "Take the QPC from the Operations Quarterly Numerical Performance Standards report and "
+     "resend the request.", True),
+    ("S09", "The request's function/program is not an OFP of its QPC on the OFP Consistency "
+     "File.", "Name a function and program of one of the QPC's OFPs and resend the request.",
+     True),
+    ("S10", "Section Chief approval flag (column 58) is not Y, N or blank.", _RESEND, True),
+    ("S11", "Record type (columns 1-3) is not SRQ (sample request) or CWB (completed-work "
+     "batch).", _RESEND, True),
+    ("S12", "The batch's date completed is not in the week of its deck's HDR.",
+     "Send the batch in a deck headed with the week it was completed in.", True),
+    ("S13", "The same batch (SSN and batch identifier) was already sent; the later one is "
+     "rejected.", "Give the batch its own identifier if it is another batch; else nothing.",
+     True),
+    ("S20", "A request for a QPC the employee did not work this week (no batch of its OFPs): "
+     "nothing could be pulled.", _ASK, True),
+    ("S21", "A QPC the employee worked with no sample request: its batches were not sampled.",
+     _ASK, True),
+    ("S22", "The sample size changes during the quarter without the Section Chief's approval "
+     "(IRM 3.30.28.2.2.1(4)); the size in force stands.",
+     "Resend the request with Y in column 58 once the Section Chief has approved it.", True),
+    ("S23", "Fewer than four pulls are possible for the employee and QPC this week "
+     "(IRM 3.30.28.2.1(9)): work was completed on too few days.", _ASK, True),
+    ("S24", "The request grows to make up for under-sampling in earlier weeks of the quarter "
+     "(IRM 3.30.28.2.2.1(11)); the size in force stands.",
+     "Do not raise the size to catch up; resend the request at the size the work needs.",
+     True),
+    ("S25", "Fewer than four pulls are possible this week for a High Quality Work OFP.",
+     "Not an error on a record: pull the OFP's work on every day it is completed.", True),
+]
+
 CODES: dict[tuple[str, str], ErrorCode] = {}
-for run, rows in ((RUN_3926, _3926), (RUN_3927, _3927)):
+for run, rows in ((RUN_3926, _3926), (RUN_3927, _3927), (RUN_SAMPLING, _SAMPLING)):
     for code, meaning, resolution, issued_, *cum in rows:
         CODES[(run, code)] = ErrorCode(code, run, meaning, resolution, issued_,
                                        bool(cum and cum[0]))
@@ -302,6 +355,7 @@ _SECTIONS = (
     (RUN_6489, "Form 6489 (individual data, register IPR-6489; IPR adjustment report)"),
     (RUN_NOT_POSTED, "Review data not posted to individual figures (Weekly Data Not Posted)"),
     (RUN_INDIVIDUAL, "The individual data step (register IPR-3081/IPR-6489)"),
+    (RUN_SAMPLING, "Sample selection (register SAMPLING; S20, S21, S23, S25 are findings)"),
 )
 
 

@@ -17,6 +17,7 @@ from pipelines.operator.cli_options import (
     polish_help,
 )
 from pipelines.operator.flow_cli import flow_app
+from pipelines.operator.sample_cli import sample_app
 from pipelines.state import private
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False,
@@ -27,6 +28,7 @@ app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False,
 for group in (run_cli, register_cli, reference_cli):
     group.install(app)
 app.add_typer(flow_app, name="flow")
+app.add_typer(sample_app, name="sample")
 
 
 def _interrupt_behind(exit_: BaseException) -> bool:

@@ -51,9 +51,9 @@ from pipelines.engine.machinery.conditions import (
     MEANING,
 )
 from pipelines.engine.machinery.conservation import ConservationError
+from pipelines.engine.machinery.reference import ReferenceMissing
+from pipelines.engine.machinery.reference import load as load_reference
 from pipelines.engine.machinery.result import Progress
-from pipelines.engine.qap.reference import ReferenceMissing
-from pipelines.engine.qap.reference import load as load_reference
 from pipelines.operator import inbox
 from pipelines.operator.data_dir import DataDirError, ReferenceChoice, choose_reference, remember
 from pipelines.operator.inbox import REPROCESS, WEEKLY, Batch, DeckInput, InboxChanged

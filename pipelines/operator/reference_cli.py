@@ -11,7 +11,7 @@ from layouts.layout import all_layouts, layout_table
 from pipelines.operator.cli_options import (
     Speaker,
 )
-from validators.codes import CODES, RUN_3926, RUN_3927, SUB_REASONS, individual
+from validators.codes import CODES, RUN_3926, RUN_3927, RUN_SAMPLING, SUB_REASONS, individual
 
 _SAY = Speaker("qap")
 _fail, _date, _checked = _SAY.fail, _SAY.date, _SAY.checked
@@ -23,6 +23,10 @@ def explain(code: Annotated[str, typer.Argument(help="Error code: 14, 3927:05 or
 
     Example: qap explain 14      (both runs)   qap explain 3927:05   qap explain A12
     """
+    if (sampling := CODES.get((RUN_SAMPLING, code.upper()))) is not None:
+        typer.echo(f"Sample selection code {sampling.code}: {sampling.meaning}")
+        typer.echo(f"  Resolve: {sampling.resolution}")
+        return
     reason = individual(code.upper())
     if reason is not None:
         typer.echo(f"Individual data reason {reason.code}: {reason.meaning}")

@@ -12,8 +12,8 @@ import typer
 from pipelines.engine.machinery import names
 from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE, CC_REFUSED
 from pipelines.engine.machinery.conservation import ConservationError
-from pipelines.engine.qap.reference import ReferenceMissing
-from pipelines.engine.qap.reference import load as load_reference
+from pipelines.engine.machinery.reference import ReferenceMissing
+from pipelines.engine.machinery.reference import load as load_reference
 from pipelines.operator.cli_options import (
     NATIONAL_LIST,
     NATIONAL_RUN_DATE,

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipelines.engine.machinery.family import Family
+from pipelines.engine.machinery.reference import Reference
 from pipelines.engine.machinery.result import RunResult
 from pipelines.engine.qap.family import QAP_WEEK
-from pipelines.engine.qap.reference import Reference
 from pipelines.reports import qap_week
 
 REPORT_STAGES: dict[str, Callable] = {QAP_WEEK.name: qap_week.print_week}

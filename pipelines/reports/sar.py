@@ -2,7 +2,9 @@
 week, each with its own page numbers), a new page per assigned organization, an employee line
 (org, masked SSN, name, class) above that employee's rows, one row per QPC and grade/step with
 Last Week / This Quarter / Rating Period volume, reviewed and errors assigned (one decimal),
-RSD/RAS, Remaining, an empty Reviews Requested column and percent accurate (rating period)."""
+RSD/RAS, Remaining, Reviews Requested (from sample selection's requests, else empty) and percent
+accurate (rating period), and under a row that sample selection pulled this week, its Reviews
+This Week line."""
 
 from __future__ import annotations
 
@@ -84,18 +86,32 @@ def _employee_line() -> pl.Expr:
         pl.col("class_code").replace_strict(CLASSES, default="", return_dtype=pl.String)])
 
 
+def _this_week(keyed: pl.DataFrame) -> list[pl.DataFrame]:
+    """The Reviews This Week area (IRM 3.30.28.2.2.4(3)) under a row that sample selection
+    pulled for this week: items pulled and on how many days; no line when it has not run."""
+    if "reviews_this_week" not in keyed.columns:
+        return []
+    at = position(COLS, 10, INDENT)  # under REQUESTED
+    return [keyed.filter(pl.col("reviews_this_week").is_not_null()).select(
+        (pl.col("_key") + 2).alias("key"),
+        pl.format("{}REVIEWS THIS WEEK {} PULLED IN {} PULL(S)", pl.lit(" " * at),
+                  pl.col("reviews_this_week"), pl.col("pulls_this_week")).alias("line"),
+        "assigned_org")]
+
+
 def detail(rows: pl.DataFrame) -> pl.DataFrame:
     """One period's rows (in print order) as detail lines, breaking on assigned org: an
     employee line above the employee's first row, a blank line after their last."""
     first = pl.col("ssn").is_first_distinct()
     last = pl.col("ssn").is_last_distinct()
-    keyed = rows.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) * 3).alias("_key"))
+    keyed = rows.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) * 4).alias("_key"))
     out = pl.concat([
         keyed.filter(first).select(pl.col("_key").alias("key"), _employee_line().alias("line"),
                                    "assigned_org"),
         keyed.select((pl.col("_key") + 1).alias("key"),
                      lines(rows, COLS, INDENT, strip=False), "assigned_org"),
-        keyed.filter(last).select((pl.col("_key") + 2).alias("key"), pl.lit("").alias("line"),
+        *_this_week(keyed),
+        keyed.filter(last).select((pl.col("_key") + 3).alias("key"), pl.lit("").alias("line"),
                                   "assigned_org"),
     ]).sort("key")
     return out.select("line", "assigned_org", pl.concat_str(

@@ -41,7 +41,7 @@ RUN_DATE = dt.date(2026, 11, 17)
 
 
 def _child_engine(data: Path, inputs: Path) -> dict:
-    from pipelines.engine.qap import reference
+    from pipelines.engine.machinery import reference
     from pipelines.operator.runs import run_week
 
     ref = reference.load(inputs)

@@ -115,7 +115,7 @@ class _RssSampler(threading.Thread):
 
 def measure_run(data_dir: Path, inputs: Path, decks: list[Path]) -> dict:
     """One `run_week` of `decks` on a fresh `data_dir`, timed and RSS-sampled per stage."""
-    from pipelines.engine.qap import reference
+    from pipelines.engine.machinery import reference
     from pipelines.operator.runs import run_week
 
     if data_dir.exists():

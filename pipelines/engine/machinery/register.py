@@ -404,7 +404,9 @@ def reprocess_hint(written: list[CorrectionsDeck], data_dir: Path) -> str:
 
 # Where a register entry's record carries an SSN: (run, record type) -> layout
 SSN_LAYOUTS = {("PCE-03-41", "line"): "form3926_line", ("IPR-3081", "form3081"): "form3081",
-               ("IPR-6489", "form6489"): "form6489"}
+               ("IPR-6489", "form6489"): "form6489",
+               ("SAMPLING", "sample_request"): "sample_request",
+               ("SAMPLING", "work_batch"): "work_batch"}
 
 
 def ssn_of_record() -> pl.Expr:

@@ -22,6 +22,7 @@ import polars as pl
 from pipelines.engine.machinery import entries, intake
 from pipelines.engine.machinery.conservation import ConservationError, conserve
 from pipelines.engine.machinery.deck import Deck
+from pipelines.engine.machinery.reference import Reference
 from pipelines.engine.machinery.register import (
     close_context,
     close_corrected,
@@ -32,7 +33,6 @@ from pipelines.engine.machinery.result import DeckOutcome, Progress, RunResult, 
 from pipelines.engine.qap import cum_file, run01, run03
 from pipelines.engine.qap.individual import periods, review_data
 from pipelines.engine.qap.individual import step as individual_step
-from pipelines.engine.qap.reference import Reference
 from pipelines.state import private, run_folder
 from pipelines.state.store import Store, check_folders
 from validators import pce_01_43 as v01

@@ -32,8 +32,10 @@ such; only the printed reports mask it.
 * ``sar`` -- one row per period, employee, QPC and grade: report_number, report_count,
   period_start, period_end, week_ending, assigned_org, class_code, last_name, first_name,
   middle_initial, ssn, grade, step, qpc, volume_week, volume_quarter, volume_rating, rsd, ras,
-  reviewed_week, reviewed_quarter, reviewed_rating, remaining, reviews_requested (always null),
-  errors_week, errors_quarter, errors_rating (Float64), pct_accurate (rating period).
+  reviewed_week, reviewed_quarter, reviewed_rating, remaining, reviews_requested (the sample
+  request in force; null without sample selection), errors_week, errors_quarter, errors_rating
+  (Float64), pct_accurate (rating period), reviews_this_week, pulls_this_week (the week's
+  pulls; null without sample selection).
 * ``unit-group`` -- one row per finding the unit/group owns on the week's individual review
   transactions (`unit_group`), in deck order: deck_no, deck, line_no, ssn, week_ending,
   org_code, function_code, program_code, kind ("procedural" 900-909, "local" 930-999,
@@ -60,7 +62,7 @@ from layouts.decoder import decode
 from pipelines.engine.qap.individual import cum_jobs as cj
 from pipelines.engine.qap.individual import ipr as ipr_data
 from pipelines.engine.qap.individual import not_posted as dnp
-from pipelines.engine.qap.individual import periods, reference, time_reports
+from pipelines.engine.qap.individual import periods, reference, sar_requests, time_reports
 from pipelines.engine.qap.individual import sar as sar_data
 from pipelines.engine.qap.individual import unit_group as ug
 from pipelines.engine.qap.individual.ipr_adjustments import ADJUSTMENT_COLUMNS, apply_adjustments
@@ -78,7 +80,7 @@ OUTPUT_COLUMNS: dict[str, list[str]] = {
     "individual-weekly": cj.WEEK_COLUMNS,
     "ipr": ipr_data.IPR_COLUMNS,
     "ipr-adjustments": _with_deck(ADJUSTMENT_COLUMNS),
-    "sar": sar_data.SAR_COLUMNS,
+    "sar": [*sar_data.SAR_COLUMNS, *sar_requests.COLUMNS],
     "data-not-posted": _with_deck(dnp.NOT_POSTED_COLUMNS),
     "unit-group": _with_deck(ug.UNIT_GROUP_COLUMNS),
 }
@@ -135,9 +137,13 @@ def calculate(*, week_ending: dt.date, employees: pl.DataFrame, ofp: pl.DataFram
               time_3081: pl.DataFrame, forms_6489: pl.DataFrame, reviews: pl.DataFrame,
               cum_jobs: pl.DataFrame | None = None, ras: int = periods.RAS,
               weekly_history: pl.DataFrame | None = None,
-              posted_3081: pl.DataFrame | None = None) -> WeekFrames:
+              posted_3081: pl.DataFrame | None = None,
+              sampling: dict[str, pl.DataFrame | None] | None = None) -> WeekFrames:
     """The week's figures, no printing (arguments as `run_individual`; `posted_3081`: the
-    Forms 3081 earlier runs posted, review_data.POSTED_3081, which reviews may meet)."""
+    Forms 3081 earlier runs posted, review_data.POSTED_3081, which reviews may meet;
+    `sampling`: the store's `sample_requests` and `sampling_weeks`, for the SAR's Reviews
+    Requested and This Week)."""
+    sampling = sampling or {}
     periods.check_saturday(week_ending)
     emp = reference.employees_table(employees)
     ofps = reference.ofp_table(ofp)
@@ -151,8 +157,10 @@ def calculate(*, week_ending: dt.date, employees: pl.DataFrame, ofp: pl.DataFram
         week_ending=week_ending, employees=emp, cum_jobs=adjusted.cum_jobs,
         weekly=posting.weekly, adjustments=adjusted.adjustments,
         ipr=ipr_data.ipr_frame(emp, ofps, posting.weekly, adjusted.cum_jobs, week_ending),
-        sar=sar_data.sar_frame(emp, ofps, posting.weekly, adjusted.cum_jobs, week_ending, ras,
+        sar=sar_requests.fill(
+            sar_data.sar_frame(emp, ofps, posting.weekly, adjusted.cum_jobs, week_ending, ras,
                                history),
+            sampling.get("sample_requests"), sampling.get("sampling_weeks")),
         not_posted=dnp.not_posted_frame(posting.not_posted, checked.rejected),
         time_rejected=checked.rejected, history=history, unit_group=ug.unit_group_frame(reviews))
 

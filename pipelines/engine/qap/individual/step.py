@@ -66,8 +66,9 @@ from validators import codes
 RUN_3081, RUN_6489 = codes.RUN_3081, codes.RUN_6489  # `run` of a record on the register
 RUNS = {TIME_PROGRAM: RUN_3081, ADJUSTMENT_PROGRAM: RUN_6489}
 RECORD_TYPES = {TIME_PROGRAM: "form3081", ADJUSTMENT_PROGRAM: "form6489"}
-READS = ("cum_jobs", "weekly_history", "posted_3081")  # store tables `run_step` wants in `previous`
-WRITES = READS  # store tables `IndividualStep.tables` may hold
+READS = ("cum_jobs", "weekly_history", "posted_3081", "sample_requests",
+         "sampling_weeks")  # store tables `run_step` wants in `previous`
+WRITES = ("cum_jobs", "weekly_history", "posted_3081")  # tables `IndividualStep.tables` may hold
 DECK_WEEK = "deck_week_ending"  # optional Date column of `records`: the deck's HDR week ending
 PARQUET = ("individual-weekly", "ipr", "ipr-adjustments", "sar", "data-not-posted",
            "unit-group")
@@ -307,7 +308,8 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
             forms_6489=forms_6489, reviews=review_all.filter(pl.col("_week") == week)
             .drop("_week"), cum_jobs=cum, weekly_history=history,
             posted_3081=posted.filter(pl.col("week_ending").is_in(
-                pl.Series(periods.record_dates(week), dtype=pl.Date).implode())))
+                pl.Series(periods.record_dates(week), dtype=pl.Date).implode())),
+            sampling=previous)
         frames = replace(frames, not_posted=name_decks(frames.not_posted, deck_names),
                          adjustments=name_decks(frames.adjustments, deck_names),
                          unit_group=name_decks(frames.unit_group, deck_names))

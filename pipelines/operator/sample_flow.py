@@ -1,0 +1,81 @@
+"""The daily pulls as a Prefect flow: <data-dir>/sampling-inbox -> sample selection (one
+`run_select` call: one atomic generation) -> sampling-archive/<run id>/ or refused/. It only
+wires the engine and keeps the books; the summary and condition code are the engine's.
+
+Decks being written should carry a dot name or a .part/.tmp suffix until complete (as for the
+weekly inbox). A deck that is refused (control totals, unreadable) or a duplicate goes to
+refused/ to be corrected and sent again; the others are archived with the run that used them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from pipelines.engine.sampling import inputs
+from pipelines.engine.sampling.selection import SelectResult, run_select
+from pipelines.operator import inbox
+from pipelines.operator.data_dir import choose_reference, remember
+from pipelines.reports import sampling_outputs
+from pipelines.state import private
+
+SAMPLING_INBOX, SAMPLING_ARCHIVE = "sampling-inbox", "sampling-archive"
+
+
+@dataclass
+class SampleFlowOutcome:
+    """What a daily flow run did: the engine's condition code and summary, where decks went."""
+
+    condition_code: int
+    run_id: str | None = None
+    summary: str = ""
+    moved: dict[str, str] = field(default_factory=dict)
+
+
+@task(name="sample-select", cache_policy=NO_CACHE)
+def select_task(decks: list[Path], data_dir: Path, reference_dir: Path,
+                run_date: dt.date | None) -> SelectResult:
+    reference = inputs.load_reference(reference_dir)
+    log = get_run_logger()
+    return run_select(decks, data_dir, reference, sampling_outputs.write_all, run_date,
+                      progress=log.info)
+
+
+@task(name="sample-archive", cache_policy=NO_CACHE)
+def archive_task(data_dir: Path, result: SelectResult) -> dict[str, str]:
+    """Used decks to sampling-archive/<run id>/, refused and duplicate ones to refused/."""
+    moved = {}
+    for outcome in result.decks:
+        src = Path(outcome.path)
+        folder = (data_dir / SAMPLING_ARCHIVE / result.run_id if outcome.status == "accepted"
+                  else data_dir / inbox.REFUSED)
+        private.folder(folder)  # the decks hold whole SSNs: 0700 folders, 0600 files
+        if src.exists():
+            os.replace(src, folder / src.name)
+            private.file(folder / src.name)
+        moved[src.name] = str(folder / src.name)
+    return moved
+
+
+@flow(name="qap-sample-daily", validate_parameters=True)
+def sample_daily_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None = None,
+                      run_date: dt.date | None = None) -> SampleFlowOutcome:
+    """Select the day's pulls from the decks waiting in <data_dir>/sampling-inbox."""
+    log = get_run_logger()
+    with private.owner_only(), inbox.lock(data_dir):
+        decks = inbox.waiting(data_dir / SAMPLING_INBOX)
+        if not decks:
+            log.info("no deck waiting in %s", data_dir / SAMPLING_INBOX)
+            return SampleFlowOutcome(condition_code=0, summary="no deck waiting")
+        choice = choose_reference(data_dir, reference_dir)
+        result = select_task(decks, data_dir, choice.folder, run_date)
+        remember(data_dir, choice.folder)
+        moved = archive_task(data_dir, result)
+    text = sampling_outputs.summary(result)
+    log.info(text)
+    return SampleFlowOutcome(result.condition_code, result.run_id, text, moved)

@@ -1,0 +1,57 @@
+"""Sampling Week Summary and Sampling Findings. The summary: for each request in force, the
+weekly sample requested, pulled and short, the pulls (days) and the days with work; for each
+High Quality Work OFP the week's share of 230 and the quarter's progress against it. The
+findings: S20, S21, S23 and S25 on the record (deck, line) they are about, with the reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.reports.printing import PageHeading, field, mask_ssn_expr, paginate, write_report
+
+RUN_NUMBER = "SMP-03"  # our label
+LINES_PER_PAGE = 50
+HEAD = ("KIND SSN          NAME                 QPC OFP           GR REQUESTED PULLED  SHORT "
+        "PULLS WORK DAYS VOLUME  HQW QUARTER",)
+FINDINGS_HEAD = ("CODE SSN          QPC OFP           DECK                            LINE  "
+                 "REASON",)
+
+
+def detail(rows: pl.DataFrame) -> pl.DataFrame:
+    hqw = pl.when(pl.col("kind") == "HQW").then(
+        pl.format("{}/{}", pl.col("quarter_pulled"), pl.col("hqw_target")))
+    return rows.sort("kind", "ssn", "qpc", "ofp", descending=[True, False, False, False]).select(
+        pl.concat_str([
+            field("kind", 4), pl.lit(" "), field(mask_ssn_expr("ssn"), 11), pl.lit("  "),
+            field(pl.col("employee_name").str.slice(0, 20), 20), pl.lit(" "), field("qpc", 3),
+            pl.lit(" "), field("ofp", 13), pl.lit(" "), field("grade", 2),
+            field("requested", 10, "right"), field("pulled", 7, "right"),
+            field("short", 7, "right"), field("pulls", 6, "right"),
+            field("work_days", 10, "right"), field("volume", 7, "right"), pl.lit("  "),
+            field(hqw, 11, "right")]).str.strip_chars_end().alias("line"))
+
+
+def print_week(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date | None,
+               path: Path) -> None:
+    heading = PageHeading(RUN_NUMBER, "SAMPLING WEEK SUMMARY", run_date, week_ending, HEAD,
+                          subtitle="WEEK TO DATE")
+    write_report(paginate(detail(rows), heading, lines_per_page=LINES_PER_PAGE), path)
+
+
+def findings_detail(found: pl.DataFrame) -> pl.DataFrame:
+    return found.sort("code", "deck", "line_no", "ssn", "ofp").select(pl.concat_str([
+        field("code", 4), pl.lit(" "), field(mask_ssn_expr("ssn"), 11), pl.lit("  "),
+        field("qpc", 3), pl.lit(" "), field("ofp", 13), pl.lit(" "), field("deck", 30),
+        pl.lit(" "), field("line_no", 6, "right"), pl.lit("  "), pl.col("reason")])
+        .str.strip_chars_end().alias("line"))
+
+
+def print_findings(found: pl.DataFrame, run_date: dt.date, week_ending: dt.date | None,
+                   path: Path) -> None:
+    heading = PageHeading(RUN_NUMBER, "SAMPLING FINDINGS", run_date, week_ending,
+                          FINDINGS_HEAD, subtitle="WEEK TO DATE")
+    write_report(paginate(findings_detail(found), heading, lines_per_page=LINES_PER_PAGE),
+                 path)

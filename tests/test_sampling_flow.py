@@ -1,0 +1,45 @@
+"""The daily pulls flow (session Prefect harness): sampling-inbox -> selection -> archive."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+
+import polars as pl
+
+from fixtures.sampling import make_fixtures as fx
+from pipelines.state.store import Store
+
+
+def test_daily_flow_selects_from_the_inbox_and_archives_or_refuses_each_deck(
+        prefect_harness, tmp_path):
+    from pipelines.operator.sample_flow import SAMPLING_ARCHIVE, SAMPLING_INBOX, sample_daily_flow
+
+    data = tmp_path / "data"
+    waiting = data / SAMPLING_INBOX
+    waiting.mkdir(parents=True)
+    for deck in fx.WEEK_DIR.glob("*.dat"):
+        shutil.copy2(deck, waiting / deck.name)
+    (waiting / "03-cut.dat").write_text("HDRSC0117202601172026060000003\nTRL0000009\n")
+    before = os.umask(0o022)  # the flow must not rely on the caller's umask
+    try:
+        outcome = sample_daily_flow(data_dir=data, reference_dir=fx.REFERENCE,
+                                    run_date=dt.date(2026, 1, 17))
+    finally:
+        os.umask(before)
+    assert outcome.condition_code == 8  # the cut deck is refused; the week is still selected
+    assert sorted(p.name for p in (data / SAMPLING_ARCHIVE / outcome.run_id).iterdir()) == [
+        "01-requests.dat", "02-batches.dat"]
+    assert (data / "refused" / "03-cut.dat").is_file()
+    assert list(waiting.iterdir()) == []
+    log = Store(data).read("sampling_log")
+    assert log.height == 16 and log["run_id"].unique().to_list() == [outcome.run_id]
+    assert (data / "runs" / outcome.run_id / "pull-list.txt").is_file()
+    assert "Conservation: 42 records in = 24 used + 18 on the register" in outcome.summary
+    assert pl.Series(outcome.moved.values()).str.contains("refused").sum() == 1
+    archived = data / SAMPLING_ARCHIVE / outcome.run_id
+    # the decks hold whole SSNs: owner-only wherever they land, whatever the umask
+    assert {oct(p.stat().st_mode & 0o777) for p in archived.iterdir()} == {"0o600"}
+    assert oct(archived.stat().st_mode & 0o777) == "0o700"
+    assert oct((data / "refused" / "03-cut.dat").stat().st_mode & 0o777) == "0o600"

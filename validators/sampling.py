@@ -1,0 +1,115 @@
+"""Checks of sample selection (IRM 3.30.28.2): sample requests (SRQ) and completed-work batches
+(CWB). Each code is a row of `validators.codes` (run SAMPLING).
+
+A record check is a `Rule` (one record at a time); a check against the reference files or the
+store's history is a join that returns flags in the same (seq, code) shape. S01-S13, S22 and
+S24 reject the record to the open error register; the findings (S20, S21, S23, S25) leave the
+record used and are listed, and are computed where the week's figures are
+(`pipelines.engine.sampling.week`).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from validators.rules import Rule, codes_by_row, digits, flag_rows, flags, no_flags, schema
+
+REQUEST, BATCH = "SRQ", "CWB"
+OFP_KEY = ["org_code", "function_code", "program_code"]
+
+REQUEST_RULES = [
+    Rule("S01", "ssn", lambda: ~digits("ssn", 9), "SSN not nine digits"),
+    Rule("S04", "weekly_sample", lambda: pl.col("weekly_sample_v").is_null(),
+         "sample size not digits"),
+    Rule("S06", "effective_week", lambda: pl.col("effective_week_v").is_null(),
+         "week applies from not a date"),
+    Rule("S07", "grade", lambda: ~digits("grade", 2), "grade not two digits"),
+    Rule("S10", "change_approved", lambda: ~pl.col("change_approved").is_in(["Y", "N", " "]),
+         "approval flag not Y, N or blank"),
+]
+
+BATCH_RULES = [
+    Rule("S01", "ssn", lambda: ~digits("ssn", 9), "SSN not nine digits"),
+    Rule("S03", "org_code", lambda: ~(digits("org_code", 5) & digits("function_code", 3)
+                                      & digits("program_code", 5)), "OFP not digits"),
+    Rule("S05", "items", lambda: pl.col("items_v").fill_null(0) == 0,
+         "items not digits or zero"),
+    Rule("S06", "date_completed", lambda: pl.col("date_completed_v").is_null(),
+         "date completed not a date"),
+    Rule("S07", "grade", lambda: ~digits("grade", 2), "grade not two digits"),
+]
+
+_REQUEST_SCHEMA = schema(REQUEST_RULES, "sample requests")
+_BATCH_SCHEMA = schema(BATCH_RULES, "completed-work batches")
+
+
+def _not_on_master(frame: pl.DataFrame, employees: pl.DataFrame) -> pl.DataFrame:
+    """S02: a well-formed SSN that the Employee Master File does not hold."""
+    known = employees.get_column("ssn").implode()
+    return flag_rows(frame, "S02", digits("ssn", 9) & ~pl.col("ssn").is_in(known))
+
+
+def request_flags(requests: pl.DataFrame, employees: pl.DataFrame, ofp: pl.DataFrame
+                  ) -> pl.DataFrame:
+    """Flags of the record checks and reference joins of sample requests."""
+    qpcs = ofp.get_column("qpc").unique().implode()
+    pairs = ofp.select(pl.concat_str("qpc", "function_code", "program_code")).to_series()
+    listed = pl.col("qpc").is_in(qpcs)
+    return pl.concat([
+        flags(requests, _REQUEST_SCHEMA),
+        _not_on_master(requests, employees),
+        flag_rows(requests, "S08", ~listed),
+        flag_rows(requests, "S09", listed & ~pl.concat_str("qpc", "function_code",
+                                                           "program_code")
+                  .is_in(pairs.implode())),
+    ])
+
+
+def batch_flags(batches: pl.DataFrame, employees: pl.DataFrame, ofp: pl.DataFrame,
+                seen_batches: pl.DataFrame) -> pl.DataFrame:
+    """Flags of completed-work batches. `seen_batches` (ssn, batch_id) were sent before."""
+    ofps = ofp.select(pl.concat_str(*OFP_KEY)).to_series().implode()
+    ofp_digits = digits("org_code", 5) & digits("function_code", 3) & digits("program_code", 5)
+    week = pl.col("deck_week_ending")
+    in_week = pl.col("date_completed_v").is_between(week - pl.duration(days=6), week)
+    key = pl.struct("ssn", "batch_id")
+    earlier = seen_batches.select(pl.struct("ssn", "batch_id")).to_series().implode()
+    repeated = (pl.int_range(pl.len()).over("ssn", "batch_id", order_by="seq") > 0
+                ) | key.is_in(earlier)
+    return pl.concat([
+        flags(batches, _BATCH_SCHEMA),
+        _not_on_master(batches, employees),
+        flag_rows(batches, "S03", ofp_digits & ~pl.concat_str(*OFP_KEY).is_in(ofps)),
+        flag_rows(batches, "S12", pl.col("date_completed_v").is_not_null() & ~in_week),
+        flag_rows(batches, "S13", repeated),
+    ])
+
+
+def unknown_flags(records: pl.DataFrame) -> pl.DataFrame:
+    """S11: a record that is neither a request nor a batch."""
+    return flag_rows(records, "S11", ~pl.col("record_id").is_in([REQUEST, BATCH]))
+
+
+def with_codes(frame: pl.DataFrame, found: list[pl.DataFrame]) -> pl.DataFrame:
+    """`frame` plus `error_codes` (sorted list, empty when none) and `rejected`."""
+    codes = codes_by_row([*found, no_flags()])
+    return frame.join(codes, on="seq", how="left", maintain_order="left").with_columns(
+        pl.col("error_codes").fill_null(pl.lit([], pl.List(pl.String))),
+    ).with_columns((pl.col("error_codes").list.len() > 0).alias("rejected"))
+
+
+def change_flags(request: dict, prior: dict | None, first_week: bool, shortfall: bool
+                 ) -> list[str]:
+    """S22 and S24 for one otherwise valid request, given the size in force before it.
+
+    S22 (3.30.28.2.2.1(4)): a size that differs from the one in force, from a week other than
+    the first of the quarter, without the Section Chief's approval (Y). S24 (3.30.28.2.2.1(11)):
+    a size above the one in force when an earlier week of the quarter was short."""
+    if prior is None or request["weekly_sample_v"] == prior["weekly_sample"]:
+        return []
+    codes = []
+    if not first_week and request["change_approved"] != "Y":
+        codes.append("S22")
+    if request["weekly_sample_v"] > prior["weekly_sample"] and shortfall:
+        codes.append("S24")
+    return codes
