@@ -7,7 +7,6 @@ zone-punched text a Form 3926 carries (IRM 3.30.28.4.4.5(4)) and decoded by layo
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 
 import polars as pl
@@ -586,7 +585,8 @@ def test_empty_cum_listing_prints_the_no_items_page():
 # ----------------------------------------------------------------------------- speed
 
 
-def test_post_reviews_of_a_million_lines_is_vectorized():
+def test_post_reviews_of_a_million_lines_adds_every_sample_and_defect():
+    """At a full week's size the sums are exact (its speed is the benchmark's, not a test's)."""
     n = 1_000_000
     i = pl.int_range(n, eager=True)
     start = (i % 3) == 0
@@ -603,12 +603,9 @@ def test_post_reviews_of_a_million_lines_is_vectorized():
         "defect_code": (i % 97 + 100).cast(pl.String), "defects": 1, "warning": False,
     }, schema=REVIEW_SCHEMA)
     cum = cf.post_reviews(*cf.empty(), lines, day("01/05/2027"))  # warm up; fills the file
-    t0 = time.perf_counter()
     cum_ofp, cum_defects = cf.post_reviews(*cum, lines, day("01/05/2027"))
-    elapsed = time.perf_counter() - t0
     assert cum_ofp["sampled"].sum() == 2 * 10 * ((n + 2) // 3)
     assert cum_defects["defects"].sum() == 2 * n
-    assert elapsed < 2.0, f"post_reviews of {n:,} lines took {elapsed:.2f} s"
 
 
 # ----------------------------------------------------------------------------- IRM examples

@@ -19,7 +19,8 @@ GOLDEN = Path(__file__).parent / "golden" / "layouts"
 EXPECTED_RECORDS = {"hdr", "trl", "prefix", "form3926_header", "form3926_line",
                     "form3927_header", "form3927_line", "form3081", "form6489",
                     "ofp_consistency", "employee_master",
-                    "sample_request", "work_batch", "hqw_reference", "sampling_key"}
+                    "sample_request", "work_batch", "hqw_reference", "sampling_key",
+                    "ro_roster", "ro_case", "gs13_forecast", "work_calendar"}  # INV-10-02
 
 
 def test_one_layout_file_per_record_type_of_the_spec():

@@ -87,7 +87,7 @@ def test_printed_listings_match_golden(week, name):
 def test_every_page_of_every_report_names_the_run(week):
     _, _, result = week
     printed = [p for p in result.outputs.values() if p.suffix == ".txt"]
-    assert len(printed) == 11
+    assert len(printed) == 13  # 11 + Defect Frequency, QA Unit/Group
     for path in printed:
         seconds = [page.split("\n")[1] for page in path.read_text().split("\f")]
         assert all(ln.startswith("RUN DATE 11/17/2026  RUN ID 20261117.01 ")
@@ -244,3 +244,16 @@ def test_sample_week_keeps_local_and_unit_codes_out_of_adams_figures(week):
     cum = pl.read_parquet(result.run_dir.parent.parent / "current" / "cum_ofp.parquet")
     assert cum.filter(pl.col("program_code") == "44210").select(
         "sampled", "defective").rows() == [(12 + 10 + 3 + 3, 1 + 1 + 3)]
+
+
+def test_weekly_run_prints_defect_frequency_and_unit_group_and_keeps_the_charges(week):
+    """Issue 18: the week's Defect Frequency OFP Summary and QA Unit/Group Report (golden),
+    and the `defect_charges` state table in the generation (tests/test_quarterly_*)."""
+    data, _, result = week
+    for name in ("defect-frequency", "qa-unit-group"):
+        assert_golden(result.outputs[f"{name}_11142026.txt"].read_text(),
+                      GOLDEN / f"{name}_11142026.txt")
+        assert result.outputs[f"{name}_11142026.parquet"].exists()
+    charges = pl.read_parquet(data / "current" / "defect_charges.parquet")
+    assert charges.select("defect_code", "employee", "unit_review", "unit_moved").rows() == [
+        ("101", 2, 0, 0), ("102", 1, 0, 0), ("901", 0, 3, 0), ("935", 0, 0, 1)]

@@ -19,6 +19,7 @@ RUN_3081, RUN_6489 = "IPR-3081", "IPR-6489"  # `run` of a Form 3081/6489 on the 
 RUN_NOT_POSTED = "DATA NOT POSTED"  # reviews listed on Weekly Data Not Posted (never a register)
 RUN_INDIVIDUAL = "INDIVIDUAL DATA"  # the step could not take a Form 3081/6489 at all
 RUN_SAMPLING = "SAMPLING"  # sample selection (IRM 3.30.28.2): validators/sampling.py
+RUN_INV = "INV-10-02"  # RO inventory (shared/spec/inventory.md section 5)
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class ErrorCode:
     issued: bool = True
     needs_cum_file: bool = False
     printed: str = ""  # what the individual data reports print for the code (upper case)
+    severity: str = "R"  # R record rejected; INV-10-02 conditions: E, W or I (inventory.md 5)
 
 
 _WITHDRAW = "Withdraw the form that matches the register, correct it and re-input it next cycle."
@@ -279,6 +281,101 @@ MESSAGES = {
     ERROR: "ERROR, NO ACTION TAKEN",
 }
 
+# Run INV-10-02, the RO inventory (shared/spec/inventory.md 5.1-5.2). R rows reject the record
+# (open error register); E and W rows open or carry an exceptions register entry; I rows print.
+_FIX_RECORD = "Correct the record in the ICS/ENTITY extract and send it again; or withdraw it."
+_INV = [
+    ("01", "R", "Record type (columns 1-3) is not ROR, CAS or FCS.", _FIX_RECORD),
+    ("02", "R", "An assignment number (ROR 4-11 or 75-82, CAS 14-21) is not 8 digits.",
+     "Send the 8-digit assignment number: area, territory, group, employee."),
+    ("03", "R", "Roster grade is not 05, 07, 09, 11, 12 or 13 (blank only on a GM hold file).",
+     "Correct the grade in columns 52-53 of the ROR record."),
+    ("04", "R", "Position type (F T S H) or duty status (A D M L X) is not in its table.",
+     "Correct column 54 or 55 of the ROR record."),
+    ("05", "R", "A date is neither blank nor a real MMDDYYYY date, or a required date (ROR "
+     "56-63, CAS 27-34) is blank.", "Send the date as MMDDYYYY, or blank where none."),
+    ("06", "R", "A second ROR for one assignment number, or a second CAS for one case and "
+     "holder; the later ones are rejected.", "Send one record per RO and per case and holder."),
+    ("07", "R", "The case's holder is not on this deck's roster.",
+     "Send the holder's ROR record in the same deck, or correct the holder (CAS 14-21)."),
+    ("08", "R", "Case grade is not 05, 07, 09, 11, 12 or 13.",
+     "Correct the case grade in columns 22-23 of the CAS record."),
+    ("09", "R", "Case kind is not B, D, O, F, C or X.", "Correct column 24 of the CAS record."),
+    ("10", "R", "A one-character coded field is outside its table (CAS 25, 26, 35, 62, 71, "
+     "72-77, 78, 95, 96, 107-116; ROR 99).", "Correct the coded field; blank where none."),
+    ("11", "R", "Inventory adjustment (ROR 72-74) is neither blank nor 000-100.",
+     "Send the approved ENTITY adjustment as a percent 000-100, or blank."),
+    ("12", "R", "Dates out of order: assigned after the as-of date; left before assigned or "
+     "after the as-of date; a hold-file date on a case whose holder is not a GM hold file.",
+     "Check the dates against the deck's as-of date (HDR 6-13) and correct them."),
+    ("13", "R", "A subelement letter outside its factor's letters, or subelements for a factor "
+     "that is not documented.", "Correct CAS 117-132 against the documented factors 107-110."),
+    ("14", "R", "FCS record: scope not 6 digits, period end not a date, or counts not digits.",
+     "Correct the forecast record (FCS 4-27)."),
+    ("20", "W", "Active RO: covered inventory above the adjusted maximum of the grade's range.",
+     "Bring the inventory back inside the range within 10 work days (IRM 1.4.50.10.2(10))."),
+    ("21", "E", "Over range past the 10th work day of the spell with no written relief dated "
+     "on or after the spell start.", "Relieve the RO in writing of the prompt-contact "
+     "requirements and send the letter's date (ROR 83-90); file it in the EPF."),
+    ("22", "W", "In range again with a relief letter on file and no back-in-range notice dated "
+     "on or after it.", "Give the RO the written back-in-range notice and send its date "
+     "(ROR 91-98)."),
+    ("23", "W", "Active RO: covered inventory below the adjusted minimum of the range.",
+     "Assign work from the hold file, the queue, other ROs or groups (IRM (6))."),
+    ("24", "W", "Active GS-13 in range but above the band top (38): not near the bottom.",
+     "Keep a GS-13's inventory at or near the bottom of 34-50 (IRM (7))."),
+    ("25", "W", "Active GS-13: GS-13 share of covered cases below 50 % or above 70 %.",
+     "Rebalance toward about 60 % GS-13 cases (IRM (7))."),
+    ("26", "W", "Active GS-13: fewer GS-13 cases than the minimum (floor of the adjusted "
+     "minimum x 0.60; 20 unadjusted).", "Assign GS-13 work, or review the RO's grade mix "
+     "(TIGTA 2010-30-029)."),
+    ("27", "E", "Trainee with an inventory adjustment above 0.",
+     "Remove the ENTITY adjustment: trainees are not adjusted (IRM (5))."),
+    ("28", "E", "Trainee whose coach is in another group (first six digits differ).",
+     "Have the coach request an assignment number in the trainee's group (IRM (4))."),
+    ("30", "W", "Group: covered inventory of its active ROs above the sum of their maxima.",
+     "Consider the hold file, detailing ROs in, or redrawing boundaries (IRM (11) a-c)."),
+    ("31", "W", "Case in the GM hold file more than 45 calendar days.",
+     "Assign the case or return it to the queue (IRM (11)a)."),
+    ("40", "W", "More than 5 new assignments in the work week that no listed reason exempts.",
+     "Record the reason (CAS 35 or ROR 99) or spread the assignments (IRM (2))."),
+    ("41", "I", "More than 5 new assignments, every one beyond 5 exempt by a listed reason.",
+     "None; printed so large batches are seen (IRM (2) note)."),
+    ("60", "E", "Case proposed for the queue while its holder is not over range.",
+     "Withdraw the proposal: returns to the queue are for ROs still above range (IRM (12))."),
+    ("61", "E", "Queue blocked (a): accelerated issuance.", "Keep the case (IRM (12)a)."),
+    ("62", "E", "Queue blocked (b): restricted from the queue.", "Keep the case (IRM (12)b)."),
+    ("63", "E", "Queue blocked (c): no NFTL determination.",
+     "Make the NFTL determination (a history note if not filed) first (IRM (12)c)."),
+    ("64", "E", "Queue blocked (d): CSED fewer than 195 days away.", "Keep the case "
+     "(IRM (12)d)."),
+    ("65", "E", "Queue blocked (e): levy, summons, Letter 1058 or appeals pending.",
+     "Keep the case until the action ends (IRM (12)e)."),
+    ("66", "E", "Queue blocked (f): trust fund case of a business still in business.",
+     "Keep the case (IRM (12)f)."),
+    ("67", "E", "Queue blocked (g): trust fund, under one year left on the ASED, no trust fund "
+     "determination.", "Make the trust fund determination first (IRM (12)g)."),
+    ("68", "E", "Queue blocked (h): taxpayer contact in the last 180 days.",
+     "Keep the case (IRM (12)h)."),
+    ("80", "E", "Reviewed GS-13 case: fewer than 3 CAG factors confirmed; grade not warranted.",
+     "Re-grade the case or document the factors (TIGTA App. V)."),
+    ("81", "I", "GS-13 case graded on fewer than 3 documented factors, reason documented.",
+     "None."),
+    ("82", "E", "Manually graded GS-13 case: fewer than 3 factors documented, no reason.",
+     "Document the factors (pick list) or the reason in the ICS history."),
+    ("83", "E", "A documented CAG factor without a documented subelement (grade changed on or "
+     "after 02/15/2011).", "Document the subelement with the subfactor pick list."),
+    ("84", "W", "Case graded below 13 meeting 3 or more GS-13 factors: a re-grade candidate.",
+     "Consider re-grading the case to GS-13."),
+    ("85", "I", "Case graded below 13 meeting exactly 2 GS-13 factors: a screening candidate.",
+     "None; screen it (TIGTA recommendation 4)."),
+    ("86", "I", "GS-13 case held by an RO below GS-13.", "Consider reassigning it to a GS-13."),
+    ("90", "W", "GS-13 cases held by GS-13 ROs support fewer GS-13 ROs than the roster has.",
+     "Review GS-13 staffing against the casework (TIGTA Figure 2)."),
+]
+for code, severity, meaning, resolution in _INV:
+    CODES[(RUN_INV, code)] = ErrorCode(code, RUN_INV, meaning, resolution, severity=severity)
+
 
 # Sub-reasons: the codes that stand for several faults (3926's 36 and 09, 3927's 09) say which
 # one on the register, as a short text (at most SUB_REASON_WIDTH characters, so that it fits
@@ -356,6 +453,8 @@ _SECTIONS = (
     (RUN_NOT_POSTED, "Review data not posted to individual figures (Weekly Data Not Posted)"),
     (RUN_INDIVIDUAL, "The individual data step (register IPR-3081/IPR-6489)"),
     (RUN_SAMPLING, "Sample selection (register SAMPLING; S20, S21, S23, S25 are findings)"),
+    (RUN_INV, "RO inventory run INV-10-02 (R rejects a record; E, W open or carry an exception; "
+              "I prints)"),
 )
 
 
@@ -372,6 +471,8 @@ def markdown() -> str:
             meaning = c.meaning + ("" if c.issued else " (not issued)")
             if c.needs_cum_file:
                 meaning += " (checked against the Cumulative Data File)"
+            if c.run == RUN_INV:
+                meaning = f"{c.severity}: {meaning}"
             if (c.run, c.code) in SUB_REASONS:
                 meaning += " The register says which: " + "; ".join(
                     SUB_REASONS[(c.run, c.code)].values()) + "."

@@ -11,12 +11,13 @@ import sys
 
 import typer
 
-from pipelines.operator import reference_cli, register_cli, run_cli
+from pipelines.operator import quarterly_cli, reference_cli, register_cli, run_cli
 from pipelines.operator.cli_options import (
     interrupted,
     polish_help,
 )
 from pipelines.operator.flow_cli import flow_app
+from pipelines.operator.inventory_cli import flow_inventory, inventory
 from pipelines.operator.sample_cli import sample_app
 from pipelines.state import private
 
@@ -29,6 +30,9 @@ for group in (run_cli, register_cli, reference_cli):
     group.install(app)
 app.add_typer(flow_app, name="flow")
 app.add_typer(sample_app, name="sample")
+app.command()(inventory)  # run INV-10-02 (pipelines/operator/inventory_cli.py)
+flow_app.command("inventory")(flow_inventory)
+quarterly_cli.register(app)
 
 
 def _interrupt_behind(exit_: BaseException) -> bool:

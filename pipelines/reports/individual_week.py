@@ -21,6 +21,7 @@ from pipelines.engine.qap.individual.step import IndividualStep
 from pipelines.reports import data_not_posted as dnp_report
 from pipelines.reports import ipr as ipr_report
 from pipelines.reports import ipr_adjustments as adj_report
+from pipelines.reports import ipsr as ipsr_report
 from pipelines.reports import sar as sar_report
 from pipelines.reports.printing import render, write_pages, write_report
 
@@ -115,6 +116,8 @@ def print_step(step: IndividualStep, run_date: dt.date, run_dir: Path) -> Indivi
             pages = iter([("data-not-posted",
                            dnp_report.page_parts(week.not_posted, run_date, week.week))])
         out |= _write(pages, week.parquet, week.week, run_dir, timings)
+        for q_end, rows in week.ipsr:  # a quarter ended
+            out |= ipsr_report.write_files(rows, run_date, q_end, week.week, run_dir)
     return dataclasses.replace(step, outputs=out, timings=timings)
 
 

@@ -18,6 +18,7 @@ from pipelines.engine.qap import run03
 from pipelines.engine.qap.weekly import WeekReports
 from pipelines.reports import (
     cum_listing,
+    defect_frequency,
     individual_week,
     listings,
     open_register,
@@ -42,6 +43,10 @@ def print_week(week: WeekReports, result: RunResult, run_dir: Path) -> None:
         result.files += list(printed.outputs.values())
         result.steps["individual data"].reports += [
             name.removesuffix(".txt") for name in printed.outputs if name.endswith(".txt")]
+        for saturday, rows in week.frequency.items():  # Defect Frequency, QA Unit/Group
+            written = defect_frequency.write_files(rows, week.run_date, saturday, run_dir)
+            result.outputs.update(written)
+            result.files += list(written.values())
         _write(result, "cum-data-file", run_dir, cum_listing.print_cum_listing,
                week.cum_ofp, week.cum_defects, week.run_date, week.week_ending)
         _write(result, "open-register", run_dir, open_register.print_open,

@@ -36,12 +36,22 @@ def append(previous: pl.DataFrame | None, labelled: list[pl.DataFrame], run_date
             pl.lit(None, pl.String).alias("closed_by"), pl.lit(None, pl.String).alias("reason"),
             DECK_WEEK, pl.lit(None, pl.String).alias("replaces"), "sub_reason")
         .cast(REGISTER_SCHEMA) for rows in labelled])
-    if previous is None:
-        return new
+    return extend_register(previous, new)
+
+
+def in_register_schema(rows: pl.DataFrame) -> pl.DataFrame:
+    """`rows` in REGISTER_SCHEMA's columns and order; a column they lack (a register written
+    before it was added, or a run family that has no use for it) is null."""
     missing = [pl.lit(None, t).alias(c) for c, t in REGISTER_SCHEMA.items()
-               if c not in previous.columns]  # a register written before the column was added
-    return pl.concat([previous.with_columns(missing).select(list(REGISTER_SCHEMA))
-                      .cast(REGISTER_SCHEMA), new])
+               if c not in rows.columns]
+    return rows.with_columns(missing).select(list(REGISTER_SCHEMA)).cast(REGISTER_SCHEMA)
+
+
+def extend_register(previous: pl.DataFrame | None, new: pl.DataFrame) -> pl.DataFrame:
+    """The error register `previous` with a run's `new` entries appended, every run family's
+    entries in the one schema."""
+    new = in_register_schema(new)
+    return new if previous is None else pl.concat([in_register_schema(previous), new])
 
 
 def _with_week(rows: pl.DataFrame, weeks: pl.Series) -> pl.DataFrame:

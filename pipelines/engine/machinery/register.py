@@ -51,9 +51,14 @@ def place() -> pl.Expr:
     """What identifies the record a correction replaces. Forms 3926/3927: program, format,
     block, serial and section (columns 1-15). Forms 3081 and 6489 have no block or serial, so
     their employee, OFP and week do: 3081 columns 16-45 (SSN, week ending, OFP); 6489 columns
-    16-37 (OFP, SSN) and 81-94 (quarter and week ending)."""
+    16-37 (OFP, SSN) and 81-94 (quarter and week ending). INV-10-02 records (spec 6): ROR
+    columns 1-11, CAS 1-21 (case and holder), FCS 1-17 (scope and period)."""
     text = pl.col("text")
-    return (pl.when(text.str.starts_with("59600")).then(text.str.slice(0, 45))
+    inventory = {"ROR": 11, "CAS": 21, "FCS": 17}  # INV-10-02: record type and its key
+    expr = pl.when(text.str.starts_with("59600")).then(text.str.slice(0, 45))
+    for record_type, width in inventory.items():
+        expr = expr.when(text.str.starts_with(record_type)).then(text.str.slice(0, width))
+    return (expr
             .when(text.str.starts_with("59602")).then(text.str.slice(0, 37)
                                                       + text.str.slice(80, 14))
             .otherwise(text.str.slice(0, PREFIX_WIDTH)))
@@ -341,6 +346,8 @@ def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: boo
     then. The folder of `out` is made when missing."""
     store = Store(data_dir)
     entries = open_entries(store.read("error_register"), created.date())
+    if entries.height:  # INV-10-02 records go in inventory decks (`qap inventory corrections`)
+        entries = entries.filter(pl.col("run").is_in(DECK_ORDER))
     if entries.height == 0:
         raise NothingOpen("the error register has no open entries: nothing to correct, no "
                           "deck written")

@@ -31,7 +31,7 @@ from pipelines.engine.machinery.register import (
 )
 from pipelines.engine.machinery.result import DeckOutcome, Progress, RunResult, StepOutcome
 from pipelines.engine.qap import cum_file, run01, run03
-from pipelines.engine.qap.individual import periods, review_data
+from pipelines.engine.qap.individual import defect_charges, periods, review_data
 from pipelines.engine.qap.individual import step as individual_step
 from pipelines.state import private, run_folder
 from pipelines.state.store import Store, check_folders
@@ -74,6 +74,7 @@ class WeekReports:
     headers_at: pl.Series  # run03.header_positions(rows03)
     rejected03: pl.DataFrame  # the PCE-03-41 register rows, displayed
     individual: individual_step.IndividualStep
+    frequency: dict[dt.date, pl.DataFrame]  # per week: Defect Frequency / QA Unit/Group rows
     standards: pl.DataFrame  # the Quality Standard File after the run
     cum_ofp: pl.DataFrame
     cum_defects: pl.DataFrame
@@ -183,6 +184,8 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     say(_stage(4, f"individual data: {r_ind.height} Form 3081/6489 record(s), "
                   f"{reviews.height} review line(s)"))
     individual_lines = review_data.individual_lines(reviews)
+    charges, frequency = defect_charges.run_weeks(reviews, store.read("defect_charges"),
+                                                  one.defect_codes)  # issue 18
     del reviews
     ind = individual_step.run_step(
         _with_deck_weeks(r_ind, decks), individual_lines,
@@ -214,6 +217,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     printer(WeekReports(run_id=run_id, run_date=run_date, week_ending=result.week_ending,
                         reprocess=reprocess, decks=decks, rows01=rows01, rows03=rows03,
                         headers_at=headers_at, rejected03=rejected03, individual=ind,
+                        frequency=frequency,
                         standards=standards, cum_ofp=cum.cum_ofp,
                         cum_defects=cum.cum_defects, still_open=still_open),
             result, run_dir)
@@ -229,6 +233,8 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     gen.write("adjustment_ledger", cum.adjustment_ledger)
     for table, frame in ind.tables.items():
         gen.write(table, frame)
+    if charges is not None:
+        gen.write("defect_charges", charges)
     gen.write("decks", intake.ledger(ledger, result, decks, sorted_hashes, run_id, run_date))
     gen.write("error_register", register)
     result.generation = gen.commit(note=f"weekly run {run_id}", extra={

@@ -23,7 +23,7 @@ import polars as pl
 from layouts.decoder import DeckFault
 from pipelines.engine.machinery.conservation import ConservationError
 from pipelines.engine.machinery.deck import Deck, DeckRefused, open_deck
-from pipelines.engine.machinery.entries import REGISTER_SCHEMA
+from pipelines.engine.machinery.entries import extend_register
 from pipelines.engine.machinery.intake import LEDGER_SCHEMA, next_run_id
 from pipelines.engine.machinery.register import open_entries
 from pipelines.engine.machinery.result import DeckOutcome, RunResult
@@ -428,12 +428,4 @@ def _register(previous: pl.DataFrame | None, every: pl.DataFrame, run_id: str,
         pl.lit(run_date).alias("opened"), pl.lit(None, pl.Date).alias("closed"),
         pl.lit(None, pl.String).alias("closed_by"), pl.lit(None, pl.String).alias("reason"),
         DECK_WEEK)
-    new = new.with_columns(pl.lit(None, t).alias(c) for c, t in REGISTER_SCHEMA.items()
-                           if c not in new.columns).select(list(REGISTER_SCHEMA)
-                                                           ).cast(REGISTER_SCHEMA)
-    if previous is None:
-        return new
-    missing = [pl.lit(None, t).alias(c) for c, t in REGISTER_SCHEMA.items()
-               if c not in previous.columns]  # a register written before a column was added
-    return pl.concat([previous.with_columns(missing).select(list(REGISTER_SCHEMA))
-                      .cast(REGISTER_SCHEMA), new])
+    return extend_register(previous, new)

@@ -2,8 +2,9 @@
 
 Fed weekly by checked Forms 3081 and by the individual review transactions that matched one
 (`review_data`). Figures: hours in tenths and volume from direct and overhead time (time codes
-1 and 3); learning-curve hours and volume (time code 2) counted apart; documents reviewed and
-documents in error from the reviews. Forms 6489 then adjust them (`ipr_adjustments`).
+1 and 3), and the overhead part of those hours apart (`overhead_hours_tenths`);
+learning-curve hours and volume (time code 2) counted apart; documents reviewed and documents
+in error from the reviews. Forms 6489 then adjust them (`ipr_adjustments`).
 
 Current and prior grade (record_code "1" / "2"), our reading: an employee's current grade is
 the grade on their last Form 3081 posted (latest week ending date, then the last line in deck
@@ -36,8 +37,13 @@ CUM_SCHEMA: dict[str, pl.DataType] = {
     "record_code": pl.String(), "step": pl.String(),
     **{f: pl.Int64() for f in FIGURES},
     "last_posted": pl.Date(), "last_adjusted": pl.Date(),
+    # Added later (issue 18), so last: the part of hours_tenths that is overhead time (code 3).
+    # Null on a record read from a generation written before it (unknown, never 0).
+    "overhead_hours_tenths": pl.Int64(),
 }
 CUM_COLUMNS = list(CUM_SCHEMA)
+OVERHEAD = "overhead_hours_tenths"
+OVERHEAD_CODE = "3"
 
 WEEK_KEY = ["ssn", *OFP_KEY, "grade", "week_ending"]
 WEEK_COLUMNS = [*WEEK_KEY, "period_end", "quarter_end", "step", *FIGURES]
@@ -71,6 +77,15 @@ def empty_cum_jobs() -> pl.DataFrame:
     return pl.DataFrame(schema=CUM_SCHEMA)
 
 
+def read_cum_jobs(stored: pl.DataFrame | None) -> pl.DataFrame:
+    """The store's cum job records as CUM_COLUMNS; a generation written before a column was
+    added reads with that column null (overhead hours unknown)."""
+    if stored is None:
+        return empty_cum_jobs()
+    missing = [pl.lit(None, t).alias(c) for c, t in CUM_SCHEMA.items() if c not in stored.columns]
+    return stored.with_columns(missing).select(CUM_COLUMNS).cast(CUM_SCHEMA)
+
+
 def empty_reviews() -> pl.DataFrame:
     """Run 03 `reviews` with no rows (the shape `post_week` reads)."""
     return pl.DataFrame(schema=REVIEW_SCHEMA)
@@ -93,7 +108,8 @@ def extend_history(history: pl.DataFrame | None, weekly: pl.DataFrame, saturday:
 
 def weekly_figures(time: pl.DataFrame, matched: pl.DataFrame,
                    earlier: pl.DataFrame | None = None) -> pl.DataFrame:
-    """This week's figures per SSN, OFP, grade and week ending date (WEEK_COLUMNS + last_seq).
+    """This week's figures per SSN, OFP, grade and week ending date (WEEK_COLUMNS, OVERHEAD,
+    last_seq).
     `matched` is `review_data.match`'s first frame (reviews summed per SSN, OFP and date);
     reviews that met a 3081 of an earlier run (`earlier`, review_data.POSTED_3081) add a row
     of their own: no hours (they posted with that run), the reviews and that 3081's step."""
@@ -103,18 +119,20 @@ def weekly_figures(time: pl.DataFrame, matched: pl.DataFrame,
         pl.when(lc).then(zero).otherwise(pl.col("hours_tenths")).alias("direct_hours"),
         pl.when(lc).then(zero).otherwise(pl.col("volume")).alias("direct_volume"),
         pl.when(lc).then(pl.col("hours_tenths")).otherwise(zero).alias("lc_hours_tenths"),
-        pl.when(lc).then(pl.col("volume")).otherwise(zero).alias("lc_volume"))
+        pl.when(lc).then(pl.col("volume")).otherwise(zero).alias("lc_volume"),
+        pl.when(pl.col("time_code") == OVERHEAD_CODE).then(pl.col("hours_tenths"))
+        .otherwise(zero).alias(OVERHEAD))
     hours = split.group_by(WEEK_KEY).agg(
         pl.col("period_end").first(), pl.col("quarter_end").first(),
         pl.col("step").sort_by("seq").last(),
         pl.col("direct_hours").sum().alias("hours_tenths"),
         pl.col("direct_volume").sum().alias("volume"),
-        pl.col("lc_hours_tenths").sum(), pl.col("lc_volume").sum(),
+        pl.col("lc_hours_tenths").sum(), pl.col("lc_volume").sum(), pl.col(OVERHEAD).sum(),
         pl.col("seq").max().alias("last_seq"))
     reviews = matched.group_by(WEEK_KEY).agg(pl.col("reviewed").sum(), pl.col("errors").sum())
     week = hours.join(reviews, on=WEEK_KEY, how="left").with_columns(
         pl.col("reviewed").fill_null(0), pl.col("errors").fill_null(0)
-    ).select(*WEEK_COLUMNS, "last_seq")
+    ).select(*WEEK_COLUMNS, OVERHEAD, "last_seq")
     if earlier is None or earlier.height == 0:
         return week.sort(WEEK_KEY)
     steps = earlier.select(*WEEK_KEY, "step").cast(dict(week.select(WEEK_KEY).schema))
@@ -122,7 +140,7 @@ def weekly_figures(time: pl.DataFrame, matched: pl.DataFrame,
         pl.col("period_end").first(), pl.col("quarter_end").first(),
         pl.col("reviewed").sum(), pl.col("errors").sum(),
     ).join(steps.unique(WEEK_KEY, keep="last"), on=WEEK_KEY, how="left").with_columns(
-        *[pl.lit(0, pl.Int64).alias(f) for f in FIGURES[:4]],
+        *[pl.lit(0, pl.Int64).alias(f) for f in [*FIGURES[:4], OVERHEAD]],
         pl.lit(None, week.schema["last_seq"]).alias("last_seq"))
     return pl.concat([week, late.select(week.columns).cast(week.schema)]).sort(WEEK_KEY)
 
@@ -137,12 +155,16 @@ def add_week(cum_jobs: pl.DataFrame, weekly: pl.DataFrame, time: pl.DataFrame,
              saturday: dt.date) -> pl.DataFrame:
     """Add the week's figures to the cum job records and reset record codes."""
     week = weekly.sort("week_ending", "last_seq").group_by(CUM_KEY).agg(
-        *[pl.col(f).sum().alias(f"{f}_new") for f in FIGURES],
+        *[pl.col(f).sum().alias(f"{f}_new") for f in [*FIGURES, OVERHEAD]],
         pl.col("step").last().alias("step_new"), pl.lit(True).alias("posted"))
     merged = cum_jobs.join(week, on=CUM_KEY, how="full", coalesce=True)
     posted = pl.col("posted").fill_null(False)
+    on_file = pl.col("hours_tenths").is_not_null()  # the record was there before the week
     merged = merged.with_columns(
         *[(pl.col(f).fill_null(0) + pl.col(f"{f}_new").fill_null(0)).alias(f) for f in FIGURES],
+        # An overhead figure unknown on file (an old generation's record) stays unknown.
+        pl.when(on_file).then(pl.col(OVERHEAD) + pl.col(f"{OVERHEAD}_new").fill_null(0))
+        .otherwise(pl.col(f"{OVERHEAD}_new").fill_null(0)).alias(OVERHEAD),
         pl.when(posted).then(pl.col("step_new")).otherwise(pl.col("step")).alias("step"),
         pl.when(posted).then(pl.lit(saturday, pl.Date)).otherwise(pl.col("last_posted"))
         .alias("last_posted"))

@@ -45,7 +45,14 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipelines.engine.qap.individual import periods
-from pipelines.engine.qap.individual.cum_jobs import CUM_COLUMNS, CUM_KEY, CUM_SCHEMA, FIGURES
+from pipelines.engine.qap.individual.cum_jobs import (
+    CUM_COLUMNS,
+    CUM_KEY,
+    CUM_SCHEMA,
+    FIGURES,
+    OVERHEAD,
+    OVERHEAD_CODE,
+)
 from pipelines.engine.qap.individual.reference import OFP_KEY
 from validators import codes
 from validators import ipr_6489 as v6489
@@ -128,6 +135,20 @@ def _after(figure: str) -> pl.Expr:
             .otherwise(old + new.fill_null(0))).alias(f"after_{figure}")
 
 
+def _overhead_after() -> pl.Expr:
+    """The overhead part of the hours after the form (our reading, docs/decisions.md): a form
+    with time code 3 moves it with the hours (adds to it, or sets it on a substitution or a
+    new record); a form with another code leaves it, but never above the hours after."""
+    new = pl.when(pl.col("time_code") == OVERHEAD_CODE).then(pl.col("hours_change"))
+    old, action = pl.col(f"before_{OVERHEAD}"), pl.col("action")
+    value = (pl.when(action == ZERO).then(0)
+             .when(action == CREATE).then(new.fill_null(0))
+             .when(action == SUBSTITUTE).then(pl.coalesce(new, old))
+             .otherwise(old + new.fill_null(0)))
+    return pl.when(value.is_not_null()).then(pl.min_horizontal(
+        value, pl.col("after_hours_tenths"))).alias(f"after_{OVERHEAD}")  # unknown stays so
+
+
 def _apply_round(state: pl.DataFrame, forms: pl.DataFrame, saturday: dt.date
                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Apply forms that each target a different record; returns (state, forms checked)."""
@@ -135,10 +156,10 @@ def _apply_round(state: pl.DataFrame, forms: pl.DataFrame, saturday: dt.date
         pl.col("grade").first().alias("current_grade"))
     before = state.select(*CUM_KEY, pl.col("record_code").alias("on_file_code"),
                           pl.col("step").alias("on_file_step"), "last_posted",
-                          *[pl.col(f).alias(f"before_{f}") for f in FIGURES])
+                          *[pl.col(f).alias(f"before_{f}") for f in [*FIGURES, OVERHEAD]])
     j = forms.join(before, on=CUM_KEY, how="left", maintain_order="left").join(
         current, on="ssn", how="left", maintain_order="left")
-    j = j.with_columns(*[_after(f) for f in FIGURES])
+    j = j.with_columns(*[_after(f) for f in FIGURES]).with_columns(_overhead_after())
     action, rc = pl.col("action"), pl.col("record_code")
     dynamic = [(r.code, r.fires()) for r in v6489.cum_rules(FIGURES)]
     j = j.with_columns(_reasons([(c, e.fill_null(False)) for c, e in dynamic])
@@ -151,7 +172,8 @@ def _apply_round(state: pl.DataFrame, forms: pl.DataFrame, saturday: dt.date
         pl.when(action == CREATE).then(pl.col("step")).otherwise(pl.col("on_file_step"))
         .alias("step"),
         *[pl.col(f"after_{f}").alias(f) for f in FIGURES],
-        "last_posted", pl.lit(saturday, pl.Date).alias("last_adjusted"))
+        "last_posted", pl.lit(saturday, pl.Date).alias("last_adjusted"),
+        pl.col(f"after_{OVERHEAD}").alias(OVERHEAD)).select(CUM_COLUMNS)
     state = pl.concat([state.join(ok.select(CUM_KEY), on=CUM_KEY, how="anti"),
                        kept.cast(CUM_SCHEMA)])
     return state, j

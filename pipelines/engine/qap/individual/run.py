@@ -12,7 +12,9 @@ such; only the printed reports mask it.
 * ``cum-jobs`` -- one row per SSN, OFP, grade and fiscal quarter: ssn, org_code, function_code,
   program_code, grade, quarter_end (Date), record_code ("1" current / "2" prior grade), step,
   hours_tenths, volume, lc_hours_tenths, lc_volume, reviewed, errors, last_posted,
-  last_adjusted. The state to carry to next week's `run_individual(cum_jobs=...)`.
+  last_adjusted, overhead_hours_tenths (the overhead part of hours_tenths; null when read
+  from a generation written before it). The state to carry to next week's
+  `run_individual(cum_jobs=...)`.
 * ``individual-weekly`` -- this week's figures, one row per SSN, OFP, grade and week ending date:
   ssn, org_code, function_code, program_code, grade, week_ending, period_end, quarter_end, step,
   hours_tenths, volume, lc_hours_tenths, lc_volume, reviewed, errors.
@@ -148,7 +150,7 @@ def calculate(*, week_ending: dt.date, employees: pl.DataFrame, ofp: pl.DataFram
     emp = reference.employees_table(employees)
     ofps = reference.ofp_table(ofp)
     checked = time_reports.check(time_3081, week_ending, employees=emp, ofp=ofps)
-    posting = cj.post_week_detail(cum_jobs if cum_jobs is not None else cj.empty_cum_jobs(),
+    posting = cj.post_week_detail(cj.read_cum_jobs(cum_jobs),
                                   checked.valid, reviews, week_ending, posted_3081)
     adjusted = apply_adjustments(posting.cum_jobs, forms_6489, week_ending, ofp=ofps,
                                  employees=emp)

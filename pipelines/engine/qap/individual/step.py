@@ -26,6 +26,8 @@ first, each starting from the cum job records the one before left; a review goes
 of its own week ending date, or, when no deck of this run is for that week, to the latest week
 (where it is listed on Weekly Data Not Posted, N02). Each week gets its own reports; every file
 name carries the week's Saturday: ``ipr_MMDDYYYY.txt``.
+A week that holds a fiscal quarter end also writes that quarter's IPSR (`individual.ipsr`),
+named for the quarter: ``ipsr_YYYYMM.txt`` and its Parquet twin.
 
 Nothing to do: no record of 59600/59602, and either no Employee Master File or no individual
 review (a review with an SSN) either: an empty step, returned at once (no reports, no tables).
@@ -50,7 +52,7 @@ import polars as pl
 from layouts import layout
 from layouts.decoder import decode
 from pipelines.engine.qap.individual import cum_jobs as cj
-from pipelines.engine.qap.individual import periods, review_data
+from pipelines.engine.qap.individual import ipsr, periods, review_data
 from pipelines.engine.qap.individual.not_posted import NOT_POSTED_COLUMNS
 from pipelines.engine.qap.individual.reference import OFP_KEY
 from pipelines.engine.qap.individual.run import (
@@ -90,6 +92,7 @@ class WeekPrint:
     frames: WeekFrames | None
     parquet: dict[str, pl.DataFrame]
     not_posted: pl.DataFrame | None = None  # OUTPUT_COLUMNS["data-not-posted"], no-EMF case
+    ipsr: tuple[tuple[dt.date, pl.DataFrame], ...] = ()  # (quarter end, rows) of each IPSR due
 
 
 @dataclass(frozen=True)
@@ -230,10 +233,7 @@ def _without_employee_master(base: pl.DataFrame, timings: dict[str, float],
 
 
 def _previous_cum(previous: dict[str, pl.DataFrame | None]) -> pl.DataFrame:
-    cum = previous.get("cum_jobs")
-    if cum is None:
-        return cj.empty_cum_jobs()
-    return cum.select(cj.CUM_COLUMNS).cast(cj.CUM_SCHEMA)
+    return cj.read_cum_jobs(previous.get("cum_jobs"))
 
 
 def _previous_posted(previous: dict[str, pl.DataFrame | None]) -> pl.DataFrame:
@@ -319,8 +319,9 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
         status.append(_status(forms_6489, frames.adjustments,
                               pl.col("message_code") == codes.ERROR, "reason_codes"))
         parquet = {name: frame for name, frame in frames.frames().items() if name in PARQUET}
+        due = tuple(ipsr.due(cum, frames.employees, ofp, week))  # a quarter ended: its IPSR
         timings["calculate"] += time.perf_counter() - t
-        printed.append(WeekPrint(week, frames, parquet))
+        printed.append(WeekPrint(week, frames, parquet, ipsr=due))
     t = time.perf_counter()
     done = _finish(base, pl.concat(status))
     timings["calculate"] += time.perf_counter() - t

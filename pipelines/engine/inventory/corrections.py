@@ -1,0 +1,141 @@
+"""Corrections of rejected INV-10-02 records, as for PCE-03-41 lines (spec 10.6).
+
+`corrections_decks` writes the open INV-10-02 entries as inventory decks to edit (one per
+as-of date and area office, the HDR of the records' original decks); `reprocess` runs edited
+decks through the record checks 01-14: a record that passes closes the open entry at its place
+(ROR 1-11, CAS 1-21, FCS 1-17), one rejected again replaces it. Cases may name a holder from
+the last run's roster. A reprocess measures nothing: the corrected records count in the next
+extract's run, which sends every open case again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+from layouts.encode import deck as deck_text
+from pipelines.engine.inventory.step import (
+    InventoryResult,
+    count_records,
+    ledger_rows,
+    merged_register,
+    open_decks,
+    records_of,
+    register_rows,
+)
+from pipelines.engine.machinery.intake import next_run_id
+from pipelines.engine.machinery.register import (
+    DECK_WEEK,
+    CorrectionsDeck,
+    DeckExists,
+    close_corrected,
+    open_entries,
+    supersede_resubmitted,
+)
+from pipelines.state import run_folder
+from pipelines.state.store import Store, StoreError
+from validators import inv_10_02
+from validators.codes import RUN_INV
+
+
+def _area(text: str) -> str:
+    """Area office of a record: the first two digits of its assignment number or scope."""
+    start = {"ROR": 3, "CAS": 13, "FCS": 3}.get(text[:3], 3)
+    area = text[start:start + 2]
+    return area if area.isdigit() else "00"
+
+
+def corrections_decks(data_dir: Path, out: Path, created: dt.datetime, force: bool = False
+                      ) -> list[CorrectionsDeck]:
+    """The open INV-10-02 entries as decks to edit: `out` for one deck, else `out` with the
+    as-of date and area before the suffix. Refuses (DeckExists) to overwrite unless `force`."""
+    register = Store(data_dir).read("error_register")
+    entries = open_entries(register, created.date())
+    if entries.height:
+        entries = entries.filter(pl.col("run") == RUN_INV)
+    if entries.height == 0:
+        raise StoreError("the error register has no open INV-10-02 entries")
+    entries = entries.with_columns(
+        pl.col("text").map_elements(_area, return_dtype=pl.String).alias("area"))
+    keys = sorted(entries.select(DECK_WEEK, "area").unique().iter_rows())
+    paths = {k: out if len(keys) == 1 else out.with_name(
+        f"{out.stem}_{k[0]:%m%d%Y}_{k[1]}{out.suffix}") for k in keys}
+    existing = [str(p) for p in paths.values() if p.exists()]
+    if existing and not force:
+        raise DeckExists(f"{', '.join(existing)}: already there, not overwritten (it may hold "
+                         "an operator's edits); name another file, or pass --force")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    for n, ((as_of, area), path) in enumerate(paths.items(), start=1):
+        mine = entries.filter((pl.col(DECK_WEEK) == as_of) & (pl.col("area") == area)).sort(
+            "deck", "line_no")
+        records = mine["text"].to_list()
+        path.write_text(deck_text(records, campus=area, week_ending=f"{as_of:%m%d%Y}",
+                                  created=f"{created:%m%d%Y}", time=f"{created:%H%M%S}",
+                                  sequence=n))
+        path.chmod(0o600)  # record text
+        written.append(CorrectionsDeck(path=path, week_ending=as_of, records=len(records)))
+    return written
+
+
+def _known_roster(history: pl.DataFrame | None) -> pl.DataFrame | None:
+    """Each assignment number of the latest inventory run, with its position type."""
+    if history is None:
+        return None
+    rows = history.filter(pl.col("row_kind").is_in(["ro", "hold"]))
+    latest = rows.filter(pl.col("run_id") == rows["run_id"].max())
+    return latest.select(pl.col("assignment_number").alias("holder"),
+                         pl.col("position_type").alias("holder_type"))
+
+
+# Prints the open error register after a reprocess: (run id, open entries, run date, folder)
+OpenRegisterWriter = Callable[[str, pl.DataFrame, dt.date, Path], dict[str, Path]]
+
+
+def reprocess(deck_paths: list[Path], data_dir: Path, reports: OpenRegisterWriter,
+              run_date: dt.date | None = None, progress: Callable[[str], None] | None = None
+              ) -> InventoryResult:
+    """Check corrected INV-10-02 records; what passes closes its open entry. One generation.
+    `reports` prints the open register into the run folder (pipelines/reports/)."""
+    run_date = run_date or dt.date.today()
+    say = progress or (lambda _msg: None)
+    store = Store(data_dir)
+    with store.lock("inventory reprocess", wait_seconds=0):
+        published = [m.get("run_id", "") for m in store.history()]
+        run_id = next_run_id(published, run_date)
+        result = InventoryResult(run_id=run_id, run_date=run_date, as_of=None,
+                                 run_dir=None)
+        result.notes += run_folder.tidy(data_dir / "runs", set(published))
+        ledger = store.read("decks")
+        known = set(ledger.filter(pl.col("status") == "posted")["content_hash"].to_list()
+                    ) if ledger is not None else set()
+        decks = open_decks(deck_paths, known, result, data_dir / "refused")
+        as_of = result.as_of = decks[0].week_ending if decks else run_date
+        say(f"run {run_id}: checking corrected records (as of {as_of:%m/%d/%Y})")
+        checked = inv_10_02.check(records_of(decks), as_of,
+                                  _known_roster(store.read("ro_inventory")))
+        every = checked.every
+        count_records(result, every)
+        register = merged_register(store.read("error_register"),
+                                   register_rows(every, decks, run_id, run_date, as_of))
+        posted = every.filter(~pl.col("rejected")).select(
+            pl.lit(RUN_INV).alias("run"), "text")
+        register, result.corrected = close_corrected(register, posted, run_id, run_date)
+        register, result.resubmitted = supersede_resubmitted(register, run_id, run_date)
+        run_dir = result.run_dir = run_folder.start(data_dir / "runs", run_id)
+        still_open = open_entries(register, run_date)
+        result.outputs = reports(run_id, still_open, run_date, run_dir)
+        result.still_open = still_open.height
+        gen = store.begin(run_id)
+        gen.write("error_register", register)
+        gen.write("decks", ledger_rows(ledger, result, decks, run_id, run_date))
+        result.generation = gen.commit(note=f"inventory reprocess {run_id}", extra={
+            "condition_code": result.condition_code, "records_in": result.records_in,
+            "posted": result.used, "rejected": result.rejected, "family": RUN_INV})
+        result.run_dir = run_folder.publish(run_dir)
+        result.outputs = {k: result.run_dir / p.relative_to(run_dir)
+                          for k, p in result.outputs.items()}
+        return result

@@ -1,0 +1,186 @@
+"""`qap inventory`: run INV-10-02 on inventory decks, print its parameters, withdraw an entry.
+
+Only wiring: the engine is `pipelines.engine.inventory.step`; exit codes are those of
+`qap run` (0 clean, 4 records rejected, 8 a deck refused, 12 could not run, 16 internal).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipelines.engine.inventory import calendar, corrections, exceptions
+from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE
+from pipelines.engine.machinery.conservation import ConservationError
+from pipelines.operator import inventory_run
+from pipelines.operator.cli_options import DataDir, Quiet, RunDate, checked, fail, parse_date
+from pipelines.operator.data_dir import prepare, require_store
+from pipelines.operator.inventory_run import run_inventory
+from pipelines.reports import inventory_summary
+from pipelines.state.store import Store, StoreError
+from validators import ro_params
+
+InvReference = Annotated[Path | None, typer.Option(
+    "--reference", "-r", show_default=False,
+    help="Folder with the optional work_calendar.txt (without it: Monday-Friday).")]
+Reason = Annotated[str | None, typer.Option("--reason", help="Why an entry is withdrawn.")]
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    return fail("qap inventory", message, code)
+
+
+def inventory(
+    args: Annotated[list[str], typer.Argument(
+        help="Deck files; or `params`; `withdraw KEY CODE --reason WHY`; `corrections OUT`; "
+        "`reprocess DECK...`.")],
+    data_dir: DataDir = Path("qap-data"),
+    reference: InvReference = None,
+    run_date: RunDate = None,
+    reason: Reason = None,
+    force: Annotated[bool, typer.Option("--force", help="corrections: overwrite files.")
+                     ] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Run the RO inventory INV-10-02: check the decks, measure every RO against the range for
+    the grade, report the exceptions; print the summary and where the reports are.
+
+    Example: qap inventory ao35.dat -d /srv/qap -r /srv/qap/reference
+             qap inventory params
+             qap inventory withdraw 35010103 21 --reason "relief letter on paper" -d /srv/qap
+             qap inventory corrections fix.dat -d /srv/qap   (edit fix.dat, then)
+             qap inventory reprocess fix.dat -d /srv/qap
+    """
+    if args[0] == "params":
+        try:
+            typer.echo(ro_params.describe(ro_params.load(parse_date("qap inventory", run_date))))
+        except ro_params.ParamsError as err:
+            raise _fail(str(err), CC_INCOMPLETE) from None
+        return
+    if args[0] == "withdraw":
+        raise typer.Exit(_withdraw(args[1:], data_dir, reason))
+    if args[0] == "corrections":
+        raise typer.Exit(_corrections(args[1:], data_dir, force))
+    if args[0] == "reprocess":
+        raise typer.Exit(_reprocess([Path(a) for a in args[1:]], data_dir,
+                                    parse_date("qap inventory", run_date), quiet))
+    raise typer.Exit(_run([Path(a) for a in args], data_dir, reference,
+                          parse_date("qap inventory", run_date), quiet))
+
+
+def _withdraw(words: list[str], data_dir: Path, reason: str | None) -> int:
+    if len(words) != 2 or not reason:
+        raise _fail("say: qap inventory withdraw KEY CODE --reason WHY (KEY: assignment "
+                    "number, case control number, group or RUN)", 2)
+    checked("qap inventory", require_store, data_dir, True)
+    key, code = words
+    store = Store(data_dir)
+    try:
+        with store.lock("withdraw", wait_seconds=30):
+            register = exceptions.withdraw(store.read("inventory_exceptions"), code, key,
+                                           reason, dt.date.today())
+            gen = store.begin(f"withdraw-{dt.date.today():%Y%m%d}")
+            gen.write("inventory_exceptions", register)
+            number = gen.commit(note=f"withdrew INV-10-02 {code} {key}: {reason}")
+    except (StoreError, exceptions.NoSuchEntry) as err:
+        raise _fail(str(err), CC_INCOMPLETE) from None
+    typer.echo(f"withdrawn: INV-10-02 code {code} key {key} (generation {number})")
+    return 0
+
+
+def _corrections(words: list[str], data_dir: Path, force: bool) -> int:
+    if len(words) != 1:
+        raise _fail("say: qap inventory corrections OUT -d DIR [--force]", 2)
+    checked("qap inventory", require_store, data_dir, False)
+    try:
+        written = corrections.corrections_decks(data_dir, Path(words[0]), dt.datetime.now(),
+                                                force)
+    except (StoreError, OSError) as err:
+        raise _fail(str(err), CC_INCOMPLETE) from None
+    for d in written:
+        typer.echo(f"wrote {d.records} record(s) to {d.path.absolute()} (as of "
+                   f"{d.week_ending:%m/%d/%Y})")
+    typer.echo("Correct the records in place (keep the HDR; the TRL count must match), then "
+               "run: qap inventory reprocess " + " ".join(str(d.path.absolute())
+                                                          for d in written)
+               + f" -d {data_dir.absolute()}")
+    return 0
+
+
+def _reprocess(decks: list[Path], data_dir: Path, run_date: dt.date | None,
+               quiet: bool) -> int:
+    if not decks:
+        raise _fail("say: qap inventory reprocess DECK... -d DIR", 2)
+    for deck in decks:
+        if not deck.is_file():
+            raise _fail(f"deck {deck} not found; nothing was run", CC_INCOMPLETE)
+    checked("qap inventory", require_store, data_dir, True)
+    progress = None if quiet else (lambda msg: typer.echo(f"  .. {msg}", err=True))
+    try:
+        result = inventory_run.reprocess(decks, data_dir, run_date, progress)
+    except StoreError as err:
+        raise _fail(str(err), CC_INCOMPLETE) from None
+    except ConservationError as err:
+        raise _fail(f"{err}; nothing was published", CC_ABEND) from None
+    except Exception as err:
+        raise _fail(f"internal error, nothing was published: {type(err).__name__}: {err}",
+                    CC_ABEND) from None
+    typer.echo(inventory_summary.render(result))
+    return result.condition_code
+
+
+def _run(decks: list[Path], data_dir: Path, reference: Path | None, run_date: dt.date | None,
+         quiet: bool) -> int:
+    for deck in decks:
+        if not deck.is_file():
+            what = "not found" if not deck.exists() else "not a file"
+            raise _fail(f"deck {deck} {what}; nothing was run", CC_INCOMPLETE)
+    checked("qap inventory", prepare, data_dir)
+    progress = None if quiet else (lambda msg: typer.echo(f"  .. {msg}", err=True))
+    try:
+        work_calendar = calendar.load(reference)
+        result = run_inventory(decks, data_dir, work_calendar, run_date, progress=progress)
+    except (calendar.CalendarError, ro_params.ParamsError, StoreError) as err:
+        raise _fail(str(err), CC_INCOMPLETE) from None
+    except ConservationError as err:
+        raise _fail(f"{err}; nothing was published", CC_ABEND) from None
+    except Exception as err:  # the operator gets a sentence, not a traceback
+        raise _fail(f"internal error, nothing was published: {type(err).__name__}: {err}",
+                    CC_ABEND) from None
+    typer.echo(inventory_summary.render(result))
+    return result.condition_code
+
+
+def flow_inventory(
+    data_dir: DataDir = Path("qap-data"),
+    reference: InvReference = None,
+    run_date: RunDate = None,
+    quiet: Quiet = False,
+) -> None:
+    """Run INV-10-02 as a Prefect flow over the decks waiting in DIR/inventory: intake,
+    inventory run, archive (archive/inventory/<run id>/, refused/inventory/); artifacts with
+    the flag counts. Exit status: the flow's condition code.
+
+    Example: qap flow inventory -d /srv/qap -r /srv/qap/reference
+    """
+    from pipelines.operator import flow_cli
+
+    day = parse_date("qap flow", run_date)
+    checked("qap flow", prepare, data_dir)
+    flow_cli.prefect_home(data_dir)
+    flow_cli._flows(data_dir, quiet)  # console logging as the weekly flow's
+    from pipelines.operator import inventory_flow
+
+    try:
+        outcome = inventory_flow.inventory_flow(data_dir=data_dir, reference_dir=reference,
+                                                run_date=day)
+    except inventory_flow.InventoryFlowFailed as failed:
+        outcome = failed.outcome
+    except Exception as err:
+        raise fail("qap flow", f"internal error: {type(err).__name__}: {err}",
+                   CC_ABEND) from None
+    typer.echo(outcome.summary)
+    raise typer.Exit(outcome.condition_code)

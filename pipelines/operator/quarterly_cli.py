@@ -1,0 +1,81 @@
+"""`qap ipsr`: the quarterly Individual Performance Summary Report on demand, from the current
+cum job records and the reference files (the weekly run of a quarter-end week writes it by
+itself). Thin: the engine computes (`individual.ipsr`), the report prints (`reports.ipsr`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipelines.engine.machinery.reference import ReferenceMissing
+from pipelines.engine.machinery.reference import load as load_reference
+from pipelines.engine.qap.individual import cum_jobs, ipsr, reference, status
+from pipelines.operator.cli_options import (
+    CC_INCOMPLETE,
+    DataDir,
+    ReferenceDir,
+    RunDate,
+    checked,
+    fail,
+)
+from pipelines.operator.cli_options import parse_date as _parse_date
+from pipelines.operator.data_dir import choose_reference, require_store
+from pipelines.reports import ipsr as ipsr_report
+from pipelines.state.run_folder import private_dir
+from pipelines.state.store import Store, StoreError
+
+WHO = "qap ipsr"
+QuarterEnd = Annotated[str, typer.Option(
+    "--quarter-end", help="The quarter's last day, YYYY-MM-DD: 12-31, 03-31, 06-30 or 09-30.")]
+OutDir = Annotated[Path | None, typer.Option(
+    "--out", "-o", show_default=False,
+    help="Folder for ipsr_YYYYMM.txt/.parquet (made owner-only). Default: DATA_DIR/reports.")]
+
+
+def _quarter_end(text: str) -> dt.date:
+    try:
+        q_end = dt.date.fromisoformat(text)
+        status.check_quarter_end(q_end)
+    except ValueError as err:
+        raise fail(WHO, f"--quarter-end {text!r}: {err}", CC_INCOMPLETE) from None
+    return q_end
+
+
+def ipsr_command(quarter_end: QuarterEnd, data_dir: DataDir = Path("qap-data"),
+                 reference_dir: ReferenceDir = None, run_date: RunDate = None,
+                 out: OutDir = None) -> None:
+    """Print the Individual Performance Summary Report of a quarter: per employee, each
+    program worked in the four full quarters ending it, with percent accurate, its 90%
+    interval and the measurable and rateable status; a Parquet twin beside it.
+
+    Example: qap ipsr --quarter-end 2025-12-31 -d /srv/qap
+    """
+    q_end = _quarter_end(quarter_end)
+    when = _parse_date(WHO, run_date) or dt.date.today()
+    checked(WHO, require_store, data_dir, False)
+    choice = checked(WHO, choose_reference, data_dir, reference_dir)
+    try:
+        ref = load_reference(choice.folder)
+        cum = cum_jobs.read_cum_jobs(Store(data_dir).read("cum_jobs"))
+    except (ReferenceMissing, StoreError) as err:
+        raise fail(WHO, str(err), CC_INCOMPLETE) from None
+    if ref.employees is None:
+        raise fail(WHO, f"no employee_master.txt in {choice.folder}: the IPSR needs the "
+                   "Employee Master File (plan, date placed on it, names)", CC_INCOMPLETE)
+    rows = ipsr.ipsr_frame(cum, reference.employees_table(ref.employees),
+                           reference.ofp_table(ref.ofp), q_end)
+    folder = out if out is not None else Path(data_dir) / "reports"
+    private_dir(folder)
+    written = ipsr_report.write_files(rows, when, q_end, None, folder)
+    typer.echo(f"IPSR for the quarter ending {q_end:%m/%d/%Y}: {rows['ssn'].n_unique()} "
+               f"employee(s), {rows.height} program line(s)")
+    for path in written.values():
+        typer.echo(f"  {path}")
+
+
+def register(app: typer.Typer) -> None:
+    """Hook the quarterly commands into the `qap` app."""
+    app.command("ipsr")(ipsr_command)

@@ -1,0 +1,147 @@
+"""The Periodic Defect Frequency OFP Summary and the QA Unit/Group Report, printed from
+`defect_charges.week_frequency` rows: a new page for each period and for quarter to date.
+
+Defect Frequency: per OFP, its codes ranked by defects (the Pareto view: share and running
+share), with the employee and unit/group parts of each; the 900-909 codes ranked apart below;
+an OFP total line says how much of all its defects 900-909 are.
+QA Unit/Group: per OFP, the codes charged to the unit/group: from unit/group reviews, and moved
+off employees' reviews (900-909 procedural, 930-999 local); the employee charges beside them
+for scale, and the employee defects on samples that may be multiple identical defects
+(IDENTICAL?), which the manager may move to the unit/group."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.engine.qap.individual.defect_charges import FREQUENCY_COLUMNS, IDENTICAL
+from pipelines.engine.qap.individual.measures import fmt_hundredths
+from pipelines.engine.qap.individual.reference import OFP_KEY
+from pipelines.reports.columns import Col, head_line, lines
+from pipelines.reports.printing import PageHeading, paginate, write_report
+
+FREQUENCY_RUN, FREQUENCY_TITLE = "DFS", "PERIODIC DEFECT FREQUENCY OFP SUMMARY"
+UNIT_RUN, UNIT_TITLE = "QAUG", "QA UNIT/GROUP REPORT"  # our labels: legacy numbers not known
+LINES_PER_PAGE = 50
+INDENT = 2
+NONE = "*** NO DEFECTS ***"
+
+
+GROUP = ["scope", "period_start", "period_end", *OFP_KEY]
+FREQ_COLS = [
+    Col("RANK", "rank", 4, "right"), Col("CODE", "defect_code", 4),
+    Col("DESCRIPTION", "description", 40),
+    Col("DEFECTS", "defects", 7, "right", gap=2),
+    Col("SHARE", fmt_hundredths(pl.col("share_h")), 7, "right", gap=2),
+    Col("RUNNING", fmt_hundredths(pl.col("running_h")), 7, "right"),
+    Col("EMPLOYEE", "employee", 8, "right", gap=2),
+    Col("UNIT/GROUP", "unit_group", 10, "right"),
+    Col("NOTE", pl.when(pl.col("local")).then(pl.lit("LOCAL")), 5, gap=2)]
+UNIT_COLS = [
+    Col("CODE", "defect_code", 4), Col("DESCRIPTION", "description", 40),
+    Col("UNIT REVIEWS", "unit_review", 12, "right", gap=2),
+    Col("OFF EMPLOYEE", "unit_moved", 12, "right", gap=2),
+    Col("UNIT/GROUP", "unit_group", 10, "right"),
+    Col("EMPLOYEE", "employee", 8, "right", gap=2),
+    Col("KIND", pl.when(pl.col("section") == "procedural").then(pl.lit("PROCEDURAL"))
+        .when(pl.col("local")).then(pl.lit("LOCAL")), 10, gap=2),
+    Col("IDENTICAL?", pl.when(pl.col(IDENTICAL) > 0).then(pl.col(IDENTICAL)), 10, "right")]
+def _on_unit_group() -> pl.Expr:
+    """A row of the QA Unit/Group Report: a unit/group charge or a possible identical."""
+    return (pl.col("unit_group") > 0) | (pl.col(IDENTICAL) > 0)
+
+
+SECTION_LINE = f"{' ' * INDENT}900-909 PROCEDURAL, SYSTEMIC OR ORGANIZATIONAL (RANKED APART)"
+
+
+def _scope_title() -> pl.Expr:
+    kind = pl.when(pl.col("scope") == "quarter").then(pl.lit("QUARTER TO DATE")).otherwise(
+        pl.lit("PERIOD"))
+    return pl.format("{} {}-{}", kind, pl.col("period_start").dt.strftime("%m/%d/%Y"),
+                     pl.col("period_end").dt.strftime("%m/%d/%Y"))
+
+
+def _ofp_total() -> pl.Expr:
+    return pl.format(
+        f"{' ' * INDENT}OFP TOTAL {{}} DEFECTS: EMPLOYEE {{}}, UNIT/GROUP {{}}; 900-909 {{}} = "
+        "{}% OF ALL DEFECTS", "ofp_defects", "ofp_employee", "ofp_unit_group", "ofp_procedural",
+        fmt_hundredths(pl.col("procedural_h")))
+
+
+def _detail(rows: pl.DataFrame, cols: list[Col], section_lines: bool) -> pl.DataFrame:
+    """Detail lines (line, scope title) in print order: per OFP a heading line, its rows (with
+    the 900-909 section line above its first 900-909 row), its total line and a blank."""
+    if rows.height == 0:
+        return pl.DataFrame(schema={"line": pl.String, "scope": pl.String})
+    keyed = rows.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) * 5).alias("_key"),
+                              _scope_title().alias("scope"))
+    group = pl.struct(GROUP)
+    first, last = group.is_first_distinct(), group.is_last_distinct()
+    first_proc = (pl.col("section") == "procedural") & pl.struct(
+        [*GROUP, "section"]).is_first_distinct()
+    ofp = pl.format("OFP {} {} {}", *OFP_KEY)
+    parts = [keyed.filter(first).select((pl.col("_key")).alias("key"), ofp.alias("line"),
+                                        "scope")]
+    if section_lines:
+        parts.append(keyed.filter(first_proc).select(
+            (pl.col("_key") + 1).alias("key"), pl.lit(SECTION_LINE).alias("line"), "scope"))
+    parts += [
+        keyed.select((pl.col("_key") + 2).alias("key"), lines(keyed, cols, INDENT), "scope"),
+        keyed.filter(last).select((pl.col("_key") + 3).alias("key"), _ofp_total().alias("line"),
+                                  "scope"),
+        keyed.filter(last).select((pl.col("_key") + 4).alias("key"), pl.lit("").alias("line"),
+                                  "scope")]
+    return pl.concat(parts).sort("key").drop("key")
+
+
+def frequency_lines(rows: pl.DataFrame) -> pl.DataFrame:
+    """Detail lines (line, scope) of the Defect Frequency OFP Summary."""
+    return _detail(rows, FREQ_COLS, section_lines=True)
+
+
+def unit_group_lines(rows: pl.DataFrame) -> pl.DataFrame:
+    """Detail lines (line, scope) of the QA Unit/Group Report: for each OFP with a unit/group
+    charge or a possible multiple identical defect, those codes in code order."""
+    charged = rows.filter(_on_unit_group()).sort(
+        [*GROUP, "defect_code"], maintain_order=True)
+    return _detail(charged, UNIT_COLS, section_lines=False)
+
+
+def _pages(detail: pl.DataFrame, run_number: str, title: str, heads: tuple[str, ...],
+           run_date: dt.date, week_ending: dt.date) -> pl.DataFrame:
+    if detail.height == 0:
+        detail = pl.DataFrame({"line": [NONE], "scope": [""]})
+    detail = detail.with_columns(pl.col("scope").alias("break_title"))
+    heading = PageHeading(run_number, title, run_date, week_ending, heads)
+    return paginate(detail, heading, lines_per_page=LINES_PER_PAGE, break_on="scope")
+
+
+def frequency_pages(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date
+                    ) -> pl.DataFrame:
+    return _pages(frequency_lines(rows), FREQUENCY_RUN, FREQUENCY_TITLE,
+                  (head_line(FREQ_COLS, INDENT),), run_date, week_ending)
+
+
+def unit_group_pages(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date
+                     ) -> pl.DataFrame:
+    return _pages(unit_group_lines(rows), UNIT_RUN, UNIT_TITLE, (head_line(UNIT_COLS, INDENT),),
+                  run_date, week_ending)
+
+
+def write_files(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date, folder: Path
+                ) -> dict[str, Path]:
+    """`defect-frequency_MMDDYYYY` and `qa-unit-group_MMDDYYYY` (.txt and .parquet) in `folder`
+    (file name -> path). The Unit/Group twin keeps only the rows it prints."""
+    out: dict[str, Path] = {}
+    stamp = f"{week_ending:%m%d%Y}"
+    for name, pages, frame in (
+            ("defect-frequency", frequency_pages(rows, run_date, week_ending), rows),
+            ("qa-unit-group", unit_group_pages(rows, run_date, week_ending),
+             rows.filter(_on_unit_group()))):
+        txt, parquet = folder / f"{name}_{stamp}.txt", folder / f"{name}_{stamp}.parquet"
+        write_report(pages, txt)
+        frame.select(FREQUENCY_COLUMNS).write_parquet(parquet)
+        out[txt.name], out[parquet.name] = txt, parquet
+    return out

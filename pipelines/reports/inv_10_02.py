@@ -1,0 +1,78 @@
+"""RO Inventory Exceptions Register, INV-10-02 (spec 7.2), and its Parquet twin.
+
+Every E, W and I flag of the run by group, code and key, with the figures that fired it;
+entries carried from earlier runs show their first run and age; a trailer lists the entries
+this run closed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.reports.printing import PageHeading, fmt_date, paginate, write_report
+
+RUN_NUMBER, TITLE = "INV-10-02", "RO INVENTORY EXCEPTIONS REGISTER"
+DETAIL_WIDTH = 70  # a longer wording pushes FIRST RUN and AGE right (at most to column 132)
+HOW_WIDTH = DETAIL_WIDTH - 12
+HEAD = ("CD S ASSIGN   CASE       GR CONDITION" + " " * (DETAIL_WIDTH - 8) + "FIRST RUN   AGE",)
+CLOSED_HEAD = "ENTRIES CLOSED THIS RUN"
+PARQUET_COLUMNS = ("run_id", "as_of", "code", "severity", "key_kind", "group",
+                   "assignment_number", "case_id", "grade", "detail", "values", "first_run",
+                   "age_days", "register_state", "closed_reason")
+
+
+def flag_line(f: dict) -> str:
+    age = "" if f["age_days"] is None else str(f["age_days"])
+    return (f"{f['code']:<2} {f['severity']} {f['assignment_number'] or '':<8} "
+            f"{f['case_id'] or '':<10} {f['grade'] or '':<2} "
+            f"{f['detail']:<{DETAIL_WIDTH}} "
+            f"{f['first_run'] or '':<11} {age:>3}").rstrip()
+
+
+def closed_line(e: dict) -> str:
+    how = "CLEARED" if e["closed_by"] == "cleared" else f"WITHDRAWN: {e['closed_reason']}"
+    return (f"{e['code']:<2} {e['severity']} {e['assignment_number'] or '':<8} "
+            f"{e['case_id'] or '':<10}    {how[:HOW_WIDTH]:<{HOW_WIDTH}} OPENED {e['first_run']} "
+            f"{fmt_date(e['first_as_of'])}").rstrip()
+
+
+def print_register(flags: pl.DataFrame, closed: pl.DataFrame, run_date: dt.date,
+                   as_of: dt.date, path: Path) -> None:
+    lines: list[tuple[str, str]] = []
+    groups = sorted(set(flags["group"].to_list()) | set(closed["group"].drop_nulls().to_list()))
+    for group in groups:
+        lines += [(group, flag_line(f))
+                  for f in flags.filter(pl.col("group") == group).iter_rows(named=True)]
+        mine = closed.filter(pl.col("group") == group)
+        if mine.height:
+            lines.append((group, ""))
+            lines.append((group, CLOSED_HEAD))
+            lines += [(group, closed_line(e)) for e in mine.iter_rows(named=True)]
+    detail = pl.DataFrame(lines, schema={"group": pl.String, "line": pl.String}, orient="row")
+    detail = detail.with_columns(
+        pl.format("AS OF {}  GROUP {}", pl.lit(fmt_date(as_of)), pl.col("group"))
+        .alias("break_title"))
+    heading = PageHeading(run_number=RUN_NUMBER, title=TITLE, run_date=run_date,
+                          week_ending=None, column_heads=HEAD,
+                          subtitle=f"AS OF {fmt_date(as_of)}")
+    write_report(paginate(detail, heading, lines_per_page=50, break_on="group"), path)
+
+
+def parquet_rows(flags: pl.DataFrame, closed: pl.DataFrame, run_id: str,
+                 as_of: dt.date) -> pl.DataFrame:
+    """One row per flag of this run, then one per entry this run closed (`closed_reason`)."""
+    now = flags.with_columns(pl.lit(None, pl.String).alias("closed_reason"))
+    gone = closed.select(
+        "code", "severity", "key_kind", "group", "assignment_number", "case_id",
+        pl.lit(None, pl.String).alias("grade"), "detail", "first_run",
+        (pl.lit(as_of) - pl.col("first_as_of")).dt.total_days().alias("age_days"),
+        pl.lit("closed").alias("register_state"),
+        pl.when(pl.col("closed_by") == "cleared").then(pl.lit("cleared"))
+        .otherwise(pl.concat_str(pl.lit("withdrawn: "), pl.col("closed_reason")))
+        .alias("closed_reason"))
+    out = pl.concat([now, gone], how="diagonal_relaxed").with_columns(
+        pl.lit(run_id).alias("run_id"), pl.lit(as_of).alias("as_of"))
+    return out.select(PARQUET_COLUMNS)

@@ -1,0 +1,68 @@
+"""The one-screen summary after an INV-10-02 run (spec 7.6), in the style of the weekly one."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from pipelines.engine.inventory.step import InventoryResult
+
+MEANING = {0: "clean", 4: "records rejected (see the open error register)",
+           8: "a deck was refused (nothing of it was used)", 12: "the run could not complete",
+           16: "the run stopped on an internal error"}
+
+
+SHOWN = 15  # rejected records named on the summary screen
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def render(result: InventoryResult) -> str:
+    as_of = f"{result.as_of:%m/%d/%Y}" if result.as_of else "-"
+    out = [f"RO inventory run INV-10-02 {result.run_id}   run date {result.run_date:%m/%d/%Y}   "
+           f"as of {as_of}", ""]
+    out.append(f"{'DECK':<44}{'STATUS':<11}{'RECORDS':>8}{'USED':>8}{'REJECTED':>9}")
+    for d in result.decks:
+        name = d.path if len(d.path) <= 43 else "..." + d.path[-40:]
+        out.append(f"{name:<44}{d.status:<11}{d.records:>8}{d.posted:>8}{d.rejected:>9}")
+    refused = [d for d in result.decks if d.status != "accepted"]
+    if refused:
+        out.append("")
+        out += [f"{d.status.upper()}: {d.reason}" for d in refused]
+        out.append("Refused decks are kept for resubmission; correct and send them again.")
+    out.append("")
+    listed = "  ".join(f"{c} x{n}" for c, n in sorted(result.record_codes.items())) or "none"
+    out.append(f"Record codes INV-10-02: {listed}")
+    shown = result.rejects[:SHOWN]
+    out += [f"  {line}" for line in shown]
+    if len(result.rejects) > len(shown):
+        out.append(f"  ... and {len(result.rejects) - len(shown)} more (open-register.txt "
+                   "lists every rejected record)")
+    out.append(f"Roster entries {result.roster_entries}, held cases {result.held_cases}")
+    flags = result.flags
+    if flags is not None and flags.height:
+        by_code = Counter(flags["code"].to_list())
+        by_sev = Counter(flags["severity"].to_list())
+        out.append(f"Flags: {flags.height} ({by_sev['E']} E, {by_sev['W']} W, {by_sev['I']} I): "
+                   + "  ".join(f"{c} x{n}" for c, n in sorted(by_code.items())))
+    else:
+        out.append("Flags: none")
+    out.append(f"Exceptions register: {result.opened} opened, {result.carried} carried, "
+               f"{result.cleared} cleared")
+    out += [f"Note: {note}" for note in result.notes]
+    out.append(f"Conservation: {result.records_in} records in = {result.used} used + "
+               f"{result.rejected} rejected")
+    if result.corrected or result.resubmitted:
+        out.append(f"Open error register: {result.corrected} closed as corrected, "
+                   f"{result.resubmitted} replaced by the same record rejected again")
+    out.append(f"Open error register: {_count(result.still_open, 'entry', 'entries')} still "
+               "open (open-register.txt lists them with their age)")
+    if result.run_dir is not None:
+        out.append(f"Printed reports in {result.run_dir}:")
+        out += [f"  {p.name}" + (f"  (and {p.stem}.parquet)"
+                                 if p.with_suffix(".parquet").exists() else "")
+                for p in result.outputs.values()]
+    cc = result.condition_code
+    out.append(f"Condition code {cc}: {MEANING[cc]}")
+    return "\n".join(out)

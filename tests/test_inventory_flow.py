@@ -1,0 +1,43 @@
+"""`qap flow inventory`: the INV-10-02 run as a Prefect flow under the session's test server
+(`prefect_harness`): inbox -> intake -> run -> archive, artifacts with the flag counts."""
+
+from __future__ import annotations
+
+import shutil
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from tests.inventory_helpers import BAD, WORKED
+
+
+@pytest.fixture(scope="module")
+def harness(prefect_harness):
+    return prefect_harness
+
+
+def test_inventory_flow_runs_the_inbox_archives_and_publishes_flag_counts(harness, tmp_path):
+    from prefect.settings import get_current_settings
+
+    from pipelines.operator.cli import app
+
+    data = tmp_path / "data"
+    inbox = data / "inventory"
+    inbox.mkdir(parents=True)
+    shutil.copy2(WORKED, inbox / WORKED.name)
+    (inbox / "cut.dat").write_text(BAD.read_text().replace("TRL0000017", "TRL0000099"))
+    out = CliRunner().invoke(app, ["flow", "inventory", "-d", str(data), "--run-date",
+                                   "2026-05-18", "-q"])
+    assert out.exit_code == 8, out.output  # a deck refused by control; the other one ran
+    assert "Flags: 40 (22 E, 12 W, 6 I)" in out.output
+    assert "intake            8" in out.output and "archive           0" in out.output
+    assert (data / "archive" / "inventory" / "20260518.01" / WORKED.name).is_file()
+    assert (data / "refused" / "inventory" / "cut.dat").is_file()
+    assert not list(inbox.iterdir())
+    assert (data / "runs" / "20260518.01" / "gs13-analysis_05162026.txt").is_file()
+    found = httpx.post(f"{get_current_settings().api.url}/artifacts/filter", json={
+        "artifacts": {"key": {"any_": ["qap-inventory-flags"]}}, "limit": 5}).json()
+    rows = found[-1]["data"]
+    rows = rows if isinstance(rows, list) else __import__("json").loads(rows)
+    assert {r["code"]: r["flags"] for r in rows}["82"] == 6

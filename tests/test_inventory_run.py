@@ -1,0 +1,300 @@
+"""Run INV-10-02 end to end on a store: conservation, the open error register, golden printed
+reports with Parquet twins, the exceptions register across two runs, the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from golden_files import assert_golden
+from typer.testing import CliRunner
+
+from pipelines.engine.inventory import calendar
+from pipelines.engine.machinery import register
+from pipelines.operator.cli import app
+from pipelines.operator.inventory_run import run_inventory
+from pipelines.state.store import Store
+from tests.inventory_helpers import (
+    BAD,
+    GOLDEN,
+    HOLIDAY,
+    REFERENCE,
+    RUN_DATE,
+    SECOND,
+    SECOND_RUN_DATE,
+    WORKED,
+)
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    data = tmp_path_factory.mktemp("inv") / "data"
+    first = run_inventory([WORKED], data, calendar.WorkCalendar(), RUN_DATE)
+    second = run_inventory([SECOND], data, calendar.WorkCalendar(), SECOND_RUN_DATE)
+    return data, first, second
+
+
+def test_conservation_records_in_equal_used_plus_rejected(two_runs):
+    _, first, _ = two_runs
+    assert (first.records_in, first.used, first.rejected) == (206, 205, 1)
+    assert first.condition_code == 4
+    assert dict(first.record_codes) == {"08": 1}
+
+
+def test_rejected_case_goes_on_the_open_error_register_under_inv_10_02(two_runs):
+    data, first, second = two_runs
+    entries = Store(data).read("error_register")
+    assert entries.select("run", "deck", "line_no", "control_number", "error_codes",
+                          "status").rows() == [
+        ("INV-10-02", "worked-example.dat", 207, "E000000199", ["08"], "resubmitted"),
+        ("INV-10-02", "second-week.dat", 207, "E000000199", ["08"], "open")]
+    assert (first.still_open, second.still_open, second.resubmitted) == (1, 1, 1)
+
+
+def test_record_that_passes_in_a_later_extract_closes_its_entry_as_corrected(tmp_path):
+    data = tmp_path / "data"
+    run_inventory([WORKED], data, calendar.WorkCalendar(), RUN_DATE)
+    fixed = tmp_path / "fixed.dat"
+    fixed.write_text(SECOND.read_text().replace("CASE0000001993501010114",
+                                                "CASE0000001993501010113"))
+    result = run_inventory([fixed], data, calendar.WorkCalendar(), SECOND_RUN_DATE)
+    assert (result.rejected, result.corrected, result.still_open) == (0, 1, 0)
+
+
+@pytest.mark.parametrize("name", ["ro-inventory_05162026", "inv-10-02_05162026"])
+def test_worked_example_printed_reports_match_golden(two_runs, name):
+    _, first, _ = two_runs
+    assert_golden((first.run_dir / f"{name}.txt").read_text(), GOLDEN / f"{name}.txt")
+
+
+@pytest.mark.parametrize("name", ["ro-inventory_05232026", "inv-10-02_05232026"])
+def test_second_week_printed_reports_match_golden(two_runs, name):
+    _, _, second = two_runs
+    assert_golden((second.run_dir / f"{name}.txt").read_text(),
+                  GOLDEN / f"second-week_{name}.txt")
+
+
+def test_printed_reports_are_132_columns_at_most(two_runs):
+    _, first, _ = two_runs
+    for path in first.outputs.values():
+        assert max(len(line.lstrip("\f")) for line in path.read_text().splitlines()) <= 132
+
+
+def test_ro_inventory_parquet_twin_has_a_row_per_roster_entry_and_the_group(two_runs):
+    _, first, _ = two_runs
+    twin = pl.read_parquet(first.run_dir / "ro-inventory_05162026.parquet")
+    assert twin.group_by("row_kind").len().sort("row_kind").rows() == [
+        ("group", 1), ("hold", 1), ("ro", 6)]
+    c = twin.filter(pl.col("assignment_number") == "35010103").row(0, named=True)
+    assert (c["covered"], c["over_by"], c["spell_start"], c["work_days_over"], c["deadline"],
+            c["codes"]) == (53, 3, dt.date(2026, 4, 27), 15, dt.date(2026, 5, 11), ["20", "21"])
+    group = twin.filter(pl.col("row_kind") == "group").row(0, named=True)
+    assert (group["covered"], group["range_min"], group["range_max"], group["headroom"]) == (
+        183, 155, 229, 46)
+
+
+def test_register_parquet_twin_has_a_row_per_flag_with_its_figures(two_runs):
+    _, first, _ = two_runs
+    twin = pl.read_parquet(first.run_dir / "inv-10-02_05162026.parquet")
+    assert twin.height == 40
+    assert twin.group_by("register_state").len().sort("register_state").rows() == [
+        ("opened", 34), ("printed-only", 6)]
+    over = twin.filter(pl.col("code") == "20").row(0, named=True)
+    assert over["values"] == {"count": 53, "limit": 50, "days": 15,
+                              "date": dt.date(2026, 4, 27), "pct": None}
+
+
+def test_exceptions_register_entry_clears_when_a_later_run_no_longer_finds_it(two_runs):
+    data, first, second = two_runs
+    assert (first.opened, first.carried, first.cleared) == (34, 0, 0)
+    assert (second.opened, second.carried, second.cleared) == (0, 22, 12)
+    entries = Store(data).read("inventory_exceptions")
+    closed = entries.filter(pl.col("state") == "closed")
+    assert set(closed["closed_by"]) == {"cleared"} and set(closed["closed_run"]) == {
+        second.run_id}
+    # C back in range: its over-range entries and its queue proposals' entries clear; D's
+    # week of new assignments is over
+    assert closed.select("code", "key").rows() == [
+        ("20", "35010103"), ("21", "35010103"), ("40", "35010104"), ("61", "E000000091"),
+        ("62", "E000000092"), ("63", "E000000093"), ("64", "E000000090"),
+        ("65", "E000000094"), ("66", "E000000095"), ("67", "E000000096"),
+        ("68", "E000000090"), ("68", "E000000098")]
+    carried = second.flags.filter(pl.col("register_state") == "carried")
+    assert set(carried["age_days"].to_list()) == {7}
+    assert set(carried["first_run"].to_list()) == {first.run_id}
+
+
+def test_second_week_ro_back_in_range_has_no_spell(two_runs):
+    _, _, second = two_runs
+    twin = pl.read_parquet(second.run_dir / "ro-inventory_05232026.parquet")
+    c = twin.filter(pl.col("assignment_number") == "35010103").row(0, named=True)
+    assert (c["status"], c["covered"], c["spell_start"], c["codes"]) == (
+        "IN RANGE", 50, None, [])
+
+
+def test_the_same_deck_twice_is_refused_as_a_duplicate_and_nothing_moves(two_runs, tmp_path):
+    data = tmp_path / "data"
+    run_inventory([HOLIDAY], data, calendar.WorkCalendar(), RUN_DATE)
+    again = run_inventory([HOLIDAY], data, calendar.WorkCalendar(), RUN_DATE)
+    assert again.condition_code == 8 and again.decks[0].status == "duplicate"
+    assert again.opened == again.carried == 0
+
+
+def test_withdrawn_entry_stays_withdrawn_while_its_condition_lasts(tmp_path):
+    data = tmp_path / "data"
+    run_inventory([HOLIDAY], data, calendar.WorkCalendar(), RUN_DATE)
+    out = CliRunner().invoke(app, ["inventory", "withdraw", "35010201", "20", "--reason",
+                                   "relief letter filed on paper", "-d", str(data)])
+    assert out.exit_code == 0, out.output
+    # a week later, the same RO still over (the records differ: a new last name)
+    later = HOLIDAY.read_text().replace("HDR3505162026", "HDR3505232026").replace(
+        "GRAY", "GREY")
+    deck = tmp_path / "holiday-later.dat"
+    deck.write_text(later)
+    result = run_inventory([deck], data, calendar.WorkCalendar(), dt.date(2026, 5, 25))
+    states = dict(result.flags.select("code", "register_state").iter_rows())
+    assert states == {"20": "withdrawn", "30": "carried"}
+
+
+def test_withdrawn_entry_whose_condition_ended_is_listed_as_closed_by_the_next_run(tmp_path):
+    data = tmp_path / "data"
+    run_inventory([WORKED], data, calendar.WorkCalendar(), RUN_DATE)
+    out = CliRunner().invoke(app, ["inventory", "withdraw", "E000000197", "31", "--reason",
+                                   "case reassigned on paper", "-d", str(data)])
+    assert out.exit_code == 0, out.output
+    result = run_inventory([SECOND], data, calendar.WorkCalendar(), SECOND_RUN_DATE)
+    twin = pl.read_parquet(result.run_dir / "inv-10-02_05232026.parquet")
+    gone = twin.filter(pl.col("register_state") == "closed")
+    assert ("31", "withdrawn: case reassigned on paper") in gone.select(
+        "code", "closed_reason").rows()
+    text = result.outputs["inv-10-02"].read_text()
+    assert "WITHDRAWN: CASE REASSIGNED ON PAPER" in text.upper()
+    assert dict(result.flags.select("code", "register_state").iter_rows())["31"] == "withdrawn"
+
+
+def test_rejected_inventory_record_can_be_withdrawn_like_a_pce_03_41_line(tmp_path):
+    data = tmp_path / "data"
+    result = run_inventory([BAD], data, calendar.WorkCalendar(), RUN_DATE)
+    assert result.rejected == 14 and result.used == 3
+    register.withdraw(data, "bad-records.dat", 5, "not an inventory record", RUN_DATE)
+    entries = register.open_entries(Store(data).read("error_register"), RUN_DATE)
+    assert entries.height == 13 and 5 not in entries["line_no"].to_list()
+
+
+@pytest.mark.parametrize(("reference", "deadline", "golden"), [
+    (REFERENCE, "05/29/2026", "holiday-week_with-calendar"),
+    (None, "05/28/2026", "holiday-week_monday-friday")])
+def test_fixture_2_prints_the_deadline_the_work_calendar_gives(tmp_path, reference, deadline,
+                                                                golden):
+    out = CliRunner().invoke(app, ["inventory", str(HOLIDAY), "-d", str(tmp_path / "d"),
+                                   "--run-date", "2026-05-18", "-q"]
+                             + (["-r", str(reference)] if reference else []))
+    assert out.exit_code == 0, out.output
+    run_dir = tmp_path / "d" / "runs" / "20260518.01"
+    text = (run_dir / "inv-10-02_05162026.txt").read_text()
+    assert f"(2 WORK DAYS, DUE {deadline})" in text
+    assert_golden(text, GOLDEN / f"{golden}.txt")
+    assumed = "work days are Monday-Friday" in out.output
+    assert assumed == (reference is None)
+
+
+def test_cli_run_exits_4_with_records_rejected_and_names_the_reports(tmp_path):
+    out = CliRunner().invoke(app, ["inventory", str(WORKED), "-d", str(tmp_path / "d"),
+                                   "--run-date", "2026-05-18", "-q"])
+    assert out.exit_code == 4, out.output
+    assert "Conservation: 206 records in = 205 used + 1 rejected" in out.output
+    assert "Flags: 40 (22 E, 12 W, 6 I)" in out.output
+    assert "ro-inventory_05162026.txt  (and ro-inventory_05162026.parquet)" in out.output
+
+
+def test_cli_missing_deck_is_12_and_bad_calendar_line_is_12_with_its_place(tmp_path):
+    out = CliRunner().invoke(app, ["inventory", str(tmp_path / "nope.dat"), "-d",
+                                   str(tmp_path / "d")])
+    assert out.exit_code == 12 and "not found" in out.output
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    (ref / "work_calendar.txt").write_text("05252026HMEMORIAL DAY\n13452026HBAD\n")
+    out = CliRunner().invoke(app, ["inventory", str(HOLIDAY), "-d", str(tmp_path / "d"),
+                                   "-r", str(ref)])
+    assert out.exit_code == 12
+    assert "work_calendar.txt, line 2, column 1" in out.output
+
+
+def test_qap_corrections_leaves_inventory_records_out_of_a_qap_corrections_deck(tmp_path):
+    data = tmp_path / "data"
+    run_inventory([WORKED], data, calendar.WorkCalendar(), RUN_DATE)
+    out = CliRunner().invoke(app, ["corrections", str(tmp_path / "fix.dat"), "-d", str(data)])
+    assert out.exit_code == 0 and "no open entries" in out.output
+    assert not (tmp_path / "fix.dat").exists()
+
+
+def test_inventory_corrections_deck_and_reprocess_close_the_entry_as_for_pce_03_41(tmp_path):
+    data = tmp_path / "data"
+    run_inventory([WORKED], data, calendar.WorkCalendar(), RUN_DATE)
+    fix = tmp_path / "fix.dat"
+    out = CliRunner().invoke(app, ["inventory", "corrections", str(fix), "-d", str(data)])
+    assert out.exit_code == 0, out.output
+    lines = fix.read_text().splitlines()
+    assert lines[0].startswith("HDR3505162026") and lines[-1] == "TRL0000001"
+    assert lines[1].startswith("CASE0000001993501010114")
+    again = CliRunner().invoke(app, ["inventory", "corrections", str(fix), "-d", str(data)])
+    assert again.exit_code == 12 and "not overwritten" in again.output
+    fix.write_text(fix.read_text().replace("CASE0000001993501010114", "CASE0000001993501010113"))
+    out = CliRunner().invoke(app, ["inventory", "reprocess", str(fix), "-d", str(data),
+                                   "--run-date", "2026-05-19", "-q"])
+    assert out.exit_code == 0, out.output  # the holder comes from the last run's roster
+    assert "Open error register: 1 closed as corrected" in out.output
+    entries = Store(data).read("error_register")
+    assert entries.select("status", "closed_by").rows() == [("corrected", "20260519.01")]
+    assert (data / "runs" / "20260519.01" / "open-register.txt").is_file()
+
+
+def test_inventory_reprocess_of_a_record_still_wrong_replaces_its_entry(tmp_path):
+    data = tmp_path / "data"
+    run_inventory([WORKED], data, calendar.WorkCalendar(), RUN_DATE)
+    fix = tmp_path / "fix.dat"
+    CliRunner().invoke(app, ["inventory", "corrections", str(fix), "-d", str(data)])
+    fix.write_text(fix.read_text().replace("CASE0000001993501010114B",
+                                           "CASE0000001993501010114Z"))
+    out = CliRunner().invoke(app, ["inventory", "reprocess", str(fix), "-d", str(data),
+                                   "--run-date", "2026-05-19", "-q"])
+    assert out.exit_code == 4, out.output
+    entries = Store(data).read("error_register")
+    assert entries.select("status", "error_codes").rows() == [
+        ("resubmitted", ["08"]), ("open", ["08", "09"])]
+
+
+@pytest.mark.parametrize(("report", "first"), [
+    ("ro-inventory_05162026", "INV-10-02A"), ("inv-10-02_05162026", "INV-10-02    "),
+    ("queue-screen_05162026", "INV-10-02Q")])
+def test_printed_reports_hold_every_line_of_the_spec_sketch(two_runs, report, first):
+    from tests.test_inventory_records import SPEC
+
+    if not SPEC.exists():
+        pytest.skip("shared/spec/inventory.md not beside the repository")
+    spec = SPEC.read_text()
+    at = spec.index("```\n" + first) + 4
+    sketch = [line for line in spec[at:spec.index("```", at)].splitlines()
+              if not line.startswith(("INV-10-02", "RUN DATE", "---"))]
+    printed = {line.rstrip() for line in (two_runs[1].run_dir / f"{report}.txt").read_text()
+               .replace("\f", "").splitlines()}
+    assert [line for line in sketch if line.rstrip() not in printed] == []
+
+
+def test_summary_names_file_line_columns_and_what_was_expected_for_each_rejected_record(
+        tmp_path):
+    out = CliRunner().invoke(app, ["inventory", str(BAD), "-d", str(tmp_path / "d"),
+                                   "--run-date", "2026-05-18", "-q"])
+    assert out.exit_code == 4
+    for line in (
+        "bad-records.dat, line 5: other: 01 record type (columns 1-3) is 'XYZ'; expected "
+        "ROR, CAS or FCS",
+        "bad-records.dat, line 9: ROR 35010304: 05 group start (columns 56-63) is "
+        "'02302026'; expected a date MMDDYYYY",
+        "bad-records.dat, line 12: CAS H000000008: 08 case grade (columns 22-23) is '14'; "
+        "expected 05, 07, 09, 11, 12 or 13",
+        "bad-records.dat, line 17: CAS H000000013: 13 sub f3 (columns 126-128) is 'D  '",
+    ):
+        assert line in out.output
+    assert "Traceback" not in out.output
