@@ -7,13 +7,18 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
+from pipelines.engine.inventory.family import INVENTORY
 from pipelines.engine.machinery.family import Family
 from pipelines.engine.machinery.reference import Reference
 from pipelines.engine.machinery.result import RunResult
 from pipelines.engine.qap.family import QAP_WEEK
-from pipelines.reports import qap_week
+from pipelines.engine.sampling.family import SAMPLING
+from pipelines.reports import inventory_run, qap_week, sampling_outputs
 
-REPORT_STAGES: dict[str, Callable] = {QAP_WEEK.name: qap_week.print_week}
+FAMILIES = (QAP_WEEK, SAMPLING, INVENTORY)
+REPORT_STAGES: dict[str, Callable] = {QAP_WEEK.name: qap_week.print_week,
+                                      SAMPLING.name: sampling_outputs.write_all,
+                                      INVENTORY.name: inventory_run.write_all}
 
 
 def run(family: Family, *args, **kwargs) -> RunResult:
