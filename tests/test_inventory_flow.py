@@ -41,3 +41,19 @@ def test_inventory_flow_runs_the_inbox_archives_and_publishes_flag_counts(harnes
     rows = found[-1]["data"]
     rows = rows if isinstance(rows, list) else __import__("json").loads(rows)
     assert {r["code"]: r["flags"] for r in rows}["82"] == 6
+
+
+def test_inventory_flow_whose_only_deck_is_refused_publishes_nothing(harness, tmp_path):
+    from pipelines.operator.cli import app
+    from pipelines.state.store import Store
+
+    data = tmp_path / "data"
+    inbox = data / "inventory"
+    inbox.mkdir(parents=True)
+    (inbox / "cut.dat").write_text(BAD.read_text().replace("TRL0000017", "TRL0000099"))
+    out = CliRunner().invoke(app, ["flow", "inventory", "-d", str(data), "--run-date",
+                                   "2026-05-18", "-q"])
+    assert out.exit_code == 8, out.output
+    assert "(no deck accepted, nothing published)" in out.output
+    assert Store(data).history() == [] and not (data / "runs" / "20260518.01").exists()
+    assert (data / "refused" / "inventory" / "cut.dat").is_file()

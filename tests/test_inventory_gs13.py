@@ -110,7 +110,7 @@ def test_worked_example_flags_40_in_all_22_e_12_w_6_i_and_90_for_the_run(worked)
     assert flags.height == 40
     assert flags.group_by("severity").len().sort("severity").rows() == [
         ("E", 22), ("I", 6), ("W", 12)]
-    assert _keys(flags, "90") == ["RUN"]
+    assert _keys(flags, "90") == ["350101"]  # keyed by the analysis scope, the group
 
 
 def test_table_1_and_2_figures_of_8_2(worked):
@@ -236,3 +236,38 @@ def test_analysis_prints_earlier_quarter_end_runs_beside_the_current(tmp_path):
     text = later.outputs["gs13-analysis"].read_text()
     assert "03/31/2026  05/16/2026" in text
     assert "EARLIER QUARTER END 03/31/2026 (UNADJUSTED)" in text
+
+
+def _deck_with(tmp_path, changes: dict[str, dict[int, str]]):
+    """The worked example with some case lines changed: {case id: {column: text}}."""
+    lines = WORKED.read_text().splitlines()
+    for i, line in enumerate(lines):
+        for case_id, cols in changes.items():
+            if line.startswith("CAS" + case_id):
+                padded = list(line.ljust(132))
+                for col, text in cols.items():
+                    padded[col - 1:col - 1 + len(text)] = text
+                lines[i] = "".join(padded).rstrip()
+    path = tmp_path / "changed.dat"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_table_3_row_82_leaves_out_systemically_graded_cases_as_code_82_does(tmp_path):
+    # case 50 (GS-13, nothing documented, no reason) graded systemically: no 82 for it
+    ev = evaluated(_deck_with(tmp_path, {"E000000050": {96: "S"}}))
+    assert _keys(ev.flags, "82") == [f"E{n:09d}" for n in (46, 47, 48, 49, 51)]
+    assert (_figure(ev, 3, "undocumented_no_reason", column="numerator"),
+            _figure(ev, 3, "undocumented_no_reason")) == (5, 13.16)  # 5 of 38
+    assert _figure(ev, 3, "manually_graded") == 37
+
+
+def test_table_4_row_84_counts_documented_unreviewed_cases_as_code_84_does(tmp_path):
+    # GS-12 case 25, not reviewed, documents factors 1 2 4 (subelement A each): an 84
+    ev = evaluated(_deck_with(tmp_path, {"E000000025": {107: "YY Y", 117: "A", 119: "A",
+                                                        129: "A"}}))
+    assert _keys(ev.flags, "84") == ["E000000025", "E000000084", "E000000085", "E000000086"]
+    t4 = [(_figure(ev, 4, m, column="numerator"), _figure(ev, 4, m))
+          for m in ("lower_three_or_more", "lower_exactly_two")]
+    assert t4 == [(4, 66.67), (2, 33.33)]
+    assert (_figure(ev, 4, "lower_reviewed"), _figure(ev, 4, "lower_documented_only")) == (5, 1)

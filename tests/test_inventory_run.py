@@ -14,6 +14,7 @@ from pipelines.engine.inventory import calendar
 from pipelines.engine.machinery import register
 from pipelines.operator.cli import app
 from pipelines.operator.inventory_run import run_inventory
+from pipelines.reports import inventory_summary
 from pipelines.state.store import Store
 from tests.inventory_helpers import (
     BAD,
@@ -298,3 +299,77 @@ def test_summary_names_file_line_columns_and_what_was_expected_for_each_rejected
     ):
         assert line in out.output
     assert "Traceback" not in out.output
+
+
+def test_run_whose_decks_are_all_refused_publishes_no_generation_and_changes_nothing(tmp_path):
+    data = tmp_path / "data"
+    first = run_inventory([WORKED], data, calendar.WorkCalendar(), RUN_DATE)
+    store = Store(data)
+    before = {t: store.read(t) for t in ("inventory_exceptions", "gs13_history", "decks",
+                                         "ro_inventory", "error_register")}
+    generations = len(store.history())
+    again = run_inventory([WORKED], data, calendar.WorkCalendar(), RUN_DATE)
+    assert (again.condition_code, again.decks[0].status) == (8, "duplicate")
+    assert (again.generation, again.run_dir, again.cleared, again.opened) == (None, None, 0, 0)
+    assert len(store.history()) == generations
+    for table, frame in before.items():
+        assert store.read(table).equals(frame), table
+    assert [p.name for p in (data / "runs").iterdir()] == [first.run_id]
+    summary = inventory_summary.render(again)
+    assert "no deck was accepted: nothing was published" in summary
+    assert "Condition code 8" in summary and "Exceptions register" not in summary
+
+
+def test_accepted_deck_of_another_group_clears_nothing_of_group_350101_and_its_90(tmp_path):
+    data = tmp_path / "data"
+    first = run_inventory([WORKED], data, calendar.WorkCalendar(), RUN_DATE)
+    # the worked example again (refused, a duplicate) beside group 350102's deck (accepted)
+    second = run_inventory([WORKED, HOLIDAY], data, calendar.WorkCalendar(),
+                           dt.date(2026, 5, 19))
+    assert [d.status for d in second.decks] == ["duplicate", "accepted"]
+    assert (second.condition_code, second.used, second.cleared) == (8, 52, 0)
+    entries = Store(data).read("inventory_exceptions")
+    mine = entries.filter(pl.col("group").str.starts_with("350101"))
+    assert mine.height == 34 and set(mine["state"]) == {"open"}
+    assert set(mine["last_run"]) == {first.run_id}
+    assert entries.filter(pl.col("code") == "90").select("key", "state", "first_run").rows() == [
+        ("350101", "open", first.run_id)]
+
+
+def test_hdr_as_of_date_neither_a_saturday_nor_a_month_end_is_refused_naming_the_field(
+        tmp_path):
+    deck = tmp_path / "wednesday.dat"
+    deck.write_text(HOLIDAY.read_text().replace("HDR3505162026", "HDR3505132026", 1))
+    result = run_inventory([deck], tmp_path / "data", calendar.WorkCalendar(), RUN_DATE)
+    assert (result.condition_code, result.decks[0].status, result.generation) == (
+        8, "refused", None)
+    assert result.decks[0].reason == (
+        f"{deck}, line 1, columns 6-13: HDR as-of date 05/13/2026 is a Wednesday; expected "
+        "the Saturday that ends the work week or the last day of a month")
+
+
+def test_month_end_as_of_date_that_is_not_a_saturday_is_accepted(tmp_path):
+    deck = tmp_path / "month-end.dat"
+    deck.write_text(HOLIDAY.read_text().replace("HDR3505162026", "HDR3505312026", 1))
+    result = run_inventory([deck], tmp_path / "data", calendar.WorkCalendar(),
+                           dt.date(2026, 6, 1))
+    assert result.decks[0].status == "accepted" and result.condition_code == 0
+
+
+def test_open_register_listing_names_a_rejected_record_by_ror_1_11_or_cas_1_21(two_runs):
+    _, first, _ = two_runs
+    lines = (first.run_dir / "open-register.txt").read_text().splitlines()
+    assert any("LINE  PLACE" in line for line in lines)
+    row = next(line for line in lines if "worked-example.dat" in line)
+    assert row.split()[-2:] == ["CASE00000019935010101", "08"]
+
+
+def test_code_90_entry_is_withdrawn_by_its_scope_as_key(tmp_path):
+    data = tmp_path / "data"
+    run_inventory([WORKED], data, calendar.WorkCalendar(), RUN_DATE)
+    out = CliRunner().invoke(app, ["inventory", "withdraw", "350101", "90", "--reason",
+                                   "two GS-13 posts vacated", "-d", str(data)])
+    assert out.exit_code == 0, out.output
+    entry = Store(data).read("inventory_exceptions").filter(pl.col("code") == "90")
+    assert entry.select("key", "state", "closed_by").rows() == [
+        ("350101", "closed", "withdrawn")]

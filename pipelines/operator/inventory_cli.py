@@ -74,7 +74,8 @@ def inventory(
 def _withdraw(words: list[str], data_dir: Path, reason: str | None) -> int:
     if len(words) != 2 or not reason:
         raise _fail("say: qap inventory withdraw KEY CODE --reason WHY (KEY: assignment "
-                    "number, case control number, group or RUN)", 2)
+                    "number, case control number, group, or for code 90 the GS-13 analysis scope: "
+                    "group, territory or area)", 2)
     checked("qap inventory", require_store, data_dir, True)
     key, code = words
     store = Store(data_dir)

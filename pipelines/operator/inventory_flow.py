@@ -78,7 +78,8 @@ def engine_run(decks: list[Path], data_dir: Path, reference_dir: Path | None,
         return {"condition_code": CC_ABEND, "message": f"{err}; nothing was published"}
     flags = result.flags
     return {"condition_code": result.condition_code, "run_id": result.run_id,
-            "run_dir": str(result.run_dir), "summary": inventory_summary.render(result),
+            "run_dir": str(result.run_dir) if result.run_dir else None,
+            "summary": inventory_summary.render(result),
             "decks": [{"deck": Path(d.path).name, "status": d.status, "reason": d.reason}
                       for d in result.decks],
             "flags": dict(Counter(flags["code"].to_list())) if flags is not None else {},
@@ -136,7 +137,9 @@ def inventory_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None
     outcome.flags = record["flags"]
     sev = record["severities"]
     _step(outcome, "inventory run", record["condition_code"],
-          f"run {record['run_id']}: {record['records_in']} records, {record['used']} used, "
+          f"run {record['run_id']}"
+          f"{'' if record['run_dir'] else ' (no deck accepted, nothing published)'}: "
+          f"{record['records_in']} records, {record['used']} used, "
           f"{record['rejected']} rejected; flags {sum(sev.values())} ({sev.get('E', 0)} E, "
           f"{sev.get('W', 0)} W, {sev.get('I', 0)} I); register {record['opened']} opened, "
           f"{record['carried']} carried, {record['cleared']} cleared")

@@ -140,6 +140,8 @@ def table4(current: pl.DataFrame) -> list[str]:
     reassign = _get(c, 4, "avg_days_before_reassignment")
     return ["TABLE 4. GS-13 WORK IN LOWER-GRADED HANDS",
             _row("LOWER-GRADED CASES REVIEWED", _i(_get(c, 4, "lower_reviewed"))),
+            _row("LOWER-GRADED, FACTORS DOCUMENTED, NOT REVIEWED",
+                 _i(_get(c, 4, "lower_documented_only"))),
             _row("  MEETING 3 OR MORE GS-13 FACTORS (84)",
                  *_count_pct(c, 4, "lower_three_or_more")),
             _row("  MEETING EXACTLY 2 GS-13 FACTORS (85)",

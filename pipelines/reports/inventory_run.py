@@ -23,6 +23,8 @@ from pipelines.reports import (
 )
 from pipelines.reports import inv_10_02 as register_report
 
+PLACE_WIDTH = 21  # a record's place: ROR columns 1-11, CAS 1-21 (spec 6)
+
 
 def write_all(run: RunProducts, run_dir: Path) -> dict[str, Path]:
     """The manager's report, the exceptions register, the queue screening, the GS-13
@@ -55,7 +57,8 @@ def write_all(run: RunProducts, run_dir: Path) -> dict[str, Path]:
             eom_inventory.parquet_rows(run.entries, run.run_id, run.as_of).write_parquet(
                 out["eom-inventory"].with_suffix(".parquet"))
         out["open-register"] = run_dir / "open-register.txt"
-        open_register.print_open(run.still_open, run.run_date, None, out["open-register"])
+        open_register.print_open(run.still_open, run.run_date, None, out["open-register"],
+                                 PLACE_WIDTH)
     return out
 
 
@@ -64,5 +67,5 @@ def write_open_register(run_id: str, still_open: pl.DataFrame, run_date: dt.date
     """A reprocess run's one report: the open error register after it."""
     target = run_dir / "open-register.txt"
     with printing.run_stamp(run_id, reprocess=True):
-        open_register.print_open(still_open, run_date, None, target)
+        open_register.print_open(still_open, run_date, None, target, PLACE_WIDTH)
     return {"open-register": target}

@@ -32,6 +32,11 @@ def render(result: InventoryResult) -> str:
         out += [f"{d.status.upper()}: {d.reason}" for d in refused]
         out.append("Refused decks are kept for resubmission; correct and send them again.")
     out.append("")
+    if not any(d.status == "accepted" for d in result.decks):  # nothing was read or posted
+        out += [f"Note: {note}" for note in result.notes]
+        cc = result.condition_code
+        out.append(f"Condition code {cc}: {MEANING[cc]}")
+        return "\n".join(out)
     listed = "  ".join(f"{c} x{n}" for c, n in sorted(result.record_codes.items())) or "none"
     out.append(f"Record codes INV-10-02: {listed}")
     shown = result.rejects[:SHOWN]

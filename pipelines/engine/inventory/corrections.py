@@ -23,6 +23,7 @@ from pipelines.engine.inventory.step import (
     ledger_rows,
     merged_register,
     open_decks,
+    open_with_place,
     records_of,
     register_rows,
 )
@@ -113,7 +114,11 @@ def reprocess(deck_paths: list[Path], data_dir: Path, reports: OpenRegisterWrite
         known = set(ledger.filter(pl.col("status") == "posted")["content_hash"].to_list()
                     ) if ledger is not None else set()
         decks = open_decks(deck_paths, known, result, data_dir / "refused")
-        as_of = result.as_of = decks[0].week_ending if decks else run_date
+        if not decks:  # a refused deck posts nothing
+            result.notes.append("no deck was accepted: nothing was published (no "
+                                "generation; the open error register is unchanged)")
+            return result
+        as_of = result.as_of = decks[0].week_ending
         say(f"run {run_id}: checking corrected records (as of {as_of:%m/%d/%Y})")
         checked = inv_10_02.check(records_of(decks), as_of,
                                   _known_roster(store.read("ro_inventory")))
@@ -126,7 +131,7 @@ def reprocess(deck_paths: list[Path], data_dir: Path, reports: OpenRegisterWrite
         register, result.corrected = close_corrected(register, posted, run_id, run_date)
         register, result.resubmitted = supersede_resubmitted(register, run_id, run_date)
         run_dir = result.run_dir = run_folder.start(data_dir / "runs", run_id)
-        still_open = open_entries(register, run_date)
+        still_open = open_with_place(register, run_date)
         result.outputs = reports(run_id, still_open, run_date, run_dir)
         result.still_open = still_open.height
         gen = store.begin(run_id)

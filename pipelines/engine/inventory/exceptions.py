@@ -2,7 +2,9 @@
 
 An E or W flag opens an entry, or carries the open entry of the same code and key with its
 first run and age; an open entry whose condition a later run (covering its group) no longer
-finds closes itself as cleared; an operator may withdraw one with a reason, and it stays
+finds closes itself as cleared; a run-level entry (code 90) is keyed by the analysis scope
+(group, territory or area) and only a run of that same scope can clear it, so a run of
+another group's deck says nothing about it; an operator may withdraw one with a reason, and it stays
 withdrawn while its condition lasts. I flags are printed, never entered.
 """
 
@@ -29,12 +31,29 @@ def empty() -> pl.DataFrame:
     return pl.DataFrame(schema=SCHEMA)
 
 
+def _covered(entry: dict, groups: list[str], scope: str) -> bool:
+    """Whether this run looked at the entry's condition: its group was measured, or (run-level
+    entries) the run's analysis scope is the entry's."""
+    if entry["key_kind"] == "run":
+        return entry["group"] == scope
+    return entry["group"] in groups
+
+
+def _scoped_keys(register: pl.DataFrame) -> pl.DataFrame:
+    """Registers written before run-level entries were keyed by scope say `RUN`."""
+    return register.with_columns(
+        pl.when((pl.col("key_kind") == "run") & (pl.col("key") == "RUN"))
+        .then(pl.col("group")).otherwise(pl.col("key")).alias("key"))
+
+
 def update(previous: pl.DataFrame | None, flags: pl.DataFrame, run_id: str, as_of: dt.date,
-           groups: list[str]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Apply one run's flags. Returns the register, the flags with `first_run`, `age_days`
-    and `register_state` (opened, carried, withdrawn, printed-only), and the entries this run
-    closed."""
-    register = previous.select(list(SCHEMA)).cast(SCHEMA) if previous is not None else empty()
+           groups: list[str], scope: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Apply one run's flags (`groups` measured, analysis `scope`). Returns the register, the
+    flags with `first_run`, `age_days` and `register_state` (opened, carried, withdrawn,
+    printed-only), and the entries this run closed. Entries the run did not cover are left
+    as they are."""
+    register = (_scoped_keys(previous.select(list(SCHEMA)).cast(SCHEMA))
+                if previous is not None else empty())
     rows = {(r["code"], r["key"]): r for r in register.iter_rows(named=True)
             if r["state"] == OPEN or (r["closed_by"] == WITHDRAWN and not r["ended"])}
     others = [r for r in register.iter_rows(named=True) if (r["code"], r["key"]) not in rows]
@@ -62,11 +81,11 @@ def update(previous: pl.DataFrame | None, flags: pl.DataFrame, run_id: str, as_o
     closed_now = []
     for entry in [*others, *rows.values()]:  # withdrawn since the last run: listed once
         if (entry["closed_by"] == WITHDRAWN and entry["closed_run"] is None
-                and (entry["group"] in groups or entry["key_kind"] == "run")):
+                and _covered(entry, groups, scope)):
             entry["closed_run"] = run_id
             closed_now.append(entry)
     for ident, entry in rows.items():
-        if ident in found or (entry["group"] not in groups and entry["key_kind"] != "run"):
+        if ident in found or not _covered(entry, groups, scope):
             continue
         if entry["state"] == OPEN:
             entry |= {"state": CLOSED, "closed_by": CLEARED, "closed_run": run_id,
@@ -87,7 +106,7 @@ def withdraw(register: pl.DataFrame | None, code: str, key: str, reason: str,
     """Close the open entry of `code` and `key` as withdrawn, with the operator's reason."""
     if not reason.strip():
         raise NoSuchEntry("a withdrawal needs a reason (--reason)")
-    register = register if register is not None else empty()
+    register = _scoped_keys(register) if register is not None else empty()
     hit = ((pl.col("code") == code.zfill(2)) & (pl.col("key") == key)
            & (pl.col("state") == OPEN))
     if register.filter(hit).height == 0:

@@ -40,7 +40,7 @@ class Flag:
     @property
     def key(self) -> str:
         return {"ro": self.assignment_number, "case": self.case_id, "group": self.group,
-                "run": "RUN"}[self.key_kind] or ""
+                "run": self.group}[self.key_kind] or ""
 
 
 def frame(flags: list[Flag]) -> pl.DataFrame:
@@ -56,8 +56,9 @@ def frame(flags: list[Flag]) -> pl.DataFrame:
 
 
 def key() -> pl.Expr:
-    """What identifies a flag's condition across runs, beside its code."""
+    """What identifies a flag's condition across runs, beside its code; a run-level flag
+    (90) is the GS-13 analysis of one scope, so its scope is its key."""
     return (pl.when(pl.col("key_kind") == "ro").then(pl.col("assignment_number"))
             .when(pl.col("key_kind") == "case").then(pl.col("case_id"))
             .when(pl.col("key_kind") == "group").then(pl.col("group"))
-            .otherwise(pl.lit("RUN")).alias("key"))
+            .otherwise(pl.col("group")).alias("key"))  # run level: the analysis scope

@@ -39,6 +39,7 @@ from pipelines.engine.machinery.register import (
     DECK_WEEK,
     close_corrected,
     open_entries,
+    place,
     supersede_resubmitted,
 )
 from pipelines.engine.machinery.result import DeckOutcome
@@ -113,6 +114,12 @@ def open_decks(paths: list[Path], known: set[str], result: InventoryResult,
             outcome.status, outcome.records = "duplicate", 0
             outcome.reason = (f"{path}: duplicate deck: the same records were already run; "
                               "nothing of it is used again")
+        elif not as_of_date_ok(deck.week_ending):
+            outcome.reason = (f"{path}, line 1, columns 6-13: HDR as-of date "
+                              f"{deck.week_ending:%m/%d/%Y} is a {deck.week_ending:%A}; "
+                              "expected the Saturday that ends the work week or the last day "
+                              "of a month")
+            _keep(path, refused_dir)
         elif decks and deck.week_ending != decks[0].week_ending:
             outcome.reason = (f"{path}, line 1, column 6: HDR as-of date "
                               f"{deck.week_ending:%m/%d/%Y} differs from the run's "
@@ -123,6 +130,12 @@ def open_decks(paths: list[Path], known: set[str], result: InventoryResult,
             outcome.status = "accepted"
             decks.append(deck)
     return decks
+
+
+def as_of_date_ok(day: dt.date) -> bool:
+    """The HDR as-of date is the Saturday ending a work week or a month's last day (spec
+    3.1): any other day would make the work week of rules 40/41 end mid-week."""
+    return day.weekday() == 5 or _month_end(day)
 
 
 def _keep(path: Path, refused_dir: Path) -> None:
@@ -170,6 +183,16 @@ def register_rows(rows: pl.DataFrame, decks: list[Deck], run_id: str, run_date: 
         pl.lit(run_date).alias("opened"), pl.lit(None, pl.Date).alias("closed"),
         pl.lit(None, pl.String).alias("closed_by"), pl.lit(None, pl.String).alias("reason"),
         pl.lit(as_of).alias(DECK_WEEK)).pipe(in_register_schema)
+
+
+def open_with_place(register: pl.DataFrame | None, run_date: dt.date) -> pl.DataFrame:
+    """The open error register entries, each with `place`: for an INV-10-02 record the columns
+    that identify it (ROR 1-11, CAS 1-21, spec 6), for another run its control number."""
+    entries = open_entries(register, run_date)
+    if entries.height == 0:
+        return entries.with_columns(pl.lit(None, pl.String).alias("place"))
+    return entries.with_columns(pl.when(pl.col("run") == RUN_INV).then(place())
+                                .otherwise(pl.col("control_number")).alias("place"))
 
 
 def merged_register(previous: pl.DataFrame | None, new: pl.DataFrame) -> pl.DataFrame:
@@ -326,7 +349,11 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
                 ) if ledger is not None else set()
     say(f"run {run_id}: reading {len(deck_paths)} inventory deck(s)")
     decks = open_decks(deck_paths, known, result, data_dir / "refused")
-    as_of = result.as_of = decks[0].week_ending if decks else run_date
+    if not decks:  # a refused deck posts nothing: no generation, no register, no history
+        result.notes.append("no deck was accepted: nothing was published (no generation, "
+                            "no report; the registers and the GS-13 history are unchanged)")
+        return result
+    as_of = result.as_of = decks[0].week_ending
     if calendar.assumed:
         result.notes.append("no work_calendar.txt in the reference folder: work days are "
                             "Monday-Friday (no holidays)")
@@ -346,8 +373,9 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
     result.roster_entries = measured.height
     result.held_cases = int(measured["held"].sum()) if measured.height else 0
     groups = totals["group"].to_list()
+    scope = support.scope_of(groups) if groups else "NONE"
     register, flags, closed = exceptions.update(store.read("inventory_exceptions"), flags,
-                                                run_id, as_of, groups)
+                                                run_id, as_of, groups, scope)
     state = flags["register_state"]
     result.opened = int((state == "opened").sum())
     result.carried = int((state == "carried").sum())
@@ -361,18 +389,17 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
     posted = every.filter(~pl.col("rejected")).select(pl.lit(RUN_INV).alias("run"), "text")
     error_register, result.corrected = close_corrected(error_register, posted, run_id, run_date)
     error_register, result.resubmitted = supersede_resubmitted(error_register, run_id, run_date)
-    still_open = open_entries(error_register, run_date)
+    still_open = open_with_place(error_register, run_date)
     result.still_open = still_open.height
 
     entries = measured.rename({"assignment": "assignment_number", "ro_grade": "grade"})
     snapshot = snapshot_rows(entries, totals, run_id, as_of)
-    scope = support.scope_of(groups) if groups else "NONE"
     gs13_history = store.read("gs13_history")
     figures = ev.analysis.with_columns(pl.lit(run_id).alias("run_id"),
                                        pl.lit(scope).alias("scope"))
     products = RunProducts(
         run_id=run_id, run_date=run_date, as_of=as_of,
-        deck_heading=f"DECK AO {decks[0].campus} SEQ {decks[0].sequence:03d}" if decks else "",
+        deck_heading=f"DECK AO {decks[0].campus} SEQ {decks[0].sequence:03d}",
         entries=entries, totals=totals, oldest_holds=_oldest_holds(measured, cases, as_of),
         snapshot=snapshot, flags=flags, closed=closed, queue=ev.queue,
         queue_relief=ev.queue_relief, analysis=figures,
@@ -389,8 +416,9 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
     gen.write("ro_inventory", snapshot if history is None else pl.concat(
         [history, snapshot], how="diagonal_relaxed"))
     gen.write("inventory_exceptions", register)
-    gen.write("gs13_history", figures if gs13_history is None else pl.concat(
-        [gs13_history, figures], how="diagonal_relaxed"))
+    if groups:  # a run that measured no group has no GS-13 figures to keep
+        gen.write("gs13_history", figures if gs13_history is None else pl.concat(
+            [gs13_history, figures], how="diagonal_relaxed"))
     gen.write("error_register", error_register)
     gen.write("decks", ledger_rows(ledger, result, decks, run_id, run_date))
     result.generation = gen.commit(note=f"inventory run {run_id}", extra={

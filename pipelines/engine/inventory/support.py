@@ -137,7 +137,8 @@ def _table3(rows: _Rows, cases: pl.DataFrame, need: int) -> None:
     undocumented = cases.filter("undocumented")
     rows.add(3, "gs13_cases", n)
     rows.add(3, "manually_graded", cases.filter("manual").height)
-    _pct(rows, 3, "undocumented_no_reason", undocumented.height, n)
+    # what code 82 counts: manually graded cases only (a systemic grade documents no factors)
+    _pct(rows, 3, "undocumented_no_reason", undocumented.filter("manual").height, n)
     rows.add(3, "fewer_with_reason", cases.filter(
         pl.col("reason") & (pl.col("documented").list.len() < need)).height)
     reviewed = cases.filter("reviewed")
@@ -159,9 +160,12 @@ def _table3(rows: _Rows, cases: pl.DataFrame, need: int) -> None:
 
 
 def _table4(rows: _Rows, graded: pl.DataFrame, need: int) -> None:
-    lower = graded.filter((pl.col("case_grade") != "13") & pl.col("reviewed"))
+    """Codes 84 and 85 judge a lower-graded case on the factors a review confirmed, or on
+    those documented when it was not reviewed: the rows count both, as the codes do."""
+    lower = graded.filter(pl.col("case_grade") != "13")
     n = lower.height
-    rows.add(4, "lower_reviewed", n)
+    rows.add(4, "lower_reviewed", lower.filter("reviewed").height)
+    rows.add(4, "lower_documented_only", lower.filter(~pl.col("reviewed")).height)
     _pct(rows, 4, "lower_three_or_more", lower.filter(pl.col("meets") >= need).height, n)
     _pct(rows, 4, "lower_exactly_two", lower.filter(pl.col("meets") == need - 1).height, n)
     gs13 = graded.filter(pl.col("case_grade") == "13")
