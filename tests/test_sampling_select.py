@@ -162,8 +162,9 @@ def _day_decks(folder: Path) -> list[Path]:
 def test_daily_runs_resume_where_the_day_before_stopped(tmp_path, reference):
     data = tmp_path / "data"
     run_select([fx.WEEK_DIR / "01-requests.dat"], data, reference, write_all, RUN_DATE)
-    for day in _day_decks(tmp_path):
-        run_select([day], data, reference, write_all, RUN_DATE)
+    for day, date in zip(_day_decks(tmp_path), fx.DAYS.values(), strict=True):
+        # each day's run on that day: the later days of the week may still bring work
+        run_select([day], data, reference, write_all, dt.datetime.strptime(date, "%m%d%Y").date())
     log = Store(data).read("sampling_log").sort("pull_no")
     assert log["pull_date"].n_unique() == 5
     assert replay.replay(log, reference.key) == []
@@ -208,13 +209,14 @@ def test_an_ebcdic_batch_deck_selects_the_same_pulls_as_its_text(tmp_path, refer
     assert result.pulls.drop("run_id").equals(text_result.pulls.drop("run_id"))
 
 
-def _hqw_week(tmp_path: Path, reference, days: list[str]) -> pl.DataFrame:
+def _hqw_week(tmp_path: Path, reference, days: list[str], run_date: dt.date = RUN_DATE
+              ) -> pl.DataFrame:
     batches = [fx.batch("345678912", day, "8114041044300", "04", f"H-{day}", "00040")
                for day in days]
     path = tmp_path / f"hqw-{len(days)}.dat"
     path.write_text(deck(batches, week_ending=fx.WEEK, created="01172026"))
-    return run_select([path], tmp_path / f"data-{len(days)}", reference, write_all,
-                      RUN_DATE).findings
+    return run_select([path], tmp_path / f"data-{len(days)}-{run_date:%d}", reference,
+                      write_all, run_date).findings
 
 
 def test_hqw_ofp_worked_on_three_days_is_s25_and_on_four_days_is_not(tmp_path, reference):
@@ -225,8 +227,12 @@ def test_hqw_ofp_worked_on_three_days_is_s25_and_on_four_days_is_not(tmp_path, r
 
 
 def test_fewer_than_four_pulls_is_said_only_once_it_is_certain(tmp_path, reference):
-    # Monday to Wednesday only, Thursday and Friday not yet known: four days are still possible
-    assert _hqw_week(tmp_path, reference, ["MON", "TUE", "WED"]).height == 0
+    # Monday to Wednesday, run on the Wednesday: Thursday and Friday may still bring work
+    assert _hqw_week(tmp_path, reference, ["MON", "TUE", "WED"], dt.date(2026, 1, 14)
+                     ).height == 0
+    # the same work run on the Saturday: no day is left, three pulls are all there can be
+    assert _hqw_week(tmp_path, reference, ["MON", "TUE", "WED"]).select("code").rows() == [
+        ("S25",)]
 
 
 def test_a_deck_sent_twice_is_a_duplicate_and_nothing_of_it_is_used_again(week, reference):

@@ -52,12 +52,32 @@ def load_reference(reference_dir: Path) -> SamplingReference:
     hqw = (ref.read(reference_dir, HQW_REFERENCE) if hqw_path.exists()
            else decode(pl.DataFrame(schema={"line_no": pl.UInt32, "text": pl.String}),
                        HQW_REFERENCE.layout))
+    if hqw_path.exists():
+        unknown_ofps(hqw, shared.ofp, hqw_path)
     key_path = reference_dir / KEY_FILE
     notes = ()
     if key_path.exists() and key_path.stat().st_mode & 0o077:
         notes = (f"{key_path} can be read by others (mode {key_path.stat().st_mode & 0o777:o}): "
                  "the starts it draws can be foreseen; make it owner-only (chmod 600)",)
     return SamplingReference(shared.ofp, shared.employees, hqw, read_key(reference_dir), notes)
+
+
+def unknown_ofps(hqw: pl.DataFrame, ofp: pl.DataFrame, path: Path) -> None:
+    """A High Quality Work line whose OFP is not on the OFP Consistency File is a fault of the
+    file (code 12), as a bad value is: a mistyped OFP would leave the real one's batches to
+    individual review without a word."""
+    key = ["org_code", "function_code", "program_code"]
+    known = ofp.select(pl.concat_str(*key)).to_series().implode()
+    bad = hqw.filter(~pl.concat_str(*key).is_in(known)).sort("line_no")
+    if bad.height == 0:
+        return
+    faults = [ref.Fault(row["line_no"], 1, "+".join(key), "OFP",
+                        f'OFP (columns 1-13) is "{row["org_code"]}{row["function_code"]}'
+                        f'{row["program_code"]}", which is not on the OFP Consistency File '
+                        f"({ref.OFP_FILE}); expected an OFP of that file")
+              for row in bad.head(ref.LISTED + 1).iter_rows(named=True)]
+    raise ref.ReferenceFault(ref.message(path, HQW_REFERENCE, faults, bad.height), path,
+                             faults[0].line, 1, faults[0].field, bad.height - 1)
 
 
 def read_key(reference_dir: Path) -> str:

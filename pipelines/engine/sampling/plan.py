@@ -5,9 +5,10 @@ can still bring work, so that it is pulled on as many days as the work allows, a
 when there are four: on each day with work the day's target is what is left of the weekly
 sample over the days left, rounded up, and never more than the day's eligible items. The days
 left are the later days of this run's batches that hold eligible work for the request (known),
-plus the working days (Monday-Friday) after the last day this run has batches for, up to the
-week's Friday (not yet known). Work that exists on one day only (cycled work) is thus pulled
-whole when it is there.
+plus the working days (Monday-Friday) of the week after the run date and after the last day
+this run has batches for (not yet known: a day on or before the run date can bring no more
+work). Work that exists on one day only (cycled work, 3.30.28.2.2(5)(c)) is thus pulled whole
+on that day, up to the weekly sample, once no later day of the week can bring work.
 
 Selection: the day's eligible batches of the employee and QPC (their OFP is one of the QPC's
 on the OFP Consistency File; High Quality Work OFP/grades are not) are one work group, batch
@@ -54,10 +55,16 @@ def friday_of(week_ending: dt.date) -> dt.date:
     return week_ending - dt.timedelta(days=1)
 
 
-def unknown_days(week_ending: dt.date, last_input_day: dt.date | None) -> list[dt.date]:
-    """Working days (Monday-Friday) of the week after the last day this run has batches for."""
+def unknown_days(week_ending: dt.date, known_through: dt.date | None) -> list[dt.date]:
+    """Working days (Monday-Friday) of the week that may still bring work: those after
+    `known_through` (the later of the run date and the last day this run has batches for)."""
     days = [week_ending - dt.timedelta(days=n) for n in range(5, 0, -1)]  # Monday..Friday
-    return [d for d in days if last_input_day is None or d > last_input_day]
+    return [d for d in days if known_through is None or d > known_through]
+
+
+def known_through(run_date: dt.date, last_input_day: dt.date | None) -> dt.date:
+    """The last day whose work is known: the run date, or a later day the batches are for."""
+    return max(run_date, last_input_day) if last_input_day else run_date
 
 
 def quarter_week(week_ending: dt.date) -> int:
@@ -155,14 +162,27 @@ def _split(numbers: tuple[int, ...], group: list[tuple[dict, int]]) -> list[tupl
     return out
 
 
+def _sampled(picked: list[tuple[dict, int]]) -> dict:
+    """The function/program/grade (and OFP) of the batches a pull took its items from, as the
+    log must show what was sampled (3.30.28.2.2.4); a value that differs between them is "*"
+    (the pull list names each item's). Nothing pulled: the demand's own."""
+    if not picked:
+        return {}
+    out = {}
+    for name in ("function_code", "program_code", "grade", "ofp"):
+        values = {b[name] for b, _ in picked}
+        out[name] = values.pop() if len(values) == 1 else "*"
+    return out
+
+
 def plan_days(demands: list[Demand], days: list[dt.date], week_ending: dt.date,
-              last_input_day: dt.date | None, cursor: Cursor, first_pull_no: int, run_id: str
+              known_to: dt.date | None, cursor: Cursor, first_pull_no: int, run_id: str
               ) -> tuple[list[dict], list[dict]]:
     """Every pull of `days` (in order; within a day, demands in the order given). Returns the
     log rows and the item rows (LOG_SCHEMA, ITEM_SCHEMA)."""
     log, items = [], []
     pull_no = first_pull_no
-    later = unknown_days(week_ending, last_input_day)
+    later = unknown_days(week_ending, known_to)
     for day in days:
         for d in demands:
             remaining = d.weekly - d.pulled
@@ -177,7 +197,8 @@ def plan_days(demands: list[Demand], days: list[dt.date], week_ending: dt.date,
             picked = _split(w.pulled, group)
             time = starts.suggested_time(cursor.key, day, d.who, d.last_time)
             d.last_time, d.pulled, pull_no = time, d.pulled + len(w.drawn), pull_no + 1
-            log.append({**d.identity, "week_ending": week_ending, "pull_no": pull_no,
+            log.append({**d.identity, **_sampled(picked), "week_ending": week_ending,
+                        "pull_no": pull_no,
                         "pull_date": day, "kind": d.kind, "weekly_sample": d.weekly,
                         "daily_volume": volume, "target": target, "pulled": len(w.drawn),
                         "table": w.table, "start_row": w.start.row,

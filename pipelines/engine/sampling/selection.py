@@ -204,7 +204,7 @@ def _select_weeks(result: SelectResult, history: pl.DataFrame, all_batches: pl.D
     for week in result.weeks:
         say(f"week ending {week:%m/%d/%Y}: planning the pulls")
         pulls, items, rows, found = _select_week(week, history, all_batches, new_batches, log,
-                                                 reference, result.run_id)
+                                                 reference, result.run_id, result.run_date)
         log = pl.concat([log, pulls])
         result.pulls = pl.concat([result.pulls, pulls])
         result.items = pl.concat([result.items, items])
@@ -279,7 +279,8 @@ def in_force(history: pl.DataFrame, week: dt.date) -> pl.DataFrame:
 
 def _select_week(week: dt.date, history: pl.DataFrame, all_batches: pl.DataFrame,
                  new_batches: pl.DataFrame, log: pl.DataFrame, reference: SamplingReference,
-                 run_id: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+                 run_id: str, run_date: dt.date
+                 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     ofp = reference.ofp.select(*checks.OFP_KEY, "qpc")
     hqw = reference.hqw.select(*checks.OFP_KEY, "grade", pl.lit(True).alias("hqw"))
 
@@ -303,7 +304,8 @@ def _select_week(week: dt.date, history: pl.DataFrame, all_batches: pl.DataFrame
                                       "program_code", "grade")} | {"ofp": ""}
         demands.append(plan.Demand(plan.IR, r["ssn"], r["weekly_sample"],
                                    int(mine["pulled"].sum()), identity, work,
-                                   mine["suggested_time"].last() if mine.height else None))
+                                   _last_time(log.filter((pl.col("kind") == plan.IR)
+                                                         & (pl.col("ssn") == r["ssn"])))))
     hqw_demands = []
     for h in (reference.hqw.select(pl.concat_str(*checks.OFP_KEY).alias("ofp"), "grade")
               .unique("ofp", keep="first").sort("ofp").iter_rows(named=True)):
@@ -317,19 +319,27 @@ def _select_week(week: dt.date, history: pl.DataFrame, all_batches: pl.DataFrame
                     "program_code": h["ofp"][8:], "grade": h["grade"], "ofp": h["ofp"]}
         work = new_w.filter(pl.col("hqw") & (pl.col("ofp") == h["ofp"]))
         demands.append(plan.Demand(plan.HQW, h["ofp"], target, int(mine["pulled"].sum()),
-                                   identity, work,
-                                   mine["suggested_time"].last() if mine.height else None))
+                                   identity, work, _last_time(done)))
     days = sorted(set(new_w["date_completed_v"].to_list()))
-    last_day = max(batches_w["date_completed_v"].to_list(), default=None)
+    known_to = plan.known_through(run_date,
+                                  max(batches_w["date_completed_v"].to_list(), default=None))
     cursor = plan.Cursor.resume(reference.key, week, log)
     first = int(week_log["pull_no"].max() or 0)
-    pulls, items = plan.plan_days(demands, days, week, last_day, cursor, first, run_id)
+    pulls, items = plan.plan_days(demands, days, week, known_to, cursor, first, run_id)
     pulls_f = pl.DataFrame(pulls, schema=plan.LOG_SCHEMA) if pulls else _empty(plan.LOG_SCHEMA)
     items_f = (pl.DataFrame(items, schema=plan.ITEM_SCHEMA) if items
                else _empty(plan.ITEM_SCHEMA))
     rows, found = week_figures.figures(week, requests, batches_w,
-                                       pl.concat([week_log, pulls_f]), hqw_demands, last_day)
+                                       pl.concat([week_log, pulls_f]), hqw_demands, known_to)
     return pulls_f, items_f, rows, found
+
+
+def _last_time(pulls: pl.DataFrame) -> str | None:
+    """The suggested time of the last pull in the sampling log (any week): the next pull day's
+    time must differ from it, across a week boundary too (3.30.28.2.2(5)(b))."""
+    if pulls.height == 0:
+        return None
+    return pulls.sort("pull_date", "week_ending", "pull_no")["suggested_time"][-1]
 
 
 def _count(result: SelectResult, every: pl.DataFrame) -> None:

@@ -4,7 +4,9 @@ This Week area read these rows.
 
 A finding is said once it is certain: S20 (a request with no work) when no working day of the
 week is left unknown; S23 and S25 (fewer than four pulls possible) as soon as the days that had
-work plus the working days not yet known are fewer than four, or the sample itself is.
+work plus the working days not yet known are fewer than four, or the sample itself is. An HQW
+OFP with a share to pull and no work at all in the week is S25 too ("no work this week"): its
+four pulls cannot be made (glossary 11).
 """
 
 from __future__ import annotations
@@ -37,21 +39,23 @@ def _few_pulls(requested: int, work: list[dt.date], later: int) -> str | None:
     if requested < 4:
         return f"the weekly sample of {requested} is under four"
     if len(work) + later < 4:
-        when = f" ({_days(work)})" if work else ""
         open_days = f"; {later} working day(s) still to come" if later else ""
-        return f"work completed on {len(work)} day(s) of the week{when}{open_days}"
+        if not work:
+            return f"no work this week{' so far' if later else ''}{open_days}"
+        return f"work completed on {len(work)} day(s) of the week ({_days(work)}){open_days}"
     return None
 
 
 def figures(week_ending: dt.date, requests: pl.DataFrame, batches: pl.DataFrame,
-            log: pl.DataFrame, hqw_demands: list[dict], last_input_day: dt.date | None
+            log: pl.DataFrame, hqw_demands: list[dict], known_to: dt.date | None
             ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(week rows, findings) of the week ending `week_ending`, to date.
 
     requests: in force this week (with deck, line_no, text of the record that set them);
     batches: every accepted batch of the week so far, with `qpc`, `ofp` and `hqw`;
-    log: every pull of the week so far; hqw_demands: ofp, target, quarter_before."""
-    later = len(unknown_days(week_ending, last_input_day))
+    log: every pull of the week so far; hqw_demands: ofp, target, quarter_before;
+    known_to: the last day whose work is known (`plan.known_through`)."""
+    later = len(unknown_days(week_ending, known_to))
     rows, found = [], []
     ir = batches.filter(~pl.col("hqw"))
     work_of = ir.partition_by("ssn", "qpc", as_dict=True) if ir.height else {}
@@ -94,7 +98,7 @@ def figures(week_ending: dt.date, requests: pl.DataFrame, batches: pl.DataFrame,
                      "volume": int(work["items_v"].sum()),
                      "quarter_pulled": h["quarter_before"] + pulled,
                      "hqw_target": HQW_DOCUMENTS})
-        if h["target"] > 0 and work_days and len(work_days) + later < 4:
+        if h["target"] > 0 and len(work_days) + later < 4:
             found.append({"week_ending": week_ending, "code": "S25", "kind": HQW, "ssn": "",
                           "qpc": "", "ofp": h["ofp"], "deck": "", "line_no": None, "text": "",
                           "reason": _few_pulls(4, work_days, later)})
