@@ -71,6 +71,11 @@ def _state(flow_run_id: str) -> str:
         return client.read_flow_run(flow_run_id).state.type.value
 
 
+def _state_name(flow_run_id: str) -> str:
+    with _client() as client:
+        return client.read_flow_run(flow_run_id).state.name
+
+
 def _generations(data: Path) -> list[dict]:
     from pipelines.state.store import Store
 
@@ -152,6 +157,21 @@ def test_weekly_flow_end_to_end_through_the_cli(flows, tmp_path):
     assert str(folder / "reports" / "pce-03-41.txt") in artifacts["qap-weekly-reports"]["data"]
     assert artifacts["qap-weekly-progress"]["data"] == 100.0
 
+    # issue 19: the state name carries the condition code; the artifact tells every code's
+    # meaning (individual reasons too) and where the run page is
+    assert _state_name(flow_run_id) == "CC 8 deck refused"
+    clean = _steps(data / "weeks" / "2026-11-14")["attempts"][0]["flow_run_id"]
+    assert (_state(clean), _state_name(clean)) == ("COMPLETED", "CC 0 clean")
+    md = artifacts["qap-weekly-reports"]["data"]
+    assert "**CC 8 deck refused**" in md
+    assert f"Run page: `{folder / 'reports' / 'index.html'}`" in md
+    assert "| IPR-3081 | T02 | 1 | SSN NOT ON EMPLOYEE MASTER |" in md
+    assert "| IPR-6489 | A12 | 1 | A FIGURE WOULD GO NEGATIVE |" in md
+    assert "| 03-cut-short.dat | refused | 0 | 0 | 0 |" in md
+    assert (folder / "reports" / "index.html").is_file()
+    assert sorted(p.name for p in (folder / "reports").glob("chart-*.png")) == [
+        "chart-accuracy.png", "chart-pareto.png", "chart-sar.png", "chart-trend.png"]
+
 
 def test_rerun_after_failures_posts_nothing_twice(flows, tmp_path):
     from pipelines.operator import inbox
@@ -175,6 +195,7 @@ def test_rerun_after_failures_posts_nothing_twice(flows, tmp_path):
     # 2. reference missing: the engine stops (12) before posting; decks stay in the inbox
     missing = run(tmp_path / "no-reference")
     assert missing.condition_code == 12 and _state(missing.flow_run_id) == "FAILED"
+    assert _state_name(missing.flow_run_id) == "CC 12 incomplete"
     assert _codes(folder)["post"] == 12 and _generations(data) == []
     assert sorted(p.name for p in (data / "inbox").iterdir()) == [p.name for p in WEEK]
 

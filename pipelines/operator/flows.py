@@ -40,7 +40,7 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as current_flow_run
-from prefect.states import Failed, State
+from prefect.states import Completed, Failed, State
 
 from pipelines.engine.machinery import register
 from pipelines.engine.machinery.conditions import (
@@ -58,10 +58,10 @@ from pipelines.operator import inbox
 from pipelines.operator.data_dir import DataDirError, ReferenceChoice, choose_reference, remember
 from pipelines.operator.inbox import REPROCESS, WEEKLY, Batch, DeckInput, InboxChanged
 from pipelines.operator.runs import run_week
-from pipelines.reports import summary
+from pipelines.reports import run_artifact, summary
 from pipelines.state import private
 from pipelines.state.store import StoreError
-from validators.codes import RUN_3926, RUN_3927, describe
+from validators.codes import RUN_3926, RUN_3927
 
 # The legacy steps that one run_week call does, as one atomic generation
 ENGINE_STEPS = ("run 01", "run 03", "post", "individual data", "IPR and SAR")
@@ -102,14 +102,17 @@ class FlowFailed(Exception):
         self.outcome = outcome
 
 
-def _finish(outcome: FlowOutcome) -> FlowOutcome | State:
-    """The flow's return: the outcome, or from 12 up a Failed state holding FlowFailed. A
-    returned state fails the run quietly; a raised exception would make Prefect print its
-    traceback under the summary that already says what went wrong."""
-    if outcome.condition_code < CC_INCOMPLETE:
-        return outcome
-    return Failed(message=f"condition code {outcome.condition_code}: {outcome.message}",
-                  data=FlowFailed(outcome))
+def _finish(outcome: FlowOutcome) -> State:
+    """The flow's final state, named by its condition code ("CC 4 records rejected"): below 12
+    Completed holding the outcome (rejected records and refused decks are expected outcomes,
+    not failures); from 12 up Failed holding FlowFailed. A returned state fails the run
+    quietly; a raised exception would make Prefect print its traceback under the summary that
+    already says what went wrong."""
+    cc = outcome.condition_code
+    name, message = run_artifact.state_name(cc), f"condition code {cc}: {outcome.message}"
+    if cc < CC_INCOMPLETE:
+        return Completed(name=name, message=message, data=outcome)
+    return Failed(name=name, message=message, data=FlowFailed(outcome))
 
 
 # --- tasks: each wraps one engine (or inbox) function --------------------------------------------
@@ -173,6 +176,13 @@ def engine_run(decks: list[Path], data_dir: Path, reference_dir: Path, run_date:
     except Exception as err:
         raise StepFailed(CC_ABEND, "internal error, nothing was posted: "
                          f"{type(err).__name__}: {err}") from err
+    from pipelines.reports import run_page  # the chart libraries: only where a page is made
+
+    try:  # the run has posted: a page that cannot be made is a warning, not a failure
+        if page := run_page.write(result, data_dir):
+            result.outputs["run-page"] = page
+    except Exception as err:
+        logger.warning(f"run page not written: {type(err).__name__}: {err}")
     update_progress_artifact(artifact, 100.0)
     return inbox.engine_record(result, summary.render(result))
 
@@ -342,7 +352,7 @@ def _batch_flow(kind: str, data_dir: Path, reference_dir: Path | None, inbox_dir
                     outcome.summary = outcome.message
                     create_markdown_artifact(key=f"qap-{kind}-reports", markdown=(
                         f"# QAP {kind} run\n\n{outcome.message}\n"))
-                    return outcome
+                    return _finish(outcome)
                 logger.info(f"intake: {len(paths)} deck(s) in {source}")
                 started, t0 = inbox._now(), time.time()
                 infos = _intake(paths, dask_address)
@@ -529,23 +539,18 @@ def _artifacts(batch: Batch, outcome: FlowOutcome, record: dict[str, Any] | None
             for s in outcome.steps]
     create_table_artifact(rows, key=f"qap-{kind}-steps", description=(
         f"{batch.name}: condition code {outcome.condition_code} per step"))
-    codes = []
-    for run, counts in ((record or {}).get("codes") or {}).items():
-        for code, n in counts.items():
-            entry = describe(run, code)
-            meaning = entry.meaning if entry is not None else ""
-            codes.append({"run": run, "code": code, "records": n, "meaning": meaning})
-    codes.sort(key=lambda r: (-r["records"], r["run"], r["code"]))
+    codes = run_artifact.top_codes((record or {}).get("codes") or {})
     create_table_artifact(codes[:10] or [{"run": "-", "code": "-", "records": 0,
                                            "meaning": "no error code"}],
                           key=f"qap-{kind}-error-codes",
                           description=f"{batch.name}: top error codes")
     reports = sorted((batch.folder / "reports").glob("*.txt"))
-    md = [f"# QAP {kind} run {outcome.run_id or '-'}: week ending {batch.state['week_ending']}",
-          "", f"Condition code **{outcome.condition_code}**: {outcome.message}", "",
-          f"Run folder: `{batch.folder}`", "", "## Printed reports", ""]
-    md += [f"- `{p}`" for p in reports] or ["- none (the engine did not complete)"]
-    md += ["", "## Decks", ""] + [f"- {d.name}: `{d.destination or d.path}`"
-                                   for d in batch.inputs]
-    create_markdown_artifact("\n".join(md), key=f"qap-{kind}-reports",
+    page = batch.folder / "reports" / "index.html"  # the run page, placed with the reports
+    title = f"QAP {kind} run {outcome.run_id or '-'}: week ending {batch.state['week_ending']}"
+    md = run_artifact.markdown(title, outcome.condition_code, outcome.message,
+                               str(batch.folder), record, outcome.steps,
+                               page if page.is_file() else None, reports)
+    md += "\n## Decks of the batch\n\n" + "\n".join(
+        f"- {d.name}: `{d.destination or d.path}`" for d in batch.inputs) + "\n"
+    create_markdown_artifact(md, key=f"qap-{kind}-reports",
                              description=f"{batch.name}: reports and decks")

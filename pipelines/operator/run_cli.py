@@ -14,6 +14,7 @@ from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE, CC_RE
 from pipelines.engine.machinery.conservation import ConservationError
 from pipelines.engine.machinery.reference import ReferenceMissing
 from pipelines.engine.machinery.reference import load as load_reference
+from pipelines.engine.machinery.result import RunResult
 from pipelines.operator.cli_options import (
     NATIONAL_LIST,
     NATIONAL_RUN_DATE,
@@ -75,8 +76,23 @@ def _execute(decks: list[Path], data_dir: Path, reference_dir: Path | None,
                     CC_ABEND) from None
     if warning := remember(data_dir, choice.folder):
         typer.echo(f"qap: warning: {warning}", err=True)
-    typer.echo(_noted(summary.render(result), choice.summary_note()))
+    notes = [n for n in (_run_page(result, data_dir), choice.summary_note()) if n]
+    typer.echo(_noted(summary.render(result), "\n".join(notes)))
     return result.condition_code
+
+
+def _run_page(result: RunResult, data_dir: Path) -> str:
+    """Write the run page; the run has posted, so a page that cannot be made is a warning.
+    Imported here: the chart and table libraries cost a second or two of start-up that no
+    other command needs."""
+    from pipelines.reports import run_page
+
+    try:
+        page = run_page.write(result, data_dir)
+    except Exception as err:
+        typer.echo(f"qap: warning: run page not written: {type(err).__name__}: {err}", err=True)
+        return ""
+    return f"Run page: {page}" if page else ""
 
 
 def _noted(text: str, note: str | None) -> str:
