@@ -176,11 +176,6 @@ def read_records(path: Path | str, encoding: str = "auto", kind: str = "deck") -
     return Records(path=path, frame=frame, encoding=encoding, raw=raw)
 
 
-def raw_expr(field: Field, source: str = "text") -> pl.Expr:
-    """The field's exact slice, padded to its width (a short record reads as blanks)."""
-    return pl.col(source).str.slice(field.offset, field.width).str.pad_end(field.width)
-
-
 def _number(raw: pl.Expr) -> pl.Expr:
     """Right-justified digits with leading blanks or zeros; a sign or an inner or trailing
     blank is not a number (the cast alone would take `  -12`)."""
@@ -204,17 +199,6 @@ def typed_expr(field: Field, raw: pl.Expr) -> pl.Expr | None:
     if field.type == "signed":
         return zoned.value_expr(raw, field.width, strict=False)
     return None
-
-
-def field_exprs(layout: Layout, source: str = "text") -> list[pl.Expr]:
-    """Raw column `<name>` for every field, plus `<name>_v` for typed fields."""
-    exprs: list[pl.Expr] = []
-    for f in layout.fields:
-        exprs.append(raw_expr(f, source).alias(f.name))
-        typed = typed_expr(f, pl.col(f.name))
-        if typed is not None:
-            exprs.append(typed.alias(f"{f.name}_v"))
-    return exprs
 
 
 def decode(frame: pl.DataFrame, *layouts: Layout, source: str = "text",

@@ -1,13 +1,61 @@
-"""Build records from field values by layout: the inverse of the decoder.
+"""Build records from field values by layout: the inverse of the decoder, and the project's
+one record writer.
 
-Tests, fixtures, the synthetic generator and corrections decks all write records this way, so
-every column position still comes from the layout files. Strings are placed as given (left-
-justified); integers right-justified with leading blanks, as ISRP transcribes counts.
+Tests, fixtures, the synthetic generator, the benchmarks and corrections decks all write
+records this way, so every column position still comes from the layout files: `record` writes
+one (strings placed as given, left-justified; integers right-justified with leading blanks, as
+ISRP transcribes counts), `text`/`compose` write a million at once as polars expressions.
 """
 
 from __future__ import annotations
 
-from layouts.layout import RECORD_WIDTH, Layout, load
+from collections.abc import Mapping, Sequence
+
+import polars as pl
+
+from layouts.layout import RECORD_WIDTH, Field, Layout, load
+
+
+def _layouts(layouts: Sequence[Layout] | str) -> list[Layout]:
+    return [load(name) for name in layouts.split("+")] if isinstance(layouts, str) else list(
+        layouts)
+
+
+def _fields(layouts: Sequence[Layout] | str, names) -> list[Field]:
+    chosen = _layouts(layouts)
+    fields = {f.name: f for lay in chosen for f in lay.fields}
+    unknown = [n for n in names if n not in fields]
+    if unknown:
+        raise ValueError(f"no field {unknown[0]!r} in {[lay.record for lay in chosen]}")
+    return sorted((fields[n] for n in names), key=lambda f: f.offset)
+
+
+def text(layouts: Sequence[Layout] | str, values: Mapping[str, pl.Expr | str]) -> pl.Expr:
+    """Records as one String expression (a row per record): each value (a String expression,
+    null for blank, or a constant) placed at its field's offset, blank-padded (and cut) to
+    its width; trailing blanks trimmed as transfers do. Fields not given are blank."""
+    parts: list[pl.Expr] = []
+    at = 0
+    for f in _fields(layouts, list(values)):
+        if f.offset > at:
+            parts.append(pl.lit(" " * (f.offset - at)))
+        value = values[f.name]
+        expr = pl.lit(value) if isinstance(value, str) else value
+        parts.append(expr.fill_null("").str.slice(0, f.width).str.pad_end(f.width))
+        at = f.end
+    return pl.concat_str(parts).str.strip_chars_end(" ") if parts else pl.lit("")
+
+
+def compose(frame: pl.DataFrame, layouts: Sequence[Layout] | str, keys: Sequence[str] = ()
+            ) -> pl.DataFrame:
+    """`keys` plus `text`: every other column of `frame` is a field of `layouts` (String, null
+    for blank); a value wider than its field raises ValueError."""
+    names = [n for n in frame.columns if n not in keys]
+    for f in _fields(layouts, names):
+        widest = frame[f.name].str.len_chars().max()
+        if widest is not None and widest > f.width:  # type: ignore[operator]
+            raise ValueError(f"{f.name} holds a value wider than its {f.width} columns")
+    return frame.select(*keys, text(layouts, {n: pl.col(n) for n in names}).alias("text"))
 
 
 def record(layouts: list[Layout] | tuple[Layout, ...] | str, **values: str | int | None) -> str:

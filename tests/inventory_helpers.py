@@ -7,9 +7,9 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.deck import open_deck
 from pipelines.engine.inventory.calendar import WorkCalendar
 from pipelines.engine.inventory.step import Evaluation, evaluate
+from pipelines.engine.machinery.deck import open_deck
 from validators import inv_10_02, ro_params
 
 ROOT = Path(__file__).resolve().parent.parent

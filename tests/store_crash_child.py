@@ -2,7 +2,7 @@
 
 Runs one pipeline "run" against a store: lock, begin, write tables with deterministic content,
 commit (or roll back). With ``QAP_STORE_CRASH_AT=<step>`` set, it SIGKILLs itself when the
-store reaches that step (see ``pipelines.store.crash_hook``), simulating a hard crash there.
+store reaches that step (see ``pipelines.state.store.crash_hook``), simulating a hard crash there.
 
 Usage:
     python tests/store_crash_child.py DATA_DIR RUN_ID TABLE[,TABLE...]
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines import store as store_module
-from pipelines.store import Store
+from pipelines.state import store as store_module
+from pipelines.state.store import Store
 
 CRASH_ENV = "QAP_STORE_CRASH_AT"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import cli
+from pipelines.operator import cli
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 NATIONAL = str(FIXTURES / "national" / "national-defect-list.dat")
@@ -43,7 +43,7 @@ def test_version_prints_the_installed_version():
 
 
 def test_version_answers_before_polars_loads():
-    code = ("import sys\nsys.argv = ['qap', '--version']\nfrom pipelines import entry\n"
+    code = ("import sys\nsys.argv = ['qap', '--version']\nfrom pipelines.operator import entry\n"
             "try:\n    entry.main()\nexcept SystemExit as done:\n"
             "    print(done.code, 'polars' in sys.modules, 'duckdb' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -9,8 +9,9 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import cli, register
-from pipelines.store import Store
+from pipelines.engine.machinery import register
+from pipelines.operator import cli
+from pipelines.state.store import Store
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 runner = CliRunner()

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import cli, data_dir, inbox
-from pipelines.cli_options import reflow
-from pipelines.entry import INTERRUPTED
-from pipelines.flow_cli import flow_app
-from pipelines.store import Store
+from pipelines.operator import cli, data_dir, inbox, run_cli
+from pipelines.operator.cli_options import reflow
+from pipelines.operator.entry import INTERRUPTED
+from pipelines.operator.flow_cli import flow_app
+from pipelines.state.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -306,7 +306,7 @@ def test_ctrl_c_while_the_modules_load_is_one_line_and_12(tmp_path):
 
         sys.meta_path.insert(0, CtrlC())
         sys.argv = ["qap", "history", "-d", "data"]
-        from pipelines.entry import main
+        from pipelines.operator.entry import main
         main()
     """, tmp_path)
     assert (done.returncode, done.stderr, done.stdout) == (12, INTERRUPTED + "\n", "")
@@ -315,15 +315,15 @@ def test_ctrl_c_while_the_modules_load_is_one_line_and_12(tmp_path):
 def test_ctrl_c_during_a_run_is_one_line_and_12_and_posts_nothing(tmp_path):
     done = _child(f"""
         import os, signal, sys, time
-        import pipelines.cli as cli
+        import pipelines.operator.run_cli as run_cli
 
         def interrupted_run(*args, **kwargs):  # a real SIGINT in the middle of the run
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(30)
 
-        cli.run_week = interrupted_run
+        run_cli.run_week = interrupted_run
         sys.argv = ["qap", "run", {str(NATIONAL)!r}, "-d", "data", "-q"]
-        from pipelines.entry import main
+        from pipelines.operator.entry import main
         main()
     """, tmp_path)
     assert (done.returncode, done.stderr, done.stdout) == (12, INTERRUPTED + "\n", "")
@@ -334,7 +334,7 @@ def test_run_app_turns_typers_silent_130_into_the_message(monkeypatch, capsys, t
     def interrupted_run(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "run_week", interrupted_run)
+    monkeypatch.setattr(run_cli, "run_week", interrupted_run)
     code = cli.run_app(["run", str(NATIONAL), "-d", str(tmp_path / "data"), "-q"])
     assert code == 12 and capsys.readouterr().err == INTERRUPTED + "\n"
     assert cli.run_app(["explain", "14"]) == 0

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import re
 from pathlib import Path
 
-from pipelines import cli, weekly
-from validators import pce_01_43, pce_03_41
+import polars as pl
+
+from pipelines.engine.qap import weekly
+from pipelines.operator import cli
+from validators import codes, ipr_3081, ipr_6489, not_posted, pce_01_43, pce_03_41
 from validators.codes import CODES, RUN_3926, RUN_3927, issued
 
 ROOT = Path(__file__).parent.parent
@@ -53,3 +57,34 @@ def test_every_output_is_documented():
         assert f"`{name}.txt`" in doc, name
     for table in re.findall(r'gen\.write\("([a-z_]+)"', source):
         assert f"**{table}.parquet**" in doc, table
+
+
+def test_docs_error_codes_is_generated_from_the_table_and_not_stale():
+    doc = (ROOT / "docs" / "error-codes.md").read_text()
+    assert doc == codes.markdown(), (
+        "docs/error-codes.md is stale: python3 -m uv run python -m validators.codes "
+        "docs/error-codes.md")
+
+
+def test_every_code_of_every_family_is_in_the_one_table_with_meaning_and_fix():
+    runs = {c.run for c in CODES.values()}
+    assert runs == {RUN_3926, RUN_3927, *codes.INDIVIDUAL_RUNS, codes.RUN_SAMPLING, codes.RUN_INV}
+    for entry in CODES.values():
+        assert entry.meaning and entry.resolution, entry
+        assert f"| {entry.code} |" in codes.markdown()
+
+
+def test_form_3081_and_6489_and_not_posted_rules_issue_exactly_the_table_codes():
+    ssns = pl.Series(["123456789"])
+    t_rules = {r.code for r in ipr_3081.rules([dt.date(2026, 1, 3)], ssns, ofp_known=True)}
+    assert t_rules == set(issued(codes.RUN_3081))
+    a_rules = {r.code for r in ipr_6489.static_rules(True, True) + ipr_6489.cum_rules(["x"])}
+    assert a_rules == set(issued(codes.RUN_6489))
+    n_rules = {r.code for r in not_posted.rules(pl.lit(True))}
+    assert n_rules == set(issued(codes.RUN_NOT_POSTED))
+
+
+def test_an_i01_on_the_3081_register_is_described_by_the_step_entry():
+    entry = codes.describe(codes.RUN_3081, "I01")
+    assert entry is not None and entry.meaning == "NO EMPLOYEE MASTER FILE"
+    assert codes.describe(RUN_3926, "99") is None

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from golden_files import assert_golden
 
 from layouts import zoned
-from pipelines import cum_file as cf
+from pipelines.engine.qap import cum_file as cf
 from pipelines.reports import cum_listing
-from pipelines.reports.printing import assert_golden, render
+from pipelines.reports.printing import render
 from validators import adjustments as adj
 from validators.codes import RUN_3926, lookup
 
@@ -300,7 +301,7 @@ def _line(program: str, block: str, section: int, *, sampled: str = "", code: st
 
 
 def test_irm_example_read_from_form_3926_records_through_run_03():
-    from pipelines import run03
+    from pipelines.engine.qap import run03
     from validators import pce_03_41 as v03
     header = "{}222{}0101{}000" + "".join(A)
     deck = _deck([
@@ -329,7 +330,7 @@ def test_irm_example_read_from_form_3926_records_through_run_03():
 
 
 def test_a_document_run_03_rejects_is_still_checked_for_19_and_26_33_and_posts_nothing():
-    from pipelines import run03
+    from pipelines.engine.qap import run03
     from validators import pce_03_41 as v03
     header = "{}222{}0101{}000" + "".join(A)
     deck = _deck([

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import cli, inbox
-from pipelines.store import Store
+from pipelines.operator import cli, inbox
+from pipelines.state.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -97,7 +97,7 @@ def test_decks_and_folders_left_loose_by_an_older_version_are_tightened(tmp_path
 
 @pytest.fixture(scope="module")
 def flows(prefect_harness):
-    from pipelines import flows
+    from pipelines.operator import flows
 
     return flows
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from layouts.encode import deck, record
-from pipelines.deck import DeckRefused, open_deck
+from pipelines.engine.machinery.deck import DeckRefused, open_deck
 
 BODY = [record("prefix+form3926_line", program_number="59702", format_code="222",
                block="A01", serial="01", section="02", ssn="123456789", sampled=4)]

@@ -26,7 +26,7 @@ ACCEPTED = [p.name for p in WEEK if p.name != REFUSED]
 
 @pytest.fixture(scope="module")
 def flows(prefect_harness):
-    from pipelines import flows
+    from pipelines.operator import flows
 
     return flows
 
@@ -77,13 +77,13 @@ def _state_name(flow_run_id: str) -> str:
 
 
 def _generations(data: Path) -> list[dict]:
-    from pipelines.store import Store
+    from pipelines.state.store import Store
 
     return Store(data).history()
 
 
 def test_weekly_flow_end_to_end_through_the_cli(flows, tmp_path):
-    from pipelines.flow_cli import flow_app
+    from pipelines.operator.flow_cli import flow_app
 
     data = tmp_path / "data"
     runner = CliRunner()
@@ -174,7 +174,7 @@ def test_weekly_flow_end_to_end_through_the_cli(flows, tmp_path):
 
 
 def test_rerun_after_failures_posts_nothing_twice(flows, tmp_path):
-    from pipelines import inbox
+    from pipelines.operator import inbox
 
     data = tmp_path / "data"
     _seed(data / "inbox", WEEK)
@@ -238,7 +238,7 @@ def test_rerun_after_failures_posts_nothing_twice(flows, tmp_path):
 
     # 6. reprocess flow, then a crash between the engine's commit and its step record:
     #    the rerun finds the published generation and posts nothing again
-    from pipelines.register import corrections_deck
+    from pipelines.engine.machinery.register import corrections_deck
 
     (data / "corrections").mkdir()
     corrections_deck(data, data / "corrections" / "fix.dat", dt.datetime(2026, 11, 18, 9))
@@ -306,7 +306,7 @@ def test_deployment_is_a_tuesday_cron_and_prefect_yaml_points_at_the_flow(flows)
     with _client() as client:
         stored = client.read_deployment(deployment_id)
     assert stored.schedules[0].schedule.cron == "0 6 * * 2"
-    assert stored.entrypoint == "pipelines.flows.weekly_flow"
+    assert stored.entrypoint == "pipelines.operator.flows.weekly_flow"
     assert stored.parameters == {"data_dir": "/srv/qap"}
 
     spec = yaml.safe_load((ROOT / "prefect.yaml").read_text())

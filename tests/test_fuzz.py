@@ -1,7 +1,7 @@
 """The fault campaign kept as a test (issue 13): a seeded fuzz of mutated record lines through
-the engine (pipelines/fuzz.py). No run raises or ends above 8, conservation holds run by run
+the engine (tests/fuzz.py). No run raises or ends above 8, conservation holds run by run
 (counted from the error register), no printed line passes column 132. QAP_FUZZ_LINES and
-QAP_FUZZ_SEED run a longer campaign; `python -m pipelines.fuzz --lines N` runs it outside
+QAP_FUZZ_SEED run a longer campaign; `python -m tests.fuzz --lines N` runs it outside
 pytest."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import random
 
-from pipelines import fuzz
+from tests import fuzz
 
 LINES = int(os.environ.get("QAP_FUZZ_LINES", "3000"))
 SEED = int(os.environ.get("QAP_FUZZ_SEED", "13"))

@@ -1,4 +1,4 @@
-"""The synthetic deck generator (`pipelines.generate`): seeded, within the layouts, and shaped so
+"""The synthetic deck generator (`fixtures.generate`): seeded, within the layouts, and shaped so
 that a weekly run rejects only what was made bad on purpose."""
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from fixtures import generate
 from layouts import layout
 from layouts.decoder import decode
 from layouts.layout import RECORD_WIDTH
-from pipelines import generate, reference
-from pipelines.deck import open_deck
-from pipelines.weekly import run_week
+from pipelines.engine.machinery import reference
+from pipelines.engine.machinery.deck import open_deck
+from pipelines.operator.runs import run_week
 from validators import pce_03_41 as v03
 
 SMALL = 2_000
@@ -134,7 +135,7 @@ def test_main_writes_the_three_files(tmp_path):
 def test_same_seed_gives_identical_bytes_in_another_interpreter(tmp_path, inputs):
     """No hash-ordered set or dict leaks into the output (PYTHONHASHSEED differs per process)."""
     ofp, codes = inputs
-    script = ("import sys; from pipelines import generate as g; "
+    script = ("import sys; from fixtures import generate as g; "
               "sys.stdout.write(g.review_deck(500, 3, g.reference_ofp(120, 3), "
               "g.national_codes(300, 3)))")
     env = {**os.environ, "PYTHONHASHSEED": "12345"}

@@ -14,9 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from layouts.encode import deck as deck_text
-from pipelines import cli, inbox
-from pipelines.reference import load as load_reference
-from pipelines.weekly import run_week
+from pipelines.engine.machinery.reference import load as load_reference
+from pipelines.operator import cli, inbox
+from pipelines.operator.runs import run_week
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 REFERENCE = FIXTURES / "reference"

@@ -12,8 +12,8 @@ import polars as pl
 import pytest
 
 from fixtures.individual import weeks
-from pipelines.individual.cum_jobs import REVIEW_SCHEMA
-from pipelines.individual.run import IndividualResult, run_individual
+from pipelines.engine.qap.individual.cum_jobs import REVIEW_SCHEMA
+from pipelines.reports.individual_week import IndividualResult, run_individual
 
 ADAMS = "111223333"
 DE = ("81120", "110", "43210")

@@ -16,9 +16,10 @@ from fixtures.individual import weeks
 from layouts import layout
 from layouts.decoder import decode
 from layouts.encode import record
-from pipelines.individual import codes, cum_jobs, run, time_reports
-from pipelines.individual.ipr_adjustments import apply_adjustments
-from pipelines.individual.reference import employees_table, ofp_table
+from pipelines.engine.qap.individual import cum_jobs, run, time_reports
+from pipelines.engine.qap.individual.ipr_adjustments import apply_adjustments
+from pipelines.engine.qap.individual.reference import employees_table, ofp_table
+from validators import codes
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "individual"
 
@@ -503,7 +504,7 @@ def test_run_individual_docstring_lists_every_parquet_column() -> None:
 
 def test_run03_review_lines_feed_post_week() -> None:
     """The interface with run 03: its accepted `reviews` are what `post_week` reads."""
-    from pipelines import run03
+    from pipelines.engine.qap import run03
     from validators import pce_03_41
 
     def line(section: str, **values: object) -> str:

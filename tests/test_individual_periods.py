@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipelines.individual import measures, periods
+from pipelines.engine.qap.individual import measures, periods
 
 D = dt.date
 

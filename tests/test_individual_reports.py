@@ -14,14 +14,16 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from golden_files import assert_golden
 
 from fixtures.individual import weeks
 from layouts import layout
 from layouts.decoder import decode
-from pipelines.individual import cum_jobs, run
+from pipelines.engine.qap.individual import cum_jobs, run
 from pipelines.reports import data_not_posted as dnp_report
+from pipelines.reports import individual_week
 from pipelines.reports import ipr as ipr_report
-from pipelines.reports.printing import PAGE_WIDTH, assert_golden
+from pipelines.reports.printing import PAGE_WIDTH
 
 GOLDEN = Path(__file__).parent / "golden" / "individual"
 
@@ -73,10 +75,12 @@ def test_a_week_with_nothing_prints_no_items(tmp_path: Path) -> None:
     empty = decode(pl.DataFrame({"text": []}, schema={"text": pl.String}),
                    layout.load("prefix"))
     time_3081, forms_6489 = run.split_individual(empty)
-    res = run.run_individual(week_ending=dt.date(2025, 12, 20), run_date=dt.date(2025, 12, 22),
-                             employees=weeks.employees("12202025"), ofp=weeks.ofp(),
-                             time_3081=time_3081, forms_6489=forms_6489,
-                             reviews=cum_jobs.empty_reviews())
+    res = individual_week.run_individual(week_ending=dt.date(2025, 12, 20),
+                                         run_date=dt.date(2025, 12, 22),
+                                         employees=weeks.employees("12202025"),
+                                         ofp=weeks.ofp(), time_3081=time_3081,
+                                         forms_6489=forms_6489,
+                                         reviews=cum_jobs.empty_reviews())
     for name in ("ipr-adjustments", "data-not-posted", "sar-12202025"):
         assert "*** NO ITEMS THIS RUN ***" in res.text(name)
     assert "WEEKLY EFFICIENCY" in res.text("ipr") and "  NONE" in res.text("ipr")
@@ -94,7 +98,7 @@ def test_a_week_with_nothing_prints_no_items(tmp_path: Path) -> None:
     {"a": [], "b": [], "c": [], "d": []},
 ])
 def test_fast_lines_print_what_line_expr_prints(rows: dict) -> None:
-    from pipelines.individual.print_columns import Col, line_expr, lines
+    from pipelines.reports.columns import Col, line_expr, lines
 
     frame = pl.DataFrame(rows, schema={"a": pl.String, "b": pl.Int64, "c": pl.String,
                                        "d": pl.String})

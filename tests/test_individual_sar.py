@@ -38,8 +38,8 @@ import polars as pl
 import pytest
 
 from fixtures.individual import weeks
-from pipelines.individual import run
-from pipelines.individual import sar as sar_data
+from pipelines.engine.qap.individual import sar as sar_data
+from pipelines.reports import individual_week
 
 ADAMS, BAKER, CARTER, FOSTER, GREEN, HILL = ("111223333", "222334444", "333445555",
                                              "666778888", "777889999", "888990000")
@@ -228,10 +228,11 @@ def _rating_from(ssn: str, start: dt.date) -> list[tuple]:
     return rows.select(RATING).rows()
 
 
-def _weeks_with_rating_starts(starts: dict[str, dt.date]) -> dict[str, run.IndividualResult]:
+def _weeks_with_rating_starts(starts: dict[str, dt.date]
+                              ) -> dict[str, individual_week.IndividualResult]:
     """The four fixture weeks, run in turn with the weekly figures kept, with the Employee
     Master's rating starts of `starts` moved."""
-    out: dict[str, run.IndividualResult] = {}
+    out: dict[str, individual_week.IndividualResult] = {}
     cum, history = weeks.start_cum_jobs(), None
     for week in weeks.WEEKS:
         employees = weeks.employees(week)
@@ -244,7 +245,7 @@ def _weeks_with_rating_starts(starts: dict[str, dt.date]) -> dict[str, run.Indiv
                 .alias("rating_period_start_v"))
         time_3081, forms_6489 = weeks.forms(week)
         sat = weeks.saturday(week)
-        out[week] = run.run_individual(
+        out[week] = individual_week.run_individual(
             week_ending=sat, run_date=sat, employees=employees, ofp=weeks.ofp(),
             time_3081=time_3081, forms_6489=forms_6489, reviews=weeks.reviews(week),
             cum_jobs=cum, weekly_history=history, with_pages=False)
@@ -286,19 +287,19 @@ def test_rating_figures_and_rsd_start_again_a_year_after_the_rating_start() -> N
 
 
 def _employees(week: str) -> pl.DataFrame:
-    from pipelines.individual.reference import employees_table
+    from pipelines.engine.qap.individual.reference import employees_table
 
     return employees_table(weeks.employees(week))
 
 
 def _ofp() -> pl.DataFrame:
-    from pipelines.individual.reference import ofp_table
+    from pipelines.engine.qap.individual.reference import ofp_table
 
     return ofp_table(weeks.ofp())
 
 
 def test_weekly_history_keeps_53_weeks_and_adds_a_reposted_week() -> None:
-    from pipelines.individual import cum_jobs as cj
+    from pipelines.engine.qap.individual import cum_jobs as cj
 
     week = results()["12202025"].frames["individual-weekly"]
     old = week.with_columns(pl.col("week_ending") - pl.duration(days=53 * 7))

@@ -1,6 +1,7 @@
-"""`step.run_step`, the individual data step as the weekly run calls it: the same figures and
-reports as `run_individual` on the committed fixtures, every record back exactly once, several
-weeks in one run, no Employee Master File, and nothing to do."""
+"""`step.run_step` (then `individual_week.print_step`), the individual data step as the weekly
+run calls it: the same figures and reports as `run_individual` on the committed fixtures,
+every record back exactly once, several weeks in one run, no Employee Master File, and nothing
+to do."""
 
 from __future__ import annotations
 
@@ -10,17 +11,27 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from golden_files import assert_golden
 
 from fixtures.individual import weeks
 from layouts import layout
 from layouts.decoder import decode
-from pipelines.individual import codes, cum_jobs, step
-from pipelines.individual.run import OUTPUT_COLUMNS
-from pipelines.reports.printing import assert_golden
+from pipelines.engine.qap.individual import cum_jobs, step
+from pipelines.engine.qap.individual.run import OUTPUT_COLUMNS
+from pipelines.reports import individual_week
+from validators import codes
 
 GOLDEN = Path(__file__).parent / "golden" / "individual"
 
 HILL = "888990000"
+
+
+def run_step(records, reviews, previous, employees, ofp, week_ending, run_date, run_dir,
+             **kw) -> step.IndividualStep:
+    """The step as the weekly run takes it: computed by the engine, printed by the report
+    stage into `run_dir`."""
+    computed = step.run_step(records, reviews, previous, employees, ofp, week_ending, **kw)
+    return individual_week.print_step(computed, run_date, run_dir)
 
 
 def _run(week: str, cum: pl.DataFrame | None, run_dir: Path,
@@ -31,7 +42,7 @@ def _run(week: str, cum: pl.DataFrame | None, run_dir: Path,
             "employees": weeks.employees(week),
             "ofp": weeks.ofp(), "week_ending": sat, "run_date": sat + dt.timedelta(days=2),
             "run_dir": run_dir} | overrides
-    return step.run_step(**args)
+    return run_step(**args)
 
 
 @functools.cache
@@ -129,7 +140,7 @@ def test_several_weeks_in_one_run_go_in_week_order(tmp_path: Path) -> None:
     on_time = weeks.reviews(two[1]).filter(~late.fill_null(False))
     reviews = pl.concat([weeks.reviews(w) for w in two])
     run_date = dt.date(2025, 12, 29)
-    got = step.run_step(records, pl.concat([weeks.reviews(two[0]), on_time]),
+    got = run_step(records, pl.concat([weeks.reviews(two[0]), on_time]),
                         {"cum_jobs": weeks.start_cum_jobs()}, weeks.employees(two[0]),
                         weeks.ofp(), weeks.saturday(two[1]), run_date, tmp_path / "a")
     assert got.weeks == tuple(weeks.saturday(w) for w in two)
@@ -140,7 +151,7 @@ def test_several_weeks_in_one_run_go_in_week_order(tmp_path: Path) -> None:
     assert {f"ipr_{w}.txt" for w in two} <= set(got.outputs)
     # The late review (dated 12/20, sent in week 12/27) posts to week 12/20 when that week's
     # decks are in the same run; in a run of its own week it is listed N02.
-    with_late = step.run_step(records, reviews, {"cum_jobs": weeks.start_cum_jobs()},
+    with_late = run_step(records, reviews, {"cum_jobs": weeks.start_cum_jobs()},
                               weeks.employees(two[0]), weeks.ofp(), weeks.saturday(two[1]),
                               run_date, tmp_path / "b")
     hill = pl.col("ssn") == HILL
@@ -198,25 +209,25 @@ def _many_reviews(n: int) -> pl.DataFrame:
 def test_empty_input_produces_nothing(tmp_path: Path) -> None:
     reviews = _many_reviews(200_000)
     run_dir = tmp_path / "run"
-    got = step.run_step(_empty_records(), reviews, {"cum_jobs": None}, None, weeks.ofp(),
+    got = run_step(_empty_records(), reviews, {"cum_jobs": None}, None, weeks.ofp(),
                         dt.date(2025, 12, 20), dt.date(2025, 12, 22), run_dir)
     assert got.records.height == 0 and got.records.columns == step.RECORD_COLUMNS
     assert got.tables == {} and got.outputs == {} and got.weeks == ()
     assert not run_dir.exists()
     # an Employee Master File but no Forms and no individual reviews: still nothing
-    got = step.run_step(_empty_records(), cum_jobs.empty_reviews(), {"cum_jobs": None},
+    got = run_step(_empty_records(), cum_jobs.empty_reviews(), {"cum_jobs": None},
                         weeks.employees("12202025"), weeks.ofp(), dt.date(2025, 12, 20),
                         dt.date(2025, 12, 22), run_dir)
     assert got.tables == {} and got.outputs == {} and not run_dir.exists()
     # no run at all (no deck): nothing either
-    got = step.run_step(_empty_records(), cum_jobs.empty_reviews(), {}, None, weeks.ofp(),
+    got = run_step(_empty_records(), cum_jobs.empty_reviews(), {}, None, weeks.ofp(),
                         None, dt.date(2025, 12, 22), run_dir)
     assert got.records.height == 0 and got.outputs == {}
 
 
 def test_reviews_without_forms_are_listed_when_there_is_an_employee_master(tmp_path: Path
                                                                             ) -> None:
-    got = step.run_step(_empty_records(), weeks.reviews("12202025"),
+    got = run_step(_empty_records(), weeks.reviews("12202025"),
                         {"cum_jobs": weeks.start_cum_jobs()}, weeks.employees("12202025"),
                         weeks.ofp(), dt.date(2025, 12, 20), dt.date(2025, 12, 22), tmp_path)
     listed = pl.read_parquet(got.outputs["data-not-posted_12202025.parquet"])

@@ -20,7 +20,7 @@ def harness(prefect_harness):
 def test_inventory_flow_runs_the_inbox_archives_and_publishes_flag_counts(harness, tmp_path):
     from prefect.settings import get_current_settings
 
-    from pipelines.cli import app
+    from pipelines.operator.cli import app
 
     data = tmp_path / "data"
     inbox = data / "inventory"
@@ -44,8 +44,8 @@ def test_inventory_flow_runs_the_inbox_archives_and_publishes_flag_counts(harnes
 
 
 def test_inventory_flow_whose_only_deck_is_refused_publishes_nothing(harness, tmp_path):
-    from pipelines.cli import app
-    from pipelines.store import Store
+    from pipelines.operator.cli import app
+    from pipelines.state.store import Store
 
     data = tmp_path / "data"
     inbox = data / "inventory"

@@ -7,13 +7,13 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from golden_files import assert_golden
 
 from layouts.encode import deck, record
 from pipelines.engine.inventory import calendar
 from pipelines.engine.inventory.queue import years_after
 from pipelines.engine.inventory.support import minimum_cases
 from pipelines.operator.inventory_run import run_inventory
-from pipelines.reports.printing import assert_golden
 from tests.inventory_helpers import GOLDEN, RUN_DATE, WORKED, codes_of, evaluated
 from validators import ro_params
 

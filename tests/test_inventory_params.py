@@ -115,7 +115,7 @@ def test_every_grade_range_comes_from_the_file_in_force_on_the_as_of_date(tmp_pa
 def test_qap_inventory_params_prints_the_values_in_force_with_their_sources():
     from typer.testing import CliRunner
 
-    from pipelines.cli import app
+    from pipelines.operator.cli import app
 
     out = CliRunner().invoke(app, ["inventory", "params"])
     assert out.exit_code == 0

@@ -80,7 +80,7 @@ def test_every_inventory_condition_code_is_triggered_by_a_fixture():
 def test_qap_explain_knows_the_inventory_codes_by_run():
     from typer.testing import CliRunner
 
-    from pipelines.cli import app
+    from pipelines.operator.cli import app
 
     for args in (["explain", "--run", "INV-10-02", "64"], ["explain", "INV-10-02:64"]):
         out = CliRunner().invoke(app, args)

@@ -7,15 +7,15 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from golden_files import assert_golden
 from typer.testing import CliRunner
 
-from pipelines import register
-from pipelines.cli import app
 from pipelines.engine.inventory import calendar
+from pipelines.engine.machinery import register
+from pipelines.operator.cli import app
 from pipelines.operator.inventory_run import run_inventory
 from pipelines.reports import inventory_summary
-from pipelines.reports.printing import assert_golden
-from pipelines.store import Store
+from pipelines.state.store import Store
 from tests.inventory_helpers import (
     BAD,
     GOLDEN,

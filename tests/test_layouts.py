@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from golden_files import assert_golden
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,7 +14,6 @@ from layouts import zoned
 from layouts.decoder import DeckFault, decode, read_records
 from layouts.encode import deck, record
 from layouts.layout import all_layouts, layout_table, load
-from pipelines.reports.printing import assert_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "layouts"
 EXPECTED_RECORDS = {"hdr", "trl", "prefix", "form3926_header", "form3926_line",

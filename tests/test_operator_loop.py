@@ -16,11 +16,13 @@ import pytest
 from typer.testing import CliRunner
 
 from layouts.encode import deck, record
-from pipelines import cli, register, summary
-from pipelines.flow_cli import flow_app
-from pipelines.reference import load as load_reference
-from pipelines.store import Store, StoreError
-from pipelines.weekly import run_week
+from pipelines.engine.machinery import register
+from pipelines.engine.machinery.reference import load as load_reference
+from pipelines.operator import cli
+from pipelines.operator.flow_cli import flow_app
+from pipelines.operator.runs import run_week
+from pipelines.reports import summary
+from pipelines.state.store import Store, StoreError
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

@@ -1,9 +1,9 @@
 """Run 01 / PCE-01-43: every Form 3927 error code, deck-order semantics, the Defect Code File.
 
 Records are written through `layouts.encode.record`, so every column comes from the layout
-files; a records frame is built as `pipelines.weekly._records` builds it (decode(prefix) plus
-deck_no and seq). `line_no` counts as in a deck file: the HDR is line 1, the first form record
-line 2. The authority is rules.md, "Form 3927 error codes".
+files; a records frame is built as `pipelines.engine.machinery.intake.records` builds it
+(decode(prefix) plus deck_no and seq). `line_no` counts as in a deck file: the HDR is
+line 1, the first form record line 2. The authority is rules.md, "Form 3927 error codes".
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from layouts import layout
 from layouts.decoder import decode
 from layouts.encode import record
-from pipelines import run01
+from pipelines.engine.qap import run01
 
 PREFIX = layout.load("prefix")
 FIRST_LINE = 2  # line 1 of a deck is its HDR

@@ -1,8 +1,9 @@
 """Run 03, Invalid Review Data Listing PCE-03-41: every Form 3926 error code on exact lines.
 
 Each test builds a small deck in memory with `layouts.encode.record`, turns it into the records
-frame exactly as `pipelines.weekly._records` does (Deck.records keeps file line numbers, so the
-HDR is line 1 and the first form record line 2), and calls `pipelines.run03.run` directly.
+frame exactly as `pipelines.engine.machinery.intake.records` does (Deck.records keeps file line
+numbers, so the HDR is line 1 and the first form record line 2), and calls
+`pipelines.engine.qap.run03.run` directly.
 The authority is the "Form 3926 error codes" table of shared/spec/rules.md. Codes 26-33 need
 the Cumulative Data File and are not run 03 validation: they are not tested here.
 """
@@ -18,7 +19,7 @@ import pytest
 from layouts import layout
 from layouts.decoder import decode
 from layouts.encode import record
-from pipelines import run03
+from pipelines.engine.qap import run03
 from validators.pce_03_41 import ADJUSTMENT, QS_SCHEMA, REVIEW, STANDARD
 
 PREFIX = layout.load("prefix")
@@ -113,7 +114,8 @@ def adj(**fields: Any) -> dict[str, Any]:
 
 
 def records_frame(*decks: list[str]) -> pl.DataFrame:
-    """The run 03 input, built like `pipelines.weekly._records`: deck_no, seq, prefix fields."""
+    """The run 03 input, built like `pipelines.engine.machinery.intake.records`: deck_no, seq,
+    prefix fields."""
     frames = [pl.DataFrame({"line_no": pl.Series(range(FIRST, FIRST + len(body)),
                                                  dtype=pl.UInt32),
                             "text": pl.Series(body, dtype=pl.String)})

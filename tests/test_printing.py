@@ -10,15 +10,14 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from golden_files import GOLDEN_UPDATE_ENV, assert_golden
 
 from pipelines.reports.printing import (
     FORM_FEED,
-    GOLDEN_UPDATE_ENV,
     NO_ITEMS,
     PAGE_WIDTH,
     PageChunk,
     PageHeading,
-    assert_golden,
     field,
     fmt_date,
     mask_ssn_expr,
@@ -580,9 +579,10 @@ def test_weekly_posting_listing_in_parts_equals_one_part(
     of 333 rows (several decks, parts that split decks), against the whole in one part."""
     import pyarrow.parquet as pq
 
-    from pipelines import generate, reference
+    from fixtures import generate
+    from pipelines.engine.machinery import reference
+    from pipelines.operator.runs import run_week
     from pipelines.reports import listings
-    from pipelines.weekly import run_week
 
     ofp = generate.reference_ofp(60, seed=5)
     codes = generate.national_codes(120, seed=5)

@@ -18,11 +18,12 @@ import datetime as dt
 from pathlib import Path
 
 import polars as pl
+from golden_files import assert_golden
 
-from pipelines.individual import defect_charges as dc
-from pipelines.individual.cum_jobs import REVIEW_SCHEMA
+from pipelines.engine.qap.individual import defect_charges as dc
+from pipelines.engine.qap.individual.cum_jobs import REVIEW_SCHEMA
 from pipelines.reports import defect_frequency as report
-from pipelines.reports.printing import assert_golden, render
+from pipelines.reports.printing import render
 
 GOLDEN = Path(__file__).parent / "golden" / "quarterly"
 SAT = dt.date(2026, 1, 3)

@@ -15,12 +15,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from golden_files import assert_golden
 
 from fixtures.quarterly import scenario as s
-from pipelines.individual import cum_jobs, ipsr, status, time_reports
-from pipelines.individual.cum_jobs import OVERHEAD
+from pipelines.engine.qap.individual import cum_jobs, ipsr, status, time_reports
+from pipelines.engine.qap.individual.cum_jobs import OVERHEAD
 from pipelines.reports import ipsr as ipsr_report
-from pipelines.reports.printing import assert_golden, render
+from pipelines.reports.printing import render
 
 GOLDEN = Path(__file__).parent / "golden" / "quarterly"
 Q_END = dt.date(2025, 12, 31)
@@ -198,17 +199,18 @@ def test_weekly_step_of_the_week_holding_the_quarter_end_writes_its_ipsr(
     Wednesday) writes ipsr_202512; most cum job records started in an older generation, so
     their overhead is unknown and so is those employees' rateable status."""
     from fixtures.individual import weeks
-    from pipelines.individual import step
+    from pipelines.engine.qap.individual import step
+    from pipelines.reports.individual_week import print_step
 
     cum: pl.DataFrame | None = weeks.start_cum_jobs()
     history: pl.DataFrame | None = None
     written: dict[str, set[str]] = {}
     for week in weeks.WEEKS:
         sat = weeks.saturday(week)
-        got = step.run_step(weeks.weekly_records(week), weeks.reviews(week),
-                            {"cum_jobs": cum, "weekly_history": history},
-                            weeks.employees(week), weeks.ofp(), sat, sat + dt.timedelta(days=2),
-                            tmp_path / week)
+        got = print_step(step.run_step(weeks.weekly_records(week), weeks.reviews(week),
+                                       {"cum_jobs": cum, "weekly_history": history},
+                                       weeks.employees(week), weeks.ofp(), sat),
+                         sat + dt.timedelta(days=2), tmp_path / week)
         cum, history = got.tables["cum_jobs"], got.tables["weekly_history"]
         written[week] = {n for n in got.outputs if n.startswith("ipsr_")}
         if week == "01032026":
@@ -224,7 +226,7 @@ def test_weekly_step_of_the_week_holding_the_quarter_end_writes_its_ipsr(
 
 
 def test_outputs_md_documents_the_quarterly_files_and_columns() -> None:
-    from pipelines.individual import defect_charges
+    from pipelines.engine.qap.individual import defect_charges
 
     docs = (Path(__file__).parents[1] / "docs" / "outputs.md").read_text()
     section = docs[docs.index("## Quarterly and management reports"):]
@@ -250,7 +252,7 @@ def test_form_6489_moves_overhead_with_time_code_3(code, time_code, hours, after
     from layouts import layout
     from layouts.decoder import decode
     from layouts.encode import record
-    from pipelines.individual.ipr_adjustments import apply_adjustments
+    from pipelines.engine.qap.individual.ipr_adjustments import apply_adjustments
 
     sat = dt.date(2025, 12, 20)
     base = cum_jobs.post_week(cum_jobs.empty_cum_jobs(), _time([("1", 75), ("3", 35)]),
@@ -273,8 +275,8 @@ def test_qap_ipsr_on_demand_from_an_older_generation(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
     from fixtures.individual import weeks
-    from pipelines import cli
-    from pipelines.store import Store
+    from pipelines.operator import cli
+    from pipelines.state.store import Store
 
     data = tmp_path / "data"
     store = Store(data)

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from fixtures import generate
 from layouts.decoder import DeckFault, read_records
-from pipelines import bench_individual, generate
-from pipelines.reference import (
+from pipelines.engine.machinery.reference import (
     EMF_FILE,
     EMPLOYEE_MASTER,
     OFP_CONSISTENCY,
@@ -23,7 +23,8 @@ from pipelines.reference import (
     check,
     load,
 )
-from pipelines.store import Store
+from pipelines.state.store import Store
+from tests.bench import individual as bench_individual
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 OFP = (FIXTURES / "reference" / OFP_FILE).read_text().splitlines()
@@ -366,7 +367,7 @@ def test_generated_ofp_consistency_file_loads(tmp_path):
 
 
 def test_individual_week_generator_writes_valid_reference_files(tmp_path):
-    from pipelines import bench_individual_week
+    from tests.bench import individual_week as bench_individual_week
 
     bench_individual_week.build(tmp_path, 400, 30, 30, seed=7)
     ref = load(tmp_path)
@@ -383,7 +384,7 @@ def test_individual_bench_reference_frames_pass_the_checks():
 # --- the command: condition code 12, nothing posted ------------------------------------------
 
 def test_cli_malformed_reference_is_condition_code_12_and_nothing_posts(tmp_path):
-    from pipelines import cli
+    from pipelines.operator import cli
 
     folder = _folder(tmp_path, ofp=_edit(OFP, 1, _put(18, "  4X")))
     data = tmp_path / "data"

@@ -11,10 +11,11 @@ import polars as pl
 import pytest
 
 from layouts.encode import deck, record
-from pipelines import register, summary
-from pipelines.reference import load as load_reference
-from pipelines.store import Store, StoreBusy, StoreError
-from pipelines.weekly import run_week
+from pipelines.engine.machinery import register
+from pipelines.engine.machinery.reference import load as load_reference
+from pipelines.operator.runs import run_week
+from pipelines.reports import summary
+from pipelines.state.store import Store, StoreBusy, StoreError
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 REFERENCE = load_reference(FIXTURES / "reference")
@@ -327,7 +328,7 @@ def test_supersede_closes_only_the_same_run_and_place_of_earlier_runs():
 def _qap(*args: str):
     from typer.testing import CliRunner
 
-    from pipelines import cli
+    from pipelines.operator import cli
 
     return CliRunner().invoke(cli.app, list(args))
 

@@ -9,10 +9,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from fixtures import generate
 from layouts.decoder import Records
-from pipelines import generate, run03
-from pipelines.deck import control
-from pipelines.weekly import _records
+from pipelines.engine.machinery.deck import control
+from pipelines.engine.machinery.intake import records as _records
+from pipelines.engine.qap import run03
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 HEADER_FACTS = ["seq", "n_lines", "header_rank", "adjustment_rank"]

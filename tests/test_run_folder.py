@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import run_folder, weekly
-from pipelines.reference import load as load_reference
-from pipelines.store import Store
-from pipelines.weekly import ConservationError, run_week
+from pipelines.engine.machinery.reference import load as load_reference
+from pipelines.engine.qap import weekly
+from pipelines.engine.qap.weekly import ConservationError
+from pipelines.operator.runs import run_week
+from pipelines.state import run_folder
+from pipelines.state.store import Store
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 NATIONAL = FIXTURES / "national" / "national-defect-list.dat"
@@ -64,7 +66,7 @@ def test_a_failed_run_leaves_no_folder_under_its_run_id_and_the_next_run_says_so
         raise ConservationError("lines in 1 != posted 0 + on a register 0")
 
     with monkeypatch.context() as patch:
-        patch.setattr(weekly, "_conserve", broken)
+        patch.setattr(weekly, "conserve", broken)
         with pytest.raises(ConservationError):
             run_week(WEEK_DECKS, data, reference, dt.date(2026, 11, 17))
     runs = data / "runs"

@@ -10,11 +10,11 @@ import polars as pl
 import pytest
 
 from layouts import layout
-from pipelines.individual import codes as individual_codes
-from pipelines.reference import load as load_reference
+from pipelines.engine.machinery.reference import load as load_reference
+from pipelines.operator.runs import run_week
 from pipelines.reports import register_view, run_artifact, run_charts, run_page
-from pipelines.store import Store
-from pipelines.weekly import run_week
+from pipelines.state.store import Store
+from validators import codes as individual_codes
 from validators.codes import CODES, RUN_3926, RUN_3927, issued
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

@@ -22,9 +22,9 @@ import polars as pl
 import pytest
 from websockets.sync.client import connect
 
-from pipelines.reference import load as load_reference
+from pipelines.engine.machinery.reference import load as load_reference
+from pipelines.operator.runs import run_week
 from pipelines.reports import run_page
-from pipelines.weekly import run_week
 
 ROOT = Path(__file__).parent.parent
 FIXTURES = ROOT / "fixtures"

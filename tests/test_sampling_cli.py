@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from fixtures.sampling import make_fixtures as fx
-from pipelines.cli import run_app
+from pipelines.operator.cli import run_app
 
 DECKS = [str(fx.WEEK_DIR / "01-requests.dat"), str(fx.WEEK_DIR / "02-batches.dat")]
 

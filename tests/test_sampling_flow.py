@@ -9,7 +9,7 @@ import shutil
 import polars as pl
 
 from fixtures.sampling import make_fixtures as fx
-from pipelines.store import Store
+from pipelines.state.store import Store
 
 
 def test_daily_flow_selects_from_the_inbox_and_archives_or_refuses_each_deck(

@@ -14,11 +14,11 @@ import pytest
 
 from fixtures.sampling import make_fixtures as fx
 from layouts.encode import deck
+from pipelines.engine.machinery.reference import ReferenceFault
 from pipelines.engine.sampling import inputs, replay
 from pipelines.engine.sampling.selection import run_select
-from pipelines.reference import ReferenceFault
 from pipelines.reports.sampling_outputs import write_all
-from pipelines.store import Store
+from pipelines.state.store import Store
 
 ADAMS, EVANS = "123456789", "567891234"
 IR1, IR2, HQW = "8112041044210", "8112041044220", "8114041044300"

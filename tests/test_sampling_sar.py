@@ -8,7 +8,7 @@ import datetime as dt
 import polars as pl
 
 from fixtures.individual import weeks
-from pipelines.individual.run import calculate
+from pipelines.engine.qap.individual.run import calculate
 from pipelines.reports import sar as sar_report
 from pipelines.reports.printing import render
 

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from golden_files import assert_golden
 
 from fixtures.sampling import make_fixtures as fx
 from layouts.encode import deck
 from pipelines.engine.sampling import inputs, replay
 from pipelines.engine.sampling.selection import run_select
-from pipelines.reports.printing import assert_golden
 from pipelines.reports.sampling_outputs import write_all
-from pipelines.store import Store
+from pipelines.state.store import Store
 
 GOLDEN = Path(__file__).parent / "golden" / "sampling"
 RUN_DATE = dt.date(2026, 1, 17)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.cli import run_app
 from pipelines.engine.sampling import random_tables
 from pipelines.engine.sampling.walk import Cell, step, walk
+from pipelines.operator.cli import run_app
 
 TWO = random_tables.load(2)
 

@@ -11,11 +11,11 @@ import polars as pl
 
 from fixtures.sampling.make_fixtures import batch, request
 from layouts.encode import deck
+from pipelines.engine.machinery.reference import load
 from pipelines.engine.sampling import inputs
 from pipelines.engine.sampling.selection import run_select
-from pipelines.reference import load
+from pipelines.operator.runs import run_week
 from pipelines.reports.sampling_outputs import write_all
-from pipelines.weekly import run_week
 
 IND = Path(__file__).parent.parent / "fixtures" / "individual"
 ADAMS = "111223333"  # QPC 101 on the individual fixtures' OFP Consistency File

@@ -12,9 +12,9 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import cli
+from pipelines.engine.machinery.register import ROLLED_BACK_NOTE
+from pipelines.operator import cli
 from pipelines.operator.sql_views import open_views
-from pipelines.register import ROLLED_BACK_NOTE
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 WEEK = sorted(str(p) for p in (FIXTURES / "sample-week").glob("*.dat"))
@@ -176,7 +176,7 @@ def test_duckdb_is_not_loaded_when_qap_starts():
     import subprocess
     import sys
 
-    code = "import sys\nimport pipelines.cli\nprint('duckdb' in sys.modules)"
+    code = "import sys\nimport pipelines.operator.cli\nprint('duckdb' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120, check=True).stdout
     assert out == "False\n"

@@ -1,4 +1,4 @@
-"""Tests of pipelines.store: round trip, history/rollback, locking and crash safety."""
+"""Tests of pipelines.state.store: round trip, history/rollback, locking and crash safety."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 from polars.testing import assert_frame_equal
 
-from pipelines import store as store_module
-from pipelines.store import LaterRuns, Store, StoreBusy, StoreError
+from pipelines.state import store as store_module
+from pipelines.state.store import LaterRuns, Store, StoreBusy, StoreError
 
 ROOT = Path(__file__).resolve().parents[1]
 CHILD_SCRIPT = Path(__file__).with_name("store_crash_child.py")
@@ -293,7 +293,7 @@ def test_commit_after_lock_released_is_refused(tmp_path: Path) -> None:
 _HOLDER = textwrap.dedent(
     """
     import sys, time
-    from pipelines.store import Store
+    from pipelines.state.store import Store
     with Store(sys.argv[1]).lock(sys.argv[2]):
         print("locked", flush=True)
         time.sleep(float(sys.argv[3]))

@@ -10,13 +10,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from golden_files import assert_golden
 from typer.testing import CliRunner
 
 from fixtures.build_sample_week import FILES
-from pipelines import cli, summary
-from pipelines.reference import load as load_reference
-from pipelines.reports.printing import assert_golden
-from pipelines.weekly import run_week
+from pipelines.engine.machinery.reference import load as load_reference
+from pipelines.operator import cli
+from pipelines.operator.runs import run_week
+from pipelines.reports import summary
 from validators.codes import RUN_3926, RUN_3927, issued
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

@@ -17,9 +17,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.reference import load
-from pipelines.store import Store
-from pipelines.weekly import run_week
+from pipelines.engine.machinery.reference import load
+from pipelines.operator.runs import run_week
+from pipelines.state.store import Store
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 CHILD = Path(__file__).parent / "weekly_crash_child.py"

@@ -13,9 +13,9 @@ import polars as pl
 import pytest
 
 from layouts.encode import deck, record
-from pipelines.reference import load
-from pipelines.store import Store
-from pipelines.weekly import run_week
+from pipelines.engine.machinery.reference import load
+from pipelines.operator.runs import run_week
+from pipelines.state.store import Store
 
 IND = Path(__file__).parent.parent / "fixtures" / "individual"
 WEEK = "12202025"

@@ -9,9 +9,9 @@ import signal
 import sys
 from pathlib import Path
 
-from pipelines import store
-from pipelines.reference import load
-from pipelines.weekly import run_week
+from pipelines.engine.machinery.reference import load
+from pipelines.operator.runs import run_week
+from pipelines.state import store
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 

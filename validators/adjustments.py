@@ -1,7 +1,8 @@
 """Adjustment Forms 3926 against the Cumulative Data File: error codes 26-33 and 19 across runs.
 
 Conditions are rules.md, "Form 3926 error codes"; the arithmetic that produces the figures they
-read lives in `pipelines.cum_file`. Two levels, as the codes are about two kinds of cum row:
+read lives in `pipelines.engine.qap.cum_file`. Two levels, as the codes are about two kinds
+of cum row:
 
 * document level (one row per adjustment document, i.e. per OFP and week ending), frame columns
   `seq` (row id), `unit`, `on_file` (the OFP has a cum row in the quarter of the week ending) and
@@ -19,7 +20,7 @@ document with the codes that line itself carries, so each code goes on the line 
 item it is about.
 
 * 19 across runs is on the document's header, as run 03's 19 for a second document is
-  (`pipelines.cum_file.second_adjustment`); the document may have no lines.
+  (`pipelines.engine.qap.cum_file.second_adjustment`); the document may have no lines.
 * 26: the document's first line.
 * 27: every line carrying a number sampled (item 11).
 * 28: every line carrying a number of defective records (item 16).

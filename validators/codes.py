@@ -1,8 +1,12 @@
-"""Every legacy error code in one table: run, meaning, how an operator resolves it.
+"""Every error and reason code of every run family in one table: run, meaning, how an operator
+resolves it, and (individual data) the text the reports print.
 
-Meanings and resolutions are this project's wording of IRM 3.30.28.4.9.1-4 and `rules.md`.
-The check that emits each code lives in `validators/pce_03_41.py` (Form 3926) or
-`validators/pce_01_43.py` (Form 3927); a test proves table and checks agree.
+Meanings and resolutions are this project's wording of IRM 3.30.28.4.9.1-4 and `rules.md`; the
+individual data reasons (T.. Form 3081, A.. Form 6489, N.. Data Not Posted, I.. the step) and
+their printed wording are this project's (the IRM gives none). The checks that emit each code
+live in `validators/` (pce_03_41, pce_01_43, adjustments, ipr_3081, ipr_6489, not_posted); tests
+prove table and checks agree. `qap explain`, the summary and docs/error-codes.md read this table
+(`markdown()` writes that file: `python -m validators.codes docs/error-codes.md`).
 """
 
 from __future__ import annotations
@@ -11,6 +15,9 @@ from dataclasses import dataclass
 
 RUN_3926 = "PCE-03-41"
 RUN_3927 = "PCE-01-43"
+RUN_3081, RUN_6489 = "IPR-3081", "IPR-6489"  # `run` of a Form 3081/6489 on the error register
+RUN_NOT_POSTED = "DATA NOT POSTED"  # reviews listed on Weekly Data Not Posted (never a register)
+RUN_INDIVIDUAL = "INDIVIDUAL DATA"  # the step could not take a Form 3081/6489 at all
 RUN_SAMPLING = "SAMPLING"  # sample selection (IRM 3.30.28.2): validators/sampling.py
 RUN_INV = "INV-10-02"  # RO inventory (shared/spec/inventory.md section 5)
 
@@ -23,6 +30,7 @@ class ErrorCode:
     resolution: str
     issued: bool = True
     needs_cum_file: bool = False
+    printed: str = ""  # what the individual data reports print for the code (upper case)
     severity: str = "R"  # R record rejected; INV-10-02 conditions: E, W or I (inventory.md 5)
 
 
@@ -137,6 +145,58 @@ _3927 = [
      "Re-input the later line only if it was meant for another code.", True),
 ]
 
+# Individual data reasons: (code, printed text, resolution). The printed text is also the
+# meaning `qap explain` gives; the resolution is one per family unless a code needs its own.
+_FIX_3081 = ("correct the Form 3081 (`qap corrections` writes it out) and send it again with "
+             "`qap reprocess`; it is listed on Weekly Data Not Posted.")
+_FIX_6489 = ("the Form 6489 took no action (message 4) and is on the IPR adjustment report; "
+             "correct it and send it again with `qap reprocess`.")
+_FIX_REVIEW = ("not a register entry: the review posted to the Cumulative Data File and is "
+               "listed on Weekly Data Not Posted; correct the individual figures with a Form "
+               "6489.")
+_3081 = [
+    ("T01", "SSN NOT 9 DIGITS", _FIX_3081),
+    ("T02", "SSN NOT ON EMPLOYEE MASTER", _FIX_3081),
+    ("T03", "WEEK ENDING NOT THIS WEEK",
+     "the Form 3081's week ending (columns 25-32) must fall in the week of its deck's HDR; "
+     "correct the date, or send the form in a deck headed with its own week."),
+    ("T04", "OFP NOT ON OFP FILE", _FIX_3081),
+    ("T05", "HOURS NOT DIGITS", _FIX_3081),
+    ("T06", "VOLUME NOT BLANK OR DIGITS", _FIX_3081),
+    ("T07", "GRADE OR STEP NOT 2 DIGITS", _FIX_3081),
+    ("T08", "TIME CODE NOT 1, 2 OR 3", _FIX_3081),
+    ("T09", "FORMAT CODE NOT 073 OR COLUMNS 9-15 NOT BLANK", _FIX_3081),
+]
+_6489 = [
+    ("A01", "ADJUSTMENT CODE NOT 1 2 3 4 9 A B C OR D", _FIX_6489),
+    ("A02", "SSN NOT 9 DIGITS", _FIX_6489),
+    ("A03", "OFP NOT ON OFP CONSISTENCY FILE", _FIX_6489),
+    ("A04", "GRADE NOT 2 DIGITS", _FIX_6489),
+    ("A05", "RECORD CODE NOT 1 OR 2", _FIX_6489),
+    ("A06", "SIGNED FIGURE NOT DIGITS AND SIGN", _FIX_6489),
+    ("A07", "QUARTER ENDING NOT THE QUARTER THE CODE ADJUSTS", _FIX_6489),
+    ("A08", "NO FIGURES TO SUBSTITUTE OR ADD", _FIX_6489),
+    ("A09", "NO CUM JOB RECORD TO ADJUST", _FIX_6489),
+    ("A10", "CUM JOB RECORD ALREADY EXISTS", _FIX_6489),
+    ("A11", "RECORD CODE DISAGREES WITH CURRENT/PRIOR GRADE", _FIX_6489),
+    ("A12", "A FIGURE WOULD GO NEGATIVE", _FIX_6489),
+    ("A13", "ERRORS WOULD EXCEED DOCUMENTS REVIEWED", _FIX_6489),
+    ("A14", "SSN NOT ON EMPLOYEE MASTER", _FIX_6489),
+    ("A15", "FORMAT CODE NOT 060 OR COLUMNS 9-15 NOT BLANK", _FIX_6489),
+    ("A16", "M/C PCA, M/C TEPS, TIME OR CLASS CODE NOT A CODE", _FIX_6489),
+    ("A17", "STEP NOT 2 DIGITS", _FIX_6489),
+    ("A18", "WEEK ENDING NOT A DATE", _FIX_6489),
+]
+_NOT_POSTED = [
+    ("N01", "NO 3081 SAME SSN, OFP AND WEEK", _FIX_REVIEW),
+    ("N02", "REVIEW DATED OUTSIDE THIS WEEK", _FIX_REVIEW),
+]
+_STEP = [
+    ("I01", "NO EMPLOYEE MASTER FILE",
+     "there was no Employee Master File: put employee_master.txt in the reference folder, "
+     "then re-input the forms (`qap corrections`, then `qap reprocess`)."),
+]
+
 _RESEND = ("Correct the record and send it again in a deck with `qap sample select "
            "--corrections`, which closes this entry.")
 _ASK = ("Not an error on the record: Quality Review asks the employee's manager, and the "
@@ -191,8 +251,35 @@ _SAMPLING = [
 
 CODES: dict[tuple[str, str], ErrorCode] = {}
 for run, rows in ((RUN_3926, _3926), (RUN_3927, _3927), (RUN_SAMPLING, _SAMPLING)):
-    for code, meaning, resolution, issued, *cum in rows:
-        CODES[(run, code)] = ErrorCode(code, run, meaning, resolution, issued, bool(cum and cum[0]))
+    for code, meaning, resolution, issued_, *cum in rows:
+        CODES[(run, code)] = ErrorCode(code, run, meaning, resolution, issued_,
+                                       bool(cum and cum[0]))
+for run, rows in ((RUN_3081, _3081), (RUN_6489, _6489), (RUN_NOT_POSTED, _NOT_POSTED),
+                  (RUN_INDIVIDUAL, _STEP)):
+    for code, printed, resolution in rows:
+        CODES[(run, code)] = ErrorCode(code, run, printed, resolution, printed=printed)
+
+
+def _printed(*runs: str) -> dict[str, str]:
+    return {c.code: c.printed for c in CODES.values() if c.run in runs}
+
+
+# The individual data reasons as the reports print them (views of CODES, not second tables).
+ADJUSTMENT_REASONS = _printed(RUN_6489)  # Form 6489 error reasons (message code 4)
+NOT_POSTED_REASONS = _printed(RUN_NOT_POSTED, RUN_3081)  # why a record is on Data Not Posted
+STEP_REASONS = _printed(RUN_INDIVIDUAL)  # why the step could not take a form at all
+RECORD_REASONS = _printed(RUN_INDIVIDUAL, RUN_6489, RUN_3081)  # a Form 3081/6489's register codes
+INDIVIDUAL_RUNS = (RUN_3081, RUN_6489, RUN_NOT_POSTED, RUN_INDIVIDUAL)
+
+# Form 6489 message codes, as printed on the Individual Performance History Adjustment Report
+# (what was done with the form, not an error code; ERROR carries the reasons above).
+ADDED, DELETED, ADJUSTED, ERROR = "1", "2", "3", "4"
+MESSAGES = {
+    ADDED: "ADDED",
+    DELETED: "DELETED",
+    ADJUSTED: "ADJUSTED",
+    ERROR: "ERROR, NO ACTION TAKEN",
+}
 
 # Run INV-10-02, the RO inventory (shared/spec/inventory.md 5.1-5.2). R rows reject the record
 # (open error register); E and W rows open or carry an exceptions register entry; I rows print.
@@ -345,3 +432,61 @@ def lookup(run: str, code: str) -> ErrorCode:
 
 def issued(run: str) -> list[str]:
     return sorted(c.code for c in CODES.values() if c.run == run and c.issued)
+
+
+def individual(code: str) -> ErrorCode | None:
+    """The individual data reason `code` (T01, A12, N02, I01), whatever its run."""
+    return next((c for c in CODES.values() if c.run in INDIVIDUAL_RUNS and c.code == code), None)
+
+
+def describe(run: str, code: str) -> ErrorCode | None:
+    """The entry for `code` as a register or a run's counts name it (run, code); an I.. code
+    of run IPR-3081/IPR-6489 is the individual data step's."""
+    return CODES.get((run, code)) or (individual(code) if run in INDIVIDUAL_RUNS else None)
+
+
+_SECTIONS = (
+    (RUN_3926, "Form 3926/3926-A (run 03, error register PCE-03-41)"),
+    (RUN_3927, "Form 3927 (run 01, error register PCE-01-43)"),
+    (RUN_3081, "Form 3081 (individual data, register IPR-3081; Weekly Data Not Posted)"),
+    (RUN_6489, "Form 6489 (individual data, register IPR-6489; IPR adjustment report)"),
+    (RUN_NOT_POSTED, "Review data not posted to individual figures (Weekly Data Not Posted)"),
+    (RUN_INDIVIDUAL, "The individual data step (register IPR-3081/IPR-6489)"),
+    (RUN_SAMPLING, "Sample selection (register SAMPLING; S20, S21, S23, S25 are findings)"),
+    (RUN_INV, "RO inventory run INV-10-02 (R rejects a record; E, W open or carry an exception; "
+              "I prints)"),
+)
+
+
+def markdown() -> str:
+    """docs/error-codes.md: every code of the table, by run, with its meaning and fix."""
+    out = ["# Error and reason codes", "",
+           "Generated from `validators/codes.py` (`python -m validators.codes "
+           "docs/error-codes.md`); do not edit by hand. `qap explain CODE` prints one entry.",
+           ""]
+    for run, title in _SECTIONS:
+        out += [f"## {run}: {title}", "", "| Code | Meaning | How to resolve |",
+                "|---|---|---|"]
+        for c in sorted((c for c in CODES.values() if c.run == run), key=lambda c: c.code):
+            meaning = c.meaning + ("" if c.issued else " (not issued)")
+            if c.needs_cum_file:
+                meaning += " (checked against the Cumulative Data File)"
+            if c.run == RUN_INV:
+                meaning = f"{c.severity}: {meaning}"
+            if (c.run, c.code) in SUB_REASONS:
+                meaning += " The register says which: " + "; ".join(
+                    SUB_REASONS[(c.run, c.code)].values()) + "."
+            cells = (c.code, meaning, c.resolution)
+            out.append("| " + " | ".join(s.replace("|", "\\|") for s in cells) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
+    if len(sys.argv) > 1:
+        Path(sys.argv[1]).write_text(markdown())
+    else:
+        sys.stdout.write(markdown())

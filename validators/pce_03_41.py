@@ -1,9 +1,9 @@
 """Form 3926 checks, computer run PCE-03-41: the rule for every code of `codes.py` run 3926.
 
 Header rules read the header frame, line rules the line frame (both prepared by
-`pipelines.run03.prepare`, which adds the document and transaction facts they need). Reference
-rules (06, 10, 14, 24 on delete) are joins or an ordered pass; 26-33 need the Cumulative Data
-File and live with posting.
+`pipelines.engine.qap.run03.prepare`, which adds the document and transaction facts they
+need). Reference rules (06, 10, 14, 24 on delete) are joins or an ordered pass; 26-33 need
+the Cumulative Data File and live with posting.
 """
 
 from __future__ import annotations

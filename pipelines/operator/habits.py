@@ -17,14 +17,14 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipelines import private
-from pipelines.data_dir import has_store
-from pipelines.store import PUBLISHED, Store, StoreError, counts
+from pipelines.operator.data_dir import has_store
+from pipelines.state import private
+from pipelines.state.store import PUBLISHED, Store, StoreError, counts
 
 if TYPE_CHECKING:
     import polars as pl
 
-    from pipelines.weekly import RunResult
+    from pipelines.engine.machinery.result import RunResult
 
 def dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, default=_plain)
@@ -40,7 +40,7 @@ def _plain(value: Any) -> Any:
 
 def run_document(result: RunResult, notes: list[str], dry_run: bool = False) -> dict[str, Any]:
     """The summary's figures: decks, codes per run, conservation, register, reports, code."""
-    from pipelines.summary import MEANING
+    from pipelines.engine.machinery.conditions import MEANING
 
     printed = [p for p in result.outputs.values() if p.suffix == ".txt"]
     return {

@@ -12,14 +12,15 @@ from typing import Annotated
 
 import typer
 
-from pipelines.cli_options import DataDir, Quiet, RunDate, checked, fail, parse_date
-from pipelines.data_dir import prepare, require_store
 from pipelines.engine.inventory import calendar, corrections, exceptions
+from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE
+from pipelines.engine.machinery.conservation import ConservationError
 from pipelines.operator import inventory_run
+from pipelines.operator.cli_options import DataDir, Quiet, RunDate, checked, fail, parse_date
+from pipelines.operator.data_dir import prepare, require_store
 from pipelines.operator.inventory_run import run_inventory
 from pipelines.reports import inventory_summary
-from pipelines.store import Store, StoreError
-from pipelines.weekly import CC_ABEND, CC_INCOMPLETE, ConservationError
+from pipelines.state.store import Store, StoreError
 from validators import ro_params
 
 InvReference = Annotated[Path | None, typer.Option(
@@ -166,7 +167,7 @@ def flow_inventory(
 
     Example: qap flow inventory -d /srv/qap -r /srv/qap/reference
     """
-    from pipelines import flow_cli
+    from pipelines.operator import flow_cli
 
     day = parse_date("qap flow", run_date)
     checked("qap flow", prepare, data_dir)

@@ -19,14 +19,15 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed, State
 
-from pipelines import run_folder
-from pipelines.deck import DeckFault, DeckRefused, open_deck
 from pipelines.engine.inventory import calendar
-from pipelines.inbox import waiting
+from pipelines.engine.machinery.conditions import CC_ABEND, CC_CLEAN, CC_INCOMPLETE, CC_REFUSED
+from pipelines.engine.machinery.conservation import ConservationError
+from pipelines.engine.machinery.deck import DeckFault, DeckRefused, open_deck
+from pipelines.operator.inbox import waiting
 from pipelines.operator.inventory_run import run_inventory
 from pipelines.reports import inventory_summary
-from pipelines.store import StoreError
-from pipelines.weekly import CC_ABEND, CC_CLEAN, CC_INCOMPLETE, CC_REFUSED, ConservationError
+from pipelines.state import run_folder
+from pipelines.state.store import StoreError
 from validators import ro_params
 from validators.codes import RUN_INV, lookup
 

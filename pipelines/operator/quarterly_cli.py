@@ -10,15 +10,22 @@ from typing import Annotated
 
 import typer
 
-from pipelines.cli_options import CC_INCOMPLETE, DataDir, ReferenceDir, RunDate, checked, fail
-from pipelines.cli_options import parse_date as _parse_date
-from pipelines.data_dir import choose_reference, require_store
-from pipelines.individual import cum_jobs, ipsr, reference, status
-from pipelines.reference import ReferenceMissing
-from pipelines.reference import load as load_reference
+from pipelines.engine.machinery.reference import ReferenceMissing
+from pipelines.engine.machinery.reference import load as load_reference
+from pipelines.engine.qap.individual import cum_jobs, ipsr, reference, status
+from pipelines.operator.cli_options import (
+    CC_INCOMPLETE,
+    DataDir,
+    ReferenceDir,
+    RunDate,
+    checked,
+    fail,
+)
+from pipelines.operator.cli_options import parse_date as _parse_date
+from pipelines.operator.data_dir import choose_reference, require_store
 from pipelines.reports import ipsr as ipsr_report
-from pipelines.run_folder import private_dir
-from pipelines.store import Store, StoreError
+from pipelines.state.run_folder import private_dir
+from pipelines.state.store import Store, StoreError
 
 WHO = "qap ipsr"
 QuarterEnd = Annotated[str, typer.Option(

@@ -9,7 +9,11 @@ from typing import Annotated
 
 import typer
 
-from pipelines.cli_options import (
+from pipelines.engine.machinery.reference import ReferenceMissing
+from pipelines.engine.sampling import inputs, random_tables, replay
+from pipelines.engine.sampling.selection import run_select
+from pipelines.engine.sampling.walk import Cell, walk
+from pipelines.operator.cli_options import (
     DataDir,
     Quiet,
     ReferenceDir,
@@ -19,14 +23,10 @@ from pipelines.cli_options import (
     parse_date,
     polish_help,
 )
-from pipelines.data_dir import choose_reference, prepare, remember, require_store
-from pipelines.engine.sampling import inputs, random_tables, replay
-from pipelines.engine.sampling.selection import run_select
-from pipelines.engine.sampling.walk import Cell, walk
-from pipelines.flow_cli import prefect_home
-from pipelines.reference import ReferenceMissing
+from pipelines.operator.data_dir import choose_reference, prepare, remember, require_store
+from pipelines.operator.flow_cli import prefect_home
 from pipelines.reports import printing, sampling_log, sampling_outputs
-from pipelines.store import Store, StoreError
+from pipelines.state.store import Store, StoreError
 
 CC_INCOMPLETE, CC_ABEND = 12, 16
 

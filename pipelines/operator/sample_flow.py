@@ -17,11 +17,12 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from pipelines import inbox, private
-from pipelines.data_dir import choose_reference, remember
 from pipelines.engine.sampling import inputs
 from pipelines.engine.sampling.selection import SelectResult, run_select
+from pipelines.operator import inbox
+from pipelines.operator.data_dir import choose_reference, remember
 from pipelines.reports import sampling_outputs
+from pipelines.state import private
 
 SAMPLING_INBOX, SAMPLING_ARCHIVE = "sampling-inbox", "sampling-archive"
 

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pipelines.cli_options import DataDir, checked, fail
-from pipelines.data_dir import require_store
+from pipelines.operator.cli_options import DataDir, checked, fail
+from pipelines.operator.data_dir import require_store
 
 if TYPE_CHECKING:
     import duckdb
@@ -138,7 +138,7 @@ def sql(
     import duckdb
 
     from pipelines.operator.sql_views import open_views
-    from pipelines.store import StoreError
+    from pipelines.state.store import StoreError
 
     checked("qap", require_store, data_dir, False)
     con = duckdb.connect(":memory:")

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from layouts.zoned import DECREASE, INCREASE
-from pipelines.register import run_folders
-from pipelines.store import Store
+from pipelines.engine.machinery.register import run_folders
+from pipelines.state.store import Store
 
 if TYPE_CHECKING:
     import duckdb
@@ -179,14 +179,9 @@ def _runs_view(con: duckdb.DuckDBPyConnection, store: Store, kept: list[str]) ->
 
 
 def _codes_view(con: duckdb.DuckDBPyConnection) -> None:
-    from pipelines.individual import codes as individual
     from validators.codes import CODES
 
     rows = [(c.run, c.code, c.meaning, c.resolution) for c in CODES.values()]
-    reasons = individual.RECORD_REASONS | individual.NOT_POSTED_REASONS
-    runs = {"T": "IPR-3081", "A": "IPR-6489", "N": "IPR-DNP", "I": "IPR"}
-    rows += [(runs.get(code[0], "IPR"), code, meaning, None)
-             for code, meaning in sorted(reasons.items())]
     con.execute("CREATE OR REPLACE TABLE error_codes (run VARCHAR, code VARCHAR, "
                 "meaning VARCHAR, resolution VARCHAR)")
     con.executemany("INSERT INTO error_codes VALUES (?, ?, ?, ?)", rows)

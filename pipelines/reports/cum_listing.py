@@ -1,7 +1,8 @@
 """Cumulative Data File listing (computer run PCE-03-41, IRM 3.30.28.4.4.4).
 
-Reads the Cumulative Data File only (`pipelines.cum_file`). Per fiscal quarter (a new page for
-each, subtitled ``FISCAL YEAR 2027 QUARTER 1``) and OFP, one line with the OFP's figures::
+Reads the Cumulative Data File only (`pipelines.engine.qap.cum_file`). Per fiscal quarter (a
+new page for each, subtitled ``FISCAL YEAR 2027 QUARTER 1``) and OFP, one line with the
+OFP's figures::
 
     FISCAL   ORG    FUNC  PROGRAM     NUMBER  DEFECTIVE      TOTAL   DEFECT  ...
     QUARTER  CODE   CODE  CODE       SAMPLED  DOCUMENTS    DEFECTS  PERCENT  ...
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.cum_file import KEYS
+from pipelines.engine.qap.cum_file import KEYS
 from pipelines.reports.listings import LINES_PER_PAGE
 from pipelines.reports.printing import PageHeading, field, paginate, write_report
 from validators.codes import RUN_3926

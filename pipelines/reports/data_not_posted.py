@@ -15,8 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from layouts import layout
-from pipelines.individual import codes
-from pipelines.individual.print_columns import Col, head_line, lines, offset
+from pipelines.reports.columns import Col, head_line, lines, offset
 from pipelines.reports.printing import (
     PageHeading,
     mask_ssn_expr,
@@ -24,6 +23,7 @@ from pipelines.reports.printing import (
     write_pages,
 )
 from pipelines.reports.ssn_mask import mask_fields
+from validators import codes
 
 RUN_NUMBER = "IPR-DNP"  # the legacy run number is not known; this is our label
 TITLE = "WEEKLY DATA NOT POSTED"

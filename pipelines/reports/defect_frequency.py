@@ -16,10 +16,10 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.individual.defect_charges import FREQUENCY_COLUMNS, IDENTICAL
-from pipelines.individual.measures import fmt_hundredths
-from pipelines.individual.print_columns import Col, head_line, lines
-from pipelines.individual.reference import OFP_KEY
+from pipelines.engine.qap.individual.defect_charges import FREQUENCY_COLUMNS, IDENTICAL
+from pipelines.engine.qap.individual.measures import fmt_hundredths
+from pipelines.engine.qap.individual.reference import OFP_KEY
+from pipelines.reports.columns import Col, head_line, lines
 from pipelines.reports.printing import PageHeading, paginate, write_report
 
 FREQUENCY_RUN, FREQUENCY_TITLE = "DFS", "PERIODIC DEFECT FREQUENCY OFP SUMMARY"

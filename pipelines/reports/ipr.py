@@ -17,10 +17,10 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.individual import codes, periods
-from pipelines.individual.ipr import measured, week_quarters
-from pipelines.individual.measures import fmt_hundredths, fmt_signed, fmt_tenths
-from pipelines.individual.print_columns import Col, head_line, lines
+from pipelines.engine.qap.individual import periods
+from pipelines.engine.qap.individual.ipr import measured, week_quarters
+from pipelines.engine.qap.individual.measures import fmt_hundredths, fmt_signed, fmt_tenths
+from pipelines.reports.columns import Col, head_line, lines
 from pipelines.reports.printing import (
     PageHeading,
     count_pages,
@@ -29,6 +29,7 @@ from pipelines.reports.printing import (
     paginate_chunks,
     write_pages,
 )
+from validators import codes
 
 RUN_NUMBER = "IPR"  # the legacy run number is not known; this is our label
 TITLE = "WEEKLY INDIVIDUAL PERFORMANCE REPORT"

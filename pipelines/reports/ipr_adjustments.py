@@ -11,10 +11,10 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.individual import codes
-from pipelines.individual.measures import fmt_signed, fmt_tenths
-from pipelines.individual.print_columns import Col, head_line, lines, offset
+from pipelines.engine.qap.individual.measures import fmt_signed, fmt_tenths
+from pipelines.reports.columns import Col, head_line, lines, offset
 from pipelines.reports.printing import PageHeading, mask_ssn_expr, paginate, write_report
+from validators import codes
 
 RUN_NUMBER = "IPR-6489"  # the legacy run number is not known; this is our label
 TITLE = "INDIVIDUAL PERFORMANCE HISTORY ADJUSTMENT REPORT"

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.individual import ipsr as ipsr_data
-from pipelines.individual import status
-from pipelines.individual.cum_jobs import OVERHEAD
-from pipelines.individual.measures import fmt_hundredths, fmt_tenths
-from pipelines.individual.print_columns import Col, head_line, lines
+from pipelines.engine.qap.individual import ipsr as ipsr_data
+from pipelines.engine.qap.individual import status
+from pipelines.engine.qap.individual.cum_jobs import OVERHEAD
+from pipelines.engine.qap.individual.measures import fmt_hundredths, fmt_tenths
+from pipelines.reports.columns import Col, head_line, lines
 from pipelines.reports.printing import PageHeading, fmt_date, mask_ssn_expr, paginate, write_report
 
 RUN_NUMBER = "IPSR"  # the legacy run number is not known; this is our label

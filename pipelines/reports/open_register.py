@@ -9,8 +9,16 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.engine.machinery.register import ssn_of_record
 from pipelines.reports import trailer
-from pipelines.reports.printing import PAGE_WIDTH, PageHeading, field, paginate, write_report
+from pipelines.reports.printing import (
+    PAGE_WIDTH,
+    PageHeading,
+    field,
+    mask_ssn_expr,
+    paginate,
+    write_report,
+)
 
 DECK_WIDTH = 30
 HEAD = ("OPENED      AGE  RUN        DECK                            LINE  CTRL  ERROR CODES",)
@@ -72,3 +80,30 @@ def _key(n: int, name: str) -> list[str]:
     room = PAGE_WIDTH - len(lead)
     pieces = [name[at:at + room] for at in range(0, len(name), room)]
     return [lead + pieces[0], *(" " * len(lead) + piece for piece in pieces[1:])]
+
+
+def screen(entries: pl.DataFrame, data_dir: Path, as_of: dt.date, chosen: str = "",
+           include_closed: bool = False) -> list[str]:
+    """`qap register`: the entries as the run's listing has them, plus the masked SSN; deck
+    names in full (`qap withdraw` needs them). `chosen` names the filters the caller applied;
+    `include_closed`: closed entries are listed too, with their status."""
+    kind = "" if include_closed else "open "
+    if entries.height == 0:
+        return [f"The error register in {data_dir} has no {kind}entries{chosen}."]
+    rows = entries.with_columns(ssn_of_record()).with_columns(mask_ssn_expr("ssn"))
+    width = max(4, *(len(d) for d in rows["deck"]))
+    title = "Error register" if include_closed else "Open error register"
+    count = f"{rows.height} {kind}{'entry' if rows.height == 1 else 'entries'}"
+    if include_closed:
+        count += f", {rows.filter(pl.col('status') == 'open').height} open"
+    status = f"{'STATUS':<12}" if include_closed else ""
+    lines = [f"{title} in {data_dir} on {as_of:%m/%d/%Y}: {count}{chosen}",
+             f"{status}OPENED      AGE  RUN        {'DECK':<{width}}    LINE  CTRL  SSN          "
+             "ERROR CODES"]
+    for r in rows.iter_rows(named=True):
+        lines.append(f"{r['status']:<12}"[:len(status)] +
+                     f"{r['opened']:%m/%d/%Y}  {r['age_days']:>3}  {r['run']:<9}  "
+                     f"{r['deck']:<{width}}  {r['line_no']:>6}  {r['control_number'] or '':<4}  "
+                     f"{r['ssn'] or '':<11}  {' '.join(r['error_codes'] or [])}"
+                     f"{'  ' + r['sub_reason'] if r['sub_reason'] else ''}".rstrip())
+    return lines

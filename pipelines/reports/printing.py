@@ -52,24 +52,21 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime
-import difflib
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from pipelines.state.files import write_atomically
+
 PAGE_WIDTH = 132
 FORM_FEED = "\f"
 NO_ITEMS = "*** NO ITEMS THIS RUN ***"
-GOLDEN_UPDATE_ENV = "QAP_UPDATE_GOLDEN"
 
 _PAGE_DIGITS = 4  # ZZZ9 edit mask of the legacy page counter
 _RUN_ID: contextvars.ContextVar[str] = contextvars.ContextVar("run_id", default="")
 _FORBIDDEN_IN_DETAIL = r"[\n\r\f]"
-_MAX_DIFF_LINES = 400
 
 
 @dataclass(frozen=True)
@@ -471,8 +468,8 @@ def render(pages: pl.DataFrame) -> str:
 def write_report(pages: pl.DataFrame, path: Path) -> None:
     """Write the report atomically: readers never see a half-written print file.
 
-    Written to a temp file in the target directory, fsynced, then ``os.replace``d over ``path``.
-    The file keeps ``mkstemp``'s owner-only mode (0600) on purpose: reports carry taxpayer data.
+    Written by `state.files.write_atomically`: a temp file in the target directory, fsynced,
+    then renamed over ``path``; owner-only (0600) on purpose: reports carry taxpayer data.
     """
     write_pages([pages], path)
 
@@ -480,138 +477,13 @@ def write_report(pages: pl.DataFrame, path: Path) -> None:
 def write_pages(chunks: Iterable[pl.DataFrame], path: Path) -> None:
     """``write_report`` of a report given in parts (``paginate_chunks`` output, in order).
 
-    Each part is appended to the temp file as it comes, so only one is held at a time; the file
-    replaces ``path`` only after the last part, and a failure in any part leaves ``path`` as
-    it was and no temp file behind.
+    Each part is appended to the file as it comes, so only one is held at a time; the file
+    replaces ``path`` only after the last part (`state.files.write_atomically`), and a failure
+    in any part leaves ``path`` as it was and no temp file behind.
     """
-    path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            for pages in chunks:
-                pages.select("line").write_csv(fh, **_csv_kwargs())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
-    with contextlib.suppress(OSError):  # make the rename durable where the OS allows it
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
+    def write(fh) -> None:
+        for pages in chunks:
+            pages.select("line").write_csv(fh, **_csv_kwargs())
 
-# --------------------------------------------------------------------------- golden files
-
-
-def _read_exact(path: Path) -> str:
-    with open(path, encoding="utf-8", newline="") as fh:
-        return fh.read()
-
-
-def _write_exact(path: Path, text: str) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-
-
-def _visible(line: str) -> str:
-    return line.replace("\f", "<FF>").replace("\r", "<CR>").replace("\t", "<TAB>")
-
-
-def assert_golden(actual: str, path: Path) -> None:
-    """Compare printed text with a golden file, so layout changes are reviewed, never silent.
-
-    On mismatch writes ``<stem>.actual<suffix>`` beside the golden file and raises AssertionError
-    with a unified diff (form feeds shown as ``<FF>``). With ``QAP_UPDATE_GOLDEN=1`` in the
-    environment the golden file is (re)written instead. Comparison is byte-exact (no newline
-    translation); lines are split on ``"\\n"`` only, so form feeds stay visible in the diff.
-    """
-    path = Path(path)
-    actual_path = path.with_name(f"{path.stem}.actual{path.suffix}")
-    if os.environ.get(GOLDEN_UPDATE_ENV) == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_exact(path, actual)
-        actual_path.unlink(missing_ok=True)
-        return
-    expected = _read_exact(path) if path.exists() else None
-    if expected == actual:
-        actual_path.unlink(missing_ok=True)
-        return
-    _write_exact(actual_path, actual)
-    if expected is None:
-        raise AssertionError(
-            f"golden file {path} does not exist; actual output written to {actual_path}. "
-            f"Review it and rerun with {GOLDEN_UPDATE_ENV}=1 to create the golden file."
-        )
-    diff = list(
-        difflib.unified_diff(
-            [_visible(s) for s in expected.split("\n")],
-            [_visible(s) for s in actual.split("\n")],
-            fromfile=str(path),
-            tofile=str(actual_path),
-            lineterm="",
-        )
-    )
-    if len(diff) > _MAX_DIFF_LINES:
-        diff = [*diff[:_MAX_DIFF_LINES], f"... ({len(diff) - _MAX_DIFF_LINES} more diff lines)"]
-    body = "\n".join(diff) or "(difference is only in invisible characters or trailing blanks)"
-    raise AssertionError(
-        f"printed output differs from golden file {path} (actual written to {actual_path}; "
-        f"set {GOLDEN_UPDATE_ENV}=1 to accept):\n{body}"
-    )
-
-
-# --------------------------------------------------------------------------- speed check
-
-if __name__ == "__main__":
-    import time
-
-    n = 1_000_000
-    synthetic = (
-        pl.DataFrame({"i": pl.int_range(n, eager=True)})
-        .with_columns(
-            ssn=(pl.col("i") * 7919 % 1_000_000_000).cast(pl.String).str.zfill(9),
-            deck=pl.col("i") // 20_000,
-        )
-        .select(
-            line=pl.concat_str(
-                [
-                    field(pl.col("i") + 1, 8, "right"),
-                    pl.lit("  "),
-                    field(mask_ssn_expr("ssn"), 11),
-                    pl.lit("  "),
-                    field(pl.lit("3926"), 4),
-                    pl.lit("  "),
-                    field(pl.format("ERROR CODE {}", pl.col("i") % 97), 20),
-                    pl.lit("  "),
-                    field(pl.col("i") % 100_000, 10, "right"),
-                ]
-            ),
-            deck=pl.col("deck"),
-            break_title=pl.format("DECK SC 11142026 {}", pl.col("deck").cast(pl.String)),
-        )
-    )
-    demo_heading = PageHeading(
-        run_number="PCE-03-41",
-        title="INVALID REVIEW DATA LISTING - FORM 3926",
-        run_date=datetime.date(2026, 11, 20),
-        week_ending=datetime.date(2026, 11, 14),
-        column_heads=("     SEQ  SSN          FORM  ERROR                       AMOUNT",),
-    )
-    t0 = time.perf_counter()
-    out = paginate(synthetic, demo_heading, lines_per_page=50, break_on="deck")
-    t1 = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        target = Path(tmp) / "pce0341.txt"
-        write_report(out, target)
-        t2 = time.perf_counter()
-        size = target.stat().st_size
-    pages_printed = out.select(pl.col("line").str.contains("PAGE ").sum()).item()
-    print(
-        f"paginate {n:,} detail lines -> {out.height:,} printed lines, {pages_printed:,} pages: "
-        f"{(t1 - t0) * 1000:.0f} ms; write_report {size / 1e6:.1f} MB: {(t2 - t1) * 1000:.0f} ms"
-    )
+    write_atomically(Path(path), write)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from html import escape
 
 from layouts import layout
-from pipelines.individual import codes as individual_codes
 from validators import adjustments, pce_01_43, pce_03_41
+from validators import codes as individual_codes
 from validators.codes import CODES, RUN_3926, RUN_3927, SUB_REASONS
 
 OFP = ("org_code", "function_code", "program_code")

@@ -21,9 +21,9 @@ import great_tables as gt
 import jinja2
 import polars as pl
 
-from pipelines.cum_file import fiscal_quarter
+from pipelines.engine.qap.cum_file import fiscal_quarter
 from pipelines.reports import register_view, run_charts
-from pipelines.store import Store
+from pipelines.state.store import Store
 from validators.codes import RUN_3926, RUN_3927
 
 PAGE = "index.html"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.individual.measures import fmt_hundredths, fmt_tenths
-from pipelines.individual.print_columns import Col, head_line, lines, position
+from pipelines.engine.qap.individual.measures import fmt_hundredths, fmt_tenths
+from pipelines.reports.columns import Col, head_line, lines, position
 from pipelines.reports.printing import (
     PAGE_WIDTH,
     PageHeading,

@@ -17,7 +17,6 @@ from pathlib import Path
 import polars as pl
 
 from layouts.encode import deck as deck_text
-from pipelines import run_folder
 from pipelines.engine.inventory.step import (
     InventoryResult,
     count_records,
@@ -28,7 +27,8 @@ from pipelines.engine.inventory.step import (
     records_of,
     register_rows,
 )
-from pipelines.register import (
+from pipelines.engine.machinery.intake import next_run_id
+from pipelines.engine.machinery.register import (
     DECK_WEEK,
     CorrectionsDeck,
     DeckExists,
@@ -36,8 +36,8 @@ from pipelines.register import (
     open_entries,
     supersede_resubmitted,
 )
-from pipelines.store import Store, StoreError
-from pipelines.weekly import next_run_id
+from pipelines.state import run_folder
+from pipelines.state.store import Store, StoreError
 from validators import inv_10_02
 from validators.codes import RUN_INV
 

@@ -19,8 +19,6 @@ from typing import NamedTuple
 
 import polars as pl
 
-from pipelines import run_folder
-from pipelines.deck import Deck, DeckFault, DeckRefused, open_deck
 from pipelines.engine.inventory import (
     assign,
     cag,
@@ -32,25 +30,21 @@ from pipelines.engine.inventory import (
 )
 from pipelines.engine.inventory import flags as flagging
 from pipelines.engine.inventory.calendar import WorkCalendar
-from pipelines.register import (
+from pipelines.engine.machinery.conditions import CC_CLEAN, CC_REFUSED, CC_REJECTED
+from pipelines.engine.machinery.conservation import ConservationError
+from pipelines.engine.machinery.deck import Deck, DeckFault, DeckRefused, open_deck
+from pipelines.engine.machinery.entries import extend_register, in_register_schema
+from pipelines.engine.machinery.intake import LEDGER_SCHEMA, next_run_id
+from pipelines.engine.machinery.register import (
     DECK_WEEK,
     close_corrected,
     open_entries,
     place,
     supersede_resubmitted,
 )
-from pipelines.store import Store
-from pipelines.weekly import (
-    CC_CLEAN,
-    CC_REFUSED,
-    CC_REJECTED,
-    LEDGER_SCHEMA,
-    ConservationError,
-    DeckOutcome,
-    extend_register,
-    in_register_schema,
-    next_run_id,
-)
+from pipelines.engine.machinery.result import DeckOutcome
+from pipelines.state import run_folder
+from pipelines.state.store import Store
 from validators import inv_10_02, ro_params
 from validators.codes import RUN_INV
 

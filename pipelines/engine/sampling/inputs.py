@@ -13,8 +13,8 @@ import polars as pl
 
 from layouts import layout
 from layouts.decoder import DeckFault, decode, decode_file
-from pipelines import reference as ref
-from pipelines.deck import Deck
+from pipelines.engine.machinery import reference as ref
+from pipelines.engine.machinery.deck import Deck
 from validators.sampling import BATCH, REQUEST
 
 REQUEST_LAYOUT = layout.load("sample_request")

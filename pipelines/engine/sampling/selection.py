@@ -21,21 +21,17 @@ from pathlib import Path
 import polars as pl
 
 from layouts.decoder import DeckFault
-from pipelines import run_folder
-from pipelines.deck import Deck, DeckRefused, open_deck
+from pipelines.engine.machinery.conservation import ConservationError
+from pipelines.engine.machinery.deck import Deck, DeckRefused, open_deck
+from pipelines.engine.machinery.entries import extend_register
+from pipelines.engine.machinery.intake import LEDGER_SCHEMA, next_run_id
+from pipelines.engine.machinery.register import open_entries
+from pipelines.engine.machinery.result import DeckOutcome, RunResult
 from pipelines.engine.sampling import inputs, plan
 from pipelines.engine.sampling import week as week_figures
 from pipelines.engine.sampling.inputs import DECK_WEEK, SamplingReference
-from pipelines.register import open_entries
-from pipelines.store import Store
-from pipelines.weekly import (
-    LEDGER_SCHEMA,
-    ConservationError,
-    DeckOutcome,
-    RunResult,
-    extend_register,
-    next_run_id,
-)
+from pipelines.state import run_folder
+from pipelines.state.store import Store
 from validators import sampling as checks
 from validators.codes import RUN_SAMPLING
 

@@ -1,0 +1,41 @@
+"""The RO inventory run INV-10-02 (shared/spec/inventory.md), declared as a run family
+(`machinery.family.Family`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from pipelines.engine.inventory import step
+from pipelines.engine.inventory.calendar import WorkCalendar
+from pipelines.engine.machinery.family import Family
+from validators.codes import RUN_INV
+
+
+def _run(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
+         run_date: dt.date | None = None, progress: Callable[[str], None] | None = None,
+         params_path: Path | None = None, *, printer: step.ReportWriter
+         ) -> step.InventoryResult:
+    """`step.run_inventory` in the family convention (the report stage as `printer`)."""
+    return step.run_inventory(deck_paths, data_dir, calendar, printer, run_date, progress,
+                              params_path)
+
+
+INVENTORY = Family(
+    name="inventory",
+    title="RO inventory and CAG run INV-10-02",
+    layouts=("hdr", "trl", "ro_roster", "ro_case", "gs13_forecast", "work_calendar"),
+    references=("work_calendar.txt",),
+    steps=("inventory run",),
+    stages=(("run ", "read + control decks"),
+            ("checking", "record checks 01-14"),
+            ("measuring", "counts, ranges, assignments, rules, queue, CAG, support"),
+            ("writing", "the report stage: every report of the run"),
+            ("publishing", "ledger, store tables, commit generation")),
+    reports=("ro-inventory", "inv-10-02", "queue-screen", "gs13-analysis", "eom-inventory",
+             "open-register"),
+    codes=(RUN_INV,),
+    tables=(*step.STATE_TABLES, "decks", "error_register"),
+    run=_run,
+)

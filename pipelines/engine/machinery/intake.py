@@ -1,0 +1,223 @@
+"""Intake of a run's decks, shared by every family: control and identity of each deck, refusal
+of duplicates (already posted, or twice in one run), the run id, the records of the accepted
+decks as one frame, and the deck ledger row of every deck offered."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from layouts import layout
+from layouts.decoder import DeckFault, decode
+from pipelines.engine.machinery import names
+from pipelines.engine.machinery.deck import Deck, DeckRefused, open_deck
+from pipelines.engine.machinery.result import DeckOutcome, RunResult
+from pipelines.state import private, run_folder
+
+PREFIX = layout.load("prefix")
+
+def next_run_id(published: list[str], run_date: dt.date) -> str:
+    """The run date's next free id; `published` are the run ids of the store's history."""
+    stamp = f"{run_date:%Y%m%d}"
+    taken = set(published)
+    n = 1
+    while f"{stamp}.{n:02d}" in taken:
+        n += 1
+    return f"{stamp}.{n:02d}"
+
+
+def _hdr_key(identity: str) -> str:
+    """The HDR part of a ledger identity: campus, week ending, creation date and time,
+    sequence (the content hash that follows is dropped)."""
+    return " ".join(identity.split(" ")[:4])
+
+
+def records_hash(deck: Deck) -> str:
+    """sha256 of the deck's records sorted (trailing blanks dropped): the same records in
+    another order hash the same, so a reordered copy of a posted deck is known."""
+    lines = deck.records["text"].str.strip_chars_end(" ").sort()
+    joined = lines.str.join("\n").item() if lines.len() else ""
+    return hashlib.sha256(joined.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What the deck ledger knows of the decks already posted, each key -> "run R (deck)"."""
+
+    content: dict[str, str]
+    hdr: dict[str, str]
+    records: dict[str, str]
+
+    @classmethod
+    def of(cls, ledger: pl.DataFrame | None) -> Posted:
+        if ledger is None:
+            return cls({}, {}, {})
+        posted = ledger.filter(pl.col("status") == "posted")
+        if "records_hash" not in posted.columns:  # a ledger written before the column
+            posted = posted.with_columns(pl.lit(None, pl.String).alias("records_hash"))
+        content, hdr, records = {}, {}, {}
+        for row in posted.iter_rows(named=True):
+            by = f"run {row['run_id']} ({row['deck']})"
+            content.setdefault(row["content_hash"], by)
+            hdr.setdefault(_hdr_key(row["identity"] or ""), by)
+            if row["records_hash"]:
+                records.setdefault(row["records_hash"], by)
+        return cls(content, hdr, records)
+
+    def duplicate(self, deck: Deck, sorted_hash: str) -> str | None:
+        """Why `deck` is a second posting, or None: the same records (in any order), or an
+        HDR identity already posted."""
+        if deck.content_hash in self.content:
+            return f"the same records were already posted by {self.content[deck.content_hash]}"
+        if sorted_hash in self.records:
+            return (f"the same records in another order were already posted by "
+                    f"{self.records[sorted_hash]}")
+        key = _hdr_key(deck.identity)
+        if key in self.hdr:
+            return (f"its HDR (campus, week ending, creation date and time, sequence: {key}) "
+                    f"was already posted by {self.hdr[key]}")
+        return None
+
+
+DUPLICATE_ADVICE = ("nothing of it posts again. To correct records that were rejected, use "
+                    "`qap corrections` then `qap reprocess`; a new deck needs its own HDR "
+                    "(a new sequence number or creation time)")
+
+
+def _reinputs(deck: Deck, open_texts: set[str]) -> bool:
+    """Every record of `deck` is the text of an open register entry (or its header): a
+    reprocess re-inputting records whose fix was in the reference data, not a second
+    posting."""
+    texts = deck.records["text"].str.strip_chars_end(" ")
+    return texts.len() > 0 and all(t in open_texts for t in texts.unique().to_list())
+
+
+def open_texts(register: pl.DataFrame | None) -> set[str]:
+    if register is None:
+        return set()
+    entries = register.filter(pl.col("status") == "open")
+    return set(pl.concat([entries["text"], entries["header_text"]]).drop_nulls()
+               .str.strip_chars_end(" ").to_list())
+
+
+def open_all(paths: list[Path], posted: Posted, result: RunResult, refused_dir: Path,
+              open_texts: set[str] | None = None) -> tuple[list[Deck], list[str]]:
+    """The decks that pass control and were not posted before, and each one's records hash;
+    every deck offered gets its outcome in `result.decks` (a refused one is also copied to
+    `refused_dir` for resubmission).
+    With `open_texts` (a reprocess), a deck made only of open entries' records is not a
+    duplicate."""
+    decks: list[Deck] = []
+    sorted_hashes: list[str] = []
+    seen = Posted({}, {}, {})
+    for path in paths:
+        outcome = DeckOutcome(path=names.shown(path), status="refused")
+        if bad_name := names.refusal(path):
+            outcome.reason = bad_name  # left where it is: its name cannot be copied as is
+            result.decks.append(outcome)
+            continue
+        try:
+            deck = open_deck(path)
+        except (DeckFault, DeckRefused) as err:
+            outcome.reason = str(err)
+            keep_for_resubmission(path, refused_dir)
+            result.decks.append(outcome)
+            continue
+        outcome.identity, outcome.records = deck.identity, deck.records.height
+        sorted_hash = records_hash(deck)
+        why = posted.duplicate(deck, sorted_hash) or seen.duplicate(deck, sorted_hash)
+        if why and open_texts is not None and _reinputs(deck, open_texts):
+            why = None
+        if why:
+            outcome.status = "duplicate"
+            outcome.reason = f"{path}: duplicate deck: {why}; {DUPLICATE_ADVICE}"
+            outcome.records = 0
+        else:
+            outcome.status = "accepted"
+            by = f"{path.name} in this run"
+            seen.content[deck.content_hash] = by
+            seen.records[sorted_hash] = by  # an HDR is compared with posted decks only:
+            # decks of one run may share one (the generated decks do)
+            decks.append(deck)
+            sorted_hashes.append(sorted_hash)
+        result.decks.append(outcome)
+    return decks, sorted_hashes
+
+
+def keep_for_resubmission(path: Path, refused_dir: Path) -> None:
+    if path.is_file():
+        run_folder.private_dir(refused_dir)
+        private.file(_copy_new(path, refused_dir / path.name))
+
+
+def _copy_new(src: Path, dst: Path) -> Path:
+    """Copy `src` to `dst` through a new file renamed into place: a link planted at `dst` is
+    replaced, never written through."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name[:200]}.", suffix=".tmp", dir=dst.parent)
+    try:
+        with open(src, "rb") as source, os.fdopen(fd, "wb") as target:
+            shutil.copyfileobj(source, target)
+        os.replace(tmp, dst)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return dst
+
+
+def records(decks: list[Deck]) -> pl.DataFrame:
+    """Every record of the accepted decks in order, with `deck_no` (the deck's place in
+    `decks`), `seq` (the record's place in the run) and the prefix fields decoded."""
+    frames = [d.records.with_columns(pl.lit(i, pl.UInt16).alias("deck_no"))
+              for i, d in enumerate(decks)]
+    if not frames:
+        frames = [pl.DataFrame(schema={"line_no": pl.UInt32, "text": pl.String,
+                                       "deck_no": pl.UInt16})]
+    combined = pl.concat(frames).with_row_index("seq")
+    return decode(combined, PREFIX)
+
+
+def deck_columns(rows: pl.DataFrame, decks: list[Deck], run_id: str) -> pl.DataFrame:
+    """The deck's name, hash and page title beside each row: a row's deck_no is the deck's
+    place in `decks`, so each column is a gather (a join would copy every column of rows)."""
+    at = rows.get_column("deck_no")
+    names = pl.Series("deck", [d.name for d in decks], pl.String)
+    hashes = pl.Series("deck_hash", [d.content_hash for d in decks], pl.String)
+    titles = pl.Series("deck_title",  # the listing's closing key names deck i in full
+                       [f"DECK {i}  {d.heading.removeprefix('DECK ')}"
+                        for i, d in enumerate(decks)], pl.String)
+    return rows.with_columns(names.gather(at), hashes.gather(at), titles.gather(at),
+                             pl.lit(run_id).alias("run_id"))
+
+
+LEDGER_SCHEMA = {"content_hash": pl.String, "deck": pl.String, "identity": pl.String,
+                 "run_id": pl.String, "run_date": pl.Date, "status": pl.String,
+                 "reason": pl.String, "records": pl.Int64, "records_hash": pl.String}
+
+
+def ledger(previous: pl.DataFrame | None, result: RunResult, decks: list[Deck],
+            sorted_hashes: list[str], run_id: str, run_date: dt.date) -> pl.DataFrame:
+    hashes = iter(zip((d.content_hash for d in decks), sorted_hashes, strict=True))
+    rows = []
+    for o in result.decks:
+        content, records = next(hashes) if o.status == "accepted" else (None, None)
+        rows.append({"content_hash": content,
+                     "deck": Path(o.path).name, "identity": o.identity, "run_id": run_id,
+                     "run_date": run_date,
+                     "status": "posted" if o.status == "accepted" else o.status,
+                     "reason": o.reason, "records": o.records, "records_hash": records})
+    new = pl.DataFrame(rows, schema=LEDGER_SCHEMA)
+    if previous is None:
+        return new
+    missing = [pl.lit(None, t).alias(c) for c, t in LEDGER_SCHEMA.items()
+               if c not in previous.columns]  # a ledger written before the column was added
+    return pl.concat([previous.with_columns(missing).select(list(LEDGER_SCHEMA))
+                      .cast(LEDGER_SCHEMA), new])

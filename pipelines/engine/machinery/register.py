@@ -1,0 +1,429 @@
+"""The open error register: what the registers rejected stays here until an operator corrects
+and re-inputs it (`reprocess`) or withdraws it on purpose (`withdraw`). Nothing else closes an
+entry. `corrections_deck` starts an operator's corrections decks from the open entries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from layouts.encode import deck as deck_text
+from pipelines.state import private, run_folder
+from pipelines.state.store import Store, StoreError
+
+PREFIX_WIDTH = 15  # program, format, block, serial, section: what identifies a form record
+DECK_WEEK = "deck_week_ending"  # register column: the HDR week ending of the entry's deck
+DECK_ORDER = ("PCE-01-43", "PCE-03-41", "IPR-3081", "IPR-6489")  # runs, as a corrections deck
+CORRECTED, RESUBMITTED, WITHDRAWN = "corrected", "resubmitted", "withdrawn"
+CONTEXT = "context"  # a header a reprocess run rejected only because its lines were
+# The fields of `place()` per form, in the operator's words: a correction that changes one of
+# them cannot close its old entry, which must then be withdrawn.
+KEY_FIELDS = {
+    "Forms 3926/3927": "program, format, block, serial, section (columns 1-15)",
+    "Form 3081": "SSN, week ending, OFP (columns 16-45)",
+    "Form 6489": "OFP, SSN (columns 16-37), quarter ending, week ending (columns 81-94)",
+}
+
+
+class NothingOpen(StoreError):
+    """No open entry to write a corrections deck of: nothing to do, not a failure."""
+
+
+class DeckExists(StoreError):
+    """A corrections deck would overwrite a file, perhaps one an operator has been editing."""
+
+
+@dataclass(frozen=True)
+class CorrectionsDeck:
+    """One corrections deck written: its file, its HDR week ending, how many records it holds."""
+
+    path: Path
+    week_ending: dt.date
+    records: int
+
+
+def place() -> pl.Expr:
+    """What identifies the record a correction replaces. Forms 3926/3927: program, format,
+    block, serial and section (columns 1-15). Forms 3081 and 6489 have no block or serial, so
+    their employee, OFP and week do: 3081 columns 16-45 (SSN, week ending, OFP); 6489 columns
+    16-37 (OFP, SSN) and 81-94 (quarter and week ending). INV-10-02 records (spec 6): ROR
+    columns 1-11, CAS 1-21 (case and holder), FCS 1-17 (scope and period)."""
+    text = pl.col("text")
+    inventory = {"ROR": 11, "CAS": 21, "FCS": 17}  # INV-10-02: record type and its key
+    expr = pl.when(text.str.starts_with("59600")).then(text.str.slice(0, 45))
+    for record_type, width in inventory.items():
+        expr = expr.when(text.str.starts_with(record_type)).then(text.str.slice(0, width))
+    return (expr
+            .when(text.str.starts_with("59602")).then(text.str.slice(0, 37)
+                                                      + text.str.slice(80, 14))
+            .otherwise(text.str.slice(0, PREFIX_WIDTH)))
+
+
+def open_entries(register: pl.DataFrame | None, as_of: dt.date) -> pl.DataFrame:
+    if register is None:
+        return pl.DataFrame()
+    later = [pl.lit(None, pl.String).alias(c) for c in ("sub_reason", "replaces")
+             if c not in register.columns]  # a register written before these columns
+    return register.with_columns(later).filter(pl.col("status") == "open").with_columns(
+        (pl.lit(as_of) - pl.col("opened")).dt.total_days().alias("age_days")
+    ).sort("opened", "deck", "line_no")
+
+
+def _close(register: pl.DataFrame, hit: pl.Expr, status: str, closed_by: str,
+           run_date: dt.date) -> tuple[pl.DataFrame, int]:
+    """Close the entries `hit` selects (it may read the column `place`) as `status`."""
+    marked = register.with_columns(place().alias("place"))
+    n = marked.filter(hit).height
+    closed = marked.with_columns(
+        pl.when(hit).then(pl.lit(status)).otherwise("status").alias("status"),
+        pl.when(hit).then(pl.lit(run_date)).otherwise("closed").alias("closed"),
+        pl.when(hit).then(pl.lit(closed_by)).otherwise("closed_by").alias("closed_by"),
+    ).drop("place")
+    return closed, n
+
+
+def _same_run_and_place(keys: pl.DataFrame) -> pl.Expr:
+    """An entry whose run and place are among `keys` (columns run, place)."""
+    return pl.struct("run", "place").is_in(
+        keys.select(pl.struct("run", "place")).to_series().implode())
+
+
+def _differ(a: str, b: str) -> int:
+    """Columns in which two records differ (a short record reads as padded with blanks)."""
+    width = max(len(a), len(b))
+    return sum(x != y for x, y in zip(a.ljust(width), b.ljust(width), strict=True))
+
+
+def _stands_for(register: pl.DataFrame, records: pl.DataFrame, run_id: str) -> dict[int, int]:
+    """Which open entry of an earlier run each record of run `run_id` (`records`: run, text)
+    stands for, as {entry row: record row}. A place can hold several records (Forms 3081 of
+    one employee, week and OFP), so each record takes one entry of its run and place: the
+    most alike (fewest differing columns) first, then the earliest entry, then the first
+    record; an entry and a record are taken once."""
+    earlier = register.with_row_index("entry").filter(
+        (pl.col("status") == "open") & (pl.col("run_id") != run_id))
+    pairs = earlier.select("entry", "run", "text", place().alias("place")).join(
+        records.with_row_index("record").select("record", "run", pl.col("text").alias("new"),
+                                                place().alias("place")),
+        on=["run", "place"])
+    differ = pl.Series("differ", [_differ(a, b) for a, b in zip(pairs["text"], pairs["new"],
+                                                                  strict=True)], pl.UInt32)
+    taken: dict[int, int] = {}
+    records_taken: set[int] = set()
+    for entry, record in pairs.with_columns(differ).sort("differ", "entry", "record").select(
+            "entry", "record").iter_rows():
+        if entry not in taken and record not in records_taken:
+            taken[entry] = record
+            records_taken.add(record)
+    return taken
+
+
+def _rows(entries: list[int]) -> pl.Expr:
+    """The register rows numbered `entries`."""
+    return pl.int_range(pl.len(), dtype=pl.UInt32).is_in(
+        pl.Series(entries, dtype=pl.UInt32).implode())
+
+
+def _rejected_again(register: pl.DataFrame, run_id: str) -> pl.DataFrame:
+    return register.filter((pl.col("status") == "open") & (pl.col("run_id") == run_id)
+                           ).select("run", "text")
+
+
+def close_corrected(register: pl.DataFrame, posted: pl.DataFrame, run_id: str,
+                    run_date: dt.date) -> tuple[pl.DataFrame, int]:
+    """Entries whose corrected record posted in reprocess run `run_id`: each posted record
+    closes the entry it stands for (`_stands_for`, weighed against the records this run
+    rejected again too, so a fixed record never takes an unchanged one's entry). Returns the
+    register and how many entries closed."""
+    records = pl.concat([posted.select("run", "text"), _rejected_again(register, run_id)])
+    pairs = _stands_for(register, records, run_id)
+    hit = _rows([entry for entry, record in pairs.items() if record < posted.height])
+    return _close(register, hit, CORRECTED, run_id, run_date)
+
+
+def entry_key() -> pl.Expr:
+    """How `replaces` names an entry: its run id, deck and line ("20261117.01 week.dat 6")."""
+    return pl.concat_str("run_id", "deck", pl.col("line_no").cast(pl.String), separator=" ")
+
+
+def supersede_resubmitted(register: pl.DataFrame, run_id: str, run_date: dt.date
+                          ) -> tuple[pl.DataFrame, int]:
+    """Open entries of earlier runs whose record reprocess run `run_id` rejected again (each
+    new entry stands for one, `_stands_for`) close as resubmitted: the new entry, with
+    today's codes, stands for the record, so re-inputting a deck does not duplicate what is
+    still wrong, and the old entry stays as history. The new entry keeps the old one's
+    `opened` (the record's age runs from its first rejection) and names it in `replaces`.
+    Returns the register and how many closed."""
+    pairs = _stands_for(register, _rejected_again(register, run_id), run_id)
+    if "replaces" not in register.columns:  # a register written before the column
+        register = register.with_columns(pl.lit(None, pl.String).alias("replaces"))
+    rows = register.with_row_index("entry")
+    again = rows.filter((pl.col("status") == "open") & (pl.col("run_id") == run_id))["entry"]
+    links = pl.DataFrame({"entry": [again[r] for r in pairs.values()], "old": list(pairs)},
+                         schema={"entry": pl.UInt32, "old": pl.UInt32}).join(
+        rows.select(pl.col("entry").alias("old"), pl.col("opened").alias("first_opened"),
+                    entry_key().alias("replaced")), on="old").drop("old")
+    register = rows.join(links, on="entry", how="left", maintain_order="left").with_columns(
+        pl.coalesce("first_opened", "opened").alias("opened"),
+        pl.coalesce("replaced", "replaces").alias("replaces"),
+    ).drop("entry", "first_opened", "replaced")
+    return _close(register, _rows(list(pairs)), RESUBMITTED, run_id, run_date)
+
+
+def close_context(register: pl.DataFrame, run_id: str, run_date: dt.date
+                  ) -> tuple[pl.DataFrame, int]:
+    """Headers this reprocess run rejected with no code of their own (only because none of
+    their lines posted) and with no open entry for them: the corrections deck sent them as
+    the context of rejected lines (they posted before), so they close at once as context.
+    The lines' entries carry them (`header_text`) into the next corrections deck. Call it
+    before `supersede_resubmitted`. Returns the register and how many closed."""
+    is_open = pl.col("status") == "open"
+    earlier = register.filter(is_open & (pl.col("run_id") != run_id)).select(
+        "run", place().alias("place")).unique()
+    hit = (is_open & (pl.col("run_id") == run_id) & (pl.col("record_type") == "header")
+           & (pl.col("error_codes").list.len() == 0) & ~_same_run_and_place(earlier))
+    return _close(register, hit, CONTEXT, run_id, run_date)
+
+
+WITHDRAWAL = "withdraw-"  # a withdrawal's id: withdraw-YYYYMMDD.NN, its own in the history
+
+
+def withdrawal_id(published: list[str], run_date: dt.date) -> str:
+    """The day's next free withdrawal id: each withdrawal can be rolled back on its own, and a
+    rollback of one lists the others it would undo."""
+    taken, n = set(published), 1
+    while f"{WITHDRAWAL}{run_date:%Y%m%d}.{n:02d}" in taken:
+        n += 1
+    return f"{WITHDRAWAL}{run_date:%Y%m%d}.{n:02d}"
+
+
+def _key_match(deck: str, line_no: int, run_id: str | None, deck_hash: str | None) -> pl.Expr:
+    """The open entries `withdraw` names: a deck by file name (a path names its file), a line,
+    and the qualifiers given."""
+    match = ((pl.col("deck") == Path(deck).name) & (pl.col("line_no") == line_no)
+             & (pl.col("status") == "open"))
+    if run_id:
+        match &= pl.col("run_id") == run_id
+    if deck_hash:
+        match &= pl.col("deck_hash").str.starts_with(deck_hash.lower())
+    return match
+
+
+def _choices(hits: pl.DataFrame) -> str:
+    """The entries an ambiguous key names, one a line, with what tells them apart."""
+    rows = hits.sort("run_id", "deck_hash").iter_rows(named=True)
+    return "\n".join(f"  --run {r['run_id']}  --deck-hash {r['deck_hash'][:12]}  ({r['run']}, "
+                     f"opened {r['opened']:%m/%d/%Y}, codes {' '.join(r['error_codes'] or [])})"
+                     for r in rows)
+
+
+def withdraw(data_dir: Path, deck: str, line_no: int, reason: str, run_date: dt.date,
+             run_id: str | None = None, deck_hash: str | None = None) -> tuple[str, int]:
+    """Close one open entry on purpose; publishes a generation of its own id. Returns the
+    withdrawal id and the generation. A deck name and line that name entries of several runs
+    or decks (two reprocess runs of one fix.dat) are refused with the choices: `run_id` or
+    `deck_hash` (a prefix) picks one."""
+    if not reason.strip():
+        raise StoreError("a withdrawal needs a reason (--reason)")
+    store = Store(data_dir)
+    with store.lock("withdraw", wait_seconds=30):
+        register = store.read("error_register")
+        match = _key_match(deck, line_no, run_id, deck_hash)
+        hits = register.filter(match) if register is not None else pl.DataFrame()
+        name = Path(deck).name
+        qualified = "".join(f" {o} {v}" for o, v in (("--run", run_id), ("--deck-hash", deck_hash))
+                            if v)
+        if hits.height == 0:
+            raise StoreError(f"no open register entry for deck {name} line {line_no}{qualified}")
+        if hits.select("run_id", "deck_hash").unique().height > 1:
+            raise StoreError(f"deck {name} line {line_no} names {hits.height} open entries of "
+                             "different runs or decks; nothing was withdrawn. Name one with "
+                             f"--run or --deck-hash:\n{_choices(hits)}")
+        register = register.with_columns(
+            pl.when(match).then(pl.lit(reason)).otherwise("reason").alias("reason"))
+        withdrawal = withdrawal_id([m.get("run_id", "") for m in store.history()], run_date)
+        register, _ = _close(register, match, WITHDRAWN, withdrawal, run_date)
+        gen = store.begin(withdrawal)
+        gen.write("error_register", register)
+        return withdrawal, gen.commit(note=f"withdrew {name} line {line_no}: {reason}")
+
+
+ROLLED_BACK_NOTE = "ROLLED-BACK.txt"  # in a run folder whose postings a rollback undid
+
+
+def run_folders(runs: Path, run_id: str) -> list[Path]:
+    """A run's folder of reports: under its run id, or still `.partial` when the run stopped
+    after it published and before the folder was renamed (the next run renames it, note and
+    all). Links are not folders here: nothing is written through one."""
+    found = [runs / run_id, runs / f"{run_id}{run_folder.PARTIAL}"]
+    return [f for f in found if f.is_dir() and not f.is_symlink()]
+
+
+def rollback(data_dir: Path, run_id: str, note: str, undo_later: bool) -> tuple[int, list[str]]:
+    """Roll the state back before a run; returns the new generation and the later generations
+    undone with it. Each undone run's folder gets a note, because its listings still read as
+    posted."""
+    store = Store(data_dir)
+    generation = store.rollback_before(run_id, note=note, undo_later=undo_later)
+    extra = (store.manifest(generation) or {}).get("extra", {})
+    stamp = dt.datetime.now().isoformat(timespec="seconds")
+    for undone in [run_id, *extra.get("also_undone_runs", [])]:
+        for folder in run_folders(Path(data_dir) / "runs", undone):
+            with (folder / ROLLED_BACK_NOTE).open("a", encoding="utf-8") as fh:
+                fh.write(f"{stamp} rolled back (generation {generation}, rollback before run "
+                         f"{run_id}): what these reports show as posted is no longer in the "
+                         "state.\n")
+    return generation, extra.get("also_undone", [])
+
+
+def _ledger_weeks(ledger: pl.DataFrame | None) -> pl.DataFrame:
+    """Each posted deck's HDR week ending, read from its ledger identity ("campus MMDDYYYY
+    ..."): the week of register entries written before the register carried it."""
+    schema = {"deck_hash": pl.String, "ledger_week": pl.Date}
+    if ledger is None:
+        return pl.DataFrame(schema=schema)
+    return ledger.filter(pl.col("content_hash").is_not_null()).select(
+        pl.col("content_hash").alias("deck_hash"),
+        pl.col("identity").str.split(" ").list.get(1, null_on_oob=True)
+        .str.strptime(pl.Date, "%m%d%Y", strict=False).alias("ledger_week"),
+    ).unique("deck_hash", keep="last").cast(schema)
+
+
+def with_deck_weeks(entries: pl.DataFrame, ledger: pl.DataFrame | None) -> pl.DataFrame:
+    """`entries` with DECK_WEEK filled: the register's own column, else the deck ledger's.
+    A corrections deck must carry its records' week, not the day it was made."""
+    own = pl.col(DECK_WEEK) if DECK_WEEK in entries.columns else pl.lit(None, pl.Date)
+    weeks = entries.join(_ledger_weeks(ledger), on="deck_hash", how="left",
+                         maintain_order="left")
+    filled = weeks.with_columns(own.cast(pl.Date).fill_null(pl.col("ledger_week"))
+                                .alias(DECK_WEEK)).drop("ledger_week")
+    unknown = filled.filter(pl.col(DECK_WEEK).is_null())
+    if unknown.height:
+        first = unknown.row(0, named=True)
+        many = "entry has" if unknown.height == 1 else "entries have"
+        raise StoreError(f"{unknown.height} open register {many} no week ending "
+                         f"(e.g. deck {first['deck']} line {first['line_no']}): neither the "
+                         "register nor the deck ledger has it")
+    return filled
+
+
+def deck_paths(out: Path, weeks: list[dt.date]) -> dict[dt.date, Path]:
+    """Where each week's corrections deck goes: `out` for one week; for several, `out` with
+    the week ending before the suffix (fix.dat -> fix_11142026.dat), one deck per HDR week."""
+    if len(weeks) == 1:
+        return {weeks[0]: out}
+    return {w: out.with_name(f"{out.stem}_{w:%m%d%Y}{out.suffix}") for w in weeks}
+
+
+def _deck_records(entries: pl.DataFrame) -> list[str]:
+    """Forms 3927, 3926, 3081 and 6489 in that order; each rejected form line comes with its
+    header (once), so the deck reads like the original."""
+    records: list[str] = []
+    for run in DECK_ORDER:
+        part = entries.filter(pl.col("run") == run).sort("deck", "line_no")
+        written: set[str] = set()
+        for row in part.iter_rows(named=True):
+            header = row["header_text"]
+            if row["record_type"] == "line" and header and header not in written:
+                records.append(header)
+                written.add(header)
+            if row["text"] not in written:
+                records.append(row["text"])
+                written.add(row["text"])
+    return records
+
+
+def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: bool = False
+                     ) -> list[CorrectionsDeck]:
+    """Write the open entries as decks for operators to correct, one per week of the original
+    decks (a deck has one HDR week ending, and Forms 3081/6489 take their week from it); see
+    `deck_paths`. Refuses (DeckExists) to overwrite a file unless `force`; nothing is written
+    then. The folder of `out` is made when missing."""
+    store = Store(data_dir)
+    entries = open_entries(store.read("error_register"), created.date())
+    if entries.height:  # INV-10-02 records go in inventory decks (`qap inventory corrections`)
+        entries = entries.filter(pl.col("run").is_in(DECK_ORDER))
+    if entries.height == 0:
+        raise NothingOpen("the error register has no open entries: nothing to correct, no "
+                          "deck written")
+    entries = with_deck_weeks(entries, store.read("decks"))
+    paths = deck_paths(out, sorted(entries[DECK_WEEK].unique().to_list()))
+    existing = [str(p) for p in paths.values() if p.exists()]
+    if existing and not force:
+        raise DeckExists(f"{', '.join(existing)}: already there, not overwritten (it may hold "
+                         "an operator's edits); name another file, or pass --force to "
+                         "overwrite")
+    with private.owner_only():
+        out.parent.mkdir(parents=True, exist_ok=True)
+    if Path(data_dir).absolute() in out.absolute().parents:  # e.g. DIR/corrections
+        private.folder(out.parent)
+    written = []
+    for sequence, (week, path) in enumerate(paths.items(), start=1):
+        records = _deck_records(entries.filter(pl.col(DECK_WEEK) == week))
+        path.write_text(deck_text(records, campus="CR", week_ending=f"{week:%m%d%Y}",
+                                  created=f"{created:%m%d%Y}", time=f"{created:%H%M%S}",
+                                  sequence=sequence))
+        private.file(path)  # record text and SSNs, as on the register
+        written.append(CorrectionsDeck(path=path, week_ending=week, records=len(records)))
+    return written
+
+
+def _command(*words: str | Path) -> str:
+    """One shell command line, each word quoted when it needs to be."""
+    return " ".join(shlex.quote(str(w)) for w in words)
+
+
+def _records(n: int) -> str:
+    return f"{n} record" + ("" if n == 1 else "s")
+
+
+def reprocess_hint(written: list[CorrectionsDeck], data_dir: Path) -> str:
+    """What the operator does next, as commands to copy: absolute paths, the same data
+    directory, and the two ways an entry closes (a record that posts, or a withdrawal when a
+    correction changed a key field, since then no record has the old entry's place)."""
+    data = data_dir.absolute()
+    decks = [d.path.absolute() for d in written]
+    lines = [f"wrote {_records(d.records)} to {path} (HDR week ending {d.week_ending:%m/%d/%Y})"
+             for d, path in zip(written, decks, strict=True)]
+    lines += ["Correct the records in place (keep the HDR; the TRL count must match), then run:",
+              "  " + _command("qap", "reprocess", *decks, "--data-dir", data, "--reference")
+              + " REFDIR",
+              "  with REFDIR the folder of the real reference files (ofp_consistency.txt,",
+              "  employee_master.txt); without --reference the folder this data directory",
+              "  last ran with is used."]
+    if all(path.parent == data / "corrections" for path in decks):
+        lines.append("  Or, as they are in the corrections folder, the reprocess flow: "
+                     + _command("qap", "flow", "reprocess", "--data-dir", data, "--reference")
+                     + " REFDIR")
+    lines += ["A record that posts closes its entry; one rejected again replaces it. A correction",
+              "that changes a key field cannot close the old entry: withdraw that entry with",
+              "  " + _command("qap", "withdraw", "DECK", "LINE") + ' --reason "WHY" '
+              + _command("--data-dir", data),
+              "  (DECK and LINE as open-register.txt lists them). The key fields:"]
+    lines += [f"    {form}: {fields}" for form, fields in KEY_FIELDS.items()]
+    return "\n".join(lines)
+
+
+# Where a register entry's record carries an SSN: (run, record type) -> layout
+SSN_LAYOUTS = {("PCE-03-41", "line"): "form3926_line", ("IPR-3081", "form3081"): "form3081",
+               ("IPR-6489", "form6489"): "form6489",
+               ("SAMPLING", "sample_request"): "sample_request",
+               ("SAMPLING", "work_batch"): "work_batch"}
+
+
+def ssn_of_record() -> pl.Expr:
+    """The SSN field of each register entry's record text (null where the form has none)."""
+    from layouts import layout
+
+    expr = None
+    for (run, record_type), name in SSN_LAYOUTS.items():
+        ssn = layout.load(name).field("ssn")
+        hit = (pl.col("run") == run) & (pl.col("record_type") == record_type)
+        value = pl.col("text").str.slice(ssn.offset, ssn.width)
+        expr = pl.when(hit).then(value) if expr is None else expr.when(hit).then(value)
+    return expr.otherwise(pl.lit(None, pl.String)).alias("ssn")

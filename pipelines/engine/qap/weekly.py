@@ -1,0 +1,314 @@
+"""The weekly validation run (runs 01 then 03) as one plain function: no Prefect needed.
+
+Order (rules.md, "The weekly cycle"): refuse decks that fail control or were posted before;
+run 01 applies Forms 3927 to the Defect Code File; run 03 checks Forms 3926 against it, the OFP
+Consistency File and the Quality Standard File; the Cumulative Data File and the individual
+data follow. The run computes frames; the report stage it is given (`printer`, the family's:
+`pipelines.reports.qap_week.print_week`) prints every report of the run from them; then
+conservation is checked and the new state is published as one generation, or nothing is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.engine.machinery import entries, intake
+from pipelines.engine.machinery.conservation import ConservationError, conserve
+from pipelines.engine.machinery.deck import Deck
+from pipelines.engine.machinery.reference import Reference
+from pipelines.engine.machinery.register import (
+    close_context,
+    close_corrected,
+    open_entries,
+    supersede_resubmitted,
+)
+from pipelines.engine.machinery.result import DeckOutcome, Progress, RunResult, StepOutcome
+from pipelines.engine.qap import cum_file, run01, run03
+from pipelines.engine.qap.individual import defect_charges, periods, review_data
+from pipelines.engine.qap.individual import step as individual_step
+from pipelines.state import private, run_folder
+from pipelines.state.store import Store, check_folders
+from validators import pce_01_43 as v01
+from validators import pce_03_41 as v03
+from validators.codes import RUN_3926, RUN_3927
+
+__all__ = ["STAGES", "STEPS", "ConservationError", "DeckOutcome", "RunResult", "WeekReports",
+           "run_week"]
+
+INDIVIDUAL_PROGRAMS = ("59600", "59602")  # Forms 3081 and 6489: the individual data step
+# The data directory's own folders a run writes in, besides state/ (the store checks that)
+DATA_FOLDERS = (".", "runs", "refused", "weeks", "archive", "corrections", "weeks/.lock")
+STEPS = ("run 01", "run 03", "individual data")  # the steps whose records post or reject
+# The run's stages in order (the prefix of the progress message that opens it, what the stage
+# does until the next one); each message is a `Progress` that names its stage.
+STAGES = (
+    ("run ", "read + control decks, concat, decode prefix, split by program"),
+    ("run 01", "run 01: Forms 3927 -> Defect Code File"),
+    ("run 03", "run 03: Forms 3926 checks (run03.run)"),
+    ("posting", "Cumulative Data File posting (26-33), deck columns, display rows"),
+    ("individual", "individual data (cum jobs, IPR, SAR, Data Not Posted), error register"),
+    ("writing", "the report stage: every printed report and Parquet twin of the run"),
+    ("publishing", "counts, conservation, ledger, store tables, commit generation"),
+)
+
+
+@dataclass
+class WeekReports:
+    """Everything the weekly run's printed reports are printed from: the report stage's input.
+    Rows carry their deck columns (`intake.deck_columns`)."""
+
+    run_id: str
+    run_date: dt.date
+    week_ending: dt.date | None
+    reprocess: bool
+    decks: list[Deck]
+    rows01: pl.DataFrame  # every Form 3927 record with its fate and header text
+    rows03: pl.DataFrame  # every Form 3926 record (run03.display reads it part by part)
+    headers_at: pl.Series  # run03.header_positions(rows03)
+    rejected03: pl.DataFrame  # the PCE-03-41 register rows, displayed
+    individual: individual_step.IndividualStep
+    frequency: dict[dt.date, pl.DataFrame]  # per week: Defect Frequency / QA Unit/Group rows
+    standards: pl.DataFrame  # the Quality Standard File after the run
+    cum_ofp: pl.DataFrame
+    cum_defects: pl.DataFrame
+    still_open: pl.DataFrame  # open register entries after the run
+
+
+Printer = Callable[[WeekReports, RunResult, Path], None]
+
+
+def _stage(at: int, text: str) -> Progress:
+    assert text.startswith(STAGES[at][0]), (at, text)  # the message opens its declared stage
+    return Progress(text, at, len(STAGES))
+
+
+def _date_notes(decks: list[Deck], run_date: dt.date, published: list[str]) -> list[str]:
+    """Dates that are accepted but probably mistaken: an HDR week ending that is not a
+    Saturday, and a run date before the last run's."""
+    notes = [f"{d.name}: HDR week ending {d.week_ending:%m/%d/%Y} is a {d.week_ending:%A}, "
+             "not a Saturday; its Forms 3081 and 6489 count in the week ending "
+             f"{periods.saturday_of(d.week_ending):%m/%d/%Y}"
+             for d in decks if d.week_ending.weekday() != periods.SATURDAY]
+    runs = [r[:8] for r in published if run_folder.RUN_ID.match(r)]
+    last = max((dt.datetime.strptime(r, "%Y%m%d").date() for r in runs), default=None)
+    if last is not None and run_date < last:
+        notes.append(f"run date {run_date:%m/%d/%Y} is before the last run's "
+                     f"({last:%m/%d/%Y}); run ids and register ages follow it (--run-date)")
+    return notes
+
+
+def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
+             run_date: dt.date | None = None, progress=None, reprocess: bool = False,
+             *, printer: Printer) -> RunResult:
+    """Validate and post the decks; the caller holds no lock (this takes it). `printer` is the
+    report stage that prints every report of the run into its folder.
+
+    With `reprocess`, the decks are operators' corrections: what posts closes the open register
+    entries for the same records.
+    """
+    run_date = run_date or dt.date.today()
+    say = progress or (lambda _msg: None)
+    store = Store(data_dir)
+    with private.owner_only():
+        data_dir.mkdir(parents=True, exist_ok=True)
+    with private.owner_only(), store.lock("weekly run", wait_seconds=0):
+        check_folders(data_dir, DATA_FOLDERS)
+        private.tighten(data_dir)
+        published = [m.get("run_id", "") for m in store.history()]
+        run_id = intake.next_run_id(published, run_date)
+        return _run_locked(deck_paths, data_dir, reference, run_date, say, reprocess,
+                           store, run_id, published, printer)
+
+
+def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
+                run_date: dt.date, say: Callable[[str], None], reprocess: bool, store: Store,
+                run_id: str, published: list[str], printer: Printer) -> RunResult:
+    """`run_week` once the store is locked and the run has its id; `published` are the run
+    ids of the store's history."""
+    tidied = run_folder.tidy(data_dir / "runs", set(published))
+    for note in tidied:
+        say(note)
+    ledger = store.read("decks")
+    result = RunResult(run_id=run_id, run_date=run_date, week_ending=None, run_dir=None,
+                       notes=tidied)
+    say(_stage(0, f"run {run_id}: reading {len(deck_paths)} deck(s)"))
+    decks, sorted_hashes = intake.open_all(
+        deck_paths, intake.Posted.of(ledger), result, data_dir / "refused",
+        intake.open_texts(store.read("error_register")) if reprocess else None)
+    result.week_ending = max((d.week_ending for d in decks), default=None)
+    result.notes += _date_notes(decks, run_date, published)
+    records = intake.records(decks)
+    # The decks' own frames are copied into `records`; only their identities are kept.
+    decks = [dataclasses.replace(d, records=d.records.clear()) for d in decks]
+    program = pl.col("program_number")
+    r01 = records.filter(program == v01.PROGRAM)
+    r_ind = records.filter(program.is_in(INDIVIDUAL_PROGRAMS))
+    # A week of Forms 3926 alone needs no copy for run 03.
+    r03 = records if not (r01.height or r_ind.height) else records.filter(
+        ~program.is_in([v01.PROGRAM, *INDIVIDUAL_PROGRAMS]))
+    del records  # each run reads its own part from here on
+
+    say(_stage(1, f"run 01: {r01.height} Form 3927 record(s)"))
+    dcf = store.read("defect_codes")
+    one = run01.run(r01, dcf if dcf is not None else run01.empty_dcf(), run_id)
+    say(_stage(2, f"run 03: {r03.height} Form 3926 record(s)"))
+    qs = store.read("quality_standards")
+    three = run03.run(r03, reference.ofp, one.defect_codes["defect_code"],
+                      qs if qs is not None else pl.DataFrame(schema=v03.QS_SCHEMA))
+    del r03
+
+    say(_stage(3, f"posting {three.reviews.height} review line(s) and the adjustment "
+                  "documents that pass to the Cumulative Data File"))
+    cum = _post_cum(store, three, run_id, run_date)
+    three = _reject_cum_flags(three, cum.flags)
+
+    header_text = r01.select(pl.col("seq").alias("hdr_seq"),
+                             pl.col("text").alias("header_text"))
+    rows01 = intake.deck_columns(one.records, decks, run_id).join(
+        header_text, on="hdr_seq", how="left", maintain_order="left")
+    rows03 = three.records
+    reviews, standards = three.reviews, three.quality_standards
+    del three
+    headers_at = run03.header_positions(rows03)
+    rejected03 = intake.deck_columns(run03.display(rows03, pl.col("rejected"),
+                                                   headers_at=headers_at), decks, run_id)
+    result.warnings = int(rows03["warning"].sum())
+
+    say(_stage(4, f"individual data: {r_ind.height} Form 3081/6489 record(s), "
+                  f"{reviews.height} review line(s)"))
+    individual_lines = review_data.individual_lines(reviews)
+    charges, frequency = defect_charges.run_weeks(reviews, store.read("defect_charges"),
+                                                  one.defect_codes)  # issue 18
+    del reviews
+    ind = individual_step.run_step(
+        _with_deck_weeks(r_ind, decks), individual_lines,
+        {t: store.read(t) for t in individual_step.READS}, reference.employees,
+        reference.ofp, result.week_ending, deck_names=[d.name for d in decks])
+    for note in ind.notes:
+        say(note)
+    result.notes += ind.notes
+    del individual_lines
+    rows_ind = intake.deck_columns(ind.records, decks, run_id).with_columns(
+        pl.lit(None, pl.String).alias("header_text"))
+    register = entries.append(store.read("error_register"), _labelled(
+        rows01, rejected03, rows_ind), run_date, decks)
+    if reprocess:
+        posted = pl.concat([
+            rows01.filter(~pl.col("rejected")).select(pl.lit(RUN_3927).alias("run"), "text"),
+            rows03.filter(~pl.col("rejected")).select(pl.lit(RUN_3926).alias("run"), "text"),
+            rows_ind.filter(~pl.col("rejected")).select("run", "text")])
+        register, result.corrected = close_corrected(register, posted, run_id, run_date)
+        register, _ = close_context(register, run_id, run_date)
+        register, result.resubmitted = supersede_resubmitted(register, run_id, run_date)
+    still_open = open_entries(register, run_date)
+    result.still_open = still_open.height
+    _count(result, rows01, rows03.select("deck_no", "rejected", "error_codes"), rows_ind)
+
+    run_dir = run_folder.start(data_dir / "runs", run_id)  # renamed once published
+    result.run_dir = run_dir
+    say(_stage(5, f"writing reports to {run_dir}"))
+    printer(WeekReports(run_id=run_id, run_date=run_date, week_ending=result.week_ending,
+                        reprocess=reprocess, decks=decks, rows01=rows01, rows03=rows03,
+                        headers_at=headers_at, rejected03=rejected03, individual=ind,
+                        frequency=frequency,
+                        standards=standards, cum_ofp=cum.cum_ofp,
+                        cum_defects=cum.cum_defects, still_open=still_open),
+            result, run_dir)
+    del rows03, headers_at, rejected03
+    conserve(result)
+
+    say(_stage(6, f"publishing generation {run_id}"))
+    gen = store.begin(run_id)
+    gen.write("defect_codes", one.defect_codes)
+    gen.write("quality_standards", standards)
+    gen.write("cum_ofp", cum.cum_ofp)
+    gen.write("cum_defects", cum.cum_defects)
+    gen.write("adjustment_ledger", cum.adjustment_ledger)
+    for table, frame in ind.tables.items():
+        gen.write(table, frame)
+    if charges is not None:
+        gen.write("defect_charges", charges)
+    gen.write("decks", intake.ledger(ledger, result, decks, sorted_hashes, run_id, run_date))
+    gen.write("error_register", register)
+    result.generation = gen.commit(note=f"weekly run {run_id}", extra={
+        "condition_code": result.condition_code, "records_in": result.records_in,
+        "posted": result.posted, "rejected": result.rejected})
+    result.run_dir = run_folder.publish(run_dir)
+    result.outputs = {k: result.run_dir / p.relative_to(run_dir)
+                      for k, p in result.outputs.items()}
+    result.files = [result.run_dir / p.relative_to(run_dir) for p in result.files]
+    return result
+
+
+def _post_cum(store: Store, three: run03.Run03Result, run_id: str, run_date: dt.date
+              ) -> cum_file.CumPosting:
+    ofp, defects = store.read("cum_ofp"), store.read("cum_defects")
+    if ofp is None or defects is None:
+        ofp, defects = cum_file.empty()
+    return cum_file.post_run(ofp, defects, three.reviews, three.adjustments,
+                             store.read("adjustment_ledger"), run_date, run_id,
+                             documents=three.adjustment_documents,
+                             quality_standards=three.quality_standards,
+                             standard_weeks=three.standard_weeks.to_list())
+
+
+def _reject_cum_flags(three: run03.Run03Result, flags: pl.DataFrame) -> run03.Run03Result:
+    """Codes 19 (across runs) and 26-33 land on their lines; their documents reject whole."""
+    if flags.height == 0:
+        return three
+    per_line = flags.group_by("deck_no", "line_no").agg(pl.col("code").alias("cum_codes"))
+    rows = three.records.join(per_line, on=["deck_no", "line_no"], how="left",
+                              maintain_order="left")
+    bad_docs = rows.filter(pl.col("cum_codes").is_not_null())["hdr_seq"].unique()
+    rows = rows.with_columns(
+        pl.concat_list(pl.col("error_codes"), pl.col("cum_codes").fill_null([]))
+        .list.unique().list.sort().alias("error_codes"),
+        (pl.col("rejected") | pl.col("hdr_seq").is_in(bad_docs.implode())).alias("rejected"),
+    ).drop("cum_codes")
+    return dataclasses.replace(three, records=rows)
+
+
+def _labelled(rows01: pl.DataFrame, rows03: pl.DataFrame, rows_ind: pl.DataFrame
+              ) -> list[pl.DataFrame]:
+    """Each step's rows with the register (`run`) its rejected records go on."""
+    return [rows01.with_columns(pl.lit(RUN_3927).alias("run")),
+            rows03.with_columns(pl.lit(RUN_3926).alias("run")),
+            rows_ind.with_columns(pl.col("reason").alias("sub_reason"))]
+
+
+def _count(result: RunResult, rows01: pl.DataFrame, rows03: pl.DataFrame,
+           rows_ind: pl.DataFrame) -> None:
+    """Posted and rejected per deck and per step, and the codes per run, into `result`."""
+    every = pl.concat([rows.select("deck_no", "rejected") for rows in (rows01, rows03, rows_ind)])
+    per_deck = {r["deck_no"]: r for r in every.group_by("deck_no").agg(
+        pl.col("rejected").sum().alias("rejected"),
+        (~pl.col("rejected")).sum().alias("posted")).iter_rows(named=True)}
+    accepted = [o for o in result.decks if o.status == "accepted"]
+    for i, outcome in enumerate(accepted):
+        outcome.posted = int(per_deck.get(i, {}).get("posted", 0))
+        outcome.rejected = int(per_deck.get(i, {}).get("rejected", 0))
+    for name, rows in zip(STEPS, (rows01, rows03, rows_ind), strict=True):
+        rejected = int(rows["rejected"].sum())
+        result.steps[name] = StepOutcome(posted=rows.height - rejected, rejected=rejected)
+    labelled = _labelled(rows01, rows03, rows_ind)
+    coded = pl.concat([rows.select("run", "error_codes").filter(
+        pl.col("error_codes").list.len() > 0) for rows in labelled]).explode("error_codes")
+    for run in (RUN_3927, RUN_3926, *individual_step.RUNS.values()):
+        codes = coded.filter(pl.col("run") == run)["error_codes"].to_list()
+        if codes or run in (RUN_3927, RUN_3926):
+            result.codes[run] = Counter(codes)
+
+
+def _with_deck_weeks(records: pl.DataFrame, decks: list[Deck]) -> pl.DataFrame:
+    """Each record of individual data carries its deck's HDR week ending."""
+    weeks = pl.DataFrame({"deck_no": pl.Series(range(len(decks)), dtype=pl.UInt16),
+                          individual_step.DECK_WEEK: [d.week_ending for d in decks]},
+                         schema={"deck_no": pl.UInt16, individual_step.DECK_WEEK: pl.Date})
+    return records.join(weeks, on="deck_no", how="left", maintain_order="left")

@@ -1,0 +1,89 @@
+"""The `qap` command: thin wrappers over the engine, each exiting with a condition code.
+
+Condition codes follow the mainframe habit: 0 clean, 4 records rejected, 8 a deck refused,
+12 the run could not complete (missing reference, data directory busy or missing,
+interrupted), 16 internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from pipelines.operator import quarterly_cli, reference_cli, register_cli, run_cli, sql_cli
+from pipelines.operator.cli_options import (
+    interrupted,
+    polish_help,
+)
+from pipelines.operator.flow_cli import flow_app
+from pipelines.operator.inventory_cli import flow_inventory, inventory
+from pipelines.operator.sample_cli import sample_app
+from pipelines.operator.version import version_text
+from pipelines.state import private
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False,
+                  context_settings={"help_option_names": ["-h", "--help"]})
+# One module per command group (`qap flow` is flow_cli); a run family adds its own module and
+# hooks it in here with a line.
+for group in (run_cli, register_cli, reference_cli):
+    group.install(app)
+app.add_typer(flow_app, name="flow")
+app.add_typer(sample_app, name="sample")
+app.command()(inventory)  # run INV-10-02 (pipelines/operator/inventory_cli.py)
+flow_app.command("inventory")(flow_inventory)
+quarterly_cli.register(app)
+app.command("sql")(sql_cli.sql)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(version_text())
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        ] = False) -> None:
+    pass
+
+
+def _interrupt_behind(exit_: BaseException) -> bool:
+    """Typer turns Ctrl-C into a silent exit 130 (click: "Aborted!", exit 1); both keep the
+    KeyboardInterrupt in the exception chain, which tells it from a real exit."""
+    seen: BaseException | None = exit_
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def run_app(args: list[str] | None = None) -> int:
+    """Run `qap` and return its condition code; an interrupt is one line and 12."""
+    try:
+        with private.owner_only():  # every file a command writes is owner-only
+            app(args=args, prog_name="qap")
+    except SystemExit as done:
+        if _interrupt_behind(done):
+            return interrupted()
+        if done.code is None or isinstance(done.code, int):
+            return done.code or 0
+        typer.echo(done.code, err=True)
+        return 1
+    except KeyboardInterrupt:
+        return interrupted()
+    return 0
+
+
+def main() -> None:
+    sys.exit(run_app())
+
+
+polish_help(app)
+
+if __name__ == "__main__":
+    main()

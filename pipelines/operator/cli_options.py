@@ -1,0 +1,110 @@
+"""What the `qap` and `qap flow` commands share: option types, the failure message, dates,
+the interrupt message, help text that flows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from pipelines.engine.machinery.conditions import CC_INCOMPLETE, CC_USAGE
+from pipelines.operator.data_dir import DataDirError
+from pipelines.operator.interrupt import INTERRUPTED
+
+T = TypeVar("T")
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+SAMPLE_WEEK = FIXTURES / "sample-week"
+SAMPLE_REFERENCE = FIXTURES / "reference"
+NATIONAL_LIST = FIXTURES / "national" / "national-defect-list.dat"
+NATIONAL_RUN_DATE, SAMPLE_RUN_DATE = dt.date(2026, 11, 10), dt.date(2026, 11, 17)
+
+DataDir = Annotated[Path, typer.Option("--data-dir", "-d", help="State and run folders.")]
+ReferenceDir = Annotated[Path | None, typer.Option(
+    "--reference", "-r", show_default=False,
+    help="Folder with ofp_consistency.txt (and employee_master.txt). Default: the folder the "
+    "data directory last ran with; a new data directory uses the bundled sample files.")]
+RunDate = Annotated[str | None, typer.Option(help="Run date YYYY-MM-DD (default today).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")]
+UndoLater = Annotated[bool, typer.Option(
+    "--force", help="Also undo the generations published after the run (listed when refused).")]
+
+
+def fail(who: str, message: str, code: int) -> typer.Exit:
+    """Say what went wrong on stderr, as `who: message`; the caller raises the exit."""
+    typer.echo(f"{who}: {message}", err=True)
+    return typer.Exit(code)
+
+
+def checked(who: str, check: Callable[..., T], *args: Any) -> T:
+    """Run a data-directory check (`pipelines.operator.data_dir`) before a command acts, so that its
+    refusal is condition code 12 with its message, said as `who: message`."""
+    try:
+        return check(*args)
+    except DataDirError as err:
+        raise fail(who, str(err), CC_INCOMPLETE) from None
+
+
+def parse_date(who: str, text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise fail(who, f"--run-date {text!r} is not a date YYYY-MM-DD (a usage error: "
+                   "nothing was run)", CC_USAGE) from None
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """The helpers a command group shares, speaking as `who` (`qap`, `qap flow`)."""
+
+    who: str
+
+    def fail(self, message: str, code: int) -> typer.Exit:
+        return fail(self.who, message, code)
+
+    def date(self, text: str | None) -> dt.date | None:
+        return parse_date(self.who, text)
+
+    def checked(self, check: Callable[..., T], *args: Any) -> T:
+        """A data-directory check before the command acts (for a flow: before Prefect's 7-19 s
+        start): its refusal is 12 at once."""
+        return checked(self.who, check, *args)
+
+
+def interrupted() -> int:
+    """Ctrl-C: one line on stderr, not a traceback; the run could not complete (12)."""
+    print(INTERRUPTED, file=sys.stderr, flush=True)
+    return CC_INCOMPLETE
+
+
+def reflow(text: str | None) -> str | None:
+    """Join the hard-wrapped lines of each paragraph, so help reads as sentences in any width;
+    an indented line (an example's second line) keeps its own line."""
+    if text is None:
+        return None
+    paragraphs = []
+    for paragraph in inspect.cleandoc(text).split("\n\n"):
+        lines = paragraph.split("\n")
+        joined = [lines[0]]
+        for line in lines[1:]:
+            if line[:1].isspace():
+                joined.append(line)
+            else:
+                joined[-1] = f"{joined[-1]} {line}"
+        paragraphs.append("\n".join(joined))
+    return "\n\n".join(paragraphs)
+
+
+def polish_help(app: typer.Typer) -> None:
+    """Reflow the help of an app and of each of its commands (Typer keeps line breaks)."""
+    app.info.help = reflow(app.info.help)
+    for command in app.registered_commands:
+        command.help = reflow(command.help or inspect.getdoc(command.callback))

@@ -1,0 +1,80 @@
+"""The `qap` commands that look things up: explain (the code table), layouts (the record
+layouts)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from layouts.layout import all_layouts, layout_table
+from pipelines.operator.cli_options import (
+    Speaker,
+)
+from validators.codes import (
+    CODES,
+    RUN_3926,
+    RUN_3927,
+    RUN_INV,
+    RUN_SAMPLING,
+    SUB_REASONS,
+    individual,
+)
+
+_SAY = Speaker("qap")
+_fail, _date, _checked = _SAY.fail, _SAY.date, _SAY.checked
+
+
+def explain(code: Annotated[str, typer.Argument(help="Error code: 14, 3927:05 or A12.")],
+            run: Annotated[str | None, typer.Option("--run", help="Run, e.g. INV-10-02.")
+                           ] = None) -> None:
+    """Tell what an error code means: PCE-03-41 (Form 3926), PCE-01-43 (Form 3927), INV-10-02
+    (RO inventory, with --run INV-10-02 or INV-10-02:NN), or an
+    individual data reason (T.. Form 3081, A.. Form 6489, N.. Data Not Posted, I..).
+
+    Example: qap explain 14      (both runs)   qap explain 3927:05   qap explain A12
+    """
+    if (sampling := CODES.get((RUN_SAMPLING, code.upper()))) is not None:
+        typer.echo(f"Sample selection code {sampling.code}: {sampling.meaning}")
+        typer.echo(f"  Resolve: {sampling.resolution}")
+        return
+    reason = individual(code.upper())
+    if reason is not None:
+        typer.echo(f"Individual data reason {reason.code}: {reason.meaning}")
+        typer.echo(f"  Resolve: {reason.resolution}")
+        return
+    form, _, number = code.rpartition(":")
+    form, number = run or form, number.zfill(2)
+    runs = {"3926": [RUN_3926], "3927": [RUN_3927], "": [RUN_3926, RUN_3927],
+            RUN_3926: [RUN_3926], RUN_3927: [RUN_3927], RUN_INV: [RUN_INV]}.get(form)
+    if runs is None:
+        raise _fail(f"{code!r}: say 3926:NN, 3927:NN, INV-10-02:NN or just NN", 2)
+    found = [CODES[(r, number)] for r in runs if (r, number) in CODES]
+    if not found:
+        raise _fail(f"no error code {number} on {', '.join(runs)}", 2)
+    for c in found:
+        form_name = {RUN_3926: "Form 3926", RUN_3927: "Form 3927"}.get(
+            c.run, f"RO inventory, severity {c.severity}")
+        typer.echo(f"{c.run} ({form_name}) error {c.code}: {c.meaning}")
+        typer.echo(f"  Resolve: {c.resolution}")
+        if (c.run, c.code) in SUB_REASONS:
+            typer.echo("  On the register it says which fault: "
+                       + "; ".join(SUB_REASONS[(c.run, c.code)].values()))
+
+
+def layouts(record: Annotated[str | None, typer.Argument(help="Record type, e.g. hdr.")] = None
+            ) -> None:
+    """Print the record layouts (field, item, start, end, length, type).
+
+    Example: qap layouts form3926_line
+    """
+    chosen = [lay for lay in all_layouts() if record in (None, lay.record)]
+    if not chosen:
+        raise _fail(f"no record type {record!r}; try `qap layouts`", 2)
+    typer.echo("\n".join(layout_table(lay) for lay in chosen))
+
+
+def install(app: typer.Typer) -> None:
+    """Add this group's commands to the `qap` app, in the order `qap --help` lists them."""
+    app.command()(explain)
+    app.command()(layouts)

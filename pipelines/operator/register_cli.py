@@ -1,0 +1,191 @@
+"""The `qap` commands over the store and the open error register: corrections, withdraw,
+rollback, history, register."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from pipelines.engine.machinery import register
+from pipelines.engine.machinery.conditions import CC_INCOMPLETE
+from pipelines.engine.machinery.register import ssn_of_record
+from pipelines.operator import habits
+from pipelines.operator.cli_options import (
+    DataDir,
+    Speaker,
+    UndoLater,
+)
+from pipelines.operator.data_dir import require_store
+from pipelines.reports import open_register as open_register_report
+from pipelines.reports.printing import mask_ssn_expr
+from pipelines.state.store import Store, StoreError, counts
+
+_SAY = Speaker("qap")
+_fail, _date, _checked = _SAY.fail, _SAY.date, _SAY.checked
+
+
+def _require_store(data_dir: Path, writable: bool = True) -> None:
+    """Commands that act on a store refuse a folder that holds none (a missing --data-dir
+    must not make a new empty store in the current folder)."""
+    _checked(require_store, data_dir, writable)
+
+
+def corrections(
+    out: Annotated[Path, typer.Argument(help="Deck file to write (its folder is made). With "
+                                        "entries of several weeks: one deck per week, "
+                                        "named like fix_MMDDYYYY.dat.")],
+    data_dir: DataDir = Path("qap-data"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing deck files.")
+                     ] = False,
+) -> None:
+    """Start corrections decks from the open register entries (with their headers), to edit;
+    each deck carries the HDR week ending of the records' original decks. Refuses (12) to
+    overwrite a file unless --force.
+
+    Example: qap corrections /srv/qap/corrections/fix.dat --data-dir /srv/qap
+    """
+    _require_store(data_dir, writable=False)
+    try:
+        written = register.corrections_deck(data_dir, out, dt.datetime.now(), force=force)
+    except register.NothingOpen as err:
+        typer.echo(f"qap: {err}")
+        raise typer.Exit(0) from None
+    except (StoreError, OSError) as err:
+        raise _fail(str(err), CC_INCOMPLETE) from None
+    typer.echo(register.reprocess_hint(written, data_dir))
+
+
+def withdraw(
+    deck: Annotated[str, typer.Argument(help="Deck file name as on the register (or its path).")],
+    line: Annotated[int, typer.Argument(help="Line number in that deck.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn (kept).")],
+    data_dir: DataDir = Path("qap-data"),
+    run_id: Annotated[str | None, typer.Option(
+        "--run", help="The run that opened the entry, when the deck name and line name "
+        "entries of several runs.")] = None,
+    deck_hash: Annotated[str | None, typer.Option(
+        "--deck-hash", help="The deck's content hash (its first characters will do), when "
+        "several decks of that name have an entry at that line.")] = None,
+) -> None:
+    """Close an open register entry on purpose, with a reason; nothing else is changed. Each
+    withdrawal gets its own id (withdraw-YYYYMMDD.NN), which `qap rollback` takes to undo it.
+
+    Example: qap withdraw week46.dat 17 --reason "duplicate of control A05" -d /srv/qap
+    """
+    _require_store(data_dir)
+    try:
+        withdrawal, gen = register.withdraw(data_dir, deck, line, reason, dt.date.today(),
+                                            run_id=run_id, deck_hash=deck_hash)
+    except StoreError as err:
+        raise _fail(str(err), CC_INCOMPLETE) from None
+    typer.echo(f"withdrawn: {Path(deck).name} line {line} as {withdrawal} (generation {gen}); "
+               f"`qap rollback {withdrawal}` undoes it")
+
+
+def rollback(
+    run_id: Annotated[str, typer.Argument(help="Run id, e.g. 20261117.01.")],
+    data_dir: DataDir = Path("qap-data"),
+    force: UndoLater = False,
+) -> None:
+    """Put the state back as it was before a run; history is kept, the next run goes on from it.
+
+    Runs and withdrawals published after it are undone too, so they are listed and the
+    rollback is refused unless --force is given.
+
+    Example: qap rollback 20261117.01 -d /srv/qap
+    """
+    _require_store(data_dir)
+    try:
+        gen, undone = register.rollback(data_dir, run_id, "qap rollback", undo_later=force)
+    except StoreError as err:
+        raise _fail(str(err), CC_INCOMPLETE) from None
+    typer.echo(f"state rolled back to before run {run_id} (new generation {gen})")
+    for line in undone:
+        typer.echo(f"  also undone: {line}")
+
+
+Json = Annotated[bool, typer.Option("--json", help="One JSON document instead of the text.")]
+
+
+def history(data_dir: DataDir = Path("qap-data"), as_json: Json = False) -> None:
+    """List the published generations: run, date, condition code, counts (or what a
+    withdrawal or rollback did).
+
+    Example: qap history --data-dir /srv/qap
+    """
+    _require_store(data_dir, writable=False)
+    try:
+        generations = Store(data_dir).history()
+    except StoreError as err:
+        raise _fail(str(err), CC_INCOMPLETE) from None
+    if as_json:
+        typer.echo(habits.dumps(habits.history_document(data_dir, generations)))
+        return
+    typer.echo(f"{'GEN':>6}  {'PUBLISHED':<25}  {'RUN':<28} WHAT")
+    for m in generations:
+        typer.echo(f"{m['generation']:>6}  {m['created']:<25}  {m['run_id']:<28} "
+                   f"{counts(m) or m.get('note', '')}".rstrip())
+
+
+def register_entries(data_dir: Path, as_of: dt.date, include_closed: bool = False
+                     ) -> pl.DataFrame:
+    """The register's entries (open ones only unless `include_closed`) with their age."""
+    store = Store(data_dir)
+    store.check_current()  # a `current` moved back by hand would list an old register
+    table = store.read("error_register")
+    if include_closed and table is not None:  # every entry, each keeping its status
+        every = table.with_columns(pl.col("status").alias("kept"), pl.lit("open").alias("status"))
+        return register.open_entries(every, as_of).with_columns(
+            pl.col("kept").alias("status")).drop("kept")
+    return register.open_entries(table, as_of)
+
+
+def open_register(
+    data_dir: DataDir = Path("qap-data"),
+    run_id: Annotated[str | None, typer.Option("--run", help="Only entries of this run id."
+                                               )] = None,
+    deck: Annotated[str | None, typer.Option(help="Only entries of this deck (file name).")
+                    ] = None,
+    code: Annotated[str | None, typer.Option(help="Only entries with this error code (14, "
+                                             "T02).")] = None,
+    include_closed: Annotated[bool, typer.Option(
+        "--all", help="Closed entries too (corrected, withdrawn, resubmitted), with status.")
+        ] = False,
+    as_json: Json = False,
+) -> None:
+    """List the error register entries still open, now (between runs too), with their age;
+    SSNs show only their last four digits.
+
+    Example: qap register -d /srv/qap --code 14 --deck week46.dat
+    """
+    _require_store(data_dir, writable=False)
+    today = dt.date.today()
+    try:
+        rows = habits.filter_register(register_entries(data_dir, today, include_closed),
+                                      run_id, deck, code)
+        if as_json:
+            rows = rows.with_columns(ssn_of_record()).with_columns(mask_ssn_expr("ssn")
+                                                                   ) if rows.height else rows
+            filters = {"run": run_id, "deck": deck, "code": code, "all": include_closed}
+            typer.echo(habits.dumps(habits.register_document(data_dir, today, rows, filters)))
+            return
+        chosen = ", ".join(f"{k} {v}" for k, v in (("run", run_id), ("deck", deck),
+                                                    ("code", code)) if v is not None)
+        lines = open_register_report.screen(rows, data_dir, today,
+                                            f" ({chosen})" if chosen else "", include_closed)
+    except StoreError as err:
+        raise _fail(str(err), CC_INCOMPLETE) from None
+    typer.echo("\n".join(lines))
+
+
+def install(app: typer.Typer) -> None:
+    """Add this group's commands to the `qap` app, in the order `qap --help` lists them."""
+    app.command()(corrections)
+    app.command()(withdraw)
+    app.command()(rollback)
+    app.command()(history)
+    app.command("register")(open_register)

@@ -1,0 +1,1 @@
+"""State: the store's atomic generations, run folders, safe file writing."""

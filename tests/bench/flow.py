@@ -1,0 +1,222 @@
+"""Overhead of the Prefect weekly flow over the engine on a 1,000,000-line week. A script, not a
+test; it takes a few minutes. It builds the inputs with `fixtures.generate.write_inputs` (the
+national Defect Code deck, a week deck of --lines records, the OFP Consistency File) into
+bench/out/flow (gitignored) and measures, each run in a fresh child process on a fresh data
+directory:
+
+(a) engine: `run_week([national, week])`, as `qap run` calls it.
+(b) flow, running server: `weekly_flow` over an inbox holding the same two decks, against a
+    `prefect server start` this script starts on 127.0.0.1 (and stops at the end).
+(c) flow, temporary server: the same with no PREFECT_API_URL, so Prefect starts its temporary
+    local server inside the flow call (PREFECT_HOME in the data directory), as `qap flow week`
+    does by default.
+
+Overhead = flow call - engine call (best of --repeat each). The flow's own steps come from its
+steps.json (seconds per step): intake (hash + HDR/TRL control of each deck, a second read of
+the week deck), the engine task, archive (renames). "process" adds the imports (Prefect's are
+3-4 s) and, for (c), stopping the temporary server.
+
+Example:
+    uv run python -m tests.bench.flow --lines 1000000 --repeat 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from fixtures import generate
+
+OUT = Path("bench/out/flow")
+RUN_DATE = dt.date(2026, 11, 17)
+
+
+def _child_engine(data: Path, inputs: Path) -> dict:
+    from pipelines.engine.machinery import reference
+    from pipelines.operator.runs import run_week
+
+    ref = reference.load(inputs)
+    decks = [inputs / generate.NATIONAL_FILE, inputs / generate.WEEK_FILE]
+    start = time.perf_counter()
+    result = run_week(decks, data, ref, RUN_DATE)
+    return {"call": time.perf_counter() - start, "condition_code": result.condition_code,
+            "records_in": result.records_in, "posted": result.posted}
+
+
+def _child_flow(data: Path, inputs: Path) -> dict:
+    from pipelines.operator.flows import weekly_flow
+
+    inbox = data / "inbox"
+    inbox.mkdir(parents=True)
+    for name in (generate.NATIONAL_FILE, generate.WEEK_FILE):
+        shutil.copy2(inputs / name, inbox / name)
+    start = time.perf_counter()
+    outcome = weekly_flow(data_dir=data, reference_dir=inputs, run_date=RUN_DATE)
+    call = time.perf_counter() - start
+    steps = {s["step"]: s.get("seconds") for s in outcome.steps}
+    return {"call": call, "condition_code": outcome.condition_code, "steps": steps}
+
+
+KEEP = False  # --keep: leave each run's data directory (about 150 MB each) for inspection
+
+
+def _run_child(kind: str, data: Path, inputs: Path, env: dict[str, str]) -> dict:
+    if data.exists():
+        shutil.rmtree(data)
+    data.mkdir(parents=True)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "tests.bench.flow", "--child", kind,
+                           str(data), "--out", str(inputs)], capture_output=True, text=True,
+                          env=env, check=False)
+    if done.returncode:
+        sys.exit(f"{kind} run failed ({done.returncode}):\n{done.stdout}\n{done.stderr[-4000:]}")
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    report["process"] = time.perf_counter() - start
+    if not KEEP:
+        shutil.rmtree(data)
+    return report
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    env.update(extra)
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_server(home: Path) -> tuple[subprocess.Popen, str, float]:
+    if home.exists():
+        shutil.rmtree(home)
+    home.mkdir(parents=True)
+    port = _free_port()
+    prefect = Path(sys.executable).with_name("prefect")
+    start = time.perf_counter()
+    with open(home / "server.log", "w") as log:  # the child keeps its own copy of the fd
+        server = subprocess.Popen(
+            [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env=_env(PREFECT_HOME=str(home)), stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+    url = f"http://127.0.0.1:{port}/api"
+    import httpx
+
+    while time.perf_counter() - start < 180:
+        if server.poll() is not None:
+            sys.exit(f"prefect server exited: {(home / 'server.log').read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return server, url, time.perf_counter() - start
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    _stop_server(server)
+    sys.exit("prefect server did not answer within 180 s")
+
+
+def _stop_server(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+def _best(runs: list[dict]) -> dict:
+    return min(runs, key=lambda r: r["call"])
+
+
+def _line(label: str, runs: list[dict], engine: float | None) -> str:
+    best = _best(runs)
+    calls = ", ".join(f"{r['call']:.2f}" for r in runs)
+    procs = ", ".join(f"{r['process']:.2f}" for r in runs)
+    text = f"{label:<28} call {best['call']:7.2f} s  [{calls}]  process [{procs}] s"
+    if engine is not None:
+        over = best["call"] - engine
+        text += f"\n{'':<28} overhead over the engine: {over:+.2f} s ({over / engine:+.0%})"
+    return text
+
+
+def _steps(run: dict) -> str:
+    steps = run.get("steps") or {}
+    named = {k: v for k, v in steps.items() if v is not None}
+    listed = ", ".join(f"{k} {v:.2f} s" for k, v in named.items())
+    rest = run["call"] - sum(named.values())
+    return f"{'':<28} steps: {listed}; outside the steps {rest:.2f} s"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Build the inputs, run engine / flow + running server / flow + temporary server.
+
+    Example: uv run python -m tests.bench.flow --lines 1000000 --repeat 2
+    """
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.flow",
+                                     description=main.__doc__)
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--keep", action="store_true", help="keep each run's data directory")
+    parser.add_argument("--child", nargs=2, metavar=("KIND", "DATA"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        kind, data = args.child[0], Path(args.child[1])
+        report = (_child_engine if kind == "engine" else _child_flow)(data, args.out)
+        print(json.dumps(report))
+        return
+
+    global KEEP
+    KEEP = args.keep
+    out = args.out.absolute()
+    start = time.perf_counter()
+    files = generate.write_inputs(out, args.lines, args.seed)
+    print(f"inputs in {out}: week deck {args.lines:,} records "
+          f"({files['week'].stat().st_size / 1e6:.1f} MB), built in "
+          f"{time.perf_counter() - start:.1f} s; {os.cpu_count()} cores")
+
+    engine = [_run_child("engine", out / f"engine-{i}", out, _env())
+              for i in range(args.repeat)]
+    base = _best(engine)["call"]
+    print(_line("(a) engine run_week", engine, None))
+    print(f"{'':<28} records in {engine[0]['records_in']:,}, posted {engine[0]['posted']:,}, "
+          f"condition code {engine[0]['condition_code']}")
+
+    server, url, took = _start_server(out / "server-home")
+    try:
+        print(f"    prefect server on {url}, answered after {took:.1f} s")
+        running = [_run_child("flow", out / f"running-{i}", out, _env(
+            PREFECT_API_URL=url, PREFECT_HOME=str(out / f"running-{i}" / "prefect")))
+            for i in range(args.repeat)]
+    finally:
+        _stop_server(server)
+    print(_line("(b) flow, running server", running, base))
+    print(_steps(_best(running)))
+
+    temporary = []
+    for i in range(args.repeat):
+        data = out / f"temporary-{i}"
+        temporary.append(_run_child("flow", data, out, _env(
+            PREFECT_HOME=str(data / "prefect"),
+            PREFECT_PROFILES_PATH=str(data / "prefect" / "profiles.toml"))))
+    print(_line("(c) flow, temporary server", temporary, base))
+    print(_steps(_best(temporary)))
+    codes = {r["condition_code"] for r in engine + running + temporary}
+    print(f"condition codes of all runs: {sorted(codes)} (the same week each time)")
+
+
+if __name__ == "__main__":
+    main()
