@@ -4,10 +4,28 @@ from __future__ import annotations
 
 from pipelines.engine.machinery.conditions import MEANING
 from pipelines.engine.machinery.result import RunResult
+from validators.codes import CODES
+
+TOP_CODES = 5  # the most frequent codes whose meaning the summary spells out
 
 
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
+
+
+def _meanings(result: RunResult) -> list[str]:
+    """The meaning of the run's most frequent codes, from the one code table (`qap explain`
+    gives the fix); a code the table lacks is left for explain to report."""
+    counted = sorted(((n, run, code) for run, counts in result.codes.items()
+                      for code, n in counts.items() if (run, code) in CODES),
+                     key=lambda t: (-t[0], t[1], t[2]))[:TOP_CODES]
+    if not counted:
+        return []
+    lines = ["Most frequent (qap explain CODE tells how to fix):"]
+    for n, run, code in counted:
+        line = f"  {run} {code} x{n}: {CODES[(run, code)].meaning}"
+        lines.append(line if len(line) <= 100 else line[:97] + "...")
+    return lines
 
 
 def render(result: RunResult) -> str:
@@ -28,6 +46,7 @@ def render(result: RunResult) -> str:
     for run, counts in result.codes.items():
         listed = "  ".join(f"{code} x{n}" for code, n in sorted(counts.items())) or "none"
         out.append(f"Error codes {run}: {listed}")
+    out += _meanings(result)
     if result.warnings:
         out.append(f"Warnings: {_count(result.warnings, 'line', 'lines')} posted with a "
                    "warning (a local code 930-999 on an SSN, or possible multiple identical "

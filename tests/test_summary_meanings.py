@@ -1,0 +1,35 @@
+"""The one-screen summary spells out its most frequent codes from the one code table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from pipelines.engine.machinery.result import RunResult
+from pipelines.reports import summary
+from validators.codes import CODES
+
+
+def _result(codes: dict[str, Counter]) -> RunResult:
+    return RunResult(run_id="20261117.01", run_date=dt.date(2026, 11, 17),
+                     week_ending=dt.date(2026, 11, 14), run_dir=None, codes=codes)
+
+
+def test_summary_names_the_meaning_of_its_most_frequent_codes_from_the_code_table():
+    text = summary.render(_result({"PCE-03-41": Counter({"14": 3, "11": 1}),
+                                   "IPR-3081": Counter({"T02": 2})})).splitlines()
+    at = text.index("Most frequent (qap explain CODE tells how to fix):")
+    meaning_14 = CODES[("PCE-03-41", "14")].meaning
+    assert text[at + 1] == f"  PCE-03-41 14 x3: {meaning_14}"[:100]
+    assert text[at + 2].startswith("  IPR-3081 T02 x2: " + CODES[("IPR-3081", "T02")].meaning[:20])
+    assert text[at + 3].startswith("  PCE-03-41 11 x1: ")
+
+
+def test_summary_of_a_clean_run_lists_no_meanings():
+    assert "Most frequent" not in summary.render(_result({"PCE-03-41": Counter()}))
+
+
+def test_summary_keeps_to_the_five_most_frequent_codes():
+    codes = Counter({c: 10 - i for i, c in enumerate(["03", "04", "05", "06", "07", "11"])})
+    text = summary.render(_result({"PCE-03-41": codes}))
+    assert "PCE-03-41 07 x6" in text and "PCE-03-41 11 x5" not in text
