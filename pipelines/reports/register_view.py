@@ -13,8 +13,7 @@ from html import escape
 
 from layouts import layout
 from validators import adjustments, pce_01_43, pce_03_41
-from validators import codes as individual_codes
-from validators.codes import CODES, RUN_3926, RUN_3927, SUB_REASONS
+from validators.codes import RUN_3926, RUN_3927, SUB_REASONS, describe
 
 OFP = ("org_code", "function_code", "program_code")
 SHOWN = 4  # the SSN's last four digits may show
@@ -47,13 +46,10 @@ _RULES = {RUN_3927: [*pce_01_43.HEADER_RULES, *pce_01_43.LINE_RULES],
 
 
 def meaning(run: str, code: str) -> str:
-    """A code's meaning, whichever family's table holds it (empty for an unknown code)."""
-    if (run, code) in CODES:
-        return CODES[(run, code)].meaning
-    for table in (individual_codes.RECORD_REASONS, individual_codes.NOT_POSTED_REASONS):
-        if code in table:
-            return table[code]
-    return ""
+    """A code's meaning from the one code table, whichever family issued it (an individual
+    data reason by its code whatever run names it; empty for an unknown code)."""
+    entry = describe(run, code)
+    return entry.meaning if entry is not None else ""
 
 
 def _columns(rule_column: str) -> tuple[str, ...]:
