@@ -6,7 +6,7 @@ from pipelines.engine.machinery.conditions import MEANING
 from pipelines.engine.machinery.result import RunResult
 from validators.codes import CODES
 
-TOP_CODES = 5  # the most frequent codes whose meaning the summary spells out
+TOP_CODES = 3  # the most frequent codes whose meaning the summary spells out (one screen)
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -19,9 +19,7 @@ def _meanings(result: RunResult) -> list[str]:
     counted = sorted(((n, run, code) for run, counts in result.codes.items()
                       for code, n in counts.items() if (run, code) in CODES),
                      key=lambda t: (-t[0], t[1], t[2]))[:TOP_CODES]
-    if not counted:
-        return []
-    lines = ["Most frequent (qap explain CODE tells how to fix):"]
+    lines = []
     for n, run, code in counted:
         line = f"  {run} {code} x{n}: {CODES[(run, code)].meaning}"
         lines.append(line if len(line) <= 100 else line[:97] + "...")
