@@ -63,6 +63,7 @@ def test_run_json_is_one_document_with_the_summarys_figures(data):
     assert doc["error_codes"]["IPR-3081"] == {"T02": 1}
     assert doc["error_codes"]["PCE-03-41"]["14"] == 1 and doc["warnings"] == 1
     assert len(doc["reports"]) == 13 and doc["still_open"] == 84
+    assert set(doc["reports"]) == {p.name for p in Path(doc["run_dir"]).glob("*.txt")}
 
 
 def test_history_json_has_the_figures_the_text_lists(data):
@@ -143,6 +144,8 @@ def test_dry_run_prints_every_report_in_scratch_and_publishes_nothing(tmp_path):
     # The real run then gets the run id and figures the dry run showed.
     real = qap("run", *WEEK, "-d", str(data), "-q", "--run-date", "2026-11-17", "--json")
     assert real.exit_code == 8 and json.loads(real.output)["run_id"] == "20261117.01"
+    assert sorted(p.name for p in reports.iterdir()) == sorted(
+        p.name for p in (data / "runs" / "20261117.01").iterdir())
 
 
 def test_dry_run_json_says_nothing_was_published(data, tmp_path):
