@@ -176,7 +176,8 @@ def run_weeks(reviews: pl.DataFrame, charges: pl.DataFrame | None,
               ) -> tuple[pl.DataFrame | None, dict[dt.date, pl.DataFrame]]:
     """Every week the run's review lines are dated in, oldest first: (the state after them,
     {Saturday: `week_frequency`}). No review lines: the state unchanged and no week."""
-    weeks = sorted({periods.saturday_of(d) for d in reviews["week_ending"].drop_nulls()})
+    dates = reviews["week_ending"].drop_nulls().unique()  # a few dates, not a million lines
+    weeks = sorted({periods.saturday_of(d) for d in dates})
     out: dict[dt.date, pl.DataFrame] = {}
     for saturday in weeks:
         sunday = saturday - dt.timedelta(days=6)
