@@ -21,7 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from layouts.decoder import DeckFault
-from pipelines.engine.machinery.conservation import ConservationError
+from pipelines.engine.machinery.conservation import conserve
 from pipelines.engine.machinery.deck import Deck, DeckRefused, open_deck
 from pipelines.engine.machinery.entries import extend_register
 from pipelines.engine.machinery.intake import LEDGER_SCHEMA, next_run_id
@@ -167,7 +167,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: SamplingRefer
                                 "deck_hash", DECK_WEEK, "error_codes", "rejected")
                        for f in (requests, batches, other)]).sort("seq")
     _count(result, every)
-    _conserve(result)
+    conserve(result)
 
     run_dir = run_folder.start(data_dir / "runs", run_id)
     result.run_dir = run_dir
@@ -351,14 +351,6 @@ def _count(result: SelectResult, every: pl.DataFrame) -> None:
     result.codes[RUN_SAMPLING] = Counter(every["error_codes"].explode().drop_nulls().to_list())
     if result.findings.height:
         result.codes[f"{RUN_SAMPLING} findings"] = Counter(result.findings["code"].to_list())
-
-
-def _conserve(result: SelectResult) -> None:
-    for d in result.decks:
-        if d.status == "accepted" and d.records != d.posted + d.rejected:
-            raise ConservationError(
-                f"{d.path}: conservation failed: {d.records} records in, {d.posted} used, "
-                f"{d.rejected} on the register")
 
 
 def _ledger(previous: pl.DataFrame | None, result: SelectResult, decks: list[Deck],
