@@ -107,7 +107,7 @@ def reprocess(deck_paths: list[Path], data_dir: Path, reports: OpenRegisterWrite
     with store.lock("inventory reprocess", wait_seconds=0):
         published = [m.get("run_id", "") for m in store.history()]
         run_id = next_run_id(published, run_date)
-        result = InventoryResult(run_id=run_id, run_date=run_date, as_of=None,
+        result = InventoryResult(run_id=run_id, run_date=run_date, week_ending=None,
                                  run_dir=None)
         result.notes += run_folder.tidy(data_dir / "runs", set(published))
         ledger = store.read("decks")

@@ -30,8 +30,7 @@ from pipelines.engine.inventory import (
 )
 from pipelines.engine.inventory import flags as flagging
 from pipelines.engine.inventory.calendar import WorkCalendar
-from pipelines.engine.machinery.conditions import CC_CLEAN, CC_REFUSED, CC_REJECTED
-from pipelines.engine.machinery.conservation import ConservationError
+from pipelines.engine.machinery.conservation import conserve
 from pipelines.engine.machinery.deck import Deck, DeckFault, DeckRefused, open_deck
 from pipelines.engine.machinery.entries import extend_register, in_register_schema
 from pipelines.engine.machinery.intake import LEDGER_SCHEMA, next_run_id
@@ -42,7 +41,7 @@ from pipelines.engine.machinery.register import (
     place,
     supersede_resubmitted,
 )
-from pipelines.engine.machinery.result import DeckOutcome
+from pipelines.engine.machinery.result import DeckOutcome, RunResult
 from pipelines.state import run_folder
 from pipelines.state.store import Store
 from validators import inv_10_02, ro_params
@@ -52,15 +51,11 @@ STATE_TABLES = ("ro_inventory", "inventory_exceptions")
 
 
 @dataclass
-class InventoryResult:
-    """What one run did: per deck counts, the codes found, the register movements."""
+class InventoryResult(RunResult):
+    """`RunResult` (decks, conservation, condition code, register movements, files) plus what
+    the inventory run found; its `week_ending` is the HDR as-of date (`as_of`)."""
 
-    run_id: str
-    run_date: dt.date
-    as_of: dt.date | None
-    run_dir: Path | None
     calendar_assumed: bool = True
-    decks: list[DeckOutcome] = field(default_factory=list)
     record_codes: Counter = field(default_factory=Counter)  # code -> records carrying it
     flags: pl.DataFrame | None = None
     opened: int = 0
@@ -68,31 +63,20 @@ class InventoryResult:
     cleared: int = 0
     roster_entries: int = 0
     held_cases: int = 0
-    still_open: int = 0
     rejects: list[str] = field(default_factory=list)  # where each rejected record is wrong
-    corrected: int = 0  # open error register entries whose record now passes
-    resubmitted: int = 0  # open entries whose record was rejected again (replaced)
-    outputs: dict[str, Path] = field(default_factory=dict)
-    generation: int | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
-    def records_in(self) -> int:
-        return sum(d.records for d in self.decks if d.status == "accepted")
+    def as_of(self) -> dt.date | None:
+        return self.week_ending
+
+    @as_of.setter
+    def as_of(self, day: dt.date | None) -> None:
+        self.week_ending = day
 
     @property
     def used(self) -> int:
-        return sum(d.posted for d in self.decks)
-
-    @property
-    def rejected(self) -> int:
-        return sum(d.rejected for d in self.decks)
-
-    @property
-    def condition_code(self) -> int:
-        if any(d.status != "accepted" for d in self.decks):
-            return CC_REFUSED
-        return CC_REJECTED if self.rejected else CC_CLEAN
+        """Records used: the inventory's word for `posted`."""
+        return self.posted
 
 
 def open_decks(paths: list[Path], known: set[str], result: InventoryResult,
@@ -215,10 +199,7 @@ def count_records(result: InventoryResult, every: pl.DataFrame) -> None:
                 f"{names[r['deck_no']]}, line {r['line_no']}: "
                 f"{(r['record_type'] + ' ' + (r['control_number'] or '')).strip()}: {code} "
                 f"{inv_10_02.why(r['record_type'], r['text'], code, as_of)}")
-    for d in accepted:
-        if d.records != d.posted + d.rejected:
-            raise ConservationError(f"{d.path}: conservation failed: {d.records} records in, "
-                                    f"{d.posted} used, {d.rejected} rejected")
+    conserve(result)
 
 
 class Evaluation(NamedTuple):
@@ -341,7 +322,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
                 run_date: dt.date, say: Callable[[str], None], store: Store, run_id: str,
                 published: list[str], params_path: Path | None, reports: ReportWriter
                 ) -> InventoryResult:
-    result = InventoryResult(run_id=run_id, run_date=run_date, as_of=None, run_dir=None,
+    result = InventoryResult(run_id=run_id, run_date=run_date, week_ending=None, run_dir=None,
                              calendar_assumed=calendar.assumed)
     result.notes += run_folder.tidy(data_dir / "runs", set(published))
     ledger = store.read("decks")
