@@ -43,7 +43,7 @@ from pipelines.engine.machinery.register import (
 )
 from pipelines.engine.machinery.result import DeckOutcome, RunResult
 from pipelines.state import run_folder
-from pipelines.state.store import Store
+from pipelines.state.store import Generation, Store
 from validators import inv_10_02, ro_params
 from validators.codes import RUN_INV
 
@@ -401,14 +401,21 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
         gen.write("gs13_history", figures if gs13_history is None else pl.concat(
             [gs13_history, figures], how="diagonal_relaxed"))
     gen.write("error_register", error_register)
-    gen.write("decks", ledger_rows(ledger, result, decks, run_id, run_date))
-    result.generation = gen.commit(note=f"inventory run {run_id}", extra={
+    commit(gen, result, ledger, decks, run_dir, f"inventory run {run_id}")
+    return result
+
+
+def commit(gen: Generation, result: InventoryResult, ledger: pl.DataFrame | None,
+           decks: list[Deck], run_dir: Path, note: str) -> None:
+    """Close a run or a reprocess: its deck ledger rows, the generation's commit, the run
+    folder published (the outputs follow it)."""
+    gen.write("decks", ledger_rows(ledger, result, decks, result.run_id, result.run_date))
+    result.generation = gen.commit(note=note, extra={
         "condition_code": result.condition_code, "records_in": result.records_in,
         "posted": result.used, "rejected": result.rejected, "family": RUN_INV})
     result.run_dir = run_folder.publish(run_dir)
     result.outputs = {k: result.run_dir / p.relative_to(run_dir)
                       for k, p in result.outputs.items()}
-    return result
 
 
 def _month_end(day: dt.date) -> bool:
