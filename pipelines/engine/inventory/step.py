@@ -10,7 +10,6 @@ the condition code (spec 10.8).
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,9 +30,14 @@ from pipelines.engine.inventory import (
 from pipelines.engine.inventory import flags as flagging
 from pipelines.engine.inventory.calendar import WorkCalendar
 from pipelines.engine.machinery.conservation import conserve
-from pipelines.engine.machinery.deck import Deck, DeckFault, DeckRefused, open_deck
+from pipelines.engine.machinery.deck import Deck
 from pipelines.engine.machinery.entries import extend_register, in_register_schema
-from pipelines.engine.machinery.intake import LEDGER_SCHEMA, next_run_id
+from pipelines.engine.machinery.intake import (
+    LEDGER_SCHEMA,
+    control,
+    next_run_id,
+    same_content,
+)
 from pipelines.engine.machinery.register import (
     DECK_WEEK,
     close_corrected,
@@ -41,7 +45,7 @@ from pipelines.engine.machinery.register import (
     place,
     supersede_resubmitted,
 )
-from pipelines.engine.machinery.result import DeckOutcome, RunResult
+from pipelines.engine.machinery.result import RunResult
 from pipelines.state import run_folder
 from pipelines.state.store import Generation, Store
 from validators import inv_10_02, ro_params
@@ -80,52 +84,32 @@ class InventoryResult(RunResult):
 
 
 def open_decks(paths: list[Path], known: set[str], result: InventoryResult,
-          refused_dir: Path) -> list[Deck]:
+               refused_dir: Path) -> list[Deck]:
     """Control every deck; refuse a failed one, one posted before, or one of another as-of."""
-    decks: list[Deck] = []
-    for path in paths:
-        outcome = DeckOutcome(path=str(path), status="refused")
-        result.decks.append(outcome)
-        try:
-            deck = open_deck(path)
-        except (DeckFault, DeckRefused) as err:
-            outcome.reason = str(err)
-            _keep(path, refused_dir)
-            continue
-        outcome.identity, outcome.records = deck.identity, deck.records.height
-        if deck.content_hash in known or any(d.content_hash == deck.content_hash
-                                             for d in decks):
-            outcome.status, outcome.records = "duplicate", 0
-            outcome.reason = (f"{path}: duplicate deck: the same records were already run; "
-                              "nothing of it is used again")
-        elif not as_of_date_ok(deck.week_ending):
-            outcome.reason = (f"{path}, line 1, columns 6-13: HDR as-of date "
-                              f"{deck.week_ending:%m/%d/%Y} is a {deck.week_ending:%A}; "
-                              "expected the Saturday that ends the work week or the last day "
-                              "of a month")
-            _keep(path, refused_dir)
-        elif decks and deck.week_ending != decks[0].week_ending:
-            outcome.reason = (f"{path}, line 1, column 6: HDR as-of date "
-                              f"{deck.week_ending:%m/%d/%Y} differs from the run's "
-                              f"{decks[0].week_ending:%m/%d/%Y}; run decks of one as-of date "
-                              "together")
-            _keep(path, refused_dir)
-        else:
-            outcome.status = "accepted"
-            decks.append(deck)
-    return decks
+    return control(paths, result, refused_dir,
+                   same_content(known, "the same records were already run; nothing of it "
+                                "is used again"),
+                   check=_as_of_refusal, shown=str, refuse_bad_names=False)
+
+
+def _as_of_refusal(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:
+    if not as_of_date_ok(deck.week_ending):
+        return (f"{path}, line 1, columns 6-13: HDR as-of date "
+                f"{deck.week_ending:%m/%d/%Y} is a {deck.week_ending:%A}; "
+                "expected the Saturday that ends the work week or the last day "
+                "of a month")
+    if accepted and deck.week_ending != accepted[0].week_ending:
+        return (f"{path}, line 1, column 6: HDR as-of date "
+                f"{deck.week_ending:%m/%d/%Y} differs from the run's "
+                f"{accepted[0].week_ending:%m/%d/%Y}; run decks of one as-of date "
+                "together")
+    return None
 
 
 def as_of_date_ok(day: dt.date) -> bool:
     """The HDR as-of date is the Saturday ending a work week or a month's last day (spec
     3.1): any other day would make the work week of rules 40/41 end mid-week."""
     return day.weekday() == 5 or _month_end(day)
-
-
-def _keep(path: Path, refused_dir: Path) -> None:
-    if path.is_file():
-        run_folder.private_dir(refused_dir)
-        shutil.copy2(path, refused_dir / path.name)
 
 
 def records_of(decks: list[Deck]) -> pl.DataFrame:
