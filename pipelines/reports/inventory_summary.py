@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from pipelines.engine.inventory.step import InventoryResult
+from pipelines.reports.summary import count, head
 
 MEANING = {0: "clean", 4: "records rejected (see the open error register)",
            8: "a deck was refused (nothing of it was used)", 12: "the run could not complete",
@@ -14,24 +15,9 @@ MEANING = {0: "clean", 4: "records rejected (see the open error register)",
 SHOWN = 15  # rejected records named on the summary screen
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 def render(result: InventoryResult) -> str:
-    as_of = f"{result.as_of:%m/%d/%Y}" if result.as_of else "-"
-    out = [f"RO inventory run INV-10-02 {result.run_id}   run date {result.run_date:%m/%d/%Y}   "
-           f"as of {as_of}", ""]
-    out.append(f"{'DECK':<44}{'STATUS':<11}{'RECORDS':>8}{'USED':>8}{'REJECTED':>9}")
-    for d in result.decks:
-        name = d.path if len(d.path) <= 43 else "..." + d.path[-40:]
-        out.append(f"{name:<44}{d.status:<11}{d.records:>8}{d.posted:>8}{d.rejected:>9}")
-    refused = [d for d in result.decks if d.status != "accepted"]
-    if refused:
-        out.append("")
-        out += [f"{d.status.upper()}: {d.reason}" for d in refused]
-        out.append("Refused decks are kept for resubmission; correct and send them again.")
-    out.append("")
+    out = head(result, "RO inventory run INV-10-02", "as of", result.as_of, used="USED",
+               kept_note_on_duplicates=True)
     if not any(d.status == "accepted" for d in result.decks):  # nothing was read or posted
         out += [f"Note: {note}" for note in result.notes]
         cc = result.condition_code
@@ -61,7 +47,7 @@ def render(result: InventoryResult) -> str:
     if result.corrected or result.resubmitted:
         out.append(f"Open error register: {result.corrected} closed as corrected, "
                    f"{result.resubmitted} replaced by the same record rejected again")
-    out.append(f"Open error register: {_count(result.still_open, 'entry', 'entries')} still "
+    out.append(f"Open error register: {count(result.still_open, 'entry', 'entries')} still "
                "open (open-register.txt lists them with their age)")
     if result.run_dir is not None:
         out.append(f"Printed reports in {result.run_dir}:")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pipelines.engine.machinery.conditions import MEANING
 from pipelines.engine.machinery.result import RunResult
 from validators.codes import CODES
@@ -9,7 +11,7 @@ from validators.codes import CODES
 TOP_CODES = 3  # the most frequent codes whose meaning the summary spells out (one screen)
 
 
-def _count(n: int, one: str, many: str) -> str:
+def count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
@@ -26,11 +28,14 @@ def _meanings(result: RunResult) -> list[str]:
     return lines
 
 
-def render(result: RunResult) -> str:
-    week = f"{result.week_ending:%m/%d/%Y}" if result.week_ending else "-"
-    out = [f"QAP weekly run {result.run_id}   run date {result.run_date:%m/%d/%Y}   "
-           f"week ending {week}", ""]
-    out.append(f"{'DECK':<44}{'STATUS':<11}{'RECORDS':>8}{'POSTED':>8}{'REJECTED':>9}")
+def head(result: RunResult, title: str, dated: str, day: dt.date | None, used: str = "POSTED",
+         kept_note_on_duplicates: bool = False) -> list[str]:
+    """The top of every family's summary: the run line, one line per deck offered and why
+    each refused one was refused (`used` heads the records-used column)."""
+    shown = f"{day:%m/%d/%Y}" if day else "-"
+    out = [f"{title} {result.run_id}   run date {result.run_date:%m/%d/%Y}   {dated} {shown}",
+           ""]
+    out.append(f"{'DECK':<44}{'STATUS':<11}{'RECORDS':>8}{used:>8}{'REJECTED':>9}")
     for d in result.decks:
         name = d.path if len(d.path) <= 43 else "..." + d.path[-40:]
         out.append(f"{name:<44}{d.status:<11}{d.records:>8}{d.posted:>8}{d.rejected:>9}")
@@ -38,28 +43,33 @@ def render(result: RunResult) -> str:
     if refused:
         out.append("")
         out += [f"{d.status.upper()}: {d.reason}" for d in refused]
-        if any(d.status == "refused" for d in refused):
+        if kept_note_on_duplicates or any(d.status == "refused" for d in refused):
             out.append("Refused decks are kept for resubmission; correct and send them again.")
     out.append("")
+    return out
+
+
+def render(result: RunResult) -> str:
+    out = head(result, "QAP weekly run", "week ending", result.week_ending)
     for run, counts in result.codes.items():
         listed = "  ".join(f"{code} x{n}" for code, n in sorted(counts.items())) or "none"
         out.append(f"Error codes {run}: {listed}")
     out += _meanings(result)
     if result.warnings:
-        out.append(f"Warnings: {_count(result.warnings, 'line', 'lines')} posted with a "
+        out.append(f"Warnings: {count(result.warnings, 'line', 'lines')} posted with a "
                    "warning (a local code 930-999 on an SSN, or possible multiple identical "
                    "defects)")
     out += [f"Note: {note}" for note in result.notes]
     out.append(f"Conservation: {result.records_in} records in = {result.posted} posted + "
                f"{result.rejected} on a register")
     if result.corrected:
-        closed = _count(result.corrected, "open register entry", "open register entries")
+        closed = count(result.corrected, "open register entry", "open register entries")
         out.append(f"Reprocess: {closed} closed as corrected")
     if result.resubmitted:
-        again = _count(result.resubmitted, "record was", "records were")
+        again = count(result.resubmitted, "record was", "records were")
         out.append(f"Reprocess: {again} rejected again; each earlier entry is closed as "
                    "resubmitted and the new one stays open")
-    out.append(f"Open error register: {_count(result.still_open, 'entry', 'entries')} still open "
+    out.append(f"Open error register: {count(result.still_open, 'entry', 'entries')} still open "
                "(open-register.txt lists them with their age)")
     printed = [p for p in result.outputs.values() if p.suffix == ".txt"]
     if printed:

@@ -19,8 +19,8 @@ import polars as pl
 from layouts.encode import deck as deck_text
 from pipelines.engine.inventory.step import (
     InventoryResult,
+    commit,
     count_records,
-    ledger_rows,
     merged_register,
     open_decks,
     open_with_place,
@@ -107,7 +107,7 @@ def reprocess(deck_paths: list[Path], data_dir: Path, reports: OpenRegisterWrite
     with store.lock("inventory reprocess", wait_seconds=0):
         published = [m.get("run_id", "") for m in store.history()]
         run_id = next_run_id(published, run_date)
-        result = InventoryResult(run_id=run_id, run_date=run_date, as_of=None,
+        result = InventoryResult(run_id=run_id, run_date=run_date, week_ending=None,
                                  run_dir=None)
         result.notes += run_folder.tidy(data_dir / "runs", set(published))
         ledger = store.read("decks")
@@ -136,11 +136,5 @@ def reprocess(deck_paths: list[Path], data_dir: Path, reports: OpenRegisterWrite
         result.still_open = still_open.height
         gen = store.begin(run_id)
         gen.write("error_register", register)
-        gen.write("decks", ledger_rows(ledger, result, decks, run_id, run_date))
-        result.generation = gen.commit(note=f"inventory reprocess {run_id}", extra={
-            "condition_code": result.condition_code, "records_in": result.records_in,
-            "posted": result.used, "rejected": result.rejected, "family": RUN_INV})
-        result.run_dir = run_folder.publish(run_dir)
-        result.outputs = {k: result.run_dir / p.relative_to(run_dir)
-                          for k, p in result.outputs.items()}
+        commit(gen, result, ledger, decks, run_dir, f"inventory reprocess {run_id}")
         return result

@@ -3,24 +3,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-from pathlib import Path
-
 from pipelines.engine.inventory import step
-from pipelines.engine.inventory.calendar import WorkCalendar
-from pipelines.engine.machinery.family import Family
+from pipelines.engine.machinery.family import Family, printer_fourth
 from validators.codes import RUN_INV
-
-
-def _run(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
-         run_date: dt.date | None = None, progress: Callable[[str], None] | None = None,
-         params_path: Path | None = None, *, printer: step.ReportWriter
-         ) -> step.InventoryResult:
-    """`step.run_inventory` in the family convention (the report stage as `printer`)."""
-    return step.run_inventory(deck_paths, data_dir, calendar, printer, run_date, progress,
-                              params_path)
-
 
 INVENTORY = Family(
     name="inventory",
@@ -37,5 +22,5 @@ INVENTORY = Family(
              "open-register"),
     codes=(RUN_INV,),
     tables=(*step.STATE_TABLES, "decks", "error_register"),
-    run=_run,
+    run=printer_fourth(step.run_inventory),
 )

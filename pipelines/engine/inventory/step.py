@@ -10,7 +10,6 @@ the condition code (spec 10.8).
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,11 +29,15 @@ from pipelines.engine.inventory import (
 )
 from pipelines.engine.inventory import flags as flagging
 from pipelines.engine.inventory.calendar import WorkCalendar
-from pipelines.engine.machinery.conditions import CC_CLEAN, CC_REFUSED, CC_REJECTED
-from pipelines.engine.machinery.conservation import ConservationError
-from pipelines.engine.machinery.deck import Deck, DeckFault, DeckRefused, open_deck
+from pipelines.engine.machinery.conservation import conserve
+from pipelines.engine.machinery.deck import Deck
 from pipelines.engine.machinery.entries import extend_register, in_register_schema
-from pipelines.engine.machinery.intake import LEDGER_SCHEMA, next_run_id
+from pipelines.engine.machinery.intake import (
+    LEDGER_SCHEMA,
+    control,
+    next_run_id,
+    same_content,
+)
 from pipelines.engine.machinery.register import (
     DECK_WEEK,
     close_corrected,
@@ -42,9 +45,9 @@ from pipelines.engine.machinery.register import (
     place,
     supersede_resubmitted,
 )
-from pipelines.engine.machinery.result import DeckOutcome
+from pipelines.engine.machinery.result import RunResult
 from pipelines.state import run_folder
-from pipelines.state.store import Store
+from pipelines.state.store import Generation, Store
 from validators import inv_10_02, ro_params
 from validators.codes import RUN_INV
 
@@ -52,15 +55,11 @@ STATE_TABLES = ("ro_inventory", "inventory_exceptions")
 
 
 @dataclass
-class InventoryResult:
-    """What one run did: per deck counts, the codes found, the register movements."""
+class InventoryResult(RunResult):
+    """`RunResult` (decks, conservation, condition code, register movements, files) plus what
+    the inventory run found; its `week_ending` is the HDR as-of date (`as_of`)."""
 
-    run_id: str
-    run_date: dt.date
-    as_of: dt.date | None
-    run_dir: Path | None
     calendar_assumed: bool = True
-    decks: list[DeckOutcome] = field(default_factory=list)
     record_codes: Counter = field(default_factory=Counter)  # code -> records carrying it
     flags: pl.DataFrame | None = None
     opened: int = 0
@@ -68,80 +67,49 @@ class InventoryResult:
     cleared: int = 0
     roster_entries: int = 0
     held_cases: int = 0
-    still_open: int = 0
     rejects: list[str] = field(default_factory=list)  # where each rejected record is wrong
-    corrected: int = 0  # open error register entries whose record now passes
-    resubmitted: int = 0  # open entries whose record was rejected again (replaced)
-    outputs: dict[str, Path] = field(default_factory=dict)
-    generation: int | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
-    def records_in(self) -> int:
-        return sum(d.records for d in self.decks if d.status == "accepted")
+    def as_of(self) -> dt.date | None:
+        return self.week_ending
+
+    @as_of.setter
+    def as_of(self, day: dt.date | None) -> None:
+        self.week_ending = day
 
     @property
     def used(self) -> int:
-        return sum(d.posted for d in self.decks)
-
-    @property
-    def rejected(self) -> int:
-        return sum(d.rejected for d in self.decks)
-
-    @property
-    def condition_code(self) -> int:
-        if any(d.status != "accepted" for d in self.decks):
-            return CC_REFUSED
-        return CC_REJECTED if self.rejected else CC_CLEAN
+        """Records used: the inventory's word for `posted`."""
+        return self.posted
 
 
 def open_decks(paths: list[Path], known: set[str], result: InventoryResult,
-          refused_dir: Path) -> list[Deck]:
+               refused_dir: Path) -> list[Deck]:
     """Control every deck; refuse a failed one, one posted before, or one of another as-of."""
-    decks: list[Deck] = []
-    for path in paths:
-        outcome = DeckOutcome(path=str(path), status="refused")
-        result.decks.append(outcome)
-        try:
-            deck = open_deck(path)
-        except (DeckFault, DeckRefused) as err:
-            outcome.reason = str(err)
-            _keep(path, refused_dir)
-            continue
-        outcome.identity, outcome.records = deck.identity, deck.records.height
-        if deck.content_hash in known or any(d.content_hash == deck.content_hash
-                                             for d in decks):
-            outcome.status, outcome.records = "duplicate", 0
-            outcome.reason = (f"{path}: duplicate deck: the same records were already run; "
-                              "nothing of it is used again")
-        elif not as_of_date_ok(deck.week_ending):
-            outcome.reason = (f"{path}, line 1, columns 6-13: HDR as-of date "
-                              f"{deck.week_ending:%m/%d/%Y} is a {deck.week_ending:%A}; "
-                              "expected the Saturday that ends the work week or the last day "
-                              "of a month")
-            _keep(path, refused_dir)
-        elif decks and deck.week_ending != decks[0].week_ending:
-            outcome.reason = (f"{path}, line 1, column 6: HDR as-of date "
-                              f"{deck.week_ending:%m/%d/%Y} differs from the run's "
-                              f"{decks[0].week_ending:%m/%d/%Y}; run decks of one as-of date "
-                              "together")
-            _keep(path, refused_dir)
-        else:
-            outcome.status = "accepted"
-            decks.append(deck)
-    return decks
+    return control(paths, result, refused_dir,
+                   same_content(known, "the same records were already run; nothing of it "
+                                "is used again"),
+                   check=_as_of_refusal, shown=str, refuse_bad_names=False)
+
+
+def _as_of_refusal(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:
+    if not as_of_date_ok(deck.week_ending):
+        return (f"{path}, line 1, columns 6-13: HDR as-of date "
+                f"{deck.week_ending:%m/%d/%Y} is a {deck.week_ending:%A}; "
+                "expected the Saturday that ends the work week or the last day "
+                "of a month")
+    if accepted and deck.week_ending != accepted[0].week_ending:
+        return (f"{path}, line 1, column 6: HDR as-of date "
+                f"{deck.week_ending:%m/%d/%Y} differs from the run's "
+                f"{accepted[0].week_ending:%m/%d/%Y}; run decks of one as-of date "
+                "together")
+    return None
 
 
 def as_of_date_ok(day: dt.date) -> bool:
     """The HDR as-of date is the Saturday ending a work week or a month's last day (spec
     3.1): any other day would make the work week of rules 40/41 end mid-week."""
     return day.weekday() == 5 or _month_end(day)
-
-
-def _keep(path: Path, refused_dir: Path) -> None:
-    if path.is_file():
-        run_folder.private_dir(refused_dir)
-        shutil.copy2(path, refused_dir / path.name)
 
 
 def records_of(decks: list[Deck]) -> pl.DataFrame:
@@ -215,10 +183,7 @@ def count_records(result: InventoryResult, every: pl.DataFrame) -> None:
                 f"{names[r['deck_no']]}, line {r['line_no']}: "
                 f"{(r['record_type'] + ' ' + (r['control_number'] or '')).strip()}: {code} "
                 f"{inv_10_02.why(r['record_type'], r['text'], code, as_of)}")
-    for d in accepted:
-        if d.records != d.posted + d.rejected:
-            raise ConservationError(f"{d.path}: conservation failed: {d.records} records in, "
-                                    f"{d.posted} used, {d.rejected} rejected")
+    conserve(result)
 
 
 class Evaluation(NamedTuple):
@@ -341,7 +306,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
                 run_date: dt.date, say: Callable[[str], None], store: Store, run_id: str,
                 published: list[str], params_path: Path | None, reports: ReportWriter
                 ) -> InventoryResult:
-    result = InventoryResult(run_id=run_id, run_date=run_date, as_of=None, run_dir=None,
+    result = InventoryResult(run_id=run_id, run_date=run_date, week_ending=None, run_dir=None,
                              calendar_assumed=calendar.assumed)
     result.notes += run_folder.tidy(data_dir / "runs", set(published))
     ledger = store.read("decks")
@@ -420,14 +385,21 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
         gen.write("gs13_history", figures if gs13_history is None else pl.concat(
             [gs13_history, figures], how="diagonal_relaxed"))
     gen.write("error_register", error_register)
-    gen.write("decks", ledger_rows(ledger, result, decks, run_id, run_date))
-    result.generation = gen.commit(note=f"inventory run {run_id}", extra={
+    commit(gen, result, ledger, decks, run_dir, f"inventory run {run_id}")
+    return result
+
+
+def commit(gen: Generation, result: InventoryResult, ledger: pl.DataFrame | None,
+           decks: list[Deck], run_dir: Path, note: str) -> None:
+    """Close a run or a reprocess: its deck ledger rows, the generation's commit, the run
+    folder published (the outputs follow it)."""
+    gen.write("decks", ledger_rows(ledger, result, decks, result.run_id, result.run_date))
+    result.generation = gen.commit(note=note, extra={
         "condition_code": result.condition_code, "records_in": result.records_in,
         "posted": result.used, "rejected": result.rejected, "family": RUN_INV})
     result.run_dir = run_folder.publish(run_dir)
     result.outputs = {k: result.run_dir / p.relative_to(run_dir)
                       for k, p in result.outputs.items()}
-    return result
 
 
 def _month_end(day: dt.date) -> bool:

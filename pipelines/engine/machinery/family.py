@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipelines.engine.machinery.result import RunResult
 
@@ -28,3 +29,16 @@ class Family:
     codes: tuple[str, ...]  # the runs of validators/codes.py whose codes it issues
     tables: tuple[str, ...]  # store tables it writes
     run: Callable[..., RunResult]  # the engine entry point: run(..., printer=report stage)
+
+
+def printer_fourth(engine: Callable[..., RunResult]) -> Callable[..., RunResult]:
+    """A family's `run` for an engine entry point that takes its report stage fourth (decks,
+    data folder, reference data, report stage, then its own options): the family convention
+    passes the report stage as the keyword `printer`."""
+
+    def run(deck_paths: list[Path], data_dir: Path, reference: object, *options: object,
+            printer: Callable[..., object], **named: object) -> RunResult:
+        return engine(deck_paths, data_dir, reference, printer, *options, **named)
+
+    run.__doc__ = f"`{engine.__name__}` in the family convention (the report stage as `printer`)."
+    return run

@@ -10,6 +10,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,6 +109,55 @@ def open_texts(register: pl.DataFrame | None) -> set[str]:
                .str.strip_chars_end(" ").to_list())
 
 
+# Why a deck cannot be used (its path, the deck, the decks accepted before it in this run),
+# or None.
+Screen = Callable[[Path, Deck, list[Deck]], "str | None"]
+
+
+def control(paths: list[Path], result: RunResult, refused_dir: Path, duplicate: Screen,
+            check: Screen | None = None, shown: Callable[[Path], str] = names.shown,
+            refuse_bad_names: bool = True) -> list[Deck]:
+    """The decks that pass control, are no `duplicate` and pass the family's own `check`;
+    every deck offered gets its outcome in `result.decks`, shown by `shown(path)`. A deck
+    that fails control or `check` is refused and copied to `refused_dir` for resubmission; a
+    duplicate is not copied (nothing of it is used again); with `refuse_bad_names`, a deck
+    whose file name cannot be printed is refused and left where it is."""
+    decks: list[Deck] = []
+    for path in paths:
+        outcome = DeckOutcome(path=shown(path), status="refused")
+        result.decks.append(outcome)
+        if refuse_bad_names and (bad_name := names.refusal(path)):
+            outcome.reason = bad_name  # left where it is: its name cannot be copied as is
+            continue
+        try:
+            deck = open_deck(path)
+        except (DeckFault, DeckRefused) as err:
+            outcome.reason = str(err)
+            keep_for_resubmission(path, refused_dir)
+            continue
+        outcome.identity, outcome.records = deck.identity, deck.records.height
+        if why := duplicate(path, deck, decks):
+            outcome.status, outcome.reason, outcome.records = "duplicate", why, 0
+        elif check is not None and (why := check(path, deck, decks)):
+            outcome.reason = why
+            keep_for_resubmission(path, refused_dir)
+        else:
+            outcome.status = "accepted"
+            decks.append(deck)
+    return decks
+
+
+def same_content(known: set[str], why: str) -> Screen:
+    """A `duplicate` screen by content hash alone: a deck whose records are in `known` (the
+    ledger's posted decks) or in a deck accepted before it, with `why` after its path."""
+    def duplicate(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:
+        if deck.content_hash in known or any(d.content_hash == deck.content_hash
+                                             for d in accepted):
+            return f"{path}: duplicate deck: {why}"
+        return None
+    return duplicate
+
+
 def open_all(paths: list[Path], posted: Posted, result: RunResult, refused_dir: Path,
               open_texts: set[str] | None = None) -> tuple[list[Deck], list[str]]:
     """The decks that pass control and were not posted before, and each one's records hash;
@@ -115,41 +165,21 @@ def open_all(paths: list[Path], posted: Posted, result: RunResult, refused_dir: 
     `refused_dir` for resubmission).
     With `open_texts` (a reprocess), a deck made only of open entries' records is not a
     duplicate."""
-    decks: list[Deck] = []
-    sorted_hashes: list[str] = []
-    seen = Posted({}, {}, {})
-    for path in paths:
-        outcome = DeckOutcome(path=names.shown(path), status="refused")
-        if bad_name := names.refusal(path):
-            outcome.reason = bad_name  # left where it is: its name cannot be copied as is
-            result.decks.append(outcome)
-            continue
-        try:
-            deck = open_deck(path)
-        except (DeckFault, DeckRefused) as err:
-            outcome.reason = str(err)
-            keep_for_resubmission(path, refused_dir)
-            result.decks.append(outcome)
-            continue
-        outcome.identity, outcome.records = deck.identity, deck.records.height
-        sorted_hash = records_hash(deck)
+    hashes: dict[str, str] = {}  # content hash -> records hash, of every deck screened
+
+    def duplicate(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:
+        sorted_hash = hashes[deck.content_hash] = records_hash(deck)
+        # an HDR is compared with posted decks only: decks of one run may share one (the
+        # generated decks do)
+        seen = Posted({d.content_hash: f"{d.name} in this run" for d in accepted}, {},
+                      {hashes[d.content_hash]: f"{d.name} in this run" for d in accepted})
         why = posted.duplicate(deck, sorted_hash) or seen.duplicate(deck, sorted_hash)
         if why and open_texts is not None and _reinputs(deck, open_texts):
             why = None
-        if why:
-            outcome.status = "duplicate"
-            outcome.reason = f"{path}: duplicate deck: {why}; {DUPLICATE_ADVICE}"
-            outcome.records = 0
-        else:
-            outcome.status = "accepted"
-            by = f"{path.name} in this run"
-            seen.content[deck.content_hash] = by
-            seen.records[sorted_hash] = by  # an HDR is compared with posted decks only:
-            # decks of one run may share one (the generated decks do)
-            decks.append(deck)
-            sorted_hashes.append(sorted_hash)
-        result.decks.append(outcome)
-    return decks, sorted_hashes
+        return f"{path}: duplicate deck: {why}; {DUPLICATE_ADVICE}" if why else None
+
+    decks = control(paths, result, refused_dir, duplicate)
+    return decks, [hashes[d.content_hash] for d in decks]
 
 
 def keep_for_resubmission(path: Path, refused_dir: Path) -> None:

@@ -2,24 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-from pathlib import Path
-
-from pipelines.engine.machinery.family import Family
+from pipelines.engine.machinery.family import Family, printer_fourth
 from pipelines.engine.sampling import selection
-from pipelines.engine.sampling.inputs import SamplingReference
 from validators.codes import RUN_SAMPLING
-
-
-def _run(deck_paths: list[Path], data_dir: Path, reference: SamplingReference,
-         run_date: dt.date | None = None, progress: Callable[[str], None] | None = None,
-         corrections: bool = False, *, printer: selection.ReportWriter
-         ) -> selection.SelectResult:
-    """`selection.run_select` in the family convention (the report stage as `printer`)."""
-    return selection.run_select(deck_paths, data_dir, reference, printer, run_date, progress,
-                                corrections)
-
 
 SAMPLING = Family(
     name="sampling",
@@ -35,5 +20,5 @@ SAMPLING = Family(
              "open-register"),
     codes=(RUN_SAMPLING,),
     tables=(*selection.TABLES, "decks", "error_register"),
-    run=_run,
+    run=printer_fourth(selection.run_select),
 )

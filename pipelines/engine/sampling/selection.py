@@ -12,7 +12,6 @@ register); the printed reports and their Parquet twins in the run folder; one ge
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,13 +19,17 @@ from pathlib import Path
 
 import polars as pl
 
-from layouts.decoder import DeckFault
-from pipelines.engine.machinery.conservation import ConservationError
-from pipelines.engine.machinery.deck import Deck, DeckRefused, open_deck
+from pipelines.engine.machinery.conservation import conserve
+from pipelines.engine.machinery.deck import Deck
 from pipelines.engine.machinery.entries import extend_register
-from pipelines.engine.machinery.intake import LEDGER_SCHEMA, next_run_id
+from pipelines.engine.machinery.intake import (
+    LEDGER_SCHEMA,
+    control,
+    next_run_id,
+    same_content,
+)
 from pipelines.engine.machinery.register import open_entries
-from pipelines.engine.machinery.result import DeckOutcome, RunResult
+from pipelines.engine.machinery.result import RunResult
 from pipelines.engine.sampling import inputs, plan
 from pipelines.engine.sampling import week as week_figures
 from pipelines.engine.sampling.inputs import DECK_WEEK, SamplingReference
@@ -97,28 +100,10 @@ def _open(paths: list[Path], known: set[str], result: SelectResult, refused: Pat
           ) -> list[Deck]:
     """Control each deck; a refused one is copied to `refused` for resubmission, one whose
     records were taken before is a duplicate."""
-    decks: list[Deck] = []
-    for path in paths:
-        outcome = DeckOutcome(path=str(path), status="refused")
-        result.decks.append(outcome)
-        try:
-            deck = open_deck(path)
-        except (DeckFault, DeckRefused) as err:
-            outcome.reason = str(err)
-            if path.is_file():
-                run_folder.private_dir(refused)
-                shutil.copy2(path, refused / path.name)
-            continue
-        outcome.identity = deck.identity
-        if deck.content_hash in known:
-            outcome.status = "duplicate"
-            outcome.reason = (f"{path}: duplicate deck: the same records were already taken; "
-                              "nothing of it is used again")
-            continue
-        known.add(deck.content_hash)
-        outcome.status, outcome.records = "accepted", deck.records.height
-        decks.append(deck)
-    return decks
+    return control(paths, result, refused,
+                   same_content(known, "the same records were already taken; nothing of it "
+                                "is used again"),
+                   shown=str, refuse_bad_names=False)
 
 
 def _read(store: Store, table: str, schema: dict) -> pl.DataFrame:
@@ -167,7 +152,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: SamplingRefer
                                 "deck_hash", DECK_WEEK, "error_codes", "rejected")
                        for f in (requests, batches, other)]).sort("seq")
     _count(result, every)
-    _conserve(result)
+    conserve(result)
 
     run_dir = run_folder.start(data_dir / "runs", run_id)
     result.run_dir = run_dir
@@ -351,14 +336,6 @@ def _count(result: SelectResult, every: pl.DataFrame) -> None:
     result.codes[RUN_SAMPLING] = Counter(every["error_codes"].explode().drop_nulls().to_list())
     if result.findings.height:
         result.codes[f"{RUN_SAMPLING} findings"] = Counter(result.findings["code"].to_list())
-
-
-def _conserve(result: SelectResult) -> None:
-    for d in result.decks:
-        if d.status == "accepted" and d.records != d.posted + d.rejected:
-            raise ConservationError(
-                f"{d.path}: conservation failed: {d.records} records in, {d.posted} used, "
-                f"{d.rejected} on the register")
 
 
 def _ledger(previous: pl.DataFrame | None, result: SelectResult, decks: list[Deck],
