@@ -50,7 +50,9 @@ def test_posting_3926_has_the_weeks_figures_typed(con):
     row = con.execute("SELECT count(*), sum(sampled), sum(defects), sum(defective), "
                   "list(DISTINCT week_ending), list(DISTINCT quality_standard ORDER BY 1) "
                   "FILTER (quality_standard IS NOT NULL) FROM posting_3926").fetchone()
-    assert row == (8, 25, 7, 5, [dt.date(2026, 11, 14)], [Decimal("0.50"), Decimal("95.00")])
+    # DuckDB does not promise the order of a DISTINCT list: compare the standards as a set
+    assert row[:5] == (8, 25, 7, 5, [dt.date(2026, 11, 14)])
+    assert sorted(row[5]) == [Decimal("0.50"), Decimal("95.00")]
     types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE posting_3926)")
                  .fetchall())
     assert (types["week_ending"], types["sampled"], types["quality_standard"]) == (
