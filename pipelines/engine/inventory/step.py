@@ -29,15 +29,11 @@ from pipelines.engine.inventory import (
 )
 from pipelines.engine.inventory import flags as flagging
 from pipelines.engine.inventory.calendar import WorkCalendar
+from pipelines.engine.machinery import intake
 from pipelines.engine.machinery.conservation import conserve
 from pipelines.engine.machinery.deck import Deck
 from pipelines.engine.machinery.entries import extend_register, in_register_schema
-from pipelines.engine.machinery.intake import (
-    LEDGER_SCHEMA,
-    control,
-    next_run_id,
-    same_content,
-)
+from pipelines.engine.machinery.intake import control, next_run_id, same_content
 from pipelines.engine.machinery.register import (
     DECK_WEEK,
     close_corrected,
@@ -393,7 +389,7 @@ def commit(gen: Generation, result: InventoryResult, ledger: pl.DataFrame | None
            decks: list[Deck], run_dir: Path, note: str) -> None:
     """Close a run or a reprocess: its deck ledger rows, the generation's commit, the run
     folder published (the outputs follow it)."""
-    gen.write("decks", ledger_rows(ledger, result, decks, result.run_id, result.run_date))
+    gen.write("decks", intake.ledger(ledger, result, decks, None, result.run_id, result.run_date))
     result.generation = gen.commit(note=note, extra={
         "condition_code": result.condition_code, "records_in": result.records_in,
         "posted": result.used, "rejected": result.rejected, "family": RUN_INV})
@@ -424,12 +420,3 @@ def _earlier_quarters(history: pl.DataFrame | None, scope: str, as_of: dt.date
     return out
 
 
-def ledger_rows(previous: pl.DataFrame | None, result: InventoryResult, decks: list[Deck],
-            run_id: str, run_date: dt.date) -> pl.DataFrame:
-    hashes = iter(d.content_hash for d in decks)
-    rows = [{"content_hash": next(hashes) if o.status == "accepted" else None,
-             "deck": Path(o.path).name, "identity": o.identity, "run_id": run_id,
-             "run_date": run_date, "status": "posted" if o.status == "accepted" else o.status,
-             "reason": o.reason, "records": o.records} for o in result.decks]
-    new = pl.DataFrame(rows, schema=LEDGER_SCHEMA)
-    return new if previous is None else pl.concat([previous, new])

@@ -234,7 +234,11 @@ LEDGER_SCHEMA = {"content_hash": pl.String, "deck": pl.String, "identity": pl.St
 
 
 def ledger(previous: pl.DataFrame | None, result: RunResult, decks: list[Deck],
-            sorted_hashes: list[str], run_id: str, run_date: dt.date) -> pl.DataFrame:
+            sorted_hashes: list[str] | None, run_id: str, run_date: dt.date) -> pl.DataFrame:
+    """The deck ledger with this run's decks added (every family's, one table). `decks`: the
+    accepted ones; `sorted_hashes`: their records hashes (None: a family that keeps none)."""
+    if sorted_hashes is None:
+        sorted_hashes = [None] * len(decks)
     hashes = iter(zip((d.content_hash for d in decks), sorted_hashes, strict=True))
     rows = []
     for o in result.decks:

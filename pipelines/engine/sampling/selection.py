@@ -19,15 +19,11 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.engine.machinery import intake
 from pipelines.engine.machinery.conservation import conserve
 from pipelines.engine.machinery.deck import Deck
 from pipelines.engine.machinery.entries import extend_register
-from pipelines.engine.machinery.intake import (
-    LEDGER_SCHEMA,
-    control,
-    next_run_id,
-    same_content,
-)
+from pipelines.engine.machinery.intake import control, next_run_id, same_content
 from pipelines.engine.machinery.register import open_entries
 from pipelines.engine.machinery.result import RunResult
 from pipelines.engine.sampling import inputs, plan
@@ -161,7 +157,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: SamplingRefer
     gen.write("work_batches", all_batches)
     gen.write("sampling_log", log)
     gen.write("sampling_weeks", weeks_table)
-    gen.write("decks", _ledger(ledger, result, decks, run_id, run_date))
+    gen.write("decks", intake.ledger(ledger, result, decks, None, run_id, run_date))
     register = _register(store.read("error_register"), every, run_id, run_date)
     if corrections:
         register = close_resent(register, every, run_id, run_date, result)
@@ -336,17 +332,6 @@ def _count(result: SelectResult, every: pl.DataFrame) -> None:
     result.codes[RUN_SAMPLING] = Counter(every["error_codes"].explode().drop_nulls().to_list())
     if result.findings.height:
         result.codes[f"{RUN_SAMPLING} findings"] = Counter(result.findings["code"].to_list())
-
-
-def _ledger(previous: pl.DataFrame | None, result: SelectResult, decks: list[Deck],
-            run_id: str, run_date: dt.date) -> pl.DataFrame:
-    hashes = iter(d.content_hash for d in decks)
-    new = pl.DataFrame([{
-        "content_hash": next(hashes) if o.status == "accepted" else None,
-        "deck": Path(o.path).name, "identity": o.identity, "run_id": run_id,
-        "run_date": run_date, "status": "posted" if o.status == "accepted" else o.status,
-        "reason": o.reason, "records": o.records} for o in result.decks], schema=LEDGER_SCHEMA)
-    return new if previous is None else pl.concat([previous, new])
 
 
 def record_key(text: pl.Expr) -> pl.Expr:
