@@ -27,7 +27,7 @@ from pipelines.engine.inventory.step import (
     records_of,
     register_rows,
 )
-from pipelines.engine.machinery.intake import next_run_id
+from pipelines.engine.machinery import intake
 from pipelines.engine.machinery.register import (
     DECK_WEEK,
     CorrectionsDeck,
@@ -104,9 +104,8 @@ def reprocess(deck_paths: list[Path], data_dir: Path, reports: OpenRegisterWrite
     run_date = run_date or dt.date.today()
     say = progress or (lambda _msg: None)
     store = Store(data_dir)
-    with store.lock("inventory reprocess", wait_seconds=0):
-        published = [m.get("run_id", "") for m in store.history()]
-        run_id = next_run_id(published, run_date)
+    with intake.run_started(store, data_dir, run_date, "inventory reprocess") as (published,
+                                                                                    run_id):
         result = InventoryResult(run_id=run_id, run_date=run_date, week_ending=None,
                                  run_dir=None)
         result.notes += run_folder.tidy(data_dir / "runs", set(published))

@@ -33,7 +33,7 @@ from pipelines.engine.machinery import intake
 from pipelines.engine.machinery.conservation import conserve
 from pipelines.engine.machinery.deck import Deck
 from pipelines.engine.machinery.entries import extend_register, in_register_schema
-from pipelines.engine.machinery.intake import control, next_run_id, same_content
+from pipelines.engine.machinery.intake import control, same_content
 from pipelines.engine.machinery.register import (
     DECK_WEEK,
     close_corrected,
@@ -290,10 +290,7 @@ def run_inventory(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar
     run_date = run_date or dt.date.today()
     say = progress or (lambda _msg: None)
     store = Store(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with store.lock("inventory run", wait_seconds=0):
-        published = [m.get("run_id", "") for m in store.history()]
-        run_id = next_run_id(published, run_date)
+    with intake.run_started(store, data_dir, run_date, "inventory run") as (published, run_id):
         return _run_locked(deck_paths, data_dir, calendar, run_date, say, store, run_id,
                            published, params_path, reports)
 

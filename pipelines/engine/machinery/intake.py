@@ -10,7 +10,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -255,3 +255,14 @@ def ledger(previous: pl.DataFrame | None, result: RunResult, decks: list[Deck],
                if c not in previous.columns]  # a ledger written before the column was added
     return pl.concat([previous.with_columns(missing).select(list(LEDGER_SCHEMA))
                       .cast(LEDGER_SCHEMA), new])
+
+
+@contextlib.contextmanager
+def run_started(store, data_dir: Path, run_date: dt.date, holder: str
+                ) -> Iterator[tuple[list[str], str]]:
+    """A family's run under the store's lock (refused at once if busy): (the run ids published
+    so far, this run's id). Every family starts a run this way."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with store.lock(holder, wait_seconds=0):
+        published = [m.get("run_id", "") for m in store.history()]
+        yield published, next_run_id(published, run_date)

@@ -23,7 +23,7 @@ from pipelines.engine.machinery import intake
 from pipelines.engine.machinery.conservation import conserve
 from pipelines.engine.machinery.deck import Deck
 from pipelines.engine.machinery.entries import extend_register
-from pipelines.engine.machinery.intake import control, next_run_id, same_content
+from pipelines.engine.machinery.intake import control, same_content
 from pipelines.engine.machinery.register import open_entries
 from pipelines.engine.machinery.result import RunResult
 from pipelines.engine.sampling import inputs, plan
@@ -82,10 +82,8 @@ def run_select(deck_paths: list[Path], data_dir: Path, reference: SamplingRefere
     run_date = run_date or dt.date.today()
     say = progress or (lambda _msg: None)
     store = Store(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with store.lock("sample selection", wait_seconds=0):
-        published = [m.get("run_id", "") for m in store.history()]
-        run_id = next_run_id(published, run_date)
+    with intake.run_started(store, data_dir, run_date, "sample selection") as (published,
+                                                                                 run_id):
         for note in run_folder.tidy(data_dir / "runs", set(published)):
             say(note)
         return _run_locked(deck_paths, data_dir, reference, run_date, say, store, run_id,
