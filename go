@@ -11,8 +11,11 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 
+USER_UV="${PYTHONUSERBASE:-$HOME/.local}/bin/uv"  # where `pip install --user uv` puts it
 if command -v uv >/dev/null 2>&1; then
   UV=(uv)
+elif [ -x "$USER_UV" ]; then  # the binary `python3 -m uv` runs, without starting Python (0.1 s)
+  UV=("$USER_UV")
 elif python3 -m uv --version >/dev/null 2>&1; then
   UV=(python3 -m uv)
 else
