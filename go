@@ -33,7 +33,8 @@ fi
 VENV="${UV_PROJECT_ENVIRONMENT:-.venv}"  # uv reads a relative one from the project root
 [[ "$VENV" = /* ]] || VENV="$HERE/$VENV"
 LOCK="$(cksum <"$HERE/uv.lock")"
-if [ "$(cat "$VENV/.qap-compiled" 2>/dev/null)" != "$LOCK" ]; then
+if [ "$(cat "$VENV/.qap-compiled" 2>/dev/null)" != "$LOCK" ] \
+   && { [ ! -e "$VENV" ] || [ -w "$VENV" ]; }; then  # another user's environment: as it is
   "${UV[@]}" sync --frozen --inexact --compile-bytecode --project "$HERE"
   # (a file that does not compile is said when it is imported, not here)
   "${UV[@]}" run --frozen --no-sync --project "$HERE" python -m compileall -q \
