@@ -40,7 +40,6 @@ from pipelines.operator.data_dir import (
     require_inbox,
     require_store,
 )
-from pipelines.state.store import Store, StoreError
 
 _SAY = Speaker("qap flow")
 _fail, _date, _checked = _SAY.fail, _SAY.date, _SAY.checked
@@ -200,6 +199,8 @@ def rollback(
 
     Example: qap flow rollback 20261117.01 -d /srv/qap --requeue
     """
+    from pipelines.state.store import Store, StoreError
+
     _checked(require_store, data_dir)
     _checked(not_busy, data_dir)
     try:

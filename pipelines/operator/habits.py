@@ -19,9 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines.operator.data_dir import has_store
 from pipelines.state import private
-from pipelines.state.store import PUBLISHED, Store, StoreError, counts
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # polars and the store load where used, not when `qap` starts
     import polars as pl
 
     from pipelines.engine.machinery.result import RunResult
@@ -66,6 +65,8 @@ def run_document(result: RunResult, notes: list[str], dry_run: bool = False) -> 
 
 def history_document(data_dir: Path, generations: list[dict]) -> dict[str, Any]:
     """Each published generation as the text lists it, with its recorded figures whole."""
+    from pipelines.state.store import counts
+
     return {"data_dir": str(data_dir), "generations": [
         {"generation": m["generation"], "published": m["created"], "run_id": m["run_id"],
          "what": counts(m) or m.get("note", ""), "note": m.get("note") or None,
@@ -110,6 +111,8 @@ def register_document(data_dir: Path, as_of: dt.date, rows: pl.DataFrame,
 def _scratch_folder(data_dir: Path, given: Path | None) -> Path:
     """An empty owner-only folder: `given` (made, or empty), else a new one beside the data
     directory (the same file system, so the state is linked, not copied), else in /tmp."""
+    from pipelines.state.store import StoreError
+
     with private.owner_only():
         if given is not None:
             if given.exists() and (not given.is_dir() or any(given.iterdir())):
@@ -134,6 +137,8 @@ def scratch_copy(data_dir: Path, given: Path | None = None) -> Path:
     (so the run gets the same run id, the same duplicates and the same register) and nothing
     else: a run there posts to the copy, prints its reports there, and the real data
     directory is never written."""
+    from pipelines.state.store import PUBLISHED, Store
+
     scratch = _scratch_folder(data_dir, given)
     if not has_store(data_dir):
         return scratch

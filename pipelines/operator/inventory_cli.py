@@ -12,15 +12,10 @@ from typing import Annotated
 
 import typer
 
-from pipelines.engine.inventory import calendar, corrections, exceptions
 from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE
 from pipelines.engine.machinery.conservation import ConservationError
-from pipelines.operator import inventory_run
 from pipelines.operator.cli_options import DataDir, Quiet, RunDate, checked, fail, parse_date
 from pipelines.operator.data_dir import prepare, require_store
-from pipelines.operator.inventory_run import run_inventory
-from pipelines.reports import inventory_summary
-from pipelines.state.store import Store, StoreError
 from validators import ro_params
 
 InvReference = Annotated[Path | None, typer.Option(
@@ -76,6 +71,9 @@ def _withdraw(words: list[str], data_dir: Path, reason: str | None) -> int:
         raise _fail("say: qap inventory withdraw KEY CODE --reason WHY (KEY: assignment "
                     "number, case control number, group, or for code 90 the GS-13 analysis scope: "
                     "group, territory or area)", 2)
+    from pipelines.engine.inventory import exceptions
+    from pipelines.state.store import Store, StoreError
+
     checked("qap inventory", require_store, data_dir, True)
     key, code = words
     store = Store(data_dir)
@@ -95,6 +93,9 @@ def _withdraw(words: list[str], data_dir: Path, reason: str | None) -> int:
 def _corrections(words: list[str], data_dir: Path, force: bool) -> int:
     if len(words) != 1:
         raise _fail("say: qap inventory corrections OUT -d DIR [--force]", 2)
+    from pipelines.engine.inventory import corrections
+    from pipelines.state.store import StoreError
+
     checked("qap inventory", require_store, data_dir, False)
     try:
         written = corrections.corrections_decks(data_dir, Path(words[0]), dt.datetime.now(),
@@ -118,6 +119,10 @@ def _reprocess(decks: list[Path], data_dir: Path, run_date: dt.date | None,
     for deck in decks:
         if not deck.is_file():
             raise _fail(f"deck {deck} not found; nothing was run", CC_INCOMPLETE)
+    from pipelines.operator import inventory_run
+    from pipelines.reports import inventory_summary
+    from pipelines.state.store import StoreError
+
     checked("qap inventory", require_store, data_dir, True)
     progress = None if quiet else (lambda msg: typer.echo(f"  .. {msg}", err=True))
     try:
@@ -139,6 +144,11 @@ def _run(decks: list[Path], data_dir: Path, reference: Path | None, run_date: dt
         if not deck.is_file():
             what = "not found" if not deck.exists() else "not a file"
             raise _fail(f"deck {deck} {what}; nothing was run", CC_INCOMPLETE)
+    from pipelines.engine.inventory import calendar
+    from pipelines.operator.inventory_run import run_inventory
+    from pipelines.reports import inventory_summary
+    from pipelines.state.store import StoreError
+
     checked("qap inventory", prepare, data_dir)
     progress = None if quiet else (lambda msg: typer.echo(f"  .. {msg}", err=True))
     try:

@@ -10,9 +10,6 @@ from typing import Annotated
 
 import typer
 
-from pipelines.engine.machinery.reference import ReferenceMissing
-from pipelines.engine.machinery.reference import load as load_reference
-from pipelines.engine.qap.individual import cum_jobs, ipsr, reference, status
 from pipelines.operator.cli_options import (
     CC_INCOMPLETE,
     DataDir,
@@ -23,9 +20,7 @@ from pipelines.operator.cli_options import (
 )
 from pipelines.operator.cli_options import parse_date as _parse_date
 from pipelines.operator.data_dir import choose_reference, require_store
-from pipelines.reports import ipsr as ipsr_report
 from pipelines.state.run_folder import private_dir
-from pipelines.state.store import Store, StoreError
 
 WHO = "qap ipsr"
 QuarterEnd = Annotated[str, typer.Option(
@@ -36,6 +31,8 @@ OutDir = Annotated[Path | None, typer.Option(
 
 
 def _quarter_end(text: str) -> dt.date:
+    from pipelines.engine.qap.individual import status
+
     try:
         q_end = dt.date.fromisoformat(text)
         status.check_quarter_end(q_end)
@@ -53,6 +50,12 @@ def ipsr_command(quarter_end: QuarterEnd, data_dir: DataDir = Path("qap-data"),
 
     Example: qap ipsr --quarter-end 2025-12-31 -d /srv/qap
     """
+    from pipelines.engine.machinery.reference import ReferenceMissing
+    from pipelines.engine.machinery.reference import load as load_reference
+    from pipelines.engine.qap.individual import cum_jobs, ipsr, reference
+    from pipelines.reports import ipsr as ipsr_report
+    from pipelines.state.store import Store, StoreError
+
     q_end = _quarter_end(quarter_end)
     when = _parse_date(WHO, run_date) or dt.date.today()
     checked(WHO, require_store, data_dir, False)

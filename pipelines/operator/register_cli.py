@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 
-from pipelines.engine.machinery import register
 from pipelines.engine.machinery.conditions import CC_INCOMPLETE
-from pipelines.engine.machinery.register import ssn_of_record
 from pipelines.operator import habits
 from pipelines.operator.cli_options import (
     DataDir,
@@ -20,9 +17,9 @@ from pipelines.operator.cli_options import (
     UndoLater,
 )
 from pipelines.operator.data_dir import require_store
-from pipelines.reports import open_register as open_register_report
-from pipelines.reports.printing import mask_ssn_expr
-from pipelines.state.store import Store, StoreError, counts
+
+if TYPE_CHECKING:  # polars, the register and the store load when a command runs
+    import polars as pl
 
 _SAY = Speaker("qap")
 _fail, _date, _checked = _SAY.fail, _SAY.date, _SAY.checked
@@ -48,6 +45,9 @@ def corrections(
 
     Example: qap corrections /srv/qap/corrections/fix.dat --data-dir /srv/qap
     """
+    from pipelines.engine.machinery import register
+    from pipelines.state.store import StoreError
+
     _require_store(data_dir, writable=False)
     try:
         written = register.corrections_deck(data_dir, out, dt.datetime.now(), force=force)
@@ -76,6 +76,9 @@ def withdraw(
 
     Example: qap withdraw week46.dat 17 --reason "duplicate of control A05" -d /srv/qap
     """
+    from pipelines.engine.machinery import register
+    from pipelines.state.store import StoreError
+
     _require_store(data_dir)
     try:
         withdrawal, gen = register.withdraw(data_dir, deck, line, reason, dt.date.today(),
@@ -98,6 +101,9 @@ def rollback(
 
     Example: qap rollback 20261117.01 -d /srv/qap
     """
+    from pipelines.engine.machinery import register
+    from pipelines.state.store import StoreError
+
     _require_store(data_dir)
     try:
         gen, undone = register.rollback(data_dir, run_id, "qap rollback", undo_later=force)
@@ -117,6 +123,8 @@ def history(data_dir: DataDir = Path("qap-data"), as_json: Json = False) -> None
 
     Example: qap history --data-dir /srv/qap
     """
+    from pipelines.state.store import Store, StoreError, counts
+
     _require_store(data_dir, writable=False)
     try:
         generations = Store(data_dir).history()
@@ -134,6 +142,11 @@ def history(data_dir: DataDir = Path("qap-data"), as_json: Json = False) -> None
 def register_entries(data_dir: Path, as_of: dt.date, include_closed: bool = False
                      ) -> pl.DataFrame:
     """The register's entries (open ones only unless `include_closed`) with their age."""
+    import polars as pl
+
+    from pipelines.engine.machinery import register
+    from pipelines.state.store import Store
+
     store = Store(data_dir)
     store.check_current()  # a `current` moved back by hand would list an old register
     table = store.read("error_register")
@@ -162,6 +175,11 @@ def open_register(
 
     Example: qap register -d /srv/qap --code 14 --deck week46.dat
     """
+    from pipelines.engine.machinery.register import ssn_of_record
+    from pipelines.reports import open_register as open_register_report
+    from pipelines.reports.printing import mask_ssn_expr
+    from pipelines.state.store import StoreError
+
     _require_store(data_dir, writable=False)
     today = dt.date.today()
     try:

@@ -6,16 +6,13 @@ import datetime as dt
 import os
 import shutil
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pipelines.engine.machinery import names
 from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE, CC_REFUSED
 from pipelines.engine.machinery.conservation import ConservationError
-from pipelines.engine.machinery.reference import ReferenceMissing
-from pipelines.engine.machinery.reference import load as load_reference
-from pipelines.engine.machinery.result import RunResult
 from pipelines.operator import habits
 from pipelines.operator.cli_options import (
     NATIONAL_LIST,
@@ -30,9 +27,9 @@ from pipelines.operator.cli_options import (
     Speaker,
 )
 from pipelines.operator.data_dir import choose_reference, prepare, remember, require_store
-from pipelines.operator.runs import run_week
-from pipelines.reports import summary
-from pipelines.state.store import StoreError
+
+if TYPE_CHECKING:
+    from pipelines.engine.machinery.result import RunResult
 
 _SAY = Speaker("qap")
 _fail, _date, _checked = _SAY.fail, _SAY.date, _SAY.checked
@@ -56,9 +53,22 @@ def _check_decks(decks: list[Path]) -> None:
             raise _fail(f"deck {deck} is not a file; nothing was run", CC_INCOMPLETE)
 
 
+def run_week(*args: Any, **kwargs: Any) -> RunResult:
+    """`pipelines.operator.runs.run_week`, loaded with the engine and polars when a run starts
+    rather than when `qap` starts (its help answers without them)."""
+    from pipelines.operator.runs import run_week as run_the_week
+
+    return run_the_week(*args, **kwargs)
+
+
 def _execute(decks: list[Path], data_dir: Path, reference_dir: Path | None,
              run_date: dt.date | None, quiet: bool, reprocess: bool = False,
              as_json: bool = False, dry_run: bool = False, scratch: Path | None = None) -> int:
+    from pipelines.engine.machinery.reference import ReferenceMissing
+    from pipelines.engine.machinery.reference import load as load_reference
+    from pipelines.reports import summary
+    from pipelines.state.store import StoreError
+
     _check_decks(decks)
     if dry_run:  # the real data directory is only read: the run posts to a scratch copy
         if os.path.lexists(data_dir):

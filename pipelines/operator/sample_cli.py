@@ -9,9 +9,7 @@ from typing import Annotated
 
 import typer
 
-from pipelines.engine.machinery.reference import ReferenceMissing
-from pipelines.engine.sampling import inputs, random_tables, replay
-from pipelines.engine.sampling.selection import run_select
+from pipelines.engine.sampling import random_tables
 from pipelines.engine.sampling.walk import Cell, walk
 from pipelines.operator.cli_options import (
     DataDir,
@@ -25,8 +23,6 @@ from pipelines.operator.cli_options import (
 )
 from pipelines.operator.data_dir import choose_reference, prepare, remember, require_store
 from pipelines.operator.flow_cli import prefect_home
-from pipelines.reports import printing, sampling_log, sampling_outputs
-from pipelines.state.store import Store, StoreError
 
 CC_INCOMPLETE, CC_ABEND = 12, 16
 
@@ -45,6 +41,12 @@ def select_decks(decks: list[Path], data_dir: Path, reference_dir: Path | None,
                  run_date: dt.date | None, quiet: bool, corrections: bool = False) -> int:
     """Run selection on `decks`, print the summary, return the condition code (the flow and
     the command share it)."""
+    from pipelines.engine.machinery.reference import ReferenceMissing
+    from pipelines.engine.sampling import inputs
+    from pipelines.engine.sampling.selection import run_select
+    from pipelines.reports import sampling_outputs
+    from pipelines.state.store import StoreError
+
     for deck in decks:
         if not deck.is_file():
             raise _fail(f"deck {deck} not found or not a file; nothing was run", CC_INCOMPLETE)
@@ -149,6 +151,11 @@ def log_command(
 
     Example: qap sample log -d /srv/qap --week 2026-01-17 --replay
     """
+    from pipelines.engine.machinery.reference import ReferenceMissing
+    from pipelines.engine.sampling import inputs, replay
+    from pipelines.reports import printing, sampling_log
+    from pipelines.state.store import Store
+
     checked("qap sample", require_store, data_dir, False)
     log = Store(data_dir).read("sampling_log")
     if log is None:
@@ -193,7 +200,9 @@ def daily(
     checked("qap sample", prepare, data_dir)
     checked("qap sample", choose_reference, data_dir, reference)
     prefect_home(data_dir)
+    from pipelines.engine.machinery.reference import ReferenceMissing
     from pipelines.operator.sample_flow import sample_daily_flow
+    from pipelines.state.store import StoreError
 
     try:
         outcome = sample_daily_flow(data_dir=data_dir, reference_dir=reference, run_date=day)
