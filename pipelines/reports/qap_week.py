@@ -14,7 +14,6 @@ import polars as pl
 
 from pipelines.engine.machinery import intake
 from pipelines.engine.machinery.result import RunResult
-from pipelines.engine.qap import run03
 from pipelines.engine.qap.weekly import WeekReports
 from pipelines.reports import (
     cum_listing,
@@ -81,8 +80,8 @@ def _listings(week: WeekReports, result: RunResult, run_dir: Path) -> None:
 
     name = "posting-3926"
     # Where each posted row is in rows03, and its deck: enough to cut the listing into parts.
-    posted = rows03.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("at"), "deck_no",
-                           "rejected").filter(~pl.col("rejected")).drop("rejected")
+    posted = rows03.select("deck_no", "rejected").with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("at")).filter(
+        ~pl.col("rejected")).drop("rejected")
     names = pl.DataFrame({"deck_no": range(len(week.decks)), "deck": [d.name for d in week.decks]},
                          schema={"deck_no": pl.UInt16, "deck": pl.String})
     parts, total_pages = listings.plan_listing(posted, names=names)
@@ -94,9 +93,8 @@ def _listings(week: WeekReports, result: RunResult, run_dir: Path) -> None:
                 if part.length:
                     at = posted.get_column("at").slice(part.offset, part.length)
                     start, length = at[0], at[-1] - at[0] + 1
-                rows = intake.deck_columns(
-                    run03.display(rows03, ~pl.col("rejected"), start=start, length=length,
-                                  headers_at=week.headers_at), week.decks, week.run_id)
+                rows = intake.deck_columns(rows03.display(~pl.col("rejected"), start, length),
+                                           week.decks, week.run_id)
                 parquet.write(rows.select(pce_03_41.COLUMNS))
                 yield rows
 

@@ -1,0 +1,207 @@
+"""Run 03 over a week in parts of whole documents: the map of the weekly run.
+
+Documents never cross decks, and a well-formed deck's documents follow each other unbroken, so
+a deck is cut at document headers into parts of about `PART_LINES` records and each part is
+checked alone (`run03.check`), with the deck's running counts carried from part to part
+(`run03.DeckCarry`). A deck whose documents are not unbroken (interleaved, a line with no
+header, a header repeated) is checked as one part, where run 03 takes its grouped path. The
+checks that read across decks (`run03.run_wide`) and the Cumulative Data File come after every
+part is checked: the reduce, in the run's one process.
+
+Each checked part's records are handed to a `Rows03` at once, which keeps them in a private
+file when the run has a folder for them: what stays in memory through the week is what the
+reduce and the individual data read (reviews, adjustments), not the records' text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+
+from layouts import layout
+from layouts.decoder import decode
+from pipelines.engine.machinery.deck import Deck
+from pipelines.engine.qap import run03
+from pipelines.state import private
+from validators import pce_01_43 as v01
+
+PART_LINES = 500_000  # records of a part, about: a part ends where a document starts
+INDIVIDUAL_PROGRAMS = ("59600", "59602")  # Forms 3081 and 6489: the individual data step
+OTHER_PROGRAMS = (v01.PROGRAM, *INDIVIDUAL_PROGRAMS)  # every program that is not run 03's
+PREFIX = layout.load("prefix")
+_PROGRAM, _SECTION = PREFIX.field("program_number"), PREFIX.field("section")
+_DOC_FIELDS = [PREFIX.field("block"), PREFIX.field("serial")]
+
+
+def _program() -> pl.Expr:
+    """The program number as the decoder slices it: a record too short to hold one has none
+    of the programs compared with here, padded or not."""
+    return pl.col("text").str.slice(_PROGRAM.offset, _PROGRAM.width)
+
+
+def numbered(deck: Deck, deck_no: int, seq0: int) -> pl.DataFrame:
+    """The deck's records with `seq` (place in the run, from `seq0`) and `deck_no`: the columns
+    of `intake.records` before the prefix is decoded."""
+    return deck.records.with_columns(pl.lit(deck_no, pl.UInt16).alias("deck_no")
+                                     ).with_row_index("seq", offset=seq0)
+
+
+def other_records(decks: list[Deck]) -> pl.DataFrame:
+    """Every record of a program that is not run 03's (Forms 3927, 3081, 6489) of the decks,
+    with the prefix decoded: what `intake.records` gives for them."""
+    frames, seq0 = [], 0
+    for deck_no, deck in enumerate(decks):
+        frames.append(numbered(deck, deck_no, seq0).filter(_program().is_in(OTHER_PROGRAMS)))
+        seq0 += deck.records.height
+    if not frames:
+        frames = [pl.DataFrame(schema={"seq": pl.UInt32, "line_no": pl.UInt32,
+                                       "text": pl.String, "deck_no": pl.UInt16})]
+    return decode(pl.concat(frames), PREFIX)
+
+
+def cuts(records: pl.DataFrame, part_lines: int) -> list[tuple[int, int]]:
+    """(offset, length) of each part of a deck's run 03 `records` (text column): parts of
+    about `part_lines` records that start at a header, when every document of the deck is
+    unbroken (run03's fast path); else the whole deck as one part."""
+    if records.height <= part_lines:
+        return [(0, records.height)]
+    width = max(f.end for f in (_SECTION, *_DOC_FIELDS))
+    padded = pl.col("text").str.pad_end(width)
+    facts = records.select(
+        (padded.str.slice(_SECTION.offset, _SECTION.width) == "01").alias("is_header"),
+        pl.concat_str([padded.str.slice(f.offset, f.width) for f in _DOC_FIELDS]).alias("doc"))
+    follows = facts.select(
+        (pl.col("is_header") | (pl.col("doc") == pl.col("doc").shift(1)).fill_null(False))
+        .all().alias("follow"),
+        pl.col("doc").filter("is_header").is_unique().all().alias("unique"))
+    if not (follows["follow"][0] and follows["unique"][0]):
+        return [(0, records.height)]
+    starts = facts.select(pl.arg_where("is_header"))["is_header"]
+    out, at = [], 0
+    while at < records.height:
+        nxt = int(starts.search_sorted(at + part_lines, side="left"))
+        end = int(starts[nxt]) if nxt < starts.len() else records.height
+        out.append((at, end - at))
+        at = end
+    return out
+
+
+def check_deck(deck: Deck, deck_no: int, seq0: int, ofp: pl.DataFrame,
+               defect_codes: pl.Series, part_lines: int | None = None
+               ) -> Iterator[run03.Run03Part]:
+    """Run 03's checks of one deck, part by part (the map; nothing in it reads another
+    deck)."""
+    rows = numbered(deck, deck_no, seq0).filter(~_program().is_in(OTHER_PROGRAMS))
+    carry = run03.DeckCarry()
+    for offset, length in cuts(rows, part_lines or PART_LINES):
+        yield run03.check(decode(rows.slice(offset, length), PREFIX), ofp, defect_codes, carry)
+
+
+class Rows03:
+    """Every Form 3926 record of the run, in parts of whole documents in deck order, each
+    kept in memory or (given a private `folder`) in an Arrow file there, and settled with the
+    codes the reduce found (`run03.settle`) as it is read back."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder
+        self._parts: list[pl.DataFrame | Path] = []
+        self.heights: list[int] = []
+        self.late = pl.DataFrame(schema={"seq": pl.UInt32, "code": pl.String})
+        self.by_line: pl.DataFrame | None = None
+        self._held: tuple[int, pl.DataFrame, pl.Series] | None = None
+        if folder is not None:
+            private.folder(folder)
+
+    def add(self, records: pl.DataFrame) -> None:
+        self.heights.append(records.height)
+        if self.folder is None:
+            self._parts.append(records)
+            return
+        path = self.folder / f"part-{len(self._parts):05d}.arrow"
+        records.write_ipc(path, compression="uncompressed")
+        private.file(path)
+        self._parts.append(path)
+
+    @property
+    def height(self) -> int:
+        return sum(self.heights)
+
+    def settle_with(self, late: pl.DataFrame, by_line: pl.DataFrame | None) -> None:
+        """The codes found after the parts were checked (`run03.settle`)."""
+        self.late, self.by_line, self._held = late, by_line, None
+
+    def part(self, i: int) -> pl.DataFrame:
+        stored = self._parts[i]
+        frame = stored if isinstance(stored, pl.DataFrame) else pl.read_ipc(stored)
+        return run03.settle(frame, self.late, self.by_line)
+
+    def __iter__(self) -> Iterator[pl.DataFrame]:
+        for i in range(len(self._parts)):
+            yield self.part(i)
+
+    def select(self, *columns: str | pl.Expr) -> pl.DataFrame:
+        """`columns` of every record, the parts in order."""
+        frames = [frame.select(*columns) for frame in self]
+        return pl.concat(frames)
+
+    def empty(self) -> pl.DataFrame:
+        return self.part(0).clear()
+
+    def display(self, keep: pl.Expr | None, start: int, length: int) -> pl.DataFrame:
+        """`run03.display` of the rows `start` to `start + length` of the run (row numbers
+        across the parts) that `keep` selects; each part's headers are its own."""
+        pieces, first = [], 0
+        for i, height in enumerate(self.heights):
+            lo, hi = max(start, first), min(start + length, first + height)
+            if lo < hi:
+                frame, at = self._load(i)
+                pieces.append(run03.display(frame, keep, start=lo - first, length=hi - lo,
+                                            headers_at=at))
+            first += height
+        if not pieces:  # no row: the columns alone
+            frame, at = self._load(0)
+            pieces.append(run03.display(frame, keep, start=0, length=0, headers_at=at))
+        return pl.concat(pieces)
+
+    def _load(self, i: int) -> tuple[pl.DataFrame, pl.Series]:
+        """Part `i` settled, with its header positions; the last one read is held, since the
+        listing reads a part's rows a slice at a time."""
+        if self._held is None or self._held[0] != i:
+            frame = self.part(i)
+            self._held = (i, frame, run03.header_positions(frame))
+        return self._held[1], self._held[2]
+
+    def release(self) -> None:
+        self._held = None
+        for stored in self._parts:
+            if isinstance(stored, Path):
+                stored.unlink(missing_ok=True)
+        self._parts = []
+        if self.folder is not None and self.folder.is_dir():
+            self.folder.rmdir()
+
+
+def check_week(decks: list[Deck], ofp: pl.DataFrame, defect_codes: pl.Series,
+               rows: Rows03, part_lines: int | None = None) -> list[run03.Run03Part]:
+    """The map over every deck in one process: each part's records go to `rows` as soon as
+    they are checked, and each deck's own frame is let go once its parts are (the list's
+    entries are replaced). Returns the parts without their records."""
+    parts, seq0 = [], 0
+    for deck_no, deck in enumerate(decks):
+        height = deck.records.height
+        for part in check_deck(deck, deck_no, seq0, ofp, defect_codes, part_lines):
+            rows.add(part.records)
+            parts.append(dataclasses.replace(part, records=part.records.clear()))
+        decks[deck_no] = dataclasses.replace(deck, records=deck.records.clear())
+        del deck
+        seq0 += height
+    if not parts:  # no deck: one empty part, so that every frame of the run has its columns
+        empty = pl.DataFrame(schema={"seq": pl.UInt32, "line_no": pl.UInt32,
+                                     "text": pl.String, "deck_no": pl.UInt16})
+        part = run03.check(decode(empty, PREFIX), ofp, defect_codes)
+        rows.add(part.records)
+        parts.append(part)
+    return parts
