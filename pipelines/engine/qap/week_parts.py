@@ -16,19 +16,20 @@ reduce and the individual data read (reviews, adjustments), not the records' tex
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from layouts import layout
 from layouts.decoder import decode
-from pipelines.engine.machinery.deck import Deck
+from pipelines.engine.machinery.deck import Deck, open_deck
 from pipelines.engine.qap import run03
 from pipelines.state import private
 from validators import pce_01_43 as v01
 
-PART_LINES = 500_000  # records of a part, about: a part ends where a document starts
+PART_LINES = 100_000  # records of a part, about: a part ends where a document starts
 INDIVIDUAL_PROGRAMS = ("59600", "59602")  # Forms 3081 and 6489: the individual data step
 OTHER_PROGRAMS = (v01.PROGRAM, *INDIVIDUAL_PROGRAMS)  # every program that is not run 03's
 PREFIX = layout.load("prefix")
@@ -184,20 +185,59 @@ class Rows03:
             self.folder.rmdir()
 
 
+@dataclass(frozen=True)
+class DeckTask:
+    """One deck of the map, as a worker of a cluster reads it: from its file (a file system
+    the workers share), checked to be the deck that passed intake."""
+
+    path: str
+    deck_no: int
+    seq0: int  # seq of the deck's first record in the run
+    content_hash: str
+    part_lines: int
+
+
+class DeckChanged(Exception):
+    """The deck's file is not the deck that passed intake (changed or replaced since)."""
+
+
+def check_deck_file(task: DeckTask, ofp: pl.DataFrame, defect_codes: pl.Series
+                    ) -> list[run03.Run03Part]:
+    """`check_deck` of a deck read again from its file: what a worker of a cluster runs."""
+    deck = open_deck(task.path)
+    if deck.content_hash != task.content_hash:
+        raise DeckChanged(f"{task.path}: changed since intake (sha256 {deck.content_hash[:12]}, "
+                          f"was {task.content_hash[:12]}); run the week again")
+    return list(check_deck(deck, task.deck_no, task.seq0, ofp, defect_codes, task.part_lines))
+
+
+# A map of the decks elsewhere (a cluster): the checked parts of each task, in task order.
+MapDecks = Callable[[list[DeckTask], pl.DataFrame, pl.Series], Iterable[list[run03.Run03Part]]]
+
+
 def check_week(decks: list[Deck], ofp: pl.DataFrame, defect_codes: pl.Series,
-               rows: Rows03, part_lines: int | None = None) -> list[run03.Run03Part]:
-    """The map over every deck in one process: each part's records go to `rows` as soon as
-    they are checked, and each deck's own frame is let go once its parts are (the list's
-    entries are replaced). Returns the parts without their records."""
-    parts, seq0 = [], 0
-    for deck_no, deck in enumerate(decks):
-        height = deck.records.height
-        for part in check_deck(deck, deck_no, seq0, ofp, defect_codes, part_lines):
+               rows: Rows03, part_lines: int | None = None,
+               map_decks: MapDecks | None = None) -> list[run03.Run03Part]:
+    """The map over every deck: in this process, or by `map_decks` (a cluster's workers).
+    Each part's records go to `rows` as soon as they are checked (in deck order), and each
+    deck's own frame is let go once its parts are (the list's entries are replaced). Returns
+    the parts without their records."""
+    part_lines = part_lines or PART_LINES
+    seq0s = [sum(d.records.height for d in decks[:i]) for i in range(len(decks))]
+    if map_decks is not None:
+        tasks = [DeckTask(str(d.path), i, seq0s[i], d.content_hash, part_lines)
+                 for i, d in enumerate(decks)]
+        for i, deck in enumerate(decks):
+            decks[i] = dataclasses.replace(deck, records=deck.records.clear())
+        checked: Iterable[Iterable[run03.Run03Part]] = map_decks(tasks, ofp, defect_codes)
+    else:
+        checked = (_local(decks, i, seq0s[i], ofp, defect_codes, part_lines)
+                   for i in range(len(decks)))
+    parts = []
+    for deck_parts in checked:
+        for part in deck_parts:
             rows.add(part.records)
             parts.append(dataclasses.replace(part, records=part.records.clear()))
-        decks[deck_no] = dataclasses.replace(deck, records=deck.records.clear())
-        del deck
-        seq0 += height
     if not parts:  # no deck: one empty part, so that every frame of the run has its columns
         empty = pl.DataFrame(schema={"seq": pl.UInt32, "line_no": pl.UInt32,
                                      "text": pl.String, "deck_no": pl.UInt16})
@@ -205,3 +245,11 @@ def check_week(decks: list[Deck], ofp: pl.DataFrame, defect_codes: pl.Series,
         rows.add(part.records)
         parts.append(part)
     return parts
+
+
+def _local(decks: list[Deck], i: int, seq0: int, ofp: pl.DataFrame, defect_codes: pl.Series,
+           part_lines: int) -> Iterator[run03.Run03Part]:
+    """Deck `i` checked here; its frame is let go once its last part is."""
+    deck = decks[i]
+    yield from check_deck(deck, i, seq0, ofp, defect_codes, part_lines)
+    decks[i] = dataclasses.replace(deck, records=deck.records.clear())

@@ -105,12 +105,13 @@ def _date_notes(decks: list[Deck], run_date: dt.date, published: list[str]) -> l
 
 def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
              run_date: dt.date | None = None, progress=None, reprocess: bool = False,
-             *, printer: Printer) -> RunResult:
+             *, printer: Printer, map_decks: week_parts.MapDecks | None = None) -> RunResult:
     """Validate and post the decks; the caller holds no lock (this takes it). `printer` is the
     report stage that prints every report of the run into its folder.
 
     With `reprocess`, the decks are operators' corrections: what posts closes the open register
-    entries for the same records.
+    entries for the same records. With `map_decks`, run 03's checks of each deck run there (a
+    cluster, `pipelines.operator.dask_map`); the rest of the run stays in this process.
     """
     run_date = run_date or dt.date.today()
     say = progress or (lambda _msg: None)
@@ -123,12 +124,13 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         published = [m.get("run_id", "") for m in store.history()]
         run_id = intake.next_run_id(published, run_date)
         return _run_locked(deck_paths, data_dir, reference, run_date, say, reprocess,
-                           store, run_id, published, printer)
+                           store, run_id, published, printer, map_decks)
 
 
 def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
                 run_date: dt.date, say: Callable[[str], None], reprocess: bool, store: Store,
-                run_id: str, published: list[str], printer: Printer) -> RunResult:
+                run_id: str, published: list[str], printer: Printer,
+                map_decks: week_parts.MapDecks | None = None) -> RunResult:
     """`run_week` once the store is locked and the run has its id; `published` are the run
     ids of the store's history."""
     tidied = run_folder.tidy(data_dir / "runs", set(published))
@@ -158,7 +160,8 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     run_dir = run_folder.start(data_dir / "runs", run_id)  # renamed once published
     result.run_dir = run_dir
     rows03 = week_parts.Rows03(run_dir / PARTS)
-    parts = week_parts.check_week(decks, reference.ofp, one.defect_codes["defect_code"], rows03)
+    parts = week_parts.check_week(decks, reference.ofp, one.defect_codes["defect_code"], rows03,
+                                  map_decks=map_decks)
     qs = store.read("quality_standards")
     standards, late, standard_weeks = run03.run_wide(
         parts, qs if qs is not None else pl.DataFrame(schema=v03.QS_SCHEMA))
