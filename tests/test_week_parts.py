@@ -106,3 +106,54 @@ def test_the_checked_parts_wait_in_a_private_folder_gone_once_published(tmp_path
     assert seen and set(seen) == {(0o600, 0o700)}
     assert not (result.run_dir / ".parts").exists()
     assert not list((tmp_path / "data").rglob("part-*.arrow"))
+
+
+# --- the counts that run across a deck's parts, and the checks across decks --------------------
+
+def _in_parts(*decks: list[str], part_lines: int) -> dict[int, dict[int, list[str]]]:
+    """Run 03 of `decks` as the weekly run does it (each deck in parts, then the run-wide
+    checks): deck -> line -> codes."""
+    from test_pce_03_41 import DEFECT_CODES, FIRST, NO_STANDARDS, OFP
+
+    from pipelines.engine.machinery.deck import Deck
+    from pipelines.engine.qap import run03
+
+    parts, seq0 = [], 0
+    for i, body in enumerate(decks):
+        records = pl.DataFrame({"line_no": pl.Series(range(FIRST, FIRST + len(body)),
+                                                     dtype=pl.UInt32),
+                                "text": pl.Series(body, dtype=pl.String)})
+        deck = Deck(path=Path(f"deck{i}.dat"), encoding="ascii", campus="XX",
+                    week_ending=dt.date(2026, 11, 14), created=dt.datetime(2026, 11, 15),
+                    sequence=i, records=records, content_hash=str(i))
+        parts += week_parts.check_deck(deck, i, seq0, OFP, DEFECT_CODES, part_lines)
+        seq0 += len(body)
+    _, late, _ = run03.run_wide(parts, NO_STANDARDS)
+    rows = pl.concat([run03.settle(p.records, late) for p in parts])
+    return {d: {r["line_no"]: r["error_codes"] for r in rows.filter(pl.col("deck_no") == d)
+                .iter_rows(named=True)} for d in range(len(decks))}
+
+
+def _coded(found: dict[int, list[str]]) -> dict[int, list[str]]:
+    return {line: codes for line, codes in found.items() if codes}
+
+
+def test_the_201st_defect_code_line_of_an_ofp_is_36_when_its_200_lie_in_earlier_parts():
+    from test_pce_03_41 import _ofp_deck
+
+    deck, code_lines = _ofp_deck(202)
+    found = _in_parts(deck, part_lines=30)  # about 7 parts before the 201st line
+    assert _coded(found[0]) == {code_lines[200]: ["36"], code_lines[201]: ["36"]}
+
+
+def test_an_adjustment_repeated_in_a_later_part_or_a_later_deck_is_19():
+    from test_pce_03_41 import FIRST, adj, adjustment, review, sample
+
+    filler = [line for n in range(2, 8) for line in review(sample(), serial=f"{n:02d}")]
+    first = adjustment(adj())  # lines 2-3
+    later_part = adjustment(adj(code="102"), serial="09")  # the first's OFP and week
+    deck = first + filler + later_part
+    found = _in_parts(deck, adjustment(adj(code="103"), serial="01"), part_lines=4)
+    repeat_in_deck = FIRST + len(first) + len(filler)
+    assert _coded(found[0]) == {repeat_in_deck: ["19"]}
+    assert _coded(found[1]) == {FIRST: ["19"]}  # the same OFP and week, posted by deck 0

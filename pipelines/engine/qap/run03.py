@@ -295,8 +295,10 @@ def _ofp_rank_after(lines: pl.DataFrame, carry: DeckCarry) -> pl.DataFrame:
     """`ofp_rank` counted from the deck's first part: the earlier parts' defect-code lines of
     each OFP are added, and this part's are added to `carry`."""
     ofp = ["h_org", "h_function", "h_program_code"]
-    lines = lines.join(carry.ofp_codes, on=ofp, how="left", maintain_order="left").with_columns(
-        (pl.col("ofp_rank") + pl.col("before").fill_null(0)).alias("ofp_rank")).drop("before")
+    if carry.ofp_codes.height:  # the deck's first part has nothing before it
+        lines = lines.join(carry.ofp_codes, on=ofp, how="left", maintain_order="left"
+                           ).with_columns((pl.col("ofp_rank") + pl.col("before").fill_null(0))
+                                          .alias("ofp_rank")).drop("before")
     here = lines.filter(_counted_code() == 1).group_by(ofp).agg(
         pl.len().cast(pl.UInt32).alias("n"))
     carry.ofp_codes = carry.ofp_codes.join(here, on=ofp, how="full", coalesce=True).select(

@@ -70,15 +70,19 @@ def cuts(records: pl.DataFrame, part_lines: int) -> list[tuple[int, int]]:
     if records.height <= part_lines:
         return [(0, records.height)]
     width = max(f.end for f in (_SECTION, *_DOC_FIELDS))
-    padded = pl.col("text").str.pad_end(width)
+    text = pl.col("text")
+    if records.select(text.str.len_bytes().min()).item() < width:  # as the decoder pads
+        text = text.str.pad_end(width)
+    docs = [f.name for f in _DOC_FIELDS]
     facts = records.select(
-        (padded.str.slice(_SECTION.offset, _SECTION.width) == "01").alias("is_header"),
-        pl.concat_str([padded.str.slice(f.offset, f.width) for f in _DOC_FIELDS]).alias("doc"))
-    follows = facts.select(
-        (pl.col("is_header") | (pl.col("doc") == pl.col("doc").shift(1)).fill_null(False))
-        .all().alias("follow"),
-        pl.col("doc").filter("is_header").is_unique().all().alias("unique"))
-    if not (follows["follow"][0] and follows["unique"][0]):
+        (text.str.slice(_SECTION.offset, _SECTION.width) == "01").alias("is_header"),
+        *[text.str.slice(f.offset, f.width).alias(f.name) for f in _DOC_FIELDS])
+    same = pl.lit(True)
+    for name in docs:
+        same = same & (pl.col(name) == pl.col(name).shift(1)).fill_null(False)
+    follows = facts.select((pl.col("is_header") | same).all().alias("follow"))
+    headers = facts.filter("is_header").select(docs)
+    if not (follows["follow"][0] and headers.is_unique().all()):
         return [(0, records.height)]
     starts = facts.select(pl.arg_where("is_header"))["is_header"]
     out, at = [], 0
@@ -99,6 +103,17 @@ def check_deck(deck: Deck, deck_no: int, seq0: int, ofp: pl.DataFrame,
     carry = run03.DeckCarry()
     for offset, length in cuts(rows, part_lines or PART_LINES):
         yield run03.check(decode(rows.slice(offset, length), PREFIX), ofp, defect_codes, carry)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What the run reads of every Form 3926 record once settled (`Rows03.settle_with`)."""
+
+    rejected: pl.DataFrame  # `run03.display` of the rejected records
+    outcome: pl.DataFrame  # deck_no, rejected, error_codes of every record
+    posted: pl.DataFrame  # at (row across the parts), deck_no of every posted record
+    warnings: int
+    posted_text: pl.DataFrame | None  # text of every posted record, when asked for
 
 
 class Rows03:
@@ -130,9 +145,27 @@ class Rows03:
     def height(self) -> int:
         return sum(self.heights)
 
-    def settle_with(self, late: pl.DataFrame, by_line: pl.DataFrame | None) -> None:
-        """The codes found after the parts were checked (`run03.settle`)."""
+    def settle_with(self, late: pl.DataFrame, by_line: pl.DataFrame | None,
+                    posted_text: bool = False) -> Settled:
+        """The codes found after the parts were checked (`run03.settle`), and what the run
+        reads of every record, gathered in one pass over the parts."""
         self.late, self.by_line, self._held = late, by_line, None
+        rejected, outcome, posted, texts, warnings, first = [], [], [], [], 0, 0
+        for i in range(len(self._parts)):
+            frame, at = self._load(i)
+            rejected.append(run03.display(frame, pl.col("rejected"), headers_at=at))
+            outcome.append(frame.select("deck_no", "rejected", "error_codes"))
+            posted.append(frame.select(
+                (pl.int_range(pl.len(), dtype=pl.Int64) + first).alias("at"), "deck_no",
+                "rejected").filter(~pl.col("rejected")).drop("rejected"))
+            if posted_text:
+                texts.append(frame.select(pl.col("text").filter(~pl.col("rejected"))))
+            warnings += int(frame["warning"].sum())
+            first += frame.height
+        self._held = None
+        return Settled(rejected=pl.concat(rejected), outcome=pl.concat(outcome),
+                       posted=pl.concat(posted), warnings=warnings,
+                       posted_text=pl.concat(texts) if posted_text else None)
 
     def part(self, i: int) -> pl.DataFrame:
         stored = self._parts[i]
@@ -142,14 +175,6 @@ class Rows03:
     def __iter__(self) -> Iterator[pl.DataFrame]:
         for i in range(len(self._parts)):
             yield self.part(i)
-
-    def select(self, *columns: str | pl.Expr) -> pl.DataFrame:
-        """`columns` of every record, the parts in order."""
-        frames = [frame.select(*columns) for frame in self]
-        return pl.concat(frames)
-
-    def empty(self) -> pl.DataFrame:
-        return self.part(0).clear()
 
     def display(self, keep: pl.Expr | None, start: int, length: int) -> pl.DataFrame:
         """`run03.display` of the rows `start` to `start + length` of the run (row numbers

@@ -71,6 +71,7 @@ class WeekReports:
     decks: list[Deck]
     rows01: pl.DataFrame  # every Form 3927 record with its fate and header text
     rows03: week_parts.Rows03  # every Form 3926 record, part by part
+    posted03: pl.DataFrame  # at (row of rows03), deck_no of each posted Form 3926 record
     rejected03: pl.DataFrame  # the PCE-03-41 register rows, displayed
     individual: individual_step.IndividualStep
     frequency: dict[dt.date, pl.DataFrame]  # per week: Defect Frequency / QA Unit/Group rows
@@ -176,8 +177,8 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     say(_stage(3, f"posting {three.reviews.height} review line(s) and the adjustment "
                   "documents that pass to the Cumulative Data File"))
     cum = _post_cum(store, three, run_id, run_date)
-    rows03.settle_with(late, cum.flags.select("deck_no", "line_no", "code")
-                       if cum.flags.height else None)
+    settled = rows03.settle_with(late, cum.flags.select("deck_no", "line_no", "code")
+                                 if cum.flags.height else None, posted_text=reprocess)
 
     header_text = r01.select(pl.col("seq").alias("hdr_seq"),
                              pl.col("text").alias("header_text"))
@@ -185,11 +186,8 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
         header_text, on="hdr_seq", how="left", maintain_order="left")
     reviews = three.reviews
     del three
-    rejected03 = intake.deck_columns(
-        pl.concat([rows03.display(pl.col("rejected"), start, height) for start, height
-                   in _spans(rows03.heights) if height] or
-                  [rows03.display(pl.col("rejected"), 0, 0)]), decks, run_id)
-    result.warnings = int(rows03.select(pl.col("warning").sum())["warning"].sum())
+    rejected03 = intake.deck_columns(settled.rejected, decks, run_id)
+    result.warnings = settled.warnings
 
     say(_stage(4, f"individual data: {r_ind.height} Form 3081/6489 record(s), "
                   f"{reviews.height} review line(s)"))
@@ -212,26 +210,25 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     if reprocess:
         posted = pl.concat([
             rows01.filter(~pl.col("rejected")).select(pl.lit(RUN_3927).alias("run"), "text"),
-            rows03.select(pl.col("text").filter(~pl.col("rejected"))).select(
-                pl.lit(RUN_3926).alias("run"), "text"),
+            settled.posted_text.select(pl.lit(RUN_3926).alias("run"), "text"),
             rows_ind.filter(~pl.col("rejected")).select("run", "text")])
         register, result.corrected = close_corrected(register, posted, run_id, run_date)
         register, _ = close_context(register, run_id, run_date)
         register, result.resubmitted = supersede_resubmitted(register, run_id, run_date)
     still_open = open_entries(register, run_date)
     result.still_open = still_open.height
-    _count(result, rows01, rows03.select("deck_no", "rejected", "error_codes"), rows_ind)
+    _count(result, rows01, settled.outcome, rows_ind)
 
     say(_stage(5, f"writing reports to {run_dir}"))
     printer(WeekReports(run_id=run_id, run_date=run_date, week_ending=result.week_ending,
                         reprocess=reprocess, decks=decks, rows01=rows01, rows03=rows03,
-                        rejected03=rejected03, individual=ind,
+                        posted03=settled.posted, rejected03=rejected03, individual=ind,
                         frequency=frequency,
                         standards=standards, cum_ofp=cum.cum_ofp,
                         cum_defects=cum.cum_defects, still_open=still_open),
             result, run_dir)
     rows03.release()
-    del rows03, rejected03
+    del rows03, rejected03, settled
     conserve(result)
 
     say(_stage(6, f"publishing generation {run_id}"))
@@ -267,12 +264,6 @@ def _post_cum(store: Store, three: run03.Run03Result, run_id: str, run_date: dt.
                              documents=three.adjustment_documents,
                              quality_standards=three.quality_standards,
                              standard_weeks=three.standard_weeks.to_list())
-
-
-def _spans(heights: list[int]) -> list[tuple[int, int]]:
-    """(start, length) of each part, from the parts' heights."""
-    starts = [sum(heights[:i]) for i in range(len(heights))]
-    return list(zip(starts, heights, strict=True))
 
 
 def _labelled(rows01: pl.DataFrame, rows03: pl.DataFrame, rows_ind: pl.DataFrame
