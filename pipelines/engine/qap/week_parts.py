@@ -29,7 +29,7 @@ from pipelines.engine.qap import run03
 from pipelines.state import private
 from validators import pce_01_43 as v01
 
-PART_LINES = 100_000  # records of a part, about: a part ends where a document starts
+PART_LINES = 250_000  # records of a part, about: a part ends where a document starts
 INDIVIDUAL_PROGRAMS = ("59600", "59602")  # Forms 3081 and 6489: the individual data step
 OTHER_PROGRAMS = (v01.PROGRAM, *INDIVIDUAL_PROGRAMS)  # every program that is not run 03's
 PREFIX = layout.load("prefix")
