@@ -70,3 +70,23 @@ def test_a_deck_changed_after_intake_is_not_checked_by_a_worker(tmp_path):
     task = week_parts.DeckTask(str(deck), 0, 0, "0" * 64, 100)
     with pytest.raises(week_parts.DeckChanged, match="changed since intake"):
         week_parts.check_deck_file(task, pl.DataFrame(), pl.Series([], dtype=pl.String))
+
+
+def test_a_deck_changed_between_intake_and_its_worker_posts_nothing(tmp_path):
+    from pipelines.state.store import Store
+
+    ref = load_reference(FIXTURES / "reference")
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, ref, dt.date(2026, 11, 10))
+    before = Store(data).history()
+    deck = tmp_path / "week.dat"
+    deck.write_bytes(SAMPLE_WEEK[0].read_bytes())
+
+    def tampering(tasks, ofp, defect_codes):  # the file is replaced once intake has read it
+        deck.write_bytes(NATIONAL.read_bytes())
+        return (week_parts.check_deck_file(t, ofp, defect_codes) for t in tasks)
+
+    with pytest.raises(week_parts.DeckChanged, match=r"week\.dat: changed since intake"):
+        run_week([deck], data, ref, dt.date(2026, 11, 17), map_decks=tampering)
+    assert Store(data).history() == before
+    assert not (data / "runs" / "20261117.01").exists()  # the next run tidies the .partial

@@ -55,6 +55,7 @@ from pipelines.engine.machinery.conservation import ConservationError
 from pipelines.engine.machinery.reference import ReferenceMissing
 from pipelines.engine.machinery.reference import load as load_reference
 from pipelines.engine.machinery.result import Progress
+from pipelines.engine.qap.week_parts import DeckChanged
 from pipelines.operator import inbox
 from pipelines.operator.data_dir import DataDirError, ReferenceChoice, choose_reference, remember
 from pipelines.operator.inbox import REPROCESS, WEEKLY, Batch, DeckInput, InboxChanged
@@ -179,6 +180,8 @@ def engine_run(decks: list[Path], data_dir: Path, reference_dir: Path, run_date:
                           reprocess=reprocess, map_decks=mapper)
     except (ReferenceMissing, StoreError) as err:
         raise StepFailed(CC_INCOMPLETE, str(err)) from None
+    except DeckChanged as err:  # a worker read another deck than intake passed
+        raise StepFailed(CC_INCOMPLETE, f"{err}; nothing was posted") from None
     except ConservationError as err:
         raise StepFailed(CC_ABEND, f"{err}; nothing was posted") from None
     except Exception as err:
