@@ -282,7 +282,7 @@ def test_rerun_after_failures_posts_nothing_twice(flows, tmp_path):
         "posted"] == _steps(folder)["engine"]["posted"]
 
 
-def test_intake_on_a_local_dask_cluster(flows, tmp_path):
+def test_intake_and_run03_map_on_a_local_dask_cluster(flows, tmp_path):
     from distributed import LocalCluster
 
     data = tmp_path / "data"

@@ -38,13 +38,37 @@ class Rule:
 
 
 def schema(rules: Iterable[Rule], name: str) -> pa.DataFrameSchema:
+    """The pandera schema of `rules`: a column per field a rule is about, its checks in rule
+    order. The rules ride along in the schema's metadata, so that `flags` can leave out the
+    ones that fire nowhere."""
+    rules = tuple(rules)
     columns: dict[str, list[pa.Check]] = {}
     for rule in rules:
         columns.setdefault(rule.column, []).append(rule.check())
     return pa.DataFrameSchema(
         {col: pa.Column(checks=checks, nullable=True) for col, checks in columns.items()},
-        name=name,
+        name=name, metadata={"rules": rules},
     )
+
+
+_NARROWED: dict[tuple[int, tuple[bool, ...]], pa.DataFrameSchema] = {}
+
+
+def _narrowed(checks: pa.DataFrameSchema, fired: tuple[bool, ...]) -> pa.DataFrameSchema:
+    """`checks` with only the rules that `fired`, each column and check where it was (kept
+    per schema and pattern: the schemas are the validators' module constants)."""
+    key = (id(checks), fired)
+    if key not in _NARROWED:
+        _NARROWED[key] = _narrow(checks, fired)
+    return _NARROWED[key]
+
+
+def _narrow(checks: pa.DataFrameSchema, fired: tuple[bool, ...]) -> pa.DataFrameSchema:
+    rules = checks.metadata["rules"]
+    order = {col: i for i, col in enumerate(checks.columns)}
+    kept = sorted((r for r, f in zip(rules, fired, strict=True) if f),
+                  key=lambda r: order[r.column])  # stable: rule order inside a column
+    return schema(kept, checks.name)
 
 
 def no_flags() -> pl.DataFrame:
@@ -52,9 +76,20 @@ def no_flags() -> pl.DataFrame:
 
 
 def flags(frame: pl.DataFrame, checks: pa.DataFrameSchema) -> pl.DataFrame:
-    """Validate with lazy=True and return every (seq, code) that failed; never drops rows."""
+    """Validate with lazy=True and return every (seq, code) that failed; never drops rows.
+
+    Every rule's condition is first looked for in one pass over the frame; pandera then runs
+    the checks of the rules found somewhere (one collect each), in their order, so the flags
+    are the same as from the whole schema: a week's part has a few kinds of fault, not 60."""
     if frame.height == 0:
         return no_flags()
+    rules = (checks.metadata or {}).get("rules")
+    if rules:
+        found = frame.select(r.fires().fill_null(False).any().alias(str(i))
+                             for i, r in enumerate(rules)).row(0)
+        if not any(found):
+            return no_flags()
+        checks = _narrowed(checks, tuple(bool(f) for f in found))
     try:
         checks.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:

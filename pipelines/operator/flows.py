@@ -5,8 +5,9 @@ and `qap run`.
 
 weekly_flow     inbox/ -> intake (control totals, hashes; per deck, in parallel on the task
                 runner: Dask with `dask_address`) -> run 01, run 03, post, individual data,
-                IPR and SAR (one serialized `run_week` call: one atomic generation) ->
-                archive/ or refused/.
+                IPR and SAR (one serialized `run_week` call: one atomic generation; with
+                `dask_address` run 03's per-deck checks run on the Dask workers,
+                `dask_map.on_cluster`) -> archive/ or refused/.
 reprocess_flow  the same over corrections/, with `run_week(reprocess=True)`: what posts closes
                 its open error-register entry.
 rollback_flow   `Store.rollback_before(run_id)`; optionally puts the run's decks back in the
@@ -54,6 +55,7 @@ from pipelines.engine.machinery.conservation import ConservationError
 from pipelines.engine.machinery.reference import ReferenceMissing
 from pipelines.engine.machinery.reference import load as load_reference
 from pipelines.engine.machinery.result import Progress
+from pipelines.engine.qap.week_parts import DeckChanged
 from pipelines.operator import inbox
 from pipelines.operator.data_dir import DataDirError, ReferenceChoice, choose_reference, remember
 from pipelines.operator.inbox import REPROCESS, WEEKLY, Batch, DeckInput, InboxChanged
@@ -154,8 +156,10 @@ def intake_deck(path: Path) -> DeckInput:
 
 @task(name="weekly-run", task_run_name="run-01-03-post", cache_policy=NO_CACHE)
 def engine_run(decks: list[Path], data_dir: Path, reference_dir: Path, run_date: dt.date,
-               reprocess: bool, progress_key: str) -> dict[str, Any]:
-    """`run_week`: run 01, run 03 and the Cumulative Data File posting as one generation."""
+               reprocess: bool, progress_key: str, dask_address: str | None = None
+               ) -> dict[str, Any]:
+    """`run_week`: run 01, run 03 and the Cumulative Data File posting as one generation;
+    with `dask_address`, run 03's per-deck checks run on that Dask cluster."""
     logger = get_run_logger()
     artifact = create_progress_artifact(0.0, key=progress_key,
                                         description=f"run_week on {len(decks)} deck(s)")
@@ -167,10 +171,17 @@ def engine_run(decks: list[Path], data_dir: Path, reference_dir: Path, run_date:
 
     try:
         reference = load_reference(reference_dir)
+        mapper = None
+        if dask_address:
+            from pipelines.operator.dask_map import on_cluster
+
+            mapper = on_cluster(dask_address)
         result = run_week(decks, data_dir, reference, run_date, progress=progress,
-                          reprocess=reprocess)
+                          reprocess=reprocess, map_decks=mapper)
     except (ReferenceMissing, StoreError) as err:
         raise StepFailed(CC_INCOMPLETE, str(err)) from None
+    except DeckChanged as err:  # a worker read another deck than intake passed
+        raise StepFailed(CC_INCOMPLETE, f"{err}; nothing was posted") from None
     except ConservationError as err:
         raise StepFailed(CC_ABEND, f"{err}; nothing was posted") from None
     except Exception as err:
@@ -374,7 +385,7 @@ def _batch_flow(kind: str, data_dir: Path, reference_dir: Path | None, inbox_dir
                     data_dir, reference_dir, source, run_date, dask_address))
                 batch.skipped("intake")
             with _log_to(batch.folder / "flow.log"):
-                _steps(batch, outcome, data_dir, reference_dir, run_date)
+                _steps(batch, outcome, data_dir, reference_dir, run_date, dask_address)
             outcome.waiting = [p.name for p in inbox.waiting(source)]
             if outcome.waiting:
                 logger.warning(f"{len(outcome.waiting)} deck(s) still in {source} for the "
@@ -394,7 +405,7 @@ def _parameters(data_dir: Path, reference_dir: Path, source: Path, run_date: dt.
 
 
 def _steps(batch: Batch, outcome: FlowOutcome, data_dir: Path, reference_dir: Path,
-           run_date: dt.date) -> None:
+           run_date: dt.date, dask_address: str | None = None) -> None:
     """Engine steps, then the archive; each skipped when an earlier attempt completed it."""
     logger = get_run_logger()
     outcome.run_folder, outcome.week_ending = str(batch.folder), batch.state["week_ending"]
@@ -418,7 +429,7 @@ def _steps(batch: Batch, outcome: FlowOutcome, data_dir: Path, reference_dir: Pa
                     batch.start(s, timed=s == "post", generation_before=before)
                 record = engine_run([Path(d.path) for d in batch.inputs], data_dir,
                                     reference_dir, run_date, batch.kind == REPROCESS,
-                                    f"qap-{batch.kind}-progress")
+                                    f"qap-{batch.kind}-progress", dask_address)
             except (StepFailed, InboxChanged) as err:
                 code = err.code if isinstance(err, StepFailed) else CC_INCOMPLETE
                 for s in ENGINE_STEPS:

@@ -27,8 +27,9 @@ def run(family: Family, *args, **kwargs) -> RunResult:
 
 
 def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
-             run_date: dt.date | None = None, progress=None, reprocess: bool = False
-             ) -> RunResult:
-    """The QAP weekly run (`weekly.run_week`) with every report printed."""
+             run_date: dt.date | None = None, progress=None, reprocess: bool = False,
+             map_decks=None) -> RunResult:
+    """The QAP weekly run (`weekly.run_week`) with every report printed; `map_decks`: run 03's
+    per-deck checks elsewhere (`dask_map.on_cluster`)."""
     return run(QAP_WEEK, deck_paths, data_dir, reference, run_date, progress=progress,
-               reprocess=reprocess)
+               reprocess=reprocess, map_decks=map_decks)

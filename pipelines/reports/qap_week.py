@@ -14,7 +14,6 @@ import polars as pl
 
 from pipelines.engine.machinery import intake
 from pipelines.engine.machinery.result import RunResult
-from pipelines.engine.qap import run03
 from pipelines.engine.qap.weekly import WeekReports
 from pipelines.reports import (
     cum_listing,
@@ -64,7 +63,7 @@ def _listings(week: WeekReports, result: RunResult, run_dir: Path) -> None:
     """The four listings. The posting listing (nearly every record of the week) is built,
     printed and written to Parquet in page-aligned parts: the printed fields of one part at a
     time, the text and the Parquet the same as of the whole."""
-    rows01, rows03 = week.rows01, week.rows03
+    rows01 = week.rows01
     targets = [
         ("pce-01-43", lambda: rows01.filter("rejected"), pce_01_43.print_register,
          pce_01_43.COLUMNS),
@@ -80,9 +79,7 @@ def _listings(week: WeekReports, result: RunResult, run_dir: Path) -> None:
         _record(result, name, run_dir)
 
     name = "posting-3926"
-    # Where each posted row is in rows03, and its deck: enough to cut the listing into parts.
-    posted = rows03.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("at"), "deck_no",
-                           "rejected").filter(~pl.col("rejected")).drop("rejected")
+    posted = week.posted03  # where each posted row is, and its deck: the listing's parts
     names = pl.DataFrame({"deck_no": range(len(week.decks)), "deck": [d.name for d in week.decks]},
                          schema={"deck_no": pl.UInt16, "deck": pl.String})
     parts, total_pages = listings.plan_listing(posted, names=names)
@@ -94,9 +91,8 @@ def _listings(week: WeekReports, result: RunResult, run_dir: Path) -> None:
                 if part.length:
                     at = posted.get_column("at").slice(part.offset, part.length)
                     start, length = at[0], at[-1] - at[0] + 1
-                rows = intake.deck_columns(
-                    run03.display(rows03, ~pl.col("rejected"), start=start, length=length,
-                                  headers_at=week.headers_at), week.decks, week.run_id)
+                rows = intake.deck_columns(week.rows03.display(~pl.col("rejected"), start, length),
+                                           week.decks, week.run_id)
                 parquet.write(rows.select(pce_03_41.COLUMNS))
                 yield rows
 

@@ -41,12 +41,22 @@ def _hdr_key(identity: str) -> str:
     return " ".join(identity.split(" ")[:4])
 
 
+_HASH_BATCH = 200_000  # sorted records joined and hashed at a time
+
+
 def records_hash(deck: Deck) -> str:
-    """sha256 of the deck's records sorted (trailing blanks dropped): the same records in
-    another order hash the same, so a reordered copy of a posted deck is known."""
-    lines = deck.records["text"].str.strip_chars_end(" ").sort()
-    joined = lines.str.join("\n").item() if lines.len() else ""
-    return hashlib.sha256(joined.encode()).hexdigest()
+    """sha256 of the deck's records sorted (trailing blanks dropped) and joined by newlines:
+    the same records in another order hash the same, so a reordered copy of a posted deck is
+    known. Hashed a batch at a time, so that no copy of the whole deck's text is made."""
+    lines = deck.records["text"].str.strip_chars_end(" ")
+    order = lines.arg_sort()
+    digest = hashlib.sha256()
+    for at in range(0, lines.len(), _HASH_BATCH):
+        if at:
+            digest.update(b"\n")
+        batch = lines.gather(order.slice(at, _HASH_BATCH))
+        digest.update(batch.str.join("\n").item().encode())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,14 @@ transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
 from layouts import layout
 from layouts.decoder import decode
 from validators import pce_03_41 as v
-from validators.rules import blank, codes_by_row
+from validators.rules import FLAG_SCHEMA, blank, codes_by_row
 
 PREFIX = layout.load("prefix")
 HEADER = layout.load("form3926_header")
@@ -226,18 +226,135 @@ def _standard_candidates(headers: pl.DataFrame, coded: pl.Series) -> list[v.Stan
 
 def run(records: pl.DataFrame, ofp: pl.DataFrame, defect_codes: pl.Series,
         quality_standards: pl.DataFrame) -> Run03Result:
-    """Validate every Form 3926 record; `records` carries deck_no, line_no, seq, text, prefix."""
+    """Validate every Form 3926 record; `records` carries deck_no, line_no, seq, text, prefix.
+    The whole run as one part (`check`), then the run-wide checks (`settle_part`)."""
+    part = check(records, ofp, defect_codes)
+    standards, late, standard_weeks = run_wide([part], quality_standards)
+    return Run03Result(records=settle(part.records, late), reviews=part.reviews,
+                       adjustments=part.adjustments,
+                       adjustment_documents=settle_documents(part.adjustment_documents, late),
+                       standard_weeks=standard_weeks, quality_standards=standards)
+
+
+@dataclass
+class DeckCarry:
+    """What the earlier parts of a deck tell its next part: how many defect-code lines each
+    OFP has had in the deck (the 200 limit) and the adjustments seen (19)."""
+
+    ofp_codes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
+        schema={"h_org": pl.String, "h_function": pl.String, "h_program_code": pl.String,
+                "before": pl.UInt32}))
+    adjustment_keys: pl.Series = field(default_factory=lambda: pl.Series("key", [], pl.String))
+
+
+@dataclass(frozen=True)
+class Run03Part:
+    """Run 03 of whole documents (a deck, or a part of one, or the whole run) before the
+    run-wide checks: each record's own codes, the reviews and adjustments, and what the
+    run-wide checks read."""
+
+    records: pl.DataFrame  # as Run03Result.records, without the run-wide codes
+    reviews: pl.DataFrame
+    adjustments: pl.DataFrame
+    adjustment_documents: pl.DataFrame
+    standard_forms: pl.DataFrame  # every 3926-A header: seq, week_ending, rejected
+    candidates: list[v.StandardChange]
+    adjustment_keys: pl.DataFrame  # seq, key of adjustment headers first of their key here
+
+
+_ADJUSTMENT_KEY = ("program_number", "org_code", "function_code", "program_code", "week_ending")
+
+
+def check(records: pl.DataFrame, ofp: pl.DataFrame, defect_codes: pl.Series,
+          carry: DeckCarry | None = None) -> Run03Part:
+    """Every check that reads whole documents only; with `carry`, `records` is the next part
+    of one deck and the counts that run across a deck go on from the parts before."""
     headers, lines = prepare(records)
+    key = pl.concat_str([pl.col(k) for k in _ADJUSTMENT_KEY], separator="\x1f")
+    if carry is not None:
+        headers = headers.with_columns(
+            pl.when(key.is_in(carry.adjustment_keys.implode())).then(pl.lit(2, pl.UInt32))
+            .otherwise("adjustment_rank").alias("adjustment_rank"))
+        lines = _ofp_rank_after(lines, carry)
+    firsts = headers.filter((pl.col("program_number") == v.ADJUSTMENT)
+                            & (pl.col("adjustment_rank") == 1)).select("seq", key.alias("key"))
+    if carry is not None:
+        carry.adjustment_keys = pl.concat([carry.adjustment_keys, firsts["key"]])
     found = [v.header_flags(headers), v.line_flags(lines), v.ofp_not_on_file(headers, ofp),
              v.defect_code_not_on_file(lines, defect_codes)]
     coded = pl.concat(found)["seq"].unique()
-    standards, qs_flags, _ = v.apply_standards(_standard_candidates(headers, coded),
-                                               quality_standards)
-    codes = codes_by_row([*found, qs_flags])
+    candidates = _standard_candidates(headers, coded)
+    codes = codes_by_row(found)
     subs = v.sub_reasons(headers, lines, pl.concat(found[:2]))
     # Only what posting and the listings read goes on; the rules' facts are let go here.
     lines = lines.select(_KEEP)
-    return _assemble(headers, lines, codes, standards, records, subs)
+    return _assemble(headers, lines, codes, records, subs, candidates, firsts)
+
+
+def _ofp_rank_after(lines: pl.DataFrame, carry: DeckCarry) -> pl.DataFrame:
+    """`ofp_rank` counted from the deck's first part: the earlier parts' defect-code lines of
+    each OFP are added, and this part's are added to `carry`."""
+    ofp = ["h_org", "h_function", "h_program_code"]
+    if carry.ofp_codes.height:  # the deck's first part has nothing before it
+        lines = lines.join(carry.ofp_codes, on=ofp, how="left", maintain_order="left"
+                           ).with_columns((pl.col("ofp_rank") + pl.col("before").fill_null(0))
+                                          .alias("ofp_rank")).drop("before")
+    here = lines.filter(_counted_code() == 1).group_by(ofp).agg(
+        pl.len().cast(pl.UInt32).alias("n"))
+    carry.ofp_codes = carry.ofp_codes.join(here, on=ofp, how="full", coalesce=True).select(
+        *ofp, (pl.col("before").fill_null(0) + pl.col("n").fill_null(0)).alias("before"))
+    return lines
+
+
+def run_wide(parts: list[Run03Part], quality_standards: pl.DataFrame
+             ) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
+    """The checks that read across decks, once every part is checked: an adjustment repeated
+    from an earlier deck (19) and the 3926-A forms applied in deck order (10, 24). Returns the
+    Quality Standard File after the run, the codes found (seq, code) and the week endings of
+    the 3926-A forms that posted."""
+    keys = pl.concat([p.adjustment_keys for p in parts])
+    repeated = keys.filter(~pl.col("key").is_first_distinct()).select(
+        "seq", pl.lit("19").alias("code"))
+    candidates = sorted((c for p in parts for c in p.candidates), key=lambda c: c.seq)
+    standards, qs_flags, _ = v.apply_standards(candidates, quality_standards)
+    late = pl.concat([repeated.cast(FLAG_SCHEMA), qs_flags.select(FLAG_SCHEMA.keys())
+                      .cast(FLAG_SCHEMA)])
+    forms = pl.concat([p.standard_forms for p in parts])
+    posted = forms.filter(~pl.col("rejected") & ~pl.col("seq").is_in(late["seq"].implode()))
+    return standards, late, posted["week_ending_v"].unique()
+
+
+def settle(records: pl.DataFrame, late: pl.DataFrame,
+           by_line: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Records with the codes found after their part was checked: `late` (seq, code) from
+    `run_wide`, `by_line` (deck_no, line_no, code) from the Cumulative Data File (19 across
+    runs, 26-33). A code rejects its record's whole document."""
+    per_seq = records.select("seq").join(late, on="seq", how="inner").select(
+        "seq", "code") if late.height else None
+    found = []
+    if per_seq is not None and per_seq.height:
+        found.append(per_seq)
+    if by_line is not None and by_line.height:
+        found.append(records.select("seq", "deck_no", "line_no").join(
+            by_line, on=["deck_no", "line_no"], how="inner").select("seq", "code"))
+    if not found:
+        return records
+    per_row = pl.concat(found).group_by("seq").agg(pl.col("code").alias("late_codes"))
+    rows = records.join(per_row, on="seq", how="left", maintain_order="left")
+    bad_docs = rows.filter(pl.col("late_codes").is_not_null())["hdr_seq"].unique()
+    return rows.with_columns(
+        pl.concat_list(pl.col("error_codes"), pl.col("late_codes").fill_null([]))
+        .list.unique().list.sort().alias("error_codes"),
+        (pl.col("rejected") | pl.col("hdr_seq").is_in(bad_docs.implode())).alias("rejected"),
+    ).drop("late_codes")
+
+
+def settle_documents(documents: pl.DataFrame, late: pl.DataFrame) -> pl.DataFrame:
+    """Adjustment documents rejected by a run-wide code (19 repeated from an earlier deck)."""
+    if not late.height:
+        return documents
+    return documents.with_columns(
+        (pl.col("rejected") | pl.col("unit").is_in(late["seq"].implode())).alias("rejected"))
 
 
 _KEEP = ["seq", "deck_no", "line_no", "unit", "hdr_seq", "h_program", "h_week_ending_v", "h_org",
@@ -247,8 +364,8 @@ _KEEP = ["seq", "deck_no", "line_no", "unit", "hdr_seq", "h_program", "h_week_en
 
 
 def _assemble(headers: pl.DataFrame, lines: pl.DataFrame, codes: pl.DataFrame,
-              standards: pl.DataFrame, records: pl.DataFrame, subs: pl.DataFrame
-              ) -> Run03Result:
+              records: pl.DataFrame, subs: pl.DataFrame, candidates: list[v.StandardChange],
+              adjustment_keys: pl.DataFrame) -> Run03Part:
     coded = pl.col("seq").is_in(codes["seq"].implode())
     bad_docs = headers.filter(coded)["seq"]
     bad_units = pl.concat([
@@ -310,11 +427,11 @@ def _assemble(headers: pl.DataFrame, lines: pl.DataFrame, codes: pl.DataFrame,
         pl.col("seq").alias("unit"), "deck_no", "line_no",
         pl.col("week_ending_v").alias("week_ending"), "org_code", "function_code",
         "program_code", "rejected")
-    standard_weeks = headers.filter((pl.col("program_number") == v.STANDARD)
-                                    & ~pl.col("rejected"))["week_ending_v"].unique()
-    return Run03Result(records=out, reviews=reviews, adjustments=adjustments,
-                       adjustment_documents=documents, standard_weeks=standard_weeks,
-                       quality_standards=standards)
+    forms = headers.filter(pl.col("program_number") == v.STANDARD).select(
+        "seq", "week_ending_v", "rejected")
+    return Run03Part(records=out, reviews=reviews, adjustments=adjustments,
+                     adjustment_documents=documents, standard_forms=forms,
+                     candidates=candidates, adjustment_keys=adjustment_keys)
 
 
 def identical_units(lines: pl.DataFrame, individual: pl.Expr) -> pl.Series:

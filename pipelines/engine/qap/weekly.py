@@ -10,7 +10,6 @@ conservation is checked and the new state is published as one generation, or not
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable
@@ -30,7 +29,7 @@ from pipelines.engine.machinery.register import (
     supersede_resubmitted,
 )
 from pipelines.engine.machinery.result import DeckOutcome, Progress, RunResult, StepOutcome
-from pipelines.engine.qap import cum_file, run01, run03
+from pipelines.engine.qap import cum_file, run01, run03, week_parts
 from pipelines.engine.qap.individual import defect_charges, periods, review_data
 from pipelines.engine.qap.individual import step as individual_step
 from pipelines.state import private, run_folder
@@ -42,7 +41,8 @@ from validators.codes import RUN_3926, RUN_3927
 __all__ = ["STAGES", "STEPS", "ConservationError", "DeckOutcome", "RunResult", "WeekReports",
            "run_week"]
 
-INDIVIDUAL_PROGRAMS = ("59600", "59602")  # Forms 3081 and 6489: the individual data step
+INDIVIDUAL_PROGRAMS = week_parts.INDIVIDUAL_PROGRAMS  # Forms 3081 and 6489: individual data
+PARTS = ".parts"  # the run folder's private sub-folder of checked run 03 parts
 # The data directory's own folders a run writes in, besides state/ (the store checks that)
 DATA_FOLDERS = (".", "runs", "refused", "weeks", "archive", "corrections", "weeks/.lock")
 STEPS = ("run 01", "run 03", "individual data")  # the steps whose records post or reject
@@ -70,8 +70,8 @@ class WeekReports:
     reprocess: bool
     decks: list[Deck]
     rows01: pl.DataFrame  # every Form 3927 record with its fate and header text
-    rows03: pl.DataFrame  # every Form 3926 record (run03.display reads it part by part)
-    headers_at: pl.Series  # run03.header_positions(rows03)
+    rows03: week_parts.Rows03  # every Form 3926 record, part by part
+    posted03: pl.DataFrame  # at (row of rows03), deck_no of each posted Form 3926 record
     rejected03: pl.DataFrame  # the PCE-03-41 register rows, displayed
     individual: individual_step.IndividualStep
     frequency: dict[dt.date, pl.DataFrame]  # per week: Defect Frequency / QA Unit/Group rows
@@ -106,12 +106,13 @@ def _date_notes(decks: list[Deck], run_date: dt.date, published: list[str]) -> l
 
 def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
              run_date: dt.date | None = None, progress=None, reprocess: bool = False,
-             *, printer: Printer) -> RunResult:
+             *, printer: Printer, map_decks: week_parts.MapDecks | None = None) -> RunResult:
     """Validate and post the decks; the caller holds no lock (this takes it). `printer` is the
     report stage that prints every report of the run into its folder.
 
     With `reprocess`, the decks are operators' corrections: what posts closes the open register
-    entries for the same records.
+    entries for the same records. With `map_decks`, run 03's checks of each deck run there (a
+    cluster, `pipelines.operator.dask_map`); the rest of the run stays in this process.
     """
     run_date = run_date or dt.date.today()
     say = progress or (lambda _msg: None)
@@ -124,12 +125,13 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
         published = [m.get("run_id", "") for m in store.history()]
         run_id = intake.next_run_id(published, run_date)
         return _run_locked(deck_paths, data_dir, reference, run_date, say, reprocess,
-                           store, run_id, published, printer)
+                           store, run_id, published, printer, map_decks)
 
 
 def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
                 run_date: dt.date, say: Callable[[str], None], reprocess: bool, store: Store,
-                run_id: str, published: list[str], printer: Printer) -> RunResult:
+                run_id: str, published: list[str], printer: Printer,
+                map_decks: week_parts.MapDecks | None = None) -> RunResult:
     """`run_week` once the store is locked and the run has its id; `published` are the run
     ids of the store's history."""
     tidied = run_folder.tidy(data_dir / "runs", set(published))
@@ -144,42 +146,48 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
         intake.open_texts(store.read("error_register")) if reprocess else None)
     result.week_ending = max((d.week_ending for d in decks), default=None)
     result.notes += _date_notes(decks, run_date, published)
-    records = intake.records(decks)
-    # The decks' own frames are copied into `records`; only their identities are kept.
-    decks = [dataclasses.replace(d, records=d.records.clear()) for d in decks]
+    r_other = week_parts.other_records(decks)
     program = pl.col("program_number")
-    r01 = records.filter(program == v01.PROGRAM)
-    r_ind = records.filter(program.is_in(INDIVIDUAL_PROGRAMS))
-    # A week of Forms 3926 alone needs no copy for run 03.
-    r03 = records if not (r01.height or r_ind.height) else records.filter(
-        ~program.is_in([v01.PROGRAM, *INDIVIDUAL_PROGRAMS]))
-    del records  # each run reads its own part from here on
+    r01 = r_other.filter(program == v01.PROGRAM)
+    r_ind = r_other.filter(program.is_in(INDIVIDUAL_PROGRAMS))
+    del r_other
 
     say(_stage(1, f"run 01: {r01.height} Form 3927 record(s)"))
     dcf = store.read("defect_codes")
     one = run01.run(r01, dcf if dcf is not None else run01.empty_dcf(), run_id)
-    say(_stage(2, f"run 03: {r03.height} Form 3926 record(s)"))
+    n03 = sum(d.records.height for d in decks) - r01.height - r_ind.height
+    say(_stage(2, f"run 03: {n03} Form 3926 record(s)"))
+    # The run's folder is made now: the checked parts wait in it (private) until printed.
+    run_dir = run_folder.start(data_dir / "runs", run_id)  # renamed once published
+    result.run_dir = run_dir
+    rows03 = week_parts.Rows03(run_dir / PARTS)
+    parts = week_parts.check_week(decks, reference.ofp, one.defect_codes["defect_code"], rows03,
+                                  map_decks=map_decks)
     qs = store.read("quality_standards")
-    three = run03.run(r03, reference.ofp, one.defect_codes["defect_code"],
-                      qs if qs is not None else pl.DataFrame(schema=v03.QS_SCHEMA))
-    del r03
+    standards, late, standard_weeks = run03.run_wide(
+        parts, qs if qs is not None else pl.DataFrame(schema=v03.QS_SCHEMA))
+    three = run03.Run03Result(
+        records=pl.DataFrame(), reviews=pl.concat([p.reviews for p in parts]),
+        adjustments=pl.concat([p.adjustments for p in parts]),
+        adjustment_documents=run03.settle_documents(
+            pl.concat([p.adjustment_documents for p in parts]), late),
+        standard_weeks=standard_weeks, quality_standards=standards)
+    del parts
 
     say(_stage(3, f"posting {three.reviews.height} review line(s) and the adjustment "
                   "documents that pass to the Cumulative Data File"))
     cum = _post_cum(store, three, run_id, run_date)
-    three = _reject_cum_flags(three, cum.flags)
+    settled = rows03.settle_with(late, cum.flags.select("deck_no", "line_no", "code")
+                                 if cum.flags.height else None, posted_text=reprocess)
 
     header_text = r01.select(pl.col("seq").alias("hdr_seq"),
                              pl.col("text").alias("header_text"))
     rows01 = intake.deck_columns(one.records, decks, run_id).join(
         header_text, on="hdr_seq", how="left", maintain_order="left")
-    rows03 = three.records
-    reviews, standards = three.reviews, three.quality_standards
+    reviews = three.reviews
     del three
-    headers_at = run03.header_positions(rows03)
-    rejected03 = intake.deck_columns(run03.display(rows03, pl.col("rejected"),
-                                                   headers_at=headers_at), decks, run_id)
-    result.warnings = int(rows03["warning"].sum())
+    rejected03 = intake.deck_columns(settled.rejected, decks, run_id)
+    result.warnings = settled.warnings
 
     say(_stage(4, f"individual data: {r_ind.height} Form 3081/6489 record(s), "
                   f"{reviews.height} review line(s)"))
@@ -202,26 +210,25 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     if reprocess:
         posted = pl.concat([
             rows01.filter(~pl.col("rejected")).select(pl.lit(RUN_3927).alias("run"), "text"),
-            rows03.filter(~pl.col("rejected")).select(pl.lit(RUN_3926).alias("run"), "text"),
+            settled.posted_text.select(pl.lit(RUN_3926).alias("run"), "text"),
             rows_ind.filter(~pl.col("rejected")).select("run", "text")])
         register, result.corrected = close_corrected(register, posted, run_id, run_date)
         register, _ = close_context(register, run_id, run_date)
         register, result.resubmitted = supersede_resubmitted(register, run_id, run_date)
     still_open = open_entries(register, run_date)
     result.still_open = still_open.height
-    _count(result, rows01, rows03.select("deck_no", "rejected", "error_codes"), rows_ind)
+    _count(result, rows01, settled.outcome, rows_ind)
 
-    run_dir = run_folder.start(data_dir / "runs", run_id)  # renamed once published
-    result.run_dir = run_dir
     say(_stage(5, f"writing reports to {run_dir}"))
     printer(WeekReports(run_id=run_id, run_date=run_date, week_ending=result.week_ending,
                         reprocess=reprocess, decks=decks, rows01=rows01, rows03=rows03,
-                        headers_at=headers_at, rejected03=rejected03, individual=ind,
+                        posted03=settled.posted, rejected03=rejected03, individual=ind,
                         frequency=frequency,
                         standards=standards, cum_ofp=cum.cum_ofp,
                         cum_defects=cum.cum_defects, still_open=still_open),
             result, run_dir)
-    del rows03, headers_at, rejected03
+    rows03.release()
+    del rows03, rejected03, settled
     conserve(result)
 
     say(_stage(6, f"publishing generation {run_id}"))
@@ -257,22 +264,6 @@ def _post_cum(store: Store, three: run03.Run03Result, run_id: str, run_date: dt.
                              documents=three.adjustment_documents,
                              quality_standards=three.quality_standards,
                              standard_weeks=three.standard_weeks.to_list())
-
-
-def _reject_cum_flags(three: run03.Run03Result, flags: pl.DataFrame) -> run03.Run03Result:
-    """Codes 19 (across runs) and 26-33 land on their lines; their documents reject whole."""
-    if flags.height == 0:
-        return three
-    per_line = flags.group_by("deck_no", "line_no").agg(pl.col("code").alias("cum_codes"))
-    rows = three.records.join(per_line, on=["deck_no", "line_no"], how="left",
-                              maintain_order="left")
-    bad_docs = rows.filter(pl.col("cum_codes").is_not_null())["hdr_seq"].unique()
-    rows = rows.with_columns(
-        pl.concat_list(pl.col("error_codes"), pl.col("cum_codes").fill_null([]))
-        .list.unique().list.sort().alias("error_codes"),
-        (pl.col("rejected") | pl.col("hdr_seq").is_in(bad_docs.implode())).alias("rejected"),
-    ).drop("cum_codes")
-    return dataclasses.replace(three, records=rows)
 
 
 def _labelled(rows01: pl.DataFrame, rows03: pl.DataFrame, rows_ind: pl.DataFrame

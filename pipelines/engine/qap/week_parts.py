@@ -1,0 +1,280 @@
+"""Run 03 over a week in parts of whole documents: the map of the weekly run.
+
+Documents never cross decks, and a well-formed deck's documents follow each other unbroken, so
+a deck is cut at document headers into parts of about `PART_LINES` records and each part is
+checked alone (`run03.check`), with the deck's running counts carried from part to part
+(`run03.DeckCarry`). A deck whose documents are not unbroken (interleaved, a line with no
+header, a header repeated) is checked as one part, where run 03 takes its grouped path. The
+checks that read across decks (`run03.run_wide`) and the Cumulative Data File come after every
+part is checked: the reduce, in the run's one process.
+
+Each checked part's records are handed to a `Rows03` at once, which keeps them in a private
+file when the run has a folder for them: what stays in memory through the week is what the
+reduce and the individual data read (reviews, adjustments), not the records' text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from layouts import layout
+from layouts.decoder import decode
+from pipelines.engine.machinery.deck import Deck, open_deck
+from pipelines.engine.qap import run03
+from pipelines.state import private
+from validators import pce_01_43 as v01
+
+PART_LINES = 250_000  # records of a part, about: a part ends where a document starts
+INDIVIDUAL_PROGRAMS = ("59600", "59602")  # Forms 3081 and 6489: the individual data step
+OTHER_PROGRAMS = (v01.PROGRAM, *INDIVIDUAL_PROGRAMS)  # every program that is not run 03's
+PREFIX = layout.load("prefix")
+_PROGRAM, _SECTION = PREFIX.field("program_number"), PREFIX.field("section")
+_DOC_FIELDS = [PREFIX.field("block"), PREFIX.field("serial")]
+
+
+def _program() -> pl.Expr:
+    """The program number as the decoder slices it: a record too short to hold one has none
+    of the programs compared with here, padded or not."""
+    return pl.col("text").str.slice(_PROGRAM.offset, _PROGRAM.width)
+
+
+def numbered(deck: Deck, deck_no: int, seq0: int) -> pl.DataFrame:
+    """The deck's records with `seq` (place in the run, from `seq0`) and `deck_no`: the columns
+    of `intake.records` before the prefix is decoded."""
+    return deck.records.with_columns(pl.lit(deck_no, pl.UInt16).alias("deck_no")
+                                     ).with_row_index("seq", offset=seq0)
+
+
+def other_records(decks: list[Deck]) -> pl.DataFrame:
+    """Every record of a program that is not run 03's (Forms 3927, 3081, 6489) of the decks,
+    with the prefix decoded: what `intake.records` gives for them."""
+    frames, seq0 = [], 0
+    for deck_no, deck in enumerate(decks):
+        frames.append(numbered(deck, deck_no, seq0).filter(_program().is_in(OTHER_PROGRAMS)))
+        seq0 += deck.records.height
+    if not frames:
+        frames = [pl.DataFrame(schema={"seq": pl.UInt32, "line_no": pl.UInt32,
+                                       "text": pl.String, "deck_no": pl.UInt16})]
+    return decode(pl.concat(frames), PREFIX)
+
+
+def cuts(records: pl.DataFrame, part_lines: int) -> list[tuple[int, int]]:
+    """(offset, length) of each part of a deck's run 03 `records` (text column): parts of
+    about `part_lines` records that start at a header, when every document of the deck is
+    unbroken (run03's fast path); else the whole deck as one part."""
+    if records.height <= part_lines:
+        return [(0, records.height)]
+    width = max(f.end for f in (_SECTION, *_DOC_FIELDS))
+    text = pl.col("text")
+    if records.select(text.str.len_bytes().min()).item() < width:  # as the decoder pads
+        text = text.str.pad_end(width)
+    docs = [f.name for f in _DOC_FIELDS]
+    facts = records.select(
+        (text.str.slice(_SECTION.offset, _SECTION.width) == "01").alias("is_header"),
+        *[text.str.slice(f.offset, f.width).alias(f.name) for f in _DOC_FIELDS])
+    same = pl.lit(True)
+    for name in docs:
+        same = same & (pl.col(name) == pl.col(name).shift(1)).fill_null(False)
+    follows = facts.select((pl.col("is_header") | same).all().alias("follow"))
+    headers = facts.filter("is_header").select(docs)
+    if not (follows["follow"][0] and headers.is_unique().all()):
+        return [(0, records.height)]
+    starts = facts.select(pl.arg_where("is_header"))["is_header"]
+    out, at = [], 0
+    while at < records.height:
+        nxt = int(starts.search_sorted(at + part_lines, side="left"))
+        end = int(starts[nxt]) if nxt < starts.len() else records.height
+        out.append((at, end - at))
+        at = end
+    return out
+
+
+def check_deck(deck: Deck, deck_no: int, seq0: int, ofp: pl.DataFrame,
+               defect_codes: pl.Series, part_lines: int | None = None
+               ) -> Iterator[run03.Run03Part]:
+    """Run 03's checks of one deck, part by part (the map; nothing in it reads another
+    deck)."""
+    rows = numbered(deck, deck_no, seq0).filter(~_program().is_in(OTHER_PROGRAMS))
+    carry = run03.DeckCarry()
+    for offset, length in cuts(rows, part_lines or PART_LINES):
+        yield run03.check(decode(rows.slice(offset, length), PREFIX), ofp, defect_codes, carry)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What the run reads of every Form 3926 record once settled (`Rows03.settle_with`)."""
+
+    rejected: pl.DataFrame  # `run03.display` of the rejected records
+    outcome: pl.DataFrame  # deck_no, rejected, error_codes of every record
+    posted: pl.DataFrame  # at (row across the parts), deck_no of every posted record
+    warnings: int
+    posted_text: pl.DataFrame | None  # text of every posted record, when asked for
+
+
+class Rows03:
+    """Every Form 3926 record of the run, in parts of whole documents in deck order, each
+    kept in memory or (given a private `folder`) in an Arrow file there, and settled with the
+    codes the reduce found (`run03.settle`) as it is read back."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder
+        self._parts: list[pl.DataFrame | Path] = []
+        self.heights: list[int] = []
+        self.late = pl.DataFrame(schema={"seq": pl.UInt32, "code": pl.String})
+        self.by_line: pl.DataFrame | None = None
+        self._held: tuple[int, pl.DataFrame, pl.Series] | None = None
+        if folder is not None:
+            private.folder(folder)
+
+    def add(self, records: pl.DataFrame) -> None:
+        self.heights.append(records.height)
+        if self.folder is None:
+            self._parts.append(records)
+            return
+        path = self.folder / f"part-{len(self._parts):05d}.arrow"
+        records.write_ipc(path, compression="uncompressed")
+        private.file(path)
+        self._parts.append(path)
+
+    @property
+    def height(self) -> int:
+        return sum(self.heights)
+
+    def settle_with(self, late: pl.DataFrame, by_line: pl.DataFrame | None,
+                    posted_text: bool = False) -> Settled:
+        """The codes found after the parts were checked (`run03.settle`), and what the run
+        reads of every record, gathered in one pass over the parts."""
+        self.late, self.by_line, self._held = late, by_line, None
+        rejected, outcome, posted, texts, warnings, first = [], [], [], [], 0, 0
+        for i in range(len(self._parts)):
+            frame, at = self._load(i)
+            rejected.append(run03.display(frame, pl.col("rejected"), headers_at=at))
+            outcome.append(frame.select("deck_no", "rejected", "error_codes"))
+            posted.append(frame.select(
+                (pl.int_range(pl.len(), dtype=pl.Int64) + first).alias("at"), "deck_no",
+                "rejected").filter(~pl.col("rejected")).drop("rejected"))
+            if posted_text:
+                texts.append(frame.select(pl.col("text").filter(~pl.col("rejected"))))
+            warnings += int(frame["warning"].sum())
+            first += frame.height
+        self._held = None
+        return Settled(rejected=pl.concat(rejected), outcome=pl.concat(outcome),
+                       posted=pl.concat(posted), warnings=warnings,
+                       posted_text=pl.concat(texts) if posted_text else None)
+
+    def part(self, i: int) -> pl.DataFrame:
+        stored = self._parts[i]
+        frame = stored if isinstance(stored, pl.DataFrame) else pl.read_ipc(stored)
+        return run03.settle(frame, self.late, self.by_line)
+
+    def __iter__(self) -> Iterator[pl.DataFrame]:
+        for i in range(len(self._parts)):
+            yield self.part(i)
+
+    def display(self, keep: pl.Expr | None, start: int, length: int) -> pl.DataFrame:
+        """`run03.display` of the rows `start` to `start + length` of the run (row numbers
+        across the parts) that `keep` selects; each part's headers are its own."""
+        pieces, first = [], 0
+        for i, height in enumerate(self.heights):
+            lo, hi = max(start, first), min(start + length, first + height)
+            if lo < hi:
+                frame, at = self._load(i)
+                pieces.append(run03.display(frame, keep, start=lo - first, length=hi - lo,
+                                            headers_at=at))
+            first += height
+        if not pieces:  # no row: the columns alone
+            frame, at = self._load(0)
+            pieces.append(run03.display(frame, keep, start=0, length=0, headers_at=at))
+        return pl.concat(pieces)
+
+    def _load(self, i: int) -> tuple[pl.DataFrame, pl.Series]:
+        """Part `i` settled, with its header positions; the last one read is held, since the
+        listing reads a part's rows a slice at a time."""
+        if self._held is None or self._held[0] != i:
+            frame = self.part(i)
+            self._held = (i, frame, run03.header_positions(frame))
+        return self._held[1], self._held[2]
+
+    def release(self) -> None:
+        self._held = None
+        for stored in self._parts:
+            if isinstance(stored, Path):
+                stored.unlink(missing_ok=True)
+        self._parts = []
+        if self.folder is not None and self.folder.is_dir():
+            self.folder.rmdir()
+
+
+@dataclass(frozen=True)
+class DeckTask:
+    """One deck of the map, as a worker of a cluster reads it: from its file (a file system
+    the workers share), checked to be the deck that passed intake."""
+
+    path: str
+    deck_no: int
+    seq0: int  # seq of the deck's first record in the run
+    content_hash: str
+    part_lines: int
+
+
+class DeckChanged(Exception):
+    """The deck's file is not the deck that passed intake (changed or replaced since)."""
+
+
+def check_deck_file(task: DeckTask, ofp: pl.DataFrame, defect_codes: pl.Series
+                    ) -> list[run03.Run03Part]:
+    """`check_deck` of a deck read again from its file: what a worker of a cluster runs."""
+    deck = open_deck(task.path)
+    if deck.content_hash != task.content_hash:
+        raise DeckChanged(f"{task.path}: changed since intake (sha256 {deck.content_hash[:12]}, "
+                          f"was {task.content_hash[:12]}); run the week again")
+    return list(check_deck(deck, task.deck_no, task.seq0, ofp, defect_codes, task.part_lines))
+
+
+# A map of the decks elsewhere (a cluster): the checked parts of each task, in task order.
+MapDecks = Callable[[list[DeckTask], pl.DataFrame, pl.Series], Iterable[list[run03.Run03Part]]]
+
+
+def check_week(decks: list[Deck], ofp: pl.DataFrame, defect_codes: pl.Series,
+               rows: Rows03, part_lines: int | None = None,
+               map_decks: MapDecks | None = None) -> list[run03.Run03Part]:
+    """The map over every deck: in this process, or by `map_decks` (a cluster's workers).
+    Each part's records go to `rows` as soon as they are checked (in deck order), and each
+    deck's own frame is let go once its parts are (the list's entries are replaced). Returns
+    the parts without their records."""
+    part_lines = part_lines or PART_LINES
+    seq0s = [sum(d.records.height for d in decks[:i]) for i in range(len(decks))]
+    if map_decks is not None:
+        tasks = [DeckTask(str(d.path), i, seq0s[i], d.content_hash, part_lines)
+                 for i, d in enumerate(decks)]
+        for i, deck in enumerate(decks):
+            decks[i] = dataclasses.replace(deck, records=deck.records.clear())
+        checked: Iterable[Iterable[run03.Run03Part]] = map_decks(tasks, ofp, defect_codes)
+    else:
+        checked = (_local(decks, i, seq0s[i], ofp, defect_codes, part_lines)
+                   for i in range(len(decks)))
+    parts = []
+    for deck_parts in checked:
+        for part in deck_parts:
+            rows.add(part.records)
+            parts.append(dataclasses.replace(part, records=part.records.clear()))
+    if not parts:  # no deck: one empty part, so that every frame of the run has its columns
+        empty = pl.DataFrame(schema={"seq": pl.UInt32, "line_no": pl.UInt32,
+                                     "text": pl.String, "deck_no": pl.UInt16})
+        part = run03.check(decode(empty, PREFIX), ofp, defect_codes)
+        rows.add(part.records)
+        parts.append(part)
+    return parts
+
+
+def _local(decks: list[Deck], i: int, seq0: int, ofp: pl.DataFrame, defect_codes: pl.Series,
+           part_lines: int) -> Iterator[run03.Run03Part]:
+    """Deck `i` checked here; its frame is let go once its last part is."""
+    deck = decks[i]
+    yield from check_deck(deck, i, seq0, ofp, defect_codes, part_lines)
+    decks[i] = dataclasses.replace(deck, records=deck.records.clear())

@@ -1,0 +1,159 @@
+"""The weekly run checks run 03 in parts of whole documents (pipelines/engine/qap/week_parts.py):
+cut into parts of a few records, a week prints and posts exactly what it does in one part."""
+
+from __future__ import annotations
+
+import datetime as dt
+import stat
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from fixtures import generate
+from pipelines.engine.machinery.reference import load as load_reference
+from pipelines.engine.qap import week_parts
+from pipelines.operator.runs import run_week
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+NATIONAL = FIXTURES / "national" / "national-defect-list.dat"
+SAMPLE_WEEK = sorted((FIXTURES / "sample-week").glob("*.dat"))
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _week(data: Path, reference: Path, first: list[Path], week: list[Path]):
+    ref = load_reference(reference)
+    run_week(first, data, ref, dt.date(2026, 11, 10))
+    return run_week(week, data, ref, dt.date(2026, 11, 17))
+
+
+def _state(data: Path) -> dict[str, pl.DataFrame]:
+    current = (data / "state" / "current").resolve()
+    return {p.name: pl.read_parquet(p) for p in sorted(current.glob("*.parquet"))}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> dict[str, Path]:
+    """A generated week of 4,000 records (reviews, adjustments, 3926-A forms, bad lines)."""
+    return generate.write_inputs(tmp_path_factory.mktemp("gen"), 4_000, seed=11,
+                                 error_rate=0.05)
+
+
+@pytest.mark.parametrize("which", ["sample week", "generated week"])
+def test_a_week_checked_in_parts_of_a_few_records_prints_and_posts_the_same_bytes(
+        which, generated, tmp_path, monkeypatch):
+    if which == "sample week":
+        inputs = (FIXTURES / "reference", [NATIONAL], SAMPLE_WEEK)
+    else:
+        reference = tmp_path / "reference"
+        reference.mkdir()
+        (reference / "ofp_consistency.txt").write_bytes(generated["ofp"].read_bytes())
+        inputs = (reference, [generated["national"]], [generated["week"], NATIONAL])
+    whole = _week(tmp_path / "whole", *inputs)
+    monkeypatch.setattr(week_parts, "PART_LINES", 7)
+    parts = _week(tmp_path / "parts", *inputs)
+    assert parts.records_in == whole.records_in and parts.rejected == whole.rejected
+    assert parts.codes == whole.codes and parts.condition_code == whole.condition_code
+    printed_whole, printed_parts = _files(whole.run_dir), _files(parts.run_dir)
+    assert list(printed_parts) == list(printed_whole)
+    for name, text in printed_whole.items():
+        assert printed_parts[name] == text, name
+    state_whole, state_parts = _state(tmp_path / "whole"), _state(tmp_path / "parts")
+    assert list(state_parts) == list(state_whole)
+    for name, frame in state_whole.items():
+        assert state_parts[name].equals(frame), name
+
+
+def test_a_deck_is_cut_where_a_document_starts(generated):
+    deck = pl.read_csv(generated["week"], has_header=False, separator="\x1f",
+                       quote_char=None, new_columns=["text"])[1:-1]  # without HDR and TRL
+    runs03 = deck.filter(~pl.col("text").str.slice(0, 5).is_in(week_parts.OTHER_PROGRAMS))
+    cut = week_parts.cuts(runs03, 100)
+    assert len(cut) > 20 and sum(n for _, n in cut) == runs03.height
+    assert [a + n for a, n in cut[:-1]] == [a for a, _ in cut[1:]]
+    section = week_parts.PREFIX.field("section")
+    starts = runs03["text"].str.slice(section.offset, section.width).gather([a for a, _ in cut])
+    assert starts.to_list() == ["01"] * len(cut)
+    assert all(n >= 100 for _, n in cut[:-1])  # a part ends at the first header past 100
+
+
+def test_a_deck_whose_documents_are_not_unbroken_is_one_part(generated):
+    deck = pl.read_csv(generated["week"], has_header=False, separator="\x1f",
+                       quote_char=None, new_columns=["text"])[1:-1]
+    runs03 = deck.filter(~pl.col("text").str.slice(0, 5).is_in(week_parts.OTHER_PROGRAMS))
+    swapped = pl.concat([runs03[1:2], runs03[0:1], runs03[2:]])  # a line before its header
+    assert week_parts.cuts(swapped, 100) == [(0, swapped.height)]
+    repeated = pl.concat([runs03, runs03[0:1]])  # the first header again at the end
+    assert week_parts.cuts(repeated, 100) == [(0, repeated.height)]
+
+
+def test_the_checked_parts_wait_in_a_private_folder_gone_once_published(tmp_path, monkeypatch):
+    seen: list[tuple[int, int]] = []
+    add = week_parts.Rows03.add
+
+    def spy(self, records):
+        add(self, records)
+        path = self._parts[-1]
+        seen.append((stat.S_IMODE(path.stat().st_mode),
+                     stat.S_IMODE(path.parent.stat().st_mode)))
+
+    monkeypatch.setattr(week_parts.Rows03, "add", spy)
+    result = _week(tmp_path / "data", FIXTURES / "reference", [NATIONAL], SAMPLE_WEEK)
+    assert seen and set(seen) == {(0o600, 0o700)}
+    assert not (result.run_dir / ".parts").exists()
+    assert not list((tmp_path / "data").rglob("part-*.arrow"))
+
+
+# --- the counts that run across a deck's parts, and the checks across decks --------------------
+
+def _in_parts(*decks: list[str], part_lines: int) -> dict[int, dict[int, list[str]]]:
+    """Run 03 of `decks` as the weekly run does it (each deck in parts, then the run-wide
+    checks): deck -> line -> codes."""
+    from test_pce_03_41 import DEFECT_CODES, FIRST, NO_STANDARDS, OFP
+
+    from pipelines.engine.machinery.deck import Deck
+    from pipelines.engine.qap import run03
+
+    parts, seq0 = [], 0
+    for i, body in enumerate(decks):
+        records = pl.DataFrame({"line_no": pl.Series(range(FIRST, FIRST + len(body)),
+                                                     dtype=pl.UInt32),
+                                "text": pl.Series(body, dtype=pl.String)})
+        deck = Deck(path=Path(f"deck{i}.dat"), encoding="ascii", campus="XX",
+                    week_ending=dt.date(2026, 11, 14), created=dt.datetime(2026, 11, 15),
+                    sequence=i, records=records, content_hash=str(i))
+        parts += week_parts.check_deck(deck, i, seq0, OFP, DEFECT_CODES, part_lines)
+        seq0 += len(body)
+    _, late, _ = run03.run_wide(parts, NO_STANDARDS)
+    rows = pl.concat([run03.settle(p.records, late) for p in parts])
+    return {d: {r["line_no"]: r["error_codes"] for r in rows.filter(pl.col("deck_no") == d)
+                .iter_rows(named=True)} for d in range(len(decks))}
+
+
+def _coded(found: dict[int, list[str]]) -> dict[int, list[str]]:
+    return {line: codes for line, codes in found.items() if codes}
+
+
+def test_the_201st_defect_code_line_of_an_ofp_is_36_when_its_200_lie_in_earlier_parts():
+    from test_pce_03_41 import _ofp_deck
+
+    deck, code_lines = _ofp_deck(202)
+    found = _in_parts(deck, part_lines=30)  # about 7 parts before the 201st line
+    assert _coded(found[0]) == {code_lines[200]: ["36"], code_lines[201]: ["36"]}
+
+
+def test_an_adjustment_repeated_in_a_later_part_or_a_later_deck_is_19():
+    from test_pce_03_41 import FIRST, adj, adjustment, review, sample
+
+    filler = [line for n in range(2, 8) for line in review(sample(), serial=f"{n:02d}")]
+    first = adjustment(adj())  # lines 2-3
+    later_part = adjustment(adj(code="102"), serial="09")  # the first's OFP and week
+    deck = first + filler + later_part
+    found = _in_parts(deck, adjustment(adj(code="103"), serial="01"), part_lines=4)
+    repeat_in_deck = FIRST + len(first) + len(filler)
+    assert _coded(found[0]) == {repeat_in_deck: ["19"]}
+    assert _coded(found[1]) == {FIRST: ["19"]}  # the same OFP and week, posted by deck 0
