@@ -210,7 +210,11 @@ def run_one(week: Week, data_dir: Path, reference_dir: Path,
         reference = load_reference(week.reference or reference_dir)
         result = run_week(list(week.decks), data_dir, reference, week.run_date,
                           progress=progress)
-    except (ReferenceMissing, StoreError) as err:
+    except ReferenceMissing as err:
+        own = " (this week's own reference folder)" if week.reference else ""
+        outcome.message = f"{err}{own}; nothing of the week was posted"
+        return outcome
+    except StoreError as err:
         outcome.message = f"{err}; nothing of the week was posted"
         return outcome
     except ConservationError as err:

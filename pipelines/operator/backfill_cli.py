@@ -83,8 +83,9 @@ def _resume(stopped: WeekOutcome, sources: list[Path], data_dir: Path) -> str:
 def _stop_message(outcome: BackfillOutcome, sources: list[Path], data_dir: Path) -> str:
     stopped = outcome.stopped
     assert stopped is not None
-    before = (f"weeks before it are posted ({len(outcome.done)} run here)" if outcome.done
-              else "no week of this backfill was posted")
+    n = len(outcome.done)
+    before = (f"{n} week{'s' * (n != 1)} before it posted" if n
+              else "no week of this backfill posted")
     return (f"backfill stopped at week {stopped.number} of {outcome.weeks} ({stopped.name}, "
             f"week ending {stopped.week_ending:%m/%d/%Y}) with condition code "
             f"{stopped.condition_code}: {stopped.message}. {before}; the later weeks depend "
