@@ -194,14 +194,14 @@ def stopped(inputs, tmp_path_factory):
     shutil.copytree(inputs / "history", history)
     (history / "w2" / "reference").mkdir()
     data = root / "data"
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
         code = qap("backfill", history, "-d", data, "-r", inputs / "reference", "-q")
-    return history, data, code, err.getvalue()
+    return history, data, code, err.getvalue(), out.getvalue()
 
 
 def test_week_with_a_missing_reference_stops_with_12_and_names_the_week(stopped):
-    _, data, code, err = stopped
+    _, data, code, err, _ = stopped
     assert code == 12
     assert [m["run_id"] for m in Store(data).history()] == ["20251104.01"]  # w3 not run
     assert "backfill stopped at week 2 of 3 (w2, week ending 11/08/2025)" in err
@@ -210,8 +210,28 @@ def test_week_with_a_missing_reference_stops_with_12_and_names_the_week(stopped)
     assert "--from w2" in err
 
 
+def test_the_summary_table_shows_each_week_of_the_plan_and_what_became_of_it(stopped):
+    out = stopped[4].splitlines()
+    assert out[0].startswith("week 1 of 3: w1 (week ending 11/01/2025): run 20251104.01, "
+                             "condition code 4, ")
+    assert out[1].startswith("week 2 of 3: w2 (week ending 11/08/2025): condition code 12: ")
+    table = out[out.index("") + 1:]
+    assert table[0].split() == ["WEEK", "FOLDER", "WEEK", "ENDING", "RUN", "DATE", "RUN", "ID",
+                                "CC", "RECORDS", "IN", "POSTED", "REJECTED", "REFUSED"]
+    assert table[1].split()[:6] == ["1", "w1", "11/01/2025", "11/04/2025", "20251104.01", "4"]
+    assert table[2].split() == ["2", "w2", "11/08/2025", "11/11/2025", "stopped", "12"]
+    assert table[3].split() == ["3", "w3", "11/15/2025", "11/18/2025", "not", "run"]
+    assert table[4].split()[0] == "total" and table[4].split()[1:] == table[1].split()[6:]
+    assert table[5] == "Backfill condition code 12: the run could not complete"
+
+
+def test_backfill_has_help_with_an_example(capsys):
+    assert qap("backfill", "--help") == 0
+    assert "Example: qap backfill" in capsys.readouterr().out
+
+
 def test_resume_after_a_stop_posts_nothing_twice(stopped, inputs, backfilled, tmp_path):
-    history, data, _, _ = stopped
+    history, data, _, _, _ = stopped
     shutil.copy(inputs / "reference" / generate.OFP_FILE, history / "w2" / "reference")
     assert qap("backfill", history, "-d", data, "-q", "--from", "w2") == 8
     clean = _tables(backfilled[0])

@@ -147,7 +147,7 @@ def backfill(
     """
     from pipelines.operator import backfill as series
     from pipelines.operator import habits
-    from pipelines.operator.data_dir import choose_reference, prepare, require_store
+    from pipelines.operator.data_dir import choose_reference, prepare
 
     try:
         plan = series.plan(sources)
@@ -162,9 +162,7 @@ def backfill(
                             "nothing was run", CC_USAGE)
         first = named.number
     todo = [w for w in plan if w.number >= first]
-    if dry_run:
-        if data_dir.exists():
-            _SAY.checked(require_store, data_dir, False)
+    if dry_run:  # the data directory is only read: which reference folder it would use
         choice = _SAY.checked(choose_reference, data_dir, reference)
         if as_json:
             typer.echo(habits.dumps({"data_dir": str(data_dir), "dry_run": True,

@@ -73,10 +73,10 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
-def measure(history: Path, reference: Path, data_dir: Path) -> tuple[int, dict[int, int],
-                                                                        dict[int, float], str]:
-    """Run the backfill in a child; (its condition code, peak RSS KiB per week, seconds per
-    week, its stdout)."""
+def measure(history: Path, reference: Path, data_dir: Path
+            ) -> tuple[int, dict[int, int], dict[int, int], dict[int, float], str]:
+    """Run the backfill in a child; (its condition code, peak RSS KiB per week, RSS KiB as
+    each week starts, seconds per week, its stdout)."""
     if data_dir.exists():
         shutil.rmtree(data_dir)
     child = subprocess.Popen(
@@ -85,6 +85,7 @@ def measure(history: Path, reference: Path, data_dir: Path) -> tuple[int, dict[i
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     current = [0]  # the week running now (0: start-up and planning)
     peaks: dict[int, int] = {}
+    at_start: dict[int, int] = {}  # RSS when the week starts: what the weeks before left
     started: dict[int, float] = {}
 
     def read_progress() -> None:
@@ -99,6 +100,7 @@ def measure(history: Path, reference: Path, data_dir: Path) -> tuple[int, dict[i
     while child.poll() is None:
         rss = _rss_kib(child.pid)
         peaks[current[0]] = max(peaks.get(current[0], 0), rss)
+        at_start.setdefault(current[0], rss)
         time.sleep(0.02)
     end = time.perf_counter()
     reader.join(timeout=5)
@@ -106,7 +108,29 @@ def measure(history: Path, reference: Path, data_dir: Path) -> tuple[int, dict[i
     marks = sorted(started.items())
     seconds = {k: (marks[i + 1][1] if i + 1 < len(marks) else end) - t
                for i, (k, t) in enumerate(marks)}
-    return child.returncode, peaks, seconds, stdout
+    return child.returncode, peaks, at_start, seconds, stdout
+
+
+def one_by_one(history: Path, reference: Path, data_dir: Path) -> dict[int, int]:
+    """The control: the same weeks run one by one with `qap run` (a fresh process each, the
+    backfill's run dates), peak RSS KiB of each. What grows here grows with the store's
+    tables, not with a backfill holding weeks."""
+    from pipelines.operator import backfill
+
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    peaks = {}
+    for week in backfill.plan([history]):
+        child = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.operator.cli", "run", *map(str, week.decks),
+             "-d", str(data_dir), "-r", str(reference), "-q", "--run-date",
+             week.run_date.isoformat()], stdout=subprocess.DEVNULL)
+        peak = 0
+        while child.poll() is None:
+            peak = max(peak, _rss_kib(child.pid))
+            time.sleep(0.02)
+        peaks[week.number] = peak
+    return peaks
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -116,18 +140,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lines", type=int, default=200_000, help="Form 3926 lines a week")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--control", action="store_true",
+                        help="also run the weeks one by one with `qap run` (fresh processes)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     history, reference = build(args.out, args.weeks, args.lines, args.seed)
     print(f"built {args.weeks} week(s) of {args.lines:,} lines in "
           f"{time.perf_counter() - start:.1f} s ({history})")
-    code, peaks, seconds, stdout = measure(history, reference, args.out / "data")
+    code, peaks, at_start, seconds, stdout = measure(history, reference, args.out / "data")
     print(stdout.rstrip())
     print(f"\nbackfill condition code {code}")
-    print(f"{'week':>5}  {'peak RSS MiB':>12}  {'seconds':>8}")
+    control = one_by_one(history, reference, args.out / "control") if args.control else {}
+    print(f"{'week':>5}  {'peak RSS MiB':>12}  {'RSS at start':>12}  {'seconds':>8}"
+          + (f"  {'qap run peak':>12}  {'difference':>10}" if control else ""))
     for week in sorted(peaks):
         label = "start" if week == 0 else str(week)
-        print(f"{label:>5}  {peaks[week] / 1024:12.0f}  {seconds.get(week, 0):8.1f}")
+        line = (f"{label:>5}  {peaks[week] / 1024:12.0f}  {at_start[week] / 1024:12.0f}  "
+                f"{seconds.get(week, 0):8.1f}")
+        if week in control:
+            line += f"  {control[week] / 1024:12.0f}  {(peaks[week] - control[week]) / 1024:10.0f}"
+        print(line)
     weekly = [peaks[k] for k in sorted(peaks) if k]
     if len(weekly) >= 3:
         # Week 1 also holds the national list; weeks 2.. are alike, so they are compared.
