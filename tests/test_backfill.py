@@ -274,3 +274,23 @@ def test_a_week_folder_without_a_readable_hdr_stops_before_anything_runs(tmp_pat
     assert qap("backfill", tmp_path / "h", "-d", tmp_path / "d") == 12
     assert "no deck has a readable HDR week ending" in capsys.readouterr().err
     assert not (tmp_path / "d").exists()
+
+
+def test_an_interrupt_inside_a_week_stops_there_with_12_and_posts_none_of_it(inputs, tmp_path):
+    """Ctrl-C arriving while week 2's run 03 works (raised from the engine's own progress
+    call): week 1 stays posted, week 2 posts nothing, week 3 is not run; --from resumes."""
+    data = tmp_path / "data"
+    weeks = backfill.plan([inputs / "history"], today=dt.date(2026, 1, 1))
+
+    def progress(message: str) -> None:
+        if message.startswith("run 03") and Store(data).history():
+            raise KeyboardInterrupt
+
+    outcome = backfill.run(weeks, len(weeks), data, inputs / "reference", progress=progress)
+    assert [w.name for w in outcome.done] == ["w1"]
+    assert outcome.stopped is not None and outcome.stopped.name == "w2"
+    assert outcome.condition_code == 12 and outcome.stopped.message.startswith("interrupted")
+    assert [m["run_id"] for m in Store(data).history()] == ["20251104.01"]
+    assert qap("backfill", inputs / "history", "-d", data, "-q", "--from", "w2") == 8
+    assert [m["run_id"] for m in Store(data).history()] == \
+        ["20251104.01", "20251111.01", "20251118.01"]
