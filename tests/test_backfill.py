@@ -294,3 +294,21 @@ def test_an_interrupt_inside_a_week_stops_there_with_12_and_posts_none_of_it(inp
     assert qap("backfill", inputs / "history", "-d", data, "-q", "--from", "w2") == 8
     assert [m["run_id"] for m in Store(data).history()] == \
         ["20251104.01", "20251111.01", "20251118.01"]
+
+
+@pytest.mark.parametrize("form", ["text", "crlf", "ebcdic"])
+def test_the_plan_reads_the_hdr_week_ending_of_text_crlf_and_ebcdic_decks(tmp_path, form):
+    text = encode.deck(["59702"], week_ending="11082025")
+    path = tmp_path / "deck.dat"
+    if form == "ebcdic":
+        path.write_bytes(b"".join(line.ljust(132).encode("cp037")
+                                  for line in text.rstrip("\n").split("\n")))
+    else:
+        path.write_bytes(text.replace("\n", "\r\n" if form == "crlf" else "\n").encode())
+    assert backfill.hdr_week_ending(path) == dt.date(2025, 11, 8)
+
+
+def test_a_deck_with_no_hdr_places_nothing(tmp_path):
+    path = tmp_path / "deck.dat"
+    path.write_text("59702\nTRL0000001\n")
+    assert backfill.hdr_week_ending(path) is None
