@@ -222,7 +222,8 @@ def test_the_summary_table_shows_each_week_of_the_plan_and_what_became_of_it(sto
     assert table[2].split() == ["2", "w2", "11/08/2025", "11/11/2025", "stopped", "12"]
     assert table[3].split() == ["3", "w3", "11/15/2025", "11/18/2025", "not", "run"]
     assert table[4].split()[0] == "total" and table[4].split()[1:] == table[1].split()[6:]
-    assert table[5] == "Backfill condition code 12: the run could not complete"
+    assert table[5] == f"Reports and run pages: {stopped[1] / 'runs'}/<run id>/"
+    assert table[6] == "Backfill condition code 12: the run could not complete"
 
 
 def test_backfill_has_help_with_an_example(capsys):

@@ -18,7 +18,7 @@ from pathlib import Path
 from layouts import layout
 from layouts.decoder import RECORD_WIDTH
 from pipelines.engine.machinery import names
-from pipelines.engine.machinery.conditions import CC_ABEND, CC_CLEAN, CC_INCOMPLETE, MEANING
+from pipelines.engine.machinery.conditions import CC_ABEND, CC_CLEAN, CC_INCOMPLETE
 from pipelines.operator.inbox import IGNORED_SUFFIXES
 
 REFERENCE_FOLDER = "reference"  # a week's own reference folder, inside its week folder
@@ -281,7 +281,3 @@ def run(weeks: list[Week], of: int, data_dir: Path, reference_dir: Path,
         if finished:
             finished(done)
     return outcome
-
-
-def meaning(code: int) -> str:
-    return MEANING[code]

@@ -189,6 +189,8 @@ def backfill(
                 say(_week_line(week, len(plan)))
         else:
             typer.echo(_week_line(week, len(plan)))
+            for note in week.notes:  # what `qap run`'s summary would ask the operator to check
+                typer.echo(f"  note: {note}")
 
     outcome = series.run(todo, len(plan), data_dir, choice.folder, progress=say,
                          started=started, finished=finished)
@@ -206,6 +208,8 @@ def backfill(
     else:
         typer.echo("")
         typer.echo(_table(outcome, plan))
+        if outcome.done:
+            typer.echo(f"Reports and run pages: {data_dir / 'runs'}/<run id>/")
         if note:
             typer.echo(note)
         typer.echo(f"Backfill condition code {code}: {MEANING[code]}")
