@@ -12,7 +12,14 @@ from typing import Annotated
 
 import typer
 
-from pipelines.operator import quarterly_cli, reference_cli, register_cli, run_cli, sql_cli
+from pipelines.operator import (
+    backfill_cli,
+    quarterly_cli,
+    reference_cli,
+    register_cli,
+    run_cli,
+    sql_cli,
+)
 from pipelines.operator.cli_options import (
     interrupted,
     polish_help,
@@ -30,6 +37,7 @@ app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False,
 # hooks it in here with a line.
 for group in (run_cli, register_cli, reference_cli):
     group.install(app)
+backfill_cli.install(app)  # a series of weeks in order (pipelines/operator/backfill_cli.py)
 app.add_typer(flow_app, name="flow")
 app.add_typer(sample_app, name="sample")
 app.command()(inventory)  # run INV-10-02 (pipelines/operator/inventory_cli.py)
