@@ -74,7 +74,7 @@ class WeekReports:
     posted03: pl.DataFrame  # at (row of rows03), deck_no of each posted Form 3926 record
     rejected03: pl.DataFrame  # the PCE-03-41 register rows, displayed
     individual: individual_step.IndividualStep
-    frequency: dict[dt.date, pl.DataFrame]  # per week: Defect Frequency / QA Unit/Group rows
+    frequency: dict[dt.date, defect_charges.WeekFrequency]  # per week: its Defect Frequency
     standards: pl.DataFrame  # the Quality Standard File after the run
     cum_ofp: pl.DataFrame
     cum_defects: pl.DataFrame
