@@ -191,9 +191,12 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
 
     say(_stage(4, f"individual data: {r_ind.height} Form 3081/6489 record(s), "
                   f"{reviews.height} review line(s)"))
-    individual_lines = review_data.individual_lines(reviews)
     charges, frequency = defect_charges.run_weeks(reviews, store.read("defect_charges"),
                                                   one.defect_codes)  # issue 18
+    # Without an Employee Master File the step reads no review line (its records go to Data
+    # Not Posted), so none is copied for it.
+    individual_lines = review_data.individual_lines(
+        reviews if reference.employees is not None else reviews.clear())
     del reviews
     ind = individual_step.run_step(
         _with_deck_weeks(r_ind, decks), individual_lines,
