@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from run_outputs import assert_same_state, files
 
 from fixtures import generate
 from pipelines.engine.machinery.reference import load as load_reference
@@ -23,20 +24,10 @@ NATIONAL = FIXTURES / "national" / "national-defect-list.dat"
 SAMPLE_WEEK = sorted((FIXTURES / "sample-week").glob("*.dat"))
 
 
-def _files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 def _week(data: Path, reference: Path, first: list[Path], week: list[Path]):
     ref = load_reference(reference)
     run_week(first, data, ref, dt.date(2026, 11, 10))
     return run_week(week, data, ref, dt.date(2026, 11, 17))
-
-
-def _state(data: Path) -> dict[str, pl.DataFrame]:
-    current = (data / "state" / "current").resolve()
-    return {p.name: pl.read_parquet(p) for p in sorted(current.glob("*.parquet"))}
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +57,7 @@ def test_a_week_checked_in_parts_of_a_few_records_prints_and_posts_the_same_byte
     assert whole.posted > (3_000 if which == "generated week" else 15)
     assert parts.records_in == whole.records_in and parts.rejected == whole.rejected
     assert parts.codes == whole.codes and parts.condition_code == whole.condition_code
-    printed_whole, printed_parts = _files(whole.run_dir), _files(parts.run_dir)
+    printed_whole, printed_parts = files(whole.run_dir), files(parts.run_dir)
     assert list(printed_parts) == list(printed_whole)
     if which == "generated week":  # batches cross pages and scopes of the Defect Frequency
         frequency = next(t for n, t in printed_whole.items() if n.startswith("defect-freq")
@@ -78,10 +69,7 @@ def test_a_week_checked_in_parts_of_a_few_records_prints_and_posts_the_same_byte
                 pl.read_parquet(parts.run_dir / name)), name
         else:
             assert printed_parts[name] == text, name
-    state_whole, state_parts = _state(tmp_path / "whole"), _state(tmp_path / "parts")
-    assert list(state_parts) == list(state_whole)
-    for name, frame in state_whole.items():
-        assert state_parts[name].equals(frame), name
+    assert_same_state(tmp_path / "whole", tmp_path / "parts")
 
 
 def test_a_deck_is_cut_where_a_document_starts(generated):
