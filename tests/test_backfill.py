@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from run_outputs import umask
 
 from fixtures import generate
 from layouts import encode, layout
@@ -29,13 +30,6 @@ def qap(*args) -> int:
     return cli.run_app([str(a) for a in args])
 
 
-@contextlib.contextmanager
-def umask(mask: int):
-    before = os.umask(mask)
-    try:
-        yield
-    finally:
-        os.umask(before)
 
 
 def _rewrap(deck_text: str, sequence: int) -> str:

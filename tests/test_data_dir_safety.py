@@ -13,6 +13,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from run_outputs import umask
 
 from pipelines.operator import cli, inbox
 from pipelines.state.store import Store
@@ -30,13 +31,6 @@ def qap(*args) -> int:
     return cli.run_app([str(a) for a in args])
 
 
-@contextlib.contextmanager
-def umask(mask: int):
-    before = os.umask(mask)
-    try:
-        yield
-    finally:
-        os.umask(before)
 
 
 def _loose(root: Path, skip: tuple[str, ...] = ()) -> list[str]:

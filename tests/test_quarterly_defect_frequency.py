@@ -82,7 +82,7 @@ def dcf() -> pl.DataFrame:
 def run() -> tuple[pl.DataFrame, pl.DataFrame]:
     charges, weeks = dc.run_weeks(reviews(), state(), dcf())
     assert list(weeks) == [SAT]
-    return charges, weeks[SAT]
+    return charges, weeks[SAT].frame()
 
 
 def _figures(rows: pl.DataFrame, scope: str, end: dt.date, ofp: tuple[str, str, str]

@@ -1,5 +1,7 @@
-"""The weekly run checks run 03 in parts of whole documents (pipelines/engine/qap/week_parts.py):
-cut into parts of a few records, a week prints and posts exactly what it does in one part."""
+"""The weekly run checks run 03 in parts of whole documents (pipelines/engine/qap/week_parts.py)
+and works out the Defect Frequency rows in batches of whole OFPs (defect_charges.WeekFrequency):
+cut into parts of a few records and batches of a few rows, a week prints and posts exactly
+what it does in one part and one batch."""
 
 from __future__ import annotations
 
@@ -9,10 +11,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from run_outputs import assert_same_state, files
 
 from fixtures import generate
 from pipelines.engine.machinery.reference import load as load_reference
 from pipelines.engine.qap import week_parts
+from pipelines.engine.qap.individual import defect_charges
 from pipelines.operator.runs import run_week
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -20,20 +24,10 @@ NATIONAL = FIXTURES / "national" / "national-defect-list.dat"
 SAMPLE_WEEK = sorted((FIXTURES / "sample-week").glob("*.dat"))
 
 
-def _files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 def _week(data: Path, reference: Path, first: list[Path], week: list[Path]):
     ref = load_reference(reference)
     run_week(first, data, ref, dt.date(2026, 11, 10))
     return run_week(week, data, ref, dt.date(2026, 11, 17))
-
-
-def _state(data: Path) -> dict[str, pl.DataFrame]:
-    current = (data / "state" / "current").resolve()
-    return {p.name: pl.read_parquet(p) for p in sorted(current.glob("*.parquet"))}
 
 
 @pytest.fixture(scope="module")
@@ -52,20 +46,30 @@ def test_a_week_checked_in_parts_of_a_few_records_prints_and_posts_the_same_byte
         reference = tmp_path / "reference"
         reference.mkdir()
         (reference / "ofp_consistency.txt").write_bytes(generated["ofp"].read_bytes())
-        inputs = (reference, [generated["national"]], [generated["week"], NATIONAL])
+        # the generated national list and week share an HDR: one run takes both
+        inputs = (reference, [NATIONAL], [generated["national"], generated["week"]])
     whole = _week(tmp_path / "whole", *inputs)
     monkeypatch.setattr(week_parts, "PART_LINES", 7)
+    monkeypatch.setattr(defect_charges, "BATCH_ROWS", 3)  # Defect Frequency: 3 rows a batch
     parts = _week(tmp_path / "parts", *inputs)
+    assert all(d.status == "accepted" for d in whole.decks if "03-cut" not in d.path
+               and "duplicate" not in d.path), [(d.path, d.reason) for d in whole.decks]
+    assert whole.posted > (3_000 if which == "generated week" else 15)
     assert parts.records_in == whole.records_in and parts.rejected == whole.rejected
     assert parts.codes == whole.codes and parts.condition_code == whole.condition_code
-    printed_whole, printed_parts = _files(whole.run_dir), _files(parts.run_dir)
+    printed_whole, printed_parts = files(whole.run_dir), files(parts.run_dir)
     assert list(printed_parts) == list(printed_whole)
+    if which == "generated week":  # batches cross pages and scopes of the Defect Frequency
+        frequency = next(t for n, t in printed_whole.items() if n.startswith("defect-freq")
+                         and n.endswith(".txt"))
+        assert frequency.count(b"\f") >= 3 and b"QUARTER TO DATE" in frequency
     for name, text in printed_whole.items():
-        assert printed_parts[name] == text, name
-    state_whole, state_parts = _state(tmp_path / "whole"), _state(tmp_path / "parts")
-    assert list(state_parts) == list(state_whole)
-    for name, frame in state_whole.items():
-        assert state_parts[name].equals(frame), name
+        if name.endswith(".parquet"):  # row groups follow the batches; the rows are the same
+            assert pl.read_parquet(whole.run_dir / name).equals(
+                pl.read_parquet(parts.run_dir / name)), name
+        else:
+            assert printed_parts[name] == text, name
+    assert_same_state(tmp_path / "whole", tmp_path / "parts")
 
 
 def test_a_deck_is_cut_where_a_document_starts(generated):

@@ -1,5 +1,6 @@
 """The Periodic Defect Frequency OFP Summary and the QA Unit/Group Report, printed from
-`defect_charges.week_frequency` rows: a new page for each period and for quarter to date.
+`defect_charges.WeekFrequency` rows a batch at a time: a new page for each period and for
+quarter to date.
 
 Defect Frequency: per OFP, its codes ranked by defects (the Pareto view: share and running
 share), with the employee and unit/group parts of each; the 900-909 codes ranked apart below;
@@ -16,11 +17,19 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.engine.qap.individual.defect_charges import FREQUENCY_COLUMNS, IDENTICAL
+from pipelines.engine.qap.individual.defect_charges import (
+    FREQUENCY_COLUMNS,
+    IDENTICAL,
+    WeekFrequency,
+    frequency,
+    on_unit_group,
+)
 from pipelines.engine.qap.individual.measures import fmt_hundredths
 from pipelines.engine.qap.individual.reference import OFP_KEY
 from pipelines.reports.columns import Col, head_line, lines
-from pipelines.reports.printing import PageHeading, paginate, write_report
+from pipelines.reports.listings import ParquetParts
+from pipelines.reports.printing import PagedReport, PageHeading, paginate
+from pipelines.state.files import write_atomically
 
 FREQUENCY_RUN, FREQUENCY_TITLE = "DFS", "PERIODIC DEFECT FREQUENCY OFP SUMMARY"
 UNIT_RUN, UNIT_TITLE = "QAUG", "QA UNIT/GROUP REPORT"  # our labels: legacy numbers not known
@@ -48,9 +57,7 @@ UNIT_COLS = [
     Col("KIND", pl.when(pl.col("section") == "procedural").then(pl.lit("PROCEDURAL"))
         .when(pl.col("local")).then(pl.lit("LOCAL")), 10, gap=2),
     Col("IDENTICAL?", pl.when(pl.col(IDENTICAL) > 0).then(pl.col(IDENTICAL)), 10, "right")]
-def _on_unit_group() -> pl.Expr:
-    """A row of the QA Unit/Group Report: a unit/group charge or a possible identical."""
-    return (pl.col("unit_group") > 0) | (pl.col(IDENTICAL) > 0)
+_on_unit_group = on_unit_group  # a row of the QA Unit/Group Report
 
 
 SECTION_LINE = f"{' ' * INDENT}900-909 PROCEDURAL, SYSTEMIC OR ORGANIZATIONAL (RANKED APART)"
@@ -133,15 +140,92 @@ def unit_group_pages(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date
 def write_files(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date, folder: Path
                 ) -> dict[str, Path]:
     """`defect-frequency_MMDDYYYY` and `qa-unit-group_MMDDYYYY` (.txt and .parquet) in `folder`
-    (file name -> path). The Unit/Group twin keeps only the rows it prints."""
-    out: dict[str, Path] = {}
+    (file name -> path) from all the rows at once. The Unit/Group twin keeps only the rows it
+    prints."""
+    return write_parts([rows], _outline(rows), run_date, week_ending, folder)
+
+
+def write_week(week: WeekFrequency, run_date: dt.date, folder: Path) -> dict[str, Path]:
+    """`write_files` of a week's rows, worked out and printed a batch at a time."""
+    return write_parts(week.batches(), week.outline(), run_date, week.saturday, folder)
+
+
+def _outline(rows: pl.DataFrame) -> pl.DataFrame:
+    """`WeekFrequency.outline` of rows already worked out."""
+    return rows.group_by([*GROUP], maintain_order=True).agg(
+        pl.len().alias("rows"), (pl.col("section") == "procedural").sum().alias("procedural"),
+        _on_unit_group().sum().alias("unit_group_rows"))
+
+
+def _pages_of(outline: pl.DataFrame) -> tuple[int, int]:
+    """Page counts of the two reports from the rows each group prints (`_detail`): per OFP a
+    heading, its rows, the 900-909 section line (Defect Frequency only), a total and a blank;
+    a new page for each scope. A report with no line is the one page saying so."""
+    if outline.height == 0:
+        return 1, 1
+    per_scope = outline.group_by(GROUP[:3], maintain_order=True).agg(
+        (pl.col("rows") + 3 + (pl.col("procedural") > 0).cast(pl.Int64)).sum().alias("freq"),
+        (pl.col("unit_group_rows") + 3).filter(pl.col("unit_group_rows") > 0).sum()
+        .alias("unit"))
+    pages = per_scope.select(((pl.col(c).cast(pl.Int64) + LINES_PER_PAGE - 1) // LINES_PER_PAGE)
+                             .sum() for c in ("freq", "unit"))
+    freq, unit = (int(v or 0) for v in pages.row(0))
+    return max(freq, 1), max(unit, 1)
+
+
+def write_parts(batches, outline: pl.DataFrame, run_date: dt.date, week_ending: dt.date,
+                folder: Path) -> dict[str, Path]:
+    """The two reports and their Parquet twins from `batches` of rows (whole OFP groups, in
+    the reports' order) in one pass: each batch is printed as it comes, so one batch of rows
+    is held at a time. `outline` (`WeekFrequency.outline`) gives the page counts."""
     stamp = f"{week_ending:%m%d%Y}"
-    for name, pages, frame in (
-            ("defect-frequency", frequency_pages(rows, run_date, week_ending), rows),
-            ("qa-unit-group", unit_group_pages(rows, run_date, week_ending),
-             rows.filter(_on_unit_group()))):
-        txt, parquet = folder / f"{name}_{stamp}.txt", folder / f"{name}_{stamp}.parquet"
-        write_report(pages, txt)
-        frame.select(FREQUENCY_COLUMNS).write_parquet(parquet)
-        out[txt.name], out[parquet.name] = txt, parquet
-    return out
+    names = ("defect-frequency", "qa-unit-group")
+    txt = {n: folder / f"{n}_{stamp}.txt" for n in names}
+    parquet = {n: folder / f"{n}_{stamp}.parquet" for n in names}
+    freq_pages, unit_pages = _pages_of(outline)
+    headings = {
+        "defect-frequency": PageHeading(FREQUENCY_RUN, FREQUENCY_TITLE, run_date, week_ending,
+                                        (head_line(FREQ_COLS, INDENT),)),
+        "qa-unit-group": PageHeading(UNIT_RUN, UNIT_TITLE, run_date, week_ending,
+                                     (head_line(UNIT_COLS, INDENT),))}
+    totals = {"defect-frequency": freq_pages, "qa-unit-group": unit_pages}
+    makers = {"defect-frequency": frequency_lines, "qa-unit-group": unit_group_lines}
+    twins = {"defect-frequency": lambda r: r, "qa-unit-group": lambda r: r.filter(
+        _on_unit_group())}
+
+    def print_both(files: dict) -> None:
+        reports = {n: PagedReport(files[n], headings[n], lines_per_page=LINES_PER_PAGE,
+                                  break_on="scope", total_pages=totals[n]) for n in names}
+        printed = dict.fromkeys(names, 0)
+        with ParquetParts(parquet[names[0]]) as first, ParquetParts(parquet[names[1]]) as second:
+            outs = dict(zip(names, (first, second), strict=True))
+            seen = False
+            for rows in batches:
+                seen = True
+                for n in names:
+                    outs[n].write(twins[n](rows).select(FREQUENCY_COLUMNS))
+                    detail = makers[n](rows)
+                    printed[n] += detail.height
+                    reports[n].add(detail.with_columns(pl.col("scope").alias("break_title")))
+            if not seen:
+                for n in names:
+                    outs[n].write(frequency(_NO_FIGURES).select(FREQUENCY_COLUMNS))
+        for n in names:
+            if not printed[n]:
+                reports[n].add(pl.DataFrame({"line": [NONE], "scope": [""],
+                                             "break_title": [""]}))
+            reports[n].close()
+
+    def nest(i: int, files: dict):
+        if i == len(names):
+            return print_both(files)
+        return write_atomically(txt[names[i]], lambda fh: nest(i + 1, {**files, names[i]: fh}))
+
+    nest(0, {})
+    return {p.name: p for n in names for p in (txt[n], parquet[n])}
+
+
+_NO_FIGURES = pl.DataFrame(schema={
+    "scope": pl.String, "period_start": pl.Date, "period_end": pl.Date, "quarter_end": pl.Date,
+    **{k: pl.String for k in OFP_KEY}, "defect_code": pl.String,
+    **{c: pl.Int64 for c in ("employee", "unit_review", "unit_moved", IDENTICAL)}})

@@ -487,3 +487,55 @@ def write_pages(chunks: Iterable[pl.DataFrame], path: Path) -> None:
             pages.select("line").write_csv(fh, **_csv_kwargs())
 
     write_atomically(Path(path), write)
+
+
+class PagedReport:
+    """``paginate`` of a report whose detail lines are made part by part and handed over as
+    they come (``add``), written to the open file ``fh`` page by page; ``close`` prints the
+    rest. The text is ``paginate`` of the whole detail frame (``paginate_chunks`` checks the
+    parts and ``total_pages``): the lines short of a page of the ``break_on`` group that is
+    still going wait for the next part. Lets one pass over a report's rows print several
+    reports, each a page at a time."""
+
+    def __init__(self, fh, heading: PageHeading, *, lines_per_page: int, break_on: str,
+                 total_pages: int) -> None:
+        self.fh, self.lines_per_page, self.break_on = fh, lines_per_page, break_on
+        self._given: list[pl.DataFrame] = []
+        self._done = False
+        self._waiting: pl.DataFrame | None = None
+        self._pages = paginate_chunks(self._parts(), heading, lines_per_page=lines_per_page,
+                                      break_on=break_on, total_pages=total_pages)
+
+    def _parts(self) -> Iterator[pl.DataFrame]:
+        while True:
+            if self._given:
+                yield self._given.pop(0)
+            elif self._done:
+                return
+            else:  # pragma: no cover - the pages are only asked for after a part is given
+                raise RuntimeError("a report part was asked for before it was given")
+
+    def _print(self, part: pl.DataFrame) -> None:
+        self._given.append(part)
+        next(self._pages).select("line").write_csv(self.fh, **_csv_kwargs())
+
+    def add(self, detail: pl.DataFrame) -> None:
+        """More detail lines (with the ``break_on`` column), in order."""
+        if detail.height == 0:
+            return
+        lines = detail if self._waiting is None else pl.concat([self._waiting, detail])
+        brk = lines.get_column(self.break_on)
+        runs = brk.ne_missing(brk.shift(1)).fill_null(True).arg_true()
+        last_run = lines.height - int(runs[-1])
+        cut = lines.height - last_run % self.lines_per_page
+        if cut:
+            self._print(lines.slice(0, cut))
+        self._waiting = lines.slice(cut) if cut < lines.height else None
+
+    def close(self) -> None:
+        if self._waiting is not None:
+            self._print(self._waiting)
+            self._waiting = None
+        self._done = True
+        for pages in self._pages:
+            pages.select("line").write_csv(self.fh, **_csv_kwargs())

@@ -42,8 +42,8 @@ def print_week(week: WeekReports, result: RunResult, run_dir: Path) -> None:
         result.files += list(printed.outputs.values())
         result.steps["individual data"].reports += [
             name.removesuffix(".txt") for name in printed.outputs if name.endswith(".txt")]
-        for saturday, rows in week.frequency.items():  # Defect Frequency, QA Unit/Group
-            written = defect_frequency.write_files(rows, week.run_date, saturday, run_dir)
+        for frequency in week.frequency.values():  # Defect Frequency, QA Unit/Group
+            written = defect_frequency.write_week(frequency, week.run_date, run_dir)
             result.outputs.update(written)
             result.files += list(written.values())
         _write(result, "cum-data-file", run_dir, cum_listing.print_cum_listing,

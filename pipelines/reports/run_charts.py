@@ -46,6 +46,10 @@ def _number(column: str) -> pl.Expr:
     return pl.col(column).str.strip_chars().cast(pl.Int64, strict=False)
 
 
+PARETO_COLUMNS = [*OFP, "record_type", "program_number", "deck", "line_no", "defect_code",
+                  "defects"]  # what `pareto_frame` reads of the posting listing's twin
+
+
 def pareto_frame(posted: pl.DataFrame, unit_group: pl.DataFrame | None) -> pl.DataFrame:
     """Defects per OFP and defect code of the week's posted review lines (the posting listing
     twin), each code's share of its OFP's defects and the running share, in Pareto order within

@@ -74,7 +74,7 @@ class WeekReports:
     posted03: pl.DataFrame  # at (row of rows03), deck_no of each posted Form 3926 record
     rejected03: pl.DataFrame  # the PCE-03-41 register rows, displayed
     individual: individual_step.IndividualStep
-    frequency: dict[dt.date, pl.DataFrame]  # per week: Defect Frequency / QA Unit/Group rows
+    frequency: dict[dt.date, defect_charges.WeekFrequency]  # per week: its Defect Frequency
     standards: pl.DataFrame  # the Quality Standard File after the run
     cum_ofp: pl.DataFrame
     cum_defects: pl.DataFrame
@@ -191,9 +191,12 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
 
     say(_stage(4, f"individual data: {r_ind.height} Form 3081/6489 record(s), "
                   f"{reviews.height} review line(s)"))
-    individual_lines = review_data.individual_lines(reviews)
     charges, frequency = defect_charges.run_weeks(reviews, store.read("defect_charges"),
                                                   one.defect_codes)  # issue 18
+    # Without an Employee Master File the step reads no review line (its records go to Data
+    # Not Posted), so none is copied for it.
+    individual_lines = review_data.individual_lines(
+        reviews if reference.employees is not None else reviews.clear())
     del reviews
     ind = individual_step.run_step(
         _with_deck_weeks(r_ind, decks), individual_lines,

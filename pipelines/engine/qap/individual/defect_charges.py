@@ -30,6 +30,8 @@ a percent, half up (so the last running share is 100.00).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -146,36 +148,119 @@ def frequency(by_scope: pl.DataFrame, dcf: pl.DataFrame | None = None) -> pl.Dat
         *FREQUENCY_COLUMNS, "share_h", "running_h", "procedural_h")
 
 
+BATCH_ROWS = 50_000  # about: the report rows worked out at a time, in whole OFP groups
+SCOPE_KEY = ["scope", "period_start", "period_end", "quarter_end"]
+_FIGURE_COLUMNS = [*SCOPE_KEY, *OFP_KEY, "defect_code", *FIGURES]
+
+
+@dataclass(frozen=True)
+class WeekFrequency:
+    """The rows of a week's Defect Frequency and QA Unit/Group reports (`frequency`), worked
+    out scope by scope and a batch of whole OFP groups at a time, in the reports' order
+    (`batches`): a week of many OFPs never holds all its rows, nor the sorts and windows that
+    rank them. `outline` counts each group's rows beforehand (the reports' page counts)."""
+
+    saturday: dt.date
+    lines: pl.DataFrame  # the week's `charged_lines`
+    charges: pl.DataFrame  # the state after the week
+    dcf: pl.DataFrame | None = None
+
+    def _scopes(self) -> list[tuple[str, dt.date, dt.date, dt.date]]:
+        """(scope, start, end, quarter end) of the week's periods and of quarter to date for
+        each quarter they fall in, in the reports' order."""
+        scopes = [("period", p.start, p.end, p.quarter_end)
+                  for p in periods.week_periods(self.saturday)]
+        for q_end in sorted({periods.quarter_end(d)
+                             for d in periods.record_dates(self.saturday)}):
+            start = periods.first_prior_quarter_end(q_end) + dt.timedelta(days=1)
+            scopes.append(("quarter", start, min(q_end, self.saturday), q_end))
+        return sorted(scopes)
+
+    def _figures(self, scope: str, start: dt.date, end: dt.date, q_end: dt.date
+                 ) -> pl.DataFrame:
+        """Defects per OFP and code of one scope (FIGURES), in OFP order."""
+        if scope == "period":
+            week = self.lines.filter(pl.col("period_end") == pl.lit(end, pl.Date))
+            figures = _wide(week, [*OFP_KEY, "defect_code"])
+        else:
+            figures = self.charges.filter(pl.col("quarter_end") == pl.lit(q_end, pl.Date)
+                                          ).drop("quarter_end")
+        return figures.with_columns(
+            pl.lit(scope).alias("scope"), pl.lit(start, pl.Date).alias("period_start"),
+            pl.lit(end, pl.Date).alias("period_end"), pl.lit(q_end, pl.Date).alias("quarter_end"),
+        ).select(_FIGURE_COLUMNS).cast({c: pl.Int64 for c in FIGURES}).sort(
+            OFP_KEY, maintain_order=True)
+
+    def batches(self, rows: int | None = None) -> Iterator[pl.DataFrame]:
+        """`frequency` rows in the reports' order, whole OFP groups of about `rows` rows at a
+        time."""
+        for scope in self._scopes():
+            figures = self._figures(*scope)
+            for offset, length in _group_cuts(figures, rows or BATCH_ROWS):
+                yield frequency(figures.slice(offset, length), self.dcf)
+
+    def outline(self) -> pl.DataFrame:
+        """Per scope and OFP (SCOPE_KEY, OFP_KEY) with a row in `frequency`: its rows, its
+        900-909 rows and its rows on the QA Unit/Group Report (`on_unit_group`)."""
+        parts = []
+        for scope in self._scopes():
+            figures = self._figures(*scope).with_columns(
+                (pl.col("employee") + pl.col("unit_review") + pl.col("unit_moved"))
+                .alias("defects"),
+                (pl.col("unit_review") + pl.col("unit_moved")).alias("unit_group"),
+            ).filter(pl.col("defects") > 0)
+            parts.append(figures.group_by([*SCOPE_KEY, *OFP_KEY], maintain_order=True).agg(
+                pl.len().alias("rows"),
+                code_in("defect_code", PROCEDURAL_CODES).sum().alias("procedural"),
+                on_unit_group().sum().alias("unit_group_rows")))
+        return pl.concat(parts) if parts else pl.DataFrame()
+
+    def frame(self) -> pl.DataFrame:
+        """Every row at once (`week_frequency`)."""
+        return pl.concat([*self.batches(), frequency(pl.DataFrame(
+            schema={c: pl.Int64 if c in FIGURES else t for c, t in _EMPTY_FIGURES.items()}),
+            self.dcf)])
+
+
+_EMPTY_FIGURES = {"scope": pl.String, "period_start": pl.Date, "period_end": pl.Date,
+                  "quarter_end": pl.Date, **{k: pl.String for k in OFP_KEY},
+                  "defect_code": pl.String, **{c: pl.Int64 for c in FIGURES}}
+
+
+def on_unit_group() -> pl.Expr:
+    """A row of the QA Unit/Group Report: a unit/group charge or a possible identical."""
+    return (pl.col("unit_group") > 0) | (pl.col(IDENTICAL) > 0)
+
+
+def _group_cuts(figures: pl.DataFrame, rows: int) -> list[tuple[int, int]]:
+    """(offset, length) of batches of about `rows` rows of `figures` (in OFP order) that end
+    where an OFP does."""
+    if figures.height <= rows:
+        return [(0, figures.height)] if figures.height else []
+    key = pl.struct(OFP_KEY)
+    ends = figures.select(key.ne_missing(key.shift(-1)).fill_null(True).arg_true()
+                          .alias("end"))["end"]
+    out, at = [], 0
+    while at < figures.height:
+        i = min(int(ends.search_sorted(at + rows - 1, side="left")), ends.len() - 1)
+        end = int(ends[i]) + 1
+        out.append((at, end - at))
+        at = end
+    return out
+
+
 def week_frequency(lines: pl.DataFrame, charges: pl.DataFrame, saturday: dt.date,
                    dcf: pl.DataFrame | None = None) -> pl.DataFrame:
     """`frequency` for the week's periods (from `lines`) and, for each quarter the week's
     periods fall in, quarter to date (from the state `charges` after the week)."""
-    scopes = []
-    for p in periods.week_periods(saturday):
-        week = lines.filter(pl.col("period_end") == pl.lit(p.end, pl.Date))
-        scopes.append(_wide(week, [*OFP_KEY, "defect_code"]).with_columns(
-            pl.lit("period").alias("scope"), pl.lit(p.start, pl.Date).alias("period_start"),
-            pl.lit(p.end, pl.Date).alias("period_end"),
-            pl.lit(p.quarter_end, pl.Date).alias("quarter_end")))
-    for q_end in sorted({periods.quarter_end(d) for d in periods.record_dates(saturday)}):
-        start = periods.first_prior_quarter_end(q_end) + dt.timedelta(days=1)
-        upto = min(q_end, saturday)
-        qtd = charges.filter(pl.col("quarter_end") == pl.lit(q_end, pl.Date))
-        scopes.append(qtd.drop("quarter_end").with_columns(
-            pl.lit("quarter").alias("scope"), pl.lit(start, pl.Date).alias("period_start"),
-            pl.lit(upto, pl.Date).alias("period_end"),
-            pl.lit(q_end, pl.Date).alias("quarter_end")))
-    cols = ["scope", "period_start", "period_end", "quarter_end", *OFP_KEY, "defect_code",
-            *FIGURES]
-    both = pl.concat([s.select(cols).cast({c: pl.Int64 for c in FIGURES}) for s in scopes])
-    return frequency(both, dcf)
+    return WeekFrequency(saturday, lines, charges, dcf).frame()
 
 
 def run_weeks(reviews: pl.DataFrame, charges: pl.DataFrame | None,
               dcf: pl.DataFrame | None = None
-              ) -> tuple[pl.DataFrame | None, dict[dt.date, pl.DataFrame]]:
+              ) -> tuple[pl.DataFrame | None, dict[dt.date, WeekFrequency]]:
     """Every week the run's review lines are dated in, oldest first: (the state after them,
-    {Saturday: `week_frequency`}). No review lines: the state unchanged and no week."""
+    {Saturday: its `WeekFrequency`}). No review lines: the state unchanged and no week."""
     dates = reviews["week_ending"].drop_nulls().unique()  # a few dates, not a million lines
     weeks = sorted({periods.saturday_of(d) for d in dates})
     out: dict[dt.date, pl.DataFrame] = {}
@@ -185,5 +270,5 @@ def run_weeks(reviews: pl.DataFrame, charges: pl.DataFrame | None,
             pl.lit(sunday, pl.Date), pl.lit(saturday, pl.Date)))
         lines = charged_lines(mine, saturday)
         charges = add_week(charges, lines, saturday)
-        out[saturday] = week_frequency(lines, charges, saturday, dcf)
+        out[saturday] = WeekFrequency(saturday, lines, charges, dcf)
     return charges, out
