@@ -100,12 +100,16 @@ def query() -> str:
 
 def run(deck: Path, out_dir: Path) -> tuple[int, Path]:
     """Write OUT_DIR/errors.parquet (owner-only: it holds record text); return its row count."""
-    os.umask(0o077)
-    out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "errors.parquet"
-    con = duckdb.connect()
-    con.execute(load(deck))
-    copied = con.execute(f"COPY ({query()}) TO {_quoted(target)} (FORMAT parquet)").fetchone()
+    umask = os.umask(0o077)  # whatever the caller's umask; put back for a caller in-process
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        out_dir.chmod(0o700)
+        con = duckdb.connect()
+        con.execute(load(deck))
+        copied = con.execute(f"COPY ({query()}) TO {_quoted(target)} (FORMAT parquet)").fetchone()
+    finally:
+        os.umask(umask)
     return int(copied[0]) if copied else 0, target
 
 
