@@ -14,7 +14,8 @@ median is the figure; every run's value is printed too):
 (c) the full run: `pipelines.operator.runs.run_week` on a fresh data dir with the national
     Defect Code deck and the week deck, in a child process so that its peak RSS is its own.
     Wall and CPU (`process_time` around `run_week` only, not the imports, less the CPU of the
-    bench's own RSS sampler thread, which is printed).
+    bench's own RSS sampler thread, which is printed). The run page that `qap run` makes after
+    run_week is then timed apart.
 (d) the whole `qap run` process (the installed `qap` command, a fresh data dir, both decks,
     the generated OFP Consistency File as the reference folder) and (e) the whole DuckDB peer
     process (`tests/bench/duckdb_peer.py` on the week deck), alternating, wall time of each.
@@ -164,7 +165,13 @@ def measure_run(data_dir: Path, inputs: Path, decks: list[Path]) -> dict:
     sampler.done.set()
     sampler.join()
     reports = sorted(p.name for p in result.outputs.values() if p.suffix == ".txt")
+    from pipelines.reports import run_page  # `qap run` makes it after run_week: timed apart
+
+    page, page_cpu = time.perf_counter(), time.process_time()
+    run_page.write(result, data_dir)
+    page, page_cpu = time.perf_counter() - page, time.process_time() - page_cpu
     return {"wall": wall, "cpu": cpu - sampler.cpu, "sampler_cpu": sampler.cpu, "marks": marks,
+            "run_page": page, "run_page_cpu": page_cpu,
             "stage_rss_kb": sampler.peaks, "hwm_kb": _status_kb("VmHWM:"),
             "records_in": result.records_in, "posted": result.posted,
             "rejected": result.rejected, "reports": reports,
@@ -322,6 +329,8 @@ def measure(out: Path, lines: int, seed: int, runs: int,
         "rejected": middle["rejected"], "condition_code": middle["condition_code"],
         "qap_condition_codes": [r["code"] for r in qap],
         "sampler_cpu_s": med(r["sampler_cpu"] for r in full),
+        "run_page_s": med(r["run_page"] for r in full),
+        "run_page_cpu_s": med(r["run_page_cpu"] for r in full),
         "each": {
             "parse_floor_s": [w for w, _ in floors],
             "parse_floor_cpu_s": [c for _, c in floors],
@@ -373,7 +382,9 @@ def show(fig: dict, middle: dict) -> None:
     print(f"    outside run_week (start-up, reference files, summary, run page): about "
           f"{fig['qap_process_cpu_s'] - fig['full_cpu_s']:.2f} s CPU, "
           f"{fig['qap_process_s'] - fig['full_s']:.2f} s wall (medians of (d) less (c)); "
-          f"`qap --help` alone {fig['qap_help_s']:.2f} s {_each(each['qap_help_s'], 2)}")
+          f"`qap --help` alone {fig['qap_help_s']:.2f} s {_each(each['qap_help_s'], 2)}, the run "
+          f"page alone (after run_week in (c)) {fig['run_page_s']:.2f} s, CPU "
+          f"{fig['run_page_cpu_s']:.2f} s")
     print(f"(e) the whole DuckDB peer process, median of {n}: {fig['duckdb_peer_s']:7.3f} s "
           f"{_each(each['duckdb_peer_s'], 2)}, CPU {fig['duckdb_peer_cpu_s']:.2f} s, peak "
           f"{fig['duckdb_peer_peak_rss_mib']:,.0f} MiB, {fig['duckdb_peer_failing_rows']:,} "
