@@ -27,8 +27,7 @@ from layouts.encode import deck as wrap_deck
 from pipelines.engine.machinery.deck import open_deck
 from pipelines.engine.machinery.intake import records as _records
 from tests.bench.weekly import (
-    RATIO_TARGET,
-    RSS_TARGET,
+    RSS_TARGET_MIB,
     _stages,
     _verdict,
     measure_run,
@@ -37,6 +36,8 @@ from tests.bench.weekly import (
 )
 
 OUT = Path("bench/out/individual-week")
+RATIO_TARGET = 2.0  # the withdrawn validation-only target (issue 20 replaced it), for reference
+RSS_TARGET = RSS_TARGET_MIB * 2**20
 EMF_FILE, TIME_FILE = "employee_master.txt", "time3081.dat"
 
 
@@ -111,9 +112,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"built in {time.perf_counter() - started:.1f} s: {args.lines:,} review lines, "
           f"{built['employees']:,} employees on the EMF, {built['time']:,} Forms 3081 "
           f"(of {built['pairs']:,} reviewed employee/OFP pairs)")
-    floor = min(parse_floor(built["week"]) for _ in range(3))
+    floor = min(parse_floor(built["week"])[0] for _ in range(3))
     print(f"(a) parse floor of the review deck, best of 3: {floor:7.3f} s")
-    least = min(outputs_floor(built["week"], args.out / "outputs-floor") for _ in range(3))
+    least = min(outputs_floor(built["week"], args.out / "outputs-floor")[0] for _ in range(3))
     print(f"    outputs floor (hash + a printed line and a Parquet row per review line, no "
           f"checks), best of 3: {least:7.3f} s = {least / floor:.2f} x (a)")
     runs = []
