@@ -67,10 +67,11 @@ def charged_lines(reviews: pl.DataFrame, saturday: dt.date) -> pl.DataFrame:
     """One row per coded review line: week_ending, period_end, quarter_end, OFP, defect_code,
     defects, `charge` (CHARGES) and `identical` (a possible multiple identical defect).
     `reviews`: run 03's accepted review lines, all of them."""
-    first = reviews.filter("starts").select(
+    # Lazy, so that each filter copies only the columns read afterwards, not the reviews'.
+    first = reviews.lazy().filter("starts").select(
         "unit", (pl.col("unit_charge") | pl.col("ssn").is_null()
                  | (pl.col("ssn") == UNIT_SSN)).alias("_unit"))
-    coded = reviews.filter(pl.col("defect_code").is_not_null()).join(
+    coded = reviews.lazy().filter(pl.col("defect_code").is_not_null()).join(
         first, on="unit", how="left", maintain_order="left")
     charge = (pl.when(pl.col("_unit").fill_null(True)).then(pl.lit("unit_review"))
               .when(unit_group_code()).then(pl.lit("unit_moved"))
@@ -81,14 +82,20 @@ def charged_lines(reviews: pl.DataFrame, saturday: dt.date) -> pl.DataFrame:
         .alias("quarter_end"), *OFP_KEY, "defect_code",
         pl.col("defects").fill_null(0).cast(pl.Int64), charge.alias("charge"),
         (pl.col("starts") & pl.col("warning").fill_null(False) & (charge == "employee"))
-        .alias("identical"))
+        .alias("identical")).collect()
 
 
 def _wide(lines: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """Defects per `keys` with one column per charge, and the possible identical ones."""
-    return lines.group_by(keys).agg(
-        *[pl.col("defects").filter(pl.col("charge") == c).sum().alias(c) for c in CHARGES],
-        pl.col("defects").filter("identical").sum().alias(IDENTICAL))
+    """Defects per `keys` with one column per charge, and the possible identical ones. Each
+    figure is a column of its own before grouping, so that the groups are plain sums (a filter
+    inside the aggregation keeps every group's rows: a week of a million OFP/code pairs held
+    them all)."""
+    defects = pl.col("defects")
+    return lines.select(
+        *keys, *[pl.when(pl.col("charge") == c).then(defects).otherwise(0).alias(c)
+                 for c in CHARGES],
+        pl.when("identical").then(defects).otherwise(0).alias(IDENTICAL),
+    ).group_by(keys).agg(pl.col(list(FIGURES)).sum())
 
 
 def add_week(charges: pl.DataFrame | None, lines: pl.DataFrame, saturday: dt.date
@@ -137,7 +144,8 @@ def frequency(by_scope: pl.DataFrame, dcf: pl.DataFrame | None = None) -> pl.Dat
         pl.col("defects").sum().over("_group").alias("ofp_defects"),
         pl.col("employee").sum().over("_group").alias("ofp_employee"),
         pl.col("unit_group").sum().over("_group").alias("ofp_unit_group"),
-        pl.col("defects").filter(proc).sum().over("_group").alias("ofp_procedural")
+        pl.when(proc).then(pl.col("defects")).otherwise(0).sum().over("_group")
+        .alias("ofp_procedural")
     ).drop("_group")
     rows = rows.with_columns(pl.col("ofp_procedural").fill_null(0)).with_columns(
         periods.div_half_up(pl.col("ofp_procedural") * 10_000, pl.col("ofp_defects"))
