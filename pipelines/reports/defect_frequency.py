@@ -216,12 +216,9 @@ def write_parts(batches, outline: pl.DataFrame, run_date: dt.date, week_ending: 
                                              "break_title": [""]}))
             reports[n].close()
 
-    def nest(i: int, files: dict):
-        if i == len(names):
-            return print_both(files)
-        return write_atomically(txt[names[i]], lambda fh: nest(i + 1, {**files, names[i]: fh}))
-
-    nest(0, {})
+    first, second = names  # both files open at once: a failure while printing leaves neither
+    write_atomically(txt[first], lambda one: write_atomically(
+        txt[second], lambda other: print_both({first: one, second: other})))
     return {p.name: p for n in names for p in (txt[n], parquet[n])}
 
 
