@@ -141,10 +141,6 @@ class Rows03:
         private.file(path)
         self._parts.append(path)
 
-    @property
-    def height(self) -> int:
-        return sum(self.heights)
-
     def settle_with(self, late: pl.DataFrame, by_line: pl.DataFrame | None,
                     posted_text: bool = False) -> Settled:
         """The codes found after the parts were checked (`run03.settle`), and what the run
@@ -171,10 +167,6 @@ class Rows03:
         stored = self._parts[i]
         frame = stored if isinstance(stored, pl.DataFrame) else pl.read_ipc(stored)
         return run03.settle(frame, self.late, self.by_line)
-
-    def __iter__(self) -> Iterator[pl.DataFrame]:
-        for i in range(len(self._parts)):
-            yield self.part(i)
 
     def display(self, keep: pl.Expr | None, start: int, length: int) -> pl.DataFrame:
         """`run03.display` of the rows `start` to `start + length` of the run (row numbers
