@@ -165,6 +165,10 @@ def test_week_with_a_refused_deck_goes_on_with_8(backfilled):
     assert document["stopped"] is None and document["condition_code"] == code == 8
     for week in document["weeks"]:
         assert week["records_in"] == week["posted"] + week["rejected"] > 0
+    refused = [n for n in document["weeks"][1]["notes"] if n.startswith("deck ")]
+    assert len(refused) == 1 and " refused: " in refused[0]  # which deck, and why
+    assert [(w["week"], w["runs"]) for w in document["plan"]] == [(1, True), (2, True),
+                                                                 (3, True)]
 
 
 def test_every_file_the_backfill_writes_is_owner_only(backfilled):

@@ -229,8 +229,10 @@ def run_one(week: Week, data_dir: Path, reference_dir: Path,
     outcome.condition_code, outcome.run_id = result.condition_code, result.run_id
     outcome.records_in, outcome.posted = result.records_in, result.posted
     outcome.rejected = result.rejected
-    outcome.refused = sum(1 for d in result.decks if d.status != "accepted")
-    outcome.notes = list(result.notes)
+    refused = [d for d in result.decks if d.status != "accepted"]
+    outcome.refused = len(refused)
+    outcome.notes = [f"deck {d.path} {d.status}: {d.reason}" for d in refused]  # why, as
+    outcome.notes += list(result.notes)  # `qap run`'s summary says it
     if page_warning := _run_page(result, data_dir):
         outcome.notes.append(page_warning)
     outcome.run_dir = result.run_dir

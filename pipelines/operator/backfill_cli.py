@@ -207,7 +207,7 @@ def backfill(
     if as_json:
         typer.echo(habits.dumps({
             "data_dir": str(data_dir), "dry_run": False, "reference": str(choice.folder),
-            "weeks_planned": len(plan), "from": start,
+            "weeks_planned": len(plan), "from": start, "plan": _plan_document(plan, first),
             "weeks": [_outcome_document(w) for w in outcome.done],
             "stopped": _outcome_document(outcome.stopped) if outcome.stopped else None,
             "resume": _resume(outcome.stopped, plan, sources, data_dir, choice.folder)
