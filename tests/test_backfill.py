@@ -165,6 +165,10 @@ def test_week_with_a_refused_deck_goes_on_with_8(backfilled):
     assert document["stopped"] is None and document["condition_code"] == code == 8
     for week in document["weeks"]:
         assert week["records_in"] == week["posted"] + week["rejected"] > 0
+    refused = [n for n in document["weeks"][1]["notes"] if n.startswith("deck ")]
+    assert len(refused) == 1 and " refused: " in refused[0]  # which deck, and why
+    assert [(w["week"], w["runs"]) for w in document["plan"]] == [(1, True), (2, True),
+                                                                 (3, True)]
 
 
 def test_every_file_the_backfill_writes_is_owner_only(backfilled):
@@ -180,6 +184,9 @@ def test_every_file_the_backfill_writes_is_owner_only(backfilled):
     assert loose == []
 
 
+REFERENCE_GIVEN: Path  # set by `stopped`: the -r folder the backfill was given
+
+
 @pytest.fixture(scope="module")
 def stopped(inputs, tmp_path_factory):
     """Week 2 with a reference folder of its own that lacks the OFP Consistency File."""
@@ -191,6 +198,8 @@ def stopped(inputs, tmp_path_factory):
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
         code = qap("backfill", history, "-d", data, "-r", inputs / "reference", "-q")
+    global REFERENCE_GIVEN
+    REFERENCE_GIVEN = inputs / "reference"
     return history, data, code, err.getvalue(), out.getvalue()
 
 
@@ -201,7 +210,9 @@ def test_week_with_a_missing_reference_stops_with_12_and_names_the_week(stopped)
     assert "backfill stopped at week 2 of 3 (w2, week ending 11/08/2025)" in err
     assert "w2/reference/ofp_consistency.txt: reference file not found" in err
     assert "this week's own reference folder" in err
-    assert "--from w2" in err
+    history, _, _, _, _ = stopped
+    assert (f"resume with: qap backfill {history} -d {data} -r {REFERENCE_GIVEN} "
+            f"--from {history / 'w2'}") in err  # all that was given, and the week's own folder
 
 
 def test_the_summary_table_shows_each_week_of_the_plan_and_what_became_of_it(stopped):
@@ -307,3 +318,68 @@ def test_a_deck_with_no_hdr_places_nothing(tmp_path):
     path = tmp_path / "deck.dat"
     path.write_text("59702\nTRL0000001\n")
     assert backfill.hdr_week_ending(path) is None
+
+
+def test_no_other_command_posts_between_two_weeks_of_a_backfill(inputs, tmp_path):
+    """The backfill holds the store's lock for the whole series: a `qap run` tried while week
+    2 starts is told the store is busy (12), naming the backfill, and posts nothing."""
+    data = tmp_path / "data"
+    weeks = backfill.plan([inputs / "history"], today=dt.date(2026, 1, 1))
+    tried: list[int] = []
+
+    def started(week) -> None:
+        if week.number == 2:
+            tried.append(qap("run", *weeks[2].decks, "-d", data, "-r", inputs / "reference",
+                             "-q"))
+
+    outcome = backfill.run(weeks, len(weeks), data, inputs / "reference", started=started)
+    assert tried == [12] and outcome.condition_code < 12
+    assert [m["run_id"] for m in Store(data).history()] == \
+        ["20251104.01", "20251111.01", "20251118.01"]  # the three weeks, nothing between
+
+
+def test_a_backfill_started_while_another_holds_the_store_runs_nothing(inputs, tmp_path):
+    data = tmp_path / "data"
+    weeks = backfill.plan([inputs / "history"], today=dt.date(2026, 1, 1))
+    with Store(data).lock("qap backfill (3 weeks)"):
+        outcome = backfill.run(weeks, len(weeks), data, inputs / "reference")
+    assert outcome.condition_code == 12 and outcome.done == []
+    assert "in use by run 'qap backfill (3 weeks)'" in outcome.stopped.message
+    assert "lock file; no week of this backfill was run" in outcome.stopped.message
+    assert Store(data).history() == []
+
+
+def test_an_interrupt_after_a_week_published_counts_it_and_stops_at_the_next(
+        inputs, tmp_path, monkeypatch):
+    """Ctrl-C while week 2's run page is drawn (its run has published): week 2 counts as
+    posted, the backfill stops at week 3 with 12 and the resume starts there."""
+    data = tmp_path / "data"
+    weeks = backfill.plan([inputs / "history"], today=dt.date(2026, 1, 1))
+    page = backfill._run_page
+
+    def interrupting(result, data_dir):
+        if result.run_id == "20251111.01":
+            raise KeyboardInterrupt
+        return page(result, data_dir)
+
+    monkeypatch.setattr(backfill, "_run_page", interrupting)
+    outcome = backfill.run(weeks, len(weeks), data, inputs / "reference")
+    assert [(w.name, w.run_id) for w in outcome.done] == [("w1", "20251104.01"),
+                                                        ("w2", "20251111.01")]
+    assert outcome.done[1].posted > 0 and "published" in outcome.done[1].notes[0]
+    assert outcome.stopped.name == "w3" and outcome.condition_code == 12
+    assert outcome.stopped.message == "interrupted after week 2 had posted; this week was not run"
+    monkeypatch.setattr(backfill, "_run_page", page)
+    assert qap("backfill", inputs / "history", "-d", data, "-r", inputs / "reference", "-q",
+               "--from", inputs / "history" / "w3") < 12
+    assert [m["run_id"] for m in Store(data).history()] == \
+        ["20251104.01", "20251111.01", "20251118.01"]
+
+
+def test_from_with_a_week_folder_names_that_week_when_two_share_a_name(inputs, tmp_path):
+    for where, week in (("x", "w1"), ("y", "w2")):
+        shutil.copytree(inputs / "history" / week, tmp_path / where / "week")
+    weeks = backfill.plan([tmp_path / "x" / "week", tmp_path / "y" / "week"],
+                          today=dt.date(2026, 1, 1))
+    assert backfill.week_named(weeks, "week").number == 1  # a name alone: the first
+    assert backfill.week_named(weeks, str(tmp_path / "y" / "week")).number == 2

@@ -172,7 +172,8 @@ def plan(sources: list[Path], today: dt.date | None = None) -> list[Week]:
 def week_named(weeks: list[Week], wanted: str) -> Week | None:
     """The week `--from` names: its folder name, or its week ending (YYYY-MM-DD or MMDDYYYY);
     the first of the series when several share it."""
-    for week in weeks:
+    exact = [week for week in weeks if str(week.folder) == wanted]  # the resume hint's form
+    for week in exact or weeks:
         if wanted in (week.name, str(week.folder), f"{week.week_ending:%Y-%m-%d}",
                       f"{week.week_ending:%m%d%Y}"):
             return week
@@ -191,7 +192,7 @@ def _deck_problem(week: Week) -> str | None:
 
 
 def run_one(week: Week, data_dir: Path, reference_dir: Path,
-            progress: Callable[[str], None] | None = None) -> WeekOutcome:
+            progress: Callable[[str], None] | None = None, store=None) -> WeekOutcome:
     """One week: its reference files, then `qap run`'s engine entry on its decks with the
     week's run date, then the run page. A week that cannot complete (12) or stops on an
     internal error (16) comes back with its message; nothing of it was posted."""
@@ -209,13 +210,13 @@ def run_one(week: Week, data_dir: Path, reference_dir: Path,
     try:
         reference = load_reference(week.reference or reference_dir)
         result = run_week(list(week.decks), data_dir, reference, week.run_date,
-                          progress=progress)
+                          progress=progress, store=store)
     except ReferenceMissing as err:
         own = " (this week's own reference folder)" if week.reference else ""
         outcome.message = f"{err}{own}; nothing of the week was posted"
         return outcome
     except StoreError as err:
-        outcome.message = f"{err}; nothing of the week was posted"
+        outcome.message = f"{str(err).rstrip('.')}; nothing of the week was posted"
         return outcome
     except ConservationError as err:
         outcome.condition_code, outcome.message = CC_ABEND, f"{err}; nothing was posted"
@@ -228,8 +229,10 @@ def run_one(week: Week, data_dir: Path, reference_dir: Path,
     outcome.condition_code, outcome.run_id = result.condition_code, result.run_id
     outcome.records_in, outcome.posted = result.records_in, result.posted
     outcome.rejected = result.rejected
-    outcome.refused = sum(1 for d in result.decks if d.status != "accepted")
-    outcome.notes = list(result.notes)
+    refused = [d for d in result.decks if d.status != "accepted"]
+    outcome.refused = len(refused)
+    outcome.notes = [f"deck {d.path} {d.status}: {d.reason}" for d in refused]  # why, as
+    outcome.notes += list(result.notes)  # `qap run`'s summary says it
     if page_warning := _run_page(result, data_dir):
         outcome.notes.append(page_warning)
     outcome.run_dir = result.run_dir
@@ -251,33 +254,87 @@ def run(weeks: list[Week], of: int, data_dir: Path, reference_dir: Path,
         progress: Callable[[str], None] | None = None,
         started: Callable[[Week], None] | None = None,
         finished: Callable[[WeekOutcome], None] | None = None) -> BackfillOutcome:
-    """Run `weeks` (of a plan of `of`) in order, one at a time. A week ending 12 or 16 stops
-    the series (the later weeks depend on its state); 4 and 8 go on. `reference_dir` serves
-    every week without a reference folder of its own and is remembered by the data directory
-    once a week has posted, as `qap run` does."""
+    """Run `weeks` (of a plan of `of`) in order, one at a time, under one hold of the store's
+    lock: no other command posts between two weeks of the series (it is told the store is
+    busy). A week ending 12 or 16 stops the series (the later weeks depend on its state); 4
+    and 8 go on. `reference_dir` serves every week without a reference folder of its own and
+    is remembered by the data directory once a week has posted, as `qap run` does. A store
+    that is busy when the backfill starts is 12 for its first week, nothing run."""
     from pipelines.operator.data_dir import remember
+    from pipelines.state import private
+    from pipelines.state.store import Store, StoreError
 
     outcome = BackfillOutcome(weeks=of)
-    for week in weeks:
+    if not weeks:
+        return outcome
+    store = Store(data_dir)
+    try:
+        with private.owner_only(), store.lock(f"qap backfill ({of} weeks)", wait_seconds=0):
+            _run_locked(weeks, outcome, store, data_dir, reference_dir, progress, started,
+                        finished, remember)
+    except StoreError as err:  # busy, or its lock file unusable: nothing of the series ran
+        first = weeks[0]
+        outcome.stopped = WeekOutcome(
+            number=first.number, name=first.name, week_ending=first.week_ending,
+            run_date=first.run_date, condition_code=CC_INCOMPLETE,
+            message=f"{str(err).rstrip('.')}; no week of this backfill was run")
+        if finished:
+            finished(outcome.stopped)
+    return outcome
+
+
+def _run_locked(weeks: list[Week], outcome: BackfillOutcome, store, data_dir: Path,
+                reference_dir: Path, progress, started, finished, remember) -> None:
+    for at, week in enumerate(weeks):
         if started:
             started(week)
+        published = len(store.history())
         try:
-            done = run_one(week, data_dir, reference_dir, progress)
+            done = run_one(week, data_dir, reference_dir, progress, store)
         except KeyboardInterrupt:
-            done = WeekOutcome(number=week.number, name=week.name,
-                               week_ending=week.week_ending, run_date=week.run_date,
-                               condition_code=CC_INCOMPLETE,
-                               message="interrupted; nothing of the week was posted unless "
-                               "its run had published (`qap history` tells)")
+            done = _interrupted(week, store, published)
+            if done.message == "":  # the week had published: it counts; the next one stops
+                outcome.done.append(done)
+                if finished:
+                    finished(done)
+                if at + 1 < len(weeks):
+                    nxt = weeks[at + 1]
+                    done = WeekOutcome(
+                        number=nxt.number, name=nxt.name, week_ending=nxt.week_ending,
+                        run_date=nxt.run_date, condition_code=CC_INCOMPLETE,
+                        message=f"interrupted after week {week.number} had posted; this "
+                        "week was not run")
+                else:
+                    return
         gc.collect()  # the week's frames go before the next week starts
         if done.condition_code >= CC_INCOMPLETE:
             outcome.stopped = done
             if finished:
                 finished(done)
-            break
+            return
         if warning := remember(data_dir, reference_dir):
             done.notes.append(warning)
         outcome.done.append(done)
         if finished:
             finished(done)
-    return outcome
+
+
+def _interrupted(week: Week, store, published: int) -> WeekOutcome:
+    """A week interrupted by Ctrl-C: posted, if its run had published its generation (the
+    store's history says so), else stopped with nothing of it posted."""
+    history = store.history()
+    if len(history) > published:
+        made = history[-1]
+        extra = made.get("extra") or {}
+        return WeekOutcome(number=week.number, name=week.name, week_ending=week.week_ending,
+                           run_date=week.run_date,
+                           condition_code=int(extra.get("condition_code", CC_CLEAN)),
+                           run_id=made.get("run_id"), records_in=extra.get("records_in", 0),
+                           posted=extra.get("posted", 0), rejected=extra.get("rejected", 0),
+                           notes=["interrupted after the week's run had published: its "
+                                  "reports are in its run folder; its run page may be "
+                                  "missing"])
+    return WeekOutcome(number=week.number, name=week.name, week_ending=week.week_ending,
+                       run_date=week.run_date, condition_code=CC_INCOMPLETE,
+                       message="interrupted before the week's run published; nothing of "
+                       "the week was posted")

@@ -4,6 +4,7 @@ the engine is imported when the command runs."""
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -75,12 +76,19 @@ def _table(outcome: BackfillOutcome, plan: list[Week]) -> str:
     return "\n".join(rows)
 
 
-def _resume(stopped: WeekOutcome, sources: list[Path], data_dir: Path) -> str:
-    given = " ".join(str(s) for s in sources)
-    return f"qap backfill {given} -d {data_dir} --from {stopped.name}"
+def _resume(stopped: WeekOutcome, plan: list[Week], sources: list[Path], data_dir: Path,
+            reference: Path) -> str:
+    """The command that resumes at the stopped week: the same sources, data directory and
+    reference folder, and the week's folder as given (a folder name alone may name another
+    week of the series)."""
+    given = " ".join(shlex.quote(str(s)) for s in sources)
+    folder = next(w.folder for w in plan if w.number == stopped.number)
+    return (f"qap backfill {given} -d {shlex.quote(str(data_dir))} -r "
+            f"{shlex.quote(str(reference))} --from {shlex.quote(str(folder))}")
 
 
-def _stop_message(outcome: BackfillOutcome, sources: list[Path], data_dir: Path) -> str:
+def _stop_message(outcome: BackfillOutcome, plan: list[Week], sources: list[Path],
+                  data_dir: Path, reference: Path) -> str:
     stopped = outcome.stopped
     assert stopped is not None
     n = len(outcome.done)
@@ -90,7 +98,7 @@ def _stop_message(outcome: BackfillOutcome, sources: list[Path], data_dir: Path)
             f"week ending {stopped.week_ending:%m/%d/%Y}) with condition code "
             f"{stopped.condition_code}: {stopped.message}. {before}; the later weeks depend "
             f"on this week's state and were not run. Fix the cause, then resume with: "
-            f"{_resume(stopped, sources, data_dir)}")
+            f"{_resume(stopped, plan, sources, data_dir, reference)}")
 
 
 def _plan_document(plan: list[Week], first: int) -> list[dict[str, Any]]:
@@ -199,10 +207,11 @@ def backfill(
     if as_json:
         typer.echo(habits.dumps({
             "data_dir": str(data_dir), "dry_run": False, "reference": str(choice.folder),
-            "weeks_planned": len(plan), "from": start,
+            "weeks_planned": len(plan), "from": start, "plan": _plan_document(plan, first),
             "weeks": [_outcome_document(w) for w in outcome.done],
             "stopped": _outcome_document(outcome.stopped) if outcome.stopped else None,
-            "resume": _resume(outcome.stopped, sources, data_dir) if outcome.stopped else None,
+            "resume": _resume(outcome.stopped, plan, sources, data_dir, choice.folder)
+            if outcome.stopped else None,
             "notes": [note] if note else [],
             "condition_code": code, "meaning": MEANING[code]}))
     else:
@@ -214,7 +223,8 @@ def backfill(
             typer.echo(note)
         typer.echo(f"Backfill condition code {code}: {MEANING[code]}")
     if outcome.stopped is not None:
-        typer.echo(f"qap: {_stop_message(outcome, sources, data_dir)}", err=True)
+        typer.echo(f"qap: {_stop_message(outcome, plan, sources, data_dir, choice.folder)}",
+                   err=True)
     raise typer.Exit(code)
 
 

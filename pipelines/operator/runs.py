@@ -28,8 +28,8 @@ def run(family: Family, *args, **kwargs) -> RunResult:
 
 def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
              run_date: dt.date | None = None, progress=None, reprocess: bool = False,
-             map_decks=None) -> RunResult:
+             map_decks=None, store=None) -> RunResult:
     """The QAP weekly run (`weekly.run_week`) with every report printed; `map_decks`: run 03's
-    per-deck checks elsewhere (`dask_map.on_cluster`)."""
+    per-deck checks elsewhere (`dask_map.on_cluster`); `store`: one the caller holds locked."""
     return run(QAP_WEEK, deck_paths, data_dir, reference, run_date, progress=progress,
-               reprocess=reprocess, map_decks=map_decks)
+               reprocess=reprocess, map_decks=map_decks, store=store)

@@ -369,6 +369,12 @@ class Store:
             "already released the lock, so a retry will succeed; do not delete the lock file."
         )
 
+    @property
+    def locked(self) -> bool:
+        """This Store object holds the store lock (a caller running several runs under one
+        lock hands it to each)."""
+        return self._lock_fd is not None
+
     def _require_lock(self, action: str) -> None:
         if self._lock_fd is None:
             raise StoreError(

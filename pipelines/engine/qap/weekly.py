@@ -10,6 +10,7 @@ conservation is checked and the new state is published as one generation, or not
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable
@@ -106,7 +107,8 @@ def _date_notes(decks: list[Deck], run_date: dt.date, published: list[str]) -> l
 
 def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
              run_date: dt.date | None = None, progress=None, reprocess: bool = False,
-             *, printer: Printer, map_decks: week_parts.MapDecks | None = None) -> RunResult:
+             *, printer: Printer, map_decks: week_parts.MapDecks | None = None,
+             store: Store | None = None) -> RunResult:
     """Validate and post the decks; the caller holds no lock (this takes it). `printer` is the
     report stage that prints every report of the run into its folder.
 
@@ -116,10 +118,14 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
     """
     run_date = run_date or dt.date.today()
     say = progress or (lambda _msg: None)
-    store = Store(data_dir)
+    if store is not None and not store.locked:
+        raise ValueError("run_week: a store handed in must be held locked by the caller")
+    held = store is not None
+    store = store or Store(data_dir)
     with private.owner_only():
         data_dir.mkdir(parents=True, exist_ok=True)
-    with private.owner_only(), store.lock("weekly run", wait_seconds=0):
+    with private.owner_only(), (contextlib.nullcontext() if held
+                                else store.lock("weekly run", wait_seconds=0)):
         check_folders(data_dir, DATA_FOLDERS)
         private.tighten(data_dir)
         published = [m.get("run_id", "") for m in store.history()]
