@@ -10,10 +10,11 @@ import polars as pl
 import pytest
 
 from fixtures import generate
-from layouts.decoder import Records
+from layouts.decoder import Records, decode
 from pipelines.engine.machinery.deck import control
 from pipelines.engine.machinery.intake import records as _records
 from pipelines.engine.qap import run03
+from pipelines.engine.qap.week_parts import PREFIX
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 HEADER_FACTS = ["seq", "n_lines", "header_rank", "adjustment_rank"]
@@ -29,7 +30,7 @@ def _frame(text: str) -> pl.DataFrame:
                         ).with_columns(pl.col("text").fill_null("")).with_row_index(
         "line_no", offset=1)
     deck = control(Records(path=Path("mem.dat"), frame=frame, encoding="ascii"))
-    return _records([deck])
+    return decode(_records(deck, 0, 0), PREFIX)
 
 
 def _both(records: pl.DataFrame):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from run_outputs import assert_same_state, files
+from run_outputs import assert_same_state, files, umask
 
 from fixtures import generate
 from pipelines.engine.machinery.reference import load as load_reference
@@ -106,7 +106,8 @@ def test_the_checked_parts_wait_in_a_private_folder_gone_once_published(tmp_path
                      stat.S_IMODE(path.parent.stat().st_mode)))
 
     monkeypatch.setattr(week_parts.Rows03, "add", spy)
-    result = _week(tmp_path / "data", FIXTURES / "reference", [NATIONAL], SAMPLE_WEEK)
+    with umask(0o022):  # owner-only whatever the umask
+        result = _week(tmp_path / "data", FIXTURES / "reference", [NATIONAL], SAMPLE_WEEK)
     assert seen and set(seen) == {(0o600, 0o700)}
     assert not (result.run_dir / ".parts").exists()
     assert not list((tmp_path / "data").rglob("part-*.arrow"))

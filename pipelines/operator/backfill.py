@@ -47,6 +47,11 @@ class Week:
     def name(self) -> str:
         return self.folder.name
 
+    def outcome(self, condition_code: int, **figures) -> WeekOutcome:
+        """This week's line of the summary."""
+        return WeekOutcome(number=self.number, name=self.name, week_ending=self.week_ending,
+                           run_date=self.run_date, condition_code=condition_code, **figures)
+
 
 @dataclass
 class WeekOutcome:
@@ -202,8 +207,7 @@ def run_one(week: Week, data_dir: Path, reference_dir: Path,
     from pipelines.operator.runs import run_week
     from pipelines.state.store import StoreError
 
-    outcome = WeekOutcome(number=week.number, name=week.name, week_ending=week.week_ending,
-                          run_date=week.run_date, condition_code=CC_INCOMPLETE)
+    outcome = week.outcome(CC_INCOMPLETE)
     if problem := _deck_problem(week):
         outcome.message = f"{problem}; nothing of the week was posted"
         return outcome
@@ -243,11 +247,7 @@ def _run_page(result, data_dir: Path) -> str | None:
     """The run page, as `qap run` writes it; the week has posted, so a failure is a note."""
     from pipelines.reports import run_page
 
-    try:
-        run_page.write(result, data_dir)
-    except Exception as err:
-        return f"run page not written: {type(err).__name__}: {err}"
-    return None
+    return run_page.write_after_posting(result, data_dir)[1]
 
 
 def run(weeks: list[Week], of: int, data_dir: Path, reference_dir: Path,
@@ -260,7 +260,6 @@ def run(weeks: list[Week], of: int, data_dir: Path, reference_dir: Path,
     and 8 go on. `reference_dir` serves every week without a reference folder of its own and
     is remembered by the data directory once a week has posted, as `qap run` does. A store
     that is busy when the backfill starts is 12 for its first week, nothing run."""
-    from pipelines.operator.data_dir import remember
     from pipelines.state import private
     from pipelines.state.store import Store, StoreError
 
@@ -271,52 +270,48 @@ def run(weeks: list[Week], of: int, data_dir: Path, reference_dir: Path,
     try:
         with private.owner_only(), store.lock(f"qap backfill ({of} weeks)", wait_seconds=0):
             _run_locked(weeks, outcome, store, data_dir, reference_dir, progress, started,
-                        finished, remember)
+                        finished)
     except StoreError as err:  # busy, or its lock file unusable: nothing of the series ran
-        first = weeks[0]
-        outcome.stopped = WeekOutcome(
-            number=first.number, name=first.name, week_ending=first.week_ending,
-            run_date=first.run_date, condition_code=CC_INCOMPLETE,
-            message=f"{str(err).rstrip('.')}; no week of this backfill was run")
+        outcome.stopped = weeks[0].outcome(
+            CC_INCOMPLETE, message=f"{str(err).rstrip('.')}; no week of this backfill was run")
         if finished:
             finished(outcome.stopped)
     return outcome
 
 
 def _run_locked(weeks: list[Week], outcome: BackfillOutcome, store, data_dir: Path,
-                reference_dir: Path, progress, started, finished, remember) -> None:
+                reference_dir: Path, progress, started, finished) -> None:
+    from pipelines.operator.data_dir import remember
+
+    def stop(week: WeekOutcome) -> None:
+        outcome.stopped = week
+        if finished:
+            finished(week)
+
     for at, week in enumerate(weeks):
         if started:
             started(week)
         published = len(store.history())
+        interrupted = False
         try:
             done = run_one(week, data_dir, reference_dir, progress, store)
         except KeyboardInterrupt:
-            done = _interrupted(week, store, published)
-            if done.message == "":  # the week had published: it counts; the next one stops
-                outcome.done.append(done)
-                if finished:
-                    finished(done)
-                if at + 1 < len(weeks):
-                    nxt = weeks[at + 1]
-                    done = WeekOutcome(
-                        number=nxt.number, name=nxt.name, week_ending=nxt.week_ending,
-                        run_date=nxt.run_date, condition_code=CC_INCOMPLETE,
-                        message=f"interrupted after week {week.number} had posted; this "
-                        "week was not run")
-                else:
-                    return
+            done, interrupted = _interrupted(week, store, published), True
         gc.collect()  # the week's frames go before the next week starts
         if done.condition_code >= CC_INCOMPLETE:
-            outcome.stopped = done
-            if finished:
-                finished(done)
+            stop(done)
             return
         if warning := remember(data_dir, reference_dir):
             done.notes.append(warning)
         outcome.done.append(done)
         if finished:
             finished(done)
+        if interrupted:  # after the week had published: it counts, and the series stops
+            if at + 1 < len(weeks):
+                stop(weeks[at + 1].outcome(
+                    CC_INCOMPLETE, message=f"interrupted after week {week.number} had "
+                    "posted; this week was not run"))
+            return
 
 
 def _interrupted(week: Week, store, published: int) -> WeekOutcome:
@@ -326,15 +321,11 @@ def _interrupted(week: Week, store, published: int) -> WeekOutcome:
     if len(history) > published:
         made = history[-1]
         extra = made.get("extra") or {}
-        return WeekOutcome(number=week.number, name=week.name, week_ending=week.week_ending,
-                           run_date=week.run_date,
-                           condition_code=int(extra.get("condition_code", CC_CLEAN)),
-                           run_id=made.get("run_id"), records_in=extra.get("records_in", 0),
-                           posted=extra.get("posted", 0), rejected=extra.get("rejected", 0),
-                           notes=["interrupted after the week's run had published: its "
-                                  "reports are in its run folder; its run page may be "
-                                  "missing"])
-    return WeekOutcome(number=week.number, name=week.name, week_ending=week.week_ending,
-                       run_date=week.run_date, condition_code=CC_INCOMPLETE,
-                       message="interrupted before the week's run published; nothing of "
-                       "the week was posted")
+        return week.outcome(int(extra.get("condition_code", CC_CLEAN)),
+                            run_id=made.get("run_id"), records_in=extra.get("records_in", 0),
+                            posted=extra.get("posted", 0), rejected=extra.get("rejected", 0),
+                            notes=["interrupted after the week's run had published: its "
+                                   "reports are in its run folder; its run page may be "
+                                   "missing"])
+    return week.outcome(CC_INCOMPLETE, message="interrupted before the week's run published; "
+                        "nothing of the week was posted")

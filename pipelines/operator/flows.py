@@ -189,11 +189,11 @@ def engine_run(decks: list[Path], data_dir: Path, reference_dir: Path, run_date:
                          f"{type(err).__name__}: {err}") from err
     from pipelines.reports import run_page  # the chart libraries: only where a page is made
 
-    try:  # the run has posted: a page that cannot be made is a warning, not a failure
-        if page := run_page.write(result, data_dir):
-            result.outputs["run-page"] = page
-    except Exception as err:
-        logger.warning(f"run page not written: {type(err).__name__}: {err}")
+    page, why_not = run_page.write_after_posting(result, data_dir)
+    if page:
+        result.outputs["run-page"] = page
+    if why_not:
+        logger.warning(why_not)
     update_progress_artifact(artifact, 100.0)
     return inbox.engine_record(result, summary.render(result))
 

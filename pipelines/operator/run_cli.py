@@ -114,11 +114,9 @@ def _run_page(result: RunResult, data_dir: Path) -> str:
     other command needs."""
     from pipelines.reports import run_page
 
-    try:
-        page = run_page.write(result, data_dir)
-    except Exception as err:
-        typer.echo(f"qap: warning: run page not written: {type(err).__name__}: {err}", err=True)
-        return ""
+    page, why_not = run_page.write_after_posting(result, data_dir)
+    if why_not:
+        typer.echo(f"qap: warning: {why_not}", err=True)
     return f"Run page: {page}" if page else ""
 
 

@@ -21,7 +21,7 @@ from pipelines.engine.qap.individual.defect_charges import (
     FREQUENCY_COLUMNS,
     IDENTICAL,
     WeekFrequency,
-    frequency,
+    no_rows,
     on_unit_group,
 )
 from pipelines.engine.qap.individual.measures import fmt_hundredths
@@ -57,7 +57,6 @@ UNIT_COLS = [
     Col("KIND", pl.when(pl.col("section") == "procedural").then(pl.lit("PROCEDURAL"))
         .when(pl.col("local")).then(pl.lit("LOCAL")), 10, gap=2),
     Col("IDENTICAL?", pl.when(pl.col(IDENTICAL) > 0).then(pl.col(IDENTICAL)), 10, "right")]
-_on_unit_group = on_unit_group  # a row of the QA Unit/Group Report
 
 
 SECTION_LINE = f"{' ' * INDENT}900-909 PROCEDURAL, SYSTEMIC OR ORGANIZATIONAL (RANKED APART)"
@@ -111,7 +110,7 @@ def frequency_lines(rows: pl.DataFrame) -> pl.DataFrame:
 def unit_group_lines(rows: pl.DataFrame) -> pl.DataFrame:
     """Detail lines (line, scope) of the QA Unit/Group Report: for each OFP with a unit/group
     charge or a possible multiple identical defect, those codes in code order."""
-    charged = rows.filter(_on_unit_group()).sort(
+    charged = rows.filter(on_unit_group()).sort(
         [*GROUP, "defect_code"], maintain_order=True)
     return _detail(charged, UNIT_COLS, section_lines=False)
 
@@ -154,7 +153,7 @@ def _outline(rows: pl.DataFrame) -> pl.DataFrame:
     """`WeekFrequency.outline` of rows already worked out."""
     return rows.group_by([*GROUP], maintain_order=True).agg(
         pl.len().alias("rows"), (pl.col("section") == "procedural").sum().alias("procedural"),
-        _on_unit_group().sum().alias("unit_group_rows"))
+        on_unit_group().sum().alias("unit_group_rows"))
 
 
 def _pages_of(outline: pl.DataFrame) -> tuple[int, int]:
@@ -191,7 +190,7 @@ def write_parts(batches, outline: pl.DataFrame, run_date: dt.date, week_ending: 
     totals = {"defect-frequency": freq_pages, "qa-unit-group": unit_pages}
     makers = {"defect-frequency": frequency_lines, "qa-unit-group": unit_group_lines}
     twins = {"defect-frequency": lambda r: r, "qa-unit-group": lambda r: r.filter(
-        _on_unit_group())}
+        on_unit_group())}
 
     def print_both(files: dict) -> None:
         reports = {n: PagedReport(files[n], headings[n], lines_per_page=LINES_PER_PAGE,
@@ -209,7 +208,7 @@ def write_parts(batches, outline: pl.DataFrame, run_date: dt.date, week_ending: 
                     reports[n].add(detail.with_columns(pl.col("scope").alias("break_title")))
             if not seen:
                 for n in names:
-                    outs[n].write(frequency(_NO_FIGURES).select(FREQUENCY_COLUMNS))
+                    outs[n].write(no_rows().select(FREQUENCY_COLUMNS))
         for n in names:
             if not printed[n]:
                 reports[n].add(pl.DataFrame({"line": [NONE], "scope": [""],
@@ -221,8 +220,3 @@ def write_parts(batches, outline: pl.DataFrame, run_date: dt.date, week_ending: 
         txt[second], lambda other: print_both({first: one, second: other})))
     return {p.name: p for n in names for p in (txt[n], parquet[n])}
 
-
-_NO_FIGURES = pl.DataFrame(schema={
-    "scope": pl.String, "period_start": pl.Date, "period_end": pl.Date, "quarter_end": pl.Date,
-    **{k: pl.String for k in OFP_KEY}, "defect_code": pl.String,
-    **{c: pl.Int64 for c in ("employee", "unit_review", "unit_moved", IDENTICAL)}})

@@ -422,6 +422,16 @@ def paginate_chunks(
         raise ValueError(f"report printed {next_page - 1} pages, not total_pages={total_pages}")
 
 
+def _page_cut(lines: pl.DataFrame, lines_per_page: int, break_on: str | None = None) -> int:
+    """How many of `lines` (which start a page) can be printed now: all but those short of a
+    whole page in the last `break_on` group, which the next lines may go on."""
+    last_group = lines.height
+    if break_on is not None:
+        brk = lines.get_column(break_on)
+        last_group -= int(brk.ne_missing(brk.shift(1)).fill_null(True).arg_true()[-1])
+    return lines.height - last_group % lines_per_page
+
+
 def paginate_flowing(
     details: Iterable[pl.DataFrame],
     heading: PageHeading,
@@ -440,7 +450,7 @@ def paginate_flowing(
         waiting = pl.DataFrame(schema={"line": pl.String})
         for detail in details:
             lines = pl.concat([waiting, detail.select(pl.col("line").cast(pl.String))])
-            cut = lines.height - lines.height % lines_per_page
+            cut = _page_cut(lines, lines_per_page)
             if cut:
                 yield lines.slice(0, cut)
             waiting = lines.slice(cut)
@@ -524,10 +534,7 @@ class PagedReport:
         if detail.height == 0:
             return
         lines = detail if self._waiting is None else pl.concat([self._waiting, detail])
-        brk = lines.get_column(self.break_on)
-        runs = brk.ne_missing(brk.shift(1)).fill_null(True).arg_true()
-        last_run = lines.height - int(runs[-1])
-        cut = lines.height - last_run % self.lines_per_page
+        cut = _page_cut(lines, self.lines_per_page, self.break_on)
         if cut:
             self._print(lines.slice(0, cut))
         self._waiting = lines.slice(cut) if cut < lines.height else None

@@ -187,6 +187,15 @@ def _write(path: Path, data: bytes) -> None:
         raise
 
 
+def write_after_posting(result: Any, data_dir: Path) -> tuple[Path | None, str | None]:
+    """`write` for a run that has posted: (the page, None), or (None, why not) when the page
+    cannot be made, which is a warning for the run's summary and never a failure of the run."""
+    try:
+        return write(result, data_dir), None
+    except Exception as err:
+        return None, f"run page not written: {type(err).__name__}: {err}"
+
+
 def write(result: Any, data_dir: Path, made: dt.datetime | None = None,
           max_rows: int = MAX_ROWS) -> Path | None:
     """Write `index.html` and the chart PNGs into the run's folder; None when the run has no

@@ -1,6 +1,6 @@
 """Intake of a run's decks, shared by every family: control and identity of each deck, refusal
-of duplicates (already posted, or twice in one run), the run id, the records of the accepted
-decks as one frame, and the deck ledger row of every deck offered."""
+of duplicates (already posted, or twice in one run), the run id, the numbering of the accepted
+decks' records, and the deck ledger row of every deck offered."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from layouts import layout
-from layouts.decoder import DeckFault, decode
+from layouts.decoder import DeckFault
 from pipelines.engine.machinery import names
 from pipelines.engine.machinery.deck import Deck, DeckRefused, open_deck
 from pipelines.engine.machinery.result import DeckOutcome, RunResult
@@ -213,16 +213,12 @@ def _copy_new(src: Path, dst: Path) -> Path:
     return dst
 
 
-def records(decks: list[Deck]) -> pl.DataFrame:
-    """Every record of the accepted decks in order, with `deck_no` (the deck's place in
-    `decks`), `seq` (the record's place in the run) and the prefix fields decoded."""
-    frames = [d.records.with_columns(pl.lit(i, pl.UInt16).alias("deck_no"))
-              for i, d in enumerate(decks)]
-    if not frames:
-        frames = [pl.DataFrame(schema={"line_no": pl.UInt32, "text": pl.String,
-                                       "deck_no": pl.UInt16})]
-    combined = pl.concat(frames).with_row_index("seq")
-    return decode(combined, PREFIX)
+def records(deck: Deck, deck_no: int, seq0: int) -> pl.DataFrame:
+    """A deck's records numbered for the run: `seq` (the record's place in the run, the deck's
+    first record being `seq0`), line_no, text and `deck_no` (the deck's place among the
+    accepted decks)."""
+    return deck.records.with_columns(pl.lit(deck_no, pl.UInt16).alias("deck_no")
+                                     ).with_row_index("seq", offset=seq0)
 
 
 def deck_columns(rows: pl.DataFrame, decks: list[Deck], run_id: str) -> pl.DataFrame:

@@ -9,6 +9,7 @@ transaction.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -227,13 +228,9 @@ def _standard_candidates(headers: pl.DataFrame, coded: pl.Series) -> list[v.Stan
 def run(records: pl.DataFrame, ofp: pl.DataFrame, defect_codes: pl.Series,
         quality_standards: pl.DataFrame) -> Run03Result:
     """Validate every Form 3926 record; `records` carries deck_no, line_no, seq, text, prefix.
-    The whole run as one part (`check`), then the run-wide checks (`settle_part`)."""
-    part = check(records, ofp, defect_codes)
-    standards, late, standard_weeks = run_wide([part], quality_standards)
-    return Run03Result(records=settle(part.records, late), reviews=part.reviews,
-                       adjustments=part.adjustments,
-                       adjustment_documents=settle_documents(part.adjustment_documents, late),
-                       standard_weeks=standard_weeks, quality_standards=standards)
+    The whole run as one part (`check`), then the run-wide checks (`reduce`)."""
+    three, late = reduce([check(records, ofp, defect_codes)], quality_standards)
+    return dataclasses.replace(three, records=settle(three.records, late))
 
 
 @dataclass
@@ -304,6 +301,21 @@ def _ofp_rank_after(lines: pl.DataFrame, carry: DeckCarry) -> pl.DataFrame:
     carry.ofp_codes = carry.ofp_codes.join(here, on=ofp, how="full", coalesce=True).select(
         *ofp, (pl.col("before").fill_null(0) + pl.col("n").fill_null(0)).alias("before"))
     return lines
+
+
+def reduce(parts: list[Run03Part], quality_standards: pl.DataFrame
+           ) -> tuple[Run03Result, pl.DataFrame]:
+    """The run's result from its checked parts (in deck order) and the codes the run-wide
+    checks found (seq, code), which each part's records still take (`settle`). Its records
+    are the parts' records as given (a run that keeps them elsewhere gives none)."""
+    standards, late, standard_weeks = run_wide(parts, quality_standards)
+    return Run03Result(
+        records=pl.concat([p.records for p in parts]),
+        reviews=pl.concat([p.reviews for p in parts]),
+        adjustments=pl.concat([p.adjustments for p in parts]),
+        adjustment_documents=settle_documents(
+            pl.concat([p.adjustment_documents for p in parts]), late),
+        standard_weeks=standard_weeks, quality_standards=standards), late
 
 
 def run_wide(parts: list[Run03Part], quality_standards: pl.DataFrame

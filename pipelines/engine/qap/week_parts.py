@@ -24,6 +24,7 @@ import polars as pl
 
 from layouts import layout
 from layouts.decoder import decode
+from pipelines.engine.machinery import intake
 from pipelines.engine.machinery.deck import Deck, open_deck
 from pipelines.engine.qap import run03
 from pipelines.state import private
@@ -37,30 +38,24 @@ _PROGRAM, _SECTION = PREFIX.field("program_number"), PREFIX.field("section")
 _DOC_FIELDS = [PREFIX.field("block"), PREFIX.field("serial")]
 
 
+_NO_RECORDS = pl.DataFrame(schema={"seq": pl.UInt32, "line_no": pl.UInt32, "text": pl.String,
+                                   "deck_no": pl.UInt16})  # `intake.records` of no deck
+
+
 def _program() -> pl.Expr:
     """The program number as the decoder slices it: a record too short to hold one has none
     of the programs compared with here, padded or not."""
     return pl.col("text").str.slice(_PROGRAM.offset, _PROGRAM.width)
 
 
-def numbered(deck: Deck, deck_no: int, seq0: int) -> pl.DataFrame:
-    """The deck's records with `seq` (place in the run, from `seq0`) and `deck_no`: the columns
-    of `intake.records` before the prefix is decoded."""
-    return deck.records.with_columns(pl.lit(deck_no, pl.UInt16).alias("deck_no")
-                                     ).with_row_index("seq", offset=seq0)
-
-
 def other_records(decks: list[Deck]) -> pl.DataFrame:
     """Every record of a program that is not run 03's (Forms 3927, 3081, 6489) of the decks,
-    with the prefix decoded: what `intake.records` gives for them."""
+    numbered for the run (`intake.records`), with the prefix decoded."""
     frames, seq0 = [], 0
     for deck_no, deck in enumerate(decks):
-        frames.append(numbered(deck, deck_no, seq0).filter(_program().is_in(OTHER_PROGRAMS)))
+        frames.append(intake.records(deck, deck_no, seq0).filter(_program().is_in(OTHER_PROGRAMS)))
         seq0 += deck.records.height
-    if not frames:
-        frames = [pl.DataFrame(schema={"seq": pl.UInt32, "line_no": pl.UInt32,
-                                       "text": pl.String, "deck_no": pl.UInt16})]
-    return decode(pl.concat(frames), PREFIX)
+    return decode(pl.concat(frames or [_NO_RECORDS]), PREFIX)
 
 
 def cuts(records: pl.DataFrame, part_lines: int) -> list[tuple[int, int]]:
@@ -99,7 +94,7 @@ def check_deck(deck: Deck, deck_no: int, seq0: int, ofp: pl.DataFrame,
                ) -> Iterator[run03.Run03Part]:
     """Run 03's checks of one deck, part by part (the map; nothing in it reads another
     deck)."""
-    rows = numbered(deck, deck_no, seq0).filter(~_program().is_in(OTHER_PROGRAMS))
+    rows = intake.records(deck, deck_no, seq0).filter(~_program().is_in(OTHER_PROGRAMS))
     carry = run03.DeckCarry()
     for offset, length in cuts(rows, part_lines or PART_LINES):
         yield run03.check(decode(rows.slice(offset, length), PREFIX), ofp, defect_codes, carry)
@@ -118,24 +113,20 @@ class Settled:
 
 class Rows03:
     """Every Form 3926 record of the run, in parts of whole documents in deck order, each
-    kept in memory or (given a private `folder`) in an Arrow file there, and settled with the
-    codes the reduce found (`run03.settle`) as it is read back."""
+    kept in an Arrow file of the private `folder`, and settled with the codes the reduce found
+    (`run03.settle`) as it is read back."""
 
-    def __init__(self, folder: Path | None = None) -> None:
+    def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._parts: list[pl.DataFrame | Path] = []
+        self._parts: list[Path] = []
         self.heights: list[int] = []
         self.late = pl.DataFrame(schema={"seq": pl.UInt32, "code": pl.String})
         self.by_line: pl.DataFrame | None = None
         self._held: tuple[int, pl.DataFrame, pl.Series] | None = None
-        if folder is not None:
-            private.folder(folder)
+        private.folder(folder)
 
     def add(self, records: pl.DataFrame) -> None:
         self.heights.append(records.height)
-        if self.folder is None:
-            self._parts.append(records)
-            return
         path = self.folder / f"part-{len(self._parts):05d}.arrow"
         records.write_ipc(path, compression="uncompressed")
         private.file(path)
@@ -163,11 +154,6 @@ class Rows03:
                        posted=pl.concat(posted), warnings=warnings,
                        posted_text=pl.concat(texts) if posted_text else None)
 
-    def part(self, i: int) -> pl.DataFrame:
-        stored = self._parts[i]
-        frame = stored if isinstance(stored, pl.DataFrame) else pl.read_ipc(stored)
-        return run03.settle(frame, self.late, self.by_line)
-
     def display(self, keep: pl.Expr | None, start: int, length: int) -> pl.DataFrame:
         """`run03.display` of the rows `start` to `start + length` of the run (row numbers
         across the parts) that `keep` selects; each part's headers are its own."""
@@ -188,17 +174,16 @@ class Rows03:
         """Part `i` settled, with its header positions; the last one read is held, since the
         listing reads a part's rows a slice at a time."""
         if self._held is None or self._held[0] != i:
-            frame = self.part(i)
+            frame = run03.settle(pl.read_ipc(self._parts[i]), self.late, self.by_line)
             self._held = (i, frame, run03.header_positions(frame))
         return self._held[1], self._held[2]
 
     def release(self) -> None:
         self._held = None
-        for stored in self._parts:
-            if isinstance(stored, Path):
-                stored.unlink(missing_ok=True)
+        for path in self._parts:
+            path.unlink(missing_ok=True)
         self._parts = []
-        if self.folder is not None and self.folder.is_dir():
+        if self.folder.is_dir():
             self.folder.rmdir()
 
 
@@ -256,9 +241,7 @@ def check_week(decks: list[Deck], ofp: pl.DataFrame, defect_codes: pl.Series,
             rows.add(part.records)
             parts.append(dataclasses.replace(part, records=part.records.clear()))
     if not parts:  # no deck: one empty part, so that every frame of the run has its columns
-        empty = pl.DataFrame(schema={"seq": pl.UInt32, "line_no": pl.UInt32,
-                                     "text": pl.String, "deck_no": pl.UInt16})
-        part = run03.check(decode(empty, PREFIX), ofp, defect_codes)
+        part = run03.check(decode(_NO_RECORDS, PREFIX), ofp, defect_codes)
         rows.add(part.records)
         parts.append(part)
     return parts

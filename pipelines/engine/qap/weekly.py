@@ -109,8 +109,9 @@ def run_week(deck_paths: list[Path], data_dir: Path, reference: Reference,
              run_date: dt.date | None = None, progress=None, reprocess: bool = False,
              *, printer: Printer, map_decks: week_parts.MapDecks | None = None,
              store: Store | None = None) -> RunResult:
-    """Validate and post the decks; the caller holds no lock (this takes it). `printer` is the
-    report stage that prints every report of the run into its folder.
+    """Validate and post the decks; the run takes the store's lock, unless the caller hands in
+    a `store` it holds locked already (a backfill runs its weeks under one lock). `printer`
+    is the report stage that prints every report of the run into its folder.
 
     With `reprocess`, the decks are operators' corrections: what posts closes the open register
     entries for the same records. With `map_decks`, run 03's checks of each deck run there (a
@@ -170,15 +171,9 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     parts = week_parts.check_week(decks, reference.ofp, one.defect_codes["defect_code"], rows03,
                                   map_decks=map_decks)
     qs = store.read("quality_standards")
-    standards, late, standard_weeks = run03.run_wide(
-        parts, qs if qs is not None else pl.DataFrame(schema=v03.QS_SCHEMA))
-    three = run03.Run03Result(
-        records=pl.DataFrame(), reviews=pl.concat([p.reviews for p in parts]),
-        adjustments=pl.concat([p.adjustments for p in parts]),
-        adjustment_documents=run03.settle_documents(
-            pl.concat([p.adjustment_documents for p in parts]), late),
-        standard_weeks=standard_weeks, quality_standards=standards)
-    del parts
+    three, late = run03.reduce(parts, qs if qs is not None
+                               else pl.DataFrame(schema=v03.QS_SCHEMA))
+    del parts  # their records are in rows03
 
     say(_stage(3, f"posting {three.reviews.height} review line(s) and the adjustment "
                   "documents that pass to the Cumulative Data File"))
@@ -190,7 +185,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
                              pl.col("text").alias("header_text"))
     rows01 = intake.deck_columns(one.records, decks, run_id).join(
         header_text, on="hdr_seq", how="left", maintain_order="left")
-    reviews = three.reviews
+    reviews, standards = three.reviews, three.quality_standards
     del three
     rejected03 = intake.deck_columns(settled.rejected, decks, run_id)
     result.warnings = settled.warnings

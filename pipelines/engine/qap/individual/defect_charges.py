@@ -231,14 +231,15 @@ class WeekFrequency:
 
     def frame(self) -> pl.DataFrame:
         """Every row at once (`week_frequency`)."""
-        return pl.concat([*self.batches(), frequency(pl.DataFrame(
-            schema={c: pl.Int64 if c in FIGURES else t for c, t in _EMPTY_FIGURES.items()}),
-            self.dcf)])
+        return pl.concat([*self.batches(), no_rows(self.dcf)])
 
 
-_EMPTY_FIGURES = {"scope": pl.String, "period_start": pl.Date, "period_end": pl.Date,
-                  "quarter_end": pl.Date, **{k: pl.String for k in OFP_KEY},
-                  "defect_code": pl.String, **{c: pl.Int64 for c in FIGURES}}
+def no_rows(dcf: pl.DataFrame | None = None) -> pl.DataFrame:
+    """`frequency` of no figures: its columns alone."""
+    return frequency(pl.DataFrame(schema={
+        "scope": pl.String, "period_start": pl.Date, "period_end": pl.Date,
+        "quarter_end": pl.Date, **{k: pl.String for k in OFP_KEY}, "defect_code": pl.String,
+        **{c: pl.Int64 for c in FIGURES}}), dcf)
 
 
 def on_unit_group() -> pl.Expr:
