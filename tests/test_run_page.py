@@ -32,11 +32,13 @@ def week(tmp_path_factory):
     return data, result
 
 
+def _frequency(run_dir: Path) -> pl.DataFrame:
+    return pl.read_parquet(run_dir / "defect-frequency_11142026.parquet")
+
+
 def test_pareto_gives_share_and_running_share_per_group(week):
     _, result = week
-    frame = run_charts.pareto_frame(
-        pl.read_parquet(result.run_dir / "posting-3926.parquet"),
-        pl.read_parquet(result.run_dir / "unit-group_11142026.parquet"))
+    frame = run_charts.pareto_frame(_frequency(result.run_dir))
     rows = frame.with_columns(pl.col("share", "running_share").round(2)).rows()
     assert rows == [
         (OFP, "employee", "101", 2, 66.67, 66.67, 0),
@@ -46,14 +48,42 @@ def test_pareto_gives_share_and_running_share_per_group(week):
     ]
 
 
-def test_900_series_on_a_unit_charge_is_the_unit_groups_where_the_frame_is_silent(week):
+def test_pareto_of_the_frequency_rows_counts_the_posting_listings_review_lines(week):
+    """The Pareto reads the Defect Frequency twin (a row per OFP and code); its figures are
+    those of the posted review lines of the posting listing's twin, counted here apart."""
     _, result = week
-    posted = pl.read_parquet(result.run_dir / "posting-3926.parquet")
-    frame = run_charts.pareto_frame(posted, None)
-    assert frame.filter(pl.col("defect_code") == "901")["group"].to_list() == [
-        run_charts.UNIT_GROUP]
-    assert frame.filter(pl.col("defect_code") == "935")["group"].to_list() == [
-        run_charts.LOCAL]
+    posted = pl.read_parquet(result.run_dir / "posting-3926.parquet").filter(
+        (pl.col("record_type") == "line") & (pl.col("program_number") == "59702")
+        & (pl.col("defect_code").str.strip_chars() != ""))
+    counted = posted.group_by(pl.concat_str(*run_charts.OFP, separator="-").alias("ofp"),
+                              pl.col("defect_code").str.strip_chars()).agg(
+        pl.col("defects").str.strip_chars().cast(pl.Int64).sum()).sort("ofp", "defect_code")
+    frame = run_charts.pareto_frame(_frequency(result.run_dir))
+    assert frame.select("ofp", "defect_code", "defects").sort("ofp", "defect_code").rows() == (
+        counted.rows())
+    assert counted.height == 4
+
+
+def test_pareto_sums_a_split_weeks_periods_and_groups_by_code_whoever_was_charged():
+    """A week a quarter end splits has two period rows per code (both count; quarter to date
+    does not); 900-909 and 930-999 are the unit/group's and local however charged, any other
+    code the employees' even on a unit/group review."""
+    def row(scope, end, code, employee, unit_review, unit_moved):
+        return {"scope": scope, "period_end": end, "org_code": "81120", "function_code": "410",
+                "program_code": "44210", "defect_code": code,
+                "section": "procedural" if code.startswith("90") else "defects",
+                "local": code >= "930", "defects": employee + unit_review + unit_moved}
+    frequency = pl.DataFrame([
+        row("period", dt.date(2026, 9, 30), "101", 2, 1, 0),
+        row("period", dt.date(2026, 10, 3), "101", 4, 0, 0),
+        row("period", dt.date(2026, 10, 3), "903", 0, 0, 2),
+        row("period", dt.date(2026, 10, 3), "950", 0, 1, 1),
+        row("quarter", dt.date(2026, 9, 30), "101", 9, 9, 9),
+    ])
+    frame = run_charts.pareto_frame(frequency)
+    assert frame.select("group", "defect_code", "defects", "share").rows() == [
+        (run_charts.EMPLOYEE, "101", 7, 100.0), (run_charts.LOCAL, "950", 2, 100.0),
+        (run_charts.UNIT_GROUP, "903", 2, 100.0)]
 
 
 def test_percent_accurate_is_set_against_the_quality_standard(week):

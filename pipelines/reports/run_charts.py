@@ -14,12 +14,8 @@ import altair as alt
 import polars as pl
 import vl_convert
 
-from validators.pce_03_41 import LOCAL_CODES, PROCEDURAL_CODES, code_in
-
 OFP = ("org_code", "function_code", "program_code")
 EMPLOYEE, UNIT_GROUP, LOCAL = "employee", "unit/group (900-909)", "local (930-999)"
-KIND_GROUP = {"procedural": UNIT_GROUP, "local": LOCAL}
-REVIEW_PROGRAM = "59702"  # Form 3926 review transactions: the lines that carry defects
 RUN_ID = re.compile(r"^\d{8}\.\d{2}$")
 WIDTH = 520
 # A week of hundreds of OFPs would draw charts nobody reads (and past Altair's 5000 rows): the
@@ -41,38 +37,24 @@ def ofp_label() -> pl.Expr:
     return pl.concat_str([pl.col(c) for c in OFP], separator="-").alias("ofp")
 
 
-def _number(column: str) -> pl.Expr:
-    """A listing twin's figure (text, blanks when absent) as an integer."""
-    return pl.col(column).str.strip_chars().cast(pl.Int64, strict=False)
+PARETO_COLUMNS = ["scope", *OFP, "section", "local", "defect_code", "defects"]
+# what `pareto_frame` reads of the Defect Frequency twins (`defect_charges.FREQUENCY_COLUMNS`)
 
 
-PARETO_COLUMNS = [*OFP, "record_type", "program_number", "deck", "line_no", "defect_code",
-                  "defects"]  # what `pareto_frame` reads of the posting listing's twin
-
-
-def pareto_frame(posted: pl.DataFrame, unit_group: pl.DataFrame | None) -> pl.DataFrame:
-    """Defects per OFP and defect code of the week's posted review lines (the posting listing
-    twin), each code's share of its OFP's defects and the running share, in Pareto order within
-    each group. The group is the unit/group frame's: a finding it lists as procedural (900-909)
-    or local (930-999) is the unit/group's; every other code is the employees'."""
-    lines = posted.filter((pl.col("record_type") == "line")
-                          & (pl.col("program_number") == REVIEW_PROGRAM)).select(
-        *OFP, "deck", "line_no", pl.col("defect_code").str.strip_chars(),
-        _number("defects").alias("defects"))
-    lines = lines.filter(pl.col("defects").is_not_null() & (pl.col("defects") > 0)
-                         & (pl.col("defect_code") != ""))
-    kinds = pl.DataFrame(schema={"deck": pl.String, "line_no": pl.UInt32, "group": pl.String})
-    if unit_group is not None and unit_group.height:
-        kinds = unit_group.filter(pl.col("kind").is_in(list(KIND_GROUP))).select(
-            "deck", "line_no", pl.col("kind").replace_strict(KIND_GROUP).alias("group"))
-    by_range = (pl.when(code_in("defect_code", PROCEDURAL_CODES)).then(pl.lit(UNIT_GROUP))
-                .when(code_in("defect_code", LOCAL_CODES)).then(pl.lit(LOCAL))
-                .otherwise(pl.lit(EMPLOYEE)))
-    lines = lines.join(kinds.unique(["deck", "line_no"]), on=["deck", "line_no"], how="left")
-    # A 900-series code on a unit charge (no SSN) is the unit/group's too: the frame lists only
-    # charges on an SSN, so the code's range decides where the frame is silent.
-    lines = lines.with_columns(pl.coalesce("group", by_range).alias("group"))
-    sums = lines.group_by(*OFP, "group", "defect_code").agg(pl.col("defects").sum())
+def pareto_frame(frequency: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """Defects per OFP and defect code of the week's posted review lines, each code's share of
+    its OFP's defects and the running share, in Pareto order within each group. `frequency` is
+    the run's Defect Frequency rows (`defect_charges.frequency`: its `defect-frequency_*`
+    twins): their period rows count every posted review line of the run once (a week split by
+    a quarter end has two periods, a week of its own file), so they are summed per OFP and
+    code. The group is the code's: 900-909 (procedural) and 930-999 (local) are the
+    unit/group's wherever they are charged, every other code is the employees' (IRM
+    3.30.28.4.2.4)."""
+    group = (pl.when(pl.col("section") == "procedural").then(pl.lit(UNIT_GROUP))
+             .when(pl.col("local")).then(pl.lit(LOCAL)).otherwise(pl.lit(EMPLOYEE)))
+    sums = frequency.lazy().filter(pl.col("scope") == "period").group_by(
+        *OFP, group.alias("group"), "defect_code").agg(pl.col("defects").sum()).filter(
+        pl.col("defects") > 0)
     return sums.with_columns(ofp_label()).sort(
         ["ofp", "group", "defects", "defect_code"], descending=[False, False, True, False]
     ).with_columns(
@@ -80,7 +62,8 @@ def pareto_frame(posted: pl.DataFrame, unit_group: pl.DataFrame | None) -> pl.Da
         (100 * pl.col("defects").cum_sum().over("ofp", "group")
          / pl.col("defects").sum().over("ofp", "group")).alias("running_share"),
         pl.int_range(pl.len()).over("ofp", "group").alias("rank"),
-    ).select("ofp", "group", "defect_code", "defects", "share", "running_share", "rank")
+    ).select("ofp", "group", "defect_code", "defects", "share", "running_share", "rank"
+             ).collect()
 
 
 def accuracy_frame(cum_ofp: pl.DataFrame, quarter: str | None) -> pl.DataFrame:

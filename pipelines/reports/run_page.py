@@ -61,21 +61,18 @@ def facts(data_dir: Path, run_id: str, generation: int | None) -> PageFacts:
                      history)
 
 
-def _twins(run_dir: Path, pattern: str, columns: list[str] | None = None
-           ) -> pl.DataFrame | None:
-    """The Parquet twins matching `pattern`, as one frame (only `columns`, if given: the
-    posting listing's twin has a row per record of the week)."""
+def _twins(run_dir: Path, pattern: str) -> pl.DataFrame | None:
+    """The Parquet twins matching `pattern`, as one frame."""
     found = sorted(run_dir.glob(pattern))
-    return pl.concat([pl.read_parquet(p, columns=columns) for p in found],
-                     how="diagonal") if found else None
+    return pl.concat([pl.read_parquet(p) for p in found], how="diagonal") if found else None
 
 
 def charts(result: Any, page: PageFacts) -> list[run_charts.Chart]:
     run_dir = Path(result.run_dir)
-    posted = _twins(run_dir, "posting-3926.parquet", run_charts.PARETO_COLUMNS)
+    frequency = sorted(run_dir.glob("defect-frequency_*.parquet"))  # a file per week
     quarter = fiscal_quarter(result.week_ending) if result.week_ending else None
-    pareto = (run_charts.pareto_frame(posted, _twins(run_dir, "unit-group_*.parquet"))
-              if posted is not None else pl.DataFrame())
+    pareto = (run_charts.pareto_frame(pl.scan_parquet(frequency).select(
+        run_charts.PARETO_COLUMNS)) if frequency else pl.DataFrame())
     accuracy = (run_charts.accuracy_frame(page.cum_ofp, quarter)
                 if page.cum_ofp is not None else pl.DataFrame())
     return [
