@@ -12,7 +12,7 @@ import pytest
 from layouts import layout
 from pipelines.engine.machinery.reference import load as load_reference
 from pipelines.operator.runs import run_week
-from pipelines.reports import register_view, run_artifact, run_charts, run_page
+from pipelines.reports import chart_painter, register_view, run_artifact, run_charts, run_page
 from pipelines.state.store import Store
 from validators import codes as individual_codes
 from validators.codes import CODES, RUN_3926, RUN_3927, issued
@@ -84,6 +84,25 @@ def test_pareto_sums_a_split_weeks_periods_and_groups_by_code_whoever_was_charge
     assert frame.select("group", "defect_code", "defects", "share").rows() == [
         (run_charts.EMPLOYEE, "101", 7, 100.0), (run_charts.LOCAL, "950", 2, 100.0),
         (run_charts.UNIT_GROUP, "903", 2, 100.0)]
+
+
+def test_pareto_of_the_ofps_shown_only_is_the_same_chart_as_of_every_ofp():
+    """The page works out the Pareto of the OFPs the chart shows (the most defects first, then
+    by OFP) and gives the chart the week's count of OFPs: the chart is the one of every OFP."""
+    rows = [{"scope": "period", "org_code": f"{10000 + i}", "function_code": "410",
+             "program_code": "44210", "section": "defects", "local": False,
+             "defect_code": f"{100 + c}", "defects": 1 + (i * 7 + c) % 5}
+            for i in range(11) for c in range(14)]
+    frequency = pl.DataFrame([*rows, {**rows[0], "scope": "quarter", "defects": 99}])
+    totals = run_charts.ofp_defects(frequency)
+    assert totals.height == 11
+    assert totals["defects"].to_list() == sorted(totals["defects"].to_list(), reverse=True)
+    shown = totals["ofp"].head(run_charts.PARETO_OFPS).to_list()
+    cut = run_charts.pareto_frame(frequency, shown)
+    assert set(cut["ofp"]) == set(shown)
+    assert cut.equals(run_charts.pareto_frame(frequency).filter(pl.col("ofp").is_in(shown)))
+    assert (run_charts.pareto_chart(cut, totals.height).to_dict()
+            == run_charts.pareto_chart(run_charts.pareto_frame(frequency)).to_dict())
 
 
 def test_percent_accurate_is_set_against_the_quality_standard(week):
@@ -228,3 +247,38 @@ def test_charts_of_a_week_with_many_ofps_keep_the_worst_and_say_so():
     spec = run_charts.accuracy_chart(accuracy, "2027Q1").to_dict()
     assert spec["title"].endswith("(2027Q1) (30 of 31 OFPs: the least accurate)")
     assert "OFP30" not in {r["ofp"] for r in next(iter(spec["datasets"].values()))}
+
+
+def test_charts_drawn_in_their_own_process_are_the_svgs_drawn_in_this_one(week):
+    import vl_convert
+
+    data, result = week
+    specs = [c.chart.to_dict() for c in run_page.charts(
+        result, run_page.facts(data, result.run_id, result.generation))]
+    with chart_painter.Painter() as painter:
+        painter.paint(specs)
+        drawn = list(painter.svgs(len(specs)))
+    assert drawn == [vl_convert.vegalite_to_svg(spec) for spec in specs]
+    assert all(svg.startswith("<svg") for svg in drawn)
+
+
+def test_a_chart_that_cannot_be_drawn_fails_with_the_drawings_own_error_and_ends_its_process():
+    painter = chart_painter.Painter()
+    good = run_charts.sar_chart(run_charts.sar_frame(None)).to_dict()
+    bad = {"mark": "no such mark", "data": {"values": [{"a": 1}]}}
+    said = (r"chart drawing failed \(exit 1\): chart 2: Vega-Lite to SVG conversion failed: "
+            r"TypeError: ")
+    with pytest.raises(RuntimeError, match=said), painter:
+        painter.paint([good, bad])
+        svgs = painter.svgs(2)
+        assert next(svgs).startswith("<svg")
+        next(svgs)
+    assert painter._child.returncode == 1
+
+
+def test_a_page_whose_charts_cannot_be_drawn_is_a_warning_not_a_failure(week, monkeypatch):
+    data, result = week
+    monkeypatch.setattr(chart_painter.sys, "executable", "/nonexistent/python")
+    page, why = run_page.write_after_posting(result, data)
+    assert page is None
+    assert why.startswith("run page not written: FileNotFoundError")

@@ -1,8 +1,9 @@
 """The charts a QA manager reads on the run page: the figures as frames, then Altair charts.
 
 Each `*_frame` function is plain polars (tested on its own figures); each chart function turns
-one such frame into an Altair chart, which `render` makes into static SVG (for the page) and PNG
-(for mail) with vl-convert: no JavaScript and no network when the page is opened.
+one such frame into an Altair chart, which vl-convert makes into static SVG for the page (in a
+process of its own: `chart_painter`) and `png` into a PNG for mail: no JavaScript and no
+network when the page is opened.
 """
 
 from __future__ import annotations
@@ -41,20 +42,35 @@ PARETO_COLUMNS = ["scope", *OFP, "section", "local", "defect_code", "defects"]
 # what `pareto_frame` reads of the Defect Frequency twins (`defect_charges.FREQUENCY_COLUMNS`)
 
 
-def pareto_frame(frequency: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
-    """Defects per OFP and defect code of the week's posted review lines, each code's share of
-    its OFP's defects and the running share, in Pareto order within each group. `frequency` is
-    the run's Defect Frequency rows (`defect_charges.frequency`: its `defect-frequency_*`
-    twins): their period rows count every posted review line of the run once (a week split by
-    a quarter end has two periods, a week of its own file), so they are summed per OFP and
-    code. The group is the code's: 900-909 (procedural) and 930-999 (local) are the
-    unit/group's wherever they are charged, every other code is the employees' (IRM
-    3.30.28.4.2.4)."""
+def _week_rows(frequency: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    """The period rows of the run's Defect Frequency rows (`defect_charges.frequency`, its
+    `defect-frequency_*` twins): between them they count every posted review line of the run
+    once (a week split by a quarter end has two periods, each week a file of its own)."""
+    return frequency.lazy().filter(pl.col("scope") == "period")
+
+
+def ofp_defects(frequency: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """Defects per OFP of the week's posted review lines, most first, then by OFP: the order in
+    which the Pareto takes its OFPs."""
+    return _week_rows(frequency).group_by(*OFP).agg(pl.col("defects").sum()).filter(
+        pl.col("defects") > 0).select(ofp_label(), "defects").sort(
+        ["defects", "ofp"], descending=[True, False]).collect()
+
+
+def pareto_frame(frequency: pl.DataFrame | pl.LazyFrame, ofps: list[str] | None = None
+                 ) -> pl.DataFrame:
+    """Defects per OFP and defect code of the week's posted review lines (`_week_rows` summed
+    per OFP and code), each code's share of its OFP's defects and the running share, in Pareto
+    order within each group; only the OFPs `ofps`, if given. The group is the code's: 900-909
+    (procedural) and 930-999 (local) are the unit/group's wherever they are charged, every
+    other code is the employees' (IRM 3.30.28.4.2.4)."""
     group = (pl.when(pl.col("section") == "procedural").then(pl.lit(UNIT_GROUP))
              .when(pl.col("local")).then(pl.lit(LOCAL)).otherwise(pl.lit(EMPLOYEE)))
-    sums = frequency.lazy().filter(pl.col("scope") == "period").group_by(
-        *OFP, group.alias("group"), "defect_code").agg(pl.col("defects").sum()).filter(
-        pl.col("defects") > 0)
+    rows = _week_rows(frequency)
+    if ofps is not None:
+        rows = rows.filter(ofp_label().is_in(ofps))
+    sums = rows.group_by(*OFP, group.alias("group"), "defect_code").agg(
+        pl.col("defects").sum()).filter(pl.col("defects") > 0)
     return sums.with_columns(ofp_label()).sort(
         ["ofp", "group", "defects", "defect_code"], descending=[False, False, True, False]
     ).with_columns(
@@ -134,12 +150,14 @@ def _cut_note(shown: int, total: int, what: str) -> str:
     return f" ({shown} of {total} {what})" if shown < total else ""
 
 
-def pareto_chart(frame: pl.DataFrame) -> alt.TopLevelMixin:
+def pareto_chart(frame: pl.DataFrame, ofps_in_week: int | None = None) -> alt.TopLevelMixin:
+    """`frame` (`pareto_frame`) may hold only the OFPs shown; then `ofps_in_week` says how many
+    had a defect, for the title."""
     title = "Defect Pareto per OFP (this week's posted reviews)"
     if frame.height == 0:
         return _empty(title, "no defects posted this week")
     ofps = _most(frame, pl.col("defects").sum(), PARETO_OFPS)
-    total = frame["ofp"].n_unique()
+    total = frame["ofp"].n_unique() if ofps_in_week is None else ofps_in_week
     cut = frame.filter(pl.col("ofp").is_in(ofps) & (pl.col("rank") < PARETO_CODES))
     title += _cut_note(len(ofps), total, "OFPs: those with the most defects")
     if cut.height < frame.filter(pl.col("ofp").is_in(ofps)).height:
@@ -214,10 +232,7 @@ def sar_chart(frame: pl.DataFrame) -> alt.TopLevelMixin:
                                               height=max(60, 28 * frame.height))
 
 
-def svg(chart: alt.TopLevelMixin) -> str:
-    return vl_convert.vegalite_to_svg(chart.to_dict())
-
-
 def png(svg_text: str) -> bytes:
-    """The chart's SVG as a PNG at twice its size, for mail."""
+    """The chart's SVG as a PNG at twice its size, for mail (resvg, in Rust: no JavaScript
+    runtime is needed for it)."""
     return vl_convert.svg_to_png(svg_text, scale=2)

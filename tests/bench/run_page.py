@@ -3,8 +3,8 @@ A script, not a test. It needs the week a `tests.bench.weekly` run left in bench
 national deck and the week deck), runs `run_week` on them ONCE into bench/out/page-data (kept,
 with the result pickled beside it), then times `run_page.write` --runs times, each in a fresh
 process as `qap run` does it: with what `run_week` imported already loaded, the page's own
-imports, then the page. Wall and CPU (`time.process_time`: user + sys of every thread) are
-printed per run, and their medians. The children may write compiled bytecode, and an
+imports, then the page. Wall and CPU (user + sys of every thread, and of any process the page
+starts) are printed per run, and their medians. The children may write compiled bytecode, and an
 unmeasured first page writes it, as on a machine after set-up.
 
 Example (after `python -m tests.bench.weekly --runs 1 --lines 1000000`):
@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import os
 import pickle
+import resource
 import statistics
 import subprocess
 import sys
@@ -49,14 +50,21 @@ def child(saved: Path) -> None:
     first, untimed; then the page's own imports and `write`, timed (printed as JSON)."""
     import pipelines.operator.runs  # noqa: F401  (the run's imports, there before the page)
 
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu = time.perf_counter(), _cpu()
     from pipelines.reports import run_page
 
-    imported, imported_cpu = time.perf_counter() - start, time.process_time() - cpu
+    imported, imported_cpu = time.perf_counter() - start, _cpu() - cpu
     result = pickle.loads(saved.read_bytes())
     run_page.write(result, saved.parent / "data")
-    print(json.dumps({"wall": time.perf_counter() - start, "cpu": time.process_time() - cpu,
+    print(json.dumps({"wall": time.perf_counter() - start, "cpu": _cpu() - cpu,
                       "import_s": imported, "import_cpu_s": imported_cpu}))
+
+
+def _cpu() -> float:
+    """CPU of this process (every thread) and of the children it has waited for (a page may
+    draw its charts in a process of its own)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def _process(cmd: list[str]) -> dict:
