@@ -12,7 +12,7 @@ import pytest
 from layouts import layout
 from pipelines.engine.machinery.reference import load as load_reference
 from pipelines.operator.runs import run_week
-from pipelines.reports import register_view, run_artifact, run_charts, run_page
+from pipelines.reports import chart_painter, register_view, run_artifact, run_charts, run_page
 from pipelines.state.store import Store
 from validators import codes as individual_codes
 from validators.codes import CODES, RUN_3926, RUN_3927, issued
@@ -32,11 +32,13 @@ def week(tmp_path_factory):
     return data, result
 
 
+def _frequency(run_dir: Path) -> pl.DataFrame:
+    return pl.read_parquet(run_dir / "defect-frequency_11142026.parquet")
+
+
 def test_pareto_gives_share_and_running_share_per_group(week):
     _, result = week
-    frame = run_charts.pareto_frame(
-        pl.read_parquet(result.run_dir / "posting-3926.parquet"),
-        pl.read_parquet(result.run_dir / "unit-group_11142026.parquet"))
+    frame = run_charts.pareto_frame(_frequency(result.run_dir))
     rows = frame.with_columns(pl.col("share", "running_share").round(2)).rows()
     assert rows == [
         (OFP, "employee", "101", 2, 66.67, 66.67, 0),
@@ -46,14 +48,61 @@ def test_pareto_gives_share_and_running_share_per_group(week):
     ]
 
 
-def test_900_series_on_a_unit_charge_is_the_unit_groups_where_the_frame_is_silent(week):
+def test_pareto_of_the_frequency_rows_counts_the_posting_listings_review_lines(week):
+    """The Pareto reads the Defect Frequency twin (a row per OFP and code); its figures are
+    those of the posted review lines of the posting listing's twin, counted here apart."""
     _, result = week
-    posted = pl.read_parquet(result.run_dir / "posting-3926.parquet")
-    frame = run_charts.pareto_frame(posted, None)
-    assert frame.filter(pl.col("defect_code") == "901")["group"].to_list() == [
-        run_charts.UNIT_GROUP]
-    assert frame.filter(pl.col("defect_code") == "935")["group"].to_list() == [
-        run_charts.LOCAL]
+    posted = pl.read_parquet(result.run_dir / "posting-3926.parquet").filter(
+        (pl.col("record_type") == "line") & (pl.col("program_number") == "59702")
+        & (pl.col("defect_code").str.strip_chars() != ""))
+    counted = posted.group_by(pl.concat_str(*run_charts.OFP, separator="-").alias("ofp"),
+                              pl.col("defect_code").str.strip_chars()).agg(
+        pl.col("defects").str.strip_chars().cast(pl.Int64).sum()).sort("ofp", "defect_code")
+    frame = run_charts.pareto_frame(_frequency(result.run_dir))
+    assert frame.select("ofp", "defect_code", "defects").sort("ofp", "defect_code").rows() == (
+        counted.rows())
+    assert counted.height == 4
+
+
+def test_pareto_sums_a_split_weeks_periods_and_groups_by_code_whoever_was_charged():
+    """A week a quarter end splits has two period rows per code (both count; quarter to date
+    does not); 900-909 and 930-999 are the unit/group's and local however charged, any other
+    code the employees' even on a unit/group review."""
+    def row(scope, end, code, employee, unit_review, unit_moved):
+        return {"scope": scope, "period_end": end, "org_code": "81120", "function_code": "410",
+                "program_code": "44210", "defect_code": code,
+                "section": "procedural" if code.startswith("90") else "defects",
+                "local": code >= "930", "defects": employee + unit_review + unit_moved}
+    frequency = pl.DataFrame([
+        row("period", dt.date(2026, 9, 30), "101", 2, 1, 0),
+        row("period", dt.date(2026, 10, 3), "101", 4, 0, 0),
+        row("period", dt.date(2026, 10, 3), "903", 0, 0, 2),
+        row("period", dt.date(2026, 10, 3), "950", 0, 1, 1),
+        row("quarter", dt.date(2026, 9, 30), "101", 9, 9, 9),
+    ])
+    frame = run_charts.pareto_frame(frequency)
+    assert frame.select("group", "defect_code", "defects", "share").rows() == [
+        (run_charts.EMPLOYEE, "101", 7, 100.0), (run_charts.LOCAL, "950", 2, 100.0),
+        (run_charts.UNIT_GROUP, "903", 2, 100.0)]
+
+
+def test_pareto_of_the_ofps_shown_only_is_the_same_chart_as_of_every_ofp():
+    """The page works out the Pareto of the OFPs the chart shows (the most defects first, then
+    by OFP) and gives the chart the week's count of OFPs: the chart is the one of every OFP."""
+    rows = [{"scope": "period", "org_code": f"{10000 + i}", "function_code": "410",
+             "program_code": "44210", "section": "defects", "local": False,
+             "defect_code": f"{100 + c}", "defects": 1 + (i * 7 + c) % 5}
+            for i in range(11) for c in range(14)]
+    frequency = pl.DataFrame([*rows, {**rows[0], "scope": "quarter", "defects": 99}])
+    totals = run_charts.ofp_defects(frequency)
+    assert totals.height == 11
+    assert totals["defects"].to_list() == sorted(totals["defects"].to_list(), reverse=True)
+    shown = totals["ofp"].head(run_charts.PARETO_OFPS).to_list()
+    cut = run_charts.pareto_frame(frequency, shown)
+    assert set(cut["ofp"]) == set(shown)
+    assert cut.equals(run_charts.pareto_frame(frequency).filter(pl.col("ofp").is_in(shown)))
+    assert (run_charts.pareto_chart(cut, totals.height).to_dict()
+            == run_charts.pareto_chart(run_charts.pareto_frame(frequency)).to_dict())
 
 
 def test_percent_accurate_is_set_against_the_quality_standard(week):
@@ -198,3 +247,38 @@ def test_charts_of_a_week_with_many_ofps_keep_the_worst_and_say_so():
     spec = run_charts.accuracy_chart(accuracy, "2027Q1").to_dict()
     assert spec["title"].endswith("(2027Q1) (30 of 31 OFPs: the least accurate)")
     assert "OFP30" not in {r["ofp"] for r in next(iter(spec["datasets"].values()))}
+
+
+def test_charts_drawn_in_their_own_process_are_the_svgs_drawn_in_this_one(week):
+    import vl_convert
+
+    data, result = week
+    specs = [c.chart.to_dict() for c in run_page.charts(
+        result, run_page.facts(data, result.run_id, result.generation))]
+    with chart_painter.Painter() as painter:
+        painter.paint(specs)
+        drawn = list(painter.svgs(len(specs)))
+    assert drawn == [vl_convert.vegalite_to_svg(spec) for spec in specs]
+    assert all(svg.startswith("<svg") for svg in drawn)
+
+
+def test_a_chart_that_cannot_be_drawn_fails_with_the_drawings_own_error_and_ends_its_process():
+    painter = chart_painter.Painter()
+    good = run_charts.sar_chart(run_charts.sar_frame(None)).to_dict()
+    bad = {"mark": "no such mark", "data": {"values": [{"a": 1}]}}
+    said = (r"chart drawing failed \(exit 1\): chart 2: Vega-Lite to SVG conversion failed: "
+            r"TypeError: ")
+    with pytest.raises(RuntimeError, match=said), painter:
+        painter.paint([good, bad])
+        svgs = painter.svgs(2)
+        assert next(svgs).startswith("<svg")
+        next(svgs)
+    assert painter._child.returncode == 1
+
+
+def test_a_page_whose_charts_cannot_be_drawn_is_a_warning_not_a_failure(week, monkeypatch):
+    data, result = week
+    monkeypatch.setattr(chart_painter.sys, "executable", "/nonexistent/python")
+    page, why = run_page.write_after_posting(result, data)
+    assert page is None
+    assert why.startswith("run page not written: FileNotFoundError")

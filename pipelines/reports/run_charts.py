@@ -1,8 +1,9 @@
 """The charts a QA manager reads on the run page: the figures as frames, then Altair charts.
 
 Each `*_frame` function is plain polars (tested on its own figures); each chart function turns
-one such frame into an Altair chart, which `render` makes into static SVG (for the page) and PNG
-(for mail) with vl-convert: no JavaScript and no network when the page is opened.
+one such frame into an Altair chart, which vl-convert makes into static SVG for the page (in a
+process of its own: `chart_painter`) and `png` into a PNG for mail: no JavaScript and no
+network when the page is opened.
 """
 
 from __future__ import annotations
@@ -14,12 +15,8 @@ import altair as alt
 import polars as pl
 import vl_convert
 
-from validators.pce_03_41 import LOCAL_CODES, PROCEDURAL_CODES, code_in
-
 OFP = ("org_code", "function_code", "program_code")
 EMPLOYEE, UNIT_GROUP, LOCAL = "employee", "unit/group (900-909)", "local (930-999)"
-KIND_GROUP = {"procedural": UNIT_GROUP, "local": LOCAL}
-REVIEW_PROGRAM = "59702"  # Form 3926 review transactions: the lines that carry defects
 RUN_ID = re.compile(r"^\d{8}\.\d{2}$")
 WIDTH = 520
 # A week of hundreds of OFPs would draw charts nobody reads (and past Altair's 5000 rows): the
@@ -41,38 +38,39 @@ def ofp_label() -> pl.Expr:
     return pl.concat_str([pl.col(c) for c in OFP], separator="-").alias("ofp")
 
 
-def _number(column: str) -> pl.Expr:
-    """A listing twin's figure (text, blanks when absent) as an integer."""
-    return pl.col(column).str.strip_chars().cast(pl.Int64, strict=False)
+PARETO_COLUMNS = ["scope", *OFP, "section", "local", "defect_code", "defects"]
+# what `pareto_frame` reads of the Defect Frequency twins (`defect_charges.FREQUENCY_COLUMNS`)
 
 
-PARETO_COLUMNS = [*OFP, "record_type", "program_number", "deck", "line_no", "defect_code",
-                  "defects"]  # what `pareto_frame` reads of the posting listing's twin
+def _week_rows(frequency: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    """The period rows of the run's Defect Frequency rows (`defect_charges.frequency`, its
+    `defect-frequency_*` twins): between them they count every posted review line of the run
+    once (a week split by a quarter end has two periods, each week a file of its own)."""
+    return frequency.lazy().filter(pl.col("scope") == "period")
 
 
-def pareto_frame(posted: pl.DataFrame, unit_group: pl.DataFrame | None) -> pl.DataFrame:
-    """Defects per OFP and defect code of the week's posted review lines (the posting listing
-    twin), each code's share of its OFP's defects and the running share, in Pareto order within
-    each group. The group is the unit/group frame's: a finding it lists as procedural (900-909)
-    or local (930-999) is the unit/group's; every other code is the employees'."""
-    lines = posted.filter((pl.col("record_type") == "line")
-                          & (pl.col("program_number") == REVIEW_PROGRAM)).select(
-        *OFP, "deck", "line_no", pl.col("defect_code").str.strip_chars(),
-        _number("defects").alias("defects"))
-    lines = lines.filter(pl.col("defects").is_not_null() & (pl.col("defects") > 0)
-                         & (pl.col("defect_code") != ""))
-    kinds = pl.DataFrame(schema={"deck": pl.String, "line_no": pl.UInt32, "group": pl.String})
-    if unit_group is not None and unit_group.height:
-        kinds = unit_group.filter(pl.col("kind").is_in(list(KIND_GROUP))).select(
-            "deck", "line_no", pl.col("kind").replace_strict(KIND_GROUP).alias("group"))
-    by_range = (pl.when(code_in("defect_code", PROCEDURAL_CODES)).then(pl.lit(UNIT_GROUP))
-                .when(code_in("defect_code", LOCAL_CODES)).then(pl.lit(LOCAL))
-                .otherwise(pl.lit(EMPLOYEE)))
-    lines = lines.join(kinds.unique(["deck", "line_no"]), on=["deck", "line_no"], how="left")
-    # A 900-series code on a unit charge (no SSN) is the unit/group's too: the frame lists only
-    # charges on an SSN, so the code's range decides where the frame is silent.
-    lines = lines.with_columns(pl.coalesce("group", by_range).alias("group"))
-    sums = lines.group_by(*OFP, "group", "defect_code").agg(pl.col("defects").sum())
+def ofp_defects(frequency: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """Defects per OFP of the week's posted review lines, most first, then by OFP: the order in
+    which the Pareto takes its OFPs."""
+    return _week_rows(frequency).group_by(*OFP).agg(pl.col("defects").sum()).filter(
+        pl.col("defects") > 0).select(ofp_label(), "defects").sort(
+        ["defects", "ofp"], descending=[True, False]).collect()
+
+
+def pareto_frame(frequency: pl.DataFrame | pl.LazyFrame, ofps: list[str] | None = None
+                 ) -> pl.DataFrame:
+    """Defects per OFP and defect code of the week's posted review lines (`_week_rows` summed
+    per OFP and code), each code's share of its OFP's defects and the running share, in Pareto
+    order within each group; only the OFPs `ofps`, if given. The group is the code's: 900-909
+    (procedural) and 930-999 (local) are the unit/group's wherever they are charged, every
+    other code is the employees' (IRM 3.30.28.4.2.4)."""
+    group = (pl.when(pl.col("section") == "procedural").then(pl.lit(UNIT_GROUP))
+             .when(pl.col("local")).then(pl.lit(LOCAL)).otherwise(pl.lit(EMPLOYEE)))
+    rows = _week_rows(frequency)
+    if ofps is not None:
+        rows = rows.filter(ofp_label().is_in(ofps))
+    sums = rows.group_by(*OFP, group.alias("group"), "defect_code").agg(
+        pl.col("defects").sum()).filter(pl.col("defects") > 0)
     return sums.with_columns(ofp_label()).sort(
         ["ofp", "group", "defects", "defect_code"], descending=[False, False, True, False]
     ).with_columns(
@@ -80,7 +78,8 @@ def pareto_frame(posted: pl.DataFrame, unit_group: pl.DataFrame | None) -> pl.Da
         (100 * pl.col("defects").cum_sum().over("ofp", "group")
          / pl.col("defects").sum().over("ofp", "group")).alias("running_share"),
         pl.int_range(pl.len()).over("ofp", "group").alias("rank"),
-    ).select("ofp", "group", "defect_code", "defects", "share", "running_share", "rank")
+    ).select("ofp", "group", "defect_code", "defects", "share", "running_share", "rank"
+             ).collect()
 
 
 def accuracy_frame(cum_ofp: pl.DataFrame, quarter: str | None) -> pl.DataFrame:
@@ -151,12 +150,14 @@ def _cut_note(shown: int, total: int, what: str) -> str:
     return f" ({shown} of {total} {what})" if shown < total else ""
 
 
-def pareto_chart(frame: pl.DataFrame) -> alt.TopLevelMixin:
+def pareto_chart(frame: pl.DataFrame, ofps_in_week: int | None = None) -> alt.TopLevelMixin:
+    """`frame` (`pareto_frame`) may hold only the OFPs shown; then `ofps_in_week` says how many
+    had a defect, for the title."""
     title = "Defect Pareto per OFP (this week's posted reviews)"
     if frame.height == 0:
         return _empty(title, "no defects posted this week")
     ofps = _most(frame, pl.col("defects").sum(), PARETO_OFPS)
-    total = frame["ofp"].n_unique()
+    total = frame["ofp"].n_unique() if ofps_in_week is None else ofps_in_week
     cut = frame.filter(pl.col("ofp").is_in(ofps) & (pl.col("rank") < PARETO_CODES))
     title += _cut_note(len(ofps), total, "OFPs: those with the most defects")
     if cut.height < frame.filter(pl.col("ofp").is_in(ofps)).height:
@@ -231,10 +232,7 @@ def sar_chart(frame: pl.DataFrame) -> alt.TopLevelMixin:
                                               height=max(60, 28 * frame.height))
 
 
-def svg(chart: alt.TopLevelMixin) -> str:
-    return vl_convert.vegalite_to_svg(chart.to_dict())
-
-
 def png(svg_text: str) -> bytes:
-    """The chart's SVG as a PNG at twice its size, for mail."""
+    """The chart's SVG as a PNG at twice its size, for mail (resvg, in Rust: no JavaScript
+    runtime is needed for it)."""
     return vl_convert.svg_to_png(svg_text, scale=2)

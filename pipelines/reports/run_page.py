@@ -5,6 +5,10 @@ Built after the run is published, from the run's result, its Parquet twins and t
 published generations; the engine never calls it. Tables are great-tables, charts Altair made
 static by vl-convert, the page one Jinja2 template. Record text and full SSNs never reach the
 page unmasked (`register_view`), and the page is written owner-only like every run file.
+
+The charts are drawn in a process of their own (`chart_painter`), started first: its
+JavaScript runtime starts while this process loads altair and great-tables (imported where
+they are used, not with this module, for that reason), and it draws while the tables are built.
 """
 
 from __future__ import annotations
@@ -15,16 +19,18 @@ import tempfile
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import great_tables as gt
 import jinja2
 import polars as pl
 
 from pipelines.engine.qap.cum_file import fiscal_quarter
-from pipelines.reports import register_view, run_charts
+from pipelines.reports import chart_painter, register_view
 from pipelines.state.store import Store
 from validators.codes import RUN_3926, RUN_3927
+
+if TYPE_CHECKING:
+    from pipelines.reports.run_charts import Chart
 
 PAGE = "index.html"
 MAX_ROWS = 1000  # register rows per register on the page; the printed register has them all
@@ -61,28 +67,31 @@ def facts(data_dir: Path, run_id: str, generation: int | None) -> PageFacts:
                      history)
 
 
-def _twins(run_dir: Path, pattern: str, columns: list[str] | None = None
-           ) -> pl.DataFrame | None:
-    """The Parquet twins matching `pattern`, as one frame (only `columns`, if given: the
-    posting listing's twin has a row per record of the week)."""
+def _twins(run_dir: Path, pattern: str) -> pl.DataFrame | None:
+    """The Parquet twins matching `pattern`, as one frame."""
     found = sorted(run_dir.glob(pattern))
-    return pl.concat([pl.read_parquet(p, columns=columns) for p in found],
-                     how="diagonal") if found else None
+    return pl.concat([pl.read_parquet(p) for p in found], how="diagonal") if found else None
 
 
-def charts(result: Any, page: PageFacts) -> list[run_charts.Chart]:
+def charts(result: Any, page: PageFacts) -> list[Chart]:
+    from pipelines.reports import run_charts  # altair: see the module's docstring
+
     run_dir = Path(result.run_dir)
-    posted = _twins(run_dir, "posting-3926.parquet", run_charts.PARETO_COLUMNS)
+    frequency = sorted(run_dir.glob("defect-frequency_*.parquet"))  # a file per week
     quarter = fiscal_quarter(result.week_ending) if result.week_ending else None
-    pareto = (run_charts.pareto_frame(posted, _twins(run_dir, "unit-group_*.parquet"))
-              if posted is not None else pl.DataFrame())
+    pareto, ofps_in_week = pl.DataFrame(), 0
+    if frequency:  # the OFPs the chart shows are worked out, not the week's every OFP
+        rows = pl.scan_parquet(frequency).select(run_charts.PARETO_COLUMNS)
+        ofps = run_charts.ofp_defects(rows)["ofp"]
+        pareto = run_charts.pareto_frame(rows, ofps.head(run_charts.PARETO_OFPS).to_list())
+        ofps_in_week = ofps.len()
     accuracy = (run_charts.accuracy_frame(page.cum_ofp, quarter)
                 if page.cum_ofp is not None else pl.DataFrame())
     return [
         run_charts.Chart("pareto", "Defect Pareto", "Defects of the week's posted reviews per "
                          "OFP: each code's share (bars) and the running share (line); codes "
                          "charged to the unit/group (900-909) and local codes (930-999) apart.",
-                         run_charts.pareto_chart(pareto)),
+                         run_charts.pareto_chart(pareto, ofps_in_week)),
         run_charts.Chart("accuracy", "Percent accurate", "Percent accurate per OFP in the "
                          f"quarter ({quarter or '-'}), the quality standard as the black tick.",
                          run_charts.accuracy_chart(accuracy, quarter)),
@@ -97,6 +106,8 @@ def charts(result: Any, page: PageFacts) -> list[run_charts.Chart]:
 
 
 def _table(frame: pl.DataFrame, html_columns: tuple[str, ...] = ()) -> str:
+    import great_tables as gt  # see the module's docstring
+
     table = gt.GT(frame).opt_row_striping().tab_options(table_font_size="13px")
     if html_columns:
         table = table.fmt(lambda v: v, columns=list(html_columns))
@@ -187,6 +198,18 @@ def _write(path: Path, data: bytes) -> None:
         raise
 
 
+def _registers(entries: pl.DataFrame, max_rows: int) -> list[dict[str, Any]]:
+    """Each register of the run as the page shows it: its first `max_rows` entries."""
+    registers = []
+    for run in sorted(entries["run"].unique().to_list() if entries.height else [],
+                      key=_register_rank):
+        mine = entries.filter(pl.col("run") == run).sort("deck", "line_no")
+        registers.append({"run": run, "rows": mine.height, "shown": min(mine.height, max_rows),
+                          "table": _table(register_frame(mine.head(max_rows)),
+                                          ("deck", "codes", "record", "meaning"))})
+    return registers
+
+
 def write_after_posting(result: Any, data_dir: Path) -> tuple[Path | None, str | None]:
     """`write` for a run that has posted: (the page, None), or (None, why not) when the page
     cannot be made, which is a warning for the run's summary and never a failure of the run."""
@@ -204,20 +227,23 @@ def write(result: Any, data_dir: Path, made: dt.datetime | None = None,
     if result.run_dir is None or not Path(result.run_dir).is_dir():
         return None
     run_dir = Path(result.run_dir)
-    page = facts(Path(data_dir), result.run_id, result.generation)
-    drawn = []
-    for chart in charts(result, page):
-        png, svg = f"chart-{chart.name}.png", run_charts.svg(chart.chart)
-        _write(run_dir / png, run_charts.png(svg))
-        drawn.append({"name": chart.name, "about": chart.about, "png": png, "svg": svg})
-    registers = []
+    with chart_painter.Painter() as painter:
+        from pipelines.reports import run_charts  # altair loads while the painter starts
+
+        page = facts(Path(data_dir), result.run_id, result.generation)
+        drawing = charts(result, page)
+        painter.paint([chart.chart.to_dict() for chart in drawing])
+        registers = _registers(page.register, max_rows)
+        tables = {"decks_table": _table(decks_frame(result)),
+                  "steps_table": _table(steps_frame(result, page.register)),
+                  "codes_table": _table(codes_frame(result))}
+        drawn = []
+        for chart, svg in zip(drawing, painter.svgs(len(drawing)), strict=True):
+            png_name = f"chart-{chart.name}.png"
+            _write(run_dir / png_name, run_charts.png(svg))
+            drawn.append({"name": chart.name, "about": chart.about, "png": png_name,
+                          "svg": svg})
     entries = page.register
-    for run in sorted(entries["run"].unique().to_list() if entries.height else [],
-                      key=_register_rank):
-        mine = entries.filter(pl.col("run") == run).sort("deck", "line_no")
-        registers.append({"run": run, "rows": mine.height, "shown": min(mine.height, max_rows),
-                          "table": _table(register_frame(mine.head(max_rows)),
-                                          ("deck", "codes", "record", "meaning"))})
     code_options = sorted({(f"{e['run']}:{c}", f"{e['run']} {c}")
                            for e in entries.iter_rows(named=True) for c in e["error_codes"]}
                           ) if entries.height else []
@@ -227,10 +253,8 @@ def write(result: Any, data_dir: Path, made: dt.datetime | None = None,
         week_ending=f"{result.week_ending:%m/%d/%Y}" if result.week_ending else "-",
         generation=result.generation, condition_code=cc, meaning=MEANING.get(cc, ""),
         records_in=result.records_in, posted=result.posted, rejected=result.rejected,
-        still_open=result.still_open, notes=result.notes,
-        decks_table=_table(decks_frame(result)),
-        steps_table=_table(steps_frame(result, entries)),
-        codes_table=_table(codes_frame(result)), charts=drawn, registers=registers,
+        still_open=result.still_open, notes=result.notes, **tables, charts=drawn,
+        registers=registers,
         code_options=code_options,
         deck_options=sorted(entries["deck"].unique().to_list()) if entries.height else [],
         listings=_listings(run_dir),
