@@ -63,47 +63,56 @@ def empty_charges() -> pl.DataFrame:
     return pl.DataFrame(schema=CHARGE_SCHEMA)
 
 
-def charged_lines(reviews: pl.DataFrame, saturday: dt.date) -> pl.DataFrame:
-    """One row per coded review line: week_ending, period_end, quarter_end, OFP, defect_code,
-    defects, `charge` (CHARGES) and `identical` (a possible multiple identical defect).
-    `reviews`: run 03's accepted review lines, all of them."""
-    # Lazy, so that each filter copies only the columns read afterwards, not the reviews'.
-    first = reviews.lazy().filter("starts").select(
+def line_charges(reviews: pl.LazyFrame) -> pl.LazyFrame:
+    """Every review line with a column per FIGURES: the line's defects (a blank is 0) under
+    its `charge` (CHARGES) and under IDENTICAL when it is a possible multiple identical
+    defect, 0 under the others; 0 in all of them on a line without a code. `reviews`: run
+    03's accepted review lines of whole transactions (a transaction's first line says whose
+    it is)."""
+    first = reviews.filter("starts").select(
         "unit", (pl.col("unit_charge") | pl.col("ssn").is_null()
                  | (pl.col("ssn") == UNIT_SSN)).alias("_unit"))
-    coded = reviews.lazy().filter(pl.col("defect_code").is_not_null()).join(
-        first, on="unit", how="left", maintain_order="left")
+    coded = pl.col("defect_code").is_not_null()
     charge = (pl.when(pl.col("_unit").fill_null(True)).then(pl.lit("unit_review"))
               .when(unit_group_code()).then(pl.lit("unit_moved"))
               .otherwise(pl.lit("employee")))
-    return coded.select(
-        "week_ending", periods.period_end_expr(pl.col("week_ending"), saturday)
-        .alias("period_end"), periods.quarter_end_expr(pl.col("week_ending"))
-        .alias("quarter_end"), *OFP_KEY, "defect_code",
-        pl.col("defects").fill_null(0).cast(pl.Int64), charge.alias("charge"),
-        (pl.col("starts") & pl.col("warning").fill_null(False) & (charge == "employee"))
-        .alias("identical")).collect()
+    defects = pl.col("defects").fill_null(0).cast(pl.Int64)
+    identical = pl.col("starts") & pl.col("warning").fill_null(False) & (charge == "employee")
+    return reviews.join(first, on="unit", how="left", maintain_order="left").with_columns(
+        *[pl.when(coded & (charge == c)).then(defects).otherwise(0).alias(c) for c in CHARGES],
+        pl.when(coded & identical).then(defects).otherwise(0).alias(IDENTICAL),
+    ).drop("_unit")
 
 
-def _wide(lines: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """Defects per `keys` with one column per charge, and the possible identical ones. Each
-    figure is a column of its own before grouping, so that the groups are plain sums (a filter
-    inside the aggregation keeps every group's rows: a week of a million OFP/code pairs held
-    them all)."""
-    defects = pl.col("defects")
-    return lines.select(
-        *keys, *[pl.when(pl.col("charge") == c).then(defects).otherwise(0).alias(c)
-                 for c in CHARGES],
-        pl.when("identical").then(defects).otherwise(0).alias(IDENTICAL),
-    ).group_by(keys).agg(pl.col(list(FIGURES)).sum())
+WEEK_KEY = ["period_end", "quarter_end", *OFP_KEY, "defect_code"]
 
 
-def add_week(charges: pl.DataFrame | None, lines: pl.DataFrame, saturday: dt.date
+def week_charges(sums: pl.DataFrame, saturday: dt.date) -> pl.DataFrame:
+    """The defects of each charge (FIGURES) per period, quarter, OFP and code (WEEK_KEY) of
+    the review lines dated in the week ending `saturday` that carry a code. `sums`: the run's
+    review lines summed per week ending, OFP and code (`review_sums`)."""
+    sunday = saturday - dt.timedelta(days=6)
+    mine = sums.lazy().filter(
+        pl.col("week_ending").is_between(pl.lit(sunday, pl.Date), pl.lit(saturday, pl.Date))
+        & pl.col("defect_code").is_not_null())
+    return mine.select(
+        periods.period_end_expr(pl.col("week_ending"), saturday).alias("period_end"),
+        periods.quarter_end_expr(pl.col("week_ending")).alias("quarter_end"), *OFP_KEY,
+        "defect_code", *[pl.col(c).cast(pl.Int64) for c in FIGURES],
+    ).group_by(WEEK_KEY).agg(pl.col(list(FIGURES)).sum()).collect()
+
+
+def _sum(figures: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """FIGURES summed per `keys` (plain sums: each figure is a column of its own)."""
+    return figures.group_by(keys).agg(pl.col(list(FIGURES)).sum())
+
+
+def add_week(charges: pl.DataFrame | None, week: pl.DataFrame, saturday: dt.date
              ) -> pl.DataFrame:
-    """The state after the week: its `charged_lines` added per quarter, OFP and code."""
+    """The state after the week: its `week_charges` added per quarter, OFP and code."""
     old = empty_charges() if charges is None else charges.select(CHARGE_COLUMNS).cast(
         CHARGE_SCHEMA)
-    both = pl.concat([old, _wide(lines, CHARGE_KEY).select(CHARGE_COLUMNS).cast(CHARGE_SCHEMA)])
+    both = pl.concat([old, _sum(week, CHARGE_KEY).select(CHARGE_COLUMNS).cast(CHARGE_SCHEMA)])
     oldest = periods.quarter_end(saturday - dt.timedelta(days=6))
     for _ in range(KEEP_QUARTERS - 1):
         oldest = periods.first_prior_quarter_end(oldest)
@@ -175,7 +184,7 @@ class WeekFrequency:
     rank them. `outline` counts each group's rows beforehand (the reports' page counts)."""
 
     saturday: dt.date
-    lines: pl.DataFrame  # the week's `charged_lines`
+    week: pl.DataFrame  # the week's `week_charges`
     charges: pl.DataFrame  # the state after the week
     dcf: pl.DataFrame | None = None
 
@@ -194,8 +203,8 @@ class WeekFrequency:
                  ) -> pl.DataFrame:
         """Defects per OFP and code of one scope (FIGURES), in OFP order."""
         if scope == "period":
-            week = self.lines.filter(pl.col("period_end") == pl.lit(end, pl.Date))
-            figures = _wide(week, [*OFP_KEY, "defect_code"])
+            figures = _sum(self.week.filter(pl.col("period_end") == pl.lit(end, pl.Date)),
+                           [*OFP_KEY, "defect_code"])
         else:
             figures = self.charges.filter(pl.col("quarter_end") == pl.lit(q_end, pl.Date)
                                           ).drop("quarter_end")
@@ -264,26 +273,24 @@ def _group_cuts(figures: pl.DataFrame, rows: int) -> list[tuple[int, int]]:
     return out
 
 
-def week_frequency(lines: pl.DataFrame, charges: pl.DataFrame, saturday: dt.date,
+def week_frequency(week: pl.DataFrame, charges: pl.DataFrame, saturday: dt.date,
                    dcf: pl.DataFrame | None = None) -> pl.DataFrame:
-    """`frequency` for the week's periods (from `lines`) and, for each quarter the week's
-    periods fall in, quarter to date (from the state `charges` after the week)."""
-    return WeekFrequency(saturday, lines, charges, dcf).frame()
+    """`frequency` for the week's periods (from its `week_charges`) and, for each quarter the
+    week's periods fall in, quarter to date (from the state `charges` after the week)."""
+    return WeekFrequency(saturday, week, charges, dcf).frame()
 
 
-def run_weeks(reviews: pl.DataFrame, charges: pl.DataFrame | None,
+def run_weeks(sums: pl.DataFrame, charges: pl.DataFrame | None,
               dcf: pl.DataFrame | None = None
               ) -> tuple[pl.DataFrame | None, dict[dt.date, WeekFrequency]]:
     """Every week the run's review lines are dated in, oldest first: (the state after them,
-    {Saturday: its `WeekFrequency`}). No review lines: the state unchanged and no week."""
-    dates = reviews["week_ending"].drop_nulls().unique()  # a few dates, not a million lines
+    {Saturday: its `WeekFrequency`}). `sums`: the lines summed per week ending, OFP and code
+    (`review_sums`). No review lines: the state unchanged and no week."""
+    dates = sums["week_ending"].drop_nulls().unique()  # a few dates
     weeks = sorted({periods.saturday_of(d) for d in dates})
-    out: dict[dt.date, pl.DataFrame] = {}
+    out: dict[dt.date, WeekFrequency] = {}
     for saturday in weeks:
-        sunday = saturday - dt.timedelta(days=6)
-        mine = reviews.filter(pl.col("week_ending").is_between(
-            pl.lit(sunday, pl.Date), pl.lit(saturday, pl.Date)))
-        lines = charged_lines(mine, saturday)
-        charges = add_week(charges, lines, saturday)
-        out[saturday] = WeekFrequency(saturday, lines, charges, dcf)
+        week = week_charges(sums, saturday)
+        charges = add_week(charges, week, saturday)
+        out[saturday] = WeekFrequency(saturday, week, charges, dcf)
     return charges, out
