@@ -589,6 +589,49 @@ def test_empty_cum_listing_prints_the_no_items_page():
     assert "*** NO ITEMS THIS RUN ***" in text and "CUMULATIVE DATA FILE LISTING" in text
 
 
+def _many_ofps(n: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A file of `n` OFPs over two quarters, each with 0-3 codes: at n = 60, 73 and 77 lines
+    a quarter (two pages each), so page breaks fall inside an OFP's lines and between
+    quarters."""
+    i = pl.int_range(n, eager=True)
+    ofp = pl.DataFrame({
+        "fiscal_quarter": ["2027Q1" if k < n // 2 else "2027Q2" for k in range(n)],
+        "org_code": (i % (n // 2) + 10000).cast(pl.String), "function_code": "123",
+        "program_code": "45000", "sampled": i + 5, "defective": i % 5,
+        "total_defects": i % 4, "defect_percent": None, "quality_standard": 9500,
+        "below_minimum": False, "last_posted": day("01/05/2027"), "last_adjusted": None,
+    }).cast(cf.CUM_OFP_SCHEMA)
+    codes = ofp.select(*cf.KEYS, "total_defects").filter(pl.col("total_defects") > 0).with_columns(
+        pl.int_ranges(0, "total_defects").alias("k")).explode("k").select(
+        *cf.KEYS, (pl.col("k") * 111 + 101).cast(pl.String).alias("defect_code"),
+        pl.lit(1).alias("defects")).cast(cf.CUM_DEFECTS_SCHEMA)
+    return ofp, codes
+
+
+@pytest.mark.parametrize("batch", [1, 2, 7, 1000])
+def test_cum_listing_in_batches_prints_the_same_text(tmp_path: Path, batch: int):
+    cum_ofp, cum_defects = _many_ofps(60)
+    # a code row whose OFP has no row (never made by posting) still prints in key order
+    orphan = cum_defects.head(1).with_columns(pl.lit("10007").alias("org_code"),
+                                               pl.lit("999").alias("defect_code"))
+    cum_ofp = cum_ofp.filter(pl.col("org_code") != "10007")
+    cum_defects = pl.concat([cum_defects, orphan]).sample(fraction=1.0, shuffle=True, seed=3)
+    whole = render(cum_listing.render_listing(cum_ofp, cum_defects, day("01/05/2027"),
+                                              day("01/02/2027")))
+    path = tmp_path / "cum.txt"
+    cum_listing.print_cum_listing(cum_ofp, cum_defects, day("01/05/2027"), day("01/02/2027"),
+                                  path, batch_ofps=batch)
+    assert whole.count("\f") == 3 and "DEFECT CODE 999" in whole
+    assert path.read_text() == whole
+    cum_listing.print_cum_listing(cum_ofp, cum_defects, day("01/05/2027"), day("01/02/2027"),
+                                  path, quarters=["2027Q2"], batch_ofps=batch)
+    assert path.read_text() == render(cum_listing.render_listing(
+        cum_ofp, cum_defects, day("01/05/2027"), day("01/02/2027"), quarters=["2027Q2"]))
+    cum_listing.print_cum_listing(*cf.empty(), day("01/05/2027"), None, path, batch_ofps=batch)
+    assert path.read_text() == render(cum_listing.render_listing(*cf.empty(), day("01/05/2027"),
+                                                                 None))
+
+
 # ----------------------------------------------------------------------------- speed
 
 

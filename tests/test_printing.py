@@ -539,7 +539,7 @@ def test_parquet_in_parts_reads_back_as_the_whole(tmp_path: Path, sizes: list[in
     frame = _listing_frame(sum(sizes))
     whole, parts = tmp_path / "whole.parquet", tmp_path / "parts.parquet"
     frame.write_parquet(whole, compression="zstd", compression_level=1)
-    with ParquetParts(parts, plain=("line_no", "text")) as out:
+    with ParquetParts(parts) as out:
         offset = 0
         for n in sizes:
             out.write(frame.slice(offset, n))

@@ -21,14 +21,15 @@ The whole layout: tests/golden/cum_listing/two_quarters.txt.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import polars as pl
 
 from pipelines.engine.qap.cum_file import KEYS
 from pipelines.reports.listings import LINES_PER_PAGE
-from pipelines.reports.printing import PageHeading, field, paginate, write_report
+from pipelines.reports.printing import PagedReport, PageHeading, field, paginate
+from pipelines.state.files import write_atomically
 from validators.codes import RUN_3926
 
 TITLE = "CUMULATIVE DATA FILE LISTING"
@@ -126,8 +127,57 @@ def render_listing(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, run_date: d
                     break_on="fiscal_quarter")
 
 
+BATCH_OFPS = 100_000  # OFP rows of the file laid out at a time, with their codes
+
+
+def _keyed(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """`frame` with its key (`cum_file._sort_key`'s order: the tuple's) as one column, in key
+    order: the store keeps both frames sorted so, and only an unsorted one is sorted here."""
+    keyed = frame.with_columns(pl.concat_str(KEYS, separator="\x01").alias("_key"))
+    return keyed if keyed["_key"].is_sorted() else keyed.sort("_key", *by[len(KEYS):])
+
+
+def _batches(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, rows: int
+             ) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+    """The file in batches of about `rows` OFP rows in key order, each with the code rows of
+    its range of keys (a code row whose OFP has no row goes where its key falls)."""
+    ofp, codes = _keyed(cum_ofp, KEYS), _keyed(cum_defects, [*KEYS, "defect_code"])
+    starts = list(range(0, ofp.height, rows)) or [0]
+    bounds = [0, *(int(codes["_key"].search_sorted(ofp["_key"][i], side="left"))
+                   for i in starts[1:]), codes.height]
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else ofp.height
+        yield (ofp.slice(start, end - start).drop("_key"),
+               codes.slice(bounds[n], bounds[n + 1] - bounds[n]).drop("_key"))
+
+
+def _pages(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame) -> int:
+    """Pages of the listing: each fiscal quarter's lines (an OFP line and its code lines)
+    start a page; no line at all is the one page saying so."""
+    lines = pl.concat([cum_ofp.select("fiscal_quarter"), cum_defects.select("fiscal_quarter")])
+    per = lines.group_by("fiscal_quarter").len()
+    return max(int(per.select(((pl.col("len") + LINES_PER_PAGE - 1) // LINES_PER_PAGE).sum())
+                   .item() or 0), 1)
+
+
 def print_cum_listing(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, run_date: dt.date,
                       week_ending: dt.date | None, path: Path,
-                      quarters: Iterable[str] | None = None) -> None:
-    """Write the listing to `path` (atomically, as every report)."""
-    write_report(render_listing(cum_ofp, cum_defects, run_date, week_ending, quarters), path)
+                      quarters: Iterable[str] | None = None, batch_ofps: int = BATCH_OFPS
+                      ) -> None:
+    """Write the listing to `path` (atomically, as every report): `render_listing`'s text,
+    laid out a batch of OFPs at a time, so that a file of a million OFPs and codes is never
+    held as printed lines all at once."""
+    if quarters is not None:
+        wanted = pl.col("fiscal_quarter").is_in(pl.Series(list(quarters), dtype=pl.String)
+                                                .implode())
+        cum_ofp, cum_defects = cum_ofp.filter(wanted), cum_defects.filter(wanted)
+    total = _pages(cum_ofp, cum_defects)
+
+    def write(fh) -> None:
+        report = PagedReport(fh, heading(run_date, week_ending), lines_per_page=LINES_PER_PAGE,
+                             break_on="fiscal_quarter", total_pages=total)
+        for ofp, codes in _batches(cum_ofp, cum_defects, batch_ofps):
+            report.add(listing_lines(ofp, codes))
+        report.close()
+
+    write_atomically(Path(path), write)

@@ -81,12 +81,15 @@ def _detail(rows: pl.DataFrame, cols: list[Col], section_lines: bool) -> pl.Data
     the 900-909 section line above its first 900-909 row), its total line and a blank."""
     if rows.height == 0:
         return pl.DataFrame(schema={"line": pl.String, "scope": pl.String})
+    # The rows come a group at a time (each OFP of a scope is one run of rows, its "defects"
+    # section first), so a group's first and last rows are where the run's number changes.
     keyed = rows.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) * 5).alias("_key"),
-                              _scope_title().alias("scope"))
-    group = pl.struct(GROUP)
-    first, last = group.is_first_distinct(), group.is_last_distinct()
-    first_proc = (pl.col("section") == "procedural") & pl.struct(
-        [*GROUP, "section"]).is_first_distinct()
+                              _scope_title().alias("scope"),
+                              pl.struct(GROUP).rle_id().alias("_group"))
+    g, proc = pl.col("_group"), pl.col("section") == "procedural"
+    first = g.ne_missing(g.shift(1)).fill_null(True)
+    last = g.ne_missing(g.shift(-1)).fill_null(True)
+    first_proc = proc & (first | ~proc.shift(1).fill_null(False))
     ofp = pl.format("OFP {} {} {}", *OFP_KEY)
     parts = [keyed.filter(first).select((pl.col("_key")).alias("key"), ofp.alias("line"),
                                         "scope")]

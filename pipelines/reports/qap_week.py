@@ -83,7 +83,7 @@ def _listings(week: WeekReports, result: RunResult, run_dir: Path) -> None:
     names = pl.DataFrame({"deck_no": range(len(week.decks)), "deck": [d.name for d in week.decks]},
                          schema={"deck_no": pl.UInt16, "deck": pl.String})
     parts, total_pages = listings.plan_listing(posted, names=names)
-    with listings.ParquetParts(run_dir / f"{name}.parquet", plain=("line_no", "text")) as parquet:
+    with listings.ParquetParts(run_dir / f"{name}.parquet") as parquet:
 
         def posted03():
             for part in parts:
