@@ -88,36 +88,39 @@ WEEK_KEY = ["period_end", "quarter_end", *OFP_KEY, "defect_code"]
 
 
 def week_charges(sums: pl.DataFrame, saturday: dt.date) -> pl.DataFrame:
-    """The defects of each charge (FIGURES) per period, quarter, OFP and code (WEEK_KEY) of
-    the review lines dated in the week ending `saturday` that carry a code. `sums`: the run's
-    review lines summed per week ending, OFP and code (`review_sums`)."""
+    """The defects of each charge (FIGURES) per period, quarter, OFP and code (WEEK_KEY, in
+    that order) of the review lines dated in the week ending `saturday` that carry a code.
+    `sums`: the run's review lines summed per week ending, OFP and code (`review_sums`)."""
     sunday = saturday - dt.timedelta(days=6)
-    mine = sums.lazy().filter(
+    return _summed(sums.lazy().filter(
         pl.col("week_ending").is_between(pl.lit(sunday, pl.Date), pl.lit(saturday, pl.Date))
-        & pl.col("defect_code").is_not_null())
-    return mine.select(
+        & pl.col("defect_code").is_not_null()
+    ).select(
         periods.period_end_expr(pl.col("week_ending"), saturday).alias("period_end"),
         periods.quarter_end_expr(pl.col("week_ending")).alias("quarter_end"), *OFP_KEY,
-        "defect_code", *[pl.col(c).cast(pl.Int64) for c in FIGURES],
-    ).group_by(WEEK_KEY).agg(pl.col(list(FIGURES)).sum()).collect()
+        "defect_code", *[pl.col(c).cast(pl.Int64) for c in FIGURES]), WEEK_KEY
+    ).sort(WEEK_KEY).collect()
 
 
-def _sum(figures: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """FIGURES summed per `keys` (plain sums: each figure is a column of its own)."""
+def _summed(figures: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+    """FIGURES summed per `keys` (plain sums: each figure is a column of its own). Lazy: the
+    query engine's group-by holds about half what the eager one does on a million keys."""
     return figures.group_by(keys).agg(pl.col(list(FIGURES)).sum())
 
 
 def add_week(charges: pl.DataFrame | None, week: pl.DataFrame, saturday: dt.date
              ) -> pl.DataFrame:
-    """The state after the week: its `week_charges` added per quarter, OFP and code."""
+    """The state after the week (sorted by CHARGE_KEY): its `week_charges` added per quarter,
+    OFP and code."""
     old = empty_charges() if charges is None else charges.select(CHARGE_COLUMNS).cast(
         CHARGE_SCHEMA)
-    both = pl.concat([old, _sum(week, CHARGE_KEY).select(CHARGE_COLUMNS).cast(CHARGE_SCHEMA)])
+    both = pl.concat([old.lazy(), week.lazy().select(CHARGE_COLUMNS).cast(CHARGE_SCHEMA)])
     oldest = periods.quarter_end(saturday - dt.timedelta(days=6))
     for _ in range(KEEP_QUARTERS - 1):
         oldest = periods.first_prior_quarter_end(oldest)
-    return both.group_by(CHARGE_KEY).agg(pl.col(list(FIGURES)).sum()).filter(
-        pl.col("quarter_end") >= pl.lit(oldest, pl.Date)).sort(CHARGE_KEY)
+    return _summed(both, CHARGE_KEY).filter(
+        pl.col("quarter_end") >= pl.lit(oldest, pl.Date)).sort(CHARGE_KEY).collect().rechunk()
+    # one chunk, as an eager frame's: the store's Parquet file cuts its row groups by chunk
 
 
 def _pareto(rows: pl.DataFrame, group: list[str]) -> pl.DataFrame:
@@ -184,8 +187,8 @@ class WeekFrequency:
     rank them. `outline` counts each group's rows beforehand (the reports' page counts)."""
 
     saturday: dt.date
-    week: pl.DataFrame  # the week's `week_charges`
-    charges: pl.DataFrame  # the state after the week
+    week: pl.DataFrame  # the week's `week_charges`, in WEEK_KEY order
+    charges: pl.DataFrame  # the state after the week, sorted by CHARGE_KEY (`add_week`)
     dcf: pl.DataFrame | None = None
 
     def _scopes(self) -> list[tuple[str, dt.date, dt.date, dt.date]]:
@@ -200,27 +203,36 @@ class WeekFrequency:
         return sorted(scopes)
 
     def _figures(self, scope: str, start: dt.date, end: dt.date, q_end: dt.date
-                 ) -> pl.DataFrame:
-        """Defects per OFP and code of one scope (FIGURES), in OFP order."""
+                 ) -> pl.LazyFrame:
+        """Defects per OFP and code of one scope (OFP_KEY, defect_code, FIGURES), in OFP and
+        code order (`frequency` ranks the codes of an OFP itself)."""
+        # Both frames are sorted with the period or quarter first: its rows are in OFP and code
+        # order, and a period's code of an OFP is one row (its quarter is the period's).
         if scope == "period":
-            figures = _sum(self.week.filter(pl.col("period_end") == pl.lit(end, pl.Date)),
-                           [*OFP_KEY, "defect_code"])
+            figures = self.week.lazy().filter(pl.col("period_end") == pl.lit(end, pl.Date))
         else:
-            figures = self.charges.filter(pl.col("quarter_end") == pl.lit(q_end, pl.Date)
-                                          ).drop("quarter_end")
+            figures = self.charges.lazy().filter(
+                pl.col("quarter_end") == pl.lit(q_end, pl.Date))
+        return figures.select(*OFP_KEY, "defect_code", *[pl.col(c).cast(pl.Int64)
+                                                          for c in FIGURES])
+
+    @staticmethod
+    def _scoped(figures: pl.DataFrame, scope: str, start: dt.date, end: dt.date,
+                q_end: dt.date) -> pl.DataFrame:
+        """`figures` of a scope with its SCOPE_KEY columns (_FIGURE_COLUMNS): added to a
+        batch, not to the whole scope's figures."""
         return figures.with_columns(
             pl.lit(scope).alias("scope"), pl.lit(start, pl.Date).alias("period_start"),
             pl.lit(end, pl.Date).alias("period_end"), pl.lit(q_end, pl.Date).alias("quarter_end"),
-        ).select(_FIGURE_COLUMNS).cast({c: pl.Int64 for c in FIGURES}).sort(
-            OFP_KEY, maintain_order=True)
+        ).select(_FIGURE_COLUMNS)
 
     def batches(self, rows: int | None = None) -> Iterator[pl.DataFrame]:
         """`frequency` rows in the reports' order, whole OFP groups of about `rows` rows at a
         time."""
         for scope in self._scopes():
-            figures = self._figures(*scope)
+            figures = self._figures(*scope).collect()
             for offset, length in _group_cuts(figures, rows or BATCH_ROWS):
-                yield frequency(figures.slice(offset, length), self.dcf)
+                yield frequency(self._scoped(figures.slice(offset, length), *scope), self.dcf)
 
     def outline(self) -> pl.DataFrame:
         """Per scope and OFP (SCOPE_KEY, OFP_KEY) with a row in `frequency`: its rows, its
@@ -232,11 +244,20 @@ class WeekFrequency:
                 .alias("defects"),
                 (pl.col("unit_review") + pl.col("unit_moved")).alias("unit_group"),
             ).filter(pl.col("defects") > 0)
-            parts.append(figures.group_by([*SCOPE_KEY, *OFP_KEY], maintain_order=True).agg(
+            counts = figures.group_by(OFP_KEY, maintain_order=True).agg(
                 pl.len().alias("rows"),
                 code_in("defect_code", PROCEDURAL_CODES).sum().alias("procedural"),
-                on_unit_group().sum().alias("unit_group_rows")))
+                on_unit_group().sum().alias("unit_group_rows")).collect()
+            parts.append(self._scoped_outline(counts, *scope))
         return pl.concat(parts) if parts else pl.DataFrame()
+
+    @staticmethod
+    def _scoped_outline(counts: pl.DataFrame, scope: str, start: dt.date, end: dt.date,
+                        q_end: dt.date) -> pl.DataFrame:
+        return counts.with_columns(
+            pl.lit(scope).alias("scope"), pl.lit(start, pl.Date).alias("period_start"),
+            pl.lit(end, pl.Date).alias("period_end"), pl.lit(q_end, pl.Date).alias("quarter_end"),
+        ).select(*SCOPE_KEY, *counts.columns)
 
     def frame(self) -> pl.DataFrame:
         """Every row at once (`week_frequency`)."""
