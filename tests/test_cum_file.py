@@ -620,14 +620,14 @@ def test_cum_listing_in_batches_prints_the_same_text(tmp_path: Path, batch: int)
                                               day("01/02/2027")))
     path = tmp_path / "cum.txt"
     cum_listing.print_cum_listing(cum_ofp, cum_defects, day("01/05/2027"), day("01/02/2027"),
-                                  path, batch_ofps=batch)
+                                  path, batch_lines=batch)
     assert whole.count("\f") == 3 and "DEFECT CODE 999" in whole
     assert path.read_text() == whole
     cum_listing.print_cum_listing(cum_ofp, cum_defects, day("01/05/2027"), day("01/02/2027"),
-                                  path, quarters=["2027Q2"], batch_ofps=batch)
+                                  path, quarters=["2027Q2"], batch_lines=batch)
     assert path.read_text() == render(cum_listing.render_listing(
         cum_ofp, cum_defects, day("01/05/2027"), day("01/02/2027"), quarters=["2027Q2"]))
-    cum_listing.print_cum_listing(*cf.empty(), day("01/05/2027"), None, path, batch_ofps=batch)
+    cum_listing.print_cum_listing(*cf.empty(), day("01/05/2027"), None, path, batch_lines=batch)
     assert path.read_text() == render(cum_listing.render_listing(*cf.empty(), day("01/05/2027"),
                                                                  None))
 

@@ -127,7 +127,7 @@ def render_listing(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, run_date: d
                     break_on="fiscal_quarter")
 
 
-BATCH_OFPS = 100_000  # OFP rows of the file laid out at a time, with their codes
+BATCH_LINES = 100_000  # about: lines of the file (OFP rows and code rows) laid out at a time
 
 
 def _keyed(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:
@@ -139,12 +139,17 @@ def _keyed(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:
 
 def _batches(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, rows: int
              ) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
-    """The file in batches of about `rows` OFP rows in key order, each with the code rows of
-    its range of keys (a code row whose OFP has no row goes where its key falls)."""
+    """The file in batches of whole OFPs in key order, each of about `rows` lines: its OFP
+    rows with the code rows of its range of keys (a code row whose OFP has no row goes where
+    its key falls). The code rows are most of a week's file (a thousand OFPs can hold a
+    million codes), so the batches are cut by lines, not by OFPs."""
     ofp, codes = _keyed(cum_ofp, KEYS), _keyed(cum_defects, [*KEYS, "defect_code"])
-    starts = list(range(0, ofp.height, rows)) or [0]
-    bounds = [0, *(int(codes["_key"].search_sorted(ofp["_key"][i], side="left"))
-                   for i in starts[1:]), codes.height]
+    # Lines of the listing before each OFP row: the OFP rows and the code rows before its key.
+    before = codes["_key"].search_sorted(ofp["_key"], side="left").cast(pl.Int64)
+    lines = pl.int_range(ofp.height, dtype=pl.Int64, eager=True) + before
+    batch = lines // rows
+    starts = (batch != batch.shift(1).fill_null(-1)).arg_true().to_list() or [0]
+    bounds = [0, *(int(before[i]) for i in starts[1:]), codes.height]
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else ofp.height
         yield (ofp.slice(start, end - start).drop("_key"),
@@ -162,11 +167,11 @@ def _pages(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame) -> int:
 
 def print_cum_listing(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, run_date: dt.date,
                       week_ending: dt.date | None, path: Path,
-                      quarters: Iterable[str] | None = None, batch_ofps: int = BATCH_OFPS
+                      quarters: Iterable[str] | None = None, batch_lines: int = BATCH_LINES
                       ) -> None:
     """Write the listing to `path` (atomically, as every report): `render_listing`'s text,
-    laid out a batch of OFPs at a time, so that a file of a million OFPs and codes is never
-    held as printed lines all at once."""
+    laid out a batch of whole OFPs of about `batch_lines` lines at a time, so that a file of a
+    million OFPs and codes is never held as printed lines all at once."""
     if quarters is not None:
         wanted = pl.col("fiscal_quarter").is_in(pl.Series(list(quarters), dtype=pl.String)
                                                 .implode())
@@ -176,7 +181,7 @@ def print_cum_listing(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, run_date
     def write(fh) -> None:
         report = PagedReport(fh, heading(run_date, week_ending), lines_per_page=LINES_PER_PAGE,
                              break_on="fiscal_quarter", total_pages=total)
-        for ofp, codes in _batches(cum_ofp, cum_defects, batch_ofps):
+        for ofp, codes in _batches(cum_ofp, cum_defects, batch_lines):
             report.add(listing_lines(ofp, codes))
         report.close()
 
