@@ -27,6 +27,7 @@ from layouts.decoder import decode
 from pipelines.engine.machinery import intake
 from pipelines.engine.machinery.deck import Deck, open_deck
 from pipelines.engine.qap import run03
+from pipelines.engine.qap.compact import compact
 from pipelines.state import private
 from validators import pce_01_43 as v01
 
@@ -141,7 +142,8 @@ class Rows03:
         rejected, outcome, posted, texts, warnings, first = [], [], [], [], 0, 0
         for i in range(len(self._parts)):
             frame, at = self._load(i)
-            rejected.append(run03.display(frame, pl.col("rejected"), headers_at=at))
+            # kept to the end of the run: without the rest of the part's text
+            rejected.append(compact(run03.display(frame, pl.col("rejected"), headers_at=at)))
             outcome.append(frame.select("deck_no", "rejected", "error_codes"))
             posted.append(frame.select(
                 (pl.int_range(pl.len(), dtype=pl.Int64) + first).alias("at"), "deck_no",
