@@ -50,12 +50,14 @@ PARETO_COLUMNS = [*OFP, "record_type", "program_number", "deck", "line_no", "def
                   "defects"]  # what `pareto_frame` reads of the posting listing's twin
 
 
-def pareto_frame(posted: pl.DataFrame, unit_group: pl.DataFrame | None) -> pl.DataFrame:
+def pareto_frame(posted: pl.DataFrame | pl.LazyFrame, unit_group: pl.DataFrame | None
+                 ) -> pl.DataFrame:
     """Defects per OFP and defect code of the week's posted review lines (the posting listing
     twin), each code's share of its OFP's defects and the running share, in Pareto order within
     each group. The group is the unit/group frame's: a finding it lists as procedural (900-909)
-    or local (930-999) is the unit/group's; every other code is the employees'."""
-    lines = posted.filter((pl.col("record_type") == "line")
+    or local (930-999) is the unit/group's; every other code is the employees'. `posted` may
+    be a scan of the twin: its million rows are then read a batch at a time, never whole."""
+    lines = posted.lazy().filter((pl.col("record_type") == "line")
                           & (pl.col("program_number") == REVIEW_PROGRAM)).select(
         *OFP, "deck", "line_no", pl.col("defect_code").str.strip_chars(),
         _number("defects").alias("defects"))
@@ -68,11 +70,13 @@ def pareto_frame(posted: pl.DataFrame, unit_group: pl.DataFrame | None) -> pl.Da
     by_range = (pl.when(code_in("defect_code", PROCEDURAL_CODES)).then(pl.lit(UNIT_GROUP))
                 .when(code_in("defect_code", LOCAL_CODES)).then(pl.lit(LOCAL))
                 .otherwise(pl.lit(EMPLOYEE)))
-    lines = lines.join(kinds.unique(["deck", "line_no"]), on=["deck", "line_no"], how="left")
+    lines = lines.join(kinds.unique(["deck", "line_no"]).lazy(), on=["deck", "line_no"],
+                       how="left")
     # A 900-series code on a unit charge (no SSN) is the unit/group's too: the frame lists only
     # charges on an SSN, so the code's range decides where the frame is silent.
     lines = lines.with_columns(pl.coalesce("group", by_range).alias("group"))
-    sums = lines.group_by(*OFP, "group", "defect_code").agg(pl.col("defects").sum())
+    sums = lines.group_by(*OFP, "group", "defect_code").agg(pl.col("defects").sum()).collect(
+        engine="streaming")
     return sums.with_columns(ofp_label()).sort(
         ["ofp", "group", "defects", "defect_code"], descending=[False, False, True, False]
     ).with_columns(

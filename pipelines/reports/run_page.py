@@ -72,7 +72,9 @@ def _twins(run_dir: Path, pattern: str, columns: list[str] | None = None
 
 def charts(result: Any, page: PageFacts) -> list[run_charts.Chart]:
     run_dir = Path(result.run_dir)
-    posted = _twins(run_dir, "posting-3926.parquet", run_charts.PARETO_COLUMNS)
+    twin = run_dir / "posting-3926.parquet"  # a row per record of the week: scanned
+    posted = (pl.scan_parquet(twin).select(run_charts.PARETO_COLUMNS) if twin.is_file()
+              else None)
     quarter = fiscal_quarter(result.week_ending) if result.week_ending else None
     pareto = (run_charts.pareto_frame(posted, _twins(run_dir, "unit-group_*.parquet"))
               if posted is not None else pl.DataFrame())
