@@ -148,7 +148,7 @@ def read_records(path: Path | str, encoding: str = "auto", kind: str = "deck") -
         raise DeckFault(path, "is a directory, not a file") from None
     except OSError as err:
         raise DeckFault(path, f"cannot be read ({err.strerror})") from None
-    if not data.strip():
+    if not data or data.isspace():  # (strip() would copy the whole file)
         raise DeckFault(path, _EMPTY[kind])
     if encoding == "auto":
         encoding = "cp037" if _looks_ebcdic(data, kind) else "ascii"
@@ -157,12 +157,14 @@ def read_records(path: Path | str, encoding: str = "auto", kind: str = "deck") -
     else:
         _check_text(path, data, kind)
         _check_line_ends(path, data)
-        if data.endswith(b"\n"):
-            data = data[:-1]
         frame = pl.read_csv(
             io.BytesIO(data), has_header=False, separator=_SEPARATOR, quote_char=None,
             new_columns=["text"], schema={"text": pl.String},
         ).with_columns(pl.col("text").fill_null(""))
+        # The file's last LF ends its last line; it does not open an empty record after it.
+        # (Read as it is: a copy of the file without it would cost its size again.)
+        if data.endswith(b"\n") and data[-2:-1] in (b"\n", b""):
+            frame = frame.slice(0, frame.height - 1)
     frame = frame.with_row_index("line_no", offset=1)
     too_long = frame.filter(pl.col("text").str.len_bytes() > RECORD_WIDTH)
     if too_long.height:

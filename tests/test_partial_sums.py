@@ -18,7 +18,6 @@ from pipelines.engine.qap import review_sums, run03, week_parts
 from pipelines.engine.qap.compact import compact
 from pipelines.engine.qap.individual import defect_charges as dc
 from pipelines.engine.qap.individual import review_data
-from pipelines.reports import cum_listing
 
 A, B = ("10000", "123", "45678"), ("20000", "456", "45000")
 SAT = dt.date(2026, 12, 19)
@@ -131,13 +130,3 @@ def test_a_few_rows_cut_from_a_big_text_keep_no_more_than_their_own_strings_once
     assert owned.equals(few) and owned.schema == few.schema
     assert _string_buffers(owned) < 50_000
 
-
-def test_the_cum_listing_is_cut_by_lines_when_a_few_ofps_hold_most_codes():
-    ofp = pl.DataFrame({"fiscal_quarter": "2027Q1", "org_code": ["10000", "20000", "30000"],
-                        "function_code": "123", "program_code": "45000"})
-    codes = ofp.join(pl.DataFrame({"defect_code": [f"{n:03d}" for n in range(100, 400)]}),
-                     how="cross")
-    batches = list(cum_listing._batches(ofp, codes, 250))
-    assert [(o.height, c.height) for o, c in batches] == [(1, 300), (1, 300), (1, 300)]
-    assert [(o.height, c.height) for o, c in cum_listing._batches(ofp, codes, 10_000)] == [
-        (3, 900)]

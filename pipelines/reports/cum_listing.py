@@ -127,7 +127,7 @@ def render_listing(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, run_date: d
                     break_on="fiscal_quarter")
 
 
-BATCH_LINES = 100_000  # about: lines of the file (OFP rows and code rows) laid out at a time
+BATCH_LINES = 100_000  # lines of the listing laid out at a time, about (whole OFPs)
 
 
 def _keyed(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:
@@ -137,23 +137,21 @@ def _keyed(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:
     return keyed if keyed["_key"].is_sorted() else keyed.sort("_key", *by[len(KEYS):])
 
 
-def _batches(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, rows: int
+def _batches(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, lines: int
              ) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
-    """The file in batches of whole OFPs in key order, each of about `rows` lines: its OFP
-    rows with the code rows of its range of keys (a code row whose OFP has no row goes where
-    its key falls). The code rows are most of a week's file (a thousand OFPs can hold a
-    million codes), so the batches are cut by lines, not by OFPs."""
+    """The file in ranges of keys (quarter and OFP) in key order, each with about `lines` OFP
+    and code rows at most (more only for one OFP with more codes): every row of a key is in
+    its range, and a code row whose OFP has no row goes where its key falls."""
     ofp, codes = _keyed(cum_ofp, KEYS), _keyed(cum_defects, [*KEYS, "defect_code"])
-    # Lines of the listing before each OFP row: the OFP rows and the code rows before its key.
-    before = codes["_key"].search_sorted(ofp["_key"], side="left").cast(pl.Int64)
-    lines = pl.int_range(ofp.height, dtype=pl.Int64, eager=True) + before
-    batch = lines // rows
-    starts = (batch != batch.shift(1).fill_null(-1)).arg_true().to_list() or [0]
-    bounds = [0, *(int(before[i]) for i in starts[1:]), codes.height]
-    for n, start in enumerate(starts):
-        end = starts[n + 1] if n + 1 < len(starts) else ofp.height
-        yield (ofp.slice(start, end - start).drop("_key"),
-               codes.slice(bounds[n], bounds[n + 1] - bounds[n]).drop("_key"))
+    # Boundaries: the keys found every `lines` rows of either frame (a range ends before one).
+    bounds = pl.concat([frame["_key"].gather_every(lines, offset=lines)
+                        for frame in (ofp, codes)]).unique().sort()
+    cuts = [[0, *frame["_key"].search_sorted(bounds, side="left").to_list(), frame.height]
+            for frame in (ofp, codes)]
+    for n in range(len(cuts[0]) - 1):
+        (a, b), (c, d) = (cuts[0][n], cuts[0][n + 1]), (cuts[1][n], cuts[1][n + 1])
+        if b > a or d > c:
+            yield ofp.slice(a, b - a).drop("_key"), codes.slice(c, d - c).drop("_key")
 
 
 def _pages(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame) -> int:
@@ -170,8 +168,8 @@ def print_cum_listing(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, run_date
                       quarters: Iterable[str] | None = None, batch_lines: int = BATCH_LINES
                       ) -> None:
     """Write the listing to `path` (atomically, as every report): `render_listing`'s text,
-    laid out a batch of whole OFPs of about `batch_lines` lines at a time, so that a file of a
-    million OFPs and codes is never held as printed lines all at once."""
+    laid out a range of OFPs at a time, so that a file of a million OFP and code lines is
+    never held as printed lines all at once."""
     if quarters is not None:
         wanted = pl.col("fiscal_quarter").is_in(pl.Series(list(quarters), dtype=pl.String)
                                                 .implode())

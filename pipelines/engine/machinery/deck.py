@@ -112,10 +112,12 @@ def _content_hash(raw: bytes | None, lines: pl.Series) -> str:
     An LF-only file whose lines end in no blank is hashed straight from its bytes."""
     if lines.str.ends_with(" ").any():  # trailing blanks are not content
         lines = lines.str.strip_chars_end(" ")
-    elif raw is not None:
-        text = raw.rstrip(b" \n")
-        start, end = text.find(b"\n") + 1, text.rfind(b"\n")
-        return hashlib.sha256(text[start:end] if start <= end else b"").hexdigest()
+    elif raw is not None:  # no copy of the file: its bytes are hashed where they lie
+        size = len(raw)
+        while size and raw[size - 1] in b" \n":
+            size -= 1
+        start, end = raw.find(b"\n", 0, size) + 1, raw.rfind(b"\n", 0, size)
+        return hashlib.sha256(memoryview(raw)[start:end] if start <= end else b"").hexdigest()
     joined = lines.str.join("\n").item() if lines.len() else ""
     return hashlib.sha256(joined.encode()).hexdigest()
 

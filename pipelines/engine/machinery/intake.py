@@ -48,7 +48,9 @@ def records_hash(deck: Deck) -> str:
     """sha256 of the deck's records sorted (trailing blanks dropped) and joined by newlines:
     the same records in another order hash the same, so a reordered copy of a posted deck is
     known. Hashed a batch at a time, so that no copy of the whole deck's text is made."""
-    lines = deck.records["text"].str.strip_chars_end(" ")
+    lines = deck.records["text"]
+    if lines.str.ends_with(" ").any():  # a copy of the text only when it has blanks to drop
+        lines = lines.str.strip_chars_end(" ")
     order = lines.arg_sort()
     digest = hashlib.sha256()
     for at in range(0, lines.len(), _HASH_BATCH):
