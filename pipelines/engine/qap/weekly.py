@@ -181,6 +181,11 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     say(_stage(3, f"posting {three.review_lines} review line(s) and the adjustment "
                   "documents that pass to the Cumulative Data File"))
     cum = _post_cum(store, three, run_id, run_date)
+    # What the defect charges read of the review sums (issue 18): the sums are let go here.
+    weeks = defect_charges.weeks_of(three.review_sums)
+    individual_lines, review_lines = three.reviews, three.review_lines
+    standards = three.quality_standards
+    del three
     settled = rows03.settle_with(late, cum.flags.select("deck_no", "line_no", "code")
                                  if cum.flags.height else None, posted_text=reprocess)
 
@@ -188,17 +193,14 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
                              pl.col("text").alias("header_text"))
     rows01 = intake.deck_columns(one.records, decks, run_id).join(
         header_text, on="hdr_seq", how="left", maintain_order="left")
-    individual_lines, sums = three.reviews, three.review_sums
-    review_lines, standards = three.review_lines, three.quality_standards
-    del three
     rejected03 = intake.deck_columns(settled.rejected, decks, run_id)
     result.warnings = settled.warnings
 
     say(_stage(4, f"individual data: {r_ind.height} Form 3081/6489 record(s), "
                   f"{review_lines} review line(s)"))
-    charges, frequency = defect_charges.run_weeks(sums, store.read("defect_charges"),
+    charges, frequency = defect_charges.add_weeks(weeks, store.read("defect_charges"),
                                                   one.defect_codes)  # issue 18
-    del sums
+    del weeks
     ind = individual_step.run_step(
         _with_deck_weeks(r_ind, decks), individual_lines,
         {t: store.read(t) for t in individual_step.READS}, reference.employees,

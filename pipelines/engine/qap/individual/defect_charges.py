@@ -307,11 +307,23 @@ def run_weeks(sums: pl.DataFrame, charges: pl.DataFrame | None,
     """Every week the run's review lines are dated in, oldest first: (the state after them,
     {Saturday: its `WeekFrequency`}). `sums`: the lines summed per week ending, OFP and code
     (`review_sums`). No review lines: the state unchanged and no week."""
+    return add_weeks(weeks_of(sums), charges, dcf)
+
+
+def weeks_of(sums: pl.DataFrame) -> dict[dt.date, pl.DataFrame]:
+    """{Saturday: its `week_charges`} of every week `sums` has lines dated in, oldest first:
+    all the defect charges read of the run's review sums, so these can be let go."""
     dates = sums["week_ending"].drop_nulls().unique()  # a few dates
-    weeks = sorted({periods.saturday_of(d) for d in dates})
+    return {saturday: week_charges(sums, saturday)
+            for saturday in sorted({periods.saturday_of(d) for d in dates})}
+
+
+def add_weeks(weeks: dict[dt.date, pl.DataFrame], charges: pl.DataFrame | None,
+              dcf: pl.DataFrame | None = None
+              ) -> tuple[pl.DataFrame | None, dict[dt.date, WeekFrequency]]:
+    """`run_weeks` of the weeks' `week_charges` (`weeks_of`)."""
     out: dict[dt.date, WeekFrequency] = {}
-    for saturday in weeks:
-        week = week_charges(sums, saturday)
+    for saturday, week in weeks.items():
         charges = add_week(charges, week, saturday)
         out[saturday] = WeekFrequency(saturday, week, charges, dcf)
     return charges, out
