@@ -15,6 +15,7 @@ from golden_files import assert_golden
 
 from layouts import zoned
 from pipelines.engine.qap import cum_file as cf
+from pipelines.engine.qap import review_sums
 from pipelines.reports import cum_listing
 from pipelines.reports.printing import render
 from validators import adjustments as adj
@@ -42,6 +43,11 @@ ADJUSTMENT_SCHEMA = {
 
 def day(text: str) -> dt.date:
     return dt.datetime.strptime(text, "%m/%d/%Y").date()
+
+
+def summed(week: str, *txns, line_no: int = 2, deck_no: int = 0) -> pl.DataFrame:
+    """`reviews` summed as a run's parts sum them for posting (`review_sums`)."""
+    return review_sums.of_lines(reviews(week, *txns, line_no=line_no, deck_no=deck_no))
 
 
 def reviews(week: str, *txns, line_no: int = 2, deck_no: int = 0) -> pl.DataFrame:
@@ -181,7 +187,7 @@ def test_three_weekly_runs_with_unit_charges_adjustments_and_a_new_quarter():
     cum_ofp, cum_defects = cf.empty()
 
     # Run 1, week ending 12/19/2026 (FY2027 Q1).
-    run = cf.post_run(cum_ofp, cum_defects, reviews(
+    run = cf.post_run(cum_ofp, cum_defects, summed(
         "12/19/2026",
         (A, "123456789", 10, 2, [("234", 2), ("509", 1)]),
         (A, "#", None, 1, [("234", 1)]),
@@ -201,7 +207,7 @@ def test_three_weekly_runs_with_unit_charges_adjustments_and_a_new_quarter():
     # its +2 sampled does not post either.
     docs = adjustments(document(A, "12/26/2026", 20, S("    E"), K("509", "    J"), D("    J")),
                        document(B, "12/26/2026", 30, S("    B"), K("101", "    L")))
-    run = cf.post_run(run.cum_ofp, run.cum_defects, reviews(
+    run = cf.post_run(run.cum_ofp, run.cum_defects, summed(
         "12/26/2026", (A, "#", 20, 2, [("627", 2)])), docs,
         run.adjustment_ledger, day("12/29/2026"), "20261229.01", documents=headers(docs))
     assert flags_of(run.flags) == {(32, "31"), (32, "33")}
@@ -218,7 +224,7 @@ def test_three_weekly_runs_with_unit_charges_adjustments_and_a_new_quarter():
     docs = adjustments(document(B, "01/02/2027", 40, K("101", "    A"), S("    A")),
                        document(A, "12/26/2026", 50, S("    A")),
                        document(A, "12/19/2026", 60, D("    A"), K("234", "    A")))
-    run = cf.post_run(run.cum_ofp, run.cum_defects, reviews(
+    run = cf.post_run(run.cum_ofp, run.cum_defects, summed(
         "01/02/2027",
         (A, "456789012", 4, 1, [("234", 1)]),
         (C, "#", 3, None, []),
@@ -319,7 +325,7 @@ def test_irm_example_read_from_form_3926_records_through_run_03():
                       pl.DataFrame(schema=v03.QS_SCHEMA))
     assert three.adjustments.height == 6 and three.adjustment_documents.height == 2
     cum_ofp, cum_defects = irm_file()
-    posting = cf.post_run(cum_ofp, cum_defects, three.reviews, three.adjustments, None,
+    posting = cf.post_run(cum_ofp, cum_defects, three.review_sums, three.adjustments, None,
                           day("11/24/2026"), "20261124.01",
                           documents=three.adjustment_documents)
     assert flags_of(posting.flags) == {(8, "33")}
@@ -351,7 +357,7 @@ def test_a_document_run_03_rejects_is_still_checked_for_19_and_26_33_and_posts_n
     ledger = pl.DataFrame([{"org_code": A[0], "function_code": A[1], "program_code": A[2],
                             "week_ending": day("10/31/2026"), "run_id": "20261103.01"}],
                           schema=cf.ADJUSTMENT_LEDGER_SCHEMA)
-    posting = cf.post_run(*base_file(), three.reviews, three.adjustments, ledger,
+    posting = cf.post_run(*base_file(), three.review_sums, three.adjustments, ledger,
                           day("11/24/2026"), "20261124.01", documents=three.adjustment_documents)
     assert flags_of(posting.flags) == {(2, "27"), (2, "30"), (4, "32"), (5, "19")}
     assert ofp_rows(posting.cum_ofp)[0][3:6] == (11, 4, 6)  # base 10, 4, 6; AAD's +1 sampled
@@ -361,8 +367,9 @@ def test_a_document_run_03_rejects_is_still_checked_for_19_and_26_33_and_posts_n
                  _line("59706", "AAE", 2, code="555", defects="    A")])
     three = run03.run(bad, ofp, pl.Series(["555"]), pl.DataFrame(schema=v03.QS_SCHEMA))
     assert three.records["error_codes"].to_list() == [["36"], []]
-    assert cf.post_run(*base_file(), three.reviews, three.adjustments, ledger, day("11/24/2026"),
-                       "20261124.01", documents=three.adjustment_documents).flags.height == 0
+    assert cf.post_run(*base_file(), three.review_sums, three.adjustments, ledger,
+                       day("11/24/2026"), "20261124.01",
+                       documents=three.adjustment_documents).flags.height == 0
 
 
 # ----------------------------------------------------------------------------- codes 26-33
@@ -542,17 +549,17 @@ def test_a_standard_set_or_deleted_in_a_week_without_reviews_reaches_its_quarter
                                            quality_standards=QUALITY_STANDARDS)
     none = adjustments()
     changed = QUALITY_STANDARDS.with_columns(pl.lit(9300, pl.Int32).alias("standard"))
-    run = cf.post_run(cum_ofp, cum_defects, reviews("12/26/2026"), none, None, day("12/29/2026"),
+    run = cf.post_run(cum_ofp, cum_defects, summed("12/26/2026"), none, None, day("12/29/2026"),
                       "20261229.01", documents=headers(none), quality_standards=changed,
                       standard_weeks=[day("12/26/2026")])
     assert run.cum_ofp.select("fiscal_quarter", "quality_standard").rows() == [("2027Q1", 9300)]
     deleted = QUALITY_STANDARDS.clear()
-    run = cf.post_run(run.cum_ofp, run.cum_defects, reviews("01/02/2027"), none, None,
+    run = cf.post_run(run.cum_ofp, run.cum_defects, summed("01/02/2027"), none, None,
                       day("01/05/2027"), "20270105.01", documents=headers(none),
                       quality_standards=deleted, standard_weeks=[day("12/26/2026")])
     assert run.cum_ofp["quality_standard"].to_list() == [None]
     # near miss: a standard of another quarter leaves 2027Q1 as it was
-    run = cf.post_run(cum_ofp, cum_defects, reviews("01/02/2027"), none, None,
+    run = cf.post_run(cum_ofp, cum_defects, summed("01/02/2027"), none, None,
                       day("01/05/2027"), "20270105.01", documents=headers(none),
                       quality_standards=changed, standard_weeks=[day("01/02/2027")])
     assert run.cum_ofp["quality_standard"].to_list() == [9550]

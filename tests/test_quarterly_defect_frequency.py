@@ -20,6 +20,7 @@ from pathlib import Path
 import polars as pl
 from golden_files import assert_golden
 
+from pipelines.engine.qap import review_sums
 from pipelines.engine.qap.individual import defect_charges as dc
 from pipelines.engine.qap.individual.cum_jobs import REVIEW_SCHEMA
 from pipelines.reports import defect_frequency as report
@@ -80,7 +81,7 @@ def dcf() -> pl.DataFrame:
 
 
 def run() -> tuple[pl.DataFrame, pl.DataFrame]:
-    charges, weeks = dc.run_weeks(reviews(), state(), dcf())
+    charges, weeks = dc.run_weeks(review_sums.of_lines(reviews()), state(), dcf())
     assert list(weeks) == [SAT]
     return charges, weeks[SAT].frame()
 
@@ -170,5 +171,5 @@ def test_printed_reports_are_the_golden_ones(tmp_path: Path) -> None:
 
 
 def test_a_week_without_review_lines_changes_nothing() -> None:
-    charges, weeks = dc.run_weeks(reviews().clear(), state())
+    charges, weeks = dc.run_weeks(review_sums.of_lines(reviews().clear()), state())
     assert weeks == {} and charges.equals(state())

@@ -169,25 +169,36 @@ def set_quality_standards(cum_ofp: pl.DataFrame, quality_standards: pl.DataFrame
 # ----------------------------------------------------------------------------- reviews
 
 
-def review_totals(reviews: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """What a run's accepted review lines add: (per quarter and OFP, per quarter/OFP/code).
+def review_figures() -> list[pl.Expr]:
+    """Aggregations of review lines into sampled, defective and defects (a group's lines).
 
     Number sampled and defective come from each transaction's first line (``starts``); a blank
     counts 0. Unit/group (``#``) transactions count like any other, except that one with a
     blank sample counts its defective documents as its sample: they were taken out of the
     employee's sample (IRM 3.30.28.4.4.3, whose table records 3 sampled to the unit and 15 in
     all while the form leaves the unit's sample blank). Only a transaction without an SSN can
-    have a blank sample (an SSN needs one: 12).
+    have a blank sample (an SSN needs one: 12). Defects count on lines with a code.
     """
-    coded = pl.col("defect_code").is_not_null()
     sampled = pl.col("sampled").fill_null(pl.col("defective"))
+    return [pl.when("starts").then(sampled).sum().alias("sampled"),
+            pl.when("starts").then("defective").sum().alias("defective"),
+            pl.when(pl.col("defect_code").is_not_null()).then("defects").sum().alias("defects")]
+
+
+def review_totals(reviews: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """What a run's accepted review lines add: (per quarter and OFP, per quarter/OFP/code).
+    The figures are `review_figures`."""
     # One pass over the lines, per week and code (a line without a code is the null code); the
     # quarter is then worked out per week, not per line, and the OFP totals come from the result.
-    weekly = reviews.lazy().group_by("week_ending", *OFP, "defect_code").agg(
-        pl.when("starts").then(sampled).sum().alias("sampled"),
-        pl.when("starts").then("defective").sum().alias("defective"),
-        pl.when(coded).then("defects").sum().alias("defects"),
-    ).with_columns(fiscal_quarter_expr("week_ending"))
+    return totals_of_weeks(reviews.lazy().group_by("week_ending", *OFP, "defect_code").agg(
+        review_figures()))
+
+
+def totals_of_weeks(weekly: pl.LazyFrame | pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`review_totals` from the lines' figures per week ending, OFP and code (the null code
+    for lines without one): sampled, defective, defects (`review_sums` holds them)."""
+    weekly = weekly.lazy().with_columns(fiscal_quarter_expr("week_ending"))
+    coded = pl.col("defect_code").is_not_null()
     ofp = weekly.group_by(KEYS).agg(pl.col("sampled", "defective").sum(),
                                     pl.col("defects").sum().alias("total_defects"))
     codes = weekly.filter(coded).group_by(*KEYS, "defect_code").agg(pl.col("defects").sum())
@@ -204,7 +215,16 @@ def post_reviews(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, reviews: pl.D
     `run_date` on every OFP row the run adds to. With `quality_standards`, the standards of the
     quarters posted to are refreshed (`set_quality_standards`).
     """
-    ofp_add, codes_add = review_totals(reviews)
+    return post_totals(cum_ofp, cum_defects, review_totals(reviews), run_date,
+                       quality_standards=quality_standards)
+
+
+def post_totals(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame,
+                totals: tuple[pl.DataFrame, pl.DataFrame], run_date: dt.date, *,
+                quality_standards: pl.DataFrame | None = None
+                ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`post_reviews` of the reviews' `review_totals` (or `totals_of_weeks`)."""
+    ofp_add, codes_add = totals
     new_ofp = _upsert(cum_ofp, ofp_add, KEYS, [
         *[(pl.col(c).fill_null(0) + pl.col(f"{c}_add").fill_null(0)).alias(c) for c in FIGURES],
         pl.when(pl.col("_hit").fill_null(False)).then(pl.lit(run_date, pl.Date))
@@ -396,13 +416,16 @@ class CumPosting:
     adjustment_ledger: pl.DataFrame  # the ledger with this run's posted documents added
 
 
-def post_run(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, reviews: pl.DataFrame,
+def post_run(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, review_sums: pl.DataFrame,
              adjustments: pl.DataFrame, adjustment_ledger: pl.DataFrame | None,
              run_date: dt.date, run_id: str, *, documents: pl.DataFrame,
              quality_standards: pl.DataFrame | None = None,
              standard_weeks: Iterable[dt.date] = ()) -> CumPosting:
     """Run 03's part of the Cumulative Data File, in rules.md order: post the reviews, check the
     adjustment documents (19 across runs, 26-33), post the documents that carry no code.
+
+    `review_sums` are the run's accepted review lines summed per week ending, OFP and code
+    (`review_sums.of_lines`; the columns `totals_of_weeks` reads).
 
     `adjustments` holds the lines of every document in `documents` (DOCUMENT_SCHEMA), those run
     03 rejected too: they are checked, so their register entries show every code, but they
@@ -415,8 +438,8 @@ def post_run(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, reviews: pl.DataF
     refreshed: a standard set or deleted in a week without reviews reaches the file too.
     """
     ledger = adjustment_ledger if adjustment_ledger is not None else empty_adjustment_ledger()
-    cum_ofp, cum_defects = post_reviews(cum_ofp, cum_defects, reviews, run_date,
-                                        quality_standards=quality_standards)
+    cum_ofp, cum_defects = post_totals(cum_ofp, cum_defects, totals_of_weeks(review_sums),
+                                       run_date, quality_standards=quality_standards)
     quarters = {fiscal_quarter(week) for week in standard_weeks if week is not None}
     if quality_standards is not None and quarters:
         cum_ofp = set_quality_standards(cum_ofp, quality_standards, sorted(quarters))

@@ -16,6 +16,8 @@ import polars as pl
 
 from layouts import layout
 from layouts.decoder import decode
+from pipelines.engine.qap import review_sums
+from pipelines.engine.qap.individual import review_data
 from validators import pce_03_41 as v
 from validators.rules import FLAG_SCHEMA, blank, codes_by_row
 
@@ -35,11 +37,13 @@ _LINE_INPUT = ["seq", "line_no", "deck_no", "program_number", "format_code", "se
 @dataclass(frozen=True)
 class Run03Result:
     records: pl.DataFrame  # one row per record: display fields, status, error_codes, warning
-    reviews: pl.DataFrame  # accepted review transactions, one row per defect line or sample
+    reviews: pl.DataFrame  # accepted review lines kept (`check`'s `keep`), one row per line
+    review_sums: pl.DataFrame  # every accepted review line summed (`review_sums.SCHEMA`)
     adjustments: pl.DataFrame  # every adjustment line under a header (zone-punched deltas)
     adjustment_documents: pl.DataFrame  # one row per adjustment header: keys, rejected
     standard_weeks: pl.Series  # week endings (Date) of the Forms 3926-A that posted
     quality_standards: pl.DataFrame  # the Quality Standard File after the run
+    review_lines: int = 0  # accepted review lines, kept or not
 
 
 def _repeat(*keys: str) -> pl.Expr:
@@ -251,7 +255,9 @@ class Run03Part:
     run-wide checks read."""
 
     records: pl.DataFrame  # as Run03Result.records, without the run-wide codes
-    reviews: pl.DataFrame
+    reviews: pl.DataFrame  # the accepted review lines `keep` asked for
+    review_sums: pl.DataFrame  # every accepted review line of the part summed (`review_sums`)
+    review_lines: int  # accepted review lines, kept or not
     adjustments: pl.DataFrame
     adjustment_documents: pl.DataFrame
     standard_forms: pl.DataFrame  # every 3926-A header: seq, week_ending, rejected
@@ -260,12 +266,18 @@ class Run03Part:
 
 
 _ADJUSTMENT_KEY = ("program_number", "org_code", "function_code", "program_code", "week_ending")
+# Which accepted review lines a part keeps beside their sums (`check`'s `keep`): all of them,
+# those the individual step reads (`review_data.individual_lines`: only a run with an Employee
+# Master File needs them), or none.
+KEEP_ALL, KEEP_INDIVIDUAL, KEEP_NONE = "all", "individual", "none"
 
 
 def check(records: pl.DataFrame, ofp: pl.DataFrame, defect_codes: pl.Series,
-          carry: DeckCarry | None = None) -> Run03Part:
+          carry: DeckCarry | None = None, keep: str = KEEP_ALL) -> Run03Part:
     """Every check that reads whole documents only; with `carry`, `records` is the next part
-    of one deck and the counts that run across a deck go on from the parts before."""
+    of one deck and the counts that run across a deck go on from the parts before. The
+    accepted review lines are summed (`review_sums`); `keep` says which of them the part
+    keeps as well."""
     headers, lines = prepare(records)
     key = pl.concat_str([pl.col(k) for k in _ADJUSTMENT_KEY], separator="\x1f")
     if carry is not None:
@@ -285,7 +297,20 @@ def check(records: pl.DataFrame, ofp: pl.DataFrame, defect_codes: pl.Series,
     subs = v.sub_reasons(headers, lines, pl.concat(found[:2]))
     # Only what posting and the listings read goes on; the rules' facts are let go here.
     lines = lines.select(_KEEP)
-    return _assemble(headers, lines, codes, records, subs, candidates, firsts)
+    part = _assemble(headers, lines, codes, records, subs, candidates, firsts)
+    return dataclasses.replace(part, review_sums=review_sums.of_lines(part.reviews),
+                               review_lines=part.reviews.height,
+                               reviews=_kept(part.reviews, keep))
+
+
+def _kept(reviews: pl.DataFrame, keep: str) -> pl.DataFrame:
+    if keep == KEEP_ALL:
+        return reviews
+    if keep == KEEP_INDIVIDUAL:
+        return review_data.individual_lines(reviews)
+    if keep == KEEP_NONE:
+        return reviews.clear()
+    raise ValueError(f"keep: {keep!r} is not one of {KEEP_ALL}, {KEEP_INDIVIDUAL}, {KEEP_NONE}")
 
 
 def _ofp_rank_after(lines: pl.DataFrame, carry: DeckCarry) -> pl.DataFrame:
@@ -312,10 +337,12 @@ def reduce(parts: list[Run03Part], quality_standards: pl.DataFrame
     return Run03Result(
         records=pl.concat([p.records for p in parts]),
         reviews=pl.concat([p.reviews for p in parts]),
+        review_sums=review_sums.combine(p.review_sums for p in parts),
         adjustments=pl.concat([p.adjustments for p in parts]),
         adjustment_documents=settle_documents(
             pl.concat([p.adjustment_documents for p in parts]), late),
-        standard_weeks=standard_weeks, quality_standards=standards), late
+        standard_weeks=standard_weeks, quality_standards=standards,
+        review_lines=sum(p.review_lines for p in parts)), late
 
 
 def run_wide(parts: list[Run03Part], quality_standards: pl.DataFrame
@@ -441,7 +468,8 @@ def _assemble(headers: pl.DataFrame, lines: pl.DataFrame, codes: pl.DataFrame,
         "program_code", "rejected")
     forms = headers.filter(pl.col("program_number") == v.STANDARD).select(
         "seq", "week_ending_v", "rejected")
-    return Run03Part(records=out, reviews=reviews, adjustments=adjustments,
+    return Run03Part(records=out, reviews=reviews, review_sums=review_sums.empty(),
+                     review_lines=reviews.height, adjustments=adjustments,
                      adjustment_documents=documents, standard_forms=forms,
                      candidates=candidates, adjustment_keys=adjustment_keys)
 

@@ -27,6 +27,7 @@ from layouts.decoder import decode
 from pipelines.engine.machinery import intake
 from pipelines.engine.machinery.deck import Deck, open_deck
 from pipelines.engine.qap import run03
+from pipelines.engine.qap.compact import compact
 from pipelines.state import private
 from validators import pce_01_43 as v01
 
@@ -90,14 +91,15 @@ def cuts(records: pl.DataFrame, part_lines: int) -> list[tuple[int, int]]:
 
 
 def check_deck(deck: Deck, deck_no: int, seq0: int, ofp: pl.DataFrame,
-               defect_codes: pl.Series, part_lines: int | None = None
-               ) -> Iterator[run03.Run03Part]:
+               defect_codes: pl.Series, part_lines: int | None = None,
+               keep: str = run03.KEEP_ALL) -> Iterator[run03.Run03Part]:
     """Run 03's checks of one deck, part by part (the map; nothing in it reads another
-    deck)."""
+    deck). `keep`: the review lines each part keeps beside their sums (`run03.check`)."""
     rows = intake.records(deck, deck_no, seq0).filter(~_program().is_in(OTHER_PROGRAMS))
     carry = run03.DeckCarry()
     for offset, length in cuts(rows, part_lines or PART_LINES):
-        yield run03.check(decode(rows.slice(offset, length), PREFIX), ofp, defect_codes, carry)
+        yield run03.check(decode(rows.slice(offset, length), PREFIX), ofp, defect_codes, carry,
+                          keep)
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,8 @@ class Rows03:
         rejected, outcome, posted, texts, warnings, first = [], [], [], [], 0, 0
         for i in range(len(self._parts)):
             frame, at = self._load(i)
-            rejected.append(run03.display(frame, pl.col("rejected"), headers_at=at))
+            # kept to the end of the run: without the rest of the part's text
+            rejected.append(compact(run03.display(frame, pl.col("rejected"), headers_at=at)))
             outcome.append(frame.select("deck_no", "rejected", "error_codes"))
             posted.append(frame.select(
                 (pl.int_range(pl.len(), dtype=pl.Int64) + first).alias("at"), "deck_no",
@@ -197,6 +200,7 @@ class DeckTask:
     seq0: int  # seq of the deck's first record in the run
     content_hash: str
     part_lines: int
+    keep: str = run03.KEEP_ALL  # the review lines each part keeps (`run03.check`)
 
 
 class DeckChanged(Exception):
@@ -210,7 +214,8 @@ def check_deck_file(task: DeckTask, ofp: pl.DataFrame, defect_codes: pl.Series
     if deck.content_hash != task.content_hash:
         raise DeckChanged(f"{task.path}: changed since intake (sha256 {deck.content_hash[:12]}, "
                           f"was {task.content_hash[:12]}); run the week again")
-    return list(check_deck(deck, task.deck_no, task.seq0, ofp, defect_codes, task.part_lines))
+    return list(check_deck(deck, task.deck_no, task.seq0, ofp, defect_codes, task.part_lines,
+                           task.keep))
 
 
 # A map of the decks elsewhere (a cluster): the checked parts of each task, in task order.
@@ -219,21 +224,23 @@ MapDecks = Callable[[list[DeckTask], pl.DataFrame, pl.Series], Iterable[list[run
 
 def check_week(decks: list[Deck], ofp: pl.DataFrame, defect_codes: pl.Series,
                rows: Rows03, part_lines: int | None = None,
-               map_decks: MapDecks | None = None) -> list[run03.Run03Part]:
+               map_decks: MapDecks | None = None, keep: str = run03.KEEP_ALL
+               ) -> list[run03.Run03Part]:
     """The map over every deck: in this process, or by `map_decks` (a cluster's workers).
     Each part's records go to `rows` as soon as they are checked (in deck order), and each
     deck's own frame is let go once its parts are (the list's entries are replaced). Returns
-    the parts without their records."""
+    the parts without their records; each keeps the review lines `keep` asks for
+    (`run03.check`) and the sums of all of them."""
     part_lines = part_lines or PART_LINES
     seq0s = [sum(d.records.height for d in decks[:i]) for i in range(len(decks))]
     if map_decks is not None:
-        tasks = [DeckTask(str(d.path), i, seq0s[i], d.content_hash, part_lines)
+        tasks = [DeckTask(str(d.path), i, seq0s[i], d.content_hash, part_lines, keep)
                  for i, d in enumerate(decks)]
         for i, deck in enumerate(decks):
             decks[i] = dataclasses.replace(deck, records=deck.records.clear())
         checked: Iterable[Iterable[run03.Run03Part]] = map_decks(tasks, ofp, defect_codes)
     else:
-        checked = (_local(decks, i, seq0s[i], ofp, defect_codes, part_lines)
+        checked = (_local(decks, i, seq0s[i], ofp, defect_codes, part_lines, keep)
                    for i in range(len(decks)))
     parts = []
     for deck_parts in checked:
@@ -241,15 +248,15 @@ def check_week(decks: list[Deck], ofp: pl.DataFrame, defect_codes: pl.Series,
             rows.add(part.records)
             parts.append(dataclasses.replace(part, records=part.records.clear()))
     if not parts:  # no deck: one empty part, so that every frame of the run has its columns
-        part = run03.check(decode(_NO_RECORDS, PREFIX), ofp, defect_codes)
+        part = run03.check(decode(_NO_RECORDS, PREFIX), ofp, defect_codes, keep=keep)
         rows.add(part.records)
         parts.append(part)
     return parts
 
 
 def _local(decks: list[Deck], i: int, seq0: int, ofp: pl.DataFrame, defect_codes: pl.Series,
-           part_lines: int) -> Iterator[run03.Run03Part]:
+           part_lines: int, keep: str) -> Iterator[run03.Run03Part]:
     """Deck `i` checked here; its frame is let go once its last part is."""
     deck = decks[i]
-    yield from check_deck(deck, i, seq0, ofp, defect_codes, part_lines)
+    yield from check_deck(deck, i, seq0, ofp, defect_codes, part_lines, keep)
     decks[i] = dataclasses.replace(deck, records=deck.records.clear())

@@ -31,7 +31,7 @@ from pipelines.engine.machinery.register import (
 )
 from pipelines.engine.machinery.result import DeckOutcome, Progress, RunResult, StepOutcome
 from pipelines.engine.qap import cum_file, run01, run03, week_parts
-from pipelines.engine.qap.individual import defect_charges, periods, review_data
+from pipelines.engine.qap.individual import defect_charges, periods
 from pipelines.engine.qap.individual import step as individual_step
 from pipelines.state import private, run_folder
 from pipelines.state.store import Store, check_folders
@@ -168,16 +168,24 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     run_dir = run_folder.start(data_dir / "runs", run_id)  # renamed once published
     result.run_dir = run_dir
     rows03 = week_parts.Rows03(run_dir / PARTS)
+    # The parts sum their review lines (`review_sums`): what posting and the defect charges
+    # read. Only the individual step reads lines, and only with an Employee Master File.
+    keep = run03.KEEP_NONE if reference.employees is None else run03.KEEP_INDIVIDUAL
     parts = week_parts.check_week(decks, reference.ofp, one.defect_codes["defect_code"], rows03,
-                                  map_decks=map_decks)
+                                  map_decks=map_decks, keep=keep)
     qs = store.read("quality_standards")
     three, late = run03.reduce(parts, qs if qs is not None
                                else pl.DataFrame(schema=v03.QS_SCHEMA))
     del parts  # their records are in rows03
 
-    say(_stage(3, f"posting {three.reviews.height} review line(s) and the adjustment "
+    say(_stage(3, f"posting {three.review_lines} review line(s) and the adjustment "
                   "documents that pass to the Cumulative Data File"))
     cum = _post_cum(store, three, run_id, run_date)
+    # What the defect charges read of the review sums (issue 18): the sums are let go here.
+    weeks = defect_charges.weeks_of(three.review_sums)
+    individual_lines, review_lines = three.reviews, three.review_lines
+    standards = three.quality_standards
+    del three
     settled = rows03.settle_with(late, cum.flags.select("deck_no", "line_no", "code")
                                  if cum.flags.height else None, posted_text=reprocess)
 
@@ -185,20 +193,14 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
                              pl.col("text").alias("header_text"))
     rows01 = intake.deck_columns(one.records, decks, run_id).join(
         header_text, on="hdr_seq", how="left", maintain_order="left")
-    reviews, standards = three.reviews, three.quality_standards
-    del three
     rejected03 = intake.deck_columns(settled.rejected, decks, run_id)
     result.warnings = settled.warnings
 
     say(_stage(4, f"individual data: {r_ind.height} Form 3081/6489 record(s), "
-                  f"{reviews.height} review line(s)"))
-    charges, frequency = defect_charges.run_weeks(reviews, store.read("defect_charges"),
+                  f"{review_lines} review line(s)"))
+    charges, frequency = defect_charges.add_weeks(weeks, store.read("defect_charges"),
                                                   one.defect_codes)  # issue 18
-    # Without an Employee Master File the step reads no review line (its records go to Data
-    # Not Posted), so none is copied for it.
-    individual_lines = review_data.individual_lines(
-        reviews if reference.employees is not None else reviews.clear())
-    del reviews
+    del weeks
     ind = individual_step.run_step(
         _with_deck_weeks(r_ind, decks), individual_lines,
         {t: store.read(t) for t in individual_step.READS}, reference.employees,
@@ -263,7 +265,7 @@ def _post_cum(store: Store, three: run03.Run03Result, run_id: str, run_date: dt.
     ofp, defects = store.read("cum_ofp"), store.read("cum_defects")
     if ofp is None or defects is None:
         ofp, defects = cum_file.empty()
-    return cum_file.post_run(ofp, defects, three.reviews, three.adjustments,
+    return cum_file.post_run(ofp, defects, three.review_sums, three.adjustments,
                              store.read("adjustment_ledger"), run_date, run_id,
                              documents=three.adjustment_documents,
                              quality_standards=three.quality_standards,

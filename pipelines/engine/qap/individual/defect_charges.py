@@ -63,52 +63,64 @@ def empty_charges() -> pl.DataFrame:
     return pl.DataFrame(schema=CHARGE_SCHEMA)
 
 
-def charged_lines(reviews: pl.DataFrame, saturday: dt.date) -> pl.DataFrame:
-    """One row per coded review line: week_ending, period_end, quarter_end, OFP, defect_code,
-    defects, `charge` (CHARGES) and `identical` (a possible multiple identical defect).
-    `reviews`: run 03's accepted review lines, all of them."""
-    # Lazy, so that each filter copies only the columns read afterwards, not the reviews'.
-    first = reviews.lazy().filter("starts").select(
+def line_charges(reviews: pl.LazyFrame) -> pl.LazyFrame:
+    """Every review line with a column per FIGURES: the line's defects (a blank is 0) under
+    its `charge` (CHARGES) and under IDENTICAL when it is a possible multiple identical
+    defect, 0 under the others; 0 in all of them on a line without a code. `reviews`: run
+    03's accepted review lines of whole transactions (a transaction's first line says whose
+    it is)."""
+    first = reviews.filter("starts").select(
         "unit", (pl.col("unit_charge") | pl.col("ssn").is_null()
                  | (pl.col("ssn") == UNIT_SSN)).alias("_unit"))
-    coded = reviews.lazy().filter(pl.col("defect_code").is_not_null()).join(
-        first, on="unit", how="left", maintain_order="left")
+    coded = pl.col("defect_code").is_not_null()
     charge = (pl.when(pl.col("_unit").fill_null(True)).then(pl.lit("unit_review"))
               .when(unit_group_code()).then(pl.lit("unit_moved"))
               .otherwise(pl.lit("employee")))
-    return coded.select(
-        "week_ending", periods.period_end_expr(pl.col("week_ending"), saturday)
-        .alias("period_end"), periods.quarter_end_expr(pl.col("week_ending"))
-        .alias("quarter_end"), *OFP_KEY, "defect_code",
-        pl.col("defects").fill_null(0).cast(pl.Int64), charge.alias("charge"),
-        (pl.col("starts") & pl.col("warning").fill_null(False) & (charge == "employee"))
-        .alias("identical")).collect()
+    defects = pl.col("defects").fill_null(0).cast(pl.Int64)
+    identical = pl.col("starts") & pl.col("warning").fill_null(False) & (charge == "employee")
+    return reviews.join(first, on="unit", how="left", maintain_order="left").with_columns(
+        *[pl.when(coded & (charge == c)).then(defects).otherwise(0).alias(c) for c in CHARGES],
+        pl.when(coded & identical).then(defects).otherwise(0).alias(IDENTICAL),
+    ).drop("_unit")
 
 
-def _wide(lines: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """Defects per `keys` with one column per charge, and the possible identical ones. Each
-    figure is a column of its own before grouping, so that the groups are plain sums (a filter
-    inside the aggregation keeps every group's rows: a week of a million OFP/code pairs held
-    them all)."""
-    defects = pl.col("defects")
-    return lines.select(
-        *keys, *[pl.when(pl.col("charge") == c).then(defects).otherwise(0).alias(c)
-                 for c in CHARGES],
-        pl.when("identical").then(defects).otherwise(0).alias(IDENTICAL),
-    ).group_by(keys).agg(pl.col(list(FIGURES)).sum())
+WEEK_KEY = ["period_end", "quarter_end", *OFP_KEY, "defect_code"]
 
 
-def add_week(charges: pl.DataFrame | None, lines: pl.DataFrame, saturday: dt.date
+def week_charges(sums: pl.DataFrame, saturday: dt.date) -> pl.DataFrame:
+    """The defects of each charge (FIGURES) per period, quarter, OFP and code (WEEK_KEY, in
+    that order) of the review lines dated in the week ending `saturday` that carry a code.
+    `sums`: the run's review lines summed per week ending, OFP and code (`review_sums`)."""
+    sunday = saturday - dt.timedelta(days=6)
+    return _summed(sums.lazy().filter(
+        pl.col("week_ending").is_between(pl.lit(sunday, pl.Date), pl.lit(saturday, pl.Date))
+        & pl.col("defect_code").is_not_null()
+    ).select(
+        periods.period_end_expr(pl.col("week_ending"), saturday).alias("period_end"),
+        periods.quarter_end_expr(pl.col("week_ending")).alias("quarter_end"), *OFP_KEY,
+        "defect_code", *[pl.col(c).cast(pl.Int64) for c in FIGURES]), WEEK_KEY
+    ).sort(WEEK_KEY).collect()
+
+
+def _summed(figures: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+    """FIGURES summed per `keys` (plain sums: each figure is a column of its own). Lazy: the
+    query engine's group-by holds about half what the eager one does on a million keys."""
+    return figures.group_by(keys).agg(pl.col(list(FIGURES)).sum())
+
+
+def add_week(charges: pl.DataFrame | None, week: pl.DataFrame, saturday: dt.date
              ) -> pl.DataFrame:
-    """The state after the week: its `charged_lines` added per quarter, OFP and code."""
+    """The state after the week (sorted by CHARGE_KEY): its `week_charges` added per quarter,
+    OFP and code."""
     old = empty_charges() if charges is None else charges.select(CHARGE_COLUMNS).cast(
         CHARGE_SCHEMA)
-    both = pl.concat([old, _wide(lines, CHARGE_KEY).select(CHARGE_COLUMNS).cast(CHARGE_SCHEMA)])
+    both = pl.concat([old.lazy(), week.lazy().select(CHARGE_COLUMNS).cast(CHARGE_SCHEMA)])
     oldest = periods.quarter_end(saturday - dt.timedelta(days=6))
     for _ in range(KEEP_QUARTERS - 1):
         oldest = periods.first_prior_quarter_end(oldest)
-    return both.group_by(CHARGE_KEY).agg(pl.col(list(FIGURES)).sum()).filter(
-        pl.col("quarter_end") >= pl.lit(oldest, pl.Date)).sort(CHARGE_KEY)
+    return _summed(both, CHARGE_KEY).filter(
+        pl.col("quarter_end") >= pl.lit(oldest, pl.Date)).sort(CHARGE_KEY).collect().rechunk()
+    # one chunk, as an eager frame's: the store's Parquet file cuts its row groups by chunk
 
 
 def _pareto(rows: pl.DataFrame, group: list[str]) -> pl.DataFrame:
@@ -175,8 +187,8 @@ class WeekFrequency:
     rank them. `outline` counts each group's rows beforehand (the reports' page counts)."""
 
     saturday: dt.date
-    lines: pl.DataFrame  # the week's `charged_lines`
-    charges: pl.DataFrame  # the state after the week
+    week: pl.DataFrame  # the week's `week_charges`, in WEEK_KEY order
+    charges: pl.DataFrame  # the state after the week, sorted by CHARGE_KEY (`add_week`)
     dcf: pl.DataFrame | None = None
 
     def _scopes(self) -> list[tuple[str, dt.date, dt.date, dt.date]]:
@@ -191,27 +203,36 @@ class WeekFrequency:
         return sorted(scopes)
 
     def _figures(self, scope: str, start: dt.date, end: dt.date, q_end: dt.date
-                 ) -> pl.DataFrame:
-        """Defects per OFP and code of one scope (FIGURES), in OFP order."""
+                 ) -> pl.LazyFrame:
+        """Defects per OFP and code of one scope (OFP_KEY, defect_code, FIGURES), in OFP and
+        code order (`frequency` ranks the codes of an OFP itself)."""
+        # Both frames are sorted with the period or quarter first: its rows are in OFP and code
+        # order, and a period's code of an OFP is one row (its quarter is the period's).
         if scope == "period":
-            week = self.lines.filter(pl.col("period_end") == pl.lit(end, pl.Date))
-            figures = _wide(week, [*OFP_KEY, "defect_code"])
+            figures = self.week.lazy().filter(pl.col("period_end") == pl.lit(end, pl.Date))
         else:
-            figures = self.charges.filter(pl.col("quarter_end") == pl.lit(q_end, pl.Date)
-                                          ).drop("quarter_end")
+            figures = self.charges.lazy().filter(
+                pl.col("quarter_end") == pl.lit(q_end, pl.Date))
+        return figures.select(*OFP_KEY, "defect_code", *[pl.col(c).cast(pl.Int64)
+                                                          for c in FIGURES])
+
+    @staticmethod
+    def _scoped(figures: pl.DataFrame, scope: str, start: dt.date, end: dt.date,
+                q_end: dt.date) -> pl.DataFrame:
+        """`figures` of a scope with its SCOPE_KEY columns (_FIGURE_COLUMNS): added to a
+        batch, not to the whole scope's figures."""
         return figures.with_columns(
             pl.lit(scope).alias("scope"), pl.lit(start, pl.Date).alias("period_start"),
             pl.lit(end, pl.Date).alias("period_end"), pl.lit(q_end, pl.Date).alias("quarter_end"),
-        ).select(_FIGURE_COLUMNS).cast({c: pl.Int64 for c in FIGURES}).sort(
-            OFP_KEY, maintain_order=True)
+        ).select(_FIGURE_COLUMNS)
 
     def batches(self, rows: int | None = None) -> Iterator[pl.DataFrame]:
         """`frequency` rows in the reports' order, whole OFP groups of about `rows` rows at a
         time."""
         for scope in self._scopes():
-            figures = self._figures(*scope)
+            figures = self._figures(*scope).collect()
             for offset, length in _group_cuts(figures, rows or BATCH_ROWS):
-                yield frequency(figures.slice(offset, length), self.dcf)
+                yield frequency(self._scoped(figures.slice(offset, length), *scope), self.dcf)
 
     def outline(self) -> pl.DataFrame:
         """Per scope and OFP (SCOPE_KEY, OFP_KEY) with a row in `frequency`: its rows, its
@@ -223,11 +244,20 @@ class WeekFrequency:
                 .alias("defects"),
                 (pl.col("unit_review") + pl.col("unit_moved")).alias("unit_group"),
             ).filter(pl.col("defects") > 0)
-            parts.append(figures.group_by([*SCOPE_KEY, *OFP_KEY], maintain_order=True).agg(
+            counts = figures.group_by(OFP_KEY, maintain_order=True).agg(
                 pl.len().alias("rows"),
                 code_in("defect_code", PROCEDURAL_CODES).sum().alias("procedural"),
-                on_unit_group().sum().alias("unit_group_rows")))
+                on_unit_group().sum().alias("unit_group_rows")).collect()
+            parts.append(self._scoped_outline(counts, *scope))
         return pl.concat(parts) if parts else pl.DataFrame()
+
+    @staticmethod
+    def _scoped_outline(counts: pl.DataFrame, scope: str, start: dt.date, end: dt.date,
+                        q_end: dt.date) -> pl.DataFrame:
+        return counts.with_columns(
+            pl.lit(scope).alias("scope"), pl.lit(start, pl.Date).alias("period_start"),
+            pl.lit(end, pl.Date).alias("period_end"), pl.lit(q_end, pl.Date).alias("quarter_end"),
+        ).select(*SCOPE_KEY, *counts.columns)
 
     def frame(self) -> pl.DataFrame:
         """Every row at once (`week_frequency`)."""
@@ -264,26 +294,36 @@ def _group_cuts(figures: pl.DataFrame, rows: int) -> list[tuple[int, int]]:
     return out
 
 
-def week_frequency(lines: pl.DataFrame, charges: pl.DataFrame, saturday: dt.date,
+def week_frequency(week: pl.DataFrame, charges: pl.DataFrame, saturday: dt.date,
                    dcf: pl.DataFrame | None = None) -> pl.DataFrame:
-    """`frequency` for the week's periods (from `lines`) and, for each quarter the week's
-    periods fall in, quarter to date (from the state `charges` after the week)."""
-    return WeekFrequency(saturday, lines, charges, dcf).frame()
+    """`frequency` for the week's periods (from its `week_charges`) and, for each quarter the
+    week's periods fall in, quarter to date (from the state `charges` after the week)."""
+    return WeekFrequency(saturday, week, charges, dcf).frame()
 
 
-def run_weeks(reviews: pl.DataFrame, charges: pl.DataFrame | None,
+def run_weeks(sums: pl.DataFrame, charges: pl.DataFrame | None,
               dcf: pl.DataFrame | None = None
               ) -> tuple[pl.DataFrame | None, dict[dt.date, WeekFrequency]]:
     """Every week the run's review lines are dated in, oldest first: (the state after them,
-    {Saturday: its `WeekFrequency`}). No review lines: the state unchanged and no week."""
-    dates = reviews["week_ending"].drop_nulls().unique()  # a few dates, not a million lines
-    weeks = sorted({periods.saturday_of(d) for d in dates})
-    out: dict[dt.date, pl.DataFrame] = {}
-    for saturday in weeks:
-        sunday = saturday - dt.timedelta(days=6)
-        mine = reviews.filter(pl.col("week_ending").is_between(
-            pl.lit(sunday, pl.Date), pl.lit(saturday, pl.Date)))
-        lines = charged_lines(mine, saturday)
-        charges = add_week(charges, lines, saturday)
-        out[saturday] = WeekFrequency(saturday, lines, charges, dcf)
+    {Saturday: its `WeekFrequency`}). `sums`: the lines summed per week ending, OFP and code
+    (`review_sums`). No review lines: the state unchanged and no week."""
+    return add_weeks(weeks_of(sums), charges, dcf)
+
+
+def weeks_of(sums: pl.DataFrame) -> dict[dt.date, pl.DataFrame]:
+    """{Saturday: its `week_charges`} of every week `sums` has lines dated in, oldest first:
+    all the defect charges read of the run's review sums, so these can be let go."""
+    dates = sums["week_ending"].drop_nulls().unique()  # a few dates
+    return {saturday: week_charges(sums, saturday)
+            for saturday in sorted({periods.saturday_of(d) for d in dates})}
+
+
+def add_weeks(weeks: dict[dt.date, pl.DataFrame], charges: pl.DataFrame | None,
+              dcf: pl.DataFrame | None = None
+              ) -> tuple[pl.DataFrame | None, dict[dt.date, WeekFrequency]]:
+    """`run_weeks` of the weeks' `week_charges` (`weeks_of`)."""
+    out: dict[dt.date, WeekFrequency] = {}
+    for saturday, week in weeks.items():
+        charges = add_week(charges, week, saturday)
+        out[saturday] = WeekFrequency(saturday, week, charges, dcf)
     return charges, out
