@@ -198,17 +198,29 @@ def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
+# Spawns one command with its output in a log and prints its wall, CPU and peak RSS as JSON.
+_LAUNCHER = """
+import json, os, sys, time
+log, cmd = sys.argv[1], sys.argv[2:]
+fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+start = time.perf_counter()
+pid = os.posix_spawnp(cmd[0], cmd, dict(os.environ), file_actions=[
+    (os.POSIX_SPAWN_DUP2, fd, 1), (os.POSIX_SPAWN_DUP2, fd, 2)])
+_, status, usage = os.wait4(pid, 0)
+print(json.dumps({"wall": time.perf_counter() - start, "cpu": usage.ru_utime + usage.ru_stime,
+                  "peak_kib": usage.ru_maxrss, "code": os.waitstatus_to_exitcode(status)}))
+"""
+
+
 def _process(cmd: list[str], log: Path) -> dict:
     """Wall, CPU (user + sys) and peak RSS of one whole process, its output in `log`; the
-    rusage comes from `os.wait4`, so it is that process's own."""
-    with open(log, "w") as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=_env())
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
-            "peak_kib": usage.ru_maxrss, "code": proc.returncode}
+    rusage comes from `os.wait4`, so it is that process's own. A small launcher process
+    spawns it: the kernel counts in a process's peak RSS the memory it had before its exec,
+    so a command forked from this process (which holds the week and the floors' frames) would
+    report this process's size as its own peak."""
+    launched = subprocess.run([sys.executable, "-S", "-c", _LAUNCHER, str(log), *cmd],
+                              env=_env(), capture_output=True, text=True, check=True)
+    return json.loads(launched.stdout)
 
 
 def _full_run(data_dir: Path, inputs: Path) -> dict:
