@@ -664,3 +664,22 @@ def test_assert_golden_match_mismatch_and_update(
 
     assert_golden("A\n\fB\n", golden)
     assert not actual_file.exists()  # stale .actual removed once it matches again
+
+
+def test_page_count_and_last_page_of_a_part_from_its_runs_match_the_page_starts() -> None:
+    """paginate_chunks counts a part's pages from the lengths of its break runs (nulls a run of
+    their own): the same count and last page as paginate's own page starts, on 3,000 seeded
+    parts of 1-60 lines, 1-7 lines a page, with and without a break column."""
+    import random
+
+    from pipelines.reports.printing import _page_starts, _pages_and_tail
+
+    rng = random.Random(20)
+    for _ in range(3_000):
+        n, per_page = rng.randint(1, 60), rng.randint(1, 7)
+        values = [rng.choice([None, 1, 2, 3]) for _ in range(n)]
+        detail = pl.DataFrame({"brk": pl.Series(values, dtype=pl.UInt16), "line": ["x"] * n})
+        for break_on in (None, "brk"):
+            starts = _page_starts(detail, per_page, break_on)
+            assert _pages_and_tail(detail, per_page, break_on) == (
+                starts.len(), n - int(starts[-1])), (values, per_page, break_on)

@@ -193,6 +193,23 @@ def _page_starts(detail: pl.DataFrame, lines_per_page: int, break_on: str | None
     )
 
 
+def _pages_and_tail(detail: pl.DataFrame, lines_per_page: int, break_on: str | None
+                    ) -> tuple[int, int]:
+    """Pages that ``paginate`` lays `detail` (not empty) out on, and the detail lines on its
+    last page: `_page_starts`' count and last gap, from the lengths of the ``break_on`` runs
+    (null counts as a value) instead of a pass over every row."""
+    if break_on is None:
+        lengths = [detail.height]
+    else:
+        brk = detail.get_column(break_on)
+        starts = brk.ne_missing(brk.shift(1)).scatter(0, True)  # the first row starts a run
+        firsts = starts.arg_true()
+        lengths = firsts.append(pl.Series([detail.height], dtype=firsts.dtype)).diff(
+            null_behavior="drop").to_list()
+    pages = sum(-(-n // lines_per_page) for n in lengths)
+    return pages, lengths[-1] - (-(-lengths[-1] // lines_per_page) - 1) * lines_per_page
+
+
 def count_pages(detail: pl.DataFrame, lines_per_page: int, break_on: str | None = None) -> int:
     """Pages that ``paginate`` lays `detail` out on (0 for no rows)."""
     return _page_starts(detail, lines_per_page, break_on).len()
@@ -401,7 +418,7 @@ def paginate_chunks(
                 f"report part starts in the middle of page {next_page - 1} "
                 f"({tail} of {lines_per_page} lines printed)"
             )
-        starts = _page_starts(detail, lines_per_page, break_on)
+        pages, tail_now = _pages_and_tail(detail, lines_per_page, break_on)
         yield paginate(
             detail,
             heading,
@@ -411,8 +428,8 @@ def paginate_chunks(
             form_feed_first=next_page > 1,
             last_page=total_pages,
         )
-        next_page += starts.len()
-        tail = detail.height - int(starts[-1])
+        next_page += pages
+        tail = tail_now
         last_brk = brk.tail(1) if brk is not None else None
     if next_page == 1:
         empty = pl.DataFrame(schema={"line": pl.String})
