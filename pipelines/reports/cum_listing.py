@@ -26,7 +26,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.engine.qap.cum_file import KEYS
+from pipelines.engine.qap.cum_file import KEYS, sort_key
 from pipelines.reports.listings import LINES_PER_PAGE
 from pipelines.reports.printing import PagedReport, PageHeading, field, paginate
 from pipelines.state.files import write_atomically
@@ -98,13 +98,20 @@ def _break_title() -> pl.Expr:
     return pl.format("FISCAL YEAR {} QUARTER {}", q.str.slice(0, 4), q.str.slice(5, 1))
 
 
+def _of_quarters(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame,
+                 quarters: Iterable[str] | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The file's rows of `quarters` (all of them for None)."""
+    if quarters is None:
+        return cum_ofp, cum_defects
+    wanted = pl.col("fiscal_quarter").is_in(pl.Series(list(quarters), dtype=pl.String)
+                                            .implode())
+    return cum_ofp.filter(wanted), cum_defects.filter(wanted)
+
+
 def listing_lines(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame,
                   quarters: Iterable[str] | None = None) -> pl.DataFrame:
     """Detail lines (line, fiscal_quarter, break_title) in print order: quarter, OFP, code."""
-    if quarters is not None:
-        wanted = pl.col("fiscal_quarter").is_in(pl.Series(list(quarters), dtype=pl.String)
-                                                .implode())
-        cum_ofp, cum_defects = cum_ofp.filter(wanted), cum_defects.filter(wanted)
+    cum_ofp, cum_defects = _of_quarters(cum_ofp, cum_defects, quarters)
     ofp = cum_ofp.select(*KEYS, pl.lit("").alias("_code"), _ofp_line().alias("line"))
     codes = cum_defects.select(*KEYS, pl.col("defect_code").alias("_code"),
                                _code_line().alias("line"))
@@ -130,11 +137,12 @@ def render_listing(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, run_date: d
 BATCH_LINES = 100_000  # lines of the listing laid out at a time, about (whole OFPs)
 
 
-def _keyed(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:
-    """`frame` with its key (`cum_file._sort_key`'s order: the tuple's) as one column, in key
-    order: the store keeps both frames sorted so, and only an unsorted one is sorted here."""
-    keyed = frame.with_columns(pl.concat_str(KEYS, separator="\x01").alias("_key"))
-    return keyed if keyed["_key"].is_sorted() else keyed.sort("_key", *by[len(KEYS):])
+def _keyed(frame: pl.DataFrame, *within: str) -> pl.DataFrame:
+    """`frame` with its quarter and OFP as one column (`cum_file.sort_key`, which sorts as
+    the tuple), in key order, then `within`: the store keeps both frames in that order, and
+    only an unsorted one is sorted here."""
+    keyed = frame.with_columns(sort_key(KEYS))
+    return keyed if keyed["_key"].is_sorted() else keyed.sort("_key", *within)
 
 
 def _batches(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, lines: int
@@ -142,7 +150,7 @@ def _batches(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, lines: int
     """The file in ranges of keys (quarter and OFP) in key order, each with about `lines` OFP
     and code rows at most (more only for one OFP with more codes): every row of a key is in
     its range, and a code row whose OFP has no row goes where its key falls."""
-    ofp, codes = _keyed(cum_ofp, KEYS), _keyed(cum_defects, [*KEYS, "defect_code"])
+    ofp, codes = _keyed(cum_ofp), _keyed(cum_defects, "defect_code")
     # Boundaries: the keys found every `lines` rows of either frame (a range ends before one).
     bounds = pl.concat([frame["_key"].gather_every(lines, offset=lines)
                         for frame in (ofp, codes)]).unique().sort()
@@ -170,10 +178,7 @@ def print_cum_listing(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, run_date
     """Write the listing to `path` (atomically, as every report): `render_listing`'s text,
     laid out a range of OFPs at a time, so that a file of a million OFP and code lines is
     never held as printed lines all at once."""
-    if quarters is not None:
-        wanted = pl.col("fiscal_quarter").is_in(pl.Series(list(quarters), dtype=pl.String)
-                                                .implode())
-        cum_ofp, cum_defects = cum_ofp.filter(wanted), cum_defects.filter(wanted)
+    cum_ofp, cum_defects = _of_quarters(cum_ofp, cum_defects, quarters)
     total = _pages(cum_ofp, cum_defects)
 
     def write(fh) -> None:

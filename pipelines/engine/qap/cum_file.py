@@ -115,7 +115,7 @@ def _finish_defects(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select([pl.col(c).cast(t) for c, t in CUM_DEFECTS_SCHEMA.items()])
 
 
-def _sort_key(keys: list[str]) -> pl.Expr:
+def sort_key(keys: list[str]) -> pl.Expr:
     # \x01 sorts below every character a key holds, so the joined string sorts as the tuple.
     return pl.concat_str(keys, separator="\x01").alias("_key")
 
@@ -126,7 +126,7 @@ def _upsert(cum: pl.DataFrame, add: pl.DataFrame, keys: list[str], update: list[
     ones are merged in, in key order. Columns of `add` are seen by `update` as ``<name>_add``,
     plus ``_hit`` (True on a row `add` touches). Sorting only the new rows and merging keeps a
     big file cheap to update (a full re-sort of 400,000 rows costs more than the whole post)."""
-    key = _sort_key(keys)
+    key = sort_key(keys)
     add = add.rename({c: f"{c}_add" for c in add.columns if c not in keys}).with_columns(
         key, pl.lit(True).alias("_hit"))
     cum = cum.with_columns(key)

@@ -297,10 +297,7 @@ def check(records: pl.DataFrame, ofp: pl.DataFrame, defect_codes: pl.Series,
     subs = v.sub_reasons(headers, lines, pl.concat(found[:2]))
     # Only what posting and the listings read goes on; the rules' facts are let go here.
     lines = lines.select(_KEEP)
-    part = _assemble(headers, lines, codes, records, subs, candidates, firsts)
-    return dataclasses.replace(part, review_sums=review_sums.of_lines(part.reviews),
-                               review_lines=part.reviews.height,
-                               reviews=_kept(part.reviews, keep))
+    return _assemble(headers, lines, codes, records, subs, candidates, firsts, keep)
 
 
 def _kept(reviews: pl.DataFrame, keep: str) -> pl.DataFrame:
@@ -404,7 +401,7 @@ _KEEP = ["seq", "deck_no", "line_no", "unit", "hdr_seq", "h_program", "h_week_en
 
 def _assemble(headers: pl.DataFrame, lines: pl.DataFrame, codes: pl.DataFrame,
               records: pl.DataFrame, subs: pl.DataFrame, candidates: list[v.StandardChange],
-              adjustment_keys: pl.DataFrame) -> Run03Part:
+              adjustment_keys: pl.DataFrame, keep: str) -> Run03Part:
     coded = pl.col("seq").is_in(codes["seq"].implode())
     bad_docs = headers.filter(coded)["seq"]
     bad_units = pl.concat([
@@ -468,8 +465,9 @@ def _assemble(headers: pl.DataFrame, lines: pl.DataFrame, codes: pl.DataFrame,
         "program_code", "rejected")
     forms = headers.filter(pl.col("program_number") == v.STANDARD).select(
         "seq", "week_ending_v", "rejected")
-    return Run03Part(records=out, reviews=reviews, review_sums=review_sums.empty(),
-                     review_lines=reviews.height, adjustments=adjustments,
+    return Run03Part(records=out, reviews=_kept(reviews, keep),
+                     review_sums=review_sums.of_lines(reviews), review_lines=reviews.height,
+                     adjustments=adjustments,
                      adjustment_documents=documents, standard_forms=forms,
                      candidates=candidates, adjustment_keys=adjustment_keys)
 

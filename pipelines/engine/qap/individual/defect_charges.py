@@ -176,7 +176,6 @@ def frequency(by_scope: pl.DataFrame, dcf: pl.DataFrame | None = None) -> pl.Dat
 
 BATCH_ROWS = 50_000  # about: the report rows worked out at a time, in whole OFP groups
 SCOPE_KEY = ["scope", "period_start", "period_end", "quarter_end"]
-_FIGURE_COLUMNS = [*SCOPE_KEY, *OFP_KEY, "defect_code", *FIGURES]
 
 
 @dataclass(frozen=True)
@@ -217,14 +216,14 @@ class WeekFrequency:
                                                           for c in FIGURES])
 
     @staticmethod
-    def _scoped(figures: pl.DataFrame, scope: str, start: dt.date, end: dt.date,
+    def _scoped(frame: pl.DataFrame, scope: str, start: dt.date, end: dt.date,
                 q_end: dt.date) -> pl.DataFrame:
-        """`figures` of a scope with its SCOPE_KEY columns (_FIGURE_COLUMNS): added to a
-        batch, not to the whole scope's figures."""
-        return figures.with_columns(
+        """`frame` (a batch of figures, or the outline's counts) with the SCOPE_KEY columns of
+        its scope in front: added to a batch, not to the whole scope's rows."""
+        return frame.select(
             pl.lit(scope).alias("scope"), pl.lit(start, pl.Date).alias("period_start"),
             pl.lit(end, pl.Date).alias("period_end"), pl.lit(q_end, pl.Date).alias("quarter_end"),
-        ).select(_FIGURE_COLUMNS)
+            pl.all())
 
     def batches(self, rows: int | None = None) -> Iterator[pl.DataFrame]:
         """`frequency` rows in the reports' order, whole OFP groups of about `rows` rows at a
@@ -248,16 +247,8 @@ class WeekFrequency:
                 pl.len().alias("rows"),
                 code_in("defect_code", PROCEDURAL_CODES).sum().alias("procedural"),
                 on_unit_group().sum().alias("unit_group_rows")).collect()
-            parts.append(self._scoped_outline(counts, *scope))
+            parts.append(self._scoped(counts, *scope))
         return pl.concat(parts) if parts else pl.DataFrame()
-
-    @staticmethod
-    def _scoped_outline(counts: pl.DataFrame, scope: str, start: dt.date, end: dt.date,
-                        q_end: dt.date) -> pl.DataFrame:
-        return counts.with_columns(
-            pl.lit(scope).alias("scope"), pl.lit(start, pl.Date).alias("period_start"),
-            pl.lit(end, pl.Date).alias("period_end"), pl.lit(q_end, pl.Date).alias("quarter_end"),
-        ).select(*SCOPE_KEY, *counts.columns)
 
     def frame(self) -> pl.DataFrame:
         """Every row at once (`week_frequency`)."""
