@@ -23,6 +23,7 @@ from pipelines.engine.qap.individual.defect_charges import (
     WeekFrequency,
     no_rows,
     on_unit_group,
+    outline_counts,
 )
 from pipelines.engine.qap.individual.measures import fmt_hundredths
 from pipelines.engine.qap.individual.reference import OFP_KEY
@@ -154,9 +155,7 @@ def write_week(week: WeekFrequency, run_date: dt.date, folder: Path) -> dict[str
 
 def _outline(rows: pl.DataFrame) -> pl.DataFrame:
     """`WeekFrequency.outline` of rows already worked out."""
-    return rows.group_by([*GROUP], maintain_order=True).agg(
-        pl.len().alias("rows"), (pl.col("section") == "procedural").sum().alias("procedural"),
-        on_unit_group().sum().alias("unit_group_rows"))
+    return rows.group_by([*GROUP], maintain_order=True).agg(outline_counts())
 
 
 def _pages_of(outline: pl.DataFrame) -> tuple[int, int]:

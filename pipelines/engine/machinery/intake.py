@@ -16,14 +16,12 @@ from pathlib import Path
 
 import polars as pl
 
-from layouts import layout
 from layouts.decoder import DeckFault
 from pipelines.engine.machinery import names
 from pipelines.engine.machinery.deck import Deck, DeckRefused, open_deck
 from pipelines.engine.machinery.result import DeckOutcome, RunResult
 from pipelines.state import private, run_folder
 
-PREFIX = layout.load("prefix")
 
 def next_run_id(published: list[str], run_date: dt.date) -> str:
     """The run date's next free id; `published` are the run ids of the store's history."""

@@ -244,9 +244,7 @@ class WeekFrequency:
                 (pl.col("unit_review") + pl.col("unit_moved")).alias("unit_group"),
             ).filter(pl.col("defects") > 0)
             counts = figures.group_by(OFP_KEY, maintain_order=True).agg(
-                pl.len().alias("rows"),
-                code_in("defect_code", PROCEDURAL_CODES).sum().alias("procedural"),
-                on_unit_group().sum().alias("unit_group_rows")).collect()
+                outline_counts()).collect()
             parts.append(self._scoped(counts, *scope))
         return pl.concat(parts) if parts else pl.DataFrame()
 
@@ -261,6 +259,14 @@ def no_rows(dcf: pl.DataFrame | None = None) -> pl.DataFrame:
         "scope": pl.String, "period_start": pl.Date, "period_end": pl.Date,
         "quarter_end": pl.Date, **{k: pl.String for k in OFP_KEY}, "defect_code": pl.String,
         **{c: pl.Int64 for c in FIGURES}}), dcf)
+
+
+def outline_counts() -> list[pl.Expr]:
+    """What the reports' page counts read of a group of `frequency` rows (or of the figures
+    they come from): its rows, its 900-909 rows, its rows on the QA Unit/Group Report."""
+    return [pl.len().alias("rows"),
+            code_in("defect_code", PROCEDURAL_CODES).sum().alias("procedural"),
+            on_unit_group().sum().alias("unit_group_rows")]
 
 
 def on_unit_group() -> pl.Expr:
