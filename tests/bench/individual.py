@@ -10,8 +10,8 @@ transaction, 1 in 50 transactions is a unit/group charge, 1 in 97 carries an SSN
 3081). Records are built as fixed-width text from the layouts and prefix-decoded as the weekly
 run does; the previous `cum_jobs` holds one quarter of history per SSN and OFP of the week.
 
-Each measured run is a child process (its peak RSS is its own: ru_maxrss of the children, and
-the child's VmHWM), writing its reports into bench/out/individual/ (gitignored). Printed:
+Each measured run is a child process (its peak RSS is its own: the child's VmHWM, read from its
+own /proc), writing its reports into bench/out/individual/ (gitignored). Printed:
 wall time of run_step, its split (calculate / print = lay out + write .txt / parquet), the
 rows and MB written, and peak RSS with and without the inputs.
 
@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -149,6 +148,7 @@ def previous_cum_jobs(n_emp: int, n_time: int) -> pl.DataFrame:
         hours_tenths=pl.lit(4000), volume=pl.lit(9000), lc_hours_tenths=pl.lit(0),
         lc_volume=pl.lit(0), reviewed=pl.lit(60), errors=pl.lit(2),
         last_posted=pl.lit(dt.date(2025, 9, 27)), last_adjusted=pl.lit(None, pl.Date),
+        overhead_hours_tenths=pl.lit(0),
     ).cast(CUM_SCHEMA)
 
 
@@ -226,11 +226,12 @@ def main(argv: list[str] | None = None) -> None:
               f"{run['wall'] - sum(t.values()):.2f} s other); inputs built in "
               f"{run['built']:.2f} s; child process {run['process']:.2f} s")
     best = min(runs, key=lambda r: r["wall"])
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB -> MiB
+    # The children's own peak (VmHWM): a forked child's ru_maxrss counts this process's size
+    peak = max(r["hwm_kb"] for r in runs) / 1024  # KiB -> MiB
     print(f"best run_step wall time: {best['wall']:.2f} s "
           f"(calculate {best['timings']['calculate']:.2f} s, print "
           f"{best['timings']['print']:.2f} s, parquet {best['timings']['parquet']:.2f} s)")
-    print(f"peak RSS of the child: {peak:,.0f} MiB (ru_maxrss); VmHWM with inputs built "
+    print(f"peak RSS of the child: {peak:,.0f} MiB (VmHWM); VmHWM with inputs built "
           f"{best['inputs_hwm_kb'] / 1024:,.0f} MiB, after run_step "
           f"{best['hwm_kb'] / 1024:,.0f} MiB")
     print(f"records {best['records']:,} (posted {best['posted']:,}, rejected "
