@@ -173,3 +173,20 @@ def test_printed_reports_are_the_golden_ones(tmp_path: Path) -> None:
 def test_a_week_without_review_lines_changes_nothing() -> None:
     charges, weeks = dc.run_weeks(review_sums.of_lines(reviews().clear()), state())
     assert weeks == {} and charges.equals(state())
+
+
+def test_frequency_of_figures_out_of_ofp_order_ranks_as_in_order() -> None:
+    """The week's batches come in OFP order and are not sorted again; figures given in
+    another order are sorted first, so the ranks and the rows' order are the same."""
+    week = dc.weeks_of(review_sums.of_lines(reviews()))[SAT]
+    scoped = week.filter(pl.col("period_end") == SAT).select(
+        pl.lit("period").alias("scope"), pl.lit(dt.date(2026, 1, 1)).alias("period_start"),
+        "period_end", "quarter_end", "org_code", "function_code", "program_code",
+        "defect_code", *dc.FIGURES)
+    in_order = dc.frequency(scoped, dcf())
+    backwards = dc.frequency(scoped.reverse(), dcf())
+    assert backwards.equals(in_order)
+    assert in_order.select("program_code", "section", "rank", "defect_code").rows() == [
+        (Y[2], "defects", 1, "205"),  # OFP Y (81110) before X (81120)
+        (X[2], "defects", 1, "104"), (X[2], "defects", 2, "101"), (X[2], "defects", 3, "935"),
+        (X[2], "procedural", 1, "903")]

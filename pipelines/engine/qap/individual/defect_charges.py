@@ -123,14 +123,24 @@ def add_week(charges: pl.DataFrame | None, week: pl.DataFrame, saturday: dt.date
     # one chunk, as an eager frame's: the store's Parquet file cuts its row groups by chunk
 
 
+def _group_runs(rows: pl.DataFrame, group: list[str]) -> pl.DataFrame:
+    """`rows` in `group` order (a stable sort), with `_group`: the number of each group's run
+    of rows. Rows already in that order, as `WeekFrequency.batches` hands them (one scope,
+    OFPs ascending), are not sorted again: the Pareto's sort then orders a number, not the
+    group's seven text and date columns."""
+    key = pl.struct(group)
+    if not rows.select(key).to_series().is_sorted():  # nulls first, as `sort` puts them
+        rows = rows.sort(group, maintain_order=True)
+    return rows.with_columns(key.rle_id().alias("_group"))
+
+
 def _pareto(rows: pl.DataFrame, group: list[str]) -> pl.DataFrame:
-    """Rank, share and running share (hundredths) within `group` + section."""
-    within = [*group, "section"]
-    ranked = rows.sort([*within, "defects", "defect_code"],
-                       descending=[False] * len(within) + [True, False])
-    # Sorted, each group is one run of rows: numbered runs make the windows' key one integer
-    # (windows over the seven text and date columns cost most of the frequency's time).
-    ranked = ranked.with_columns(pl.struct(within).rle_id().alias("_within"))
+    """Rank, share and running share (hundredths) within `group` + section; `_group` numbers
+    the groups (`_group_runs`)."""
+    ranked = _group_runs(rows, group).sort(["_group", "section", "defects", "defect_code"],
+                                           descending=[False, False, True, False])
+    # Each group + section is one run of rows: numbered runs make the windows' key one integer.
+    ranked = ranked.with_columns(pl.struct("_group", "section").rle_id().alias("_within"))
     total = pl.col("defects").sum().over("_within")
     running = pl.col("defects").cum_sum().over("_within")
     return ranked.with_columns(
@@ -151,7 +161,7 @@ def frequency(by_scope: pl.DataFrame, dcf: pl.DataFrame | None = None) -> pl.Dat
         code_in("defect_code", LOCAL_CODES).alias("local"),
     ).filter(pl.col("defects") > 0)
     proc = pl.col("section") == "procedural"
-    rows = _pareto(rows, group).with_columns(pl.struct(group).rle_id().alias("_group"))
+    rows = _pareto(rows, group)
     rows = rows.with_columns(
         pl.col("defects").sum().over("_group").alias("ofp_defects"),
         pl.col("employee").sum().over("_group").alias("ofp_employee"),
