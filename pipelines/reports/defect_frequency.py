@@ -63,11 +63,20 @@ UNIT_COLS = [
 SECTION_LINE = f"{' ' * INDENT}900-909 PROCEDURAL, SYSTEMIC OR ORGANIZATIONAL (RANKED APART)"
 
 
-def _scope_title() -> pl.Expr:
-    kind = pl.when(pl.col("scope") == "quarter").then(pl.lit("QUARTER TO DATE")).otherwise(
-        pl.lit("PERIOD"))
-    return pl.format("{} {}-{}", kind, pl.col("period_start").dt.strftime("%m/%d/%Y"),
-                     pl.col("period_end").dt.strftime("%m/%d/%Y"))
+def _scope_title(scope: str, start: dt.date, end: dt.date) -> str:
+    kind = "QUARTER TO DATE" if scope == "quarter" else "PERIOD"
+    return f"{kind} {start:%m/%d/%Y}-{end:%m/%d/%Y}"
+
+
+def _scope_titles(rows: pl.DataFrame) -> pl.Series:
+    """The page subtitle of every row (`_scope_title`), worked out once for each run of rows
+    of one scope (a batch is one scope): two dates formatted per row cost a fifth of the
+    lines' time."""
+    keys = ["scope", "period_start", "period_end"]
+    run = rows.select(pl.struct(keys).rle_id()).to_series()
+    starts = run.ne_missing(run.shift(1)).fill_null(True)
+    titles = [_scope_title(*key) for key in rows.filter(starts).select(keys).iter_rows()]
+    return pl.Series("scope", titles, pl.String).gather(run)
 
 
 def _ofp_total() -> pl.Expr:
@@ -85,7 +94,7 @@ def _detail(rows: pl.DataFrame, cols: list[Col], section_lines: bool) -> pl.Data
     # The rows come a group at a time (each OFP of a scope is one run of rows, its "defects"
     # section first), so a group's first and last rows are where the run's number changes.
     keyed = rows.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) * 5).alias("_key"),
-                              _scope_title().alias("scope"),
+                              _scope_titles(rows),
                               pl.struct(GROUP).rle_id().alias("_group"))
     g, proc = pl.col("_group"), pl.col("section") == "procedural"
     first = g.ne_missing(g.shift(1)).fill_null(True)
