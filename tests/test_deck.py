@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from layouts.encode import deck, record
@@ -89,3 +91,20 @@ def test_empty_deck_hashes_like_no_content(tmp_path):
     a.write_text(deck([], sequence=1))
     b.write_text(deck([], sequence=2).replace("\n", "\r\n"))
     assert open_deck(a).content_hash == open_deck(b).content_hash
+
+
+@pytest.mark.parametrize("batch", [1, 2, 200_000])
+def test_records_hash_is_sha256_of_the_sorted_records_joined_by_lf(tmp_path, monkeypatch,
+                                                                  batch):
+    """The deck ledger keeps this hash of every posted deck, so a reordered copy is known
+    whatever version of the program hashed it: sha256 of the records, trailing blanks
+    dropped, sorted, joined by LF; the same whether hashed in one batch or many."""
+    from pipelines.engine.machinery import intake
+
+    monkeypatch.setattr(intake, "_HASH_BATCH", batch)
+    lines = [BODY[0].replace("   4", f"   {n}") for n in (7, 5, 9)]
+    path = _deck(tmp_path, deck(lines, sequence=3).replace("\n", "   \n", 2))
+    expected = "\n".join(sorted(line.rstrip(" ") for line in lines)).encode()
+    assert intake.records_hash(open_deck(path)) == hashlib.sha256(expected).hexdigest()
+    empty = _deck(tmp_path, deck([], sequence=4), "empty.dat")
+    assert intake.records_hash(open_deck(empty)) == hashlib.sha256(b"").hexdigest()
