@@ -118,8 +118,11 @@ def _content_hash(raw: bytes | None, lines: pl.Series) -> str:
             size -= 1
         start, end = raw.find(b"\n", 0, size) + 1, raw.rfind(b"\n", 0, size)
         return hashlib.sha256(memoryview(raw)[start:end] if start <= end else b"").hexdigest()
-    joined = lines.str.join("\n").item() if lines.len() else ""
-    return hashlib.sha256(joined.encode()).hexdigest()
+    if not lines.len():
+        return hashlib.sha256(b"").hexdigest()
+    # the joined text's UTF-8 bytes where polars holds them, not copied into a Python str
+    return hashlib.sha256(lines.str.join("\n").cast(pl.Binary).to_arrow()[0].as_buffer()
+                          ).hexdigest()
 
 
 def control(records: Records) -> Deck:
