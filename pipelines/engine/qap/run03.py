@@ -312,14 +312,23 @@ def _kept(reviews: pl.DataFrame, keep: str) -> pl.DataFrame:
 
 def _ofp_rank_after(lines: pl.DataFrame, carry: DeckCarry) -> pl.DataFrame:
     """`ofp_rank` counted from the deck's first part: the earlier parts' defect-code lines of
-    each OFP are added, and this part's are added to `carry`."""
+    each OFP are added, and this part's are added to `carry`. A run of lines of one document
+    (`hdr_seq`) has its header's OFP, so the OFPs are looked up once per run, not per line."""
     ofp = ["h_org", "h_function", "h_program_code"]
+    doc = pl.col("hdr_seq")
+    starts = lines.select(
+        (doc.ne_missing(doc.shift(1)) | (pl.int_range(pl.len()) == 0)).alias("first"),
+        _counted_code().alias("counted"))
+    run = starts["first"].cum_sum() - 1  # each line's run of one document
+    runs = lines.select(ofp).filter(starts["first"])
     if carry.ofp_codes.height:  # the deck's first part has nothing before it
-        lines = lines.join(carry.ofp_codes, on=ofp, how="left", maintain_order="left"
-                           ).with_columns((pl.col("ofp_rank") + pl.col("before").fill_null(0))
-                                          .alias("ofp_rank")).drop("before")
-    here = lines.filter(_counted_code() == 1).group_by(ofp).agg(
-        pl.len().cast(pl.UInt32).alias("n"))
+        before = runs.join(carry.ofp_codes, on=ofp, how="left", maintain_order="left")["before"]
+        lines = lines.with_columns(
+            (pl.col("ofp_rank") + before.fill_null(0).gather(run)).alias("ofp_rank"))
+    counted = starts["counted"].cum_sum()
+    through = counted.filter(starts["first"].shift(-1, fill_value=True))  # at each run's end
+    here = runs.with_columns((through - through.shift(1, fill_value=0)).alias("n")).filter(
+        pl.col("n") > 0).group_by(ofp).agg(pl.col("n").sum().cast(pl.UInt32))
     carry.ofp_codes = carry.ofp_codes.join(here, on=ofp, how="full", coalesce=True).select(
         *ofp, (pl.col("before").fill_null(0) + pl.col("n").fill_null(0)).alias("before"))
     return lines
@@ -541,6 +550,18 @@ def display(records: pl.DataFrame, keep: pl.Expr | None = None, *, start: int = 
     rows = decode(rows, LINE, source="__line", typed=False)
     return rows.with_columns(
         pl.when(is_header).then(pl.lit("header")).otherwise(pl.lit("line")).alias("record_type"),
-        (pl.col("block").str.slice(2, 1) + pl.col("serial")).alias("control_number"),
+        _control_number(rows),
         *[pl.col(c).fill_null(" " * HEADER.field(c).width) for c in HEADER.names],
     ).drop("__at", "__line")
+
+
+_BLOCK, _SERIAL = PREFIX.field("block"), PREFIX.field("serial")
+
+
+def _control_number(rows: pl.DataFrame) -> pl.Expr:
+    """The block's last digit and the serial: one slice of the text where every record holds
+    both (they are adjacent), else from the decoded fields (a short record is padded)."""
+    shortest = rows.select(pl.col("text").str.len_chars().min()).item()
+    if _BLOCK.end == _SERIAL.offset and (shortest is None or shortest >= _SERIAL.end):
+        return pl.col("text").str.slice(_BLOCK.end - 1, 1 + _SERIAL.width).alias("control_number")
+    return (pl.col("block").str.slice(2, 1) + pl.col("serial")).alias("control_number")
