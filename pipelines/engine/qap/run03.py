@@ -525,34 +525,58 @@ def header_positions(records: pl.DataFrame) -> pl.Series:
     return records["seq"].search_sorted(records["hdr_seq"].fill_null(0))
 
 
+_WIDTH = max(f.end for f in (*PREFIX.fields, *HEADER.fields, *LINE.fields))
+
+
+def padded_text(records: pl.DataFrame) -> pl.Series:
+    """The records' text padded to the width of every field `display` slices from it (the
+    decoder's padding), for a caller that displays a frame's rows in several slices."""
+    return records["text"].str.pad_end(_WIDTH)
+
+
 def display(records: pl.DataFrame, keep: pl.Expr | None = None, *, start: int = 0,
-            length: int | None = None, headers_at: pl.Series | None = None) -> pl.DataFrame:
+            length: int | None = None, headers_at: pl.Series | None = None,
+            padded: pl.Series | None = None) -> pl.DataFrame:
     """The printed fields of run 03 records (a header's own, or a line's and its header's),
     sliced from the records' text for the rows `keep` selects among rows `start` to
     `start + length`; `header_text` is the text of each record's header (null for a line with
-    none). A caller printing in parts passes `header_positions(records)` once."""
+    none). A caller printing in parts passes `header_positions(records)` and
+    `padded_text(records)` once: each record's text is then padded once, not once as a
+    header's and once as a line's."""
     at = headers_at if headers_at is not None else header_positions(records)
     rows = records.slice(start, length).with_columns(
         pl.Series("__at", at.slice(start, length)))
+    if padded is not None:
+        rows = rows.with_columns(padded.slice(start, length).alias("__padded"))
     if keep is not None:
         rows = rows.filter(keep)
     is_header = pl.col("seq") == pl.col("hdr_seq")
+    has_header = pl.col("hdr_seq").is_not_null()
+    at_header = rows["__at"].clip(0, max(records.height - 1, 0))
+    # A record not in the 3926 format (36: a mistyped Form 3081, say) has no 3926 fields
+    # to show; one whose program alone is wrong still shows them.
+    shows_line = ~is_header & (pl.col("format_code") == v.FORMAT)
+    if padded is not None:
+        header_src = pl.when(has_header).then(padded.gather(at_header))
+        line_src = pl.when(shows_line).then(pl.col("__padded"))
+    else:
+        header_src = pl.when(has_header).then(
+            records["text"].gather(at_header).str.pad_end(_WIDTH))
+        line_src = pl.when(shows_line).then(pl.col("text").str.pad_end(_WIDTH))
     rows = rows.with_columns(
-        pl.when(pl.col("hdr_seq").is_not_null()).then(
-            records["text"].gather(rows["__at"].clip(0, max(records.height - 1, 0))))
-        .alias("header_text"),
-        # A record not in the 3926 format (36: a mistyped Form 3081, say) has no 3926 fields
-        # to show; one whose program alone is wrong still shows them.
-        pl.when(is_header | (pl.col("format_code") != v.FORMAT)).then(pl.lit(""))
-        .otherwise("text").alias("__line"))
+        pl.when(has_header).then(records["text"].gather(at_header)).alias("header_text"),
+        header_src.alias("__header"), line_src.alias("__line"))
     rows = decode(rows, PREFIX, typed=False)
-    rows = decode(rows, HEADER, source="header_text", typed=False)
-    rows = decode(rows, LINE, source="__line", typed=False)
+    # Raw slices of the padded texts, as `decode(typed=False)` cuts them: no header, or no
+    # line fields to show, prints blanks.
+    fields = [(f, src) for layout, src in ((HEADER, "__header"), (LINE, "__line"))
+              for f in layout.fields if f.name not in rows.columns]
     return rows.with_columns(
+        *[pl.col(src).str.slice(f.offset, f.width).fill_null(" " * f.width).alias(f.name)
+          for f, src in fields],
         pl.when(is_header).then(pl.lit("header")).otherwise(pl.lit("line")).alias("record_type"),
         _control_number(rows),
-        *[pl.col(c).fill_null(" " * HEADER.field(c).width) for c in HEADER.names],
-    ).drop("__at", "__line")
+    ).drop("__at", "__header", "__line", *(["__padded"] if padded is not None else []))
 
 
 _BLOCK, _SERIAL = PREFIX.field("block"), PREFIX.field("serial")
@@ -561,7 +585,11 @@ _BLOCK, _SERIAL = PREFIX.field("block"), PREFIX.field("serial")
 def _control_number(rows: pl.DataFrame) -> pl.Expr:
     """The block's last digit and the serial: one slice of the text where every record holds
     both (they are adjacent), else from the decoded fields (a short record is padded)."""
-    shortest = rows.select(pl.col("text").str.len_chars().min()).item()
-    if _BLOCK.end == _SERIAL.offset and (shortest is None or shortest >= _SERIAL.end):
-        return pl.col("text").str.slice(_BLOCK.end - 1, 1 + _SERIAL.width).alias("control_number")
-    return (pl.col("block").str.slice(2, 1) + pl.col("serial")).alias("control_number")
+    if _BLOCK.end == _SERIAL.offset and "__padded" in rows.columns:
+        text = pl.col("__padded")
+    elif _BLOCK.end == _SERIAL.offset and (rows.select(pl.col("text").str.len_chars().min())
+                                           .item() or _SERIAL.end) >= _SERIAL.end:
+        text = pl.col("text")
+    else:
+        return (pl.col("block").str.slice(2, 1) + pl.col("serial")).alias("control_number")
+    return text.str.slice(_BLOCK.end - 1, 1 + _SERIAL.width).alias("control_number")
