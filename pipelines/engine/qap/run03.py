@@ -105,7 +105,7 @@ def _fast(rec: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     headers = _header_facts(headers.with_columns(
         (pl.col("pos").shift(-1).fill_null(rec.height) - pl.col("pos") - 1).alias("n_lines"),
         pl.lit(1, pl.UInt32).alias("header_rank")))
-    lines = decode(rec.filter(~pl.col("is_header")).select(*_LINE_INPUT, "hord", "hdr_seq"),
+    lines = decode(rec.select(*_LINE_INPUT, "hord", "hdr_seq").filter(~rec["is_header"]),
                    LINE).drop("text")
     carried = headers.select(pl.col(k).alias(a) for k, a in _HEADER_CARRY.items())
     lines = lines.hstack(carried.rechunk().gather(lines["hord"].cast(pl.UInt32)).get_columns())
@@ -175,7 +175,7 @@ def _general(rec: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         pl.when("is_header").then("seq").otherwise(None).forward_fill().over(DOC)
         .alias("hdr_seq"))
     headers = decode(rec.filter("is_header"), HEADER)
-    lines = decode(rec.filter(~pl.col("is_header")).select(*_LINE_INPUT, "hdr_seq"),
+    lines = decode(rec.select(*_LINE_INPUT, "hdr_seq").filter(~rec["is_header"]),
                    LINE).drop("text")
 
     n_lines = lines.group_by("hdr_seq").len("n_lines")
@@ -488,12 +488,13 @@ def identical_units(lines: pl.DataFrame, individual: pl.Expr) -> pl.Series:
     should have charged one document to the employee and the rest to the unit/group; the form
     cannot say whether that was weighed, so such a sample posts as recorded and is listed for
     the manager. `individual` marks the accepted lines of transactions with an SSN."""
-    whole = lines.filter(individual & pl.col("starts") & (pl.col("ssn") != review_unit_ssn())
-                         & (pl.col("sampled_v") >= 2)
-                         & (pl.col("defective_v") == pl.col("sampled_v")))["unit"]
+    whole = lines.select(pl.col("unit").filter(
+        individual & pl.col("starts") & (pl.col("ssn") != review_unit_ssn())
+        & (pl.col("sampled_v") >= 2) & (pl.col("defective_v") == pl.col("sampled_v"))))["unit"]
     if whole.is_empty():
         return whole
-    coded = lines.filter(pl.col("unit").is_in(whole.implode()) & ~blank("defect_code"))
+    coded = lines.select("unit", "defect_code").filter(
+        pl.col("unit").is_in(whole.implode()) & ~lines["defect_code_blank"])
     one = coded.group_by("unit").agg(
         pl.col("defect_code").n_unique().alias("n"),
         v.unit_group_code().any().alias("unit_group"))
