@@ -556,14 +556,14 @@ def display(records: pl.DataFrame, keep: pl.Expr | None = None, *, start: int = 
     at_header = rows["__at"].clip(0, max(records.height - 1, 0))
     # A record not in the 3926 format (36: a mistyped Form 3081, say) has no 3926 fields
     # to show; one whose program alone is wrong still shows them.
-    shows_line = ~is_header & (pl.col("format_code") == v.FORMAT)
+    no_line = (is_header | (pl.col("format_code") != v.FORMAT)).fill_null(False)
     if padded is not None:
         header_src = pl.when(has_header).then(padded.gather(at_header))
-        line_src = pl.when(shows_line).then(pl.col("__padded"))
+        line_src = pl.when(~no_line).then(pl.col("__padded"))
     else:
         header_src = pl.when(has_header).then(
             records["text"].gather(at_header).str.pad_end(_WIDTH))
-        line_src = pl.when(shows_line).then(pl.col("text").str.pad_end(_WIDTH))
+        line_src = pl.when(~no_line).then(pl.col("text").str.pad_end(_WIDTH))
     rows = rows.with_columns(
         pl.when(has_header).then(records["text"].gather(at_header)).alias("header_text"),
         header_src.alias("__header"), line_src.alias("__line"))
