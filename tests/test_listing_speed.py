@@ -6,6 +6,7 @@ from part to part looked up once per document."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import polars as pl
 import pytest
@@ -49,20 +50,23 @@ def _odd_records() -> pl.DataFrame:
 
 
 @pytest.mark.parametrize("keep", [None, "rejected", "posted"])
-def test_display_from_text_padded_once_is_the_display_of_the_records(keep):
+def test_display_in_slices_is_the_display_of_the_whole(keep):
+    """Slices that begin inside a document pad its header's text apart; the records include
+    lines with no header, records too short for their fields and other formats."""
     records = pl.concat([_odd_records(), run03.run(
         _generated(4, error_rate=0.05), _ofp(4), pl.Series(CODES),
         pl.DataFrame(schema=v.QS_SCHEMA)).records.with_columns(
         pl.col("seq") + 1_000_000, pl.col("hdr_seq") + 1_000_000)])
     chosen = {None: None, "rejected": pl.col("rejected"), "posted": ~pl.col("rejected")}[keep]
-    at, padded = run03.header_positions(records), run03.padded_text(records)
+    at = run03.header_positions(records)
     whole = run03.display(records, chosen)
     assert records["text"].str.len_chars().min() < 13  # a record too short for its serial
     assert whole.height > 100 and whole["control_number"].str.len_chars().unique().to_list() == [3]
-    for start, length in ((0, records.height), (0, 7), (5, 40), (40, records.height)):
-        assert run03.display(records, chosen, start=start, length=length, headers_at=at,
-                             padded=padded).equals(
-            run03.display(records, chosen, start=start, length=length)), (start, length)
+    cuts = [0, 1, 3, 5, 9, 40, 41, 300, 1234, records.height]
+    pieces = [run03.display(records, chosen, start=lo, length=hi - lo, headers_at=at)
+              for lo, hi in itertools.pairwise(cuts)]
+    assert pl.concat(pieces).equals(whole)
+    assert run03.display(records, chosen, start=records.height + 5, length=3).height == 0
 
 
 def test_display_shows_blanks_where_a_record_has_no_header_or_no_line_fields():

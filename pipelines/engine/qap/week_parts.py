@@ -125,7 +125,6 @@ class Rows03:
         self.late = pl.DataFrame(schema={"seq": pl.UInt32, "code": pl.String})
         self.by_line: pl.DataFrame | None = None
         self._held: tuple[int, pl.DataFrame, pl.Series] | None = None
-        self._held_padded: pl.Series | None = None  # of the held part, once displayed
         private.folder(folder)
 
     def add(self, records: pl.DataFrame) -> None:
@@ -139,7 +138,7 @@ class Rows03:
                     posted_text: bool = False) -> Settled:
         """The codes found after the parts were checked (`run03.settle`), and what the run
         reads of every record, gathered in one pass over the parts."""
-        self.late, self.by_line, self._held, self._held_padded = late, by_line, None, None
+        self.late, self.by_line, self._held = late, by_line, None
         rejected, outcome, posted, texts, warnings, first = [], [], [], [], 0, 0
         for i in range(len(self._parts)):
             frame, at = self._load(i)
@@ -153,7 +152,7 @@ class Rows03:
                 texts.append(frame.select(pl.col("text").filter(~pl.col("rejected"))))
             warnings += int(frame["warning"].sum())
             first += frame.height
-        self._held = self._held_padded = None
+        self._held = None
         return Settled(rejected=pl.concat(rejected), outcome=pl.concat(outcome),
                        posted=pl.concat(posted), warnings=warnings,
                        posted_text=pl.concat(texts) if posted_text else None)
@@ -167,7 +166,7 @@ class Rows03:
             if lo < hi:
                 frame, at = self._load(i)
                 pieces.append(run03.display(frame, keep, start=lo - first, length=hi - lo,
-                                            headers_at=at, padded=self._padded(i)))
+                                            headers_at=at))
             first += height
         if not pieces:  # no row: the columns alone
             frame, at = self._load(0)
@@ -180,18 +179,10 @@ class Rows03:
         if self._held is None or self._held[0] != i:
             frame = run03.settle(pl.read_ipc(self._parts[i]), self.late, self.by_line)
             self._held = (i, frame, run03.header_positions(frame))
-            self._held_padded = None
         return self._held[1], self._held[2]
 
-    def _padded(self, i: int) -> pl.Series:
-        """`run03.padded_text` of the held part `i`, made once for the slices displayed."""
-        frame, _ = self._load(i)  # a part read anew has none yet
-        if self._held_padded is None:
-            self._held_padded = run03.padded_text(frame)
-        return self._held_padded
-
     def release(self) -> None:
-        self._held = self._held_padded = None
+        self._held = None
         for path in self._parts:
             path.unlink(missing_ok=True)
         self._parts = []
