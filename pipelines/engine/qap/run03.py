@@ -526,58 +526,43 @@ def header_positions(records: pl.DataFrame) -> pl.Series:
     return records["seq"].search_sorted(records["hdr_seq"].fill_null(0))
 
 
-_WIDTH = max(f.end for f in (*PREFIX.fields, *HEADER.fields, *LINE.fields))
-
-
 def display(records: pl.DataFrame, keep: pl.Expr | None = None, *, start: int = 0,
             length: int | None = None, headers_at: pl.Series | None = None) -> pl.DataFrame:
     """The printed fields of run 03 records (a header's own, or a line's and its header's),
     sliced from the records' text for the rows `keep` selects among rows `start` to
     `start + length`; `header_text` is the text of each record's header (null for a line with
-    none). A caller printing in parts passes `header_positions(records)` once.
-
-    Each record of the slice has its text padded once (as the decoder pads it) and gives a
-    header's fields and a line's from it: a header before the slice (its document begins
-    in the slice before) has its text padded as well."""
+    none). A caller printing in parts passes `header_positions(records)` once."""
     at = headers_at if headers_at is not None else header_positions(records)
-    rows = records.slice(start, length)
-    padded = rows["text"].str.pad_end(_WIDTH)
-    rows = rows.with_columns(pl.Series("__at", at.slice(start, length)), padded.alias("__padded"))
+    rows = records.slice(start, length).with_columns(
+        pl.Series("__at", at.slice(start, length)))
     if keep is not None:
         rows = rows.filter(keep)
     is_header = pl.col("seq") == pl.col("hdr_seq")
-    has_header = rows["hdr_seq"].is_not_null()
-    at_header = rows["__at"].clip(0, max(records.height - 1, 0))
-    first = min(start, records.height)
-    # The header's row in the slice; a header before the slice (its document begins in the
-    # slice before) is padded apart, after the slice's rows.
-    elsewhere = (at_header < first) | (at_header >= first + padded.len())
-    apart = at_header.filter(has_header & elsewhere).unique().sort()
-    source = padded
-    header_row = (at_header.cast(pl.Int64) - first).clip(0)
-    if apart.len():
-        source = pl.concat([padded, records["text"].gather(apart).str.pad_end(_WIDTH)])
-        header_row = pl.select(pl.when(elsewhere & has_header).then(
-            padded.len() + apart.search_sorted(at_header)).otherwise(header_row)).to_series()
-    # A record not in the 3926 format (36: a mistyped Form 3081, say) has no 3926 fields
-    # to show; one whose program alone is wrong still shows them.
-    no_line = (is_header | (pl.col("format_code") != v.FORMAT)).fill_null(False)
     rows = rows.with_columns(
-        pl.when(has_header).then(records["text"].gather(at_header)).alias("header_text"),
-        pl.when(has_header).then(source.gather(header_row)).alias("__header"),
-        pl.when(~no_line).then(pl.col("__padded")).alias("__line"))
+        pl.when(pl.col("hdr_seq").is_not_null()).then(
+            records["text"].gather(rows["__at"].clip(0, max(records.height - 1, 0))))
+        .alias("header_text"),
+        # A record not in the 3926 format (36: a mistyped Form 3081, say) has no 3926 fields
+        # to show; one whose program alone is wrong still shows them.
+        pl.when(is_header | (pl.col("format_code") != v.FORMAT)).then(pl.lit(""))
+        .otherwise("text").alias("__line"))
     rows = decode(rows, PREFIX, typed=False)
-    # Raw slices of the padded texts, as `decode(typed=False)` cuts them: no header, or no
-    # line fields to show, prints blanks.
-    fields = [(f, src) for layout, src in ((HEADER, "__header"), (LINE, "__line"))
-              for f in layout.fields if f.name not in rows.columns]
+    rows = decode(rows, HEADER, source="header_text", typed=False)
+    rows = decode(rows, LINE, source="__line", typed=False)
     return rows.with_columns(
-        *[pl.col(src).str.slice(f.offset, f.width).fill_null(" " * f.width).alias(f.name)
-          for f, src in fields],
         pl.when(is_header).then(pl.lit("header")).otherwise(pl.lit("line")).alias("record_type"),
-        pl.col("__padded").str.slice(_BLOCK.end - 1, 1 + _SERIAL.width).alias("control_number"),
-    ).drop("__at", "__padded", "__header", "__line")
+        _control_number(rows),
+        *[pl.col(c).fill_null(" " * HEADER.field(c).width) for c in HEADER.names],
+    ).drop("__at", "__line")
 
 
-# The control number, the block's last column and the serial: adjacent in the prefix.
 _BLOCK, _SERIAL = PREFIX.field("block"), PREFIX.field("serial")
+
+
+def _control_number(rows: pl.DataFrame) -> pl.Expr:
+    """The block's last digit and the serial: one slice of the text where every record holds
+    both (they are adjacent), else from the decoded fields (a short record is padded)."""
+    shortest = rows.select(pl.col("text").str.len_chars().min()).item()
+    if _BLOCK.end == _SERIAL.offset and (shortest is None or shortest >= _SERIAL.end):
+        return pl.col("text").str.slice(_BLOCK.end - 1, 1 + _SERIAL.width).alias("control_number")
+    return (pl.col("block").str.slice(2, 1) + pl.col("serial")).alias("control_number")
