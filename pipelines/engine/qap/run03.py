@@ -316,17 +316,17 @@ def _ofp_rank_after(lines: pl.DataFrame, carry: DeckCarry) -> pl.DataFrame:
     (`hdr_seq`) has its header's OFP, so the OFPs are looked up once per run, not per line."""
     ofp = ["h_org", "h_function", "h_program_code"]
     doc = pl.col("hdr_seq")
-    starts = lines.select(
+    marks = lines.select(
         (doc.ne_missing(doc.shift(1)) | (pl.int_range(pl.len()) == 0)).alias("first"),
         _counted_code().alias("counted"))
-    run = starts["first"].cum_sum() - 1  # each line's run of one document
-    runs = lines.select(ofp).filter(starts["first"])
+    run = marks["first"].cum_sum() - 1  # each line's run of one document
+    runs = lines.select(ofp).filter(marks["first"])
     if carry.ofp_codes.height:  # the deck's first part has nothing before it
         before = runs.join(carry.ofp_codes, on=ofp, how="left", maintain_order="left")["before"]
         lines = lines.with_columns(
             (pl.col("ofp_rank") + before.fill_null(0).gather(run)).alias("ofp_rank"))
-    counted = starts["counted"].cum_sum()
-    through = counted.filter(starts["first"].shift(-1, fill_value=True))  # at each run's end
+    counted = marks["counted"].cum_sum()
+    through = counted.filter(marks["first"].shift(-1, fill_value=True))  # at each run's end
     here = runs.with_columns((through - through.shift(1, fill_value=0)).alias("n")).filter(
         pl.col("n") > 0).group_by(ofp).agg(pl.col("n").sum().cast(pl.UInt32))
     carry.ofp_codes = carry.ofp_codes.join(here, on=ofp, how="full", coalesce=True).select(
