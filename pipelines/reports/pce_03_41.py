@@ -39,10 +39,9 @@ def _masked_ssn(valid_only: bool) -> pl.Expr:
         field(mask_ssn_expr("ssn"), 11))
 
 
-def _standard() -> pl.Expr:
+def _standard(raw: pl.Expr) -> pl.Expr:
     """A standard as a percent, `95.00` (the field is hundredths of a percent, `9500`), in five
     positions; anything but four digits prints as sent, so the register shows what is wrong."""
-    raw = pl.col("quality_standard")
     dotted = pl.concat_str([raw.str.slice(0, 2).str.strip_chars_start("0").str.pad_start(1, "0")
                             .str.pad_start(2), pl.lit("."), raw.str.slice(2, 2)])
     return pl.when(raw.str.contains(r"^\d{4}$")).then(dotted).otherwise(raw.str.pad_end(5))
@@ -58,14 +57,28 @@ def _warning() -> pl.Expr:
             .otherwise(pl.lit("")))
 
 
+def _header_cells() -> pl.Expr:
+    """The cells of a line that its header gives (WEEK ENDING to QUAL STD), laid out once per
+    document of the rows (`hdr_seq`) and repeated on its other rows: every row of a document
+    shows its header's fields (`run03.display`), so they print the same on each."""
+    doc = pl.col("hdr_seq")
+    first = doc.ne_missing(doc.shift(1)) | (pl.int_range(pl.len()) == 0)
+
+    def once(name: str) -> pl.Expr:
+        return pl.col(name).filter(first)
+
+    cells = pl.concat_str([
+        once("week_ending"), pl.lit("  "), once("defect_list"), pl.lit("  "),
+        once("org_code"), pl.lit("  "), once("function_code"), pl.lit("  "),
+        once("program_code"), pl.lit("   "), _standard(once("quality_standard")), pl.lit(" ")])
+    return cells.gather(first.cum_sum() - 1)
+
+
 def _line(with_codes: bool) -> pl.Expr:
     # The raw fields are already their layout width, so they print as sliced.
     cells = [pl.col("control_number"), pl.lit("   "),
              pl.col("line_no").cast(pl.String).str.pad_start(7), pl.lit("  "),
-             pl.col("week_ending"), pl.lit("  "), pl.col("defect_list"), pl.lit("  "),
-             pl.col("org_code"), pl.lit("  "),
-             pl.col("function_code"), pl.lit("  "), pl.col("program_code"), pl.lit("   "),
-             _standard(), pl.lit(" "), pl.col("unit_mark"),
+             _header_cells(), pl.col("unit_mark"),
              _masked_ssn(not with_codes), pl.lit("  "), pl.col("sampled"), pl.lit("  "),
              pl.col("defect_code"),
              pl.lit("    "), pl.col("defects"), pl.lit("   "), pl.col("defective")]

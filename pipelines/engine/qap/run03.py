@@ -105,7 +105,7 @@ def _fast(rec: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     headers = _header_facts(headers.with_columns(
         (pl.col("pos").shift(-1).fill_null(rec.height) - pl.col("pos") - 1).alias("n_lines"),
         pl.lit(1, pl.UInt32).alias("header_rank")))
-    lines = decode(rec.filter(~pl.col("is_header")).select(*_LINE_INPUT, "hord", "hdr_seq"),
+    lines = decode(rec.select(*_LINE_INPUT, "hord", "hdr_seq").filter(~rec["is_header"]),
                    LINE).drop("text")
     carried = headers.select(pl.col(k).alias(a) for k, a in _HEADER_CARRY.items())
     lines = lines.hstack(carried.rechunk().gather(lines["hord"].cast(pl.UInt32)).get_columns())
@@ -175,7 +175,7 @@ def _general(rec: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         pl.when("is_header").then("seq").otherwise(None).forward_fill().over(DOC)
         .alias("hdr_seq"))
     headers = decode(rec.filter("is_header"), HEADER)
-    lines = decode(rec.filter(~pl.col("is_header")).select(*_LINE_INPUT, "hdr_seq"),
+    lines = decode(rec.select(*_LINE_INPUT, "hdr_seq").filter(~rec["is_header"]),
                    LINE).drop("text")
 
     n_lines = lines.group_by("hdr_seq").len("n_lines")
@@ -312,14 +312,23 @@ def _kept(reviews: pl.DataFrame, keep: str) -> pl.DataFrame:
 
 def _ofp_rank_after(lines: pl.DataFrame, carry: DeckCarry) -> pl.DataFrame:
     """`ofp_rank` counted from the deck's first part: the earlier parts' defect-code lines of
-    each OFP are added, and this part's are added to `carry`."""
+    each OFP are added, and this part's are added to `carry`. A run of lines of one document
+    (`hdr_seq`) has its header's OFP, so the OFPs are looked up once per run, not per line."""
     ofp = ["h_org", "h_function", "h_program_code"]
+    doc = pl.col("hdr_seq")
+    marks = lines.select(
+        (doc.ne_missing(doc.shift(1)) | (pl.int_range(pl.len()) == 0)).alias("first"),
+        _counted_code().alias("counted"))
+    run = marks["first"].cum_sum() - 1  # each line's run of one document
+    runs = lines.select(ofp).filter(marks["first"])
     if carry.ofp_codes.height:  # the deck's first part has nothing before it
-        lines = lines.join(carry.ofp_codes, on=ofp, how="left", maintain_order="left"
-                           ).with_columns((pl.col("ofp_rank") + pl.col("before").fill_null(0))
-                                          .alias("ofp_rank")).drop("before")
-    here = lines.filter(_counted_code() == 1).group_by(ofp).agg(
-        pl.len().cast(pl.UInt32).alias("n"))
+        before = runs.join(carry.ofp_codes, on=ofp, how="left", maintain_order="left")["before"]
+        lines = lines.with_columns(
+            (pl.col("ofp_rank") + before.fill_null(0).gather(run)).alias("ofp_rank"))
+    counted = marks["counted"].cum_sum()
+    through = counted.filter(marks["first"].shift(-1, fill_value=True))  # at each run's end
+    here = runs.with_columns((through - through.shift(1, fill_value=0)).alias("n")).filter(
+        pl.col("n") > 0).group_by(ofp).agg(pl.col("n").sum().cast(pl.UInt32))
     carry.ofp_codes = carry.ofp_codes.join(here, on=ofp, how="full", coalesce=True).select(
         *ofp, (pl.col("before").fill_null(0) + pl.col("n").fill_null(0)).alias("before"))
     return lines
@@ -479,12 +488,13 @@ def identical_units(lines: pl.DataFrame, individual: pl.Expr) -> pl.Series:
     should have charged one document to the employee and the rest to the unit/group; the form
     cannot say whether that was weighed, so such a sample posts as recorded and is listed for
     the manager. `individual` marks the accepted lines of transactions with an SSN."""
-    whole = lines.filter(individual & pl.col("starts") & (pl.col("ssn") != review_unit_ssn())
-                         & (pl.col("sampled_v") >= 2)
-                         & (pl.col("defective_v") == pl.col("sampled_v")))["unit"]
+    whole = lines.select(pl.col("unit").filter(
+        individual & pl.col("starts") & (pl.col("ssn") != review_unit_ssn())
+        & (pl.col("sampled_v") >= 2) & (pl.col("defective_v") == pl.col("sampled_v"))))["unit"]
     if whole.is_empty():
         return whole
-    coded = lines.filter(pl.col("unit").is_in(whole.implode()) & ~blank("defect_code"))
+    coded = lines.select("unit", "defect_code").filter(
+        pl.col("unit").is_in(whole.implode()) & ~lines["defect_code_blank"])
     one = coded.group_by("unit").agg(
         pl.col("defect_code").n_unique().alias("n"),
         v.unit_group_code().any().alias("unit_group"))
@@ -541,6 +551,18 @@ def display(records: pl.DataFrame, keep: pl.Expr | None = None, *, start: int = 
     rows = decode(rows, LINE, source="__line", typed=False)
     return rows.with_columns(
         pl.when(is_header).then(pl.lit("header")).otherwise(pl.lit("line")).alias("record_type"),
-        (pl.col("block").str.slice(2, 1) + pl.col("serial")).alias("control_number"),
+        _control_number(rows),
         *[pl.col(c).fill_null(" " * HEADER.field(c).width) for c in HEADER.names],
     ).drop("__at", "__line")
+
+
+_BLOCK, _SERIAL = PREFIX.field("block"), PREFIX.field("serial")
+
+
+def _control_number(rows: pl.DataFrame) -> pl.Expr:
+    """The block's last digit and the serial: one slice of the text where every record holds
+    both (they are adjacent), else from the decoded fields (a short record is padded)."""
+    shortest = rows.select(pl.col("text").str.len_chars().min()).item()
+    if _BLOCK.end == _SERIAL.offset and (shortest is None or shortest >= _SERIAL.end):
+        return pl.col("text").str.slice(_BLOCK.end - 1, 1 + _SERIAL.width).alias("control_number")
+    return (pl.col("block").str.slice(2, 1) + pl.col("serial")).alias("control_number")
