@@ -181,10 +181,10 @@ def read_records(path: Path | str, encoding: str = "auto", kind: str = "deck") -
 def _number(raw: pl.Expr) -> pl.Expr:
     """Right-justified digits with leading blanks or zeros; a sign or an inner or trailing
     blank is not a number (the cast alone would take `  -12`)."""
-    stripped = raw.str.strip_chars_start(" ")
-    # An unsigned cast refuses "-"; only "+" needs looking for.
-    return pl.when(~stripped.str.starts_with("+")).then(
-        stripped.cast(pl.UInt64, strict=False).cast(pl.Int64))
+    # An unsigned cast refuses "-" and a "+" anywhere but first: "+" is looked for in the
+    # raw field, so the blanks are stripped once, for the cast.
+    return pl.when(~raw.str.contains("+", literal=True)).then(
+        raw.str.strip_chars_start(" ").cast(pl.UInt64, strict=False).cast(pl.Int64))
 
 
 def _date(raw: pl.Expr) -> pl.Expr:

@@ -83,9 +83,10 @@ def test_decoder_keeps_raw_text_line_numbers_and_types(tmp_path):
 
 def test_number_field_rejects_signs_embedded_and_trailing_blanks():
     frame = pl.DataFrame({"text": [
-        record("prefix+form3926_line", sampled=s) for s in ("   12", "+0012", " 1 2", "  12 ")]})
+        record("prefix+form3926_line", sampled=s)
+        for s in ("   12", "+0012", " 1 2", "  12 ", "  +12", "1+2  ", "   -1", "00012")]})
     values = decode(frame, load("prefix"), load("form3926_line"))["sampled_v"].to_list()
-    assert values == [12, None, None, None]
+    assert values == [12, None, None, None, None, None, None, 12]
 
 
 @pytest.mark.parametrize(("data", "where"), [
