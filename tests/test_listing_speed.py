@@ -5,12 +5,23 @@ from part to part looked up once per document."""
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 
 import polars as pl
 import pytest
-from test_pce_03_41 import FIRST, FUNC, OFP, ORG, PROG, SAT, records_frame, review, run, sample
+from test_pce_03_41 import (
+    FIRST,
+    FUNC,
+    OFP,
+    ORG,
+    PROG,
+    SAT,
+    printed_posting,
+    records_frame,
+    review,
+    run,
+    sample,
+)
 from test_run03_paths import _frame
 
 from fixtures import generate
@@ -150,12 +161,8 @@ def test_ofp_counts_carried_across_parts_are_those_of_the_whole_deck():
 
 
 def test_posting_listing_prints_the_header_fields_on_every_line(tmp_path):
-    result = run(review(sample(sampled=3, code="101", defects=2, defective=1),
-                        sample(ssn="234567891", code="930")))
-    posted = run03.display(result.records, ~pl.col("rejected")).with_columns(
-        pl.lit("DECK 0  deck.dat").alias("deck_title"), pl.lit("deck.dat").alias("deck"))
-    listing.print_posting(posted, dt.date(2026, 11, 17), dt.date(2026, 11, 14),
-                          tmp_path / "posting.txt")
-    detail = [ln for ln in (tmp_path / "posting.txt").read_text().splitlines()
-              if ln.startswith("101 ")]
+    text = printed_posting(review(sample(sampled=3, code="101", defects=2, defective=1),
+                                  sample(ssn="234567891", code="930")),
+                           tmp_path / "posting.txt")
+    detail = [ln for ln in text.splitlines() if ln.startswith("101 ")]
     assert [ln[15:47] for ln in detail] == [f"{SAT}  000  {ORG}  {FUNC}  {PROG}"] * 3

@@ -748,16 +748,21 @@ def test_no_multiple_identical_warning_when_the_pattern_does_not_hold(sample_lin
     assert not any(r["warning"] for r in rows(result).values())
 
 
-def test_posting_listing_prints_the_multiple_identical_warning_within_132_columns(tmp_path):
+def printed_posting(records: list[str], path) -> str:
+    """The 3926 Posting Transaction Listing of run 03 over `records`, printed to `path`."""
     from pipelines.reports import pce_03_41 as listing
 
-    result = run(review(sample(sampled=3, code="104", defects=3, defective=3),
-                        sample(ssn="234567891", code="930")))
+    result = run(records)
     posted = run03.display(result.records, ~pl.col("rejected")).with_columns(
         pl.lit("HDR  deck.dat").alias("deck_title"), pl.lit("deck.dat").alias("deck"))
-    listing.print_posting(posted, dt.date(2026, 11, 17), dt.date(2026, 11, 14),
-                          tmp_path / "posting.txt")
-    text = (tmp_path / "posting.txt").read_text()
+    listing.print_posting(posted, dt.date(2026, 11, 17), dt.date(2026, 11, 14), path)
+    return path.read_text()
+
+
+def test_posting_listing_prints_the_multiple_identical_warning_within_132_columns(tmp_path):
+    text = printed_posting(review(sample(sampled=3, code="104", defects=3, defective=3),
+                                  sample(ssn="234567891", code="930")),
+                           tmp_path / "posting.txt")
     lines = [ln for ln in text.splitlines() if "XXX-XX-" in ln]
     assert [ln.split("  ")[-1].strip() for ln in lines] == [
         "W MULTIPLE IDENTICAL DEFECTS?", "W LOCAL DEFECT CODE"]
