@@ -282,3 +282,15 @@ def test_a_page_whose_charts_cannot_be_drawn_is_a_warning_not_a_failure(week, mo
     page, why = run_page.write_after_posting(result, data)
     assert page is None
     assert why.startswith("run page not written: FileNotFoundError")
+
+
+def test_the_page_of_a_run_made_twice_is_the_same_bytes(week, tmp_path):
+    """Every table's id is named for what it shows (great-tables would draw random ones), so
+    the page of a run is reproducible but for when it says it was made."""
+    data, result = week
+    made = dt.datetime(2026, 11, 17, 6, 0, tzinfo=dt.UTC)
+    first = run_page.write(result, data, made=made).read_bytes()
+    assert run_page.write(result, data, made=made).read_bytes() == first
+    html = first.decode()
+    for shown in ("decks", "steps", "codes", f"register-{RUN_3926}", f"register-{RUN_3927}"):
+        assert html.count(f'id="table-{shown}"') == 1

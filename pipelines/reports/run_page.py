@@ -105,10 +105,13 @@ def charts(result: Any, page: PageFacts) -> list[Chart]:
     ]
 
 
-def _table(frame: pl.DataFrame, html_columns: tuple[str, ...] = ()) -> str:
+def _table(frame: pl.DataFrame, name: str, html_columns: tuple[str, ...] = ()) -> str:
+    """`frame` as an HTML table whose id (the scope of its styles) is `name`, unique on the
+    page: great-tables would draw a random one, and the page of a run would differ each time
+    it is made."""
     import great_tables as gt  # see the module's docstring
 
-    table = gt.GT(frame).opt_row_striping().tab_options(table_font_size="13px")
+    table = gt.GT(frame, id=name).opt_row_striping().tab_options(table_font_size="13px")
     if html_columns:
         table = table.fmt(lambda v: v, columns=list(html_columns))
     return table.as_raw_html()
@@ -206,6 +209,7 @@ def _registers(entries: pl.DataFrame, max_rows: int) -> list[dict[str, Any]]:
         mine = entries.filter(pl.col("run") == run).sort("deck", "line_no")
         registers.append({"run": run, "rows": mine.height, "shown": min(mine.height, max_rows),
                           "table": _table(register_frame(mine.head(max_rows)),
+                                          f"table-register-{run}",
                                           ("deck", "codes", "record", "meaning"))})
     return registers
 
@@ -234,9 +238,9 @@ def write(result: Any, data_dir: Path, made: dt.datetime | None = None,
         drawing = charts(result, page)
         painter.paint([chart.chart.to_dict() for chart in drawing])
         registers = _registers(page.register, max_rows)
-        tables = {"decks_table": _table(decks_frame(result)),
-                  "steps_table": _table(steps_frame(result, page.register)),
-                  "codes_table": _table(codes_frame(result))}
+        tables = {"decks_table": _table(decks_frame(result), "table-decks"),
+                  "steps_table": _table(steps_frame(result, page.register), "table-steps"),
+                  "codes_table": _table(codes_frame(result), "table-codes")}
         drawn = []
         for chart, svg in zip(drawing, painter.svgs(len(drawing)), strict=True):
             png_name = f"chart-{chart.name}.png"
