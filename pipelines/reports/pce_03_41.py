@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.engine.qap import run03
 from pipelines.reports.listings import codes_text, heading, print_listing, print_listing_chunks
 from pipelines.reports.printing import PAGE_WIDTH, PageHeading, field, mask_ssn_expr
 from validators.codes import RUN_3926
@@ -61,8 +62,7 @@ def _header_cells() -> pl.Expr:
     """The cells of a line that its header gives (WEEK ENDING to QUAL STD), laid out once per
     document of the rows (`hdr_seq`) and repeated on its other rows: every row of a document
     shows its header's fields (`run03.display`), so they print the same on each."""
-    doc = pl.col("hdr_seq")
-    first = doc.ne_missing(doc.shift(1)) | (pl.int_range(pl.len()) == 0)
+    first = run03.document_starts()
 
     def once(name: str) -> pl.Expr:
         return pl.col(name).filter(first)

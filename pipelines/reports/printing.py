@@ -212,7 +212,7 @@ def _pages_and_tail(detail: pl.DataFrame, lines_per_page: int, break_on: str | N
 
 def count_pages(detail: pl.DataFrame, lines_per_page: int, break_on: str | None = None) -> int:
     """Pages that ``paginate`` lays `detail` out on (0 for no rows)."""
-    return _page_starts(detail, lines_per_page, break_on).len()
+    return _pages_and_tail(detail, lines_per_page, break_on)[0] if detail.height else 0
 
 
 def paginate(

@@ -107,22 +107,31 @@ def _parse_hdr(path: Path, text: str) -> tuple[str, dt.date, dt.datetime, int]:
     return campus, week_ending, dt.datetime.combine(created_on, created_at), int(raw_seq)
 
 
+def unpadded(lines: pl.Series) -> pl.Series:
+    """`lines` without their trailing blanks, which are not content (a copy of the text only
+    when some line has blanks to drop)."""
+    return lines.str.strip_chars_end(" ") if lines.str.ends_with(" ").any() else lines
+
+
+def utf8(lines: pl.Series, separator: str = "\n") -> memoryview | bytes:
+    """The UTF-8 bytes of `lines` joined by `separator`, where polars holds them: not copied
+    into a Python str and encoded again (a third of a hash's time)."""
+    if not lines.len():
+        return b""
+    return memoryview(lines.str.join(separator).cast(pl.Binary).to_arrow()[0].as_buffer())
+
+
 def _content_hash(raw: bytes | None, lines: pl.Series) -> str:
     """sha256 of the records between HDR and TRL: trailing blanks dropped, lines joined by LF.
     An LF-only file whose lines end in no blank is hashed straight from its bytes."""
-    if lines.str.ends_with(" ").any():  # trailing blanks are not content
-        lines = lines.str.strip_chars_end(" ")
-    elif raw is not None:  # no copy of the file: its bytes are hashed where they lie
+    content = unpadded(lines)
+    if content is lines and raw is not None:  # no copy of the file: hashed where it lies
         size = len(raw)
         while size and raw[size - 1] in b" \n":
             size -= 1
         start, end = raw.find(b"\n", 0, size) + 1, raw.rfind(b"\n", 0, size)
         return hashlib.sha256(memoryview(raw)[start:end] if start <= end else b"").hexdigest()
-    if not lines.len():
-        return hashlib.sha256(b"").hexdigest()
-    # the joined text's UTF-8 bytes where polars holds them, not copied into a Python str
-    return hashlib.sha256(lines.str.join("\n").cast(pl.Binary).to_arrow()[0].as_buffer()
-                          ).hexdigest()
+    return hashlib.sha256(utf8(content)).hexdigest()
 
 
 def control(records: Records) -> Deck:
@@ -180,4 +189,4 @@ def open_deck(path: Path | str, encoding: str = "auto") -> Deck:
     return control(read_records(path, encoding))
 
 
-__all__ = ["Deck", "DeckFault", "DeckRefused", "control", "open_deck"]
+__all__ = ["Deck", "DeckFault", "DeckRefused", "control", "open_deck", "unpadded", "utf8"]

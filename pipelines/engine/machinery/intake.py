@@ -18,7 +18,7 @@ import polars as pl
 
 from layouts.decoder import DeckFault
 from pipelines.engine.machinery import names
-from pipelines.engine.machinery.deck import Deck, DeckRefused, open_deck
+from pipelines.engine.machinery.deck import Deck, DeckRefused, open_deck, unpadded, utf8
 from pipelines.engine.machinery.result import DeckOutcome, RunResult
 from pipelines.state import private, run_folder
 
@@ -46,17 +46,13 @@ def records_hash(deck: Deck) -> str:
     """sha256 of the deck's records sorted (trailing blanks dropped) and joined by newlines:
     the same records in another order hash the same, so a reordered copy of a posted deck is
     known. Hashed a batch at a time, so that no copy of the whole deck's text is made."""
-    lines = deck.records["text"]
-    if lines.str.ends_with(" ").any():  # a copy of the text only when it has blanks to drop
-        lines = lines.str.strip_chars_end(" ")
+    lines = unpadded(deck.records["text"])
     order = lines.arg_sort()
     digest = hashlib.sha256()
     for at in range(0, lines.len(), _HASH_BATCH):
         if at:
             digest.update(b"\n")
-        joined = lines.gather(order.slice(at, _HASH_BATCH)).str.join("\n")
-        # its UTF-8 bytes where they lie: a Python str of them and its encoding cost a third
-        digest.update(joined.cast(pl.Binary).to_arrow()[0].as_buffer())
+        digest.update(utf8(lines.gather(order.slice(at, _HASH_BATCH))))
     return digest.hexdigest()
 
 
@@ -108,7 +104,7 @@ def _reinputs(deck: Deck, open_texts: set[str]) -> bool:
     """Every record of `deck` is the text of an open register entry (or its header): a
     reprocess re-inputting records whose fix was in the reference data, not a second
     posting."""
-    texts = deck.records["text"].str.strip_chars_end(" ")
+    texts = unpadded(deck.records["text"])
     return texts.len() > 0 and all(t in open_texts for t in texts.unique().to_list())
 
 

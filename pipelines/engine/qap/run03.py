@@ -310,15 +310,19 @@ def _kept(reviews: pl.DataFrame, keep: str) -> pl.DataFrame:
     raise ValueError(f"keep: {keep!r} is not one of {KEEP_ALL}, {KEEP_INDIVIDUAL}, {KEEP_NONE}")
 
 
+def document_starts() -> pl.Expr:
+    """True on the first of each run of rows of one document (`hdr_seq`, null for lines
+    without a header counting as a value) in rows kept in deck order."""
+    doc = pl.col("hdr_seq")
+    return doc.ne_missing(doc.shift(1)) | (pl.int_range(pl.len()) == 0)
+
+
 def _ofp_rank_after(lines: pl.DataFrame, carry: DeckCarry) -> pl.DataFrame:
     """`ofp_rank` counted from the deck's first part: the earlier parts' defect-code lines of
     each OFP are added, and this part's are added to `carry`. A run of lines of one document
     (`hdr_seq`) has its header's OFP, so the OFPs are looked up once per run, not per line."""
     ofp = ["h_org", "h_function", "h_program_code"]
-    doc = pl.col("hdr_seq")
-    marks = lines.select(
-        (doc.ne_missing(doc.shift(1)) | (pl.int_range(pl.len()) == 0)).alias("first"),
-        _counted_code().alias("counted"))
+    marks = lines.select(document_starts().alias("first"), _counted_code().alias("counted"))
     run = marks["first"].cum_sum() - 1  # each line's run of one document
     runs = lines.select(ofp).filter(marks["first"])
     if carry.ofp_codes.height:  # the deck's first part has nothing before it
