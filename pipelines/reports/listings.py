@@ -14,10 +14,9 @@ from pipelines.reports import trailer
 from pipelines.reports.printing import (
     PageChunk,
     PageHeading,
-    count_pages,
+    cut_at_pages,
     paginate,
     paginate_chunks,
-    plan_chunks,
     write_pages,
     write_report,
 )
@@ -54,21 +53,38 @@ def print_listing(rows: pl.DataFrame, line: pl.Expr, heading: PageHeading, path:
                           lines_per_page=LINES_PER_PAGE, break_on="deck_no"), path)
 
 
-def plan_listing(decks: pl.DataFrame, rows_per_chunk: int | None = None,
+def deck_runs(rows: pl.DataFrame) -> pl.DataFrame:
+    """A listing's rows (their deck_no, in order) as runs of one deck: deck_no and rows of
+    each run, what `plan_listing` reads."""
+    return rows.select(pl.col("deck_no").rle()).unnest("deck_no").select(
+        pl.col("value").alias("deck_no"), pl.col("len").cast(pl.Int64).alias("rows"))
+
+
+def plan_listing(runs: pl.DataFrame, rows_per_chunk: int | None = None,
                  names: pl.DataFrame | None = None) -> tuple[list[PageChunk], int]:
-    """Parts of a listing whose rows carry `decks`' deck_no, in order, each starting a page
-    (`CHUNK_ROWS` rows at most by default); and the listing's page count with its closing
-    lines (`names`: deck_no and deck of the run's decks, for the deck key) (what
-    `print_listing_chunks` needs)."""
-    parts, _ = plan_chunks(decks.select("deck_no"), lines_per_page=LINES_PER_PAGE,
-                           break_on="deck_no", rows_per_chunk=rows_per_chunk or CHUNK_ROWS)
-    listed = decks.select(pl.col("deck_no").unique())
+    """Parts of a listing whose rows are `runs` (deck_no and rows of each run of one deck, in
+    order: `deck_runs`), each starting a page (`CHUNK_ROWS` rows at most by default); and the
+    listing's page count with its closing lines (`names`: deck_no and deck of the run's decks,
+    for the deck key) (what `print_listing_chunks` needs). A deck's pages start every
+    `LINES_PER_PAGE` rows of its run, so the plan holds a row per page, not per record."""
+    runs = runs.filter(pl.col("rows") > 0)
+    lengths = runs.get_column("rows").cast(pl.Int64)
+    records = int(lengths.sum())
+    listed = runs.select(pl.col("deck_no").unique())
     if names is not None:
         listed = listed.join(names, on="deck_no", how="left")
-    closing = trailer.closing(decks.height, listed if "deck" in listed.columns else
+    closing = trailer.closing(records, listed if "deck" in listed.columns else
                               _named_decks(listed))
-    whole = trailer.append(decks.select("deck_no", line=pl.lit("")), closing)
-    return parts, count_pages(whole, LINES_PER_PAGE, "deck_no")
+    if records == 0:  # the no-items line and the closing lines, on pages of their own
+        return [PageChunk(0, 0, 1)], -(-(1 + len(closing)) // LINES_PER_PAGE)
+    offsets = lengths.cum_sum() - lengths
+    starts = pl.select(pl.int_ranges(offsets, offsets + lengths, LINES_PER_PAGE,
+                                     dtype=pl.Int64).explode()).to_series()
+    parts, _ = cut_at_pages(starts, records, rows_per_chunk or CHUNK_ROWS)
+    # The closing lines go on under the last run's lines (`trailer.append`).
+    tail = lengths.to_list()
+    tail[-1] += len(closing)
+    return parts, sum(-(-n // LINES_PER_PAGE) for n in tail)
 
 
 def print_listing_chunks(chunks: Iterable[pl.DataFrame], line: pl.Expr, heading: PageHeading,

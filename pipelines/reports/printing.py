@@ -368,7 +368,15 @@ def plan_chunks(
     n = detail.height
     if n == 0:
         return [PageChunk(0, 0, 1)], 1
-    starts = _page_starts(detail, lines_per_page, break_on)
+    return cut_at_pages(_page_starts(detail, lines_per_page, break_on), n, rows_per_chunk)
+
+
+def cut_at_pages(starts: pl.Series, n: int, rows_per_chunk: int) -> tuple[list[PageChunk], int]:
+    """``plan_chunks``' parts of a report of `n` rows (at least one) whose pages start at the
+    rows `starts` (ascending, the first 0), and its page count: for a caller that knows where
+    its pages start without a frame of every row."""
+    if rows_per_chunk < 1:
+        raise ValueError(f"rows_per_chunk must be >= 1, got {rows_per_chunk}")
     total = starts.len()
     parts: list[PageChunk] = []
     k = 0  # index in `starts` of the current part's first page

@@ -79,19 +79,15 @@ def _listings(week: WeekReports, result: RunResult, run_dir: Path) -> None:
         _record(result, name, run_dir)
 
     name = "posting-3926"
-    posted = week.posted03  # where each posted row is, and its deck: the listing's parts
     names = pl.DataFrame({"deck_no": range(len(week.decks)), "deck": [d.name for d in week.decks]},
                          schema={"deck_no": pl.UInt16, "deck": pl.String})
-    parts, total_pages = listings.plan_listing(posted, names=names)
+    # the posted records' runs of one deck: the listing's page breaks and parts
+    parts, total_pages = listings.plan_listing(week.posted03, names=names)
     with listings.ParquetParts(run_dir / f"{name}.parquet") as parquet:
 
         def posted03():
-            for part in parts:
-                start = length = 0  # the one part of an empty listing
-                if part.length:
-                    at = posted.get_column("at").slice(part.offset, part.length)
-                    start, length = at[0], at[-1] - at[0] + 1
-                rows = intake.deck_columns(week.rows03.display(~pl.col("rejected"), start, length),
+            for part in parts:  # counted in posted records, as `display_posted` reads them
+                rows = intake.deck_columns(week.rows03.display_posted(part.offset, part.length),
                                            week.decks, week.run_id)
                 parquet.write(rows.select(pce_03_41.COLUMNS))
                 yield rows

@@ -16,6 +16,7 @@ reduce and the individual data read (reviews, adjustments), not the records' tex
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,13 +105,28 @@ def check_deck(deck: Deck, deck_no: int, seq0: int, ofp: pl.DataFrame,
 
 @dataclass(frozen=True)
 class Settled:
-    """What the run reads of every Form 3926 record once settled (`Rows03.settle_with`)."""
+    """What the run reads of the Form 3926 records once settled (`Rows03.settle_with`): the
+    rejected records' rows, and of the rest only counts, so that what is held grows with the
+    decks and the listing's pages, not with the records."""
 
     rejected: pl.DataFrame  # `run03.display` of the rejected records
-    outcome: pl.DataFrame  # deck_no, rejected, error_codes of every record
-    posted: pl.DataFrame  # at (row across the parts), deck_no of every posted record
+    decks: pl.DataFrame  # deck_no, posted, rejected: the records of each deck that has any
+    codes: Counter[str]  # how many times each error code was given, in order of first use
+    posted: pl.DataFrame  # deck_no, rows: the posted records as runs of one deck, in order
     warnings: int
     posted_text: pl.DataFrame | None  # text of every posted record, when asked for
+
+    @property
+    def posted_records(self) -> int:
+        return int(self.decks["posted"].sum())
+
+    @property
+    def rejected_records(self) -> int:
+        return int(self.decks["rejected"].sum())
+
+
+_DECK_COUNTS = {"deck_no": pl.UInt16, "posted": pl.Int64, "rejected": pl.Int64}
+_RUNS = {"deck_no": pl.UInt16, "rows": pl.Int64}
 
 
 class Rows03:
@@ -122,6 +138,7 @@ class Rows03:
         self.folder = folder
         self._parts: list[Path] = []
         self.heights: list[int] = []
+        self.posted_heights: list[int] = []  # posted records of each part, once settled
         self.late = pl.DataFrame(schema={"seq": pl.UInt32, "code": pl.String})
         self.by_line: pl.DataFrame | None = None
         self._held: tuple[int, pl.DataFrame, pl.Series] | None = None
@@ -137,37 +154,53 @@ class Rows03:
     def settle_with(self, late: pl.DataFrame, by_line: pl.DataFrame | None,
                     posted_text: bool = False) -> Settled:
         """The codes found after the parts were checked (`run03.settle`), and what the run
-        reads of every record, gathered in one pass over the parts."""
+        reads of the records, gathered in one pass over the parts: the rejected records'
+        rows; of the others, counts per deck and code and the runs of one deck."""
         self.late, self.by_line, self._held = late, by_line, None
-        rejected, outcome, posted, texts, warnings, first = [], [], [], [], 0, 0
+        rejected, decks, runs, texts, warnings = [], [], [], [], 0
+        codes: Counter[str] = Counter()
+        self.posted_heights = []
         for i in range(len(self._parts)):
             frame, at = self._load(i)
             # kept to the end of the run: without the rest of the part's text
             rejected.append(compact(run03.display(frame, pl.col("rejected"), headers_at=at)))
-            outcome.append(frame.select("deck_no", "rejected", "error_codes"))
-            posted.append(frame.select(
-                (pl.int_range(pl.len(), dtype=pl.Int64) + first).alias("at"), "deck_no",
-                "rejected").filter(~pl.col("rejected")).drop("rejected"))
+            decks.append(frame.group_by("deck_no").agg(
+                (~pl.col("rejected")).sum().cast(pl.Int64).alias("posted"),
+                pl.col("rejected").sum().cast(pl.Int64).alias("rejected")))
+            given = frame.select("error_codes").filter(pl.col("error_codes").list.len() > 0
+                                                       ).explode("error_codes")
+            codes.update(dict(given.group_by("error_codes", maintain_order=True).len()
+                              .iter_rows()))
+            posted = frame.filter(~pl.col("rejected"))
+            self.posted_heights.append(posted.height)
+            runs.append(posted.select(pl.col("deck_no").rle()).unnest("deck_no").select(
+                pl.col("value").alias("deck_no"), pl.col("len").cast(pl.Int64).alias("rows")))
             if posted_text:
-                texts.append(frame.select(pl.col("text").filter(~pl.col("rejected"))))
+                texts.append(posted.select("text"))
+            del posted
             warnings += int(frame["warning"].sum())
-            first += frame.height
         self._held = None
-        return Settled(rejected=pl.concat(rejected), outcome=pl.concat(outcome),
-                       posted=pl.concat(posted), warnings=warnings,
-                       posted_text=pl.concat(texts) if posted_text else None)
+        return Settled(
+            rejected=pl.concat(rejected),
+            decks=pl.concat([pl.DataFrame(schema=_DECK_COUNTS), *decks]).group_by(
+                "deck_no").agg(pl.col("posted", "rejected").sum()).sort("deck_no"),
+            codes=codes, posted=_joined(pl.concat([pl.DataFrame(schema=_RUNS), *runs])),
+            warnings=warnings, posted_text=pl.concat(texts) if posted_text else None)
 
-    def display(self, keep: pl.Expr | None, start: int, length: int) -> pl.DataFrame:
-        """`run03.display` of the rows `start` to `start + length` of the run (row numbers
-        across the parts) that `keep` selects; each part's headers are its own."""
-        pieces, first = [], 0
-        for i, height in enumerate(self.heights):
-            lo, hi = max(start, first), min(start + length, first + height)
+    def display_posted(self, start: int, length: int) -> pl.DataFrame:
+        """`run03.display` of the posted records `start` to `start + length` of the run
+        (counted across the parts, as `settle_with` counted them); each part's headers are its
+        own. Read after `settle_with`."""
+        keep, pieces, first = ~pl.col("rejected"), [], 0
+        for i, posted in enumerate(self.posted_heights):
+            lo, hi = max(start, first), min(start + length, first + posted)
             if lo < hi:
                 frame, at = self._load(i)
-                pieces.append(run03.display(frame, keep, start=lo - first, length=hi - lo,
+                rows = frame.select(pl.arg_where(keep)).to_series()  # the posted rows
+                begin, end = int(rows[lo - first]), int(rows[hi - first - 1]) + 1
+                pieces.append(run03.display(frame, keep, start=begin, length=end - begin,
                                             headers_at=at))
-            first += height
+            first += posted
         if not pieces:  # no row: the columns alone
             frame, at = self._load(0)
             pieces.append(run03.display(frame, keep, start=0, length=0, headers_at=at))
@@ -188,6 +221,13 @@ class Rows03:
         self._parts = []
         if self.folder.is_dir():
             self.folder.rmdir()
+
+
+def _joined(runs: pl.DataFrame) -> pl.DataFrame:
+    """Runs of one deck with a run that goes on from one part into the next made one."""
+    new = pl.col("deck_no").ne_missing(pl.col("deck_no").shift(1)).fill_null(True)
+    return runs.group_by(new.cum_sum().alias("__run"), maintain_order=True).agg(
+        pl.col("deck_no").first(), pl.col("rows").sum()).drop("__run")
 
 
 @dataclass(frozen=True)

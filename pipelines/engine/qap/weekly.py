@@ -72,7 +72,7 @@ class WeekReports:
     decks: list[Deck]
     rows01: pl.DataFrame  # every Form 3927 record with its fate and header text
     rows03: week_parts.Rows03  # every Form 3926 record, part by part
-    posted03: pl.DataFrame  # at (row of rows03), deck_no of each posted Form 3926 record
+    posted03: pl.DataFrame  # deck_no, rows: the posted Form 3926 records' runs of one deck
     rejected03: pl.DataFrame  # the PCE-03-41 register rows, displayed
     individual: individual_step.IndividualStep
     frequency: dict[dt.date, defect_charges.WeekFrequency]  # per week: its Defect Frequency
@@ -223,7 +223,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
         register, result.resubmitted = supersede_resubmitted(register, run_id, run_date)
     still_open = open_entries(register, run_date)
     result.still_open = still_open.height
-    _count(result, rows01, settled.outcome, rows_ind)
+    _count(result, rows01, settled, rows_ind)
 
     say(_stage(5, f"writing reports to {run_dir}"))
     printer(WeekReports(run_id=run_id, run_date=run_date, week_ending=result.week_ending,
@@ -280,26 +280,36 @@ def _labelled(rows01: pl.DataFrame, rows03: pl.DataFrame, rows_ind: pl.DataFrame
             rows_ind.with_columns(pl.col("reason").alias("sub_reason"))]
 
 
-def _count(result: RunResult, rows01: pl.DataFrame, rows03: pl.DataFrame,
+def _count(result: RunResult, rows01: pl.DataFrame, settled: week_parts.Settled,
            rows_ind: pl.DataFrame) -> None:
-    """Posted and rejected per deck and per step, and the codes per run, into `result`."""
-    every = pl.concat([rows.select("deck_no", "rejected") for rows in (rows01, rows03, rows_ind)])
+    """Posted and rejected per deck and per step, and the codes per run, into `result`; the
+    Form 3926 records' counts were taken as they were settled (`Rows03.settle_with`)."""
+    counts = [rows.group_by("deck_no").agg(
+        (~pl.col("rejected")).sum().cast(pl.Int64).alias("posted"),
+        pl.col("rejected").sum().cast(pl.Int64).alias("rejected")) for rows in (rows01, rows_ind)]
+    every = pl.concat([*counts, settled.decks.select("deck_no", "posted", "rejected")])
     per_deck = {r["deck_no"]: r for r in every.group_by("deck_no").agg(
-        pl.col("rejected").sum().alias("rejected"),
-        (~pl.col("rejected")).sum().alias("posted")).iter_rows(named=True)}
+        pl.col("posted", "rejected").sum()).iter_rows(named=True)}
     accepted = [o for o in result.decks if o.status == "accepted"]
     for i, outcome in enumerate(accepted):
         outcome.posted = int(per_deck.get(i, {}).get("posted", 0))
         outcome.rejected = int(per_deck.get(i, {}).get("rejected", 0))
-    for name, rows in zip(STEPS, (rows01, rows03, rows_ind), strict=True):
+    for name, rows in zip(STEPS, (rows01, None, rows_ind), strict=True):
+        if rows is None:
+            result.steps[name] = StepOutcome(posted=settled.posted_records,
+                                             rejected=settled.rejected_records)
+            continue
         rejected = int(rows["rejected"].sum())
         result.steps[name] = StepOutcome(posted=rows.height - rejected, rejected=rejected)
-    labelled = _labelled(rows01, rows03, rows_ind)
+    labelled = [rows01.with_columns(pl.lit(RUN_3927).alias("run")), rows_ind]
     coded = pl.concat([rows.select("run", "error_codes").filter(
         pl.col("error_codes").list.len() > 0) for rows in labelled]).explode("error_codes")
     for run in (RUN_3927, RUN_3926, *individual_step.RUNS.values()):
+        if run == RUN_3926:
+            result.codes[run] = Counter(settled.codes)
+            continue
         codes = coded.filter(pl.col("run") == run)["error_codes"].to_list()
-        if codes or run in (RUN_3927, RUN_3926):
+        if codes or run == RUN_3927:
             result.codes[run] = Counter(codes)
 
 
