@@ -167,3 +167,17 @@ def test_a_deck_run_of_no_rows_plans_as_if_it_were_not_there():
                         schema={"deck_no": pl.UInt16, "rows": pl.Int64})
     assert listings.plan_listing(runs, 50, names=NAMES) == _planned_from_every_row(
         [0] * 60 + [2] * 45, 50, NAMES)
+
+
+def test_deck_names_kept_from_each_listing_part_hold_none_of_the_parts_columns():
+    # The posting listing keeps each part's deck (deck_no, deck) to its end, for the deck key:
+    # a filter's row would hold the part's whole columns (1.7 MiB per 100,000 rows).
+    names = pl.Series("deck", ["week-46-reviews-of-the-campus.dat", "b.dat"])
+    at = pl.Series([1] * 100_000, dtype=pl.UInt16)
+    part = pl.DataFrame({"deck_no": at}).with_columns(names.gather(at))
+    start = part["deck_no"]._s.as_single_ptr()  # where the part's deck_no values lie
+    filtered = part.filter(pl.col("deck_no").is_first_distinct())["deck_no"]._s.as_single_ptr()
+    assert start <= filtered < start + 2 * part.height  # what a filter alone would keep
+    kept = listings._named_decks(part)
+    assert kept.rows() == [(1, "b.dat")] and kept.schema == part.schema
+    assert not start <= kept["deck_no"]._s.as_single_ptr() < start + 2 * part.height

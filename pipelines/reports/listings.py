@@ -38,8 +38,11 @@ def _detail(rows: pl.DataFrame, line: pl.Expr) -> pl.DataFrame:
 def _named_decks(rows: pl.DataFrame) -> pl.DataFrame:
     if "deck" not in rows.columns:
         return pl.DataFrame(schema={"deck_no": pl.UInt16, "deck": pl.String})
-    # Each deck's first row: a listing part holds 100,000 rows of a few decks.
-    return rows.select("deck_no", "deck").filter(pl.col("deck_no").is_first_distinct())
+    # Each deck's first row: a listing part holds 100,000 rows of a few decks. The rows are
+    # copied out: a filter's few rows keep the buffers of the part's columns (1.7 MiB per
+    # 100,000 rows), and the posting listing keeps these of every part to its end.
+    first = rows.select("deck_no", "deck").filter(pl.col("deck_no").is_first_distinct())
+    return pl.DataFrame(first.to_dict(as_series=False), schema=first.schema)
 
 
 def print_listing(rows: pl.DataFrame, line: pl.Expr, heading: PageHeading, path: Path,
