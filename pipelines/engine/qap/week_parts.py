@@ -171,13 +171,12 @@ class Rows03:
                                                        ).explode("error_codes")
             codes.update(dict(given.group_by("error_codes", maintain_order=True).len()
                               .iter_rows()))
-            posted = frame.filter(~pl.col("rejected"))
+            posted = frame.select(pl.col("deck_no").filter(~pl.col("rejected")))
             self.posted_heights.append(posted.height)
             runs.append(posted.select(pl.col("deck_no").rle()).unnest("deck_no").select(
                 pl.col("value").alias("deck_no"), pl.col("len").cast(pl.Int64).alias("rows")))
             if posted_text:
-                texts.append(posted.select("text"))
-            del posted
+                texts.append(frame.select(pl.col("text").filter(~pl.col("rejected"))))
             warnings += int(frame["warning"].sum())
         self._held = None
         return Settled(
