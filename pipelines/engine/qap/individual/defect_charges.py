@@ -32,9 +32,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
+from pipelines.engine.qap import spilled
 from pipelines.engine.qap.individual import periods
 from pipelines.engine.qap.individual.reference import OFP_KEY
 from pipelines.engine.qap.individual.review_data import UNIT_SSN
@@ -108,13 +110,13 @@ def _summed(figures: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
     return figures.group_by(keys).agg(pl.col(list(FIGURES)).sum())
 
 
-def add_week(charges: pl.DataFrame | None, week: pl.DataFrame, saturday: dt.date
+def add_week(charges: spilled.Frame | None, week: spilled.Frame, saturday: dt.date
              ) -> pl.DataFrame:
     """The state after the week (sorted by CHARGE_KEY): its `week_charges` added per quarter,
-    OFP and code."""
-    old = empty_charges() if charges is None else charges.select(CHARGE_COLUMNS).cast(
-        CHARGE_SCHEMA)
-    both = pl.concat([old.lazy(), week.lazy().select(CHARGE_COLUMNS).cast(CHARGE_SCHEMA)])
+    OFP and code. Either frame may be spilled (`spilled.Spilled`)."""
+    old = (empty_charges().lazy() if charges is None
+           else spilled.lazy(charges).select(CHARGE_COLUMNS).cast(CHARGE_SCHEMA))
+    both = pl.concat([old, spilled.lazy(week).select(CHARGE_COLUMNS).cast(CHARGE_SCHEMA)])
     oldest = periods.quarter_end(saturday - dt.timedelta(days=6))
     for _ in range(KEEP_QUARTERS - 1):
         oldest = periods.first_prior_quarter_end(oldest)
@@ -193,11 +195,12 @@ class WeekFrequency:
     """The rows of a week's Defect Frequency and QA Unit/Group reports (`frequency`), worked
     out scope by scope and a batch of whole OFP groups at a time, in the reports' order
     (`batches`): a week of many OFPs never holds all its rows, nor the sorts and windows that
-    rank them. `outline` counts each group's rows beforehand (the reports' page counts)."""
+    rank them. `outline` counts each group's rows beforehand (the reports' page counts).
+    The run hands it both frames spilled (`spilled.Spilled`): each scope is read from its file."""
 
     saturday: dt.date
-    week: pl.DataFrame  # the week's `week_charges`, in WEEK_KEY order
-    charges: pl.DataFrame  # the state after the week, sorted by CHARGE_KEY (`add_week`)
+    week: spilled.Frame  # the week's `week_charges`, in WEEK_KEY order
+    charges: spilled.Frame  # the state after the week, sorted by CHARGE_KEY (`add_week`)
     dcf: pl.DataFrame | None = None
 
     def _scopes(self) -> list[tuple[str, dt.date, dt.date, dt.date]]:
@@ -218,9 +221,10 @@ class WeekFrequency:
         # Both frames are sorted with the period or quarter first: its rows are in OFP and code
         # order, and a period's code of an OFP is one row (its quarter is the period's).
         if scope == "period":
-            figures = self.week.lazy().filter(pl.col("period_end") == pl.lit(end, pl.Date))
+            figures = spilled.lazy(self.week).filter(
+                pl.col("period_end") == pl.lit(end, pl.Date))
         else:
-            figures = self.charges.lazy().filter(
+            figures = spilled.lazy(self.charges).filter(
                 pl.col("quarter_end") == pl.lit(q_end, pl.Date))
         return figures.select(*OFP_KEY, "defect_code", *[pl.col(c).cast(pl.Int64)
                                                           for c in FIGURES])
@@ -317,20 +321,29 @@ def run_weeks(sums: pl.DataFrame, charges: pl.DataFrame | None,
     return add_weeks(weeks_of(sums), charges, dcf)
 
 
-def weeks_of(sums: pl.DataFrame) -> dict[dt.date, pl.DataFrame]:
+def weeks_of(sums: pl.DataFrame, spill: Path | None = None) -> dict[dt.date, spilled.Frame]:
     """{Saturday: its `week_charges`} of every week `sums` has lines dated in, oldest first:
-    all the defect charges read of the run's review sums, so these can be let go."""
+    all the defect charges read of the run's review sums, so these can be let go. With
+    `spill` (a private folder), each week's frame is kept in a file there as it is made."""
     dates = sums["week_ending"].drop_nulls().unique()  # a few dates
-    return {saturday: week_charges(sums, saturday)
-            for saturday in sorted({periods.saturday_of(d) for d in dates})}
+    out: dict[dt.date, spilled.Frame] = {}
+    for saturday in sorted({periods.saturday_of(d) for d in dates}):
+        week = week_charges(sums, saturday)
+        out[saturday] = (week if spill is None
+                         else spilled.Spilled.of(week, spill / f"week-{saturday:%Y%m%d}.arrow"))
+    return out
 
 
-def add_weeks(weeks: dict[dt.date, pl.DataFrame], charges: pl.DataFrame | None,
-              dcf: pl.DataFrame | None = None
-              ) -> tuple[pl.DataFrame | None, dict[dt.date, WeekFrequency]]:
-    """`run_weeks` of the weeks' `week_charges` (`weeks_of`)."""
+def add_weeks(weeks: dict[dt.date, spilled.Frame], charges: spilled.Frame | None,
+              dcf: pl.DataFrame | None = None, spill: Path | None = None
+              ) -> tuple[spilled.Frame | None, dict[dt.date, WeekFrequency]]:
+    """`run_weeks` of the weeks' `week_charges` (`weeks_of`). With `spill` (a private
+    folder), the state after each week is kept in a file there, and so is returned."""
     out: dict[dt.date, WeekFrequency] = {}
     for saturday, week in weeks.items():
-        charges = add_week(charges, week, saturday)
+        after = add_week(charges, week, saturday)
+        charges = (after if spill is None else spilled.Spilled.of(
+            after, spill / f"charges-{saturday:%Y%m%d}.arrow"))
+        del after
         out[saturday] = WeekFrequency(saturday, week, charges, dcf)
     return charges, out
