@@ -11,8 +11,9 @@ import stat
 from pathlib import Path
 
 import polars as pl
+import pytest
 from run_outputs import umask
-from test_quarterly_defect_frequency import SAT, dcf, reviews, state
+from test_quarterly_defect_frequency import Q1, SAT, dcf, reviews, state
 from test_week_parts import NATIONAL, SAMPLE_WEEK, _week
 
 from pipelines.engine.qap import review_sums, spilled
@@ -26,22 +27,36 @@ def _modes(path: Path) -> tuple[int, int]:
 
 
 def test_a_spilled_frame_reads_back_as_the_frame_in_one_chunk_owner_only(tmp_path):
+    ends = [dt.date(2026, 3, 31), dt.date(2026, 6, 30), dt.date(2026, 9, 30)]
     frame = pl.DataFrame({
-        "quarter_end": pl.date_range(dt.date(2026, 1, 1), dt.date(2026, 12, 31), eager=True)
-        .sample(200_000, with_replacement=True, seed=3).sort(),
+        "quarter_end": pl.Series(ends).sample(200_000, with_replacement=True, seed=3).sort(),
         "defect_code": pl.Series([f"{i % 997:03d}" for i in range(200_000)]),
         "employee": pl.Series(range(200_000), dtype=pl.Int64)})
     with umask(0o022):
-        kept = spilled.Spilled.of(frame, tmp_path / "spill" / "charges.arrow")
-    assert _modes(kept.path) == (0o600, 0o700)
-    assert kept.height == 200_000 and kept.schema == frame.schema
-    back = kept.read()
-    assert back.equals(frame) and back.n_chunks() == 1  # the store's row groups follow chunks
-    june = pl.col("quarter_end") == dt.date(2026, 6, 30)  # rows inside one of four batches
-    assert kept.lazy().filter(june).collect().equals(frame.filter(june))
-    assert spilled.read(frame) is frame and spilled.lazy(kept).collect().equals(frame)
-    kept.drop()
-    assert not kept.path.exists()
+        whole = spilled.Spilled.of(frame, tmp_path / "spill" / "charges.arrow")
+        cut = spilled.Spilled.of(frame, tmp_path / "spill" / "cut.arrow", by="quarter_end")
+    assert [p.name for p in cut.paths] == [
+        "cut-2026-03-31.arrow", "cut-2026-06-30.arrow", "cut-2026-09-30.arrow"]
+    assert {_modes(p) for p in (*whole.paths, *cut.paths)} == {(0o600, 0o700)}
+    for kept in (whole, cut):
+        assert kept.height == 200_000 and kept.schema == frame.schema
+        back = kept.read()
+        assert back.equals(frame) and back.n_chunks() == 1  # the store's row groups: chunks
+        for day in (*ends, dt.date(2026, 12, 31)):  # rows across batches; a quarter of none
+            got = spilled.where(kept, "quarter_end", day).collect()
+            assert got.equals(frame.filter(pl.col("quarter_end") == day)), day
+        kept.drop()
+        assert not any(p.exists() for p in kept.paths)
+    assert spilled.read(frame) is frame
+    assert spilled.where(frame, "quarter_end", ends[1]).collect().height == frame.filter(
+        pl.col("quarter_end") == ends[1]).height > 60_000
+
+
+def test_a_frame_not_sorted_by_its_cut_column_is_refused(tmp_path):
+    frame = pl.DataFrame({"quarter_end": [dt.date(2026, 3, 31), dt.date(2026, 6, 30),
+                                          dt.date(2026, 3, 31)], "employee": [1, 2, 3]})
+    with pytest.raises(ValueError, match="not sorted by quarter_end"):
+        spilled.Spilled.of(frame, tmp_path / "x.arrow", by="quarter_end")
 
 
 def test_the_defect_frequency_of_spilled_weeks_is_the_one_of_held_weeks(tmp_path,
@@ -55,8 +70,11 @@ def test_the_defect_frequency_of_spilled_weeks_is_the_one_of_held_weeks(tmp_path
         weeks = dc.weeks_of(sums, tmp_path / "spill")
         kept_state, kept = dc.add_weeks(weeks, state(), dcf(), tmp_path / "spill")
     assert isinstance(weeks[SAT], spilled.Spilled) and isinstance(kept_state, spilled.Spilled)
+    # a file per period and per quarter: a scope of the reports reads its own file
     assert sorted(p.name for p in (tmp_path / "spill").iterdir()) == [
-        "charges-20260103.arrow", "week-20260103.arrow"]
+        "charges-20260103-2025-12-31.arrow", "charges-20260103-2026-03-31.arrow",
+        "week-20260103-2025-12-31.arrow", "week-20260103-2026-01-03.arrow"]
+    assert kept_state.values == (Q1, dt.date(2026, 3, 31))
     assert {_modes(p) for p in (tmp_path / "spill").iterdir()} == {(0o600, 0o700)}
     assert kept_state.read().equals(held_state)
     assert held_state.height == 9  # the frames compared are not empty
@@ -70,15 +88,16 @@ def test_the_run_spills_its_state_privately_and_publishes_none_of_it(tmp_path, m
     seen: dict[str, tuple[int, int]] = {}
     of = spilled.Spilled.of.__func__
 
-    def spy(cls, frame, path):
-        kept = of(cls, frame, path)
-        seen[path.name] = _modes(path)
+    def spy(cls, frame, path, by=None):
+        kept = of(cls, frame, path, by)
+        seen.update({p.name: _modes(p) for p in kept.paths})
         return kept
 
     monkeypatch.setattr(spilled.Spilled, "of", classmethod(spy))
     with umask(0o022):
         result = _week(tmp_path / "data", FIXTURES / "reference", [NATIONAL], SAMPLE_WEEK)
-    assert set(seen) >= {"cum_defects.arrow", "week-20261114.arrow", "charges-20261114.arrow"}
+    assert set(seen) == {"cum_defects.arrow", "week-20261114-2026-11-14.arrow",
+                         "charges-20261114-2026-12-31.arrow"}
     assert set(seen.values()) == {(0o600, 0o700)}
     assert not (result.run_dir / ".spilled").exists()
     assert not list((tmp_path / "data").rglob("*.arrow"))

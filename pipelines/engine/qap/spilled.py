@@ -4,9 +4,11 @@ The defect-charge state, the week's charges and the Cumulative Data File's code 
 the week's keys (a million at 4,000,000 lines) and were held from the posting to the end of the
 run, under the posting listing's parts. Spilled, the run holds a path: the Defect Frequency
 scans its scopes from the file, the cum listing and the store's generation read it back when
-they write. The file is written in record batches (`BATCH_ROWS`), so a filtered scan reads a
-batch at a time; read back whole it is the frame, in one chunk (the store's Parquet row groups
-follow the chunks, so a table written from it has the same bytes).
+they write. The files are written in LZ4-compressed record batches (`BATCH_ROWS`): read back,
+an uncompressed file is held whole beside the frame made of it (twice the frame's size at a
+million rows), a compressed one a batch at a time. Read back whole it is the frame, in one chunk
+(the store's Parquet row groups follow the chunks, so a table written from it has the same
+bytes).
 """
 
 from __future__ import annotations
@@ -23,32 +25,52 @@ BATCH_ROWS = 65_536  # rows of a record batch of the file
 
 @dataclass(frozen=True)
 class Spilled:
-    """A frame in the Arrow IPC file at `path` (0600, its folder 0700): `height` rows of
-    `schema`."""
+    """A frame of `height` rows of `schema` in Arrow IPC files (0600, their folder 0700):
+    one file, or, cut `by` a column the frame is sorted by first, one file per value of it
+    (`values`, ascending), so that the rows of one value are read alone (`where`)."""
 
-    path: Path
+    paths: tuple[Path, ...]
     height: int
     schema: pl.Schema
+    by: str | None = None
+    values: tuple = ()
 
     @classmethod
-    def of(cls, frame: pl.DataFrame, path: Path) -> Spilled:
-        """`frame` written to `path` (owner-only whatever the umask)."""
+    def of(cls, frame: pl.DataFrame, path: Path, by: str | None = None) -> Spilled:
+        """`frame` written to `path` (owner-only whatever the umask), or with `by` to
+        `path`'s name followed by each value (`<stem>-<value>.arrow`)."""
         private.folder(path.parent)
-        frame.write_ipc(path, compression="uncompressed", record_batch_size=BATCH_ROWS)
-        private.file(path)
-        return cls(path, frame.height, frame.schema)
+        if by is None:
+            pieces = [(path, frame)]
+            values: tuple = ()
+        else:
+            runs = frame.select(pl.col(by).rle()).unnest(by)  # one run per value: sorted
+            values = tuple(runs["value"].to_list())
+            if len(set(values)) != len(values):
+                raise ValueError(f"spilled frame {path.name}: not sorted by {by}")
+            starts = [0, *runs["len"].cum_sum().to_list()]
+            pieces = [(path.with_name(f"{path.stem}-{value}{path.suffix}"),
+                       frame.slice(start, end - start))
+                      for value, start, end in zip(values, starts, starts[1:], strict=False)]
+        for piece_path, piece in pieces:
+            piece.write_ipc(piece_path, compression="lz4", record_batch_size=BATCH_ROWS)
+            private.file(piece_path)
+        return cls(tuple(p for p, _ in pieces), frame.height, frame.schema, by, values)
 
     def lazy(self) -> pl.LazyFrame:
-        """The frame as a scan: a filter reads the file a record batch at a time."""
-        return pl.scan_ipc(self.path)
+        """The frame as a scan: a filter reads the files a record batch at a time."""
+        if not self.paths:
+            return pl.LazyFrame(schema=self.schema)
+        return pl.scan_ipc(list(self.paths))
 
     def read(self) -> pl.DataFrame:
         """The frame itself, in one chunk."""
-        return pl.read_ipc(self.path).rechunk()
+        return self.lazy().collect().rechunk()
 
     def drop(self) -> None:
-        """Remove the file (the run is done with it)."""
-        self.path.unlink(missing_ok=True)
+        """Remove the files (the run is done with them)."""
+        for path in self.paths:
+            path.unlink(missing_ok=True)
 
 
 Frame = pl.DataFrame | Spilled
@@ -62,3 +84,13 @@ def lazy(frame: Frame) -> pl.LazyFrame:
 def read(frame: Frame) -> pl.DataFrame:
     """A frame, or a spilled one read back."""
     return frame.read() if isinstance(frame, Spilled) else frame
+
+
+def where(frame: Frame, column: str, value: object) -> pl.LazyFrame:
+    """The rows of `frame` whose `column` is `value`: of a frame spilled by that column, its
+    file for the value alone (no filter, no copy), else a filter."""
+    if isinstance(frame, Spilled) and frame.by == column:
+        if value not in frame.values:
+            return pl.LazyFrame(schema=frame.schema)
+        return pl.scan_ipc(frame.paths[frame.values.index(value)])
+    return lazy(frame).filter(pl.col(column) == pl.lit(value, frame.schema[column]))

@@ -221,11 +221,9 @@ class WeekFrequency:
         # Both frames are sorted with the period or quarter first: its rows are in OFP and code
         # order, and a period's code of an OFP is one row (its quarter is the period's).
         if scope == "period":
-            figures = spilled.lazy(self.week).filter(
-                pl.col("period_end") == pl.lit(end, pl.Date))
+            figures = spilled.where(self.week, "period_end", end)
         else:
-            figures = spilled.lazy(self.charges).filter(
-                pl.col("quarter_end") == pl.lit(q_end, pl.Date))
+            figures = spilled.where(self.charges, "quarter_end", q_end)
         return figures.select(*OFP_KEY, "defect_code", *[pl.col(c).cast(pl.Int64)
                                                           for c in FIGURES])
 
@@ -246,6 +244,7 @@ class WeekFrequency:
             figures = self._figures(*scope).collect()
             for offset, length in _group_cuts(figures, rows or BATCH_ROWS):
                 yield frequency(self._scoped(figures.slice(offset, length), *scope), self.dcf)
+            del figures  # before the next scope's are read
 
     def outline(self) -> pl.DataFrame:
         """Per scope and OFP (SCOPE_KEY, OFP_KEY) with a row in `frequency`: its rows, its
@@ -330,7 +329,8 @@ def weeks_of(sums: pl.DataFrame, spill: Path | None = None) -> dict[dt.date, spi
     for saturday in sorted({periods.saturday_of(d) for d in dates}):
         week = week_charges(sums, saturday)
         out[saturday] = (week if spill is None
-                         else spilled.Spilled.of(week, spill / f"week-{saturday:%Y%m%d}.arrow"))
+                         else spilled.Spilled.of(week, spill / f"week-{saturday:%Y%m%d}.arrow",
+                                                 by="period_end"))
     return out
 
 
@@ -343,7 +343,7 @@ def add_weeks(weeks: dict[dt.date, spilled.Frame], charges: spilled.Frame | None
     for saturday, week in weeks.items():
         after = add_week(charges, week, saturday)
         charges = (after if spill is None else spilled.Spilled.of(
-            after, spill / f"charges-{saturday:%Y%m%d}.arrow"))
+            after, spill / f"charges-{saturday:%Y%m%d}.arrow", by="quarter_end"))
         del after
         out[saturday] = WeekFrequency(saturday, week, charges, dcf)
     return charges, out
