@@ -36,7 +36,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.engine.qap import spilled
+from pipelines.engine.qap import ordered, spilled
 from pipelines.engine.qap.individual import periods
 from pipelines.engine.qap.individual.reference import OFP_KEY
 from pipelines.engine.qap.individual.review_data import UNIT_SSN
@@ -94,14 +94,32 @@ def week_charges(sums: pl.DataFrame, saturday: dt.date) -> pl.DataFrame:
     that order) of the review lines dated in the week ending `saturday` that carry a code.
     `sums`: the run's review lines summed per week ending, OFP and code (`review_sums`)."""
     sunday = saturday - dt.timedelta(days=6)
-    return _summed(sums.lazy().filter(
+    rows = sums.lazy().filter(
         pl.col("week_ending").is_between(pl.lit(sunday, pl.Date), pl.lit(saturday, pl.Date))
         & pl.col("defect_code").is_not_null()
     ).select(
         periods.period_end_expr(pl.col("week_ending"), saturday).alias("period_end"),
         periods.quarter_end_expr(pl.col("week_ending")).alias("quarter_end"), *OFP_KEY,
-        "defect_code", *[pl.col(c).cast(pl.Int64) for c in FIGURES]), WEEK_KEY
-    ).sort(WEEK_KEY).collect()
+        "defect_code", *[pl.col(c).cast(pl.Int64) for c in FIGURES])
+    if _one_date_per_period(sums, sunday, saturday):
+        # A row per week ending, OFP and code is then one per WEEK_KEY: nothing to sum, and
+        # the reduce's sums (in key order) give them in order (issue 20: the group-by and the
+        # sort of a million rows held four times the week's frame).
+        week = rows.collect()
+        return week if ordered.sorted_by(week, WEEK_KEY) else week.sort(WEEK_KEY)
+    return _summed(rows, WEEK_KEY).sort(WEEK_KEY).collect()
+
+
+def _one_date_per_period(sums: pl.DataFrame, sunday: dt.date, saturday: dt.date) -> bool:
+    """The lines of the week carry one date per period (a week ending, and a quarter end that
+    splits the week), each in order of its period: what a week's forms carry
+    (`periods.record_dates`), checked on the few dates, and the sums are one row per key."""
+    dates = sums.lazy().select(pl.col("week_ending").unique()).filter(
+        pl.col("week_ending").is_between(pl.lit(sunday, pl.Date), pl.lit(saturday, pl.Date))
+    ).sort("week_ending").with_columns(
+        periods.period_end_expr(pl.col("week_ending"), saturday).alias("period_end")
+    ).collect()
+    return dates["period_end"].is_sorted() and dates["period_end"].n_unique() == dates.height
 
 
 def _summed(figures: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
@@ -116,13 +134,27 @@ def add_week(charges: spilled.Frame | None, week: spilled.Frame, saturday: dt.da
     OFP and code. Either frame may be spilled (`spilled.Spilled`)."""
     old = (empty_charges().lazy() if charges is None
            else spilled.lazy(charges).select(CHARGE_COLUMNS).cast(CHARGE_SCHEMA))
-    both = pl.concat([old, spilled.lazy(week).select(CHARGE_COLUMNS).cast(CHARGE_SCHEMA)])
+    new = spilled.lazy(week).select(CHARGE_COLUMNS).cast(CHARGE_SCHEMA)
     oldest = periods.quarter_end(saturday - dt.timedelta(days=6))
     for _ in range(KEEP_QUARTERS - 1):
         oldest = periods.first_prior_quarter_end(oldest)
-    return _summed(both, CHARGE_KEY).filter(
-        pl.col("quarter_end") >= pl.lit(oldest, pl.Date)).sort(CHARGE_KEY).collect().rechunk()
+    kept = pl.col("quarter_end") >= pl.lit(oldest, pl.Date)
+    if _after(old, new):  # the state has no row of the week's quarters: nothing to sum
+        both = pl.concat([old.filter(kept), new.filter(kept)]).collect()
+        if ordered.sorted_by(both, CHARGE_KEY, unique=True):
+            return both.rechunk()
+        del both
+    return _summed(pl.concat([old, new]), CHARGE_KEY).filter(kept).sort(
+        CHARGE_KEY).collect().rechunk()
     # one chunk, as an eager frame's: the store's Parquet file cuts its row groups by chunk
+
+
+def _after(old: pl.LazyFrame, new: pl.LazyFrame) -> bool:
+    """Every quarter of `new` is after every quarter of `old` (the store's state before the
+    first week of a quarter, or no state): the state after them is the one, then the other."""
+    last, first = pl.collect_all([old.select(pl.col("quarter_end").max()),
+                                  new.select(pl.col("quarter_end").min())])
+    return last.item() is None or first.item() is None or last.item() < first.item()
 
 
 def _group_runs(rows: pl.DataFrame, group: list[str]) -> pl.DataFrame:
