@@ -38,6 +38,11 @@ def _sums(dates: list[dt.date], rows: int = 3_000, seed: int = 7) -> pl.DataFram
         list(review_sums.SCHEMA)).sample(fraction=1.0, shuffle=True, seed=seed)
 
 
+def _reduced(sums: pl.DataFrame) -> pl.DataFrame:
+    """`sums` as the weekly run's posting takes them: combined, in key order."""
+    return review_sums.in_order(review_sums.combine([sums.slice(0, 100), sums.slice(100)]))
+
+
 def _week_the_long_way(sums: pl.DataFrame, saturday: dt.date) -> pl.DataFrame:
     sunday = saturday - dt.timedelta(days=6)
     return sums.filter(pl.col("week_ending").is_between(sunday, saturday)
@@ -61,18 +66,19 @@ def test_sorted_by_reads_the_order_of_several_keys_with_nulls_first():
     assert ordered.sorted_by(swapped.sort("a", "b"), ["a", "b"], unique=True)
 
 
-def test_the_reduce_hands_on_its_sums_in_key_order():
+def test_the_posting_takes_the_sums_in_key_order():
     sums = _sums([SPLIT, SAT])
     parts = [sums.slice(0, 1_000), sums.slice(1_000, 800), sums.slice(1_800)]
-    combined = review_sums.combine(parts)
+    combined = review_sums.in_order(review_sums.combine(parts))
     assert combined.equals(sums.sort(review_sums.KEY))
     assert ordered.sorted_by(combined, review_sums.KEY, unique=True)
-    assert review_sums.combine([parts[1]]).equals(parts[1].sort(review_sums.KEY))
+    assert not ordered.sorted_by(sums, review_sums.KEY)
+    assert review_sums.in_order(combined) is combined  # in order already: not sorted again
 
 
 def test_a_week_with_one_date_per_period_takes_the_charges_the_long_way_gives():
     sums = _sums([SPLIT, SAT, dt.date(2025, 12, 27)])  # and the week before, left out
-    week = dc.week_charges(review_sums.combine([sums]), SAT)
+    week = dc.week_charges(_reduced(sums), SAT)
     assert week.equals(_week_the_long_way(sums, SAT))
     assert week["period_end"].unique().sort().to_list() == [SPLIT, SAT] and week.height > 500
     assert dc.week_charges(sums, SAT).equals(week)  # sums out of order: sorted, not summed
@@ -81,14 +87,14 @@ def test_a_week_with_one_date_per_period_takes_the_charges_the_long_way_gives():
 def test_a_week_with_more_dates_than_periods_is_summed():
     # 12/30 is not a date a week's forms carry; it falls in the period ending on the Saturday
     sums = _sums([SPLIT, dt.date(2025, 12, 30), SAT])
-    week = dc.week_charges(review_sums.combine([sums]), SAT)
+    week = dc.week_charges(_reduced(sums), SAT)
     assert week.equals(_week_the_long_way(sums, SAT))
     assert ordered.sorted_by(week, dc.WEEK_KEY, unique=True)
 
 
 def test_the_state_after_a_week_is_the_long_way_s_whether_the_quarter_is_new_or_not():
-    week = dc.week_charges(review_sums.combine([_sums([SPLIT, SAT])]), SAT)
-    earlier = dc.week_charges(review_sums.combine([_sums([dt.date(2025, 12, 20)], seed=3)]),
+    week = dc.week_charges(_reduced(_sums([SPLIT, SAT])), SAT)
+    earlier = dc.week_charges(_reduced(_sums([dt.date(2025, 12, 20)], seed=3)),
                               dt.date(2025, 12, 20))
     before = dc.add_week(None, earlier, dt.date(2025, 12, 20))  # the quarter ending 12/31
     old_quarter = before.filter(pl.col("quarter_end") < SPLIT)  # nothing of the week's
@@ -107,7 +113,7 @@ def test_the_state_after_a_week_is_the_long_way_s_whether_the_quarter_is_new_or_
 def test_the_cum_file_posts_what_the_group_by_gives_with_one_or_two_weeks_in_a_quarter():
     run_date = dt.date(2026, 1, 6)
     for dates in ([SPLIT, SAT], [dt.date(2025, 12, 27), SPLIT, SAT]):
-        sums = review_sums.combine([_sums(dates)])
+        sums = _reduced(_sums(dates))
         ofp, codes = cf.totals_of_weeks(sums)
         long_way = sums.filter(pl.col("defect_code").is_not_null()).with_columns(
             cf.fiscal_quarter_expr("week_ending")).group_by(*cf.KEYS, "defect_code").agg(

@@ -32,7 +32,7 @@ from pipelines.engine.machinery.register import (
     supersede_resubmitted,
 )
 from pipelines.engine.machinery.result import DeckOutcome, Progress, RunResult, StepOutcome
-from pipelines.engine.qap import cum_file, run01, run03, spilled, week_parts
+from pipelines.engine.qap import cum_file, review_sums, run01, run03, spilled, week_parts
 from pipelines.engine.qap.individual import defect_charges, periods
 from pipelines.engine.qap.individual import step as individual_step
 from pipelines.state import private, run_folder
@@ -186,6 +186,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     say(_stage(3, f"posting {three.review_lines} review line(s) and the adjustment "
                   "documents that pass to the Cumulative Data File"))
     spill = run_dir / SPILLED  # the state the run writes at its end waits there (issue 20)
+    three = dataclasses.replace(three, review_sums=review_sums.in_order(three.review_sums))
     cum, cum_defects = _post_cum(store, three, run_id, run_date, spill)
     # What the defect charges read of the review sums (issue 18): the sums are let go here.
     weeks = defect_charges.weeks_of(three.review_sums, spill)
