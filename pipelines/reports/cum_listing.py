@@ -26,6 +26,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.engine.qap import spilled
 from pipelines.engine.qap.cum_file import KEYS, sort_key
 from pipelines.reports.listings import LINES_PER_PAGE
 from pipelines.reports.printing import PagedReport, PageHeading, field, paginate
@@ -171,14 +172,15 @@ def _pages(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame) -> int:
                    .item() or 0), 1)
 
 
-def print_cum_listing(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, run_date: dt.date,
+def print_cum_listing(cum_ofp: pl.DataFrame, cum_defects: spilled.Frame, run_date: dt.date,
                       week_ending: dt.date | None, path: Path,
                       quarters: Iterable[str] | None = None, batch_lines: int = BATCH_LINES
                       ) -> None:
     """Write the listing to `path` (atomically, as every report): `render_listing`'s text,
     laid out a range of OFPs at a time, so that a file of a million OFP and code lines is
-    never held as printed lines all at once."""
-    cum_ofp, cum_defects = _of_quarters(cum_ofp, cum_defects, quarters)
+    never held as printed lines all at once. `cum_defects` may be spilled (the weekly run's):
+    it is read back for the listing alone."""
+    cum_ofp, cum_defects = _of_quarters(cum_ofp, spilled.read(cum_defects), quarters)
     total = _pages(cum_ofp, cum_defects)
 
     def write(fh) -> None:

@@ -11,7 +11,9 @@ conservation is checked and the new state is published as one generation, or not
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
+import shutil
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +32,7 @@ from pipelines.engine.machinery.register import (
     supersede_resubmitted,
 )
 from pipelines.engine.machinery.result import DeckOutcome, Progress, RunResult, StepOutcome
-from pipelines.engine.qap import cum_file, run01, run03, week_parts
+from pipelines.engine.qap import cum_file, review_sums, run01, run03, spilled, week_parts
 from pipelines.engine.qap.individual import defect_charges, periods
 from pipelines.engine.qap.individual import step as individual_step
 from pipelines.state import private, run_folder
@@ -44,6 +46,9 @@ __all__ = ["STAGES", "STEPS", "ConservationError", "DeckOutcome", "RunResult", "
 
 INDIVIDUAL_PROGRAMS = week_parts.INDIVIDUAL_PROGRAMS  # Forms 3081 and 6489: individual data
 PARTS = ".parts"  # the run folder's private sub-folder of checked run 03 parts
+# The run folder's private sub-folder of the state tables and frequency frames the run keeps
+# on disk from the posting to the publishing (`spilled`); removed before the folder publishes.
+SPILLED = ".spilled"
 # The data directory's own folders a run writes in, besides state/ (the store checks that)
 DATA_FOLDERS = (".", "runs", "refused", "weeks", "archive", "corrections", "weeks/.lock")
 STEPS = ("run 01", "run 03", "individual data")  # the steps whose records post or reject
@@ -78,7 +83,7 @@ class WeekReports:
     frequency: dict[dt.date, defect_charges.WeekFrequency]  # per week: its Defect Frequency
     standards: pl.DataFrame  # the Quality Standard File after the run
     cum_ofp: pl.DataFrame
-    cum_defects: pl.DataFrame
+    cum_defects: spilled.Frame  # the run's is spilled
     still_open: pl.DataFrame  # open register entries after the run
 
 
@@ -180,9 +185,11 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
 
     say(_stage(3, f"posting {three.review_lines} review line(s) and the adjustment "
                   "documents that pass to the Cumulative Data File"))
-    cum = _post_cum(store, three, run_id, run_date)
+    spill = run_dir / SPILLED  # the state the run writes at its end waits there (issue 20)
+    three = dataclasses.replace(three, review_sums=review_sums.in_order(three.review_sums))
+    cum, cum_defects = _post_cum(store, three, run_id, run_date, spill)
     # What the defect charges read of the review sums (issue 18): the sums are let go here.
-    weeks = defect_charges.weeks_of(three.review_sums)
+    weeks = defect_charges.weeks_of(three.review_sums, spill)
     individual_lines, review_lines = three.reviews, three.review_lines
     standards = three.quality_standards
     del three
@@ -199,7 +206,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     say(_stage(4, f"individual data: {r_ind.height} Form 3081/6489 record(s), "
                   f"{review_lines} review line(s)"))
     charges, frequency = defect_charges.add_weeks(weeks, store.read("defect_charges"),
-                                                  one.defect_codes)  # issue 18
+                                                  one.defect_codes, spill)  # issue 18
     del weeks
     ind = individual_step.run_step(
         _with_deck_weeks(r_ind, decks), individual_lines,
@@ -231,7 +238,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
                         posted03=settled.posted, rejected03=rejected03, individual=ind,
                         frequency=frequency,
                         standards=standards, cum_ofp=cum.cum_ofp,
-                        cum_defects=cum.cum_defects, still_open=still_open),
+                        cum_defects=cum_defects, still_open=still_open),
             result, run_dir)
     rows03.release()
     del rows03, rejected03, settled
@@ -242,12 +249,14 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     gen.write("defect_codes", one.defect_codes)
     gen.write("quality_standards", standards)
     gen.write("cum_ofp", cum.cum_ofp)
-    gen.write("cum_defects", cum.cum_defects)
+    gen.write("cum_defects", cum_defects.read())
     gen.write("adjustment_ledger", cum.adjustment_ledger)
     for table, frame in ind.tables.items():
         gen.write(table, frame)
     if charges is not None:
-        gen.write("defect_charges", charges)
+        gen.write("defect_charges", spilled.read(charges))
+    del frequency, charges, cum_defects
+    shutil.rmtree(spill, ignore_errors=True)  # not published with the reports
     gen.write("decks", intake.ledger(ledger, result, decks, sorted_hashes, run_id, run_date))
     gen.write("error_register", register)
     result.generation = gen.commit(note=f"weekly run {run_id}", extra={
@@ -260,16 +269,22 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     return result
 
 
-def _post_cum(store: Store, three: run03.Run03Result, run_id: str, run_date: dt.date
-              ) -> cum_file.CumPosting:
+def _post_cum(store: Store, three: run03.Run03Result, run_id: str, run_date: dt.date,
+              spill: Path) -> tuple[cum_file.CumPosting, spilled.Spilled]:
+    """The run's posting to the Cumulative Data File, its code rows (`cum_defects`, a row per
+    quarter, OFP and code) kept in a file of `spill` until the run writes them: the posting's
+    own `cum_defects` is left empty."""
     ofp, defects = store.read("cum_ofp"), store.read("cum_defects")
     if ofp is None or defects is None:
         ofp, defects = cum_file.empty()
-    return cum_file.post_run(ofp, defects, three.review_sums, three.adjustments,
-                             store.read("adjustment_ledger"), run_date, run_id,
-                             documents=three.adjustment_documents,
-                             quality_standards=three.quality_standards,
-                             standard_weeks=three.standard_weeks.to_list())
+    cum = cum_file.post_run(ofp, defects, three.review_sums, three.adjustments,
+                            store.read("adjustment_ledger"), run_date, run_id,
+                            documents=three.adjustment_documents,
+                            quality_standards=three.quality_standards,
+                            standard_weeks=three.standard_weeks.to_list())
+    del ofp, defects
+    code_rows = spilled.Spilled.of(cum.cum_defects, spill / "cum_defects.arrow")
+    return dataclasses.replace(cum, cum_defects=cum.cum_defects.clear()), code_rows
 
 
 def _labelled(rows01: pl.DataFrame, rows03: pl.DataFrame, rows_ind: pl.DataFrame

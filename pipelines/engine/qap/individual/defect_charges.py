@@ -32,9 +32,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
+from pipelines.engine.qap import ordered, spilled
 from pipelines.engine.qap.individual import periods
 from pipelines.engine.qap.individual.reference import OFP_KEY
 from pipelines.engine.qap.individual.review_data import UNIT_SSN
@@ -92,14 +94,32 @@ def week_charges(sums: pl.DataFrame, saturday: dt.date) -> pl.DataFrame:
     that order) of the review lines dated in the week ending `saturday` that carry a code.
     `sums`: the run's review lines summed per week ending, OFP and code (`review_sums`)."""
     sunday = saturday - dt.timedelta(days=6)
-    return _summed(sums.lazy().filter(
+    rows = sums.lazy().filter(
         pl.col("week_ending").is_between(pl.lit(sunday, pl.Date), pl.lit(saturday, pl.Date))
         & pl.col("defect_code").is_not_null()
     ).select(
         periods.period_end_expr(pl.col("week_ending"), saturday).alias("period_end"),
         periods.quarter_end_expr(pl.col("week_ending")).alias("quarter_end"), *OFP_KEY,
-        "defect_code", *[pl.col(c).cast(pl.Int64) for c in FIGURES]), WEEK_KEY
-    ).sort(WEEK_KEY).collect()
+        "defect_code", *[pl.col(c).cast(pl.Int64) for c in FIGURES])
+    if _one_date_per_period(sums, sunday, saturday):
+        # A row per week ending, OFP and code is then one per WEEK_KEY: nothing to sum, and
+        # the reduce's sums (in key order) give them in order (issue 20: the group-by and the
+        # sort of a million rows held four times the week's frame).
+        week = rows.collect()
+        return week if ordered.sorted_by(week, WEEK_KEY) else week.sort(WEEK_KEY)
+    return _summed(rows, WEEK_KEY).sort(WEEK_KEY).collect()
+
+
+def _one_date_per_period(sums: pl.DataFrame, sunday: dt.date, saturday: dt.date) -> bool:
+    """The lines of the week carry one date per period (a week ending, and a quarter end that
+    splits the week), each in order of its period: what a week's forms carry
+    (`periods.record_dates`), checked on the few dates, and the sums are one row per key."""
+    dates = sums.lazy().select(pl.col("week_ending").unique()).filter(
+        pl.col("week_ending").is_between(pl.lit(sunday, pl.Date), pl.lit(saturday, pl.Date))
+    ).sort("week_ending").with_columns(
+        periods.period_end_expr(pl.col("week_ending"), saturday).alias("period_end")
+    ).collect()
+    return dates["period_end"].is_sorted() and dates["period_end"].n_unique() == dates.height
 
 
 def _summed(figures: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
@@ -108,19 +128,33 @@ def _summed(figures: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
     return figures.group_by(keys).agg(pl.col(list(FIGURES)).sum())
 
 
-def add_week(charges: pl.DataFrame | None, week: pl.DataFrame, saturday: dt.date
+def add_week(charges: spilled.Frame | None, week: spilled.Frame, saturday: dt.date
              ) -> pl.DataFrame:
     """The state after the week (sorted by CHARGE_KEY): its `week_charges` added per quarter,
-    OFP and code."""
-    old = empty_charges() if charges is None else charges.select(CHARGE_COLUMNS).cast(
-        CHARGE_SCHEMA)
-    both = pl.concat([old.lazy(), week.lazy().select(CHARGE_COLUMNS).cast(CHARGE_SCHEMA)])
+    OFP and code. Either frame may be spilled (`spilled.Spilled`)."""
+    old = (empty_charges().lazy() if charges is None
+           else spilled.lazy(charges).select(CHARGE_COLUMNS).cast(CHARGE_SCHEMA))
+    new = spilled.lazy(week).select(CHARGE_COLUMNS).cast(CHARGE_SCHEMA)
     oldest = periods.quarter_end(saturday - dt.timedelta(days=6))
     for _ in range(KEEP_QUARTERS - 1):
         oldest = periods.first_prior_quarter_end(oldest)
-    return _summed(both, CHARGE_KEY).filter(
-        pl.col("quarter_end") >= pl.lit(oldest, pl.Date)).sort(CHARGE_KEY).collect().rechunk()
+    kept = pl.col("quarter_end") >= pl.lit(oldest, pl.Date)
+    if _after(old, new):  # the state has no row of the week's quarters: nothing to sum
+        both = pl.concat([old.filter(kept), new.filter(kept)]).collect()
+        if ordered.sorted_by(both, CHARGE_KEY, unique=True):
+            return both.rechunk()
+        del both
+    return _summed(pl.concat([old, new]), CHARGE_KEY).filter(kept).sort(
+        CHARGE_KEY).collect().rechunk()
     # one chunk, as an eager frame's: the store's Parquet file cuts its row groups by chunk
+
+
+def _after(old: pl.LazyFrame, new: pl.LazyFrame) -> bool:
+    """Every quarter of `new` is after every quarter of `old` (the store's state before the
+    first week of a quarter, or no state): the state after them is the one, then the other."""
+    last, first = pl.collect_all([old.select(pl.col("quarter_end").max()),
+                                  new.select(pl.col("quarter_end").min())])
+    return last.item() is None or first.item() is None or last.item() < first.item()
 
 
 def _group_runs(rows: pl.DataFrame, group: list[str]) -> pl.DataFrame:
@@ -193,11 +227,12 @@ class WeekFrequency:
     """The rows of a week's Defect Frequency and QA Unit/Group reports (`frequency`), worked
     out scope by scope and a batch of whole OFP groups at a time, in the reports' order
     (`batches`): a week of many OFPs never holds all its rows, nor the sorts and windows that
-    rank them. `outline` counts each group's rows beforehand (the reports' page counts)."""
+    rank them. `outline` counts each group's rows beforehand (the reports' page counts).
+    The run hands it both frames spilled (`spilled.Spilled`): each scope is read from its file."""
 
     saturday: dt.date
-    week: pl.DataFrame  # the week's `week_charges`, in WEEK_KEY order
-    charges: pl.DataFrame  # the state after the week, sorted by CHARGE_KEY (`add_week`)
+    week: spilled.Frame  # the week's `week_charges`, in WEEK_KEY order
+    charges: spilled.Frame  # the state after the week, sorted by CHARGE_KEY (`add_week`)
     dcf: pl.DataFrame | None = None
 
     def _scopes(self) -> list[tuple[str, dt.date, dt.date, dt.date]]:
@@ -218,10 +253,9 @@ class WeekFrequency:
         # Both frames are sorted with the period or quarter first: its rows are in OFP and code
         # order, and a period's code of an OFP is one row (its quarter is the period's).
         if scope == "period":
-            figures = self.week.lazy().filter(pl.col("period_end") == pl.lit(end, pl.Date))
+            figures = spilled.where(self.week, "period_end", end)
         else:
-            figures = self.charges.lazy().filter(
-                pl.col("quarter_end") == pl.lit(q_end, pl.Date))
+            figures = spilled.where(self.charges, "quarter_end", q_end)
         return figures.select(*OFP_KEY, "defect_code", *[pl.col(c).cast(pl.Int64)
                                                           for c in FIGURES])
 
@@ -242,6 +276,7 @@ class WeekFrequency:
             figures = self._figures(*scope).collect()
             for offset, length in _group_cuts(figures, rows or BATCH_ROWS):
                 yield frequency(self._scoped(figures.slice(offset, length), *scope), self.dcf)
+            del figures  # before the next scope's are read
 
     def outline(self) -> pl.DataFrame:
         """Per scope and OFP (SCOPE_KEY, OFP_KEY) with a row in `frequency`: its rows, its
@@ -317,20 +352,30 @@ def run_weeks(sums: pl.DataFrame, charges: pl.DataFrame | None,
     return add_weeks(weeks_of(sums), charges, dcf)
 
 
-def weeks_of(sums: pl.DataFrame) -> dict[dt.date, pl.DataFrame]:
+def weeks_of(sums: pl.DataFrame, spill: Path | None = None) -> dict[dt.date, spilled.Frame]:
     """{Saturday: its `week_charges`} of every week `sums` has lines dated in, oldest first:
-    all the defect charges read of the run's review sums, so these can be let go."""
+    all the defect charges read of the run's review sums, so these can be let go. With
+    `spill` (a private folder), each week's frame is kept in a file there as it is made."""
     dates = sums["week_ending"].drop_nulls().unique()  # a few dates
-    return {saturday: week_charges(sums, saturday)
-            for saturday in sorted({periods.saturday_of(d) for d in dates})}
+    out: dict[dt.date, spilled.Frame] = {}
+    for saturday in sorted({periods.saturday_of(d) for d in dates}):
+        week = week_charges(sums, saturday)
+        out[saturday] = (week if spill is None
+                         else spilled.Spilled.of(week, spill / f"week-{saturday:%Y%m%d}.arrow",
+                                                 by="period_end"))
+    return out
 
 
-def add_weeks(weeks: dict[dt.date, pl.DataFrame], charges: pl.DataFrame | None,
-              dcf: pl.DataFrame | None = None
-              ) -> tuple[pl.DataFrame | None, dict[dt.date, WeekFrequency]]:
-    """`run_weeks` of the weeks' `week_charges` (`weeks_of`)."""
+def add_weeks(weeks: dict[dt.date, spilled.Frame], charges: spilled.Frame | None,
+              dcf: pl.DataFrame | None = None, spill: Path | None = None
+              ) -> tuple[spilled.Frame | None, dict[dt.date, WeekFrequency]]:
+    """`run_weeks` of the weeks' `week_charges` (`weeks_of`). With `spill` (a private
+    folder), the state after each week is kept in a file there, and so is returned."""
     out: dict[dt.date, WeekFrequency] = {}
     for saturday, week in weeks.items():
-        charges = add_week(charges, week, saturday)
+        after = add_week(charges, week, saturday)
+        charges = (after if spill is None else spilled.Spilled.of(
+            after, spill / f"charges-{saturday:%Y%m%d}.arrow", by="quarter_end"))
+        del after
         out[saturday] = WeekFrequency(saturday, week, charges, dcf)
     return charges, out

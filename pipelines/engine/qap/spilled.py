@@ -1,0 +1,96 @@
+"""A frame the run keeps in a private Arrow IPC file instead of its memory (issue 20).
+
+The defect-charge state, the week's charges and the Cumulative Data File's code rows grow with
+the week's keys (a million at 4,000,000 lines) and were held from the posting to the end of the
+run, under the posting listing's parts. Spilled, the run holds a path: the Defect Frequency
+scans its scopes from the file, the cum listing and the store's generation read it back when
+they write. The files are written in LZ4-compressed record batches (`BATCH_ROWS`): read back,
+an uncompressed file is held whole beside the frame made of it (twice the frame's size at a
+million rows), a compressed one a batch at a time. Read back whole it is the frame, in one chunk
+(the store's Parquet row groups follow the chunks, so a table written from it has the same
+bytes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.state import private
+
+BATCH_ROWS = 65_536  # rows of a record batch of the file
+
+
+@dataclass(frozen=True)
+class Spilled:
+    """A frame of `height` rows of `schema` in Arrow IPC files (0600, their folder 0700):
+    one file, or, cut `by` a column the frame is sorted by first, one file per value of it
+    (`values`, ascending), so that the rows of one value are read alone (`where`)."""
+
+    paths: tuple[Path, ...]
+    height: int
+    schema: pl.Schema
+    by: str | None = None
+    values: tuple = ()
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame, path: Path, by: str | None = None) -> Spilled:
+        """`frame` written to `path` (owner-only whatever the umask), or with `by` to
+        `path`'s name followed by each value (`<stem>-<value>.arrow`)."""
+        private.folder(path.parent)
+        if by is None:
+            pieces = [(path, frame)]
+            values: tuple = ()
+        else:
+            runs = frame.select(pl.col(by).rle()).unnest(by)  # one run per value: sorted
+            values = tuple(runs["value"].to_list())
+            if len(set(values)) != len(values):
+                raise ValueError(f"spilled frame {path.name}: not sorted by {by}")
+            starts = [0, *runs["len"].cum_sum().to_list()]
+            pieces = [(path.with_name(f"{path.stem}-{value}{path.suffix}"),
+                       frame.slice(start, end - start))
+                      for value, start, end in zip(values, starts, starts[1:], strict=False)]
+        for piece_path, piece in pieces:
+            piece.write_ipc(piece_path, compression="lz4", record_batch_size=BATCH_ROWS)
+            private.file(piece_path)
+        return cls(tuple(p for p, _ in pieces), frame.height, frame.schema, by, values)
+
+    def lazy(self) -> pl.LazyFrame:
+        """The frame as a scan: a filter reads the files a record batch at a time."""
+        if not self.paths:
+            return pl.LazyFrame(schema=self.schema)
+        return pl.scan_ipc(list(self.paths))
+
+    def read(self) -> pl.DataFrame:
+        """The frame itself, in one chunk."""
+        return self.lazy().collect().rechunk()
+
+    def drop(self) -> None:
+        """Remove the files (the run is done with them)."""
+        for path in self.paths:
+            path.unlink(missing_ok=True)
+
+
+Frame = pl.DataFrame | Spilled
+
+
+def lazy(frame: Frame) -> pl.LazyFrame:
+    """A frame or a spilled one as a LazyFrame."""
+    return frame.lazy()
+
+
+def read(frame: Frame) -> pl.DataFrame:
+    """A frame, or a spilled one read back."""
+    return frame.read() if isinstance(frame, Spilled) else frame
+
+
+def where(frame: Frame, column: str, value: object) -> pl.LazyFrame:
+    """The rows of `frame` whose `column` is `value`: of a frame spilled by that column, its
+    file for the value alone (no filter, no copy), else a filter."""
+    if isinstance(frame, Spilled) and frame.by == column:
+        if value not in frame.values:
+            return pl.LazyFrame(schema=frame.schema)
+        return pl.scan_ipc(frame.paths[frame.values.index(value)])
+    return lazy(frame).filter(pl.col(column) == pl.lit(value, frame.schema[column]))
