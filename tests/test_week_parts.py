@@ -16,11 +16,12 @@ import pytest
 from run_outputs import assert_same_state, files, umask
 
 from fixtures import generate
-from layouts.decoder import decode
+from layouts import layout
+from layouts.decoder import decode, decode_file
 from pipelines.engine.machinery import intake
 from pipelines.engine.machinery.deck import Deck
 from pipelines.engine.machinery.reference import load as load_reference
-from pipelines.engine.qap import run03, week_parts
+from pipelines.engine.qap import review_sums, run03, week_parts
 from pipelines.engine.qap.individual import defect_charges
 from pipelines.operator.runs import run_week
 from validators import pce_01_43 as v01
@@ -129,34 +130,39 @@ def _deck(body: list[str]) -> Deck:
                 sequence=1, records=records, content_hash="0")
 
 
-def _old_parts(deck: Deck, deck_no: int, seq0: int, part_lines: int) -> list[run03.Run03Part]:
+def _old_parts(deck: Deck, deck_no: int, seq0: int, part_lines: int,
+               ofp: pl.DataFrame | None = None) -> list[run03.Run03Part]:
     """The map as it was: the deck's run 03 records filtered into a frame of their own, then
     cut (`cuts`) and checked part by part."""
     from test_pce_03_41 import DEFECT_CODES, OFP
 
+    ofp = OFP if ofp is None else ofp
     rows = intake.records(deck, deck_no, seq0).filter(
         ~pl.col("text").str.slice(0, 5).is_in(week_parts.OTHER_PROGRAMS))
     carry = run03.DeckCarry()
-    return [run03.check(decode(rows.slice(at, n), week_parts.PREFIX), OFP, DEFECT_CODES, carry)
+    return [run03.check(decode(rows.slice(at, n), week_parts.PREFIX), ofp, DEFECT_CODES, carry)
             for at, n in week_parts.cuts(rows, part_lines)]
 
 
 @pytest.mark.parametrize("fact_rows", [week_parts.FACT_ROWS, 7, 100])
 def test_parts_of_a_deck_with_other_programs_between_its_records_are_its_run_03_records_cut(
         generated, fact_rows, monkeypatch):
-    from test_pce_03_41 import DEFECT_CODES, OFP
+    from test_pce_03_41 import DEFECT_CODES
 
     monkeypatch.setattr(week_parts, "FACT_ROWS", fact_rows)
+    ofp = decode_file(generated["ofp"], layout.load("ofp_consistency"))
     deck = _mixed_deck(generated)
     others = deck.records.filter(pl.col("text").str.starts_with(v01.PROGRAM)).height
     assert others > 300
-    old = _old_parts(deck, 3, 1_000, 400)
-    new = list(week_parts.check_deck(deck, 3, 1_000, OFP, DEFECT_CODES, 400))
+    old = _old_parts(deck, 3, 1_000, 400, ofp)
+    new = list(week_parts.check_deck(deck, 3, 1_000, ofp, DEFECT_CODES, 400))
     assert len(new) == len(old) > 8
     assert sum(p.records.height for p in new) == deck.records.height - others
+    key = review_sums.KEY
     for a, b in zip(old, new, strict=True):
-        assert b.records.equals(a.records)
-        assert b.review_sums.equals(a.review_sums) and b.review_lines == a.review_lines
+        assert b.records.equals(a.records) and b.records["rejected"].value_counts().height == 2
+        assert b.review_sums.sort(key).equals(a.review_sums.sort(key)) and a.review_sums.height
+        assert b.review_lines == a.review_lines
         assert b.adjustments.equals(a.adjustments)
         assert b.standard_forms.equals(a.standard_forms)
     assert new[0].records["seq"][0] == 1_000 and (new[0].records["deck_no"] == 3).all()
@@ -203,6 +209,38 @@ def test_the_last_part_of_a_deck_holds_none_of_the_decks_memory(generated, monke
     assert len(seen) == len(parts) > 8
     assert _buffers(seen[0]["text"]) & text  # (its line numbers are filtered: a copy)
     assert not _buffers(seen[-1]["text"]) & text and not _buffers(seen[-1]["line_no"]) & line_no
+
+
+
+def test_review_sums_wait_in_private_files_while_the_map_goes_on_and_come_back_the_same(
+        generated, tmp_path, monkeypatch):
+    from test_pce_03_41 import DEFECT_CODES
+
+    ofp = decode_file(generated["ofp"], layout.load("ofp_consistency"))  # reviews accepted
+    deck = _mixed_deck(generated)
+    expected = list(week_parts.check_deck(deck, 0, 0, ofp, DEFECT_CODES, 400))
+    rows = week_parts.Rows03(tmp_path / "parts")
+    waiting: list[list[tuple[str, int]]] = []
+    check = run03.check
+
+    def spy(*args, **kwargs):
+        waiting.append(sorted((f.name, stat.S_IMODE(f.stat().st_mode))
+                              for f in rows.folder.glob("sums-*")))
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(run03, "check", spy)
+    with umask(0o022):
+        parts = week_parts.check_week([deck], ofp, DEFECT_CODES, rows, part_lines=400)
+    assert len(parts) == len(expected) > 8
+    assert waiting[-1] == [(f"sums-{n:05d}.arrow", 0o600) for n in range(len(parts) - 1)]
+    for got, want in zip(parts, expected, strict=True):
+        key = review_sums.KEY  # (the sums' rows come in no particular order)
+        assert want.review_sums.height
+        assert got.review_sums.sort(key).equals(want.review_sums.sort(key))
+        assert got.records.height == 0 and got.records.schema == want.records.schema
+    assert not list(rows.folder.glob("sums-*"))
+    rows.release()
+    assert not rows.folder.exists()
 
 
 def test_other_records_are_numbered_where_they_lie_in_the_run(generated):

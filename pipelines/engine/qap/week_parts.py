@@ -282,9 +282,10 @@ def check_week(decks: list[Deck], ofp: pl.DataFrame, defect_codes: pl.Series,
                ) -> list[run03.Run03Part]:
     """The map over every deck: in this process, or by `map_decks` (a cluster's workers).
     Each part's records go to `rows` as soon as they are checked (in deck order), and each
-    deck's own frame is let go once its parts are (the list's entries are replaced). Returns
-    the parts without their records; each keeps the review lines `keep` asks for
-    (`run03.check`) and the sums of all of them."""
+    deck's own frame is let go while its last part is checked (the list's entries are
+    replaced). Returns the parts without their records; each keeps the review lines `keep`
+    asks for (`run03.check`) and the sums of all of them, which wait in `rows`' folder until
+    every part is checked (`_spill`)."""
     part_lines = part_lines or PART_LINES
     seq0s = [sum(d.records.height for d in decks[:i]) for i in range(len(decks))]
     if map_decks is not None:
@@ -296,16 +297,40 @@ def check_week(decks: list[Deck], ofp: pl.DataFrame, defect_codes: pl.Series,
     else:
         checked = (_local(decks, i, seq0s[i], ofp, defect_codes, part_lines, keep)
                    for i in range(len(decks)))
-    parts = []
+    parts, spilled = [], []
     for deck_parts in checked:
         for part in deck_parts:
             rows.add(part.records)
-            parts.append(dataclasses.replace(part, records=part.records.clear()))
+            spilled.append(_spill(part.review_sums, rows.folder, len(parts)))
+            parts.append(dataclasses.replace(part, records=part.records.clear(),
+                                             review_sums=part.review_sums.clear()))
     if not parts:  # no deck: one empty part, so that every frame of the run has its columns
         part = run03.check(decode(_NO_RECORDS, PREFIX), ofp, defect_codes, keep=keep)
         rows.add(part.records)
         parts.append(part)
-    return parts
+        spilled.append(None)
+    # every deck let go: the sums read back for the reduce
+    return [p if path is None else dataclasses.replace(p, review_sums=_unspill(path))
+            for p, path in zip(parts, spilled, strict=True)]
+
+
+def _spill(sums: pl.DataFrame, folder: Path, n: int) -> Path | None:
+    """A part's review sums kept in a private file of `folder` while the map goes on: they are
+    read only by the reduce, and held beside the deck and the part being checked they grow
+    with the week (130 MiB at 4,000,000 records of the bench week)."""
+    if not sums.height:
+        return None
+    path = folder / f"sums-{n:05d}.arrow"
+    sums.write_ipc(path, compression="uncompressed")
+    private.file(path)
+    return path
+
+
+def _unspill(path: Path) -> pl.DataFrame:
+    """The review sums `_spill` kept, read back; the file is removed."""
+    sums = pl.read_ipc(path)
+    path.unlink()
+    return sums
 
 
 def _local(decks: list[Deck], i: int, seq0: int, ofp: pl.DataFrame, defect_codes: pl.Series,
