@@ -108,3 +108,28 @@ def test_records_hash_is_sha256_of_the_sorted_records_joined_by_lf(tmp_path, mon
     assert intake.records_hash(open_deck(path)) == hashlib.sha256(expected).hexdigest()
     empty = _deck(tmp_path, deck([], sequence=4), "empty.dat")
     assert intake.records_hash(open_deck(empty)) == hashlib.sha256(b"").hexdigest()
+
+
+@pytest.mark.parametrize("sort_rows", [1, 7, 500_000])
+def test_records_hash_sorted_a_range_of_values_at_a_time_is_the_hash_of_all_sorted(
+        tmp_path, monkeypatch, sort_rows):
+    """A big deck's records are sorted a range of their values at a time (`SORT_ROWS`):
+    duplicates, blank records and records padded with blanks, in a shuffled order, hash as
+    the whole deck sorted at once."""
+    import random
+
+    from pipelines.engine.machinery import intake
+
+    monkeypatch.setattr(intake, "SORT_ROWS", sort_rows)
+    monkeypatch.setattr(intake, "_HASH_BATCH", 5)
+    lines = [BODY[0].replace("   4", f"{n % 37:4d}") for n in range(300)] + [""] * 4
+    lines += [line + "  " for line in lines[:20]]  # the same records with trailing blanks
+    random.Random(5).shuffle(lines)
+    path = _deck(tmp_path, deck(lines, sequence=3))
+    expected = "\n".join(sorted(line.rstrip(" ") for line in lines)).encode()
+    assert intake.records_hash(open_deck(path)) == hashlib.sha256(expected).hexdigest()
+    if sort_rows == 7:  # every range of the sort order is a run of the sorted records
+        texts = intake.unpadded(open_deck(path).records["text"])
+        ranges = [r.sort().to_list() for r in intake._ranges(texts)]
+        assert len(ranges) > 10
+        assert [t for r in ranges for t in r] == sorted(texts.to_list())

@@ -5,19 +5,26 @@ what it does in one part and one batch."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import stat
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 import pytest
 from run_outputs import assert_same_state, files, umask
 
 from fixtures import generate
+from layouts import layout
+from layouts.decoder import decode, decode_file
+from pipelines.engine.machinery import intake
+from pipelines.engine.machinery.deck import Deck
 from pipelines.engine.machinery.reference import load as load_reference
-from pipelines.engine.qap import week_parts
+from pipelines.engine.qap import review_sums, run03, week_parts
 from pipelines.engine.qap.individual import defect_charges
 from pipelines.operator.runs import run_week
+from validators import pce_01_43 as v01
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 NATIONAL = FIXTURES / "national" / "national-defect-list.dat"
@@ -72,7 +79,9 @@ def test_a_week_checked_in_parts_of_a_few_records_prints_and_posts_the_same_byte
     assert_same_state(tmp_path / "whole", tmp_path / "parts")
 
 
-def test_a_deck_is_cut_where_a_document_starts(generated):
+@pytest.mark.parametrize("fact_rows", [week_parts.FACT_ROWS, 7])
+def test_a_deck_is_cut_where_a_document_starts(generated, fact_rows, monkeypatch):
+    monkeypatch.setattr(week_parts, "FACT_ROWS", fact_rows)  # 7: facts found in many windows
     deck = pl.read_csv(generated["week"], has_header=False, separator="\x1f",
                        quote_char=None, new_columns=["text"])[1:-1]  # without HDR and TRL
     runs03 = deck.filter(~pl.col("text").str.slice(0, 5).is_in(week_parts.OTHER_PROGRAMS))
@@ -85,7 +94,10 @@ def test_a_deck_is_cut_where_a_document_starts(generated):
     assert all(n >= 100 for _, n in cut[:-1])  # a part ends at the first header past 100
 
 
-def test_a_deck_whose_documents_are_not_unbroken_is_one_part(generated):
+@pytest.mark.parametrize("fact_rows", [week_parts.FACT_ROWS, 7])
+def test_a_deck_whose_documents_are_not_unbroken_is_one_part(generated, fact_rows,
+                                                             monkeypatch):
+    monkeypatch.setattr(week_parts, "FACT_ROWS", fact_rows)
     deck = pl.read_csv(generated["week"], has_header=False, separator="\x1f",
                        quote_char=None, new_columns=["text"])[1:-1]
     runs03 = deck.filter(~pl.col("text").str.slice(0, 5).is_in(week_parts.OTHER_PROGRAMS))
@@ -93,6 +105,155 @@ def test_a_deck_whose_documents_are_not_unbroken_is_one_part(generated):
     assert week_parts.cuts(swapped, 100) == [(0, swapped.height)]
     repeated = pl.concat([runs03, runs03[0:1]])  # the first header again at the end
     assert week_parts.cuts(repeated, 100) == [(0, repeated.height)]
+
+
+
+def _lines(path: Path) -> list[str]:
+    """A deck file's records between HDR and TRL."""
+    return path.read_text().splitlines()[1:-1]
+
+
+def _mixed_deck(generated) -> Deck:
+    """The generated week with a Form 3927 record after every 13th record: between documents
+    and inside them (a header's lines then resume after it)."""
+    week, others = _lines(generated["week"]), _lines(generated["national"])
+    body = [line for n, record in enumerate(week)
+            for line in ([record, others[n // 13 % len(others)]] if n % 13 == 12 else [record])]
+    return _deck(body)
+
+
+def _deck(body: list[str]) -> Deck:
+    records = pl.DataFrame({"line_no": pl.Series(range(2, 2 + len(body)), dtype=pl.UInt32),
+                            "text": pl.Series(body, dtype=pl.String)})
+    return Deck(path=Path("mixed.dat"), encoding="ascii", campus="XX",
+                week_ending=dt.date(2026, 11, 14), created=dt.datetime(2026, 11, 15),
+                sequence=1, records=records, content_hash="0")
+
+
+def _old_parts(deck: Deck, deck_no: int, seq0: int, part_lines: int,
+               ofp: pl.DataFrame | None = None) -> list[run03.Run03Part]:
+    """The map as it was: the deck's run 03 records filtered into a frame of their own, then
+    cut (`cuts`) and checked part by part."""
+    from test_pce_03_41 import DEFECT_CODES, OFP
+
+    ofp = OFP if ofp is None else ofp
+    rows = intake.records(deck, deck_no, seq0).filter(
+        ~pl.col("text").str.slice(0, 5).is_in(week_parts.OTHER_PROGRAMS))
+    carry = run03.DeckCarry()
+    return [run03.check(decode(rows.slice(at, n), week_parts.PREFIX), ofp, DEFECT_CODES, carry)
+            for at, n in week_parts.cuts(rows, part_lines)]
+
+
+@pytest.mark.parametrize("fact_rows", [week_parts.FACT_ROWS, 7, 100])
+def test_parts_of_a_deck_with_other_programs_between_its_records_are_its_run_03_records_cut(
+        generated, fact_rows, monkeypatch):
+    from test_pce_03_41 import DEFECT_CODES
+
+    monkeypatch.setattr(week_parts, "FACT_ROWS", fact_rows)
+    ofp = decode_file(generated["ofp"], layout.load("ofp_consistency"))
+    deck = _mixed_deck(generated)
+    others = deck.records.filter(pl.col("text").str.starts_with(v01.PROGRAM)).height
+    assert others > 300
+    old = _old_parts(deck, 3, 1_000, 400, ofp)
+    new = list(week_parts.check_deck(deck, 3, 1_000, ofp, DEFECT_CODES, 400))
+    assert len(new) == len(old) > 8
+    assert sum(p.records.height for p in new) == deck.records.height - others
+    key = review_sums.KEY
+    for a, b in zip(old, new, strict=True):
+        assert b.records.equals(a.records) and b.records["rejected"].value_counts().height == 2
+        assert b.review_sums.sort(key).equals(a.review_sums.sort(key)) and a.review_sums.height
+        assert b.review_lines == a.review_lines
+        assert b.adjustments.equals(a.adjustments)
+        assert b.standard_forms.equals(a.standard_forms)
+    assert new[0].records["seq"][0] == 1_000 and (new[0].records["deck_no"] == 3).all()
+
+
+@pytest.mark.parametrize("fact_rows", [week_parts.FACT_ROWS, 7])
+def test_a_deck_with_other_programs_and_a_broken_document_is_one_part_of_its_run_03_records(
+        generated, fact_rows, monkeypatch):
+    from test_pce_03_41 import DEFECT_CODES, OFP
+
+    monkeypatch.setattr(week_parts, "FACT_ROWS", fact_rows)
+    body = _mixed_deck(generated).records["text"].to_list()
+    line = next(n for n, t in enumerate(body) if t[13:15] != "01" and t[:5] != v01.PROGRAM)
+    body.insert(len(body) - 50, body[line])  # a line of the first document near the end
+    deck = _deck(body)
+    new = list(week_parts.check_deck(deck, 0, 0, OFP, DEFECT_CODES, 400))
+    assert len(new) == 1
+    assert new[0].records.equals(_old_parts(deck, 0, 0, 400)[0].records)
+
+
+def _buffers(series: pl.Series) -> set[int]:
+    """Addresses of the memory an Arrow export of `series` reads (strings as views)."""
+    array = series.to_arrow(compat_level=pl.CompatLevel.newest())
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    return {b.address for c in chunks for b in c.buffers() if b is not None and b.size}
+
+
+def test_the_last_part_of_a_deck_holds_none_of_the_decks_memory(generated, monkeypatch):
+    """The deck is let go while its last part is checked: that part's records are copied out
+    of it, the parts before are cut from it (each checked while the deck is held anyway)."""
+    from test_pce_03_41 import DEFECT_CODES, OFP
+
+    deck = _mixed_deck(generated)
+    text, line_no = _buffers(deck.records["text"]), _buffers(deck.records["line_no"])
+    seen: list[pl.DataFrame] = []
+    check = run03.check
+
+    def spy(records, *args, **kwargs):
+        seen.append(records)
+        return check(records, *args, **kwargs)
+
+    monkeypatch.setattr(run03, "check", spy)
+    parts = list(week_parts.check_deck(deck, 0, 0, OFP, DEFECT_CODES, 400))
+    assert len(seen) == len(parts) > 8
+    assert _buffers(seen[0]["text"]) & text  # (its line numbers are filtered: a copy)
+    assert not _buffers(seen[-1]["text"]) & text and not _buffers(seen[-1]["line_no"]) & line_no
+
+
+
+def test_review_sums_wait_in_private_files_while_the_map_goes_on_and_come_back_the_same(
+        generated, tmp_path, monkeypatch):
+    from test_pce_03_41 import DEFECT_CODES
+
+    ofp = decode_file(generated["ofp"], layout.load("ofp_consistency"))  # reviews accepted
+    deck = _mixed_deck(generated)
+    expected = list(week_parts.check_deck(deck, 0, 0, ofp, DEFECT_CODES, 400))
+    rows = week_parts.Rows03(tmp_path / "parts")
+    waiting: list[list[tuple[str, int]]] = []
+    check = run03.check
+
+    def spy(*args, **kwargs):
+        waiting.append(sorted((f.name, stat.S_IMODE(f.stat().st_mode))
+                              for f in rows.folder.glob("sums-*")))
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(run03, "check", spy)
+    with umask(0o022):
+        parts = week_parts.check_week([deck], ofp, DEFECT_CODES, rows, part_lines=400)
+    assert len(parts) == len(expected) > 8
+    assert waiting[-1] == [(f"sums-{n:05d}.arrow", 0o600) for n in range(len(parts) - 1)]
+    for got, want in zip(parts, expected, strict=True):
+        key = review_sums.KEY  # (the sums' rows come in no particular order)
+        assert want.review_sums.height
+        assert got.review_sums.sort(key).equals(want.review_sums.sort(key))
+        assert got.records.height == 0 and got.records.schema == want.records.schema
+    assert not list(rows.folder.glob("sums-*"))
+    rows.release()
+    assert not rows.folder.exists()
+
+
+def test_other_records_are_numbered_where_they_lie_in_the_run(generated):
+    deck = _mixed_deck(generated)
+    decks = [dataclasses.replace(deck, records=deck.records.slice(0, 50)), deck]
+    got = week_parts.other_records(decks)
+    assert got.height == sum(d.records.filter(pl.col("text").str.starts_with(v01.PROGRAM)).height
+                             for d in decks) > 300
+    expected = pl.concat([intake.records(d, i, 50 * i).filter(
+        pl.col("text").str.slice(0, 5).is_in(week_parts.OTHER_PROGRAMS))
+        for i, d in enumerate(decks)])
+    assert got.select(expected.columns).equals(expected)
+    assert got["seq"].to_list()[:4] == [13, 27, 41, 50 + 13]  # after every 13th record
 
 
 def test_the_checked_parts_wait_in_a_private_folder_gone_once_published(tmp_path, monkeypatch):

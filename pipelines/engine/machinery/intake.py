@@ -40,20 +40,43 @@ def _hdr_key(identity: str) -> str:
 
 
 _HASH_BATCH = 200_000  # sorted records joined and hashed at a time
+SORT_ROWS = 500_000  # records sorted at a time, about
 
 
 def records_hash(deck: Deck) -> str:
     """sha256 of the deck's records sorted (trailing blanks dropped) and joined by newlines:
     the same records in another order hash the same, so a reordered copy of a posted deck is
-    known. Hashed a batch at a time, so that no copy of the whole deck's text is made."""
-    lines = unpadded(deck.records["text"])
-    order = lines.arg_sort()
-    digest = hashlib.sha256()
-    for at in range(0, lines.len(), _HASH_BATCH):
-        if at:
-            digest.update(b"\n")
-        digest.update(utf8(lines.gather(order.slice(at, _HASH_BATCH))))
+    known. Sorted a range of values at a time and hashed a batch at a time, so that neither
+    a copy of the whole deck's text nor a sort of every record at once is held (a sort holds
+    about 46 bytes a record: 180 MiB at 4,000,000)."""
+    digest, first = hashlib.sha256(), True
+    for lines in _ranges(unpadded(deck.records["text"])):
+        order = lines.arg_sort()
+        for at in range(0, lines.len(), _HASH_BATCH):
+            if not first:
+                digest.update(b"\n")
+            first = False
+            digest.update(utf8(lines.gather(order.slice(at, _HASH_BATCH))))
     return digest.hexdigest()
+
+
+def _ranges(lines: pl.Series) -> Iterator[pl.Series]:
+    """`lines` in about SORT_ROWS at a time, in ranges of their sort order: every line of a
+    range sorts before every line of the next (the ranges' bounds are lines of an evenly
+    spaced sample; equal lines fall in one range). Each range is unsorted."""
+    n = lines.len()
+    if n <= SORT_ROWS:
+        yield lines
+        return
+    k = -(-n // SORT_ROWS)
+    sample = lines.gather_every(max(1, n // (32 * k))).sort()
+    bounds = sample.gather([sample.len() * i // k for i in range(1, k)]).unique(
+        maintain_order=True)
+    which = bounds.search_sorted(lines, side="right")  # the bounds at or before each line
+    for n_range in range(bounds.len() + 1):
+        part = lines.filter(which == n_range)
+        if part.len():
+            yield part
 
 
 @dataclass(frozen=True)
@@ -214,8 +237,18 @@ def records(deck: Deck, deck_no: int, seq0: int) -> pl.DataFrame:
     """A deck's records numbered for the run: `seq` (the record's place in the run, the deck's
     first record being `seq0`), line_no, text and `deck_no` (the deck's place among the
     accepted decks)."""
-    return deck.records.with_columns(pl.lit(deck_no, pl.UInt16).alias("deck_no")
-                                     ).with_row_index("seq", offset=seq0)
+    return numbered(deck.records, deck_no, seq0)
+
+
+def numbered(rows: pl.DataFrame, deck_no: int, seq0: int | pl.Series) -> pl.DataFrame:
+    """`records` of some of a deck's records (`rows`: line_no, text): `seq0` is the first
+    one's place in the run, or each one's (a Series)."""
+    if isinstance(seq0, pl.Series):
+        seq = seq0.cast(pl.UInt32).alias("seq")
+        return rows.with_columns(pl.lit(deck_no, pl.UInt16).alias("deck_no")).select(
+            seq, *rows.columns, "deck_no")
+    return rows.with_columns(pl.lit(deck_no, pl.UInt16).alias("deck_no")
+                             ).with_row_index("seq", offset=seq0)
 
 
 def deck_columns(rows: pl.DataFrame, decks: list[Deck], run_id: str) -> pl.DataFrame:

@@ -37,11 +37,15 @@ INDIVIDUAL_PROGRAMS = ("59600", "59602")  # Forms 3081 and 6489: the individual 
 OTHER_PROGRAMS = (v01.PROGRAM, *INDIVIDUAL_PROGRAMS)  # every program that is not run 03's
 PREFIX = layout.load("prefix")
 _PROGRAM, _SECTION = PREFIX.field("program_number"), PREFIX.field("section")
-_DOC_FIELDS = [PREFIX.field("block"), PREFIX.field("serial")]
 
 
 _NO_RECORDS = pl.DataFrame(schema={"seq": pl.UInt32, "line_no": pl.UInt32, "text": pl.String,
                                    "deck_no": pl.UInt16})  # `intake.records` of no deck
+# Records whose facts (program, section, document) are worked out at a time: a narrow frame
+# of a window of the deck, never one of the whole deck (at 4,000,000 records the two fields
+# of every record were 250 MiB beside the deck).
+FACT_ROWS = 1 << 20
+_DOC = PREFIX.field("block").offset, PREFIX.field("serial").end  # adjacent: one slice
 
 
 def _program() -> pl.Expr:
@@ -50,12 +54,21 @@ def _program() -> pl.Expr:
     return pl.col("text").str.slice(_PROGRAM.offset, _PROGRAM.width)
 
 
+def _others(text: pl.Series) -> pl.Series:
+    """True on each record of a program that is not run 03's, a window at a time."""
+    flags = [pl.DataFrame({"text": text.slice(at, FACT_ROWS)}).select(
+        _program().is_in(OTHER_PROGRAMS))["text"] for at in range(0, text.len(), FACT_ROWS)]
+    return pl.concat(flags) if flags else pl.Series("text", [], pl.Boolean)
+
+
 def other_records(decks: list[Deck]) -> pl.DataFrame:
     """Every record of a program that is not run 03's (Forms 3927, 3081, 6489) of the decks,
     numbered for the run (`intake.records`), with the prefix decoded."""
     frames, seq0 = [], 0
     for deck_no, deck in enumerate(decks):
-        frames.append(intake.records(deck, deck_no, seq0).filter(_program().is_in(OTHER_PROGRAMS)))
+        others = _others(deck.records.get_column("text"))
+        at = others.arg_true()  # only these rows are numbered: no column of the whole deck
+        frames.append(intake.numbered(deck.records.filter(others), deck_no, seq0 + at))
         seq0 += deck.records.height
     return decode(pl.concat(frames or [_NO_RECORDS]), PREFIX)
 
@@ -64,30 +77,49 @@ def cuts(records: pl.DataFrame, part_lines: int) -> list[tuple[int, int]]:
     """(offset, length) of each part of a deck's run 03 `records` (text column): parts of
     about `part_lines` records that start at a header, when every document of the deck is
     unbroken (run03's fast path); else the whole deck as one part."""
-    if records.height <= part_lines:
-        return [(0, records.height)]
-    width = max(f.end for f in (_SECTION, *_DOC_FIELDS))
-    text = pl.col("text")
-    if records.select(text.str.len_bytes().min()).item() < width:  # as the decoder pads
-        text = text.str.pad_end(width)
-    docs = [f.name for f in _DOC_FIELDS]
-    facts = records.select(
-        (text.str.slice(_SECTION.offset, _SECTION.width) == "01").alias("is_header"),
-        *[text.str.slice(f.offset, f.width).alias(f.name) for f in _DOC_FIELDS])
-    same = pl.lit(True)
-    for name in docs:
-        same = same & (pl.col(name) == pl.col(name).shift(1)).fill_null(False)
-    follows = facts.select((pl.col("is_header") | same).all().alias("follow"))
-    headers = facts.filter("is_header").select(docs)
-    if not (follows["follow"][0] and headers.is_unique().all()):
-        return [(0, records.height)]
-    starts = facts.select(pl.arg_where("is_header"))["is_header"]
-    out, at = [], 0
-    while at < records.height:
+    return [(lo, hi - lo) for lo, hi in _cuts(records.get_column("text"), None, part_lines)]
+
+
+def _cuts(text: pl.Series, keep: pl.Series | None, part_lines: int) -> list[tuple[int, int]]:
+    """`cuts` of the run 03 records of a deck's `text` (the rows `keep` selects; None: every
+    row), as (start, end) rows of the deck: a part is the rows between them that `keep`
+    selects. The facts are found a window of records at a time, on the fields they read."""
+    n, kept = text.len(), text.len() if keep is None else int(keep.sum())
+    if kept <= part_lines:
+        return [(0, n)]
+    is_header = pl.col("text").str.slice(_SECTION.offset, _SECTION.width) == "01"
+    key = pl.col("text").str.slice(_DOC[0], _DOC[1] - _DOC[0]).str.pad_end(_DOC[1] - _DOC[0])
+    last: str | None = None  # the document of the run 03 record before the window
+    header_rows, header_keys, header_at, first = [], [], [], 0
+    for at in range(0, n, FACT_ROWS):
+        window = pl.DataFrame({"text": text.slice(at, FACT_ROWS)}).with_row_index("row", at)
+        if keep is not None:
+            window = window.filter(keep.slice(at, FACT_ROWS))
+        facts = window.select("row", is_header.alias("is_header"), key.alias("key"))
+        del window
+        same = (pl.col("key") == pl.col("key").shift(1, fill_value=pl.lit(last, pl.String))
+                ).fill_null(False)
+        if not facts.select((pl.col("is_header") | same).all()).item():
+            return [(0, n)]  # a line not of the document before it: run03's grouped path
+        if facts.height:
+            last = facts["key"][-1]
+        headers = facts.with_row_index("at", first).filter("is_header")
+        header_rows.append(headers["row"])
+        header_keys.append(headers["key"])
+        header_at.append(headers["at"])
+        first += facts.height
+    if not pl.concat(header_keys).is_unique().all():
+        return [(0, n)]  # a document's header repeated
+    rows, starts = pl.concat(header_rows), pl.concat(header_at)
+    out, at, lo = [], 0, 0
+    while at < kept:
         nxt = int(starts.search_sorted(at + part_lines, side="left"))
-        end = int(starts[nxt]) if nxt < starts.len() else records.height
-        out.append((at, end - at))
-        at = end
+        if nxt < starts.len():
+            at, hi = int(starts[nxt]), int(rows[nxt])
+        else:
+            at, hi = kept, n
+        out.append((lo, hi))
+        lo = hi
     return out
 
 
@@ -96,11 +128,31 @@ def check_deck(deck: Deck, deck_no: int, seq0: int, ofp: pl.DataFrame,
                keep: str = run03.KEEP_ALL) -> Iterator[run03.Run03Part]:
     """Run 03's checks of one deck, part by part (the map; nothing in it reads another
     deck). `keep`: the review lines each part keeps beside their sums (`run03.check`)."""
-    rows = intake.records(deck, deck_no, seq0).filter(~_program().is_in(OTHER_PROGRAMS))
+    return _check([deck.records], deck_no, seq0, ofp, defect_codes, part_lines or PART_LINES,
+                  keep)
+
+
+def _check(held: list[pl.DataFrame], deck_no: int, seq0: int, ofp: pl.DataFrame,
+           defect_codes: pl.Series, part_lines: int, keep: str) -> Iterator[run03.Run03Part]:
+    """`check_deck` of the deck's records, taken out of `held`: each part is numbered and
+    filtered from them alone (no copy of the deck's run 03 records), and the last one is
+    copied out, so that the deck is let go while its last part is checked (the allocator
+    then hands its pages back before the reduce starts, not during it)."""
+    records = held.pop()
+    text = records.get_column("text")
+    others = _others(text)
+    run03_rows = ~others if others.any() else None
+    plan = _cuts(text, run03_rows, part_lines)
+    del text, others
     carry = run03.DeckCarry()
-    for offset, length in cuts(rows, part_lines or PART_LINES):
-        yield run03.check(decode(rows.slice(offset, length), PREFIX), ofp, defect_codes, carry,
-                          keep)
+    for n, (lo, hi) in enumerate(plan):
+        part = intake.numbered(records.slice(lo, hi - lo), deck_no, seq0 + lo)
+        if run03_rows is not None:
+            part = part.filter(run03_rows.slice(lo, hi - lo))
+        if n and n == len(plan) - 1:  # the deck is not read again: its last part is its own
+            part = compact(part.with_columns(pl.col("line_no").gather(pl.int_range(pl.len()))))
+            del records, run03_rows
+        yield run03.check(decode(part, PREFIX), ofp, defect_codes, carry, keep)
 
 
 @dataclass(frozen=True)
@@ -253,8 +305,10 @@ def check_deck_file(task: DeckTask, ofp: pl.DataFrame, defect_codes: pl.Series
     if deck.content_hash != task.content_hash:
         raise DeckChanged(f"{task.path}: changed since intake (sha256 {deck.content_hash[:12]}, "
                           f"was {task.content_hash[:12]}); run the week again")
-    return list(check_deck(deck, task.deck_no, task.seq0, ofp, defect_codes, task.part_lines,
-                           task.keep))
+    held = [deck.records]
+    del deck
+    return list(_check(held, task.deck_no, task.seq0, ofp, defect_codes, task.part_lines,
+                       task.keep))
 
 
 # A map of the decks elsewhere (a cluster): the checked parts of each task, in task order.
@@ -267,9 +321,10 @@ def check_week(decks: list[Deck], ofp: pl.DataFrame, defect_codes: pl.Series,
                ) -> list[run03.Run03Part]:
     """The map over every deck: in this process, or by `map_decks` (a cluster's workers).
     Each part's records go to `rows` as soon as they are checked (in deck order), and each
-    deck's own frame is let go once its parts are (the list's entries are replaced). Returns
-    the parts without their records; each keeps the review lines `keep` asks for
-    (`run03.check`) and the sums of all of them."""
+    deck's own frame is let go while its last part is checked (the list's entries are
+    replaced). Returns the parts without their records; each keeps the review lines `keep`
+    asks for (`run03.check`) and the sums of all of them, which wait in `rows`' folder until
+    every part is checked (`_spill`)."""
     part_lines = part_lines or PART_LINES
     seq0s = [sum(d.records.height for d in decks[:i]) for i in range(len(decks))]
     if map_decks is not None:
@@ -281,21 +336,45 @@ def check_week(decks: list[Deck], ofp: pl.DataFrame, defect_codes: pl.Series,
     else:
         checked = (_local(decks, i, seq0s[i], ofp, defect_codes, part_lines, keep)
                    for i in range(len(decks)))
-    parts = []
+    parts, spilled = [], []
     for deck_parts in checked:
         for part in deck_parts:
             rows.add(part.records)
-            parts.append(dataclasses.replace(part, records=part.records.clear()))
+            spilled.append(_spill(part.review_sums, rows.folder, len(parts)))
+            parts.append(dataclasses.replace(part, records=part.records.clear(),
+                                             review_sums=part.review_sums.clear()))
     if not parts:  # no deck: one empty part, so that every frame of the run has its columns
         part = run03.check(decode(_NO_RECORDS, PREFIX), ofp, defect_codes, keep=keep)
         rows.add(part.records)
         parts.append(part)
-    return parts
+        spilled.append(None)
+    # every deck let go: the sums read back for the reduce
+    return [p if path is None else dataclasses.replace(p, review_sums=_unspill(path))
+            for p, path in zip(parts, spilled, strict=True)]
+
+
+def _spill(sums: pl.DataFrame, folder: Path, n: int) -> Path | None:
+    """A part's review sums kept in a private file of `folder` while the map goes on: they are
+    read only by the reduce, and held beside the deck and the part being checked they grow
+    with the week (130 MiB at 4,000,000 records of the bench week)."""
+    if not sums.height:
+        return None
+    path = folder / f"sums-{n:05d}.arrow"
+    sums.write_ipc(path, compression="uncompressed")
+    private.file(path)
+    return path
+
+
+def _unspill(path: Path) -> pl.DataFrame:
+    """The review sums `_spill` kept, read back; the file is removed."""
+    sums = pl.read_ipc(path)
+    path.unlink()
+    return sums
 
 
 def _local(decks: list[Deck], i: int, seq0: int, ofp: pl.DataFrame, defect_codes: pl.Series,
            part_lines: int, keep: str) -> Iterator[run03.Run03Part]:
-    """Deck `i` checked here; its frame is let go once its last part is."""
-    deck = decks[i]
-    yield from check_deck(deck, i, seq0, ofp, defect_codes, part_lines, keep)
-    decks[i] = dataclasses.replace(deck, records=deck.records.clear())
+    """Deck `i` checked here; its frame is let go while its last part is checked."""
+    held = [decks[i].records]
+    decks[i] = dataclasses.replace(decks[i], records=decks[i].records.clear())
+    yield from _check(held, i, seq0, ofp, defect_codes, part_lines, keep)
