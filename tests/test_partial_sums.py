@@ -81,12 +81,13 @@ def test_the_defect_charges_of_a_week_in_parts_are_those_of_the_whole_week():
         (A[2], "935", 0, 0, 1, 0), (B[2], "101", 5, 0, 0, 5)]
 
 
-def _deck(body: list[str]) -> Deck:
+def deck_of(body: list[str], name: str = "deck.dat", sequence: int = 0) -> Deck:
+    """A deck of these records (lines 2 on), as the intake would open it."""
     records = pl.DataFrame({"line_no": pl.Series(range(2, 2 + len(body)), dtype=pl.UInt32),
                             "text": pl.Series(body, dtype=pl.String)})
-    return Deck(path=Path("deck.dat"), encoding="ascii", campus="XX",
+    return Deck(path=Path(name), encoding="ascii", campus="XX",
                 week_ending=dt.date(2026, 11, 14), created=dt.datetime(2026, 11, 15),
-                sequence=0, records=records, content_hash="0")
+                sequence=sequence, records=records, content_hash="0")
 
 
 def test_a_part_keeps_all_its_review_lines_the_individual_ones_or_none_and_sums_them_all():
@@ -94,7 +95,7 @@ def test_a_part_keeps_all_its_review_lines_the_individual_ones_or_none_and_sums_
     body = [line for n in range(1, 7) for line in review(
         sample(), more("103", 2), sample(ssn="987654321", code="104"), unit if n % 2 else sample(),
         serial=f"{n:02d}")]
-    deck = _deck(body)
+    deck = deck_of(body)
     kept = {keep: list(week_parts.check_deck(deck, 0, 0, OFP, DEFECT_CODES, 8, keep))
             for keep in (run03.KEEP_ALL, run03.KEEP_INDIVIDUAL, run03.KEEP_NONE)}
     assert len(kept[run03.KEEP_ALL]) == 3  # parts of about 8 records: two documents of 5

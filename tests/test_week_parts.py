@@ -14,6 +14,7 @@ import polars as pl
 import pyarrow as pa
 import pytest
 from run_outputs import assert_same_state, files, umask
+from test_partial_sums import deck_of
 
 from fixtures import generate
 from layouts import layout
@@ -119,15 +120,7 @@ def _mixed_deck(generated) -> Deck:
     week, others = _lines(generated["week"]), _lines(generated["national"])
     body = [line for n, record in enumerate(week)
             for line in ([record, others[n // 13 % len(others)]] if n % 13 == 12 else [record])]
-    return _deck(body)
-
-
-def _deck(body: list[str]) -> Deck:
-    records = pl.DataFrame({"line_no": pl.Series(range(2, 2 + len(body)), dtype=pl.UInt32),
-                            "text": pl.Series(body, dtype=pl.String)})
-    return Deck(path=Path("mixed.dat"), encoding="ascii", campus="XX",
-                week_ending=dt.date(2026, 11, 14), created=dt.datetime(2026, 11, 15),
-                sequence=1, records=records, content_hash="0")
+    return deck_of(body, "mixed.dat", 1)
 
 
 def _old_parts(deck: Deck, deck_no: int, seq0: int, part_lines: int,
@@ -177,7 +170,7 @@ def test_a_deck_with_other_programs_and_a_broken_document_is_one_part_of_its_run
     body = _mixed_deck(generated).records["text"].to_list()
     line = next(n for n, t in enumerate(body) if t[13:15] != "01" and t[:5] != v01.PROGRAM)
     body.insert(len(body) - 50, body[line])  # a line of the first document near the end
-    deck = _deck(body)
+    deck = deck_of(body, "mixed.dat", 1)
     new = list(week_parts.check_deck(deck, 0, 0, OFP, DEFECT_CODES, 400))
     assert len(new) == 1
     assert new[0].records.equals(_old_parts(deck, 0, 0, 400)[0].records)
