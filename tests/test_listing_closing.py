@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipelines.engine.qap import week_parts
 from pipelines.reports import listings, pce_01_43, trailer
 from pipelines.reports.printing import PAGE_WIDTH
 from validators.codes import CODES, RUN_3926, RUN_3927
@@ -79,7 +80,7 @@ def test_listing_printed_in_parts_is_the_listing_printed_whole(tmp_path, per_par
     names = pl.DataFrame({"deck_no": [0, 1, 2, 3, 4],
                           "deck": ["a.dat", "b.dat", "c.dat", "d.dat", LONG_NAME]},
                          schema={"deck_no": pl.UInt16, "deck": pl.String})
-    parts, total = listings.plan_listing(listings.deck_runs(rows), per_part, names=names)
+    parts, total = listings.plan_listing(week_parts.deck_runs(rows), per_part, names=names)
     assert total == 9 and (len(parts) > 1) == (per_part < rows.height)
     h = listings.heading("PCE-03-41", "TEST LISTING", dt.date(2026, 11, 17),
                          dt.date(2026, 11, 14), ("TEXT",))

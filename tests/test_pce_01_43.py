@@ -1,7 +1,7 @@
 """Run 01 / PCE-01-43: every Form 3927 error code, deck-order semantics, the Defect Code File.
 
 Records are written through `layouts.encode.record`, so every column comes from the layout
-files; a records frame is built as `pipelines.engine.machinery.intake.records` builds it
+files; a records frame is built as `pipelines.engine.machinery.intake.numbered` builds it
 (decode(prefix) plus deck_no and seq). `line_no` counts as in a deck file: the HDR is
 line 1, the first form record line 2. The authority is rules.md, "Form 3927 error codes".
 """

@@ -1,7 +1,7 @@
 """Run 03, Invalid Review Data Listing PCE-03-41: every Form 3926 error code on exact lines.
 
 Each test builds a small deck in memory with `layouts.encode.record`, turns it into the records
-frame exactly as `pipelines.engine.machinery.intake.records` does (Deck.records keeps file line
+frame exactly as `pipelines.engine.machinery.intake.numbered` does (Deck.records keeps file line
 numbers, so the HDR is line 1 and the first form record line 2), and calls
 `pipelines.engine.qap.run03.run` directly.
 The authority is the "Form 3926 error codes" table of shared/spec/rules.md. Codes 26-33 need
@@ -114,7 +114,7 @@ def adj(**fields: Any) -> dict[str, Any]:
 
 
 def records_frame(*decks: list[str]) -> pl.DataFrame:
-    """The run 03 input, built like `pipelines.engine.machinery.intake.records`: deck_no, seq,
+    """The run 03 input, built like `pipelines.engine.machinery.intake.numbered`: deck_no, seq,
     prefix fields."""
     frames = [pl.DataFrame({"line_no": pl.Series(range(FIRST, FIRST + len(body)),
                                                  dtype=pl.UInt32),

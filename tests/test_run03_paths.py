@@ -12,7 +12,7 @@ import pytest
 from fixtures import generate
 from layouts.decoder import Records, decode
 from pipelines.engine.machinery.deck import control
-from pipelines.engine.machinery.intake import records as _records
+from pipelines.engine.machinery.intake import numbered
 from pipelines.engine.qap import run03
 from pipelines.engine.qap.week_parts import PREFIX
 
@@ -30,7 +30,7 @@ def _frame(text: str) -> pl.DataFrame:
                         ).with_columns(pl.col("text").fill_null("")).with_row_index(
         "line_no", offset=1)
     deck = control(Records(path=Path("mem.dat"), frame=frame, encoding="ascii"))
-    return decode(_records(deck, 0, 0), PREFIX)
+    return decode(numbered(deck.records, 0, 0), PREFIX)
 
 
 def _both(records: pl.DataFrame):

@@ -105,7 +105,7 @@ def test_posted_records_are_held_as_one_run_per_deck_not_cut_by_rejected_records
     decks, reference = _inputs(which, generated, tmp_path)
     settled, every, _, _ = _settled_week(tmp_path, monkeypatch, 29, decks, reference)
     posted = every.filter(~pl.col("rejected"))
-    assert settled.posted.equals(listings.deck_runs(posted))
+    assert settled.posted.equals(week_parts.deck_runs(posted))
     assert settled.posted.height == posted["deck_no"].n_unique()
     # the runs of consecutive posted rows (what rejected records would cut) are many more
     rejected = every["rejected"]

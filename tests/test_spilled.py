@@ -96,8 +96,9 @@ def test_the_run_spills_its_state_privately_and_publishes_none_of_it(tmp_path, m
     monkeypatch.setattr(spilled.Spilled, "of", classmethod(spy))
     with umask(0o022):
         result = _week(tmp_path / "data", FIXTURES / "reference", [NATIONAL], SAMPLE_WEEK)
+    # the state, and the map's parts' review sums (`week_parts._spill`) while decks are checked
     assert set(seen) == {"cum_defects.arrow", "week-20261114-2026-11-14.arrow",
-                         "charges-20261114-2026-12-31.arrow"}
+                         "charges-20261114-2026-12-31.arrow", "sums-00001.arrow"}
     assert set(seen.values()) == {(0o600, 0o700)}
     assert not (result.run_dir / ".spilled").exists()
     assert not list((tmp_path / "data").rglob("*.arrow"))

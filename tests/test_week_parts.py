@@ -130,7 +130,7 @@ def _old_parts(deck: Deck, deck_no: int, seq0: int, part_lines: int,
     from test_pce_03_41 import DEFECT_CODES, OFP
 
     ofp = OFP if ofp is None else ofp
-    rows = intake.records(deck, deck_no, seq0).filter(
+    rows = intake.numbered(deck.records, deck_no, seq0).filter(
         ~pl.col("text").str.slice(0, 5).is_in(week_parts.OTHER_PROGRAMS))
     carry = run03.DeckCarry()
     return [run03.check(decode(rows.slice(at, n), week_parts.PREFIX), ofp, DEFECT_CODES, carry)
@@ -242,7 +242,7 @@ def test_other_records_are_numbered_where_they_lie_in_the_run(generated):
     got = week_parts.other_records(decks)
     assert got.height == sum(d.records.filter(pl.col("text").str.starts_with(v01.PROGRAM)).height
                              for d in decks) > 300
-    expected = pl.concat([intake.records(d, i, 50 * i).filter(
+    expected = pl.concat([intake.numbered(d.records, i, 50 * i).filter(
         pl.col("text").str.slice(0, 5).is_in(week_parts.OTHER_PROGRAMS))
         for i, d in enumerate(decks)])
     assert got.select(expected.columns).equals(expected)

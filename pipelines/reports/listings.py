@@ -56,20 +56,14 @@ def print_listing(rows: pl.DataFrame, line: pl.Expr, heading: PageHeading, path:
                           lines_per_page=LINES_PER_PAGE, break_on="deck_no"), path)
 
 
-def deck_runs(rows: pl.DataFrame) -> pl.DataFrame:
-    """A listing's rows (their deck_no, in order) as runs of one deck: deck_no and rows of
-    each run, what `plan_listing` reads."""
-    return rows.select(pl.col("deck_no").rle()).unnest("deck_no").select(
-        pl.col("value").alias("deck_no"), pl.col("len").cast(pl.Int64).alias("rows"))
-
-
 def plan_listing(runs: pl.DataFrame, rows_per_chunk: int | None = None,
                  names: pl.DataFrame | None = None) -> tuple[list[PageChunk], int]:
     """Parts of a listing whose rows are `runs` (deck_no and rows of each run of one deck, in
-    order: `deck_runs`), each starting a page (`CHUNK_ROWS` rows at most by default); and the
-    listing's page count with its closing lines (`names`: deck_no and deck of the run's decks,
-    for the deck key) (what `print_listing_chunks` needs). A deck's pages start every
-    `LINES_PER_PAGE` rows of its run, so the plan holds a row per page, not per record."""
+    order: `week_parts.deck_runs`), each starting a page (`CHUNK_ROWS` rows at most by
+    default); and the listing's page count with its closing lines (`names`: deck_no and deck
+    of the run's decks, for the deck key) (what `print_listing_chunks` needs). A deck's pages
+    start every `LINES_PER_PAGE` rows of its run, so the plan holds a row per page, not per
+    record."""
     runs = runs.filter(pl.col("rows") > 0)
     lengths = runs.get_column("rows").cast(pl.Int64)
     records = int(lengths.sum())

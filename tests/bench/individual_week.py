@@ -25,7 +25,7 @@ from layouts import encode
 from layouts.decoder import decode
 from layouts.encode import deck as wrap_deck
 from pipelines.engine.machinery.deck import open_deck
-from pipelines.engine.machinery.intake import records as _records
+from pipelines.engine.machinery.intake import numbered
 from pipelines.engine.qap.week_parts import PREFIX
 from tests.bench.weekly import (
     RSS_TARGET_MIB,
@@ -46,7 +46,7 @@ def _review_pairs(week: Path) -> pl.DataFrame:
     """(ssn, org, function, program) of every review transaction that charges an SSN."""
     from pipelines.engine.qap import run03
 
-    _, lines = run03.prepare(decode(_records(open_deck(week), 0, 0), PREFIX))
+    _, lines = run03.prepare(decode(numbered(open_deck(week).records, 0, 0), PREFIX))
     return lines.filter(pl.col("h_program") == "59702").select(
         "ssn", org_code="h_org", function_code="h_function", program_code="h_program_code",
     ).filter(pl.col("ssn").str.contains(r"^[0-9]{9}$")).unique().sort("ssn", "program_code")

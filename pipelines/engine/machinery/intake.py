@@ -233,16 +233,10 @@ def _copy_new(src: Path, dst: Path) -> Path:
     return dst
 
 
-def records(deck: Deck, deck_no: int, seq0: int) -> pl.DataFrame:
-    """A deck's records numbered for the run: `seq` (the record's place in the run, the deck's
-    first record being `seq0`), line_no, text and `deck_no` (the deck's place among the
-    accepted decks)."""
-    return numbered(deck.records, deck_no, seq0)
-
-
 def numbered(rows: pl.DataFrame, deck_no: int, seq0: int | pl.Series) -> pl.DataFrame:
-    """`records` of some of a deck's records (`rows`: line_no, text): `seq0` is the first
-    one's place in the run, or each one's (a Series)."""
+    """A deck's records (`rows`: line_no, text; all of them or some) numbered for the run:
+    `seq` (the record's place in the run: `seq0` is the first one's, or each one's as a
+    Series), line_no, text and `deck_no` (the deck's place among the accepted decks)."""
     if isinstance(seq0, pl.Series):
         seq = seq0.cast(pl.UInt32).alias("seq")
         return rows.with_columns(pl.lit(deck_no, pl.UInt16).alias("deck_no")).select(

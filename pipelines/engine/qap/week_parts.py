@@ -27,7 +27,7 @@ from layouts import layout
 from layouts.decoder import decode
 from pipelines.engine.machinery import intake
 from pipelines.engine.machinery.deck import Deck, open_deck
-from pipelines.engine.qap import run03
+from pipelines.engine.qap import run03, spilled
 from pipelines.engine.qap.compact import compact
 from pipelines.state import private
 from validators import pce_01_43 as v01
@@ -40,7 +40,7 @@ _PROGRAM, _SECTION = PREFIX.field("program_number"), PREFIX.field("section")
 
 
 _NO_RECORDS = pl.DataFrame(schema={"seq": pl.UInt32, "line_no": pl.UInt32, "text": pl.String,
-                                   "deck_no": pl.UInt16})  # `intake.records` of no deck
+                                   "deck_no": pl.UInt16})  # `intake.numbered` of no deck
 # Records whose facts (program, section, document) are worked out at a time: a narrow frame
 # of a window of the deck, never one of the whole deck (at 4,000,000 records the two fields
 # of every record were 250 MiB beside the deck).
@@ -63,7 +63,7 @@ def _others(text: pl.Series) -> pl.Series:
 
 def other_records(decks: list[Deck]) -> pl.DataFrame:
     """Every record of a program that is not run 03's (Forms 3927, 3081, 6489) of the decks,
-    numbered for the run (`intake.records`), with the prefix decoded."""
+    numbered for the run (`intake.numbered`), with the prefix decoded."""
     frames, seq0 = [], 0
     for deck_no, deck in enumerate(decks):
         others = _others(deck.records.get_column("text"))
@@ -181,6 +181,21 @@ _DECK_COUNTS = {"deck_no": pl.UInt16, "posted": pl.Int64, "rejected": pl.Int64}
 _RUNS = {"deck_no": pl.UInt16, "rows": pl.Int64}
 
 
+def deck_counts(rows: pl.DataFrame) -> pl.DataFrame:
+    """Posted and rejected records per deck (deck_no, posted, rejected) of `rows` (deck_no,
+    rejected): what each deck's outcome counts."""
+    return rows.group_by("deck_no").agg(
+        (~pl.col("rejected")).sum().cast(pl.Int64).alias("posted"),
+        pl.col("rejected").sum().cast(pl.Int64).alias("rejected"))
+
+
+def deck_runs(rows: pl.DataFrame) -> pl.DataFrame:
+    """`rows`' deck_no (in order) as runs of one deck: deck_no and rows of each run, what
+    the posting listing is planned from (`listings.plan_listing`)."""
+    return rows.select(pl.col("deck_no").rle()).unnest("deck_no").select(
+        pl.col("value").alias("deck_no"), pl.col("len").cast(pl.Int64).alias("rows"))
+
+
 class Rows03:
     """Every Form 3926 record of the run, in parts of whole documents in deck order, each
     kept in an Arrow file of the private `folder`, and settled with the codes the reduce found
@@ -216,17 +231,14 @@ class Rows03:
             frame, at = self._load(i)
             # kept to the end of the run: without the rest of the part's text
             rejected.append(compact(run03.display(frame, pl.col("rejected"), headers_at=at)))
-            decks.append(frame.group_by("deck_no").agg(
-                (~pl.col("rejected")).sum().cast(pl.Int64).alias("posted"),
-                pl.col("rejected").sum().cast(pl.Int64).alias("rejected")))
+            decks.append(deck_counts(frame))
             given = frame.select("error_codes").filter(pl.col("error_codes").list.len() > 0
                                                        ).explode("error_codes")
             codes.update(dict(given.group_by("error_codes", maintain_order=True).len()
                               .iter_rows()))
             posted = frame.select(pl.col("deck_no").filter(~pl.col("rejected")))
             self.posted_heights.append(posted.height)
-            runs.append(posted.select(pl.col("deck_no").rle()).unnest("deck_no").select(
-                pl.col("value").alias("deck_no"), pl.col("len").cast(pl.Int64).alias("rows")))
+            runs.append(deck_runs(posted))
             if posted_text:
                 texts.append(frame.select(pl.col("text").filter(~pl.col("rejected"))))
             warnings += int(frame["warning"].sum())
@@ -336,39 +348,34 @@ def check_week(decks: list[Deck], ofp: pl.DataFrame, defect_codes: pl.Series,
     else:
         checked = (_local(decks, i, seq0s[i], ofp, defect_codes, part_lines, keep)
                    for i in range(len(decks)))
-    parts, spilled = [], []
+    parts, waiting = [], []
     for deck_parts in checked:
         for part in deck_parts:
             rows.add(part.records)
-            spilled.append(_spill(part.review_sums, rows.folder, len(parts)))
+            waiting.append(_spill(part.review_sums, rows.folder, len(parts)))
             parts.append(dataclasses.replace(part, records=part.records.clear(),
                                              review_sums=part.review_sums.clear()))
     if not parts:  # no deck: one empty part, so that every frame of the run has its columns
         part = run03.check(decode(_NO_RECORDS, PREFIX), ofp, defect_codes, keep=keep)
         rows.add(part.records)
         parts.append(part)
-        spilled.append(None)
+        waiting.append(None)
     # every deck let go: the sums read back for the reduce
-    return [p if path is None else dataclasses.replace(p, review_sums=_unspill(path))
-            for p, path in zip(parts, spilled, strict=True)]
+    return [p if kept is None else dataclasses.replace(p, review_sums=_unspill(kept))
+            for p, kept in zip(parts, waiting, strict=True)]
 
 
-def _spill(sums: pl.DataFrame, folder: Path, n: int) -> Path | None:
+def _spill(sums: pl.DataFrame, folder: Path, n: int) -> spilled.Spilled | None:
     """A part's review sums kept in a private file of `folder` while the map goes on: they are
     read only by the reduce, and held beside the deck and the part being checked they grow
     with the week (130 MiB at 4,000,000 records of the bench week)."""
-    if not sums.height:
-        return None
-    path = folder / f"sums-{n:05d}.arrow"
-    sums.write_ipc(path, compression="uncompressed")
-    private.file(path)
-    return path
+    return spilled.Spilled.of(sums, folder / f"sums-{n:05d}.arrow") if sums.height else None
 
 
-def _unspill(path: Path) -> pl.DataFrame:
+def _unspill(kept: spilled.Spilled) -> pl.DataFrame:
     """The review sums `_spill` kept, read back; the file is removed."""
-    sums = pl.read_ipc(path)
-    path.unlink()
+    sums = kept.read()
+    kept.drop()
     return sums
 
 

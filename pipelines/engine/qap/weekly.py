@@ -299,33 +299,36 @@ def _count(result: RunResult, rows01: pl.DataFrame, settled: week_parts.Settled,
            rows_ind: pl.DataFrame) -> None:
     """Posted and rejected per deck and per step, and the codes per run, into `result`; the
     Form 3926 records' counts were taken as they were settled (`Rows03.settle_with`)."""
-    counts = [rows.group_by("deck_no").agg(
-        (~pl.col("rejected")).sum().cast(pl.Int64).alias("posted"),
-        pl.col("rejected").sum().cast(pl.Int64).alias("rejected")) for rows in (rows01, rows_ind)]
-    every = pl.concat([*counts, settled.decks.select("deck_no", "posted", "rejected")])
+    every = pl.concat([week_parts.deck_counts(rows01), settled.decks,
+                       week_parts.deck_counts(rows_ind)])
     per_deck = {r["deck_no"]: r for r in every.group_by("deck_no").agg(
         pl.col("posted", "rejected").sum()).iter_rows(named=True)}
     accepted = [o for o in result.decks if o.status == "accepted"]
     for i, outcome in enumerate(accepted):
         outcome.posted = int(per_deck.get(i, {}).get("posted", 0))
         outcome.rejected = int(per_deck.get(i, {}).get("rejected", 0))
-    for name, rows in zip(STEPS, (rows01, None, rows_ind), strict=True):
-        if rows is None:
-            result.steps[name] = StepOutcome(posted=settled.posted_records,
-                                             rejected=settled.rejected_records)
-            continue
-        rejected = int(rows["rejected"].sum())
-        result.steps[name] = StepOutcome(posted=rows.height - rejected, rejected=rejected)
-    labelled = [rows01.with_columns(pl.lit(RUN_3927).alias("run")), rows_ind]
-    coded = pl.concat([rows.select("run", "error_codes").filter(
-        pl.col("error_codes").list.len() > 0) for rows in labelled]).explode("error_codes")
-    for run in (RUN_3927, RUN_3926, *individual_step.RUNS.values()):
-        if run == RUN_3926:
-            result.codes[run] = Counter(settled.codes)
-            continue
-        codes = coded.filter(pl.col("run") == run)["error_codes"].to_list()
-        if codes or run == RUN_3927:
+    result.steps.update(zip(STEPS, (
+        _step(rows01),
+        StepOutcome(posted=settled.posted_records, rejected=settled.rejected_records),
+        _step(rows_ind)), strict=True))
+    result.codes[RUN_3927] = Counter(_codes(rows01)["error_codes"].to_list())
+    result.codes[RUN_3926] = Counter(settled.codes)
+    individual = _codes(rows_ind)
+    for run in individual_step.RUNS.values():
+        codes = individual.filter(pl.col("run") == run)["error_codes"].to_list()
+        if codes:
             result.codes[run] = Counter(codes)
+
+
+def _step(rows: pl.DataFrame) -> StepOutcome:
+    rejected = int(rows["rejected"].sum())
+    return StepOutcome(posted=rows.height - rejected, rejected=rejected)
+
+
+def _codes(rows: pl.DataFrame) -> pl.DataFrame:
+    """A row per code given to a record of `rows` (with its `run`, when it has one), in order."""
+    return rows.select(*[c for c in ("run",) if c in rows.columns], "error_codes").explode(
+        "error_codes").drop_nulls("error_codes")
 
 
 def _with_deck_weeks(records: pl.DataFrame, decks: list[Deck]) -> pl.DataFrame:
