@@ -95,6 +95,25 @@ def test_round_trip_two_tables_and_generation_numbers_increase(tmp_path: Path) -
     assert_frame_equal(store.read("decks", generation=1), decks)
 
 
+@pytest.mark.parametrize("change", ["other rows", "same rows, other bytes"])
+def test_a_published_table_changed_from_outside_is_not_read(tmp_path: Path, change) -> None:
+    """The next run would build on it: `read` compares the bytes it parses (and their rows)
+    with the manifest and refuses a file that is not the one published."""
+    store = Store(tmp_path)
+    _publish(store, "w01", {"decks": _df(deck=[10, 11, 12])})
+    path = tmp_path / "state" / "generations" / "000001" / "decks.parquet"
+    changed = _df(deck=[10]) if change == "other rows" else _df(deck=[10, 11, 13])
+    path.unlink()
+    changed.write_parquet(path)
+    with pytest.raises(StoreError) as refused:
+        store.read("decks")
+    assert str(refused.value) == (
+        f"table 'decks' of generation 1 ({path}) is not the file that was published (its "
+        "sha256 or row count differs from the generation's manifest): it was changed from "
+        "outside the store. Nothing was done; put the published file back, or publish the "
+        "state as an earlier generation had it with `qap rollback`")
+
+
 def test_unwritten_tables_are_carried_forward_from_parent(tmp_path: Path) -> None:
     store = Store(tmp_path)
     codes = _df(code=["A1"])

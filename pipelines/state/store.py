@@ -48,6 +48,7 @@ import datetime as dt
 import errno
 import fcntl
 import hashlib
+import io
 import json
 import os
 import re
@@ -192,6 +193,10 @@ def _check_run_id(run_id: str) -> None:
         raise StoreError(f"invalid run id {run_id!r}: must be a non-empty string of <= 200 chars")
     if any(ch in run_id for ch in "\n\r\0"):
         raise StoreError(f"invalid run id {run_id!r}: must not contain line breaks or NUL")
+
+
+class _Changed(Exception):
+    """A published table file that differs from its manifest (`Store.read`)."""
 
 
 def _fsync_dir(path: Path) -> None:
@@ -450,13 +455,27 @@ class Store:
         manifest = self.manifest(generation)
         if manifest is None or table not in manifest["tables"]:
             return None
-        path = self.generations_dir / _gen_name(manifest["generation"]) / f"{table}.parquet"
+        number = manifest["generation"]
+        path = self.generations_dir / _gen_name(number) / f"{table}.parquet"
+        expected = manifest["tables"][table]
         try:
-            return pl.read_parquet(path)
-        except Exception as exc:
+            data = path.read_bytes()  # hashed and read from the same bytes
+            if expected.get("sha256") not in (None, hashlib.sha256(data).hexdigest()):
+                raise _Changed
+            frame = pl.read_parquet(io.BytesIO(data))
+            if expected.get("rows") not in (None, frame.height):
+                raise _Changed
+            return frame
+        except _Changed:
             raise StoreError(
-                f"table {table!r} of generation {manifest['generation']} is unreadable: {exc}"
-            ) from None
+                f"table {table!r} of generation {number} ({path}) is not the file that was "
+                "published (its sha256 or row count differs from the generation's manifest): "
+                "it was changed from outside the store. Nothing was done; put the published "
+                "file back, or publish the state as an earlier generation had it with "
+                "`qap rollback`") from None
+        except Exception as exc:
+            raise StoreError(f"table {table!r} of generation {number} is unreadable: {exc}"
+                             ) from None
 
     def check_current(self) -> None:
         """Raise StoreError when ``current`` names an older generation than the newest one
