@@ -182,3 +182,66 @@ def test_duckdb_is_not_loaded_when_qap_starts():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120, check=True).stdout
     assert out == "False\n"
+
+
+# --- read-only (review 12, F6 and F7) ----------------------------------------------------------
+
+@pytest.mark.parametrize("statement, word", [
+    ("COPY (SELECT 1 AS x) TO '{target}' (FORMAT parquet)", "COPY"),
+    ("SELECT 1; COPY (SELECT 1 AS x) TO '{target}'", "COPY"),
+    ("EXPLAIN ANALYZE COPY (SELECT 1 AS x) TO '{target}'", "COPY"),
+    ("ATTACH '{target}' AS other", "ATTACH"),
+    ("CREATE TABLE t AS SELECT 1", "CREATE"),
+    ("SET enable_external_access = true", "SET"),
+])
+def test_a_statement_that_is_not_a_query_is_2_and_writes_nothing(data, tmp_path, statement,
+                                                                  word):
+    """`qap sql` queries: a COPY over a published table (which the next run would have built
+    on) or anywhere else is refused before DuckDB sees it, in one statement or in a list."""
+    target = data / "state" / "generations" / "000002" / "error_register.parquet"
+    before = target.read_bytes()
+    out = qap("sql", "-d", str(data), statement.format(target=target))
+    assert out.exit_code == 2, out.output
+    assert out.output.startswith(f"qap: {word} statements are not run: qap sql answers "
+                                 "queries"), out.output
+    assert target.read_bytes() == before
+
+
+def test_the_shell_refuses_a_copy_and_goes_on(data, tmp_path):
+    target = tmp_path / "out.csv"
+    out = qap("sql", "-d", str(data), stdin=f"COPY decks TO '{target}';\n"
+              "SELECT count(*) AS n FROM decks;\n.quit\n")
+    assert out.exit_code == 0 and "Error: COPY statements are not run" in out.output
+    assert "\nn\n-\n6\n(1 row)\n" in out.output.replace("qap-sql> ", "")
+    assert not target.exists()
+
+
+def test_a_query_reads_only_the_files_of_its_views(data):
+    out = qap("sql", "-d", str(data), "SELECT * FROM read_csv('/etc/hostname')")
+    assert out.exit_code == 2 and "Cannot access file \"/etc/hostname\"" in out.output
+
+
+def test_explain_and_describe_of_a_view_are_queries(data):
+    out = qap("sql", "-d", str(data), "--csv", "EXPLAIN SELECT count(*) FROM posting_3926")
+    assert out.exit_code == 0 and out.output.startswith("explain_key,explain_value\n")
+    out = qap("sql", "-d", str(data), "--csv", "DESCRIBE sar")
+    assert out.exit_code == 0 and "pct_accurate" in out.output
+
+
+@pytest.mark.parametrize("query", ["", "   ", ";", "-- only a comment\n"])
+def test_an_empty_query_is_2_not_a_traceback(data, query):
+    out = qap("sql", "-d", str(data), "--", query)
+    assert out.exit_code == 2, out.output
+    assert out.output == ("qap: the query is empty (give none to open the shell) (nothing was "
+                          "run)\n")
+
+
+def test_a_published_table_changed_from_outside_is_12_for_the_views(data, tmp_path):
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy, symlinks=True)
+    target = copy / "state" / "generations" / "000002" / "error_register.parquet"
+    target.unlink()  # (hard-linked with generation 1's: replaced, not written through)
+    duckdb.sql(f"COPY (SELECT 1 AS x) TO '{target}' (FORMAT parquet)")
+    out = qap("sql", "-d", str(copy), "SELECT 1")
+    assert out.exit_code == 12 and "the views could not be made: generation 2: table " \
+        "'error_register' does not match its manifest (rows 1 vs " in out.output

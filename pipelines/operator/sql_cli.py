@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -58,8 +59,49 @@ def table(columns: list[str], rows: list[tuple]) -> str:
     return "\n".join(out)
 
 
+class NotAQuery(ValueError):
+    """A statement `qap sql` does not run: it answers queries and changes nothing."""
+
+
+_EXPLAIN = re.compile(r"\s*EXPLAIN(\s+ANALYZE)?\b", re.IGNORECASE)
+
+
+def check_read_only(query: str) -> None:
+    """Only queries: SELECT (DESCRIBE, SHOW, SUMMARIZE and FROM-first are SELECTs to DuckDB)
+    and EXPLAIN of a SELECT. COPY, ATTACH, CREATE, SET... could write into the store or
+    anywhere else, which `qap sql` must not (its help: it queries)."""
+    import duckdb
+
+    statements = duckdb.extract_statements(query)
+    if not statements:
+        raise NotAQuery("the query is empty (give none to open the shell)")
+    for statement in statements:
+        kind, text = statement.type, statement.query
+        explained = _EXPLAIN.match(text)
+        if kind == duckdb.StatementType.EXPLAIN and explained:  # judged by what it explains
+            text = text[explained.end():]
+            inner = duckdb.extract_statements(text)
+            kind = inner[0].type if len(inner) == 1 else kind
+        if kind != duckdb.StatementType.SELECT:
+            word = text.strip().split(None, 1)[0].upper() if text.strip() else str(kind)
+            raise NotAQuery(f"{word} statements are not run: qap sql answers queries "
+                            "(SELECT, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN) and changes nothing; "
+                            "to keep a result, give --csv and redirect it to a file")
+
+
+def sealed(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:
+    """After the views are made: the session may open only the files they read, and its
+    settings are locked, so no statement reaches another file (`check_read_only` keeps
+    even those from being written)."""
+    listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+    con.execute(f"SET allowed_paths = [{listed}]")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+
+
 def run_query(con: duckdb.DuckDBPyConnection, query: str, csv: bool = False) -> str:
-    """A statement's result as text (a table, or CSV); a statement with no result says OK."""
+    """A query's result as text (a table, or CSV); anything else is refused (`NotAQuery`)."""
+    check_read_only(query)
     result = con.execute(query)
     if result.description is None:
         return "OK"
@@ -117,7 +159,7 @@ def shell(con: duckdb.DuckDBPyConnection, opening: str) -> None:
         statement, pending = pending, ""
         try:
             typer.echo(run_query(con, statement))
-        except duckdb.Error as err:
+        except (duckdb.Error, NotAQuery) as err:
             typer.echo(f"Error: {err}")
 
 
@@ -131,7 +173,9 @@ def sql(
     the registers and every published run's listings (runs a rollback undid are left out),
     `runs` and `error_codes`. Dates are DATE, counts integers, blanks NULL
     (docs/outputs.md, "Typed views"). Views with SSNs show them in full: they are for the
-    data directory's owner only, as its files are.
+    data directory's owner only, as its files are. Read-only: only queries run (SELECT,
+    DESCRIBE, SHOW, SUMMARIZE, EXPLAIN), over the views' files alone; to keep a result, give
+    --csv and redirect it.
 
     Example: qap sql "SELECT run_id, sum(sampled) FROM posting_3926 GROUP BY ALL" -d /srv/qap
     """
@@ -147,6 +191,7 @@ def sql(
     except (StoreError, duckdb.Error, OSError) as err:  # e.g. a run's Parquet file unreadable
         con.close()
         raise fail("qap", f"the views could not be made: {err}", CC_INCOMPLETE) from None
+    sealed(con, views.files)
     try:
         if query is None:
             left = (f"; left out (rolled back): {', '.join(views.runs_left_out)}"
@@ -155,6 +200,8 @@ def sql(
                        f"{', '.join(views.runs_in_effect) or 'none'}{left}")
             return
         typer.echo(run_query(con, query, csv=csv))
+    except NotAQuery as err:
+        raise fail("qap", f"{err} (nothing was run)", CC_BAD_QUERY) from None
     except duckdb.Error as err:
         raise fail("qap", f"the query failed, nothing was changed: {err}", CC_BAD_QUERY
                    ) from None

@@ -73,6 +73,7 @@ class Views:
     runs_in_effect: list[str]
     runs_left_out: list[str]
     generation: int | None
+    files: list[str]  # every file a view reads: the only ones a query may open
 
 
 def _quote(name: str) -> str:
@@ -138,12 +139,15 @@ def open_views(data_dir: Path, con: duckdb.DuckDBPyConnection) -> Views:
     store.check_current()
     con.execute(MACROS)
     generation = store.current_generation()
+    store.verify(generation)  # the views read the files as published, or not at all
     folder = store.generation_dir(generation)
     state: list[str] = []
+    read: list[str] = []
     if folder is not None:
         pinned = Path(os.path.realpath(folder))
         for table in sorted((store.manifest(generation) or {}).get("tables", {})):
-            source = f"read_parquet({_literal(str(pinned / f'{table}.parquet'))})"
+            read.append(str(pinned / f"{table}.parquet"))
+            source = f"read_parquet({_literal(read[-1])})"
             con.execute(f"CREATE OR REPLACE VIEW {_quote(table)} AS SELECT "
                         f"{_typed(con, source, listing=False)} FROM {source}")
             state.append(table)
@@ -155,6 +159,7 @@ def open_views(data_dir: Path, con: duckdb.DuckDBPyConnection) -> Views:
                        for f in folder.glob(pattern) if f.is_file())
         if not files:
             continue
+        read += files
         source = (f"read_parquet([{', '.join(_literal(f) for f in files)}], "
                   "union_by_name = true, filename = true)")
         con.execute(f"CREATE OR REPLACE VIEW {_quote(view)} AS SELECT "
@@ -162,7 +167,7 @@ def open_views(data_dir: Path, con: duckdb.DuckDBPyConnection) -> Views:
         listings.append(view)
     _runs_view(con, store, kept)
     _codes_view(con)
-    return Views(state, listings, kept, left_out, generation)
+    return Views(state, listings, kept, left_out, generation, read)
 
 
 def _runs_view(con: duckdb.DuckDBPyConnection, store: Store, kept: list[str]) -> None:
