@@ -142,10 +142,14 @@ def test_a_new_data_directory_says_it_used_the_sample_reference_files(tmp_path):
     result = qap("run", NATIONAL, "-d", data, "--run-date", "2026-11-10")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[-2] == ("Reference: the bundled sample files (fixtures/reference), as no "
+    assert lines[-3] == ("Reference: the bundled sample files (fixtures/reference), as no "
                          "--reference was given; give --reference REFDIR for real data")
+    assert lines[-2] == (f"New data directory: {data.absolute()} (no store was there; a "
+                         "mistyped --data-dir starts one)")
     assert lines[-1] == "Condition code 0: clean"
     assert (data / "reference-folder.txt").read_text() == f"{FIXTURES / 'reference'}\n"
+    again = qap("run", WEEK[0], "-d", data, "--run-date", "2026-11-17")  # a store now
+    assert "New data directory" not in again.stdout, again.stdout
 
 
 def test_a_run_without_reference_uses_the_folder_the_store_ran_with(store, reference,
@@ -339,6 +343,68 @@ def test_run_app_turns_typers_silent_130_into_the_message(monkeypatch, capsys, t
     assert code == 12 and capsys.readouterr().err == INTERRUPTED + "\n"
     assert cli.run_app(["explain", "14"]) == 0
     assert cli.run_app(["explain", "99"]) == 2
+
+
+def test_run_app_says_an_unforeseen_error_in_one_line_with_16(monkeypatch, capsys):
+    def broken() -> str:
+        raise RuntimeError("boom")
+
+    monkeypatch.delenv("QAP_TRACEBACK", raising=False)
+    monkeypatch.setattr(cli, "version_text", broken)
+    assert cli.run_app(["--version"]) == 16
+    assert capsys.readouterr().err == ("qap: internal error, nothing more was done: "
+                                       "RuntimeError: boom (run again with QAP_TRACEBACK=1 to "
+                                       "see where)\n")
+
+
+def test_a_store_table_changed_from_outside_stops_register_and_run_with_12(store, tmp_path,
+                                                                           capsys):
+    """Review 12, F6: a table overwritten in a published generation used to become the next
+    run's starting state (its 84 open entries gone); now every reader refuses it."""
+    data = _copy(store, tmp_path / "data")
+    table = Path(os.path.realpath(data / "current")) / "error_register.parquet"
+    table.unlink()
+    table.write_bytes((FIXTURES / "reference" / "ofp_consistency.txt").read_bytes())
+    before = sorted(p.name for p in (data / "state" / "generations").iterdir())
+    assert cli.run_app(["register", "-d", str(data)]) == 12
+    assert cli.run_app(["run", WEEK[1], "-d", str(data), "-q", "--run-date",
+                        "2026-11-24"]) == 12
+    err = capsys.readouterr().err
+    assert err.count(f"qap: table 'error_register' of generation 2 ({table}) is not the file "
+                     "that was published") == 2, err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in (data / "state" / "generations").iterdir()) == before
+
+
+@pytest.mark.parametrize("option", ["--data-dir", "--reference"])
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_folder_option_is_2_and_makes_nothing_here(option, value, tmp_path,
+                                                            monkeypatch):
+    """Review 12, F4: `-d "$DIR"` with DIR unset read as the current folder, and the run
+    started a store among the user's files."""
+    monkeypatch.chdir(tmp_path)
+    args = ["run", str(NATIONAL), "-q", option, value]
+    if option != "--data-dir":
+        args += ["-d", str(tmp_path / "data")]
+    result = qap(*args)
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}'" in result.output and "is empty" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("date, said", [
+    ("0001-01-01", "--run-date 0001-01-01: the year must be 1900-2099"),
+    ("9999-12-31", "--run-date 9999-12-31: the year must be 1900-2099"),
+    ("20261117", "--run-date '20261117' is not a date YYYY-MM-DD"),
+    ("2026-02-30", "--run-date '2026-02-30' is not a date YYYY-MM-DD"),
+])
+def test_a_run_date_that_no_run_id_can_carry_is_2(date, said, tmp_path):
+    """Review 12, F3: year 1 gave run id 10101.01, year 9999 a run date every later run
+    was "before"; the run date heads every report, as the HDR's dates (1900-2099) do."""
+    result = qap("run", NATIONAL, "-d", tmp_path / "data", "-q", "--run-date", date)
+    assert result.exit_code == 2
+    assert result.output == f"qap: {said} (a usage error: nothing was run)\n"
+    assert not (tmp_path / "data").exists()
 
 
 # --- H5: a flow that cannot complete --------------------------------------------------------

@@ -301,3 +301,26 @@ def test_qap_ipsr_on_demand_from_an_older_generation(tmp_path: Path) -> None:
     none = CliRunner().invoke(cli.app, ["ipsr", "--quarter-end", "2025-12-31", "-d",
                                         str(tmp_path / "nothing")])
     assert none.exit_code == 12 and "no QAP data directory" in none.output
+    # Review 12, F5: each of these was a traceback or a raw Python message
+    for given, code, said in [
+            ("0001-03-31", 2, "qap ipsr: --quarter-end 0001-03-31: the year must be 1900-2099"),
+            ("xx", 2, "qap ipsr: --quarter-end 'xx' is not a date YYYY-MM-DD"),
+            ("2026-13-31", 2, "qap ipsr: --quarter-end '2026-13-31' is not a date YYYY-MM-DD")]:
+        bad = CliRunner().invoke(cli.app, [*args[:2], given, *args[3:]])
+        assert (bad.exit_code, bad.output) == (code, f"{said} (a usage error: nothing was "
+                                                     "run)\n")
+    a_file = tmp_path / "a-file"
+    a_file.write_text("mine\n")
+    bad = CliRunner().invoke(cli.app, [*args[:-1], str(a_file)])
+    assert (bad.exit_code, bad.output) == (12, f"qap ipsr: --out {a_file} is not a folder\n")
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    bad = CliRunner().invoke(cli.app, [*args[:-1], str(shared)])
+    assert bad.exit_code == 12 and "can be read by other users (mode 0755)" in bad.output
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755 and not any(shared.iterdir())
+    early = CliRunner().invoke(cli.app, [*args[:7], "--run-date", "2025-12-30", "--out",
+                                         str(tmp_path / "early")])
+    assert early.exit_code == 0
+    assert early.output.splitlines()[1] == ("Note: the quarter has not ended on the run date "
+                                            "12/30/2025: its figures are those posted so far")

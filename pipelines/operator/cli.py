@@ -7,11 +7,13 @@ interrupted), 16 internal error.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
 import typer
 
+from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE
 from pipelines.operator import (
     backfill_cli,
     quarterly_cli,
@@ -84,7 +86,23 @@ def run_app(args: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return interrupted()
+    except Exception as err:  # what no command foresaw: a sentence, not a traceback
+        if os.environ.get("QAP_TRACEBACK"):
+            raise
+        return _unforeseen(err)
     return 0
+
+
+def _unforeseen(err: Exception) -> int:
+    """A store that cannot be read as published is 12 with the store's own message; anything
+    else is an internal error (16), named in one line (QAP_TRACEBACK=1 shows where)."""
+    store = sys.modules.get("pipelines.state.store")  # loaded by then if the error is its
+    if store is not None and isinstance(err, store.StoreError):
+        typer.echo(f"qap: {err}", err=True)
+        return CC_INCOMPLETE
+    typer.echo(f"qap: internal error, nothing more was done: {type(err).__name__}: {err} "
+               "(run again with QAP_TRACEBACK=1 to see where)", err=True)
+    return CC_ABEND
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,9 +26,21 @@ SAMPLE_REFERENCE = FIXTURES / "reference"
 NATIONAL_LIST = FIXTURES / "national" / "national-defect-list.dat"
 NATIONAL_RUN_DATE, SAMPLE_RUN_DATE = dt.date(2026, 11, 10), dt.date(2026, 11, 17)
 
-DataDir = Annotated[Path, typer.Option("--data-dir", "-d", help="State and run folders.")]
+def folder_path(text: str | Path) -> Path:
+    """A folder option's value: an empty one is refused (a usage error, 2), not read as the
+    current folder, where a run would start a store among the user's files (`-d "$DIR"` with
+    the variable unset). (Typer passes a default as it is: a Path.)"""
+    if isinstance(text, Path):
+        return text
+    if not text.strip():
+        raise typer.BadParameter("is empty; give a folder (was a shell variable unset?)")
+    return Path(text)
+
+
+DataDir = Annotated[Path, typer.Option("--data-dir", "-d", parser=folder_path,
+                                       help="State and run folders.")]
 ReferenceDir = Annotated[Path | None, typer.Option(
-    "--reference", "-r", show_default=False,
+    "--reference", "-r", show_default=False, parser=folder_path,
     help="Folder with ofp_consistency.txt (and employee_master.txt). Default: the folder the "
     "data directory last ran with; a new data directory uses the bundled sample files.")]
 RunDate = Annotated[str | None, typer.Option(help="Run date YYYY-MM-DD (default today).")]
@@ -51,14 +64,27 @@ def checked(who: str, check: Callable[..., T], *args: Any) -> T:
         raise fail(who, str(err), CC_INCOMPLETE) from None
 
 
-def parse_date(who: str, text: str | None) -> dt.date | None:
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+FIRST_YEAR, LAST_YEAR = 1900, 2099  # an HDR date's years too (decisions.md, hostile input)
+
+
+def parse_date(who: str, text: str | None, option: str = "--run-date") -> dt.date | None:
+    """A date option, YYYY-MM-DD in the years an HDR date may take: a run date goes into run
+    ids (YYYYMMDD.NN), register ages and every report heading, so year 1 or 9999 is refused
+    as a usage error (2), as an unreadable date is."""
     if text is None:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text) if _ISO_DAY.fullmatch(text) else None
     except ValueError:
-        raise fail(who, f"--run-date {text!r} is not a date YYYY-MM-DD (a usage error: "
-                   "nothing was run)", CC_USAGE) from None
+        day = None
+    if day is None:
+        raise fail(who, f"{option} {text!r} is not a date YYYY-MM-DD (a usage error: "
+                   "nothing was run)", CC_USAGE)
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise fail(who, f"{option} {text}: the year must be {FIRST_YEAR}-{LAST_YEAR} (a usage "
+                   "error: nothing was run)", CC_USAGE)
+    return day
 
 
 @dataclass(frozen=True)

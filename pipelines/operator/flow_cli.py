@@ -31,6 +31,7 @@ from pipelines.operator.cli_options import (
     RunDate,
     Speaker,
     UndoLater,
+    folder_path,
     polish_help,
 )
 from pipelines.operator.data_dir import (
@@ -56,9 +57,11 @@ flow_app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False,
                        context_settings={"help_option_names": ["-h", "--help"]})
 
 DataDir = Annotated[Path, typer.Option(
-    "--data-dir", "-d", help="State, inbox/, archive/, refused/ and weeks/ (run folders).")]
+    "--data-dir", "-d", parser=folder_path,
+    help="State, inbox/, archive/, refused/ and weeks/ (run folders).")]
 InboxDir = Annotated[Path | None, typer.Option(
-    "--inbox", help="Where decks wait (default <data-dir>/inbox; corrections: "
+    "--inbox", parser=folder_path,
+    help="Where decks wait (default <data-dir>/inbox; corrections: "
     "<data-dir>/corrections).")]
 DaskAddress = Annotated[str | None, typer.Option(
     "--dask-address", help="An existing Dask scheduler, e.g. tcp://10.0.0.5:8786: the decks' "

@@ -14,12 +14,20 @@ import typer
 
 from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE
 from pipelines.engine.machinery.conservation import ConservationError
-from pipelines.operator.cli_options import DataDir, Quiet, RunDate, checked, fail, parse_date
+from pipelines.operator.cli_options import (
+    DataDir,
+    Quiet,
+    RunDate,
+    checked,
+    fail,
+    folder_path,
+    parse_date,
+)
 from pipelines.operator.data_dir import prepare, require_store
 from validators import ro_params
 
 InvReference = Annotated[Path | None, typer.Option(
-    "--reference", "-r", show_default=False,
+    "--reference", "-r", show_default=False, parser=folder_path,
     help="Folder with the optional work_calendar.txt (without it: Monday-Friday).")]
 Reason = Annotated[str | None, typer.Option("--reason", help="Why an entry is withdrawn.")]
 

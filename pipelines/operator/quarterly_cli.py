@@ -5,6 +5,7 @@ itself). Thin: the engine computes (`individual.ipsr`), the report prints (`repo
 from __future__ import annotations
 
 import datetime as dt
+import stat
 from pathlib import Path
 from typing import Annotated
 
@@ -31,14 +32,34 @@ OutDir = Annotated[Path | None, typer.Option(
 
 
 def _quarter_end(text: str) -> dt.date:
+    """A date (unreadable: a usage error, 2) that ends a fiscal quarter (else 12)."""
     from pipelines.engine.qap.individual import status
 
+    q_end = _parse_date(WHO, text, "--quarter-end")
     try:
-        q_end = dt.date.fromisoformat(text)
         status.check_quarter_end(q_end)
     except ValueError as err:
         raise fail(WHO, f"--quarter-end {text!r}: {err}", CC_INCOMPLETE) from None
     return q_end
+
+
+def _out_folder(folder: Path) -> Path:
+    """The report's folder, made owner-only (0700) when new. An existing folder others can
+    read is refused, not changed: `--out .` or `--out /tmp` must not have its mode taken
+    away, and the Parquet twin holds whole SSNs."""
+    if folder.exists() and not folder.is_dir():
+        raise fail(WHO, f"--out {folder} is not a folder", CC_INCOMPLETE)
+    if folder.is_dir() and stat.S_IMODE(folder.stat().st_mode) & 0o077:
+        raise fail(WHO, f"--out {folder} can be read by other users (mode "
+                   f"{stat.S_IMODE(folder.stat().st_mode):04o}) and the report's Parquet "
+                   "holds whole SSNs: give a new folder (made 0700) or an owner-only one",
+                   CC_INCOMPLETE)
+    try:
+        private_dir(folder)
+    except OSError as err:
+        raise fail(WHO, f"--out {folder} cannot be made: {err.strerror or err}",
+                   CC_INCOMPLETE) from None
+    return folder
 
 
 def ipsr_command(quarter_end: QuarterEnd, data_dir: DataDir = Path("qap-data"),
@@ -70,11 +91,13 @@ def ipsr_command(quarter_end: QuarterEnd, data_dir: DataDir = Path("qap-data"),
                    "Employee Master File (plan, date placed on it, names)", CC_INCOMPLETE)
     rows = ipsr.ipsr_frame(cum, reference.employees_table(ref.employees),
                            reference.ofp_table(ref.ofp), q_end)
-    folder = out if out is not None else Path(data_dir) / "reports"
-    private_dir(folder)
+    folder = _out_folder(out if out is not None else Path(data_dir) / "reports")
     written = ipsr_report.write_files(rows, when, q_end, None, folder)
     typer.echo(f"IPSR for the quarter ending {q_end:%m/%d/%Y}: {rows['ssn'].n_unique()} "
                f"employee(s), {rows.height} program line(s)")
+    if q_end >= when:
+        typer.echo(f"Note: the quarter has not ended on the run date {when:%m/%d/%Y}: its "
+                   "figures are those posted so far")
     for path in written.values():
         typer.echo(f"  {path}")
 

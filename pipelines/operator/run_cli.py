@@ -25,8 +25,15 @@ from pipelines.operator.cli_options import (
     ReferenceDir,
     RunDate,
     Speaker,
+    folder_path,
 )
-from pipelines.operator.data_dir import choose_reference, prepare, remember, require_store
+from pipelines.operator.data_dir import (
+    choose_reference,
+    has_store,
+    prepare,
+    remember,
+    require_store,
+)
 
 if TYPE_CHECKING:
     from pipelines.engine.machinery.result import RunResult
@@ -70,6 +77,7 @@ def _execute(decks: list[Path], data_dir: Path, reference_dir: Path | None,
     from pipelines.state.store import StoreError
 
     _check_decks(decks)
+    new_store = not dry_run and not has_store(data_dir)
     if dry_run:  # the real data directory is only read: the run posts to a scratch copy
         if os.path.lexists(data_dir):
             _require_store(data_dir, writable=False)
@@ -96,7 +104,10 @@ def _execute(decks: list[Path], data_dir: Path, reference_dir: Path | None,
                     CC_ABEND) from None
     if not dry_run and (warning := remember(data_dir, choice.folder)):
         typer.echo(f"qap: warning: {warning}", err=True)
-    note = "\n".join(n for n in (_run_page(result, target), choice.summary_note()) if n)
+    started = (f"New data directory: {Path(data_dir).absolute()} (no store was there; a "
+               "mistyped --data-dir starts one)" if new_store and has_store(data_dir) else "")
+    note = "\n".join(n for n in (_run_page(result, target), choice.summary_note(), started)
+                     if n)
     if dry_run:
         note = "\n".join(filter(None, [note, f"Dry run: nothing was published in {data_dir}; "
                                          f"the reports are in {result.run_dir}"]))
@@ -139,6 +150,7 @@ def run(
         "--dry-run", help="Every check and every report, in a scratch folder; nothing is "
         "published and the data directory is not written.")] = False,
     scratch: Annotated[Path | None, typer.Option(
+        parser=folder_path,
         help="With --dry-run: the (new or empty) folder for the scratch copy and its reports. "
         "Default: a new folder beside the data directory.", show_default=False)] = None,
 ) -> None:

@@ -18,8 +18,8 @@ per step): intake (hash + HDR/TRL control of each deck, a second read of the wee
 engine task, archive (renames); and, from the times of the flow's log lines, Prefect's own
 start (creating the flow run, before its first line) and finish (after the flow's last line:
 the final state and the join of Prefect's heartbeat thread, which sleeps in whole seconds, so
-that 0-1 s of idle wall ends every flow call). "process" adds the imports (Prefect's are 3-4 s) and, for (c),
-stopping the temporary server.
+that 0-1 s of idle wall ends every flow call). "process" adds the imports (Prefect's are
+3-4 s) and, for (c), stopping the temporary server.
 
 The children may write compiled bytecode (PYTHONDONTWRITEBYTECODE is dropped), as on a machine
 after set-up; an unmeasured warm-up flow of the national deck alone against the running server
