@@ -316,3 +316,30 @@ def test_deployment_is_a_tuesday_cron_and_prefect_yaml_points_at_the_flow(flows)
     for d in spec["deployments"]:
         module, _, name = d["entrypoint"].partition(":")
         assert (ROOT / module).is_file() and callable(getattr(flows, name))
+
+
+def test_a_link_in_the_inbox_is_refused_and_its_target_left_as_it_was(flows, tmp_path):
+    """Review 12, F9: a link in the inbox was archived as a link, and the archive's chmod went
+    through it to a file outside the data directory (0644 -> 0600). Now the link itself is
+    moved to refused/, its target untouched, and the decks beside it run."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    target = outside / "national.dat"
+    shutil.copy2(NATIONAL, target)
+    target.chmod(0o644)
+    data = tmp_path / "data"
+    _seed(data / "inbox", [WEEK[0]])
+    (data / "inbox" / "00-link.dat").symlink_to(target)
+    outcome = flows.weekly_flow(data_dir=data, reference_dir=REFERENCE, run_date=WEEK_DAY)
+    assert outcome.condition_code == 8
+    said = (f"00-link.dat: refused, a symbolic link (to {target}); an inbox takes deck files, "
+            f"not links: copy the deck itself in (the link is now {data / 'refused'}"
+            "/00-link.dat)")
+    assert said in outcome.summary.splitlines()
+    assert oct(target.stat().st_mode & 0o777) == "0o644" and _sha(target) == _sha(NATIONAL)
+    assert (data / "refused" / "00-link.dat").is_symlink()
+    assert [d["name"] for d in json.loads(
+        (Path(outcome.run_folder) / "inputs.json").read_text())] == [WEEK[0].name]
+    assert (data / "archive" / "2026-11-14" / WEEK[0].name).is_file()
+    assert _codes(Path(outcome.run_folder))["intake"] == 8
+    assert not list((data / "inbox").iterdir())

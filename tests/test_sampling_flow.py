@@ -43,3 +43,27 @@ def test_daily_flow_selects_from_the_inbox_and_archives_or_refuses_each_deck(
     assert {oct(p.stat().st_mode & 0o777) for p in archived.iterdir()} == {"0o600"}
     assert oct(archived.stat().st_mode & 0o777) == "0o700"
     assert oct((data / "refused" / "03-cut.dat").stat().st_mode & 0o777) == "0o600"
+
+
+def test_daily_flow_sets_a_link_aside_without_touching_its_target(prefect_harness, tmp_path):
+    """Review 12, F9: the archive's chmod went through a link in the sampling inbox."""
+    from pipelines.operator.sample_flow import SAMPLING_ARCHIVE, SAMPLING_INBOX, sample_daily_flow
+
+    data, outside = tmp_path / "data", tmp_path / "outside"
+    waiting = data / SAMPLING_INBOX
+    waiting.mkdir(parents=True)
+    outside.mkdir()
+    decks = sorted(fx.WEEK_DIR.glob("*.dat"))
+    shutil.copy2(decks[0], waiting / decks[0].name)
+    shutil.copy2(decks[1], outside / decks[1].name)
+    (outside / decks[1].name).chmod(0o644)
+    (waiting / decks[1].name).symlink_to(outside / decks[1].name)
+    outcome = sample_daily_flow(data_dir=data, reference_dir=fx.REFERENCE,
+                                run_date=dt.date(2026, 1, 17))
+    assert outcome.condition_code == 8
+    assert outcome.summary.splitlines()[0].startswith(
+        f"{decks[1].name}: refused, a symbolic link (to {outside / decks[1].name})")
+    assert oct((outside / decks[1].name).stat().st_mode & 0o777) == "0o644"
+    assert (data / "refused" / decks[1].name).is_symlink()
+    assert sorted(p.name for p in (data / SAMPLING_ARCHIVE / outcome.run_id).iterdir()) == [
+        decks[0].name]

@@ -354,13 +354,20 @@ def _batch_flow(kind: str, data_dir: Path, reference_dir: Path | None, inbox_dir
         return _finish(outcome)
     try:
         with private.owner_only(), inbox.lock(data_dir):
+            aside = inbox.set_aside_links(source, data_dir / inbox.REFUSED)
+            for line in aside:
+                logger.warning(line)
+            outcome.notes += aside
             batch = Batch.unfinished(data_dir, kind)
             if batch is None:
                 paths = inbox.waiting(source)
                 if not paths:
                     outcome.message = f"nothing to do: no deck waiting in {source}"
+                    if aside:
+                        outcome.condition_code = CC_REFUSED
+                        outcome.message += f" ({len(aside)} link(s) refused)"
                     logger.info(outcome.message)
-                    outcome.summary = outcome.message
+                    outcome.summary = "\n".join([*aside, outcome.message])
                     create_markdown_artifact(key=f"qap-{kind}-reports", markdown=(
                         f"# QAP {kind} run\n\n{outcome.message}\n"))
                     return _finish(outcome)
@@ -376,9 +383,11 @@ def _batch_flow(kind: str, data_dir: Path, reference_dir: Path | None, inbox_dir
                     batch.log(f"intake {d.name}: {d.status}, sha256 {d.sha256}, {d.size} bytes, "
                               f"{d.identity or d.reason} ({d.inspected_by})")
                 refused = [d for d in infos if d.status == "refused"]
-                batch.record("intake", CC_REFUSED if refused else CC_CLEAN,
-                             detail=f"{len(infos)} deck(s), {len(refused)} refused by control",
-                             decks=len(infos), records=sum(d.records for d in infos))
+                links = f", {len(aside)} link(s) refused" if aside else ""
+                batch.record("intake", CC_REFUSED if refused or aside else CC_CLEAN,
+                             detail=f"{len(infos)} deck(s), {len(refused)} refused by "
+                             f"control{links}", decks=len(infos),
+                             records=sum(d.records for d in infos))
             else:
                 logger.info(f"resuming the unfinished run folder {batch.folder}")
                 batch.begin_attempt(outcome.flow_run_id, _parameters(

@@ -72,11 +72,40 @@ def inbox_dir(data_dir: Path, kind: str) -> Path:
 
 def waiting(folder: Path) -> list[Path]:
     """Deck files waiting in `folder`, by name. A transfer still being written should use a dot
-    name or a .part/.tmp suffix and be renamed when complete; such files are left alone."""
+    name or a .part/.tmp suffix and be renamed when complete; such files are left alone. A
+    link is not a deck file (`set_aside_links`)."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
-                  and not p.name.endswith(IGNORED_SUFFIXES))
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink()
+                  and not p.name.startswith(".") and not p.name.endswith(IGNORED_SUFFIXES))
+
+
+def set_aside_links(folder: Path, refused: Path) -> list[str]:
+    """Move each symbolic link waiting in `folder` (the link itself, never what it points
+    at) to `refused`, and say why, one line each. A flow moves what it takes from an inbox
+    and makes it owner-only: through a link it would change a file outside the data
+    directory (any file the operator owns) and archive only the link, not the deck."""
+    if not folder.is_dir():
+        return []
+    said = []
+    for link in sorted(p for p in folder.iterdir() if p.is_symlink()
+                       and not p.name.startswith(".") and not p.name.endswith(IGNORED_SUFFIXES)):
+        private.folder(refused)
+        target = os.readlink(link)
+        destination = _free_link_name(refused, link.name)
+        os.replace(link, destination)  # renames the link; its target is not touched
+        said.append(f"{link.name}: refused, a symbolic link (to {target}); an inbox takes "
+                    f"deck files, not links: copy the deck itself in (the link is now "
+                    f"{destination})")
+    return said
+
+
+def _free_link_name(folder: Path, name: str) -> Path:
+    candidate, n = folder / name, 1
+    while os.path.lexists(candidate):
+        n += 1
+        candidate = folder / f"{Path(name).stem}.{n}{Path(name).suffix}"
+    return candidate
 
 
 @dataclasses.dataclass
@@ -435,7 +464,7 @@ def archive(data_dir: Path, batch: Batch, outcomes: list[dict[str, Any]]) -> dic
         batch.save()  # the destination is on record before the move
         if src.exists():
             _move(src, dst)
-            private.file(dst)  # the inbox's mode came with it
+            private.file(dst)  # the inbox's mode came with it (a link is never followed)
         elif not dst.is_file():
             raise FileNotFoundError(f"{src}: deck vanished from the inbox before it was archived")
         moved[d.name] = str(dst)

@@ -23,7 +23,7 @@ from pipelines.engine.inventory import calendar
 from pipelines.engine.machinery.conditions import CC_ABEND, CC_CLEAN, CC_INCOMPLETE, CC_REFUSED
 from pipelines.engine.machinery.conservation import ConservationError
 from pipelines.engine.machinery.deck import DeckFault, DeckRefused, open_deck
-from pipelines.operator.inbox import waiting
+from pipelines.operator.inbox import set_aside_links, waiting
 from pipelines.operator.inventory_run import run_inventory
 from pipelines.reports import inventory_summary
 from pipelines.state import run_folder
@@ -119,6 +119,9 @@ def inventory_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None
     run_date = run_date or dt.date.today()
     source = Path(inbox_dir).absolute() if inbox_dir else data_dir / INBOX
     outcome = InventoryFlowOutcome(condition_code=CC_CLEAN)
+    for line in set_aside_links(source, data_dir / "refused" / INBOX):
+        logger.warning(line)
+        _step(outcome, "intake", CC_REFUSED, line)
     paths = waiting(source)
     if not paths:
         outcome.message = outcome.summary = f"nothing to do: no deck waiting in {source}"

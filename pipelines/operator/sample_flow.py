@@ -68,14 +68,19 @@ def sample_daily_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | N
     """Select the day's pulls from the decks waiting in <data_dir>/sampling-inbox."""
     log = get_run_logger()
     with private.owner_only(), inbox.lock(data_dir):
+        aside = inbox.set_aside_links(data_dir / SAMPLING_INBOX, data_dir / inbox.REFUSED)
+        for line in aside:
+            log.warning(line)
         decks = inbox.waiting(data_dir / SAMPLING_INBOX)
         if not decks:
             log.info("no deck waiting in %s", data_dir / SAMPLING_INBOX)
-            return SampleFlowOutcome(condition_code=0, summary="no deck waiting")
+            return SampleFlowOutcome(condition_code=8 if aside else 0, summary="\n".join(
+                [*aside, "no deck waiting"]))
         choice = choose_reference(data_dir, reference_dir)
         result = select_task(decks, data_dir, choice.folder, run_date)
         remember(data_dir, choice.folder)
         moved = archive_task(data_dir, result)
-    text = sampling_outputs.summary(result)
+    text = "\n".join([*aside, sampling_outputs.summary(result)])
     log.info(text)
-    return SampleFlowOutcome(result.condition_code, result.run_id, text, moved)
+    return SampleFlowOutcome(max(result.condition_code, 8 if aside else 0), result.run_id,
+                             text, moved)

@@ -37,8 +37,10 @@ def folder(path: Path) -> Path:
 
 
 def file(path: Path) -> Path:
-    """A file brought in from elsewhere (moved or copied) set to 0600."""
-    Path(path).chmod(FILE_MODE)
+    """A file brought in from elsewhere (moved or copied) set to 0600. A link is left as it
+    is: chmod would go through it to a file that is not the data directory's."""
+    if not Path(path).is_symlink():
+        Path(path).chmod(FILE_MODE)
     return path
 
 
