@@ -403,3 +403,32 @@ def test_hdr_and_trl_records_inside_a_deck_are_all_named(tmp_path):
     assert result.decks[0].reason == (
         f"{joined}, line 3, column 1: a TRL record inside the deck; a deck has one HDR first and "
         "one TRL last (two decks joined together?) (also lines 4, 6, 7)")
+
+
+def test_corrections_keep_two_decks_documents_of_one_control_number_apart(tmp_path):
+    """Review 12, F12: two decks of a week each had a review A07/01 with a bad defect code.
+    Written into one corrections deck their lines joined one document, and the corrected
+    second line was rejected 36 (section repeated). Now the second deck's records go in a
+    second corrections deck, and both corrections post."""
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 11, 10))
+    first = run_week([_review_deck(tmp_path / "mon.dat", "777", 7),
+                      _review_deck(tmp_path / "tue.dat", "778", 8)], data, REFERENCE,
+                     dt.date(2026, 11, 17))
+    assert first.codes["PCE-03-41"] == {"14": 2}
+    fix = tmp_path / "fixes" / "fix.dat"
+    result = CliRunner().invoke(cli.app, ["corrections", str(fix), "-d", str(data)])
+    assert result.exit_code == 0, result.output
+    second = fix.with_name("fix-2.dat")
+    assert result.output.splitlines()[:2] == [
+        f"wrote 2 records to {fix.absolute()} (HDR week ending 11/14/2026)",
+        f"wrote 2 records to {second.absolute()} (HDR week ending 11/14/2026)"]
+    assert [line[:13] for line in fix.read_text().splitlines()[1:3]] == [
+        "59702222A0701", "59702222A0701"]
+    assert " 123456789   12777    3    2" in fix.read_text()
+    assert " 123456789   12778    3    2" in second.read_text()
+    for path, code, fixed in ((fix, "777", "101"), (second, "778", "102")):
+        path.write_text(path.read_text().replace(f"   12{code}    3", f"   12{fixed}    3"))
+    again = run_week([fix, second], data, REFERENCE, dt.date(2026, 11, 18), reprocess=True)
+    assert (again.codes["PCE-03-41"], again.rejected, again.corrected) == ({}, 0, 4)
+    assert Store(data).read("error_register")["status"].to_list() == ["corrected"] * 4

@@ -34,7 +34,9 @@ def _require_store(data_dir: Path, writable: bool = True) -> None:
 def corrections(
     out: Annotated[Path, typer.Argument(help="Deck file to write (its folder is made). With "
                                         "entries of several weeks: one deck per week, "
-                                        "named like fix_MMDDYYYY.dat.")],
+                                        "named like fix_MMDDYYYY.dat; documents of two decks "
+                                        "that share a control number go in a second deck "
+                                        "of their week (fix-2.dat).")],
     data_dir: DataDir = Path("qap-data"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing deck files.")
                      ] = False,

@@ -312,12 +312,38 @@ def with_deck_weeks(entries: pl.DataFrame, ledger: pl.DataFrame | None) -> pl.Da
     return filled
 
 
-def deck_paths(out: Path, weeks: list[dt.date]) -> dict[dt.date, Path]:
-    """Where each week's corrections deck goes: `out` for one week; for several, `out` with
-    the week ending before the suffix (fix.dat -> fix_11142026.dat), one deck per HDR week."""
-    if len(weeks) == 1:
-        return {weeks[0]: out}
-    return {w: out.with_name(f"{out.stem}_{w:%m%d%Y}{out.suffix}") for w in weeks}
+def deck_paths(out: Path, decks: list[tuple[dt.date, int]]) -> dict[tuple[dt.date, int], Path]:
+    """Where each corrections deck (HDR week, part of that week from 1) goes: `out` for one
+    week; for several, `out` with the week ending before the suffix (fix.dat ->
+    fix_11142026.dat), one deck per HDR week; a week's second part adds -2 (`_parts`)."""
+    weeks = {week for week, _ in decks}
+
+    def name(week: dt.date, part: int) -> Path:
+        stem = out.stem if len(weeks) == 1 else f"{out.stem}_{week:%m%d%Y}"
+        return out.with_name(f"{stem}{'' if part == 1 else f'-{part}'}{out.suffix}")
+
+    return {(week, part): name(week, part) for week, part in decks}
+
+
+def _parts(entries: pl.DataFrame) -> list[pl.DataFrame]:
+    """A week's open entries in as few decks as can hold them: the records of two original
+    decks whose documents share a control number (block and serial, columns 9-13, of one
+    form) go in different decks. In one deck their lines would join one document, and a
+    corrected line would repeat a section (36) of the other deck's document."""
+    control = pl.when(pl.col("run").is_in(["PCE-01-43", "PCE-03-41"])).then(
+        pl.concat_str(pl.col("run"), pl.col("text").str.slice(8, 5)))
+    keyed = entries.with_columns(control.alias("_control"))
+    parts: list[tuple[set[str], list[str]]] = []  # (controls held, original deck hashes)
+    for deck in keyed.sort("deck", "line_no")["deck_hash"].unique(maintain_order=True):
+        controls = set(keyed.filter((pl.col("deck_hash") == deck)
+                                    & pl.col("_control").is_not_null())["_control"])
+        home = next((part for part in parts if not part[0] & controls), None)
+        if home is None:
+            parts.append((set(), []))
+            home = parts[-1]
+        home[0].update(controls)
+        home[1].append(deck)
+    return [entries.filter(pl.col("deck_hash").is_in(decks)) for _, decks in parts]
 
 
 def _deck_records(entries: pl.DataFrame) -> list[str]:
@@ -352,7 +378,9 @@ def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: boo
         raise NothingOpen("the error register has no open entries: nothing to correct, no "
                           "deck written")
     entries = with_deck_weeks(entries, store.read("decks"))
-    paths = deck_paths(out, sorted(entries[DECK_WEEK].unique().to_list()))
+    decks = {(week, n): part for week in sorted(entries[DECK_WEEK].unique().to_list())
+             for n, part in enumerate(_parts(entries.filter(pl.col(DECK_WEEK) == week)), 1)}
+    paths = deck_paths(out, list(decks))
     existing = [str(p) for p in paths.values() if p.exists()]
     if existing and not force:
         raise DeckExists(f"{', '.join(existing)}: already there, not overwritten (it may hold "
@@ -363,8 +391,8 @@ def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: boo
     if Path(data_dir).absolute() in out.absolute().parents:  # e.g. DIR/corrections
         private.folder(out.parent)
     written = []
-    for sequence, (week, path) in enumerate(paths.items(), start=1):
-        records = _deck_records(entries.filter(pl.col(DECK_WEEK) == week))
+    for sequence, ((week, part), path) in enumerate(paths.items(), start=1):
+        records = _deck_records(decks[(week, part)])
         path.write_text(deck_text(records, campus="CR", week_ending=f"{week:%m%d%Y}",
                                   created=f"{created:%m%d%Y}", time=f"{created:%H%M%S}",
                                   sequence=sequence))
