@@ -407,6 +407,21 @@ def test_a_run_date_that_no_run_id_can_carry_is_2(date, said, tmp_path):
     assert not (tmp_path / "data").exists()
 
 
+def test_scratch_without_dry_run_or_inside_the_data_directory_is_2(store, tmp_path):
+    """Review 12, F11: `--scratch` alone was ignored and the week posted for real."""
+    data = _copy(store, tmp_path / "data")
+    before = sorted(p.name for p in (data / "state" / "generations").iterdir())
+    alone = qap("run", WEEK[1], "-d", data, "-q", "--scratch", tmp_path / "scratch")
+    assert (alone.exit_code, alone.output) == (2, "qap: --scratch is the folder of a dry run: "
+                                               "give --dry-run with it (a usage error: nothing "
+                                               "was run)\n")
+    inside = qap("run", WEEK[1], "-d", data, "-q", "--dry-run", "--scratch", data / "inner")
+    assert inside.exit_code == 2 and f"--scratch {data / 'inner'} is inside the data " \
+        "directory" in inside.output
+    assert sorted(p.name for p in (data / "state" / "generations").iterdir()) == before
+    assert not (tmp_path / "scratch").exists() and not (data / "inner").exists()
+
+
 # --- H5: a flow that cannot complete --------------------------------------------------------
 
 def test_a_flow_that_cannot_complete_is_failed_without_a_traceback(prefect_harness, tmp_path):

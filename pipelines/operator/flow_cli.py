@@ -271,8 +271,8 @@ def demo(
     """The weekly flow on the bundled fixtures, with Prefect's temporary local server.
 
     Nothing to start by hand; the data directory is made from scratch each time. Two weekly
-    flow runs: the national Defect Code File, then the sample week (every error code
-    on purpose, one deck refused: condition code 8, the intended result).
+    flow runs: the national Defect Code File, then the sample week (error codes on
+    purpose, one deck refused: condition code 8, the intended result).
 
     Example: qap flow demo
     """

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pipelines.engine.machinery import names
-from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE, CC_REFUSED
+from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE, CC_REFUSED, CC_USAGE
 from pipelines.engine.machinery.conservation import ConservationError
 from pipelines.operator import habits
 from pipelines.operator.cli_options import (
@@ -164,6 +164,13 @@ def run(
 
     Example: qap run inbox/*.dat --data-dir /srv/qap --reference /srv/qap/reference
     """
+    if scratch is not None and not dry_run:  # a run meant as a dry run must not post
+        raise _fail("--scratch is the folder of a dry run: give --dry-run with it (a usage "
+                    "error: nothing was run)", CC_USAGE)
+    if scratch is not None and Path(data_dir).absolute() in [scratch.absolute(),
+                                                             *scratch.absolute().parents]:
+        raise _fail(f"--scratch {scratch} is inside the data directory {data_dir}; give a "
+                    "folder outside it (a usage error: nothing was run)", CC_USAGE)
     raise typer.Exit(_execute(decks, data_dir, reference, _date(run_date), quiet,
                               as_json=as_json, dry_run=dry_run, scratch=scratch))
 
@@ -175,8 +182,9 @@ def demo(
     """Run the bundled sample week from an empty data directory (recreated each time).
 
     Two runs: the initial load of the national defect list, then the sample week. The sample
-    week triggers every error code on purpose, so its condition code is 8 (one deck is
-    refused) and the demo itself exits 0 when that is what happened.
+    week sets off error codes on purpose (every PCE-01-43 code, most PCE-03-41 codes), and its
+    condition code is 8 (one deck is refused); the demo itself exits 0 when that is what
+    happened.
 
     Example: qap demo
     """
