@@ -683,3 +683,14 @@ def test_page_count_and_last_page_of_a_part_from_its_runs_match_the_page_starts(
             starts = _page_starts(detail, per_page, break_on)
             assert _pages_and_tail(detail, per_page, break_on) == (
                 starts.len(), n - int(starts[-1])), (values, per_page, break_on)
+
+
+def test_every_golden_report_fits_132_columns() -> None:
+    """Review 12, F13: the sampling log printed 134 columns and a finding's reason ran past
+    132. Every printed golden report, each line without its form feed, fits the paper."""
+    golden = Path(__file__).parent / "golden"
+    wide = [f"{path.relative_to(golden)}:{n}: {len(line)}"
+            for path in sorted(golden.rglob("*.txt"))
+            for n, line in enumerate(path.read_text().split("\n"), 1)
+            if len(line.removeprefix("\f")) > 132]
+    assert len(list(golden.rglob("*.txt"))) > 30 and wide == []

@@ -6,6 +6,7 @@ findings: S20, S21, S23 and S25 on the record (deck, line) they are about, with 
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from pathlib import Path
 
 import polars as pl
@@ -41,12 +42,25 @@ def print_week(rows: pl.DataFrame, run_date: dt.date, week_ending: dt.date | Non
     write_report(paginate(detail(rows), heading, lines_per_page=LINES_PER_PAGE), path)
 
 
+REASON_AT, WIDTH = 75, 132  # the reason's column; a printed line's width
+
+
 def findings_detail(found: pl.DataFrame) -> pl.DataFrame:
-    return found.sort("code", "deck", "line_no", "ssn", "ofp").select(pl.concat_str([
-        field("code", 4), pl.lit(" "), field(mask_ssn_expr("ssn"), 11), pl.lit("  "),
-        field("qpc", 3), pl.lit(" "), field("ofp", 13), pl.lit(" "), field("deck", 30),
-        pl.lit(" "), field("line_no", 6, "right"), pl.lit("  "), pl.col("reason")])
-        .str.strip_chars_end().alias("line"))
+    """One line per finding; a reason longer than its 57 columns goes on under itself, cut
+    between words, so that no line passes column 132."""
+    wrapped = pl.col("reason").map_elements(
+        lambda reason: textwrap.wrap(reason, WIDTH - REASON_AT) or [""],
+        return_dtype=pl.List(pl.String))
+    lines = found.sort("code", "deck", "line_no", "ssn", "ofp").select(
+        pl.concat_str([
+            field("code", 4), pl.lit(" "), field(mask_ssn_expr("ssn"), 11), pl.lit("  "),
+            field("qpc", 3), pl.lit(" "), field("ofp", 13), pl.lit(" "), field("deck", 30),
+            pl.lit(" "), field("line_no", 6, "right"), pl.lit("  ")]).alias("key"),
+        wrapped.alias("reason")).with_row_index("finding").explode("reason")
+    first = pl.col("finding").is_first_distinct()
+    return lines.select(pl.concat_str([
+        pl.when(first).then(pl.col("key")).otherwise(pl.lit(" " * REASON_AT)),
+        pl.col("reason")]).str.strip_chars_end().alias("line"))
 
 
 def print_findings(found: pl.DataFrame, run_date: dt.date, week_ending: dt.date | None,
