@@ -464,3 +464,47 @@ def test_a_flow_that_cannot_complete_is_failed_without_a_traceback(prefect_harne
             "given; give --reference REFDIR for real data") in lines
     assert lines[-1] == "Flow condition code 0: clean"
     assert (data / "reference-folder.txt").read_text() == f"{FIXTURES / 'reference'}\n"
+
+
+def _as_a_user(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """`qap ARGS` with file modes in force: as root, without the capabilities that override
+    them (setpriv), as a non-root user when run as one."""
+    command = [sys.executable, "-c", "from pipelines.operator.entry import main; main()", *args]
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("setpriv is needed to drop root's file-mode override")
+        caps = "-dac_override,-dac_read_search"
+        command = ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", *command]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300,
+                          env=env)
+
+
+@pytest.mark.parametrize("family", ["run", "inventory"])
+def test_a_deck_that_cannot_be_read_is_refused_and_the_others_run(family, tmp_path):
+    """Review 12, F16: one unreadable deck stopped the week (2 from `qap run`, 16 from
+    `qap inventory`). Now it is refused (8), named with why, and the other deck runs."""
+    good = NATIONAL if family == "run" else FIXTURES / "inventory" / "second-week.dat"
+    locked = tmp_path / "locked.dat"
+    shutil.copy2(good, locked)
+    locked.chmod(0)
+    done = _as_a_user([family, str(good), str(locked), "-d", str(tmp_path / "data"), "-q",
+                       "--run-date", "2026-11-10" if family == "run" else "2026-05-25"],
+                      tmp_path)
+    assert done.returncode == 8, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stdout + done.stderr
+    assert f"{locked}: cannot be read (Permission denied)" in done.stdout
+    assert len(Store(tmp_path / "data").history()) == 1
+
+
+@pytest.mark.parametrize("damage", [b"ref-gone\n\x00junk", b"\xff\xfe/x\n", b"a\nb\n"])
+def test_a_damaged_reference_note_is_12_with_what_to_do(store, tmp_path, capsys, damage):
+    """Review 12, F20: a NUL or a byte that is not UTF-8 in reference-folder.txt was a
+    traceback."""
+    data = _copy(store, tmp_path / "data")
+    (data / "reference-folder.txt").write_bytes(damage)
+    capsys.readouterr()
+    assert cli.run_app(["run", WEEK[1], "-d", str(data), "-q", "--run-date", "2026-11-24"]) == 12
+    assert capsys.readouterr().err == (
+        f"qap: {data / 'reference-folder.txt'} does not hold a folder name (it was damaged or "
+        "written by hand): give --reference once, and it is recorded again\n")

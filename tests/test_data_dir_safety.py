@@ -204,6 +204,47 @@ def test_current_moved_back_by_hand_is_refused_by_history_register_and_run(poste
                 "it: `current` was moved from outside the store") in capsys.readouterr().err
 
 
+def test_current_lost_is_refused_and_the_published_runs_are_kept(posted, tmp_path, capsys):
+    """Review 12, F21: without `current` a run started an empty state (the Defect Code File
+    and 84 open entries gone) and removed the published runs' folders as leftovers."""
+    data = _later_store(posted, tmp_path / "data")
+    (data / "current").unlink()  # a copy that dropped the link
+    runs = sorted(os.listdir(data / "runs"))
+    capsys.readouterr()
+    for command in (["history"], ["register"], ["run", *WEEK, "-q"]):
+        assert qap(*command, "-d", data) == 12, command
+        assert (f"{data / 'current'} is missing, but generation 2 was published "
+                "(state/published): the link was lost (a copy that drops links?) or removed. "
+                "Nothing was done; put it back, e.g. `ln -s state/generations/000002 "
+                f"{data / 'current'}`") in capsys.readouterr().err
+    assert sorted(os.listdir(data / "runs")) == runs
+    assert sorted(os.listdir(data / "state" / "generations")) == ["000001", "000002"]
+
+
+@pytest.mark.parametrize("planted, command", [
+    ("reports", ["ipsr", "--quarter-end", "2026-12-31", "-r", REFERENCE]),
+    ("prefect", ["flow", "week", "-r", REFERENCE]),
+    ("sampling-archive", ["sample", "daily", "-r", REFERENCE]),
+    ("archive", ["flow", "inventory"]),
+])
+def test_a_link_planted_for_a_folder_a_command_writes_is_refused_before_it_acts(
+        posted, tmp_path, capsys, planted, command):
+    """Review 12, F18: `reports/`, `prefect/` and `sampling-archive/` were followed when
+    links: an IPSR Parquet with whole SSNs, Prefect's database or a sampling deck went
+    outside the data directory. Refused with 12 before anything is written (before Prefect
+    starts)."""
+    data = _copy(posted, tmp_path / "data")
+    (data / "inbox").mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (data / planted).symlink_to(outside)
+    capsys.readouterr()
+    assert qap(*command, "-d", data) == 12
+    assert (f"{data / planted} is a symbolic link; the data directory's own folders must "
+            "not be links") in capsys.readouterr().err
+    assert os.listdir(outside) == []
+
+
 def test_current_pointed_outside_the_store_is_refused(posted, tmp_path, capsys):
     data = _copy(posted, tmp_path / "data")
     elsewhere = _copy(posted, tmp_path / "elsewhere")

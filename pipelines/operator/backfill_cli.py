@@ -130,6 +130,7 @@ def _dry_run_text(plan: list[Week], first: int, reference: Path) -> str:
 
 def backfill(
     sources: Annotated[list[Path], typer.Argument(
+        readable=False,
         help="Week folders (decks inside), or folders of week folders.", show_default=False)],
     data_dir: DataDir = Path("qap-data"),
     reference: ReferenceDir = None,

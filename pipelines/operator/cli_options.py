@@ -37,10 +37,10 @@ def folder_path(text: str | Path) -> Path:
     return Path(text)
 
 
-DataDir = Annotated[Path, typer.Option("--data-dir", "-d", parser=folder_path,
+DataDir = Annotated[Path, typer.Option("--data-dir", "-d", parser=folder_path, readable=False,
                                        help="State and run folders.")]
 ReferenceDir = Annotated[Path | None, typer.Option(
-    "--reference", "-r", show_default=False, parser=folder_path,
+    "--reference", "-r", show_default=False, parser=folder_path, readable=False,
     help="Folder with ofp_consistency.txt (and employee_master.txt). Default: the folder the "
     "data directory last ran with; a new data directory uses the bundled sample files.")]
 RunDate = Annotated[str | None, typer.Option(help="Run date YYYY-MM-DD (default today).")]

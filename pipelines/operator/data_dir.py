@@ -23,8 +23,12 @@ class DataDirError(Exception):
 
 
 def has_store(data_dir: Path) -> bool:
-    """A store exists once a run has published a generation (`current` is its symlink)."""
-    return os.path.lexists(Path(data_dir) / "current")
+    """A store exists once a run has published a generation (`current` is its symlink, and
+    `state/published` notes it: a store that lost its link is still one, which the store
+    then refuses to use)."""
+    data_dir = Path(data_dir)
+    return os.path.lexists(data_dir / "current") or os.path.lexists(
+        data_dir / "state" / "published")
 
 
 def _writable(folder: Path) -> bool:
@@ -49,6 +53,18 @@ def prepare(data_dir: Path) -> None:
         why = f"{blocker} is not a directory" if blocker else err.strerror or str(err)
         raise DataDirError(f"data directory {data_dir} cannot be created: {why}") from None
     _check_folder(data_dir, writable=True)
+
+
+def own_folders(data_dir: Path, *names: str) -> None:
+    """The data directory's own folders that a command writes into (`reports`, `prefect`,
+    `archive/inventory`...) must not be links or another user's: through a planted link, the
+    files (some with whole SSNs) would land outside the data directory."""
+    from pipelines.state.store import StoreError, check_folders
+
+    try:
+        check_folders(Path(data_dir), names)
+    except StoreError as err:
+        raise DataDirError(str(err)) from None
 
 
 def require_store(data_dir: Path, writable: bool = True) -> None:
@@ -87,6 +103,12 @@ def recall(data_dir: Path) -> Path | None:
         return None
     except OSError as err:
         raise DataDirError(f"{Path(data_dir) / REFERENCE_NOTE} is unreadable: {err}") from None
+    except UnicodeDecodeError:
+        text = "\0"
+    if "\0" in text or "\n" in text:  # not a path a run wrote there
+        raise DataDirError(f"{Path(data_dir) / REFERENCE_NOTE} does not hold a folder name (it "
+                           "was damaged or written by hand): give --reference once, and it is "
+                           "recorded again")
     return Path(text) if text else None
 
 

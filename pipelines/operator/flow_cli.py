@@ -37,6 +37,7 @@ from pipelines.operator.cli_options import (
 from pipelines.operator.data_dir import (
     choose_reference,
     not_busy,
+    own_folders,
     prepare,
     require_inbox,
     require_store,
@@ -57,10 +58,10 @@ flow_app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False,
                        context_settings={"help_option_names": ["-h", "--help"]})
 
 DataDir = Annotated[Path, typer.Option(
-    "--data-dir", "-d", parser=folder_path,
+    "--data-dir", "-d", parser=folder_path, readable=False,
     help="State, inbox/, archive/, refused/ and weeks/ (run folders).")]
 InboxDir = Annotated[Path | None, typer.Option(
-    "--inbox", parser=folder_path,
+    "--inbox", parser=folder_path, readable=False,
     help="Where decks wait (default <data-dir>/inbox; corrections: "
     "<data-dir>/corrections).")]
 DaskAddress = Annotated[str | None, typer.Option(
@@ -83,6 +84,7 @@ def prefect_home(data_dir: Path) -> None:
     user_profiles = Path.home() / ".prefect" / "profiles.toml"
     if user_profiles.is_file():
         os.environ.setdefault("PREFECT_PROFILES_PATH", str(user_profiles))
+    _checked(own_folders, data_dir, "prefect")  # Prefect's database goes there
     home = (data_dir / "prefect").absolute()
     home.mkdir(parents=True, exist_ok=True)  # the temporary server's database goes here
     os.environ["PREFECT_HOME"] = str(home)

@@ -127,14 +127,23 @@ class DeckInput:
     destination: str | None = None  # where the archive step put it
 
 
+def _file_hash(path: Path) -> str:
+    """sha256 of a deck file; blank for one that cannot be read (no read permission): its
+    control refuses it, naming why, and the decks beside it run."""
+    try:
+        return sha256_file(path)
+    except OSError:
+        return ""
+
+
 def inspect(path: Path) -> DeckInput:
     """Hash a deck file and apply the engine's HDR/TRL control to it (`open_deck`)."""
     path = Path(path)
     if bad_name := names.refusal(path):  # moved to refused/ under a name that can be printed
         return DeckInput(name=names.shown(path.name), path=str(path),
-                         sha256=sha256_file(path), size=path.stat().st_size, status="refused",
+                         sha256=_file_hash(path), size=path.stat().st_size, status="refused",
                          reason=bad_name)
-    info = DeckInput(name=path.name, path=str(path), sha256=sha256_file(path),
+    info = DeckInput(name=path.name, path=str(path), sha256=_file_hash(path),
                      size=path.stat().st_size, status="readable")
     try:
         deck = open_deck(path)
@@ -160,7 +169,7 @@ def week_key(inputs: list[DeckInput], run_date: dt.date) -> dt.date:
 def lock(data_dir: Path) -> Iterator[None]:
     """One flow run at a time per data directory (inbox moves and run folders)."""
     check_folders(Path(data_dir), (".", WEEKS, f"{WEEKS}/.lock", ARCHIVE, REFUSED, CORRECTIONS,
-                                   "runs"))
+                                   "runs", "sampling-archive"))
     folder = private.folder(Path(data_dir) / WEEKS)
     fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW,
                  0o600)
@@ -317,7 +326,7 @@ class Batch:
                 raise InboxChanged(f"{path}: recorded at intake of {self.folder} but no longer "
                                    "there; put it back, or delete that run folder to start a "
                                    "new intake")
-            if sha256_file(path) != d.sha256:
+            if _file_hash(path) != d.sha256:
                 raise InboxChanged(f"{path}: changed since the intake of {self.folder}; put the "
                                    "original back, or delete that run folder to start a new "
                                    "intake")

@@ -23,11 +23,11 @@ from pipelines.operator.cli_options import (
     folder_path,
     parse_date,
 )
-from pipelines.operator.data_dir import prepare, require_store
+from pipelines.operator.data_dir import own_folders, prepare, require_store
 from validators import ro_params
 
 InvReference = Annotated[Path | None, typer.Option(
-    "--reference", "-r", show_default=False, parser=folder_path,
+    "--reference", "-r", show_default=False, parser=folder_path, readable=False,
     help="Folder with the optional work_calendar.txt (without it: Monday-Friday).")]
 Reason = Annotated[str | None, typer.Option("--reason", help="Why an entry is withdrawn.")]
 
@@ -189,6 +189,8 @@ def flow_inventory(
 
     day = parse_date("qap flow", run_date)
     checked("qap flow", prepare, data_dir)
+    checked("qap flow", own_folders, data_dir, ".", "archive", "refused", "archive/inventory",
+            "refused/inventory")  # where the flow's archive step moves decks
     flow_cli.prefect_home(data_dir)
     flow_cli._flows(data_dir, quiet)  # console logging as the weekly flow's
     from pipelines.operator import inventory_flow

@@ -20,14 +20,14 @@ from pipelines.operator.cli_options import (
     fail,
 )
 from pipelines.operator.cli_options import parse_date as _parse_date
-from pipelines.operator.data_dir import choose_reference, require_store
+from pipelines.operator.data_dir import choose_reference, own_folders, require_store
 from pipelines.state.run_folder import private_dir
 
 WHO = "qap ipsr"
 QuarterEnd = Annotated[str, typer.Option(
     "--quarter-end", help="The quarter's last day, YYYY-MM-DD: 12-31, 03-31, 06-30 or 09-30.")]
 OutDir = Annotated[Path | None, typer.Option(
-    "--out", "-o", show_default=False,
+    "--out", "-o", show_default=False, readable=False,
     help="Folder for ipsr_YYYYMM.txt/.parquet (made owner-only). Default: DATA_DIR/reports.")]
 
 
@@ -91,6 +91,8 @@ def ipsr_command(quarter_end: QuarterEnd, data_dir: DataDir = Path("qap-data"),
                    "Employee Master File (plan, date placed on it, names)", CC_INCOMPLETE)
     rows = ipsr.ipsr_frame(cum, reference.employees_table(ref.employees),
                            reference.ofp_table(ref.ofp), q_end)
+    if out is None:
+        checked(WHO, own_folders, data_dir, "reports")
     folder = _out_folder(out if out is not None else Path(data_dir) / "reports")
     written = ipsr_report.write_files(rows, when, q_end, None, folder)
     typer.echo(f"IPSR for the quarter ending {q_end:%m/%d/%Y}: {rows['ssn'].n_unique()} "

@@ -32,7 +32,8 @@ def _require_store(data_dir: Path, writable: bool = True) -> None:
 
 
 def corrections(
-    out: Annotated[Path, typer.Argument(help="Deck file to write (its folder is made). With "
+    out: Annotated[Path, typer.Argument(readable=False,
+                                        help="Deck file to write (its folder is made). With "
                                         "entries of several weeks: one deck per week, "
                                         "named like fix_MMDDYYYY.dat; documents of two decks "
                                         "that share a control number go in a second deck "

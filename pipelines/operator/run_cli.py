@@ -140,7 +140,8 @@ def _noted(text: str, note: str | None) -> str:
 
 
 def run(
-    decks: Annotated[list[Path], typer.Argument(help="Deck files, processed in this order.")],
+    decks: Annotated[list[Path], typer.Argument(
+        readable=False, help="Deck files, processed in this order.")],
     data_dir: DataDir = Path("qap-data"),
     reference: ReferenceDir = None,
     run_date: RunDate = None,
@@ -150,7 +151,7 @@ def run(
         "--dry-run", help="Every check and every report, in a scratch folder; nothing is "
         "published and the data directory is not written.")] = False,
     scratch: Annotated[Path | None, typer.Option(
-        parser=folder_path,
+        parser=folder_path, readable=False,
         help="With --dry-run: the (new or empty) folder for the scratch copy and its reports. "
         "Default: a new folder beside the data directory.", show_default=False)] = None,
 ) -> None:
@@ -208,7 +209,7 @@ def demo(
 
 
 def reprocess(
-    decks: Annotated[list[Path], typer.Argument(help="Corrections deck(s).")],
+    decks: Annotated[list[Path], typer.Argument(readable=False, help="Corrections deck(s).")],
     data_dir: DataDir = Path("qap-data"),
     reference: ReferenceDir = None,
     run_date: RunDate = None,

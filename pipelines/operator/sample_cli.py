@@ -21,7 +21,13 @@ from pipelines.operator.cli_options import (
     parse_date,
     polish_help,
 )
-from pipelines.operator.data_dir import choose_reference, prepare, remember, require_store
+from pipelines.operator.data_dir import (
+    choose_reference,
+    own_folders,
+    prepare,
+    remember,
+    require_store,
+)
 from pipelines.operator.flow_cli import prefect_home
 
 CC_INCOMPLETE, CC_ABEND = 12, 16
@@ -69,7 +75,7 @@ def select_decks(decks: list[Path], data_dir: Path, reference_dir: Path | None,
 
 @sample_app.command("select")
 def select(
-    decks: Annotated[list[Path], typer.Argument(help="Request and batch decks.")],
+    decks: Annotated[list[Path], typer.Argument(readable=False, help="Request and batch decks.")],
     data_dir: DataDir = Path("qap-data"),
     reference: ReferenceDir = None,
     run_date: RunDate = None,
@@ -198,6 +204,7 @@ def daily(
     """
     day = parse_date("qap sample", run_date)
     checked("qap sample", prepare, data_dir)
+    checked("qap sample", own_folders, data_dir, ".", "sampling-archive", "refused")
     checked("qap sample", choose_reference, data_dir, reference)
     prefect_home(data_dir)
     from pipelines.engine.machinery.reference import ReferenceMissing

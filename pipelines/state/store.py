@@ -394,6 +394,7 @@ class Store:
         try:
             target = os.readlink(self.current_link)
         except FileNotFoundError:
+            self._check_never_published()
             return None
         except OSError as exc:
             raise StoreError(
@@ -412,6 +413,22 @@ class Store:
                 f"from {self.generations_dir}; the store has been damaged from outside"
             )
         return number
+
+    def _check_never_published(self) -> None:
+        """No `current`: a new store, unless a generation was published (``state/published``),
+        in which case the link was lost (a copy or backup that drops links, a hand that
+        removed it). Going on would start an empty state and tidy away the published runs'
+        folders as leftovers of stopped runs."""
+        try:
+            published = int((self.state_dir / PUBLISHED).read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return
+        newest = max([published, *self._existing_numbers()])
+        raise StoreError(
+            f"{self.current_link} is missing, but generation {published} was published "
+            f"(state/{PUBLISHED}): the link was lost (a copy that drops links?) or removed. "
+            f"Nothing was done; put it back, e.g. `ln -s state/generations/{_gen_name(published)}"
+            f" {self.current_link}` (the newest generation on disk is {newest})")
 
     def generation_dir(self, generation: int | None = None) -> Path | None:
         """Resolved directory of a generation (default: current), or None if nothing published.

@@ -213,7 +213,9 @@ def open_all(paths: list[Path], posted: Posted, result: RunResult, refused_dir: 
 
 
 def keep_for_resubmission(path: Path, refused_dir: Path) -> None:
-    if path.is_file():
+    """A copy of a refused deck in `refused_dir`; a deck that cannot be read (its refusal says
+    so) stays only where it is, and the run goes on with the others."""
+    if path.is_file() and os.access(path, os.R_OK):
         run_folder.private_dir(refused_dir)
         private.file(_copy_new(path, refused_dir / path.name))
 
