@@ -91,6 +91,28 @@ def test_a_deck_whose_hdr_identity_was_posted_is_refused_naming_the_run(tmp_path
     assert len(Store(data).history()) == 3  # nothing new in the state but the ledger line
 
 
+@pytest.mark.parametrize("first", ["original", "changed"])
+def test_two_decks_of_one_run_under_one_hdr_post_once(tmp_path, first):
+    """Review 12, F1: an HDR names one transmission in a run as after it. A resent deck with
+    a line changed, in the same run as the original, posted beside it (each document
+    twice); now the deck offered first posts and the second is a duplicate naming it."""
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 11, 10))
+    changed = _edited(TIME_DECK, tmp_path / "resent.dat",
+                      lambda body: [body[0][:-1] + "9", *body[1:]])
+    decks = [TIME_DECK, changed] if first == "original" else [changed, TIME_DECK]
+    result = run_week(decks, data, REFERENCE, dt.date(2026, 11, 17))
+    assert [d.status for d in result.decks] == ["accepted", "duplicate"]
+    assert result.decks[1].reason.endswith(
+        "duplicate deck: its HDR (campus, week ending, creation date and time, sequence: SC "
+        f"11142026 11162026060000 005) was already posted by {decks[0].name} in this run; "
+        "nothing of it posts again. To correct records that were rejected, use `qap "
+        "corrections` then `qap reprocess`; a new deck needs its own HDR (a new sequence "
+        "number or creation time)")
+    assert result.records_in == result.posted + result.rejected == 5
+    assert result.condition_code == 8
+
+
 def test_a_reordered_copy_of_a_posted_deck_under_a_new_hdr_is_a_duplicate(tmp_path):
     data = tmp_path / "data"
     run_week([NATIONAL], data, REFERENCE, dt.date(2026, 11, 10))

@@ -590,9 +590,10 @@ def test_weekly_posting_listing_in_parts_equals_one_part(
     national = tmp_path / generate.NATIONAL_FILE
     national.write_text(generate.defect_list_deck(codes, seed=5))
     weeks = []
-    for seed, n in ((5, 700), (6, 449), (7, 300)):
+    for seed, n in ((5, 700), (6, 449), (7, 300)):  # three decks, three HDR sequences
         weeks.append(tmp_path / f"week-{seed}.dat")
-        weeks[-1].write_text(generate.review_deck(n, seed, ofp, codes, error_rate=0.02))
+        weeks[-1].write_text(generate.review_deck(n, seed, ofp, codes, error_rate=0.02,
+                                                  sequence=seed))
     ref = reference.load(tmp_path)
     outputs = {}
     for rows in (1_000_000, 120, 333):

@@ -199,9 +199,10 @@ def open_all(paths: list[Path], posted: Posted, result: RunResult, refused_dir: 
 
     def duplicate(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:
         sorted_hash = hashes[deck.content_hash] = records_hash(deck)
-        # an HDR is compared with posted decks only: decks of one run may share one (the
-        # generated decks do)
-        seen = Posted({d.content_hash: f"{d.name} in this run" for d in accepted}, {},
+        # an HDR names one transmission: a second deck of this run under it is a second
+        # sending (the first one offered posts), as it is after a run
+        seen = Posted({d.content_hash: f"{d.name} in this run" for d in accepted},
+                      {_hdr_key(d.identity): f"{d.name} in this run" for d in accepted},
                       {hashes[d.content_hash]: f"{d.name} in this run" for d in accepted})
         why = posted.duplicate(deck, sorted_hash) or seen.duplicate(deck, sorted_hash)
         if why and open_texts is not None and _reinputs(deck, open_texts):
