@@ -454,3 +454,24 @@ def test_corrections_keep_two_decks_documents_of_one_control_number_apart(tmp_pa
     again = run_week([fix, second], data, REFERENCE, dt.date(2026, 11, 18), reprocess=True)
     assert (again.codes["PCE-03-41"], again.rejected, again.corrected) == ({}, 0, 4)
     assert Store(data).read("error_register")["status"].to_list() == ["corrected"] * 4
+
+
+def test_a_corrections_deck_given_to_a_plain_run_is_refused_with_the_command_to_use(tmp_path):
+    """Review 12, F22: `qap run` of a corrections deck posted its records and left their
+    register entries open for good (a reprocess then saw a duplicate)."""
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 11, 10))
+    run_week([_review_deck(tmp_path / "mon.dat", "777", 7)], data, REFERENCE,
+             dt.date(2026, 11, 17))
+    fix = tmp_path / "fix.dat"
+    assert CliRunner().invoke(cli.app, ["corrections", str(fix), "-d", str(data)]).exit_code == 0
+    fix.write_text(fix.read_text().replace("   12777    3", "   12101    3"))
+    plain = run_week([fix], data, REFERENCE, dt.date(2026, 11, 18))
+    assert [d.status for d in plain.decks] == ["refused"] and plain.posted == 0
+    assert plain.decks[0].reason == (
+        f"{fix}, line 1, columns 4-5: HDR campus CR is a corrections deck (written by `qap "
+        "corrections`): run it with `qap reprocess` (or put it in the corrections/ folder of "
+        "the reprocess flow), which closes the register entries of the records that post")
+    again = run_week([fix], data, REFERENCE, dt.date(2026, 11, 18), reprocess=True)
+    assert (again.posted, again.corrected) == (2, 2)
+    assert Store(data).read("error_register")["status"].to_list() == ["corrected"] * 2

@@ -209,8 +209,23 @@ def open_all(paths: list[Path], posted: Posted, result: RunResult, refused_dir: 
             why = None
         return f"{path}: duplicate deck: {why}; {DUPLICATE_ADVICE}" if why else None
 
-    decks = control(paths, result, refused_dir, duplicate)
+    decks = control(paths, result, refused_dir, duplicate,
+                    check=None if open_texts is not None else _not_corrections)
     return decks, [hashes[d.content_hash] for d in decks]
+
+
+def _not_corrections(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:
+    """A corrections deck (`qap corrections` writes HDR campus CR) belongs to a reprocess,
+    which closes the open entries of what posts: posted by a plain run, its records would
+    count while their entries stayed open, and a second correction would post them again."""
+    from pipelines.engine.machinery.register import CORRECTIONS_CAMPUS
+
+    if deck.campus != CORRECTIONS_CAMPUS:
+        return None
+    return (f"{path}, line 1, columns 4-5: HDR campus {CORRECTIONS_CAMPUS} is a corrections "
+            "deck (written by `qap corrections`): run it with `qap reprocess` (or put it in "
+            "the corrections/ folder of the reprocess flow), which closes the register "
+            "entries of the records that post")
 
 
 def keep_for_resubmission(path: Path, refused_dir: Path) -> None:

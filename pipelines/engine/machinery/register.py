@@ -20,6 +20,7 @@ PREFIX_WIDTH = 15  # program, format, block, serial, section: what identifies a 
 DECK_WEEK = "deck_week_ending"  # register column: the HDR week ending of the entry's deck
 DECK_ORDER = ("PCE-01-43", "PCE-03-41", "IPR-3081", "IPR-6489")  # runs, as a corrections deck
 CORRECTED, RESUBMITTED, WITHDRAWN = "corrected", "resubmitted", "withdrawn"
+CORRECTIONS_CAMPUS = "CR"  # the HDR campus of a corrections deck: `qap reprocess` takes it
 CONTEXT = "context"  # a header a reprocess run rejected only because its lines were
 # The fields of `place()` per form, in the operator's words: a correction that changes one of
 # them cannot close its old entry, which must then be withdrawn.
@@ -393,7 +394,7 @@ def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: boo
     written = []
     for sequence, ((week, part), path) in enumerate(paths.items(), start=1):
         records = _deck_records(decks[(week, part)])
-        path.write_text(deck_text(records, campus="CR", week_ending=f"{week:%m%d%Y}",
+        path.write_text(deck_text(records, campus=CORRECTIONS_CAMPUS, week_ending=f"{week:%m%d%Y}",
                                   created=f"{created:%m%d%Y}", time=f"{created:%H%M%S}",
                                   sequence=sequence))
         private.file(path)  # record text and SSNs, as on the register
