@@ -86,3 +86,36 @@ def test_reprocess_of_the_open_register_deck_closes_what_now_posts(data, tmp_pat
     register = Store(data).read("error_register")
     assert register.filter((pl.col("line_no") == 9) & (pl.col("run") == "PCE-03-41"))[
         "status"].to_list() == ["corrected"]
+
+
+def test_corrections_to_a_path_it_cannot_write_says_why(data, tmp_path):
+    """Review 12, F8: these were Python's own texts ("[Errno 17] File exists: 'afile'")."""
+    (tmp_path / "afile").write_text("mine\n")
+    (tmp_path / "folder").mkdir()
+    cases = [
+        (tmp_path / "afile" / "x.dat", 12,
+         f"qap: {tmp_path / 'afile' / 'x.dat'}: {tmp_path / 'afile'} is a file, not a folder; "
+         "nothing was written\n"),
+        (tmp_path / "folder", 12, f"qap: {tmp_path / 'folder'} is a folder; give a deck file "
+         f"name in it, e.g. {tmp_path / 'folder' / 'fix.dat'}\n")]
+    for out, code, said in cases:
+        result = qap("corrections", str(out), "-d", str(data), "--force")
+        assert (result.exit_code, result.output) == (code, said)
+    empty = qap("corrections", "", "-d", str(data))
+    assert empty.exit_code == 2 and "is empty; give a file name" in empty.output
+    assert (tmp_path / "afile").read_text() == "mine\n"
+
+
+@pytest.mark.parametrize("args, code, said", [
+    (["explain", "3927:"], 2, "qap: '3927:': say 3926:NN, 3927:NN, INV-10-02:NN or just NN\n"),
+    (["explain", "--run", "FOO", "14"], 2, "qap: --run 'FOO' is not a run with error codes: "
+     "give 3926, 3927, PCE-03-41, PCE-01-43 or INV-10-02\n"),
+])
+def test_explain_names_what_it_could_not_read(args, code, said):
+    result = qap(*args)
+    assert (result.exit_code, result.output) == (code, said)
+
+
+def test_layouts_takes_a_record_type_in_either_case():
+    assert qap("layouts", "HDR").output == qap("layouts", "hdr").output
+    assert qap("layouts", "HDR").output.startswith("hdr: Deck header record\n")

@@ -37,6 +37,15 @@ def folder_path(text: str | Path) -> Path:
     return Path(text)
 
 
+def file_path(text: str | Path) -> Path:
+    """A file argument's value: an empty one is refused (2), not read as the current folder."""
+    if isinstance(text, Path):
+        return text
+    if not text.strip():
+        raise typer.BadParameter("is empty; give a file name")
+    return Path(text)
+
+
 DataDir = Annotated[Path, typer.Option("--data-dir", "-d", parser=folder_path, readable=False,
                                        help="State and run folders.")]
 ReferenceDir = Annotated[Path | None, typer.Option(

@@ -44,11 +44,16 @@ def explain(code: Annotated[str, typer.Argument(help="Error code: 14, 3927:05 or
         typer.echo(f"  Resolve: {reason.resolution}")
         return
     form, _, number = code.rpartition(":")
-    form, number = run or form, number.zfill(2)
-    runs = {"3926": [RUN_3926], "3927": [RUN_3927], "": [RUN_3926, RUN_3927],
-            RUN_3926: [RUN_3926], RUN_3927: [RUN_3927], RUN_INV: [RUN_INV]}.get(form)
-    if runs is None:
+    known = {"3926": [RUN_3926], "3927": [RUN_3927], "": [RUN_3926, RUN_3927],
+             RUN_3926: [RUN_3926], RUN_3927: [RUN_3927], RUN_INV: [RUN_INV]}
+    if run is not None and run.upper() not in known:
+        raise _fail(f"--run {run!r} is not a run with error codes: give 3926, 3927, "
+                    f"{RUN_3926}, {RUN_3927} or {RUN_INV}", 2)
+    form = run.upper() if run is not None else form.upper()
+    runs = known.get(form)
+    if runs is None or not number.strip():
         raise _fail(f"{code!r}: say 3926:NN, 3927:NN, INV-10-02:NN or just NN", 2)
+    number = number.strip().zfill(2)
     found = [CODES[(r, number)] for r in runs if (r, number) in CODES]
     if not found:
         raise _fail(f"no error code {number} on {', '.join(runs)}", 2)
@@ -68,7 +73,8 @@ def layouts(record: Annotated[str | None, typer.Argument(help="Record type, e.g.
 
     Example: qap layouts form3926_line
     """
-    chosen = [lay for lay in all_layouts() if record in (None, lay.record)]
+    chosen = [lay for lay in all_layouts()
+              if record is None or record.lower() == lay.record.lower()]
     if not chosen:
         raise _fail(f"no record type {record!r}; try `qap layouts`", 2)
     typer.echo("\n".join(layout_table(lay) for lay in chosen))

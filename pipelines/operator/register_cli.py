@@ -15,6 +15,7 @@ from pipelines.operator.cli_options import (
     DataDir,
     Speaker,
     UndoLater,
+    file_path,
 )
 from pipelines.operator.data_dir import require_store
 
@@ -32,7 +33,7 @@ def _require_store(data_dir: Path, writable: bool = True) -> None:
 
 
 def corrections(
-    out: Annotated[Path, typer.Argument(readable=False,
+    out: Annotated[Path, typer.Argument(readable=False, parser=file_path,
                                         help="Deck file to write (its folder is made). With "
                                         "entries of several weeks: one deck per week, "
                                         "named like fix_MMDDYYYY.dat; documents of two decks "
@@ -52,13 +53,23 @@ def corrections(
     from pipelines.state.store import StoreError
 
     _require_store(data_dir, writable=False)
+    if out.is_dir():
+        raise _fail(f"{out} is a folder; give a deck file name in it, e.g. {out / 'fix.dat'}",
+                    CC_INCOMPLETE)
+    blocker = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise _fail(f"{out}: {blocker} is a file, not a folder; nothing was written",
+                    CC_INCOMPLETE)
     try:
         written = register.corrections_deck(data_dir, out, dt.datetime.now(), force=force)
     except register.NothingOpen as err:
         typer.echo(f"qap: {err}")
         raise typer.Exit(0) from None
-    except (StoreError, OSError) as err:
+    except StoreError as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
+    except OSError as err:
+        raise _fail(f"{err.filename or out}: cannot be written ({err.strerror or err})",
+                    CC_INCOMPLETE) from None
     typer.echo(register.reprocess_hint(written, data_dir))
 
 
