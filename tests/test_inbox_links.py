@@ -43,3 +43,45 @@ def test_private_file_does_not_go_through_a_link(tmp_path: Path) -> None:
     assert outside.stat().st_mode & 0o777 == 0o644
     private.file(outside)
     assert outside.stat().st_mode & 0o777 == 0o600
+
+
+def _archived_batch(data: Path, names: list[str]) -> inbox.Batch:
+    """A weekly batch whose decks the archive step moved to archive/<batch>/."""
+    import datetime as dt
+
+    decks = [inbox.DeckInput(name=n, path=str(data / "inbox" / n), sha256=n, size=1,
+                             status="readable") for n in names]
+    batch = inbox.Batch.create(data, inbox.WEEKLY, dt.date(2026, 11, 14), decks)
+    archived = data / "archive" / batch.name
+    archived.mkdir(parents=True)
+    for d in decks:
+        (archived / d.name).write_text(f"{d.name}\n")
+        d.destination = str(archived / d.name)
+    batch.save()
+    return batch
+
+
+def test_requeue_finds_the_archived_decks_after_the_data_directory_moved(tmp_path):
+    """Review 12, F17: the batch records absolute paths; after a move (or a restore onto
+    another path) `--requeue` put nothing back and said nothing."""
+    _archived_batch(tmp_path / "old", ["a.dat", "b.dat"])
+    (tmp_path / "old").rename(tmp_path / "new")
+    data = tmp_path / "new"
+    batch = inbox.Batch.load(data / "weeks" / "2026-11-14")
+    assert inbox.requeue(data, batch) == ["a.dat", "b.dat"]
+    assert sorted(p.name for p in (data / "inbox").iterdir()) == ["a.dat", "b.dat"]
+
+
+def test_requeue_says_which_archived_decks_it_could_not_find(tmp_path):
+    data = tmp_path / "data"
+    batch = _archived_batch(data, ["a.dat", "b.dat"])
+    (data / "archive" / batch.name / "b.dat").unlink()
+    try:
+        inbox.requeue(data, batch)
+    except inbox.RequeueIncomplete as err:
+        assert str(err) == (f"could not put back in the inbox: b.dat (not in "
+                            f"{data / 'archive' / batch.name}); the state was rolled back, so "
+                            "copy those decks into the inbox by hand (back in the inbox: a.dat)")
+    else:
+        raise AssertionError("requeue said nothing of the missing deck")
+    assert [p.name for p in (data / "inbox").iterdir()] == ["a.dat"]

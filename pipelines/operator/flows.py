@@ -258,7 +258,12 @@ def rollback_flow(run_id: str, data_dir: Path = Path("qap-data"), requeue: bool 
                                                           for line in undone))
             batch = Batch.for_run(data_dir, run_id)
             if batch is not None:
-                back = inbox.requeue(data_dir, batch) if requeue else []
+                try:
+                    back = inbox.requeue(data_dir, batch) if requeue else []
+                except inbox.RequeueIncomplete as err:
+                    back = err.back
+                    outcome.condition_code = CC_INCOMPLETE
+                    outcome.message += f"\n  {err}"
                 batch.state["rolled_back"] = {"at": inbox._now(), "generation": generation,
                                               "requeued": back}
                 batch.save()

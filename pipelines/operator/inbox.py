@@ -486,14 +486,31 @@ def requeue(data_dir: Path, batch: Batch) -> list[str]:
     inbox = inbox_dir(data_dir, batch.kind)
     inbox.mkdir(parents=True, exist_ok=True)
     archived = Path(data_dir) / ARCHIVE / batch.name
-    back = []
+    back, missing = [], []
     for d in batch.inputs:
-        if d.destination and Path(d.destination).parent == archived and Path(
-                d.destination).is_file():
-            dst = _free_name(inbox, d.name, d.sha256)
-            _move(Path(d.destination), dst)
-            d.destination = None
-            d.path = str(dst)
-            back.append(d.name)
+        was = Path(d.destination) if d.destination else None
+        if was is None or (was.parent.name, was.parent.parent.name) != (batch.name, ARCHIVE):
+            continue  # refused or never moved: nothing to put back
+        here = archived / was.name  # where it is now, the data directory moved or not
+        if not here.is_file():
+            missing.append(f"{d.name} (not in {archived})")
+            continue
+        dst = _free_name(inbox, d.name, d.sha256)
+        _move(here, dst)
+        d.destination = None
+        d.path = str(dst)
+        back.append(d.name)
     batch.save()
+    if missing:
+        raise RequeueIncomplete(back, missing)
     return back
+
+
+class RequeueIncomplete(Exception):
+    """Archived decks of a rolled-back run that could not be put back in the inbox."""
+
+    def __init__(self, back: list[str], missing: list[str]):
+        super().__init__(f"could not put back in the inbox: {', '.join(missing)}; the state was "
+                         "rolled back, so copy those decks into the inbox by hand"
+                         + (f" (back in the inbox: {', '.join(back)})" if back else ""))
+        self.back, self.missing = back, missing
