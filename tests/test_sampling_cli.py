@@ -58,6 +58,26 @@ def test_log_replay_with_another_key_exits_4(selected, tmp_path, capsys):
     assert "REPLAY: week ending 01/17/2026 pull 1: starts at" in capsys.readouterr().out
 
 
+def test_log_replay_from_a_folder_without_the_key_is_12_not_a_failed_audit(selected,
+                                                                           tmp_path, capsys):
+    """Review 12, F19: a mistyped -r made the replay report 16 pulls that do not replay (4),
+    which reads as tampering."""
+    data, _ = selected
+    keyless = tmp_path / "ref"
+    shutil.copytree(fx.REFERENCE, keyless)
+    (keyless / "sampling_key.txt").unlink()
+    capsys.readouterr()
+    assert run_app(["sample", "log", "-d", str(data), "--replay", "-r", str(keyless)]) == 12
+    assert capsys.readouterr().err == (
+        f"qap sample: no sampling_key.txt in {keyless}, and without a key 16 pull(s) do not "
+        "replay: give --reference the folder that holds the key the pulls were drawn with\n")
+    assert run_app(["sample", "log", "-d", str(data), "--replay", "-r",
+                    str(tmp_path / "nowhere")]) == 12
+    assert capsys.readouterr().err == (
+        f"qap sample: reference folder {tmp_path / 'nowhere'} not found: the replay needs the "
+        "folder with sampling_key.txt\n")
+
+
 def test_register_masks_the_ssn_of_sampling_entries(selected, capsys):
     data, _ = selected
     capsys.readouterr()

@@ -177,11 +177,18 @@ def log_command(
     if not check:
         return
     choice = checked("qap sample", choose_reference, data_dir, reference)
+    if not Path(choice.folder).is_dir():
+        raise _fail(f"reference folder {choice.folder} not found: the replay needs the folder "
+                    f"with {inputs.KEY_FILE}", CC_INCOMPLETE)
     try:
         key = inputs.read_key(choice.folder)
     except ReferenceMissing as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
     faults = replay.replay(log, key)
+    if faults and not key:  # not an audit failure: the key is not where it was looked for
+        raise _fail(f"no {inputs.KEY_FILE} in {choice.folder}, and without a key "
+                    f"{len(faults)} pull(s) do not replay: give --reference the folder that "
+                    "holds the key the pulls were drawn with", CC_INCOMPLETE)
     for fault in faults:
         typer.echo(f"REPLAY: {fault}")
     typer.echo(f"Replay: {log.height - len({f.split(':')[0] for f in faults})} of {log.height} "
