@@ -58,7 +58,7 @@ def write_all(run: RunProducts, run_dir: Path) -> dict[str, Path]:
                 out["eom-inventory"].with_suffix(".parquet"))
         out["open-register"] = run_dir / "open-register.txt"
         open_register.print_open(run.still_open, run.run_date, None, out["open-register"],
-                                 PLACE_WIDTH)
+                                 PLACE_WIDTH, subtitle=f"AS OF {printing.fmt_date(run.as_of)}")
     return out
 
 

@@ -31,12 +31,13 @@ def _head(place_width: int) -> tuple[str, ...]:
 
 
 def print_open(entries: pl.DataFrame, run_date: dt.date, week_ending: dt.date | None,
-               path: Path, place_width: int = 3) -> None:
+               path: Path, place_width: int = 3, subtitle: str = "") -> None:
     """`place_width` > 3: print the column `place` (what identifies the record, e.g. the
-    INV-10-02 key columns) instead of the 3-character control number."""
+    INV-10-02 key columns) instead of the 3-character control number; `subtitle`, e.g. an
+    inventory's AS OF date, which its run prints where a week's run prints its week."""
     heading = PageHeading(run_number="QAP-REG", title="OPEN ERROR REGISTER ENTRIES",
                           run_date=run_date, week_ending=week_ending,
-                          column_heads=_head(place_width))
+                          column_heads=_head(place_width), subtitle=subtitle)
     ctrl = "control_number" if place_width == 3 else "place"
     long_names = _long_names(entries)
     if entries.height == 0:
