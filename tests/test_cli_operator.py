@@ -119,3 +119,30 @@ def test_explain_names_what_it_could_not_read(args, code, said):
 def test_layouts_takes_a_record_type_in_either_case():
     assert qap("layouts", "HDR").output == qap("layouts", "hdr").output
     assert qap("layouts", "HDR").output.startswith("hdr: Deck header record\n")
+
+
+def test_register_takes_a_runs_code_as_explain_does(data):
+    """Review 12, F15.5: `--code 3927:05` found nothing although a PCE-01-43 05 was open."""
+    both = qap("register", "-d", str(data), "--code", "05", "--json")
+    one = qap("register", "-d", str(data), "--code", "3927:05", "--json")
+    import json
+
+    runs = [e["run"] for e in json.loads(one.output)["listed"]]
+    assert one.exit_code == 0 and runs and set(runs) == {"PCE-01-43"}
+    assert len(runs) < json.loads(both.output)["entries"]  # 05 of PCE-03-41 left out
+
+
+def test_a_withdrawal_reason_is_kept_on_one_line(data, tmp_path):
+    """Review 12, F15.3: a newline in --reason broke the history's table row."""
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy, symlinks=True)
+    entry = Store(copy).read("error_register").filter(pl.col("status") == "open").row(
+        0, named=True)
+    done = qap("withdraw", entry["deck"], str(entry["line_no"]), "--run", entry["run_id"],
+               "--reason", "multi\nline\x1b[31mred", "-d", str(copy))
+    assert done.exit_code == 0, done.output
+    reasons = Store(copy).read("error_register")["reason"].drop_nulls().to_list()
+    assert "multi line [31mred" in reasons and not any("\n" in r for r in reasons)
+    empty = qap("withdraw", entry["deck"], str(entry["line_no"]), "--reason", " \n", "-d",
+                str(copy))
+    assert empty.exit_code == 2 and "--reason is empty" in empty.output

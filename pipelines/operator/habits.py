@@ -86,9 +86,13 @@ def filter_register(entries: pl.DataFrame, run_id: str | None, deck: str | None,
         entries = entries.filter(pl.col("run_id") == run_id)
     if deck is not None:
         entries = entries.filter(pl.col("deck") == Path(deck).name)
-    if code is not None:
+    if code is not None:  # 14, T02, or a run's code as `qap explain` takes it: 3927:05
+        form, _, code = code.rpartition(":")
         wanted = code.upper() if code[:1].isalpha() else code.zfill(2)
         entries = entries.filter(pl.col("error_codes").list.contains(wanted))
+        runs = {"3926": "PCE-03-41", "3927": "PCE-01-43"}
+        if form:
+            entries = entries.filter(pl.col("run") == runs.get(form, form.upper()))
     return entries
 
 

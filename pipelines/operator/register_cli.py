@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pipelines.engine.machinery.conditions import CC_INCOMPLETE
+from pipelines.engine.machinery.conditions import CC_INCOMPLETE, CC_USAGE
 from pipelines.operator import habits
 from pipelines.operator.cli_options import (
     DataDir,
@@ -94,6 +94,9 @@ def withdraw(
     from pipelines.state.store import StoreError
 
     _require_store(data_dir)
+    reason = " ".join("".join(c if c.isprintable() else " " for c in reason).split())
+    if not reason:  # kept on the register and printed in tables: one line of text
+        raise _fail("--reason is empty: say why the entry is withdrawn", CC_USAGE)
     try:
         withdrawal, gen = register.withdraw(data_dir, deck, line, reason, dt.date.today(),
                                             run_id=run_id, deck_hash=deck_hash)
@@ -178,7 +181,7 @@ def open_register(
     deck: Annotated[str | None, typer.Option(help="Only entries of this deck (file name).")
                     ] = None,
     code: Annotated[str | None, typer.Option(help="Only entries with this error code (14, "
-                                             "T02).")] = None,
+                                             "T02, or 3927:05 for one run's).")] = None,
     include_closed: Annotated[bool, typer.Option(
         "--all", help="Closed entries too (corrected, withdrawn, resubmitted), with status.")
         ] = False,
