@@ -67,7 +67,7 @@ def inputs(tmp_path_factory) -> Path:
         (folder / "reviews.dat").write_text(
             generate.review_deck(400, SEED + i, ofp, codes, error_rate=0.05, week_ending=week))
     national = generate.defect_list_deck(codes, SEED, WEEKS["w1"])
-    (history / "w1" / "00-national.dat").write_text(_rewrap(national, 2))
+    (history / "w1" / "00-national.dat").write_text(_rewrap(national, 3))  # reviews: 2
     (history / "w2" / "zz-cut-short.dat").write_text(_cut_short(WEEKS["w2"]))
     return root
 

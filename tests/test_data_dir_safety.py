@@ -228,11 +228,12 @@ def test_current_lost_is_refused_and_the_published_runs_are_kept(posted, tmp_pat
     ("archive", ["flow", "inventory"]),
 ])
 def test_a_link_planted_for_a_folder_a_command_writes_is_refused_before_it_acts(
-        posted, tmp_path, capsys, planted, command):
+        posted, tmp_path, capsys, monkeypatch, planted, command):
     """Review 12, F18: `reports/`, `prefect/` and `sampling-archive/` were followed when
     links: an IPSR Parquet with whole SSNs, Prefect's database or a sampling deck went
     outside the data directory. Refused with 12 before anything is written (before Prefect
     starts)."""
+    monkeypatch.delenv("PREFECT_HOME", raising=False)  # (the suite's harness sets one)
     data = _copy(posted, tmp_path / "data")
     (data / "inbox").mkdir()
     outside = tmp_path / "outside"
