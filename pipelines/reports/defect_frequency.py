@@ -88,7 +88,8 @@ def _ofp_total() -> pl.Expr:
 
 def _detail(rows: pl.DataFrame, cols: list[Col], section_lines: bool) -> pl.DataFrame:
     """Detail lines (line, scope title) in print order: per OFP a heading line, its rows (with
-    the 900-909 section line above its first 900-909 row), its total line and a blank."""
+    the 900-909 section line above its first 900-909 row), its total line and a blank. A row's
+    line may end in blanks, which printing strips."""
     if rows.height == 0:
         return pl.DataFrame(schema={"line": pl.String, "scope": pl.String})
     # The rows come a group at a time (each OFP of a scope is one run of rows, its "defects"
@@ -107,7 +108,9 @@ def _detail(rows: pl.DataFrame, cols: list[Col], section_lines: bool) -> pl.Data
         parts.append(keyed.filter(first_proc).select(
             (pl.col("_key") + 1).alias("key"), pl.lit(SECTION_LINE).alias("line"), "scope"))
     parts += [
-        keyed.select((pl.col("_key") + 2).alias("key"), lines(keyed, cols, INDENT), "scope"),
+        # trailing blanks left on: `paginate` strips every line anyway
+        keyed.select((pl.col("_key") + 2).alias("key"), lines(keyed, cols, INDENT, strip=False),
+                     "scope"),
         keyed.filter(last).select((pl.col("_key") + 3).alias("key"), _ofp_total().alias("line"),
                                   "scope"),
         keyed.filter(last).select((pl.col("_key") + 4).alias("key"), pl.lit("").alias("line"),
