@@ -551,13 +551,26 @@ def display(records: pl.DataFrame, keep: pl.Expr | None = None, *, start: int = 
         pl.when(is_header | (pl.col("format_code") != v.FORMAT)).then(pl.lit(""))
         .otherwise("text").alias("__line"))
     rows = decode(rows, PREFIX, typed=False)
-    rows = decode(rows, HEADER, source="header_text", typed=False)
+    rows = _header_fields(rows)
     rows = decode(rows, LINE, source="__line", typed=False)
     return rows.with_columns(
         pl.when(is_header).then(pl.lit("header")).otherwise(pl.lit("line")).alias("record_type"),
         _control_number(rows),
         *[pl.col(c).fill_null(" " * HEADER.field(c).width) for c in HEADER.names],
     ).drop("__at", "__line")
+
+
+def _header_fields(rows: pl.DataFrame) -> pl.DataFrame:
+    """`decode(rows, HEADER, source="header_text", typed=False)`: the fields decoded once for
+    each run of rows of one document (`document_starts`: one header text) and repeated on
+    its rows, instead of padding and slicing every row's copy of its header's text (0.20 to
+    0.08-0.09 s over the 1M week's posted records)."""
+    starts = document_starts()
+    run = rows.select(starts.cum_sum() - 1).to_series()
+    firsts = decode(rows.filter(starts).select("header_text"), HEADER, source="header_text",
+                    typed=False)
+    return rows.with_columns(firsts.get_column(c).gather(run) for c in HEADER.names
+                             if c not in rows.columns)
 
 
 _BLOCK, _SERIAL = PREFIX.field("block"), PREFIX.field("serial")
