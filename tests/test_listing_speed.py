@@ -99,6 +99,18 @@ def test_header_fields_decoded_once_per_document_are_each_rows_header_text_decod
         assert rows["hdr_seq"].n_unique() > 3
 
 
+@pytest.mark.parametrize("seq", [[3, 4, 5, 6, 7, 8], [3, 4, 6, 7, 8, 9], [0, 1, 2, 3, 4, 5]])
+def test_header_positions_are_where_the_header_seq_is_or_would_go(seq):
+    """Records numbered one after another take a subtraction, others the search: the same
+    rows, for headers inside, before and after the records and for no header."""
+    records = pl.DataFrame({"seq": seq, "hdr_seq": [3, 3, None, 12, 1, seq[-1]]},
+                           schema={"seq": pl.UInt32, "hdr_seq": pl.UInt32})
+    searched = records["seq"].search_sorted(records["hdr_seq"].fill_null(0))
+    assert run03.header_positions(records).equals(searched)
+    assert run03.header_positions(records).dtype == searched.dtype
+    assert run03.header_positions(records.head(0)).len() == 0
+
+
 def test_display_shows_blanks_where_a_record_has_no_header_or_no_line_fields():
     shown = run03.display(_odd_records()).select(
         "line_no", "record_type", "control_number", "week_ending", "org_code", "ssn",

@@ -526,8 +526,14 @@ def _in_deck_order(from_headers: pl.DataFrame, from_lines: pl.DataFrame,
 
 
 def header_positions(records: pl.DataFrame) -> pl.Series:
-    """Row of each record's header in `records` (which are in seq order), for `display`."""
-    return records["seq"].search_sorted(records["hdr_seq"].fill_null(0))
+    """Row of each record's header in `records` (which are in seq order), for `display`: the
+    row where its header's seq is, or would go. Records numbered one after another (a part
+    with no other program's record among them) have it by a subtraction, not a search."""
+    seq, hdr_seq = records["seq"], records["hdr_seq"].fill_null(0)
+    if seq.len() and (seq.diff(null_behavior="drop") == 1).all():
+        rows = (hdr_seq.cast(pl.Int64) - int(seq[0])).clip(0, seq.len())
+        return rows.cast(pl.get_index_type()).alias(seq.name)
+    return seq.search_sorted(hdr_seq)
 
 
 def display(records: pl.DataFrame, keep: pl.Expr | None = None, *, start: int = 0,
