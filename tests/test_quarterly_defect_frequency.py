@@ -209,3 +209,13 @@ def test_frequency_of_figures_out_of_ofp_order_ranks_as_in_order() -> None:
         (Y[2], "defects", 1, "205"),  # OFP Y (81110) before X (81120)
         (X[2], "defects", 1, "104"), (X[2], "defects", 2, "101"), (X[2], "defects", 3, "935"),
         (X[2], "procedural", 1, "903")]
+
+
+def test_a_share_prints_as_fmt_hundredths_prints_it() -> None:
+    from pipelines.engine.qap.individual.measures import fmt_hundredths
+
+    values = pl.DataFrame({"h": [*range(20_001), 123_456_789, 2**53, None]},
+                          schema={"h": pl.Int64})
+    got = values.select(report._share(pl.col("h")).alias("share"),
+                        fmt_hundredths(pl.col("h")).alias("fmt"))
+    assert got["share"].to_list() == got["fmt"].to_list()
