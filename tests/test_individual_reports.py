@@ -96,6 +96,9 @@ def test_a_week_with_nothing_prints_no_items(tmp_path: Path) -> None:
     {"a": ["81120", None], "b": [None, 1234567], "c": ["toolongvalue", ""], "d": ["x", None]},
     {"a": ["811", "8112"], "b": [-5, 0], "c": [" lead", "trail "], "d": ["ab", "abcd"]},
     {"a": [], "b": [], "c": [], "d": []},
+    # wider in bytes than in characters: exactly the width, under it, over it
+    {"a": ["8112é", "811éé"], "b": [1, 2], "c": ["éééééé", "ééé"], "d": ["éé", "ééé"]},
+    {"a": ["éééééé", "8"], "b": [1, 2], "c": ["abcdeé", "abcdef"], "d": ["é", None]},
 ])
 def test_fast_lines_print_what_line_expr_prints(rows: dict) -> None:
     from pipelines.reports.columns import Col, line_expr, lines

@@ -1,7 +1,8 @@
 """The shortcuts the posting listing and run 03's checks take (docs/performance.md, "Ninth
-session") give what the plain way gives: display from text padded once, the header cells laid
-out once per document, the line rules checked on their suspect rows, the OFP counts carried
-from part to part looked up once per document."""
+session", "Twelfth session") give what the plain way gives: display from text padded once, the
+header's fields decoded and the header cells laid out once per document, the line rules
+checked on their suspect rows, the OFP counts carried from part to part looked up once per
+document."""
 
 from __future__ import annotations
 
@@ -78,6 +79,36 @@ def test_display_in_slices_is_the_display_of_the_whole(keep):
               for lo, hi in itertools.pairwise(cuts)]
     assert pl.concat(pieces).equals(whole)
     assert run03.display(records, chosen, start=records.height + 5, length=3).height == 0
+
+
+@pytest.mark.parametrize("keep", [None, "rejected", "posted"])
+def test_header_fields_decoded_once_per_document_are_each_rows_header_text_decoded(keep):
+    """Each row shows the fields of its own header's text, as decoding that text on every
+    row gives (blanks where it has none), the rows' documents decoded once each."""
+    records = pl.concat([_odd_records(), run03.run(
+        _generated(5, error_rate=0.1), _ofp(5), pl.Series(CODES),
+        pl.DataFrame(schema=v.QS_SCHEMA)).records.with_columns(
+        pl.col("seq") + 1_000_000, pl.col("hdr_seq") + 1_000_000)])
+    chosen = {None: None, "rejected": pl.col("rejected"), "posted": ~pl.col("rejected")}[keep]
+    for rows in (run03.display(records, chosen),
+                 run03.display(records, chosen, start=7, length=500)):
+        plain = decode(rows.select("header_text"), run03.HEADER, source="header_text",
+                       typed=False).select(pl.col(c).fill_null(" " * run03.HEADER.field(c).width)
+                                           for c in run03.HEADER.names)
+        assert rows.select(run03.HEADER.names).equals(plain)
+        assert rows["hdr_seq"].n_unique() > 3
+
+
+@pytest.mark.parametrize("seq", [[3, 4, 5, 6, 7, 8], [3, 4, 6, 7, 8, 9], [0, 1, 2, 3, 4, 5]])
+def test_header_positions_are_where_the_header_seq_is_or_would_go(seq):
+    """Records numbered one after another take a subtraction, others the search: the same
+    rows, for headers inside, before and after the records and for no header."""
+    records = pl.DataFrame({"seq": seq, "hdr_seq": [3, 3, None, 12, 1, seq[-1]]},
+                           schema={"seq": pl.UInt32, "hdr_seq": pl.UInt32})
+    searched = records["seq"].search_sorted(records["hdr_seq"].fill_null(0))
+    assert run03.header_positions(records).equals(searched)
+    assert run03.header_positions(records).dtype == searched.dtype
+    assert run03.header_positions(records.head(0)).len() == 0
 
 
 def test_display_shows_blanks_where_a_record_has_no_header_or_no_line_fields():

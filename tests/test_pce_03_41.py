@@ -767,3 +767,20 @@ def test_posting_listing_prints_the_multiple_identical_warning_within_132_column
     assert [ln.split("  ")[-1].strip() for ln in lines] == [
         "W MULTIPLE IDENTICAL DEFECTS?", "W LOCAL DEFECT CODE"]
     assert max(len(ln) for ln in text.splitlines()) <= 132
+
+
+def test_code_in_is_a_three_digit_code_within_the_bounds():
+    from validators.pce_03_41 import LOCAL_CODES, PROCEDURAL_CODES, code_in, unit_group_code
+
+    codes = ["900", "905", "909", "910", "929", "930", "999", "899", "090", "90", "9000",
+             "905\n", " 905", "905 ", "९०५", "99a", "", None, "1000", "0930"]
+    got = pl.DataFrame({"c": codes}, schema={"c": pl.String}).select(
+        code_in("c", PROCEDURAL_CODES).alias("proc"), code_in("c", LOCAL_CODES).alias("local"),
+        unit_group_code("c").alias("unit"))
+
+    def within(c, lo, hi):  # the definition: three ASCII digits, lo <= c <= hi
+        return c is not None and len(c) == 3 and c.isascii() and c.isdigit() and lo <= c <= hi
+    assert got["proc"].to_list() == [within(c, "900", "909") for c in codes]
+    assert got["local"].to_list() == [within(c, "930", "999") for c in codes]
+    assert got["unit"].to_list() == [within(c, "900", "909") or within(c, "930", "999")
+                                     for c in codes]

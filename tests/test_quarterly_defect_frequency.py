@@ -175,6 +175,25 @@ def test_a_week_without_review_lines_changes_nothing() -> None:
     assert weeks == {} and charges.equals(state())
 
 
+def test_equal_defects_rank_in_code_order_whatever_order_the_codes_come_in() -> None:
+    """Codes with as many defects rank in code order: codes given in order (as the week's
+    batches hand them) and shuffled give the same rows."""
+    codes = ["101", "104", "110", "205", "903", "906", "935"]
+    defects = [3, 5, 3, 3, 2, 2, 3]
+    scoped = pl.DataFrame({
+        "scope": "period", "period_start": dt.date(2026, 1, 1), "period_end": SAT,
+        "quarter_end": Q1, "org_code": X[0], "function_code": X[1], "program_code": X[2],
+        "defect_code": codes, "employee": defects, "unit_review": 0, "unit_moved": 0,
+        dc.IDENTICAL: 0}).with_columns(pl.col(c).cast(pl.Int64) for c in dc.FIGURES)
+    in_order = dc.frequency(scoped, dcf())
+    assert in_order.select("section", "rank", "defect_code").rows() == [
+        ("defects", 1, "104"), ("defects", 2, "101"), ("defects", 3, "110"),
+        ("defects", 4, "205"), ("defects", 5, "935"), ("procedural", 1, "903"),
+        ("procedural", 2, "906")]
+    for order in ([6, 0, 5, 1, 4, 2, 3], [3, 2, 1, 0, 6, 5, 4]):
+        assert dc.frequency(scoped[order], dcf()).equals(in_order)
+
+
 def test_frequency_of_figures_out_of_ofp_order_ranks_as_in_order() -> None:
     """The week's batches come in OFP order and are not sorted again; figures given in
     another order are sorted first, so the ranks and the rows' order are the same."""
@@ -190,3 +209,13 @@ def test_frequency_of_figures_out_of_ofp_order_ranks_as_in_order() -> None:
         (Y[2], "defects", 1, "205"),  # OFP Y (81110) before X (81120)
         (X[2], "defects", 1, "104"), (X[2], "defects", 2, "101"), (X[2], "defects", 3, "935"),
         (X[2], "procedural", 1, "903")]
+
+
+def test_a_share_prints_as_fmt_hundredths_prints_it() -> None:
+    from pipelines.engine.qap.individual.measures import fmt_hundredths
+
+    values = pl.DataFrame({"h": [*range(20_001), 123_456_789, 2**53, None]},
+                          schema={"h": pl.Int64})
+    got = values.select(report._share(pl.col("h")).alias("share"),
+                        fmt_hundredths(pl.col("h")).alias("fmt"))
+    assert got["share"].to_list() == got["fmt"].to_list()

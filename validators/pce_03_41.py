@@ -36,9 +36,12 @@ HP = pl.col("h_program")
 
 
 def code_in(column: str, bounds: tuple[str, str]) -> pl.Expr:
-    """The column holds a 3-digit defect code within `bounds` (inclusive)."""
-    c = pl.col(column)
-    return (digits(column, 3) & (c >= bounds[0]) & (c <= bounds[1])).fill_null(False)
+    """The column holds a 3-digit defect code within `bounds` (inclusive): one of the codes
+    the bounds span, looked up as a set (a 3-digit text between two 3-digit bounds is one of
+    them), not a digits pattern and two comparisons on every row (about a fifth of the CPU
+    on the week's million lines, where the listings and charges ask it several times)."""
+    lo, hi = (int(b) for b in bounds)
+    return pl.col(column).is_in([f"{n:03d}" for n in range(lo, hi + 1)]).fill_null(False)
 
 
 def unit_group_code(column: str = "defect_code") -> pl.Expr:

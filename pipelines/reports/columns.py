@@ -84,6 +84,25 @@ def _cell(name: str, c: Col, nulls: int, shortest: int | None, longest: int | No
     return e.str.pad_end(c.width) if c.align == "left" else e.str.pad_start(c.width)
 
 
+def _lengths(values: pl.DataFrame, widths: dict[str, int]) -> dict[str, int | None]:
+    """Nulls, shortest and longest value (in characters) of each String column of `values`,
+    as `_cell` reads them (`<name>.nulls`, `.min`, `.max`). Lengths in bytes first: a column
+    whose longest is under its width in bytes is so in characters, and `_cell` then pads it
+    whatever the exact lengths; only a column as wide as its width or wider in bytes is
+    measured in characters (counting characters costs six times counting bytes)."""
+    stats = values.select(*[s for n in widths for s in (
+        pl.col(n).null_count().alias(f"{n}.nulls"),
+        pl.col(n).str.len_bytes().min().alias(f"{n}.min"),
+        pl.col(n).str.len_bytes().max().alias(f"{n}.max"))]).row(0, named=True)
+    wide = [n for n, w in widths.items() if stats[f"{n}.max"] is not None
+            and stats[f"{n}.max"] >= w]
+    if wide:
+        stats |= values.select(*[s for n in wide for s in (
+            pl.col(n).str.len_chars().min().alias(f"{n}.min"),
+            pl.col(n).str.len_chars().max().alias(f"{n}.max"))]).row(0, named=True)
+    return stats
+
+
 def lines(frame: pl.DataFrame, cols: list[Col], indent: int = 0, *,
           strip: bool = True) -> pl.Series:
     """Detail line of every row of `frame` (a String Series named `line`), the same text as
@@ -93,10 +112,7 @@ def lines(frame: pl.DataFrame, cols: list[Col], indent: int = 0, *,
     # with_columns, not select: a literal cell still gets one value per row
     values = frame.with_columns([_value(c).cast(pl.String).alias(n)
                                  for c, n in zip(cols, names, strict=True)]).select(names)
-    stats = values.select(*[s for n in names for s in (
-        pl.col(n).null_count().alias(f"{n}.nulls"),
-        pl.col(n).str.len_chars().min().alias(f"{n}.min"),
-        pl.col(n).str.len_chars().max().alias(f"{n}.max"))]).row(0, named=True)
+    stats = _lengths(values, dict(zip(names, (c.width for c in cols), strict=True)))
     parts: list[pl.Expr | str] = [" " * indent]
     for i, (c, n) in enumerate(zip(cols, names, strict=True)):
         if i:

@@ -111,14 +111,24 @@ def _of_quarters(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame,
 
 def listing_lines(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame,
                   quarters: Iterable[str] | None = None) -> pl.DataFrame:
-    """Detail lines (line, fiscal_quarter, break_title) in print order: quarter, OFP, code."""
+    """Detail lines (line, fiscal_quarter, break_title) in print order: quarter, OFP, code.
+    A line may end in blanks, which printing strips."""
     cum_ofp, cum_defects = _of_quarters(cum_ofp, cum_defects, quarters)
     ofp = cum_ofp.select(*KEYS, pl.lit("").alias("_code"), _ofp_line().alias("line"))
     codes = cum_defects.select(*KEYS, pl.col("defect_code").alias("_code"),
                                _code_line().alias("line"))
-    return (pl.concat([ofp, codes]).sort(*KEYS, "_code")
-            .select(pl.col("line").str.strip_chars_end(" "), "fiscal_quarter",
-                    _break_title().alias("break_title")))
+    lines = pl.concat([ofp, codes])
+    return (_in_key_order(lines, [*KEYS, "_code"])
+            .select("line", "fiscal_quarter", _break_title().alias("break_title")))
+
+
+def _in_key_order(lines: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """`lines` sorted by `keys`: by their one joined key (`sort_key`, the order the store
+    keeps the file in), a third of the time of a sort by five text columns, when no key is
+    null (a null would make the joined key null)."""
+    if any(lines.get_column(k).null_count() for k in keys):
+        return lines.sort(keys)
+    return lines.with_columns(sort_key(keys)).sort("_key").drop("_key")
 
 
 def heading(run_date: dt.date, week_ending: dt.date | None) -> PageHeading:

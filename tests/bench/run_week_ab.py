@@ -4,8 +4,9 @@
     uv run python -m tests.bench.weekly --runs 1 --lines 1000000   # once: leaves bench/out
     uv run python -m tests.bench.run_week_ab --base /path/to/other/checkout --rounds 5
 
-Each run is a child process of its own with the checkout first on PYTHONPATH (this one's venv
-for both), on a fresh data dir; the children print the run's counts, which must agree. Absolute
+Each run is a child process of its own, started in the checkout's folder with the checkout
+on PYTHONPATH (this one's venv for both; each child is checked to import its own `pipelines`),
+on a fresh data dir; the children print the run's counts, which must agree. Absolute
 times on a shared machine move by a third from one run to the next: compare the sides' medians
 of runs made in alternation, not runs made apart.
 """
@@ -38,17 +39,23 @@ result = run_week([inputs / "national.dat", inputs / "week.dat"], data, ref,
                   dt.date(2026, 11, 16))
 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
 hwm = next(int(x.split()[1]) for x in open("/proc/self/status") if x.startswith("VmHWM"))
-print(json.dumps({"cpu_s": cpu, "wall_s": wall, "peak_rss_mib": hwm / 1024,
+print(json.dumps({"pipelines": str(Path(pipelines.__file__).parent),
+                  "cpu_s": cpu, "wall_s": wall, "peak_rss_mib": hwm / 1024,
                   "posted": result.posted, "rejected": result.rejected,
                   "condition_code": result.condition_code}))
 """
 
 
 def one(checkout: Path, inputs: Path, data: Path) -> dict:
+    # In the checkout's folder: `python -c` puts the current folder before PYTHONPATH, so a
+    # child started from another checkout's root imported that one's `pipelines`, not its own.
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     out = subprocess.run([sys.executable, "-c", CHILD, str(inputs), str(data)], env=env,
-                         check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+                         cwd=checkout, check=True, capture_output=True, text=True).stdout
+    run = json.loads(out.strip().splitlines()[-1])
+    if Path(run.pop("pipelines")).resolve() != checkout.resolve() / "pipelines":
+        sys.exit(f"{checkout}: the child ran another checkout's pipelines")
+    return run
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -59,6 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not (args.inputs / "week.dat").is_file():
         sys.exit(f"{args.inputs}: no week.dat; run `python -m tests.bench.weekly` first")
+    args.inputs = args.inputs.resolve()  # the children run in the checkouts' folders
     sides = {"base": args.base.resolve(), "this": ROOT}
     runs: dict[str, list[dict]] = {name: [] for name in sides}
     with tempfile.TemporaryDirectory(prefix="run-week-ab-") as tmp:

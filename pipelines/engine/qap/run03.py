@@ -526,8 +526,14 @@ def _in_deck_order(from_headers: pl.DataFrame, from_lines: pl.DataFrame,
 
 
 def header_positions(records: pl.DataFrame) -> pl.Series:
-    """Row of each record's header in `records` (which are in seq order), for `display`."""
-    return records["seq"].search_sorted(records["hdr_seq"].fill_null(0))
+    """Row of each record's header in `records` (which are in seq order), for `display`: the
+    row where its header's seq is, or would go. Records numbered one after another (a part
+    with no other program's record among them) have it by a subtraction, not a search."""
+    seq, hdr_seq = records["seq"], records["hdr_seq"].fill_null(0)
+    if seq.len() and (seq.diff(null_behavior="drop") == 1).all():
+        rows = (hdr_seq.cast(pl.Int64) - int(seq[0])).clip(0, seq.len())
+        return rows.cast(pl.get_index_type()).alias(seq.name)
+    return seq.search_sorted(hdr_seq)
 
 
 def display(records: pl.DataFrame, keep: pl.Expr | None = None, *, start: int = 0,
@@ -551,13 +557,26 @@ def display(records: pl.DataFrame, keep: pl.Expr | None = None, *, start: int = 
         pl.when(is_header | (pl.col("format_code") != v.FORMAT)).then(pl.lit(""))
         .otherwise("text").alias("__line"))
     rows = decode(rows, PREFIX, typed=False)
-    rows = decode(rows, HEADER, source="header_text", typed=False)
+    rows = _header_fields(rows)
     rows = decode(rows, LINE, source="__line", typed=False)
     return rows.with_columns(
         pl.when(is_header).then(pl.lit("header")).otherwise(pl.lit("line")).alias("record_type"),
         _control_number(rows),
         *[pl.col(c).fill_null(" " * HEADER.field(c).width) for c in HEADER.names],
     ).drop("__at", "__line")
+
+
+def _header_fields(rows: pl.DataFrame) -> pl.DataFrame:
+    """`decode(rows, HEADER, source="header_text", typed=False)`: the fields decoded once for
+    each run of rows of one document (`document_starts`: one header text) and repeated on
+    its rows, instead of padding and slicing every row's copy of its header's text (0.20 to
+    0.08-0.09 s over the 1M week's posted records)."""
+    starts = document_starts()
+    run = rows.select(starts.cum_sum() - 1).to_series()
+    firsts = decode(rows.filter(starts).select("header_text"), HEADER, source="header_text",
+                    typed=False)
+    return rows.with_columns(firsts.get_column(c).gather(run) for c in HEADER.names
+                             if c not in rows.columns)
 
 
 _BLOCK, _SERIAL = PREFIX.field("block"), PREFIX.field("serial")

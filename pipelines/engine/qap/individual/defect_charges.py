@@ -171,8 +171,17 @@ def _group_runs(rows: pl.DataFrame, group: list[str]) -> pl.DataFrame:
 def _pareto(rows: pl.DataFrame, group: list[str]) -> pl.DataFrame:
     """Rank, share and running share (hundredths) within `group` + section; `_group` numbers
     the groups (`_group_runs`)."""
-    ranked = _group_runs(rows, group).sort(["_group", "section", "defects", "defect_code"],
-                                           descending=[False, False, True, False])
+    rows = _group_runs(rows, group)
+    if ordered.sorted_by(rows, ["_group", "defect_code"]):
+        # Codes ascending within each group already (`WeekFrequency` hands them so): a stable
+        # sort on the group, the section ("defects" before "procedural") and the defects
+        # keeps equal defects in code order, without comparing texts (0.11 to 0.07 s over
+        # the 1M week's 544,232 rows).
+        ranked = rows.sort(["_group", pl.col("section") == "procedural", "defects"],
+                           descending=[False, False, True], maintain_order=True)
+    else:
+        ranked = rows.sort(["_group", "section", "defects", "defect_code"],
+                           descending=[False, False, True, False])
     # Each group + section is one run of rows: numbered runs make the windows' key one integer.
     ranked = ranked.with_columns(pl.struct("_group", "section").rle_id().alias("_within"))
     total = pl.col("defects").sum().over("_within")
