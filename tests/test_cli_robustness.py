@@ -508,3 +508,19 @@ def test_a_damaged_reference_note_is_12_with_what_to_do(store, tmp_path, capsys,
     assert capsys.readouterr().err == (
         f"qap: {data / 'reference-folder.txt'} does not hold a folder name (it was damaged or "
         "written by hand): give --reference once, and it is recorded again\n")
+
+
+def test_a_reference_folder_that_cannot_be_read_is_12(tmp_path):
+    """Review 12 (re-check, NEW-1): with the usage check gone, a reference folder of mode 000
+    was an internal error (16); it is 12 naming the folder."""
+    folder = tmp_path / "ref"
+    shutil.copytree(FIXTURES / "reference", folder)
+    folder.chmod(0)
+    try:
+        done = _as_a_user(["run", str(NATIONAL), "-d", str(tmp_path / "data"), "-r",
+                           str(folder), "-q"], tmp_path)
+    finally:
+        folder.chmod(0o700)
+    assert (done.returncode, done.stderr) == (12, f"qap: {folder}: the reference folder cannot "
+                                             "be read (Permission denied); give a folder this "
+                                             "user can read with --reference\n")

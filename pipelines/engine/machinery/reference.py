@@ -258,7 +258,7 @@ def check(frame: pl.DataFrame, path: Path, ref: ReferenceFile) -> None:
 def read(reference_dir: Path, ref: ReferenceFile) -> pl.DataFrame:
     """One reference file, decoded and checked; every way it can fail is a ReferenceMissing."""
     path = reference_dir / ref.name
-    if not path.exists():
+    if not there(path):
         raise ReferenceMissing(f"{path}: reference file not found (expected the {ref.title} "
                                "here; give another folder with --reference)")
     try:
@@ -269,10 +269,21 @@ def read(reference_dir: Path, ref: ReferenceFile) -> pl.DataFrame:
     return frame
 
 
+def there(path: Path) -> bool:
+    """Whether a reference file is there; a folder that cannot be looked into is said (12),
+    not taken for an internal error."""
+    try:
+        return path.exists()
+    except PermissionError:
+        raise ReferenceMissing(f"{path.parent}: the reference folder cannot be read "
+                               "(Permission denied); give a folder this user can read with "
+                               "--reference") from None
+
+
 def load(reference_dir: Path, need_employees: bool = False) -> Reference:
     """The OFP Consistency File always; the Employee Master File when it is there (or when
     `need_employees`). Without it the individual data step rejects Forms 3081/6489 as I01."""
     ofp = read(reference_dir, OFP_CONSISTENCY)
-    has_emf = need_employees or (reference_dir / EMF_FILE).exists()
+    has_emf = need_employees or there(reference_dir / EMF_FILE)
     employees = read(reference_dir, EMPLOYEE_MASTER) if has_emf else None
     return Reference(ofp=ofp, employees=employees)

@@ -49,14 +49,14 @@ def load_reference(reference_dir: Path) -> SamplingReference:
     """Every reference file sample selection reads; a bad one is ReferenceMissing (code 12)."""
     shared = ref.load(reference_dir, need_employees=True)
     hqw_path = reference_dir / HQW_FILE
-    hqw = (ref.read(reference_dir, HQW_REFERENCE) if hqw_path.exists()
+    hqw = (ref.read(reference_dir, HQW_REFERENCE) if ref.there(hqw_path)
            else decode(pl.DataFrame(schema={"line_no": pl.UInt32, "text": pl.String}),
                        HQW_REFERENCE.layout))
-    if hqw_path.exists():
+    if ref.there(hqw_path):
         unknown_ofps(hqw, shared.ofp, hqw_path)
     key_path = reference_dir / KEY_FILE
     notes = ()
-    if key_path.exists() and key_path.stat().st_mode & 0o077:
+    if ref.there(key_path) and key_path.stat().st_mode & 0o077:
         notes = (f"{key_path} can be read by others (mode {key_path.stat().st_mode & 0o777:o}): "
                  "the starts it draws can be foreseen; make it owner-only (chmod 600)",)
     return SamplingReference(shared.ofp, shared.employees, hqw, read_key(reference_dir), notes)
@@ -83,7 +83,7 @@ def unknown_ofps(hqw: pl.DataFrame, ofp: pl.DataFrame, path: Path) -> None:
 def read_key(reference_dir: Path) -> str:
     """The sampling key: the first line of `sampling_key.txt`, trailing blanks dropped."""
     path = reference_dir / KEY_FILE
-    if not path.exists():
+    if not ref.there(path):
         return ""
     try:
         frame = decode_file(path, layout.load("sampling_key"))
