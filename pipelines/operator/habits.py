@@ -119,7 +119,9 @@ def _scratch_folder(data_dir: Path, given: Path | None) -> Path:
 
     with private.owner_only():
         if given is not None:
-            if given.exists() and (not given.is_dir() or any(given.iterdir())):
+            if given.exists() and not given.is_dir():
+                raise StoreError(f"scratch folder {given} is a file; give a new or empty folder")
+            if given.exists() and any(given.iterdir()):
                 raise StoreError(f"scratch folder {given} is not empty; give a new or empty one")
             given.mkdir(parents=True, exist_ok=True)
             private.folder(given)

@@ -18,6 +18,7 @@ from pipelines.operator.cli_options import (
     RunDate,
     checked,
     fail,
+    folder_path,
 )
 from pipelines.operator.cli_options import parse_date as _parse_date
 from pipelines.operator.data_dir import choose_reference, own_folders, require_store
@@ -27,7 +28,7 @@ WHO = "qap ipsr"
 QuarterEnd = Annotated[str, typer.Option(
     "--quarter-end", help="The quarter's last day, YYYY-MM-DD: 12-31, 03-31, 06-30 or 09-30.")]
 OutDir = Annotated[Path | None, typer.Option(
-    "--out", "-o", show_default=False, readable=False,
+    "--out", "-o", show_default=False, readable=False, parser=folder_path,
     help="Folder for ipsr_YYYYMM.txt/.parquet (made owner-only). Default: DATA_DIR/reports.")]
 
 
