@@ -245,3 +245,13 @@ def test_a_published_table_changed_from_outside_is_12_for_the_views(data, tmp_pa
     out = qap("sql", "-d", str(copy), "SELECT 1")
     assert out.exit_code == 12 and "the views could not be made: generation 2: table " \
         "'error_register' does not match its manifest (rows 1 vs " in out.output
+
+
+def test_a_pivot_is_a_query(data):
+    """Re-check of review 12 (NEW-3): DuckDB plans a PIVOT as several statements; it reads
+    only, so it runs."""
+    out = qap("sql", "-d", str(data), "--csv", "--", "-- decks by status\nPIVOT decks ON "
+              "status USING count(*) GROUP BY run_id ORDER BY run_id")
+    assert out.exit_code == 0, out.output
+    assert out.output.splitlines() == ["run_id,posted,refused", "20261110.01,1,0",
+                                       "20261117.01,4,1"]

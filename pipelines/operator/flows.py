@@ -390,8 +390,8 @@ def _batch_flow(kind: str, data_dir: Path, reference_dir: Path | None, inbox_dir
                 refused = [d for d in infos if d.status == "refused"]
                 links = f", {len(aside)} link(s) refused" if aside else ""
                 batch.record("intake", CC_REFUSED if refused or aside else CC_CLEAN,
-                             detail=f"{len(infos)} deck(s), {len(refused)} refused by "
-                             f"control{links}", decks=len(infos),
+                             detail=f"{len(infos)} deck(s), {len(refused)} refused (control "
+                             f"or unreadable){links}", decks=len(infos),
                              records=sum(d.records for d in infos))
             else:
                 logger.info(f"resuming the unfinished run folder {batch.folder}")

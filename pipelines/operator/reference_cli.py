@@ -32,7 +32,7 @@ def explain(code: Annotated[str, typer.Argument(help="Error code: 14, 3927:05 or
     (RO inventory, with --run INV-10-02 or INV-10-02:NN), or an
     individual data reason (T.. Form 3081, A.. Form 6489, N.. Data Not Posted, I..).
 
-    Example: qap explain 14      (both runs)   qap explain 3927:05   qap explain A12
+    Example: qap explain 05      (both runs)   qap explain 3927:05   qap explain A12
     """
     if (sampling := CODES.get((RUN_SAMPLING, code.upper()))) is not None:
         typer.echo(f"Sample selection code {sampling.code}: {sampling.meaning}")

@@ -422,7 +422,20 @@ class Store:
         try:
             published = int((self.state_dir / PUBLISHED).read_text().strip())
         except (FileNotFoundError, ValueError):
-            return
+            published = None
+        if published is None:  # the note lost too: a run folder under its run id was published
+            runs = self.data_dir / "runs"
+            done = sorted(p.name for p in runs.iterdir() if re.fullmatch(
+                r"[0-9]{8}\.[0-9]{2}", p.name)) if runs.is_dir() else []
+            numbers = self._existing_numbers()
+            if not done or not numbers:
+                return
+            raise StoreError(
+                f"{self.current_link} is missing, but run {done[-1]} was published (its folder "
+                f"{runs / done[-1]} has its run id): the link was lost (a copy that drops "
+                f"links?) or removed. Nothing was done; put it back, e.g. `ln -s "
+                f"state/generations/{_gen_name(max(numbers))} {self.current_link}` after "
+                "checking that it is the newest generation")
         newest = max([published, *self._existing_numbers()])
         raise StoreError(
             f"{self.current_link} is missing, but generation {published} was published "

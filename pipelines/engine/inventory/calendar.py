@@ -50,8 +50,13 @@ class WorkCalendar:
 
 def load(reference_dir: Path | None) -> WorkCalendar:
     """The calendar in `reference_dir`, or Monday-Friday when there is none."""
-    if reference_dir is None or not (reference_dir / CALENDAR_FILE).is_file():
-        return WorkCalendar()
+    try:
+        if reference_dir is None or not (reference_dir / CALENDAR_FILE).is_file():
+            return WorkCalendar()
+    except PermissionError:  # a folder this user cannot look into: said, not an abend
+        raise CalendarError(f"{reference_dir}: the reference folder cannot be read "
+                            "(Permission denied); give a folder this user can read with "
+                            "--reference") from None
     path = reference_dir / CALENDAR_FILE
     try:
         rows = decode_file(path, LAYOUT)
