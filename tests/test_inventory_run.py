@@ -373,3 +373,16 @@ def test_code_90_entry_is_withdrawn_by_its_scope_as_key(tmp_path):
     entry = Store(data).read("inventory_exceptions").filter(pl.col("code") == "90")
     assert entry.select("key", "state", "closed_by").rows() == [
         ("350101", "closed", "withdrawn")]
+
+
+def test_a_refused_inventory_deck_names_its_as_of_date(tmp_path):
+    """Review 12, F8: columns 6-13 of an inventory HDR are its as-of date, not a week ending."""
+    from pipelines.operator import cli
+
+    deck = tmp_path / "bad.dat"
+    deck.write_text("HDRSC0230202605182026060000001\nTRL0000000\n")
+    out = CliRunner().invoke(cli.app, ["inventory", str(deck), "-d", str(tmp_path / "data"),
+                                       "-q", "--run-date", "2026-05-25"])
+    assert out.exit_code == 8
+    assert (f"REFUSED: {deck}, line 1, column 6: HDR as-of date (columns 6-13) is '02302026'; "
+            "expected a date MMDDYYYY") in out.output

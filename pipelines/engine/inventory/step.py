@@ -81,11 +81,17 @@ class InventoryResult(RunResult):
 
 def open_decks(paths: list[Path], known: set[str], result: InventoryResult,
                refused_dir: Path) -> list[Deck]:
-    """Control every deck; refuse a failed one, one posted before, or one of another as-of."""
-    return control(paths, result, refused_dir,
-                   same_content(known, "the same records were already run; nothing of it "
-                                "is used again"),
-                   check=_as_of_refusal, shown=str, refuse_bad_names=False)
+    """Control every deck; refuse a failed one, one posted before, or one of another as-of.
+    The HDR's columns 6-13 are an inventory's as-of date (inventory.md 3.1), and its
+    refusals say so."""
+    decks = control(paths, result, refused_dir,
+                    same_content(known, "the same records were already run; nothing of it "
+                                 "is used again"),
+                    check=_as_of_refusal, shown=str, refuse_bad_names=False)
+    for outcome in result.decks:
+        outcome.reason = outcome.reason.replace("HDR week ending (columns 6-13)",
+                                                "HDR as-of date (columns 6-13)")
+    return decks
 
 
 def _as_of_refusal(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:
