@@ -524,3 +524,23 @@ def test_a_reference_folder_that_cannot_be_read_is_12(tmp_path):
     assert (done.returncode, done.stderr) == (12, f"qap: {folder}: the reference folder cannot "
                                              "be read (Permission denied); give a folder this "
                                              "user can read with --reference\n")
+
+
+def test_a_failure_under_json_is_a_json_document_too(tmp_path):
+    """Review 12, F15.13: with --json a run that could not start printed nothing on stdout,
+    and a script's json.loads failed; it gets the condition code and why."""
+    import json
+
+    missing = tmp_path / "missing.dat"
+    for args, said in [
+            (["run", missing, "-d", tmp_path / "data", "--json"],
+             f"deck {missing} not found; nothing was run"),
+            (["history", "-d", tmp_path / "none", "--json"],
+             NO_STORE.format(tmp_path / "none")),
+            (["register", "-d", tmp_path / "none", "--json"],
+             NO_STORE.format(tmp_path / "none"))]:
+        result = qap(*args)
+        assert result.exit_code == 12
+        assert json.loads(result.stdout) == {"condition_code": 12, "error": said}
+    plain = qap("run", missing, "-d", tmp_path / "data")  # the next call without --json
+    assert plain.exit_code == 12 and plain.stdout == ""

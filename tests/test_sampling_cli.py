@@ -78,6 +78,15 @@ def test_log_replay_from_a_folder_without_the_key_is_12_not_a_failed_audit(selec
         "folder with sampling_key.txt\n")
 
 
+def test_log_of_a_week_that_does_not_end_on_a_saturday_is_2(selected, capsys):
+    """Review 12, F15.16: a Friday printed an empty log, read as "nothing was pulled"."""
+    data, _ = selected
+    capsys.readouterr()
+    assert run_app(["sample", "log", "-d", str(data), "--week", "2026-01-16"]) == 2
+    assert capsys.readouterr().err == ("qap sample: --week 2026-01-16 is a Friday; a week ends "
+                                       "on a Saturday (a usage error: nothing was printed)\n")
+
+
 def test_register_masks_the_ssn_of_sampling_entries(selected, capsys):
     data, _ = selected
     capsys.readouterr()

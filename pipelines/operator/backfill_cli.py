@@ -11,13 +11,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pipelines.engine.machinery.conditions import CC_INCOMPLETE, CC_USAGE, MEANING
-from pipelines.operator.cli_options import DataDir, Quiet, ReferenceDir, Speaker
+from pipelines.operator.cli_options import (
+    DataDir,
+    Json,
+    Quiet,
+    ReferenceDir,
+    Speaker,
+    answer_in_json,
+)
 
 if TYPE_CHECKING:
     from pipelines.operator.backfill import BackfillOutcome, Week, WeekOutcome
 
 _SAY = Speaker("qap")
-Json = Annotated[bool, typer.Option("--json", help="One JSON document instead of the text.")]
 
 
 def _n(value: int) -> str:
@@ -154,6 +160,7 @@ def backfill(
 
     Example: qap backfill history/ -d /srv/qap -r /srv/qap/reference
     """
+    answer_in_json(as_json)
     from pipelines.operator import backfill as series
     from pipelines.operator import habits
     from pipelines.operator.data_dir import choose_reference, prepare

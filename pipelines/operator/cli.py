@@ -23,8 +23,10 @@ from pipelines.operator import (
     sql_cli,
 )
 from pipelines.operator.cli_options import (
+    answer_in_json,
     interrupted,
     polish_help,
+    said_as_json,
 )
 from pipelines.operator.flow_cli import flow_app
 from pipelines.operator.inventory_cli import flow_inventory, inventory
@@ -58,7 +60,7 @@ def _version(value: bool) -> None:
 def _options(version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Print the version and exit.")
         ] = False) -> None:
-    pass
+    answer_in_json(False)  # until a command with --json says otherwise
 
 
 def _interrupt_behind(exit_: BaseException) -> bool:
@@ -89,19 +91,21 @@ def run_app(args: list[str] | None = None) -> int:
     except Exception as err:  # what no command foresaw: a sentence, not a traceback
         if os.environ.get("QAP_TRACEBACK"):
             raise
-        return _unforeseen(err)
+        return _unforeseen(err, "--json" in (sys.argv[1:] if args is None else args))
     return 0
 
 
-def _unforeseen(err: Exception) -> int:
+def _unforeseen(err: Exception, as_json: bool) -> int:
     """A store that cannot be read as published is 12 with the store's own message; anything
     else is an internal error (16), named in one line (QAP_TRACEBACK=1 shows where)."""
     store = sys.modules.get("pipelines.state.store")  # loaded by then if the error is its
     if store is not None and isinstance(err, store.StoreError):
         typer.echo(f"qap: {err}", err=True)
+        said_as_json(str(err), CC_INCOMPLETE, as_json)
         return CC_INCOMPLETE
-    typer.echo(f"qap: internal error, nothing more was done: {type(err).__name__}: {err} "
-               "(run again with QAP_TRACEBACK=1 to see where)", err=True)
+    said = f"internal error, nothing more was done: {type(err).__name__}: {err}"
+    typer.echo(f"qap: {said} (run again with QAP_TRACEBACK=1 to see where)", err=True)
+    said_as_json(said, CC_ABEND, as_json)
     return CC_ABEND
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import json
 import re
 import sys
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -58,9 +60,31 @@ UndoLater = Annotated[bool, typer.Option(
     "--force", help="Also undo the generations published after the run (listed when refused).")]
 
 
+_AS_JSON: ContextVar[bool] = ContextVar("as_json", default=False)
+
+
+def answer_in_json(on: bool) -> None:
+    """The running command's --json (every `qap` call sets it: the app's callback to False,
+    a command with --json to its value), read by `said_as_json`."""
+    _AS_JSON.set(on)
+
+
+def said_as_json(message: str, code: int, asked: bool | None = None) -> None:
+    """With --json (the running command's, or `asked`), a failure is also one JSON document
+    on stdout, so that a script reading stdout gets the condition code and why instead of
+    nothing."""
+    if _AS_JSON.get() if asked is None else asked:
+        typer.echo(json.dumps({"condition_code": code, "error": message}))
+
+
+Json = Annotated[bool, typer.Option("--json", help="One JSON document instead of the text (a "
+                                    "failure too: its condition code and why).")]
+
+
 def fail(who: str, message: str, code: int) -> typer.Exit:
     """Say what went wrong on stderr, as `who: message`; the caller raises the exit."""
     typer.echo(f"{who}: {message}", err=True)
+    said_as_json(message, code)
     return typer.Exit(code)
 
 

@@ -13,8 +13,10 @@ from pipelines.engine.machinery.conditions import CC_INCOMPLETE, CC_USAGE
 from pipelines.operator import habits
 from pipelines.operator.cli_options import (
     DataDir,
+    Json,
     Speaker,
     UndoLater,
+    answer_in_json,
     file_path,
 )
 from pipelines.operator.data_dir import require_store
@@ -131,7 +133,6 @@ def rollback(
         typer.echo(f"  also undone: {line}")
 
 
-Json = Annotated[bool, typer.Option("--json", help="One JSON document instead of the text.")]
 
 
 def history(data_dir: DataDir = Path("qap-data"), as_json: Json = False) -> None:
@@ -140,6 +141,7 @@ def history(data_dir: DataDir = Path("qap-data"), as_json: Json = False) -> None
 
     Example: qap history --data-dir /srv/qap
     """
+    answer_in_json(as_json)
     from pipelines.state.store import Store, StoreError, counts
 
     _require_store(data_dir, writable=False)
@@ -192,6 +194,7 @@ def open_register(
 
     Example: qap register -d /srv/qap --code 14 --deck week46.dat
     """
+    answer_in_json(as_json)
     from pipelines.engine.machinery.register import ssn_of_record
     from pipelines.reports import open_register as open_register_report
     from pipelines.reports.printing import mask_ssn_expr

@@ -21,10 +21,12 @@ from pipelines.operator.cli_options import (
     SAMPLE_RUN_DATE,
     SAMPLE_WEEK,
     DataDir,
+    Json,
     Quiet,
     ReferenceDir,
     RunDate,
     Speaker,
+    answer_in_json,
     folder_path,
 )
 from pipelines.operator.data_dir import (
@@ -40,7 +42,6 @@ if TYPE_CHECKING:
 
 _SAY = Speaker("qap")
 _fail, _date, _checked = _SAY.fail, _SAY.date, _SAY.checked
-Json = Annotated[bool, typer.Option("--json", help="One JSON document instead of the text.")]
 
 
 def _require_store(data_dir: Path, writable: bool = True) -> None:
@@ -165,6 +166,7 @@ def run(
 
     Example: qap run inbox/*.dat --data-dir /srv/qap --reference /srv/qap/reference
     """
+    answer_in_json(as_json)
     if scratch is not None and not dry_run:  # a run meant as a dry run must not post
         raise _fail("--scratch is the folder of a dry run: give --dry-run with it (a usage "
                     "error: nothing was run)", CC_USAGE)

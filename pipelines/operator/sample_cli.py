@@ -167,10 +167,10 @@ def log_command(
     if log is None:
         raise _fail(f"no sampling log in {data_dir} yet (run `qap sample select` first)",
                     CC_INCOMPLETE)
-    try:
-        when = None if week is None else dt.date.fromisoformat(week)
-    except ValueError:
-        raise _fail(f"--week {week!r} is not a date YYYY-MM-DD", 2) from None
+    when = parse_date("qap sample", week, "--week")
+    if when is not None and when.weekday() != 5:  # an empty log would read "nothing pulled"
+        raise _fail(f"--week {week} is a {when:%A}; a week ends on a Saturday (a usage error: "
+                    "nothing was printed)", 2)
     if when is not None:
         log = log.filter(log["week_ending"] == when)
     typer.echo(printing.render(sampling_log.pages(log, dt.date.today(), when)), nl=False)
