@@ -66,7 +66,7 @@ def test_the_same_unchanged_deck_sent_again_outside_reprocess_is_still_a_duplica
     [fix] = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime(2026, 11, 18, 9))
     again = run_week([fix.path], data, REFERENCE, dt.date(2026, 11, 18))
     assert [d.status for d in again.decks] == ["duplicate"]
-    assert "already posted by run 20261117.01 (04-time-reports-3081.dat)" in again.decks[0].reason
+    assert "already accepted by run 20261117.01 (04-time-reports-3081.dat)" in again.decks[0].reason
 
 
 def _edited(source: Path, out: Path, edit) -> Path:
@@ -85,7 +85,7 @@ def test_a_deck_whose_hdr_identity_was_posted_is_refused_naming_the_run(tmp_path
     assert [d.status for d in again.decks] == ["duplicate"] and again.condition_code == 8
     reason = again.decks[0].reason
     assert ("its HDR (campus, week ending, creation date and time, sequence: SC 11142026 "
-            "11162026060000 005) was already posted by run 20261117.01 "
+            "11162026060000 005) was already accepted by run 20261117.01 "
             "(04-time-reports-3081.dat)") in reason
     assert "`qap corrections` then `qap reprocess`" in reason and "new sequence number" in reason
     assert len(Store(data).history()) == 3  # nothing new in the state but the ledger line
@@ -105,7 +105,7 @@ def test_two_decks_of_one_run_under_one_hdr_post_once(tmp_path, first):
     assert [d.status for d in result.decks] == ["accepted", "duplicate"]
     assert result.decks[1].reason.endswith(
         "duplicate deck: its HDR (campus, week ending, creation date and time, sequence: SC "
-        f"11142026 11162026060000 005) was already posted by {decks[0].name} in this run; "
+        f"11142026 11162026060000 005) was already accepted by {decks[0].name} in this run; "
         "nothing of it posts again. To correct records that were rejected, use `qap "
         "corrections` then `qap reprocess`; a new deck needs its own HDR (a new sequence "
         "number or creation time)")
@@ -123,7 +123,7 @@ def test_a_reordered_copy_of_a_posted_deck_under_a_new_hdr_is_a_duplicate(tmp_pa
     reordered.write_text("\n".join([other_hdr, *reversed(lines[1:-1]), lines[-1]]) + "\n")
     again = run_week([reordered], data, REFERENCE, dt.date(2026, 11, 18))
     assert [d.status for d in again.decks] == ["duplicate"]
-    assert ("the same records in another order were already posted by run 20261117.01"
+    assert ("the same records in another order were already accepted by run 20261117.01"
             in again.decks[0].reason)
     ledger = Store(data).read("decks")
     assert ledger.filter(pl.col("status") == "posted")["records_hash"].null_count() == 0
@@ -195,7 +195,7 @@ def test_a_duplicate_summary_does_not_advise_sending_it_again(tmp_path):
     again = run_week([TIME_DECK], data, REFERENCE, dt.date(2026, 11, 18))
     text = summary.render(again)
     assert ("DUPLICATE: " + str(TIME_DECK) + ": duplicate deck: the same records were already "
-            "posted by run 20261117.01 (04-time-reports-3081.dat); nothing of it posts again."
+            "accepted by run 20261117.01 (04-time-reports-3081.dat); nothing of it posts again."
             ) in text
     assert "send them again" not in text
 

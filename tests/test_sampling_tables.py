@@ -94,3 +94,12 @@ def test_qap_sample_walk_uses_the_three_digit_table_over_100_items(capsys):
     expected = [n for n in kept[1:] if 1 <= n <= 250][:2]
     assert first == " ".join(map(str, sorted(expected)))
     assert "3-DIGIT" in second
+
+
+def test_qap_sample_walk_says_when_the_count_is_more_than_the_work_group(capsys):
+    """Review 12, F15.6: --count 2 of a one-item group printed one item without a word."""
+    assert run_app(["sample", "walk", "--batch-size", "1", "--row", "1", "--column", "1",
+                    "--direction", "down", "--count", "2"]) == 0
+    first, second = capsys.readouterr().out.splitlines()
+    assert first == "1"
+    assert second.endswith("; --count 2 is more than the 1 item(s) of the work group")

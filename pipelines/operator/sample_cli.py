@@ -125,6 +125,8 @@ def walk_command(
     typer.echo(" ".join(str(n) for n in w.pulled))
     short = f"; only {len(w.drawn)} found in the whole table" if len(w.drawn) < min(
         count, batch_size) else ""
+    if count > batch_size:  # a work group has no more items to pull
+        short += f"; --count {count} is more than the {batch_size} item(s) of the work group"
     typer.echo(f"stop: row {w.stop.row} column {w.stop.column} of the {table.name} table "
                f"(drawn in order: {' '.join(map(str, w.drawn))}){short}")
 

@@ -105,16 +105,19 @@ class Posted:
 
     def duplicate(self, deck: Deck, sorted_hash: str) -> str | None:
         """Why `deck` is a second posting, or None: the same records (in any order), or an
-        HDR identity already posted."""
+        HDR identity already taken. "Accepted", not "posted": the deck the first one was may
+        have had every record rejected (its register entries are then corrected through
+        `qap corrections`)."""
         if deck.content_hash in self.content:
-            return f"the same records were already posted by {self.content[deck.content_hash]}"
+            return (f"the same records were already accepted by "
+                    f"{self.content[deck.content_hash]}")
         if sorted_hash in self.records:
-            return (f"the same records in another order were already posted by "
+            return (f"the same records in another order were already accepted by "
                     f"{self.records[sorted_hash]}")
         key = _hdr_key(deck.identity)
         if key in self.hdr:
             return (f"its HDR (campus, week ending, creation date and time, sequence: {key}) "
-                    f"was already posted by {self.hdr[key]}")
+                    f"was already accepted by {self.hdr[key]}")
         return None
 
 
