@@ -114,8 +114,11 @@ def _check_line_ends(path: Path, data: bytes) -> None:
 
 def _ebcdic_lines(path: Path, data: bytes) -> list[str]:
     if len(data) % RECORD_WIDTH:
+        ends = data.count(b"\x25") + data.count(b"\x15")  # cp037 LF and NL
+        hint = (f" (it holds {ends} EBCDIC line end(s), 0x25 or 0x15: was it sent in text mode? "
+                "send it in binary mode, as fixed 132-byte records)" if ends else "")
         raise DeckFault(path, f"EBCDIC file of {len(data)} bytes is not a whole number of "
-                        f"{RECORD_WIDTH}-byte records")
+                        f"{RECORD_WIDTH}-byte records{hint}")
     text = data.decode("cp037")
     lines = [text[i:i + RECORD_WIDTH].rstrip(" ") for i in range(0, len(text), RECORD_WIDTH)]
     for n, line in enumerate(lines, start=1):

@@ -133,3 +133,29 @@ def test_records_hash_sorted_a_range_of_values_at_a_time_is_the_hash_of_all_sort
         ranges = [r.sort().to_list() for r in intake._ranges(texts)]
         assert len(ranges) > 10
         assert [t for r in ranges for t in r] == sorted(texts.to_list())
+
+
+def test_lines_after_the_trl_are_named_as_such(tmp_path):
+    """Review 12, F15.14: "the last record is not a TRL record" when the TRL was there."""
+    path = _deck(tmp_path, deck(BODY) + "\n\nJUNK\n")
+    with pytest.raises(DeckRefused) as refused:
+        open_deck(path)
+    assert str(refused.value) == (
+        f"{path}, line 6, column 1: the TRL on line 3 is followed by 3 more line(s); a deck "
+        "ends with its TRL (remove what follows, or was a second file joined on?)")
+
+
+def test_ebcdic_sent_in_text_mode_is_named_as_such(tmp_path):
+    """Review 12, F15.14: an EBCDIC deck with its line ends kept got only the byte count."""
+    from layouts.decoder import DeckFault
+
+    records = deck(BODY).rstrip("\n").split("\n")
+    data = b"\x25".join(r.ljust(132).encode("cp037") for r in records)
+    path = tmp_path / "ebc.dat"
+    path.write_bytes(data)
+    with pytest.raises(DeckFault) as refused:
+        open_deck(path)
+    assert str(refused.value) == (
+        f"{path}: EBCDIC file of {len(data)} bytes is not a whole number of 132-byte records "
+        "(it holds 2 EBCDIC line end(s), 0x25 or 0x15: was it sent in text mode? send it in "
+        "binary mode, as fixed 132-byte records)")

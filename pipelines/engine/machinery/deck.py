@@ -153,6 +153,11 @@ def control(records: Records) -> Deck:
     n = frame.height
     last_text = frame["text"][n - 1]
     if n < 2 or not last_text.startswith("TRL"):
+        trls = frame.slice(1).filter(pl.col("text").str.starts_with("TRL"))["line_no"]
+        if trls.len():  # the TRL is there, with records after it
+            raise DeckRefused(path, "TRL not last", f"the TRL on line {trls[-1]} is followed "
+                              f"by {n - trls[-1]} more line(s); a deck ends with its TRL "
+                              "(remove what follows, or was a second file joined on?)", n, 1)
         raise DeckRefused(path, "TRL missing", "the last record is not a TRL record; a deck "
                           "ends with TRL (was the transfer cut short?)", n, 1)
     text = pl.col("text")
