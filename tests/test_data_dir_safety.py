@@ -222,7 +222,7 @@ def test_current_lost_is_refused_and_the_published_runs_are_kept(posted, tmp_pat
     (data / "state" / "published").unlink()  # the note lost as well (re-check of F21)
     assert qap("run", *WEEK, "-q", "-d", data) == 12
     assert (f"{data / 'current'} is missing, but run 20261117.01 was published (its folder "
-            f"{data / 'runs' / '20261117.01'} has its run id)") in capsys.readouterr().err
+            f"is {data / 'runs' / '20261117.01'}): the link was lost") in capsys.readouterr().err
     assert sorted(os.listdir(data / "runs")) == runs
 
 

@@ -426,6 +426,17 @@ def sub_reason(run: str, code: str, key: str) -> str:
     return SUB_REASONS[(run, code)][key]
 
 
+# What a user may name a run by, before `:` in a code (`3927:05`) or after `--run`: the form,
+# or the run itself; nothing names both Form 3926 and 3927 runs.
+RUN_NAMES = {"": (RUN_3926, RUN_3927), "3926": (RUN_3926,), "3927": (RUN_3927,),
+             RUN_3926: (RUN_3926,), RUN_3927: (RUN_3927,), RUN_INV: (RUN_INV,)}
+
+
+def runs_named(name: str) -> tuple[str, ...] | None:
+    """The runs `name` names (any case), or None when it names none."""
+    return RUN_NAMES.get(name.upper())
+
+
 def lookup(run: str, code: str) -> ErrorCode:
     return CODES[(run, code)]
 

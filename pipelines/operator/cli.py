@@ -91,21 +91,21 @@ def run_app(args: list[str] | None = None) -> int:
     except Exception as err:  # what no command foresaw: a sentence, not a traceback
         if os.environ.get("QAP_TRACEBACK"):
             raise
-        return _unforeseen(err, "--json" in (sys.argv[1:] if args is None else args))
+        return _unforeseen(err)
     return 0
 
 
-def _unforeseen(err: Exception, as_json: bool) -> int:
+def _unforeseen(err: Exception) -> int:
     """A store that cannot be read as published is 12 with the store's own message; anything
     else is an internal error (16), named in one line (QAP_TRACEBACK=1 shows where)."""
     store = sys.modules.get("pipelines.state.store")  # loaded by then if the error is its
     if store is not None and isinstance(err, store.StoreError):
         typer.echo(f"qap: {err}", err=True)
-        said_as_json(str(err), CC_INCOMPLETE, as_json)
+        said_as_json(str(err), CC_INCOMPLETE)
         return CC_INCOMPLETE
     said = f"internal error, nothing more was done: {type(err).__name__}: {err}"
     typer.echo(f"qap: {said} (run again with QAP_TRACEBACK=1 to see where)", err=True)
-    said_as_json(said, CC_ABEND, as_json)
+    said_as_json(said, CC_ABEND)
     return CC_ABEND
 
 

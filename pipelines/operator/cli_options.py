@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from pipelines.engine.machinery.conditions import CC_INCOMPLETE, CC_USAGE
+from pipelines.engine.machinery.years import FIRST_YEAR, LAST_YEAR
 from pipelines.operator.data_dir import DataDirError
 from pipelines.operator.interrupt import INTERRUPTED
 
@@ -28,24 +29,21 @@ SAMPLE_REFERENCE = FIXTURES / "reference"
 NATIONAL_LIST = FIXTURES / "national" / "national-defect-list.dat"
 NATIONAL_RUN_DATE, SAMPLE_RUN_DATE = dt.date(2026, 11, 10), dt.date(2026, 11, 17)
 
-def folder_path(text: str | Path) -> Path:
-    """A folder option's value: an empty one is refused (a usage error, 2), not read as the
-    current folder, where a run would start a store among the user's files (`-d "$DIR"` with
-    the variable unset). (Typer passes a default as it is: a Path.)"""
-    if isinstance(text, Path):
-        return text
-    if not text.strip():
-        raise typer.BadParameter("is empty; give a folder (was a shell variable unset?)")
-    return Path(text)
+def _path_parser(give: str) -> Callable[[str | Path], Path]:
+    """A path option's parser: an empty value is refused (a usage error, 2, saying `give`),
+    not read as the current folder, where a run would start a store among the user's files
+    (`-d "$DIR"` with the variable unset). Typer passes a default as it is: a Path."""
+    def parse(text: str | Path) -> Path:
+        if isinstance(text, Path):
+            return text
+        if not text.strip():
+            raise typer.BadParameter(f"is empty; {give}")
+        return Path(text)
+    return parse
 
 
-def file_path(text: str | Path) -> Path:
-    """A file argument's value: an empty one is refused (2), not read as the current folder."""
-    if isinstance(text, Path):
-        return text
-    if not text.strip():
-        raise typer.BadParameter("is empty; give a file name")
-    return Path(text)
+folder_path = _path_parser("give a folder (was a shell variable unset?)")
+file_path = _path_parser("give a file name")
 
 
 DataDir = Annotated[Path, typer.Option("--data-dir", "-d", parser=folder_path, readable=False,
@@ -69,11 +67,10 @@ def answer_in_json(on: bool) -> None:
     _AS_JSON.set(on)
 
 
-def said_as_json(message: str, code: int, asked: bool | None = None) -> None:
-    """With --json (the running command's, or `asked`), a failure is also one JSON document
-    on stdout, so that a script reading stdout gets the condition code and why instead of
-    nothing."""
-    if _AS_JSON.get() if asked is None else asked:
+def said_as_json(message: str, code: int) -> None:
+    """With the running command's --json, a failure is also one JSON document on stdout, so
+    that a script reading stdout gets the condition code and why instead of nothing."""
+    if _AS_JSON.get():
         typer.echo(json.dumps({"condition_code": code, "error": message}))
 
 
@@ -98,7 +95,6 @@ def checked(who: str, check: Callable[..., T], *args: Any) -> T:
 
 
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-FIRST_YEAR, LAST_YEAR = 1900, 2099  # an HDR date's years too (decisions.md, hostile input)
 
 
 def parse_date(who: str, text: str | None, option: str = "--run-date") -> dt.date | None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines.operator.data_dir import has_store
 from pipelines.state import private
+from validators.codes import runs_named
 
 if TYPE_CHECKING:  # polars and the store load where used, not when `qap` starts
     import polars as pl
@@ -90,9 +91,8 @@ def filter_register(entries: pl.DataFrame, run_id: str | None, deck: str | None,
         form, _, code = code.rpartition(":")
         wanted = code.upper() if code[:1].isalpha() else code.zfill(2)
         entries = entries.filter(pl.col("error_codes").list.contains(wanted))
-        runs = {"3926": "PCE-03-41", "3927": "PCE-01-43"}
         if form:
-            entries = entries.filter(pl.col("run") == runs.get(form, form.upper()))
+            entries = entries.filter(pl.col("run").is_in(runs_named(form) or [form.upper()]))
     return entries
 
 

@@ -74,10 +74,15 @@ def waiting(folder: Path) -> list[Path]:
     """Deck files waiting in `folder`, by name. A transfer still being written should use a dot
     name or a .part/.tmp suffix and be renamed when complete; such files are left alone. A
     link is not a deck file (`set_aside_links`)."""
+    return sorted(p for p in _offered(folder) if p.is_file() and not p.is_symlink())
+
+
+def _offered(folder: Path) -> list[Path]:
+    """What lies in an inbox for a run to take: not a dot name, not a transfer in progress."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink()
-                  and not p.name.startswith(".") and not p.name.endswith(IGNORED_SUFFIXES))
+    return [p for p in folder.iterdir()
+            if not p.name.startswith(".") and not p.name.endswith(IGNORED_SUFFIXES)]
 
 
 def set_aside_links(folder: Path, refused: Path) -> list[str]:
@@ -85,11 +90,8 @@ def set_aside_links(folder: Path, refused: Path) -> list[str]:
     at) to `refused`, and say why, one line each. A flow moves what it takes from an inbox
     and makes it owner-only: through a link it would change a file outside the data
     directory (any file the operator owns) and archive only the link, not the deck."""
-    if not folder.is_dir():
-        return []
     said = []
-    for link in sorted(p for p in folder.iterdir() if p.is_symlink()
-                       and not p.name.startswith(".") and not p.name.endswith(IGNORED_SUFFIXES)):
+    for link in sorted(p for p in _offered(folder) if p.is_symlink()):
         private.folder(refused)
         target = os.readlink(link)
         destination = _free_link_name(refused, link.name)

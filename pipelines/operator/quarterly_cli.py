@@ -50,11 +50,11 @@ def _out_folder(folder: Path) -> Path:
     away, and the Parquet twin holds whole SSNs."""
     if folder.exists() and not folder.is_dir():
         raise fail(WHO, f"--out {folder} is not a folder", CC_INCOMPLETE)
-    if folder.is_dir() and stat.S_IMODE(folder.stat().st_mode) & 0o077:
-        raise fail(WHO, f"--out {folder} can be read by other users (mode "
-                   f"{stat.S_IMODE(folder.stat().st_mode):04o}) and the report's Parquet "
-                   "holds whole SSNs: give a new folder (made 0700) or an owner-only one",
-                   CC_INCOMPLETE)
+    mode = stat.S_IMODE(folder.stat().st_mode) if folder.is_dir() else 0
+    if mode & 0o077:
+        raise fail(WHO, f"--out {folder} can be read by other users (mode {mode:04o}) and the "
+                   "report's Parquet holds whole SSNs: give a new folder (made 0700) or an "
+                   "owner-only one", CC_INCOMPLETE)
     try:
         private_dir(folder)
     except OSError as err:

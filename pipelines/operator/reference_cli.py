@@ -19,6 +19,7 @@ from validators.codes import (
     RUN_SAMPLING,
     SUB_REASONS,
     individual,
+    runs_named,
 )
 
 _SAY = Speaker("qap")
@@ -44,13 +45,10 @@ def explain(code: Annotated[str, typer.Argument(help="Error code: 14, 3927:05 or
         typer.echo(f"  Resolve: {reason.resolution}")
         return
     form, _, number = code.rpartition(":")
-    known = {"3926": [RUN_3926], "3927": [RUN_3927], "": [RUN_3926, RUN_3927],
-             RUN_3926: [RUN_3926], RUN_3927: [RUN_3927], RUN_INV: [RUN_INV]}
-    if run is not None and run.upper() not in known:
+    if run is not None and runs_named(run) is None:
         raise _fail(f"--run {run!r} is not a run with error codes: give 3926, 3927, "
                     f"{RUN_3926}, {RUN_3927} or {RUN_INV}", 2)
-    form = run.upper() if run is not None else form.upper()
-    runs = known.get(form)
+    runs = runs_named(run if run is not None else form)
     if runs is None or not number.strip():
         raise _fail(f"{code!r}: say 3926:NN, 3927:NN, INV-10-02:NN or just NN", 2)
     number = number.strip().zfill(2)

@@ -419,29 +419,23 @@ class Store:
         in which case the link was lost (a copy or backup that drops links, a hand that
         removed it). Going on would start an empty state and tidy away the published runs'
         folders as leftovers of stopped runs."""
+        numbers = self._existing_numbers()
         try:
             published = int((self.state_dir / PUBLISHED).read_text().strip())
-        except (FileNotFoundError, ValueError):
-            published = None
-        if published is None:  # the note lost too: a run folder under its run id was published
+            evidence = f"generation {published} was published (state/{PUBLISHED})"
+        except (FileNotFoundError, ValueError):  # the note lost too: a run folder says it
             runs = self.data_dir / "runs"
             done = sorted(p.name for p in runs.iterdir() if re.fullmatch(
                 r"[0-9]{8}\.[0-9]{2}", p.name)) if runs.is_dir() else []
-            numbers = self._existing_numbers()
             if not done or not numbers:
                 return
-            raise StoreError(
-                f"{self.current_link} is missing, but run {done[-1]} was published (its folder "
-                f"{runs / done[-1]} has its run id): the link was lost (a copy that drops "
-                f"links?) or removed. Nothing was done; put it back, e.g. `ln -s "
-                f"state/generations/{_gen_name(max(numbers))} {self.current_link}` after "
-                "checking that it is the newest generation")
-        newest = max([published, *self._existing_numbers()])
+            published = max(numbers)
+            evidence = f"run {done[-1]} was published (its folder is {runs / done[-1]})"
         raise StoreError(
-            f"{self.current_link} is missing, but generation {published} was published "
-            f"(state/{PUBLISHED}): the link was lost (a copy that drops links?) or removed. "
-            f"Nothing was done; put it back, e.g. `ln -s state/generations/{_gen_name(published)}"
-            f" {self.current_link}` (the newest generation on disk is {newest})")
+            f"{self.current_link} is missing, but {evidence}: the link was lost (a copy that "
+            f"drops links?) or removed. Nothing was done; put it back, e.g. `ln -s "
+            f"state/generations/{_gen_name(published)} {self.current_link}` (the newest "
+            f"generation on disk is {max([published, *numbers])})")
 
     def generation_dir(self, generation: int | None = None) -> Path | None:
         """Resolved directory of a generation (default: current), or None if nothing published.

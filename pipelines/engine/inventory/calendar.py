@@ -14,6 +14,7 @@ import polars as pl
 
 from layouts import layout
 from layouts.decoder import DeckFault, decode_file
+from pipelines.engine.machinery import reference as ref
 
 CALENDAR_FILE = "work_calendar.txt"
 LAYOUT = layout.load("work_calendar")
@@ -50,13 +51,11 @@ class WorkCalendar:
 
 def load(reference_dir: Path | None) -> WorkCalendar:
     """The calendar in `reference_dir`, or Monday-Friday when there is none."""
-    try:
-        if reference_dir is None or not (reference_dir / CALENDAR_FILE).is_file():
+    try:  # a folder this user cannot look into is said, not an abend
+        if reference_dir is None or not ref.there(reference_dir / CALENDAR_FILE):
             return WorkCalendar()
-    except PermissionError:  # a folder this user cannot look into: said, not an abend
-        raise CalendarError(f"{reference_dir}: the reference folder cannot be read "
-                            "(Permission denied); give a folder this user can read with "
-                            "--reference") from None
+    except ref.ReferenceMissing as err:
+        raise CalendarError(str(err)) from None
     path = reference_dir / CALENDAR_FILE
     try:
         rows = decode_file(path, LAYOUT)

@@ -17,12 +17,12 @@ import polars as pl
 
 from layouts import layout
 from layouts.decoder import MAX_NAMED, DeckFault, Records, also_lines, read_records
+from pipelines.engine.machinery.years import FIRST_YEAR, LAST_YEAR
 
 HDR = layout.load("hdr")
 TRL = layout.load("trl")
-# HDR dates a deck may carry (docs/decisions.md, "HDR dates near the ends of the calendar"): a
-# week's periods, quarter and fiscal year reach a year either side of its week ending.
-FIRST_YEAR, LAST_YEAR = 1900, 2099
+# The HDR campus of a corrections deck (`qap corrections`): only a reprocess takes it.
+CORRECTIONS_CAMPUS = "CR"
 
 
 class DeckRefused(Exception):

@@ -18,7 +18,14 @@ import polars as pl
 
 from layouts.decoder import DeckFault
 from pipelines.engine.machinery import names
-from pipelines.engine.machinery.deck import Deck, DeckRefused, open_deck, unpadded, utf8
+from pipelines.engine.machinery.deck import (
+    CORRECTIONS_CAMPUS,
+    Deck,
+    DeckRefused,
+    open_deck,
+    unpadded,
+    utf8,
+)
 from pipelines.engine.machinery.result import DeckOutcome, RunResult
 from pipelines.state import private, run_folder
 
@@ -221,8 +228,6 @@ def _not_corrections(path: Path, deck: Deck, accepted: list[Deck]) -> str | None
     """A corrections deck (`qap corrections` writes HDR campus CR) belongs to a reprocess,
     which closes the open entries of what posts: posted by a plain run, its records would
     count while their entries stayed open, and a second correction would post them again."""
-    from pipelines.engine.machinery.register import CORRECTIONS_CAMPUS
-
     if deck.campus != CORRECTIONS_CAMPUS:
         return None
     return (f"{path}, line 1, columns 4-5: HDR campus {CORRECTIONS_CAMPUS} is a corrections "

@@ -13,14 +13,15 @@ from pathlib import Path
 import polars as pl
 
 from layouts.encode import deck as deck_text
+from pipelines.engine.machinery.deck import CORRECTIONS_CAMPUS
 from pipelines.state import private, run_folder
 from pipelines.state.store import Store, StoreError
+from validators.codes import RUN_3926, RUN_3927
 
 PREFIX_WIDTH = 15  # program, format, block, serial, section: what identifies a form record
 DECK_WEEK = "deck_week_ending"  # register column: the HDR week ending of the entry's deck
 DECK_ORDER = ("PCE-01-43", "PCE-03-41", "IPR-3081", "IPR-6489")  # runs, as a corrections deck
 CORRECTED, RESUBMITTED, WITHDRAWN = "corrected", "resubmitted", "withdrawn"
-CORRECTIONS_CAMPUS = "CR"  # the HDR campus of a corrections deck: `qap reprocess` takes it
 CONTEXT = "context"  # a header a reprocess run rejected only because its lines were
 # The fields of `place()` per form, in the operator's words: a correction that changes one of
 # them cannot close its old entry, which must then be withdrawn.
@@ -331,13 +332,13 @@ def _parts(entries: pl.DataFrame) -> list[pl.DataFrame]:
     decks whose documents share a control number (block and serial, columns 9-13, of one
     form) go in different decks. In one deck their lines would join one document, and a
     corrected line would repeat a section (36) of the other deck's document."""
-    control = pl.when(pl.col("run").is_in(["PCE-01-43", "PCE-03-41"])).then(
+    control = pl.when(pl.col("run").is_in([RUN_3927, RUN_3926])).then(
         pl.concat_str(pl.col("run"), pl.col("text").str.slice(8, 5)))
-    keyed = entries.with_columns(control.alias("_control"))
+    by_deck = entries.sort("deck", "line_no").group_by("deck_hash", maintain_order=True).agg(
+        control.drop_nulls().alias("controls"))
     parts: list[tuple[set[str], list[str]]] = []  # (controls held, original deck hashes)
-    for deck in keyed.sort("deck", "line_no")["deck_hash"].unique(maintain_order=True):
-        controls = set(keyed.filter((pl.col("deck_hash") == deck)
-                                    & pl.col("_control").is_not_null())["_control"])
+    for deck, held in by_deck.iter_rows():
+        controls = set(held)
         home = next((part for part in parts if not part[0] & controls), None)
         if home is None:
             parts.append((set(), []))
