@@ -16,6 +16,7 @@ import pytest
 from run_outputs import umask
 
 from pipelines.operator import cli, inbox
+from pipelines.operator.flow_call import call
 from pipelines.state.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,15 +105,15 @@ def test_every_path_the_weekly_flow_writes_is_owner_only(flows, tmp_path, mask):
         waiting.mkdir(parents=True)
         data.chmod(0o700)
         shutil.copy(NATIONAL, waiting / NATIONAL.name)
-        first = flows.weekly_flow(data_dir=data, reference_dir=REFERENCE,
-                                  run_date=dt.date(2026, 11, 10))
+        first = call(flows.weekly_flow, data_dir=data, reference_dir=REFERENCE,
+                     run_date=dt.date(2026, 11, 10))
         assert first.condition_code == 0
         for deck in WEEK:
             shutil.copy(deck, waiting / deck.name)
         with contextlib.suppress(flows.FlowFailed):
-            flows.weekly_flow(data_dir=data, reference_dir=REFERENCE,
-                              run_date=dt.date(2026, 11, 17))
-        flows.rollback_flow(run_id=RUN, data_dir=data, requeue=False)
+            call(flows.weekly_flow, data_dir=data, reference_dir=REFERENCE,
+                 run_date=dt.date(2026, 11, 17))
+        call(flows.rollback_flow, run_id=RUN, data_dir=data, requeue=False)
     batch = inbox.Batch.for_run(data, RUN).folder
     assert (batch / "reports" / "pce-03-41.parquet").is_file()
     assert (data / "archive" / batch.name / WEEK[0].name).is_file()
@@ -285,8 +286,8 @@ def test_weekly_flow_refuses_a_deck_whose_name_cannot_be_printed_with_8(flows, t
     shutil.copy(NATIONAL, waiting / NATIONAL.name)
     odd = os.fsdecode(b"week\n46\xff.dat")
     shutil.copy(WEEK[0], waiting / odd)
-    outcome = flows.weekly_flow(data_dir=data, reference_dir=REFERENCE,
-                                run_date=dt.date(2026, 11, 10))
+    outcome = call(flows.weekly_flow, data_dir=data, reference_dir=REFERENCE,
+                   run_date=dt.date(2026, 11, 10))
     assert outcome.condition_code == 8
     assert os.listdir(waiting) == []
     assert sorted(os.listdir(data / "refused")) == [ascii(odd)]

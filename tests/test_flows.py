@@ -14,6 +14,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from pipelines.operator.flow_call import call
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 REFERENCE = FIXTURES / "reference"
@@ -182,7 +184,8 @@ def test_rerun_after_failures_posts_nothing_twice(flows, tmp_path):
 
     def run(reference: Path = REFERENCE):
         try:
-            return flows.weekly_flow(data_dir=data, reference_dir=reference, run_date=WEEK_DAY)
+            return call(flows.weekly_flow, data_dir=data, reference_dir=reference,
+                        run_date=WEEK_DAY)
         except flows.FlowFailed as failed:
             return failed.outcome
 
@@ -245,7 +248,7 @@ def test_rerun_after_failures_posts_nothing_twice(flows, tmp_path):
     (data / "archive").rename(tmp_path / "archive-aside")
     (data / "archive").write_text("not a folder")
     try:
-        flows.reprocess_flow(data_dir=data, reference_dir=REFERENCE,
+        call(flows.reprocess_flow, data_dir=data, reference_dir=REFERENCE,
                              run_date=dt.date(2026, 11, 18))
     except flows.FlowFailed as failed:
         crashed = Path(failed.outcome.run_folder)
@@ -257,7 +260,7 @@ def test_rerun_after_failures_posts_nothing_twice(flows, tmp_path):
     (crashed / "steps.json").write_text(json.dumps(state))
     (data / "archive").unlink()
     (tmp_path / "archive-aside").rename(data / "archive")
-    recovered = flows.reprocess_flow(data_dir=data, reference_dir=REFERENCE,
+    recovered = call(flows.reprocess_flow, data_dir=data, reference_dir=REFERENCE,
                                      run_date=dt.date(2026, 11, 18))
     assert recovered.run_folder == str(crashed) and len(_generations(data)) == generations
     assert _steps(crashed)["engine"]["recovered"] is True
@@ -268,9 +271,9 @@ def test_rerun_after_failures_posts_nothing_twice(flows, tmp_path):
     generations = len(_generations(data))
     later = r"would also undo 2 later generations:\n  generation 2 \(20261117.02\)"
     with pytest.raises(flows.FlowFailed, match=later):
-        flows.rollback_flow(run_id="20261117.01", data_dir=data, requeue=True)
+        call(flows.rollback_flow, run_id="20261117.01", data_dir=data, requeue=True)
     assert len(_generations(data)) == generations and list((data / "inbox").iterdir()) == []
-    rolled = flows.rollback_flow(run_id="20261117.01", data_dir=data, requeue=True,
+    rolled = call(flows.rollback_flow, run_id="20261117.01", data_dir=data, requeue=True,
                                  undo_later=True)
     assert rolled.condition_code == 0 and "also undone: generation" in rolled.message
     assert "rollback before run 20261117.01" in (
@@ -290,8 +293,8 @@ def test_intake_and_run03_map_on_a_local_dask_cluster(flows, tmp_path):
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                       dashboard_address=None) as cluster:
         workers = set(cluster.scheduler_info["workers"])
-        outcome = flows.weekly_flow(data_dir=data, reference_dir=REFERENCE, run_date=WEEK_DAY,
-                                    dask_address=cluster.scheduler_address)
+        outcome = call(flows.weekly_flow, data_dir=data, reference_dir=REFERENCE,
+                       run_date=WEEK_DAY, dask_address=cluster.scheduler_address)
     assert outcome.condition_code == 8
     inputs = json.loads((Path(outcome.run_folder) / "inputs.json").read_text())
     assert {d["inspected_by"].removeprefix("dask worker ") for d in inputs} <= workers
@@ -330,7 +333,7 @@ def test_a_link_in_the_inbox_is_refused_and_its_target_left_as_it_was(flows, tmp
     data = tmp_path / "data"
     _seed(data / "inbox", [WEEK[0]])
     (data / "inbox" / "00-link.dat").symlink_to(target)
-    outcome = flows.weekly_flow(data_dir=data, reference_dir=REFERENCE, run_date=WEEK_DAY)
+    outcome = call(flows.weekly_flow, data_dir=data, reference_dir=REFERENCE, run_date=WEEK_DAY)
     assert outcome.condition_code == 8
     said = (f"00-link.dat: refused, a symbolic link (to {target}); an inbox takes deck files, "
             f"not links: copy the deck itself in (the link is now {data / 'refused'}"
@@ -343,3 +346,43 @@ def test_a_link_in_the_inbox_is_refused_and_its_target_left_as_it_was(flows, tmp
     assert (data / "archive" / "2026-11-14" / WEEK[0].name).is_file()
     assert _codes(Path(outcome.run_folder))["intake"] == 8
     assert not list((data / "inbox").iterdir())
+
+
+def test_every_flow_is_async_so_its_end_does_not_wait_for_the_heartbeat_thread(flows):
+    """Prefect's sync engine ends each flow call by joining its heartbeat thread, which sleeps
+    in whole seconds (0-1 s of idle wall a call, issue 20's target 6); its async engine does
+    not wait. Heartbeats are sent either way (docs/operations.md, "Crashed runs")."""
+    import inspect
+
+    from pipelines.operator import inventory_flow, sample_flow
+
+    every = [flows.weekly_flow, flows.reprocess_flow, flows.rollback_flow,
+             inventory_flow.inventory_flow, sample_flow.sample_daily_flow]
+    assert [f.name for f in every if not inspect.iscoroutinefunction(f.fn)] == []
+    assert all(f.isasync for f in every)
+
+
+def test_an_async_flow_run_still_sends_its_heartbeat(flows, tmp_path):
+    """What zombie-run detection reads (docs/operations.md, "Crashed runs") is kept: the
+    flow run's first heartbeat event reaches the server."""
+    import time
+
+    import httpx
+    from prefect.events.worker import EventsWorker
+    from prefect.settings import get_current_settings
+
+    (tmp_path / "data" / "inbox").mkdir(parents=True)
+    outcome = call(flows.weekly_flow, data_dir=tmp_path / "data", reference_dir=REFERENCE,
+                   run_date=WEEK_DAY)
+    assert outcome.message.startswith("nothing to do")
+    EventsWorker.drain_all()
+    query = {"filter": {"event": {"name": ["prefect.flow-run.heartbeat"]},
+                        "resource": {"id": [f"prefect.flow-run.{outcome.flow_run_id}"]},
+                        "occurred": {"since": "2000-01-01T00:00:00Z"}}, "limit": 5}
+    url = f"{get_current_settings().api.url}/events/filter"
+    for _ in range(50):  # the server stores events a moment after it receives them
+        found = httpx.post(url, json=query).json()["events"]
+        if found:
+            break
+        time.sleep(0.1)
+    assert [e["event"] for e in found] == ["prefect.flow-run.heartbeat"]

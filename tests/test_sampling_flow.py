@@ -9,6 +9,7 @@ import shutil
 import polars as pl
 
 from fixtures.sampling import make_fixtures as fx
+from pipelines.operator.flow_call import call
 from pipelines.state.store import Store
 
 
@@ -24,8 +25,8 @@ def test_daily_flow_selects_from_the_inbox_and_archives_or_refuses_each_deck(
     (waiting / "03-cut.dat").write_text("HDRSC0117202601172026060000003\nTRL0000009\n")
     before = os.umask(0o022)  # the flow must not rely on the caller's umask
     try:
-        outcome = sample_daily_flow(data_dir=data, reference_dir=fx.REFERENCE,
-                                    run_date=dt.date(2026, 1, 17))
+        outcome = call(sample_daily_flow, data_dir=data, reference_dir=fx.REFERENCE,
+                       run_date=dt.date(2026, 1, 17))
     finally:
         os.umask(before)
     assert outcome.condition_code == 8  # the cut deck is refused; the week is still selected
@@ -58,8 +59,8 @@ def test_daily_flow_sets_a_link_aside_without_touching_its_target(prefect_harnes
     shutil.copy2(decks[1], outside / decks[1].name)
     (outside / decks[1].name).chmod(0o644)
     (waiting / decks[1].name).symlink_to(outside / decks[1].name)
-    outcome = sample_daily_flow(data_dir=data, reference_dir=fx.REFERENCE,
-                                run_date=dt.date(2026, 1, 17))
+    outcome = call(sample_daily_flow, data_dir=data, reference_dir=fx.REFERENCE,
+                   run_date=dt.date(2026, 1, 17))
     assert outcome.condition_code == 8
     assert outcome.summary.splitlines()[0].startswith(
         f"{decks[1].name}: refused, a symbolic link (to {outside / decks[1].name})")

@@ -111,8 +111,10 @@ def _call(flows: Any, flow: Any, **parameters: Any) -> Any:
     """Run a flow; its outcome whatever its condition code (FlowFailed carries it)."""
     import httpx
 
+    from pipelines.operator.flow_call import call
+
     try:
-        return flow(**parameters)
+        return call(flow, **parameters)
     except flows.FlowFailed as failed:
         return failed.outcome
     except (httpx.HTTPError, OSError) as err:

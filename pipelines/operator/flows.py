@@ -19,6 +19,10 @@ Failed without Prefect logging a traceback after the summary; calling the flow t
 FlowFailed, which carries the outcome. A rerun resumes the unfinished batch and skips the steps
 it already completed. Without `reference_dir` a batch flow uses the folder the data directory
 last ran with (pipelines/operator/data_dir.py).
+
+The flows are `async def` with bodies of plain blocking code, called through
+`flow_call.call`: Prefect's async engine ends a flow call without waiting out its heartbeat
+thread's second (flow_call.py says why; artifacts are written with `_sync=True`).
 docs/operations.md: schedule, server, deployment, scale-out.
 """
 
@@ -218,7 +222,7 @@ def _run_name(kind: str):
 
 
 @flow(name="qap-weekly", flow_run_name=_run_name(WEEKLY), validate_parameters=True)
-def weekly_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None = None,
+async def weekly_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None = None,
                 inbox_dir: Path | None = None, run_date: dt.date | None = None,
                 dask_address: str | None = None) -> FlowOutcome | State:
     """The weekly QAP run over the decks waiting in the inbox (default <data_dir>/inbox).
@@ -231,7 +235,7 @@ def weekly_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None = 
 
 
 @flow(name="qap-reprocess", flow_run_name=_run_name(REPROCESS), validate_parameters=True)
-def reprocess_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None = None,
+async def reprocess_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None = None,
                    inbox_dir: Path | None = None, run_date: dt.date | None = None,
                    dask_address: str | None = None) -> FlowOutcome | State:
     """Corrected error-register records (decks in <data_dir>/corrections, as `qap corrections`
@@ -240,7 +244,7 @@ def reprocess_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None
 
 
 @flow(name="qap-rollback", flow_run_name="rollback-{run_id}", validate_parameters=True)
-def rollback_flow(run_id: str, data_dir: Path = Path("qap-data"), requeue: bool = False,
+async def rollback_flow(run_id: str, data_dir: Path = Path("qap-data"), requeue: bool = False,
                   undo_later: bool = False) -> FlowOutcome | State:
     """Put the state back as it was before run `run_id` (history kept). With `requeue`, the
     run's archived decks go back into the inbox so that the next flow run posts them again.
@@ -276,7 +280,8 @@ def rollback_flow(run_id: str, data_dir: Path = Path("qap-data"), requeue: bool 
         outcome.condition_code, outcome.message = CC_INCOMPLETE, str(err)
     logger.info(outcome.message)
     outcome.summary = outcome.message
-    create_markdown_artifact(key="qap-rollback", description=f"rollback before {run_id}",
+    create_markdown_artifact(_sync=True, key="qap-rollback",
+                             description=f"rollback before {run_id}",
                              markdown=f"# Rollback before run {run_id}\n\n{outcome.message}\n"
                              + "".join(f"\n- back in the inbox: `{p}`"
                                        for p in outcome.moved.values()))
@@ -373,7 +378,7 @@ def _batch_flow(kind: str, data_dir: Path, reference_dir: Path | None, inbox_dir
                         outcome.message += f" ({len(aside)} link(s) refused)"
                     logger.info(outcome.message)
                     outcome.summary = "\n".join([*aside, outcome.message])
-                    create_markdown_artifact(key=f"qap-{kind}-reports", markdown=(
+                    create_markdown_artifact(_sync=True, key=f"qap-{kind}-reports", markdown=(
                         f"# QAP {kind} run\n\n{outcome.message}\n"))
                     return _finish(outcome)
                 logger.info(f"intake: {len(paths)} deck(s) in {source}")
@@ -562,12 +567,12 @@ def _artifacts(batch: Batch, outcome: FlowOutcome, record: dict[str, Any] | None
              "seconds": s.get("seconds", ""),
              "detail": s.get("detail", "")}
             for s in outcome.steps]
-    create_table_artifact(rows, key=f"qap-{kind}-steps", description=(
+    create_table_artifact(rows, _sync=True, key=f"qap-{kind}-steps", description=(
         f"{batch.name}: condition code {outcome.condition_code} per step"))
     codes = run_artifact.top_codes((record or {}).get("codes") or {})
     create_table_artifact(codes[:10] or [{"run": "-", "code": "-", "records": 0,
                                            "meaning": "no error code"}],
-                          key=f"qap-{kind}-error-codes",
+                          _sync=True, key=f"qap-{kind}-error-codes",
                           description=f"{batch.name}: top error codes")
     reports = sorted((batch.folder / "reports").glob("*.txt"))
     page = batch.folder / "reports" / "index.html"  # the run page, placed with the reports
@@ -577,5 +582,5 @@ def _artifacts(batch: Batch, outcome: FlowOutcome, record: dict[str, Any] | None
                                page if page.is_file() else None, reports)
     md += "\n## Decks of the batch\n\n" + "\n".join(
         f"- {d.name}: `{d.destination or d.path}`" for d in batch.inputs) + "\n"
-    create_markdown_artifact(md, key=f"qap-{kind}-reports",
+    create_markdown_artifact(md, _sync=True, key=f"qap-{kind}-reports",
                              description=f"{batch.name}: reports and decks")

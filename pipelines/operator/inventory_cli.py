@@ -194,10 +194,11 @@ def flow_inventory(
     flow_cli.prefect_home(data_dir)
     flow_cli._flows(data_dir, quiet)  # console logging as the weekly flow's
     from pipelines.operator import inventory_flow
+    from pipelines.operator.flow_call import call
 
     try:
-        outcome = inventory_flow.inventory_flow(data_dir=data_dir, reference_dir=reference,
-                                                run_date=day)
+        outcome = call(inventory_flow.inventory_flow, data_dir=data_dir,
+                       reference_dir=reference, run_date=day)
     except inventory_flow.InventoryFlowFailed as failed:
         outcome = failed.outcome
     except Exception as err:

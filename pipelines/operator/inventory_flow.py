@@ -3,6 +3,7 @@
 
 Only wiring: every step is an engine function (`open_deck`, `run_inventory`); the flow keeps
 the books. Import it after `flow_cli.prefect_home` (Prefect reads its settings at import).
+Async like the weekly flow, for the same reason: call it through `flow_call.call`.
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def _step(outcome: InventoryFlowOutcome, name: str, code: int, detail: str) -> N
 
 
 @flow(name="qap-inventory", flow_run_name="inventory-{run_date}", validate_parameters=True)
-def inventory_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None = None,
+async def inventory_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None = None,
                    inbox_dir: Path | None = None, run_date: dt.date | None = None
                    ) -> InventoryFlowOutcome | State:
     """Run INV-10-02 over the decks waiting in <data_dir>/inventory, then archive them."""
@@ -167,16 +168,17 @@ def render(outcome: InventoryFlowOutcome, record: dict[str, Any]) -> str:
 
 def _finish(outcome: InventoryFlowOutcome, record: dict[str, Any]) -> InventoryFlowOutcome | State:
     outcome.summary = render(outcome, record)
-    create_table_artifact(outcome.steps, key="qap-inventory-steps",
+    create_table_artifact(outcome.steps, _sync=True, key="qap-inventory-steps",
                           description="INV-10-02: condition code per step")
     rows = [{"code": code, "severity": lookup(RUN_INV, code).severity, "flags": n,
              "meaning": lookup(RUN_INV, code).meaning}
             for code, n in sorted(outcome.flags.items())]
     create_table_artifact(rows or [{"code": "-", "severity": "-", "flags": 0,
-                                    "meaning": "no flag"}], key="qap-inventory-flags",
-                          description="INV-10-02: flags by code")
+                                    "meaning": "no flag"}], _sync=True,
+                          key="qap-inventory-flags", description="INV-10-02: flags by code")
     create_markdown_artifact(f"# RO inventory run {outcome.run_id or '-'}\n\n```\n"
-                             f"{outcome.summary}\n```\n", key="qap-inventory-summary",
+                             f"{outcome.summary}\n```\n", _sync=True,
+                             key="qap-inventory-summary",
                              description="INV-10-02: the one-screen summary")
     if outcome.condition_code < CC_INCOMPLETE:
         return outcome

@@ -217,11 +217,13 @@ def daily(
     checked("qap sample", choose_reference, data_dir, reference)
     prefect_home(data_dir)
     from pipelines.engine.machinery.reference import ReferenceMissing
+    from pipelines.operator.flow_call import call
     from pipelines.operator.sample_flow import sample_daily_flow
     from pipelines.state.store import StoreError
 
     try:
-        outcome = sample_daily_flow(data_dir=data_dir, reference_dir=reference, run_date=day)
+        outcome = call(sample_daily_flow, data_dir=data_dir, reference_dir=reference,
+                       run_date=day)
     except (ReferenceMissing, StoreError) as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
     except Exception as err:  # the operator gets a sentence, not a traceback

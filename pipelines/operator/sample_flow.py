@@ -5,6 +5,7 @@ wires the engine and keeps the books; the summary and condition code are the eng
 Decks being written should carry a dot name or a .part/.tmp suffix until complete (as for the
 weekly inbox). A deck that is refused (control totals, unreadable) or a duplicate goes to
 refused/ to be corrected and sent again; the others are archived with the run that used them.
+Async like the weekly flow, for the same reason: call it through `flow_call.call`.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def archive_task(data_dir: Path, result: SelectResult) -> dict[str, str]:
 
 
 @flow(name="qap-sample-daily", validate_parameters=True)
-def sample_daily_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None = None,
+async def sample_daily_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None = None,
                       run_date: dt.date | None = None) -> SampleFlowOutcome:
     """Select the day's pulls from the decks waiting in <data_dir>/sampling-inbox."""
     log = get_run_logger()

@@ -101,6 +101,7 @@ class _FlowClock(logging.Handler):
 
 def _child_flow(data: Path, inputs: Path, decks: tuple[str, ...] = (
         generate.NATIONAL_FILE, generate.WEEK_FILE)) -> dict:
+    from pipelines.operator.flow_call import call
     from pipelines.operator.flows import weekly_flow
 
     inbox = data / "inbox"
@@ -110,7 +111,7 @@ def _child_flow(data: Path, inputs: Path, decks: tuple[str, ...] = (
     clock = _FlowClock()
     logging.getLogger("prefect.flow_runs").addHandler(clock)
     start, cpu = time.perf_counter(), _cpu()
-    outcome = weekly_flow(data_dir=data, reference_dir=inputs, run_date=RUN_DATE)
+    outcome = call(weekly_flow, data_dir=data, reference_dir=inputs, run_date=RUN_DATE)
     end, cpu = time.perf_counter(), _cpu() - cpu
     steps = {s["step"]: s.get("seconds") for s in outcome.steps}
     prefect = ({"prefect_start": clock.first - start, "prefect_finish": end - clock.last_ours}
