@@ -85,22 +85,11 @@ def _literal(text: str) -> str:
 
 
 def runs_in_effect(store: Store) -> tuple[list[str], list[str]]:
-    """The runs whose postings the current state holds, and those a rollback undid, oldest
-    first, from the generations' history: follow the current generation back, and at a
-    rollback's generation jump to the generation it restored (what it undid is not in it)."""
-    history = store.history()
-    by_number = {m["generation"]: m for m in history}
-    kept: set[str] = set()
-    number = store.current_generation()
-    while number is not None:
-        manifest = by_number.get(number) or store.manifest(number) or {}
-        extra = manifest.get("extra") or {}
-        if "rollback_before_run" in extra:
-            number = extra.get("restored_generation")
-            continue
-        kept.add(manifest.get("run_id", ""))
-        number = manifest.get("parent")
-    ordered = list(dict.fromkeys(m["run_id"] for m in history
+    """The runs whose postings the current state holds (`Store.in_effect`), and those a
+    rollback undid, oldest first."""
+    kept = {m.get("run_id", "") for m in store.in_effect()
+            if "rollback_before_run" not in (m.get("extra") or {})}
+    ordered = list(dict.fromkeys(m["run_id"] for m in store.history()
                                  if "rollback_before_run" not in (m.get("extra") or {})))
     return [r for r in ordered if r in kept], [r for r in ordered if r not in kept]
 
