@@ -200,6 +200,29 @@ def test_fixture_2_prints_the_deadline_the_work_calendar_gives(tmp_path, referen
     assert assumed == (reference is None)
 
 
+def test_the_reference_folder_is_remembered_by_the_data_directory_as_for_qap_run(tmp_path):
+    data = tmp_path / "d"
+    first = CliRunner().invoke(app, ["inventory", str(WORKED), "-d", str(data), "-r",
+                                     str(REFERENCE), "--run-date", "2026-05-18", "-q"])
+    assert first.exit_code == 4, first.output
+    later = CliRunner().invoke(app, ["inventory", str(HOLIDAY), "-d", str(data),
+                                     "--run-date", "2026-05-18"])
+    assert later.exit_code == 0, later.output
+    assert (f"reference folder {REFERENCE.absolute()}: the one this data directory last ran "
+            "with (give --reference to change it)") in later.output
+    assert "work days are Monday-Friday" not in later.output
+    text = (data / "runs" / "20260518.02" / "inv-10-02_05162026.txt").read_text()
+    assert "(2 WORK DAYS, DUE 05/29/2026)" in text  # the calendar's Memorial Day counts
+
+
+def test_params_with_another_word_is_a_usage_error_naming_it():
+    out = CliRunner().invoke(app, ["inventory", "params", "extra"])
+    assert out.exit_code == 2
+    assert out.output == ("qap inventory: params takes no argument: 'extra' is unexpected "
+                          "(say: qap inventory params [--run-date YYYY-MM-DD]; a usage error: "
+                          "nothing was run)\n")
+
+
 def test_cli_run_exits_4_with_records_rejected_and_names_the_reports(tmp_path):
     out = CliRunner().invoke(app, ["inventory", str(WORKED), "-d", str(tmp_path / "d"),
                                    "--run-date", "2026-05-18", "-q"])
