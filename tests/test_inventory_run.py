@@ -142,6 +142,21 @@ def test_the_same_deck_twice_is_refused_as_a_duplicate_and_nothing_moves(two_run
     assert again.opened == again.carried == 0
 
 
+def test_the_same_records_in_another_order_under_a_new_hdr_are_a_duplicate(tmp_path):
+    data = tmp_path / "data"
+    first = run_inventory([WORKED], data, calendar.WorkCalendar(), RUN_DATE)
+    hdr, *records, trl = WORKED.read_text().splitlines()
+    reordered = tmp_path / "reordered.dat"
+    reordered.write_text("\n".join([hdr[:27] + f"{int(hdr[27:30]) + 1:03d}", *records[::-1],
+                                    trl]) + "\n")
+    again = run_inventory([reordered], data, calendar.WorkCalendar(), RUN_DATE)
+    assert [(d.status, d.reason) for d in again.decks] == [(
+        "duplicate", f"{reordered}: duplicate deck: the same records in another order were "
+        f"already accepted by run {first.run_id} (worked-example.dat); nothing of it is used "
+        "again")]
+    assert again.condition_code == 8 and again.generation is None
+
+
 def test_withdrawn_entry_stays_withdrawn_while_its_condition_lasts(tmp_path):
     data = tmp_path / "data"
     run_inventory([HOLIDAY], data, calendar.WorkCalendar(), RUN_DATE)
