@@ -146,7 +146,7 @@ def test_query_prints_a_table_with_a_row_count(data):
         "------------------------------------  -------  -------",
         "01-defect-list-changes.dat            posted        26",
         "02-reviews-adjustments-standards.dat  posted        70",
-        "03-cut-short.dat                      refused        0",
+        "03-cut-short.dat                      refused        2",
         "04-time-reports-3081.dat              posted         5",
         "05-ipr-adjustments-6489.dat           posted         2",
         "(5 rows)"]

@@ -69,6 +69,25 @@ def test_sample_week_counts_and_conservation(week):
     assert result.condition_code == 8 and result.warnings == 1
 
 
+def test_a_refused_decks_records_are_counted_and_held_back_beside_the_conservation_check(
+        week, tmp_path):
+    _, _, result = week
+    assert (result.decks[2].records, result.held_back) == (2, 2)  # TRL says 3, it holds 2
+    text = summary.render(result).splitlines()
+    row = next(t for t in text if "03-cut-short.dat" in t and not t.startswith("REFUSED"))
+    assert row.endswith("03-cut-short.dat refused           2       0        0")
+    assert ("Conservation: 103 records in = 19 posted + 84 on a register; 2 held back in 1 "
+            "refused deck") in text
+    unreadable = tmp_path / "unreadable.dat"
+    unreadable.write_bytes(b"HDR\xff\n")
+    again = _run(tmp_path / "d", [WEEK_DECKS[2], unreadable], dt.date(2026, 11, 17))
+    lines = summary.render(again).splitlines()
+    row = next(t for t in lines if "unreadable.dat" in t and not t.startswith("REFUSED"))
+    assert row.endswith("unreadable.dat refused           -       0        0")  # not counted
+    assert ("Conservation: 0 records in = 0 posted + 0 on a register; 2 held back in 2 refused "
+            "decks (1 could not be read as records: not counted)") in lines
+
+
 def test_refused_deck_is_kept_for_resubmission_and_nothing_of_it_posts(week):
     data, _, result = week
     assert (data / "refused" / "03-cut-short.dat").read_bytes() == WEEK_DECKS[2].read_bytes()

@@ -168,11 +168,14 @@ def control(paths: list[Path], result: RunResult, refused_dir: Path, duplicate: 
         result.decks.append(outcome)
         if refuse_bad_names and (bad_name := names.refusal(path)):
             outcome.reason = bad_name  # left where it is: its name cannot be copied as is
+            outcome.counted = False
             continue
         try:
             deck = open_deck(path)
         except (DeckFault, DeckRefused) as err:
             outcome.reason = str(err)
+            held = err.records if isinstance(err, DeckRefused) else None
+            outcome.records, outcome.counted = held or 0, held is not None
             keep_for_resubmission(path, refused_dir)
             continue
         outcome.identity, outcome.records = deck.identity, deck.records.height
