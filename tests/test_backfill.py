@@ -274,12 +274,26 @@ def test_from_naming_no_week_is_a_usage_error(inputs, tmp_path, capsys):
         capsys.readouterr().err
 
 
-def test_a_week_folder_without_a_readable_hdr_stops_before_anything_runs(tmp_path, capsys):
-    (tmp_path / "h" / "w1").mkdir(parents=True)
-    (tmp_path / "h" / "w1" / "deck.dat").write_text("not a deck\n")
-    assert qap("backfill", tmp_path / "h", "-d", tmp_path / "d") == 12
-    assert "no deck has a readable HDR week ending" in capsys.readouterr().err
-    assert not (tmp_path / "d").exists()
+def test_a_week_folder_without_a_readable_hdr_is_refused_and_the_others_run(inputs, tmp_path,
+                                                                            capsys):
+    history = tmp_path / "h"
+    shutil.copytree(inputs / "history" / "w1", history / "w1")
+    shutil.copytree(inputs / "history" / "w3", history / "w3")
+    (history / "w2").mkdir()
+    (history / "w2" / "deck.dat").write_text("not a deck\n")
+    (history / "w2" / "notes.txt").write_text("HDR\n")
+    data, reference = tmp_path / "d", inputs / "reference"
+    assert qap("backfill", history, "-d", data, "-r", reference, "-q") == 8
+    out = capsys.readouterr().out
+    assert (f"week folder {history / 'w2'} refused (condition code 8): no deck has a readable "
+            "HDR week ending (columns 6-13 of its first record; decks: deck.dat, notes.txt), "
+            "so the week's place in the series and its run date are unknown; nothing of it "
+            "was run, the other weeks run without it. Once its decks are mended, run it with: "
+            f"qap backfill {history / 'w2'} -d {data} -r {reference}\n") in out
+    assert [m["run_id"] for m in Store(data).history()] == ["20251104.01", "20251118.01"]
+    assert ["-", "w2", "-", "-", "refused", "8"] in [line.split() for line in out.splitlines()]
+    assert out.endswith("Backfill condition code 8: a deck was refused (nothing of it "
+                        "posted)\n")
 
 
 def test_an_interrupt_inside_a_week_stops_there_with_12_and_posts_none_of_it(inputs, tmp_path):

@@ -56,9 +56,9 @@ def test_run_json_is_one_document_with_the_summarys_figures(data):
     assert (doc["run_id"], doc["condition_code"], doc["published"], doc["dry_run"]) == (
         "20261117.01", 8, True, False)
     assert doc["conservation"] == {"records_in": 103, "posted": 19, "on_a_register": 84,
-                                   "holds": True}
+                                   "holds": True, "held_back": 2, "refused_decks": 1}
     assert [(d["status"], d["records"], d["posted"], d["rejected"]) for d in doc["decks"]] == [
-        ("accepted", 26, 6, 20), ("accepted", 70, 8, 62), ("refused", 0, 0, 0),
+        ("accepted", 26, 6, 20), ("accepted", 70, 8, 62), ("refused", 2, 0, 0),
         ("accepted", 5, 4, 1), ("accepted", 2, 1, 1)]
     assert doc["error_codes"]["IPR-3081"] == {"T02": 1}
     assert doc["error_codes"]["PCE-03-41"]["14"] == 1 and doc["warnings"] == 1

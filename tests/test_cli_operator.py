@@ -70,6 +70,30 @@ def test_corrections_then_withdraw_then_rollback(data, tmp_path):
     assert unknown.exit_code == 12 and "Traceback" not in unknown.output
 
 
+def test_a_rollback_already_undone_says_so_and_changes_nothing(data, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(data, copy, symlinks=True)
+    gone = qap("withdraw", "02-reviews-adjustments-standards.dat", "9", "--reason",
+               "typing slip", "-d", str(copy))
+    withdrawal = gone.output.split(" as ")[1].split(" ")[0]
+    first = Store(copy).current_generation() + 1
+    assert qap("rollback", withdrawal, "-d", str(copy)).exit_code == 0
+    assert qap("rollback", "20261117.01", "--force", "-d", str(copy)).exit_code == 0
+    again = qap("rollback", withdrawal, "-d", str(copy))
+    assert again.exit_code == 0 and again.output == (
+        f"qap: {withdrawal} is already rolled back: generation {first + 1} (rollback-before:"
+        f"20261117.01, {Store(copy).manifest()['created'][:10]}) took it out of the state; "
+        "nothing was done\n")
+    twice = qap("rollback", "20261117.01", "--force", "-d", str(copy))
+    assert twice.exit_code == 0 and "also undone" not in twice.output
+    assert twice.output.startswith("qap: 20261117.01 is already rolled back: generation "
+                                   f"{first + 1} (rollback-before:20261117.01, ")
+    flow = qap("flow", "rollback", "20261117.01", "--force", "-d", str(copy))
+    assert flow.exit_code == 0 and flow.output.startswith(
+        "qap flow: 20261117.01 is already rolled back")  # and no flow run was started
+    assert Store(copy).current_generation() == first + 1  # nothing published
+
+
 def test_reprocess_of_the_open_register_deck_closes_what_now_posts(data, tmp_path):
     fix = tmp_path / "fix.dat"
     qap("corrections", str(fix), "-d", str(data))

@@ -68,7 +68,8 @@ def test_docs_error_codes_is_generated_from_the_table_and_not_stale():
 
 def test_every_code_of_every_family_is_in_the_one_table_with_meaning_and_fix():
     runs = {c.run for c in CODES.values()}
-    assert runs == {RUN_3926, RUN_3927, *codes.INDIVIDUAL_RUNS, codes.RUN_SAMPLING, codes.RUN_INV}
+    assert runs == {RUN_3926, RUN_3927, *codes.INDIVIDUAL_RUNS, codes.RUN_SAMPLING, codes.RUN_INV,
+                    codes.RUN_DECK}
     for entry in CODES.values():
         assert entry.meaning and entry.resolution, entry
         assert f"| {entry.code} |" in codes.markdown()

@@ -169,7 +169,7 @@ def test_weekly_flow_end_to_end_through_the_cli(flows, tmp_path):
     assert f"Run page: `{folder / 'reports' / 'index.html'}`" in md
     assert "| IPR-3081 | T02 | 1 | SSN NOT ON EMPLOYEE MASTER |" in md
     assert "| IPR-6489 | A12 | 1 | A FIGURE WOULD GO NEGATIVE |" in md
-    assert "| 03-cut-short.dat | refused | 0 | 0 | 0 |" in md
+    assert "| 03-cut-short.dat | refused | 2 | 0 | 0 |" in md  # its 2 records, held back
     assert (folder / "reports" / "index.html").is_file()
     assert sorted(p.name for p in (folder / "reports").glob("chart-*.png")) == [
         "chart-accuracy.png", "chart-pareto.png", "chart-sar.png", "chart-trend.png"]

@@ -142,6 +142,21 @@ def test_the_same_deck_twice_is_refused_as_a_duplicate_and_nothing_moves(two_run
     assert again.opened == again.carried == 0
 
 
+def test_the_same_records_in_another_order_under_a_new_hdr_are_a_duplicate(tmp_path):
+    data = tmp_path / "data"
+    first = run_inventory([WORKED], data, calendar.WorkCalendar(), RUN_DATE)
+    hdr, *records, trl = WORKED.read_text().splitlines()
+    reordered = tmp_path / "reordered.dat"
+    reordered.write_text("\n".join([hdr[:27] + f"{int(hdr[27:30]) + 1:03d}", *records[::-1],
+                                    trl]) + "\n")
+    again = run_inventory([reordered], data, calendar.WorkCalendar(), RUN_DATE)
+    assert [(d.status, d.reason) for d in again.decks] == [(
+        "duplicate", f"{reordered}: duplicate deck: the same records in another order were "
+        f"already accepted by run {first.run_id} (worked-example.dat); nothing of it is used "
+        "again")]
+    assert again.condition_code == 8 and again.generation is None
+
+
 def test_withdrawn_entry_stays_withdrawn_while_its_condition_lasts(tmp_path):
     data = tmp_path / "data"
     run_inventory([HOLIDAY], data, calendar.WorkCalendar(), RUN_DATE)
@@ -198,6 +213,29 @@ def test_fixture_2_prints_the_deadline_the_work_calendar_gives(tmp_path, referen
     assert_golden(text, GOLDEN / f"{golden}.txt")
     assumed = "work days are Monday-Friday" in out.output
     assert assumed == (reference is None)
+
+
+def test_the_reference_folder_is_remembered_by_the_data_directory_as_for_qap_run(tmp_path):
+    data = tmp_path / "d"
+    first = CliRunner().invoke(app, ["inventory", str(WORKED), "-d", str(data), "-r",
+                                     str(REFERENCE), "--run-date", "2026-05-18", "-q"])
+    assert first.exit_code == 4, first.output
+    later = CliRunner().invoke(app, ["inventory", str(HOLIDAY), "-d", str(data),
+                                     "--run-date", "2026-05-18"])
+    assert later.exit_code == 0, later.output
+    assert (f"reference folder {REFERENCE.absolute()}: the one this data directory last ran "
+            "with (give --reference to change it)") in later.output
+    assert "work days are Monday-Friday" not in later.output
+    text = (data / "runs" / "20260518.02" / "inv-10-02_05162026.txt").read_text()
+    assert "(2 WORK DAYS, DUE 05/29/2026)" in text  # the calendar's Memorial Day counts
+
+
+def test_params_with_another_word_is_a_usage_error_naming_it():
+    out = CliRunner().invoke(app, ["inventory", "params", "extra"])
+    assert out.exit_code == 2
+    assert out.output == ("qap inventory: params takes no argument: 'extra' is unexpected "
+                          "(say: qap inventory params [--run-date YYYY-MM-DD]; a usage error: "
+                          "nothing was run)\n")
 
 
 def test_cli_run_exits_4_with_records_rejected_and_names_the_reports(tmp_path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import shutil
 from pathlib import Path
 
 import polars as pl
@@ -233,6 +234,29 @@ def test_fewer_than_four_pulls_is_said_only_once_it_is_certain(tmp_path, referen
     # the same work run on the Saturday: no day is left, three pulls are all there can be
     assert _hqw_week(tmp_path, reference, ["MON", "TUE", "WED"]).select("code").rows() == [
         ("S25",)]
+
+
+def _reordered(deck_file: Path, out: Path) -> Path:
+    """`deck_file`'s records in reverse order under a new HDR (its sequence number + 1)."""
+    hdr, *records, trl = deck_file.read_text().splitlines()
+    out.write_text("\n".join([hdr[:27] + f"{int(hdr[27:30]) + 1:03d}", *records[::-1], trl])
+                   + "\n")
+    return out
+
+
+def test_the_same_records_in_another_order_under_a_new_hdr_are_a_duplicate(week, reference,
+                                                                            tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(week[0], data, symlinks=True)
+    register = Store(data).read("error_register")
+    again = _reordered(fx.WEEK_DIR / "02-batches.dat", tmp_path / "reordered.dat")
+    result = run_select([again], data, reference, write_all, RUN_DATE)
+    assert [(d.status, d.reason) for d in result.decks] == [(
+        "duplicate", f"{again}: duplicate deck: the same records in another order were "
+        f"already accepted by run {week[1].run_id} (02-batches.dat); nothing of it is used "
+        "again")]
+    assert result.condition_code == 8 and result.pulls.height == 0
+    assert Store(data).read("error_register").equals(register)  # nothing opened twice
 
 
 def test_a_deck_sent_twice_is_a_duplicate_and_nothing_of_it_is_used_again(week, reference):

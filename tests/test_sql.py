@@ -115,6 +115,28 @@ def test_rolled_back_run_is_left_out_even_when_its_note_is_lost(tmp_path):
     shutil.rmtree(data)
 
 
+def test_a_store_rolled_back_before_its_first_run_still_offers_every_view_empty_and_typed(
+        tmp_path):
+    data = tmp_path / "data"
+    _load(data)
+    assert qap("rollback", "20261110.01", "--force", "-d", str(data)).exit_code == 0
+    out = qap("sql", "-d", str(data), "--csv", "SELECT count(*) AS n FROM defect_codes")
+    assert out.exit_code == 0 and out.output == "n\n0\n"
+    con = duckdb.connect()
+    views = open_views(data, con)
+    assert views.runs_in_effect == [] and {"defect_codes", "error_register", "cum_ofp",
+                                           "decks"} <= set(views.state)
+    assert {"posting_3926", "register_3927", "ipr", "sar"} <= set(views.listings)
+    assert con.execute("SELECT count(*) FROM posting_3926").fetchone() == (0,)
+    types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE posting_3926)")
+                 .fetchall())
+    assert (types["run_id"], types["week_ending"], types["sampled"]) == (
+        "VARCHAR", "DATE", "BIGINT")
+    assert "defect_code" in dict(con.execute(
+        "SELECT column_name, column_type FROM (DESCRIBE defect_codes)").fetchall())
+    con.close()
+
+
 def test_query_prints_a_table_with_a_row_count(data):
     out = qap("sql", "-d", str(data), "SELECT deck, status, records FROM decks "
               "WHERE run_id = '20261117.01' ORDER BY deck")
@@ -124,7 +146,7 @@ def test_query_prints_a_table_with_a_row_count(data):
         "------------------------------------  -------  -------",
         "01-defect-list-changes.dat            posted        26",
         "02-reviews-adjustments-standards.dat  posted        70",
-        "03-cut-short.dat                      refused        0",
+        "03-cut-short.dat                      refused        2",
         "04-time-reports-3081.dat              posted         5",
         "05-ipr-adjustments-6489.dat           posted         2",
         "(5 rows)"]

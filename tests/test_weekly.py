@@ -18,7 +18,7 @@ from pipelines.engine.machinery.reference import load as load_reference
 from pipelines.operator import cli
 from pipelines.operator.runs import run_week
 from pipelines.reports import summary
-from validators.codes import RUN_3926, RUN_3927, issued
+from validators.codes import CODES, RUN_3926, RUN_3927, RUN_DECK, issued
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 GOLDEN = Path(__file__).parent / "golden" / "sample_week"
@@ -67,6 +67,25 @@ def test_sample_week_counts_and_conservation(week):
     assert (result.records_in, result.posted, result.rejected) == (103, 19, 84)
     assert result.records_in == result.posted + result.rejected
     assert result.condition_code == 8 and result.warnings == 1
+
+
+def test_a_refused_decks_records_are_counted_and_held_back_beside_the_conservation_check(
+        week, tmp_path):
+    _, _, result = week
+    assert (result.decks[2].records, result.held_back) == (2, 2)  # TRL says 3, it holds 2
+    text = summary.render(result).splitlines()
+    row = next(t for t in text if "03-cut-short.dat" in t and not t.startswith("REFUSED"))
+    assert row.endswith("03-cut-short.dat refused           2       0        0")
+    assert ("Conservation: 103 records in = 19 posted + 84 on a register; 2 held back in 1 "
+            "refused deck") in text
+    unreadable = tmp_path / "unreadable.dat"
+    unreadable.write_bytes(b"HDR\xff\n")
+    again = _run(tmp_path / "d", [WEEK_DECKS[2], unreadable], dt.date(2026, 11, 17))
+    lines = summary.render(again).splitlines()
+    row = next(t for t in lines if "unreadable.dat" in t and not t.startswith("REFUSED"))
+    assert row.endswith("unreadable.dat refused           -       0        0")  # not counted
+    assert ("Conservation: 0 records in = 0 posted + 0 on a register; 2 held back in 2 refused "
+            "decks (1 could not be read as records: not counted)") in lines
 
 
 def test_refused_deck_is_kept_for_resubmission_and_nothing_of_it_posts(week):
@@ -216,15 +235,50 @@ def test_a_week_ending_that_is_no_saturday_and_a_run_date_gone_back_are_noted(tm
     tuesday.write_text(text[:5] + "11172026" + text[13:])
     national = FIXTURES / "national" / "national-defect-list.dat"
     first = _run(tmp_path / "d", [national], dt.date(2026, 11, 17))
-    assert first.notes == []
+    assert first.notes == [  # the bundled list's HDR: made 11/09/2026 for the week to 11/14
+        "national-defect-list.dat: HDR creation date 11/09/2026 (line 1, columns 14-21) is "
+        "before its week ending 11/14/2026; expected a deck made once its week had ended (H02, "
+        "posted as sent: `qap explain H02`)"]
     result = _run(tmp_path / "d", [tuesday], dt.date(2026, 11, 10))
     assert result.notes == [
         "tuesday.dat: HDR week ending 11/17/2026 is a Tuesday, not a Saturday; its Forms 3081 "
         "and 6489 count in the week ending 11/21/2026",
+        "tuesday.dat: HDR week ending 11/17/2026 (line 1, columns 6-13) is after the run date "
+        "11/10/2026; expected a week that has ended (H01, posted as sent: `qap explain H01`)",
+        "tuesday.dat: HDR creation date 11/16/2026 (line 1, columns 14-21) is before its week "
+        "ending 11/17/2026; expected a deck made once its week had ended (H02, posted as sent: "
+        "`qap explain H02`)",
         "run date 11/10/2026 is before the last run's (11/17/2026); run ids and register ages "
         "follow it (--run-date)"]
     assert "\nNote: tuesday.dat: HDR week ending 11/17/2026 is a Tuesday" in summary.render(
         result)
+
+
+@pytest.mark.parametrize(("hdr", "note"), [
+    ("HDRSC1121202611232026060000005", "HDR week ending 11/21/2026 (line 1, columns 6-13) is "
+     "after the run date 11/17/2026; expected a week that has ended (H01, posted as sent: "
+     "`qap explain H01`)"),
+    ("HDRSC1114202611102026060000005", "HDR creation date 11/10/2026 (line 1, columns 14-21) is "
+     "before its week ending 11/14/2026; expected a deck made once its week had ended (H02, "
+     "posted as sent: `qap explain H02`)"),
+    ("HDR#!1114202611162026060000005", "HDR campus code '#!' (line 1, columns 4-5) is not two "
+     "letters or digits (H03, posted as sent: `qap explain H03`)")])
+def test_hdr_fields_the_legacy_system_accepted_but_that_look_mistaken_are_noted(tmp_path, hdr,
+                                                                               note):
+    deck = tmp_path / "deck.dat"
+    deck.write_text(hdr + WEEK_DECKS[3].read_text()[30:])
+    result = _run(tmp_path / "d", [deck], dt.date(2026, 11, 17))
+    assert [d.status for d in result.decks] == ["accepted"]
+    assert result.notes == [f"deck.dat: {note}"]
+    assert f"\nNote: deck.dat: {note}\n" in summary.render(result)
+
+
+def test_every_hdr_note_is_in_the_one_code_table_and_explained():
+    for code in ("H01", "H02", "H03"):
+        entry = CODES[(RUN_DECK, code)]
+        out = CliRunner().invoke(cli.app, ["explain", code.lower()])
+        assert out.exit_code == 0
+        assert out.output == f"Deck note {code}: {entry.meaning}\n  Resolve: {entry.resolution}\n"
 
 
 def test_sample_week_keeps_local_and_unit_codes_out_of_adams_figures(week):

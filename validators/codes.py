@@ -20,6 +20,7 @@ RUN_NOT_POSTED = "DATA NOT POSTED"  # reviews listed on Weekly Data Not Posted (
 RUN_INDIVIDUAL = "INDIVIDUAL DATA"  # the step could not take a Form 3081/6489 at all
 RUN_SAMPLING = "SAMPLING"  # sample selection (IRM 3.30.28.2): validators/sampling.py
 RUN_INV = "INV-10-02"  # RO inventory (shared/spec/inventory.md section 5)
+RUN_DECK = "DECK"  # notes on a deck's HDR (validators/hdr_notes.py): the deck posts
 
 
 @dataclass(frozen=True)
@@ -249,8 +250,26 @@ _SAMPLING = [
      "Not an error on a record: pull the OFP's work on every day it is completed.", True),
 ]
 
+# Notes on a deck's HDR: accepted (deck control passes) but probably mistaken; the summary of
+# the weekly run notes them and the deck posts.
+_RERUN = ("If the HDR is wrong, roll the run back (`qap rollback RUN`), have the deck sent again "
+          "with the right HDR and run it; else nothing.")
+_DECK = [
+    ("H01", "The HDR week ending (columns 6-13) is after the run date: the deck reports a week "
+     "that has not ended. The deck posts (the legacy system did not refuse it).",
+     "Check the HDR week ending and the run date (--run-date). " + _RERUN, True),
+    ("H02", "The HDR creation date (columns 14-21) is before its week ending (columns 6-13): "
+     "the deck was made before the week it reports had ended. The deck posts.",
+     "Check both HDR dates with the sender. " + _RERUN, True),
+    ("H03", "The HDR campus code (columns 4-5) is not two letters or digits. The deck posts: "
+     "record-layouts.md gives the campus as 2 characters and lists no codes.",
+     "Check the campus code with the sender; its next decks should carry the campus's "
+     "two-character code. " + _RERUN, True),
+]
+
 CODES: dict[tuple[str, str], ErrorCode] = {}
-for run, rows in ((RUN_3926, _3926), (RUN_3927, _3927), (RUN_SAMPLING, _SAMPLING)):
+for run, rows in ((RUN_3926, _3926), (RUN_3927, _3927), (RUN_SAMPLING, _SAMPLING),
+                  (RUN_DECK, _DECK)):
     for code, meaning, resolution, issued_, *cum in rows:
         CODES[(run, code)] = ErrorCode(code, run, meaning, resolution, issued_,
                                        bool(cum and cum[0]))
@@ -466,6 +485,7 @@ _SECTIONS = (
     (RUN_SAMPLING, "Sample selection (register SAMPLING; S20, S21, S23, S25 are findings)"),
     (RUN_INV, "RO inventory run INV-10-02 (R rejects a record; E, W open or carry an exception; "
               "I prints)"),
+    (RUN_DECK, "Notes on a deck's HDR (the weekly run's summary; the deck posts)"),
 )
 
 

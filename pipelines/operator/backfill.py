@@ -18,7 +18,7 @@ from pathlib import Path
 from layouts import layout
 from layouts.decoder import RECORD_WIDTH
 from pipelines.engine.machinery import names
-from pipelines.engine.machinery.conditions import CC_ABEND, CC_CLEAN, CC_INCOMPLETE
+from pipelines.engine.machinery.conditions import CC_ABEND, CC_CLEAN, CC_INCOMPLETE, CC_REFUSED
 from pipelines.operator.inbox import IGNORED_SUFFIXES
 
 REFERENCE_FOLDER = "reference"  # a week's own reference folder, inside its week folder
@@ -53,6 +53,15 @@ class Week:
                            run_date=self.run_date, condition_code=condition_code, **figures)
 
 
+@dataclass(frozen=True)
+class UnplacedWeek:
+    """A week folder none of whose decks has a readable HDR week ending: its place in the
+    series and its run date are unknown, so it is refused (8) and the other weeks run."""
+
+    folder: Path
+    reason: str
+
+
 @dataclass
 class WeekOutcome:
     """What one week's run left: the figures of the summary table, nothing of its records."""
@@ -77,12 +86,15 @@ class BackfillOutcome:
     weeks: int  # in the plan
     done: list[WeekOutcome] = field(default_factory=list)
     stopped: WeekOutcome | None = None
+    refused: list[UnplacedWeek] = field(default_factory=list)  # not in the plan: not run
 
     @property
     def condition_code(self) -> int:
         codes = [w.condition_code for w in self.done]
         if self.stopped is not None:
             codes.append(self.stopped.condition_code)
+        if self.refused:
+            codes.append(CC_REFUSED)
         return max(codes, default=CC_CLEAN)
 
 
@@ -150,9 +162,13 @@ def run_date_for(week_ending: dt.date, today: dt.date) -> dt.date:
     return min(week_ending + dt.timedelta(days=days), today)
 
 
-def plan(sources: list[Path], today: dt.date | None = None) -> list[Week]:
+def plan(sources: list[Path], today: dt.date | None = None,
+         unplaced: list[UnplacedWeek] | None = None) -> list[Week]:
     """The weeks in the order they run: by the latest HDR week ending of each week's decks;
-    weeks of the same week ending keep the order given (a folder's weeks by name)."""
+    weeks of the same week ending keep the order given (a folder's weeks by name). A week
+    folder none of whose decks has a readable HDR cannot be placed: it goes to `unplaced`
+    when the caller gives that list (one bad week must not stop the series), else it is a
+    PlanError."""
     today = today or dt.date.today()
     placed = []
     for order, folder in enumerate(week_folders(sources)):
@@ -161,10 +177,14 @@ def plan(sources: list[Path], today: dt.date | None = None) -> list[Week]:
             raise PlanError(f"week folder {folder} holds no deck")
         endings = [e for e in map(hdr_week_ending, decks) if e is not None]
         if not endings:
-            raise PlanError(f"week folder {folder}: no deck has a readable HDR week ending "
-                            "(columns {}-{}), so the week's place in the series and its run "
-                            "date are unknown; fix or remove its decks".format(
-                                _HDR_WEEK.start, _HDR_WEEK.end))
+            why = (f"no deck has a readable HDR week ending (columns {_HDR_WEEK.start}-"
+                   f"{_HDR_WEEK.end} of its first record; decks: "
+                   f"{', '.join(d.name for d in decks)}), so the week's place in the series "
+                   "and its run date are unknown")
+            if unplaced is None:
+                raise PlanError(f"week folder {folder}: {why}; fix or remove its decks")
+            unplaced.append(UnplacedWeek(folder, why))
+            continue
         reference = folder / REFERENCE_FOLDER
         placed.append((max(endings), order, folder, tuple(decks),
                        reference if reference.is_dir() else None))
@@ -253,17 +273,19 @@ def _run_page(result, data_dir: Path) -> str | None:
 def run(weeks: list[Week], of: int, data_dir: Path, reference_dir: Path,
         progress: Callable[[str], None] | None = None,
         started: Callable[[Week], None] | None = None,
-        finished: Callable[[WeekOutcome], None] | None = None) -> BackfillOutcome:
+        finished: Callable[[WeekOutcome], None] | None = None,
+        refused: list[UnplacedWeek] | None = None) -> BackfillOutcome:
     """Run `weeks` (of a plan of `of`) in order, one at a time, under one hold of the store's
     lock: no other command posts between two weeks of the series (it is told the store is
     busy). A week ending 12 or 16 stops the series (the later weeks depend on its state); 4
     and 8 go on. `reference_dir` serves every week without a reference folder of its own and
     is remembered by the data directory once a week has posted, as `qap run` does. A store
-    that is busy when the backfill starts is 12 for its first week, nothing run."""
+    that is busy when the backfill starts is 12 for its first week, nothing run. `refused`:
+    the week folders the plan could not place, which make the backfill's code at least 8."""
     from pipelines.state import private
     from pipelines.state.store import Store, StoreError
 
-    outcome = BackfillOutcome(weeks=of)
+    outcome = BackfillOutcome(weeks=of, refused=list(refused or []))
     if not weeks:
         return outcome
     store = Store(data_dir)

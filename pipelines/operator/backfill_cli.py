@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pipelines.engine.machinery.conditions import CC_INCOMPLETE, CC_USAGE, MEANING
+from pipelines.engine.machinery.conditions import CC_INCOMPLETE, CC_REFUSED, CC_USAGE, MEANING
 from pipelines.operator.cli_options import (
     DataDir,
     Json,
@@ -21,7 +21,7 @@ from pipelines.operator.cli_options import (
 )
 
 if TYPE_CHECKING:
-    from pipelines.operator.backfill import BackfillOutcome, Week, WeekOutcome
+    from pipelines.operator.backfill import BackfillOutcome, UnplacedWeek, Week, WeekOutcome
 
 _SAY = Speaker("qap")
 
@@ -75,11 +75,26 @@ def _table(outcome: BackfillOutcome, plan: list[Week]) -> str:
             rows.append(_row([str(w.number), w.name, *date_cells, w.run_id or "",
                               str(w.condition_code), _n(w.records_in), _n(w.posted),
                               _n(w.rejected), str(w.refused)]))
+    for refused in outcome.refused:
+        rows.append(_row(["-", refused.folder.name, "-", "-", "refused", str(CC_REFUSED), "", "",
+                          "", ""]))
     done = outcome.done
     rows.append(_row(["", "total", "", "", "", "", _n(sum(w.records_in for w in done)),
                       _n(sum(w.posted for w in done)), _n(sum(w.rejected for w in done)),
                       str(sum(w.refused for w in done))]))
     return "\n".join(rows)
+
+
+def _mended(week: UnplacedWeek, data_dir: Path, reference: Path) -> str:
+    """The command that runs a refused week folder once its decks are mended."""
+    return (f"qap backfill {shlex.quote(str(week.folder))} -d {shlex.quote(str(data_dir))} -r "
+            f"{shlex.quote(str(reference))}")
+
+
+def _refused_line(week: UnplacedWeek, data_dir: Path, reference: Path) -> str:
+    return (f"week folder {week.folder} refused (condition code {CC_REFUSED}): {week.reason}; "
+            "nothing of it was run, the other weeks run without it. Once its decks are "
+            f"mended, run it with: {_mended(week, data_dir, reference)}")
 
 
 def _resume(stopped: WeekOutcome, plan: list[Week], sources: list[Path], data_dir: Path,
@@ -122,7 +137,14 @@ def _outcome_document(w: WeekOutcome) -> dict[str, Any]:
             "notes": w.notes}
 
 
-def _dry_run_text(plan: list[Week], first: int, reference: Path) -> str:
+def _refused_document(unplaced: list[UnplacedWeek], data_dir: Path, reference: Path
+                      ) -> list[dict[str, Any]]:
+    return [{"folder": str(u.folder), "condition_code": CC_REFUSED, "reason": u.reason,
+             "run_once_mended": _mended(u, data_dir, reference)} for u in unplaced]
+
+
+def _dry_run_text(plan: list[Week], first: int, reference: Path,
+                  unplaced: list[UnplacedWeek]) -> str:
     lines = [f"Backfill plan: {len(plan)} week(s), in this order (nothing is run):"]
     for w in plan:
         own = f"; reference {w.reference}" if w.reference else ""
@@ -130,6 +152,7 @@ def _dry_run_text(plan: list[Week], first: int, reference: Path) -> str:
         lines.append(f"  week {w.number} of {len(plan)}: {w.folder}, {_decks(len(w.decks))}, "
                      f"week ending {w.week_ending:%m/%d/%Y}, run date "
                      f"{w.run_date:%m/%d/%Y}{own}{skip}")
+    lines += [f"  refused: {u.folder}: {u.reason}" for u in unplaced]
     lines.append(f"Reference folder for weeks without their own: {reference}")
     return "\n".join(lines)
 
@@ -155,8 +178,10 @@ def backfill(
     `reference/` folder with them). Weeks run in the order of the latest HDR week ending of
     their decks; each runs on the Tuesday after its week ending (today at the latest). A
     week that ends with 12 or 16 stops the backfill, and the message says how to resume
-    (--from); 4 and 8 go on. The backfill's condition code is the highest of its weeks. A
-    deck already posted is refused, never posted twice, so a backfill run again is safe.
+    (--from); 4 and 8 go on. A week folder none of whose decks has a readable HDR cannot be
+    placed: it is refused (8), the message says how to run it once mended, and the other
+    weeks run. The backfill's condition code is the highest of its weeks. A deck already
+    posted is refused, never posted twice, so a backfill run again is safe.
 
     Example: qap backfill history/ -d /srv/qap -r /srv/qap/reference
     """
@@ -165,8 +190,9 @@ def backfill(
     from pipelines.operator import habits
     from pipelines.operator.data_dir import choose_reference, prepare
 
+    unplaced: list[series.UnplacedWeek] = []  # refused, and the other weeks run
     try:
-        plan = series.plan(sources)
+        plan = series.plan(sources, unplaced=unplaced)
     except series.PlanError as err:
         raise _SAY.fail(f"{err}; nothing was run", CC_INCOMPLETE) from None
     first = 1
@@ -183,9 +209,11 @@ def backfill(
         if as_json:
             typer.echo(habits.dumps({"data_dir": str(data_dir), "dry_run": True,
                                      "reference": str(choice.folder),
-                                     "weeks": _plan_document(plan, first)}))
+                                     "weeks": _plan_document(plan, first),
+                                     "refused_weeks": _refused_document(unplaced, data_dir,
+                                                                        choice.folder)}))
         else:
-            typer.echo(_dry_run_text(plan, first, choice.folder))
+            typer.echo(_dry_run_text(plan, first, choice.folder, unplaced))
         raise typer.Exit(0)
 
     _SAY.checked(prepare, data_dir)
@@ -208,8 +236,15 @@ def backfill(
             for note in week.notes:  # what `qap run`'s summary would ask the operator to check
                 typer.echo(f"  note: {note}")
 
+    for week in unplaced:
+        refusal = _refused_line(week, data_dir, choice.folder)
+        if as_json:
+            if say:
+                say(refusal)
+        else:
+            typer.echo(refusal)
     outcome = series.run(todo, len(plan), data_dir, choice.folder, progress=say,
-                         started=started, finished=finished)
+                         started=started, finished=finished, refused=unplaced)
     code = outcome.condition_code
     note = choice.summary_note()
     if as_json:
@@ -220,6 +255,7 @@ def backfill(
             "stopped": _outcome_document(outcome.stopped) if outcome.stopped else None,
             "resume": _resume(outcome.stopped, plan, sources, data_dir, choice.folder)
             if outcome.stopped else None,
+            "refused_weeks": _refused_document(unplaced, data_dir, choice.folder),
             "notes": [note] if note else [],
             "condition_code": code, "meaning": MEANING[code]}))
     else:

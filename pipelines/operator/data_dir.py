@@ -169,6 +169,16 @@ def choose_reference(data_dir: Path, given: Path | None) -> ReferenceChoice:
     return ReferenceChoice(SAMPLE_REFERENCE, SAMPLE)
 
 
+def optional_reference(data_dir: Path, given: Path | None) -> ReferenceChoice | None:
+    """For a run whose reference folder is optional (INV-10-02 reads only its work
+    calendar): --reference if given, else the folder the data directory last ran with, as
+    `choose_reference` has it; else none (never the sample files: they hold no calendar)."""
+    if given is not None:
+        return ReferenceChoice(Path(given), GIVEN)
+    remembered = recall(data_dir)
+    return None if remembered is None else ReferenceChoice(remembered, REMEMBERED)
+
+
 def require_inbox(folder: Path) -> None:
     """For a flow: the folder its decks wait in must exist, or the flow would start Prefect
     and run a week of nothing."""

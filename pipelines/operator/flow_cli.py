@@ -206,12 +206,15 @@ def rollback(
 
     Example: qap flow rollback 20261117.01 -d /srv/qap --requeue
     """
-    from pipelines.state.store import Store, StoreError
+    from pipelines.state.store import AlreadyRolledBack, Store, StoreError
 
     _checked(require_store, data_dir)
     _checked(not_busy, data_dir)
     try:
         Store(data_dir).check_rollback(run_id, undo_later=force)
+    except AlreadyRolledBack as err:  # nothing to do: said, and 0, with no flow started
+        typer.echo(f"qap flow: {err}")
+        return
     except StoreError as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
     flows = _flows(data_dir, quiet)

@@ -66,7 +66,7 @@ from pipelines.operator.inbox import REPROCESS, WEEKLY, Batch, DeckInput, InboxC
 from pipelines.operator.runs import run_week
 from pipelines.reports import run_artifact, summary
 from pipelines.state import private
-from pipelines.state.store import StoreError
+from pipelines.state.store import AlreadyRolledBack, StoreError
 from validators.codes import RUN_3926, RUN_3927
 
 # The legacy steps that one run_week call does, as one atomic generation
@@ -276,6 +276,8 @@ async def rollback_flow(run_id: str, data_dir: Path = Path("qap-data"), requeue:
                 outcome.run_folder = str(batch.folder)
                 outcome.moved = {name: str(inbox.inbox_dir(data_dir, batch.kind) / name)
                                  for name in back}
+    except AlreadyRolledBack as err:  # nothing to do, as `qap rollback` says it
+        outcome.message = str(err)
     except StoreError as err:
         outcome.condition_code, outcome.message = CC_INCOMPLETE, str(err)
     logger.info(outcome.message)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE
+from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE, CC_USAGE
 from pipelines.engine.machinery.conservation import ConservationError
 from pipelines.operator.cli_options import (
     DataDir,
@@ -23,12 +23,19 @@ from pipelines.operator.cli_options import (
     folder_path,
     parse_date,
 )
-from pipelines.operator.data_dir import own_folders, prepare, require_store
+from pipelines.operator.data_dir import (
+    optional_reference,
+    own_folders,
+    prepare,
+    remember,
+    require_store,
+)
 from validators import ro_params
 
 InvReference = Annotated[Path | None, typer.Option(
     "--reference", "-r", show_default=False, parser=folder_path, readable=False,
-    help="Folder with the optional work_calendar.txt (without it: Monday-Friday).")]
+    help="Folder with the optional work_calendar.txt (without it: Monday-Friday); "
+    "remembered by the data directory, as `qap run` remembers its reference folder.")]
 Reason = Annotated[str | None, typer.Option("--reason", help="Why an entry is withdrawn.")]
 
 
@@ -58,6 +65,10 @@ def inventory(
              qap inventory reprocess fix.dat -d /srv/qap
     """
     if args[0] == "params":
+        if len(args) > 1:  # a word it would ignore is a slip the operator should see
+            raise _fail(f"params takes no argument: {args[1]!r} is unexpected (say: qap "
+                        "inventory params [--run-date YYYY-MM-DD]; a usage error: nothing was "
+                        "run)", CC_USAGE)
         try:
             typer.echo(ro_params.describe(ro_params.load(parse_date("qap inventory", run_date))))
         except ro_params.ParamsError as err:
@@ -158,9 +169,12 @@ def _run(decks: list[Path], data_dir: Path, reference: Path | None, run_date: dt
     from pipelines.state.store import StoreError
 
     checked("qap inventory", prepare, data_dir)
+    choice = checked("qap inventory", optional_reference, data_dir, reference)
     progress = None if quiet else (lambda msg: typer.echo(f"  .. {msg}", err=True))
+    if progress and choice and choice.progress():
+        progress(choice.progress())
     try:
-        work_calendar = calendar.load(reference)
+        work_calendar = calendar.load(choice.folder if choice else None)
         result = run_inventory(decks, data_dir, work_calendar, run_date, progress=progress)
     except (calendar.CalendarError, ro_params.ParamsError, StoreError) as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
@@ -169,6 +183,8 @@ def _run(decks: list[Path], data_dir: Path, reference: Path | None, run_date: dt
     except Exception as err:  # the operator gets a sentence, not a traceback
         raise _fail(f"internal error, nothing was published: {type(err).__name__}: {err}",
                     CC_ABEND) from None
+    if choice and (warning := remember(data_dir, choice.folder)):  # as `qap run` does
+        typer.echo(f"qap inventory: warning: {warning}", err=True)
     typer.echo(inventory_summary.render(result))
     return result.condition_code
 

@@ -15,6 +15,7 @@ from validators.codes import (
     CODES,
     RUN_3926,
     RUN_3927,
+    RUN_DECK,
     RUN_INV,
     RUN_SAMPLING,
     SUB_REASONS,
@@ -26,15 +27,19 @@ _SAY = Speaker("qap")
 _fail, _date, _checked = _SAY.fail, _SAY.date, _SAY.checked
 
 
-def explain(code: Annotated[str, typer.Argument(help="Error code: 14, 3927:05 or A12.")],
+def explain(code: Annotated[str, typer.Argument(help="Error code: 14, 3927:05, A12 or H01.")],
             run: Annotated[str | None, typer.Option("--run", help="Run, e.g. INV-10-02.")
                            ] = None) -> None:
     """Tell what an error code means: PCE-03-41 (Form 3926), PCE-01-43 (Form 3927), INV-10-02
-    (RO inventory, with --run INV-10-02 or INV-10-02:NN), or an
-    individual data reason (T.. Form 3081, A.. Form 6489, N.. Data Not Posted, I..).
+    (RO inventory, with --run INV-10-02 or INV-10-02:NN), an individual data reason (T.. Form
+    3081, A.. Form 6489, N.. Data Not Posted, I..), a sampling code (S..) or a deck note (H..).
 
     Example: qap explain 05      (both runs)   qap explain 3927:05   qap explain A12
     """
+    if (note := CODES.get((RUN_DECK, code.upper()))) is not None:
+        typer.echo(f"Deck note {note.code}: {note.meaning}")
+        typer.echo(f"  Resolve: {note.resolution}")
+        return
     if (sampling := CODES.get((RUN_SAMPLING, code.upper()))) is not None:
         typer.echo(f"Sample selection code {sampling.code}: {sampling.meaning}")
         typer.echo(f"  Resolve: {sampling.resolution}")

@@ -121,11 +121,14 @@ def rollback(
     Example: qap rollback 20261117.01 -d /srv/qap
     """
     from pipelines.engine.machinery import register
-    from pipelines.state.store import StoreError
+    from pipelines.state.store import AlreadyRolledBack, StoreError
 
     _require_store(data_dir)
     try:
         gen, undone = register.rollback(data_dir, run_id, "qap rollback", undo_later=force)
+    except AlreadyRolledBack as err:  # nothing to do: said, and 0
+        typer.echo(f"qap: {err}")
+        return
     except StoreError as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
     typer.echo(f"state rolled back to before run {run_id} (new generation {gen})")

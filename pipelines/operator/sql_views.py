@@ -85,22 +85,11 @@ def _literal(text: str) -> str:
 
 
 def runs_in_effect(store: Store) -> tuple[list[str], list[str]]:
-    """The runs whose postings the current state holds, and those a rollback undid, oldest
-    first, from the generations' history: follow the current generation back, and at a
-    rollback's generation jump to the generation it restored (what it undid is not in it)."""
-    history = store.history()
-    by_number = {m["generation"]: m for m in history}
-    kept: set[str] = set()
-    number = store.current_generation()
-    while number is not None:
-        manifest = by_number.get(number) or store.manifest(number) or {}
-        extra = manifest.get("extra") or {}
-        if "rollback_before_run" in extra:
-            number = extra.get("restored_generation")
-            continue
-        kept.add(manifest.get("run_id", ""))
-        number = manifest.get("parent")
-    ordered = list(dict.fromkeys(m["run_id"] for m in history
+    """The runs whose postings the current state holds (`Store.in_effect`), and those a
+    rollback undid, oldest first."""
+    kept = {m.get("run_id", "") for m in store.in_effect()
+            if "rollback_before_run" not in (m.get("extra") or {})}
+    ordered = list(dict.fromkeys(m["run_id"] for m in store.history()
                                  if "rollback_before_run" not in (m.get("extra") or {})))
     return [r for r in ordered if r in kept], [r for r in ordered if r not in kept]
 
@@ -151,23 +140,60 @@ def open_views(data_dir: Path, con: duckdb.DuckDBPyConnection) -> Views:
             con.execute(f"CREATE OR REPLACE VIEW {_quote(table)} AS SELECT "
                         f"{_typed(con, source, listing=False)} FROM {source}")
             state.append(table)
+    for table, path in sorted(_lacking_tables(store, set(state)).items()):
+        read.append(path)
+        source = f"read_parquet({_literal(path)})"
+        con.execute(f"CREATE OR REPLACE VIEW {_quote(table)} AS SELECT "
+                    f"{_typed(con, source, listing=False)} FROM {source} LIMIT 0")
+        state.append(table)
     kept, left_out = runs_in_effect(store)
     runs_dir = Path(data_dir) / "runs"
     listings: list[str] = []
     for view, pattern in LISTINGS.items():
         files = sorted(str(f) for run in kept for folder in run_folders(runs_dir, run)[:1]
                        for f in folder.glob(pattern) if f.is_file())
+        # no run in effect wrote it: the view is offered empty, typed as a run that did
+        empty = not files
+        if empty:
+            files = _newest_file(runs_dir, left_out, pattern)
         if not files:
             continue
         read += files
         source = (f"read_parquet([{', '.join(_literal(f) for f in files)}], "
                   "union_by_name = true, filename = true)")
         con.execute(f"CREATE OR REPLACE VIEW {_quote(view)} AS SELECT "
-                    f"{_typed(con, source, listing=True)} FROM {source}")
+                    f"{_typed(con, source, listing=True)} FROM {source}"
+                    + (" LIMIT 0" if empty else ""))
         listings.append(view)
     _runs_view(con, store, kept)
     _codes_view(con)
     return Views(state, listings, kept, left_out, generation, read)
+
+
+def _lacking_tables(store: Store, have: set[str]) -> dict[str, str]:
+    """Each table an earlier generation published that the current one lacks (a rollback to
+    before the first run restores a state with no tables), with its newest published file:
+    its view is offered empty with that file's schema, so a query names the same views
+    whatever the generation holds. Generations are never deleted (`Store.rollback_before`)."""
+    found: dict[str, str] = {}
+    for manifest in reversed(store.history()):
+        folder = store.generation_dir(manifest["generation"])
+        assert folder is not None
+        for table in manifest.get("tables", {}):
+            path = folder / f"{table}.parquet"
+            if table not in have and table not in found and path.is_file():
+                found[table] = os.path.realpath(path)
+    return found
+
+
+def _newest_file(runs_dir: Path, runs: list[str], pattern: str) -> list[str]:
+    """The file `pattern` names in the newest of `runs` that wrote one (none: [])."""
+    for run in reversed(runs):
+        for folder in run_folders(runs_dir, run)[:1]:
+            files = sorted(f for f in folder.glob(pattern) if f.is_file())
+            if files:
+                return [str(files[0])]
+    return []
 
 
 def _runs_view(con: duckdb.DuckDBPyConnection, store: Store, kept: list[str]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from pipelines.engine.inventory.step import InventoryResult
-from pipelines.reports.summary import count, head
+from pipelines.reports.summary import count, head, held_back
 
 MEANING = {0: "clean", 4: "records rejected (see the open error register)",
            8: "a deck was refused (nothing of it was used)", 12: "the run could not complete",
@@ -43,7 +43,7 @@ def render(result: InventoryResult) -> str:
                f"{result.cleared} cleared")
     out += [f"Note: {note}" for note in result.notes]
     out.append(f"Conservation: {result.records_in} records in = {result.used} used + "
-               f"{result.rejected} rejected")
+               f"{result.rejected} rejected{held_back(result)}")
     if result.corrected or result.resubmitted:
         out.append(f"Open error register: {result.corrected} closed as corrected, "
                    f"{result.resubmitted} replaced by the same record rejected again")

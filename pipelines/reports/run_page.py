@@ -25,7 +25,7 @@ import jinja2
 import polars as pl
 
 from pipelines.engine.qap.cum_file import fiscal_quarter
-from pipelines.reports import chart_painter, register_view
+from pipelines.reports import chart_painter, register_view, summary
 from pipelines.state.store import Store
 from validators.codes import RUN_3926, RUN_3927
 
@@ -119,7 +119,8 @@ def _table(frame: pl.DataFrame, name: str, html_columns: tuple[str, ...] = ()) -
 
 def decks_frame(result: Any) -> pl.DataFrame:
     return pl.DataFrame(
-        [{"deck": Path(d.path).name, "status": d.status, "records": d.records,
+        [{"deck": Path(d.path).name, "status": d.status,
+          "records": d.records if d.counted else None,
           "posted": d.posted, "rejected": d.rejected, "reason": d.reason} for d in result.decks],
         schema={"deck": pl.String, "status": pl.String, "records": pl.Int64, "posted": pl.Int64,
                 "rejected": pl.Int64, "reason": pl.String})
@@ -257,6 +258,7 @@ def write(result: Any, data_dir: Path, made: dt.datetime | None = None,
         week_ending=f"{result.week_ending:%m/%d/%Y}" if result.week_ending else "-",
         generation=result.generation, condition_code=cc, meaning=MEANING.get(cc, ""),
         records_in=result.records_in, posted=result.posted, rejected=result.rejected,
+        held_back=summary.held_back(result),
         still_open=result.still_open, notes=result.notes, **tables, charts=drawn,
         registers=registers,
         code_options=code_options,

@@ -10,6 +10,7 @@ import polars as pl
 
 from pipelines.engine.sampling.selection import SelectResult
 from pipelines.reports import open_register, printing, pull_list, sampling_log, sampling_week
+from pipelines.reports.summary import deck_row, held_back
 
 
 def write_all(result: SelectResult, log: pl.DataFrame, still_open: pl.DataFrame,
@@ -51,9 +52,7 @@ def summary(result: SelectResult) -> str:
     out = [f"QAP sample selection {result.run_id}   run date {result.run_date:%m/%d/%Y}   "
            f"week ending {week}", "",
            f"{'DECK':<44}{'STATUS':<11}{'RECORDS':>8}{'USED':>8}{'REJECTED':>9}"]
-    for d in result.decks:
-        name = d.path if len(d.path) <= 43 else "..." + d.path[-40:]
-        out.append(f"{name:<44}{d.status:<11}{d.records:>8}{d.posted:>8}{d.rejected:>9}")
+    out += [deck_row(d) for d in result.decks]
     out += [f"{d.status.upper()}: {d.reason}" for d in result.decks if d.status != "accepted"]
     out.append("")
     for run, counts in result.codes.items():
@@ -64,7 +63,7 @@ def summary(result: SelectResult) -> str:
     out.append(f"Pulls: {result.pulls.height} ({pulled} items) on "
                f"{result.pulls['pull_date'].n_unique()} day(s)")
     out.append(f"Conservation: {result.records_in} records in = {result.posted} used + "
-               f"{result.rejected} on the register")
+               f"{result.rejected} on the register{held_back(result)}")
     if result.corrected or result.resubmitted:
         out.append(f"Corrections: {result.corrected} register entries closed as corrected, "
                    f"{result.resubmitted} rejected again (closed as resubmitted, reopened)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pipelines.engine.machinery.conditions import MEANING
-from pipelines.engine.machinery.result import RunResult
+from pipelines.engine.machinery.result import DeckOutcome, RunResult
 from validators.codes import CODES
 
 TOP_CODES = 3  # the most frequent codes whose meaning the summary spells out (one screen)
@@ -28,6 +28,29 @@ def _meanings(result: RunResult) -> list[str]:
     return lines
 
 
+def deck_row(d: DeckOutcome) -> str:
+    """A deck's line of the summary's table; RECORDS of a deck whose records could not be
+    counted (refused unreadable) is `-`."""
+    name = d.path if len(d.path) <= 43 else "..." + d.path[-40:]
+    records = d.records if d.counted else "-"
+    return f"{name:<44}{d.status:<11}{records:>8}{d.posted:>8}{d.rejected:>9}"
+
+
+def held_back(result: RunResult) -> str:
+    """What the conservation line adds for refused decks: their records are in neither side
+    of "records in = used + on a register" (that check is of the accepted decks), so they
+    are accounted for beside it, as held back with their deck."""
+    refused = result.refused_decks
+    if not refused:
+        return ""
+    text = (f"; {result.held_back} held back in "
+            f"{count(len(refused), 'refused deck', 'refused decks')}")
+    uncounted = sum(not d.counted for d in refused)
+    if uncounted:
+        text += f" ({uncounted} could not be read as records: not counted)"
+    return text
+
+
 def head(result: RunResult, title: str, dated: str, day: dt.date | None, used: str = "POSTED",
          kept_note_on_duplicates: bool = False) -> list[str]:
     """The top of every family's summary: the run line, one line per deck offered and why
@@ -36,9 +59,7 @@ def head(result: RunResult, title: str, dated: str, day: dt.date | None, used: s
     out = [f"{title} {result.run_id}   run date {result.run_date:%m/%d/%Y}   {dated} {shown}",
            ""]
     out.append(f"{'DECK':<44}{'STATUS':<11}{'RECORDS':>8}{used:>8}{'REJECTED':>9}")
-    for d in result.decks:
-        name = d.path if len(d.path) <= 43 else "..." + d.path[-40:]
-        out.append(f"{name:<44}{d.status:<11}{d.records:>8}{d.posted:>8}{d.rejected:>9}")
+    out += [deck_row(d) for d in result.decks]
     refused = [d for d in result.decks if d.status != "accepted"]
     if refused:
         out.append("")
@@ -61,7 +82,7 @@ def render(result: RunResult) -> str:
                    "defects)")
     out += [f"Note: {note}" for note in result.notes]
     out.append(f"Conservation: {result.records_in} records in = {result.posted} posted + "
-               f"{result.rejected} on a register")
+               f"{result.rejected} on a register{held_back(result)}")
     if result.corrected:
         closed = count(result.corrected, "open register entry", "open register entries")
         out.append(f"Reprocess: {closed} closed as corrected")

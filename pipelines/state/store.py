@@ -65,8 +65,8 @@ import polars as pl
 
 from pipelines.state import private
 
-__all__ = ["Generation", "LaterRuns", "Store", "StoreBusy", "StoreError", "counts", "describe",
-           "lock_holder"]
+__all__ = ["AlreadyRolledBack", "Generation", "LaterRuns", "Store", "StoreBusy", "StoreError",
+           "counts", "describe", "lock_holder"]
 
 #: Test seam: called with a step name at every crash-relevant step of begin/write/commit.
 #: ``None`` in production. The crash test installs a hook that SIGKILLs the process at a
@@ -94,6 +94,12 @@ class LaterRuns(StoreError):
     def __init__(self, message: str, later: list[dict]) -> None:
         super().__init__(message)
         self.later = later
+
+
+class AlreadyRolledBack(StoreError):
+    """The run named is no longer in the state: a rollback already undid it. Nothing is
+    done, as for any command with nothing to do; rolling it back again would restore an
+    older state and undo the runs published since."""
 
 
 def _later_runs(run_id: str, later: list[dict]) -> LaterRuns:
@@ -545,6 +551,33 @@ class Store:
         chain.reverse()
         return chain
 
+    def in_effect(self) -> Iterator[dict]:
+        """The manifests of the generations whose changes the current state holds, newest
+        first: from the current generation back through each parent, and at a rollback's
+        generation (yielded too: it says what it restored) on from the generation it
+        restored, since what it undid is not in the state."""
+        number = self.current_generation()
+        while number is not None:
+            manifest = self.manifest(number) or {}
+            yield manifest
+            extra = manifest.get("extra") or {}
+            number = (extra.get("restored_generation") if "rollback_before_run" in extra
+                      else manifest.get("parent"))
+
+    def undone_by(self, run_id: str) -> dict | None:
+        """The rollback generation that took `run_id` out of the state, or None while the
+        run is in effect (or never published)."""
+        mine = [m["generation"] for m in self.history() if m["run_id"] == run_id]
+        for manifest in self.in_effect():
+            extra = manifest.get("extra") or {}
+            if manifest.get("run_id") == run_id:
+                return None
+            if "rollback_before_run" in extra and any(
+                    (extra.get("restored_generation") or 0) < g < manifest["generation"]
+                    for g in mine):
+                return manifest
+        return None
+
     def orphans(self) -> list[int]:
         """Generation directories that exist but were never published (crash before swap)."""
         published = {m["generation"] for m in self.history()}
@@ -625,6 +658,12 @@ class Store:
                 f"cannot roll back before run {run_id!r}: it never published a generation "
                 f"in {self.data_dir} (published runs: {', '.join(known) or 'none'})"
             )
+        undone = self.undone_by(run_id)
+        if undone is not None:
+            raise AlreadyRolledBack(
+                f"{run_id} is already rolled back: generation {undone['generation']} "
+                f"({undone['run_id']}, {undone['created'][:10]}) took it out of the state; "
+                "nothing was done")
         return first, [m for m in history[history.index(first) + 1:] if m["run_id"] != run_id]
 
     def check_rollback(self, run_id: str, undo_later: bool) -> None:

@@ -109,10 +109,12 @@ def reprocess(deck_paths: list[Path], data_dir: Path, reports: OpenRegisterWrite
         result = InventoryResult(run_id=run_id, run_date=run_date, week_ending=None,
                                  run_dir=None)
         result.notes += run_folder.tidy(data_dir / "runs", set(published))
+        # only the same file again is a duplicate: corrected records re-input unchanged
+        # (their fix was the roster) may be every record of a deck already run
         ledger = store.read("decks")
-        known = set(ledger.filter(pl.col("status") == "posted")["content_hash"].to_list()
-                    ) if ledger is not None else set()
-        decks = open_decks(deck_paths, known, result, data_dir / "refused")
+        posted = intake.Posted.of(ledger)
+        decks = open_decks(deck_paths, intake.Posted(posted.content, {}, {}), result,
+                           data_dir / "refused")
         if not decks:  # a refused deck posts nothing
             result.notes.append("no deck was accepted: nothing was published (no "
                                 "generation; the open error register is unchanged)")

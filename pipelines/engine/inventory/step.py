@@ -33,7 +33,7 @@ from pipelines.engine.machinery import intake
 from pipelines.engine.machinery.conservation import conserve
 from pipelines.engine.machinery.deck import Deck
 from pipelines.engine.machinery.entries import extend_register, in_register_schema
-from pipelines.engine.machinery.intake import control, same_content
+from pipelines.engine.machinery.intake import Posted, control, same_content
 from pipelines.engine.machinery.register import (
     DECK_WEEK,
     close_corrected,
@@ -79,14 +79,13 @@ class InventoryResult(RunResult):
         return self.posted
 
 
-def open_decks(paths: list[Path], known: set[str], result: InventoryResult,
+def open_decks(paths: list[Path], posted: Posted, result: InventoryResult,
                refused_dir: Path) -> list[Deck]:
-    """Control every deck; refuse a failed one, one posted before, or one of another as-of.
-    The HDR's columns 6-13 are an inventory's as-of date (inventory.md 3.1), and its
-    refusals say so."""
+    """Control every deck; refuse a failed one, one whose records (in any order) were run
+    before, or one of another as-of. The HDR's columns 6-13 are an inventory's as-of date
+    (inventory.md 3.1), and its refusals say so."""
     decks = control(paths, result, refused_dir,
-                    same_content(known, "the same records were already run; nothing of it "
-                                 "is used again"),
+                    same_content(posted, "nothing of it is used again"),
                     check=_as_of_refusal, shown=str, refuse_bad_names=False)
     for outcome in result.decks:
         outcome.reason = outcome.reason.replace("HDR week ending (columns 6-13)",
@@ -309,10 +308,8 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
                              calendar_assumed=calendar.assumed)
     result.notes += run_folder.tidy(data_dir / "runs", set(published))
     ledger = store.read("decks")
-    known = set(ledger.filter(pl.col("status") == "posted")["content_hash"].to_list()
-                ) if ledger is not None else set()
     say(f"run {run_id}: reading {len(deck_paths)} inventory deck(s)")
-    decks = open_decks(deck_paths, known, result, data_dir / "refused")
+    decks = open_decks(deck_paths, Posted.of(ledger), result, data_dir / "refused")
     if not decks:  # a refused deck posts nothing: no generation, no register, no history
         result.notes.append("no deck was accepted: nothing was published (no generation, "
                             "no report; the registers and the GS-13 history are unchanged)")

@@ -29,9 +29,11 @@ class DeckRefused(Exception):
     """Deck control failed; carries the check name for the summary and the register of decks."""
 
     def __init__(self, path: Path | str, check: str, message: str, line: int | None = None,
-                 column: int | None = None, identity: str | None = None):
+                 column: int | None = None, identity: str | None = None,
+                 records: int | None = None):
         self.path, self.check, self.line, self.column = str(path), check, line, column
         self.identity = identity
+        self.records = records  # the records between its HDR and TRL, when it has both
         where = str(path) + (f", line {line}" if line else "") + (
             f", column {column}" if column else "")
         self.reason = message
@@ -149,9 +151,16 @@ def control(records: Records) -> Deck:
     if not first_text.startswith("HDR"):
         raise DeckRefused(path, "HDR missing", "the first record is not an HDR record (columns "
                           f"1-3 are {first_text[:3]!r}); a deck starts with HDR", 1, 1)
-    campus, week_ending, created, sequence = _parse_hdr(path, first_text)
     n = frame.height
     last_text = frame["text"][n - 1]
+    # a deck framed by its HDR and TRL has its records counted even when refused: they are
+    # held back, and the summary accounts for them
+    framed = n - 2 if n >= 2 and last_text.startswith("TRL") else None
+    try:
+        campus, week_ending, created, sequence = _parse_hdr(path, first_text)
+    except DeckRefused as err:
+        err.records = framed
+        raise
     if n < 2 or not last_text.startswith("TRL"):
         trls = frame.slice(1).filter(pl.col("text").str.starts_with("TRL"))["line_no"]
         if trls.len():  # the TRL is there, with records after it
@@ -167,13 +176,13 @@ def control(records: Records) -> Deck:
         raise DeckRefused(path, f"{rid} inside deck", f"a {rid} record inside the deck; a deck "
                           "has one HDR first and one TRL last (two decks joined together?)"
                           + also_lines(stray["line_no"].head(MAX_NAMED).to_list(),
-                                       stray.height), line, 1)
+                                       stray.height), line, 1, records=framed)
     count_field = TRL.field("record_count")
     raw_count = _field(last_text, count_field)
     if not raw_count.isdigit():
         raise DeckRefused(path, "TRL count", f"TRL record count (columns {count_field.start}-"
                           f"{count_field.end}) is {raw_count!r}; expected 7 digits", n,
-                          count_field.start)
+                          count_field.start, records=framed)
     body = frame.slice(1, n - 2)
     digest = _content_hash(records.raw, body["text"])
     if int(raw_count) != body.height:
@@ -184,7 +193,7 @@ def control(records: Records) -> Deck:
         said = int(raw_count)
         raise DeckRefused(path, "TRL count", f"TRL says {said} record{'s' * (said != 1)} but the "
                           f"deck holds {body.height} between HDR and TRL{hint}", n,
-                          count_field.start, identity=digest)
+                          count_field.start, identity=digest, records=body.height)
     return Deck(path=path, encoding=records.encoding, campus=campus, week_ending=week_ending,
                 created=created, sequence=sequence, records=body, content_hash=digest)
 

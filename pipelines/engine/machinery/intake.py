@@ -168,11 +168,14 @@ def control(paths: list[Path], result: RunResult, refused_dir: Path, duplicate: 
         result.decks.append(outcome)
         if refuse_bad_names and (bad_name := names.refusal(path)):
             outcome.reason = bad_name  # left where it is: its name cannot be copied as is
+            outcome.counted = False
             continue
         try:
             deck = open_deck(path)
         except (DeckFault, DeckRefused) as err:
             outcome.reason = str(err)
+            held = err.records if isinstance(err, DeckRefused) else None
+            outcome.records, outcome.counted = held or 0, held is not None
             keep_for_resubmission(path, refused_dir)
             continue
         outcome.identity, outcome.records = deck.identity, deck.records.height
@@ -187,14 +190,21 @@ def control(paths: list[Path], result: RunResult, refused_dir: Path, duplicate: 
     return decks
 
 
-def same_content(known: set[str], why: str) -> Screen:
-    """A `duplicate` screen by content hash alone: a deck whose records are in `known` (the
-    ledger's posted decks) or in a deck accepted before it, with `why` after its path."""
+def same_content(posted: Posted, advice: str) -> Screen:
+    """A `duplicate` screen by the records a deck holds, in any order (`records_hash`, as
+    `qap run` judges them): a deck whose records are those of a deck in `posted` (the ledger's
+    accepted decks) or of one accepted before it in this run, whatever its HDR; its reason
+    ends with `advice`. HDR identities are not compared (a family whose HDR names no
+    transmission)."""
+    by_records = Posted(posted.content, {}, posted.records)
+    hashes: dict[str, str] = {}  # content hash -> records hash, of every deck screened
+
     def duplicate(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:
-        if deck.content_hash in known or any(d.content_hash == deck.content_hash
-                                             for d in accepted):
-            return f"{path}: duplicate deck: {why}"
-        return None
+        sorted_hash = hashes[deck.content_hash] = records_hash(deck)
+        seen = Posted({d.content_hash: f"{d.name} in this run" for d in accepted}, {},
+                      {hashes[d.content_hash]: f"{d.name} in this run" for d in accepted})
+        why = by_records.duplicate(deck, sorted_hash) or seen.duplicate(deck, sorted_hash)
+        return f"{path}: duplicate deck: {why}; {advice}" if why else None
     return duplicate
 
 
@@ -292,9 +302,10 @@ LEDGER_SCHEMA = {"content_hash": pl.String, "deck": pl.String, "identity": pl.St
 def ledger(previous: pl.DataFrame | None, result: RunResult, decks: list[Deck],
             sorted_hashes: list[str] | None, run_id: str, run_date: dt.date) -> pl.DataFrame:
     """The deck ledger with this run's decks added (every family's, one table). `decks`: the
-    accepted ones; `sorted_hashes`: their records hashes (None: a family that keeps none)."""
+    accepted ones; `sorted_hashes`: their records hashes (None: hashed here), by which a
+    later deck of the same records in another order is known."""
     if sorted_hashes is None:
-        sorted_hashes = [None] * len(decks)
+        sorted_hashes = [records_hash(d) for d in decks]
     hashes = iter(zip((d.content_hash for d in decks), sorted_hashes, strict=True))
     rows = []
     for o in result.decks:

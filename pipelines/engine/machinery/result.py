@@ -24,6 +24,7 @@ class DeckOutcome:
     records: int = 0
     posted: int = 0
     rejected: int = 0
+    counted: bool = True  # False: refused before its records could be counted (unreadable)
 
 
 @dataclass
@@ -62,6 +63,18 @@ class RunResult:
     @property
     def records_in(self) -> int:
         return sum(d.records for d in self.decks if d.status == "accepted")
+
+    @property
+    def refused_decks(self) -> list[DeckOutcome]:
+        """The decks refused (control, unreadable, the family's own check): kept for
+        resubmission; duplicates are not among them (their records were taken before)."""
+        return [d for d in self.decks if d.status == "refused"]
+
+    @property
+    def held_back(self) -> int:
+        """The records of the refused decks that could be counted: neither posted nor on a
+        register, they wait with their deck for its resubmission."""
+        return sum(d.records for d in self.refused_decks)
 
     @property
     def posted(self) -> int:

@@ -40,6 +40,7 @@ from pipelines.state.store import Store, check_folders
 from validators import pce_01_43 as v01
 from validators import pce_03_41 as v03
 from validators.codes import RUN_3926, RUN_3927
+from validators.hdr_notes import hdr_notes
 
 __all__ = ["STAGES", "STEPS", "ConservationError", "DeckOutcome", "RunResult", "WeekReports",
            "run_week"]
@@ -96,12 +97,17 @@ def _stage(at: int, text: str) -> Progress:
 
 
 def _date_notes(decks: list[Deck], run_date: dt.date, published: list[str]) -> list[str]:
-    """Dates that are accepted but probably mistaken: an HDR week ending that is not a
-    Saturday, and a run date before the last run's."""
-    notes = [f"{d.name}: HDR week ending {d.week_ending:%m/%d/%Y} is a {d.week_ending:%A}, "
-             "not a Saturday; its Forms 3081 and 6489 count in the week ending "
-             f"{periods.saturday_of(d.week_ending):%m/%d/%Y}"
-             for d in decks if d.week_ending.weekday() != periods.SATURDAY]
+    """HDR fields and dates that are accepted but probably mistaken: an HDR week ending that is
+    not a Saturday, the HDR notes H01-H03 (`validators.hdr_notes`), and a run date before the
+    last run's."""
+    notes = []
+    for d in decks:
+        if d.week_ending.weekday() != periods.SATURDAY:
+            notes.append(f"{d.name}: HDR week ending {d.week_ending:%m/%d/%Y} is a "
+                         f"{d.week_ending:%A}, not a Saturday; its Forms 3081 and 6489 count "
+                         f"in the week ending {periods.saturday_of(d.week_ending):%m/%d/%Y}")
+        notes += [note for _, note in hdr_notes(d.name, d.campus, d.week_ending,
+                                                d.created.date(), run_date)]
     runs = [r[:8] for r in published if run_folder.RUN_ID.match(r)]
     last = max((dt.datetime.strptime(r, "%Y%m%d").date() for r in runs), default=None)
     if last is not None and run_date < last:

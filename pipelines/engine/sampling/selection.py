@@ -23,7 +23,7 @@ from pipelines.engine.machinery import intake
 from pipelines.engine.machinery.conservation import conserve
 from pipelines.engine.machinery.deck import Deck
 from pipelines.engine.machinery.entries import extend_register
-from pipelines.engine.machinery.intake import control, same_content
+from pipelines.engine.machinery.intake import Posted, control, same_content
 from pipelines.engine.machinery.register import open_entries
 from pipelines.engine.machinery.result import RunResult
 from pipelines.engine.sampling import inputs, plan
@@ -90,13 +90,12 @@ def run_select(deck_paths: list[Path], data_dir: Path, reference: SamplingRefere
                            write_reports, corrections)
 
 
-def _open(paths: list[Path], known: set[str], result: SelectResult, refused: Path
+def _open(paths: list[Path], posted: Posted, result: SelectResult, refused: Path
           ) -> list[Deck]:
     """Control each deck; a refused one is copied to `refused` for resubmission, one whose
-    records were taken before is a duplicate."""
+    records (in any order) were taken before is a duplicate."""
     return control(paths, result, refused,
-                   same_content(known, "the same records were already taken; nothing of it "
-                                "is used again"),
+                   same_content(posted, "nothing of it is used again"),
                    shown=str, refuse_bad_names=False)
 
 
@@ -114,10 +113,8 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: SamplingRefer
         result.notes.append("no sampling key in the reference folder (sampling_key.txt): "
                             "start points are drawn from an empty key and can be foreseen")
     ledger = store.read("decks")
-    known = set(ledger.filter(pl.col("status") == "posted")["content_hash"].to_list()
-                ) if ledger is not None else set()
     say(f"run {run_id}: reading {len(deck_paths)} deck(s)")
-    decks = _open(deck_paths, known, result, data_dir / "refused")
+    decks = _open(deck_paths, Posted.of(ledger), result, data_dir / "refused")
     rows = inputs.records(decks)
     requests, batches, other = inputs.split(rows)
 
