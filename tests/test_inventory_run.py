@@ -386,3 +386,46 @@ def test_a_refused_inventory_deck_names_its_as_of_date(tmp_path):
     assert out.exit_code == 8
     assert (f"REFUSED: {deck}, line 1, column 6: HDR as-of date (columns 6-13) is '02302026'; "
             "expected a date MMDDYYYY") in out.output
+
+
+def test_each_inventory_withdrawal_has_its_own_id_and_rollback_undoes_only_it(tmp_path):
+    """Review 13, R13-6: `withdraw-YYYYMMDD.NN` as the QAP `qap withdraw` gives."""
+    data = tmp_path / "data"
+    run_inventory([HOLIDAY], data, calendar.WorkCalendar(), RUN_DATE)
+    day = f"withdraw-{dt.date.today():%Y%m%d}"
+    said = []
+    for code, key in (("20", "35010201"), ("30", "350102")):
+        out = CliRunner().invoke(app, ["inventory", "withdraw", key, code, "--reason",
+                                       "on paper", "-d", str(data)])
+        assert out.exit_code == 0, out.output
+        said.append(out.output.strip())
+    assert said == [
+        f"withdrawn: INV-10-02 code 20 key 35010201 as {day}.01 (generation 2); "
+        f"`qap rollback {day}.01` undoes it",
+        f"withdrawn: INV-10-02 code 30 key 350102 as {day}.02 (generation 3); "
+        f"`qap rollback {day}.02` undoes it"]
+    refused = CliRunner().invoke(app, ["rollback", f"{day}.01", "-d", str(data)])
+    assert refused.exit_code == 12
+    assert f"generation 3 ({day}.02): withdrew INV-10-02 30 350102: on paper" in refused.output
+    out = CliRunner().invoke(app, ["rollback", f"{day}.02", "-d", str(data)])
+    assert out.exit_code == 0 and "also undone" not in out.output, out.output
+    entries = Store(data).read("inventory_exceptions")
+    assert sorted(entries.select("code", "state", "closed_by").rows()) == [
+        ("20", "closed", "withdrawn"), ("30", "open", None)]
+
+
+def test_rollback_of_an_id_published_twice_lists_its_later_generation(tmp_path):
+    """Review 13, R13-6: a store from before the ids had .NN holds `withdraw-YYYYMMDD`
+    twice; a rollback of it undoes the second too, so it says so."""
+    data = tmp_path / "data"
+    run_inventory([HOLIDAY], data, calendar.WorkCalendar(), RUN_DATE)
+    store = Store(data)
+    for note in ("first", "second"):
+        with store.lock("withdraw", wait_seconds=1):
+            gen = store.begin("withdraw-20261205")
+            gen.write("inventory_exceptions", store.read("inventory_exceptions"))
+            gen.commit(note=note)
+    out = CliRunner().invoke(app, ["rollback", "withdraw-20261205", "-d", str(data),
+                                   "--force"])
+    assert out.exit_code == 0, out.output
+    assert "  also undone: generation 3 (withdraw-20261205): second" in out.output

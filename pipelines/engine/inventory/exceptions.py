@@ -11,8 +11,12 @@ withdrawn while its condition lasts. I flags are printed, never entered.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import polars as pl
+
+from pipelines.engine.machinery.register import withdrawal_id
+from pipelines.state.store import Store
 
 SCHEMA = {"code": pl.String, "key": pl.String, "severity": pl.String, "key_kind": pl.String,
           "group": pl.String, "assignment_number": pl.String, "case_id": pl.String,
@@ -118,3 +122,17 @@ def withdraw(register: pl.DataFrame | None, code: str, key: str, reason: str,
         pl.when(hit).then(pl.lit(None, pl.String)).otherwise("closed_run").alias("closed_run"),
         pl.when(hit).then(pl.lit(on)).otherwise("closed_on").alias("closed_on"),
         pl.when(hit).then(pl.lit(reason)).otherwise("closed_reason").alias("closed_reason"))
+
+
+def publish_withdrawal(data_dir: Path, code: str, key: str, reason: str, on: dt.date
+                       ) -> tuple[str, int]:
+    """Withdraw one entry as a generation of its own id, the QAP `qap withdraw`'s
+    `withdraw-YYYYMMDD.NN` (review 13, R13-6): `qap rollback` of it undoes only this
+    withdrawal, and one of an earlier id lists it. Returns the id and the generation."""
+    store = Store(data_dir)
+    with store.lock("withdraw", wait_seconds=30):
+        register = withdraw(store.read("inventory_exceptions"), code, key, reason, on)
+        withdrawal = withdrawal_id([m.get("run_id", "") for m in store.history()], on)
+        gen = store.begin(withdrawal)
+        gen.write("inventory_exceptions", register)
+        return withdrawal, gen.commit(note=f"withdrew INV-10-02 {code} {key}: {reason}")
