@@ -170,7 +170,7 @@ def test_withdrawn_entry_whose_condition_ended_is_listed_as_closed_by_the_next_r
     assert ("31", "withdrawn: case reassigned on paper") in gone.select(
         "code", "closed_reason").rows()
     text = result.outputs["inv-10-02"].read_text()
-    assert "WITHDRAWN: CASE REASSIGNED ON PAPER" in text.upper()
+    assert "REASON: CASE REASSIGNED ON PAPER" in text.upper()
     assert dict(result.flags.select("code", "register_state").iter_rows())["31"] == "withdrawn"
 
 
@@ -429,3 +429,29 @@ def test_rollback_of_an_id_published_twice_lists_its_later_generation(tmp_path):
                                    "--force"])
     assert out.exit_code == 0, out.output
     assert "  also undone: generation 3 (withdraw-20261205): second" in out.output
+
+
+def test_a_withdrawn_entry_whose_condition_lasts_prints_as_withdrawn_by_its_command(tmp_path):
+    """Review 13, R13-4: the register line of a withdrawn E/W says who withdrew it and why,
+    and the trailer names the withdrawal, made before the run, not by it."""
+    data = tmp_path / "data"
+    run_inventory([HOLIDAY], data, calendar.WorkCalendar(), RUN_DATE)
+    out = CliRunner().invoke(app, ["inventory", "withdraw", "35010201", "20", "--reason",
+                                   "relief letter filed on paper", "-d", str(data)])
+    assert out.exit_code == 0, out.output
+    deck = tmp_path / "holiday-later.dat"
+    deck.write_text(HOLIDAY.read_text().replace("HDR3505162026", "HDR3505232026").replace(
+        "GRAY", "GREY"))
+    result = run_inventory([deck], data, calendar.WorkCalendar(), dt.date(2026, 5, 25))
+    today = dt.date.today()
+    by = f"WITHDRAWN BY withdraw-{today:%Y%m%d}.01 ON {today:%m/%d/%Y}"
+    lines = result.outputs["inv-10-02"].read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("20 W 35010201"))
+    assert lines[at + 1] == " " * 28 + f"{by}: relief letter filed on paper"
+    trailer = lines[lines.index("ENTRIES CLOSED THIS RUN") + 1:]
+    assert trailer == [
+        f"20 W 35010201               {by:<58} OPENED 20260518.01 05/16/2026",
+        " " * 28 + "REASON: relief letter filed on paper"]
+    twin = pl.read_parquet(result.run_dir / "inv-10-02_05232026.parquet")
+    assert twin.filter(pl.col("register_state") == "withdrawn")["closed_reason"].to_list() == [
+        "withdrawn: relief letter filed on paper"]
