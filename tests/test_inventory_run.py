@@ -455,3 +455,32 @@ def test_a_withdrawn_entry_whose_condition_lasts_prints_as_withdrawn_by_its_comm
     twin = pl.read_parquet(result.run_dir / "inv-10-02_05232026.parquet")
     assert twin.filter(pl.col("register_state") == "withdrawn")["closed_reason"].to_list() == [
         "withdrawn: relief letter filed on paper"]
+
+
+def test_a_month_end_tuesday_counts_new_assignments_from_its_sunday_not_seven_days(tmp_path):
+    """Review 13, R13-3: as of Tuesday 06/30/2026 the work week is Sunday 06/28 to the as-of
+    date (spec 9 reading 10); six cases of Wednesday 06/24 were the week ending 06/27's. The
+    RO's group start 06/19/2026 is before "this or the previous work week" (from 06/21)."""
+    def dated(line: str) -> str:
+        if line.startswith("ROR35010201"):
+            return line[:55] + "06192026" + line[63:]
+        day = {"1": "06242026", "2": "06242026", "3": "06242026", "4": "06242026",
+               "5": "06242026", "6": "06242026", "7": "06292026", "8": "06292026"}
+        n = line[12] if line.startswith("CASG00000000") else ""
+        if n not in day:
+            return line
+        return line[:26] + day[n] + " " + day[n] + line[43:]
+
+    lines = HOLIDAY.read_text().splitlines()
+    deck = tmp_path / "month-end.dat"
+    deck.write_text("\n".join([lines[0].replace("HDR3505162026", "HDR3506302026")]
+                              + [dated(line) for line in lines[1:]]) + "\n")
+    result = run_inventory([deck], tmp_path / "data", calendar.WorkCalendar(),
+                           dt.date(2026, 7, 1))
+    twin = pl.read_parquet(result.run_dir / "ro-inventory_06302026.parquet")
+    ro = twin.filter(pl.col("assignment_number") == "35010201").row(0, named=True)
+    assert (ro["new_in_week"], ro["new_exempt"], ro["codes"]) == (2, 0, ["20"])
+    heading = result.outputs["ro-inventory"].read_text().splitlines()[1]
+    assert heading.endswith("AS OF 06/30/2026  WORK WEEK TO DATE 06/28/2026-06/30/2026  "
+                            "GROUP 350102  DECK AO 35 SEQ 002")
+    assert len(heading) <= 132
