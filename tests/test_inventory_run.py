@@ -484,3 +484,55 @@ def test_a_month_end_tuesday_counts_new_assignments_from_its_sunday_not_seven_da
     assert heading.endswith("AS OF 06/30/2026  WORK WEEK TO DATE 06/28/2026-06/30/2026  "
                             "GROUP 350102  DECK AO 35 SEQ 002")
     assert len(heading) <= 132
+
+
+def test_a_correction_of_the_key_field_closes_the_entry_it_was_written_from(tmp_path):
+    """Review 13, R13-5: the only fix of 02 (ROR 4-11) and 07 (CAS holder) changes the
+    record's place; the corrections record still stands for its entry, so the old entry
+    closes (corrected when it is used, resubmitted when rejected again) and the next
+    corrections deck does not offer the old record again."""
+    data = tmp_path / "data"
+    run_inventory([BAD], data, calendar.WorkCalendar(), RUN_DATE)
+    fix = tmp_path / "fix.dat"
+    out = CliRunner().invoke(app, ["inventory", "corrections", str(fix), "-d", str(data)])
+    assert out.exit_code == 0, out.output
+    text = fix.read_text()
+    assert "ROR3501030XJJJJJJAY" in text and "CASH0000000073501999912B" in text
+    fix.write_text(text.replace("ROR3501030XJJJJJJAY", "ROR35010306JJJJJJAY").replace(
+        "CASH0000000073501999912B", "CASH0000000073501030114B"))  # holder fixed, grade wrong
+    out = CliRunner().invoke(app, ["inventory", "reprocess", str(fix), "-d", str(data),
+                                   "--run-date", "2026-05-19", "-q"])
+    assert out.exit_code == 4, out.output
+    notes = [line for line in out.output.splitlines() if "corrected key" in line]
+    assert notes == [
+        "Note: fix.dat, line 3: ROR 35010306 under a corrected key stands for "
+        "bad-records.dat line 6 (02), closed as corrected",
+        "Note: fix.dat, line 8: CAS H000000007 under a corrected key stands for "
+        "bad-records.dat line 11 (07), closed as resubmitted"]
+    entries = Store(data).read("error_register")
+    old = entries.filter(pl.col("deck") == "bad-records.dat").filter(
+        pl.col("line_no").is_in([6, 11]))
+    assert old.select("line_no", "status").rows() == [(6, "corrected"), (11, "resubmitted")]
+    again = entries.filter((pl.col("deck") == "fix.dat") & (pl.col("line_no") == 8))
+    assert again.select("line_no", "status", "error_codes", "replaces").rows() == [
+        (8, "open", ["08"], "20260518.01 bad-records.dat 11")]
+    fix2 = tmp_path / "fix2.dat"
+    out = CliRunner().invoke(app, ["inventory", "corrections", str(fix2), "-d", str(data)])
+    assert out.exit_code == 0, out.output
+    assert "3501999912B" not in fix2.read_text() and "ROR3501030X" not in fix2.read_text()
+
+
+def test_a_used_correction_that_closes_no_entry_says_how_to_close_the_old_one(tmp_path):
+    """Review 13, R13-5: a used record matching no open entry is named, with qap withdraw
+    (here the roster entry's name changed with its number: no longer the same person)."""
+    data = tmp_path / "data"
+    run_inventory([BAD], data, calendar.WorkCalendar(), RUN_DATE)
+    fix = tmp_path / "fix.dat"
+    CliRunner().invoke(app, ["inventory", "corrections", str(fix), "-d", str(data)])
+    fix.write_text(fix.read_text().replace("ROR3501030XJJJJJJAY", "ROR35010306JJJJJJOY"))
+    out = CliRunner().invoke(app, ["inventory", "reprocess", str(fix), "-d", str(data),
+                                   "--run-date", "2026-05-19", "-q"])
+    assert out.exit_code == 4, out.output
+    assert ("Note: fix.dat, line 3: ROR 35010306 was used but closes no open entry (its key, "
+            "ROR 1-11 or CAS 1-21, matches none); if an old entry stands for it, close that "
+            'with qap withdraw DECK LINE --reason "..."') in out.output.splitlines()
