@@ -185,7 +185,7 @@ def test_withdrawn_entry_whose_condition_ended_is_listed_as_closed_by_the_next_r
     assert ("31", "withdrawn: case reassigned on paper") in gone.select(
         "code", "closed_reason").rows()
     text = result.outputs["inv-10-02"].read_text()
-    assert "WITHDRAWN: CASE REASSIGNED ON PAPER" in text.upper()
+    assert "REASON: CASE REASSIGNED ON PAPER" in text.upper()
     assert dict(result.flags.select("code", "register_state").iter_rows())["31"] == "withdrawn"
 
 
@@ -424,3 +424,153 @@ def test_a_refused_inventory_deck_names_its_as_of_date(tmp_path):
     assert out.exit_code == 8
     assert (f"REFUSED: {deck}, line 1, column 6: HDR as-of date (columns 6-13) is '02302026'; "
             "expected a date MMDDYYYY") in out.output
+
+
+def test_each_inventory_withdrawal_has_its_own_id_and_rollback_undoes_only_it(tmp_path):
+    """Review 13, R13-6: `withdraw-YYYYMMDD.NN` as the QAP `qap withdraw` gives."""
+    data = tmp_path / "data"
+    run_inventory([HOLIDAY], data, calendar.WorkCalendar(), RUN_DATE)
+    day = f"withdraw-{dt.date.today():%Y%m%d}"
+    said = []
+    for code, key in (("20", "35010201"), ("30", "350102")):
+        out = CliRunner().invoke(app, ["inventory", "withdraw", key, code, "--reason",
+                                       "on paper", "-d", str(data)])
+        assert out.exit_code == 0, out.output
+        said.append(out.output.strip())
+    assert said == [
+        f"withdrawn: INV-10-02 code 20 key 35010201 as {day}.01 (generation 2); "
+        f"`qap rollback {day}.01` undoes it",
+        f"withdrawn: INV-10-02 code 30 key 350102 as {day}.02 (generation 3); "
+        f"`qap rollback {day}.02` undoes it"]
+    refused = CliRunner().invoke(app, ["rollback", f"{day}.01", "-d", str(data)])
+    assert refused.exit_code == 12
+    assert f"generation 3 ({day}.02): withdrew INV-10-02 30 350102: on paper" in refused.output
+    out = CliRunner().invoke(app, ["rollback", f"{day}.02", "-d", str(data)])
+    assert out.exit_code == 0 and "also undone" not in out.output, out.output
+    entries = Store(data).read("inventory_exceptions")
+    assert sorted(entries.select("code", "state", "closed_by").rows()) == [
+        ("20", "closed", "withdrawn"), ("30", "open", None)]
+
+
+def test_rollback_of_an_id_published_twice_lists_its_later_generation(tmp_path):
+    """Review 13, R13-6: a store from before the ids had .NN holds `withdraw-YYYYMMDD`
+    twice; a rollback of it undoes the second too, so it says so."""
+    data = tmp_path / "data"
+    run_inventory([HOLIDAY], data, calendar.WorkCalendar(), RUN_DATE)
+    store = Store(data)
+    for note in ("first", "second"):
+        with store.lock("withdraw", wait_seconds=1):
+            gen = store.begin("withdraw-20261205")
+            gen.write("inventory_exceptions", store.read("inventory_exceptions"))
+            gen.commit(note=note)
+    out = CliRunner().invoke(app, ["rollback", "withdraw-20261205", "-d", str(data),
+                                   "--force"])
+    assert out.exit_code == 0, out.output
+    assert "  also undone: generation 3 (withdraw-20261205): second" in out.output
+
+
+def test_a_withdrawn_entry_whose_condition_lasts_prints_as_withdrawn_by_its_command(tmp_path):
+    """Review 13, R13-4: the register line of a withdrawn E/W says who withdrew it and why,
+    and the trailer names the withdrawal, made before the run, not by it."""
+    data = tmp_path / "data"
+    run_inventory([HOLIDAY], data, calendar.WorkCalendar(), RUN_DATE)
+    out = CliRunner().invoke(app, ["inventory", "withdraw", "35010201", "20", "--reason",
+                                   "relief letter filed on paper", "-d", str(data)])
+    assert out.exit_code == 0, out.output
+    deck = tmp_path / "holiday-later.dat"
+    deck.write_text(HOLIDAY.read_text().replace("HDR3505162026", "HDR3505232026").replace(
+        "GRAY", "GREY"))
+    result = run_inventory([deck], data, calendar.WorkCalendar(), dt.date(2026, 5, 25))
+    today = dt.date.today()
+    by = f"WITHDRAWN BY withdraw-{today:%Y%m%d}.01 ON {today:%m/%d/%Y}"
+    lines = result.outputs["inv-10-02"].read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("20 W 35010201"))
+    assert lines[at + 1] == " " * 28 + f"{by}: relief letter filed on paper"
+    trailer = lines[lines.index("ENTRIES CLOSED THIS RUN") + 1:]
+    assert trailer == [
+        f"20 W 35010201               {by:<58} OPENED 20260518.01 05/16/2026",
+        " " * 28 + "REASON: relief letter filed on paper"]
+    twin = pl.read_parquet(result.run_dir / "inv-10-02_05232026.parquet")
+    assert twin.filter(pl.col("register_state") == "withdrawn")["closed_reason"].to_list() == [
+        "withdrawn: relief letter filed on paper"]
+
+
+def test_a_month_end_tuesday_counts_new_assignments_from_its_sunday_not_seven_days(tmp_path):
+    """Review 13, R13-3: as of Tuesday 06/30/2026 the work week is Sunday 06/28 to the as-of
+    date (spec 9 reading 10); six cases of Wednesday 06/24 were the week ending 06/27's. The
+    RO's group start 06/19/2026 is before "this or the previous work week" (from 06/21)."""
+    def dated(line: str) -> str:
+        if line.startswith("ROR35010201"):
+            return line[:55] + "06192026" + line[63:]
+        day = {"1": "06242026", "2": "06242026", "3": "06242026", "4": "06242026",
+               "5": "06242026", "6": "06242026", "7": "06292026", "8": "06292026"}
+        n = line[12] if line.startswith("CASG00000000") else ""
+        if n not in day:
+            return line
+        return line[:26] + day[n] + " " + day[n] + line[43:]
+
+    lines = HOLIDAY.read_text().splitlines()
+    deck = tmp_path / "month-end.dat"
+    deck.write_text("\n".join([lines[0].replace("HDR3505162026", "HDR3506302026")]
+                              + [dated(line) for line in lines[1:]]) + "\n")
+    result = run_inventory([deck], tmp_path / "data", calendar.WorkCalendar(),
+                           dt.date(2026, 7, 1))
+    twin = pl.read_parquet(result.run_dir / "ro-inventory_06302026.parquet")
+    ro = twin.filter(pl.col("assignment_number") == "35010201").row(0, named=True)
+    assert (ro["new_in_week"], ro["new_exempt"], ro["codes"]) == (2, 0, ["20"])
+    heading = result.outputs["ro-inventory"].read_text().splitlines()[1]
+    assert heading.endswith("AS OF 06/30/2026  WORK WEEK TO DATE 06/28/2026-06/30/2026  "
+                            "GROUP 350102  DECK AO 35 SEQ 002")
+    assert len(heading) <= 132
+
+
+def test_a_correction_of_the_key_field_closes_the_entry_it_was_written_from(tmp_path):
+    """Review 13, R13-5: the only fix of 02 (ROR 4-11) and 07 (CAS holder) changes the
+    record's place; the corrections record still stands for its entry, so the old entry
+    closes (corrected when it is used, resubmitted when rejected again) and the next
+    corrections deck does not offer the old record again."""
+    data = tmp_path / "data"
+    run_inventory([BAD], data, calendar.WorkCalendar(), RUN_DATE)
+    fix = tmp_path / "fix.dat"
+    out = CliRunner().invoke(app, ["inventory", "corrections", str(fix), "-d", str(data)])
+    assert out.exit_code == 0, out.output
+    text = fix.read_text()
+    assert "ROR3501030XJJJJJJAY" in text and "CASH0000000073501999912B" in text
+    fix.write_text(text.replace("ROR3501030XJJJJJJAY", "ROR35010306JJJJJJAY").replace(
+        "CASH0000000073501999912B", "CASH0000000073501030114B"))  # holder fixed, grade wrong
+    out = CliRunner().invoke(app, ["inventory", "reprocess", str(fix), "-d", str(data),
+                                   "--run-date", "2026-05-19", "-q"])
+    assert out.exit_code == 4, out.output
+    notes = [line for line in out.output.splitlines() if "corrected key" in line]
+    assert notes == [
+        "Note: fix.dat, line 3: ROR 35010306 under a corrected key stands for "
+        "bad-records.dat line 6 (02), closed as corrected",
+        "Note: fix.dat, line 8: CAS H000000007 under a corrected key stands for "
+        "bad-records.dat line 11 (07), closed as resubmitted"]
+    entries = Store(data).read("error_register")
+    old = entries.filter(pl.col("deck") == "bad-records.dat").filter(
+        pl.col("line_no").is_in([6, 11]))
+    assert old.select("line_no", "status").rows() == [(6, "corrected"), (11, "resubmitted")]
+    again = entries.filter((pl.col("deck") == "fix.dat") & (pl.col("line_no") == 8))
+    assert again.select("line_no", "status", "error_codes", "replaces").rows() == [
+        (8, "open", ["08"], "20260518.01 bad-records.dat 11")]
+    fix2 = tmp_path / "fix2.dat"
+    out = CliRunner().invoke(app, ["inventory", "corrections", str(fix2), "-d", str(data)])
+    assert out.exit_code == 0, out.output
+    assert "3501999912B" not in fix2.read_text() and "ROR3501030X" not in fix2.read_text()
+
+
+def test_a_used_correction_that_closes_no_entry_says_how_to_close_the_old_one(tmp_path):
+    """Review 13, R13-5: a used record matching no open entry is named, with qap withdraw
+    (here the roster entry's name changed with its number: no longer the same person)."""
+    data = tmp_path / "data"
+    run_inventory([BAD], data, calendar.WorkCalendar(), RUN_DATE)
+    fix = tmp_path / "fix.dat"
+    CliRunner().invoke(app, ["inventory", "corrections", str(fix), "-d", str(data)])
+    fix.write_text(fix.read_text().replace("ROR3501030XJJJJJJAY", "ROR35010306JJJJJJOY"))
+    out = CliRunner().invoke(app, ["inventory", "reprocess", str(fix), "-d", str(data),
+                                   "--run-date", "2026-05-19", "-q"])
+    assert out.exit_code == 4, out.output
+    assert ("Note: fix.dat, line 3: ROR 35010306 was used but closes no open entry (its key, "
+            "ROR 1-11 or CAS 1-21, matches none); if an old entry stands for it, close that "
+            'with qap withdraw DECK LINE --reason "..."') in out.output.splitlines()

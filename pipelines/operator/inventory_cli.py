@@ -91,21 +91,17 @@ def _withdraw(words: list[str], data_dir: Path, reason: str | None) -> int:
                     "number, case control number, group, or for code 90 the GS-13 analysis scope: "
                     "group, territory or area)", 2)
     from pipelines.engine.inventory import exceptions
-    from pipelines.state.store import Store, StoreError
+    from pipelines.state.store import StoreError
 
     checked("qap inventory", require_store, data_dir, True)
     key, code = words
-    store = Store(data_dir)
     try:
-        with store.lock("withdraw", wait_seconds=30):
-            register = exceptions.withdraw(store.read("inventory_exceptions"), code, key,
-                                           reason, dt.date.today())
-            gen = store.begin(f"withdraw-{dt.date.today():%Y%m%d}")
-            gen.write("inventory_exceptions", register)
-            number = gen.commit(note=f"withdrew INV-10-02 {code} {key}: {reason}")
+        withdrawal, number = exceptions.publish_withdrawal(data_dir, code, key, reason,
+                                                           dt.date.today())
     except (StoreError, exceptions.NoSuchEntry) as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
-    typer.echo(f"withdrawn: INV-10-02 code {code} key {key} (generation {number})")
+    typer.echo(f"withdrawn: INV-10-02 code {code} key {key} as {withdrawal} (generation "
+               f"{number}); `qap rollback {withdrawal}` undoes it")
     return 0
 
 

@@ -24,19 +24,40 @@ PARQUET_COLUMNS = ("run_id", "as_of", "code", "severity", "key_kind", "group",
                    "age_days", "register_state", "closed_reason")
 
 
-def flag_line(f: dict) -> str:
+UNDER_CONDITION = " " * 28  # a continuation line starts in the CONDITION column
+
+
+def withdrawn_by(withdrawal: str | None, on: dt.date | None) -> str:
+    """Which command withdrew an entry and when: a withdrawal is the operator's, made before
+    the run that prints it (review 13, R13-4). Entries withdrawn before the id was kept name
+    the command."""
+    by = withdrawal or "qap inventory withdraw"
+    return f"WITHDRAWN BY {by} ON {fmt_date(on)}" if on else f"WITHDRAWN BY {by}"
+
+
+def flag_lines(f: dict) -> list[str]:
+    """A flag's line; a withdrawn entry's flag (its condition lasts) adds who withdrew it and
+    why, so it does not read as an open E or W (decisions.md: "printed `withdrawn`")."""
     age = "" if f["age_days"] is None else str(f["age_days"])
-    return (f"{f['code']:<2} {f['severity']} {f['assignment_number'] or '':<8} "
+    line = (f"{f['code']:<2} {f['severity']} {f['assignment_number'] or '':<8} "
             f"{f['case_id'] or '':<10} {f['grade'] or '':<2} "
             f"{f['detail']:<{DETAIL_WIDTH}} "
             f"{f['first_run'] or '':<11} {age:>3}").rstrip()
+    if f.get("register_state") != "withdrawn":
+        return [line]
+    how = f"{withdrawn_by(f['withdrawn_as'], f['withdrawn_on'])}: {f['closed_reason']}"
+    return [line, (UNDER_CONDITION + how)[:132]]
 
 
-def closed_line(e: dict) -> str:
-    how = "CLEARED" if e["closed_by"] == "cleared" else f"WITHDRAWN: {e['closed_reason']}"
-    return (f"{e['code']:<2} {e['severity']} {e['assignment_number'] or '':<8} "
+def closed_lines(e: dict) -> list[str]:
+    """An entry closed this run: cleared by it, or withdrawn by a command since the last run
+    covering it (named, with the reason on a line of its own)."""
+    cleared = e["closed_by"] == "cleared"
+    how = "CLEARED" if cleared else withdrawn_by(e["withdrawn_as"], e["closed_on"])
+    line = (f"{e['code']:<2} {e['severity']} {e['assignment_number'] or '':<8} "
             f"{e['case_id'] or '':<10}    {how[:HOW_WIDTH]:<{HOW_WIDTH}} OPENED {e['first_run']} "
             f"{fmt_date(e['first_as_of'])}").rstrip()
+    return [line] if cleared else [line, (f"{UNDER_CONDITION}REASON: {e['closed_reason']}")[:132]]
 
 
 def print_register(flags: pl.DataFrame, closed: pl.DataFrame, run_date: dt.date,
@@ -44,13 +65,15 @@ def print_register(flags: pl.DataFrame, closed: pl.DataFrame, run_date: dt.date,
     lines: list[tuple[str, str]] = []
     groups = sorted(set(flags["group"].to_list()) | set(closed["group"].drop_nulls().to_list()))
     for group in groups:
-        lines += [(group, flag_line(f))
-                  for f in flags.filter(pl.col("group") == group).iter_rows(named=True)]
+        lines += [(group, line)
+                  for f in flags.filter(pl.col("group") == group).iter_rows(named=True)
+                  for line in flag_lines(f)]
         mine = closed.filter(pl.col("group") == group)
         if mine.height:
             lines.append((group, ""))
             lines.append((group, CLOSED_HEAD))
-            lines += [(group, closed_line(e)) for e in mine.iter_rows(named=True)]
+            lines += [(group, line) for e in mine.iter_rows(named=True)
+                      for line in closed_lines(e)]
     detail = pl.DataFrame(lines, schema={"group": pl.String, "line": pl.String}, orient="row")
     detail = detail.with_columns(
         pl.format("AS OF {}  GROUP {}", pl.lit(fmt_date(as_of)), pl.col("group"))
@@ -64,7 +87,10 @@ def print_register(flags: pl.DataFrame, closed: pl.DataFrame, run_date: dt.date,
 def parquet_rows(flags: pl.DataFrame, closed: pl.DataFrame, run_id: str,
                  as_of: dt.date) -> pl.DataFrame:
     """One row per flag of this run, then one per entry this run closed (`closed_reason`)."""
-    now = flags.with_columns(pl.lit(None, pl.String).alias("closed_reason"))
+    now = flags.with_columns(
+        pl.when(pl.col("register_state") == "withdrawn")
+        .then(pl.concat_str(pl.lit("withdrawn: "), pl.col("closed_reason")))
+        .otherwise(pl.lit(None, pl.String)).alias("closed_reason"))
     gone = closed.select(
         "code", "severity", "key_kind", "group", "assignment_number", "case_id",
         pl.lit(None, pl.String).alias("grade"), "detail", "first_run",

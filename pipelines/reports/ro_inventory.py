@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.engine.inventory.assign import week_of, whole_week
 from pipelines.reports.printing import PageHeading, fmt_date, paginate, write_report
 
 RUN_NUMBER, TITLE = "INV-10-02A", "GROUP MANAGER'S RO INVENTORY REPORT"
@@ -88,9 +89,10 @@ def detail_lines(rows: pl.DataFrame, totals: pl.DataFrame,
 
 def print_report(rows: pl.DataFrame, totals: pl.DataFrame, oldest: dict, run_date: dt.date,
                  as_of: dt.date, deck_heading: str, path: Path) -> None:
-    first = as_of - dt.timedelta(days=6)
+    first, _ = week_of(as_of)  # a mid-week (month-end) as-of date: its week to date
+    week = "WORK WEEK" if whole_week(as_of) else "WORK WEEK TO DATE"
     detail = detail_lines(rows, totals, oldest).with_columns(
-        pl.format("AS OF {}  WORK WEEK {}-{}  GROUP {}  {}", pl.lit(fmt_date(as_of)),
+        pl.format("AS OF {}  {} {}-{}  GROUP {}  {}", pl.lit(fmt_date(as_of)), pl.lit(week),
                   pl.lit(fmt_date(first)), pl.lit(fmt_date(as_of)), pl.col("group"),
                   pl.lit(deck_heading)).alias("break_title"))
     heading = PageHeading(run_number=RUN_NUMBER, title=TITLE, run_date=run_date,

@@ -649,7 +649,9 @@ class Store:
             raise StoreError(f"cannot prepare work area {self.tmp_dir}: {exc}") from None
 
     def _rollback_span(self, run_id: str) -> tuple[dict, list[dict]]:
-        """The first generation ``run_id`` published and the other runs' generations after it."""
+        """The first generation ``run_id`` published and every generation after it: a store
+        written before withdrawals had their own ids holds one id twice (`withdraw-YYYYMMDD`),
+        and its later generation is undone too, so it is listed (review 13, R13-6)."""
         history = self.history()
         first = next((m for m in history if m["run_id"] == run_id), None)
         if first is None:
@@ -664,7 +666,7 @@ class Store:
                 f"{run_id} is already rolled back: generation {undone['generation']} "
                 f"({undone['run_id']}, {undone['created'][:10]}) took it out of the state; "
                 "nothing was done")
-        return first, [m for m in history[history.index(first) + 1:] if m["run_id"] != run_id]
+        return first, history[history.index(first) + 1:]
 
     def check_rollback(self, run_id: str, undo_later: bool) -> None:
         """Raise what ``rollback_before`` would refuse with, without the lock or a change: a
@@ -680,7 +682,7 @@ class Store:
         Nothing is deleted: the rolled-back generations stay in history, and the new
         generation's ``extra`` records what was restored and which later generations were
         undone with it (``also_undone``). With ``undo_later=False`` a rollback that would undo
-        other runs' generations is refused with :class:`LaterRuns` naming them. If ``run_id``
+        later generations is refused with :class:`LaterRuns` naming them. If ``run_id``
         published the very first generation, the restored state is empty (no tables). Uses
         the lock if this Store holds it, otherwise takes it (without waiting) for the duration.
         """

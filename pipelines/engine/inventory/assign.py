@@ -1,7 +1,9 @@
 """New assignments in the work week and the limit of IRM 1.4.50.10.2(2) (codes 40 and 41).
 
 A new assignment is a case (held or since left) assigned to its holder in the work week
-(Sunday-Saturday) that ends on the as-of date; reassignments count. It is exempt when it or
+(Sunday-Saturday) that ends on the as-of date; reassignments count. A month-end as-of date on
+a weekday counts the days of its work week up to it, so that no assignment counts in two work
+weeks (review 13, R13-3). It is exempt when it or
 its RO carries a listed reason, the RO is a trainee, or the RO started in the group or came
 back in this or the previous work week (spec 10.2).
 """
@@ -17,15 +19,23 @@ from validators.ro_params import Params
 
 
 def week_of(as_of: dt.date) -> tuple[dt.date, dt.date]:
-    """The work week (Sunday-Saturday) that ends on the as-of date."""
-    return as_of - dt.timedelta(days=6), as_of
+    """The work week's days up to the as-of date: from the Sunday of the Sunday-Saturday week
+    that holds it (spec 9 reading 10), so a month's last day on a Tuesday counts Sunday to
+    Tuesday, not the seven days before it, which belong to the week ending the Saturday
+    before."""
+    return as_of - dt.timedelta(days=(as_of.weekday() + 1) % 7), as_of
+
+
+def whole_week(as_of: dt.date) -> bool:
+    """Whether the as-of date is the Saturday that ends its work week."""
+    return as_of.weekday() == 5
 
 
 def new_assignments(measured: pl.DataFrame, cases: pl.DataFrame, as_of: dt.date,
                     params: Params) -> pl.DataFrame:
     """`measured` with `new_in_week` and `new_exempt` (0 for a hold file)."""
     first, _ = week_of(as_of)
-    recent = as_of - dt.timedelta(days=7 * params.recent_move_weeks - 1)
+    recent = first - dt.timedelta(days=7 * (params.recent_move_weeks - 1))  # this or last week
     ro = measured.select(
         "assignment",
         ((pl.col("position_type") == "T") | (pl.col("ro_reason").fill_null("") != "")
