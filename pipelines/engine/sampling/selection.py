@@ -26,6 +26,7 @@ from pipelines.engine.machinery.entries import extend_register
 from pipelines.engine.machinery.intake import control, same_content
 from pipelines.engine.machinery.register import open_entries
 from pipelines.engine.machinery.result import RunResult
+from pipelines.engine.machinery.weeks import not_saturday_notes, saturday_of
 from pipelines.engine.sampling import inputs, plan
 from pipelines.engine.sampling import week as week_figures
 from pipelines.engine.sampling.inputs import DECK_WEEK, SamplingReference
@@ -118,6 +119,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: SamplingRefer
                 ) if ledger is not None else set()
     say(f"run {run_id}: reading {len(deck_paths)} deck(s)")
     decks = _open(deck_paths, known, result, data_dir / "refused")
+    result.notes += not_saturday_notes(decks, "its batches")
     rows = inputs.records(decks)
     requests, batches, other = inputs.split(rows)
 
@@ -135,8 +137,8 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: SamplingRefer
     new_batches = _batch_rows(batches.filter(~pl.col("rejected")), run_id)
     all_batches = pl.concat([seen, new_batches])
     result.weeks = sorted(set(new_batches["week_ending"].to_list()))
-    result.week_ending = max(result.weeks, default=max((d.week_ending for d in decks),
-                                                       default=None))
+    result.week_ending = max(result.weeks, default=max(
+        (saturday_of(d.week_ending) for d in decks), default=None))
     log = _select_weeks(result, history, all_batches, new_batches,
                         _read(store, "sampling_log", plan.LOG_SCHEMA), reference, say)
     weeks_table = pl.concat([weeks_table.filter(~pl.col("week_ending").is_in(result.weeks)),
@@ -205,7 +207,7 @@ def _request_changes(requests: pl.DataFrame, history: pl.DataFrame, weeks: pl.Da
     short = by_key(weeks.filter((pl.col("kind") == plan.IR) & (pl.col("short") > 0)),
                    "ssn", "qpc")
     for r in requests.filter(~pl.col("rejected")).sort("seq").iter_rows(named=True):
-        week = inputs.saturday(r["effective_week_v"])
+        week = saturday_of(r["effective_week_v"])
         key = (r["ssn"], r["qpc"])
         # the latest applying by then; of several from one week, the last taken
         prior = max((p for p in past.get(key, []) if p["effective_week"] <= week),
