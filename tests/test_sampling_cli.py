@@ -92,8 +92,10 @@ def test_register_masks_the_ssn_of_sampling_entries(selected, capsys):
     capsys.readouterr()
     assert run_app(["register", "-d", str(data)]) == 0
     lines = [line for line in capsys.readouterr().out.splitlines()
-             if "02-batches.dat" in line and line.split()[-1] == "S02"]
+             if "02-batches.dat" in line and "  S02  " in line]
     assert len(lines) == 1 and "XXX-XX-4321" in lines[0]
+    assert lines[0].endswith("S02  SSN (columns 4-12) is not on the Employee Master File; "
+                             "expected an SSN of it")
 
 
 def test_explain_finds_a_sampling_code(capsys):

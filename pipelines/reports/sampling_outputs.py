@@ -10,6 +10,7 @@ import polars as pl
 
 from pipelines.engine.sampling.selection import SelectResult
 from pipelines.reports import open_register, printing, pull_list, sampling_log, sampling_week
+from pipelines.reports import summary as summary_lines
 
 
 def write_all(result: SelectResult, log: pl.DataFrame, still_open: pl.DataFrame,
@@ -59,6 +60,8 @@ def summary(result: SelectResult) -> str:
     for run, counts in result.codes.items():
         listed = "  ".join(f"{code} x{n}" for code, n in sorted(counts.items())) or "none"
         out.append(f"Codes {run}: {listed}")
+    out += summary_lines.meanings(result)
+    out += summary_lines.rejects(result.rejects)
     out += [f"Note: {note}" for note in result.notes]
     pulled = int(result.pulls["pulled"].sum()) if result.pulls.height else 0
     out.append(f"Pulls: {result.pulls.height} ({pulled} items) on "

@@ -62,6 +62,7 @@ class SelectResult(RunResult):
         default_factory=lambda: pl.DataFrame(schema=week_figures.WEEK_SCHEMA))
     findings: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema=week_figures.FINDING_SCHEMA))
+    rejects: list[str] = field(default_factory=list)  # deck, line, code and why, per reject
 
 
 def _empty(schema: dict) -> pl.DataFrame:
@@ -146,7 +147,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: SamplingRefer
 
     every = pl.concat([f.select("deck_no", "seq", "line_no", "text", "record_id", "deck",
                                 "deck_hash", DECK_WEEK, "error_codes", "rejected")
-                       for f in (requests, batches, other)]).sort("seq")
+                       for f in (requests, batches, other)]).sort("seq").pipe(_with_why)
     _count(result, every)
     conserve(result)
 
@@ -323,7 +324,21 @@ def _last_time(pulls: pl.DataFrame) -> str | None:
     return pulls.sort("pull_date", "week_ending", "pull_no")["suggested_time"][-1]
 
 
+def _with_why(every: pl.DataFrame) -> pl.DataFrame:
+    """`every` plus `whys` (for a rejected record, each code's field, columns, value and what
+    was expected: `checks.why`) and `sub_reason`, the register's text: the whys joined by
+    "; " (null for a record used)."""
+    whys = [[checks.why(text, code, week) for code in codes] if rejected else []
+            for text, codes, week, rejected in every.select(
+                "text", "error_codes", DECK_WEEK, "rejected").iter_rows()]
+    return every.with_columns(pl.Series("whys", whys, pl.List(pl.String))).with_columns(
+        pl.when("rejected").then(pl.col("whys").list.join("; ")).alias("sub_reason"))
+
+
 def _count(result: SelectResult, every: pl.DataFrame) -> None:
+    result.rejects = [f"{deck}, line {line}: {code} {why}" for deck, line, codes, whys in
+                      every.filter("rejected").select("deck", "line_no", "error_codes", "whys")
+                      .iter_rows() for code, why in zip(codes, whys, strict=True)]
     accepted = [o for o in result.decks if o.status == "accepted"]
     for i, outcome in enumerate(accepted):
         mine = every.filter(pl.col("deck_no") == i)
@@ -399,5 +414,5 @@ def _register(previous: pl.DataFrame | None, every: pl.DataFrame, run_id: str,
         pl.lit(None, pl.String).alias("header_text"), pl.lit("open").alias("status"),
         pl.lit(run_date).alias("opened"), pl.lit(None, pl.Date).alias("closed"),
         pl.lit(None, pl.String).alias("closed_by"), pl.lit(None, pl.String).alias("reason"),
-        DECK_WEEK)
+        DECK_WEEK, "sub_reason")
     return extend_register(previous, new)
