@@ -107,3 +107,17 @@ def test_a_reason_too_long_for_its_register_line_prints_under_it_within_132_colu
     assert printed[at + 1] == (" " * 12 + "date completed (columns 13-20) is '01202026'; "
                                "expected a date in the week 01/11/2026-01/17/2026")
     assert printed[at + 8].endswith("S07  grade (columns 34-35) is '5 '; expected 2 digits")
+
+
+def test_a_weekly_sample_under_four_is_s23_on_the_first_run_before_the_employees_work(
+        tmp_path, reference):
+    records = [fx.request(ADAMS, "ADAMS ANN", "101", "05", "410", "44210", "0003"),
+               fx.request("567891234", "EVANS EVE", "101", "05", "410", "44220", "0004"),
+               fx.batch("234567891", "MON", "8113042011220", "04", "B-1", "00050")]
+    monday = _deck(tmp_path, "mon", records, fx.WEEK)
+    result = run_select([monday], tmp_path / "data", reference, write_all,
+                        dt.date(2026, 1, 12))
+    # neither has work on the Monday; only the sample of 3 already rules out four pulls
+    assert result.findings.filter(pl.col("code") == "S23").select(
+        "ssn", "line_no", "reason").rows() == [
+        (ADAMS, 2, "the weekly sample of 3 is under four")]
