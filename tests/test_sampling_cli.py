@@ -106,6 +106,14 @@ def test_explain_finds_a_sampling_code(capsys):
     assert "Resolve: Not an error on the record" in out
 
 
+def test_explain_of_an_unknown_code_names_every_table_it_looked_in(capsys):
+    # review 13, R13-11: an S code was said missing from the QAP tables only
+    assert run_app(["explain", "S99"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "qap: no error code S99 on SAMPLING, IPR-3081, IPR-6489, DATA NOT POSTED, "
+        "INDIVIDUAL DATA, PCE-03-41, PCE-01-43 (an RO inventory code: --run INV-10-02)")
+
+
 def test_a_bad_hqw_line_stops_the_run_with_12_naming_file_line_and_column(tmp_path, capsys):
     ref = tmp_path / "ref"
     shutil.copytree(fx.REFERENCE, ref)

@@ -121,3 +121,16 @@ def test_a_weekly_sample_under_four_is_s23_on_the_first_run_before_the_employees
     assert result.findings.filter(pl.col("code") == "S23").select(
         "ssn", "line_no", "reason").rows() == [
         (ADAMS, 2, "the weekly sample of 3 is under four")]
+
+
+def test_a_run_over_two_weeks_names_both_in_its_summary_heading(tmp_path, reference):
+    request = fx.request(ADAMS, "ADAMS ANN", "101", "05", "410", "44210", "0006",
+                         week="01102026")
+    first = _deck(tmp_path, "w1", [request, fx.batch(ADAMS, "01052026", IR1, "05", "A-1",
+                                                     "00040")], "01102026")
+    second = _deck(tmp_path, "w2", [fx.batch(ADAMS, "MON", IR1, "05", "A-2", "00040")],
+                   fx.WEEK, sequence=2)
+    result = run_select([first, second], tmp_path / "data", reference, write_all,
+                        dt.date(2026, 1, 17))
+    assert summary(result).splitlines()[0].endswith(
+        "run date 01/17/2026   weeks ending 01/10/2026 and 01/17/2026")

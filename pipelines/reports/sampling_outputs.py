@@ -48,9 +48,12 @@ MEANING = {0: "clean", 4: "records rejected (on the open error register)",
 
 def summary(result: SelectResult) -> str:
     """The one-screen summary of a sample selection run."""
-    week = f"{result.week_ending:%m/%d/%Y}" if result.week_ending else "-"
+    weeks = [f"{w:%m/%d/%Y}" for w in result.weeks] or (
+        [f"{result.week_ending:%m/%d/%Y}"] if result.week_ending else ["-"])
+    dated = ("week ending " + weeks[0] if len(weeks) == 1  # every week the run planned
+             else f"weeks ending {', '.join(weeks[:-1])} and {weeks[-1]}")
     out = [f"QAP sample selection {result.run_id}   run date {result.run_date:%m/%d/%Y}   "
-           f"week ending {week}", "",
+           f"{dated}", "",
            f"{'DECK':<44}{'STATUS':<11}{'RECORDS':>8}{'USED':>8}{'REJECTED':>9}"]
     for d in result.decks:
         name = d.path if len(d.path) <= 43 else "..." + d.path[-40:]
