@@ -92,8 +92,10 @@ def test_register_masks_the_ssn_of_sampling_entries(selected, capsys):
     capsys.readouterr()
     assert run_app(["register", "-d", str(data)]) == 0
     lines = [line for line in capsys.readouterr().out.splitlines()
-             if "02-batches.dat" in line and line.split()[-1] == "S02"]
+             if "02-batches.dat" in line and "  S02  " in line]
     assert len(lines) == 1 and "XXX-XX-4321" in lines[0]
+    assert lines[0].endswith("S02  SSN (columns 4-12) is not on the Employee Master File; "
+                             "expected an SSN of it")
 
 
 def test_explain_finds_a_sampling_code(capsys):
@@ -102,6 +104,14 @@ def test_explain_finds_a_sampling_code(capsys):
     assert out.startswith("Sample selection code S21: A QPC the employee worked with no "
                           "sample request")
     assert "Resolve: Not an error on the record" in out
+
+
+def test_explain_of_an_unknown_code_names_every_table_it_looked_in(capsys):
+    # review 13, R13-11: an S code was said missing from the QAP tables only
+    assert run_app(["explain", "S99"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "qap: no error code S99 on SAMPLING, IPR-3081, IPR-6489, DATA NOT POSTED, "
+        "INDIVIDUAL DATA, PCE-03-41, PCE-01-43 (an RO inventory code: --run INV-10-02)")
 
 
 def test_a_bad_hqw_line_stops_the_run_with_12_naming_file_line_and_column(tmp_path, capsys):

@@ -68,3 +68,20 @@ def test_daily_flow_sets_a_link_aside_without_touching_its_target(prefect_harnes
     assert (data / "refused" / decks[1].name).is_symlink()
     assert sorted(p.name for p in (data / SAMPLING_ARCHIVE / outcome.run_id).iterdir()) == [
         decks[0].name]
+
+
+def test_daily_flow_logs_one_line_and_leaves_the_summary_to_the_command(prefect_harness,
+                                                                         tmp_path, caplog):
+    """Review 13, R13-11: `qap sample daily` printed the summary twice, once in the log."""
+    from pipelines.operator.sample_flow import SAMPLING_INBOX, sample_daily_flow
+
+    data = tmp_path / "data"
+    (data / SAMPLING_INBOX).mkdir(parents=True)
+    shutil.copy2(fx.WEEK_DIR / "01-requests.dat", data / SAMPLING_INBOX / "01-requests.dat")
+    with caplog.at_level("INFO"):
+        outcome = call(sample_daily_flow, data_dir=data, reference_dir=fx.REFERENCE,
+                       run_date=dt.date(2026, 1, 17))
+    said = [r.getMessage() for r in caplog.records]
+    assert outcome.summary.startswith(f"QAP sample selection {outcome.run_id}")
+    assert not [m for m in said if "QAP sample selection" in m]
+    assert f"sample selection {outcome.run_id} finished: condition code 4" in said

@@ -53,7 +53,7 @@ def test_printed_sar_shows_the_request_and_a_reviews_this_week_line_under_the_ro
         SAT, SAT)).splitlines()
     added = [line for line in filled if "REVIEWS THIS WEEK" in line]
     assert added == [" " * sar_report.position(sar_report.COLS, 10, sar_report.INDENT)
-                     + "REVIEWS THIS WEEK 6 PULLED IN 5 PULL(S)"]
+                     + "REVIEWS THIS WEEK 6 PULLED ON 5 DAY(S)"]
     at = filled.index(added[0])
     assert filled[at - 1].startswith("  07/03  101")
     requested = sar_report.position(sar_report.COLS, 10, sar_report.INDENT)

@@ -277,3 +277,31 @@ def test_a_pivot_is_a_query(data):
     assert out.exit_code == 0, out.output
     assert out.output.splitlines() == ["run_id,posted,refused", "20261110.01,1,0",
                                        "20261117.01,4,1"]
+
+
+def _printed(data: Path, name: str) -> list[str]:
+    return (data / "runs" / "20261117.01" / name).read_text().splitlines()
+
+
+def test_cum_ofp_defect_percent_is_the_two_decimals_the_listing_prints(con, data):
+    # review 13, R13-11: a DOUBLE printed 14.290000000000001 for a listed 14.29
+    line = next(x for x in _printed(data, "cum-data-file.txt") if x.startswith("2027Q1"))
+    row = con.execute("SELECT defect_percent, typeof(defect_percent) FROM cum_ofp "
+                      "WHERE fiscal_quarter = '2027Q1' AND program_code = '44210'").fetchall()
+    assert row == [(Decimal("17.86"), "DECIMAL(5,2)")]
+    assert line.split()[7] == str(row[0][0])
+
+
+def test_defect_frequency_and_qa_unit_group_lines_print_the_figures_of_their_views(con, data):
+    ranked = next(x for x in _printed(data, "defect-frequency_11142026.txt")
+                  if x.split()[:2] == ["1", "101"]).split()
+    row = con.execute("SELECT rank, defects, share, employee, unit_group FROM defect_frequency "
+                      "WHERE scope = 'period' AND defect_code = '101'").fetchall()
+    assert row == [(1, 2, 50.0, 2, 0)]
+    assert ranked[-5:] == ["2", "50.00", "50.00", "2", "0"]
+    unit = next(x for x in _printed(data, "qa-unit-group_11142026.txt")
+                if x.split()[:1] == ["935"]).split()
+    assert con.execute("SELECT unit_review, unit_moved, unit_group, employee FROM qa_unit_group "
+                       "WHERE scope = 'period' AND defect_code = '935'").fetchall() == [
+        (0, 1, 1, 0)]
+    assert unit[-5:-1] == ["0", "1", "1", "0"]

@@ -241,7 +241,8 @@ _SAMPLING = [
      "(IRM 3.30.28.2.2.1(4)); the size in force stands.",
      "Resend the request with Y in column 58 once the Section Chief has approved it.", True),
     ("S23", "Fewer than four pulls are possible for the employee and QPC this week "
-     "(IRM 3.30.28.2.1(9)): work was completed on too few days.", _ASK, True),
+     "(IRM 3.30.28.2.1(9)): work was completed on too few days, or the weekly sample itself is "
+     "under four.", _ASK, True),
     ("S24", "The request grows to make up for under-sampling in earlier weeks of the quarter "
      "(IRM 3.30.28.2.2.1(11)); the size in force stands.",
      "Do not raise the size to catch up; resend the request at the size the work needs.",

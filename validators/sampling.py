@@ -10,8 +10,11 @@ record used and are listed, and are computed where the week's figures are
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
+from layouts import layout
 from validators.rules import Rule, codes_by_row, digits, flag_rows, flags, no_flags, schema
 
 REQUEST, BATCH = "SRQ", "CWB"
@@ -113,3 +116,59 @@ def change_flags(request: dict, prior: dict | None, first_week: bool, shortfall:
     if request["weekly_sample_v"] > prior["weekly_sample"] and shortfall:
         codes.append("S24")
     return codes
+
+
+_LAYOUTS = {REQUEST: layout.load("sample_request"), BATCH: layout.load("work_batch")}
+_DATE = "a date MMDDYYYY"
+# code -> (field of a request, field of a batch, what was expected): where `why` looks
+_WHERE = {
+    "S03": (None, "org_code", "13 digits, an OFP of the OFP Consistency File"),
+    "S04": ("weekly_sample", None, "4 digits"),
+    "S05": (None, "items", "5 digits, not zero"),
+    "S06": ("effective_week", "date_completed", _DATE),
+    "S07": ("grade", "grade", "2 digits"),
+    "S08": ("qpc", None, "a QPC of the OFP Consistency File"),
+    "S09": ("function_code", None, "the function and program of an OFP of QPC {qpc}"),
+    "S10": ("change_approved", None, "Y, N or blank"),
+    "S13": (None, "batch_id", "an identifier not sent before for the SSN"),
+    "S22": ("weekly_sample", None, "approval Y in column 58 for a mid-quarter change (is "
+            "{approved!r})"),
+    "S24": ("weekly_sample", None, "no increase after a short week this quarter"),
+}
+# field -> (how the message names it, first column, last column) where not the layout's own
+_NAMES = {"org_code": ("OFP", 21, 33), "function_code": ("function/program", 38, 45)}
+_LABELS = {"qpc": "QPC", "batch_id": "batch identifier", "weekly_sample": "weekly sample size",
+           "effective_week": "week it applies from", "change_approved": "approval flag"}
+
+
+def why(text: str, code: str, week_ending: dt.date) -> str:
+    """Where in the record `code` is, the value found and what was expected, for the register
+    and the summary (as `qap run` and `qap inventory` say it). An SSN's digits are never
+    repeated: only its characters that are not digits, with their columns."""
+    kind = text[:3]
+    if code == "S11" or kind not in _LAYOUTS:
+        return f"record type (columns 1-3) is {text[:3]!r}; expected SRQ or CWB"
+    lay = _LAYOUTS[kind]
+    if code == "S02":
+        return "SSN (columns 4-12) is not on the Employee Master File; expected an SSN of it"
+    if code == "S01":
+        f = lay.field("ssn")
+        bad = ", ".join(f"{c!r} in column {f.start + i}" for i, c in
+                        enumerate(text.ljust(f.end)[f.offset:f.end]) if not c.isdigit())
+        return f"SSN (columns 4-12) has {bad}; expected 9 digits"
+    if code == "S12":
+        return (f"{_found(lay, 'date_completed', text)}; expected a date in the week "
+                f"{week_ending - dt.timedelta(days=6):%m/%d/%Y}-{week_ending:%m/%d/%Y}")
+    request_field, batch_field, expected = _WHERE[code]
+    name = request_field if kind == REQUEST else batch_field
+    found = _found(lay, name, text)
+    return f"{found}; expected " + expected.format(qpc=text[32:35], approved=text.ljust(58)[57])
+
+
+def _found(lay: layout.Layout, name: str, text: str) -> str:
+    """`<field> (columns a-b) is '<value>'` (the OFP and function/program as one span)."""
+    label, start, end = _NAMES.get(name) or (_LABELS.get(name, name.replace("_", " ")),
+                                             lay.field(name).start, lay.field(name).end)
+    value = text.ljust(end)[start - 1:end]
+    columns = f"column {start}" if start == end else f"columns {start}-{end}"
+    return f"{label} ({columns}) is {value!r}"

@@ -13,6 +13,7 @@ from pipelines.operator.cli_options import (
 )
 from validators.codes import (
     CODES,
+    INDIVIDUAL_RUNS,
     RUN_3926,
     RUN_3927,
     RUN_DECK,
@@ -58,8 +59,10 @@ def explain(code: Annotated[str, typer.Argument(help="Error code: 14, 3927:05, A
         raise _fail(f"{code!r}: say 3926:NN, 3927:NN, INV-10-02:NN or just NN", 2)
     number = number.strip().zfill(2)
     found = [CODES[(r, number)] for r in runs if (r, number) in CODES]
-    if not found:
-        raise _fail(f"no error code {number} on {', '.join(runs)}", 2)
+    if not found:  # every table looked in, the sampling and individual ones first
+        looked = [RUN_SAMPLING, *INDIVIDUAL_RUNS, *runs]
+        also = f" (an RO inventory code: --run {RUN_INV})" if run is None and not form else ""
+        raise _fail(f"no error code {number} on {', '.join(looked)}{also}", 2)
     for c in found:
         form_name = {RUN_3926: "Form 3926", RUN_3927: "Form 3927"}.get(
             c.run, f"RO inventory, severity {c.severity}")

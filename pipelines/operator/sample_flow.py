@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from pipelines.engine.sampling import inputs
@@ -82,6 +83,11 @@ async def sample_daily_flow(data_dir: Path = Path("qap-data"), reference_dir: Pa
         remember(data_dir, choice.folder)
         moved = archive_task(data_dir, result)
     text = "\n".join([*aside, sampling_outputs.summary(result)])
-    log.info(text)
-    return SampleFlowOutcome(max(result.condition_code, 8 if aside else 0), result.run_id,
-                             text, moved)
+    code = max(result.condition_code, 8 if aside else 0)
+    # the summary once: `qap sample daily` prints it, a deployment's run keeps it as an
+    # artifact; the log gets one line (it printed the whole summary a second time)
+    create_markdown_artifact(f"# Sample selection {result.run_id}\n\n```\n{text}\n```\n",
+                             _sync=True, key="qap-sample-summary",
+                             description="Sample selection: the one-screen summary")
+    log.info(f"sample selection {result.run_id} finished: condition code {code}")
+    return SampleFlowOutcome(code, result.run_id, text, moved)

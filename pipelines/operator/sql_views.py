@@ -3,7 +3,8 @@
 The Parquet files keep their documented schemas (docs/outputs.md): record fields as sent, dates
 as MMDDYYYY text, counts as right-aligned text. The views type them once, the same way for
 every reader: dates as DATE, counts as integers (a zone-punched adjustment figure decoded with
-its sign), a standard as a percent (DECIMAL 95.00), a blank field as NULL.
+its sign), a standard as a percent (DECIMAL 95.00), the Cumulative Data File's defect percent
+as printed (DECIMAL 14.29), a blank field as NULL.
 
 Which runs count is the store's history, not the run folders: a run is in effect when the
 current state descends from its generation without a rollback having undone it; a rolled-back
@@ -38,11 +39,24 @@ LISTINGS = {
     "data_not_posted": "data-not-posted_*.parquet",
     "individual_weekly": "individual-weekly_*.parquet",
     "unit_group": "unit-group_*.parquet",
+    # the reports a manager checks: quarterly, sample selection, INV-10-02 (review 13, R13-11)
+    "defect_frequency": "defect-frequency_*.parquet",
+    "qa_unit_group": "qa-unit-group_*.parquet",
+    "ipsr": "ipsr_*.parquet",
+    "pull_list": "pull-list.parquet",
+    "sampling_findings": "sampling-findings.parquet",
+    "ro_inventory_report": "ro-inventory_*.parquet",
+    "inv_10_02": "inv-10-02_*.parquet",
+    "queue_screen": "queue-screen_*.parquet",
+    "gs13_analysis": "gs13-analysis_*.parquet",
+    "eom_inventory": "eom-inventory_*.parquet",
 }
 # Text columns of the listings that hold a date sent as MMDDYYYY, a count, a standard.
 DATE_TEXT = {"week_ending"}
 COUNT_TEXT = {"sampled", "defects", "defective", "hours", "volume"}
 STANDARD_TEXT = {"quality_standard"}
+# Float percents of the state kept to two decimals (cum_ofp): DECIMAL(5,2), as printed.
+PERCENT = {"defect_percent"}
 
 # A count as sent: digits (leading blanks allowed), or zone-punched (IRM 3.30.28.4.4.5(4)):
 # the last position carries the last digit and the sign. Anything else is NULL.
@@ -102,7 +116,9 @@ def _typed(con: duckdb.DuckDBPyConnection, source: str, listing: bool) -> str:
         q = _quote(name)
         if name == "filename":
             continue
-        if kind != "VARCHAR":
+        if name in PERCENT and kind == "DOUBLE":
+            out.append(f"CAST(round({q}, 2) AS DECIMAL(5, 2)) AS {q}")
+        elif kind != "VARCHAR":
             out.append(q)
         elif listing and name in DATE_TEXT:
             out.append(f"qap_date({q}) AS {q}")

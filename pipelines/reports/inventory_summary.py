@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections import Counter
 
 from pipelines.engine.inventory.step import InventoryResult
-from pipelines.reports.summary import count, head, held_back
+from pipelines.reports.summary import count, head, held_back, rejects
 
 MEANING = {0: "clean", 4: "records rejected (see the open error register)",
            8: "a deck was refused (nothing of it was used)", 12: "the run could not complete",
            16: "the run stopped on an internal error"}
-
-
-SHOWN = 15  # rejected records named on the summary screen
 
 
 def render(result: InventoryResult) -> str:
@@ -25,11 +22,7 @@ def render(result: InventoryResult) -> str:
         return "\n".join(out)
     listed = "  ".join(f"{c} x{n}" for c, n in sorted(result.record_codes.items())) or "none"
     out.append(f"Record codes INV-10-02: {listed}")
-    shown = result.rejects[:SHOWN]
-    out += [f"  {line}" for line in shown]
-    if len(result.rejects) > len(shown):
-        out.append(f"  ... and {len(result.rejects) - len(shown)} more (open-register.txt "
-                   "lists every rejected record)")
+    out += rejects(result.rejects)
     out.append(f"Roster entries {result.roster_entries}, held cases {result.held_cases}")
     flags = result.flags
     if flags is not None and flags.height:

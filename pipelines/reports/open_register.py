@@ -5,6 +5,7 @@ to the whole name."""
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from pathlib import Path
 
 import polars as pl
@@ -43,18 +44,34 @@ def print_open(entries: pl.DataFrame, run_date: dt.date, week_ending: dt.date | 
     if entries.height == 0:
         detail = pl.DataFrame({"line": []}, schema={"line": pl.String})
     else:
-        detail = entries.select(pl.concat_str([
+        main = pl.concat_str([
             field(pl.col("opened").dt.strftime("%m/%d/%Y"), 10), pl.lit("  "),
             field("age_days", 3, "right"), pl.lit("  "), field("run", 9), pl.lit("  "),
             field(_deck_cell(long_names), DECK_WIDTH), pl.lit("  "),
             field("line_no", 6, "right"), pl.lit("  "),
             field(ctrl, place_width), pl.lit("   "),
-            pl.col("error_codes").list.join(" "),
-            pl.when(pl.col("sub_reason").is_not_null()).then(pl.lit("  ") + pl.col("sub_reason"))
-            .otherwise(pl.lit(""))]).str.slice(0, PAGE_WIDTH).str.strip_chars_end().alias("line"))
+            pl.col("error_codes").list.join(" ")]).str.strip_chars_end()
+        whole = pl.when(pl.col("sub_reason").is_not_null()).then(
+            main + pl.lit("  ") + pl.col("sub_reason")).otherwise(main)
+        detail = entries.select(pl.when(whole.str.len_chars() <= PAGE_WIDTH)
+                                .then(pl.concat_list(whole))
+                                .otherwise(pl.concat_list(main, _continued(pl.col("sub_reason"))))
+                                .alias("line")).explode("line")
     key = [line for n, name in enumerate(long_names, 1) for line in _key(n, name)]
     closing = [*(["", *key] if key else []), "", trailer.end_line(entries.height)]
     write_report(paginate(trailer.append(detail, closing), heading, lines_per_page=50), path)
+
+
+CONTINUED = 12  # a reason too long for its entry's line goes on under it, from this column
+
+
+def _continued(reason: pl.Expr) -> pl.Expr:
+    """A reason (what a sampling reject's field held and what was expected) on lines of its
+    own under its entry, cut at words, each within the page."""
+    return reason.map_elements(
+        lambda text: [" " * CONTINUED + part
+                      for part in textwrap.wrap(text, PAGE_WIDTH - CONTINUED)],
+        return_dtype=pl.List(pl.String))
 
 
 def _long_names(entries: pl.DataFrame) -> list[str]:

@@ -10,6 +10,7 @@ import polars as pl
 
 from pipelines.engine.sampling.selection import SelectResult
 from pipelines.reports import open_register, printing, pull_list, sampling_log, sampling_week
+from pipelines.reports import summary as summary_lines
 from pipelines.reports.summary import deck_row, held_back
 
 
@@ -48,9 +49,12 @@ MEANING = {0: "clean", 4: "records rejected (on the open error register)",
 
 def summary(result: SelectResult) -> str:
     """The one-screen summary of a sample selection run."""
-    week = f"{result.week_ending:%m/%d/%Y}" if result.week_ending else "-"
+    weeks = [f"{w:%m/%d/%Y}" for w in result.weeks] or (
+        [f"{result.week_ending:%m/%d/%Y}"] if result.week_ending else ["-"])
+    dated = ("week ending " + weeks[0] if len(weeks) == 1  # every week the run planned
+             else f"weeks ending {', '.join(weeks[:-1])} and {weeks[-1]}")
     out = [f"QAP sample selection {result.run_id}   run date {result.run_date:%m/%d/%Y}   "
-           f"week ending {week}", "",
+           f"{dated}", "",
            f"{'DECK':<44}{'STATUS':<11}{'RECORDS':>8}{'USED':>8}{'REJECTED':>9}"]
     out += [deck_row(d) for d in result.decks]
     out += [f"{d.status.upper()}: {d.reason}" for d in result.decks if d.status != "accepted"]
@@ -58,6 +62,8 @@ def summary(result: SelectResult) -> str:
     for run, counts in result.codes.items():
         listed = "  ".join(f"{code} x{n}" for code, n in sorted(counts.items())) or "none"
         out.append(f"Codes {run}: {listed}")
+    out += summary_lines.meanings(result)
+    out += summary_lines.rejects(result.rejects)
     out += [f"Note: {note}" for note in result.notes]
     pulled = int(result.pulls["pulled"].sum()) if result.pulls.height else 0
     out.append(f"Pulls: {result.pulls.height} ({pulled} items) on "

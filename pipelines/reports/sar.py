@@ -94,7 +94,7 @@ def _this_week(keyed: pl.DataFrame) -> list[pl.DataFrame]:
     at = position(COLS, 10, INDENT)  # under REQUESTED
     return [keyed.filter(pl.col("reviews_this_week").is_not_null()).select(
         (pl.col("_key") + 2).alias("key"),
-        pl.format("{}REVIEWS THIS WEEK {} PULLED IN {} PULL(S)", pl.lit(" " * at),
+        pl.format("{}REVIEWS THIS WEEK {} PULLED ON {} DAY(S)", pl.lit(" " * at),
                   pl.col("reviews_this_week"), pl.col("pulls_this_week")).alias("line"),
         "assigned_org")]
 

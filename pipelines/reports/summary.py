@@ -9,13 +9,14 @@ from pipelines.engine.machinery.result import DeckOutcome, RunResult
 from validators.codes import CODES
 
 TOP_CODES = 3  # the most frequent codes whose meaning the summary spells out (one screen)
+SHOWN = 15  # rejected records named on the summary screen
 
 
 def count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _meanings(result: RunResult) -> list[str]:
+def meanings(result: RunResult) -> list[str]:
     """The meaning of the run's most frequent codes, from the one code table (`qap explain`
     gives the fix); a code the table lacks is left for explain to report."""
     counted = sorted(((n, run, code) for run, counts in result.codes.items()
@@ -51,6 +52,16 @@ def held_back(result: RunResult) -> str:
     return text
 
 
+def rejects(lines: list[str]) -> list[str]:
+    """Where each rejected record is wrong (file, line, code, field, value, what was
+    expected), the first SHOWN of them; the open register listing has every one."""
+    out = [f"  {line}" for line in lines[:SHOWN]]
+    if len(lines) > SHOWN:
+        out.append(f"  ... and {len(lines) - SHOWN} more (open-register.txt lists every "
+                   "rejected record)")
+    return out
+
+
 def head(result: RunResult, title: str, dated: str, day: dt.date | None, used: str = "POSTED",
          kept_note_on_duplicates: bool = False) -> list[str]:
     """The top of every family's summary: the run line, one line per deck offered and why
@@ -75,7 +86,7 @@ def render(result: RunResult) -> str:
     for run, counts in result.codes.items():
         listed = "  ".join(f"{code} x{n}" for code, n in sorted(counts.items())) or "none"
         out.append(f"Error codes {run}: {listed}")
-    out += _meanings(result)
+    out += meanings(result)
     if result.warnings:
         out.append(f"Warnings: {count(result.warnings, 'line', 'lines')} posted with a "
                    "warning (a local code 930-999 on an SSN, or possible multiple identical "

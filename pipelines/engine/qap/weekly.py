@@ -32,8 +32,9 @@ from pipelines.engine.machinery.register import (
     supersede_resubmitted,
 )
 from pipelines.engine.machinery.result import DeckOutcome, Progress, RunResult, StepOutcome
+from pipelines.engine.machinery.weeks import not_saturday_notes
 from pipelines.engine.qap import cum_file, review_sums, run01, run03, spilled, week_parts
-from pipelines.engine.qap.individual import defect_charges, periods
+from pipelines.engine.qap.individual import defect_charges
 from pipelines.engine.qap.individual import step as individual_step
 from pipelines.state import private, run_folder
 from pipelines.state.store import Store, check_folders
@@ -100,12 +101,8 @@ def _date_notes(decks: list[Deck], run_date: dt.date, published: list[str]) -> l
     """HDR fields and dates that are accepted but probably mistaken: an HDR week ending that is
     not a Saturday, the HDR notes H01-H03 (`validators.hdr_notes`), and a run date before the
     last run's."""
-    notes = []
+    notes = not_saturday_notes(decks, "its Forms 3081 and 6489")
     for d in decks:
-        if d.week_ending.weekday() != periods.SATURDAY:
-            notes.append(f"{d.name}: HDR week ending {d.week_ending:%m/%d/%Y} is a "
-                         f"{d.week_ending:%A}, not a Saturday; its Forms 3081 and 6489 count "
-                         f"in the week ending {periods.saturday_of(d.week_ending):%m/%d/%Y}")
         notes += [note for _, note in hdr_notes(d.name, d.campus, d.week_ending,
                                                 d.created.date(), run_date)]
     runs = [r[:8] for r in published if run_folder.RUN_ID.match(r)]

@@ -5,7 +5,6 @@ files, the High Quality Work OFP/grades (`hqw.txt`) and the site sampling key
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from layouts import layout
 from layouts.decoder import DeckFault, decode, decode_file
 from pipelines.engine.machinery import reference as ref
 from pipelines.engine.machinery.deck import Deck
+from pipelines.engine.machinery.weeks import saturday_of
 from validators.sampling import BATCH, REQUEST
 
 REQUEST_LAYOUT = layout.load("sample_request")
@@ -97,11 +97,14 @@ def read_key(reference_dir: Path) -> str:
 
 
 def records(decks: list[Deck]) -> pl.DataFrame:
-    """The records of every deck: seq, deck_no, line_no, text, record_id, deck, deck week."""
+    """The records of every deck: seq, deck_no, line_no, text, record_id, deck, deck week
+    (the Saturday of the HDR's week ending: an HDR dated another day opens no week of its
+    own, docs/decisions.md "Decks")."""
     frames = [d.records.with_columns(pl.lit(i, pl.UInt16).alias("deck_no"),
                                      pl.lit(d.name).alias("deck"),
                                      pl.lit(d.content_hash).alias("deck_hash"),
-                                     pl.lit(d.week_ending, pl.Date).alias(DECK_WEEK))
+                                     pl.lit(saturday_of(d.week_ending), pl.Date)
+                                     .alias(DECK_WEEK))
               for i, d in enumerate(decks)]
     empty = pl.DataFrame(schema={"line_no": pl.UInt32, "text": pl.String,
                                  "deck_no": pl.UInt16, "deck": pl.String,
@@ -123,7 +126,3 @@ def _without_id(lay: layout.Layout) -> list[layout.Layout]:
     """The layout less its record id (the records already carry `record_id`)."""
     return [layout.Layout(lay.record, lay.title, tuple(f for f in lay.fields
                                                        if f.name != "record_id"))]
-
-
-def saturday(d: dt.date) -> dt.date:
-    return d + dt.timedelta(days=(5 - d.weekday()) % 7)

@@ -26,6 +26,7 @@ from pipelines.engine.machinery.entries import extend_register
 from pipelines.engine.machinery.intake import Posted, control, same_content
 from pipelines.engine.machinery.register import open_entries
 from pipelines.engine.machinery.result import RunResult
+from pipelines.engine.machinery.weeks import not_saturday_notes, saturday_of
 from pipelines.engine.sampling import inputs, plan
 from pipelines.engine.sampling import week as week_figures
 from pipelines.engine.sampling.inputs import DECK_WEEK, SamplingReference
@@ -61,6 +62,7 @@ class SelectResult(RunResult):
         default_factory=lambda: pl.DataFrame(schema=week_figures.WEEK_SCHEMA))
     findings: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema=week_figures.FINDING_SCHEMA))
+    rejects: list[str] = field(default_factory=list)  # deck, line, code and why, per reject
 
 
 def _empty(schema: dict) -> pl.DataFrame:
@@ -115,6 +117,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: SamplingRefer
     ledger = store.read("decks")
     say(f"run {run_id}: reading {len(deck_paths)} deck(s)")
     decks = _open(deck_paths, Posted.of(ledger), result, data_dir / "refused")
+    result.notes += not_saturday_notes(decks, "its batches")
     rows = inputs.records(decks)
     requests, batches, other = inputs.split(rows)
 
@@ -132,8 +135,8 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: SamplingRefer
     new_batches = _batch_rows(batches.filter(~pl.col("rejected")), run_id)
     all_batches = pl.concat([seen, new_batches])
     result.weeks = sorted(set(new_batches["week_ending"].to_list()))
-    result.week_ending = max(result.weeks, default=max((d.week_ending for d in decks),
-                                                       default=None))
+    result.week_ending = max(result.weeks, default=max(
+        (saturday_of(d.week_ending) for d in decks), default=None))
     log = _select_weeks(result, history, all_batches, new_batches,
                         _read(store, "sampling_log", plan.LOG_SCHEMA), reference, say)
     weeks_table = pl.concat([weeks_table.filter(~pl.col("week_ending").is_in(result.weeks)),
@@ -141,7 +144,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: SamplingRefer
 
     every = pl.concat([f.select("deck_no", "seq", "line_no", "text", "record_id", "deck",
                                 "deck_hash", DECK_WEEK, "error_codes", "rejected")
-                       for f in (requests, batches, other)]).sort("seq")
+                       for f in (requests, batches, other)]).sort("seq").pipe(_with_why)
     _count(result, every)
     conserve(result)
 
@@ -202,7 +205,7 @@ def _request_changes(requests: pl.DataFrame, history: pl.DataFrame, weeks: pl.Da
     short = by_key(weeks.filter((pl.col("kind") == plan.IR) & (pl.col("short") > 0)),
                    "ssn", "qpc")
     for r in requests.filter(~pl.col("rejected")).sort("seq").iter_rows(named=True):
-        week = inputs.saturday(r["effective_week_v"])
+        week = saturday_of(r["effective_week_v"])
         key = (r["ssn"], r["qpc"])
         # the latest applying by then; of several from one week, the last taken
         prior = max((p for p in past.get(key, []) if p["effective_week"] <= week),
@@ -318,7 +321,21 @@ def _last_time(pulls: pl.DataFrame) -> str | None:
     return pulls.sort("pull_date", "week_ending", "pull_no")["suggested_time"][-1]
 
 
+def _with_why(every: pl.DataFrame) -> pl.DataFrame:
+    """`every` plus `whys` (for a rejected record, each code's field, columns, value and what
+    was expected: `checks.why`) and `sub_reason`, the register's text: the whys joined by
+    "; " (null for a record used)."""
+    whys = [[checks.why(text, code, week) for code in codes] if rejected else []
+            for text, codes, week, rejected in every.select(
+                "text", "error_codes", DECK_WEEK, "rejected").iter_rows()]
+    return every.with_columns(pl.Series("whys", whys, pl.List(pl.String))).with_columns(
+        pl.when("rejected").then(pl.col("whys").list.join("; ")).alias("sub_reason"))
+
+
 def _count(result: SelectResult, every: pl.DataFrame) -> None:
+    result.rejects = [f"{deck}, line {line}: {code} {why}" for deck, line, codes, whys in
+                      every.filter("rejected").select("deck", "line_no", "error_codes", "whys")
+                      .iter_rows() for code, why in zip(codes, whys, strict=True)]
     accepted = [o for o in result.decks if o.status == "accepted"]
     for i, outcome in enumerate(accepted):
         mine = every.filter(pl.col("deck_no") == i)
@@ -394,5 +411,5 @@ def _register(previous: pl.DataFrame | None, every: pl.DataFrame, run_id: str,
         pl.lit(None, pl.String).alias("header_text"), pl.lit("open").alias("status"),
         pl.lit(run_date).alias("opened"), pl.lit(None, pl.Date).alias("closed"),
         pl.lit(None, pl.String).alias("closed_by"), pl.lit(None, pl.String).alias("reason"),
-        DECK_WEEK)
+        DECK_WEEK, "sub_reason")
     return extend_register(previous, new)

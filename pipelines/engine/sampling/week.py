@@ -4,7 +4,8 @@ This Week area read these rows.
 
 A finding is said once it is certain: S20 (a request with no work) when no working day of the
 week is left unknown; S23 and S25 (fewer than four pulls possible) as soon as the days that had
-work plus the working days not yet known are fewer than four, or the sample itself is. An HQW
+work plus the working days not yet known are fewer than four, or the sample itself is (S23 then
+on the first run of the week, before the employee's first work: the request is all it needs). An HQW
 OFP with a share to pull and no work at all in the week is S25 too ("no work this week"): its
 four pulls cannot be made (glossary 11).
 """
@@ -77,7 +78,8 @@ def figures(week_ending: dt.date, requests: pl.DataFrame, batches: pl.DataFrame,
               "ofp": "", "deck": r["deck"], "line_no": r["line_no"], "text": r["text"]}
         if not work_days and not later and r["weekly_sample"] > 0:
             found.append({**at, "code": "S20", "reason": "no batch of the QPC's OFPs this week"})
-        elif work_days and (why := _few_pulls(r["weekly_sample"], work_days, later)):
+        elif (work_days or 0 < r["weekly_sample"] < 4) and (
+                why := _few_pulls(r["weekly_sample"], work_days, later)):
             found.append({**at, "code": "S23", "reason": why})
     asked = requests.select("ssn", "qpc")
     for b in ir.join(asked, on=["ssn", "qpc"], how="anti").sort("deck", "line_no").iter_rows(

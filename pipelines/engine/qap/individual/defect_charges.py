@@ -36,6 +36,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.engine.machinery.weeks import saturday_of
 from pipelines.engine.qap import ordered, spilled
 from pipelines.engine.qap.individual import periods
 from pipelines.engine.qap.individual.reference import OFP_KEY
@@ -367,7 +368,7 @@ def weeks_of(sums: pl.DataFrame, spill: Path | None = None) -> dict[dt.date, spi
     `spill` (a private folder), each week's frame is kept in a file there as it is made."""
     dates = sums["week_ending"].drop_nulls().unique()  # a few dates
     out: dict[dt.date, spilled.Frame] = {}
-    for saturday in sorted({periods.saturday_of(d) for d in dates}):
+    for saturday in sorted({saturday_of(d) for d in dates}):
         week = week_charges(sums, saturday)
         out[saturday] = (week if spill is None
                          else spilled.Spilled.of(week, spill / f"week-{saturday:%Y%m%d}.arrow",

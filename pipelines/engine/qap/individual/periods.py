@@ -26,14 +26,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
-SATURDAY = 5  # date.weekday()
+from pipelines.engine.machinery.weeks import SATURDAY
+
 WEEKS_PER_YEAR = 52
 RAS = 260  # Recommended Annual Sample per QPC (IRM 3.30.28.2.2.1)
-
-
-def saturday_of(d: dt.date) -> dt.date:
-    """The Saturday ending the week (Sunday-Saturday) that holds `d`."""
-    return d + dt.timedelta(days=(SATURDAY - d.weekday()) % 7)
 
 
 def quarter_end(d: dt.date) -> dt.date:

@@ -36,8 +36,8 @@ such; only the printed reports mask it.
   middle_initial, ssn, grade, step, qpc, volume_week, volume_quarter, volume_rating, rsd, ras,
   reviewed_week, reviewed_quarter, reviewed_rating, remaining, reviews_requested (the sample
   request in force; null without sample selection), errors_week, errors_quarter, errors_rating
-  (Float64), pct_accurate (rating period), reviews_this_week, pulls_this_week (the week's
-  pulls; null without sample selection).
+  (Float64), pct_accurate (rating period), reviews_this_week, pulls_this_week (the days of
+  the week with a pull; null without sample selection).
 * ``unit-group`` -- one row per finding the unit/group owns on the week's individual review
   transactions (`unit_group`), in deck order: deck_no, deck, line_no, ssn, week_ending,
   org_code, function_code, program_code, kind ("procedural" 900-909, "local" 930-999,

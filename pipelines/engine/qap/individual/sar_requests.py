@@ -6,7 +6,8 @@
 Our reading: a request is per employee and QPC, so, like Remaining, it shows on each grade's
 row of that QPC; the request shown is the one in force in the SAR's week (the latest applying
 from that week or before). Reviews This Week is the week's pulls for the employee and QPC
-(items pulled, and on how many days); null when sample selection has not run for that week.
+(items pulled, and on how many days: the SAR prints "PULLED ON d DAY(S)"); null when sample
+selection has not run for that week.
 """
 
 from __future__ import annotations

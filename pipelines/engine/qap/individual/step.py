@@ -51,6 +51,7 @@ import polars as pl
 
 from layouts import layout
 from layouts.decoder import decode
+from pipelines.engine.machinery.weeks import saturday_of
 from pipelines.engine.qap.individual import cum_jobs as cj
 from pipelines.engine.qap.individual import ipsr, periods, review_data
 from pipelines.engine.qap.individual.not_posted import NOT_POSTED_COLUMNS
@@ -289,7 +290,7 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
         return _without_employee_master(base, timings, deck_names)
 
     t = time.perf_counter()
-    weeks = tuple(sorted(base["_week"].unique().to_list())) or (periods.saturday_of(week_ending),)
+    weeks = tuple(sorted(base["_week"].unique().to_list())) or (saturday_of(week_ending),)
     time_all = _decoded(base, TIME_PROGRAM, "form3081")
     forms_all = _decoded(base, ADJUSTMENT_PROGRAM, "form6489")
     review_all = _review_weeks(reviews, weeks)
