@@ -151,10 +151,41 @@ def test_the_same_records_in_another_order_under_a_new_hdr_are_a_duplicate(tmp_p
                                     trl]) + "\n")
     again = run_inventory([reordered], data, calendar.WorkCalendar(), RUN_DATE)
     assert [(d.status, d.reason) for d in again.decks] == [(
-        "duplicate", f"{reordered}: duplicate deck: the same records in another order were "
-        f"already accepted by run {first.run_id} (worked-example.dat); nothing of it is used "
-        "again")]
+        "duplicate", f"{reordered}: duplicate deck: the same records in another order as of "
+        f"05/16/2026 were already accepted by run {first.run_id} (worked-example.dat); nothing "
+        "of it is used again")]
     assert again.condition_code == 8 and again.generation is None
+
+
+def test_a_quiet_weeks_extract_holding_last_weeks_records_is_a_new_as_of_date(tmp_path):
+    """Review 13, R13-2: an extract is a snapshot as of its HDR date; a week in which nothing
+    changed sends last week's records again, and the run must go on (aging, code 21), so
+    the same records are a duplicate only under the same as-of date."""
+    data = tmp_path / "data"
+    run_inventory([WORKED], data, calendar.WorkCalendar(), RUN_DATE)
+    hdr, *records, trl = WORKED.read_text().splitlines()
+    assert hdr[5:13] == "05162026" and hdr[13:21] == "05182026"
+    quiet = tmp_path / "quiet.dat"
+    quiet.write_text("\n".join([hdr[:5] + "05232026" + "05252026" + hdr[21:], *records, trl])
+                     + "\n")
+    later = run_inventory([quiet], data, calendar.WorkCalendar(), SECOND_RUN_DATE)
+    assert [(d.status, d.reason) for d in later.decks] == [("accepted", "")]
+    assert later.as_of == dt.date(2026, 5, 23) and later.generation is not None
+
+
+def test_a_second_deck_under_an_hdr_already_taken_is_a_duplicate(tmp_path):
+    """Review 13, R13-1: one HDR names one extract; a deck under it with a line changed is a
+    second sending, as in `qap run`."""
+    data = tmp_path / "data"
+    first = run_inventory([WORKED], data, calendar.WorkCalendar(), RUN_DATE)
+    hdr, *records, trl = WORKED.read_text().splitlines()
+    changed = tmp_path / "changed.dat"
+    changed.write_text("\n".join([hdr, *records[:-1], records[-1][:-1] + "9", trl]) + "\n")
+    again = run_inventory([changed], data, calendar.WorkCalendar(), RUN_DATE)
+    assert [(d.status, d.reason) for d in again.decks] == [(
+        "duplicate", f"{changed}: duplicate deck: its HDR (campus, week ending, creation date "
+        f"and time, sequence: 35 05162026 05182026060000 001) was already accepted by run "
+        f"{first.run_id} (worked-example.dat); nothing of it is used again")]
 
 
 def test_withdrawn_entry_stays_withdrawn_while_its_condition_lasts(tmp_path):

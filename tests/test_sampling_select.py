@@ -259,6 +259,23 @@ def test_the_same_records_in_another_order_under_a_new_hdr_are_a_duplicate(week,
     assert Store(data).read("error_register").equals(register)  # nothing opened twice
 
 
+def test_a_deck_under_an_hdr_already_taken_is_a_duplicate(week, reference, tmp_path):
+    """Review 13, R13-1: an HDR names one transmission, as in `qap run`: a deck under it with
+    one record added is a second sending, and nothing of it is used."""
+    data = tmp_path / "data"
+    shutil.copytree(week[0], data, symlinks=True)
+    hdr, *records, _trl = (fx.WEEK_DIR / "02-batches.dat").read_text().splitlines()
+    added = tmp_path / "added.dat"
+    added.write_text("\n".join([hdr, *records, records[0].replace("A-MON-1", "A-MON-9"),
+                                f"TRL{len(records) + 1:07d}"]) + "\n")
+    result = run_select([added], data, reference, write_all, RUN_DATE)
+    assert [(d.status, d.reason) for d in result.decks] == [(
+        "duplicate", f"{added}: duplicate deck: its HDR (campus, week ending, creation date "
+        "and time, sequence: SC 01172026 01172026060000 002) was already accepted by run "
+        f"{week[1].run_id} (02-batches.dat); nothing of it is used again")]
+    assert result.condition_code == 8 and result.pulls.height == 0
+
+
 def test_a_deck_sent_twice_is_a_duplicate_and_nothing_of_it_is_used_again(week, reference):
     data, _ = week
     again = run_select([fx.WEEK_DIR / "02-batches.dat"], data, reference, write_all, RUN_DATE)

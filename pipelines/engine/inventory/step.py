@@ -309,7 +309,8 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
     result.notes += run_folder.tidy(data_dir / "runs", set(published))
     ledger = store.read("decks")
     say(f"run {run_id}: reading {len(deck_paths)} inventory deck(s)")
-    decks = open_decks(deck_paths, Posted.of(ledger), result, data_dir / "refused")
+    decks = open_decks(deck_paths, Posted.of(ledger, dated=True), result,
+                       data_dir / "refused")
     if not decks:  # a refused deck posts nothing: no generation, no register, no history
         result.notes.append("no deck was accepted: nothing was published (no generation, "
                             "no report; the registers and the GS-13 history are unchanged)")

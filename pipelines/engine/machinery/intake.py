@@ -88,44 +88,68 @@ def _ranges(lines: pl.Series) -> Iterator[pl.Series]:
 
 @dataclass(frozen=True)
 class Posted:
-    """What the deck ledger knows of the decks already posted, each key -> "run R (deck)"."""
+    """What the deck ledger knows of the decks already posted, each key -> "run R (deck)".
+    `dated`: an extract family (INV-10-02), whose deck is a snapshot as of its HDR date: the
+    same records are a second sending only under the same as-of date, since a quiet week's
+    extract holds last week's records again (review 13, R13-2)."""
 
     content: dict[str, str]
     hdr: dict[str, str]
     records: dict[str, str]
+    dated: bool = False
 
     @classmethod
-    def of(cls, ledger: pl.DataFrame | None) -> Posted:
+    def of(cls, ledger: pl.DataFrame | None, dated: bool = False) -> Posted:
         if ledger is None:
-            return cls({}, {}, {})
+            return cls({}, {}, {}, dated)
         posted = ledger.filter(pl.col("status") == "posted")
         if "records_hash" not in posted.columns:  # a ledger written before the column
             posted = posted.with_columns(pl.lit(None, pl.String).alias("records_hash"))
         content, hdr, records = {}, {}, {}
         for row in posted.iter_rows(named=True):
             by = f"run {row['run_id']} ({row['deck']})"
-            content.setdefault(row["content_hash"], by)
-            hdr.setdefault(_hdr_key(row["identity"] or ""), by)
+            identity = row["identity"] or ""
+            content.setdefault(_keyed(row["content_hash"], identity, dated), by)
+            hdr.setdefault(_hdr_key(identity), by)
             if row["records_hash"]:
-                records.setdefault(row["records_hash"], by)
-        return cls(content, hdr, records)
+                records.setdefault(_keyed(row["records_hash"], identity, dated), by)
+        return cls(content, hdr, records, dated)
+
+    def this_run(self, accepted: list[Deck], hashes: dict[str, str]) -> Posted:
+        """The decks accepted before in this run, keyed as this ledger's: an HDR names one
+        transmission, so a second deck of a run under it is a second sending (the first
+        offered is used), as it is after a run. `hashes`: content hash -> records hash."""
+        by = {d.content_hash: f"{d.name} in this run" for d in accepted}
+        return Posted(
+            {_keyed(d.content_hash, d.identity, self.dated): by[d.content_hash]
+             for d in accepted},
+            {_hdr_key(d.identity): by[d.content_hash] for d in accepted},
+            {_keyed(hashes[d.content_hash], d.identity, self.dated): by[d.content_hash]
+             for d in accepted}, self.dated)
 
     def duplicate(self, deck: Deck, sorted_hash: str) -> str | None:
         """Why `deck` is a second posting, or None: the same records (in any order), or an
         HDR identity already taken. "Accepted", not "posted": the deck the first one was may
         have had every record rejected (its register entries are then corrected through
         `qap corrections`)."""
-        if deck.content_hash in self.content:
-            return (f"the same records were already accepted by "
-                    f"{self.content[deck.content_hash]}")
-        if sorted_hash in self.records:
-            return (f"the same records in another order were already accepted by "
-                    f"{self.records[sorted_hash]}")
+        under = f" as of {deck.week_ending:%m/%d/%Y}" if self.dated else ""
+        content = _keyed(deck.content_hash, deck.identity, self.dated)
+        if content in self.content:
+            return f"the same records{under} were already accepted by {self.content[content]}"
+        records = _keyed(sorted_hash, deck.identity, self.dated)
+        if records in self.records:
+            return (f"the same records in another order{under} were already accepted by "
+                    f"{self.records[records]}")
         key = _hdr_key(deck.identity)
         if key in self.hdr:
             return (f"its HDR (campus, week ending, creation date and time, sequence: {key}) "
                     f"was already accepted by {self.hdr[key]}")
         return None
+
+
+def _keyed(digest: str, identity: str, dated: bool) -> str:
+    """A hash as a ledger key: with the HDR date in front when `dated` (Posted)."""
+    return f"{identity.split(' ')[1]} {digest}" if dated else digest
 
 
 DUPLICATE_ADVICE = ("nothing of it posts again. To correct records that were rejected, use "
@@ -191,19 +215,16 @@ def control(paths: list[Path], result: RunResult, refused_dir: Path, duplicate: 
 
 
 def same_content(posted: Posted, advice: str) -> Screen:
-    """A `duplicate` screen by the records a deck holds, in any order (`records_hash`, as
-    `qap run` judges them): a deck whose records are those of a deck in `posted` (the ledger's
-    accepted decks) or of one accepted before it in this run, whatever its HDR; its reason
-    ends with `advice`. HDR identities are not compared (a family whose HDR names no
-    transmission)."""
-    by_records = Posted(posted.content, {}, posted.records)
+    """A `duplicate` screen as `qap run` judges decks (`Posted.duplicate`): the records a deck
+    holds, in any order (`records_hash`), or its HDR, against `posted` (the ledger's accepted
+    decks, or fewer: a reprocess passes only what it refuses) and the decks accepted before
+    it in this run; its reason ends with `advice`."""
     hashes: dict[str, str] = {}  # content hash -> records hash, of every deck screened
 
     def duplicate(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:
         sorted_hash = hashes[deck.content_hash] = records_hash(deck)
-        seen = Posted({d.content_hash: f"{d.name} in this run" for d in accepted}, {},
-                      {hashes[d.content_hash]: f"{d.name} in this run" for d in accepted})
-        why = by_records.duplicate(deck, sorted_hash) or seen.duplicate(deck, sorted_hash)
+        why = (posted.duplicate(deck, sorted_hash)
+               or posted.this_run(accepted, hashes).duplicate(deck, sorted_hash))
         return f"{path}: duplicate deck: {why}; {advice}" if why else None
     return duplicate
 
@@ -219,12 +240,8 @@ def open_all(paths: list[Path], posted: Posted, result: RunResult, refused_dir: 
 
     def duplicate(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:
         sorted_hash = hashes[deck.content_hash] = records_hash(deck)
-        # an HDR names one transmission: a second deck of this run under it is a second
-        # sending (the first one offered posts), as it is after a run
-        seen = Posted({d.content_hash: f"{d.name} in this run" for d in accepted},
-                      {_hdr_key(d.identity): f"{d.name} in this run" for d in accepted},
-                      {hashes[d.content_hash]: f"{d.name} in this run" for d in accepted})
-        why = posted.duplicate(deck, sorted_hash) or seen.duplicate(deck, sorted_hash)
+        why = (posted.duplicate(deck, sorted_hash)
+               or posted.this_run(accepted, hashes).duplicate(deck, sorted_hash))
         if why and open_texts is not None and _reinputs(deck, open_texts):
             why = None
         return f"{path}: duplicate deck: {why}; {DUPLICATE_ADVICE}" if why else None
