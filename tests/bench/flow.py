@@ -17,8 +17,8 @@ Overhead = flow call - engine call (best of --repeat each); issue 20's target 6 
 per step): intake (hash + HDR/TRL control of each deck, a second read of the week deck), the
 engine task, archive (renames); and, from the times of the flow's log lines, Prefect's own
 start (creating the flow run, before its first line) and finish (after the flow's last line:
-the final state and the join of Prefect's heartbeat thread, which sleeps in whole seconds, so
-that 0-1 s of idle wall ends every flow call). "process" adds the imports (Prefect's are
+the final state; the flows are async, so it no longer waits out the heartbeat thread's
+second, as Prefect's sync engine did: `flow_call.py`). "process" adds the imports (Prefect's are
 3-4 s) and, for (c), stopping the temporary server.
 
 The children may write compiled bytecode (PYTHONDONTWRITEBYTECODE is dropped), as on a machine
@@ -83,8 +83,7 @@ class _FlowClock(logging.Handler):
     """When the flow's log lines are emitted: the first is Prefect's "Beginning flow run",
     after it has created the flow run and set it Running; the flow's own last line is its
     "condition code N: ..." (`flows._close`). Before the first is Prefect's start, after the
-    last its finish (the final state, and the join of its heartbeat thread, which sleeps in
-    whole seconds: 0-1 s of idle wall)."""
+    last its finish (the final state)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -216,8 +215,7 @@ def _steps(run: dict) -> str:
     text = f"{'':<28} steps: {listed}; outside the steps {rest:.2f} s"
     if "prefect_start" in run:
         text += (f"\n{'':<28} of which Prefect's flow start {run['prefect_start']:.2f} s and "
-                 f"finish {run['prefect_finish']:.2f} s (its heartbeat thread's join: 0-1 s "
-                 "idle)")
+                 f"finish {run['prefect_finish']:.2f} s")
     return text
 
 
