@@ -451,7 +451,7 @@ def test_a_flow_that_cannot_complete_is_failed_without_a_traceback(prefect_harne
     assert [r.getMessage() for r in records if r.exc_info] == []
     assert not [r for r in records if "Encountered exception" in r.getMessage()]
     assert "Traceback" not in result.output
-    steps = json.loads((data / "weeks" / "2026-11-14" / "steps.json").read_text())
+    steps = json.loads((data / "weeks" / "2026-11-07" / "steps.json").read_text())
     with get_client(sync_client=True) as client:
         state = client.read_flow_run(steps["attempts"][0]["flow_run_id"]).state
     assert state.type.value == "FAILED"

@@ -108,8 +108,8 @@ def test_weekly_flow_end_to_end_through_the_cli(flows, tmp_path):
     assert "Flow condition code 8" in second.stdout
     assert len(second.stdout.splitlines()) <= 50  # one screen
 
-    # run folder: the national list and the sample week share the week ending 11/14/2026
-    folder = data / "weeks" / "2026-11-14.2"
+    # run folder: the sample week's (the national list's week ended 11/07/2026)
+    folder = data / "weeks" / "2026-11-14"
     state = _steps(folder)
     assert state["finished"] and state["condition_code"] == 8 and len(state["attempts"]) == 1
     assert state["steps"]["post"]["seconds"] > 0
@@ -135,9 +135,9 @@ def test_weekly_flow_end_to_end_through_the_cli(flows, tmp_path):
     assert "Condition code 8" in (folder / "summary.txt").read_text()
 
     # archive, refused, empty inbox
-    assert sorted(p.name for p in (data / "archive" / "2026-11-14.2").iterdir()) == ACCEPTED
+    assert sorted(p.name for p in (data / "archive" / "2026-11-14").iterdir()) == ACCEPTED
     for deck in WEEK:
-        kept = data / ("refused" if deck.name == REFUSED else "archive/2026-11-14.2")
+        kept = data / ("refused" if deck.name == REFUSED else "archive/2026-11-14")
         assert (kept / deck.name).read_bytes() == deck.read_bytes()
     assert list((data / "inbox").iterdir()) == []
 
@@ -162,7 +162,7 @@ def test_weekly_flow_end_to_end_through_the_cli(flows, tmp_path):
     # issue 19: the state name carries the condition code; the artifact tells every code's
     # meaning (individual reasons too) and where the run page is
     assert _state_name(flow_run_id) == "CC 8 deck refused"
-    clean = _steps(data / "weeks" / "2026-11-14")["attempts"][0]["flow_run_id"]
+    clean = _steps(data / "weeks" / "2026-11-07")["attempts"][0]["flow_run_id"]
     assert (_state(clean), _state_name(clean)) == ("COMPLETED", "CC 0 clean")
     md = artifacts["qap-weekly-reports"]["data"]
     assert "**CC 8 deck refused**" in md

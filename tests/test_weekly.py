@@ -235,10 +235,7 @@ def test_a_week_ending_that_is_no_saturday_and_a_run_date_gone_back_are_noted(tm
     tuesday.write_text(text[:5] + "11172026" + text[13:])
     national = FIXTURES / "national" / "national-defect-list.dat"
     first = _run(tmp_path / "d", [national], dt.date(2026, 11, 17))
-    assert first.notes == [  # the bundled list's HDR: made 11/09/2026 for the week to 11/14
-        "national-defect-list.dat: HDR creation date 11/09/2026 (line 1, columns 14-21) is "
-        "before its week ending 11/14/2026; expected a deck made once its week had ended (H02, "
-        "posted as sent: `qap explain H02`)"]
+    assert first.notes == []  # the bundled list's HDR: made 11/09/2026 for the week to 11/07
     result = _run(tmp_path / "d", [tuesday], dt.date(2026, 11, 10))
     assert result.notes == [
         "tuesday.dat: HDR week ending 11/17/2026 is a Tuesday, not a Saturday; its Forms 3081 "
