@@ -57,3 +57,23 @@ def test_inventory_flow_whose_only_deck_is_refused_publishes_nothing(harness, tm
     assert "(no deck accepted, nothing published)" in out.output
     assert Store(data).history() == [] and not (data / "runs" / "20260518.01").exists()
     assert (data / "refused" / "inventory" / "cut.dat").is_file()
+
+
+def test_the_flow_uses_the_reference_folder_the_data_directory_remembers(harness, tmp_path):
+    """Verification of review 13, NEW-1: `qap flow inventory` without -r fell back to a
+    Monday-Friday calendar although `qap inventory -r` had been remembered."""
+    from pipelines.operator.cli import app
+    from tests.inventory_helpers import HOLIDAY, REFERENCE
+
+    data = tmp_path / "data"
+    first = CliRunner().invoke(app, ["inventory", str(WORKED), "-d", str(data), "-r",
+                                     str(REFERENCE), "--run-date", "2026-05-18", "-q"])
+    assert first.exit_code == 4, first.output
+    inbox = data / "inventory"
+    inbox.mkdir()
+    shutil.copy2(HOLIDAY, inbox / HOLIDAY.name)
+    out = CliRunner().invoke(app, ["flow", "inventory", "-d", str(data), "--run-date",
+                                   "2026-05-18", "-q"])
+    assert out.exit_code == 0, out.output
+    text = (data / "runs" / "20260518.02" / "inv-10-02_05162026.txt").read_text()
+    assert "(2 WORK DAYS, DUE 05/29/2026)" in text  # the calendar's Memorial Day counts

@@ -203,6 +203,7 @@ def flow_inventory(
     checked("qap flow", prepare, data_dir)
     checked("qap flow", own_folders, data_dir, ".", "archive", "refused", "archive/inventory",
             "refused/inventory")  # where the flow's archive step moves decks
+    checked("qap flow", optional_reference, data_dir, reference)  # before Prefect's start
     flow_cli.prefect_home(data_dir)
     flow_cli._flows(data_dir, quiet)  # console logging as the weekly flow's
     from pipelines.operator import inventory_flow

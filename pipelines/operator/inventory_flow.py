@@ -24,6 +24,7 @@ from pipelines.engine.inventory import calendar
 from pipelines.engine.machinery.conditions import CC_ABEND, CC_CLEAN, CC_INCOMPLETE, CC_REFUSED
 from pipelines.engine.machinery.conservation import ConservationError
 from pipelines.engine.machinery.deck import DeckFault, DeckRefused, open_deck
+from pipelines.operator.data_dir import optional_reference, remember
 from pipelines.operator.inbox import set_aside_links, waiting
 from pipelines.operator.inventory_run import run_inventory
 from pipelines.reports import inventory_summary
@@ -132,12 +133,18 @@ async def inventory_flow(data_dir: Path = Path("qap-data"), reference_dir: Path 
     refused = [d for d in intake if d["status"] != "accepted"]
     _step(outcome, "intake", CC_REFUSED if refused else CC_CLEAN,
           f"{len(intake)} deck(s), {len(refused)} refused by control")
-    record = engine_run(paths, data_dir, reference_dir, run_date)
+    # the work calendar's folder: given, else the one the data directory remembers
+    choice = optional_reference(data_dir, reference_dir)
+    if choice and choice.progress():
+        logger.info(choice.progress())
+    record = engine_run(paths, data_dir, choice.folder if choice else None, run_date)
     if "run_id" not in record:
         _step(outcome, "inventory run", record["condition_code"], record["message"])
         outcome.message = f"{record['message']}; decks stay in {source}"
         return _finish(outcome, record)
     outcome.run_id, outcome.run_dir = record["run_id"], record["run_dir"]
+    if choice and (warning := remember(data_dir, choice.folder)):  # as `qap inventory` does
+        logger.warning(warning)
     outcome.flags = record["flags"]
     sev = record["severities"]
     _step(outcome, "inventory run", record["condition_code"],
