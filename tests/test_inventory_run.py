@@ -183,8 +183,8 @@ def test_a_second_deck_under_an_hdr_already_taken_is_a_duplicate(tmp_path):
     changed.write_text("\n".join([hdr, *records[:-1], records[-1][:-1] + "9", trl]) + "\n")
     again = run_inventory([changed], data, calendar.WorkCalendar(), RUN_DATE)
     assert [(d.status, d.reason) for d in again.decks] == [(
-        "duplicate", f"{changed}: duplicate deck: its HDR (campus, week ending, creation date "
-        f"and time, sequence: 35 05162026 05182026060000 001) was already accepted by run "
+        "duplicate", f"{changed}: duplicate deck: its HDR (area office, as-of date, creation "
+        f"date and time, sequence: 35 05162026 05182026060000 001) was already accepted by run "
         f"{first.run_id} (worked-example.dat); nothing of it is used again")]
 
 

@@ -91,7 +91,8 @@ class Posted:
     """What the deck ledger knows of the decks already posted, each key -> "run R (deck)".
     `dated`: an extract family (INV-10-02), whose deck is a snapshot as of its HDR date: the
     same records are a second sending only under the same as-of date, since a quiet week's
-    extract holds last week's records again (review 13, R13-2)."""
+    extract holds last week's records again (review 13, R13-2). Its HDR's columns 4-13 are
+    an area office and an as-of date (inventory.md 3.1), and its refusals name them so."""
 
     content: dict[str, str]
     hdr: dict[str, str]
@@ -142,7 +143,8 @@ class Posted:
                     f"{self.records[records]}")
         key = _hdr_key(deck.identity)
         if key in self.hdr:
-            return (f"its HDR (campus, week ending, creation date and time, sequence: {key}) "
+            fields = "area office, as-of date" if self.dated else "campus, week ending"
+            return (f"its HDR ({fields}, creation date and time, sequence: {key}) "
                     f"was already accepted by {self.hdr[key]}")
         return None
 
