@@ -206,11 +206,28 @@ def test_rollback_that_would_undo_later_runs_is_refused_unless_asked_and_records
     assert [m["run_id"] for m in refused.value.later] == ["w03"]
     assert store.current_generation() == 3
     assert store.rollback_before("w03", undo_later=False) == 4  # nothing after w03
+    # w03 is out of the state and undoing a rollback loses nothing: no later generation is
+    # in the way any more, and none is listed as undone (review 12, F15.4)
+    new = store.rollback_before("w02", undo_later=False)
+    assert store.manifest(new)["extra"]["also_undone"] == []
+    assert store.manifest(new)["extra"]["also_undone_runs"] == []
+    assert_frame_equal(store.read("cum_data"), _df(v=[1]))
+
+
+def test_a_rollback_lists_the_later_generations_still_in_effect_only(tmp_path: Path) -> None:
+    """Review 12, F15.4: a later run that an earlier rollback took out was listed as undone
+    again. w02 and w04 are in effect after w03's rollback; rolling back before w02 undoes
+    them both, not w03 nor the rollback generation."""
+    store = Store(tmp_path)
+    for run in ("w01", "w02", "w03"):
+        _publish(store, run, {"cum_data": _df(v=[int(run[-1])])})
+    store.rollback_before("w03")
+    _publish(store, "w04", {"cum_data": _df(v=[4])})
+    with pytest.raises(LaterRuns) as refused:
+        store.rollback_before("w02", undo_later=False)
+    assert [m["run_id"] for m in refused.value.later] == ["w04"]
     new = store.rollback_before("w02", undo_later=True)
-    assert store.manifest(new)["extra"]["also_undone"] == [
-        "generation 3 (w03): third week", "generation 4 (rollback-before:w03): "
-        "rollback to the state before run 'w03'"]
-    assert store.manifest(new)["extra"]["also_undone_runs"] == ["rollback-before:w03", "w03"]
+    assert store.manifest(new)["extra"]["also_undone_runs"] == ["w04"]
     assert_frame_equal(store.read("cum_data"), _df(v=[1]))
 
 

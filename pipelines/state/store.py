@@ -649,9 +649,12 @@ class Store:
             raise StoreError(f"cannot prepare work area {self.tmp_dir}: {exc}") from None
 
     def _rollback_span(self, run_id: str) -> tuple[dict, list[dict]]:
-        """The first generation ``run_id`` published and every generation after it: a store
-        written before withdrawals had their own ids holds one id twice (`withdraw-YYYYMMDD`),
-        and its later generation is undone too, so it is listed (review 13, R13-6)."""
+        """The first generation ``run_id`` published and the later ones a rollback to before
+        it would take out of the state: those in effect (`in_effect`), a store's second
+        generation of one id too (a store written before withdrawals had their own ids holds
+        `withdraw-YYYYMMDD` twice: review 13, R13-6). Generations an earlier rollback undid
+        are not in the state, and a rollback's own generation loses nothing when undone, since
+        what it restored is older still: neither is listed (review 12, F15.4)."""
         history = self.history()
         first = next((m for m in history if m["run_id"] == run_id), None)
         if first is None:
@@ -666,7 +669,10 @@ class Store:
                 f"{run_id} is already rolled back: generation {undone['generation']} "
                 f"({undone['run_id']}, {undone['created'][:10]}) took it out of the state; "
                 "nothing was done")
-        return first, history[history.index(first) + 1:]
+        kept = {m["generation"] for m in self.in_effect()
+                if "rollback_before_run" not in (m.get("extra") or {})}
+        return first, [m for m in history[history.index(first) + 1:]
+                       if m["generation"] in kept]
 
     def check_rollback(self, run_id: str, undo_later: bool) -> None:
         """Raise what ``rollback_before`` would refuse with, without the lock or a change: a
