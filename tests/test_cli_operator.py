@@ -133,7 +133,10 @@ def test_corrections_to_a_path_it_cannot_write_says_why(data, tmp_path):
 @pytest.mark.parametrize("args, code, said", [
     (["explain", "3927:"], 2, "qap: '3927:': say 3926:NN, 3927:NN, INV-10-02:NN or just NN\n"),
     (["explain", "--run", "FOO", "14"], 2, "qap: --run 'FOO' is not a run with error codes: "
-     "give 3926, 3927, PCE-03-41, PCE-01-43 or INV-10-02\n"),
+     "give 3926, 3927, PCE-03-41, PCE-01-43 or INV-10-02 (sampling S.., individual data T.., "
+     "A.., N.., I.. and deck notes H.. need no --run)\n"),
+    # verification of review 13, NEW-5: --run names the one table looked in
+    (["explain", "--run", "PCE-01-43", "99"], 2, "qap: no error code 99 on PCE-01-43\n"),
 ])
 def test_explain_names_what_it_could_not_read(args, code, said):
     result = qap(*args)

@@ -53,14 +53,15 @@ def explain(code: Annotated[str, typer.Argument(help="Error code: 14, 3927:05, A
     form, _, number = code.rpartition(":")
     if run is not None and runs_named(run) is None:
         raise _fail(f"--run {run!r} is not a run with error codes: give 3926, 3927, "
-                    f"{RUN_3926}, {RUN_3927} or {RUN_INV}", 2)
+                    f"{RUN_3926}, {RUN_3927} or {RUN_INV} (sampling S.., individual data "
+                    "T.., A.., N.., I.. and deck notes H.. need no --run)", 2)
     runs = runs_named(run if run is not None else form)
     if runs is None or not number.strip():
         raise _fail(f"{code!r}: say 3926:NN, 3927:NN, INV-10-02:NN or just NN", 2)
     number = number.strip().zfill(2)
     found = [CODES[(r, number)] for r in runs if (r, number) in CODES]
-    if not found:  # every table looked in, the sampling and individual ones first
-        looked = [RUN_SAMPLING, *INDIVIDUAL_RUNS, *runs]
+    if not found:  # every table looked in: --run's alone, else the sampling and individual
+        looked = [*runs] if run is not None else [RUN_SAMPLING, *INDIVIDUAL_RUNS, *runs]
         also = f" (an RO inventory code: --run {RUN_INV})" if run is None and not form else ""
         raise _fail(f"no error code {number} on {', '.join(looked)}{also}", 2)
     for c in found:
