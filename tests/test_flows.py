@@ -386,3 +386,25 @@ def test_an_async_flow_run_still_sends_its_heartbeat(flows, tmp_path):
             break
         time.sleep(0.1)
     assert [e["event"] for e in found] == ["prefect.flow-run.heartbeat"]
+
+
+def test_the_task_runs_of_a_flow_body_share_one_api_client(flows):
+    """In an async flow each sync task run opened an API client of its own (a TLS context:
+    25-35 ms a task run); `blocking_body` holds one for the body (flow_call.py)."""
+    from prefect import flow, task
+    from prefect.cache_policies import NO_CACHE
+    from prefect.context import SyncClientContext
+
+    from pipelines.operator.flow_call import blocking_body
+
+    @task(cache_policy=NO_CACHE)
+    def client_of_this_task_run():
+        return SyncClientContext.get().client
+
+    @flow
+    @blocking_body
+    def two_task_runs() -> list:
+        return [client_of_this_task_run(), client_of_this_task_run()]
+
+    first, second = call(two_task_runs)
+    assert first is second

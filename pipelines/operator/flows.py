@@ -20,9 +20,9 @@ FlowFailed, which carries the outcome. A rerun resumes the unfinished batch and 
 it already completed. Without `reference_dir` a batch flow uses the folder the data directory
 last ran with (pipelines/operator/data_dir.py).
 
-The flows are `async def` with bodies of plain blocking code, called through
-`flow_call.call`: Prefect's async engine ends a flow call without waiting out its heartbeat
-thread's second (flow_call.py says why; artifacts are written with `_sync=True`).
+The flows are async functions around bodies of plain blocking code (`flow_call.blocking_body`),
+called through `flow_call.call`: Prefect's async engine ends a flow call without waiting out
+its heartbeat thread's second (flow_call.py says why; artifacts are written with `_sync=True`).
 docs/operations.md: schedule, server, deployment, scale-out.
 """
 
@@ -62,6 +62,7 @@ from pipelines.engine.machinery.result import Progress
 from pipelines.engine.qap.week_parts import DeckChanged
 from pipelines.operator import inbox
 from pipelines.operator.data_dir import DataDirError, ReferenceChoice, choose_reference, remember
+from pipelines.operator.flow_call import blocking_body
 from pipelines.operator.inbox import REPROCESS, WEEKLY, Batch, DeckInput, InboxChanged
 from pipelines.operator.runs import run_week
 from pipelines.reports import run_artifact, summary
@@ -222,7 +223,8 @@ def _run_name(kind: str):
 
 
 @flow(name="qap-weekly", flow_run_name=_run_name(WEEKLY), validate_parameters=True)
-async def weekly_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None = None,
+@blocking_body
+def weekly_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None = None,
                 inbox_dir: Path | None = None, run_date: dt.date | None = None,
                 dask_address: str | None = None) -> FlowOutcome | State:
     """The weekly QAP run over the decks waiting in the inbox (default <data_dir>/inbox).
@@ -235,7 +237,8 @@ async def weekly_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | N
 
 
 @flow(name="qap-reprocess", flow_run_name=_run_name(REPROCESS), validate_parameters=True)
-async def reprocess_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None = None,
+@blocking_body
+def reprocess_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None = None,
                    inbox_dir: Path | None = None, run_date: dt.date | None = None,
                    dask_address: str | None = None) -> FlowOutcome | State:
     """Corrected error-register records (decks in <data_dir>/corrections, as `qap corrections`
@@ -244,7 +247,8 @@ async def reprocess_flow(data_dir: Path = Path("qap-data"), reference_dir: Path 
 
 
 @flow(name="qap-rollback", flow_run_name="rollback-{run_id}", validate_parameters=True)
-async def rollback_flow(run_id: str, data_dir: Path = Path("qap-data"), requeue: bool = False,
+@blocking_body
+def rollback_flow(run_id: str, data_dir: Path = Path("qap-data"), requeue: bool = False,
                   undo_later: bool = False) -> FlowOutcome | State:
     """Put the state back as it was before run `run_id` (history kept). With `requeue`, the
     run's archived decks go back into the inbox so that the next flow run posts them again.

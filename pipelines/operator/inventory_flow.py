@@ -25,6 +25,7 @@ from pipelines.engine.machinery.conditions import CC_ABEND, CC_CLEAN, CC_INCOMPL
 from pipelines.engine.machinery.conservation import ConservationError
 from pipelines.engine.machinery.deck import DeckFault, DeckRefused, open_deck
 from pipelines.operator.data_dir import optional_reference, remember
+from pipelines.operator.flow_call import blocking_body
 from pipelines.operator.inbox import set_aside_links, waiting
 from pipelines.operator.inventory_run import run_inventory
 from pipelines.reports import inventory_summary
@@ -112,7 +113,8 @@ def _step(outcome: InventoryFlowOutcome, name: str, code: int, detail: str) -> N
 
 
 @flow(name="qap-inventory", flow_run_name="inventory-{run_date}", validate_parameters=True)
-async def inventory_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None = None,
+@blocking_body
+def inventory_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None = None,
                    inbox_dir: Path | None = None, run_date: dt.date | None = None
                    ) -> InventoryFlowOutcome | State:
     """Run INV-10-02 over the decks waiting in <data_dir>/inventory, then archive them."""

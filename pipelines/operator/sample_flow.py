@@ -23,6 +23,7 @@ from pipelines.engine.sampling import inputs
 from pipelines.engine.sampling.selection import SelectResult, run_select
 from pipelines.operator import inbox
 from pipelines.operator.data_dir import choose_reference, remember
+from pipelines.operator.flow_call import blocking_body
 from pipelines.reports import sampling_outputs
 from pipelines.state import private
 
@@ -65,7 +66,8 @@ def archive_task(data_dir: Path, result: SelectResult) -> dict[str, str]:
 
 
 @flow(name="qap-sample-daily", validate_parameters=True)
-async def sample_daily_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None = None,
+@blocking_body
+def sample_daily_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None = None,
                       run_date: dt.date | None = None) -> SampleFlowOutcome:
     """Select the day's pulls from the decks waiting in <data_dir>/sampling-inbox."""
     log = get_run_logger()
