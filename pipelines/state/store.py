@@ -567,8 +567,12 @@ class Store:
     def undone_by(self, run_id: str) -> dict | None:
         """The rollback generation that took `run_id` out of the state, or None while the
         run is in effect (or never published)."""
-        mine = [m["generation"] for m in self.history() if m["run_id"] == run_id]
-        for manifest in self.in_effect():
+        return self._undone_by(run_id, self.history(), list(self.in_effect()))
+
+    @staticmethod
+    def _undone_by(run_id: str, history: list[dict], effect: list[dict]) -> dict | None:
+        mine = [m["generation"] for m in history if m["run_id"] == run_id]
+        for manifest in effect:
             extra = manifest.get("extra") or {}
             if manifest.get("run_id") == run_id:
                 return None
@@ -663,13 +667,14 @@ class Store:
                 f"cannot roll back before run {run_id!r}: it never published a generation "
                 f"in {self.data_dir} (published runs: {', '.join(known) or 'none'})"
             )
-        undone = self.undone_by(run_id)
+        effect = list(self.in_effect())  # the manifests are read once for both questions
+        undone = self._undone_by(run_id, history, effect)
         if undone is not None:
             raise AlreadyRolledBack(
                 f"{run_id} is already rolled back: generation {undone['generation']} "
                 f"({undone['run_id']}, {undone['created'][:10]}) took it out of the state; "
                 "nothing was done")
-        kept = {m["generation"] for m in self.in_effect()
+        kept = {m["generation"] for m in effect
                 if "rollback_before_run" not in (m.get("extra") or {})}
         return first, [m for m in history[history.index(first) + 1:]
                        if m["generation"] in kept]

@@ -216,17 +216,22 @@ def control(paths: list[Path], result: RunResult, refused_dir: Path, duplicate: 
     return decks
 
 
-def same_content(posted: Posted, advice: str) -> Screen:
+def same_content(posted: Posted, advice: str, hashes: dict[str, str] | None = None,
+                 forgive: Callable[[Deck], bool] | None = None) -> Screen:
     """A `duplicate` screen as `qap run` judges decks (`Posted.duplicate`): the records a deck
     holds, in any order (`records_hash`), or its HDR, against `posted` (the ledger's accepted
     decks, or fewer: a reprocess passes only what it refuses) and the decks accepted before
-    it in this run; its reason ends with `advice`."""
-    hashes: dict[str, str] = {}  # content hash -> records hash, of every deck screened
+    it in this run; its reason ends with `advice`. `hashes` (content hash -> records hash) is
+    filled for every deck screened; `forgive` lets a duplicate through (a reprocess's
+    re-input of open entries)."""
+    hashes = {} if hashes is None else hashes
 
     def duplicate(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:
         sorted_hash = hashes[deck.content_hash] = records_hash(deck)
         why = (posted.duplicate(deck, sorted_hash)
                or posted.this_run(accepted, hashes).duplicate(deck, sorted_hash))
+        if why and forgive is not None and forgive(deck):
+            why = None
         return f"{path}: duplicate deck: {why}; {advice}" if why else None
     return duplicate
 
@@ -239,16 +244,9 @@ def open_all(paths: list[Path], posted: Posted, result: RunResult, refused_dir: 
     With `open_texts` (a reprocess), a deck made only of open entries' records is not a
     duplicate."""
     hashes: dict[str, str] = {}  # content hash -> records hash, of every deck screened
-
-    def duplicate(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:
-        sorted_hash = hashes[deck.content_hash] = records_hash(deck)
-        why = (posted.duplicate(deck, sorted_hash)
-               or posted.this_run(accepted, hashes).duplicate(deck, sorted_hash))
-        if why and open_texts is not None and _reinputs(deck, open_texts):
-            why = None
-        return f"{path}: duplicate deck: {why}; {DUPLICATE_ADVICE}" if why else None
-
-    decks = control(paths, result, refused_dir, duplicate,
+    forgive = None if open_texts is None else (lambda deck: _reinputs(deck, open_texts))
+    decks = control(paths, result, refused_dir,
+                    same_content(posted, DUPLICATE_ADVICE, hashes, forgive),
                     check=None if open_texts is not None else _not_corrections)
     return decks, [hashes[d.content_hash] for d in decks]
 
