@@ -1,5 +1,5 @@
 """Sampling Week Summary and Sampling Findings. The summary: for each request in force, the
-weekly sample requested, pulled and short, the pulls (days) and the days with work; for each
+weekly sample requested, pulled and short, the days pulled and the days with work; for each
 High Quality Work OFP the week's share of 230 and the quarter's progress against it. The
 findings: S20, S21, S23 and S25 on the record (deck, line) they are about, with the reason."""
 
@@ -15,8 +15,10 @@ from pipelines.reports.printing import PageHeading, field, mask_ssn_expr, pagina
 
 RUN_NUMBER = "SMP-03"  # our label
 LINES_PER_PAGE = 50
+# PULL DAYS: the days with a pull, the IRM's count of pulls (a day's portion of the sample);
+# the sampling log numbers each walk of a table (docs/decisions.md, "SAR")
 HEAD = ("KIND SSN          NAME                 QPC OFP           GR REQUESTED PULLED  SHORT "
-        "PULLS WORK DAYS VOLUME  HQW QUARTER",)
+        "PULL DAYS WORK DAYS VOLUME  HQW QUARTER",)
 FINDINGS_HEAD = ("CODE SSN          QPC OFP           DECK                            LINE  "
                  "REASON",)
 
@@ -30,7 +32,7 @@ def detail(rows: pl.DataFrame) -> pl.DataFrame:
             field(pl.col("employee_name").str.slice(0, 20), 20), pl.lit(" "), field("qpc", 3),
             pl.lit(" "), field("ofp", 13), pl.lit(" "), field("grade", 2),
             field("requested", 10, "right"), field("pulled", 7, "right"),
-            field("short", 7, "right"), field("pulls", 6, "right"),
+            field("short", 7, "right"), field("pulls", 10, "right"),
             field("work_days", 10, "right"), field("volume", 7, "right"), pl.lit("  "),
             field(hqw, 11, "right")]).str.strip_chars_end().alias("line"))
 
