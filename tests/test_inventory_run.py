@@ -605,3 +605,35 @@ def test_a_used_correction_that_closes_no_entry_says_how_to_close_the_old_one(tm
     assert ("Note: fix.dat, line 3: ROR 35010306 was used but closes no open entry (its key, "
             "ROR 1-11 or CAS 1-21, matches none); if an old entry stands for it, close that "
             'with qap withdraw DECK LINE --reason "..."') in out.output.splitlines()
+
+
+def test_a_later_extract_with_the_key_fixed_at_the_source_closes_the_old_entry(tmp_path):
+    """Session 14 (after R13-5): each extract sends every record again, so a roster entry
+    whose assignment number (02) or a case whose holder (07) was fixed in ICS/ENTITY comes
+    back at a new place; it closes the entry of the earlier as-of date as corrected, and the
+    rest of the extract's records are not said to close nothing."""
+    data = tmp_path / "data"
+    run_inventory([BAD], data, calendar.WorkCalendar(), RUN_DATE)
+    week2 = tmp_path / "week2.dat"
+    week2.write_text(BAD.read_text().replace("HDR350516202605182026", "HDR350523202605252026")
+                     .replace("ROR3501030XJJJJJJAY", "ROR35010306JJJJJJAY")
+                     .replace("CASH0000000073501999912B", "CASH0000000073501030112B"))
+    result = run_inventory([week2], data, calendar.WorkCalendar(), SECOND_RUN_DATE)
+    assert [n for n in result.notes if "corrected key" in n or "closes no" in n] == [
+        "week2.dat, line 6: ROR 35010306 under a corrected key stands for "
+        "bad-records.dat line 6 (02), closed as corrected",
+        "week2.dat, line 11: CAS H000000007 under a corrected key stands for "
+        "bad-records.dat line 11 (07), closed as corrected"]
+    entries = Store(data).read("error_register").filter(pl.col("deck") == "bad-records.dat")
+    assert entries.filter(pl.col("line_no").is_in([6, 11])).select(
+        "line_no", "status", "closed_by").sort("line_no").rows() == [
+        (6, "corrected", result.run_id), (11, "corrected", result.run_id)]
+    # the others were sent again: 16 (12) passes at its place, the rest are rejected again;
+    # 10 (06) duplicates line 2, which posts beside it with the same text: still its entry
+    assert entries.filter(pl.col("status") == "corrected")["line_no"].sort().to_list() == [
+        6, 11, 16]
+    assert entries.filter(pl.col("status") == "open").height == 0
+    assert (result.corrected, result.resubmitted) == (3, 11)
+    again = Store(data).read("error_register").filter(pl.col("deck") == "week2.dat")
+    assert again.filter(pl.col("line_no") == 10).select("error_codes", "replaces").rows() == [
+        (["06"], "20260518.01 bad-records.dat 10")]

@@ -4,7 +4,7 @@
 as-of date and area office, the HDR of the records' original decks); `reprocess` runs edited
 decks through the record checks 01-14: a record that passes closes the open entry at its place
 (ROR 1-11, CAS 1-21, FCS 1-17), one rejected again replaces it; a record whose key field was
-the fault (02, 06, 07) stands for the entry it was written from (`close_rekeyed`). Cases may
+the fault (02, 06, 07) stands for the entry it was written from (`rekeyed`). Cases may
 name a holder from the last run's roster. A reprocess measures nothing: the corrected records
 count in the next extract's run, which sends every open case again.
 """
@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from layouts.encode import deck as deck_text
+from pipelines.engine.inventory.rekeyed import close_rekeyed
 from pipelines.engine.inventory.step import (
     InventoryResult,
     commit,
@@ -31,15 +31,11 @@ from pipelines.engine.inventory.step import (
 )
 from pipelines.engine.machinery import intake
 from pipelines.engine.machinery.register import (
-    CORRECTED,
     DECK_WEEK,
-    RESUBMITTED,
     CorrectionsDeck,
     DeckExists,
     close_corrected,
-    entry_key,
     open_entries,
-    place,
     supersede_resubmitted,
 )
 from pipelines.state import run_folder
@@ -96,114 +92,6 @@ def _known_roster(history: pl.DataFrame | None) -> pl.DataFrame | None:
     latest = rows.filter(pl.col("run_id") == rows["run_id"].max())
     return latest.select(pl.col("assignment_number").alias("holder"),
                          pl.col("position_type").alias("holder_type"))
-
-
-KEY_CODES = ("02", "06", "07")  # what only a change of the record's key (its place) can fix
-# What names one record whatever its key: a case's control number (CAS 4-13); a roster
-# entry's SEID and name (ROR 12-51), the person whose assignment number was wrong.
-SAME_RECORD = {"CAS": (3, 10), "ROR": (11, 40)}
-
-
-@dataclass
-class Rekeyed:
-    """What `close_rekeyed` closed, and what the summary says about it."""
-
-    corrected: int = 0
-    resubmitted: int = 0
-    notes: list[str] = field(default_factory=list)
-
-
-def _identity(text: str) -> str | None:
-    start, width = SAME_RECORD.get(text[:3], (0, 0))
-    return f"{text[:3]}{text[start:start + width]}" if width else None
-
-
-def _differ(a: str, b: str) -> int:
-    width = max(len(a), len(b))
-    return sum(x != y for x, y in zip(a.ljust(width), b.ljust(width), strict=True))
-
-
-def close_rekeyed(register: pl.DataFrame, every: pl.DataFrame, deck_names: list[str],
-                  run_id: str, run_date: dt.date, as_of: dt.date) -> tuple[pl.DataFrame, Rekeyed]:
-    """A corrections record whose key the operator fixed (the holder for 07, the assignment
-    number for 02, 06's duplicate) has a new place, so `close_corrected` finds no entry for
-    it; it stands for the entry it was written from: an open entry of an earlier run, of the
-    same as-of date, carrying one of KEY_CODES, for the same case (CAS 4-13) or person (ROR
-    SEID and name, 12-51), found at no place this run matched; the most alike first. A record
-    that posts closes it as corrected, one rejected again replaces it (resubmitted). A used
-    record that still closes nothing is said, with the `qap withdraw` that closes an old
-    entry (review 13, R13-5)."""
-    out = Rekeyed()
-    rows = register.with_row_index("row").with_columns(place().alias("place"))
-    matched = set(rows.filter(pl.col("closed_by") == run_id)["place"].to_list())
-    mine = every.with_columns(place().alias("place")).filter(~pl.col("place").is_in(matched))
-    old = rows.filter((pl.col("status") == "open") & (pl.col("run") == RUN_INV)
-                      & (pl.col("run_id") != run_id) & (pl.col(DECK_WEEK) == as_of)
-                      & pl.col("error_codes").list.eval(pl.element().is_in(KEY_CODES))
-                      .list.any() & ~pl.col("place").is_in(mine["place"].implode()))
-    pairs = sorted((_differ(e["text"], r["text"]), e["row"], i)
-                   for i, r in enumerate(mine.iter_rows(named=True))
-                   for e in old.iter_rows(named=True)
-                   if _identity(r["text"]) is not None
-                   and _identity(r["text"]) == _identity(e["text"]))
-    again = {(d, n): row for d, n, row in rows.filter(
-        (pl.col("run_id") == run_id) & (pl.col("status") == "open")).select(
-        "deck", "line_no", "row").iter_rows()}
-    closes: dict[int, str] = {}
-    links: dict[int, int] = {}  # this run's new entry -> the entry it replaces
-    taken: set[int] = set()
-    for _, entry, i in pairs:
-        if entry in closes or i in taken:
-            continue
-        record = mine.row(i, named=True)
-        taken.add(i)
-        was = rows.row(entry, named=True)
-        name = deck_names[record["deck_no"]]
-        if record["rejected"]:
-            closes[entry] = RESUBMITTED
-            links[again[(name, record["line_no"])]] = entry
-            out.resubmitted += 1
-        else:
-            closes[entry] = CORRECTED
-            out.corrected += 1
-        out.notes.append(
-            f"{name}, line {record['line_no']}: {record['record_type']} "
-            f"{record['control_number'] or ''} under a corrected key stands for "
-            f"{was['deck']} line {was['line_no']} ({' '.join(was['error_codes'])}), "
-            f"closed as {closes[entry]}")
-    for i, record in enumerate(mine.iter_rows(named=True)):
-        if i not in taken and not record["rejected"]:
-            out.notes.append(
-                f"{deck_names[record['deck_no']]}, line {record['line_no']}: "
-                f"{record['record_type']} {record['control_number'] or ''} was used but closes "
-                "no open entry (its key, ROR 1-11 or CAS 1-21, matches none); if an old entry "
-                "stands for it, close that with qap withdraw DECK LINE --reason \"...\"")
-    return _apply(rows, closes, links, run_id, run_date), out
-
-
-def _apply(rows: pl.DataFrame, closes: dict[int, str], links: dict[int, int], run_id: str,
-           run_date: dt.date) -> pl.DataFrame:
-    """Close the entries `closes` names; each new entry of `links` keeps the first `opened`
-    of the entry it replaces and names it (`replaces`), as `supersede_resubmitted` does."""
-    if "replaces" not in rows.columns:  # a register written before the column
-        rows = rows.with_columns(pl.lit(None, pl.String).alias("replaces"))
-    if not closes:
-        return rows.drop("row", "place")
-    closing = pl.DataFrame({"row": list(closes), "closing": list(closes.values())},
-                           schema={"row": pl.UInt32, "closing": pl.String})
-    old = rows.select(pl.col("row").alias("old"), pl.col("opened").alias("first_opened"),
-                      entry_key().alias("replaced"))
-    linked = pl.DataFrame({"row": list(links), "old": list(links.values())},
-                          schema={"row": pl.UInt32, "old": pl.UInt32}).join(old, on="old")
-    hit = pl.col("closing").is_not_null()
-    return rows.join(closing, on="row", how="left", maintain_order="left").join(
-        linked.drop("old"), on="row", how="left", maintain_order="left").with_columns(
-        pl.coalesce("closing", "status").alias("status"),
-        pl.when(hit).then(pl.lit(run_date)).otherwise("closed").alias("closed"),
-        pl.when(hit).then(pl.lit(run_id)).otherwise("closed_by").alias("closed_by"),
-        pl.coalesce("first_opened", "opened").alias("opened"),
-        pl.coalesce("replaced", "replaces").alias("replaces"),
-    ).drop("row", "place", "closing", "first_opened", "replaced")
 
 
 # Prints the open error register after a reprocess: (run id, open entries, run date, folder)

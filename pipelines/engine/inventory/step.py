@@ -29,6 +29,7 @@ from pipelines.engine.inventory import (
 )
 from pipelines.engine.inventory import flags as flagging
 from pipelines.engine.inventory.calendar import WorkCalendar
+from pipelines.engine.inventory.rekeyed import close_rekeyed
 from pipelines.engine.machinery import intake
 from pipelines.engine.machinery.conservation import conserve
 from pipelines.engine.machinery.deck import Deck
@@ -351,6 +352,12 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
     posted = every.filter(~pl.col("rejected")).select(pl.lit(RUN_INV).alias("run"), "text")
     error_register, result.corrected = close_corrected(error_register, posted, run_id, run_date)
     error_register, result.resubmitted = supersede_resubmitted(error_register, run_id, run_date)
+    # ... and one whose key field (02, 06, 07) was fixed at the source has a new place
+    error_register, rekeyed = close_rekeyed(error_register, every, [d.name for d in decks],
+                                            run_id, run_date, as_of, extract=True)
+    result.corrected += rekeyed.corrected
+    result.resubmitted += rekeyed.resubmitted
+    result.notes += rekeyed.notes
     still_open = open_with_place(error_register, run_date)
     result.still_open = still_open.height
 

@@ -95,7 +95,7 @@ def _same_run_and_place(keys: pl.DataFrame) -> pl.Expr:
         keys.select(pl.struct("run", "place")).to_series().implode())
 
 
-def _differ(a: str, b: str) -> int:
+def differ(a: str, b: str) -> int:
     """Columns in which two records differ (a short record reads as padded with blanks)."""
     width = max(len(a), len(b))
     return sum(x != y for x, y in zip(a.ljust(width), b.ljust(width), strict=True))
@@ -113,11 +113,11 @@ def _stands_for(register: pl.DataFrame, records: pl.DataFrame, run_id: str) -> d
         records.with_row_index("record").select("record", "run", pl.col("text").alias("new"),
                                                 place().alias("place")),
         on=["run", "place"])
-    differ = pl.Series("differ", [_differ(a, b) for a, b in zip(pairs["text"], pairs["new"],
+    differing = pl.Series("differ", [differ(a, b) for a, b in zip(pairs["text"], pairs["new"],
                                                                   strict=True)], pl.UInt32)
     taken: dict[int, int] = {}
     records_taken: set[int] = set()
-    for entry, record in pairs.with_columns(differ).sort("differ", "entry", "record").select(
+    for entry, record in pairs.with_columns(differing).sort("differ", "entry", "record").select(
             "entry", "record").iter_rows():
         if entry not in taken and record not in records_taken:
             taken[entry] = record
@@ -140,11 +140,13 @@ def close_corrected(register: pl.DataFrame, posted: pl.DataFrame, run_id: str,
                     run_date: dt.date) -> tuple[pl.DataFrame, int]:
     """Entries whose corrected record posted in reprocess run `run_id`: each posted record
     closes the entry it stands for (`_stands_for`, weighed against the records this run
-    rejected again too, so a fixed record never takes an unchanged one's entry). Returns the
-    register and how many entries closed."""
-    records = pl.concat([posted.select("run", "text"), _rejected_again(register, run_id)])
-    pairs = _stands_for(register, records, run_id)
-    hit = _rows([entry for entry, record in pairs.items() if record < posted.height])
+    rejected again too, so a fixed record never takes an unchanged one's entry; of records as
+    alike, the one rejected again: a duplicate (06) sent again beside the record it
+    duplicates, the same text, is still the entry's). Returns the register and how many
+    entries closed."""
+    again = _rejected_again(register, run_id)
+    pairs = _stands_for(register, pl.concat([again, posted.select("run", "text")]), run_id)
+    hit = _rows([entry for entry, record in pairs.items() if record >= again.height])
     return _close(register, hit, CORRECTED, run_id, run_date)
 
 

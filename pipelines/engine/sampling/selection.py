@@ -24,7 +24,7 @@ from pipelines.engine.machinery.conservation import conserve
 from pipelines.engine.machinery.deck import Deck
 from pipelines.engine.machinery.entries import extend_register
 from pipelines.engine.machinery.intake import Posted, control, same_content
-from pipelines.engine.machinery.register import open_entries
+from pipelines.engine.machinery.register import differ, open_entries
 from pipelines.engine.machinery.result import RunResult
 from pipelines.engine.machinery.weeks import not_saturday_notes, saturday_of
 from pipelines.engine.sampling import inputs, plan
@@ -377,7 +377,7 @@ def close_resent(register: pl.DataFrame, every: pl.DataFrame, run_id: str,
     for rejected, text, key in resent.sort("rejected").iter_rows():
         free = [(r, t) for r, t in open_by_key.get(key, []) if r not in status]
         if free:
-            row = min(free, key=lambda e: (_differ(e[1], text), e[0]))[0]
+            row = min(free, key=lambda e: (differ(e[1], text), e[0]))[0]
             status[row] = "resubmitted" if rejected else "corrected"
     result.corrected = sum(v == "corrected" for v in status.values())
     result.resubmitted = len(status) - result.corrected
@@ -392,12 +392,6 @@ def close_resent(register: pl.DataFrame, every: pl.DataFrame, run_id: str,
         pl.when(hit).then(pl.lit(run_date)).otherwise("closed").alias("closed"),
         pl.when(hit).then(pl.lit(run_id)).otherwise("closed_by").alias("closed_by"),
     ).drop("_row", "_status")
-
-
-def _differ(a: str, b: str) -> int:
-    """Columns in which two records differ (a short record reads as padded with blanks)."""
-    width = max(len(a), len(b))
-    return sum(x != y for x, y in zip(a.ljust(width), b.ljust(width), strict=True))
 
 
 def _register(previous: pl.DataFrame | None, every: pl.DataFrame, run_id: str,
