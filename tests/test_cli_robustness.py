@@ -334,6 +334,36 @@ def test_ctrl_c_during_a_run_is_one_line_and_12_and_posts_nothing(tmp_path):
     assert Store(tmp_path / "data").current_generation() is None
 
 
+def test_ctrl_c_after_the_run_published_says_it_posted_with_the_runs_own_code(tmp_path):
+    """Review 14, F1: a SIGINT while the run page is drawn (after the generation is current)
+    said "nothing was posted" and 12 of a run that had posted; the run is in the history,
+    and its decks are refused as a duplicate."""
+    done = _child(f"""
+        import os, signal, sys, time
+        import pipelines.reports.run_page as run_page
+
+        def interrupted_page(*args, **kwargs):  # a real SIGINT while the page is drawn
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(30)
+
+        run_page.write_after_posting = interrupted_page
+        sys.argv = ["qap", "run", {str(NATIONAL)!r}, "-d", "data", "-q",
+                    "--run-date", "2026-11-16"]
+        from pipelines.operator.entry import main
+        main()
+    """, tmp_path)
+    data = tmp_path / "data"
+    assert (done.returncode, done.stdout) == (0, "")
+    assert done.stderr == (
+        "qap: interrupted after run 20261116.01 was published (generation 1, condition code "
+        f"0): it posted, and the same decks will not post again; its reports are in "
+        f"{data / 'runs' / '20261116.01'}; the summary and the run page were not made "
+        f"(`qap history -d {data}` lists the run)\n")
+    assert [m["run_id"] for m in Store(data).history()] == ["20261116.01"]
+    again = CliRunner().invoke(cli.app, ["run", str(NATIONAL), "-d", str(data), "-q"])
+    assert again.exit_code == 8, again.output
+
+
 def test_run_app_turns_typers_silent_130_into_the_message(monkeypatch, capsys, tmp_path):
     def interrupted_run(*args, **kwargs):
         raise KeyboardInterrupt

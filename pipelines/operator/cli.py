@@ -2,7 +2,8 @@
 
 Condition codes follow the mainframe habit: 0 clean, 4 records rejected, 8 a deck refused,
 12 the run could not complete (missing reference, data directory busy or missing,
-interrupted), 16 internal error.
+interrupted before the run published), 16 internal error. A Ctrl-C after the run
+published says so and ends with the run's own code.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pipelines.operator.cli_options import (
     answer_in_json,
     interrupted,
     polish_help,
+    published_mark,
     said_as_json,
 )
 from pipelines.operator.flow_cli import flow_app
@@ -75,19 +77,21 @@ def _interrupt_behind(exit_: BaseException) -> bool:
 
 
 def run_app(args: list[str] | None = None) -> int:
-    """Run `qap` and return its condition code; an interrupt is one line and 12."""
+    """Run `qap` and return its condition code; an interrupt is one line and 12 (or, after
+    the command published its run, the run's own code: `interrupted`)."""
+    mark = published_mark()
     try:
         with private.owner_only():  # every file a command writes is owner-only
             app(args=args, prog_name="qap")
     except SystemExit as done:
         if _interrupt_behind(done):
-            return interrupted()
+            return interrupted(mark)
         if done.code is None or isinstance(done.code, int):
             return done.code or 0
         typer.echo(done.code, err=True)
         return 1
     except KeyboardInterrupt:
-        return interrupted()
+        return interrupted(mark)
     except Exception as err:  # what no command foresaw: a sentence, not a traceback
         if os.environ.get("QAP_TRACEBACK"):
             raise

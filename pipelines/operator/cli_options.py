@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from pipelines.engine.machinery.conditions import CC_INCOMPLETE, CC_USAGE
+from pipelines.engine.machinery.conditions import CC_CLEAN, CC_INCOMPLETE, CC_USAGE
 from pipelines.engine.machinery.years import FIRST_YEAR, LAST_YEAR
 from pipelines.operator.data_dir import DataDirError
 from pipelines.operator.interrupt import INTERRUPTED
@@ -134,10 +134,40 @@ class Speaker:
         return checked(self.who, check, *args)
 
 
-def interrupted() -> int:
-    """Ctrl-C: one line on stderr, not a traceback; the run could not complete (12)."""
-    print(INTERRUPTED, file=sys.stderr, flush=True)
-    return CC_INCOMPLETE
+def _published() -> list[Any]:
+    """The generations this process has published (`store.published_here`); the store's
+    module not loaded (it brings polars): none."""
+    store = sys.modules.get("pipelines.state.store")
+    return store.published_here() if store is not None else []
+
+
+def published_mark() -> int:
+    """Where a command starts in the process's publications: what `interrupted` looks past."""
+    return len(_published())
+
+
+def interrupted(mark: int = 0) -> int:
+    """Ctrl-C: one line on stderr, not a traceback. Before anything was published the run
+    could not complete (12); after the command published a generation (`mark`: from
+    `published_mark` when it started; the stop fell while the run page or the summary was
+    made), the run posted: the line says so and the code is the run's own."""
+    published = _published()[mark:]
+    if not published:
+        print(INTERRUPTED, file=sys.stderr, flush=True)
+        return CC_INCOMPLETE
+    last = published[-1]
+    code = max((p.condition_code or CC_CLEAN for p in published), default=CC_CLEAN)
+    from pipelines.state.run_folder import PARTIAL
+
+    folder = Path(last.data_dir) / "runs" / last.run_id
+    working = folder.with_name(folder.name + PARTIAL)  # the next command moves it (`tidy`)
+    reports = f"; its reports are in {folder}" if folder.is_dir() or working.is_dir() else ""
+    said = f", condition code {last.condition_code}" if last.condition_code is not None else ""
+    print(f"qap: interrupted after run {last.run_id} was published (generation "
+          f"{last.generation}{said}): it posted, and the same decks will not post again"
+          f"{reports}; the summary and the run page were not made (`qap history -d "
+          f"{last.data_dir}` lists the run)", file=sys.stderr, flush=True)
+    return code
 
 
 def reflow(text: str | None) -> str | None:

@@ -57,6 +57,7 @@ import socket
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -167,6 +168,25 @@ def check_folders(data_dir: Path, names: tuple[str, ...]) -> None:
             raise StoreError(f"{path} belongs to user id {info.st_uid}, not to the user running "
                              f"this command ({me}); nothing was done. The data directory and "
                              "its folders must be the running user's own")
+
+
+@dataclass(frozen=True)
+class PublishedHere:
+    """A generation this process made current: what a Ctrl-C after it must not deny (the
+    command's interrupt line says the run posted, not that nothing was)."""
+
+    data_dir: Path
+    run_id: str
+    generation: int
+    condition_code: int | None  # the run's, when its commit recorded one
+
+
+_PUBLISHED_HERE: list[PublishedHere] = []
+
+
+def published_here() -> list[PublishedHere]:
+    """The generations this process has published, in order."""
+    return list(_PUBLISHED_HERE)
 
 
 STATE_FOLDERS = ("state", "state/generations", "state/tmp", "state/lock")
@@ -865,6 +885,8 @@ class Generation:
             os.symlink(os.path.join("state", "generations", _gen_name(number)), tmp_link)
             _step("commit:symlink-temp-created")
             os.replace(tmp_link, store.current_link)
+            _PUBLISHED_HERE.append(PublishedHere(store.data_dir, self.run_id, number,
+                                                 (extra or {}).get("condition_code")))
             _step("commit:swapped")
             _fsync_dir(store.data_dir)
             _record_published(store.state_dir, number)
