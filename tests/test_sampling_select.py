@@ -329,3 +329,31 @@ def test_a_corrections_run_closes_the_entries_of_the_records_it_resends(tmp_path
     assert status[("fix.dat", 3)] == "open"  # today's entry for the request still wrong
     assert status[("02-batches.dat", 22)] == "open"  # A-BAD-2 was not resent
     assert sum(s == "open" for s in status.values()) == 18 - 2 + 1
+
+
+def test_a_work_group_beyond_the_largest_table_rejects_its_batches_and_the_week_goes_on(
+        tmp_path, reference):
+    """Review 14, F3: two batches of one employee, day and QPC of 60,000 and 50,000 items (each
+    a valid count) make a work group that no table numbers; the run ended in 16 with a
+    ValueError. Now both are S14 on the register and the other employee's work is pulled."""
+    batches = [fx.batch("123456789", "01122026", "8112041044210", "05", "BIG-1", "60000"),
+               fx.batch("123456789", "01122026", "8112041044210", "05", "BIG-2", "50000"),
+               fx.batch("567891234", "01122026", "8112041044220", "05", "E-1", "00030")]
+    (tmp_path / "big.dat").write_text(deck(batches, week_ending=fx.WEEK, created=fx.WEEK,
+                                           sequence=7))
+    data = tmp_path / "data"
+    result = run_select([fx.WEEK_DIR / "01-requests.dat", tmp_path / "big.dat"], data,
+                        reference, write_all, RUN_DATE)
+    reg = Store(data).read("error_register").filter(pl.col("deck") == "big.dat")
+    assert reg.select("line_no", "error_codes").rows() == [(2, ["S14"]), (3, ["S14"])]
+    assert reg["sub_reason"].to_list() == [
+        "items (columns 46-50) is '60000'; expected a count that keeps the "
+        "day's work group (the employee's batches of the day and QPC, or a High Quality Work "
+        "OFP's) within 100,000 items, the largest random-number table's reach",
+        "items (columns 46-50) is '50000'; expected a count that keeps the "
+        "day's work group (the employee's batches of the day and QPC, or a High Quality Work "
+        "OFP's) within 100,000 items, the largest random-number table's reach"]
+    assert result.condition_code == 4
+    pulled = Store(data).read("sampling_log").filter(pl.col("pull_date") == dt.date(2026, 1, 12))
+    assert pulled["ssn"].to_list() == ["567891234"] and pulled["pulled"].item() > 0
+    assert result.records_in == result.posted + result.rejected

@@ -203,7 +203,7 @@ _RESEND = ("Correct the record and send it again in a deck with `qap sample sele
 _ASK = ("Not an error on the record: Quality Review asks the employee's manager, and the "
         "manager sends a request (or a corrected one) in the next requests deck.")
 
-# Sample selection. S01-S13, S22 and S24 reject the record to the open error register; S20,
+# Sample selection. S01-S14, S22 and S24 reject the record to the open error register; S20,
 # S21, S23 and S25 are findings listed on the week summary, the record is used.
 _SAMPLING = [
     ("S01", "SSN is not nine digits (request or batch).", _RESEND, True),
@@ -233,6 +233,12 @@ _SAMPLING = [
     ("S13", "The same batch (SSN and batch identifier) was already sent; the later one is "
      "rejected.", "Give the batch its own identifier if it is another batch; else nothing.",
      True),
+    ("S14", "A day's work group (the employee's batches of one day and QPC, or a High Quality "
+     "Work OFP's batches of one day) holds more than 100,000 items, more than the largest "
+     "table of random numbers can number: none of its batches could be sampled.",
+     "Check the number of items (columns 46-50) of the group's batches (the register lists "
+     "each); correct the wrong count and send them again with `qap sample select "
+     "--corrections`.", True),
     ("S20", "A request for a QPC the employee did not work this week (no batch of its OFPs): "
      "nothing could be pulled.", _ASK, True),
     ("S21", "A QPC the employee worked with no sample request: its batches were not sampled.",

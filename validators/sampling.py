@@ -2,7 +2,7 @@
 (CWB). Each code is a row of `validators.codes` (run SAMPLING).
 
 A record check is a `Rule` (one record at a time); a check against the reference files or the
-store's history is a join that returns flags in the same (seq, code) shape. S01-S13, S22 and
+store's history is a join that returns flags in the same (seq, code) shape. S01-S14, S22 and
 S24 reject the record to the open error register; the findings (S20, S21, S23, S25) leave the
 record used and are listed, and are computed where the week's figures are
 (`pipelines.engine.sampling.week`).
@@ -88,6 +88,31 @@ def batch_flags(batches: pl.DataFrame, employees: pl.DataFrame, ofp: pl.DataFram
     ])
 
 
+# A work group's items are numbered from one random-number table; the largest (five digits)
+# reaches 100,000 items (00000 stands for the 100,000th: IRM 3.30.28.2.2.2(3)-(4)).
+WORK_GROUP_MOST = 100_000
+
+
+def work_group_flags(batches: pl.DataFrame, flagged: pl.DataFrame, ofp: pl.DataFrame,
+                     hqw: pl.DataFrame) -> pl.DataFrame:
+    """S14 on every batch of a day's work group of more than WORK_GROUP_MOST items, among the
+    batches no other check rejects (`flagged`: their flags): a group is what one walk of a
+    table numbers (`pipelines.engine.sampling.plan`): an employee's batches of one day and
+    QPC, or every batch of one High Quality Work OFP of one day. None of its
+    batches can be sampled, and one of them holds a wrong count; the rest of the week is."""
+    ok = batches.filter(~pl.col("seq").is_in(flagged["seq"].implode()))
+    if ok.height == 0:
+        return no_flags()
+    qpc = ofp.select(*OFP_KEY, "qpc").unique(OFP_KEY, keep="first")
+    high = hqw.select(*OFP_KEY, "grade").unique().with_columns(pl.lit(True).alias("hqw"))
+    ok = ok.join(qpc, on=OFP_KEY, how="left").join(high, on=[*OFP_KEY, "grade"], how="left")
+    group = pl.when(pl.col("hqw").fill_null(False)).then(
+        pl.concat_str(pl.lit("HQW"), *OFP_KEY)).otherwise(
+        pl.concat_str(pl.lit("IR"), "ssn", "qpc"))
+    items = pl.col("items_v").sum().over("date_completed_v", group)
+    return flag_rows(ok, "S14", items > WORK_GROUP_MOST)
+
+
 def unknown_flags(records: pl.DataFrame) -> pl.DataFrame:
     """S11: a record that is neither a request nor a batch."""
     return flag_rows(records, "S11", ~pl.col("record_id").is_in([REQUEST, BATCH]))
@@ -131,6 +156,9 @@ _WHERE = {
     "S09": ("function_code", None, "the function and program of an OFP of QPC {qpc}"),
     "S10": ("change_approved", None, "Y, N or blank"),
     "S13": (None, "batch_id", "an identifier not sent before for the SSN"),
+    "S14": (None, "items", f"a count that keeps the day's work group (the employee's batches "
+            f"of the day and QPC, or a High Quality Work OFP's) within {WORK_GROUP_MOST:,} "
+            "items, the largest random-number table's reach"),
     "S22": ("weekly_sample", None, "approval Y in column 58 for a mid-quarter change (is "
             "{approved!r})"),
     "S24": ("weekly_sample", None, "no increase after a short week this quarter"),

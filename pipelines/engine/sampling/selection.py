@@ -2,7 +2,7 @@
 completed-work batches in, the days' pulls, the sampling log, the week's figures and findings
 out, published as one store generation beside the weekly run's tables (or nothing is).
 
-Order: refuse decks that fail control or were taken before; check every record (S01-S13;
+Order: refuse decks that fail control or were taken before; check every record (S01-S14;
 S22/S24 against the requests in force and the weeks already short); the accepted requests join
 the request history; for each week the batches are for, the pulls of each day (`plan`), then
 the week's figures to date and the findings (`week`); conservation (records in = used + on the
@@ -125,8 +125,10 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: SamplingRefer
     seen = _read(store, "work_batches", BATCH_SCHEMA)
     requests = checks.with_codes(requests, [checks.request_flags(
         requests, reference.employees, reference.ofp)])
-    batches = checks.with_codes(batches, [checks.batch_flags(
-        batches, reference.employees, reference.ofp, seen.select("ssn", "batch_id"))])
+    found = checks.batch_flags(batches, reference.employees, reference.ofp,
+                               seen.select("ssn", "batch_id"))
+    batches = checks.with_codes(batches, [found, checks.work_group_flags(
+        batches, found, reference.ofp, reference.hqw)])
     other = checks.with_codes(other, [checks.unknown_flags(other)])
     weeks_table = _read(store, "sampling_weeks", week_figures.WEEK_SCHEMA)
     requests, accepted = _request_changes(requests, history, weeks_table, run_id)
