@@ -475,3 +475,66 @@ def test_a_corrections_deck_given_to_a_plain_run_is_refused_with_the_command_to_
     again = run_week([fix], data, REFERENCE, dt.date(2026, 11, 18), reprocess=True)
     assert (again.posted, again.corrected) == (2, 2)
     assert Store(data).read("error_register")["status"].to_list() == ["corrected"] * 2
+
+
+def _reviews_deck(week: str, created: str, tag: str, sequence: int) -> str:
+    """A week's reviews: three documents of OFP 81120-410-44210 (a header and its lines), the
+    second one's first line carrying defect code 4888, not on the national list (14)."""
+    lines = [f"59702222{tag}0101{week}0008112041044210",
+             f"59702222{tag}0102 123456789   10101    1    1",
+             f"59702222{tag}0103 234567891    8",
+             f"59702222{tag}0104 345678912    5102    2    1",
+             f"59702222{tag}0201{week}0008112041044210",
+             f"59702222{tag}0202 123456789    4888    1    1",
+             f"59702222{tag}0203 234567891    2103    3    3",
+             f"59702222{tag}0204 456789123    6104    1    1"]
+    return deck(lines, campus="SC", week_ending=week, created=created, sequence=sequence)
+
+
+def _time_deck(week: str, created: str, sequence: int) -> str:
+    ssns = {"123456789": "0400000010", "234567891": "0320000006"}
+    return deck([f"59600073       {ssn}{week}8112041044210{figures}005031"
+                 for ssn, figures in ssns.items()],
+                campus="SC", week_ending=week, created=created, sequence=sequence)
+
+
+def _two_weeks_to_correct(tmp_path: Path, data: Path) -> list[Path]:
+    """Two weeks run, each with a review coded 4888 (not on the national list: 14); their
+    corrections decks (one a week, as `qap corrections` writes them) fixed to 4101. The
+    Forms 3081 posted, so neither deck holds one."""
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 10, 26))
+    for week, run_date, seq in (("10242026", dt.date(2026, 10, 27), 1),
+                                ("10312026", dt.date(2026, 11, 3), 2)):
+        (tmp_path / f"r{week}.dat").write_text(_reviews_deck(week, week, f"W{seq}A", seq))
+        (tmp_path / f"t{week}.dat").write_text(_time_deck(week, week, seq + 10))
+        run_week([tmp_path / f"r{week}.dat", tmp_path / f"t{week}.dat"], data, REFERENCE,
+                 run_date)
+    fixes = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime(2026, 11, 4, 8))
+    assert [f.week_ending for f in fixes] == [dt.date(2026, 10, 24), dt.date(2026, 10, 31)]
+    for fix in fixes:
+        text = fix.path.read_text()
+        assert "4888" in text and "59600073" not in text
+        fix.path.write_text(text.replace("4888", "4101"))
+    return [f.path for f in fixes]
+
+
+def test_corrected_reviews_of_two_weeks_reprocessed_together_post_in_their_own_weeks(tmp_path):
+    """Review 14, F4: the corrections decks of two weeks reprocessed in one run, the older one
+    with no Form 3081: its corrected review went to the later week as Data Not Posted (N02)
+    and missed the cum job record. A deck of reviews is a week of the run: the two decks
+    together now post as they do one run each."""
+    (tmp_path / "one").mkdir()
+    (tmp_path / "apart").mkdir()
+    together, apart = tmp_path / "one" / "data", tmp_path / "apart" / "data"
+    fixes = _two_weeks_to_correct(tmp_path / "one", together)
+    result = run_week(fixes, together, REFERENCE, dt.date(2026, 11, 4), reprocess=True)
+    assert sorted(p.name for p in result.files if p.name.startswith("ipr_")
+                  and p.suffix == ".txt") == ["ipr_10242026.txt", "ipr_10312026.txt"]
+    not_posted = pl.concat([pl.read_parquet(p) for p in result.files
+                            if p.name.startswith("data-not-posted_") and p.suffix == ".parquet"])
+    assert not_posted.height == 0
+    for fix in _two_weeks_to_correct(tmp_path / "apart", apart):
+        run_week([fix], apart, REFERENCE, dt.date(2026, 11, 4), reprocess=True)
+    cum = [Store(d).read("cum_jobs").sort(pl.all()) for d in (together, apart)]
+    assert cum[0].filter(pl.col("ssn") == "123456789")["reviewed"].sum() == 28
+    assert cum[0].equals(cum[1])

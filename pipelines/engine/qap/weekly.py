@@ -214,7 +214,8 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     ind = individual_step.run_step(
         _with_deck_weeks(r_ind, decks), individual_lines,
         {t: store.read(t) for t in individual_step.READS}, reference.employees,
-        reference.ofp, result.week_ending, deck_names=[d.name for d in decks])
+        reference.ofp, result.week_ending, deck_names=[d.name for d in decks],
+        deck_weeks=[d.week_ending for d in decks])
     for note in ind.notes:
         say(note)
     result.notes += ind.notes

@@ -21,7 +21,8 @@ What the weekly run must do around it:
 Weeks. A record belongs to the week of its deck: the column `deck_week_ending` (Date, the deck's
 HDR week ending) when the records carry it, else the run's `week_ending`. A date that is not a
 Saturday stands for the week holding it (a quarter-end HDR date of a split week names that
-week's Saturday). With records of several weeks, the weeks run one after the other, oldest
+week's Saturday). A deck of individual reviews makes its week a week of the run too, with no
+Form 3081 of that week in it (`deck_weeks`). With records of several weeks, the weeks run one after the other, oldest
 first, each starting from the cum job records the one before left; a review goes to the week
 of its own week ending date, or, when no deck of this run is for that week, to the latest week
 (where it is listed on Weekly Data Not Posted, N02). Each week gets its own reports; every file
@@ -261,10 +262,19 @@ def _review_weeks(reviews: pl.DataFrame, weeks: tuple[dt.date, ...]) -> pl.DataF
         .otherwise(pl.lit(weeks[-1], pl.Date)).alias("_week"))
 
 
+def _review_deck_weeks(reviews: pl.DataFrame, deck_weeks: Sequence[dt.date]) -> set[dt.date]:
+    """The weeks (Saturdays) of the decks that hold individual reviews."""
+    if not deck_weeks:
+        return set()
+    decks = review_data.individual_reviews(reviews)["deck_no"].unique().to_list()
+    return {saturday_of(deck_weeks[d]) for d in decks if d is not None}
+
+
 def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
              previous: dict[str, pl.DataFrame | None], employees: pl.DataFrame | None,
              ofp: pl.DataFrame, week_ending: dt.date | None,
-             deck_names: Sequence[str] = ()) -> IndividualStep:
+             deck_names: Sequence[str] = (), deck_weeks: Sequence[dt.date] = ()
+             ) -> IndividualStep:
     """Run the individual data step of one weekly run (see the module docstring).
 
     records: the run's prefix-decoded records of programs 59600/59602 (seq, deck_no, line_no,
@@ -275,6 +285,9 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
       no Employee Master File).
     week_ending: the run's week ending (used for records without a deck week ending).
     deck_names: the file name of each deck_no, so the reports name the deck of each record.
+    deck_weeks: the HDR week ending of each deck_no: a deck of individual reviews is a week of
+      the run too, with or without a Form 3081 of its week in the run (a reprocess of a week's
+      corrected reviews: they match that week's Forms 3081 posted before).
     """
     timings = {"calculate": 0.0}
     other = records.filter(~pl.col("program_number").is_in(list(RUNS)))
@@ -290,7 +303,8 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
         return _without_employee_master(base, timings, deck_names)
 
     t = time.perf_counter()
-    weeks = tuple(sorted(base["_week"].unique().to_list())) or (saturday_of(week_ending),)
+    weeks = tuple(sorted(set(base["_week"].to_list()) | _review_deck_weeks(reviews, deck_weeks))
+                  ) or (saturday_of(week_ending),)
     time_all = _decoded(base, TIME_PROGRAM, "form3081")
     forms_all = _decoded(base, ADJUSTMENT_PROGRAM, "form6489")
     review_all = _review_weeks(reviews, weeks)
