@@ -22,11 +22,11 @@ Weeks. A record belongs to the week of its deck: the column `deck_week_ending` (
 HDR week ending) when the records carry it, else the run's `week_ending`. A date that is not a
 Saturday stands for the week holding it (a quarter-end HDR date of a split week names that
 week's Saturday). A deck of individual reviews makes its week a week of the run too, with no
-Form 3081 of that week in it (`deck_weeks`). With records of several weeks, the weeks run one after the other, oldest
-first, each starting from the cum job records the one before left; a review goes to the week
-of its own week ending date, or, when no deck of this run is for that week, to the latest week
-(where it is listed on Weekly Data Not Posted, N02). Each week gets its own reports; every file
-name carries the week's Saturday: ``ipr_MMDDYYYY.txt``.
+Form 3081 of that week in it (`deck_weeks`). With records of several weeks, the weeks run one
+after the other, oldest first, each starting from the cum job records the one before left; a
+review goes to the week of its own week ending date, or, when no deck of this run is for that
+week, to the latest week (where it is listed on Weekly Data Not Posted, N02). Each week gets
+its own reports; every file name carries the week's Saturday: ``ipr_MMDDYYYY.txt``.
 A week that holds a fiscal quarter end also writes that quarter's IPSR (`individual.ipsr`),
 named for the quarter: ``ipsr_YYYYMM.txt`` and its Parquet twin.
 
