@@ -148,6 +148,19 @@ def test_a_new_data_directory_says_it_used_the_sample_reference_files(tmp_path):
                          "mistyped --data-dir starts one)")
     assert lines[-1] == "Condition code 0: clean"
     assert (data / "reference-folder.txt").read_text() == f"{FIXTURES / 'reference'}\n"
+
+
+def test_a_store_that_last_ran_with_the_sample_files_says_so_not_that_none_was_given(tmp_path):
+    """Review 14, F5: the second run of a store given -r fixtures/reference said "as no
+    --reference was given", the words of a new data directory's fallback."""
+    data = tmp_path / "data"
+    first = qap("run", NATIONAL, "-d", data, "-r", FIXTURES / "reference", "-q",
+                "--run-date", "2026-11-10")
+    assert first.exit_code == 0 and "Reference:" not in first.stdout
+    again = qap("run", *WEEK, "-d", data, "-q", "--run-date", "2026-11-17")
+    assert ("Reference: the bundled sample files (fixtures/reference), the folder this data "
+            "directory last ran with; give --reference REFDIR for real data"
+            ) in again.stdout.splitlines()
     again = qap("run", WEEK[0], "-d", data, "--run-date", "2026-11-17")  # a store now
     assert "New data directory" not in again.stdout, again.stdout
 

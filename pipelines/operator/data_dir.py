@@ -148,9 +148,12 @@ class ReferenceChoice:
 
     def summary_note(self) -> str | None:
         """The summary line for a run that used the sample files without being told to."""
-        if self.how == SAMPLE or (self.how == REMEMBERED and is_sample(self.folder)):
+        if self.how == SAMPLE:
             return ("Reference: the bundled sample files (fixtures/reference), as no --reference "
                     "was given; give --reference REFDIR for real data")
+        if self.how == REMEMBERED and is_sample(self.folder):
+            return ("Reference: the bundled sample files (fixtures/reference), the folder this "
+                    "data directory last ran with; give --reference REFDIR for real data")
         return None
 
 
