@@ -296,7 +296,7 @@ def test_qap_ipsr_on_demand_from_an_older_generation(tmp_path: Path) -> None:
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
     assert stat.S_IMODE((out / "ipsr_202512.parquet").stat().st_mode) == 0o600
     bad = CliRunner().invoke(cli.app, [*args[:2], "2025-12-30", *args[3:]])
-    assert bad.exit_code == 12
+    assert bad.exit_code == 2  # docwalk F-E: a usage error, as an unreadable date is
     assert "12/30/2025 is not a fiscal quarter end" in bad.output
     none = CliRunner().invoke(cli.app, ["ipsr", "--quarter-end", "2025-12-31", "-d",
                                         str(tmp_path / "nothing")])

@@ -13,6 +13,7 @@ import typer
 
 from pipelines.operator.cli_options import (
     CC_INCOMPLETE,
+    CC_USAGE,
     DataDir,
     ReferenceDir,
     RunDate,
@@ -33,14 +34,16 @@ OutDir = Annotated[Path | None, typer.Option(
 
 
 def _quarter_end(text: str) -> dt.date:
-    """A date (unreadable: a usage error, 2) that ends a fiscal quarter (else 12)."""
+    """A date that ends a fiscal quarter; unreadable or another day, a usage error (2): the
+    command line is wrong and nothing was run."""
     from pipelines.engine.qap.individual import status
 
     q_end = _parse_date(WHO, text, "--quarter-end")
     try:
         status.check_quarter_end(q_end)
     except ValueError as err:
-        raise fail(WHO, f"--quarter-end {text!r}: {err}", CC_INCOMPLETE) from None
+        raise fail(WHO, f"--quarter-end {text!r}: {err} (a usage error: nothing was run)",
+                   CC_USAGE) from None
     return q_end
 
 
