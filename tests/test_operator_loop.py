@@ -150,9 +150,27 @@ def test_corrections_with_nothing_open_is_nothing_to_do_0(tmp_path):
     assert qap("run", NATIONAL, "-d", data, "-q", "--run-date", "2026-11-10").exit_code == 0
     result = qap("corrections", tmp_path / "fix.dat", "-d", data)
     assert result.exit_code == 0
-    assert result.output == ("qap: the error register has no open entries: nothing to "
-                             "correct, no deck written\n")
+    assert result.output == ("qap: the error register has no open entries of the weekly run: "
+                             "nothing to correct, no deck written\n")
     assert not (tmp_path / "fix.dat").exists()
+
+
+def test_corrections_with_only_sampling_entries_open_says_how_those_are_corrected(tmp_path):
+    """Docwalk F-A: it said "no open entries" beside 18 open SAMPLING entries."""
+    from fixtures.sampling import make_fixtures as fx
+    from pipelines.engine.sampling import inputs
+    from pipelines.engine.sampling.selection import run_select
+    from pipelines.reports.sampling_outputs import write_all
+
+    data = tmp_path / "data"
+    run_select(sorted(fx.WEEK_DIR.glob("*.dat")), data, inputs.load_reference(fx.REFERENCE),
+               write_all, dt.date(2026, 1, 17))
+    result = qap("corrections", tmp_path / "fix.dat", "-d", data)
+    assert result.exit_code == 0
+    assert result.output == (
+        "qap: the error register has no open entries of the weekly run: nothing to correct, "
+        "no deck written; 18 open SAMPLING entries are corrected by sending the records again "
+        "with `qap sample select --corrections` (docs/sampling.md)\n")
 
 
 @pytest.mark.parametrize("made", [False, True])

@@ -16,7 +16,7 @@ from layouts.encode import deck as deck_text
 from pipelines.engine.machinery.deck import CORRECTIONS_CAMPUS
 from pipelines.state import private, run_folder
 from pipelines.state.store import Store, StoreError
-from validators.codes import RUN_3926, RUN_3927
+from validators.codes import RUN_3926, RUN_3927, RUN_INV, RUN_SAMPLING
 
 PREFIX_WIDTH = 15  # program, format, block, serial, section: what identifies a form record
 DECK_WEEK = "deck_week_ending"  # register column: the HDR week ending of the entry's deck
@@ -368,6 +368,22 @@ def _deck_records(entries: pl.DataFrame) -> list[str]:
     return records
 
 
+# How the open entries of the other run families are corrected, by register (`run`)
+_CORRECTED_BY = {RUN_SAMPLING: "sending the records again with `qap sample select "
+                               "--corrections` (docs/sampling.md)",
+                 RUN_INV: "`qap inventory corrections` and `qap inventory reprocess`"}
+
+
+def _corrected_elsewhere(others: pl.DataFrame | None) -> str:
+    """What `qap corrections` leaves out and how those entries are corrected: "; " and a
+    clause per register, or nothing."""
+    if others is None or others.height == 0:
+        return ""
+    counts = others.group_by("run").len().sort("run").iter_rows()
+    return "".join(f"; {n} open {run} entr{'y is' if n == 1 else 'ies are'} corrected by "
+                   f"{_CORRECTED_BY.get(run, 'their own command')}" for run, n in counts)
+
+
 def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: bool = False
                      ) -> list[CorrectionsDeck]:
     """Write the open entries as decks for operators to correct, one per week of the original
@@ -375,12 +391,14 @@ def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: boo
     `deck_paths`. Refuses (DeckExists) to overwrite a file unless `force`; nothing is written
     then. The folder of `out` is made when missing."""
     store = Store(data_dir)
+    others = None
     entries = open_entries(store.read("error_register"), created.date())
     if entries.height:  # INV-10-02 records go in inventory decks (`qap inventory corrections`)
+        others = entries.filter(~pl.col("run").is_in(DECK_ORDER))
         entries = entries.filter(pl.col("run").is_in(DECK_ORDER))
     if entries.height == 0:
-        raise NothingOpen("the error register has no open entries: nothing to correct, no "
-                          "deck written")
+        raise NothingOpen("the error register has no open entries of the weekly run: nothing "
+                          "to correct, no deck written" + _corrected_elsewhere(others))
     entries = with_deck_weeks(entries, store.read("decks"))
     decks = {(week, n): part for week in sorted(entries[DECK_WEEK].unique().to_list())
              for n, part in enumerate(_parts(entries.filter(pl.col(DECK_WEEK) == week)), 1)}
