@@ -81,13 +81,16 @@ def history_document(data_dir: Path, generations: list[dict]) -> dict[str, Any]:
 
 def filter_register(entries: pl.DataFrame, run_id: str | None, deck: str | None,
                     code: str | None) -> pl.DataFrame:
-    """Entries of one run id, one deck (file name, or its path), with one error code."""
+    """Entries of one run id (or of one register: `qap register` lists each entry's, such
+    as PCE-03-41 or SAMPLING), one deck (file name, or its path), with one error code."""
     import polars as pl
 
     if entries.height == 0:
         return entries
     if run_id is not None:
-        entries = entries.filter(pl.col("run_id") == run_id)
+        registers = set(entries["run"].unique().to_list())
+        entries = entries.filter(pl.col("run") == run_id.upper() if run_id.upper() in registers
+                                 else pl.col("run_id") == run_id)
     if deck is not None:
         entries = entries.filter(pl.col("deck") == Path(deck).name)
     if code is not None:  # 14, T02, or a run's code as `qap explain` takes it: 3927:05

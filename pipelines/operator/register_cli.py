@@ -181,8 +181,9 @@ def register_entries(data_dir: Path, as_of: dt.date, include_closed: bool = Fals
 
 def open_register(
     data_dir: DataDir = Path("qap-data"),
-    run_id: Annotated[str | None, typer.Option("--run", help="Only entries of this run id."
-                                               )] = None,
+    run_id: Annotated[str | None, typer.Option(
+        "--run", help="Only entries opened by this run id (20261117.01), or only those of one "
+        "register (the REGISTER column: PCE-03-41, SAMPLING, ...).")] = None,
     deck: Annotated[str | None, typer.Option(help="Only entries of this deck (file name).")
                     ] = None,
     code: Annotated[str | None, typer.Option(help="Only entries with this error code (14, "

@@ -116,7 +116,7 @@ def screen(entries: pl.DataFrame, data_dir: Path, as_of: dt.date, chosen: str = 
         count += f", {rows.filter(pl.col('status') == 'open').height} open"
     status = f"{'STATUS':<12}" if include_closed else ""
     lines = [f"{title} in {data_dir} on {as_of:%m/%d/%Y}: {count}{chosen}",
-             f"{status}OPENED      AGE  RUN        {'DECK':<{width}}    LINE  CTRL  SSN          "
+             f"{status}OPENED      AGE  REGISTER   {'DECK':<{width}}    LINE  CTRL  SSN          "
              "ERROR CODES"]
     for r in rows.iter_rows(named=True):
         lines.append(f"{r['status']:<12}"[:len(status)] +
