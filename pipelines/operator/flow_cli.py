@@ -66,7 +66,8 @@ InboxDir = Annotated[Path | None, typer.Option(
     "<data-dir>/corrections).")]
 DaskAddress = Annotated[str | None, typer.Option(
     "--dask-address", help="An existing Dask scheduler, e.g. tcp://10.0.0.5:8786: the decks' "
-    "intake runs on its workers (they must see the inbox path).")]
+    "intake and run 03's per-deck checks run on its workers (they must see the inbox path, "
+    "and the flow's Prefect server: PREFECT_API_URL; docs/operations.md).")]
 
 
 def prefect_home(data_dir: Path) -> None:
