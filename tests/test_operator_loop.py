@@ -556,3 +556,61 @@ def test_corrected_reviews_of_two_weeks_reprocessed_together_post_in_their_own_w
     cum = [Store(d).read("cum_jobs").sort(pl.all()) for d in (together, apart)]
     assert cum[0].filter(pl.col("ssn") == "123456789")["reviewed"].sum() == 28
     assert cum[0].equals(cum[1])
+
+
+def test_a_correction_closes_the_entry_of_its_own_week_when_keys_repeat_across_weeks(tmp_path):
+    """Review 14, F13: two weeks with the same block, serial and section (columns 1-15); only
+    the second week's corrections deck is fixed and reprocessed. On the tie (the same text)
+    the earliest entry was taken: week 1's closed as corrected without being re-input, and
+    week 2's stayed open. The deck's HDR week ending picks the entry of its week."""
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 10, 26))
+    for week, run_date, seq in (("10242026", dt.date(2026, 10, 27), 1),
+                                ("10312026", dt.date(2026, 11, 3), 2)):
+        (tmp_path / f"r{week}.dat").write_text(_reviews_deck(week, week, "A01", seq))
+        run_week([tmp_path / f"r{week}.dat"], data, REFERENCE, run_date)
+    fixes = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime(2026, 11, 4, 8))
+    week2 = fixes[1].path
+    assert fixes[1].week_ending == dt.date(2026, 10, 31)
+    week2.write_text(week2.read_text().replace("4888", "4101"))
+    result = run_week([week2], data, REFERENCE, dt.date(2026, 11, 4), reprocess=True)
+    entries = Store(data).read("error_register").filter(pl.col("run") == "PCE-03-41")
+    closed = entries.filter(pl.col("status") == "corrected").select("deck", "line_no")
+    assert closed.rows() == [("r10312026.dat", 7)]  # 8 is rejected again (21): resubmitted
+    assert entries.filter((pl.col("deck") == "r10242026.dat")
+                          & (pl.col("status") != "open")).height == 0
+    assert result.corrected == closed.height
+    assert not [n for n in result.notes if "closed no open register entry" in n]
+
+
+def test_a_correction_made_before_a_rollback_of_its_run_says_it_closed_nothing(tmp_path):
+    """Review 14, F9: the run the corrections deck was written from is rolled back, and the
+    deck reprocessed: its records post as new ones, closing nothing, and nothing said so."""
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 10, 26))
+    (tmp_path / "r.dat").write_text(_reviews_deck("10242026", "10242026", "W1A", 1))
+    week = run_week([tmp_path / "r.dat"], data, REFERENCE, dt.date(2026, 10, 27))
+    [fix] = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime(2026, 10, 28, 8))
+    fix.path.write_text(fix.path.read_text().replace("4888", "4101"))
+    register.rollback(data, week.run_id, "test", undo_later=False)
+    result = run_week([fix.path], data, REFERENCE, dt.date(2026, 10, 28), reprocess=True)
+    assert result.corrected == 0 and result.posted == 2  # the header and the fixed line
+    assert [n for n in result.notes if "closed no open register entry" in n] == [
+        "2 record(s) posted but closed no open register entry (none is open at their key in "
+        "their week): fix.dat line 2, fix.dat line 3; was the corrections "
+        "deck written before a rollback of its run, or run already? They are posted as new "
+        "records (`qap rollback` undoes this run)"]
+
+
+def test_a_reprocess_summary_counts_the_headers_closed_as_context(tmp_path):
+    """Review 14, F12: the conservation line counts a header sent as context "on a register",
+    the open count does not, and no line said why: the summary now says how many."""
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 10, 26))
+    (tmp_path / "r.dat").write_text(_reviews_deck("10242026", "10242026", "W1A", 1))
+    run_week([tmp_path / "r.dat"], data, REFERENCE, dt.date(2026, 10, 27))
+    [fix] = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime(2026, 10, 28, 8))
+    result = run_week([fix.path], data, REFERENCE, dt.date(2026, 10, 28), reprocess=True)
+    assert (result.posted, result.rejected, result.context, result.still_open) == (0, 3, 1, 2)
+    assert ("Reprocess: 1 header sent as the context of rejected lines, on the register and "
+            "closed at once (context)") in summary.render(result).splitlines()

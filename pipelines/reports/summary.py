@@ -101,6 +101,10 @@ def render(result: RunResult) -> str:
         again = count(result.resubmitted, "record was", "records were")
         out.append(f"Reprocess: {again} rejected again; each earlier entry is closed as "
                    "resubmitted and the new one stays open")
+    if result.context:  # counted on a register above, but not open (review 14, F12)
+        sent = count(result.context, "header", "headers")
+        out.append(f"Reprocess: {sent} sent as the context of rejected lines, on the register "
+                   "and closed at once (context)")
     out.append(f"Open error register: {count(result.still_open, 'entry', 'entries')} still open "
                "(open-register.txt lists them with their age)")
     printed = [p for p in result.outputs.values() if p.suffix == ".txt"]

@@ -130,7 +130,7 @@ def reprocess(deck_paths: list[Path], data_dir: Path, reports: OpenRegisterWrite
         register = merged_register(store.read("error_register"),
                                    register_rows(every, decks, run_id, run_date, as_of))
         posted = every.filter(~pl.col("rejected")).select(
-            pl.lit(RUN_INV).alias("run"), "text")
+            pl.lit(RUN_INV).alias("run"), "text", pl.lit(as_of).alias(DECK_WEEK))
         register, result.corrected = close_corrected(register, posted, run_id, run_date)
         register, result.resubmitted = supersede_resubmitted(register, run_id, run_date)
         register, rekeyed = close_rekeyed(register, every, [d.name for d in decks], run_id,

@@ -349,7 +349,8 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, calendar: WorkCalendar,
                                      register_rows(every, decks, run_id, run_date, as_of))
     # Each extract sends every record again: one that now passes closes its open entry
     # (corrected at the source); one rejected again replaces it (resubmitted).
-    posted = every.filter(~pl.col("rejected")).select(pl.lit(RUN_INV).alias("run"), "text")
+    posted = every.filter(~pl.col("rejected")).select(  # the week: as the register's own
+        pl.lit(RUN_INV).alias("run"), "text", pl.lit(as_of).alias(DECK_WEEK))
     error_register, result.corrected = close_corrected(error_register, posted, run_id, run_date)
     error_register, result.resubmitted = supersede_resubmitted(error_register, run_id, run_date)
     # ... and one whose key field (02, 06, 07) was fixed at the source has a new place

@@ -101,28 +101,49 @@ def differ(a: str, b: str) -> int:
     return sum(x != y for x, y in zip(a.ljust(width), b.ljust(width), strict=True))
 
 
+def _with_week(records: pl.DataFrame) -> pl.DataFrame:
+    """`records` (run, text, and DECK_WEEK when known) with a DECK_WEEK column (null: the
+    record's week is not known)."""
+    week = pl.col(DECK_WEEK) if DECK_WEEK in records.columns else pl.lit(None, pl.Date)
+    return records.select("run", "text", week.cast(pl.Date).alias(DECK_WEEK))
+
+
 def _stands_for(register: pl.DataFrame, records: pl.DataFrame, run_id: str) -> dict[int, int]:
-    """Which open entry of an earlier run each record of run `run_id` (`records`: run, text)
-    stands for, as {entry row: record row}. A place can hold several records (Forms 3081 of
-    one employee, week and OFP), so each record takes one entry of its run and place: the
-    most alike (fewest differing columns) first, then the earliest entry, then the first
-    record; an entry and a record are taken once."""
-    earlier = register.with_row_index("entry").filter(
-        (pl.col("status") == "open") & (pl.col("run_id") != run_id))
-    pairs = earlier.select("entry", "run", "text", place().alias("place")).join(
-        records.with_row_index("record").select("record", "run", pl.col("text").alias("new"),
-                                                place().alias("place")),
+    """Which open entry of an earlier run each record of run `run_id` (`records`: run, text,
+    and the HDR week ending of its deck, DECK_WEEK, when known) stands for, as {entry row:
+    record row}. A place can hold several records (Forms 3081 of one employee, week and OFP),
+    so each record takes one entry of its run and place: one of its own week first (a
+    corrections deck's HDR carries the week of the records' original deck, and a key can
+    repeat from week to week: review 14, F13), then the most alike (fewest differing
+    columns), then the earliest entry, then the first record; an entry and a record are
+    taken once."""
+    earlier = _with_week_of_entries(register.with_row_index("entry").filter(
+        (pl.col("status") == "open") & (pl.col("run_id") != run_id)))
+    pairs = earlier.select("entry", "run", "text", place().alias("place"),
+                           pl.col(DECK_WEEK).alias("week")).join(
+        _with_week(records).with_row_index("record").select(
+            "record", "run", pl.col("text").alias("new"), place().alias("place"),
+            pl.col(DECK_WEEK).alias("new_week")),
         on=["run", "place"])
     differing = pl.Series("differ", [differ(a, b) for a, b in zip(pairs["text"], pairs["new"],
                                                                   strict=True)], pl.UInt32)
+    other_week = (pl.col("week").is_not_null() & pl.col("new_week").is_not_null()
+                  & (pl.col("week") != pl.col("new_week"))).alias("other_week")
     taken: dict[int, int] = {}
     records_taken: set[int] = set()
-    for entry, record in pairs.with_columns(differing).sort("differ", "entry", "record").select(
-            "entry", "record").iter_rows():
+    for entry, record in pairs.with_columns(differing, other_week).sort(
+            "other_week", "differ", "entry", "record").select("entry", "record").iter_rows():
         if entry not in taken and record not in records_taken:
             taken[entry] = record
             records_taken.add(record)
     return taken
+
+
+def _with_week_of_entries(entries: pl.DataFrame) -> pl.DataFrame:
+    """Entries with a DECK_WEEK column (null in a register written before it)."""
+    if DECK_WEEK in entries.columns:
+        return entries
+    return entries.with_columns(pl.lit(None, pl.Date).alias(DECK_WEEK))
 
 
 def _rows(entries: list[int]) -> pl.Expr:
@@ -132,21 +153,26 @@ def _rows(entries: list[int]) -> pl.Expr:
 
 
 def _rejected_again(register: pl.DataFrame, run_id: str) -> pl.DataFrame:
-    return register.filter((pl.col("status") == "open") & (pl.col("run_id") == run_id)
-                           ).select("run", "text")
+    return _with_week(register.filter((pl.col("status") == "open")
+                                      & (pl.col("run_id") == run_id)))
 
 
 def close_corrected(register: pl.DataFrame, posted: pl.DataFrame, run_id: str,
-                    run_date: dt.date) -> tuple[pl.DataFrame, int]:
+                    run_date: dt.date, unmatched: list[int] | None = None
+                    ) -> tuple[pl.DataFrame, int]:
     """Entries whose corrected record posted in reprocess run `run_id`: each posted record
-    closes the entry it stands for (`_stands_for`, weighed against the records this run
-    rejected again too, so a fixed record never takes an unchanged one's entry; of records as
-    alike, the one rejected again: a duplicate (06) sent again beside the record it
-    duplicates, the same text, is still the entry's). Returns the register and how many
-    entries closed."""
+    (`posted`: run, text, and DECK_WEEK when known) closes the entry it stands for
+    (`_stands_for`, weighed against the records this run rejected again too, so a fixed
+    record never takes an unchanged one's entry; of records as alike, the one rejected again:
+    a duplicate (06) sent again beside the record it duplicates, the same text, is still the
+    entry's). `unmatched`, when given, receives the rows of `posted` that closed no entry.
+    Returns the register and how many entries closed."""
     again = _rejected_again(register, run_id)
-    pairs = _stands_for(register, pl.concat([again, posted.select("run", "text")]), run_id)
+    pairs = _stands_for(register, pl.concat([again, _with_week(posted)]), run_id)
     hit = _rows([entry for entry, record in pairs.items() if record >= again.height])
+    if unmatched is not None:
+        used = {record - again.height for record in pairs.values()}
+        unmatched += [row for row in range(posted.height) if row not in used]
     return _close(register, hit, CORRECTED, run_id, run_date)
 
 

@@ -53,6 +53,7 @@ class RunResult:
     warnings: int = 0
     corrected: int = 0  # open register entries closed by this (reprocess) run
     resubmitted: int = 0  # open entries a (reprocess) run replaced by its own: still wrong
+    context: int = 0  # headers a reprocess sent as context, closed at once (`close_context`)
     still_open: int = 0
     outputs: dict[str, Path] = field(default_factory=dict)  # report -> .txt (individual: by file
     #                                                        name, their .parquet too)

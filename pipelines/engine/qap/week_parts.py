@@ -166,7 +166,7 @@ class Settled:
     codes: Counter[str]  # how many times each error code was given, in order of first use
     posted: pl.DataFrame  # deck_no, rows: the posted records as runs of one deck, in order
     warnings: int
-    posted_text: pl.DataFrame | None  # text of every posted record, when asked for
+    posted_text: pl.DataFrame | None  # deck_no, line_no, text of every posted record, if asked
 
     @property
     def posted_records(self) -> int:
@@ -240,7 +240,8 @@ class Rows03:
             self.posted_heights.append(posted.height)
             runs.append(deck_runs(posted))
             if posted_text:
-                texts.append(frame.select(pl.col("text").filter(~pl.col("rejected"))))
+                texts.append(frame.filter(~pl.col("rejected")).select("deck_no", "line_no",
+                                                                      "text"))
             warnings += int(frame["warning"].sum())
         self._held = None
         return Settled(

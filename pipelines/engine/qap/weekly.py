@@ -26,9 +26,11 @@ from pipelines.engine.machinery.conservation import ConservationError, conserve
 from pipelines.engine.machinery.deck import Deck
 from pipelines.engine.machinery.reference import Reference
 from pipelines.engine.machinery.register import (
+    DECK_WEEK,
     close_context,
     close_corrected,
     open_entries,
+    place,
     supersede_resubmitted,
 )
 from pipelines.engine.machinery.result import DeckOutcome, Progress, RunResult, StepOutcome
@@ -225,12 +227,19 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     register = entries.append(store.read("error_register"), _labelled(
         rows01, rejected03, rows_ind), run_date, decks)
     if reprocess:
-        posted = pl.concat([
-            rows01.filter(~pl.col("rejected")).select(pl.lit(RUN_3927).alias("run"), "text"),
-            settled.posted_text.select(pl.lit(RUN_3926).alias("run"), "text"),
-            rows_ind.filter(~pl.col("rejected")).select("run", "text")])
-        register, result.corrected = close_corrected(register, posted, run_id, run_date)
-        register, _ = close_context(register, run_id, run_date)
+        posted = _with_deck_week(pl.concat([
+            rows01.filter(~pl.col("rejected")).select(
+                pl.lit(RUN_3927).alias("run"), "text", "deck_no", "line_no"),
+            settled.posted_text.select(pl.lit(RUN_3926).alias("run"), "text", "deck_no",
+                                       "line_no"),
+            rows_ind.filter(~pl.col("rejected")).select("run", "text", "deck_no", "line_no")]),
+            decks)
+        unmatched: list[int] = []
+        register, result.corrected = close_corrected(register, posted, run_id, run_date,
+                                                     unmatched)
+        result.notes += _closed_nothing(_never_on_register(posted[unmatched], register, run_id),
+                                        decks)
+        register, result.context = close_context(register, run_id, run_date)
         register, result.resubmitted = supersede_resubmitted(register, run_id, run_date)
     still_open = open_entries(register, run_date)
     result.still_open = still_open.height
@@ -289,6 +298,44 @@ def _post_cum(store: Store, three: run03.Run03Result, run_id: str, run_date: dt.
     del ofp, defects
     code_rows = spilled.Spilled.of(cum.cum_defects, spill / "cum_defects.arrow")
     return dataclasses.replace(cum, cum_defects=cum.cum_defects.clear()), code_rows
+
+
+def _with_deck_week(rows: pl.DataFrame, decks: list[Deck]) -> pl.DataFrame:
+    """`rows` (with deck_no) plus the HDR week ending of each one's deck (DECK_WEEK), by which
+    a corrected record finds the entry of its own week."""
+    weeks = pl.Series(DECK_WEEK, [d.week_ending for d in decks], pl.Date)
+    return rows.with_columns(weeks.gather(rows["deck_no"]) if decks
+                             else pl.lit(None, pl.Date).alias(DECK_WEEK))
+
+
+def _never_on_register(records: pl.DataFrame, register: pl.DataFrame, run_id: str
+                       ) -> pl.DataFrame:
+    """Of `records` (run, text, DECK_WEEK), those with no entry at all (open or closed) of an
+    earlier run at their key and week, and that are no entry's header: a corrections deck
+    sends a rejected line's header as its context (`header_text`), and the header posts
+    again with the line, closing nothing."""
+    keys = ["run", "at", *([DECK_WEEK] if DECK_WEEK in register.columns else [])]
+    earlier = register.filter(pl.col("run_id") != run_id)
+    headers = earlier["header_text"].drop_nulls().str.strip_chars_end(" ").implode()
+    return records.with_columns(place().alias("at")).join(
+        earlier.select("run", place().alias("at"), *keys[2:]).unique(), on=keys, how="anti",
+        maintain_order="left").filter(
+        ~pl.col("text").str.strip_chars_end(" ").is_in(headers)).drop("at")
+
+
+def _closed_nothing(records: pl.DataFrame, decks: list[Deck], named: int = 5) -> list[str]:
+    """The summary's note of a reprocess's records that posted but closed no open entry (no
+    open entry of their key and week: corrected from a deck written before a rollback, or
+    not a correction at all); review 14, F9."""
+    if records.height == 0:
+        return []
+    where = [f"{decks[d].name} line {n}" for d, n in
+             records.head(named).select("deck_no", "line_no").iter_rows()]
+    more = f" and {records.height - named} more" if records.height > named else ""
+    return [f"{records.height} record(s) posted but closed no open register entry (none is "
+            f"open at their key in their week): {', '.join(where)}{more}; was the corrections "
+            "deck written before a rollback of its run, or run already? They are posted as "
+            "new records (`qap rollback` undoes this run)"]
 
 
 def _labelled(rows01: pl.DataFrame, rows03: pl.DataFrame, rows_ind: pl.DataFrame
