@@ -614,3 +614,32 @@ def test_a_reprocess_summary_counts_the_headers_closed_as_context(tmp_path):
     assert (result.posted, result.rejected, result.context, result.still_open) == (0, 3, 1, 2)
     assert ("Reprocess: 1 header sent as the context of rejected lines, on the register and "
             "closed at once (context)") in summary.render(result).splitlines()
+
+
+def test_a_refused_deck_kept_before_is_never_replaced_by_another_of_its_name(tmp_path):
+    """Review 14, F14: refused/ kept one file per name, so next week's refused reviews.dat
+    replaced this week's (with the flow, which moves the inbox file there, the first was
+    then nowhere). A different deck of the name is kept as reviews.2.dat, and said so; the
+    same deck again goes where it was."""
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 10, 26))
+    texts = {}
+    for week, seq in (("10242026", 1), ("10312026", 2)):
+        text = _reviews_deck(week, week, "W1A", seq).replace("TRL0000008", "TRL0000009")
+        (tmp_path / week).mkdir()
+        (tmp_path / week / "reviews.dat").write_text(text)
+        texts[week] = text
+    first = run_week([tmp_path / "10242026" / "reviews.dat"], data, REFERENCE,
+                     dt.date(2026, 10, 27))
+    second = run_week([tmp_path / "10312026" / "reviews.dat"], data, REFERENCE,
+                      dt.date(2026, 11, 3))
+    again = run_week([tmp_path / "10312026" / "reviews.dat"], data, REFERENCE,
+                     dt.date(2026, 11, 4))
+    refused = data / "refused"
+    assert sorted(p.name for p in refused.iterdir()) == ["reviews.2.dat", "reviews.dat"]
+    assert (refused / "reviews.dat").read_text() == texts["10242026"]
+    assert (refused / "reviews.2.dat").read_text() == texts["10312026"]
+    assert first.decks[0].reason.endswith("between HDR and TRL")
+    assert second.decks[0].reason.endswith(
+        f" (kept as {refused / 'reviews.2.dat'}: a different deck of its name was kept before)")
+    assert again.decks[0].reason == second.decks[0].reason

@@ -40,7 +40,7 @@ from typing import Any
 
 import polars as pl
 
-from pipelines.engine.machinery import names
+from pipelines.engine.machinery import intake, names
 from pipelines.engine.machinery.deck import DeckFault, DeckRefused, open_deck
 from pipelines.engine.machinery.result import RunResult
 from pipelines.state import private
@@ -432,13 +432,10 @@ def place_reports(batch: Batch, run_dir: Path | str | None) -> list[Path]:
 
 
 def _free_name(folder: Path, name: str, sha: str) -> Path:
-    """`folder/name`, or `stem.N.suffix` when another deck of that name is already there."""
-    candidate, n = folder / name, 1
-    stem, suffix = Path(name).stem, Path(name).suffix
-    while candidate.exists() and sha256_file(candidate) != sha:
-        n += 1
-        candidate = folder / f"{stem}.{n}{suffix}"
-    return candidate
+    """`folder/name`, or `stem.N.suffix` when another deck of that name is already there: the
+    engine's rule for the refused decks it keeps (`intake.kept_name`), so that the flow moves
+    an inbox deck over the engine's copy of it and never over another deck."""
+    return intake.kept_name(folder, name, sha)
 
 
 def _move(src: Path, dst: Path) -> None:

@@ -28,6 +28,7 @@ from pipelines.engine.machinery.deck import (
 )
 from pipelines.engine.machinery.result import DeckOutcome, RunResult
 from pipelines.state import private, run_folder
+from pipelines.state.store import sha256_file
 
 
 def next_run_id(published: list[str], run_date: dt.date) -> str:
@@ -202,18 +203,24 @@ def control(paths: list[Path], result: RunResult, refused_dir: Path, duplicate: 
             outcome.reason = str(err)
             held = err.records if isinstance(err, DeckRefused) else None
             outcome.records, outcome.counted = held or 0, held is not None
-            keep_for_resubmission(path, refused_dir)
+            _kept(outcome, keep_for_resubmission(path, refused_dir))
             continue
         outcome.identity, outcome.records = deck.identity, deck.records.height
         if why := duplicate(path, deck, decks):
             outcome.status, outcome.reason, outcome.records = "duplicate", why, 0
         elif check is not None and (why := check(path, deck, decks)):
             outcome.reason = why
-            keep_for_resubmission(path, refused_dir)
+            _kept(outcome, keep_for_resubmission(path, refused_dir))
         else:
             outcome.status = "accepted"
             decks.append(deck)
     return decks
+
+
+def _kept(outcome: DeckOutcome, kept: Path | None) -> None:
+    """A refused deck kept under another name than its own is said so in its reason."""
+    if kept is not None and kept.name != Path(outcome.path).name:
+        outcome.reason += f" (kept as {kept}: a different deck of its name was kept before)"
 
 
 def same_content(posted: Posted, advice: str, hashes: dict[str, str] | None = None,
@@ -263,12 +270,27 @@ def _not_corrections(path: Path, deck: Deck, accepted: list[Deck]) -> str | None
             "entries of the records that post")
 
 
-def keep_for_resubmission(path: Path, refused_dir: Path) -> None:
-    """A copy of a refused deck in `refused_dir`; a deck that cannot be read (its refusal says
-    so) stays only where it is, and the run goes on with the others."""
-    if path.is_file() and os.access(path, os.R_OK):
-        run_folder.private_dir(refused_dir)
-        private.file(_copy_new(path, refused_dir / path.name))
+def keep_for_resubmission(path: Path, refused_dir: Path) -> Path | None:
+    """A copy of a refused deck in `refused_dir` (returned): under its own name, or, when a
+    different deck of that name is kept there already, `stem.N.suffix` (a kept deck is never
+    replaced: review 14, F14). A deck that cannot be read (its refusal says so) stays only
+    where it is, and the run goes on with the others."""
+    if not (path.is_file() and os.access(path, os.R_OK)):
+        return None
+    run_folder.private_dir(refused_dir)
+    return private.file(_copy_new(path, kept_name(refused_dir, path.name, sha256_file(path))))
+
+
+def kept_name(folder: Path, name: str, sha256: str) -> Path:
+    """Where a deck of `name` and content `sha256` is kept in `folder`: `folder/name` when
+    free or holding the same bytes, else the first `stem.N.suffix` (N = 2, 3, ...) that is.
+    The flows move an inbox deck to the same place (`pipelines.operator.inbox`)."""
+    candidate, n = folder / name, 1
+    stem, suffix = Path(name).stem, Path(name).suffix
+    while candidate.exists() and sha256_file(candidate) != sha256:
+        n += 1
+        candidate = folder / f"{stem}.{n}{suffix}"
+    return candidate
 
 
 def _copy_new(src: Path, dst: Path) -> Path:
