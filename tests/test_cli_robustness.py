@@ -598,3 +598,19 @@ def test_a_failure_under_json_is_a_json_document_too(tmp_path):
         assert json.loads(result.stdout) == {"condition_code": 12, "error": said}
     plain = qap("run", missing, "-d", tmp_path / "data")  # the next call without --json
     assert plain.exit_code == 12 and plain.stdout == ""
+
+
+def test_a_full_file_system_is_12_with_where_to_make_room_not_an_internal_error(
+        monkeypatch, tmp_path):
+    """Review 14, F11: "internal error ... OSError: No space left on device (os error 28)"
+    and 16 on a full disk: the machine's state, not a fault; 12, saying what to do."""
+    def full(*args, **kwargs):
+        raise OSError("No space left on device (os error 28)")
+
+    monkeypatch.setattr(run_cli, "run_week", full)
+    result = qap("run", NATIONAL, "-d", tmp_path / "data", "-q")
+    assert result.exit_code == 12
+    assert result.output == (
+        "qap: the file system is full (OSError: No space left on device (os error 28)); "
+        "nothing was posted: make room where the data directory is (a run writes its reports "
+        "and a new generation of the state beside the last one) and run again\n")

@@ -18,7 +18,13 @@ from pathlib import Path
 from layouts import layout
 from layouts.decoder import RECORD_WIDTH
 from pipelines.engine.machinery import names
-from pipelines.engine.machinery.conditions import CC_ABEND, CC_CLEAN, CC_INCOMPLETE, CC_REFUSED
+from pipelines.engine.machinery.conditions import (
+    CC_ABEND,
+    CC_CLEAN,
+    CC_INCOMPLETE,
+    CC_REFUSED,
+    unforeseen,
+)
 from pipelines.operator.inbox import IGNORED_SUFFIXES
 
 REFERENCE_FOLDER = "reference"  # a week's own reference folder, inside its week folder
@@ -246,9 +252,8 @@ def run_one(week: Week, data_dir: Path, reference_dir: Path,
         outcome.condition_code, outcome.message = CC_ABEND, f"{err}; nothing was posted"
         return outcome
     except Exception as err:  # the operator gets a sentence, not a traceback
-        outcome.condition_code = CC_ABEND
-        outcome.message = (f"internal error, nothing of the week was posted: "
-                           f"{type(err).__name__}: {err}")
+        outcome.condition_code, outcome.message = unforeseen(
+            err, "nothing of the week was posted")
         return outcome
     outcome.condition_code, outcome.run_id = result.condition_code, result.run_id
     outcome.records_in, outcome.posted = result.records_in, result.posted

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE
+from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE, unforeseen
 from pipelines.operator import (
     backfill_cli,
     quarterly_cli,
@@ -107,10 +107,11 @@ def _unforeseen(err: Exception) -> int:
         typer.echo(f"qap: {err}", err=True)
         said_as_json(str(err), CC_INCOMPLETE)
         return CC_INCOMPLETE
-    said = f"internal error, nothing more was done: {type(err).__name__}: {err}"
-    typer.echo(f"qap: {said} (run again with QAP_TRACEBACK=1 to see where)", err=True)
-    said_as_json(said, CC_ABEND)
-    return CC_ABEND
+    code, said = unforeseen(err, "nothing more was done")
+    where = " (run again with QAP_TRACEBACK=1 to see where)" if code == CC_ABEND else ""
+    typer.echo(f"qap: {said}{where}", err=True)
+    said_as_json(said, code)
+    return code
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE, CC_USAGE
+from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE, CC_USAGE, unforeseen
 from pipelines.engine.machinery.conservation import ConservationError
 from pipelines.operator.cli_options import (
     DataDir,
@@ -147,8 +147,8 @@ def _reprocess(decks: list[Path], data_dir: Path, run_date: dt.date | None,
     except ConservationError as err:
         raise _fail(f"{err}; nothing was published", CC_ABEND) from None
     except Exception as err:
-        raise _fail(f"internal error, nothing was published: {type(err).__name__}: {err}",
-                    CC_ABEND) from None
+        code, said = unforeseen(err, "nothing was published")
+        raise _fail(said, code) from None
     typer.echo(inventory_summary.render(result))
     return result.condition_code
 
@@ -177,8 +177,8 @@ def _run(decks: list[Path], data_dir: Path, reference: Path | None, run_date: dt
     except ConservationError as err:
         raise _fail(f"{err}; nothing was published", CC_ABEND) from None
     except Exception as err:  # the operator gets a sentence, not a traceback
-        raise _fail(f"internal error, nothing was published: {type(err).__name__}: {err}",
-                    CC_ABEND) from None
+        code, said = unforeseen(err, "nothing was published")
+        raise _fail(said, code) from None
     if choice and (warning := remember(data_dir, choice.folder)):  # as `qap run` does
         typer.echo(f"qap inventory: warning: {warning}", err=True)
     typer.echo(inventory_summary.render(result))

@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pipelines.engine.machinery import names
-from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE, CC_REFUSED, CC_USAGE
+from pipelines.engine.machinery.conditions import (
+    CC_ABEND,
+    CC_INCOMPLETE,
+    CC_REFUSED,
+    CC_USAGE,
+    unforeseen,
+)
 from pipelines.engine.machinery.conservation import ConservationError
 from pipelines.operator import habits
 from pipelines.operator.cli_options import (
@@ -101,8 +107,8 @@ def _execute(decks: list[Path], data_dir: Path, reference_dir: Path | None,
     except ConservationError as err:
         raise _fail(f"{err}; nothing was posted", CC_ABEND) from None
     except Exception as err:  # the operator gets a sentence, not a traceback
-        raise _fail(f"internal error, nothing was posted: {type(err).__name__}: {err}",
-                    CC_ABEND) from None
+        code, said = unforeseen(err, "nothing was posted")
+        raise _fail(said, code) from None
     if not dry_run and (warning := remember(data_dir, choice.folder)):
         typer.echo(f"qap: warning: {warning}", err=True)
     started = (f"New data directory: {Path(data_dir).absolute()} (no store was there; a "

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from pipelines.engine.machinery.conditions import unforeseen
 from pipelines.engine.sampling import random_tables
 from pipelines.engine.sampling.walk import Cell, walk
 from pipelines.operator.cli_options import (
@@ -66,8 +67,8 @@ def select_decks(decks: list[Path], data_dir: Path, reference_dir: Path | None,
     except (ReferenceMissing, StoreError) as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
     except Exception as err:  # the operator gets a sentence, not a traceback
-        raise _fail(f"internal error, nothing was posted: {type(err).__name__}: {err}",
-                    CC_ABEND) from None
+        code, said = unforeseen(err, "nothing was posted")
+        raise _fail(said, code) from None
     remember(data_dir, choice.folder)
     typer.echo(sampling_outputs.summary(result))
     return result.condition_code
