@@ -358,6 +358,25 @@ def test_ctrl_c_during_a_run_is_one_line_and_12_and_posts_nothing(tmp_path):
     assert Store(tmp_path / "data").current_generation() is None
 
 
+def test_sigterm_during_a_run_is_the_interrupt_line_and_12_not_a_silent_143(tmp_path):
+    """Review 14, F8: a scheduler's stop (SIGTERM) ended a run with no word and exit 143."""
+    done = _child(f"""
+        import os, signal, sys, time
+        import pipelines.operator.run_cli as run_cli
+
+        def stopped_run(*args, **kwargs):  # a real SIGTERM in the middle of the run
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(30)
+
+        run_cli.run_week = stopped_run
+        sys.argv = ["qap", "run", {str(NATIONAL)!r}, "-d", "data", "-q"]
+        from pipelines.operator.entry import main
+        main()
+    """, tmp_path)
+    assert (done.returncode, done.stderr, done.stdout) == (12, INTERRUPTED + "\n", "")
+    assert Store(tmp_path / "data").current_generation() is None
+
+
 def test_ctrl_c_after_the_run_published_says_it_posted_with_the_runs_own_code(tmp_path):
     """Review 14, F1: a SIGINT while the run page is drawn (after the generation is current)
     said "nothing was posted" and 12 of a run that had posted; the run is in the history,
