@@ -377,6 +377,28 @@ def test_sigterm_during_a_run_is_the_interrupt_line_and_12_not_a_silent_143(tmp_
     assert Store(tmp_path / "data").current_generation() is None
 
 
+def test_ctrl_c_during_a_dry_run_removes_the_scratch_copy_it_made(tmp_path):
+    """Review 14, F7: each interrupted dry run left a copy of the store beside it, unnamed."""
+    done = _child(f"""
+        import os, signal, sys, time
+        import pipelines.operator.run_cli as run_cli
+
+        def interrupted_run(*args, **kwargs):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(30)
+
+        run_cli.run_week = interrupted_run
+        sys.argv = ["qap", "run", {str(NATIONAL)!r}, "-d", "data", "-q", "--dry-run"]
+        from pipelines.operator.entry import main
+        main()
+    """, tmp_path)
+    said = done.stderr.splitlines()
+    assert done.returncode == 12 and said[-1] == INTERRUPTED
+    assert re.fullmatch(r"qap: the interrupted dry run's scratch copy was removed: "
+                        rf"{re.escape(str(tmp_path))}/data-dry-run-\w+", said[0]), said
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
 def test_ctrl_c_after_the_run_published_says_it_posted_with_the_runs_own_code(tmp_path):
     """Review 14, F1: a SIGINT while the run page is drawn (after the generation is current)
     said "nothing was posted" and 12 of a run that had posted; the run is in the history,

@@ -118,6 +118,9 @@ def register_document(data_dir: Path, as_of: dt.date, rows: pl.DataFrame,
 # ----------------------------------------------------------------------------- dry run
 
 
+_MADE: list[Path] = []  # the scratch folders this process made (`drop_scratch`)
+
+
 def _scratch_folder(data_dir: Path, given: Path | None) -> Path:
     """An empty owner-only folder: `given` (made, or empty), else a new one beside the data
     directory (the same file system, so the state is linked, not copied), else in /tmp."""
@@ -134,7 +137,9 @@ def _scratch_folder(data_dir: Path, given: Path | None) -> Path:
             return given
         parent = Path(data_dir).absolute().parent
         where = parent if os.access(parent, os.W_OK | os.X_OK) else None
-        return Path(tempfile.mkdtemp(prefix=f"{Path(data_dir).name}-dry-run-", dir=where))
+        made = Path(tempfile.mkdtemp(prefix=f"{Path(data_dir).name}-dry-run-", dir=where))
+        _MADE.append(made)
+        return made
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -142,6 +147,20 @@ def _link_or_copy(src: Path, dst: Path) -> None:
         os.link(src, dst)
     except OSError:
         shutil.copy2(src, dst)
+
+
+def drop_scratch(given: Path | None) -> str:
+    """After a dry run was interrupted: the scratch folder it made (the default, a new folder
+    beside the data directory) is removed, as nothing in it is whole; a folder the operator
+    named (--scratch) is left. Returns the line that says which (review 14, F7)."""
+    if given is not None:
+        return f"qap: the dry run's scratch folder {given} is left as the stop found it"
+    made = list(_MADE)
+    for folder in made:
+        shutil.rmtree(folder, ignore_errors=True)
+    _MADE.clear()
+    return ("qap: the interrupted dry run's scratch copy was removed: "
+            + (", ".join(map(str, made)) if made else "none was made yet"))
 
 
 def scratch_copy(data_dir: Path, given: Path | None = None) -> Path:

@@ -100,6 +100,10 @@ def _execute(decks: list[Path], data_dir: Path, reference_dir: Path | None,
         target = habits.scratch_copy(data_dir, scratch) if dry_run else data_dir
         result = run_week(decks, target, reference, run_date, progress=progress,
                           reprocess=reprocess)
+    except KeyboardInterrupt:
+        if dry_run:  # the scratch copy: made for the interrupted run, or the operator's
+            typer.echo(habits.drop_scratch(scratch), err=True)
+        raise
     except ReferenceMissing as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
     except StoreError as err:
