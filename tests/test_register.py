@@ -120,6 +120,24 @@ def test_second_run_on_a_busy_data_directory_is_refused_clearly(tmp_path):
     assert Store(data).current_generation() is None
 
 
+def test_a_withdrawal_on_a_busy_data_directory_is_refused_at_once(tmp_path):
+    """Review 14, F15: `qap withdraw` waited for the lock without a word (up to 30 s, or a
+    whole backfill), where every other writer is refused at once, naming the holder."""
+    data = tmp_path / "data"
+    run_week(WEEK, data, REFERENCE, dt.date(2026, 11, 17))
+    ready = multiprocessing.Event()
+    holder = multiprocessing.Process(target=_hold_lock, args=(str(data), 3.0, ready))
+    holder.start()
+    try:
+        assert ready.wait(10)
+        started = time.monotonic()
+        with pytest.raises(StoreBusy, match="other operator"):
+            register.withdraw(data, "04-time-reports-3081.dat", 6, "busy", dt.date(2026, 11, 18))
+        assert time.monotonic() - started < 2
+    finally:
+        holder.join()
+
+
 def _form3081(ssn: str, hours: int, volume: int = 10, time_code: str = "1") -> str:
     return record("prefix+form3081", program_number="59600", format_code="073", ssn=ssn,
                   week_ending="12202025", org_code="81120", function_code="110",

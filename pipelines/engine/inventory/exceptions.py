@@ -153,7 +153,7 @@ def publish_withdrawal(data_dir: Path, code: str, key: str, reason: str, on: dt.
     `withdraw-YYYYMMDD.NN` (review 13, R13-6): `qap rollback` of it undoes only this
     withdrawal, and one of an earlier id lists it. Returns the id and the generation."""
     store = Store(data_dir)
-    with store.lock("withdraw", wait_seconds=30):
+    with store.lock("withdraw", wait_seconds=0):  # refused at once, as any writer is
         withdrawal = withdrawal_id([m.get("run_id", "") for m in store.history()], on)
         register = withdraw(store.read("inventory_exceptions"), code, key, reason, on,
                             withdrawal)

@@ -261,7 +261,7 @@ def withdraw(data_dir: Path, deck: str, line_no: int, reason: str, run_date: dt.
     if not reason.strip():
         raise StoreError("a withdrawal needs a reason (--reason)")
     store = Store(data_dir)
-    with store.lock("withdraw", wait_seconds=30):
+    with store.lock("withdraw", wait_seconds=0):  # refused at once, as any writer is
         register = store.read("error_register")
         match = _key_match(deck, line_no, run_id, deck_hash)
         hits = register.filter(match) if register is not None else pl.DataFrame()
