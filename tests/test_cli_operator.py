@@ -68,6 +68,12 @@ def test_corrections_then_withdraw_then_rollback(data, tmp_path):
     assert "rollback before run 20261117.01" in note
     unknown = qap("rollback", "19990101.01", "-d", str(copy))
     assert unknown.exit_code == 12 and "Traceback" not in unknown.output
+    # Review 14, F10: the rollback undone (as `qap history` names it) puts the run back in
+    # effect, and its folder no longer says it was rolled back
+    undone = qap("rollback", "rollback-before:20261117.01", "-d", str(copy))
+    assert undone.exit_code == 0, undone.output
+    assert Store(copy).read("error_register").height > 0
+    assert not (copy / "runs" / "20261117.01" / register.ROLLED_BACK_NOTE).exists()
 
 
 def test_a_rollback_already_undone_says_so_and_changes_nothing(data, tmp_path):

@@ -308,6 +308,9 @@ def rollback(data_dir: Path, run_id: str, note: str, undo_later: bool) -> tuple[
                 fh.write(f"{stamp} rolled back (generation {generation}, rollback before run "
                          f"{run_id}): what these reports show as posted is no longer in the "
                          "state.\n")
+    for manifest in store.in_effect():  # a rollback of a rollback puts runs back in effect
+        for folder in run_folders(Path(data_dir) / "runs", manifest.get("run_id") or ""):
+            (folder / ROLLED_BACK_NOTE).unlink(missing_ok=True)  # `qap history` keeps both
     return generation, extra.get("also_undone", [])
 
 
