@@ -130,6 +130,23 @@ def test_unwritten_tables_are_carried_forward_from_parent(tmp_path: Path) -> Non
     assert os.path.samefile(old, new)  # hard link, not a copy
 
 
+def test_a_table_written_again_unchanged_is_a_link_to_the_last_generations_file(
+        tmp_path: Path) -> None:
+    """Review 14, F6: a run writes every table, so each generation held a full copy of the
+    state even where nothing changed; the same bytes now link to the parent's file."""
+    store = Store(tmp_path)
+    _publish(store, "w01", {"defect_codes": _df(code=["A1"]), "cum_data": _df(n=[1])})
+    _publish(store, "w02", {"defect_codes": _df(code=["A1"]), "cum_data": _df(n=[2])})
+
+    def file(gen: str, table: str) -> Path:
+        return store.generations_dir / gen / f"{table}.parquet"
+
+    assert os.path.samefile(file("000001", "defect_codes"), file("000002", "defect_codes"))
+    assert not os.path.samefile(file("000001", "cum_data"), file("000002", "cum_data"))
+    assert_frame_equal(store.read("defect_codes"), _df(code=["A1"]))
+    assert not list((store.generations_dir / "000002").glob(".*"))  # no link left behind
+
+
 def test_current_parquet_is_readable_by_plain_pyarrow_polars_and_duckdb(tmp_path: Path) -> None:
     store = Store(tmp_path)
     decks = _df(deck=[1, 2, 3], site=["KC", "OG", None])

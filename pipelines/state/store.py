@@ -813,7 +813,27 @@ class Generation:
         except OSError as exc:
             raise StoreError(f"cannot sync table {table!r} to disk: {exc}") from None
         self._written[table] = {"rows": df.height, "sha256": sha}
+        self._link_if_unchanged(table, path, sha)
         _step(f"write:{table}:fsynced")
+
+    def _link_if_unchanged(self, table: str, path: Path, sha: str) -> None:
+        """A table written with the same bytes as the base generation's becomes a hard link to
+        that (immutable) file, as a table not written at all is: a run that leaves most of the
+        state as it was adds little to the disk (review 14, F6). A link that cannot be made
+        (another file system) leaves the copy."""
+        if self._base is None:
+            return
+        base_info = ((self.store.manifest(self._base) or {}).get("tables") or {}).get(table)
+        if not base_info or base_info.get("sha256") != sha:
+            return
+        base_file = self.store.generations_dir / _gen_name(self._base) / f"{table}.parquet"
+        linked = path.with_name(f".{table}.link")
+        try:
+            os.link(base_file, linked)
+            os.replace(linked, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                linked.unlink()
 
     def commit(self, note: str = "", extra: dict | None = None) -> int:
         """Publish the generation atomically and return its number.
