@@ -218,6 +218,10 @@ def test_register_lists_the_open_entries_with_masked_ssns_and_full_deck_names(st
         ["IPR-3081", "04-time-reports-3081.dat", "6", "XXX-XX-7777", "T02"],
         ["IPR-6489", "05-ipr-adjustments-6489.dat", "3", "XXX-XX-6789", "A12"]]
     assert any("02-reviews-adjustments-standards.dat" in line for line in lines)
+    # docwalk F7: an entry rejected only with its document says so, not a blank
+    codeless = [line for line in lines[2:] if line.split()[6:7] == ["-"]]
+    assert codeless and all(line.endswith("-   with its document (no code of its own)")
+                            for line in codeless)
 
 
 def test_register_run_takes_the_register_its_listing_shows_or_a_run_id(store):

@@ -100,6 +100,11 @@ def _key(n: int, name: str) -> list[str]:
     return [lead + pieces[0], *(" " * len(lead) + piece for piece in pieces[1:])]
 
 
+# An entry with no code of its own: rejected because its document or transaction was (the
+# printed register says which line); correct the line that has a code (docwalk F7)
+NO_CODE = "-   with its document (no code of its own)"
+
+
 def screen(entries: pl.DataFrame, data_dir: Path, as_of: dt.date, chosen: str = "",
            include_closed: bool = False) -> list[str]:
     """`qap register`: the entries as the run's listing has them, plus the masked SSN; deck
@@ -122,6 +127,6 @@ def screen(entries: pl.DataFrame, data_dir: Path, as_of: dt.date, chosen: str = 
         lines.append(f"{r['status']:<12}"[:len(status)] +
                      f"{r['opened']:%m/%d/%Y}  {r['age_days']:>3}  {r['run']:<9}  "
                      f"{r['deck']:<{width}}  {r['line_no']:>6}  {r['control_number'] or '':<4}  "
-                     f"{r['ssn'] or '':<11}  {' '.join(r['error_codes'] or [])}"
+                     f"{r['ssn'] or '':<11}  {' '.join(r['error_codes'] or []) or NO_CODE}"
                      f"{'  ' + r['sub_reason'] if r['sub_reason'] else ''}".rstrip())
     return lines
