@@ -133,6 +133,8 @@ def test_weekly_flow_end_to_end_through_the_cli(flows, tmp_path):
         assert (folder / "reports" / name).read_bytes() == (
             data / "runs" / run_id / name).read_bytes()
     assert "Condition code 8" in (folder / "summary.txt").read_text()
+    assert f"Run page: {folder / 'reports' / 'index.html'}" in (  # docwalk F12
+        folder / "summary.txt").read_text().splitlines()
 
     # archive, refused, empty inbox
     assert sorted(p.name for p in (data / "archive" / "2026-11-14").iterdir()) == ACCEPTED

@@ -544,6 +544,14 @@ def _close(batch: Batch, outcome: FlowOutcome, record: dict[str, Any] | None,
 
 
 
+def _cut(text: str, width: int) -> str:
+    """`text` in `width` columns, cut between words with " ..." when longer (the step's whole
+    detail is in steps.json)."""
+    if len(text) <= width:
+        return text
+    return text[:width - 4].rsplit(" ", 1)[0].rstrip(",;:") + " ..."
+
+
 def render(outcome: FlowOutcome, record: dict[str, Any] | None) -> str:
     """The one-screen summary: the engine's summary, then one line per step."""
     lines = [record["summary"], ""] if record else []
@@ -553,10 +561,13 @@ def render(outcome: FlowOutcome, record: dict[str, Any] | None) -> str:
         ran = f"{s.get('attempt', '')}{' kept' if s.get('skipped_in_attempts') else ''}"
         seconds = f"{s['seconds']:.1f}" if "seconds" in s else ""
         lines.append(f"{s['step']:<16}{'' if code is None else code:>3}  {s['status']:<14}"
-                     f"{ran:<9}{seconds:>8}  {s.get('detail', '')[:80]}")
+                     f"{ran:<9}{seconds:>8}  {_cut(s.get('detail', ''), 80)}")
     if outcome.waiting:
         lines.append(f"Still in the inbox for the next run: {', '.join(outcome.waiting)}")
     lines += outcome.notes
+    page = Path(outcome.run_folder or ".") / "reports" / "index.html"  # placed with the reports
+    if outcome.run_folder and page.is_file():  # as `qap run` says it (docwalk F12)
+        lines.append(f"Run page: {page}")
     lines.append(f"Run folder: {outcome.run_folder}")
     cc = outcome.condition_code
     lines.append(f"Flow condition code {cc}: {MEANING.get(cc, '')}"
