@@ -33,6 +33,8 @@ def test_select_summary_counts_used_and_rejected(tmp_path, capsys):
     assert code == 4
     assert "Conservation: 42 records in = 24 used + 18 on the register" in out
     assert "Pulls: 16 (54 items) on 5 day(s)" in out
+    assert "  pull-list.txt  (and pull-list.parquet)" in out.splitlines()  # docwalk F20
+    assert "  open-register.txt" in out.splitlines()  # no twin
     assert out.rstrip().endswith("Condition code 4: records rejected (on the open error register)")
 
 

@@ -76,7 +76,9 @@ def summary(result: SelectResult) -> str:
     out.append(f"Open error register: {result.still_open} entries still open")
     if result.run_dir:
         out.append(f"Printed reports in {result.run_dir}:")
-        out += [f"  {p.name}" for p in result.outputs.values()]
+        out += [f"  {p.name}" + (f"  (and {p.stem}.parquet)"
+                                 if p.with_suffix(".parquet").exists() else "")
+                for p in result.outputs.values()]
     cc = result.condition_code
     out.append(f"Condition code {cc}: {MEANING.get(cc, '')}")
     return "\n".join(out)
