@@ -211,6 +211,16 @@ def test_artifact_markdown_lists_every_code_with_its_meaning_and_the_run_page():
     assert "| run 03 | 4 | completed | 1 rejected |" in md
 
 
+def test_each_listing_links_its_twin_the_sars_under_its_week_name(week):
+    """Docwalk F14: the SAR listing (sar-11142026_11142026.txt) and its twin
+    (sar_11142026.parquet) differ in name, so the page linked no twin for it."""
+    _, result = week
+    twins = {row["name"]: row["twin"] for row in run_page._listings(result.run_dir)}
+    assert twins["sar-11142026_11142026.txt"] == "sar_11142026.parquet"
+    assert twins["pce-03-41.txt"] == "pce-03-41.parquet"
+    assert twins["open-register.txt"] is None
+
+
 def test_a_run_that_posted_nothing_gets_no_page(tmp_path):
     class Nothing:
         run_dir = None

@@ -183,9 +183,18 @@ def register_frame(entries: pl.DataFrame) -> pl.DataFrame:
 def _listings(run_dir: Path) -> list[dict[str, str | None]]:
     out = []
     for p in sorted(run_dir.glob("*.txt")):
-        twin = p.with_suffix(".parquet")
+        twin = _twin_of(p)
         out.append({"name": p.name, "href": p.name, "twin": twin.name if twin.exists() else None})
     return out
+
+
+def _twin_of(listing: Path) -> Path:
+    """A listing's Parquet twin: the same name, but for the SAR, whose listing is named for
+    its period and week (sar-MMDDYYYY_MMDDYYYY.txt) and whose rows are the week's
+    (sar_MMDDYYYY.parquet; docs/outputs.md, "Individual data")."""
+    if listing.name.startswith("sar-") and "_" in listing.stem:
+        return listing.with_name(f"sar_{listing.stem.rsplit('_', 1)[1]}.parquet")
+    return listing.with_suffix(".parquet")
 
 
 def _write(path: Path, data: bytes) -> None:
