@@ -1,4 +1,4 @@
-"""The whole weekly run at the scale of the individual data issue, timed against the parse floor.
+"""The whole weekly run at the scale of the individual data issue, timed against the floors.
 
 25,000 employees, 100,000 Form 3081 lines and a 1,000,000-line Form 3926 week in one run of
 `run_week`: run 01, run 03, the Cumulative Data File, then individual data (cum jobs, IPR, SAR,
@@ -37,7 +37,6 @@ from tests.bench.weekly import (
 )
 
 OUT = Path("bench/out/individual-week")
-RATIO_TARGET = 2.0  # the withdrawn validation-only target (issue 20 replaced it), for reference
 RSS_TARGET = RSS_TARGET_MIB * 2**20
 EMF_FILE, TIME_FILE = "employee_master.txt", "time3081.dat"
 
@@ -135,8 +134,9 @@ def main(argv: list[str] | None = None) -> None:
     ratio = best["wall"] / floor
     # The children's own peak (VmHWM): a forked child's ru_maxrss counts this process's size
     peak = max(r["hwm_kb"] for r in runs) * 1024
-    print(f"ratio whole / floor: {ratio:7.2f}   target <= 2.5   {_verdict(ratio <= 2.5)}"
-          f"   (validation-only target {RATIO_TARGET}; the outputs alone: {least / floor:.2f})")
+    print(f"ratio whole / outputs floor (wall): {best['wall'] / least:7.2f}   (issue 20's "
+          "target 1, 2.5, is judged on CPU at 1M lines by tests.bench.weekly; whole / parse "
+          f"floor {ratio:.2f}, outputs floor / parse floor {least / floor:.2f})")
     print(f"peak RSS: {peak / 2**20:,.0f} MiB   target <= {RSS_TARGET / 2**20:,.0f} MiB   "
           f"{_verdict(peak <= RSS_TARGET)}")
     for seconds, rss_kb, name, _ in _stages(best):
