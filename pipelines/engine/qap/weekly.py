@@ -227,7 +227,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     register = entries.append(store.read("error_register"), _labelled(
         rows01, rejected03, rows_ind), run_date, decks)
     if reprocess:
-        posted = _with_deck_week(pl.concat([
+        posted = _with_deck_weeks(pl.concat([  # a record's week finds its entry
             rows01.filter(~pl.col("rejected")).select(
                 pl.lit(RUN_3927).alias("run"), "text", "deck_no", "line_no"),
             settled.posted_text.select(pl.lit(RUN_3926).alias("run"), "text", "deck_no",
@@ -298,14 +298,6 @@ def _post_cum(store: Store, three: run03.Run03Result, run_id: str, run_date: dt.
     del ofp, defects
     code_rows = spilled.Spilled.of(cum.cum_defects, spill / "cum_defects.arrow")
     return dataclasses.replace(cum, cum_defects=cum.cum_defects.clear()), code_rows
-
-
-def _with_deck_week(rows: pl.DataFrame, decks: list[Deck]) -> pl.DataFrame:
-    """`rows` (with deck_no) plus the HDR week ending of each one's deck (DECK_WEEK), by which
-    a corrected record finds the entry of its own week."""
-    weeks = pl.Series(DECK_WEEK, [d.week_ending for d in decks], pl.Date)
-    return rows.with_columns(weeks.gather(rows["deck_no"]) if decks
-                             else pl.lit(None, pl.Date).alias(DECK_WEEK))
 
 
 def _never_on_register(records: pl.DataFrame, register: pl.DataFrame, run_id: str
@@ -383,7 +375,8 @@ def _codes(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def _with_deck_weeks(records: pl.DataFrame, decks: list[Deck]) -> pl.DataFrame:
-    """Each record of individual data carries its deck's HDR week ending."""
+    """Each record carries its deck's HDR week ending (DECK_WEEK): the individual data take
+    their week from it, and a reprocess's posted record finds the entry of its week."""
     weeks = pl.DataFrame({"deck_no": pl.Series(range(len(decks)), dtype=pl.UInt16),
                           individual_step.DECK_WEEK: [d.week_ending for d in decks]},
                          schema={"deck_no": pl.UInt16, individual_step.DECK_WEEK: pl.Date})

@@ -52,6 +52,7 @@ import polars as pl
 
 from layouts import layout
 from layouts.decoder import decode
+from pipelines.engine.machinery import register
 from pipelines.engine.machinery.weeks import saturday_of
 from pipelines.engine.qap.individual import cum_jobs as cj
 from pipelines.engine.qap.individual import ipsr, periods, review_data
@@ -73,7 +74,8 @@ RECORD_TYPES = {TIME_PROGRAM: "form3081", ADJUSTMENT_PROGRAM: "form6489"}
 READS = ("cum_jobs", "weekly_history", "posted_3081", "sample_requests",
          "sampling_weeks")  # store tables `run_step` wants in `previous`
 WRITES = ("cum_jobs", "weekly_history", "posted_3081")  # tables `IndividualStep.tables` may hold
-DECK_WEEK = "deck_week_ending"  # optional Date column of `records`: the deck's HDR week ending
+# optional Date column of `records`: the deck's HDR week ending (the register's column too)
+DECK_WEEK = register.DECK_WEEK
 PARQUET = ("individual-weekly", "ipr", "ipr-adjustments", "sar", "data-not-posted",
            "unit-group")
 NO_EMF = "I01"
