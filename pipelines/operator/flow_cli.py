@@ -105,6 +105,9 @@ def _flows(data_dir: Path, quiet: bool):
         for handler in logging.getLogger().handlers:
             if isinstance(handler, PrefectConsoleHandler):
                 handler.setLevel(logging.WARNING)
+        # Prefect's event sender says at WARNING that it is still sending as the command ends
+        # ("Still processing items"): a note of progress, not a fault (docwalk F19)
+        logging.getLogger("EventsWorker").setLevel(logging.ERROR)
     return flows
 
 
