@@ -659,3 +659,19 @@ def test_a_full_file_system_is_12_with_where_to_make_room_not_an_internal_error(
         "qap: the file system is full (OSError: No space left on device (os error 28)); "
         "nothing was posted: make room where the data directory is (a run writes its reports "
         "and a new generation of the state beside the last one) and run again\n")
+
+
+def test_quiet_flows_leave_out_the_event_senders_closing_warning(tmp_path):
+    """Docwalk F19: `qap flow rollback ... -q` ended with Prefect's EventsWorker warning
+    "Still processing items: 1 items remaining..." after the outcome."""
+    import logging
+
+    from pipelines.operator import flow_cli
+
+    worker = logging.getLogger("EventsWorker")
+    level = worker.level
+    try:
+        flow_cli._flows(tmp_path / "data", quiet=True)
+        assert not worker.isEnabledFor(logging.WARNING)
+    finally:
+        worker.setLevel(level)
