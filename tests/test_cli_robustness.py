@@ -661,7 +661,7 @@ def test_a_full_file_system_is_12_with_where_to_make_room_not_an_internal_error(
         "and a new generation of the state beside the last one) and run again\n")
 
 
-def test_quiet_flows_leave_out_the_event_senders_closing_warning(tmp_path):
+def test_quiet_flows_leave_out_the_event_senders_closing_warning():
     """Docwalk F19: `qap flow rollback ... -q` ended with Prefect's EventsWorker warning
     "Still processing items: 1 items remaining..." after the outcome."""
     import logging
@@ -671,7 +671,7 @@ def test_quiet_flows_leave_out_the_event_senders_closing_warning(tmp_path):
     worker = logging.getLogger("EventsWorker")
     level = worker.level
     try:
-        flow_cli._flows(tmp_path / "data", quiet=True)
+        flow_cli._quiet_console()
         assert not worker.isEnabledFor(logging.WARNING)
     finally:
         worker.setLevel(level)

@@ -100,15 +100,19 @@ def _flows(data_dir: Path, quiet: bool):
     from pipelines.operator import flows
 
     if quiet:
-        from prefect.logging.handlers import PrefectConsoleHandler
-
-        for handler in logging.getLogger().handlers:
-            if isinstance(handler, PrefectConsoleHandler):
-                handler.setLevel(logging.WARNING)
-        # Prefect's event sender says at WARNING that it is still sending as the command ends
-        # ("Still processing items"): a note of progress, not a fault (docwalk F19)
-        logging.getLogger("EventsWorker").setLevel(logging.ERROR)
+        _quiet_console()
     return flows
+
+
+def _quiet_console() -> None:
+    """-q: Prefect's console shows warnings and errors only, and not its event sender's
+    "Still processing items" as the command ends, a note of progress (docwalk F19)."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, PrefectConsoleHandler):
+            handler.setLevel(logging.WARNING)
+    logging.getLogger("EventsWorker").setLevel(logging.ERROR)
 
 
 def _call(flows: Any, flow: Any, **parameters: Any) -> Any:
