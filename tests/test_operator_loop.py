@@ -597,9 +597,9 @@ def test_a_correction_made_before_a_rollback_of_its_run_says_it_closed_nothing(t
     assert result.corrected == 0 and result.posted == 2  # the header and the fixed line
     assert [n for n in result.notes if "closed no open register entry" in n] == [
         "2 record(s) posted but closed no open register entry (none is open at their key in "
-        "their week): fix.dat line 2, fix.dat line 3; was the corrections "
-        "deck written before a rollback of its run, or run already? They are posted as new "
-        "records (`qap rollback` undoes this run)"]
+        "their week): fix.dat line 2, fix.dat line 3; was the corrections deck written "
+        "before a rollback of its run or a withdrawal of the entry, or run already? They are "
+        "posted as new records (`qap rollback` undoes this run)"]
 
 
 def test_a_reprocess_summary_counts_the_headers_closed_as_context(tmp_path):
@@ -643,3 +643,53 @@ def test_a_refused_deck_kept_before_is_never_replaced_by_another_of_its_name(tmp
     assert second.decks[0].reason.endswith(
         f" (kept as {refused / 'reviews.2.dat'}: a different deck of its name was kept before)")
     assert again.decks[0].reason == second.decks[0].reason
+
+
+def test_a_correction_of_a_withdrawn_entry_says_it_closed_nothing(tmp_path):
+    """Review 14, F9 (re-check): the entry withdrawn, then its corrections deck reprocessed:
+    the record posted without a word (the note looked only at records never on the
+    register)."""
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 10, 26))
+    (tmp_path / "r.dat").write_text(_reviews_deck("10242026", "10242026", "W1A", 1))
+    week = run_week([tmp_path / "r.dat"], data, REFERENCE, dt.date(2026, 10, 27))
+    [fix] = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime(2026, 10, 28, 8))
+    fix.path.write_text(fix.path.read_text().replace("4888", "4101"))
+    register.withdraw(data, "r.dat", 7, "sent by mistake", dt.date(2026, 10, 28),
+                      run_id=week.run_id)
+    result = run_week([fix.path], data, REFERENCE, dt.date(2026, 10, 28), reprocess=True)
+    assert [n.split(":")[1].split(";")[0] for n in result.notes
+            if "closed no open register entry" in n] == [" fix.dat line 3"]
+
+
+def test_a_correction_as_like_entries_of_two_decks_of_its_week_closes_neither_and_says_so(
+        tmp_path):
+    """Review 14, F13 (re-check, within one week): two decks of a week with the same review
+    A07/01 and the same bad code; only the second deck's corrections deck is fixed and
+    reprocessed. The tie went to the earlier deck's entry, which closed without being
+    re-input. Which entry it stands for cannot be told: it closes neither, and says so."""
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 11, 10))
+    tue = _review_deck(tmp_path / "tue.dat", "777", 8)
+    other = record("prefix+form3926_header", program_number="59702", format_code="222",
+                   block="A08", serial="01", section="01", week_ending="11142026",
+                   defect_list="000", org_code="81120", function_code="410",
+                   program_code="44210")  # so that tue.dat is not a second sending of mon.dat
+    lines = tue.read_text().splitlines()
+    tue.write_text(deck([*lines[1:-1], other], campus="SC", week_ending="11142026",
+                        sequence=8))
+    run_week([_review_deck(tmp_path / "mon.dat", "777", 7), tue], data, REFERENCE,
+             dt.date(2026, 11, 17))
+    fix = tmp_path / "fixes" / "fix.dat"
+    assert CliRunner().invoke(cli.app, ["corrections", str(fix), "-d", str(data)]).exit_code == 0
+    second = fix.with_name("fix-2.dat")
+    second.write_text(second.read_text().replace("   12777    3", "   12101    3"))
+    result = run_week([second], data, REFERENCE, dt.date(2026, 11, 18), reprocess=True)
+    assert result.corrected == 0 and result.posted == 2
+    entries = Store(data).read("error_register").filter(pl.col("run_id") != result.run_id)
+    assert entries["status"].to_list() == ["open"] * 4  # both decks' header and line
+    assert [n for n in result.notes if "as like entries of two decks" in n] == [
+        "2 record(s) posted but closed no entry, being as like entries of two decks of their "
+        "week (the same key, week and text): fix-2.dat line 2 (as like mon.dat line 2 and "
+        "tue.dat line 2); fix-2.dat line 3 (as like mon.dat line 3 and tue.dat line 3); "
+        'withdraw the entry each stands for: qap withdraw DECK LINE --reason "..."']

@@ -263,7 +263,8 @@ def rollback_flow(run_id: str, data_dir: Path = Path("qap-data"), requeue: bool 
                                                    undo_later=undo_later)
             outcome.message = (f"state rolled back to before run {run_id} (generation "
                                f"{generation})" + "".join(f"\n  also undone: {line}"
-                                                          for line in undone))
+                                                          for line in undone)
+                               + f"\n  {register.STALE_CORRECTIONS}")
             batch = Batch.for_run(data_dir, run_id)
             if batch is not None:
                 try:

@@ -134,6 +134,7 @@ def rollback(
     typer.echo(f"state rolled back to before run {run_id} (new generation {gen})")
     for line in undone:
         typer.echo(f"  also undone: {line}")
+    typer.echo(f"Note: {register.STALE_CORRECTIONS}")
 
 
 

@@ -108,7 +108,8 @@ def _with_week(records: pl.DataFrame) -> pl.DataFrame:
     return records.select("run", "text", week.cast(pl.Date).alias(DECK_WEEK))
 
 
-def _stands_for(register: pl.DataFrame, records: pl.DataFrame, run_id: str) -> dict[int, int]:
+def _stands_for(register: pl.DataFrame, records: pl.DataFrame, run_id: str,
+                ambiguous: dict[int, list[str]] | None = None) -> dict[int, int]:
     """Which open entry of an earlier run each record of run `run_id` (`records`: run, text,
     and the HDR week ending of its deck, DECK_WEEK, when known) stands for, as {entry row:
     record row}. A place can hold several records (Forms 3081 of one employee, week and OFP),
@@ -116,10 +117,13 @@ def _stands_for(register: pl.DataFrame, records: pl.DataFrame, run_id: str) -> d
     corrections deck's HDR carries the week of the records' original deck, and a key can
     repeat from week to week: review 14, F13), then the most alike (fewest differing
     columns), then the earliest entry, then the first record; an entry and a record are
-    taken once."""
+    taken once. A record as like entries of two original decks (the same key, week and
+    text: two decks of a week sharing a block), with fewer such records than those entries,
+    cannot tell which it stands for: it takes none, and `ambiguous` receives it with those
+    entries ("deck line N"), to be said (review 14, F13 within one week)."""
     earlier = _with_week_of_entries(register.with_row_index("entry").filter(
         (pl.col("status") == "open") & (pl.col("run_id") != run_id)))
-    pairs = earlier.select("entry", "run", "text", place().alias("place"),
+    pairs = earlier.select("entry", "run", "text", "deck", "line_no", place().alias("place"),
                            pl.col(DECK_WEEK).alias("week")).join(
         _with_week(records).with_row_index("record").select(
             "record", "run", pl.col("text").alias("new"), place().alias("place"),
@@ -129,10 +133,22 @@ def _stands_for(register: pl.DataFrame, records: pl.DataFrame, run_id: str) -> d
                                                                   strict=True)], pl.UInt32)
     other_week = (pl.col("week").is_not_null() & pl.col("new_week").is_not_null()
                   & (pl.col("week") != pl.col("new_week"))).alias("other_week")
+    pairs = pairs.with_columns(differing, other_week)
+    rank = pl.col("other_week").cast(pl.UInt32) * (1 << 20) + pl.col("differ")  # a record < 1 Mi
+    best = pairs.filter(rank == rank.min().over("record"))
+    # tied across decks, and fewer such records than the entries they tie on: which entry is
+    # left open cannot be told (with as many, every one of them closes, whichever takes which)
+    split = best.group_by("record").agg(
+        pl.col("deck").n_unique().alias("decks"),
+        pl.concat_str("deck", pl.lit("line"), pl.col("line_no").cast(pl.String),
+                      separator=" ").sort().alias("entries")).filter(pl.col("decks") > 1).filter(
+        pl.len().over("entries") < pl.col("entries").list.len())
+    if ambiguous is not None:
+        ambiguous.update(dict(split.select("record", "entries").iter_rows()))
     taken: dict[int, int] = {}
-    records_taken: set[int] = set()
-    for entry, record in pairs.with_columns(differing, other_week).sort(
-            "other_week", "differ", "entry", "record").select("entry", "record").iter_rows():
+    records_taken: set[int] = set(split["record"].to_list())
+    for entry, record in pairs.sort("other_week", "differ", "entry", "record").select(
+            "entry", "record").iter_rows():
         if entry not in taken and record not in records_taken:
             taken[entry] = record
             records_taken.add(record)
@@ -158,21 +174,27 @@ def _rejected_again(register: pl.DataFrame, run_id: str) -> pl.DataFrame:
 
 
 def close_corrected(register: pl.DataFrame, posted: pl.DataFrame, run_id: str,
-                    run_date: dt.date, unmatched: list[int] | None = None
+                    run_date: dt.date, unmatched: list[int] | None = None,
+                    ambiguous: dict[int, list[str]] | None = None
                     ) -> tuple[pl.DataFrame, int]:
     """Entries whose corrected record posted in reprocess run `run_id`: each posted record
     (`posted`: run, text, and DECK_WEEK when known) closes the entry it stands for
     (`_stands_for`, weighed against the records this run rejected again too, so a fixed
     record never takes an unchanged one's entry; of records as alike, the one rejected again:
     a duplicate (06) sent again beside the record it duplicates, the same text, is still the
-    entry's). `unmatched`, when given, receives the rows of `posted` that closed no entry.
-    Returns the register and how many entries closed."""
+    entry's). `unmatched`, when given, receives the rows of `posted` that closed no entry;
+    `ambiguous`, the rows of `posted` as like entries of two decks, with those entries
+    (`_stands_for`; they are in `unmatched` too). Returns the register and how many entries
+    closed."""
     again = _rejected_again(register, run_id)
-    pairs = _stands_for(register, pl.concat([again, _with_week(posted)]), run_id)
+    split: dict[int, list[str]] = {}
+    pairs = _stands_for(register, pl.concat([again, _with_week(posted)]), run_id, split)
     hit = _rows([entry for entry, record in pairs.items() if record >= again.height])
     if unmatched is not None:
         used = {record - again.height for record in pairs.values()}
         unmatched += [row for row in range(posted.height) if row not in used]
+    if ambiguous is not None:
+        ambiguous.update({r - again.height: e for r, e in split.items() if r >= again.height})
     return _close(register, hit, CORRECTED, run_id, run_date)
 
 
@@ -181,15 +203,23 @@ def entry_key() -> pl.Expr:
     return pl.concat_str("run_id", "deck", pl.col("line_no").cast(pl.String), separator=" ")
 
 
-def supersede_resubmitted(register: pl.DataFrame, run_id: str, run_date: dt.date
+def supersede_resubmitted(register: pl.DataFrame, run_id: str, run_date: dt.date,
+                          ambiguous: dict[str, list[str]] | None = None
                           ) -> tuple[pl.DataFrame, int]:
     """Open entries of earlier runs whose record reprocess run `run_id` rejected again (each
     new entry stands for one, `_stands_for`) close as resubmitted: the new entry, with
     today's codes, stands for the record, so re-inputting a deck does not duplicate what is
     still wrong, and the old entry stays as history. The new entry keeps the old one's
     `opened` (the record's age runs from its first rejection) and names it in `replaces`.
-    Returns the register and how many closed."""
-    pairs = _stands_for(register, _rejected_again(register, run_id), run_id)
+    `ambiguous` receives each new entry ("deck line N") as like entries of two decks, with
+    those entries: it replaces none (`_stands_for`). Returns the register and how many
+    closed."""
+    split: dict[int, list[str]] = {}
+    pairs = _stands_for(register, _rejected_again(register, run_id), run_id, split)
+    if ambiguous is not None:
+        mine = register.filter((pl.col("status") == "open") & (pl.col("run_id") == run_id))
+        ambiguous.update({f"{mine['deck'][r]} line {mine['line_no'][r]}": e
+                          for r, e in split.items()})
     if "replaces" not in register.columns:  # a register written before the column
         register = register.with_columns(pl.lit(None, pl.String).alias("replaces"))
     rows = register.with_row_index("entry")
@@ -292,6 +322,12 @@ def run_folders(runs: Path, run_id: str) -> list[Path]:
     all). Links are not folders here: nothing is written through one."""
     found = [runs / run_id, runs / f"{run_id}{run_folder.PARTIAL}"]
     return [f for f in found if f.is_dir() and not f.is_symlink()]
+
+
+# Said after a rollback: a corrections deck is written from the register as it stood (review
+# 14, F9); the reprocess of a stale one names what it posts without closing anything.
+STALE_CORRECTIONS = ("corrections decks written before this rollback from the undone runs' "
+                     "register entries are stale: write them again (qap corrections)")
 
 
 def rollback(data_dir: Path, run_id: str, note: str, undo_later: bool) -> tuple[int, list[str]]:

@@ -26,11 +26,9 @@ from pipelines.engine.machinery.conservation import ConservationError, conserve
 from pipelines.engine.machinery.deck import Deck
 from pipelines.engine.machinery.reference import Reference
 from pipelines.engine.machinery.register import (
-    DECK_WEEK,
     close_context,
     close_corrected,
     open_entries,
-    place,
     supersede_resubmitted,
 )
 from pipelines.engine.machinery.result import DeckOutcome, Progress, RunResult, StepOutcome
@@ -235,12 +233,18 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
             rows_ind.filter(~pl.col("rejected")).select("run", "text", "deck_no", "line_no")]),
             decks)
         unmatched: list[int] = []
+        tied: dict[int, list[str]] = {}  # posted row -> the entries of two decks it is as like
         register, result.corrected = close_corrected(register, posted, run_id, run_date,
-                                                     unmatched)
-        result.notes += _closed_nothing(_never_on_register(posted[unmatched], register, run_id),
-                                        decks)
+                                                     unmatched, tied)
+        alone = [i for i in unmatched if i not in tied]
+        result.notes += _closed_nothing(_not_headers(posted[alone], register, run_id), decks)
+        result.notes += _tied_notes({_at(posted, i, decks): e for i, e in tied.items()},
+                                    "posted", "closed")
         register, result.context = close_context(register, run_id, run_date)
-        register, result.resubmitted = supersede_resubmitted(register, run_id, run_date)
+        tied_again: dict[str, list[str]] = {}
+        register, result.resubmitted = supersede_resubmitted(register, run_id, run_date,
+                                                             tied_again)
+        result.notes += _tied_notes(tied_again, "was rejected again", "replaced")
     still_open = open_entries(register, run_date)
     result.still_open = still_open.height
     _count(result, rows01, settled, rows_ind)
@@ -300,25 +304,40 @@ def _post_cum(store: Store, three: run03.Run03Result, run_id: str, run_date: dt.
     return dataclasses.replace(cum, cum_defects=cum.cum_defects.clear()), code_rows
 
 
-def _never_on_register(records: pl.DataFrame, register: pl.DataFrame, run_id: str
-                       ) -> pl.DataFrame:
-    """Of `records` (run, text, DECK_WEEK), those with no entry at all (open or closed) of an
-    earlier run at their key and week, and that are no entry's header: a corrections deck
-    sends a rejected line's header as its context (`header_text`), and the header posts
-    again with the line, closing nothing."""
-    keys = ["run", "at", *([DECK_WEEK] if DECK_WEEK in register.columns else [])]
+def _not_headers(records: pl.DataFrame, register: pl.DataFrame, run_id: str) -> pl.DataFrame:
+    """Of `records` (run, text), those that are no entry's header: a corrections deck sends a
+    rejected line's header as its context (`header_text`), and the header posts again with
+    the line, closing nothing; any other record that closes nothing is worth a word."""
     earlier = register.filter(pl.col("run_id") != run_id)
     headers = earlier["header_text"].drop_nulls().str.strip_chars_end(" ").implode()
-    return records.with_columns(place().alias("at")).join(
-        earlier.select("run", place().alias("at"), *keys[2:]).unique(), on=keys, how="anti",
-        maintain_order="left").filter(
-        ~pl.col("text").str.strip_chars_end(" ").is_in(headers)).drop("at")
+    return records.filter(~pl.col("text").str.strip_chars_end(" ").is_in(headers))
+
+
+def _at(records: pl.DataFrame, row: int, decks: list[Deck]) -> str:
+    """"deck line N" of a record of the run (deck_no, line_no)."""
+    deck_no, line_no = records.select("deck_no", "line_no").row(row)
+    return f"{decks[deck_no].name} line {line_no}"
+
+
+def _tied_notes(tied: dict[str, list[str]], did: str, would: str, named: int = 5
+                ) -> list[str]:
+    """The summary's note of a reprocess's records as like entries of two original decks
+    (`register._stands_for`): which entry each stands for cannot be told, so none was
+    closed; the operator withdraws the one it stands for (review 14, F13 within a week)."""
+    if not tied:
+        return []
+    said = [f"{record} (as like {' and '.join(entries)})"
+            for record, entries in list(tied.items())[:named]]
+    more = f" and {len(tied) - named} more" if len(tied) > named else ""
+    return [f"{len(tied)} record(s) {did} but {would} no entry, being as like entries of two "
+            f"decks of their week (the same key, week and text): {'; '.join(said)}{more}; "
+            "withdraw the entry each stands for: qap withdraw DECK LINE --reason \"...\""]
 
 
 def _closed_nothing(records: pl.DataFrame, decks: list[Deck], named: int = 5) -> list[str]:
     """The summary's note of a reprocess's records that posted but closed no open entry (no
-    open entry of their key and week: corrected from a deck written before a rollback, or
-    not a correction at all); review 14, F9."""
+    open entry of their key and week: corrected from a deck written before a rollback or a
+    withdrawal, or not a correction at all); review 14, F9."""
     if records.height == 0:
         return []
     where = [f"{decks[d].name} line {n}" for d, n in
@@ -326,8 +345,8 @@ def _closed_nothing(records: pl.DataFrame, decks: list[Deck], named: int = 5) ->
     more = f" and {records.height - named} more" if records.height > named else ""
     return [f"{records.height} record(s) posted but closed no open register entry (none is "
             f"open at their key in their week): {', '.join(where)}{more}; was the corrections "
-            "deck written before a rollback of its run, or run already? They are posted as "
-            "new records (`qap rollback` undoes this run)"]
+            "deck written before a rollback of its run or a withdrawal of the entry, or run "
+            "already? They are posted as new records (`qap rollback` undoes this run)"]
 
 
 def _labelled(rows01: pl.DataFrame, rows03: pl.DataFrame, rows_ind: pl.DataFrame
