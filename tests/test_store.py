@@ -586,3 +586,27 @@ def test_uninterrupted_child_run_reaches_reference_state(tmp_path: Path) -> None
 
 def test_crash_hook_is_inactive_by_default() -> None:
     assert store_module.crash_hook is None
+
+
+def test_a_write_error_on_a_nearly_full_file_system_is_said_to_be_the_full_disk(
+        tmp_path: Path, monkeypatch) -> None:
+    """Verify 14, N1: a Parquet file cut short by a full disk fails as "Invalid thrift", and a
+    store write said only "cannot write table": the free space tells."""
+    from collections import namedtuple
+
+    from pipelines.state import disk
+
+    usage = namedtuple("usage", "total used free")
+    error = RuntimeError("parquet: File out of specification: Invalid thrift: transport error")
+    monkeypatch.setattr(disk.shutil, "disk_usage", lambda _: usage(10 << 20, 10 << 20, 8192))
+    assert disk.no_space(error, tmp_path) == f"the file system of {tmp_path} is full (8 KiB free)"
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", lambda *a, **k: (_ for _ in ()).throw(
+        error))
+    store = Store(tmp_path)
+    with store.lock("w01"), pytest.raises(StoreError) as said:
+        store.begin("w01").write("cum_data", _df(n=[1]))
+    assert str(said.value) == (
+        f"cannot write table 'cum_data': {error}; the file system of {tmp_path} is full (8 KiB "
+        "free): make room there and run again (nothing was published)")
+    monkeypatch.setattr(disk.shutil, "disk_usage", lambda _: usage(10 << 30, 0, 10 << 30))
+    assert disk.no_space(error, tmp_path) is None  # room enough: another fault

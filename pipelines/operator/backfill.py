@@ -253,7 +253,7 @@ def run_one(week: Week, data_dir: Path, reference_dir: Path,
         return outcome
     except Exception as err:  # the operator gets a sentence, not a traceback
         outcome.condition_code, outcome.message = unforeseen(
-            err, "nothing of the week was posted")
+            err, "nothing of the week was posted", data_dir)
         return outcome
     outcome.condition_code, outcome.run_id = result.condition_code, result.run_id
     outcome.records_in, outcome.posted = result.records_in, result.posted

@@ -191,7 +191,7 @@ def engine_run(decks: list[Path], data_dir: Path, reference_dir: Path, run_date:
     except ConservationError as err:
         raise StepFailed(CC_ABEND, f"{err}; nothing was posted") from None
     except Exception as err:
-        raise StepFailed(*unforeseen(err, "nothing was posted")) from err
+        raise StepFailed(*unforeseen(err, "nothing was posted", data_dir)) from err
     from pipelines.reports import run_page  # the chart libraries: only where a page is made
 
     page, why_not = run_page.write_after_posting(result, data_dir)

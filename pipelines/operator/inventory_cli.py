@@ -147,7 +147,7 @@ def _reprocess(decks: list[Path], data_dir: Path, run_date: dt.date | None,
     except ConservationError as err:
         raise _fail(f"{err}; nothing was published", CC_ABEND) from None
     except Exception as err:
-        code, said = unforeseen(err, "nothing was published")
+        code, said = unforeseen(err, "nothing was published", data_dir)
         raise _fail(said, code) from None
     typer.echo(inventory_summary.render(result))
     return result.condition_code
@@ -177,7 +177,7 @@ def _run(decks: list[Path], data_dir: Path, reference: Path | None, run_date: dt
     except ConservationError as err:
         raise _fail(f"{err}; nothing was published", CC_ABEND) from None
     except Exception as err:  # the operator gets a sentence, not a traceback
-        code, said = unforeseen(err, "nothing was published")
+        code, said = unforeseen(err, "nothing was published", data_dir)
         raise _fail(said, code) from None
     if choice and (warning := remember(data_dir, choice.folder)):  # as `qap run` does
         typer.echo(f"qap inventory: warning: {warning}", err=True)

@@ -111,7 +111,7 @@ def _execute(decks: list[Path], data_dir: Path, reference_dir: Path | None,
     except ConservationError as err:
         raise _fail(f"{err}; nothing was posted", CC_ABEND) from None
     except Exception as err:  # the operator gets a sentence, not a traceback
-        code, said = unforeseen(err, "nothing was posted")
+        code, said = unforeseen(err, "nothing was posted", target)
         raise _fail(said, code) from None
     if not dry_run and (warning := remember(data_dir, choice.folder)):
         typer.echo(f"qap: warning: {warning}", err=True)

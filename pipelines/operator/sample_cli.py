@@ -67,7 +67,7 @@ def select_decks(decks: list[Path], data_dir: Path, reference_dir: Path | None,
     except (ReferenceMissing, StoreError) as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
     except Exception as err:  # the operator gets a sentence, not a traceback
-        code, said = unforeseen(err, "nothing was posted")
+        code, said = unforeseen(err, "nothing was posted", data_dir)
         raise _fail(said, code) from None
     remember(data_dir, choice.folder)
     typer.echo(sampling_outputs.summary(result))

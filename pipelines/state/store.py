@@ -65,6 +65,7 @@ from typing import Any
 import polars as pl
 
 from pipelines.state import private
+from pipelines.state.disk import no_space
 
 __all__ = ["AlreadyRolledBack", "Generation", "LaterRuns", "Store", "StoreBusy", "StoreError",
            "counts", "describe", "lock_holder"]
@@ -806,7 +807,10 @@ class Generation:
         try:
             df.write_parquet(path, compression="zstd")
         except Exception as exc:
-            raise StoreError(f"cannot write table {table!r}: {exc}") from None
+            full = no_space(exc, self.store.data_dir)
+            raise StoreError(f"cannot write table {table!r}: {exc}" + (
+                f"; {full}: make room there and run again (nothing was published)"
+                if full else "")) from None
         _step(f"write:{table}:parquet-written")
         try:
             sha = _hash_and_fsync(path)
