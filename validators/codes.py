@@ -238,7 +238,8 @@ _SAMPLING = [
      "table of random numbers can number: none of its batches could be sampled.",
      "Check the number of items (columns 46-50) of the group's batches (the register lists "
      "each); correct the wrong count and send them again with `qap sample select "
-     "--corrections`.", True),
+     "--corrections`. They are then used, and pulled from only if the week's sample still "
+     "asks for items that day (a request never grows to catch up).", True),
     ("S20", "A request for a QPC the employee did not work this week (no batch of its OFPs): "
      "nothing could be pulled.", _ASK, True),
     ("S21", "A QPC the employee worked with no sample request: its batches were not sampled.",
