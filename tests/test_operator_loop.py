@@ -600,6 +600,10 @@ def test_a_correction_made_before_a_rollback_of_its_run_says_it_closed_nothing(t
         "their week): fix.dat line 2, fix.dat line 3; was the corrections deck written "
         "before a rollback of its run or a withdrawal of the entry, or run already? They are "
         "posted as new records (`qap rollback` undoes this run)"]
+    assert [n for n in result.notes if "replaced no open register entry" in n] == [
+        "1 record(s) rejected again replaced no open register entry (none is open at their "
+        "key in their week), so each opens a new one: fix.dat line 4; was the corrections "
+        "deck written before a rollback of its run or a withdrawal of the entry?"]
 
 
 def test_a_reprocess_summary_counts_the_headers_closed_as_context(tmp_path):
@@ -614,6 +618,7 @@ def test_a_reprocess_summary_counts_the_headers_closed_as_context(tmp_path):
     assert (result.posted, result.rejected, result.context, result.still_open) == (0, 3, 1, 2)
     assert ("Reprocess: 1 header sent as the context of rejected lines, on the register and "
             "closed at once (context)") in summary.render(result).splitlines()
+    assert not [n for n in result.notes if "no open register entry" in n]  # a normal cycle
 
 
 def test_a_refused_deck_kept_before_is_never_replaced_by_another_of_its_name(tmp_path):

@@ -204,22 +204,26 @@ def entry_key() -> pl.Expr:
 
 
 def supersede_resubmitted(register: pl.DataFrame, run_id: str, run_date: dt.date,
-                          ambiguous: dict[str, list[str]] | None = None
-                          ) -> tuple[pl.DataFrame, int]:
+                          ambiguous: dict[str, list[str]] | None = None,
+                          unmatched: list[str] | None = None) -> tuple[pl.DataFrame, int]:
     """Open entries of earlier runs whose record reprocess run `run_id` rejected again (each
     new entry stands for one, `_stands_for`) close as resubmitted: the new entry, with
     today's codes, stands for the record, so re-inputting a deck does not duplicate what is
     still wrong, and the old entry stays as history. The new entry keeps the old one's
     `opened` (the record's age runs from its first rejection) and names it in `replaces`.
     `ambiguous` receives each new entry ("deck line N") as like entries of two decks, with
-    those entries: it replaces none (`_stands_for`). Returns the register and how many
+    those entries: it replaces none (`_stands_for`); `unmatched`, each other new entry that
+    replaces none (its record was on no open entry). Returns the register and how many
     closed."""
     split: dict[int, list[str]] = {}
     pairs = _stands_for(register, _rejected_again(register, run_id), run_id, split)
+    mine = register.filter((pl.col("status") == "open") & (pl.col("run_id") == run_id))
+    label = [f"{d} line {n}" for d, n in mine.select("deck", "line_no").iter_rows()]
     if ambiguous is not None:
-        mine = register.filter((pl.col("status") == "open") & (pl.col("run_id") == run_id))
-        ambiguous.update({f"{mine['deck'][r]} line {mine['line_no'][r]}": e
-                          for r, e in split.items()})
+        ambiguous.update({label[r]: e for r, e in split.items()})
+    if unmatched is not None:  # new entries that replace none (`ambiguous` ones aside)
+        paired = set(pairs.values()) | set(split)
+        unmatched += [name for r, name in enumerate(label) if r not in paired]
     if "replaces" not in register.columns:  # a register written before the column
         register = register.with_columns(pl.lit(None, pl.String).alias("replaces"))
     rows = register.with_row_index("entry")

@@ -242,9 +242,11 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
                                     "posted", "closed")
         register, result.context = close_context(register, run_id, run_date)
         tied_again: dict[str, list[str]] = {}
+        new_entries: list[str] = []
         register, result.resubmitted = supersede_resubmitted(register, run_id, run_date,
-                                                             tied_again)
+                                                             tied_again, new_entries)
         result.notes += _tied_notes(tied_again, "was rejected again", "replaced")
+        result.notes += _opened_anew(new_entries)
     still_open = open_entries(register, run_date)
     result.still_open = still_open.height
     _count(result, rows01, settled, rows_ind)
@@ -332,6 +334,18 @@ def _tied_notes(tied: dict[str, list[str]], did: str, would: str, named: int = 5
     return [f"{len(tied)} record(s) {did} but {would} no entry, being as like entries of two "
             f"decks of their week (the same key, week and text): {'; '.join(said)}{more}; "
             "withdraw the entry each stands for: qap withdraw DECK LINE --reason \"...\""]
+
+
+def _opened_anew(entries: list[str], named: int = 5) -> list[str]:
+    """The summary's note of a reprocess's records rejected again with no open entry to
+    replace: their new entries add to the open count (review 14, F9)."""
+    if not entries:
+        return []
+    more = f" and {len(entries) - named} more" if len(entries) > named else ""
+    return [f"{len(entries)} record(s) rejected again replaced no open register entry (none is "
+            f"open at their key in their week), so each opens a new one: "
+            f"{', '.join(entries[:named])}{more}; was the corrections deck written before a "
+            "rollback of its run or a withdrawal of the entry?"]
 
 
 def _closed_nothing(records: pl.DataFrame, decks: list[Deck], named: int = 5) -> list[str]:
