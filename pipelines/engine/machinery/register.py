@@ -142,7 +142,7 @@ def _stands_for(register: pl.DataFrame, records: pl.DataFrame, run_id: str,
         pl.col("deck").n_unique().alias("decks"),
         pl.concat_str("deck", pl.lit("line"), pl.col("line_no").cast(pl.String),
                       separator=" ").sort().alias("entries")).filter(pl.col("decks") > 1).filter(
-        pl.len().over("entries") < pl.col("entries").list.len())
+        pl.len().over("entries") < pl.col("entries").list.len()).sort("record")
     if ambiguous is not None:
         ambiguous.update(dict(split.select("record", "entries").iter_rows()))
     taken: dict[int, int] = {}
