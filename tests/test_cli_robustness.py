@@ -344,35 +344,19 @@ def test_ctrl_c_while_the_modules_load_is_one_line_and_12(tmp_path):
     assert (done.returncode, done.stderr, done.stdout) == (12, INTERRUPTED + "\n", "")
 
 
-def test_ctrl_c_during_a_run_is_one_line_and_12_and_posts_nothing(tmp_path):
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_ctrl_c_during_a_run_is_one_line_and_12_and_posts_nothing(signal_name, tmp_path):
+    """SIGTERM, a scheduler's stop, is taken as Ctrl-C (review 14, F8: it ended a run with
+    no word and exit 143)."""
     done = _child(f"""
         import os, signal, sys, time
         import pipelines.operator.run_cli as run_cli
 
-        def interrupted_run(*args, **kwargs):  # a real SIGINT in the middle of the run
-            os.kill(os.getpid(), signal.SIGINT)
+        def interrupted_run(*args, **kwargs):  # a real signal in the middle of the run
+            os.kill(os.getpid(), signal.{signal_name})
             time.sleep(30)
 
         run_cli.run_week = interrupted_run
-        sys.argv = ["qap", "run", {str(NATIONAL)!r}, "-d", "data", "-q"]
-        from pipelines.operator.entry import main
-        main()
-    """, tmp_path)
-    assert (done.returncode, done.stderr, done.stdout) == (12, INTERRUPTED + "\n", "")
-    assert Store(tmp_path / "data").current_generation() is None
-
-
-def test_sigterm_during_a_run_is_the_interrupt_line_and_12_not_a_silent_143(tmp_path):
-    """Review 14, F8: a scheduler's stop (SIGTERM) ended a run with no word and exit 143."""
-    done = _child(f"""
-        import os, signal, sys, time
-        import pipelines.operator.run_cli as run_cli
-
-        def stopped_run(*args, **kwargs):  # a real SIGTERM in the middle of the run
-            os.kill(os.getpid(), signal.SIGTERM)
-            time.sleep(30)
-
-        run_cli.run_week = stopped_run
         sys.argv = ["qap", "run", {str(NATIONAL)!r}, "-d", "data", "-q"]
         from pipelines.operator.entry import main
         main()

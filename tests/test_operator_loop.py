@@ -583,14 +583,21 @@ def test_a_correction_closes_the_entry_of_its_own_week_when_keys_repeat_across_w
     assert not [n for n in result.notes if "closed no open register entry" in n]
 
 
-def test_a_correction_made_before_a_rollback_of_its_run_says_it_closed_nothing(tmp_path):
-    """Review 14, F9: the run the corrections deck was written from is rolled back, and the
-    deck reprocessed: its records post as new ones, closing nothing, and nothing said so."""
-    data = tmp_path / "data"
+def _one_week_to_correct(tmp_path: Path, data: Path) -> tuple:
+    """The national list, one week of reviews with a 4888 (14), and its corrections deck as
+    `qap corrections` writes it: (the week's result, the corrections deck)."""
     run_week([NATIONAL], data, REFERENCE, dt.date(2026, 10, 26))
     (tmp_path / "r.dat").write_text(_reviews_deck("10242026", "10242026", "W1A", 1))
     week = run_week([tmp_path / "r.dat"], data, REFERENCE, dt.date(2026, 10, 27))
     [fix] = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime(2026, 10, 28, 8))
+    return week, fix
+
+
+def test_a_correction_made_before_a_rollback_of_its_run_says_it_closed_nothing(tmp_path):
+    """Review 14, F9: the run the corrections deck was written from is rolled back, and the
+    deck reprocessed: its records post as new ones, closing nothing, and nothing said so."""
+    data = tmp_path / "data"
+    week, fix = _one_week_to_correct(tmp_path, data)
     fix.path.write_text(fix.path.read_text().replace("4888", "4101"))
     register.rollback(data, week.run_id, "test", undo_later=False)
     result = run_week([fix.path], data, REFERENCE, dt.date(2026, 10, 28), reprocess=True)
@@ -610,10 +617,7 @@ def test_a_reprocess_summary_counts_the_headers_closed_as_context(tmp_path):
     """Review 14, F12: the conservation line counts a header sent as context "on a register",
     the open count does not, and no line said why: the summary now says how many."""
     data = tmp_path / "data"
-    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 10, 26))
-    (tmp_path / "r.dat").write_text(_reviews_deck("10242026", "10242026", "W1A", 1))
-    run_week([tmp_path / "r.dat"], data, REFERENCE, dt.date(2026, 10, 27))
-    [fix] = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime(2026, 10, 28, 8))
+    _, fix = _one_week_to_correct(tmp_path, data)
     result = run_week([fix.path], data, REFERENCE, dt.date(2026, 10, 28), reprocess=True)
     assert (result.posted, result.rejected, result.context, result.still_open) == (0, 3, 1, 2)
     assert ("Reprocess: 1 header sent as the context of rejected lines, on the register and "
@@ -655,10 +659,7 @@ def test_a_correction_of_a_withdrawn_entry_says_it_closed_nothing(tmp_path):
     the record posted without a word (the note looked only at records never on the
     register)."""
     data = tmp_path / "data"
-    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 10, 26))
-    (tmp_path / "r.dat").write_text(_reviews_deck("10242026", "10242026", "W1A", 1))
-    week = run_week([tmp_path / "r.dat"], data, REFERENCE, dt.date(2026, 10, 27))
-    [fix] = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime(2026, 10, 28, 8))
+    week, fix = _one_week_to_correct(tmp_path, data)
     fix.path.write_text(fix.path.read_text().replace("4888", "4101"))
     register.withdraw(data, "r.dat", 7, "sent by mistake", dt.date(2026, 10, 28),
                       run_id=week.run_id)
