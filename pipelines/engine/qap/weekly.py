@@ -26,14 +26,19 @@ from pipelines.engine.machinery.conservation import ConservationError, conserve
 from pipelines.engine.machinery.deck import Deck
 from pipelines.engine.machinery.reference import Reference
 from pipelines.engine.machinery.register import (
-    close_context,
-    close_corrected,
     open_entries,
-    supersede_resubmitted,
 )
 from pipelines.engine.machinery.result import DeckOutcome, Progress, RunResult, StepOutcome
 from pipelines.engine.machinery.weeks import not_saturday_notes
-from pipelines.engine.qap import cum_file, review_sums, run01, run03, spilled, week_parts
+from pipelines.engine.qap import (
+    cum_file,
+    reprocess_register,
+    review_sums,
+    run01,
+    run03,
+    spilled,
+    week_parts,
+)
 from pipelines.engine.qap.individual import defect_charges
 from pipelines.engine.qap.individual import step as individual_step
 from pipelines.state import private, run_folder
@@ -232,21 +237,8 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
                                        "line_no"),
             rows_ind.filter(~pl.col("rejected")).select("run", "text", "deck_no", "line_no")]),
             decks)
-        unmatched: list[int] = []
-        tied: dict[int, list[str]] = {}  # posted row -> the entries of two decks it is as like
-        register, result.corrected = close_corrected(register, posted, run_id, run_date,
-                                                     unmatched, tied)
-        alone = [i for i in unmatched if i not in tied]
-        result.notes += _closed_nothing(_not_headers(posted[alone], register, run_id), decks)
-        result.notes += _tied_notes({_at(posted, i, decks): e for i, e in tied.items()},
-                                    "posted", "closed")
-        register, result.context = close_context(register, run_id, run_date)
-        tied_again: dict[str, list[str]] = {}
-        new_entries: list[str] = []
-        register, result.resubmitted = supersede_resubmitted(register, run_id, run_date,
-                                                             tied_again, new_entries)
-        result.notes += _tied_notes(tied_again, "was rejected again", "replaced")
-        result.notes += _opened_anew(new_entries)
+        register = reprocess_register.close(register, posted, decks, run_id, run_date,
+                                             result)
     still_open = open_entries(register, run_date)
     result.still_open = still_open.height
     _count(result, rows01, settled, rows_ind)
@@ -304,63 +296,6 @@ def _post_cum(store: Store, three: run03.Run03Result, run_id: str, run_date: dt.
     del ofp, defects
     code_rows = spilled.Spilled.of(cum.cum_defects, spill / "cum_defects.arrow")
     return dataclasses.replace(cum, cum_defects=cum.cum_defects.clear()), code_rows
-
-
-def _not_headers(records: pl.DataFrame, register: pl.DataFrame, run_id: str) -> pl.DataFrame:
-    """Of `records` (run, text), those that are no entry's header: a corrections deck sends a
-    rejected line's header as its context (`header_text`), and the header posts again with
-    the line, closing nothing; any other record that closes nothing is worth a word."""
-    earlier = register.filter(pl.col("run_id") != run_id)
-    headers = earlier["header_text"].drop_nulls().str.strip_chars_end(" ").implode()
-    return records.filter(~pl.col("text").str.strip_chars_end(" ").is_in(headers))
-
-
-def _at(records: pl.DataFrame, row: int, decks: list[Deck]) -> str:
-    """"deck line N" of a record of the run (deck_no, line_no)."""
-    deck_no, line_no = records.select("deck_no", "line_no").row(row)
-    return f"{decks[deck_no].name} line {line_no}"
-
-
-def _tied_notes(tied: dict[str, list[str]], did: str, would: str, named: int = 5
-                ) -> list[str]:
-    """The summary's note of a reprocess's records as like entries of two original decks
-    (`register._stands_for`): which entry each stands for cannot be told, so none was
-    closed; the operator withdraws the one it stands for (review 14, F13 within a week)."""
-    if not tied:
-        return []
-    said = [f"{record} (as like {' and '.join(entries)})"
-            for record, entries in list(tied.items())[:named]]
-    more = f" and {len(tied) - named} more" if len(tied) > named else ""
-    return [f"{len(tied)} record(s) {did} but {would} no entry, being as like entries of two "
-            f"decks of their week (the same key, week and text): {'; '.join(said)}{more}; "
-            "withdraw the entry each stands for: qap withdraw DECK LINE --reason \"...\""]
-
-
-def _opened_anew(entries: list[str], named: int = 5) -> list[str]:
-    """The summary's note of a reprocess's records rejected again with no open entry to
-    replace: their new entries add to the open count (review 14, F9)."""
-    if not entries:
-        return []
-    more = f" and {len(entries) - named} more" if len(entries) > named else ""
-    return [f"{len(entries)} record(s) rejected again replaced no open register entry (none is "
-            f"open at their key in their week), so each opens a new one: "
-            f"{', '.join(entries[:named])}{more}; was the corrections deck written before a "
-            "rollback of its run or a withdrawal of the entry?"]
-
-
-def _closed_nothing(records: pl.DataFrame, decks: list[Deck], named: int = 5) -> list[str]:
-    """The summary's note of a reprocess's records that posted but closed no open entry (no
-    open entry of their key and week: corrected from a deck written before a rollback or a
-    withdrawal, or not a correction at all); review 14, F9."""
-    if records.height == 0:
-        return []
-    where = [f"{decks[d].name} line {n}" for d, n in
-             records.head(named).select("deck_no", "line_no").iter_rows()]
-    more = f" and {records.height - named} more" if records.height > named else ""
-    return [f"{records.height} record(s) posted but closed no open register entry (none is "
-            f"open at their key in their week): {', '.join(where)}{more}; was the corrections "
-            "deck written before a rollback of its run or a withdrawal of the entry, or run "
-            "already? They are posted as new records (`qap rollback` undoes this run)"]
 
 
 def _labelled(rows01: pl.DataFrame, rows03: pl.DataFrame, rows_ind: pl.DataFrame
