@@ -610,3 +610,27 @@ def test_a_write_error_on_a_nearly_full_file_system_is_said_to_be_the_full_disk(
         "free): make room there and run again (nothing was published)")
     monkeypatch.setattr(disk.shutil, "disk_usage", lambda _: usage(10 << 30, 0, 10 << 30))
     assert disk.no_space(error, tmp_path) is None  # room enough: another fault
+
+
+def test_a_full_disk_after_the_swap_does_not_say_the_commit_failed(tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    """Review 14 re-check, N3: the disk filled while the note of the published generation was
+    written, after `current` had moved: the command said the commit failed (12, "nothing was
+    posted") of a run that had posted."""
+    from pipelines.state import store as store_module
+
+    def full(state_dir: Path, number: int) -> None:
+        (state_dir / f".{store_module.PUBLISHED}.{os.getpid()}.tmp").write_text("")
+        raise OSError(28, "No space left on device")
+
+    store = Store(tmp_path)
+    _publish(store, "w01", {"cum_data": _df(n=[1])})
+    monkeypatch.setattr(store_module, "_record_published", full)
+    with store.lock("w02"):
+        gen = store.begin("w02")
+        gen.write("cum_data", _df(n=[2]))
+        assert gen.commit() == 2
+    assert store.current_generation() == 2
+    store.check_current()  # the note one behind is no alarm
+    assert_frame_equal(store.read("cum_data"), _df(n=[2]))
+    assert not list(store.state_dir.glob(".*.tmp"))

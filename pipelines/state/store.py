@@ -254,6 +254,19 @@ def _link_or_copy(src: Path, dst: Path) -> None:
             os.fsync(fh.fileno())
 
 
+def _after_swap(store: Store, number: int) -> None:
+    """The steps after ``current`` names the new generation: it is published whatever they do,
+    so a failure here (a full disk: review 14 re-check, N3) must not say the commit failed;
+    the swap is made durable by the next fsync of the folder, and the note stays one behind
+    (harmless, `_record_published`)."""
+    try:
+        _fsync_dir(store.data_dir)
+        _record_published(store.state_dir, number)
+    except OSError:
+        with contextlib.suppress(OSError):
+            (store.state_dir / f".{PUBLISHED}.{os.getpid()}.tmp").unlink()
+
+
 def _record_published(state_dir: Path, number: int) -> None:
     """Note the generation just made current, so that ``current`` moved back by hand is
     seen (``Store.check_current``); a stop before this leaves the note one behind, which is
@@ -912,8 +925,7 @@ class Generation:
             _PUBLISHED_HERE.append(PublishedHere(store.data_dir, self.run_id, number,
                                                  (extra or {}).get("condition_code")))
             _step("commit:swapped")
-            _fsync_dir(store.data_dir)
-            _record_published(store.state_dir, number)
+            _after_swap(store, number)
             _step("commit:done")
         except StoreError:
             self._fail(renamed)
