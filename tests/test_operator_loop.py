@@ -461,8 +461,9 @@ def test_corrections_keep_two_decks_documents_of_one_control_number_apart(tmp_pa
     assert result.exit_code == 0, result.output
     second = fix.with_name("fix-2.dat")
     assert result.output.splitlines()[:2] == [
-        f"wrote 2 records to {fix.absolute()} (HDR week ending 11/14/2026)",
-        f"wrote 2 records to {second.absolute()} (HDR week ending 11/14/2026)"]
+        f"wrote 2 records to {fix.absolute()} (HDR week ending 11/14/2026; entries of mon.dat)",
+        f"wrote 2 records to {second.absolute()} (HDR week ending 11/14/2026; entries of "
+        "tue.dat)"]  # which deck's entries each holds: a tie on reprocess names them
     assert [line[:13] for line in fix.read_text().splitlines()[1:3]] == [
         "59702222A0701", "59702222A0701"]
     assert " 123456789   12777    3    2" in fix.read_text()
@@ -698,4 +699,5 @@ def test_a_correction_as_like_entries_of_two_decks_of_its_week_closes_neither_an
         "2 record(s) posted but closed no entry, being as like entries of two decks of their "
         "week (the same key, week and text): fix-2.dat line 2 (as like mon.dat line 2 and "
         "tue.dat line 2); fix-2.dat line 3 (as like mon.dat line 3 and tue.dat line 3); "
-        'withdraw the entry each stands for: qap withdraw DECK LINE --reason "..."']
+        "withdraw the entry each stands for (`qap corrections` named the deck whose entries "
+        'each corrections deck holds): qap withdraw DECK LINE --reason "..."']

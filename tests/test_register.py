@@ -357,7 +357,9 @@ def test_qap_corrections_makes_the_folder_refuses_to_overwrite_and_prints_the_co
     out = data / "corrections" / "fix.dat"
     made = _qap("corrections", str(out), "-d", str(data))
     assert made.exit_code == 0, made.output
-    assert f"wrote 86 records to {out.absolute()} (HDR week ending 11/14/2026)" in made.output
+    assert (f"wrote 86 records to {out.absolute()} (HDR week ending 11/14/2026; entries of "
+            "01-defect-list-changes.dat, 02-reviews-adjustments-standards.dat, "
+            "04-time-reports-3081.dat, 05-ipr-adjustments-6489.dat)") in made.output
     assert (f"  qap reprocess {out.absolute()} --data-dir {data.absolute()} --reference REFDIR"
             in made.output.splitlines())
     assert (f"the reprocess flow: qap flow reprocess --data-dir {data.absolute()} --reference "

@@ -47,6 +47,7 @@ class CorrectionsDeck:
     path: Path
     week_ending: dt.date
     records: int
+    sources: tuple[str, ...] = ()  # the decks whose entries it holds (file names)
 
 
 def place() -> pl.Expr:
@@ -488,7 +489,9 @@ def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: boo
                                   created=f"{created:%m%d%Y}", time=f"{created:%H%M%S}",
                                   sequence=sequence))
         private.file(path)  # record text and SSNs, as on the register
-        written.append(CorrectionsDeck(path=path, week_ending=week, records=len(records)))
+        sources = tuple(sorted(decks[(week, part)]["deck"].unique().to_list()))
+        written.append(CorrectionsDeck(path=path, week_ending=week, records=len(records),
+                                       sources=sources))
     return written
 
 
@@ -507,7 +510,8 @@ def reprocess_hint(written: list[CorrectionsDeck], data_dir: Path) -> str:
     correction changed a key field, since then no record has the old entry's place)."""
     data = data_dir.absolute()
     decks = [d.path.absolute() for d in written]
-    lines = [f"wrote {_records(d.records)} to {path} (HDR week ending {d.week_ending:%m/%d/%Y})"
+    lines = [f"wrote {_records(d.records)} to {path} (HDR week ending {d.week_ending:%m/%d/%Y}"
+             + (f"; entries of {', '.join(d.sources)}" if d.sources else "") + ")"
              for d, path in zip(written, decks, strict=True)]
     lines += ["Correct the records in place (keep the HDR; the TRL count must match), then run:",
               "  " + _command("qap", "reprocess", *decks, "--data-dir", data, "--reference")

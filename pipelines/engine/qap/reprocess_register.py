@@ -67,7 +67,8 @@ def _tied_notes(tied: dict[str, list[str]], did: str, would: str, named: int = 5
     more = f" and {len(tied) - named} more" if len(tied) > named else ""
     return [f"{len(tied)} record(s) {did} but {would} no entry, being as like entries of two "
             f"decks of their week (the same key, week and text): {'; '.join(said)}{more}; "
-            "withdraw the entry each stands for: qap withdraw DECK LINE --reason \"...\""]
+            "withdraw the entry each stands for (`qap corrections` named the deck whose "
+            "entries each corrections deck holds): qap withdraw DECK LINE --reason \"...\""]
 
 
 def _opened_anew(entries: list[str], named: int = 5) -> list[str]:
