@@ -31,6 +31,7 @@ import datetime as dt
 import logging
 import os
 import sys
+import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -545,12 +546,10 @@ def _close(batch: Batch, outcome: FlowOutcome, record: dict[str, Any] | None,
 
 
 
-def _cut(text: str, width: int) -> str:
-    """`text` in `width` columns, cut between words with " ..." when longer (the step's whole
-    detail is in steps.json)."""
-    if len(text) <= width:
-        return text
-    return text[:width - 4].rsplit(" ", 1)[0].rstrip(",;:") + " ..."
+def _detail(text: str, width: int = 80) -> str:
+    """A step's detail in the table's last column: cut between words with " ..." when longer
+    (the whole of it is in steps.json)."""
+    return text if len(text) <= width else textwrap.shorten(text, width, placeholder=" ...")
 
 
 def render(outcome: FlowOutcome, record: dict[str, Any] | None) -> str:
@@ -562,12 +561,12 @@ def render(outcome: FlowOutcome, record: dict[str, Any] | None) -> str:
         ran = f"{s.get('attempt', '')}{' kept' if s.get('skipped_in_attempts') else ''}"
         seconds = f"{s['seconds']:.1f}" if "seconds" in s else ""
         lines.append(f"{s['step']:<16}{'' if code is None else code:>3}  {s['status']:<14}"
-                     f"{ran:<9}{seconds:>8}  {_cut(s.get('detail', ''), 80)}")
+                     f"{ran:<9}{seconds:>8}  {_detail(s.get('detail', ''))}")
     if outcome.waiting:
         lines.append(f"Still in the inbox for the next run: {', '.join(outcome.waiting)}")
     lines += outcome.notes
-    page = Path(outcome.run_folder or ".") / "reports" / "index.html"  # placed with the reports
-    if outcome.run_folder and page.is_file():  # as `qap run` says it (docwalk F12)
+    if outcome.run_folder and (  # placed with the reports; said as `qap run` says it
+            page := Path(outcome.run_folder) / "reports" / "index.html").is_file():
         lines.append(f"Run page: {page}")
     lines.append(f"Run folder: {outcome.run_folder}")
     cc = outcome.condition_code

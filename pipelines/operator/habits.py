@@ -118,9 +118,6 @@ def register_document(data_dir: Path, as_of: dt.date, rows: pl.DataFrame,
 # ----------------------------------------------------------------------------- dry run
 
 
-_MADE: list[Path] = []  # the scratch folders this process made (`drop_scratch`)
-
-
 def _scratch_folder(data_dir: Path, given: Path | None) -> Path:
     """An empty owner-only folder: `given` (made, or empty), else a new one beside the data
     directory (the same file system, so the state is linked, not copied), else in /tmp."""
@@ -137,9 +134,7 @@ def _scratch_folder(data_dir: Path, given: Path | None) -> Path:
             return given
         parent = Path(data_dir).absolute().parent
         where = parent if os.access(parent, os.W_OK | os.X_OK) else None
-        made = Path(tempfile.mkdtemp(prefix=f"{Path(data_dir).name}-dry-run-", dir=where))
-        _MADE.append(made)
-        return made
+        return Path(tempfile.mkdtemp(prefix=f"{Path(data_dir).name}-dry-run-", dir=where))
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -149,18 +144,16 @@ def _link_or_copy(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
-def drop_scratch(given: Path | None) -> str:
-    """After a dry run was interrupted: the scratch folder it made (the default, a new folder
-    beside the data directory) is removed, as nothing in it is whole; a folder the operator
-    named (--scratch) is left. Returns the line that says which (review 14, F7)."""
+def drop_scratch(made: Path | None, given: Path | None) -> str:
+    """After a dry run was interrupted: the scratch copy it made (`made`; None: none yet) is
+    removed, as nothing in it is whole, unless it is the folder the operator named
+    (--scratch, `given`), which is left. Returns the line that says which (review 14, F7)."""
     if given is not None:
         return f"qap: the dry run's scratch folder {given} is left as the stop found it"
-    made = list(_MADE)
-    for folder in made:
-        shutil.rmtree(folder, ignore_errors=True)
-    _MADE.clear()
-    return ("qap: the interrupted dry run's scratch copy was removed: "
-            + (", ".join(map(str, made)) if made else "none was made yet"))
+    if made is None:
+        return "qap: the interrupted dry run left no scratch copy"
+    shutil.rmtree(made, ignore_errors=True)
+    return f"qap: the interrupted dry run's scratch copy was removed: {made}"
 
 
 def scratch_copy(data_dir: Path, given: Path | None = None) -> Path:
@@ -168,11 +161,22 @@ def scratch_copy(data_dir: Path, given: Path | None = None) -> Path:
     (so the run gets the same run id, the same duplicates and the same register) and nothing
     else: a run there posts to the copy, prints its reports there, and the real data
     directory is never written."""
+    scratch = _scratch_folder(data_dir, given)
+    try:
+        _copy_state(data_dir, scratch)
+    except BaseException:  # a copy cut short (Ctrl-C, a full disk) is not left behind
+        if given is None:
+            shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    return scratch
+
+
+def _copy_state(data_dir: Path, scratch: Path) -> None:
+    """The published generations of `data_dir`'s store, linked (or copied) into `scratch`."""
     from pipelines.state.store import PUBLISHED, Store
 
-    scratch = _scratch_folder(data_dir, given)
     if not has_store(data_dir):
-        return scratch
+        return
     store = Store(data_dir)
     store.check_current()
     copy = Store(scratch)
@@ -190,4 +194,3 @@ def scratch_copy(data_dir: Path, given: Path | None = None) -> Path:
         current = Path(os.readlink(store.current_link)).name
         os.symlink(Path("state") / "generations" / current, copy.current_link)
     copy.check_current()
-    return scratch

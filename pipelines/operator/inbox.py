@@ -431,13 +431,6 @@ def place_reports(batch: Batch, run_dir: Path | str | None) -> list[Path]:
     return placed
 
 
-def _free_name(folder: Path, name: str, sha: str) -> Path:
-    """`folder/name`, or `stem.N.suffix` when another deck of that name is already there: the
-    engine's rule for the refused decks it keeps (`intake.kept_name`), so that the flow moves
-    an inbox deck over the engine's copy of it and never over another deck."""
-    return intake.kept_name(folder, name, sha)
-
-
 def _move(src: Path, dst: Path) -> None:
     try:
         os.replace(src, dst)
@@ -467,7 +460,7 @@ def archive(data_dir: Path, batch: Batch, outcomes: list[dict[str, Any]]) -> dic
         folder = (Path(data_dir) / ARCHIVE / batch.name if status == "accepted"
                   else Path(data_dir) / REFUSED)
         private.folder(folder)
-        dst = Path(d.destination) if d.destination else _free_name(folder, d.name, d.sha256)
+        dst = Path(d.destination) if d.destination else intake.kept_name(folder, d.name, d.sha256)
         d.destination = str(dst)
         batch.save()  # the destination is on record before the move
         if src.exists():
@@ -494,7 +487,7 @@ def requeue(data_dir: Path, batch: Batch) -> list[str]:
         if not here.is_file():
             missing.append(f"{d.name} (not in {archived})")
             continue
-        dst = _free_name(inbox, d.name, d.sha256)
+        dst = intake.kept_name(inbox, d.name, d.sha256)
         _move(here, dst)
         d.destination = None
         d.path = str(dst)

@@ -102,7 +102,8 @@ def _execute(decks: list[Path], data_dir: Path, reference_dir: Path | None,
                           reprocess=reprocess)
     except KeyboardInterrupt:
         if dry_run:  # the scratch copy: made for the interrupted run, or the operator's
-            typer.echo(habits.drop_scratch(scratch), err=True)
+            made = target if target != data_dir else None  # not made yet, or removed
+            typer.echo(habits.drop_scratch(made, scratch), err=True)
         raise
     except ReferenceMissing as err:
         raise _fail(str(err), CC_INCOMPLETE) from None

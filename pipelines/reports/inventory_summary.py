@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from pipelines.engine.inventory.step import InventoryResult
-from pipelines.reports.summary import count, head, held_back, rejects
+from pipelines.reports.summary import count, head, held_back, printed_reports, rejects
 
 MEANING = {0: "clean", 4: "records rejected (see the open error register)",
            8: "a deck was refused (nothing of it was used)", 12: "the run could not complete",
@@ -43,10 +43,7 @@ def render(result: InventoryResult) -> str:
     out.append(f"Open error register: {count(result.still_open, 'entry', 'entries')} still "
                "open (open-register.txt lists them with their age)")
     if result.run_dir is not None:
-        out.append(f"Printed reports in {result.run_dir}:")
-        out += [f"  {p.name}" + (f"  (and {p.stem}.parquet)"
-                                 if p.with_suffix(".parquet").exists() else "")
-                for p in result.outputs.values()]
+        out += printed_reports(result.run_dir, result.outputs.values())
     cc = result.condition_code
     out.append(f"Condition code {cc}: {MEANING[cc]}")
     return "\n".join(out)

@@ -11,7 +11,7 @@ import polars as pl
 from pipelines.engine.sampling.selection import SelectResult
 from pipelines.reports import open_register, printing, pull_list, sampling_log, sampling_week
 from pipelines.reports import summary as summary_lines
-from pipelines.reports.summary import deck_row, held_back
+from pipelines.reports.summary import deck_row, held_back, printed_reports
 
 
 def write_all(result: SelectResult, log: pl.DataFrame, still_open: pl.DataFrame,
@@ -75,10 +75,7 @@ def summary(result: SelectResult) -> str:
                    f"{result.resubmitted} rejected again (closed as resubmitted, reopened)")
     out.append(f"Open error register: {result.still_open} entries still open")
     if result.run_dir:
-        out.append(f"Printed reports in {result.run_dir}:")
-        out += [f"  {p.name}" + (f"  (and {p.stem}.parquet)"
-                                 if p.with_suffix(".parquet").exists() else "")
-                for p in result.outputs.values()]
+        out += printed_reports(result.run_dir, result.outputs.values())
     cc = result.condition_code
     out.append(f"Condition code {cc}: {MEANING.get(cc, '')}")
     return "\n".join(out)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from pipelines.engine.machinery.conditions import MEANING
 from pipelines.engine.machinery.result import DeckOutcome, RunResult
@@ -109,9 +111,7 @@ def render(result: RunResult) -> str:
                "(open-register.txt lists them with their age)")
     printed = [p for p in result.outputs.values() if p.suffix == ".txt"]
     if printed:
-        out.append(f"Printed reports in {result.run_dir}:")
-        out += [f"  {p.name}" + (f"  (and {p.stem}.parquet)" if result.twin(p) else "")
-                for p in printed]
+        out += printed_reports(result.run_dir, printed, result.twin)
         twins = {p.with_suffix(".parquet") for p in printed}
         other = sorted(p.name for p in result.files if p.suffix == ".parquet" and p not in twins)
         if other:
@@ -119,3 +119,12 @@ def render(result: RunResult) -> str:
     cc = result.condition_code
     out.append(f"Condition code {cc}: {MEANING[cc]}")
     return "\n".join(out)
+
+
+def printed_reports(run_dir: Path | None, printed: Iterable[Path],
+                    twin: Callable[[Path], object] = lambda p: p.with_suffix(".parquet").exists()
+                    ) -> list[str]:
+    """The summary's list of a run's printed reports, each with its Parquet twin when `twin`
+    says it has one (every family's summary)."""
+    return [f"Printed reports in {run_dir}:"] + [
+        f"  {p.name}" + (f"  (and {p.stem}.parquet)" if twin(p) else "") for p in printed]

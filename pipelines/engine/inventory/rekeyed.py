@@ -41,13 +41,9 @@ class Rekeyed:
     notes: list[str] = field(default_factory=list)
 
 
-def _identity(text: str) -> str | None:
-    start, width = SAME_RECORD.get(text[:3], (0, 0))
-    return f"{text[:3]}{text[start:start + width]}" if width else None
-
-
-def _identity_expr() -> pl.Expr:
-    """`_identity` of each record's text, as an expression (null for an FCS record)."""
+def _identity() -> pl.Expr:
+    """What names a record whatever its key (SAME_RECORD), with its record type: null for an
+    FCS record, which has no such name."""
     kind, text = pl.col("text").str.slice(0, 3), pl.col("text").str.pad_end(51)
     return (pl.when(kind == "CAS").then(pl.concat_str(kind, text.str.slice(*SAME_RECORD["CAS"])))
             .when(kind == "ROR").then(pl.concat_str(kind, text.str.slice(*SAME_RECORD["ROR"]))))
@@ -72,12 +68,11 @@ def close_rekeyed(register: pl.DataFrame, every: pl.DataFrame, deck_names: list[
                       & (pl.col("run_id") != run_id) & week
                       & pl.col("error_codes").list.eval(pl.element().is_in(KEY_CODES))
                       .list.any() & ~pl.col("place").is_in(mine["place"].implode()))
-    ids = old.select(_identity_expr().alias("id")).drop_nulls()["id"]
-    candidates = mine.filter(_identity_expr().is_in(ids.implode()))
-    pairs = sorted((differ(e["text"], r["text"]), e["row"], i)
-                   for i, r in enumerate(candidates.iter_rows(named=True))
-                   for e in old.iter_rows(named=True)
-                   if _identity(r["text"]) == _identity(e["text"]))
+    candidates = mine.with_columns(_identity().alias("id")).drop_nulls("id")
+    same = candidates.with_row_index("i").select("i", "id", "text").join(
+        old.select("row", _identity().alias("id"), pl.col("text").alias("was")), on="id")
+    pairs = sorted((differ(was, text), row, i)
+                   for i, text, row, was in same.select("i", "text", "row", "was").iter_rows())
     again = {(d, n): row for d, n, row in rows.filter(
         (pl.col("run_id") == run_id) & (pl.col("status") == "open")).select(
         "deck", "line_no", "row").iter_rows()}

@@ -15,6 +15,7 @@ MEANING = {CC_CLEAN: "clean", CC_REJECTED: "records rejected (see the error regi
            CC_INCOMPLETE: "the run could not complete",
            CC_ABEND: "the run stopped on an internal error"}
 
+
 def unforeseen(err: BaseException, nothing: str, where: Path | None = None
                ) -> tuple[int, str]:
     """The condition code and the sentence for an error no step foresaw. A full file system

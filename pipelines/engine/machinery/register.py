@@ -102,11 +102,21 @@ def differ(a: str, b: str) -> int:
     return sum(x != y for x, y in zip(a.ljust(width), b.ljust(width), strict=True))
 
 
+def _week(frame: pl.DataFrame) -> pl.Expr:
+    """`frame`'s DECK_WEEK, or null where it has none (the week not known: records given
+    without it, a register written before the column)."""
+    return (pl.col(DECK_WEEK) if DECK_WEEK in frame.columns else pl.lit(None)).cast(pl.Date)
+
+
 def _with_week(records: pl.DataFrame) -> pl.DataFrame:
-    """`records` (run, text, and DECK_WEEK when known) with a DECK_WEEK column (null: the
-    record's week is not known)."""
-    week = pl.col(DECK_WEEK) if DECK_WEEK in records.columns else pl.lit(None, pl.Date)
-    return records.select("run", "text", week.cast(pl.Date).alias(DECK_WEEK))
+    """`records` (run, text, and DECK_WEEK when known) with a DECK_WEEK column."""
+    return records.select("run", "text", _week(records).alias(DECK_WEEK))
+
+
+def _label() -> pl.Expr:
+    """How a note names an entry or a record: "deck line N"."""
+    return pl.concat_str("deck", pl.lit("line"), pl.col("line_no").cast(pl.String),
+                         separator=" ")
 
 
 def _stands_for(register: pl.DataFrame, records: pl.DataFrame, run_id: str,
@@ -122,10 +132,10 @@ def _stands_for(register: pl.DataFrame, records: pl.DataFrame, run_id: str,
     text: two decks of a week sharing a block), with fewer such records than those entries,
     cannot tell which it stands for: it takes none, and `ambiguous` receives it with those
     entries ("deck line N"), to be said (review 14, F13 within one week)."""
-    earlier = _with_week_of_entries(register.with_row_index("entry").filter(
-        (pl.col("status") == "open") & (pl.col("run_id") != run_id)))
-    pairs = earlier.select("entry", "run", "text", "deck", "line_no", place().alias("place"),
-                           pl.col(DECK_WEEK).alias("week")).join(
+    earlier = register.with_row_index("entry").filter(
+        (pl.col("status") == "open") & (pl.col("run_id") != run_id))
+    pairs = earlier.select("entry", "run", "text", "deck", _label().alias("label"),
+                           place().alias("place"), _week(earlier).alias("week")).join(
         _with_week(records).with_row_index("record").select(
             "record", "run", pl.col("text").alias("new"), place().alias("place"),
             pl.col(DECK_WEEK).alias("new_week")),
@@ -140,9 +150,8 @@ def _stands_for(register: pl.DataFrame, records: pl.DataFrame, run_id: str,
     # tied across decks, and fewer such records than the entries they tie on: which entry is
     # left open cannot be told (with as many, every one of them closes, whichever takes which)
     split = best.group_by("record").agg(
-        pl.col("deck").n_unique().alias("decks"),
-        pl.concat_str("deck", pl.lit("line"), pl.col("line_no").cast(pl.String),
-                      separator=" ").sort().alias("entries")).filter(pl.col("decks") > 1).filter(
+        pl.col("deck").n_unique().alias("decks"), pl.col("label").sort().alias("entries")
+    ).filter(pl.col("decks") > 1).filter(
         pl.len().over("entries") < pl.col("entries").list.len()).sort("record")
     if ambiguous is not None:
         ambiguous.update(dict(split.select("record", "entries").iter_rows()))
@@ -156,22 +165,15 @@ def _stands_for(register: pl.DataFrame, records: pl.DataFrame, run_id: str,
     return taken
 
 
-def _with_week_of_entries(entries: pl.DataFrame) -> pl.DataFrame:
-    """Entries with a DECK_WEEK column (null in a register written before it)."""
-    if DECK_WEEK in entries.columns:
-        return entries
-    return entries.with_columns(pl.lit(None, pl.Date).alias(DECK_WEEK))
-
-
 def _rows(entries: list[int]) -> pl.Expr:
     """The register rows numbered `entries`."""
     return pl.int_range(pl.len(), dtype=pl.UInt32).is_in(
         pl.Series(entries, dtype=pl.UInt32).implode())
 
 
-def _rejected_again(register: pl.DataFrame, run_id: str) -> pl.DataFrame:
-    return _with_week(register.filter((pl.col("status") == "open")
-                                      & (pl.col("run_id") == run_id)))
+def _this_runs(register: pl.DataFrame, run_id: str) -> pl.DataFrame:
+    """The open entries run `run_id` opened: the records it rejected (again)."""
+    return register.filter((pl.col("status") == "open") & (pl.col("run_id") == run_id))
 
 
 def close_corrected(register: pl.DataFrame, posted: pl.DataFrame, run_id: str,
@@ -187,7 +189,7 @@ def close_corrected(register: pl.DataFrame, posted: pl.DataFrame, run_id: str,
     `ambiguous`, the rows of `posted` as like entries of two decks, with those entries
     (`_stands_for`; they are in `unmatched` too). Returns the register and how many entries
     closed."""
-    again = _rejected_again(register, run_id)
+    again = _with_week(_this_runs(register, run_id))
     split: dict[int, list[str]] = {}
     pairs = _stands_for(register, pl.concat([again, _with_week(posted)]), run_id, split)
     hit = _rows([entry for entry, record in pairs.items() if record >= again.height])
@@ -217,9 +219,9 @@ def supersede_resubmitted(register: pl.DataFrame, run_id: str, run_date: dt.date
     replaces none (its record was on no open entry). Returns the register and how many
     closed."""
     split: dict[int, list[str]] = {}
-    pairs = _stands_for(register, _rejected_again(register, run_id), run_id, split)
-    mine = register.filter((pl.col("status") == "open") & (pl.col("run_id") == run_id))
-    label = [f"{d} line {n}" for d, n in mine.select("deck", "line_no").iter_rows()]
+    mine = _this_runs(register, run_id)
+    pairs = _stands_for(register, _with_week(mine), run_id, split)
+    label = mine.select(_label().alias("label"))["label"].to_list()
     if ambiguous is not None:
         ambiguous.update({label[r]: e for r, e in split.items()})
     if unmatched is not None:  # new entries that replace none (`ambiguous` ones aside)

@@ -27,9 +27,10 @@ def close(register: pl.DataFrame, posted: pl.DataFrame, decks: list[Deck], run_i
     register, result.corrected = close_corrected(register, posted, run_id, run_date,
                                                  unmatched, tied)
     alone = [i for i in unmatched if i not in tied]
-    result.notes += _closed_nothing(_not_headers(posted[alone], register, run_id), decks)
-    result.notes += _tied_notes({_at(posted, i, decks): e for i, e in tied.items()},
-                                "posted", "closed")
+    result.notes += _closed_nothing(_labels(_not_headers(posted[alone], register, run_id),
+                                            decks))
+    result.notes += _tied_notes(dict(zip(_labels(posted[list(tied)], decks), tied.values(),
+                                         strict=True)), "posted", "closed")
     register, result.context = close_context(register, run_id, run_date)
     tied_again: dict[str, list[str]] = {}
     new_entries: list[str] = []
@@ -49,24 +50,28 @@ def _not_headers(records: pl.DataFrame, register: pl.DataFrame, run_id: str) -> 
     return records.filter(~pl.col("text").str.strip_chars_end(" ").is_in(headers))
 
 
-def _at(records: pl.DataFrame, row: int, decks: list[Deck]) -> str:
-    """"deck line N" of a record of the run (deck_no, line_no)."""
-    deck_no, line_no = records.select("deck_no", "line_no").row(row)
-    return f"{decks[deck_no].name} line {line_no}"
+def _labels(records: pl.DataFrame, decks: list[Deck]) -> list[str]:
+    """"deck line N" of each record of the run (deck_no, line_no), as the register's notes
+    name entries."""
+    return [f"{decks[d].name} line {n}" for d, n in
+            records.select("deck_no", "line_no").iter_rows()]
 
 
-def _tied_notes(tied: dict[str, list[str]], did: str, would: str, named: int = 5
-                ) -> list[str]:
+def _listed(names: list[str], separator: str = ", ", named: int = 5) -> str:
+    """The first `named` of `names`, and how many more."""
+    more = f" and {len(names) - named} more" if len(names) > named else ""
+    return separator.join(names[:named]) + more
+
+
+def _tied_notes(tied: dict[str, list[str]], did: str, would: str) -> list[str]:
     """The summary's note of a reprocess's records as like entries of two original decks
     (`register._stands_for`): which entry each stands for cannot be told, so none was
     closed; the operator withdraws the one it stands for (review 14, F13 within a week)."""
     if not tied:
         return []
-    said = [f"{record} (as like {' and '.join(entries)})"
-            for record, entries in list(tied.items())[:named]]
-    more = f" and {len(tied) - named} more" if len(tied) > named else ""
+    said = [f"{record} (as like {' and '.join(entries)})" for record, entries in tied.items()]
     return [f"{len(tied)} record(s) {did} but {would} no entry, being as like entries of two "
-            f"decks of their week (the same key, week and text): {'; '.join(said)}{more}; "
+            f"decks of their week (the same key, week and text): {_listed(said, '; ')}; "
             "withdraw the entry each stands for (`qap corrections` named the deck whose "
             "entries each corrections deck holds): qap withdraw DECK LINE --reason \"...\""]
 
@@ -76,23 +81,19 @@ def _opened_anew(entries: list[str], named: int = 5) -> list[str]:
     replace: their new entries add to the open count (review 14, F9)."""
     if not entries:
         return []
-    more = f" and {len(entries) - named} more" if len(entries) > named else ""
     return [f"{len(entries)} record(s) rejected again replaced no open register entry (none is "
-            f"open at their key in their week), so each opens a new one: "
-            f"{', '.join(entries[:named])}{more}; was the corrections deck written before a "
-            "rollback of its run or a withdrawal of the entry?"]
+            f"open at their key in their week), so each opens a new one: {_listed(entries)}; "
+            "was the corrections deck written before a rollback of its run or a withdrawal of "
+            "the entry?"]
 
 
-def _closed_nothing(records: pl.DataFrame, decks: list[Deck], named: int = 5) -> list[str]:
-    """The summary's note of a reprocess's records that posted but closed no open entry (no
-    open entry of their key and week: corrected from a deck written before a rollback or a
-    withdrawal, or not a correction at all); review 14, F9."""
-    if records.height == 0:
+def _closed_nothing(records: list[str]) -> list[str]:
+    """The summary's note of a reprocess's records ("deck line N") that posted but closed no
+    open entry (no open entry of their key and week: corrected from a deck written before a
+    rollback or a withdrawal, or not a correction at all); review 14, F9."""
+    if not records:
         return []
-    where = [f"{decks[d].name} line {n}" for d, n in
-             records.head(named).select("deck_no", "line_no").iter_rows()]
-    more = f" and {records.height - named} more" if records.height > named else ""
-    return [f"{records.height} record(s) posted but closed no open register entry (none is "
-            f"open at their key in their week): {', '.join(where)}{more}; was the corrections "
-            "deck written before a rollback of its run or a withdrawal of the entry, or run "
-            "already? They are posted as new records (`qap rollback` undoes this run)"]
+    return [f"{len(records)} record(s) posted but closed no open register entry (none is open "
+            f"at their key in their week): {_listed(records)}; was the corrections deck "
+            "written before a rollback of its run or a withdrawal of the entry, or run already? "
+            "They are posted as new records (`qap rollback` undoes this run)"]
