@@ -660,3 +660,32 @@ def test_quiet_flows_leave_out_the_event_senders_closing_warning():
         assert not worker.isEnabledFor(logging.WARNING)
     finally:
         worker.setLevel(level)
+
+
+def test_a_deck_changed_while_the_run_reads_it_again_stops_it_with_12_and_posts_nothing(
+        tmp_path, monkeypatch, capsys):
+    """Issue 20: the map reads a deck's parts again from its file, after intake let the deck
+    go; a file rewritten in between is not read as other records, and nothing posts."""
+    from fixtures import generate
+    from pipelines.engine.qap import run03, week_parts
+
+    generated = generate.write_inputs(tmp_path / "in", 300, seed=3)
+    deck = generated["week"]
+    monkeypatch.setattr(week_parts, "PART_LINES", 7)
+    check, calls = run03.check, []
+
+    def rewrite_after_the_first_part(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            deck.write_text(deck.read_text().replace("0", "1"))
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(run03, "check", rewrite_after_the_first_part)
+    data = tmp_path / "data"
+    assert cli.run_app(["run", str(NATIONAL), str(deck), "-d", str(data), "-q",
+                        "--run-date", "2026-11-17"]) == 12
+    err = capsys.readouterr().err
+    assert re.fullmatch(rf"qap: {re.escape(str(deck))}: changed since intake \(lines \d+-\d+ "
+                        r"are not what was read\); run the week again; nothing was posted\n",
+                        err), err
+    assert calls == [1] and not (data / "current").exists()  # stopped at the second part

@@ -20,7 +20,7 @@ from fixtures import generate
 from layouts import layout
 from layouts.decoder import decode, decode_file
 from pipelines.engine.machinery import intake
-from pipelines.engine.machinery.deck import Deck
+from pipelines.engine.machinery.deck import Deck, DeckChanged, open_deck
 from pipelines.engine.machinery.reference import load as load_reference
 from pipelines.engine.qap import review_sums, run03, week_parts
 from pipelines.engine.qap.individual import defect_charges
@@ -316,3 +316,91 @@ def test_an_adjustment_repeated_in_a_later_part_or_a_later_deck_is_19():
     repeat_in_deck = FIRST + len(first) + len(filler)
     assert _coded(found[0]) == {repeat_in_deck: ["19"]}
     assert _coded(found[1]) == {FIRST: ["19"]}  # the same OFP and week, posted by deck 0
+
+
+def _deck_file(path: Path, generated, every: int = 13) -> Path:
+    """The mixed deck (`_mixed_deck`) as a file with its HDR and TRL, some records ending in
+    blanks as sent: what the intake opens and the map reads again."""
+    lines = generated["week"].read_text().splitlines()
+    body = [line + "  " if n % every == 3 and len(line) < 120 else line
+            for n, line in enumerate(_mixed_deck(generated).records["text"].to_list())]
+    trl = lines[-1][:3] + f"{len(body):07d}" + lines[-1][10:]
+    path.write_text("\n".join([lines[0], *body, trl]) + "\n")
+    return path
+
+
+def _checked_records(monkeypatch, checking) -> list[pl.DataFrame]:
+    """The records each part of `checking()` hands to run 03's checks."""
+    seen: list[pl.DataFrame] = []
+    check = run03.check
+
+    def spy(records, *args, **kwargs):
+        seen.append(records)
+        return check(records, *args, **kwargs)
+
+    monkeypatch.setattr(run03, "check", spy)
+    checking()
+    monkeypatch.setattr(run03, "check", check)
+    return seen
+
+
+def test_a_deck_file_is_read_again_a_part_at_a_time_and_checked_as_when_held_whole(
+        generated, tmp_path, monkeypatch):
+    from test_pce_03_41 import DEFECT_CODES, OFP
+
+    deck = open_deck(_deck_file(tmp_path / "mixed.dat", generated))
+    assert deck.source is not None and deck.records["text"].str.ends_with(" ").sum() > 100
+    held = _checked_records(monkeypatch, lambda: list(week_parts.check_deck(
+        deck, 1, 500, OFP, DEFECT_CODES, 400)))
+    decks = [deck]
+    rows = week_parts.Rows03(tmp_path / "parts")
+    read = _checked_records(monkeypatch, lambda: week_parts.check_week(
+        decks, OFP, DEFECT_CODES, rows, part_lines=400))
+    assert decks[0].records.height == 0  # let go by the map
+    assert len(read) == len(held) > 8
+    for got, want in zip(read, held, strict=True):
+        assert got.select(pl.exclude("seq", "deck_no")).equals(
+            want.select(pl.exclude("seq", "deck_no")))
+    rows.release()
+
+
+def test_a_deck_changed_after_intake_stops_the_map_naming_its_lines(generated, tmp_path,
+                                                                    monkeypatch):
+    from test_pce_03_41 import DEFECT_CODES, OFP
+
+    path = _deck_file(tmp_path / "mixed.dat", generated)
+    deck = open_deck(path)
+    calls = 0
+    check = run03.check
+
+    def edit_after_the_first_part(records, *args, **kwargs):
+        nonlocal calls
+        calls += 1
+        if calls == 1:  # same size, one letter changed on line 2,001
+            lines = path.read_text().split("\n")
+            lines[2000] = lines[2000][:-1] + ("X" if lines[2000][-1] != "X" else "Y")
+            path.write_text("\n".join(lines))
+        return check(records, *args, **kwargs)
+
+    monkeypatch.setattr(run03, "check", edit_after_the_first_part)
+    rows = week_parts.Rows03(tmp_path / "parts")
+    with pytest.raises(DeckChanged, match=r"mixed\.dat: changed since intake \(lines \d+-\d+ "
+                                          r"are not what was read\); run the week again"):
+        week_parts.check_week([deck], OFP, DEFECT_CODES, rows, part_lines=400)
+
+
+def test_a_deck_removed_after_intake_stops_the_map(generated, tmp_path, monkeypatch):
+    from test_pce_03_41 import DEFECT_CODES, OFP
+
+    path = _deck_file(tmp_path / "mixed.dat", generated)
+    deck = open_deck(path)
+    check = run03.check
+
+    def remove(records, *args, **kwargs):
+        path.unlink(missing_ok=True)
+        return check(records, *args, **kwargs)
+
+    monkeypatch.setattr(run03, "check", remove)
+    with pytest.raises(DeckChanged, match=r"mixed\.dat: can no longer be read \(No such file"):
+        week_parts.check_week([deck], OFP, DEFECT_CODES, week_parts.Rows03(tmp_path / "p"),
+                              part_lines=400)

@@ -17,6 +17,7 @@ import polars as pl
 
 from layouts import layout
 from layouts.decoder import MAX_NAMED, DeckFault, Records, also_lines, read_records
+from pipelines.engine.machinery.conditions import Incomplete
 from pipelines.engine.machinery.years import FIRST_YEAR, LAST_YEAR
 
 HDR = layout.load("hdr")
@@ -40,6 +41,20 @@ class DeckRefused(Exception):
         super().__init__(f"{where}: {message}")
 
 
+class DeckChanged(Incomplete):
+    """A deck's file is not the deck that passed intake (changed, replaced or removed since):
+    a step that reads it again stops, and nothing of the run posts."""
+
+
+@dataclass(frozen=True)
+class DeckSource:
+    """Where a deck's records lie in its file, for a step that reads them again a part at a
+    time instead of holding the whole deck (issue 20): an LF-only ASCII file, whose record
+    of row r starts `first_byte` plus the bytes of the rows before it, each with its LF."""
+
+    first_byte: int  # the first record's offset: the HDR line and its LF before it
+
+
 @dataclass(frozen=True)
 class Deck:
     path: Path
@@ -50,6 +65,7 @@ class Deck:
     sequence: int
     records: pl.DataFrame  # line_no, text: the records between HDR and TRL
     content_hash: str
+    source: DeckSource | None = None  # an LF-only ASCII file: its records can be read again
 
     @property
     def name(self) -> str:
@@ -194,8 +210,10 @@ def control(records: Records) -> Deck:
         raise DeckRefused(path, "TRL count", f"TRL says {said} record{'s' * (said != 1)} but the "
                           f"deck holds {body.height} between HDR and TRL{hint}", n,
                           count_field.start, identity=digest, records=body.height)
+    source = DeckSource(records.raw.find(b"\n") + 1) if records.raw is not None else None
     return Deck(path=path, encoding=records.encoding, campus=campus, week_ending=week_ending,
-                created=created, sequence=sequence, records=body, content_hash=digest)
+                created=created, sequence=sequence, records=body, content_hash=digest,
+                source=source)
 
 
 def open_deck(path: Path | str, encoding: str = "auto") -> Deck:
@@ -203,4 +221,5 @@ def open_deck(path: Path | str, encoding: str = "auto") -> Deck:
     return control(read_records(path, encoding))
 
 
-__all__ = ["Deck", "DeckFault", "DeckRefused", "control", "open_deck", "unpadded", "utf8"]
+__all__ = ["Deck", "DeckChanged", "DeckFault", "DeckRefused", "DeckSource", "control", "open_deck",
+           "unpadded", "utf8"]

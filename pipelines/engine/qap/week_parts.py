@@ -16,6 +16,7 @@ reduce and the individual data read (reviews, adjustments), not the records' tex
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ import polars as pl
 from layouts import layout
 from layouts.decoder import decode
 from pipelines.engine.machinery import intake
-from pipelines.engine.machinery.deck import Deck, open_deck
+from pipelines.engine.machinery.deck import Deck, DeckChanged, DeckSource, open_deck, utf8
 from pipelines.engine.qap import run03, spilled
 from pipelines.engine.qap.compact import compact
 from pipelines.state import private
@@ -133,26 +134,84 @@ def check_deck(deck: Deck, deck_no: int, seq0: int, ofp: pl.DataFrame,
 
 
 def _check(held: list[pl.DataFrame], deck_no: int, seq0: int, ofp: pl.DataFrame,
-           defect_codes: pl.Series, part_lines: int, keep: str) -> Iterator[run03.Run03Part]:
+           defect_codes: pl.Series, part_lines: int, keep: str,
+           source: tuple[Path, DeckSource] | None = None) -> Iterator[run03.Run03Part]:
     """`check_deck` of the deck's records, taken out of `held`: each part is numbered and
     filtered from them alone (no copy of the deck's run 03 records), and the last one is
     copied out, so that the deck is let go while its last part is checked (the allocator
-    then hands its pages back before the reduce starts, not during it)."""
+    then hands its pages back before the reduce starts, not during it). With the deck's
+    `source` (its file) and more than one part, the deck is let go once its parts are
+    planned, and each part is read again from the file (`_pieces`)."""
     records = held.pop()
     text = records.get_column("text")
     others = _others(text)
     run03_rows = ~others if others.any() else None
     plan = _cuts(text, run03_rows, part_lines)
-    del text, others
+    del others
+    pieces = _pieces(records, plan, source[1]) if source is not None and len(plan) > 1 else None
+    del text
+    if pieces is not None:
+        del records
     carry = run03.DeckCarry()
     for n, (lo, hi) in enumerate(plan):
-        part = intake.numbered(records.slice(lo, hi - lo), deck_no, seq0 + lo)
+        if pieces is not None:
+            part = intake.numbered(_read_piece(source[0], pieces[n]), deck_no, seq0 + lo)
+        else:
+            part = intake.numbered(records.slice(lo, hi - lo), deck_no, seq0 + lo)
         if run03_rows is not None:
             part = part.filter(run03_rows.slice(lo, hi - lo))
-        if n and n == len(plan) - 1:  # the deck is not read again: its last part is its own
-            part = compact(part.with_columns(pl.col("line_no").gather(pl.int_range(pl.len()))))
+        if pieces is None and n and n == len(plan) - 1:  # the deck is not read again: its
+            part = compact(part.with_columns(  # last part is its own
+                pl.col("line_no").gather(pl.int_range(pl.len()))))
             del records, run03_rows
         yield run03.check(decode(part, PREFIX), ofp, defect_codes, carry, keep)
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A part's records where they lie in the deck's file, and what they were at intake."""
+
+    start: int  # byte offset of its first record
+    size: int  # bytes of its records, each with its LF
+    first_line: int  # line_no of its first record
+    lines: int
+    digest: bytes  # sha256 of those bytes as intake read them
+
+
+def _pieces(records: pl.DataFrame, plan: list[tuple[int, int]], source: DeckSource
+            ) -> list[_Piece]:
+    """Each part of `plan` (rows of `records`) as a `_Piece` of the deck's file, so that the
+    map holds one part, not the deck (at 4,000,000 records the deck is about 255 MiB beside
+    the part being checked). The digest is of the records as they were read at intake: a
+    file changed since reads as a changed deck, not as other records."""
+    text, line_no = records.get_column("text"), records.get_column("line_no")
+    pieces, at = [], source.first_byte
+    for lo, hi in plan:
+        lines = text.slice(lo, hi - lo)
+        digest = hashlib.sha256(utf8(lines))
+        digest.update(b"\n")
+        size = int(lines.str.len_bytes().sum()) + lines.len()
+        pieces.append(_Piece(at, size, int(line_no[lo]), lines.len(), digest.digest()))
+        at += size
+    return pieces
+
+
+def _read_piece(path: Path, piece: _Piece) -> pl.DataFrame:
+    """A part's records (line_no, text) read again from the deck's file: the same values the
+    deck held (its lines between LFs, trailing blanks kept), or DeckChanged."""
+    try:
+        with path.open("rb") as f:
+            f.seek(piece.start)
+            data = f.read(piece.size)
+    except OSError as err:
+        raise DeckChanged(f"{path}: can no longer be read ({err.strerror}) since intake; "
+                          "run the week again") from None
+    if hashlib.sha256(data).digest() != piece.digest:
+        raise DeckChanged(f"{path}: changed since intake (lines {piece.first_line}-"
+                          f"{piece.first_line + piece.lines - 1} are not what was read); run "
+                          "the week again")
+    lines = pl.Series("text", [data[:-1].decode("ascii")]).str.split("\n").explode()
+    return lines.to_frame().with_row_index("line_no", piece.first_line)
 
 
 @dataclass(frozen=True)
@@ -307,10 +366,6 @@ class DeckTask:
     keep: str = run03.KEEP_ALL  # the review lines each part keeps (`run03.check`)
 
 
-class DeckChanged(Exception):
-    """The deck's file is not the deck that passed intake (changed or replaced since)."""
-
-
 def check_deck_file(task: DeckTask, ofp: pl.DataFrame, defect_codes: pl.Series
                     ) -> list[run03.Run03Part]:
     """`check_deck` of a deck read again from its file: what a worker of a cluster runs."""
@@ -319,9 +374,10 @@ def check_deck_file(task: DeckTask, ofp: pl.DataFrame, defect_codes: pl.Series
         raise DeckChanged(f"{task.path}: changed since intake (sha256 {deck.content_hash[:12]}, "
                           f"was {task.content_hash[:12]}); run the week again")
     held = [deck.records]
+    source = (deck.path, deck.source) if deck.source is not None else None
     del deck
     return list(_check(held, task.deck_no, task.seq0, ofp, defect_codes, task.part_lines,
-                       task.keep))
+                       task.keep, source))
 
 
 # A map of the decks elsewhere (a cluster): the checked parts of each task, in task order.
@@ -382,7 +438,11 @@ def _unspill(kept: spilled.Spilled) -> pl.DataFrame:
 
 def _local(decks: list[Deck], i: int, seq0: int, ofp: pl.DataFrame, defect_codes: pl.Series,
            part_lines: int, keep: str) -> Iterator[run03.Run03Part]:
-    """Deck `i` checked here; its frame is let go while its last part is checked."""
-    held = [decks[i].records]
-    decks[i] = dataclasses.replace(decks[i], records=decks[i].records.clear())
-    yield from _check(held, i, seq0, ofp, defect_codes, part_lines, keep)
+    """Deck `i` checked here; its frame is let go while its last part is checked, or once its
+    parts are planned when they can be read again from its file."""
+    deck = decks[i]
+    held = [deck.records]
+    decks[i] = dataclasses.replace(deck, records=deck.records.clear())
+    source = (deck.path, deck.source) if deck.source is not None else None
+    del deck
+    yield from _check(held, i, seq0, ofp, defect_codes, part_lines, keep, source)
