@@ -364,8 +364,9 @@ def test_a_deck_file_is_read_again_a_part_at_a_time_and_checked_as_when_held_who
     rows.release()
 
 
-def test_a_deck_changed_after_intake_stops_the_map_naming_its_lines(generated, tmp_path,
-                                                                    monkeypatch):
+@pytest.mark.parametrize("change", ["a letter", "two records swapped"])
+def test_a_deck_changed_after_intake_stops_the_map_naming_its_lines(change, generated,
+                                                                    tmp_path, monkeypatch):
     from test_pce_03_41 import DEFECT_CODES, OFP
 
     path = _deck_file(tmp_path / "mixed.dat", generated)
@@ -376,9 +377,13 @@ def test_a_deck_changed_after_intake_stops_the_map_naming_its_lines(generated, t
     def edit_after_the_first_part(records, *args, **kwargs):
         nonlocal calls
         calls += 1
-        if calls == 1:  # same size, one letter changed on line 2,001
+        if calls == 1:  # the same size: line 2,001 changed, or it and the next swapped
             lines = path.read_text().split("\n")
-            lines[2000] = lines[2000][:-1] + ("X" if lines[2000][-1] != "X" else "Y")
+            if change == "a letter":
+                lines[2000] = lines[2000][:-1] + ("X" if lines[2000][-1] != "X" else "Y")
+            else:
+                assert lines[2000] != lines[2001]
+                lines[2000], lines[2001] = lines[2001], lines[2000]
             path.write_text("\n".join(lines))
         return check(records, *args, **kwargs)
 
