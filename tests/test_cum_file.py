@@ -674,3 +674,22 @@ def test_irm_recording_example_unit_sample_blank_counts_its_defective_documents(
     assert ofp_rows(cum[0]) == [
         ("2027Q1", "12345", "45678", 15, 4, 4, 26.67, day("11/17/2026"), None)]
     assert code_rows(cum[1]) == [("2027Q1", "45678", "101", 1), ("2027Q1", "45678", "901", 3)]
+
+
+def test_rows_of_a_big_file_narrowed_by_masks_are_the_semi_join_s_nulls_and_all():
+    keys = ["a", "b"]
+    file = pl.DataFrame({"a": ["1", "1", "2", None, "2", "3"], "b": ["x", "y", "x", "x", None, "y"],
+                         "n": [1, 2, 3, 4, 5, 6]})
+    wanted = pl.DataFrame({"a": ["1", "2", None, "3"], "b": ["y", "x", "x", None]})
+    got = cf._rows_of(file, wanted, keys)
+    assert got.equals(file.join(wanted.unique(), on=keys, how="semi", maintain_order="left"))
+    assert got["n"].to_list() == [2, 3]  # ("2", "y") would pass each mask alone: not joined
+    add = pl.DataFrame({"a": ["2", "1"], "b": ["x", "y"], "d": [10, 20]})
+    assert cf._added(file, add, keys, "n", "d")["n"].to_list() == [1, 22, 13, 4, 5, 6]
+
+
+def test_the_code_totals_come_in_one_chunk():
+    txn = (A, "#", 2, 1, [("234", 1), ("235", 2)])
+    sums = pl.concat([summed("11/14/2026", txn), summed("11/21/2026", txn)], rechunk=False)
+    _, codes = cf.totals_of_weeks(sums)
+    assert codes.height == 2 and codes.n_chunks("all") == [1] * codes.width

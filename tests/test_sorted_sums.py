@@ -40,7 +40,7 @@ def _sums(dates: list[dt.date], rows: int = 3_000, seed: int = 7) -> pl.DataFram
 
 def _reduced(sums: pl.DataFrame) -> pl.DataFrame:
     """`sums` as the weekly run's posting takes them: combined, in key order."""
-    return review_sums.in_order(review_sums.combine([sums.slice(0, 100), sums.slice(100)]))
+    return review_sums.combine([sums.slice(0, 100), sums.slice(100)])
 
 
 def _week_the_long_way(sums: pl.DataFrame, saturday: dt.date) -> pl.DataFrame:
@@ -69,11 +69,11 @@ def test_sorted_by_reads_the_order_of_several_keys_with_nulls_first():
 def test_the_posting_takes_the_sums_in_key_order():
     sums = _sums([SPLIT, SAT])
     parts = [sums.slice(0, 1_000), sums.slice(1_000, 800), sums.slice(1_800)]
-    combined = review_sums.in_order(review_sums.combine(parts))
+    combined = review_sums.combine(parts)
     assert combined.equals(sums.sort(review_sums.KEY))
     assert ordered.sorted_by(combined, review_sums.KEY, unique=True)
     assert not ordered.sorted_by(sums, review_sums.KEY)
-    assert review_sums.in_order(combined) is combined  # in order already: not sorted again
+    assert parts == []  # taken: the caller holds none of the parts' frames
 
 
 def test_a_week_with_one_date_per_period_takes_the_charges_the_long_way_gives():
@@ -127,3 +127,52 @@ def test_the_cum_file_posts_what_the_group_by_gives_with_one_or_two_weeks_in_a_q
         assert twice[1].select(order).equals(once[1].select(order))
         assert twice[1]["defects"].to_list() == [2 * d for d in once[1]["defects"]]
         assert twice[0]["sampled"].to_list() == [2 * s for s in once[0]["sampled"]]
+
+
+def _keyed(rows: int, seed: int) -> pl.DataFrame:
+    """Rows of two text keys and a date with nulls and many ties, and a column that tells the
+    rows apart (so that a sort's order of ties shows)."""
+    rnd = random.Random(seed)
+    return pl.DataFrame({
+        "a": [rnd.choice([None, "b", "a", "ab", "", "z"]) for _ in range(rows)],
+        "d": [rnd.choice([None, SPLIT, SAT]) for _ in range(rows)],
+        "b": [rnd.choice([None, "x", "y", "x\x01"]) for _ in range(rows)],
+        "row": list(range(rows))})
+
+
+def test_a_sort_taken_column_by_column_is_the_stable_sort_with_nulls_first():
+    keys = ["a", "d", "b"]
+    for rows in (0, 1, 2, 500):
+        frame = _keyed(rows, seed=rows)
+        held = [frame.clone()]
+        got = ordered.sort_taken(held, keys)
+        assert held == []  # taken
+        assert got.equals(frame.sort(keys, maintain_order=True))
+        assert got.schema == frame.schema
+
+
+def test_key_codes_rank_again_when_the_keys_would_not_fit():
+    frame = _keyed(500, seed=5)
+    keys = ["a", "d", "b", "a", "b", "d"]  # 6 * 3 * 4 * 6 * 4 * 3 places
+    wide, narrow = ordered.key_codes(frame, keys), ordered.key_codes(frame, keys, bits=12)
+    assert int(narrow.max()) < 2**12 < int(wide.max())  # ranked again on the way
+    # the same order and the same runs of equal keys either way
+    assert ordered.order_of(narrow).equals(ordered.order_of(wide))
+    assert narrow.rank("dense").equals(wide.rank("dense"))
+    by_columns = frame.with_row_index("i").sort(keys, maintain_order=True)["i"]
+    assert ordered.order_of(wide).equals(by_columns, check_names=False)
+
+
+def test_combined_sums_of_a_key_in_several_parts_are_summed_and_a_null_counts_0():
+    sums = _sums([SPLIT, SAT])
+    extra = sums.head(40).with_columns(pl.lit(None, pl.Int64).alias("defects"))
+    parts = [sums.slice(0, 1_000), extra, sums.slice(1_000), sums.head(0), sums.slice(10, 5)]
+    long_way = pl.concat(parts).group_by(review_sums.KEY).agg(
+        pl.col(review_sums.SUMS).sum()).sort(review_sums.KEY)
+    combined = review_sums.combine(parts)
+    assert combined.equals(long_way.select(list(review_sums.SCHEMA)))
+    assert combined.schema == review_sums.SCHEMA
+    assert review_sums.combine([sums.head(1)]).equals(sums.head(1))
+    assert review_sums.combine([]).equals(review_sums.empty())
+    assert review_sums.combine(iter([sums.slice(5), sums.head(5)])).equals(
+        sums.sort(review_sums.KEY))

@@ -42,23 +42,43 @@ def of_lines(reviews: pl.DataFrame) -> pl.DataFrame:
 
 
 def combine(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
-    """The sums of the parts' partial sums, one row per key (in no particular order: see
-    `in_order`)."""
+    """The sums of the parts' partial sums, one row per key, in KEY order (nulls first): the
+    defect charges and the Cumulative Data File then find their rows in their own order and
+    sort nothing (`ordered`). A list handed in is emptied: the parts' frames are let go a
+    column at a time as the sums are made (`ordered.remade`).
+
+    The rows are ordered by one integer a row (`ordered.key_codes`), and the parts' rows of
+    one key (a key in two parts) summed as runs of that order. At the 4M week's 1.09 million
+    keys this holds 60 MiB over the parts where the group-by held 200 and the sort after it
+    260 more (the frame twice and the keys' row encoding), in 0.8 s of CPU for the two's 1.2.
+    """
     frames = [p for p in parts if p.height]
+    if isinstance(parts, list):
+        parts.clear()
     if not frames:
         return empty()
-    if len(frames) == 1:
-        return frames[0]
-    # lazy: the query engine's group-by holds about half the eager one's on a million keys
-    return pl.concat([f.lazy() for f in frames]).group_by(KEY).agg(pl.col(SUMS).sum()).select(
-        list(SCHEMA)).collect()
+    held = [pl.concat(frames, rechunk=False)]
+    del frames
+    codes = ordered.key_codes(held[0], KEY)
+    rows = ordered.order_of(codes)
+    codes = codes.gather(rows)
+    last = codes.ne_missing(codes.shift(-1)).fill_null(True)  # the last row of a key's run
+    del codes
+    runs = None if last.all() else last  # None: every key in one part, nothing to sum
+    return ordered.remade(held, lambda column: _in_runs(column, rows, runs))
 
 
-def in_order(sums: pl.DataFrame) -> pl.DataFrame:
-    """`sums` in KEY order (nulls first): the defect charges and the Cumulative Data File then
-    find their rows in their own order and sort nothing (`ordered`). The weekly run sorts
-    them once the posting starts, not in the reduce: there the check's freed pages are still
-    resident (the allocator returns them after 250 ms), and the sort holds 80 MiB more than
-    the group-by at 1.09 million keys; it saves the posting and the defect charges three
-    times that, and their CPU."""
-    return sums if ordered.sorted_by(sums, KEY) else sums.sort(KEY)
+def _in_runs(column: pl.Series, rows: pl.Series, last: pl.Series | None) -> pl.Series:
+    """`column` in the order `rows`, one value per run of rows of a key (`last` marks the run's
+    last row; None: each row is its own run): a key column's value, or a sum's total (the
+    difference of its running totals at the runs' ends). A null counts 0, as in a sum."""
+    if column.name in SUMS and column.null_count():
+        column = column.fill_null(0)
+    if last is None:
+        return column.gather(rows)
+    if column.name not in SUMS:
+        return column.gather(rows.filter(last))
+    running = column.gather(rows).cum_sum().filter(last)
+    # one chunk, as the key columns: a frame of misaligned chunks is rechunked whole by the
+    # streaming engine (`cum_file._keyed`: +90 MiB at 4M)
+    return (running - running.shift(1, fill_value=0)).rechunk()

@@ -342,12 +342,16 @@ def reduce(parts: list[Run03Part], quality_standards: pl.DataFrame
            ) -> tuple[Run03Result, pl.DataFrame]:
     """The run's result from its checked parts (in deck order) and the codes the run-wide
     checks found (seq, code), which each part's records still take (`settle`). Its records
-    are the parts' records as given (a run that keeps them elsewhere gives none)."""
+    are the parts' records as given (a run that keeps them elsewhere gives none). The parts'
+    review sums are taken out of `parts` (its entries are replaced by parts without them),
+    so that each is let go as the run's sums are made (`review_sums.combine`)."""
     standards, late, standard_weeks = run_wide(parts, quality_standards)
+    sums = [p.review_sums for p in parts]
+    parts[:] = [dataclasses.replace(p, review_sums=p.review_sums.clear()) for p in parts]
     return Run03Result(
         records=pl.concat([p.records for p in parts]),
         reviews=pl.concat([p.reviews for p in parts]),
-        review_sums=review_sums.combine(p.review_sums for p in parts),
+        review_sums=review_sums.combine(sums),
         adjustments=pl.concat([p.adjustments for p in parts]),
         adjustment_documents=settle_documents(
             pl.concat([p.adjustment_documents for p in parts]), late),

@@ -33,7 +33,6 @@ from pipelines.engine.machinery.weeks import not_saturday_notes
 from pipelines.engine.qap import (
     cum_file,
     reprocess_register,
-    review_sums,
     run01,
     run03,
     spilled,
@@ -194,7 +193,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     say(_stage(3, f"posting {three.review_lines} review line(s) and the adjustment "
                   "documents that pass to the Cumulative Data File"))
     spill = run_dir / SPILLED  # the state the run writes at its end waits there (issue 20)
-    three = dataclasses.replace(three, review_sums=review_sums.in_order(three.review_sums))
+    # The review sums come in key order (`review_sums.combine`): the posting sorts nothing.
     cum, cum_defects = _post_cum(store, three, run_id, run_date, spill)
     # What the defect charges read of the review sums (issue 18): the sums are let go here.
     weeks = defect_charges.weeks_of(three.review_sums, spill)
