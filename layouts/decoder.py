@@ -46,7 +46,7 @@ class Records:
     path: Path
     frame: pl.DataFrame
     encoding: str  # "ascii" or "cp037"
-    raw: bytes | None = None  # the ASCII file as read, when it has no CR (LF-only text)
+    lf_only: bool = False  # an ASCII file with no CR: line r starts after r earlier lines' LFs
 
 
 def _locate(data: bytes, index: int) -> tuple[int, int]:
@@ -139,18 +139,18 @@ def _looks_ebcdic(data: bytes, kind: str) -> bool:
     return len(data) % RECORD_WIDTH == 0 and bool(data.translate(None, _PRINTABLE))
 
 
+CHUNK_BYTES = 16 << 20  # a larger deck is read and parsed a piece of whole lines at a time
+
+
 def read_records(path: Path | str, encoding: str = "auto", kind: str = "deck") -> Records:
     """Read a deck or reference file; `encoding` is "auto", "ascii" or "cp037"; `kind`
-    ("deck" or "reference") only words the faults for that kind of file."""
+    ("deck" or "reference") only words the faults for that kind of file. A deck of more than
+    CHUNK_BYTES of LF-only ASCII is read a piece at a time (`_read_pieces`), giving the same
+    records and the same faults."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise DeckFault(path, "file not found") from None
-    except IsADirectoryError:
-        raise DeckFault(path, "is a directory, not a file") from None
-    except OSError as err:
-        raise DeckFault(path, f"cannot be read ({err.strerror})") from None
+    if kind == "deck" and encoding != "cp037" and (records := _read_pieces(path)) is not None:
+        return records
+    data = _read_bytes(path)
     if not data or data.isspace():  # (strip() would copy the whole file)
         raise DeckFault(path, _EMPTY[kind])
     if encoding == "auto":
@@ -160,14 +160,35 @@ def read_records(path: Path | str, encoding: str = "auto", kind: str = "deck") -
     else:
         _check_text(path, data, kind)
         _check_line_ends(path, data)
-        frame = pl.read_csv(
-            io.BytesIO(data), has_header=False, separator=_SEPARATOR, quote_char=None,
-            new_columns=["text"], schema={"text": pl.String},
-        ).with_columns(pl.col("text").fill_null(""))
+        frame = _parsed(data)
         # The file's last LF ends its last line; it does not open an empty record after it.
         # (Read as it is: a copy of the file without it would cost its size again.)
         if data.endswith(b"\n") and data[-2:-1] in (b"\n", b""):
             frame = frame.slice(0, frame.height - 1)
+    return _numbered(path, frame, encoding, encoding == "ascii" and b"\r" not in data)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise DeckFault(path, "file not found") from None
+    except IsADirectoryError:
+        raise DeckFault(path, "is a directory, not a file") from None
+    except OSError as err:
+        raise DeckFault(path, f"cannot be read ({err.strerror})") from None
+
+
+def _parsed(data: bytes | memoryview) -> pl.DataFrame:
+    """The lines of ASCII `data` as a `text` column (a blank line is "")."""
+    return pl.read_csv(
+        io.BytesIO(data), has_header=False, separator=_SEPARATOR, quote_char=None,
+        new_columns=["text"], schema={"text": pl.String},
+    ).with_columns(pl.col("text").fill_null(""))
+
+
+def _numbered(path: Path, frame: pl.DataFrame, encoding: str, lf_only: bool) -> Records:
+    """`frame` with its line numbers, once no record is longer than a record can be."""
     frame = frame.with_row_index("line_no", offset=1)
     too_long = frame.filter(pl.col("text").str.len_bytes() > RECORD_WIDTH)
     if too_long.height:
@@ -175,10 +196,42 @@ def read_records(path: Path | str, encoding: str = "auto", kind: str = "deck") -
         raise DeckFault(path, f"record is {len(first['text'])} columns long; records are at "
                         f"most {RECORD_WIDTH} columns"
                         + also_lines(too_long["line_no"].head(MAX_NAMED).to_list(),
-                                      too_long.height),
+                                     too_long.height),
                         first["line_no"], RECORD_WIDTH + 1)
-    raw = data if encoding == "ascii" and b"\r" not in data else None
-    return Records(path=path, frame=frame, encoding=encoding, raw=raw)
+    return Records(path=path, frame=frame, encoding=encoding, lf_only=lf_only)
+
+
+def _read_pieces(path: Path) -> Records | None:
+    """A large deck of LF-only printable ASCII read a piece of whole lines at a time, so that
+    the file's bytes and its parsed records are not held together (at 4,000,000 records, 145
+    MB beside 225 MB). None (read it whole) for a file of CHUNK_BYTES or less, or one any of
+    whose pieces is not plain LF-only text (a CR, a stray byte, a BOM, no LF, only blanks):
+    the whole read then says what is wrong, as it always did."""
+    try:
+        if path.stat().st_size <= CHUNK_BYTES:
+            return None
+        f = path.open("rb")
+    except OSError:
+        return None
+    frames, rest = [], b""
+    with f:
+        while piece := f.read(CHUNK_BYTES):
+            data = rest + piece
+            end = data.rfind(b"\n") + 1 if len(piece) == CHUNK_BYTES else len(data)
+            lines, rest = memoryview(data)[:end], data[end:]
+            if not frames and (data.startswith(_BOM) or data.isspace()):
+                return None
+            if not end or data.find(b"\r", 0, end) >= 0 or data.translate(
+                    None, _PRINTABLE + b"\n"):
+                return None
+            frames.append(_parsed(lines))
+        last = lines.tobytes()[-2:] if frames else b""
+    if rest or not frames:
+        return None
+    frame = pl.concat(frames, rechunk=False)
+    if last.endswith(b"\n") and last[-2:-1] in (b"\n", b""):  # as the whole read does
+        frame = frame.slice(0, frame.height - 1)
+    return _numbered(path, frame, "ascii", True)
 
 
 def _number(raw: pl.Expr) -> pl.Expr:

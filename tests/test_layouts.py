@@ -137,3 +137,53 @@ def test_decoder_never_raises_on_arbitrary_input(tmp_path_factory, data):
         return
     decode(records.frame, load("prefix"), load("form3926_header"))
     decode(records.frame, load("prefix"), load("form6489"))
+
+
+def _read_both(path: Path, monkeypatch, chunk: int) -> tuple[object, object]:
+    """`read_records` of `path` read whole and a piece of `chunk` bytes at a time: each the
+    records (frame, encoding, LF-only) or the fault's message."""
+    from layouts import decoder
+
+    def read(size: int) -> object:
+        monkeypatch.setattr(decoder, "CHUNK_BYTES", size)
+        try:
+            got = read_records(path)
+        except DeckFault as err:
+            return str(err)
+        return got.frame.to_dicts(), got.encoding, got.lf_only
+
+    return read(1 << 40), read(chunk)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.lists(st.sampled_from([b"\n", b"\n", b"HDR", b"abc", b"  ", b" ", b"\r", b"\r\n",
+                                      b"\x00", b"\xef\xbb\xbf", b"~", b"TRL0000001"]),
+                     max_size=40).map(b"".join),
+       chunk=st.integers(min_value=1, max_value=12))
+def test_a_deck_read_a_piece_at_a_time_is_the_deck_read_whole(tmp_path_factory, data, chunk):
+    """Issue 20: a large LF-only deck is read a piece of whole lines at a time; any file reads
+    to the same records, or fails with the same message, as when read whole."""
+    path = tmp_path_factory.mktemp("pieces") / "deck.dat"
+    path.write_bytes(data)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        whole, pieces = _read_both(path, monkeypatch, chunk)
+    assert pieces == whole
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 31, 32, 33, 64])
+@pytest.mark.parametrize("ending", [b"", b"\n", b"\n\n", b"\n  \n", b"   "])
+def test_a_deck_in_pieces_keeps_blank_lines_trailing_blanks_and_its_line_numbers(
+        tmp_path, monkeypatch, chunk, ending):
+    lines = [b"HDRSC111420261116202606000000", b"", b"5970222200001 x  ", b"  ", b"",
+             b"5970222200002", b"TRL0000005"]
+    path = _write(tmp_path, "d.dat", b"\n".join(lines) + ending)
+    whole, pieces = _read_both(path, monkeypatch, chunk)
+    assert pieces == whole and whole[2] is True
+    if chunk > 30:  # every piece holds a line end: read in pieces, not whole again
+        from layouts import decoder
+
+        assert decoder._read_pieces(path) is not None
+    texts = [r["text"] for r in whole[0]]
+    assert texts[:6] == [line.decode() for line in lines[:6]]
+    assert texts[6].rstrip() == "TRL0000005"
+    assert [r["line_no"] for r in whole[0]][:7] == list(range(1, 8))
