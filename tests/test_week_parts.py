@@ -190,15 +190,9 @@ def test_the_last_part_of_a_deck_holds_none_of_the_decks_memory(generated, monke
 
     deck = _mixed_deck(generated)
     text, line_no = _buffers(deck.records["text"]), _buffers(deck.records["line_no"])
-    seen: list[pl.DataFrame] = []
-    check = run03.check
-
-    def spy(records, *args, **kwargs):
-        seen.append(records)
-        return check(records, *args, **kwargs)
-
-    monkeypatch.setattr(run03, "check", spy)
-    parts = list(week_parts.check_deck(deck, 0, 0, OFP, DEFECT_CODES, 400))
+    parts: list[run03.Run03Part] = []
+    seen = _checked_records(monkeypatch, lambda: parts.extend(
+        week_parts.check_deck(deck, 0, 0, OFP, DEFECT_CODES, 400)))
     assert len(seen) == len(parts) > 8
     assert _buffers(seen[0]["text"]) & text  # (its line numbers are filtered: a copy)
     assert not _buffers(seen[-1]["text"]) & text and not _buffers(seen[-1]["line_no"]) & line_no
