@@ -358,7 +358,7 @@ def test_a_deck_file_is_read_again_a_part_at_a_time_and_checked_as_when_held_who
     rows.release()
 
 
-@pytest.mark.parametrize("change", ["a letter", "two records swapped"])
+@pytest.mark.parametrize("change", ["a letter", "two records swapped", "a byte not ASCII"])
 def test_a_deck_changed_after_intake_stops_the_map_naming_its_lines(change, generated,
                                                                     tmp_path, monkeypatch):
     from test_pce_03_41 import DEFECT_CODES, OFP
@@ -375,6 +375,10 @@ def test_a_deck_changed_after_intake_stops_the_map_naming_its_lines(change, gene
             lines = path.read_text().split("\n")
             if change == "a letter":
                 lines[2000] = lines[2000][:-1] + ("X" if lines[2000][-1] != "X" else "Y")
+            elif change == "a byte not ASCII":  # (0xE9 in Latin-1: not UTF-8 either)
+                path.write_bytes(path.read_bytes().replace(
+                    lines[2000].encode(), lines[2000][:-1].encode() + b"\xe9", 1))
+                return check(records, *args, **kwargs)
             else:
                 assert lines[2000] != lines[2001]
                 lines[2000], lines[2001] = lines[2001], lines[2000]

@@ -15,7 +15,6 @@ reduce and the individual data read (reviews, adjustments), not the records' tex
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 from collections import Counter
@@ -218,10 +217,9 @@ def _read_piece(path: Path, piece: _Piece) -> pl.DataFrame:
         raise DeckChanged(f"{path}: can no longer be read ({err.strerror}) since intake; "
                           "run the week again") from None
     lines = None
-    if len(data) == piece.size and data.endswith(b"\n"):
-        with contextlib.suppress(pl.exceptions.InvalidOperationError):  # not UTF-8
-            lines = pl.Series("text", [data[:-1]], pl.Binary).cast(pl.String).str.split(
-                "\n").explode()
+    if len(data) == piece.size and data.endswith(b"\n") and data.isascii():  # as intake read
+        lines = pl.Series("text", [data[:-1]], pl.Binary).cast(pl.String).str.split(
+            "\n").explode()
     if lines is None or _digest(lines) != piece.digest:
         raise DeckChanged(f"{path}: changed since intake (lines {piece.first_line}-"
                           f"{piece.first_line + piece.lines - 1} are not what was read); run "
