@@ -145,7 +145,8 @@ def test_a_sort_taken_column_by_column_is_the_stable_sort_with_nulls_first():
     for rows in (0, 1, 2, 500):
         frame = _keyed(rows, seed=rows)
         held = [frame.clone()]
-        got = ordered.sort_taken(held, keys)
+        rows = ordered.order_of(ordered.key_codes(held[0], keys))
+        got = ordered.remade(held, lambda column, rows=rows: column.gather(rows))  # as combine
         assert held == []  # taken
         assert got.equals(frame.sort(keys, maintain_order=True))
         assert got.schema == frame.schema

@@ -5,9 +5,9 @@ The review sums come out of the reduce in key order, and what is made of them ke
 when a week's lines carry one date per period: a check lets the defect charges and the
 Cumulative Data File skip their sorts and group-bys of a million rows. Polars' own
 `pl.struct(keys).is_sorted()` encodes every row first (+116 MiB at a million rows); comparing
-each row with the one before, column by column, holds a few masks. A sort of the review sums
-(`sort_taken`, `review_sums.combine`) reads one integer a row made of the keys' ranks
-(`key_codes`) and gathers the frame a column at a time, letting each old column go.
+each row with the one before, column by column, holds a few masks. The sort of the review sums
+(`review_sums.combine`) reads one integer a row made of the keys' ranks (`key_codes`) and
+gathers the frame a column at a time, letting each old column go (`remade`).
 """
 
 from __future__ import annotations
@@ -93,11 +93,3 @@ def remade(held: list[pl.DataFrame], each: Callable[[pl.Series], pl.Series]) -> 
         columns.append(each(column))
         del column
     return pl.DataFrame(columns)
-
-
-def sort_taken(held: list[pl.DataFrame], keys: list[str]) -> pl.DataFrame:
-    """`held`'s frame sorted by `keys` as `frame.sort(keys, maintain_order=True)` sorts it
-    (ascending, nulls first, rows of equal keys in their order), taken out of `held` and
-    gathered a column at a time (`remade`)."""
-    rows = order_of(key_codes(held[0], keys))
-    return remade(held, lambda column: column.gather(rows))
