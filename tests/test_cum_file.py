@@ -693,3 +693,18 @@ def test_the_code_totals_come_in_one_chunk():
     sums = pl.concat([summed("11/14/2026", txn), summed("11/21/2026", txn)], rechunk=False)
     _, codes = cf.totals_of_weeks(sums)
     assert codes.height == 2 and codes.n_chunks("all") == [1] * codes.width
+
+
+def test_review_sums_handed_over_in_a_list_post_the_same_and_are_let_go():
+    """Issue 20: the weekly run hands the posting its review sums in a list, which the
+    posting empties once it has their totals, so that its upsert does not hold them too."""
+    sums = summed("12/19/2026", (A, "123456789", 10, 2, [("234", 2), ("509", 1)]),
+                  (B, "345678901", 8, 3, [("101", 2)]))
+    given = cf.post_run(*cf.empty(), sums, adjustments(), None, day("12/22/2026"),
+                        "20261222.01", documents=headers(adjustments()))
+    held = [sums.clone()]
+    handed = cf.post_run(*cf.empty(), held, adjustments(), None, day("12/22/2026"),
+                         "20261222.01", documents=headers(adjustments()))
+    assert held == []
+    assert handed.cum_ofp.equals(given.cum_ofp) and handed.cum_defects.equals(given.cum_defects)
+    assert handed.cum_defects.height == 3

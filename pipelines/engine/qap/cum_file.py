@@ -479,7 +479,8 @@ class CumPosting:
     adjustment_ledger: pl.DataFrame  # the ledger with this run's posted documents added
 
 
-def post_run(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, review_sums: pl.DataFrame,
+def post_run(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame,
+             review_sums: pl.DataFrame | list[pl.DataFrame],
              adjustments: pl.DataFrame, adjustment_ledger: pl.DataFrame | None,
              run_date: dt.date, run_id: str, *, documents: pl.DataFrame,
              quality_standards: pl.DataFrame | None = None,
@@ -501,7 +502,11 @@ def post_run(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, review_sums: pl.D
     refreshed: a standard set or deleted in a week without reviews reaches the file too.
     """
     ledger = adjustment_ledger if adjustment_ledger is not None else empty_adjustment_ledger()
-    cum_ofp, cum_defects = post_totals(cum_ofp, cum_defects, totals_of_weeks(review_sums),
+    if isinstance(review_sums, list):  # handed over: let go once totalled
+        review_sums = review_sums.pop()
+    totals = totals_of_weeks(review_sums)
+    del review_sums
+    cum_ofp, cum_defects = post_totals(cum_ofp, cum_defects, totals,
                                        run_date, quality_standards=quality_standards)
     quarters = {fiscal_quarter(week) for week in standard_weeks if week is not None}
     if quality_standards is not None and quarters:

@@ -194,9 +194,12 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
                   "documents that pass to the Cumulative Data File"))
     spill = run_dir / SPILLED  # the state the run writes at its end waits there (issue 20)
     # The review sums come in key order (`review_sums.combine`): the posting sorts nothing.
-    cum, cum_defects = _post_cum(store, three, run_id, run_date, spill)
-    # What the defect charges read of the review sums (issue 18): the sums are let go here.
+    # What the defect charges read of them (issue 18) first; then the posting takes them and
+    # lets them go once it has their totals.
     weeks = defect_charges.weeks_of(three.review_sums, spill)
+    sums = [three.review_sums]
+    three = dataclasses.replace(three, review_sums=three.review_sums.clear())
+    cum, cum_defects = _post_cum(store, three, sums, run_id, run_date, spill)
     individual_lines, review_lines = three.reviews, three.review_lines
     standards = three.quality_standards
     del three
@@ -279,15 +282,16 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     return result
 
 
-def _post_cum(store: Store, three: run03.Run03Result, run_id: str, run_date: dt.date,
-              spill: Path) -> tuple[cum_file.CumPosting, spilled.Spilled]:
+def _post_cum(store: Store, three: run03.Run03Result, sums: list[pl.DataFrame], run_id: str,
+              run_date: dt.date, spill: Path) -> tuple[cum_file.CumPosting, spilled.Spilled]:
     """The run's posting to the Cumulative Data File, its code rows (`cum_defects`, a row per
     quarter, OFP and code) kept in a file of `spill` until the run writes them: the posting's
-    own `cum_defects` is left empty."""
+    own `cum_defects` is left empty. The review sums are taken out of `sums` and let go once
+    totalled."""
     ofp, defects = store.read("cum_ofp"), store.read("cum_defects")
     if ofp is None or defects is None:
         ofp, defects = cum_file.empty()
-    cum = cum_file.post_run(ofp, defects, three.review_sums, three.adjustments,
+    cum = cum_file.post_run(ofp, defects, sums, three.adjustments,
                             store.read("adjustment_ledger"), run_date, run_id,
                             documents=three.adjustment_documents,
                             quality_standards=three.quality_standards,
