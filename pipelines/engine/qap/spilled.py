@@ -34,6 +34,15 @@ class Spilled:
     schema: pl.Schema
     by: str | None = None
     values: tuple = ()
+    files: tuple[int, ...] = ()  # files of each value, in `paths` order (none said: one each)
+
+    def of_value(self, value: object) -> tuple[Path, ...]:
+        """The files of the rows whose `by` column is `value`."""
+        at = self.values.index(value)
+        if not self.files:
+            return (self.paths[at],)
+        start = sum(self.files[:at])
+        return self.paths[start:start + self.files[at]]
 
     @classmethod
     def of(cls, frame: pl.DataFrame, path: Path, by: str | None = None) -> Spilled:
@@ -73,6 +82,50 @@ class Spilled:
             path.unlink(missing_ok=True)
 
 
+class Writer:
+    """A `Spilled` cut `by` a column, written a frame at a time (each one file per value it
+    holds), so that the whole frame is never held (issue 20: a week's charges at 4,000,000
+    lines are 110 MiB). The frames come in the column's order; read back, the rows are the
+    ones `Spilled.of` of their concat would keep, in the same order."""
+
+    def __init__(self, path: Path, by: str) -> None:
+        private.folder(path.parent)
+        self.path, self.by = path, by
+        self.paths: list[Path] = []
+        self.values: list = []
+        self.files: list[int] = []
+        self.height, self.schema = 0, pl.Schema()
+
+    def add(self, frame: pl.DataFrame) -> None:
+        self.schema = frame.schema
+        runs = frame.select(pl.col(self.by).rle()).unnest(self.by)
+        at = 0
+        for value, length in zip(runs["value"].to_list(), runs["len"].to_list(), strict=True):
+            if not self.values or value != self.values[-1]:
+                if value in self.values:
+                    raise ValueError(f"spilled frame {self.path.name}: not sorted by {self.by}")
+                self.values.append(value)
+                self.files.append(0)
+            path = self.path.with_name(
+                f"{self.path.stem}-{value}-{self.files[-1]:05d}{self.path.suffix}")
+            frame.slice(at, length).write_ipc(path, compression="lz4",
+                                              record_batch_size=BATCH_ROWS)
+            private.file(path)
+            self.paths.append(path)
+            self.files[-1] += 1
+            at += length
+        self.height += frame.height
+
+    def done(self) -> Spilled:
+        return Spilled(tuple(self.paths), self.height, self.schema, self.by,
+                       tuple(self.values), tuple(self.files))
+
+    def abandon(self) -> None:
+        """Remove what was written (the frames turned out unfit)."""
+        for path in self.paths:
+            path.unlink(missing_ok=True)
+
+
 Frame = pl.DataFrame | Spilled
 
 
@@ -92,5 +145,5 @@ def where(frame: Frame, column: str, value: object) -> pl.LazyFrame:
     if isinstance(frame, Spilled) and frame.by == column:
         if value not in frame.values:
             return pl.LazyFrame(schema=frame.schema)
-        return pl.scan_ipc(frame.paths[frame.values.index(value)])
+        return pl.scan_ipc(list(frame.of_value(value)))
     return lazy(frame).filter(pl.col(column) == pl.lit(value, frame.schema[column]))
