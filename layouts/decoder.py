@@ -161,11 +161,15 @@ def read_records(path: Path | str, encoding: str = "auto", kind: str = "deck") -
         _check_text(path, data, kind)
         _check_line_ends(path, data)
         frame = _parsed(data)
-        # The file's last LF ends its last line; it does not open an empty record after it.
-        # (Read as it is: a copy of the file without it would cost its size again.)
-        if data.endswith(b"\n") and data[-2:-1] in (b"\n", b""):
+        if _one_row_too_many(data[-2:]):  # (read as it is: a copy would cost its size again)
             frame = frame.slice(0, frame.height - 1)
     return _numbered(path, frame, encoding, encoding == "ascii" and b"\r" not in data)
+
+
+def _one_row_too_many(tail: bytes) -> bool:
+    """Whether the parse of a file ending in `tail` (its last two bytes) has a row after its
+    last line: the file's last LF ends its last line; it does not open an empty record."""
+    return tail.endswith(b"\n") and tail[-2:-1] in (b"\n", b"")
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -225,11 +229,11 @@ def _read_pieces(path: Path) -> Records | None:
                     None, _PRINTABLE + b"\n"):
                 return None
             frames.append(_parsed(lines))
-        last = lines.tobytes()[-2:] if frames else b""
+            tail = data[max(0, end - 2):end]  # every piece but the last ends in an LF
     if rest or not frames:
         return None
     frame = pl.concat(frames, rechunk=False)
-    if last.endswith(b"\n") and last[-2:-1] in (b"\n", b""):  # as the whole read does
+    if _one_row_too_many(tail):  # as the whole read
         frame = frame.slice(0, frame.height - 1)
     return _numbered(path, frame, "ascii", True)
 

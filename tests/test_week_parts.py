@@ -343,7 +343,7 @@ def test_a_deck_file_is_read_again_a_part_at_a_time_and_checked_as_when_held_who
     from test_pce_03_41 import DEFECT_CODES, OFP
 
     deck = open_deck(_deck_file(tmp_path / "mixed.dat", generated))
-    assert deck.source is not None and deck.records["text"].str.ends_with(" ").sum() > 100
+    assert deck.first_byte is not None and deck.records["text"].str.ends_with(" ").sum() > 100
     held = _checked_records(monkeypatch, lambda: list(week_parts.check_deck(
         deck, 1, 500, OFP, DEFECT_CODES, 400)))
     decks = [deck]

@@ -47,15 +47,6 @@ class DeckChanged(Incomplete):
 
 
 @dataclass(frozen=True)
-class DeckSource:
-    """Where a deck's records lie in its file, for a step that reads them again a part at a
-    time instead of holding the whole deck (issue 20): an LF-only ASCII file, whose record
-    of row r starts `first_byte` plus the bytes of the rows before it, each with its LF."""
-
-    first_byte: int  # the first record's offset: the HDR line and its LF before it
-
-
-@dataclass(frozen=True)
 class Deck:
     path: Path
     encoding: str
@@ -65,7 +56,10 @@ class Deck:
     sequence: int
     records: pl.DataFrame  # line_no, text: the records between HDR and TRL
     content_hash: str
-    source: DeckSource | None = None  # an LF-only ASCII file: its records can be read again
+    # The first record's byte offset in an LF-only ASCII file, whose record of row r then
+    # starts after the rows before it, each with its LF: a step can read the records again a
+    # part at a time instead of holding the deck (issue 20). None: any other file.
+    first_byte: int | None = None
 
     @property
     def name(self) -> str:
@@ -212,10 +206,10 @@ def control(records: Records) -> Deck:
         raise DeckRefused(path, "TRL count", f"TRL says {said} record{'s' * (said != 1)} but the "
                           f"deck holds {body.height} between HDR and TRL{hint}", n,
                           count_field.start, identity=digest, records=body.height)
-    source = (DeckSource(len(first_text.encode()) + 1) if records.lf_only else None)
+    first_byte = len(first_text.encode()) + 1 if records.lf_only else None  # after the HDR
     return Deck(path=path, encoding=records.encoding, campus=campus, week_ending=week_ending,
                 created=created, sequence=sequence, records=body, content_hash=digest,
-                source=source)
+                first_byte=first_byte)
 
 
 def open_deck(path: Path | str, encoding: str = "auto") -> Deck:
@@ -223,5 +217,5 @@ def open_deck(path: Path | str, encoding: str = "auto") -> Deck:
     return control(read_records(path, encoding))
 
 
-__all__ = ["Deck", "DeckChanged", "DeckFault", "DeckRefused", "DeckSource", "control", "open_deck",
-           "unpadded", "utf8"]
+__all__ = ["Deck", "DeckChanged", "DeckFault", "DeckRefused", "control", "open_deck", "unpadded",
+           "utf8"]

@@ -34,13 +34,11 @@ class Spilled:
     schema: pl.Schema
     by: str | None = None
     values: tuple = ()
-    files: tuple[int, ...] = ()  # files of each value, in `paths` order (none said: one each)
+    files: tuple[int, ...] = ()  # how many of `paths` each value has, in order
 
     def of_value(self, value: object) -> tuple[Path, ...]:
         """The files of the rows whose `by` column is `value`."""
         at = self.values.index(value)
-        if not self.files:
-            return (self.paths[at],)
         start = sum(self.files[:at])
         return self.paths[start:start + self.files[at]]
 
@@ -64,7 +62,8 @@ class Spilled:
         for piece_path, piece in pieces:
             piece.write_ipc(piece_path, compression="lz4", record_batch_size=BATCH_ROWS)
             private.file(piece_path)
-        return cls(tuple(p for p, _ in pieces), frame.height, frame.schema, by, values)
+        return cls(tuple(p for p, _ in pieces), frame.height, frame.schema, by, values,
+                   (1,) * len(values))
 
     def lazy(self) -> pl.LazyFrame:
         """The frame as a scan: a filter reads the files a record batch at a time."""

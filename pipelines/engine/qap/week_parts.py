@@ -27,7 +27,7 @@ import polars as pl
 from layouts import layout
 from layouts.decoder import decode
 from pipelines.engine.machinery import intake
-from pipelines.engine.machinery.deck import Deck, DeckChanged, DeckSource, open_deck
+from pipelines.engine.machinery.deck import Deck, DeckChanged, open_deck
 from pipelines.engine.qap import run03, spilled
 from pipelines.engine.qap.compact import compact
 from pipelines.state import private
@@ -135,42 +135,46 @@ def check_deck(deck: Deck, deck_no: int, seq0: int, ofp: pl.DataFrame,
 
 def _check(held: list[pl.DataFrame], deck_no: int, seq0: int, ofp: pl.DataFrame,
            defect_codes: pl.Series, part_lines: int, keep: str,
-           source: tuple[Path, DeckSource] | None = None) -> Iterator[run03.Run03Part]:
+           deck_file: tuple[Path, int] | None = None) -> Iterator[run03.Run03Part]:
     """`check_deck` of the deck's records, taken out of `held`: each part is numbered and
     filtered from them alone (no copy of the deck's run 03 records), and the last one is
     copied out, so that the deck is let go while its last part is checked (the allocator
-    then hands its pages back before the reduce starts, not during it). With the deck's
-    `source` (its file) and more than one part, the deck is let go once its parts are
-    planned, and each part is read again from the file (`_pieces`)."""
+    then hands its pages back before the reduce starts, not during it). With `deck_file`
+    (`_readable`) and more than one part, the deck is let go once its parts are planned,
+    and each part is read again from the file (`_pieces`)."""
     records = held.pop()
     text = records.get_column("text")
     others = _others(text)
     run03_rows = ~others if others.any() else None
     plan = _cuts(text, run03_rows, part_lines)
-    del others
-    pieces = _pieces(records, plan, source[1]) if source is not None and len(plan) > 1 else None
-    del text
-    if pieces is not None:
+    del others, text
+    pieces = _pieces(records, plan, *deck_file) if deck_file and len(plan) > 1 else []
+    if pieces:
         del records
     carry = run03.DeckCarry()
     for n, (lo, hi) in enumerate(plan):
-        if pieces is not None:
-            part = intake.numbered(_read_piece(source[0], pieces[n]), deck_no, seq0 + lo)
-        else:
-            part = intake.numbered(records.slice(lo, hi - lo), deck_no, seq0 + lo)
+        rows = _read_piece(pieces[n]) if pieces else records.slice(lo, hi - lo)
+        part = intake.numbered(rows, deck_no, seq0 + lo)
         if run03_rows is not None:
             part = part.filter(run03_rows.slice(lo, hi - lo))
-        if pieces is None and n and n == len(plan) - 1:  # the deck is not read again: its
-            part = compact(part.with_columns(  # last part is its own
+        if not pieces and n and n == len(plan) - 1:  # the deck is not read again: its last
+            part = compact(part.with_columns(  # part is its own
                 pl.col("line_no").gather(pl.int_range(pl.len()))))
             del records, run03_rows
         yield run03.check(decode(part, PREFIX), ofp, defect_codes, carry, keep)
+
+
+def _readable(deck: Deck) -> tuple[Path, int] | None:
+    """The deck's file and its first record's offset, when its records can be read again by
+    offset (`Deck.first_byte`)."""
+    return None if deck.first_byte is None else (deck.path, deck.first_byte)
 
 
 @dataclass(frozen=True)
 class _Piece:
     """A part's records where they lie in the deck's file, and what they were at intake."""
 
+    path: Path
     start: int  # byte offset of its first record
     size: int  # bytes of its records, each with its LF
     first_line: int  # line_no of its first record
@@ -190,26 +194,27 @@ def _digest(lines: pl.Series) -> bytes:
 _SEED = 20  # of `_digest`'s row hashes
 
 
-def _pieces(records: pl.DataFrame, plan: list[tuple[int, int]], source: DeckSource
+def _pieces(records: pl.DataFrame, plan: list[tuple[int, int]], path: Path, first_byte: int
             ) -> list[_Piece]:
-    """Each part of `plan` (rows of `records`) as a `_Piece` of the deck's file, so that the
-    map holds one part, not the deck (at 4,000,000 records the deck is about 255 MiB beside
-    the part being checked). The digest is of the records as they were read at intake: a
-    file changed since reads as a changed deck, not as other records."""
+    """Each part of `plan` (rows of `records`) as a `_Piece` of the deck's file `path`, so
+    that the map holds one part, not the deck (at 4,000,000 records the deck is about 255 MiB
+    beside the part being checked). The digest is of the records as they were read at
+    intake: a file changed since reads as a changed deck, not as other records."""
     text, line_no = records.get_column("text"), records.get_column("line_no")
-    pieces, at = [], source.first_byte
+    pieces, at = [], first_byte
     for lo, hi in plan:
         lines = text.slice(lo, hi - lo)
         size = int(lines.str.len_bytes().sum()) + lines.len()
-        pieces.append(_Piece(at, size, int(line_no[lo]), lines.len(), _digest(lines)))
+        pieces.append(_Piece(path, at, size, int(line_no[lo]), lines.len(), _digest(lines)))
         at += size
     return pieces
 
 
-def _read_piece(path: Path, piece: _Piece) -> pl.DataFrame:
+def _read_piece(piece: _Piece) -> pl.DataFrame:
     """A part's records (line_no, text) read again from the deck's file: the same values the
     deck held (its lines between LFs, trailing blanks kept), or DeckChanged."""
     try:
+        path = piece.path
         with path.open("rb") as f:
             f.seek(piece.start)
             data = f.read(piece.size)
@@ -386,11 +391,10 @@ def check_deck_file(task: DeckTask, ofp: pl.DataFrame, defect_codes: pl.Series
     if deck.content_hash != task.content_hash:
         raise DeckChanged(f"{task.path}: changed since intake (sha256 {deck.content_hash[:12]}, "
                           f"was {task.content_hash[:12]}); run the week again")
-    held = [deck.records]
-    source = (deck.path, deck.source) if deck.source is not None else None
+    held, deck_file = [deck.records], _readable(deck)
     del deck
     return list(_check(held, task.deck_no, task.seq0, ofp, defect_codes, task.part_lines,
-                       task.keep, source))
+                       task.keep, deck_file))
 
 
 # A map of the decks elsewhere (a cluster): the checked parts of each task, in task order.
@@ -456,6 +460,6 @@ def _local(decks: list[Deck], i: int, seq0: int, ofp: pl.DataFrame, defect_codes
     deck = decks[i]
     held = [deck.records]
     decks[i] = dataclasses.replace(deck, records=deck.records.clear())
-    source = (deck.path, deck.source) if deck.source is not None else None
+    deck_file = _readable(deck)
     del deck
-    yield from _check(held, i, seq0, ofp, defect_codes, part_lines, keep, source)
+    yield from _check(held, i, seq0, ofp, defect_codes, part_lines, keep, deck_file)

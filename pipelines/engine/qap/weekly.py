@@ -25,9 +25,7 @@ from pipelines.engine.machinery import entries, intake
 from pipelines.engine.machinery.conservation import ConservationError, conserve
 from pipelines.engine.machinery.deck import Deck
 from pipelines.engine.machinery.reference import Reference
-from pipelines.engine.machinery.register import (
-    open_entries,
-)
+from pipelines.engine.machinery.register import open_entries
 from pipelines.engine.machinery.result import DeckOutcome, Progress, RunResult, StepOutcome
 from pipelines.engine.machinery.weeks import not_saturday_notes
 from pipelines.engine.qap import (
