@@ -115,6 +115,14 @@ def test_the_cum_file_posts_what_the_group_by_gives_with_one_or_two_weeks_in_a_q
     for dates in ([SPLIT, SAT], [dt.date(2025, 12, 27), SPLIT, SAT]):
         sums = _reduced(_sums(dates))
         ofp, codes = cf.totals_of_weeks(sums)
+        held = [sums.clone()]  # handed over, as the weekly run does: the same totals
+        handed = cf.totals_of_weeks(held)
+        assert held == [] and handed[1].n_chunks("all") == [1] * codes.width
+        for mine, theirs, keys in zip(handed, (ofp, codes), (cf.KEYS, [*cf.KEYS, "defect_code"]),
+                                      strict=True):  # group-bys: in any order
+            assert mine.sort(keys).equals(theirs.sort(keys))
+        if len(dates) == 2:  # one date a quarter: the sums' rows, in their order
+            assert handed[1].equals(codes)
         long_way = sums.filter(pl.col("defect_code").is_not_null()).with_columns(
             cf.fiscal_quarter_expr("week_ending")).group_by(*cf.KEYS, "defect_code").agg(
             pl.col("defects").sum())
