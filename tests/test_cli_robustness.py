@@ -311,6 +311,26 @@ def test_dash_h_is_help(args):
     assert result.exit_code == 0 and "Usage:" in result.output
 
 
+@pytest.mark.parametrize("word,usage,option", [
+    ("params", "qap inventory params [--run-date YYYY-MM-DD]", "--run-date"),
+    ("withdraw", "qap inventory withdraw KEY CODE --reason WHY [-d DIR]", "code 90"),
+    ("corrections", "qap inventory corrections OUT [-d DIR] [--force]", "--force"),
+    ("reprocess", "qap inventory reprocess DECK... [-d DIR] [--run-date YYYY-MM-DD]",
+     "condition code")])
+def test_each_inventory_word_has_its_own_help(word, usage, option, tmp_path):
+    """docwalk 18: `qap inventory WORD --help` was the whole command's help."""
+    for flag in ("--help", "-h"):
+        result = qap("inventory", word, flag, "-d", str(tmp_path / "none"))
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith(f"Usage: {usage}\n\n") and option in result.output
+        assert not (tmp_path / "none").exists()  # help runs nothing
+    whole = qap("inventory", "--help").output
+    assert "Deck files; or `params`" in whole and "qap inventory withdraw" not in (
+        qap("inventory", "params", "--help").output.split("\n\n")[1])
+    assert all(max(map(len, qap("inventory", w, "-h").output.splitlines())) <= 80
+               for w in ("params", "withdraw", "corrections", "reprocess"))
+
+
 def test_help_paragraphs_are_not_broken_mid_sentence():
     assert reflow("Run 01, run 03,\nthen run 05.\n\nExample: qap a\n         qap b") == (
         "Run 01, run 03, then run 05.\n\nExample: qap a\n         qap b")

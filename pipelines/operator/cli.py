@@ -31,7 +31,7 @@ from pipelines.operator.cli_options import (
     said_as_json,
 )
 from pipelines.operator.flow_cli import flow_app
-from pipelines.operator.inventory_cli import flow_inventory, inventory
+from pipelines.operator.inventory_cli import InventoryCommand, flow_inventory, inventory
 from pipelines.operator.sample_cli import sample_app
 from pipelines.operator.version import version_text
 from pipelines.state import private
@@ -46,7 +46,7 @@ for group in (run_cli, register_cli, reference_cli):
 backfill_cli.install(app)  # a series of weeks in order (pipelines/operator/backfill_cli.py)
 app.add_typer(flow_app, name="flow")
 app.add_typer(sample_app, name="sample")
-app.command()(inventory)  # run INV-10-02 (pipelines/operator/inventory_cli.py)
+app.command(cls=InventoryCommand)(inventory)  # INV-10-02 (pipelines/operator/inventory_cli.py)
 flow_app.command("inventory")(flow_inventory)
 quarterly_cli.register(app)
 app.command("sql")(sql_cli.sql)

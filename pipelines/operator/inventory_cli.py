@@ -7,10 +7,12 @@ Only wiring: the engine is `pipelines.engine.inventory.step`; exit codes are tho
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand
 
 from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE, CC_USAGE, unforeseen
 from pipelines.engine.machinery.conservation import ConservationError
@@ -37,6 +39,47 @@ InvReference = Annotated[Path | None, typer.Option(
     help="Folder with the optional work_calendar.txt (without it: Monday-Friday); "
     "remembered by the data directory, as `qap run` remembers its reference folder.")]
 Reason = Annotated[str | None, typer.Option("--reason", help="Why an entry is withdrawn.")]
+
+
+# `qap inventory WORD --help`: each word's own usage, options and what it does (docwalk 18).
+WORD_HELP = {
+    "params": (
+        "qap inventory params [--run-date YYYY-MM-DD]",
+        "Print the INV-10-02 policy parameters in force on the run date (default today): the "
+        "inventory range of each grade and each rule's settings, with the paragraph each rests "
+        "on. Reads no data directory and writes nothing."),
+    "withdraw": (
+        "qap inventory withdraw KEY CODE --reason WHY [-d DIR]",
+        "Withdraw one open INV-10-02 exception: KEY is the assignment number, case control "
+        "number or group it names (for code 90, the GS-13 analysis scope: group, territory or "
+        "area), CODE its exception code. The withdrawal is a generation of its own: it "
+        "prints its id, and `qap rollback ID` undoes it."),
+    "corrections": (
+        "qap inventory corrections OUT [-d DIR] [--force]",
+        "Write the open INV-10-02 error register entries to OUT as decks to correct (one deck "
+        "per as-of date and area, named OUT_MMDDYYYY_AREA when there are several). Correct the "
+        "records in place, keep the HDR and the TRL count, then run `qap inventory reprocess`. "
+        "--force overwrites files that exist."),
+    "reprocess": (
+        "qap inventory reprocess DECK... [-d DIR] [--run-date YYYY-MM-DD]",
+        "Re-input corrected decks written by `qap inventory corrections`: their records go "
+        "through the record checks again; what passes closes its open entry, what fails "
+        "stays on the error register with its codes. Prints the summary; the exit status is "
+        "the condition code, as for a run."),
+}
+
+
+class InventoryCommand(TyperCommand):
+    """`qap inventory`, whose first argument may be a word: `--help` after a word prints that
+    word's help, not the whole command's."""
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        if args and args[0] in WORD_HELP and any(a in ("--help", "-h") for a in args[1:]):
+            usage, what = WORD_HELP[args[0]]
+            typer.echo(f"Usage: {usage}\n\n{textwrap.fill(what, 79)}\n\n"
+                       "`qap inventory --help`: every word and option.")
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
 
 
 def _fail(message: str, code: int) -> typer.Exit:
