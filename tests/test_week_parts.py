@@ -407,3 +407,44 @@ def test_a_deck_removed_after_intake_stops_the_map(generated, tmp_path, monkeypa
     with pytest.raises(DeckChanged, match=r"mixed\.dat: can no longer be read \(No such file"):
         week_parts.check_week([deck], OFP, DEFECT_CODES, week_parts.Rows03(tmp_path / "p"),
                               part_lines=400)
+
+
+def test_a_week_of_one_part_decks_holds_none_of_them_through_the_map(generated, tmp_path,
+                                                                     monkeypatch):
+    """Issue 20: every deck's parts are planned, and its records let go, before the first is
+    checked; a deck of one part is read again from its file in its turn, as a larger one is
+    (a 4M week in 16 decks held each deck waiting its turn: 690 against 500 MiB as one)."""
+    from test_pce_03_41 import DEFECT_CODES, OFP
+
+    paths = [_deck_file(tmp_path / f"deck{n}.dat", generated) for n in range(3)]
+    held = [open_deck(p) for p in paths]
+    assert all(d.first_byte is not None and d.records.height < 20_000 for d in held)
+    want = []
+    for n, deck in enumerate(held):
+        want += _checked_records(monkeypatch, lambda deck=deck, n=n: list(
+            week_parts.check_deck(deck, n, 0, OFP, DEFECT_CODES, 50_000)))
+    assert len(want) == 3  # one part a deck
+    decks = [open_deck(p) for p in paths]
+    heights: list[list[int]] = []
+    check = run03.check
+
+    def watch(records, *args, **kwargs):
+        heights.append([d.records.height for d in decks])
+        if len(heights) == 2:  # the third deck changed while the second is checked
+            lines = paths[2].read_text().split("\n")
+            lines[5] = lines[5][:-1] + ("X" if lines[5][-1] != "X" else "Y")
+            paths[2].write_text("\n".join(lines))
+        return check(records, *args, **kwargs)
+
+    monkeypatch.setattr(run03, "check", watch)
+    rows = week_parts.Rows03(tmp_path / "parts")
+    with pytest.raises(DeckChanged, match=r"deck2\.dat: changed since intake \(lines 2-"):
+        week_parts.check_week(decks, OFP, DEFECT_CODES, rows, part_lines=50_000)
+    assert heights == [[0, 0, 0], [0, 0, 0]]  # none held from the first check on
+    monkeypatch.setattr(run03, "check", check)
+    _deck_file(paths[2], generated)  # as it was
+    decks = [open_deck(p) for p in paths]
+    got = _checked_records(monkeypatch, lambda: week_parts.check_week(
+        decks, OFP, DEFECT_CODES, week_parts.Rows03(tmp_path / "again"), part_lines=50_000))
+    for mine, theirs in zip(got, want, strict=True):
+        assert mine.select(pl.exclude("seq")).equals(theirs.select(pl.exclude("seq")))

@@ -136,21 +136,56 @@ def check_deck(deck: Deck, deck_no: int, seq0: int, ofp: pl.DataFrame,
 def _check(held: list[pl.DataFrame], deck_no: int, seq0: int, ofp: pl.DataFrame,
            defect_codes: pl.Series, part_lines: int, keep: str,
            deck_file: tuple[Path, int] | None = None) -> Iterator[run03.Run03Part]:
-    """`check_deck` of the deck's records, taken out of `held`: each part is numbered and
-    filtered from them alone (no copy of the deck's run 03 records), and the last one is
-    copied out, so that the deck is let go while its last part is checked (the allocator
-    then hands its pages back before the reduce starts, not during it). With `deck_file`
-    (`_readable`) and more than one part, the deck is let go once its parts are planned,
-    and each part is read again from the file (`_pieces`)."""
+    """`check_deck` of the deck's records, taken out of `held` (`_plan`, then `_checked`)."""
+    return _checked([_plan(held, part_lines, deck_file)], deck_no, seq0, ofp, defect_codes,
+                    keep)
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """A deck's parts of run 03 records, planned: rows (start, end) of the deck, the rows of
+    run 03 (None: every row), and where each part is read: again from the deck's file
+    (`pieces`), or from its records (`held`, one frame, taken out as the deck is checked)."""
+
+    plan: list[tuple[int, int]]
+    run03_rows: pl.Series | None
+    pieces: list[_Piece]
+    held: list[pl.DataFrame]
+
+
+def _plan(held: list[pl.DataFrame], part_lines: int, deck_file: tuple[Path, int] | None,
+          one_part_too: bool = False) -> _Planned:
+    """The parts of the deck's records taken out of `held`. With `deck_file` (`_readable`),
+    a deck of more than one part (with `one_part_too`, any deck) is let go once planned and
+    each part is read again from the file (`_pieces`): the map plans every deck first, and a
+    week of many decks then holds none of them through the map, where each deck waiting its
+    turn was held (at 4,000,000 records in 16 decks, +230 MiB at the first deck's check). A
+    cluster's worker, which reads one deck just before it checks it, reads a deck of one part
+    once."""
     records = held.pop()
     text = records.get_column("text")
     others = _others(text)
     run03_rows = ~others if others.any() else None
     plan = _cuts(text, run03_rows, part_lines)
     del others, text
-    pieces = _pieces(records, plan, *deck_file) if deck_file and len(plan) > 1 else []
-    if pieces:
-        del records
+    again = len(plan) > 1 or (one_part_too and records.height > 0
+                              and (run03_rows is None or bool(run03_rows.any())))
+    if deck_file and again:
+        return _Planned(plan, run03_rows, _pieces(records, plan, *deck_file), [])
+    return _Planned(plan, run03_rows, [], [records])
+
+
+def _checked(planned: list[_Planned], deck_no: int, seq0: int, ofp: pl.DataFrame,
+             defect_codes: pl.Series, keep: str) -> Iterator[run03.Run03Part]:
+    """Run 03's checks of the deck taken out of `planned`, part by part: each part is numbered
+    and filtered from the records alone (no copy of the deck's run 03 records). A deck held
+    (not read again) has its last part copied out, so that the deck is let go while its last
+    part is checked (the allocator then hands its pages back before the reduce starts, not
+    during it)."""
+    deck = planned.pop()
+    plan, run03_rows, pieces = deck.plan, deck.run03_rows, deck.pieces
+    records = deck.held.pop() if deck.held else None
+    del deck
     carry = run03.DeckCarry()
     for n, (lo, hi) in enumerate(plan):
         rows = _read_piece(pieces[n]) if pieces else records.slice(lo, hi - lo)
@@ -406,11 +441,12 @@ def check_week(decks: list[Deck], ofp: pl.DataFrame, defect_codes: pl.Series,
                map_decks: MapDecks | None = None, keep: str = run03.KEEP_ALL
                ) -> list[run03.Run03Part]:
     """The map over every deck: in this process, or by `map_decks` (a cluster's workers).
-    Each part's records go to `rows` as soon as they are checked (in deck order), and each
-    deck's own frame is let go while its last part is checked (the list's entries are
-    replaced). Returns the parts without their records; each keeps the review lines `keep`
-    asks for (`run03.check`) and the sums of all of them, which wait in `rows`' folder until
-    every part is checked (`_spill`)."""
+    Each part's records go to `rows` as soon as they are checked (in deck order). Every
+    deck's parts are planned first and its frame let go (the list's entries are replaced;
+    `_planned_all`): a deck that can be read again from its file is, a part at a time, and
+    any other deck is let go while its last part is checked. Returns the parts without their
+    records; each keeps the review lines `keep` asks for (`run03.check`) and the sums of all
+    of them, which wait in `rows`' folder until every part is checked (`_spill`)."""
     part_lines = part_lines or PART_LINES
     seq0s = [sum(d.records.height for d in decks[:i]) for i in range(len(decks))]
     if map_decks is not None:
@@ -420,7 +456,8 @@ def check_week(decks: list[Deck], ofp: pl.DataFrame, defect_codes: pl.Series,
             decks[i] = dataclasses.replace(deck, records=deck.records.clear())
         checked: Iterable[Iterable[run03.Run03Part]] = map_decks(tasks, ofp, defect_codes)
     else:
-        checked = (_local(decks, i, seq0s[i], ofp, defect_codes, part_lines, keep)
+        planned = _planned_all(decks, part_lines)
+        checked = (_checked(planned[i], i, seq0s[i], ofp, defect_codes, keep)
                    for i in range(len(decks)))
     parts, waiting = [], []
     for deck_parts in checked:
@@ -453,13 +490,14 @@ def _unspill(kept: spilled.Spilled) -> pl.DataFrame:
     return sums
 
 
-def _local(decks: list[Deck], i: int, seq0: int, ofp: pl.DataFrame, defect_codes: pl.Series,
-           part_lines: int, keep: str) -> Iterator[run03.Run03Part]:
-    """Deck `i` checked here; its frame is let go while its last part is checked, or once its
-    parts are planned when they can be read again from its file."""
-    deck = decks[i]
-    held = [deck.records]
-    decks[i] = dataclasses.replace(deck, records=deck.records.clear())
-    deck_file = _readable(deck)
-    del deck
-    yield from _check(held, i, seq0, ofp, defect_codes, part_lines, keep, deck_file)
+def _planned_all(decks: list[Deck], part_lines: int) -> list[list[_Planned]]:
+    """Every deck's parts planned before the map starts, each deck's frame let go (the list's
+    entries are replaced) and kept only where it cannot be read again from its file."""
+    planned = []
+    for i, deck in enumerate(decks):
+        held = [deck.records]
+        decks[i] = dataclasses.replace(deck, records=deck.records.clear())
+        deck_file = _readable(deck)
+        del deck
+        planned.append([_plan(held, part_lines, deck_file, one_part_too=True)])
+    return planned
