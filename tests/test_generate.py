@@ -142,3 +142,36 @@ def test_same_seed_gives_identical_bytes_in_another_interpreter(tmp_path, inputs
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           env=env, check=True, cwd=Path(__file__).parents[1])
     assert done.stdout == generate.review_deck(500, 3, ofp, codes)
+
+
+def test_a_week_split_into_decks_is_the_week_cut_at_document_headers(tmp_path, inputs):
+    """`split_week` (the bench's --decks): the week's records, in order, in decks that start
+    at a header, each with its own HDR sequence and TRL count; run as a week they post and
+    reject what the one deck does, and the Cumulative Data File is the same."""
+    ofp, codes = inputs
+    (tmp_path / "one").mkdir()
+    one = _run(tmp_path / "one", ofp, codes, _week(inputs))
+    week = tmp_path / "one" / generate.WEEK_FILE
+    paths = generate.split_week(week, 3)
+    assert [p.name for p in paths] == generate.split_names(3) == [
+        "week-01.dat", "week-02.dat", "week-03.dat"]
+    decks = [open_deck(p) for p in paths]
+    whole = open_deck(week)
+    assert [d.sequence for d in decks] == [11, 12, 13] and whole.sequence != 11
+    assert {(d.campus, d.week_ending, d.created) for d in decks} == {
+        (whole.campus, whole.week_ending, whole.created)}
+    assert pl.concat([d.records["text"] for d in decks]).equals(whole.records["text"])
+    sizes = [d.records.height for d in decks]
+    assert max(sizes) - min(sizes) < SMALL // 10  # about equal
+    section = PREFIX.field("section")
+    assert all(d.records["text"][0][section.offset:section.end] == "01" for d in decks)
+    national = tmp_path / "one" / generate.NATIONAL_FILE
+    split = run_week([national, *paths], tmp_path / "split" / "data",
+                     reference.load(tmp_path / "one"), RUN_DATE)
+    assert [d.status for d in split.decks] == ["accepted"] * 4
+    assert (split.records_in, split.posted, split.rejected, split.codes) == (
+        one.records_in, one.posted, one.rejected, one.codes)
+    from pipelines.state.store import Store
+    for table in ("cum_ofp", "cum_defects"):
+        assert Store(tmp_path / "split" / "data").read(table).equals(
+            Store(tmp_path / "one" / "data").read(table)), table

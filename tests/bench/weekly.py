@@ -186,10 +186,15 @@ def _page_cpu() -> float:
     return time.process_time() + children.ru_utime + children.ru_stime
 
 
-def child(data_dir: Path, inputs: Path) -> dict:
+def week_decks(decks: int) -> tuple[str, ...]:
+    """The national list and the week: one deck, or `decks` (`generate.split_week`)."""
+    return (generate.NATIONAL_FILE,
+            *([generate.WEEK_FILE] if decks == 1 else generate.split_names(decks)))
+
+
+def child(data_dir: Path, inputs: Path, decks: int = 1) -> dict:
     """One full run of the national list and the week (printed as JSON by main)."""
-    return measure_run(data_dir, inputs,
-                       [inputs / generate.NATIONAL_FILE, inputs / generate.WEEK_FILE])
+    return measure_run(data_dir, inputs, [inputs / name for name in week_decks(decks)])
 
 
 def _env() -> dict[str, str]:
@@ -223,10 +228,10 @@ def _process(cmd: list[str], log: Path) -> dict:
     return json.loads(launched.stdout)
 
 
-def _full_run(data_dir: Path, inputs: Path) -> dict:
+def _full_run(data_dir: Path, inputs: Path, decks: int = 1) -> dict:
     log = inputs / f"{data_dir.name}.log"
     outer = _process([sys.executable, "-m", "tests.bench.weekly", "--child", str(data_dir),
-                      "--out", str(inputs)], log)
+                      "--out", str(inputs), "--decks", str(decks)], log)
     text = log.read_text()
     if outer["code"]:
         sys.exit(f"full run failed ({outer['code']}):\n{text[-4000:]}")
@@ -302,7 +307,7 @@ def _each(values: list[float], digits: int = 3) -> str:
 
 
 def measure(out: Path, lines: int, seed: int, runs: int,
-            warm_up: bool = True) -> tuple[dict, dict]:
+            warm_up: bool = True, decks: int = 1) -> tuple[dict, dict]:
     """Build the inputs, run every measurement; return (figures, the full run of median
     CPU time)."""
     start = time.perf_counter()
@@ -312,6 +317,11 @@ def measure(out: Path, lines: int, seed: int, runs: int,
     print(f"deck {week}: {lines:,} records, {week.stat().st_size / 1e6:.1f} MB, built in "
           f"{built:.2f} s (seed {seed}); {runs} run(s) of each measurement, medians; "
           f"{os.cpu_count()} cores", flush=True)
+    if decks > 1:
+        generate.split_week(week, decks)
+        print(f"the full run and `qap run` take the week in {decks} decks "
+              f"({', '.join(generate.split_names(decks)[:2])}, ...); the floors and the peer "
+              f"read {week.name}", flush=True)
 
     warm = None
     if warm_up:  # compiles the bytecode of every module a run imports, once (not measured)
@@ -319,17 +329,17 @@ def measure(out: Path, lines: int, seed: int, runs: int,
         print(f"warm-up: `qap run` of the national deck alone took {warm:.2f} s", flush=True)
     floors = [parse_floor(week) for _ in range(runs)]
     least = [outputs_floor(week, out / "outputs-floor") for _ in range(runs)]
-    full = [_full_run(out / f"data-{i}", out) for i in range(runs)]
+    full = [_full_run(out / f"data-{i}", out, decks) for i in range(runs)]
     qap, peer, helps = [], [], []
     for i in range(runs):  # alternating, so that both see the same machine load
-        qap.append(_qap_process(out, i))
+        qap.append(_qap_process(out, i, week_decks(decks)))
         peer.append(_peer_process(out, i))
         helps.append(_qap_help(out, i))
 
     med = statistics.median
     middle = sorted(full, key=lambda r: r["cpu"])[(len(full) - 1) // 2]
     fig: dict = {
-        "lines": lines, "seed": seed, "runs": runs,
+        "lines": lines, "decks": decks, "seed": seed, "runs": runs,
         "parse_floor_s": med(w for w, _ in floors),
         "parse_floor_cpu_s": med(c for _, c in floors),
         "outputs_floor_s": med(w for w, _ in least),
@@ -450,15 +460,19 @@ def main(argv: list[str] | None = None) -> None:
                         help="end with one JSON object holding every figure")
     parser.add_argument("--no-warm-up", dest="warm_up", action="store_false",
                         help="skip the first, unmeasured `qap run` that compiles the bytecode")
+    parser.add_argument("--decks", type=int, default=1,
+                        help="the week sent as this many decks, cut at document headers")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)  # data dir of one run
     args = parser.parse_args(argv)
     os.umask(0o077)  # the decks and floors hold record text: owner-only, as the product's files
     if args.child:
-        print(json.dumps(child(args.child, args.out)))
+        print(json.dumps(child(args.child, args.out, args.decks)))
         return
-    if args.runs < 1 or args.lines < generate.MIN_LINES:
-        parser.error(f"--runs must be at least 1 and --lines at least {generate.MIN_LINES}")
-    fig, middle = measure(args.out.absolute(), args.lines, args.seed, args.runs, args.warm_up)
+    if args.runs < 1 or args.lines < generate.MIN_LINES or not 1 <= args.decks <= 99:
+        parser.error(f"--runs must be at least 1, --lines at least {generate.MIN_LINES} and "
+                     "--decks 1 to 99")
+    fig, middle = measure(args.out.absolute(), args.lines, args.seed, args.runs, args.warm_up,
+                          args.decks)
     show(fig, middle)
     if args.json:
         print(json.dumps(fig))
