@@ -448,3 +448,44 @@ def test_a_week_of_one_part_decks_holds_none_of_them_through_the_map(generated, 
         decks, OFP, DEFECT_CODES, week_parts.Rows03(tmp_path / "again"), part_lines=50_000))
     for mine, theirs in zip(got, want, strict=True):
         assert mine.select(pl.exclude("seq")).equals(theirs.select(pl.exclude("seq")))
+
+
+def test_decks_taken_at_intake_keep_what_the_run_reads_and_let_their_records_go(
+        generated, tmp_path, monkeypatch):
+    """Issue 20: each deck is planned and let go as intake accepts it (`WeekDecks.take`), so a
+    week's decks are never held together; the run reads the same other records, numbers and
+    parts as from the decks held."""
+    from test_pce_03_41 import DEFECT_CODES, OFP
+
+    from pipelines.engine.machinery.result import RunResult
+
+    week = tmp_path / "week.dat"
+    week.write_bytes(generated["week"].read_bytes())
+    paths = [generated["national"], *generate.split_week(week, 3)]
+    full = [open_deck(p) for p in paths]
+    taken = week_parts.WeekDecks(part_lines=400)
+    held_at_take: list[list[int]] = []
+    take = taken.take
+
+    def watch(deck: Deck) -> Deck:
+        held_at_take.append([len(p[0].held) for p in taken.planned])
+        return take(deck)
+
+    result = RunResult(run_id="r", run_date=dt.date(2026, 11, 16), week_ending=None,
+                       run_dir=None)
+    decks, _ = intake.open_all(paths, intake.Posted.of(None), result, tmp_path / "refused",
+                               take=watch)
+    assert [o.status for o in result.decks] == ["accepted"] * 4
+    # every deck before let go, but the national list's: it has no run 03 record to read
+    assert held_at_take == [[], [1], [1, 0], [1, 0, 0]]
+    assert [d.records.height for d in decks] == [0] * 4
+    assert taken.heights == [d.records.height for d in full] and taken.heights[1] > 1_000
+    assert taken.other_records().equals(week_parts.other_records(full))
+    assert taken.seq0s() == [0, *[sum(taken.heights[:i]) for i in range(1, 4)]]
+    got = _checked_records(monkeypatch, lambda: week_parts.check_week(
+        decks, OFP, DEFECT_CODES, week_parts.Rows03(tmp_path / "a"), taken=taken))
+    want = _checked_records(monkeypatch, lambda: week_parts.check_week(
+        full, OFP, DEFECT_CODES, week_parts.Rows03(tmp_path / "b"), part_lines=400))
+    assert len(got) == len(want) > 4
+    for mine, theirs in zip(got, want, strict=True):
+        assert mine.equals(theirs)

@@ -183,12 +183,15 @@ Screen = Callable[[Path, Deck, list[Deck]], "str | None"]
 
 def control(paths: list[Path], result: RunResult, refused_dir: Path, duplicate: Screen,
             check: Screen | None = None, shown: Callable[[Path], str] = names.shown,
-            refuse_bad_names: bool = True) -> list[Deck]:
+            refuse_bad_names: bool = True, take: Callable[[Deck], Deck] | None = None
+            ) -> list[Deck]:
     """The decks that pass control, are no `duplicate` and pass the family's own `check`;
     every deck offered gets its outcome in `result.decks`, shown by `shown(path)`. A deck
     that fails control or `check` is refused and copied to `refused_dir` for resubmission; a
     duplicate is not copied (nothing of it is used again); with `refuse_bad_names`, a deck
-    whose file name cannot be printed is refused and left where it is."""
+    whose file name cannot be printed is refused and left where it is. `take` is given each
+    accepted deck as it is accepted, and what it returns is kept in its place (a family
+    that keeps less of a deck than its records lets them go before the next is read)."""
     decks: list[Deck] = []
     for path in paths:
         outcome = DeckOutcome(path=shown(path), status="refused")
@@ -213,7 +216,8 @@ def control(paths: list[Path], result: RunResult, refused_dir: Path, duplicate: 
             _kept(outcome, keep_for_resubmission(path, refused_dir))
         else:
             outcome.status = "accepted"
-            decks.append(deck)
+            decks.append(deck if take is None else take(deck))
+        del deck
     return decks
 
 
@@ -244,17 +248,18 @@ def same_content(posted: Posted, advice: str, hashes: dict[str, str] | None = No
 
 
 def open_all(paths: list[Path], posted: Posted, result: RunResult, refused_dir: Path,
-              open_texts: set[str] | None = None) -> tuple[list[Deck], list[str]]:
+             open_texts: set[str] | None = None, take: Callable[[Deck], Deck] | None = None
+             ) -> tuple[list[Deck], list[str]]:
     """The decks that pass control and were not posted before, and each one's records hash;
     every deck offered gets its outcome in `result.decks` (a refused one is also copied to
     `refused_dir` for resubmission).
     With `open_texts` (a reprocess), a deck made only of open entries' records is not a
-    duplicate."""
+    duplicate. `take`: as `control`'s."""
     hashes: dict[str, str] = {}  # content hash -> records hash, of every deck screened
     forgive = None if open_texts is None else (lambda deck: _reinputs(deck, open_texts))
     decks = control(paths, result, refused_dir,
                     same_content(posted, DUPLICATE_ADVICE, hashes, forgive),
-                    check=None if open_texts is not None else _not_corrections)
+                    check=None if open_texts is not None else _not_corrections, take=take)
     return decks, [hashes[d.content_hash] for d in decks]
 
 

@@ -67,11 +67,50 @@ def other_records(decks: list[Deck]) -> pl.DataFrame:
     numbered for the run (`intake.numbered`), with the prefix decoded."""
     frames, seq0 = [], 0
     for deck_no, deck in enumerate(decks):
-        others = _others(deck.records.get_column("text"))
-        at = others.arg_true()  # only these rows are numbered: no column of the whole deck
-        frames.append(intake.numbered(deck.records.filter(others), deck_no, seq0 + at))
+        frames.append(_numbered_others(deck.records, deck_no, seq0))
         seq0 += deck.records.height
     return decode(pl.concat(frames or [_NO_RECORDS]), PREFIX)
+
+
+def _numbered_others(records: pl.DataFrame, deck_no: int, seq0: int) -> pl.DataFrame:
+    """`other_records` of one deck, not decoded."""
+    others = _others(records.get_column("text"))
+    at = others.arg_true()  # only these rows are numbered: no column of the whole deck
+    return intake.numbered(records.filter(others), deck_no, seq0 + at)
+
+
+class WeekDecks:
+    """The week's decks as intake accepts them (`take`, `intake.control`'s hook): each deck's
+    other records are taken out, its run 03 parts planned (`_plan`; `plan` False: a cluster
+    plans them) and its records let go, so that the week's decks are never held together: at
+    4,000,000 records in 16 decks intake held every deck until the map (+225 MiB), and the
+    map each deck waiting its turn. A deck that cannot be read again from its file (EBCDIC,
+    CRLF) is held by its plan until checked."""
+
+    def __init__(self, part_lines: int | None = None, plan: bool = True) -> None:
+        self.part_lines = part_lines or PART_LINES
+        self.plan = plan
+        self.planned: list[list[_Planned]] = []  # a deck's plan, taken out as it is checked
+        self.heights: list[int] = []  # records of each deck
+        self._others: list[pl.DataFrame] = []
+
+    def take(self, deck: Deck) -> Deck:
+        """The deck without its records, once what the run reads of them is kept here."""
+        held = [deck.records]
+        self._others.append(_numbered_others(held[0], len(self.heights), sum(self.heights)))
+        self.heights.append(held[0].height)
+        if self.plan:
+            self.planned.append([_plan(held, self.part_lines, _readable(deck),
+                                       one_part_too=True)])
+        return dataclasses.replace(deck, records=deck.records.clear())
+
+    def other_records(self) -> pl.DataFrame:
+        """`other_records` of the decks taken."""
+        return decode(pl.concat(self._others or [_NO_RECORDS]), PREFIX)
+
+    def seq0s(self) -> list[int]:
+        """The run's `seq` of each deck's first record."""
+        return [sum(self.heights[:i]) for i in range(len(self.heights))]
 
 
 def cuts(records: pl.DataFrame, part_lines: int) -> list[tuple[int, int]]:
@@ -438,17 +477,19 @@ MapDecks = Callable[[list[DeckTask], pl.DataFrame, pl.Series], Iterable[list[run
 
 def check_week(decks: list[Deck], ofp: pl.DataFrame, defect_codes: pl.Series,
                rows: Rows03, part_lines: int | None = None,
-               map_decks: MapDecks | None = None, keep: str = run03.KEEP_ALL
-               ) -> list[run03.Run03Part]:
+               map_decks: MapDecks | None = None, keep: str = run03.KEEP_ALL,
+               taken: WeekDecks | None = None) -> list[run03.Run03Part]:
     """The map over every deck: in this process, or by `map_decks` (a cluster's workers).
     Each part's records go to `rows` as soon as they are checked (in deck order). Every
     deck's parts are planned first and its frame let go (the list's entries are replaced;
     `_planned_all`): a deck that can be read again from its file is, a part at a time, and
     any other deck is let go while its last part is checked. Returns the parts without their
     records; each keeps the review lines `keep` asks for (`run03.check`) and the sums of all
-    of them, which wait in `rows`' folder until every part is checked (`_spill`)."""
-    part_lines = part_lines or PART_LINES
-    seq0s = [sum(d.records.height for d in decks[:i]) for i in range(len(decks))]
+    of them, which wait in `rows`' folder until every part is checked (`_spill`). With
+    `taken`, the decks were taken at intake (`WeekDecks`): their plans are read there."""
+    part_lines = taken.part_lines if taken else part_lines or PART_LINES
+    seq0s = taken.seq0s() if taken else [sum(d.records.height for d in decks[:i])
+                                         for i in range(len(decks))]
     if map_decks is not None:
         tasks = [DeckTask(str(d.path), i, seq0s[i], d.content_hash, part_lines, keep)
                  for i, d in enumerate(decks)]
@@ -456,7 +497,7 @@ def check_week(decks: list[Deck], ofp: pl.DataFrame, defect_codes: pl.Series,
             decks[i] = dataclasses.replace(deck, records=deck.records.clear())
         checked: Iterable[Iterable[run03.Run03Part]] = map_decks(tasks, ofp, defect_codes)
     else:
-        planned = _planned_all(decks, part_lines)
+        planned = taken.planned if taken else _planned_all(decks, part_lines)
         checked = (_checked(planned[i], i, seq0s[i], ofp, defect_codes, keep)
                    for i in range(len(decks)))
     parts, waiting = [], []

@@ -158,12 +158,15 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     result = RunResult(run_id=run_id, run_date=run_date, week_ending=None, run_dir=None,
                        notes=tidied)
     say(_stage(0, f"run {run_id}: reading {len(deck_paths)} deck(s)"))
+    # Each deck is taken as it is accepted: what the run reads of its records is kept, its
+    # run 03 parts planned, and its records let go (the week's decks are never held together).
+    taken = week_parts.WeekDecks(plan=map_decks is None)
     decks, sorted_hashes = intake.open_all(
         deck_paths, intake.Posted.of(ledger), result, data_dir / "refused",
-        intake.open_texts(store.read("error_register")) if reprocess else None)
+        intake.open_texts(store.read("error_register")) if reprocess else None, taken.take)
     result.week_ending = max((d.week_ending for d in decks), default=None)
     result.notes += _date_notes(decks, run_date, published)
-    r_other = week_parts.other_records(decks)
+    r_other = taken.other_records()
     program = pl.col("program_number")
     r01 = r_other.filter(program == v01.PROGRAM)
     r_ind = r_other.filter(program.is_in(INDIVIDUAL_PROGRAMS))
@@ -172,7 +175,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     say(_stage(1, f"run 01: {r01.height} Form 3927 record(s)"))
     dcf = store.read("defect_codes")
     one = run01.run(r01, dcf if dcf is not None else run01.empty_dcf(), run_id)
-    n03 = sum(d.records.height for d in decks) - r01.height - r_ind.height
+    n03 = sum(taken.heights) - r01.height - r_ind.height
     say(_stage(2, f"run 03: {n03} Form 3926 record(s)"))
     # The run's folder is made now: the checked parts wait in it (private) until printed.
     run_dir = run_folder.start(data_dir / "runs", run_id)  # renamed once published
@@ -182,7 +185,8 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     # read. Only the individual step reads lines, and only with an Employee Master File.
     keep = run03.KEEP_NONE if reference.employees is None else run03.KEEP_INDIVIDUAL
     parts = week_parts.check_week(decks, reference.ofp, one.defect_codes["defect_code"], rows03,
-                                  map_decks=map_decks, keep=keep)
+                                  map_decks=map_decks, keep=keep, taken=taken)
+    del taken
     qs = store.read("quality_standards")
     three, late = run03.reduce(parts, qs if qs is not None
                                else pl.DataFrame(schema=v03.QS_SCHEMA))
