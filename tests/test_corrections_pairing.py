@@ -293,3 +293,22 @@ def test_a_header_sent_as_context_closes_as_context_beside_another_decks_header_
     mine = Store(data).read("error_register").filter(pl.col("run_id") == result.run_id)
     assert mine.filter(pl.col("line_no") == 2)["status"].to_list() == ["context"]
 
+
+def test_register_names_the_newest_corrections_deck_written_from_each_listed_deck(tmp_path):
+    data, _ = _week(tmp_path, "deckA.dat", "deckB.dat")
+    _corrections(data, tmp_path / "old")
+    written = _corrections(data, tmp_path / "swc", MADE + dt.timedelta(minutes=5))
+    listed = CliRunner().invoke(cli.app, ["register", "-d", str(data)])
+    assert listed.output.splitlines()[-3:] == [
+        "Corrections decks written from these decks (`qap corrections`); a record "
+        "reprocessed from one closes or replaces only an entry of the decks it names:",
+        "  fix.dat (HDR CR, week ending 10/24/2026, made 10/27/2026 09:05:00, sequence 001): "
+        "entries of deckA.dat",
+        "  fix-2.dat (HDR CR, week ending 10/24/2026, made 10/27/2026 09:05:00, sequence 002): "
+        "entries of deckB.dat"]
+    run_week([_fix_line_3(written["fix-2.dat"])], data, REFERENCE, dt.date(2026, 10, 28),
+             reprocess=True)  # deckB's entries closed: only fix.dat is still worth naming
+    listed = CliRunner().invoke(cli.app, ["register", "-d", str(data), "--json"])
+    assert json.loads(listed.output)["corrections_decks"] == [
+        {"hdr": "CR 10242026 10272026090500 001", "file": "fix.dat",
+         "entries_of": ["deckA.dat"]}]
