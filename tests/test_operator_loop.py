@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from layouts.encode import deck, record
-from pipelines.engine.machinery import register
+from pipelines.engine.machinery import register, written_from
 from pipelines.engine.machinery.reference import load as load_reference
 from pipelines.operator import cli
 from pipelines.operator.flow_cli import flow_app
@@ -674,7 +674,10 @@ def test_a_correction_as_like_entries_of_two_decks_of_its_week_closes_neither_an
     """Review 14, F13 (re-check, within one week): two decks of a week with the same review
     A07/01 and the same bad code; only the second deck's corrections deck is fixed and
     reprocessed. The tie went to the earlier deck's entry, which closed without being
-    re-input. Which entry it stands for cannot be told: it closes neither, and says so."""
+    re-input. With no record of which deck the corrections deck was written from (here
+    removed; a deck written by hand, or before `qap corrections` kept one), which entry it
+    stands for cannot be told: it closes neither, and says so (with the record it closes
+    tue.dat's: tests/test_corrections_pairing.py)."""
     data = tmp_path / "data"
     run_week([NATIONAL], data, REFERENCE, dt.date(2026, 11, 10))
     tue = _review_deck(tmp_path / "tue.dat", "777", 8)
@@ -691,13 +694,16 @@ def test_a_correction_as_like_entries_of_two_decks_of_its_week_closes_neither_an
     assert CliRunner().invoke(cli.app, ["corrections", str(fix), "-d", str(data)]).exit_code == 0
     second = fix.with_name("fix-2.dat")
     second.write_text(second.read_text().replace("   12777    3", "   12101    3"))
+    written_from.path(data).unlink()
     result = run_week([second], data, REFERENCE, dt.date(2026, 11, 18), reprocess=True)
     assert result.corrected == 0 and result.posted == 2
     entries = Store(data).read("error_register").filter(pl.col("run_id") != result.run_id)
     assert entries["status"].to_list() == ["open"] * 4  # both decks' header and line
     assert [n for n in result.notes if "as like entries of two decks" in n] == [
         "2 record(s) posted but closed no entry, being as like entries of two decks of their "
-        "week (the same key, week and text): fix-2.dat line 2 (as like mon.dat line 2 and "
+        "week (the same key, week and text) (fix-2.dat: no record of the decks `qap "
+        "corrections` wrote it from, as for a deck written by hand or before it kept one): "
+        "fix-2.dat line 2 (as like mon.dat line 2 and "
         "tue.dat line 2); fix-2.dat line 3 (as like mon.dat line 3 and tue.dat line 3); "
         "withdraw the entry each stands for (`qap corrections` named the deck whose entries "
         'each corrections deck holds): qap withdraw DECK LINE --reason "..."']

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -195,7 +195,8 @@ def open_register(
     as_json: Json = False,
 ) -> None:
     """List the error register entries still open, now (between runs too), with their age;
-    SSNs show only their last four digits.
+    SSNs show only their last four digits. Under them, the newest corrections deck `qap
+    corrections` wrote from each listed deck: a record of it closes only those decks' entries.
 
     Example: qap register -d /srv/qap --code 14 --deck week46.dat
     """
@@ -210,11 +211,16 @@ def open_register(
     try:
         rows = habits.filter_register(register_entries(data_dir, today, include_closed),
                                       run_id, deck, code)
+        written = _written_from(data_dir, rows)
         if as_json:
             rows = rows.with_columns(ssn_of_record()).with_columns(mask_ssn_expr("ssn")
                                                                    ) if rows.height else rows
             filters = {"run": run_id, "deck": deck, "code": code, "all": include_closed}
-            typer.echo(habits.dumps(habits.register_document(data_dir, today, rows, filters)))
+            document = habits.register_document(data_dir, today, rows, filters)
+            document["corrections_decks"] = [
+                {"hdr": k, "file": w.file, "entries_of": sorted(set(w.sources.values()))}
+                for k, w in written.items()]
+            typer.echo(habits.dumps(document))
             return
         chosen = ", ".join(f"{k} {v}" for k, v in (("run", run_id), ("deck", deck),
                                                     ("code", code)) if v is not None)
@@ -222,7 +228,32 @@ def open_register(
                                             f" ({chosen})" if chosen else "", include_closed)
     except StoreError as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
-    typer.echo("\n".join(lines))
+    typer.echo("\n".join(lines + _written_lines(written)))
+
+
+def _written_from(data_dir: Path, rows: pl.DataFrame) -> dict[str, Any]:
+    """The newest corrections deck `qap corrections` wrote from each deck with a listed open
+    entry (`written_from.latest_for`)."""
+    import polars as pl
+
+    from pipelines.engine.machinery import written_from
+
+    if rows.height == 0:
+        return {}
+    decks = set(rows.filter(pl.col("status") == "open")["deck_hash"].drop_nulls().to_list())
+    return written_from.latest_for(written_from.read(data_dir), decks)
+
+
+def _written_lines(written: dict[str, Any]) -> list[str]:
+    """What `qap register` says under the entries of the corrections decks written from their
+    decks: a record of one closes (or replaces) only an entry of the decks it names."""
+    from pipelines.engine.machinery import written_from
+
+    if not written:
+        return []
+    return ["Corrections decks written from these decks (`qap corrections`); a record "
+            "reprocessed from one closes or replaces only an entry of the decks it names:",
+            *(f"  {written_from.said(k, w)}" for k, w in written.items())]
 
 
 def install(app: typer.Typer) -> None:

@@ -231,7 +231,9 @@ def reprocess(
     """Run operators' corrections through the same checks; what posts closes its register entry.
 
     The data directory must hold a store already. Without --reference the folder it last ran
-    with is used.
+    with is used. A record of a deck `qap corrections` wrote closes (or, rejected again,
+    replaces) only an entry of the decks that deck holds the entries of, as recorded under
+    its HDR: keep the HDR when editing.
 
     Example: qap corrections fix.dat -d /srv/qap, edit fix.dat, then
              qap reprocess fix.dat -d /srv/qap

@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from layouts.encode import deck as deck_text
+from pipelines.engine.machinery import written_from
 from pipelines.engine.machinery.deck import CORRECTIONS_CAMPUS
 from pipelines.state import private, run_folder
 from pipelines.state.store import Store, StoreError
@@ -108,9 +109,28 @@ def _week(frame: pl.DataFrame) -> pl.Expr:
     return (pl.col(DECK_WEEK) if DECK_WEEK in frame.columns else pl.lit(None)).cast(pl.Date)
 
 
-def _with_week(records: pl.DataFrame) -> pl.DataFrame:
-    """`records` (run, text, and DECK_WEEK when known) with a DECK_WEEK column."""
-    return records.select("run", "text", _week(records).alias(DECK_WEEK))
+# A reprocess's corrections decks (by deck hash) -> the original decks (by deck hash) each was
+# written from, as `qap corrections` recorded them (`written_from`)
+Sources = dict[str, list[str]]
+SOURCES = "sources"  # a record's column: its corrections deck's original decks (null: unknown)
+
+
+def _deck_hash(frame: pl.DataFrame) -> pl.Expr:
+    """`frame`'s deck_hash, or null where it has none (records given without it)."""
+    return (pl.col("deck_hash") if "deck_hash" in frame.columns
+            else pl.lit(None)).cast(pl.String)
+
+
+def _with_week(records: pl.DataFrame, sources: Sources | None = None) -> pl.DataFrame:
+    """`records` (run, text, and DECK_WEEK and deck_hash when known) with a DECK_WEEK column
+    and SOURCES: the original decks its corrections deck was written from, null when not
+    recorded (a deck written by hand, or by `qap corrections` before it kept the record)."""
+    sources = sources or {}
+    table = pl.DataFrame({"deck_hash": list(sources), SOURCES: list(sources.values())},
+                         schema={"deck_hash": pl.String, SOURCES: pl.List(pl.String)})
+    return records.select("run", "text", _week(records).alias(DECK_WEEK),
+                          _deck_hash(records).alias("deck_hash")).join(
+        table, on="deck_hash", how="left", maintain_order="left").drop("deck_hash")
 
 
 def _label() -> pl.Expr:
@@ -120,31 +140,43 @@ def _label() -> pl.Expr:
 
 
 def _stands_for(register: pl.DataFrame, records: pl.DataFrame, run_id: str,
-                ambiguous: dict[int, list[str]] | None = None) -> dict[int, int]:
+                ambiguous: dict[int, list[str]] | None = None,
+                passed_over: dict[int, list[str]] | None = None) -> dict[int, int]:
     """Which open entry of an earlier run each record of run `run_id` (`records`: run, text,
-    and the HDR week ending of its deck, DECK_WEEK, when known) stands for, as {entry row:
-    record row}. A place can hold several records (Forms 3081 of one employee, week and OFP),
-    so each record takes one entry of its run and place: one of its own week first (a
-    corrections deck's HDR carries the week of the records' original deck, and a key can
-    repeat from week to week: review 14, F13), then the most alike (fewest differing
-    columns), then the earliest entry, then the first record; an entry and a record are
-    taken once. A record as like entries of two original decks (the same key, week and
-    text: two decks of a week sharing a block), with fewer such records than those entries,
-    cannot tell which it stands for: it takes none, and `ambiguous` receives it with those
-    entries ("deck line N"), to be said (review 14, F13 within one week)."""
+    DECK_WEEK, SOURCES, as `_with_week` gives them) stands for, as {entry row: record row}.
+    A record of a corrections deck whose original decks are recorded (SOURCES) stands only
+    for an entry of those decks: `qap corrections` wrote it from their entries, and control
+    numbers repeat between decks of a week (review 14, F13); `passed_over` receives each such
+    record with the entries of other decks at its key and week it did not consider. A place
+    can hold several records (Forms 3081 of one employee, week and OFP), so each record takes
+    one entry of its run and place: one of its own week first (a corrections deck's HDR
+    carries the week of the records' original deck, and a key can repeat from week to week:
+    review 14, F13), then the most alike (fewest differing columns), then the earliest entry,
+    then the first record; an entry and a record are taken once. A record as like entries of
+    two original decks (the same key, week and text: two decks of a week sharing a block,
+    and no record of which its deck was written from), with fewer such records than those
+    entries, cannot tell which it stands for: it takes none, and `ambiguous` receives it with
+    those entries ("deck line N"), to be said (review 14, F13 within one week)."""
     earlier = register.with_row_index("entry").filter(
         (pl.col("status") == "open") & (pl.col("run_id") != run_id))
     pairs = earlier.select("entry", "run", "text", "deck", _label().alias("label"),
+                           _deck_hash(earlier).alias("entry_deck"),
                            place().alias("place"), _week(earlier).alias("week")).join(
-        _with_week(records).with_row_index("record").select(
+        records.with_row_index("record").select(
             "record", "run", pl.col("text").alias("new"), place().alias("place"),
-            pl.col(DECK_WEEK).alias("new_week")),
+            pl.col(DECK_WEEK).alias("new_week"), SOURCES),
         on=["run", "place"])
-    differing = pl.Series("differ", [differ(a, b) for a, b in zip(pairs["text"], pairs["new"],
-                                                                  strict=True)], pl.UInt32)
     other_week = (pl.col("week").is_not_null() & pl.col("new_week").is_not_null()
                   & (pl.col("week") != pl.col("new_week"))).alias("other_week")
-    pairs = pairs.with_columns(differing, other_week)
+    own = pl.col(SOURCES).is_null() | pl.col(SOURCES).list.contains(pl.col("entry_deck"))
+    pairs = pairs.with_columns(other_week, own.alias("own"))
+    if passed_over is not None:
+        passed_over.update(dict(pairs.filter(~pl.col("own") & ~pl.col("other_week"))
+                                .group_by("record").agg(pl.col("label").sort()).iter_rows()))
+    pairs = pairs.filter("own")
+    differing = pl.Series("differ", [differ(a, b) for a, b in zip(pairs["text"], pairs["new"],
+                                                                  strict=True)], pl.UInt32)
+    pairs = pairs.with_columns(differing)
     rank = pl.col("other_week").cast(pl.UInt32) * (1 << 20) + pl.col("differ")  # a record < 1 Mi
     best = pairs.filter(rank == rank.min().over("record"))
     # tied across decks, and fewer such records than the entries they tie on: which entry is
@@ -165,6 +197,15 @@ def _stands_for(register: pl.DataFrame, records: pl.DataFrame, run_id: str,
     return taken
 
 
+def _kept_apart(register: pl.DataFrame, pairs: dict[int, int], passed: dict[int, list[str]]
+                ) -> dict[int, tuple[str | None, list[str]]]:
+    """Each record that passed over entries of other decks of its week (`_stands_for`), with
+    the entry it took ("deck line N", None when it took none) and those it passed over."""
+    labels = register.select(_label().alias("label"))["label"]
+    took = {record: labels[entry] for entry, record in pairs.items()}
+    return {record: (took.get(record), others) for record, others in sorted(passed.items())}
+
+
 def _rows(entries: list[int]) -> pl.Expr:
     """The register rows numbered `entries`."""
     return pl.int_range(pl.len(), dtype=pl.UInt32).is_in(
@@ -178,26 +219,35 @@ def _this_runs(register: pl.DataFrame, run_id: str) -> pl.DataFrame:
 
 def close_corrected(register: pl.DataFrame, posted: pl.DataFrame, run_id: str,
                     run_date: dt.date, unmatched: list[int] | None = None,
-                    ambiguous: dict[int, list[str]] | None = None
+                    ambiguous: dict[int, list[str]] | None = None,
+                    sources: Sources | None = None,
+                    kept_apart: dict[int, tuple[str | None, list[str]]] | None = None
                     ) -> tuple[pl.DataFrame, int]:
     """Entries whose corrected record posted in reprocess run `run_id`: each posted record
-    (`posted`: run, text, and DECK_WEEK when known) closes the entry it stands for
-    (`_stands_for`, weighed against the records this run rejected again too, so a fixed
+    (`posted`: run, text, and DECK_WEEK and deck_hash when known) closes the entry it stands
+    for (`_stands_for`, weighed against the records this run rejected again too, so a fixed
     record never takes an unchanged one's entry; of records as alike, the one rejected again:
     a duplicate (06) sent again beside the record it duplicates, the same text, is still the
-    entry's). `unmatched`, when given, receives the rows of `posted` that closed no entry;
-    `ambiguous`, the rows of `posted` as like entries of two decks, with those entries
-    (`_stands_for`; they are in `unmatched` too). Returns the register and how many entries
-    closed."""
-    again = _with_week(_this_runs(register, run_id))
+    entry's). `sources`: the original decks of the run's corrections decks, by deck hash;
+    a record of one stands only for their entries. `unmatched`, when given, receives the
+    rows of `posted` that closed no entry; `ambiguous`, the rows of `posted` as like entries
+    of two decks, with those entries (`_stands_for`; they are in `unmatched` too);
+    `kept_apart`, the rows of `posted` that passed over entries of other decks of their week
+    (`_kept_apart`). Returns the register and how many entries closed."""
+    again = _with_week(_this_runs(register, run_id), sources)
     split: dict[int, list[str]] = {}
-    pairs = _stands_for(register, pl.concat([again, _with_week(posted)]), run_id, split)
+    passed: dict[int, list[str]] = {}
+    pairs = _stands_for(register, pl.concat([again, _with_week(posted, sources)]), run_id,
+                        split, passed)
     hit = _rows([entry for entry, record in pairs.items() if record >= again.height])
     if unmatched is not None:
         used = {record - again.height for record in pairs.values()}
         unmatched += [row for row in range(posted.height) if row not in used]
     if ambiguous is not None:
         ambiguous.update({r - again.height: e for r, e in split.items() if r >= again.height})
+    if kept_apart is not None:
+        kept_apart.update({r - again.height: k for r, k in
+                           _kept_apart(register, pairs, passed).items() if r >= again.height})
     return _close(register, hit, CORRECTED, run_id, run_date)
 
 
@@ -208,25 +258,32 @@ def entry_key() -> pl.Expr:
 
 def supersede_resubmitted(register: pl.DataFrame, run_id: str, run_date: dt.date,
                           ambiguous: dict[str, list[str]] | None = None,
-                          unmatched: list[str] | None = None) -> tuple[pl.DataFrame, int]:
+                          unmatched: list[str] | None = None,
+                          sources: Sources | None = None,
+                          kept_apart: dict[str, tuple[str | None, list[str]]] | None = None
+                          ) -> tuple[pl.DataFrame, int]:
     """Open entries of earlier runs whose record reprocess run `run_id` rejected again (each
-    new entry stands for one, `_stands_for`) close as resubmitted: the new entry, with
-    today's codes, stands for the record, so re-inputting a deck does not duplicate what is
-    still wrong, and the old entry stays as history. The new entry keeps the old one's
-    `opened` (the record's age runs from its first rejection) and names it in `replaces`.
-    `ambiguous` receives each new entry ("deck line N") as like entries of two decks, with
-    those entries: it replaces none (`_stands_for`); `unmatched`, each other new entry that
-    replaces none (its record was on no open entry). Returns the register and how many
-    closed."""
+    new entry stands for one, `_stands_for`; `sources` as for `close_corrected`) close as
+    resubmitted: the new entry, with today's codes, stands for the record, so re-inputting a
+    deck does not duplicate what is still wrong, and the old entry stays as history. The new
+    entry keeps the old one's `opened` (the record's age runs from its first rejection) and
+    names it in `replaces`. `ambiguous` receives each new entry ("deck line N") as like
+    entries of two decks, with those entries: it replaces none (`_stands_for`); `unmatched`,
+    each other new entry that replaces none (its record was on no open entry); `kept_apart`,
+    each new entry that passed over entries of other decks of its week (`_kept_apart`).
+    Returns the register and how many closed."""
     split: dict[int, list[str]] = {}
+    passed: dict[int, list[str]] = {}
     mine = _this_runs(register, run_id)
-    pairs = _stands_for(register, _with_week(mine), run_id, split)
+    pairs = _stands_for(register, _with_week(mine, sources), run_id, split, passed)
     label = mine.select(_label().alias("label"))["label"].to_list()
     if ambiguous is not None:
         ambiguous.update({label[r]: e for r, e in split.items()})
     if unmatched is not None:  # new entries that replace none (`ambiguous` ones aside)
         paired = set(pairs.values()) | set(split)
         unmatched += [name for r, name in enumerate(label) if r not in paired]
+    if kept_apart is not None:
+        kept_apart.update({label[r]: k for r, k in _kept_apart(register, pairs, passed).items()})
     if "replaces" not in register.columns:  # a register written before the column
         register = register.with_columns(pl.lit(None, pl.String).alias("replaces"))
     rows = register.with_row_index("entry")
@@ -242,19 +299,26 @@ def supersede_resubmitted(register: pl.DataFrame, run_id: str, run_date: dt.date
     return _close(register, _rows(list(pairs)), RESUBMITTED, run_id, run_date)
 
 
-def close_context(register: pl.DataFrame, run_id: str, run_date: dt.date
-                  ) -> tuple[pl.DataFrame, int]:
+def close_context(register: pl.DataFrame, run_id: str, run_date: dt.date,
+                  sources: Sources | None = None) -> tuple[pl.DataFrame, int]:
     """Headers this reprocess run rejected with no code of their own (only because none of
-    their lines posted) and with no open entry for them: the corrections deck sent them as
+    their lines posted) and with no open entry for them (of their corrections deck's own
+    decks, when `sources` records them: `_stands_for`): the corrections deck sent them as
     the context of rejected lines (they posted before), so they close at once as context.
     The lines' entries carry them (`header_text`) into the next corrections deck. Call it
     before `supersede_resubmitted`. Returns the register and how many closed."""
     is_open = pl.col("status") == "open"
+    candidate = (is_open & (pl.col("run_id") == run_id) & (pl.col("record_type") == "header")
+                 & (pl.col("error_codes").list.len() == 0))
     earlier = register.filter(is_open & (pl.col("run_id") != run_id)).select(
-        "run", place().alias("place")).unique()
-    hit = (is_open & (pl.col("run_id") == run_id) & (pl.col("record_type") == "header")
-           & (pl.col("error_codes").list.len() == 0) & ~_same_run_and_place(earlier))
-    return _close(register, hit, CONTEXT, run_id, run_date)
+        "run", place().alias("place"), _deck_hash(register).alias("entry_deck"))
+    mine = _with_week(register, sources).with_row_index("row").filter(
+        register.select(candidate).to_series())
+    entered = mine.select("row", "run", place().alias("place"), SOURCES).join(
+        earlier, on=["run", "place"]).filter(
+        pl.col(SOURCES).is_null() | pl.col(SOURCES).list.contains(pl.col("entry_deck")))
+    context = mine.filter(~pl.col("row").is_in(entered["row"].implode()))["row"]
+    return _close(register, _rows(context.to_list()), CONTEXT, run_id, run_date)
 
 
 WITHDRAWAL = "withdraw-"  # a withdrawal's id: withdraw-YYYYMMDD.NN, its own in the history
@@ -484,17 +548,34 @@ def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: boo
         out.parent.mkdir(parents=True, exist_ok=True)
     if Path(data_dir).absolute() in out.absolute().parents:  # e.g. DIR/corrections
         private.folder(out.parent)
-    written = []
-    for sequence, ((week, part), path) in enumerate(paths.items(), start=1):
-        records = _deck_records(decks[(week, part)])
-        path.write_text(deck_text(records, campus=CORRECTIONS_CAMPUS, week_ending=f"{week:%m%d%Y}",
-                                  created=f"{created:%m%d%Y}", time=f"{created:%H%M%S}",
-                                  sequence=sequence))
-        private.file(path)  # record text and SSNs, as on the register
-        sources = tuple(sorted(decks[(week, part)]["deck"].unique().to_list()))
-        written.append(CorrectionsDeck(path=path, week_ending=week, records=len(records),
-                                       sources=sources))
-    return written
+    with written_from.locked(data_dir) as known:
+        first = written_from.first_sequence(known, created)
+        keys = {place: written_from.key(CORRECTIONS_CAMPUS, place[0], created, sequence)
+                for sequence, place in enumerate(paths, start=first)}
+        written_from.add(data_dir, known, {  # before the decks: a deck is never unrecorded
+            keys[place]: _written_from(decks[place], path.name) for place, path in paths.items()})
+        return [_write_deck(path, decks[place], created, int(keys[place][-3:]))
+                for place, path in paths.items()]
+
+
+def _written_from(entries: pl.DataFrame, file: str) -> written_from.Written:
+    """What the record keeps of a corrections deck: the original decks of its entries."""
+    return written_from.Written(file=file, sources=dict(
+        entries.select("deck_hash", "deck").unique("deck_hash").sort("deck", "deck_hash")
+        .iter_rows()))
+
+
+def _write_deck(path: Path, entries: pl.DataFrame, created: dt.datetime, sequence: int
+                ) -> CorrectionsDeck:
+    """One corrections deck of `entries` (one HDR week), owner-only."""
+    week = entries[DECK_WEEK][0]
+    records = _deck_records(entries)
+    path.write_text(deck_text(records, campus=CORRECTIONS_CAMPUS, week_ending=f"{week:%m%d%Y}",
+                              created=f"{created:%m%d%Y}", time=f"{created:%H%M%S}",
+                              sequence=sequence))
+    private.file(path)  # record text and SSNs, as on the register
+    sources = tuple(sorted(entries["deck"].unique().to_list()))
+    return CorrectionsDeck(path=path, week_ending=week, records=len(records), sources=sources)
 
 
 def _command(*words: str | Path) -> str:
@@ -515,6 +596,11 @@ def reprocess_hint(written: list[CorrectionsDeck], data_dir: Path) -> str:
     lines = [f"wrote {_records(d.records)} to {path} (HDR week ending {d.week_ending:%m/%d/%Y}"
              + (f"; entries of {', '.join(d.sources)}" if d.sources else "") + ")"
              for d, path in zip(written, decks, strict=True)]
+    if any(d.sources for d in written):
+        lines += ["A record of each deck closes (or replaces) only an entry of the decks named: "
+                  "the data directory keeps",
+                  f"that under the deck's HDR ({written_from.path(data)}), so keep "
+                  "the HDR."]
     lines += ["Correct the records in place (keep the HDR; the TRL count must match), then run:",
               "  " + _command("qap", "reprocess", *decks, "--data-dir", data, "--reference")
               + " REFDIR",

@@ -1,16 +1,21 @@
 """What a reprocess does to the open error register beyond posting, and what its summary says
 of it: each posted record closes the entry it stands for, each header sent as context closes
-at once, each record rejected again replaces its entry; the records that close or replace
-nothing, or that are as like entries of two decks, are named (review 14, F9, F12, F13)."""
+at once, each record rejected again replaces its entry; a record of a corrections deck that
+`qap corrections` recorded stands only for entries of the decks it was written from; the
+records that close or replace nothing, that are as like entries of two decks, or that passed
+over like entries of another deck of their week are named (review 14, F9, F12, F13)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import polars as pl
 
-from pipelines.engine.machinery.deck import Deck
+from pipelines.engine.machinery import written_from
+from pipelines.engine.machinery.deck import CORRECTIONS_CAMPUS, Deck
 from pipelines.engine.machinery.register import (
+    Sources,
     close_context,
     close_corrected,
     supersede_resubmitted,
@@ -19,26 +24,51 @@ from pipelines.engine.machinery.result import RunResult
 
 
 def close(register: pl.DataFrame, posted: pl.DataFrame, decks: list[Deck], run_id: str,
-          run_date: dt.date, result: RunResult) -> pl.DataFrame:
+          run_date: dt.date, result: RunResult, data_dir: Path | None = None
+          ) -> pl.DataFrame:
     """The register after reprocess run `run_id`: `posted` (run, text, deck_no, line_no and
-    the deck's week) are its posted records; counts and notes go into `result`."""
+    the deck's week) are its posted records; counts and notes go into `result`. `data_dir`
+    holds the record of which original decks each corrections deck was written from
+    (`written_from`); without it, or for a deck it does not name, a record may stand for an
+    entry of any deck of its week."""
+    sources = sources_of(decks, data_dir)
+    posted = posted.with_columns(pl.Series("deck_hash", [d.content_hash for d in decks],
+                                           pl.String).gather(posted["deck_no"]))
     unmatched: list[int] = []
     tied: dict[int, list[str]] = {}  # posted row -> the entries of two decks it is as like
+    apart: dict[int, tuple[str | None, list[str]]] = {}
     register, result.corrected = close_corrected(register, posted, run_id, run_date,
-                                                 unmatched, tied)
+                                                 unmatched, tied, sources, apart)
     alone = [i for i in unmatched if i not in tied]
     result.notes += _closed_nothing(_labels(_not_headers(posted[alone], register, run_id),
                                             decks))
+    unrecorded = [d.name for d in decks if d.campus == CORRECTIONS_CAMPUS
+                  and d.content_hash not in sources]
     result.notes += _tied_notes(dict(zip(_labels(posted[list(tied)], decks), tied.values(),
-                                         strict=True)), "posted", "closed")
-    register, result.context = close_context(register, run_id, run_date)
+                                         strict=True)), "posted", "closed", unrecorded)
+    result.notes += _kept_apart_notes(dict(zip(_labels(posted[list(apart)], decks),
+                                               apart.values(), strict=True)), "closed")
+    register, result.context = close_context(register, run_id, run_date, sources)
     tied_again: dict[str, list[str]] = {}
     new_entries: list[str] = []
+    apart_again: dict[str, tuple[str | None, list[str]]] = {}
     register, result.resubmitted = supersede_resubmitted(register, run_id, run_date,
-                                                         tied_again, new_entries)
-    result.notes += _tied_notes(tied_again, "was rejected again", "replaced")
+                                                         tied_again, new_entries, sources,
+                                                         apart_again)
+    result.notes += _tied_notes(tied_again, "was rejected again", "replaced", unrecorded)
+    result.notes += _kept_apart_notes(apart_again, "replaced")
     result.notes += _opened_anew(new_entries)
     return register
+
+
+def sources_of(decks: list[Deck], data_dir: Path | None) -> Sources:
+    """The original decks (by deck hash) each of `decks` was written from, by its deck hash:
+    the corrections decks `qap corrections` recorded in `data_dir` (keyed by their HDR)."""
+    if data_dir is None or not any(d.campus == CORRECTIONS_CAMPUS for d in decks):
+        return {}
+    known = written_from.read(data_dir)
+    return {d.content_hash: list(known[written_from.key_of(d)].sources) for d in decks
+            if written_from.key_of(d) in known}
 
 
 def _not_headers(records: pl.DataFrame, register: pl.DataFrame, run_id: str) -> pl.DataFrame:
@@ -63,17 +93,36 @@ def _listed(names: list[str], separator: str = ", ", named: int = 5) -> str:
     return separator.join(names[:named]) + more
 
 
-def _tied_notes(tied: dict[str, list[str]], did: str, would: str) -> list[str]:
+def _tied_notes(tied: dict[str, list[str]], did: str, would: str, unrecorded: list[str]
+                ) -> list[str]:
     """The summary's note of a reprocess's records as like entries of two original decks
     (`register._stands_for`): which entry each stands for cannot be told, so none was
-    closed; the operator withdraws the one it stands for (review 14, F13 within a week)."""
+    closed; the operator withdraws the one it stands for (review 14, F13 within a week).
+    `unrecorded`: the run's corrections decks that no record names (written by hand, or by
+    `qap corrections` before it kept one), which is why it cannot be told."""
     if not tied:
         return []
     said = [f"{record} (as like {' and '.join(entries)})" for record, entries in tied.items()]
+    why = (f" ({_listed(unrecorded)}: no record of the decks `qap corrections` wrote "
+           f"{'it' if len(unrecorded) == 1 else 'them'} from, as for a deck written by hand "
+           "or before it kept one)" if unrecorded else "")
     return [f"{len(tied)} record(s) {did} but {would} no entry, being as like entries of two "
-            f"decks of their week (the same key, week and text): {_listed(said, '; ')}; "
+            f"decks of their week (the same key, week and text){why}: {_listed(said, '; ')}; "
             "withdraw the entry each stands for (`qap corrections` named the deck whose "
             "entries each corrections deck holds): qap withdraw DECK LINE --reason \"...\""]
+
+
+def _kept_apart_notes(kept: dict[str, tuple[str | None, list[str]]], did: str) -> list[str]:
+    """The summary's note of a reprocess's records ("deck line N") whose corrections deck was
+    written from other decks than entries as like them at their key and week: each stood for
+    an entry of its own decks (or none), never for those (review 14, F13 within one week)."""
+    if not kept:
+        return []
+    said = [f"{record} {did} {took or 'none'}, not {' or '.join(others)}"
+            for record, (took, others) in kept.items()]
+    return [f"{len(kept)} record(s) of corrections decks {did} only entries of the decks "
+            "`qap corrections` wrote them from, not the like entries of another deck of their "
+            f"week: {_listed(said, '; ')}"]
 
 
 def _opened_anew(entries: list[str], named: int = 5) -> list[str]:

@@ -242,7 +242,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
             rows_ind.filter(~pl.col("rejected")).select("run", "text", "deck_no", "line_no")]),
             decks)
         register = reprocess_register.close(register, posted, decks, run_id, run_date,
-                                             result)
+                                             result, data_dir)
     still_open = open_entries(register, run_date)
     result.still_open = still_open.height
     _count(result, rows01, settled, rows_ind)

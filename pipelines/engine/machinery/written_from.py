@@ -1,0 +1,162 @@
+"""Which original decks each corrections deck was written from, kept in the data directory
+(`register/corrections-decks.json`) under the corrections deck's HDR: campus CR, week ending,
+creation date and time, sequence, which the operator keeps when editing it.
+
+Control numbers are unique within a deck only, so two decks of a week can each hold a document
+A01/02 with the same text; `qap corrections` writes their open entries in two decks of that week
+(`register._parts`), and a reprocess reads this record so that each corrected record stands for
+an entry of the deck(s) its corrections deck holds the entries of (review 14, F13 within one
+week). It is not a state generation: a rollback leaves it as it is. It only narrows which open
+entries a record may stand for, so a stale key never closes an entry that is not open, nor one
+of a deck its corrections deck was not written from.
+
+Owner-only (0600 in a 0700 folder, whatever the umask), written atomically and never through a
+link: the folder is refused when it is one, the file is replaced, not written through.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.engine.machinery.deck import CORRECTIONS_CAMPUS, Deck
+from pipelines.state import private
+from pipelines.state.files import write_atomically
+from pipelines.state.store import StoreError, check_folders
+
+FOLDER = "register"  # in the data directory
+NAME = "corrections-decks.json"
+LOCK = ".lock"  # two `qap corrections` at once take their sequences one after the other
+FORMAT = 1
+MAX_SEQUENCE = 999  # the HDR's sequence has 3 digits
+
+
+@dataclass(frozen=True)
+class Written:
+    """One corrections deck as `qap corrections` wrote it: its file name then, and the original
+    decks whose open entries it holds (deck hash, the register's `deck_hash` -> file name)."""
+
+    file: str
+    sources: dict[str, str]
+
+
+def key(campus: str, week_ending: dt.date, created: dt.datetime, sequence: int) -> str:
+    """A deck's HDR as the record names it: "CR 10242026 12052026084002 002"."""
+    return f"{campus} {week_ending:%m%d%Y} {created:%m%d%Y%H%M%S} {sequence:03d}"
+
+
+def key_of(deck: Deck) -> str:
+    """The record's key of a deck that passed intake."""
+    return key(deck.campus, deck.week_ending, deck.created, deck.sequence)
+
+
+def path(data_dir: Path) -> Path:
+    return Path(data_dir) / FOLDER / NAME
+
+
+def _folder(data_dir: Path) -> Path:
+    """DIR/register, refused when it is a link or another user's (a write through it would
+    land outside the data directory), made and set to 0700 otherwise."""
+    check_folders(Path(data_dir), (FOLDER, f"{FOLDER}/{LOCK}"))
+    return private.folder(Path(data_dir) / FOLDER)
+
+
+def read(data_dir: Path) -> dict[str, Written]:
+    """The record, by key; empty when there is none yet (a store older than it, or no
+    `qap corrections` since). A record that cannot be read stops the command (12): without
+    it a corrected record could stand for an entry of another deck."""
+    where = path(data_dir)
+    try:
+        check_folders(Path(data_dir), (FOLDER,))
+        fd = os.open(where, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return {}
+    except OSError as err:
+        raise StoreError(f"{where}: cannot be read ({err.strerror}; a link planted there? it is "
+                         "never a link)") from None
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            decks = json.loads(fh.read())["decks"]
+        return {k: Written(file=str(v["file"]), sources=dict(v["sources"]))
+                for k, v in decks.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        raise StoreError(f"{where}: not a record of corrections decks ({err}); remove it to "
+                         "reprocess as before it was kept (records as like entries of two "
+                         "decks of their week then close none)") from None
+
+
+def first_sequence(known: dict[str, Written], created: dt.datetime) -> int:
+    """The HDR sequence the next corrections decks made at `created` start from: 1, or after
+    the highest taken by decks recorded with the same creation second, so that two `qap
+    corrections` within one second never share a key."""
+    stamp = f"{created:%m%d%Y%H%M%S}"
+    taken = [int(k.split(" ")[3]) for k in known
+             if k.startswith(f"{CORRECTIONS_CAMPUS} ") and k.split(" ")[2] == stamp]
+    return max(taken, default=0) + 1
+
+
+@contextlib.contextmanager
+def locked(data_dir: Path) -> Iterator[dict[str, Written]]:
+    """The record, held against another `qap corrections` until the block ends (which reads
+    it, picks its sequences and `add`s its decks)."""
+    folder = _folder(data_dir)
+    with private.owner_only():
+        fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW,
+                     private.FILE_MODE)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield read(data_dir)
+    finally:
+        os.close(fd)
+
+
+def add(data_dir: Path, known: dict[str, Written], new: dict[str, Written]) -> Path:
+    """Write the record with `new` decks added to `known` (as `locked` read it), atomically;
+    a key already there is never given other contents."""
+    clash = [k for k in new if k in known and known[k] != new[k]]
+    if clash:
+        raise StoreError(f"corrections deck HDR {clash[0]} is already recorded for other decks; "
+                         "nothing was written")
+    if any(int(k.split(" ")[3]) > MAX_SEQUENCE for k in new):
+        raise StoreError(f"more than {MAX_SEQUENCE} corrections decks in one second; nothing was "
+                         "written")
+    decks = {**known, **new}
+    text = json.dumps({"format": FORMAT, "decks": {
+        k: {"file": w.file, "sources": w.sources} for k, w in sorted(decks.items())}},
+        indent=1).encode()
+    where = path(data_dir)
+    _folder(data_dir)
+    write_atomically(where, lambda fh: fh.write(text))  # mkstemp: 0600, replaces a link
+    return where
+
+
+def created_of(hdr_key: str) -> dt.datetime:
+    """The creation date and time a key holds."""
+    return dt.datetime.strptime(hdr_key.split(" ")[2], "%m%d%Y%H%M%S")
+
+
+def latest_for(known: dict[str, Written], decks: set[str]) -> dict[str, Written]:
+    """Of the recorded corrections decks, the newest written from each of `decks` (deck
+    hashes): what `qap register` names beside those decks' open entries."""
+    newest: dict[str, str] = {}
+    for hdr_key in sorted(known, key=lambda k: (created_of(k), k)):
+        for deck in known[hdr_key].sources:
+            if deck in decks:
+                newest[deck] = hdr_key
+    return {k: known[k] for k in sorted(set(newest.values()))}
+
+
+def said(hdr_key: str, written: Written) -> str:
+    """One recorded corrections deck in a line: its file, HDR and the decks it was written
+    from: "fix-2.dat (HDR CR, week ending 10/24/2026, made 12/05/2026 08:40:02, sequence 002):
+    entries of deckB.dat"."""
+    campus, week, _, sequence = hdr_key.split(" ")
+    return (f"{written.file} (HDR {campus}, week ending {week[:2]}/{week[2:4]}/{week[4:]}, made "
+            f"{created_of(hdr_key):%m/%d/%Y %H:%M:%S}, sequence {sequence}): entries of "
+            + ", ".join(sorted(set(written.sources.values()))))
