@@ -116,12 +116,15 @@ def test_fast_lines_print_what_line_expr_prints(rows: dict) -> None:
 
 
 @pytest.mark.parametrize("dtype", [pl.Int64, pl.Int8, pl.UInt32])
-def test_lines_of_a_few_numbers_laid_out_once_each_print_what_line_expr_prints(dtype) -> None:
+def test_lines_of_a_few_numbers_laid_out_once_each_print_what_line_expr_prints(
+        dtype, monkeypatch: pytest.MonkeyPatch) -> None:
     """A cell of one integer column spanning fewer numbers than rows is laid out per number
     (`columns._by_value`); nulls, negatives, a number too wide and an expression of it print
     as `field` prints them."""
+    from pipelines.reports import columns
     from pipelines.reports.columns import Col, _by_value, line_expr, lines
 
+    monkeypatch.setattr(columns, "BY_VALUE_ROWS", 10)
     values = [3, None, 0, 12, 3, 7, None, 100, 5, 3, 0, 1] * 10
     if dtype != pl.UInt32:
         values[4] = -9
@@ -131,4 +134,5 @@ def test_lines_of_a_few_numbers_laid_out_once_each_print_what_line_expr_prints(d
     assert all(_by_value(frame, c) is not None for c in cols)
     expected = frame.select(line_expr(cols, 1)).to_series().to_list()
     assert lines(frame, cols, 1).to_list() == expected
-    assert _by_value(frame.head(3), cols[0]) is None  # more numbers than rows: cast and padded
+    assert _by_value(frame.head(15), cols[0]) is None  # more numbers than rows: cast and padded
+    assert _by_value(frame.head(9), cols[0]) is None  # a few rows: cast and padded
