@@ -44,7 +44,9 @@ Decisions (documented here because callers and golden files depend on them):
 Pagination is vectorized: page numbers come from cumulative sums over the detail frame, the heading
 block is a small polars frame (pages x heading lines), and both are interleaved with
 ``DataFrame.merge_sorted`` on an output-position key (an O(n) merge, no sort, no Python loop over
-rows or pages).
+rows or pages). A writer's pages (``joined=True``: the long reports printed in parts) carry each
+page's heading lines joined to the front of its first detail line instead, put in place by one
+scatter: the same text written, without merging every line.
 """
 
 from __future__ import annotations
