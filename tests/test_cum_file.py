@@ -632,6 +632,23 @@ def test_cum_listing_in_batches_prints_the_same_text(tmp_path: Path, batch: int)
                                                                  None))
 
 
+@pytest.mark.parametrize("batch", [3, 1000])
+def test_cum_listing_of_codes_in_key_order_but_not_code_order_prints_the_same_text(
+        tmp_path: Path, batch: int):
+    """A range whose code rows are in key order but not in code order within an OFP (the
+    file as read keeps them so) is sorted, not merged: the same text as the whole."""
+    cum_ofp, cum_defects = _many_ofps(20)
+    cum_defects = cum_defects.sort([*cf.KEYS, "defect_code"],
+                                   descending=[False] * len(cf.KEYS) + [True])
+    path = tmp_path / "cum.txt"
+    cum_listing.print_cum_listing(cum_ofp, cum_defects, day("01/05/2027"), day("01/02/2027"),
+                                  path, batch_lines=batch)
+    whole = render(cum_listing.render_listing(cum_ofp, cum_defects, day("01/05/2027"),
+                                              day("01/02/2027")))
+    assert "DEFECT CODE 323" in whole
+    assert path.read_text() == whole
+
+
 # ----------------------------------------------------------------------------- speed
 
 

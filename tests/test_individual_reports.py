@@ -113,3 +113,26 @@ def test_fast_lines_print_what_line_expr_prints(rows: dict) -> None:
         assert [s.rstrip(" ") for s in lines(frame, cols, indent, strip=False)] == expected
     blank = [Col("D", pl.lit(None, pl.String), 3), Col("L", pl.lit("FORM"), 4)]
     assert lines(frame, blank, 1).to_list() == ["     FORM"] * frame.height
+
+
+@pytest.mark.parametrize("dtype", [pl.Int64, pl.Int8, pl.UInt32])
+def test_lines_of_a_few_numbers_laid_out_once_each_print_what_line_expr_prints(
+        dtype, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cell of one integer column spanning fewer numbers than rows is laid out per number
+    (`columns._by_value`); nulls, negatives, a number too wide and an expression of it print
+    as `field` prints them."""
+    from pipelines.reports import columns
+    from pipelines.reports.columns import Col, _by_value, line_expr, lines
+
+    monkeypatch.setattr(columns, "BY_VALUE_ROWS", 10)
+    values = [3, None, 0, 12, 3, 7, None, 100, 5, 3, 0, 1] * 10
+    if dtype != pl.UInt32:
+        values[4] = -9
+    frame = pl.DataFrame({"n": values}, schema={"n": dtype})
+    cols = [Col("N", "n", 2, "right"), Col("L", "n", 4),
+            Col("X", pl.when(pl.col("n") > 2).then(pl.col("n") * 2), 5, "right", gap=2)]
+    assert all(_by_value(frame, c) is not None for c in cols)
+    expected = frame.select(line_expr(cols, 1)).to_series().to_list()
+    assert lines(frame, cols, 1).to_list() == expected
+    assert _by_value(frame.head(15), cols[0]) is None  # more numbers than rows: cast and padded
+    assert _by_value(frame.head(9), cols[0]) is None  # a few rows: cast and padded

@@ -332,7 +332,8 @@ def _decks(sizes: list[int], decks: list[int | None]) -> pl.DataFrame:
 
 
 def _in_parts(
-    detail: pl.DataFrame, lines_per_page: int, break_on: str | None, rows_per_chunk: int
+    detail: pl.DataFrame, lines_per_page: int, break_on: str | None, rows_per_chunk: int,
+    joined: bool = False,
 ) -> tuple[str, list[PageChunk]]:
     keys = detail.select(break_on) if break_on else detail.select("line")
     parts, total = plan_chunks(
@@ -344,6 +345,7 @@ def _in_parts(
         lines_per_page=lines_per_page,
         break_on=break_on,
         total_pages=total,
+        joined=joined,
     )
     return "".join(render(frame) for frame in pages), parts
 
@@ -379,6 +381,7 @@ def test_report_in_parts_is_byte_identical_to_the_whole(
     whole = render(paginate(detail, HEADING, lines_per_page=lines_per_page, break_on=break_on))
     text, parts = _in_parts(detail, lines_per_page, break_on, rows_per_chunk)
     assert text == whole
+    assert _in_parts(detail, lines_per_page, break_on, rows_per_chunk, joined=True)[0] == whole
     n_pages = len(_pages(whole))
     assert _page_numbers(whole) == list(range(1, n_pages + 1))
     # The parts cover the frame in order, each starts a page, none longer than asked unless
@@ -393,6 +396,17 @@ def test_report_in_parts_is_byte_identical_to_the_whole(
             f"PAGE     1 OF {n_pages}"
         )
         assert f"PAGE {n_pages} OF {n_pages}\n" in whole
+
+
+@pytest.mark.parametrize("rows", [0, 1, 5, 12])
+def test_pages_with_headings_joined_to_their_first_lines_write_the_same_text(rows: int) -> None:
+    """`joined=True` (for writers): a row per page fewer than lines, the same text."""
+    detail = _simple_detail(rows)
+    for kw in ({}, {"first_page": 3, "form_feed_first": True, "last_page": 20}):
+        lines = paginate(detail, HEADING, lines_per_page=5, **kw)
+        joined = paginate(detail, HEADING, lines_per_page=5, joined=True, **kw)
+        assert render(joined) == render(lines)
+        assert joined.height == max(rows, 1)
 
 
 def test_paginate_parts_parameters_default_to_the_whole_report() -> None:

@@ -192,6 +192,10 @@ def test_equal_defects_rank_in_code_order_whatever_order_the_codes_come_in() -> 
         ("procedural", 2, "906")]
     for order in ([6, 0, 5, 1, 4, 2, 3], [3, 2, 1, 0, 6, 5, 4]):
         assert dc.frequency(scoped[order], dcf()).equals(in_order)
+    # defects past 32 bits: ranked on the three keys instead of one packed integer, the same
+    huge = scoped.with_columns(pl.col("employee") + 2**40)
+    assert dc.frequency(huge, dcf()).select("section", "rank", "defect_code").equals(
+        in_order.select("section", "rank", "defect_code"))
 
 
 def test_frequency_of_figures_out_of_ofp_order_ranks_as_in_order() -> None:

@@ -9,7 +9,9 @@ Two ways to lay out the detail lines of a frame:
   looks at what it got (nulls? shortest and longest value?) and only then adds what the cell
   still needs. A String column already exactly its width and never null goes into the line as
   it is; one never longer than its width is padded only; only a cell that can be too long is
-  cut. The line is one plain `pl.concat_str`, with neighbouring literal gaps merged.
+  cut. A cell that is a function of one integer column of few distinct numbers (a count, a
+  share in hundredths) is laid out once per number and gathered (`_by_value`). The line is one
+  plain `pl.concat_str`, with neighbouring literal gaps merged.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pipelines.reports.printing import field
 @dataclass(frozen=True)
 class Col:
     head: str
-    value: pl.Expr | str  # a column name or an expression
+    value: pl.Expr | str  # a column name, or an expression of the row's own values
     width: int
     align: str = "left"
     gap: int = 1  # blanks before the column (ignored for the first one)
@@ -90,6 +92,8 @@ def _lengths(values: pl.DataFrame, widths: dict[str, int]) -> dict[str, int | No
     whose longest is under its width in bytes is so in characters, and `_cell` then pads it
     whatever the exact lengths; only a column as wide as its width or wider in bytes is
     measured in characters (counting characters costs six times counting bytes)."""
+    if not widths:
+        return {}
     stats = values.select(*[s for n in widths for s in (
         pl.col(n).null_count().alias(f"{n}.nulls"),
         pl.col(n).str.len_bytes().min().alias(f"{n}.min"),
@@ -103,21 +107,55 @@ def _lengths(values: pl.DataFrame, widths: dict[str, int]) -> dict[str, int | No
     return stats
 
 
+BY_VALUE_ROWS = 10_000
+
+
+def _by_value(frame: pl.DataFrame, c: Col) -> pl.Series | None:
+    """The printed cell (`field`) of every row of `frame`, when the value is a function of one
+    integer column whose numbers span fewer values than the frame has rows: each number (and
+    null) is laid out once and the cells gathered by number, instead of casting and padding
+    every row (a count or share of the Defect Frequency's 544,232 rows: 23-37 ms to 3 ms).
+    None when that does not apply, or for a frame under `BY_VALUE_ROWS` rows, whose cells
+    cost less than the table's own few steps (0.2 ms a column)."""
+    if frame.height < BY_VALUE_ROWS:
+        return None
+    value = _value(c)
+    roots = sorted(set(value.meta.root_names()))
+    if len(roots) != 1 or roots[0] not in frame.columns:
+        return None
+    column = frame.get_column(roots[0])
+    if not column.dtype.is_integer():
+        return None
+    lo, hi = column.min(), column.max()
+    if lo is None or hi - lo >= frame.height:
+        return None
+    numbers = pl.int_range(lo, hi + 1, dtype=column.dtype, eager=True).append(
+        pl.Series([None], dtype=column.dtype))
+    table = pl.DataFrame({column.name: numbers}).select(field(value, c.width, c.align))
+    # one chunk: a gather from a table in two chunks takes six times as long
+    return table.to_series().rechunk().gather((column - lo).fill_null(hi - lo + 1))
+
+
 def lines(frame: pl.DataFrame, cols: list[Col], indent: int = 0, *,
           strip: bool = True) -> pl.Series:
     """Detail line of every row of `frame` (a String Series named `line`), the same text as
     `frame.select(line_expr(cols, indent))`. With `strip=False` trailing blanks are kept
     (`printing.paginate` strips them anyway)."""
     names = [f"_cell{i}" for i in range(len(cols))]
+    tabled = {n: cell for c, n in zip(cols, names, strict=True)
+              if (cell := _by_value(frame, c)) is not None}  # printed cells already
     # with_columns, not select: a literal cell still gets one value per row
-    values = frame.with_columns([_value(c).cast(pl.String).alias(n)
+    values = frame.with_columns([tabled[n].alias(n) if n in tabled else
+                                 _value(c).cast(pl.String).alias(n)
                                  for c, n in zip(cols, names, strict=True)]).select(names)
-    stats = _lengths(values, dict(zip(names, (c.width for c in cols), strict=True)))
+    stats = _lengths(values, {n: c.width for c, n in zip(cols, names, strict=True)
+                              if n not in tabled})
     parts: list[pl.Expr | str] = [" " * indent]
     for i, (c, n) in enumerate(zip(cols, names, strict=True)):
         if i:
             parts.append(" " * c.gap)
-        cell = _cell(n, c, stats[f"{n}.nulls"], stats[f"{n}.min"], stats[f"{n}.max"])
+        cell = pl.col(n) if n in tabled else _cell(n, c, stats[f"{n}.nulls"],
+                                                   stats[f"{n}.min"], stats[f"{n}.max"])
         parts.append(" " * c.width if cell is None else cell)
     merged: list[pl.Expr] = []
     text = ""

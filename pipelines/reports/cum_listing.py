@@ -26,8 +26,9 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.engine.qap import spilled
+from pipelines.engine.qap import ordered, spilled
 from pipelines.engine.qap.cum_file import KEYS, sort_key
+from pipelines.reports.columns import Col, lines
 from pipelines.reports.listings import LINES_PER_PAGE
 from pipelines.reports.printing import PagedReport, PageHeading, field, paginate
 from pipelines.state.files import write_atomically
@@ -88,10 +89,12 @@ def _ofp_line() -> pl.Expr:
     return pl.concat_str(cells[:-1])
 
 
-def _code_line() -> pl.Expr:
-    label = pl.concat_str(pl.lit(" " * _INDENT + "DEFECT CODE "), pl.col("defect_code"))
-    return pl.concat_str(field(label, _STARTS[_TOTAL_COL]),
-                         field("defects", COLUMNS[_TOTAL_COL][2], "right"))
+# A defect-code line: the label to TOTAL DEFECTS, then the defects under it (`columns.lines`:
+# the defects, a few numbers, laid out once each; the label's width known, padded only).
+CODE_LINE = [
+    Col("", pl.concat_str(pl.lit(" " * _INDENT + "DEFECT CODE "), pl.col("defect_code")),
+        _STARTS[_TOTAL_COL]),
+    Col("", "defects", COLUMNS[_TOTAL_COL][2], "right", gap=0)]
 
 
 def _break_title() -> pl.Expr:
@@ -109,17 +112,52 @@ def _of_quarters(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame,
     return cum_ofp.filter(wanted), cum_defects.filter(wanted)
 
 
+def _lines_of(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, *keep: str
+              ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The OFP lines and the defect-code lines (KEYS, `_code`, `keep`, line), in the frames'
+    order. A line may end in blanks, which printing strips."""
+    ofp = cum_ofp.select(*KEYS, pl.lit("").alias("_code"), *keep, _ofp_line().alias("line"))
+    codes = cum_defects.select(*KEYS, pl.col("defect_code").alias("_code"), *keep).with_columns(
+        lines(cum_defects, CODE_LINE, strip=False))
+    return ofp, codes
+
+
+def _printed(lines: pl.DataFrame) -> pl.DataFrame:
+    return lines.select("line", "fiscal_quarter", _break_title().alias("break_title"))
+
+
 def listing_lines(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame,
                   quarters: Iterable[str] | None = None) -> pl.DataFrame:
     """Detail lines (line, fiscal_quarter, break_title) in print order: quarter, OFP, code.
     A line may end in blanks, which printing strips."""
     cum_ofp, cum_defects = _of_quarters(cum_ofp, cum_defects, quarters)
-    ofp = cum_ofp.select(*KEYS, pl.lit("").alias("_code"), _ofp_line().alias("line"))
-    codes = cum_defects.select(*KEYS, pl.col("defect_code").alias("_code"),
-                               _code_line().alias("line"))
-    lines = pl.concat([ofp, codes])
-    return (_in_key_order(lines, [*KEYS, "_code"])
-            .select("line", "fiscal_quarter", _break_title().alias("break_title")))
+    return _printed(_in_key_order(pl.concat(_lines_of(cum_ofp, cum_defects)),
+                                  [*KEYS, "_code"]))
+
+
+def _batch_lines(ofp: pl.DataFrame, codes: pl.DataFrame) -> pl.DataFrame:
+    """`listing_lines` of a range of the file from `_batches` (each frame with its `_key`, in
+    key order). When every key is there and no two lines share one (each OFP's line, then its
+    codes' in code order: none null or blank), the OFP lines go among the code lines by their
+    places (before the code lines of their key), a stable sort of one integer, not a sort of
+    every line by its joined key (the 1M week's 274,076 lines laid out and put in order: 87 to
+    65 ms, the checks included; polars' merge_sorted of the two took 10 ms more)."""
+    codes_in_order = codes.height == 0 or (
+        codes["_key"].null_count() == 0
+        and not (codes["defect_code"].fill_null("") == "").any()
+        and ordered.sorted_by(codes, ["_key", "defect_code"], unique=True))
+    if not (codes_in_order and ofp["_key"].null_count() == 0
+            and ordered.sorted_by(ofp, ["_key"], unique=True)):
+        return listing_lines(ofp.drop("_key"), codes.drop("_key"))
+    ofp_lines, code_lines = _lines_of(ofp, codes, "_key")
+    # A code line's place is 2j+1 (j: its row); an OFP line goes before the first code line
+    # of its key or a later one, 2b (b: the code lines before it).
+    before = code_lines["_key"].search_sorted(ofp_lines["_key"], side="left")
+    at_ofp = ofp_lines.select("line", "fiscal_quarter",
+                              (before.cast(pl.Int64) * 2).alias("_at"))
+    at_code = code_lines.select("line", "fiscal_quarter",
+                                (pl.int_range(pl.len(), dtype=pl.Int64) * 2 + 1).alias("_at"))
+    return _printed(pl.concat([at_ofp, at_code]).sort("_at", maintain_order=True))
 
 
 def _in_key_order(lines: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -160,7 +198,8 @@ def _batches(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, lines: int
              ) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
     """The file in ranges of keys (quarter and OFP) in key order, each with about `lines` OFP
     and code rows at most (more only for one OFP with more codes): every row of a key is in
-    its range, and a code row whose OFP has no row goes where its key falls."""
+    its range, and a code row whose OFP has no row goes where its key falls. Both frames keep
+    their joined key (`_key`)."""
     ofp, codes = _keyed(cum_ofp), _keyed(cum_defects, "defect_code")
     # Boundaries: the keys found every `lines` rows of either frame (a range ends before one).
     bounds = pl.concat([frame["_key"].gather_every(lines, offset=lines)
@@ -170,7 +209,7 @@ def _batches(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame, lines: int
     for n in range(len(cuts[0]) - 1):
         (a, b), (c, d) = (cuts[0][n], cuts[0][n + 1]), (cuts[1][n], cuts[1][n + 1])
         if b > a or d > c:
-            yield ofp.slice(a, b - a).drop("_key"), codes.slice(c, d - c).drop("_key")
+            yield ofp.slice(a, b - a), codes.slice(c, d - c)
 
 
 def _pages(cum_ofp: pl.DataFrame, cum_defects: pl.DataFrame) -> int:
@@ -197,7 +236,7 @@ def print_cum_listing(cum_ofp: pl.DataFrame, cum_defects: spilled.Frame, run_dat
         report = PagedReport(fh, heading(run_date, week_ending), lines_per_page=LINES_PER_PAGE,
                              break_on="fiscal_quarter", total_pages=total)
         for ofp, codes in _batches(cum_ofp, cum_defects, batch_lines):
-            report.add(listing_lines(ofp, codes))
+            report.add(_batch_lines(ofp, codes))
         report.close()
 
     write_atomically(Path(path), write)

@@ -104,7 +104,7 @@ def print_listing_chunks(chunks: Iterable[pl.DataFrame], line: pl.Expr, heading:
         yield trailer.append(held, trailer.closing(records, decks))
 
     write_pages(paginate_chunks(details(), heading, lines_per_page=LINES_PER_PAGE,
-                                break_on="deck_no", total_pages=total_pages), path)
+                                break_on="deck_no", total_pages=total_pages, joined=True), path)
 
 
 class ParquetParts:

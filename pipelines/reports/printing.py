@@ -44,7 +44,9 @@ Decisions (documented here because callers and golden files depend on them):
 Pagination is vectorized: page numbers come from cumulative sums over the detail frame, the heading
 block is a small polars frame (pages x heading lines), and both are interleaved with
 ``DataFrame.merge_sorted`` on an output-position key (an O(n) merge, no sort, no Python loop over
-rows or pages).
+rows or pages). A writer's pages (``joined=True``: the long reports printed in parts) carry each
+page's heading lines joined to the front of its first detail line instead, put in place by one
+scatter: the same text written, without merging every line.
 """
 
 from __future__ import annotations
@@ -224,6 +226,7 @@ def paginate(
     first_page: int = 1,
     form_feed_first: bool = False,
     last_page: int | None = None,
+    joined: bool = False,
 ) -> pl.DataFrame:
     """Lay out formatted detail lines into printed pages, headings on every page.
 
@@ -240,6 +243,13 @@ def paginate(
     feed on the first page of this call too, and ``last_page`` is the number of the last page of
     the whole report, which sets the width of the page-number field on every page (by default
     the last page of this call). Neither changes anything at its default.
+
+    ``joined=True`` is for a writer (``write_pages``, ``PagedReport``): each page's heading
+    lines come joined, with their line ends, to the front of its first detail line, so a row
+    is a page's first line or a detail line, and the text written is the same. The headings
+    are then put in place by one scatter instead of a merge of every line with them (the 40
+    pagings of the 1M week's report stage, 2.07 million lines, one thread: 0.43-0.46 to
+    0.28-0.30 s).
     """
     if lines_per_page < 1:
         raise ValueError(f"lines_per_page must be >= 1, got {lines_per_page}")
@@ -281,13 +291,6 @@ def paginate(
         .collect()
     )
 
-    # Output position of detail i on page p: i plus p+1 heading blocks before it. Heading line k of
-    # page p (first detail s) sits at s + p*n_head + k. Both sequences increase -> merge, no sort.
-    details = work.select(
-        key=idx + (pl.col("p") + 1) * n_head,
-        line=pl.col("line"),
-    )
-
     n_pages = int(work.get_column("p")[-1]) + 1
     if last_page is None:
         last_page = first_page + n_pages - 1
@@ -320,6 +323,18 @@ def paginate(
         [pl.lit(left2), page_sub.str.slice(0, sub_room).str.pad_start(PAGE_WIDTH - len(left2))]
     ).str.strip_chars_end(" ")
 
+    if joined:  # the heading lines and the page's first detail line, one after another
+        firsts = work.lazy().filter(pl.col("new_page")).select(
+            "i", pl.concat_str([line1, line2, *[pl.lit(s) for s in const_lines],
+                                pl.col("line")], separator="\n").alias("line")).collect()
+        return pl.DataFrame(work.get_column("line").scatter(firsts["i"], firsts["line"]))
+
+    # Output position of detail i on page p: i plus p+1 heading blocks before it. Heading line k of
+    # page p (first detail s) sits at s + p*n_head + k. Both sequences increase -> merge, no sort.
+    details = work.select(
+        key=idx + (pl.col("p") + 1) * n_head,
+        line=pl.col("line"),
+    )
     headings = (
         work.lazy()
         .filter(pl.col("new_page"))
@@ -400,8 +415,10 @@ def paginate_chunks(
     lines_per_page: int = 55,
     break_on: str | None = None,
     total_pages: int,
+    joined: bool = False,
 ) -> Iterator[pl.DataFrame]:
-    """``paginate`` a report given as consecutive parts of its detail frame, part by part.
+    """``paginate`` a report given as consecutive parts of its detail frame, part by part
+    (``joined``: as ``paginate`` has it, for a writer).
 
     The concatenated output is exactly ``paginate`` of the whole frame, provided every part
     starts on a page boundary of the whole (``plan_chunks`` cuts such parts) and
@@ -435,13 +452,15 @@ def paginate_chunks(
             first_page=next_page,
             form_feed_first=next_page > 1,
             last_page=total_pages,
+            joined=joined,
         )
         next_page += pages
         tail = tail_now
         last_brk = brk.tail(1) if brk is not None else None
     if next_page == 1:
         empty = pl.DataFrame(schema={"line": pl.String})
-        yield paginate(empty, heading, lines_per_page=lines_per_page, last_page=total_pages)
+        yield paginate(empty, heading, lines_per_page=lines_per_page, last_page=total_pages,
+                       joined=joined)
         next_page = 2
     if next_page - 1 != total_pages:
         raise ValueError(f"report printed {next_page - 1} pages, not total_pages={total_pages}")
@@ -539,7 +558,7 @@ class PagedReport:
         self._done = False
         self._waiting: pl.DataFrame | None = None
         self._pages = paginate_chunks(self._parts(), heading, lines_per_page=lines_per_page,
-                                      break_on=break_on, total_pages=total_pages)
+                                      break_on=break_on, total_pages=total_pages, joined=True)
 
     def _parts(self) -> Iterator[pl.DataFrame]:
         while True:

@@ -577,8 +577,9 @@ def _header_fields(rows: pl.DataFrame) -> pl.DataFrame:
     0.08-0.09 s over the 1M week's posted records)."""
     starts = document_starts()
     run = rows.select(starts.cum_sum() - 1).to_series()
-    firsts = decode(rows.filter(starts).select("header_text"), HEADER, source="header_text",
-                    typed=False)
+    # narrowed before the filter, which copies every column it keeps (-15 ms a million rows)
+    firsts = decode(rows.select("hdr_seq", "header_text").filter(starts).drop("hdr_seq"),
+                    HEADER, source="header_text", typed=False)
     return rows.with_columns(firsts.get_column(c).gather(run) for c in HEADER.names
                              if c not in rows.columns)
 
@@ -586,10 +587,13 @@ def _header_fields(rows: pl.DataFrame) -> pl.DataFrame:
 _BLOCK, _SERIAL = PREFIX.field("block"), PREFIX.field("serial")
 
 
-def _control_number(rows: pl.DataFrame) -> pl.Expr:
+def _control_number(rows: pl.DataFrame) -> pl.Series | pl.Expr:
     """The block's last digit and the serial: one slice of the text where every record holds
-    both (they are adjacent), else from the decoded fields (a short record is padded)."""
-    shortest = rows.select(pl.col("text").str.len_chars().min()).item()
-    if _BLOCK.end == _SERIAL.offset and (shortest is None or shortest >= _SERIAL.end):
-        return pl.col("text").str.slice(_BLOCK.end - 1, 1 + _SERIAL.width).alias("control_number")
+    both (they are adjacent; every slice is then whole, which its few characters say more
+    cheaply than the records' lengths: 10 ms a million records), else from the decoded
+    fields (a short record is padded)."""
+    if _BLOCK.end == _SERIAL.offset:
+        sliced = rows.get_column("text").str.slice(_BLOCK.end - 1, 1 + _SERIAL.width)
+        if not sliced.len() or sliced.str.len_chars().min() == 1 + _SERIAL.width:
+            return sliced.alias("control_number")
     return (pl.col("block").str.slice(2, 1) + pl.col("serial")).alias("control_number")
