@@ -312,3 +312,26 @@ def test_register_names_the_newest_corrections_deck_written_from_each_listed_dec
     assert json.loads(listed.output)["corrections_decks"] == [
         {"hdr": "CR 10242026 10272026090500 001", "file": "fix.dat",
          "entries_of": ["deckA.dat"]}]
+
+
+@pytest.mark.parametrize("together", [True, False])
+def test_the_same_correction_in_both_decks_posts_both_and_closes_each_decks_entry(
+        tmp_path, together):
+    """Review 16, P1: the same fix made in fix.dat and fix-2.dat (the natural case: the same
+    records with the same error) gave two decks of the same records, and the second was
+    refused as a duplicate: deckB's corrected review could never be re-input. A recorded
+    corrections deck is a duplicate by its HDR only; each closes its own deck's entry."""
+    data, _ = _week(tmp_path, "deckA.dat", "deckB.dat")
+    written = _corrections(data, tmp_path / "swc")
+    fix, fix2 = _fix_line_3(written["fix.dat"]), _fix_line_3(written["fix-2.dat"])
+    assert fix.read_text().splitlines()[1:] == fix2.read_text().splitlines()[1:]
+    runs = ([[fix, fix2]] if together else [[fix], [fix2]])
+    results = [run_week(decks, data, REFERENCE, dt.date(2026, 10, 28 + n), reprocess=True)
+               for n, decks in enumerate(runs)]
+    assert [d.status for r in results for d in r.decks] == ["accepted", "accepted"]
+    assert sum(r.corrected for r in results) == 2 and sum(r.resubmitted for r in results) == 6
+    assert _statuses(data, "deckA.dat", "deckB.dat") == {
+        **_expected("deckA.dat", ("deckA.dat", "deckB.dat")), ("deckB.dat", 7): "corrected"}
+    again = run_week([fix2], data, REFERENCE, dt.date(2026, 11, 2), reprocess=True)
+    assert [d.status for d in again.decks] == ["duplicate"]  # its HDR: sent once
+    assert "its HDR" in again.decks[0].reason and again.corrected == 0

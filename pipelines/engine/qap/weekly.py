@@ -21,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.engine.machinery import entries, intake
+from pipelines.engine.machinery import entries, intake, written_from
 from pipelines.engine.machinery.conservation import ConservationError, conserve
 from pipelines.engine.machinery.deck import Deck
 from pipelines.engine.machinery.reference import Reference
@@ -39,7 +39,7 @@ from pipelines.engine.qap import (
 from pipelines.engine.qap.individual import defect_charges
 from pipelines.engine.qap.individual import step as individual_step
 from pipelines.state import private, run_folder
-from pipelines.state.store import Store, check_folders
+from pipelines.state.store import Store, StoreError, check_folders
 from validators import pce_01_43 as v01
 from validators import pce_03_41 as v03
 from validators.codes import RUN_3926, RUN_3927
@@ -163,7 +163,8 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     taken = week_parts.WeekDecks(plan=map_decks is None)
     decks, sorted_hashes = intake.open_all(
         deck_paths, intake.Posted.of(ledger), result, data_dir / "refused",
-        intake.open_texts(store.read("error_register")) if reprocess else None, taken.take)
+        intake.open_texts(store.read("error_register")) if reprocess else None, taken.take,
+        _written(data_dir) if reprocess else None)
     result.week_ending = max((d.week_ending for d in decks), default=None)
     result.notes += _date_notes(decks, run_date, published)
     r_other = taken.other_records()
@@ -301,6 +302,15 @@ def _post_cum(store: Store, three: run03.Run03Result, sums: list[pl.DataFrame], 
     del ofp, defects
     code_rows = spilled.Spilled.of(cum.cum_defects, spill / "cum_defects.arrow")
     return dataclasses.replace(cum, cum_defects=cum.cum_defects.clear()), code_rows
+
+
+def _written(data_dir: Path) -> set[str]:
+    """The HDRs of the corrections decks `qap corrections` recorded (`written_from`); none
+    when the record cannot be read (the reprocess then stops where it needs it)."""
+    try:
+        return set(written_from.read(data_dir))
+    except StoreError:
+        return set()
 
 
 def _labelled(rows01: pl.DataFrame, rows03: pl.DataFrame, rows_ind: pl.DataFrame
