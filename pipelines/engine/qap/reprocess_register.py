@@ -58,7 +58,7 @@ def close(register: pl.DataFrame, posted: pl.DataFrame, decks: list[Deck], run_i
     register, result.resubmitted = supersede_resubmitted(register, run_id, run_date,
                                                          tied_again, new_entries, sources,
                                                          apart_again)
-    result.notes += _tied_notes(tied_again, "was rejected again", "replaced", unrecorded)
+    result.notes += _tied_notes(tied_again, "rejected again", "replaced", unrecorded)
     result.notes += _kept_apart_notes(apart_again, "replaced")
     result.notes += _opened_anew(new_entries)
     return register
