@@ -165,20 +165,37 @@ def test_a_corrections_deck_with_no_record_closes_neither_and_says_why(tmp_path)
 def test_a_stale_record_after_a_rollback_closes_no_other_decks_entry(tmp_path):
     """The week rolled back and deckA alone posted again: the record still says fix-2.dat
     holds deckB's entries, and none of deckB's is open. Its corrected record closed deckA's
-    entry 7 (never re-input); now it closes nothing and posts as a new record, said."""
+    entry 7 (never re-input); then it closed nothing and posted as a new record; now the
+    deck is refused as stale and nothing of it posts (check of session 16, P2)."""
     data, decks = _week(tmp_path, "deckA.dat", "deckB.dat")
     fix2 = _fix_line_3(_corrections(data, tmp_path / "swc")["fix-2.dat"])
     register.rollback(data, "20261027.01", "test", undo_later=False)
     again = run_week([decks["deckA.dat"]], data, REFERENCE, dt.date(2026, 10, 29))
     assert again.rejected == 4
     result = run_week([fix2], data, REFERENCE, dt.date(2026, 10, 30), reprocess=True)
-    assert (result.corrected, result.resubmitted) == (0, 0)
+    assert (result.corrected, result.resubmitted, result.posted) == (0, 0, 0)
+    assert [d.status for d in result.decks] == ["refused"]
+    assert "stale corrections deck: `qap corrections` wrote it from the open register " \
+        "entries of deckB.dat, and none of them is open now" in result.decks[0].reason
     entries = Store(data).read("error_register").filter(pl.col("run_id") == again.run_id)
     assert entries["status"].to_list() == ["open"] * 4
-    assert [n.split(": ")[1].split(";")[0] for n in result.notes
-            if "posted but closed no open register entry" in n] == ["fix-2.dat line 3"]
-    assert next(n for n in result.notes if "corrections decks" in n).endswith(
-        "fix-2.dat line 3 closed none, not deckA.dat line 7")
+
+
+def test_a_second_corrections_deck_of_entries_already_corrected_is_refused_as_stale(tmp_path):
+    """Check of session 16, P2: `qap corrections` run twice, the first fix-2.dat reprocessed
+    (deckB's entries corrected or replaced), then the second with another fix: its records
+    closed nothing and posted deckB's review a second time, opening its bad lines again."""
+    data, _ = _week(tmp_path, "deckA.dat", "deckB.dat")
+    first = _fix_line_3(_corrections(data, tmp_path / "one")["fix-2.dat"])
+    second = _corrections(data, tmp_path / "two", MADE + dt.timedelta(minutes=5))["fix-2.dat"]
+    second.write_text(second.read_text().replace("4888", "4102"))
+    done = run_week([first], data, REFERENCE, dt.date(2026, 10, 28), reprocess=True)
+    assert (done.corrected, done.resubmitted, done.still_open) == (1, 3, 7)
+    late = run_week([second], data, REFERENCE, dt.date(2026, 10, 29), reprocess=True)
+    assert [d.status for d in late.decks] == ["refused"] and late.posted == 0
+    assert late.still_open == 7  # nothing posted twice, nothing opened again
+    assert Store(data).read("error_register").filter(
+        pl.col("run_id") == late.run_id).height == 0
 
 
 def test_the_record_is_owner_only_whatever_the_umask(tmp_path):
@@ -312,3 +329,26 @@ def test_register_names_the_newest_corrections_deck_written_from_each_listed_dec
     assert json.loads(listed.output)["corrections_decks"] == [
         {"hdr": "CR 10242026 10272026090500 001", "file": "fix.dat",
          "entries_of": ["deckA.dat"]}]
+
+
+@pytest.mark.parametrize("together", [True, False])
+def test_the_same_correction_in_both_decks_posts_both_and_closes_each_decks_entry(
+        tmp_path, together):
+    """Review 16, P1: the same fix made in fix.dat and fix-2.dat (the natural case: the same
+    records with the same error) gave two decks of the same records, and the second was
+    refused as a duplicate: deckB's corrected review could never be re-input. A recorded
+    corrections deck is a duplicate by its HDR only; each closes its own deck's entry."""
+    data, _ = _week(tmp_path, "deckA.dat", "deckB.dat")
+    written = _corrections(data, tmp_path / "swc")
+    fix, fix2 = _fix_line_3(written["fix.dat"]), _fix_line_3(written["fix-2.dat"])
+    assert fix.read_text().splitlines()[1:] == fix2.read_text().splitlines()[1:]
+    runs = ([[fix, fix2]] if together else [[fix], [fix2]])
+    results = [run_week(decks, data, REFERENCE, dt.date(2026, 10, 28 + n), reprocess=True)
+               for n, decks in enumerate(runs)]
+    assert [d.status for r in results for d in r.decks] == ["accepted", "accepted"]
+    assert sum(r.corrected for r in results) == 2 and sum(r.resubmitted for r in results) == 6
+    assert _statuses(data, "deckA.dat", "deckB.dat") == {
+        **_expected("deckA.dat", ("deckA.dat", "deckB.dat")), ("deckB.dat", 7): "corrected"}
+    again = run_week([fix2], data, REFERENCE, dt.date(2026, 11, 2), reprocess=True)
+    assert [d.status for d in again.decks] == ["duplicate"]  # its HDR: sent once
+    assert "its HDR" in again.decks[0].reason and again.corrected == 0

@@ -596,11 +596,21 @@ def _one_week_to_correct(tmp_path: Path, data: Path) -> tuple:
 
 def test_a_correction_made_before_a_rollback_of_its_run_says_it_closed_nothing(tmp_path):
     """Review 14, F9: the run the corrections deck was written from is rolled back, and the
-    deck reprocessed: its records post as new ones, closing nothing, and nothing said so."""
+    deck reprocessed: its records posted as new ones, closing nothing, and nothing said so.
+    Recorded by `qap corrections`, it is now refused as stale, nothing posted (check of
+    session 16, P2); a deck no record names (written by hand) posts, and the notes say so."""
     data = tmp_path / "data"
     week, fix = _one_week_to_correct(tmp_path, data)
     fix.path.write_text(fix.path.read_text().replace("4888", "4101"))
     register.rollback(data, week.run_id, "test", undo_later=False)
+    stale = run_week([fix.path], data, REFERENCE, dt.date(2026, 10, 28), reprocess=True)
+    assert [d.status for d in stale.decks] == ["refused"] and stale.posted == 0
+    assert stale.decks[0].reason == (
+        f"{fix.path}: stale corrections deck: `qap corrections` wrote it from the open "
+        "register entries of r.dat, and none of them is open now (corrected or replaced "
+        "by an earlier reprocess, withdrawn, or rolled back); nothing of it posts, so that no "
+        "record posts twice. `qap corrections` writes what is still open")
+    written_from.path(data).unlink()
     result = run_week([fix.path], data, REFERENCE, dt.date(2026, 10, 28), reprocess=True)
     assert result.corrected == 0 and result.posted == 2  # the header and the fixed line
     assert [n for n in result.notes if "closed no open register entry" in n] == [

@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from layouts.decoder import DeckFault
-from pipelines.engine.machinery import names
+from pipelines.engine.machinery import names, written_from
 from pipelines.engine.machinery.deck import (
     CORRECTIONS_CAMPUS,
     Deck,
@@ -142,6 +142,10 @@ class Posted:
         if records in self.records:
             return (f"the same records in another order{under} were already accepted by "
                     f"{self.records[records]}")
+        return self.hdr_taken(deck)
+
+    def hdr_taken(self, deck: Deck) -> str | None:
+        """Why `deck`'s HDR identity is a second sending, or None."""
         key = _hdr_key(deck.identity)
         if key in self.hdr:
             fields = "area office, as-of date" if self.dated else "campus, week ending"
@@ -228,19 +232,23 @@ def _kept(outcome: DeckOutcome, kept: Path | None) -> None:
 
 
 def same_content(posted: Posted, advice: str, hashes: dict[str, str] | None = None,
-                 forgive: Callable[[Deck], bool] | None = None) -> Screen:
+                 forgive: Callable[[Deck], bool] | None = None,
+                 by_hdr: Callable[[Deck], bool] | None = None) -> Screen:
     """A `duplicate` screen as `qap run` judges decks (`Posted.duplicate`): the records a deck
     holds, in any order (`records_hash`), or its HDR, against `posted` (the ledger's accepted
     decks, or fewer: a reprocess passes only what it refuses) and the decks accepted before
     it in this run; its reason ends with `advice`. `hashes` (content hash -> records hash) is
     filled for every deck screened; `forgive` lets a duplicate through (a reprocess's
-    re-input of open entries)."""
+    re-input of open entries); a deck `by_hdr` picks is a duplicate by its HDR only."""
     hashes = {} if hashes is None else hashes
 
     def duplicate(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:
         sorted_hash = hashes[deck.content_hash] = records_hash(deck)
-        why = (posted.duplicate(deck, sorted_hash)
-               or posted.this_run(accepted, hashes).duplicate(deck, sorted_hash))
+        if by_hdr is not None and by_hdr(deck):
+            why = posted.hdr_taken(deck) or posted.this_run(accepted, hashes).hdr_taken(deck)
+        else:
+            why = (posted.duplicate(deck, sorted_hash)
+                   or posted.this_run(accepted, hashes).duplicate(deck, sorted_hash))
         if why and forgive is not None and forgive(deck):
             why = None
         return f"{path}: duplicate deck: {why}; {advice}" if why else None
@@ -248,19 +256,49 @@ def same_content(posted: Posted, advice: str, hashes: dict[str, str] | None = No
 
 
 def open_all(paths: list[Path], posted: Posted, result: RunResult, refused_dir: Path,
-             open_texts: set[str] | None = None, take: Callable[[Deck], Deck] | None = None
-             ) -> tuple[list[Deck], list[str]]:
+             open_texts: set[str] | None = None, take: Callable[[Deck], Deck] | None = None,
+             written: dict[str, written_from.Written] | None = None,
+             open_decks: set[str] | None = None) -> tuple[list[Deck], list[str]]:
     """The decks that pass control and were not posted before, and each one's records hash;
     every deck offered gets its outcome in `result.decks` (a refused one is also copied to
     `refused_dir` for resubmission).
     With `open_texts` (a reprocess), a deck made only of open entries' records is not a
-    duplicate. `take`: as `control`'s."""
+    duplicate, and a corrections deck `qap corrections` recorded (its HDR, as
+    `written_from.key_of` gives it, in `written`) is a duplicate by its HDR only: its records
+    close only entries of the decks it was written from, and two such decks hold the same
+    records when the same correction is made for two original decks that share control
+    numbers (review 16, P1). Such a deck none of whose original decks has an open entry in
+    the register (`open_decks`: their deck hashes) is refused as stale (`_stale`). `take`: as
+    `control`'s."""
     hashes: dict[str, str] = {}  # content hash -> records hash, of every deck screened
     forgive = None if open_texts is None else (lambda deck: _reinputs(deck, open_texts))
+    by_hdr = None if not written else (lambda deck: written_from.key_of(deck) in written)
     decks = control(paths, result, refused_dir,
-                    same_content(posted, DUPLICATE_ADVICE, hashes, forgive),
-                    check=None if open_texts is not None else _not_corrections, take=take)
+                    same_content(posted, DUPLICATE_ADVICE, hashes, forgive, by_hdr),
+                    check=_stale(written or {}, open_decks or set()) if open_texts is not None
+                    else _not_corrections, take=take)
     return decks, [hashes[d.content_hash] for d in decks]
+
+
+def _stale(written: dict[str, written_from.Written], open_decks: set[str]) -> Screen:
+    """A reprocess's screen: a corrections deck `qap corrections` recorded (`written`, by
+    HDR) whose original decks have no open entry left. Its records could close nothing and
+    would post as new records, a second posting of what its decks' corrections already
+    posted (a deck written, then written again, and both reprocessed: check of session 16,
+    P2). A deck some of whose decks' entries are open passes, and a record of it that finds
+    none of them open is named in the summary."""
+
+    def check(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:
+        known = written.get(written_from.key_of(deck))
+        if known is None or set(known.sources) & open_decks:
+            return None
+        names = ", ".join(sorted(set(known.sources.values())))
+        return (f"{path}: stale corrections deck: `qap corrections` wrote it from the open "
+                f"register entries of {names}, and none of them is open now (corrected or "
+                "replaced by an earlier reprocess, withdrawn, or rolled back); nothing of it "
+                "posts, so that no record posts twice. `qap corrections` writes what is still "
+                "open")
+    return check
 
 
 def _not_corrections(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:

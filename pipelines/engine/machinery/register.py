@@ -109,9 +109,25 @@ def _week(frame: pl.DataFrame) -> pl.Expr:
     return (pl.col(DECK_WEEK) if DECK_WEEK in frame.columns else pl.lit(None)).cast(pl.Date)
 
 
-# A reprocess's corrections decks (by deck hash) -> the original decks (by deck hash) each was
-# written from, as `qap corrections` recorded them (`written_from`)
+# A reprocess's corrections decks (by `source_key`: deck hash and name) -> the original decks
+# (by deck hash) each was written from, as `qap corrections` recorded them (`written_from`)
 Sources = dict[str, list[str]]
+
+
+def source_key(deck_hash: str, name: str) -> str:
+    """A corrections deck of a run as `Sources` names it: its records' hash and its file name.
+    Two corrections decks of the same records (the same correction made in the decks of two
+    original decks that share control numbers) have the same hash (review 16, P1)."""
+    return f"{deck_hash}\x01{name}"
+
+
+def _source_key(frame: pl.DataFrame) -> pl.Expr:
+    """`source_key` of each row of `frame` (deck_hash and deck), or null where it has no
+    deck hash (records given without it)."""
+    if "deck_hash" not in frame.columns:
+        return pl.lit(None, pl.String)
+    name = pl.col("deck") if "deck" in frame.columns else pl.lit("")
+    return pl.concat_str(pl.col("deck_hash"), name, separator="\x01")
 SOURCES = "sources"  # a record's column: its corrections deck's original decks (null: unknown)
 
 
@@ -126,11 +142,11 @@ def _with_week(records: pl.DataFrame, sources: Sources | None = None) -> pl.Data
     and SOURCES: the original decks its corrections deck was written from, null when not
     recorded (a deck written by hand, or by `qap corrections` before it kept the record)."""
     sources = sources or {}
-    table = pl.DataFrame({"deck_hash": list(sources), SOURCES: list(sources.values())},
-                         schema={"deck_hash": pl.String, SOURCES: pl.List(pl.String)})
+    table = pl.DataFrame({"_source": list(sources), SOURCES: list(sources.values())},
+                         schema={"_source": pl.String, SOURCES: pl.List(pl.String)})
     return records.select("run", "text", _week(records).alias(DECK_WEEK),
-                          _deck_hash(records).alias("deck_hash")).join(
-        table, on="deck_hash", how="left", maintain_order="left").drop("deck_hash")
+                          _source_key(records).alias("_source")).join(
+        table, on="_source", how="left", maintain_order="left").drop("_source")
 
 
 def _label() -> pl.Expr:

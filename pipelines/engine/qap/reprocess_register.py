@@ -18,6 +18,7 @@ from pipelines.engine.machinery.register import (
     Sources,
     close_context,
     close_corrected,
+    source_key,
     supersede_resubmitted,
 )
 from pipelines.engine.machinery.result import RunResult
@@ -32,8 +33,10 @@ def close(register: pl.DataFrame, posted: pl.DataFrame, decks: list[Deck], run_i
     (`written_from`); without it, or for a deck it does not name, a record may stand for an
     entry of any deck of its week."""
     sources = sources_of(decks, data_dir)
-    posted = posted.with_columns(pl.Series("deck_hash", [d.content_hash for d in decks],
-                                           pl.String).gather(posted["deck_no"]))
+    posted = posted.with_columns(
+        pl.Series("deck_hash", [d.content_hash for d in decks], pl.String).gather(
+            posted["deck_no"]),
+        pl.Series("deck", [d.name for d in decks], pl.String).gather(posted["deck_no"]))
     unmatched: list[int] = []
     tied: dict[int, list[str]] = {}  # posted row -> the entries of two decks it is as like
     apart: dict[int, tuple[str | None, list[str]]] = {}
@@ -43,7 +46,7 @@ def close(register: pl.DataFrame, posted: pl.DataFrame, decks: list[Deck], run_i
     result.notes += _closed_nothing(_labels(_not_headers(posted[alone], register, run_id),
                                             decks))
     unrecorded = [d.name for d in decks if d.campus == CORRECTIONS_CAMPUS
-                  and d.content_hash not in sources]
+                  and source_key(d.content_hash, d.name) not in sources]
     result.notes += _tied_notes(dict(zip(_labels(posted[list(tied)], decks), tied.values(),
                                          strict=True)), "posted", "closed", unrecorded)
     result.notes += _kept_apart_notes(dict(zip(_labels(posted[list(apart)], decks),
@@ -55,20 +58,26 @@ def close(register: pl.DataFrame, posted: pl.DataFrame, decks: list[Deck], run_i
     register, result.resubmitted = supersede_resubmitted(register, run_id, run_date,
                                                          tied_again, new_entries, sources,
                                                          apart_again)
-    result.notes += _tied_notes(tied_again, "was rejected again", "replaced", unrecorded)
+    result.notes += _tied_notes(tied_again, "rejected again", "replaced", unrecorded)
     result.notes += _kept_apart_notes(apart_again, "replaced")
     result.notes += _opened_anew(new_entries)
     return register
 
 
 def sources_of(decks: list[Deck], data_dir: Path | None) -> Sources:
-    """The original decks (by deck hash) each of `decks` was written from, by its deck hash:
+    """The original decks (by deck hash) each of `decks` was written from, by `source_key`:
     the corrections decks `qap corrections` recorded in `data_dir` (keyed by their HDR)."""
     if data_dir is None or not any(d.campus == CORRECTIONS_CAMPUS for d in decks):
         return {}
     known = written_from.read(data_dir)
-    return {d.content_hash: list(known[written_from.key_of(d)].sources) for d in decks
-            if written_from.key_of(d) in known}
+    found: dict[str, list[str]] = {}
+    clash: set[str] = set()
+    for d in decks:
+        if (hdr := written_from.key_of(d)) in known:
+            key, sources = source_key(d.content_hash, d.name), list(known[hdr].sources)
+            if found.setdefault(key, sources) != sources:
+                clash.add(key)  # two recorded decks of one name and records: not told apart
+    return {k: v for k, v in found.items() if k not in clash}
 
 
 def _not_headers(records: pl.DataFrame, register: pl.DataFrame, run_id: str) -> pl.DataFrame:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.engine.machinery import entries, intake
+from pipelines.engine.machinery import entries, intake, written_from
 from pipelines.engine.machinery.conservation import ConservationError, conserve
 from pipelines.engine.machinery.deck import Deck
 from pipelines.engine.machinery.reference import Reference
@@ -39,7 +39,7 @@ from pipelines.engine.qap import (
 from pipelines.engine.qap.individual import defect_charges
 from pipelines.engine.qap.individual import step as individual_step
 from pipelines.state import private, run_folder
-from pipelines.state.store import Store, check_folders
+from pipelines.state.store import Store, StoreError, check_folders
 from validators import pce_01_43 as v01
 from validators import pce_03_41 as v03
 from validators.codes import RUN_3926, RUN_3927
@@ -161,9 +161,12 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     # Each deck is taken as it is accepted: what the run reads of its records is kept, its
     # run 03 parts planned, and its records let go (the week's decks are never held together).
     taken = week_parts.WeekDecks(plan=map_decks is None)
+    open_register = store.read("error_register") if reprocess else None
     decks, sorted_hashes = intake.open_all(
         deck_paths, intake.Posted.of(ledger), result, data_dir / "refused",
-        intake.open_texts(store.read("error_register")) if reprocess else None, taken.take)
+        intake.open_texts(open_register) if reprocess else None, taken.take,
+        _written(data_dir) if reprocess else None, _open_decks(open_register))
+    del open_register
     result.week_ending = max((d.week_ending for d in decks), default=None)
     result.notes += _date_notes(decks, run_date, published)
     r_other = taken.other_records()
@@ -301,6 +304,23 @@ def _post_cum(store: Store, three: run03.Run03Result, sums: list[pl.DataFrame], 
     del ofp, defects
     code_rows = spilled.Spilled.of(cum.cum_defects, spill / "cum_defects.arrow")
     return dataclasses.replace(cum, cum_defects=cum.cum_defects.clear()), code_rows
+
+
+def _written(data_dir: Path) -> dict[str, written_from.Written]:
+    """The corrections decks `qap corrections` recorded, by HDR (`written_from`); none when
+    the record cannot be read (the reprocess then stops where it needs it)."""
+    try:
+        return written_from.read(data_dir)
+    except StoreError:
+        return {}
+
+
+def _open_decks(register: pl.DataFrame | None) -> set[str]:
+    """The deck hashes of the register's open entries."""
+    if register is None or "deck_hash" not in register.columns:
+        return set()
+    return set(register.filter(pl.col("status") == "open")["deck_hash"].drop_nulls()
+               .unique().to_list())
 
 
 def _labelled(rows01: pl.DataFrame, rows03: pl.DataFrame, rows_ind: pl.DataFrame
