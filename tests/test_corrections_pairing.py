@@ -259,16 +259,26 @@ def test_corrections_says_what_each_corrections_decks_records_close(tmp_path):
         f"that under the deck's HDR ({written_from.path(data.absolute())}), so keep the HDR."]
 
 
-@pytest.mark.parametrize("garbage", ["{", '{"decks": 3}'])
+@pytest.mark.parametrize("garbage", ["{", '{"decks": 3}', "a link"])
 def test_a_record_that_cannot_be_read_stops_the_reprocess_before_it_posts(tmp_path, garbage):
     data, _ = _week(tmp_path, "deckA.dat", "deckB.dat")
     fix2 = _fix_line_3(_corrections(data, tmp_path / "swc")["fix-2.dat"])
-    written_from.path(data).write_text(garbage)
+    record = written_from.path(data)
+    if garbage == "a link":  # (check of session 16, P4: the message said neither of these)
+        (tmp_path / "elsewhere.json").write_text(record.read_text())
+        record.unlink()
+        record.symlink_to(tmp_path / "elsewhere.json")
+    else:
+        record.write_text(garbage)
     generations = len(Store(data).history())
     ran = CliRunner().invoke(cli.app, ["reprocess", str(fix2), "-d", str(data),
                                        "--run-date", "2026-10-28", "-q", "-r",
                                        str(ROOT / "fixtures" / "reference")])
-    assert ran.exit_code == 12 and "not a record of corrections decks" in ran.output
+    said = " ".join(ran.output.split())
+    assert ran.exit_code == 12 and ("cannot be read" if garbage == "a link"
+                                    else "not a record of corrections decks") in said
+    assert "stopped before anything was changed. Remove it to go on as before it was kept" in (
+        said)
     assert len(Store(data).history()) == generations
 
 

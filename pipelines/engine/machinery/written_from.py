@@ -35,6 +35,8 @@ NAME = "corrections-decks.json"
 LOCK = ".lock"  # two `qap corrections` at once take their sequences one after the other
 FORMAT = 1
 MAX_SEQUENCE = 999  # the HDR's sequence has 3 digits
+_REMOVE = ("Remove it to go on as before it was kept: records of corrections decks as like "
+           "entries of two decks of their week then close none, and the summary names them")
 
 
 @dataclass(frozen=True)
@@ -79,16 +81,16 @@ def read(data_dir: Path) -> dict[str, Written]:
         return {}
     except OSError as err:
         raise StoreError(f"{where}: cannot be read ({err.strerror}; a link planted there? it is "
-                         "never a link)") from None
+                         f"never a link); stopped before anything was changed. {_REMOVE}"
+                         ) from None
     try:
         with os.fdopen(fd, "rb") as fh:
             decks = json.loads(fh.read())["decks"]
         return {k: Written(file=str(v["file"]), sources=dict(v["sources"]))
                 for k, v in decks.items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-        raise StoreError(f"{where}: not a record of corrections decks ({err}); remove it to "
-                         "reprocess as before it was kept (records as like entries of two "
-                         "decks of their week then close none)") from None
+        raise StoreError(f"{where}: not a record of corrections decks ({err}); stopped "
+                         f"before anything was changed. {_REMOVE}") from None
 
 
 def first_sequence(known: dict[str, Written], created: dt.datetime) -> int:
