@@ -259,7 +259,8 @@ def test_corrections_says_what_each_corrections_decks_records_close(tmp_path):
         f"that under the deck's HDR ({written_from.path(data.absolute())}), so keep the HDR."]
 
 
-@pytest.mark.parametrize("garbage", ["{", '{"decks": 3}', "a link"])
+@pytest.mark.parametrize("garbage", ["{", '{"decks": 3}', '{"format": 2, "decks": {}}',
+                                     "a link"])
 def test_a_record_that_cannot_be_read_stops_the_reprocess_before_it_posts(tmp_path, garbage):
     data, _ = _week(tmp_path, "deckA.dat", "deckB.dat")
     fix2 = _fix_line_3(_corrections(data, tmp_path / "swc")["fix-2.dat"])

@@ -85,7 +85,10 @@ def read(data_dir: Path) -> dict[str, Written]:
                          ) from None
     try:
         with os.fdopen(fd, "rb") as fh:
-            decks = json.loads(fh.read())["decks"]
+            kept = json.loads(fh.read())
+        if kept["format"] != FORMAT:  # a later version's record is not read as this one's
+            raise ValueError(f"format {kept['format']!r}, this version reads {FORMAT}")
+        decks = kept["decks"]
         return {k: Written(file=str(v["file"]), sources=dict(v["sources"]))
                 for k, v in decks.items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
