@@ -340,6 +340,12 @@ def test_register_names_the_newest_corrections_deck_written_from_each_listed_dec
     assert json.loads(listed.output)["corrections_decks"] == [
         {"hdr": "CR 10242026 10272026090500 001", "file": "fix.dat",
          "entries_of": ["deckA.dat"]}]
+    every = CliRunner().invoke(cli.app, ["register", "-d", str(data), "--json", "--all"])
+    assert json.loads(every.output)["corrections_decks"] == [  # deckB's closed entries listed
+        {"hdr": "CR 10242026 10272026090500 001", "file": "fix.dat",
+         "entries_of": ["deckA.dat"]},
+        {"hdr": "CR 10242026 10272026090500 002", "file": "fix-2.dat",
+         "entries_of": ["deckB.dat"]}]  # (check of session 16, P6: it was left out)
 
 
 @pytest.mark.parametrize("together", [True, False])

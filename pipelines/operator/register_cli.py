@@ -232,15 +232,13 @@ def open_register(
 
 
 def _written_from(data_dir: Path, rows: pl.DataFrame) -> dict[str, Any]:
-    """The newest corrections deck `qap corrections` wrote from each deck with a listed open
-    entry (`written_from.latest_for`)."""
-    import polars as pl
-
+    """The newest corrections deck `qap corrections` wrote from each deck with a listed entry
+    (`written_from.latest_for`): with `--all`, of closed ones too (check of session 16, P6)."""
     from pipelines.engine.machinery import written_from
 
     if rows.height == 0:
         return {}
-    decks = set(rows.filter(pl.col("status") == "open")["deck_hash"].drop_nulls().to_list())
+    decks = set(rows["deck_hash"].drop_nulls().to_list())
     return written_from.latest_for(written_from.read(data_dir), decks)
 
 
