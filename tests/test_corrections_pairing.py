@@ -223,7 +223,7 @@ def test_a_link_planted_for_the_records_folder_is_refused_and_nothing_written(tm
     made = CliRunner().invoke(cli.app, ["corrections", str(tmp_path / "swc" / "fix.dat"),
                                         "-d", str(data)])
     assert made.exit_code == 12 and "is a symbolic link" in made.output
-    assert list(outside.iterdir()) == [] and not (tmp_path / "swc" / "fix.dat").exists()
+    assert list(outside.iterdir()) == [] and not (tmp_path / "swc").exists()  # (P4b)
 
 
 def test_two_corrections_within_one_second_never_share_a_key(tmp_path):

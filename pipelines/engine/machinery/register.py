@@ -560,11 +560,11 @@ def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: boo
         raise DeckExists(f"{', '.join(existing)}: already there, not overwritten (it may hold "
                          "an operator's edits); name another file, or pass --force to "
                          "overwrite")
-    with private.owner_only():
-        out.parent.mkdir(parents=True, exist_ok=True)
-    if Path(data_dir).absolute() in out.absolute().parents:  # e.g. DIR/corrections
-        private.folder(out.parent)
-    with written_from.locked(data_dir) as known:
+    with written_from.locked(data_dir) as known:  # first: a record that cannot be kept
+        with private.owner_only():  # leaves no folder made for the decks (session 16, P4b)
+            out.parent.mkdir(parents=True, exist_ok=True)
+        if Path(data_dir).absolute() in out.absolute().parents:  # e.g. DIR/corrections
+            private.folder(out.parent)
         first = written_from.first_sequence(known, created)
         keys = {place: written_from.key(CORRECTIONS_CAMPUS, place[0], created, sequence)
                 for sequence, place in enumerate(paths, start=first)}
