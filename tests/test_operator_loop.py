@@ -614,9 +614,10 @@ def test_a_correction_made_before_a_rollback_of_its_run_says_it_closed_nothing(t
     result = run_week([fix.path], data, REFERENCE, dt.date(2026, 10, 28), reprocess=True)
     assert result.corrected == 0 and result.posted == 2  # the header and the fixed line
     assert [n for n in result.notes if "closed no open register entry" in n] == [
-        "2 record(s) posted but closed no open register entry (none is open at their key in "
-        "their week): fix.dat line 2, fix.dat line 3; was the corrections deck written "
-        "before a rollback of its run or a withdrawal of the entry, or run already? They are "
+        "2 record(s) posted but closed no open register entry (none was left for them at "
+        "their key in their week): fix.dat line 2, fix.dat line 3; was the corrections deck "
+        "written before a rollback of its run or a withdrawal of the entry, or run already, or "
+        "does it hold a record twice (its entry goes to the copy rejected again)? They are "
         "posted as new records (`qap rollback` undoes this run)"]
     assert [n for n in result.notes if "replaced no open register entry" in n] == [
         "1 record(s) rejected again replaced no open register entry (none is open at their "

@@ -147,11 +147,13 @@ def _opened_anew(entries: list[str], named: int = 5) -> list[str]:
 
 def _closed_nothing(records: list[str]) -> list[str]:
     """The summary's note of a reprocess's records ("deck line N") that posted but closed no
-    open entry (no open entry of their key and week: corrected from a deck written before a
-    rollback or a withdrawal, or not a correction at all); review 14, F9."""
+    open entry (none was left for them at their key and week: corrected from a deck written
+    before a rollback or a withdrawal, not a correction at all, or a record sent twice whose
+    copy rejected again took the entry); review 14, F9; check of session 16, P3."""
     if not records:
         return []
-    return [f"{len(records)} record(s) posted but closed no open register entry (none is open "
-            f"at their key in their week): {_listed(records)}; was the corrections deck "
-            "written before a rollback of its run or a withdrawal of the entry, or run already? "
-            "They are posted as new records (`qap rollback` undoes this run)"]
+    return [f"{len(records)} record(s) posted but closed no open register entry (none was left "
+            f"for them at their key in their week): {_listed(records)}; was the corrections "
+            "deck written before a rollback of its run or a withdrawal of the entry, or run "
+            "already, or does it hold a record twice (its entry goes to the copy rejected "
+            "again)? They are posted as new records (`qap rollback` undoes this run)"]
