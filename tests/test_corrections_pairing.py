@@ -369,3 +369,21 @@ def test_the_same_correction_in_both_decks_posts_both_and_closes_each_decks_entr
     again = run_week([fix2], data, REFERENCE, dt.date(2026, 11, 2), reprocess=True)
     assert [d.status for d in again.decks] == ["duplicate"]  # its HDR: sent once
     assert "its HDR" in again.decks[0].reason and again.corrected == 0
+
+
+def test_two_corrections_decks_of_the_same_entries_in_one_run_use_the_first(tmp_path):
+    """Check of session 16, P2 in one run: the two fix-2.dat of two `qap corrections` runs,
+    reprocessed together, both stood for deckB's entries; the second's records closed nothing
+    and posted deckB's review again. The first offered is used, the second refused."""
+    data, _ = _week(tmp_path, "deckA.dat", "deckB.dat")
+    first = _fix_line_3(_corrections(data, tmp_path / "one")["fix-2.dat"])
+    second = _corrections(data, tmp_path / "two", MADE + dt.timedelta(minutes=5))["fix-2.dat"]
+    second.write_text(second.read_text().replace("4888", "4102"))
+    result = run_week([first, second], data, REFERENCE, dt.date(2026, 10, 28), reprocess=True)
+    assert [d.status for d in result.decks] == ["accepted", "refused"]
+    assert result.decks[1].reason == (
+        f"{second}: a second corrections deck of the same entries: `qap corrections` wrote it, "
+        "and fix-2.dat of this run, from the open register entries of deckB.dat; only the "
+        "first is used, so that no record posts twice. Correct the records in one of them")
+    assert (result.corrected, result.resubmitted, result.still_open) == (1, 3, 7)
+    assert _statuses(data, "deckA.dat", "deckB.dat") == _expected("deckB.dat", ("deckB.dat",))

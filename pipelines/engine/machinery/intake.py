@@ -267,9 +267,9 @@ def open_all(paths: list[Path], posted: Posted, result: RunResult, refused_dir: 
     `written_from.key_of` gives it, in `written`) is a duplicate by its HDR only: its records
     close only entries of the decks it was written from, and two such decks hold the same
     records when the same correction is made for two original decks that share control
-    numbers (review 16, P1). Such a deck none of whose original decks has an open entry in
-    the register (`open_decks`: their deck hashes) is refused as stale (`_stale`). `take`: as
-    `control`'s."""
+    numbers (check of session 16, P1). Such a deck none of whose original decks has an open entry in
+    the register (`open_decks`: their deck hashes), or whose decks a deck accepted before it
+    in the run was written from too, is refused (`_stale`). `take`: as `control`'s."""
     hashes: dict[str, str] = {}  # content hash -> records hash, of every deck screened
     forgive = None if open_texts is None else (lambda deck: _reinputs(deck, open_texts))
     by_hdr = None if not written else (lambda deck: written_from.key_of(deck) in written)
@@ -286,13 +286,24 @@ def _stale(written: dict[str, written_from.Written], open_decks: set[str]) -> Sc
     would post as new records, a second posting of what its decks' corrections already
     posted (a deck written, then written again, and both reprocessed: check of session 16,
     P2). A deck some of whose decks' entries are open passes, and a record of it that finds
-    none of them open is named in the summary."""
+    none of them open is named in the summary. So is refused a second deck of the same
+    entries in one run (`qap corrections` run twice, both decks reprocessed together): the
+    first offered is used, as for a deck sent twice."""
 
     def check(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:
         known = written.get(written_from.key_of(deck))
-        if known is None or set(known.sources) & open_decks:
+        if known is None:
             return None
         names = ", ".join(sorted(set(known.sources.values())))
+        for other in accepted:
+            also = written.get(written_from.key_of(other))
+            if also is not None and set(also.sources) & set(known.sources):
+                return (f"{path}: a second corrections deck of the same entries: `qap "
+                        f"corrections` wrote it, and {other.name} of this run, from the open "
+                        f"register entries of {names}; only the first is used, so that no "
+                        "record posts twice. Correct the records in one of them")
+        if set(known.sources) & open_decks:
+            return None
         return (f"{path}: stale corrections deck: `qap corrections` wrote it from the open "
                 f"register entries of {names}, and none of them is open now (corrected or "
                 "replaced by an earlier reprocess, withdrawn, or rolled back); nothing of it "
