@@ -351,10 +351,11 @@ def test_register_names_the_newest_corrections_deck_written_from_each_listed_dec
 @pytest.mark.parametrize("together", [True, False])
 def test_the_same_correction_in_both_decks_posts_both_and_closes_each_decks_entry(
         tmp_path, together):
-    """Review 16, P1: the same fix made in fix.dat and fix-2.dat (the natural case: the same
-    records with the same error) gave two decks of the same records, and the second was
-    refused as a duplicate: deckB's corrected review could never be re-input. A recorded
-    corrections deck is a duplicate by its HDR only; each closes its own deck's entry."""
+    """Check of session 16, P1: the same fix made in fix.dat and fix-2.dat (the natural
+    case: the same records with the same error) gave two decks of the same records, and the
+    second was refused as a duplicate: deckB's corrected review could never be re-input. A
+    recorded corrections deck is a duplicate by its HDR only; each closes its own deck's
+    entry."""
     data, _ = _week(tmp_path, "deckA.dat", "deckB.dat")
     written = _corrections(data, tmp_path / "swc")
     fix, fix2 = _fix_line_3(written["fix.dat"]), _fix_line_3(written["fix-2.dat"])

@@ -117,7 +117,7 @@ Sources = dict[str, list[str]]
 def source_key(deck_hash: str, name: str) -> str:
     """A corrections deck of a run as `Sources` names it: its records' hash and its file name.
     Two corrections decks of the same records (the same correction made in the decks of two
-    original decks that share control numbers) have the same hash (review 16, P1)."""
+    original decks that share control numbers) have the same hash (check of session 16, P1)."""
     return f"{deck_hash}\x01{name}"
 
 
