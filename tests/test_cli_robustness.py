@@ -709,3 +709,21 @@ def test_a_deck_changed_while_the_run_reads_it_again_stops_it_with_12_and_posts_
                         r"are not what was read\); run the week again; nothing was posted\n",
                         err), err
     assert calls == [1] and not (data / "current").exists()  # stopped at the second part
+
+
+@pytest.mark.parametrize("args,stray,word", [
+    (["params", "--reason", "x"], "--reason", "qap inventory params"),
+    (["reprocess", "fix.dat", "--force"], "--force", "qap inventory reprocess"),
+    (["withdraw", "35010103", "21", "--reason", "r", "--force"], "--force",
+     "qap inventory withdraw"),
+    (["corrections", "fix.dat", "--run-date", "2026-01-01"], "--run-date",
+     "qap inventory corrections"),
+    (["deck.dat", "--reason", "y"], "--reason", "a run of inventory decks")])
+def test_an_inventory_option_of_another_word_is_a_usage_error(args, stray, word, tmp_path):
+    """Check of session 16, P8: `qap inventory params --reason x` printed the parameters, the
+    option ignored without a word."""
+    result = qap("inventory", *args, "-d", str(tmp_path / "data"))
+    assert result.exit_code == 2
+    assert f"{stray} is not an option of {word} (its options: " in " ".join(
+        result.output.split())
+    assert not (tmp_path / "data").exists()  # nothing was run

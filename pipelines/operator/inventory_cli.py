@@ -107,6 +107,8 @@ def inventory(
              qap inventory corrections fix.dat -d /srv/qap   (edit fix.dat, then)
              qap inventory reprocess fix.dat -d /srv/qap
     """
+    _only_its_options(args[0], reason=reason is not None, force=force,
+                      reference=reference is not None, run_date=run_date is not None)
     if args[0] == "params":
         if len(args) > 1:  # a word it would ignore is a slip the operator should see
             raise _fail(f"params takes no argument: {args[1]!r} is unexpected (say: qap "
@@ -126,6 +128,26 @@ def inventory(
                                     parse_date("qap inventory", run_date), quiet))
     raise typer.Exit(_run([Path(a) for a in args], data_dir, reference,
                           parse_date("qap inventory", run_date), quiet))
+
+
+# The options that mean something to each word (None: a run of decks); --data-dir and
+# --quiet are every word's.
+_OPTIONS_OF = {"params": {"--run-date"}, "withdraw": {"--reason"}, "corrections": {"--force"},
+               "reprocess": {"--run-date"}, None: {"--reference", "--run-date"}}
+
+
+def _only_its_options(first: str, **given: bool) -> None:
+    """An option another word takes is a slip the operator should see, not one to ignore
+    (`qap inventory params --reason x` printed the parameters; check of session 16, P8)."""
+    word = first if first in _OPTIONS_OF else None
+    stray = [f"--{name.replace('_', '-')}" for name, used in given.items()
+             if used and f"--{name.replace('_', '-')}" not in _OPTIONS_OF[word]]
+    if stray:
+        what = f"qap inventory {word}" if word else "a run of inventory decks"
+        help_of = f"qap inventory {word} --help" if word else "qap inventory --help"
+        raise _fail(f"{', '.join(stray)} is not an option of {what} (its options: "
+                    f"{', '.join(sorted(_OPTIONS_OF[word]))}, -d, -q; `{help_of}`); a usage "
+                    "error: nothing was run", CC_USAGE)
 
 
 def _withdraw(words: list[str], data_dir: Path, reason: str | None) -> int:
