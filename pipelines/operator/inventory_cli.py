@@ -7,6 +7,7 @@ Only wiring: the engine is `pipelines.engine.inventory.step`; exit codes are tho
 from __future__ import annotations
 
 import datetime as dt
+import re
 import textwrap
 from pathlib import Path
 from typing import Annotated
@@ -130,10 +131,11 @@ def inventory(
                           parse_date("qap inventory", run_date), quiet))
 
 
-# The options that mean something to each word (None: a run of decks); --data-dir and
-# --quiet are every word's.
-_OPTIONS_OF = {"params": {"--run-date"}, "withdraw": {"--reason"}, "corrections": {"--force"},
-               "reprocess": {"--run-date"}, None: {"--reference", "--run-date"}}
+# The options that mean something to each word, as its usage line names them (None: a run of
+# decks); --data-dir and --quiet are every word's.
+_OPTIONS_OF = {**{word: set(re.findall(r"--[a-z-]+", usage))
+                  for word, (usage, _) in WORD_HELP.items()},
+               None: {"--reference", "--run-date"}}
 
 
 def _only_its_options(first: str, **given: bool) -> None:

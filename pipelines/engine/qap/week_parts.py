@@ -65,18 +65,7 @@ def _others(text: pl.Series) -> pl.Series:
 def other_records(decks: list[Deck]) -> pl.DataFrame:
     """Every record of a program that is not run 03's (Forms 3927, 3081, 6489) of the decks,
     numbered for the run (`intake.numbered`), with the prefix decoded."""
-    frames, seq0 = [], 0
-    for deck_no, deck in enumerate(decks):
-        frames.append(_numbered_others(deck.records, deck_no, seq0))
-        seq0 += deck.records.height
-    return decode(pl.concat(frames or [_NO_RECORDS]), PREFIX)
-
-
-def _numbered_others(records: pl.DataFrame, deck_no: int, seq0: int) -> pl.DataFrame:
-    """`other_records` of one deck, not decoded."""
-    others = _others(records.get_column("text"))
-    at = others.arg_true()  # only these rows are numbered: no column of the whole deck
-    return intake.numbered(records.filter(others), deck_no, seq0 + at)
+    return taken_decks(list(decks), plan=False).other_records()
 
 
 class WeekDecks:
@@ -97,11 +86,15 @@ class WeekDecks:
     def take(self, deck: Deck) -> Deck:
         """The deck without its records, once what the run reads of them is kept here."""
         held = [deck.records]
-        self._others.append(_numbered_others(held[0], len(self.heights), sum(self.heights)))
+        others = _others(deck.records.get_column("text"))
+        at = others.arg_true()  # only these rows are numbered: no column of the whole deck
+        self._others.append(intake.numbered(deck.records.filter(others), len(self.heights),
+                                            sum(self.heights) + at))
+        del at
         self.heights.append(held[0].height)
         if self.plan:
             self.planned.append([_plan(held, self.part_lines, _readable(deck),
-                                       one_part_too=True)])
+                                       one_part_too=True, others=others)])
         return dataclasses.replace(deck, records=deck.records.clear())
 
     def other_records(self) -> pl.DataFrame:
@@ -111,6 +104,16 @@ class WeekDecks:
     def seq0s(self) -> list[int]:
         """The run's `seq` of each deck's first record."""
         return [sum(self.heights[:i]) for i in range(len(self.heights))]
+
+
+def taken_decks(decks: list[Deck], part_lines: int | None = None, plan: bool = True
+                ) -> WeekDecks:
+    """`decks` taken as intake takes them (`WeekDecks.take`), each entry of the list
+    replaced by the deck without its records."""
+    week = WeekDecks(part_lines, plan)
+    for i, deck in enumerate(decks):
+        decks[i] = week.take(deck)
+    return week
 
 
 def cuts(records: pl.DataFrame, part_lines: int) -> list[tuple[int, int]]:
@@ -193,17 +196,17 @@ class _Planned:
 
 
 def _plan(held: list[pl.DataFrame], part_lines: int, deck_file: tuple[Path, int] | None,
-          one_part_too: bool = False) -> _Planned:
+          one_part_too: bool = False, others: pl.Series | None = None) -> _Planned:
     """The parts of the deck's records taken out of `held`. With `deck_file` (`_readable`),
     a deck of more than one part (with `one_part_too`, any deck) is let go once planned and
     each part is read again from the file (`_pieces`): the map plans every deck first, and a
     week of many decks then holds none of them through the map, where each deck waiting its
     turn was held (at 4,000,000 records in 16 decks, +230 MiB at the first deck's check). A
     cluster's worker, which reads one deck just before it checks it, reads a deck of one part
-    once."""
+    once. `others`: the deck's `_others`, when already found."""
     records = held.pop()
     text = records.get_column("text")
-    others = _others(text)
+    others = _others(text) if others is None else others
     run03_rows = ~others if others.any() else None
     plan = _cuts(text, run03_rows, part_lines)
     del others, text
@@ -480,25 +483,22 @@ def check_week(decks: list[Deck], ofp: pl.DataFrame, defect_codes: pl.Series,
                map_decks: MapDecks | None = None, keep: str = run03.KEEP_ALL,
                taken: WeekDecks | None = None) -> list[run03.Run03Part]:
     """The map over every deck: in this process, or by `map_decks` (a cluster's workers).
-    Each part's records go to `rows` as soon as they are checked (in deck order). Every
-    deck's parts are planned first and its frame let go (the list's entries are replaced;
-    `_planned_all`): a deck that can be read again from its file is, a part at a time, and
-    any other deck is let go while its last part is checked. Returns the parts without their
-    records; each keeps the review lines `keep` asks for (`run03.check`) and the sums of all
-    of them, which wait in `rows`' folder until every part is checked (`_spill`). With
-    `taken`, the decks were taken at intake (`WeekDecks`): their plans are read there."""
-    part_lines = taken.part_lines if taken else part_lines or PART_LINES
-    seq0s = taken.seq0s() if taken else [sum(d.records.height for d in decks[:i])
-                                         for i in range(len(decks))]
+    Each part's records go to `rows` as soon as they are checked (in deck order). The decks
+    are `taken` at intake (`WeekDecks`), or taken here first (`taken_decks`: the list's
+    entries are replaced): every deck's parts are planned before the first is checked, a deck
+    that can be read again from its file is, a part at a time, and any other deck is let go
+    while its last part is checked. Returns the parts without their records; each keeps the
+    review lines `keep` asks for (`run03.check`) and the sums of all of them, which wait in
+    `rows`' folder until every part is checked (`_spill`)."""
+    if taken is None:
+        taken = taken_decks(decks, part_lines, plan=map_decks is None)
+    part_lines, seq0s = taken.part_lines, taken.seq0s()
     if map_decks is not None:
         tasks = [DeckTask(str(d.path), i, seq0s[i], d.content_hash, part_lines, keep)
                  for i, d in enumerate(decks)]
-        for i, deck in enumerate(decks):
-            decks[i] = dataclasses.replace(deck, records=deck.records.clear())
         checked: Iterable[Iterable[run03.Run03Part]] = map_decks(tasks, ofp, defect_codes)
     else:
-        planned = taken.planned if taken else _planned_all(decks, part_lines)
-        checked = (_checked(planned[i], i, seq0s[i], ofp, defect_codes, keep)
+        checked = (_checked(taken.planned[i], i, seq0s[i], ofp, defect_codes, keep)
                    for i in range(len(decks)))
     parts, waiting = [], []
     for deck_parts in checked:
@@ -529,16 +529,3 @@ def _unspill(kept: spilled.Spilled) -> pl.DataFrame:
     sums = kept.read()
     kept.drop()
     return sums
-
-
-def _planned_all(decks: list[Deck], part_lines: int) -> list[list[_Planned]]:
-    """Every deck's parts planned before the map starts, each deck's frame let go (the list's
-    entries are replaced) and kept only where it cannot be read again from its file."""
-    planned = []
-    for i, deck in enumerate(decks):
-        held = [deck.records]
-        decks[i] = dataclasses.replace(deck, records=deck.records.clear())
-        deck_file = _readable(deck)
-        del deck
-        planned.append([_plan(held, part_lines, deck_file, one_part_too=True)])
-    return planned
