@@ -584,6 +584,73 @@ def test_a_correction_closes_the_entry_of_its_own_week_when_keys_repeat_across_w
     assert not [n for n in result.notes if "closed no open register entry" in n]
 
 
+
+def _week_two_carrying(tmp_path: Path, week1: Path, tag: str, fix) -> Path:
+    """Week 2's deck (HDR 10/31/2026): its own reviews (block `tag`) and, after them, week
+    1's second document as `fix` leaves it, its header still dated 10/24/2026."""
+    own = _reviews_deck("10312026", "10312026", tag, 2).splitlines()[1:-1]
+    again = [fix(line) for line in week1.read_text().splitlines()
+             if line.startswith("59702222W1A02")]
+    out = tmp_path / "r2.dat"
+    out.write_text(deck(own + again, campus="SC", week_ending="10312026", created="10312026",
+                        sequence=2))
+    return out
+
+
+def test_a_record_re_input_in_a_later_weekly_deck_closes_its_entry_and_is_not_written_again(
+        tmp_path):
+    """Review 17, F5: a rejected review corrected and re-input in the next week's deck (the
+    source's "reinput ... in the next cycle") posted and left its entry open, with a clean
+    condition code; `qap corrections` then wrote it again and its reprocess posted it twice.
+    The record at the entry's key and own week now closes it; one rejected again replaces
+    it."""
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 10, 26))
+    week1 = tmp_path / "r1.dat"
+    week1.write_text(_reviews_deck("10242026", "10242026", "W1A", 1))
+    run_week([week1], data, REFERENCE, dt.date(2026, 10, 27))
+    week2 = _week_two_carrying(tmp_path, week1, "W2A", lambda t: t.replace("4888", "4101"))
+    result = run_week([week2], data, REFERENCE, dt.date(2026, 11, 3))
+    entries = Store(data).read("error_register").select("run_id", "deck", "line_no", "status",
+                                                        "closed_by", "replaces")
+    assert entries.rows() == [
+        ("20261027.01", "r1.dat", 7, "corrected", "20261103.01", None),
+        ("20261027.01", "r1.dat", 8, "resubmitted", "20261103.01", None),
+        ("20261103.01", "r2.dat", 7, "open", None, None),
+        ("20261103.01", "r2.dat", 8, "open", None, None),
+        ("20261103.01", "r2.dat", 12, "open", None, "20261027.01 r1.dat 8")]
+    assert (result.corrected, result.resubmitted, result.condition_code) == (1, 1, 4)
+    assert result.notes[-2:] == [
+        "1 open register entry of earlier runs closed as corrected by records of this run at "
+        "their key and week, taken as their re-input: r2.dat line 11 closed r1.dat line 7 "
+        "(run 20261027.01). A record so taken that is another document leaves that entry's "
+        "record unposted: `qap register --all` shows the entry's text to re-input",
+        "1 open register entry of earlier runs replaced by records of this run rejected again "
+        "at their key and week: r1.dat line 8 (run 20261027.01)"]
+    # nothing of week 1 is left to write again: only week 2's deck, its line 12 week 1's
+    fixes = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime(2026, 11, 4, 8))
+    assert [f.week_ending for f in fixes] == [dt.date(2026, 10, 31)]
+    assert "\nRe-input: 1 open register entry closed as corrected\n" in summary.render(result)
+
+
+def test_a_weekly_record_at_an_open_entrys_key_of_another_week_leaves_the_entry_open(
+        tmp_path):
+    """Keys repeat from week to week: week 2's own document at the control number of week
+    1's open entry (the same block, serial and section, dated 10/31) is not its re-input."""
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 10, 26))
+    week1 = tmp_path / "r1.dat"
+    week1.write_text(_reviews_deck("10242026", "10242026", "W1A", 1))
+    run_week([week1], data, REFERENCE, dt.date(2026, 10, 27))
+    own = _reviews_deck("10312026", "10312026", "W1A", 2).replace("4888", "4101")
+    (tmp_path / "r2.dat").write_text(own)
+    result = run_week([tmp_path / "r2.dat"], data, REFERENCE, dt.date(2026, 11, 3))
+    entries = Store(data).read("error_register")
+    assert entries.filter(pl.col("deck") == "r1.dat")["status"].to_list() == ["open", "open"]
+    assert (result.corrected, result.resubmitted) == (0, 0)
+    assert not [n for n in result.notes if "re-input" in n]
+
+
 def _one_week_to_correct(tmp_path: Path, data: Path) -> tuple:
     """The national list, one week of reviews with a 4888 (14), and its corrections deck as
     `qap corrections` writes it: (the week's result, the corrections deck)."""
@@ -632,7 +699,7 @@ def test_a_reprocess_summary_counts_the_headers_closed_as_context(tmp_path):
     _, fix = _one_week_to_correct(tmp_path, data)
     result = run_week([fix.path], data, REFERENCE, dt.date(2026, 10, 28), reprocess=True)
     assert (result.posted, result.rejected, result.context, result.still_open) == (0, 3, 1, 2)
-    assert ("Reprocess: 1 header sent as the context of rejected lines, on the register and "
+    assert ("Re-input: 1 header sent as the context of rejected lines, on the register and "
             "closed at once (context)") in summary.render(result).splitlines()
     assert not [n for n in result.notes if "no open register entry" in n]  # a normal cycle
 

@@ -312,8 +312,8 @@ def test_reinput_with_some_records_fixed_keeps_one_open_entry_per_wrong_record(
     assert (result.records_in, result.posted, result.rejected) == (86, 3, 83)
     assert (result.corrected, result.resubmitted, result.still_open) == (2, 81, 82)
     told = summary.render(result)
-    assert "Reprocess: 2 open register entries closed as corrected" in told
-    assert "Reprocess: 81 records were rejected again; each earlier entry is closed" in told
+    assert "Re-input: 2 open register entries closed as corrected" in told
+    assert "Re-input: 81 records were rejected again; each earlier entry is closed" in told
     reg = Store(data).read("error_register")
     statuses = dict(reg.group_by("status").len().rows())
     assert statuses == {"open": 82, "corrected": 2, "resubmitted": 81, "context": 2}

@@ -32,8 +32,8 @@ def _settled_week(tmp_path: Path, monkeypatch, part_lines: int, decks: list[Path
     seen = {}
     settle = week_parts.Rows03.settle_with
 
-    def spy(self, late, by_line, posted_text=False):
-        settled = settle(self, late, by_line, posted_text)
+    def spy(self, late, by_line, posted_text=False, places=None):
+        settled = settle(self, late, by_line, posted_text, places)
         seen["every"] = pl.concat([self._load(i)[0] for i in range(len(self.heights))])
         seen["rows03"], seen["settled"] = self, settled
         spans = [(a, 13) for a in range(0, settled.posted_records + 13, 11)]

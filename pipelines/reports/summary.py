@@ -98,14 +98,14 @@ def render(result: RunResult) -> str:
                f"{result.rejected} on a register{held_back(result)}")
     if result.corrected:
         closed = count(result.corrected, "open register entry", "open register entries")
-        out.append(f"Reprocess: {closed} closed as corrected")
+        out.append(f"Re-input: {closed} closed as corrected")
     if result.resubmitted:
         again = count(result.resubmitted, "record was", "records were")
-        out.append(f"Reprocess: {again} rejected again; each earlier entry is closed as "
+        out.append(f"Re-input: {again} rejected again; each earlier entry is closed as "
                    "resubmitted and the new one stays open")
     if result.context:  # counted on a register above, but not open (review 14, F12)
         sent = count(result.context, "header", "headers")
-        out.append(f"Reprocess: {sent} sent as the context of rejected lines, on the register "
+        out.append(f"Re-input: {sent} sent as the context of rejected lines, on the register "
                    "and closed at once (context)")
     out.append(f"Open error register: {count(result.still_open, 'entry', 'entries')} still open "
                "(open-register.txt lists them with their age)")

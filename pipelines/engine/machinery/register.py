@@ -1,6 +1,7 @@
 """The open error register: what the registers rejected stays here until an operator corrects
-and re-inputs it (`reprocess`) or withdraws it on purpose (`withdraw`). Nothing else closes an
-entry. `corrections_deck` starts an operator's corrections decks from the open entries.
+and re-inputs it (`reprocess`, or a weekly deck that carries it again in its own week) or
+withdraws it on purpose (`withdraw`). Nothing else closes an entry. `corrections_deck` starts
+an operator's corrections decks from the open entries.
 """
 
 from __future__ import annotations
@@ -157,7 +158,8 @@ def _label() -> pl.Expr:
 
 def _stands_for(register: pl.DataFrame, records: pl.DataFrame, run_id: str,
                 ambiguous: dict[int, list[str]] | None = None,
-                passed_over: dict[int, list[str]] | None = None) -> dict[int, int]:
+                passed_over: dict[int, list[str]] | None = None,
+                same_week: bool = False) -> dict[int, int]:
     """Which open entry of an earlier run each record of run `run_id` (`records`: run, text,
     DECK_WEEK, SOURCES, as `_with_week` gives them) stands for, as {entry row: record row}.
     A record of a corrections deck whose original decks are recorded (SOURCES) stands only
@@ -172,7 +174,10 @@ def _stands_for(register: pl.DataFrame, records: pl.DataFrame, run_id: str,
     two original decks (the same key, week and text: two decks of a week sharing a block,
     and no record of which its deck was written from), with fewer such records than those
     entries, cannot tell which it stands for: it takes none, and `ambiguous` receives it with
-    those entries ("deck line N"), to be said (review 14, F13 within one week)."""
+    those entries ("deck line N"), to be said (review 14, F13 within one week). With
+    `same_week`, a record stands only for an entry of its own week, both weeks known: a
+    weekly deck's record at an open entry's key is its re-input only when it is of that
+    week, since keys repeat from week to week (review 17, F5)."""
     earlier = register.with_row_index("entry").filter(
         (pl.col("status") == "open") & (pl.col("run_id") != run_id))
     pairs = earlier.select("entry", "run", "text", "deck", _label().alias("label"),
@@ -186,6 +191,9 @@ def _stands_for(register: pl.DataFrame, records: pl.DataFrame, run_id: str,
                   & (pl.col("week") != pl.col("new_week"))).alias("other_week")
     own = pl.col(SOURCES).is_null() | pl.col(SOURCES).list.contains(pl.col("entry_deck"))
     pairs = pairs.with_columns(other_week, own.alias("own"))
+    if same_week:
+        pairs = pairs.filter(pl.col("week").is_not_null() & pl.col("new_week").is_not_null()
+                             & ~pl.col("other_week"))
     if passed_over is not None:
         passed_over.update(dict(pairs.filter(~pl.col("own") & ~pl.col("other_week"))
                                 .group_by("record").agg(pl.col("label").sort()).iter_rows()))
@@ -237,7 +245,8 @@ def close_corrected(register: pl.DataFrame, posted: pl.DataFrame, run_id: str,
                     run_date: dt.date, unmatched: list[int] | None = None,
                     ambiguous: dict[int, list[str]] | None = None,
                     sources: Sources | None = None,
-                    kept_apart: dict[int, tuple[str | None, list[str]]] | None = None
+                    kept_apart: dict[int, tuple[str | None, list[str]]] | None = None,
+                    same_week: bool = False, paired: dict[int, int] | None = None
                     ) -> tuple[pl.DataFrame, int]:
     """Entries whose corrected record posted in reprocess run `run_id`: each posted record
     (`posted`: run, text, and DECK_WEEK and deck_hash when known) closes the entry it stands
@@ -249,13 +258,17 @@ def close_corrected(register: pl.DataFrame, posted: pl.DataFrame, run_id: str,
     rows of `posted` that closed no entry; `ambiguous`, the rows of `posted` as like entries
     of two decks, with those entries (`_stands_for`; they are in `unmatched` too);
     `kept_apart`, the rows of `posted` that passed over entries of other decks of their week
-    (`_kept_apart`). Returns the register and how many entries closed."""
+    (`_kept_apart`); `same_week`: only entries of each record's own week (`_stands_for`);
+    `paired` receives each entry closed (register row) with the row of `posted` that closed
+    it. Returns the register and how many entries closed."""
     again = _with_week(_this_runs(register, run_id), sources)
     split: dict[int, list[str]] = {}
     passed: dict[int, list[str]] = {}
     pairs = _stands_for(register, pl.concat([again, _with_week(posted, sources)]), run_id,
-                        split, passed)
+                        split, passed, same_week)
     hit = _rows([entry for entry, record in pairs.items() if record >= again.height])
+    if paired is not None:
+        paired.update({e: r - again.height for e, r in pairs.items() if r >= again.height})
     if unmatched is not None:
         used = {record - again.height for record in pairs.values()}
         unmatched += [row for row in range(posted.height) if row not in used]
@@ -276,8 +289,8 @@ def supersede_resubmitted(register: pl.DataFrame, run_id: str, run_date: dt.date
                           ambiguous: dict[str, list[str]] | None = None,
                           unmatched: list[str] | None = None,
                           sources: Sources | None = None,
-                          kept_apart: dict[str, tuple[str | None, list[str]]] | None = None
-                          ) -> tuple[pl.DataFrame, int]:
+                          kept_apart: dict[str, tuple[str | None, list[str]]] | None = None,
+                          same_week: bool = False) -> tuple[pl.DataFrame, int]:
     """Open entries of earlier runs whose record reprocess run `run_id` rejected again (each
     new entry stands for one, `_stands_for`; `sources` as for `close_corrected`) close as
     resubmitted: the new entry, with today's codes, stands for the record, so re-inputting a
@@ -287,11 +300,11 @@ def supersede_resubmitted(register: pl.DataFrame, run_id: str, run_date: dt.date
     entries of two decks, with those entries: it replaces none (`_stands_for`); `unmatched`,
     each other new entry that replaces none (its record was on no open entry); `kept_apart`,
     each new entry that passed over entries of other decks of its week (`_kept_apart`).
-    Returns the register and how many closed."""
+    `same_week` as for `close_corrected`. Returns the register and how many closed."""
     split: dict[int, list[str]] = {}
     passed: dict[int, list[str]] = {}
     mine = _this_runs(register, run_id)
-    pairs = _stands_for(register, _with_week(mine, sources), run_id, split, passed)
+    pairs = _stands_for(register, _with_week(mine, sources), run_id, split, passed, same_week)
     label = mine.select(_label().alias("label"))["label"].to_list()
     if ambiguous is not None:
         ambiguous.update({label[r]: e for r, e in split.items()})

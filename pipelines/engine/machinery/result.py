@@ -51,8 +51,8 @@ class RunResult:
     codes: dict[str, Counter] = field(default_factory=dict)  # run -> code -> records
     steps: dict[str, StepOutcome] = field(default_factory=dict)  # step name -> its outcome
     warnings: int = 0
-    corrected: int = 0  # open register entries closed by this (reprocess) run
-    resubmitted: int = 0  # open entries a (reprocess) run replaced by its own: still wrong
+    corrected: int = 0  # open register entries closed by this run: their records re-input
+    resubmitted: int = 0  # open entries this run replaced by its own: re-input, still wrong
     context: int = 0  # headers a reprocess sent as context, closed at once (`close_context`)
     still_open: int = 0
     outputs: dict[str, Path] = field(default_factory=dict)  # report -> .txt (individual: by file

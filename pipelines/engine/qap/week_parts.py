@@ -321,6 +321,8 @@ class Settled:
     posted: pl.DataFrame  # deck_no, rows: the posted records as runs of one deck, in order
     warnings: int
     posted_text: pl.DataFrame | None  # deck_no, line_no, text of every posted record, if asked
+    # deck_no, line_no, text, header_text of the posted records at the places asked for
+    posted_at: pl.DataFrame | None = None
 
     @property
     def posted_records(self) -> int:
@@ -373,12 +375,16 @@ class Rows03:
         self._parts.append(path)
 
     def settle_with(self, late: pl.DataFrame, by_line: pl.DataFrame | None,
-                    posted_text: bool = False) -> Settled:
+                    posted_text: bool = False, places: pl.Series | None = None) -> Settled:
         """The codes found after the parts were checked (`run03.settle`), and what the run
         reads of the records, gathered in one pass over the parts: the rejected records'
-        rows; of the others, counts per deck and code and the runs of one deck."""
+        rows; of the others, counts per deck and code and the runs of one deck. With
+        `posted_text`, every posted record's text; with `places` (columns 1-15, the open
+        entries' of earlier runs), the posted records at those places with their headers'
+        text: the few a weekly run may hold re-input (review 17, F5)."""
         self.late, self.by_line, self._held = late, by_line, None
         rejected, decks, runs, texts, warnings = [], [], [], [], 0
+        at_places: list[pl.DataFrame] = []
         codes: Counter[str] = Counter()
         self.posted_heights = []
         for i in range(len(self._parts)):
@@ -396,6 +402,8 @@ class Rows03:
             if posted_text:
                 texts.append(frame.filter(~pl.col("rejected")).select("deck_no", "line_no",
                                                                       "text"))
+            if places is not None and places.len():
+                at_places.append(_at_places(frame, places))
             warnings += int(frame["warning"].sum())
         self._held = None
         return Settled(
@@ -403,7 +411,9 @@ class Rows03:
             decks=pl.concat([pl.DataFrame(schema=_DECK_COUNTS), *decks]).group_by(
                 "deck_no").agg(pl.col("posted", "rejected").sum()).sort("deck_no"),
             codes=codes, posted=_joined(pl.concat([pl.DataFrame(schema=_RUNS), *runs])),
-            warnings=warnings, posted_text=pl.concat(texts) if posted_text else None)
+            warnings=warnings, posted_text=pl.concat(texts) if posted_text else None,
+            posted_at=pl.concat([pl.DataFrame(schema=_AT_PLACES), *at_places])
+            if places is not None else None)
 
     def display_posted(self, start: int, length: int) -> pl.DataFrame:
         """`run03.display` of the posted records `start` to `start + length` of the run
@@ -439,6 +449,22 @@ class Rows03:
         self._parts = []
         if self.folder.is_dir():
             self.folder.rmdir()
+
+
+_AT_PLACES = {"deck_no": pl.UInt16, "line_no": pl.UInt32, "text": pl.String,
+              "header_text": pl.String}
+
+
+def _at_places(frame: pl.DataFrame, places: pl.Series) -> pl.DataFrame:
+    """The posted records of a settled part whose columns 1-15 are among `places`, with
+    their headers' text (a part holds whole documents)."""
+    found = frame.filter(~pl.col("rejected") & pl.col("text").str.slice(0, 15).is_in(
+        places.implode())).select("deck_no", "line_no", "text", "hdr_seq")
+    if not found.height:
+        return pl.DataFrame(schema=_AT_PLACES)
+    headers = frame.select(pl.col("seq").alias("hdr_seq"), pl.col("text").alias("header_text"))
+    return found.join(headers, on="hdr_seq", how="left", maintain_order="left").select(
+        list(_AT_PLACES)).cast(_AT_PLACES)
 
 
 def _joined(runs: pl.DataFrame) -> pl.DataFrame:

@@ -30,6 +30,7 @@ from pipelines.engine.machinery.result import DeckOutcome, Progress, RunResult, 
 from pipelines.engine.machinery.weeks import not_saturday_notes
 from pipelines.engine.qap import (
     cum_file,
+    reinput_register,
     reprocess_register,
     run01,
     run03,
@@ -208,8 +209,11 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     individual_lines, review_lines = three.reviews, three.review_lines
     standards = three.quality_standards
     del three
+    earlier_register = store.read("error_register")
     settled = rows03.settle_with(late, cum.flags.select("deck_no", "line_no", "code")
-                                 if cum.flags.height else None, posted_text=reprocess)
+                                 if cum.flags.height else None, posted_text=reprocess,
+                                 places=None if reprocess else reinput_register.open_places(
+                                     earlier_register, run_id))
 
     header_text = r01.select(pl.col("seq").alias("hdr_seq"),
                              pl.col("text").alias("header_text"))
@@ -234,8 +238,9 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     del individual_lines
     rows_ind = intake.deck_columns(ind.records, decks, run_id).with_columns(
         pl.lit(None, pl.String).alias("header_text"))
-    register = entries.append(store.read("error_register"), _labelled(
+    register = entries.append(earlier_register, _labelled(
         rows01, rejected03, rows_ind), run_date, decks)
+    del earlier_register
     if reprocess:
         posted = _with_deck_weeks(pl.concat([  # a record's week finds its entry
             rows01.filter(~pl.col("rejected")).select(
@@ -246,6 +251,16 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
             decks)
         register = reprocess_register.close(register, posted, decks, run_id, run_date,
                                              result, data_dir)
+    else:  # a record re-input in a weekly deck closes its entry there (review 17, F5)
+        header = pl.col("header_text")
+        register = reinput_register.close(register, _with_deck_weeks(pl.concat([
+            rows01.filter(~pl.col("rejected")).select(
+                pl.lit(RUN_3927).alias("run"), "text", header, "deck_no", "line_no"),
+            settled.posted_at.select(pl.lit(RUN_3926).alias("run"), "text", header,
+                                     "deck_no", "line_no"),
+            rows_ind.filter(~pl.col("rejected")).select("run", "text", header, "deck_no",
+                                                        "line_no")], how="vertical_relaxed"),
+            decks), decks, run_id, run_date, result)
     still_open = open_entries(register, run_date)
     result.still_open = still_open.height
     _count(result, rows01, settled, rows_ind)

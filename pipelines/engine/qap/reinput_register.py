@@ -1,0 +1,134 @@
+"""What a weekly run does to the open error register beyond adding its own entries: a record
+of its decks at the key and week of an open entry of an earlier run is that entry's record
+re-input (IRM 3.30.28: a rejected form is corrected and re-input in the next cycle), so one
+that posts closes the entry as corrected and one rejected again replaces it, as a reprocess
+does (review 17, F5: the entry stayed open, and its corrections deck posted the record a
+second time). Keys repeat from week to week, so only an entry of the record's own week is
+taken: the week the record itself carries, not its deck's. And a record is taken for a
+re-input only when dated before its deck's week: a deck of the record's own week is that
+week's work (a late deck, or a second deck of the week, whose control numbers may repeat
+the first's: review 14, F13), and its records stand for no other deck's entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from pipelines.engine.machinery.deck import Deck
+from pipelines.engine.machinery.register import (
+    DECK_WEEK,
+    close_corrected,
+    supersede_resubmitted,
+)
+from pipelines.engine.machinery.result import RunResult
+from validators.codes import RUN_3926
+
+DEFECT_LIST_PROGRAM = "59703"  # Form 3927: its records carry no week of their own
+
+
+def own_week() -> pl.Expr:
+    """The week ending a record of a frame (text, header_text, DECK_WEEK) carries itself
+    (record-layouts.md): a Form 3081's columns 25-32, a Form 6489's 87-94, a Form 3926's
+    header columns 16-23 (a line's from its header); a Form 3927 has none, so its deck's HDR
+    week stands for it. Null where the date is not one."""
+    text = pl.col("text")
+    header = pl.when(text.str.slice(13, 2) == "01").then(text).otherwise(pl.col("header_text"))
+    written = (pl.when(text.str.starts_with("59600")).then(text.str.slice(24, 8))
+               .when(text.str.starts_with("59602")).then(text.str.slice(86, 8))
+               .otherwise(header.str.slice(15, 8)))
+    return (pl.when(text.str.starts_with(DEFECT_LIST_PROGRAM)).then(pl.col(DECK_WEEK))
+            .otherwise(written.str.strptime(pl.Date, "%m%d%Y", strict=False)))
+
+
+def _dated_before_deck() -> pl.Expr:
+    """`own_week` of a record of this run dated before its deck's HDR week (DECK_WEEK), the
+    re-input of an earlier week's record; null for a record of its deck's week."""
+    week = own_week()
+    return pl.when(week < pl.col(DECK_WEEK)).then(week)
+
+
+def open_places(register: pl.DataFrame | None, run_id: str) -> pl.Series:
+    """Columns 1-15 of the open Form 3926 entries of runs before `run_id`: the posted 3926
+    records a weekly run keeps to look for re-input (`week_parts.Rows03.settle_with`)."""
+    if register is None:
+        return pl.Series("place", [], pl.String)
+    return register.filter((pl.col("status") == "open") & (pl.col("run_id") != run_id)
+                           & (pl.col("run") == RUN_3926))["text"].str.slice(0, 15).unique()
+
+
+def close(register: pl.DataFrame, posted: pl.DataFrame, decks: list[Deck], run_id: str,
+          run_date: dt.date, result: RunResult) -> pl.DataFrame:
+    """The register after weekly run `run_id` (its own entries appended): `posted` (run,
+    text, header_text, deck_no, line_no, DECK_WEEK) are its posted records that may be
+    re-input. Each closes (or, rejected again, replaces) the open entry of an earlier run at
+    its key and own week (`register._stands_for` with `same_week`); counts and notes go into
+    `result`."""
+    earlier = (pl.col("status") == "open") & (pl.col("run_id") != run_id)
+    if not register.filter(earlier).height:
+        return register
+    weeks = register.get_column(DECK_WEEK)
+    later = pl.col("run_id") == run_id  # the entries this run opened: its records
+    by_own = register.with_columns(pl.when(~later).then(own_week()).otherwise(
+        _dated_before_deck()).alias(DECK_WEEK))
+    records = posted.select("run", "text", _dated_before_deck().alias(DECK_WEEK))
+    paired: dict[int, int] = {}
+    tied: dict[int, list[str]] = {}
+    by_own, corrected = close_corrected(by_own, records, run_id, run_date, ambiguous=tied,
+                                        same_week=True, paired=paired)
+    tied_again: dict[str, list[str]] = {}
+    by_own, resubmitted = supersede_resubmitted(by_own, run_id, run_date, ambiguous=tied_again,
+                                                same_week=True)
+    result.corrected += corrected
+    result.resubmitted += resubmitted
+    labels = register.select(_label()).to_series()
+    result.notes += _closed_notes({_record(posted, r, decks): labels[e]
+                                   for e, r in sorted(paired.items())})
+    replaced = by_own.with_row_index("entry").filter(
+        (pl.col("status") == "resubmitted") & (pl.col("closed_by") == run_id))["entry"]
+    result.notes += _replaced_notes([labels[e] for e in replaced])
+    result.notes += _tied_notes([_record(posted, r, decks) for r in sorted(tied)]
+                                + sorted(tied_again))
+    return by_own.with_columns(weeks)
+
+
+def _label() -> pl.Expr:
+    """An entry as the notes name it: "deck line N (run R)"."""
+    return pl.format("{} line {} (run {})", "deck", "line_no", "run_id")
+
+
+def _record(posted: pl.DataFrame, row: int, decks: list[Deck]) -> str:
+    """Row `row` of `posted` as the notes name a record of this run: "deck line N"."""
+    return f"{decks[posted['deck_no'][row]].name} line {posted['line_no'][row]}"
+
+
+def _closed_notes(closed: dict[str, str], named: int = 5) -> list[str]:
+    if not closed:
+        return []
+    said = [f"{record} closed {entry}" for record, entry in closed.items()]
+    more = f" and {len(said) - named} more" if len(said) > named else ""
+    return [f"{len(closed)} open register entr{'y' if len(closed) == 1 else 'ies'} of earlier "
+            "runs closed as corrected by records of this run at their key and week, taken as "
+            f"their re-input: {'; '.join(said[:named])}{more}. A record so taken that is "
+            "another document leaves that entry's record unposted: `qap register --all` "
+            "shows the entry's text to re-input"]
+
+
+def _replaced_notes(entries: list[str], named: int = 5) -> list[str]:
+    if not entries:
+        return []
+    more = f" and {len(entries) - named} more" if len(entries) > named else ""
+    return [f"{len(entries)} open register entr{'y' if len(entries) == 1 else 'ies'} of earlier "
+            "runs replaced by records of this run rejected again at their key and week: "
+            f"{', '.join(entries[:named])}{more}"]
+
+
+def _tied_notes(records: list[str], named: int = 5) -> list[str]:
+    if not records:
+        return []
+    more = f" and {len(records) - named} more" if len(records) > named else ""
+    return [f"{len(records)} record(s) of this run are as like open entries of two decks of "
+            f"their key and week, so closed or replaced neither: {', '.join(records[:named])}"
+            f"{more}; withdraw the entry each is the re-input of: qap withdraw DECK LINE "
+            "--reason \"...\""]
+
