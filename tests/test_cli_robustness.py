@@ -705,10 +705,44 @@ def test_a_deck_changed_while_the_run_reads_it_again_stops_it_with_12_and_posts_
     assert cli.run_app(["run", str(NATIONAL), str(deck), "-d", str(data), "-q",
                         "--run-date", "2026-11-17"]) == 12
     err = capsys.readouterr().err
-    assert re.fullmatch(rf"qap: {re.escape(str(deck))}: changed since intake \(lines \d+-\d+ "
-                        r"are not what was read\); run the week again; nothing was posted\n",
-                        err), err
+    assert re.fullmatch(rf"qap: {re.escape(str(deck))}: changed since intake \(the part of "
+                        r"lines (\d+)-(\d+) is not what intake read; a part is compared whole, "
+                        r"so the line is not known\); see what changed it \(a transfer still "
+                        r"writing it\?\) and run the week again with the deck as it should be; "
+                        r"nothing was posted\n", err), err  # (check of session 16, P7)
     assert calls == [1] and not (data / "current").exists()  # stopped at the second part
+
+
+def test_a_deck_grown_after_its_trl_while_the_run_reads_it_stops_it_with_12(
+        tmp_path, monkeypatch, capsys):
+    """Check of session 16, P7: a line added after the TRL while the map read the deck
+    posted what intake read, though the file as it stands is refused (8); the map's last
+    part of the deck now compares the file's size with intake's (a stat, not a read)."""
+    from fixtures import generate
+    from pipelines.engine.qap import run03, week_parts
+
+    generated = generate.write_inputs(tmp_path / "in", 300, seed=3)
+    deck = generated["week"]
+    size = deck.stat().st_size
+    monkeypatch.setattr(week_parts, "PART_LINES", 7)
+    check, calls = run03.check, []
+
+    def grow_after_the_first_part(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            with deck.open("a") as f:
+                f.write("junk\n")
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(run03, "check", grow_after_the_first_part)
+    data = tmp_path / "data"
+    assert cli.run_app(["run", str(NATIONAL), str(deck), "-d", str(data), "-q",
+                        "--run-date", "2026-11-17"]) == 12
+    assert capsys.readouterr().err == (
+        f"qap: {deck}: changed since intake (the file is {size + 5} bytes, intake read {size}: "
+        "more after its TRL); see what changed it (a transfer still writing it?) and run the "
+        "week again with the deck as it should be; nothing was posted\n")
+    assert len(calls) > 1 and not (data / "current").exists()
 
 
 @pytest.mark.parametrize("args,stray,word", [
