@@ -24,6 +24,9 @@ _PRINTABLE = bytes(range(0x20, 0x7F))
 _EBCDIC_HDR = "HDR".encode("cp037")
 
 
+NOT_FOUND = "file not found"  # a DeckFault's reason for a file that is not there
+
+
 class DeckFault(Exception):
     """A file that cannot be read as records at all."""
 
@@ -178,7 +181,7 @@ def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise DeckFault(path, "file not found") from None
+        raise DeckFault(path, NOT_FOUND) from None
     except IsADirectoryError:
         raise DeckFault(path, "is a directory, not a file") from None
     except OSError as err:

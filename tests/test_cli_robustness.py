@@ -745,6 +745,34 @@ def test_a_deck_grown_after_its_trl_while_the_run_reads_it_stops_it_with_12(
     assert len(calls) > 1 and not (data / "current").exists()
 
 
+def test_a_deck_gone_before_intake_reached_it_says_it_was_there_and_what_to_do(
+        tmp_path, monkeypatch, capsys):
+    """Check of session 16, P9: a deck deleted after the run started, before intake read it,
+    was refused "file not found" (8) as if never there; the other decks post."""
+    from fixtures import generate
+    from pipelines.engine.machinery import intake
+
+    generated = generate.write_inputs(tmp_path / "in", 300, seed=3)
+    first, second = generate.split_week(generated["week"], 2)
+    opened = intake.open_deck
+
+    def delete_the_second(path, *args, **kwargs):
+        second.unlink(missing_ok=True)
+        return opened(path, *args, **kwargs)
+
+    monkeypatch.setattr(intake, "open_deck", delete_the_second)
+    data = tmp_path / "data"
+    assert cli.run_app(["run", str(NATIONAL), str(first), str(second), "-d", str(data),
+                        "--run-date", "2026-11-17"]) == 8
+    said = capsys.readouterr()
+    assert (f"REFUSED: {second}: file not found (it was there when the run started, and was "
+            "moved or deleted before intake read it); nothing of it posted: when it is found, "
+            "send it again (in a run of its own: the run's other decks went on without it)\n"
+            ) in said.out + said.err
+    assert [d["deck"] for d in Store(data).read("decks").filter(
+        status="posted").select("deck").to_dicts()] == ["national-defect-list.dat", first.name]
+
+
 @pytest.mark.parametrize("args,stray,word", [
     (["params", "--reason", "x"], "--reason", "qap inventory params"),
     (["reprocess", "fix.dat", "--force"], "--force", "qap inventory reprocess"),
