@@ -713,6 +713,45 @@ def test_a_deck_changed_while_the_run_reads_it_again_stops_it_with_12_and_posts_
     assert calls == [1] and not (data / "current").exists()  # stopped at the second part
 
 
+@pytest.mark.parametrize("given", [False, True])
+def test_a_dry_run_stopped_by_a_changed_deck_removes_its_scratch_copy_or_names_it(
+        tmp_path, monkeypatch, capsys, given):
+    """Check of session 16, P9: a dry run stopped by a changed deck (12) left its scratch
+    copy, unnamed; as when it is interrupted, the copy it made is removed (nothing in it is
+    whole) and a --scratch folder is left, and each is named."""
+    from fixtures import generate
+    from pipelines.engine.qap import run03, week_parts
+
+    generated = generate.write_inputs(tmp_path / "in", 300, seed=3)
+    deck, data = generated["week"], tmp_path / "data"
+    assert cli.run_app(["run", str(NATIONAL), "-d", str(data), "-q",
+                        "--run-date", "2026-11-10"]) == 0
+    monkeypatch.setattr(week_parts, "PART_LINES", 7)
+    check, calls = run03.check, []
+
+    def rewrite_after_the_first_part(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            deck.write_text(deck.read_text().replace("0", "1"))
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(run03, "check", rewrite_after_the_first_part)
+    scratch = tmp_path / "mine"
+    capsys.readouterr()
+    assert cli.run_app(["run", str(deck), "-d", str(data), "-q", "--run-date", "2026-11-17",
+                        "--dry-run", *(["--scratch", str(scratch)] if given else [])]) == 12
+    said = capsys.readouterr().err.splitlines()
+    assert len(said) == 2 and said[0].startswith(f"qap: {deck}: changed since intake (the part")
+    if given:
+        assert said[1] == (f"qap: the dry run's scratch folder {scratch} is left as the stop "
+                           "found it")
+        assert scratch.is_dir()
+    else:
+        assert re.fullmatch(r"qap: the stopped dry run's scratch copy was removed: "
+                            rf"{re.escape(str(tmp_path))}/data-dry-run-\w+", said[1]), said
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "in"]
+
+
 def test_a_deck_grown_after_its_trl_while_the_run_reads_it_stops_it_with_12(
         tmp_path, monkeypatch, capsys):
     """Check of session 16, P7: a line added after the TRL while the map read the deck
