@@ -24,6 +24,9 @@ _PRINTABLE = bytes(range(0x20, 0x7F))
 _EBCDIC_HDR = "HDR".encode("cp037")
 
 
+NOT_FOUND = "file not found"  # a DeckFault's reason for a file that is not there
+
+
 class DeckFault(Exception):
     """A file that cannot be read as records at all."""
 
@@ -47,6 +50,7 @@ class Records:
     frame: pl.DataFrame
     encoding: str  # "ascii" or "cp037"
     lf_only: bool = False  # an ASCII file with no CR: line r starts after r earlier lines' LFs
+    size: int | None = None  # the file's bytes as read: a step reading it again sees growth
 
 
 def _locate(data: bytes, index: int) -> tuple[int, int]:
@@ -163,7 +167,8 @@ def read_records(path: Path | str, encoding: str = "auto", kind: str = "deck") -
         frame = _parsed(data)
         if _one_row_too_many(data[-2:]):  # (read as it is: a copy would cost its size again)
             frame = frame.slice(0, frame.height - 1)
-    return _numbered(path, frame, encoding, encoding == "ascii" and b"\r" not in data)
+    return _numbered(path, frame, encoding, encoding == "ascii" and b"\r" not in data,
+                     len(data))
 
 
 def _one_row_too_many(tail: bytes) -> bool:
@@ -176,7 +181,7 @@ def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise DeckFault(path, "file not found") from None
+        raise DeckFault(path, NOT_FOUND) from None
     except IsADirectoryError:
         raise DeckFault(path, "is a directory, not a file") from None
     except OSError as err:
@@ -191,7 +196,8 @@ def _parsed(data: bytes | memoryview) -> pl.DataFrame:
     ).with_columns(pl.col("text").fill_null(""))
 
 
-def _numbered(path: Path, frame: pl.DataFrame, encoding: str, lf_only: bool) -> Records:
+def _numbered(path: Path, frame: pl.DataFrame, encoding: str, lf_only: bool,
+              size: int | None = None) -> Records:
     """`frame` with its line numbers, once no record is longer than a record can be."""
     frame = frame.with_row_index("line_no", offset=1)
     too_long = frame.filter(pl.col("text").str.len_bytes() > RECORD_WIDTH)
@@ -202,7 +208,7 @@ def _numbered(path: Path, frame: pl.DataFrame, encoding: str, lf_only: bool) -> 
                         + also_lines(too_long["line_no"].head(MAX_NAMED).to_list(),
                                      too_long.height),
                         first["line_no"], RECORD_WIDTH + 1)
-    return Records(path=path, frame=frame, encoding=encoding, lf_only=lf_only)
+    return Records(path=path, frame=frame, encoding=encoding, lf_only=lf_only, size=size)
 
 
 def _read_pieces(path: Path) -> Records | None:
@@ -217,9 +223,10 @@ def _read_pieces(path: Path) -> Records | None:
         f = path.open("rb")
     except OSError:
         return None
-    frames, rest = [], b""
+    frames, rest, size = [], b"", 0
     with f:
         while piece := f.read(CHUNK_BYTES):
+            size += len(piece)
             data = rest + piece
             end = data.rfind(b"\n") + 1 if len(piece) == CHUNK_BYTES else len(data)
             lines, rest = memoryview(data)[:end], data[end:]
@@ -235,7 +242,7 @@ def _read_pieces(path: Path) -> Records | None:
     frame = pl.concat(frames, rechunk=False)
     if _one_row_too_many(tail):  # as the whole read
         frame = frame.slice(0, frame.height - 1)
-    return _numbered(path, frame, "ascii", True)
+    return _numbered(path, frame, "ascii", True, size)
 
 
 def _number(raw: pl.Expr) -> pl.Expr:

@@ -705,10 +705,111 @@ def test_a_deck_changed_while_the_run_reads_it_again_stops_it_with_12_and_posts_
     assert cli.run_app(["run", str(NATIONAL), str(deck), "-d", str(data), "-q",
                         "--run-date", "2026-11-17"]) == 12
     err = capsys.readouterr().err
-    assert re.fullmatch(rf"qap: {re.escape(str(deck))}: changed since intake \(lines \d+-\d+ "
-                        r"are not what was read\); run the week again; nothing was posted\n",
-                        err), err
+    assert re.fullmatch(rf"qap: {re.escape(str(deck))}: changed since intake \(the part of "
+                        r"lines (\d+)-(\d+) is not what intake read; a part is compared whole, "
+                        r"so the line is not known\); see what changed it \(a transfer still "
+                        r"writing it\?\) and run the week again with the deck as it should be; "
+                        r"nothing was posted\n", err), err  # (check of session 16, P7)
     assert calls == [1] and not (data / "current").exists()  # stopped at the second part
+
+
+@pytest.mark.parametrize("given", [False, True])
+def test_a_dry_run_stopped_by_a_changed_deck_removes_its_scratch_copy_or_names_it(
+        tmp_path, monkeypatch, capsys, given):
+    """Check of session 16, P9: a dry run stopped by a changed deck (12) left its scratch
+    copy, unnamed; as when it is interrupted, the copy it made is removed (nothing in it is
+    whole) and a --scratch folder is left, and each is named."""
+    from fixtures import generate
+    from pipelines.engine.qap import run03, week_parts
+
+    generated = generate.write_inputs(tmp_path / "in", 300, seed=3)
+    deck, data = generated["week"], tmp_path / "data"
+    assert cli.run_app(["run", str(NATIONAL), "-d", str(data), "-q",
+                        "--run-date", "2026-11-10"]) == 0
+    monkeypatch.setattr(week_parts, "PART_LINES", 7)
+    check, calls = run03.check, []
+
+    def rewrite_after_the_first_part(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            deck.write_text(deck.read_text().replace("0", "1"))
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(run03, "check", rewrite_after_the_first_part)
+    scratch = tmp_path / "mine"
+    capsys.readouterr()
+    assert cli.run_app(["run", str(deck), "-d", str(data), "-q", "--run-date", "2026-11-17",
+                        "--dry-run", *(["--scratch", str(scratch)] if given else [])]) == 12
+    said = capsys.readouterr().err.splitlines()
+    assert len(said) == 2 and said[0].startswith(f"qap: {deck}: changed since intake (the part")
+    if given:
+        assert said[1] == (f"qap: the dry run's scratch folder {scratch} is left as the stop "
+                           "found it")
+        assert scratch.is_dir()
+    else:
+        assert re.fullmatch(r"qap: the stopped dry run's scratch copy was removed: "
+                            rf"{re.escape(str(tmp_path))}/data-dry-run-\w+", said[1]), said
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "in"]
+
+
+def test_a_deck_grown_after_its_trl_while_the_run_reads_it_stops_it_with_12(
+        tmp_path, monkeypatch, capsys):
+    """Check of session 16, P7: a line added after the TRL while the map read the deck
+    posted what intake read, though the file as it stands is refused (8); the map's last
+    part of the deck now compares the file's size with intake's (a stat, not a read)."""
+    from fixtures import generate
+    from pipelines.engine.qap import run03, week_parts
+
+    generated = generate.write_inputs(tmp_path / "in", 300, seed=3)
+    deck = generated["week"]
+    size = deck.stat().st_size
+    monkeypatch.setattr(week_parts, "PART_LINES", 7)
+    check, calls = run03.check, []
+
+    def grow_after_the_first_part(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            with deck.open("a") as f:
+                f.write("junk\n")
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(run03, "check", grow_after_the_first_part)
+    data = tmp_path / "data"
+    assert cli.run_app(["run", str(NATIONAL), str(deck), "-d", str(data), "-q",
+                        "--run-date", "2026-11-17"]) == 12
+    assert capsys.readouterr().err == (
+        f"qap: {deck}: changed since intake (the file is {size + 5} bytes, intake read {size}: "
+        "more after its TRL); see what changed it (a transfer still writing it?) and run the "
+        "week again with the deck as it should be; nothing was posted\n")
+    assert len(calls) > 1 and not (data / "current").exists()
+
+
+def test_a_deck_gone_before_intake_reached_it_says_it_was_there_and_what_to_do(
+        tmp_path, monkeypatch, capsys):
+    """Check of session 16, P9: a deck deleted after the run started, before intake read it,
+    was refused "file not found" (8) as if never there; the other decks post."""
+    from fixtures import generate
+    from pipelines.engine.machinery import intake
+
+    generated = generate.write_inputs(tmp_path / "in", 300, seed=3)
+    first, second = generate.split_week(generated["week"], 2)
+    opened = intake.open_deck
+
+    def delete_the_second(path, *args, **kwargs):
+        second.unlink(missing_ok=True)
+        return opened(path, *args, **kwargs)
+
+    monkeypatch.setattr(intake, "open_deck", delete_the_second)
+    data = tmp_path / "data"
+    assert cli.run_app(["run", str(NATIONAL), str(first), str(second), "-d", str(data),
+                        "--run-date", "2026-11-17"]) == 8
+    said = capsys.readouterr()
+    assert (f"REFUSED: {second}: file not found (it was there when the run started, and was "
+            "moved or deleted before intake read it); nothing of it posted: when it is found, "
+            "send it again (in a run of its own: the run's other decks went on without it)\n"
+            ) in said.out + said.err
+    assert [d["deck"] for d in Store(data).read("decks").filter(
+        status="posted").select("deck").to_dicts()] == ["national-defect-list.dat", first.name]
 
 
 @pytest.mark.parametrize("args,stray,word", [

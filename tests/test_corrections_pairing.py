@@ -283,6 +283,59 @@ def test_a_record_that_cannot_be_read_stops_the_reprocess_before_it_posts(tmp_pa
     assert len(Store(data).history()) == generations
 
 
+_REMOVE = ("Remove it to go on as before it was kept: records of corrections decks as like "
+           "entries of two decks of their week then close none, and the summary names them")
+_FAULTS = {"{": "not a record of corrections decks (Expecting property name enclosed in double "
+                "quotes: line 1 column 2 (char 1))",
+           '{"decks": 3}': "not a record of corrections decks (no 'format' in it)",
+           '{"format": 2, "decks": {}}': "not a record of corrections decks (format 2, this "
+                                         "version reads 1)",
+           "a link": "cannot be read (Too many levels of symbolic links; a link planted there? "
+                     "it is never a link)"}
+
+
+@pytest.mark.parametrize("garbage", list(_FAULTS))
+def test_a_record_that_cannot_be_read_lists_the_register_and_stops_corrections(tmp_path,
+                                                                             garbage):
+    """`qap register` lists the entries and says once that the corrections decks cannot be
+    named; `qap corrections` writes nothing, since decks it cannot record could close another
+    deck's entry or post twice (check of session 16, P4c: both stopped, saying "to reprocess")."""
+    data, _ = _week(tmp_path, "deckA.dat", "deckB.dat")
+    _corrections(data, tmp_path / "old")
+    record = written_from.path(data)
+    if garbage == "a link":
+        (tmp_path / "elsewhere.json").write_text(record.read_text())
+        record.unlink()
+        record.symlink_to(tmp_path / "elsewhere.json")
+    else:
+        record.write_text(garbage)
+    kept = record.read_bytes()
+    what = f"{record}: {_FAULTS[garbage]}"
+    note = (f"the corrections decks written from these decks cannot be named: {what}. "
+            f"{_REMOVE}; `qap reprocess` and `qap corrections` stop (12) until it is removed "
+            "or put right.")
+    listed = CliRunner().invoke(cli.app, ["register", "-d", str(data)])
+    assert listed.exit_code == 0, listed.output
+    lines = listed.output.splitlines()
+    assert lines[0].endswith(": 8 open entries") and len(lines) == 2 + 8 + 1
+    assert lines[-1] == f"Note: {note}"
+    listed = CliRunner().invoke(cli.app, ["register", "-d", str(data), "--json"])
+    document = json.loads(listed.output)
+    assert listed.exit_code == 0 and document["entries"] == 8
+    assert (document["corrections_decks"], document["corrections_decks_note"]) == (None, note)
+    made = CliRunner().invoke(cli.app, ["corrections", str(tmp_path / "swc" / "fix.dat"),
+                                        "-d", str(data)])
+    assert made.exit_code == 12
+    assert made.output == (
+        f"qap: {what}; no deck was written (nor any folder), since the decks could not be "
+        "recorded, and without their record a corrected record could close another deck's "
+        "entry or post twice. Remove it (or mend it), then run `qap corrections` again; "
+        "removed, the corrections decks it named are read as decks written by hand: their "
+        "records as like entries of two decks of their week close none, and the summary "
+        "names them\n")
+    assert not (tmp_path / "swc").exists() and record.read_bytes() == kept
+
+
 def test_the_reprocess_flow_reads_the_record_of_the_decks_in_corrections(prefect_harness,
                                                                           tmp_path):
     """`qap flow reprocess` takes DIR/corrections/fix-2.dat (fix.dat set aside): deckB's

@@ -122,3 +122,26 @@ def test_qap_inventory_params_prints_the_values_in_force_with_their_sources():
     assert "GS-11   53-79  effective 10/20/2023  IRM 1.4.50.10.2(7)" in out.output
     assert "weekly_limit = 5" in out.output and "IRM 1.4.50.10.2(2)" in out.output
     assert "csed_min_days = 195" in out.output
+
+
+def test_qap_inventory_params_before_the_irm_says_its_values_are_not_in_force():
+    """Check of session 16, P8: `--run-date 2020-01-01` (before IRM 1.4.50.10.2 of
+    10/20/2023) printed the ranges heading with nothing under it and the GS-13 rule's values
+    as if in force; spec 3.7 dates the values (OpenFisca), and the command prints those in
+    force."""
+    from typer.testing import CliRunner
+
+    from pipelines.operator.cli import app
+
+    out = CliRunner().invoke(app, ["inventory", "params", "--run-date", "2020-01-01"])
+    assert out.exit_code == 0
+    blocks = out.output.split("\n\n")
+    assert blocks[0].splitlines()[0] == ("Policy parameters of run INV-10-02 "
+                                         "(ro_inventory.toml), in force on 01/01/2020")
+    assert blocks[1:3] == [
+        "Standard inventory ranges (taxpayer cases):\n"
+        "  none in force on 01/01/2020: the first take effect 10/20/2023",
+        "[gs13]  IRM 1.4.50.10.2(7); TIGTA 2010-30-029 footnote 11; spec readings 9.6, 9.7\n"
+        "  not in force on 01/01/2020: effective 10/20/2023"]
+    assert blocks[-2].splitlines()[1:] == ["  effective = 2010-03-16", "  factors_required = 3",
+                                           "  subelements_from = 2011-02-15"]  # [cag]: in force

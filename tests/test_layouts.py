@@ -141,7 +141,7 @@ def test_decoder_never_raises_on_arbitrary_input(tmp_path_factory, data):
 
 def _read_both(path: Path, monkeypatch, chunk: int) -> tuple[object, object]:
     """`read_records` of `path` read whole and a piece of `chunk` bytes at a time: each the
-    records (frame, encoding, LF-only) or the fault's message."""
+    records (frame, encoding, LF-only, bytes read) or the fault's message."""
     from layouts import decoder
 
     def read(size: int) -> object:
@@ -150,7 +150,7 @@ def _read_both(path: Path, monkeypatch, chunk: int) -> tuple[object, object]:
             got = read_records(path)
         except DeckFault as err:
             return str(err)
-        return got.frame.to_dicts(), got.encoding, got.lf_only
+        return got.frame.to_dicts(), got.encoding, got.lf_only, got.size
 
     return read(1 << 40), read(chunk)
 
@@ -168,6 +168,7 @@ def test_a_deck_read_a_piece_at_a_time_is_the_deck_read_whole(tmp_path_factory, 
     with pytest.MonkeyPatch.context() as monkeypatch:
         whole, pieces = _read_both(path, monkeypatch, chunk)
     assert pieces == whole
+    assert isinstance(whole, str) or whole[3] == len(data)  # (check of session 16, P7)
 
 
 @pytest.mark.parametrize("chunk", [1, 5, 31, 32, 33, 64])

@@ -387,8 +387,8 @@ def test_a_deck_changed_after_intake_stops_the_map_naming_its_lines(change, gene
 
     monkeypatch.setattr(run03, "check", edit_after_the_first_part)
     rows = week_parts.Rows03(tmp_path / "parts")
-    with pytest.raises(DeckChanged, match=r"mixed\.dat: changed since intake \(lines \d+-\d+ "
-                                          r"are not what was read\); run the week again"):
+    with pytest.raises(DeckChanged, match=r"mixed\.dat: changed since intake \(the part of "
+                                          r"lines \d+-\d+ is not what intake read"):
         week_parts.check_week([deck], OFP, DEFECT_CODES, rows, part_lines=400)
 
 
@@ -438,7 +438,8 @@ def test_a_week_of_one_part_decks_holds_none_of_them_through_the_map(generated, 
 
     monkeypatch.setattr(run03, "check", watch)
     rows = week_parts.Rows03(tmp_path / "parts")
-    with pytest.raises(DeckChanged, match=r"deck2\.dat: changed since intake \(lines 2-"):
+    with pytest.raises(DeckChanged, match=r"deck2\.dat: changed since intake \(the part of lines "
+                                          r"2-"):
         week_parts.check_week(decks, OFP, DEFECT_CODES, rows, part_lines=50_000)
     assert heights == [[0, 0, 0], [0, 0, 0]]  # none held from the first check on
     monkeypatch.setattr(run03, "check", check)

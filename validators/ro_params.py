@@ -51,6 +51,7 @@ class Params:
     min_cases_rounding: str
     ros_supported_rounding: str
     sources: dict[str, str]  # section -> where its numbers come from
+    as_of: dt.date | None = None  # the date they are in force on (None: the latest values)
 
 
 def _in_force(rows: list[dict], as_of: dt.date | None) -> list[dict]:
@@ -95,23 +96,35 @@ def load(as_of: dt.date | None = None, path: Path | None = None) -> Params:
         subelements_from=get("cag", "subelements_from"),
         min_cases_rounding=get("support", "min_cases_rounding"),
         ros_supported_rounding=get("support", "ros_supported_rounding"),
-        sources={s: data.get(s, {}).get("from", "") for s in SECTIONS},
+        sources={s: data.get(s, {}).get("from", "") for s in SECTIONS}, as_of=as_of,
     )
 
 
 def describe(params: Params) -> str:
-    """The values in force with where each comes from, for `qap inventory params`."""
-    out = [f"Policy parameters of run INV-10-02 ({params.path.name})", f"Sources: {params.source}",
-           "", "Standard inventory ranges (taxpayer cases):"]
+    """The values in force with where each comes from, for `qap inventory params`. Before a
+    value's effective date it is not in force (spec 3.7: dated like OpenFisca parameters),
+    so a date before the IRM's 10/20/2023 prints no ranges and its rules as not in force
+    (check of session 16, P8), not an empty heading and the rules as if they were."""
+    data = tomllib.loads(params.path.read_text())
+    on = f" on {params.as_of:%m/%d/%Y}" if params.as_of else ""
+    out = [f"Policy parameters of run INV-10-02 ({params.path.name}), in force{on or ' now'}",
+           f"Sources: {params.source}", "", "Standard inventory ranges (taxpayer cases):"]
     for grade in sorted(params.ranges, reverse=True):
         r = params.ranges[grade]
         out.append(f"  GS-{grade}  {r.min:>3}-{r.max:<3} effective {r.effective:%m/%d/%Y}  "
                    f"{r.source}")
-    data = tomllib.loads(params.path.read_text())
+    if not params.ranges:
+        first = min((r["effective"] for r in data.get("range", [])), default=None)
+        out.append(f"  none in force{on}" + (f": the first take effect {first:%m/%d/%Y}"
+                                             if first else ""))
     for section in SECTIONS:
         values = data.get(section, {})
         out.append("")
         out.append(f"[{section}]  {values.get('from', '')}")
+        effective = values.get("effective")
+        if params.as_of and isinstance(effective, dt.date) and effective > params.as_of:
+            out.append(f"  not in force{on}: effective {effective:%m/%d/%Y}")
+            continue
         for key, value in values.items():
             if key not in ("from",):
                 out.append(f"  {key} = {value}")

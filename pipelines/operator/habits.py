@@ -144,16 +144,17 @@ def _link_or_copy(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
-def drop_scratch(made: Path | None, given: Path | None) -> str:
-    """After a dry run was interrupted: the scratch copy it made (`made`; None: none yet) is
-    removed, as nothing in it is whole, unless it is the folder the operator named
-    (--scratch, `given`), which is left. Returns the line that says which (review 14, F7)."""
+def drop_scratch(made: Path | None, given: Path | None, how: str = "interrupted") -> str:
+    """After a dry run was interrupted (or `how`: stopped by a failure): the scratch copy it
+    made (`made`; None: none yet) is removed, as nothing in it is whole, unless it is the
+    folder the operator named (--scratch, `given`), which is left. Returns the line that says
+    which (review 14, F7; check of session 16, P9)."""
     if given is not None:
         return f"qap: the dry run's scratch folder {given} is left as the stop found it"
     if made is None:
-        return "qap: the interrupted dry run left no scratch copy"
+        return f"qap: the {how} dry run left no scratch copy"
     shutil.rmtree(made, ignore_errors=True)
-    return f"qap: the interrupted dry run's scratch copy was removed: {made}"
+    return f"qap: the {how} dry run's scratch copy was removed: {made}"
 
 
 def scratch_copy(data_dir: Path, given: Path | None = None) -> Path:

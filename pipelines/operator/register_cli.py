@@ -211,15 +211,17 @@ def open_register(
     try:
         rows = habits.filter_register(register_entries(data_dir, today, include_closed),
                                       run_id, deck, code)
-        written = _written_from(data_dir, rows)
+        written, unnamed = _written_from(data_dir, rows)
         if as_json:
             rows = rows.with_columns(ssn_of_record()).with_columns(mask_ssn_expr("ssn")
                                                                    ) if rows.height else rows
             filters = {"run": run_id, "deck": deck, "code": code, "all": include_closed}
             document = habits.register_document(data_dir, today, rows, filters)
-            document["corrections_decks"] = [
+            document["corrections_decks"] = None if unnamed else [
                 {"hdr": k, "file": w.file, "entries_of": sorted(set(w.sources.values()))}
                 for k, w in written.items()]
+            if unnamed:
+                document["corrections_decks_note"] = unnamed
             typer.echo(habits.dumps(document))
             return
         chosen = ", ".join(f"{k} {v}" for k, v in (("run", run_id), ("deck", deck),
@@ -228,18 +230,24 @@ def open_register(
                                             f" ({chosen})" if chosen else "", include_closed)
     except StoreError as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
-    typer.echo("\n".join(lines + _written_lines(written)))
+    typer.echo("\n".join(lines + _written_lines(written)
+                          + ([f"Note: {unnamed}"] if unnamed else [])))
 
 
-def _written_from(data_dir: Path, rows: pl.DataFrame) -> dict[str, Any]:
+def _written_from(data_dir: Path, rows: pl.DataFrame) -> tuple[dict[str, Any], str]:
     """The newest corrections deck `qap corrections` wrote from each deck with a listed entry
-    (`written_from.latest_for`): with `--all`, of closed ones too (check of session 16, P6)."""
+    (`written_from.latest_for`): with `--all`, of closed ones too (check of session 16, P6).
+    A record that cannot be read does not stop the listing, it only names no deck: then the
+    note that says so (check of session 16, P4c), else ""."""
     from pipelines.engine.machinery import written_from
 
     if rows.height == 0:
-        return {}
+        return {}, ""
     decks = set(rows["deck_hash"].drop_nulls().to_list())
-    return written_from.latest_for(written_from.read(data_dir), decks)
+    try:
+        return written_from.latest_for(written_from.read(data_dir), decks), ""
+    except written_from.Unreadable as err:
+        return {}, written_from.unnamed(err)
 
 
 def _written_lines(written: dict[str, Any]) -> list[str]:

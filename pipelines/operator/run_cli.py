@@ -78,10 +78,8 @@ def run_week(*args: Any, **kwargs: Any) -> RunResult:
 def _execute(decks: list[Path], data_dir: Path, reference_dir: Path | None,
              run_date: dt.date | None, quiet: bool, reprocess: bool = False,
              as_json: bool = False, dry_run: bool = False, scratch: Path | None = None) -> int:
-    from pipelines.engine.machinery.reference import ReferenceMissing
     from pipelines.engine.machinery.reference import load as load_reference
     from pipelines.reports import summary
-    from pipelines.state.store import StoreError
 
     _check_decks(decks)
     new_store = not dry_run and not has_store(data_dir)
@@ -105,15 +103,11 @@ def _execute(decks: list[Path], data_dir: Path, reference_dir: Path | None,
             made = target if target != data_dir else None  # not made yet, or removed
             typer.echo(habits.drop_scratch(made, scratch), err=True)
         raise
-    except ReferenceMissing as err:
-        raise _fail(str(err), CC_INCOMPLETE) from None
-    except StoreError as err:
-        raise _fail(str(err), CC_INCOMPLETE) from None
-    except ConservationError as err:
-        raise _fail(f"{err}; nothing was posted", CC_ABEND) from None
     except Exception as err:  # the operator gets a sentence, not a traceback
-        code, said = unforeseen(err, "nothing was posted", target)
-        raise _fail(said, code) from None
+        failed = _fail(*_stopped(err, target))
+        if dry_run and target != data_dir:  # a copy nothing in which is whole (session 16, P9)
+            typer.echo(habits.drop_scratch(target, scratch, "stopped"), err=True)
+        raise failed from None
     if not dry_run and (warning := remember(data_dir, choice.folder)):
         typer.echo(f"qap: warning: {warning}", err=True)
     started = (f"New data directory: {Path(data_dir).absolute()} (no store was there; a "
@@ -129,6 +123,19 @@ def _execute(decks: list[Path], data_dir: Path, reference_dir: Path | None,
     else:
         typer.echo(_noted(summary.render(result), note))
     return result.condition_code
+
+
+def _stopped(err: Exception, target: Path) -> tuple[str, int]:
+    """What a run that stopped says, and its code."""
+    from pipelines.engine.machinery.reference import ReferenceMissing
+    from pipelines.state.store import StoreError
+
+    if isinstance(err, ReferenceMissing | StoreError):
+        return str(err), CC_INCOMPLETE
+    if isinstance(err, ConservationError):
+        return f"{err}; nothing was posted", CC_ABEND
+    code, said = unforeseen(err, "nothing was posted", target)
+    return said, code
 
 
 def _run_page(result: RunResult, data_dir: Path) -> str:

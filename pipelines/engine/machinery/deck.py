@@ -60,6 +60,8 @@ class Deck:
     # starts after the rows before it, each with its LF: a step can read the records again a
     # part at a time instead of holding the deck (issue 20). None: any other file.
     first_byte: int | None = None
+    # With first_byte, the file's bytes intake read: one grown after its TRL is changed too.
+    size: int | None = None
 
     @property
     def name(self) -> str:
@@ -209,7 +211,7 @@ def control(records: Records) -> Deck:
     first_byte = len(first_text.encode()) + 1 if records.lf_only else None  # after the HDR
     return Deck(path=path, encoding=records.encoding, campus=campus, week_ending=week_ending,
                 created=created, sequence=sequence, records=body, content_hash=digest,
-                first_byte=first_byte)
+                first_byte=first_byte, size=records.size if first_byte is not None else None)
 
 
 def open_deck(path: Path | str, encoding: str = "auto") -> Deck:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from layouts.decoder import DeckFault
+from layouts.decoder import NOT_FOUND, DeckFault
 from pipelines.engine.machinery import names, written_from
 from pipelines.engine.machinery.deck import (
     CORRECTIONS_CAMPUS,
@@ -207,7 +207,7 @@ def control(paths: list[Path], result: RunResult, refused_dir: Path, duplicate: 
         try:
             deck = open_deck(path)
         except (DeckFault, DeckRefused) as err:
-            outcome.reason = str(err)
+            outcome.reason = str(err) + _gone(err)
             held = err.records if isinstance(err, DeckRefused) else None
             outcome.records, outcome.counted = held or 0, held is not None
             _kept(outcome, keep_for_resubmission(path, refused_dir))
@@ -223,6 +223,17 @@ def control(paths: list[Path], result: RunResult, refused_dir: Path, duplicate: 
             decks.append(deck if take is None else take(deck))
         del deck
     return decks
+
+
+def _gone(err: DeckFault | DeckRefused) -> str:
+    """What a refusal adds when the deck is not found: every command refuses (12) a deck path
+    that is not there when it starts, so this one was, and was moved or deleted before intake
+    reached it (check of session 16, P9)."""
+    if not isinstance(err, DeckFault) or err.reason != NOT_FOUND:
+        return ""
+    return (" (it was there when the run started, and was moved or deleted before intake "
+            "read it); nothing of it posted: when it is found, send it again (in a run of its "
+            "own: the run's other decks went on without it)")
 
 
 def _kept(outcome: DeckOutcome, kept: Path | None) -> None:

@@ -37,6 +37,16 @@ FORMAT = 1
 MAX_SEQUENCE = 999  # the HDR's sequence has 3 digits
 _REMOVE = ("Remove it to go on as before it was kept: records of corrections decks as like "
            "entries of two decks of their week then close none, and the summary names them")
+# `qap corrections` stops rather than write decks it cannot record: a record of them is what
+# lets each close only its own decks' entries and a second one written from entries closed
+# since be refused as stale (nothing posted twice); writing the record would also overwrite
+# the file (check of session 16, P4c)
+_NOT_WRITTEN = ("no deck was written (nor any folder), since the decks could not be recorded, "
+                "and without their record a corrected record could close another deck's entry "
+                "or post twice. Remove it (or mend it), then run `qap corrections` again; "
+                "removed, the corrections decks it named are read as "
+                "decks written by hand: their records as like entries of two decks of their "
+                "week close none, and the summary names them")
 
 
 @dataclass(frozen=True)
@@ -69,10 +79,24 @@ def _folder(data_dir: Path) -> Path:
     return private.folder(Path(data_dir) / FOLDER)
 
 
+class Unreadable(StoreError):
+    """The record is there but cannot be read (not json, another format, a link): `str()` is
+    what stops a reprocess; `what` says the file and its fault, for the commands that word it
+    their own way (check of session 16, P4c)."""
+
+    def __init__(self, where: Path, fault: str) -> None:
+        self.where, self.fault = where, fault
+        super().__init__(f"{self.what}; stopped before anything was changed. {_REMOVE}")
+
+    @property
+    def what(self) -> str:
+        return f"{self.where}: {self.fault}"
+
+
 def read(data_dir: Path) -> dict[str, Written]:
     """The record, by key; empty when there is none yet (a store older than it, or no
-    `qap corrections` since). A record that cannot be read stops the command (12): without
-    it a corrected record could stand for an entry of another deck."""
+    `qap corrections` since). A record that cannot be read stops the command (Unreadable,
+    12): without it a corrected record could stand for an entry of another deck."""
     where = path(data_dir)
     try:
         check_folders(Path(data_dir), (FOLDER,))
@@ -80,9 +104,8 @@ def read(data_dir: Path) -> dict[str, Written]:
     except FileNotFoundError:
         return {}
     except OSError as err:
-        raise StoreError(f"{where}: cannot be read ({err.strerror}; a link planted there? it is "
-                         f"never a link); stopped before anything was changed. {_REMOVE}"
-                         ) from None
+        raise Unreadable(where, f"cannot be read ({err.strerror}; a link planted there? it is "
+                         "never a link)") from None
     try:
         with os.fdopen(fd, "rb") as fh:
             kept = json.loads(fh.read())
@@ -91,9 +114,19 @@ def read(data_dir: Path) -> dict[str, Written]:
         decks = kept["decks"]
         return {k: Written(file=str(v["file"]), sources=dict(v["sources"]))
                 for k, v in decks.items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-        raise StoreError(f"{where}: not a record of corrections decks ({err}); stopped "
-                         f"before anything was changed. {_REMOVE}") from None
+    except KeyError as err:
+        raise Unreadable(where, f"not a record of corrections decks (no {err} in it)"
+                         ) from None
+    except (OSError, ValueError, TypeError, AttributeError) as err:
+        raise Unreadable(where, f"not a record of corrections decks ({err})") from None
+
+
+def unnamed(err: Unreadable) -> str:
+    """What a listing says, once, when the record cannot be read: it lists without naming the
+    corrections decks (check of session 16, P4c)."""
+    return (f"the corrections decks written from these decks cannot be named: "
+            f"{err.what}. {_REMOVE}; `qap reprocess` and `qap corrections` stop (12) until it "
+            "is removed or put right.")
 
 
 def first_sequence(known: dict[str, Written], created: dt.datetime) -> int:
@@ -116,7 +149,11 @@ def locked(data_dir: Path) -> Iterator[dict[str, Written]]:
                      private.FILE_MODE)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        yield read(data_dir)
+        try:
+            known = read(data_dir)
+        except Unreadable as err:  # its decks could not be recorded: see `_NOT_WRITTEN`
+            raise StoreError(f"{err.what}; {_NOT_WRITTEN}") from None
+        yield known
     finally:
         os.close(fd)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -195,7 +196,8 @@ class _Planned:
     held: list[pl.DataFrame]
 
 
-def _plan(held: list[pl.DataFrame], part_lines: int, deck_file: tuple[Path, int] | None,
+def _plan(held: list[pl.DataFrame], part_lines: int,
+          deck_file: tuple[Path, int, int | None] | None,
           one_part_too: bool = False, others: pl.Series | None = None) -> _Planned:
     """The parts of the deck's records taken out of `held`. With `deck_file` (`_readable`),
     a deck of more than one part (with `one_part_too`, any deck) is let go once planned and
@@ -241,10 +243,10 @@ def _checked(planned: list[_Planned], deck_no: int, seq0: int, ofp: pl.DataFrame
         yield run03.check(decode(part, PREFIX), ofp, defect_codes, carry, keep)
 
 
-def _readable(deck: Deck) -> tuple[Path, int] | None:
-    """The deck's file and its first record's offset, when its records can be read again by
-    offset (`Deck.first_byte`)."""
-    return None if deck.first_byte is None else (deck.path, deck.first_byte)
+def _readable(deck: Deck) -> tuple[Path, int, int | None] | None:
+    """The deck's file, its first record's offset and the bytes intake read, when its records
+    can be read again by offset (`Deck.first_byte`)."""
+    return None if deck.first_byte is None else (deck.path, deck.first_byte, deck.size)
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,7 @@ class _Piece:
     first_line: int  # line_no of its first record
     lines: int
     digest: bytes  # `_digest` of its records as intake read them
+    file_size: int | None = None  # the deck's last part: the file's bytes as intake read them
 
 
 def _digest(lines: pl.Series) -> bytes:
@@ -269,14 +272,19 @@ def _digest(lines: pl.Series) -> bytes:
 
 
 _SEED = 20  # of `_digest`'s row hashes
+_AGAIN = ("see what changed it (a transfer still writing it?) and run the week again with the "
+          "deck as it should be")
 
 
-def _pieces(records: pl.DataFrame, plan: list[tuple[int, int]], path: Path, first_byte: int
-            ) -> list[_Piece]:
+def _pieces(records: pl.DataFrame, plan: list[tuple[int, int]], path: Path, first_byte: int,
+            file_size: int | None = None) -> list[_Piece]:
     """Each part of `plan` (rows of `records`) as a `_Piece` of the deck's file `path`, so
     that the map holds one part, not the deck (at 4,000,000 records the deck is about 255 MiB
     beside the part being checked). The digest is of the records as they were read at
-    intake: a file changed since reads as a changed deck, not as other records."""
+    intake: a file changed since reads as a changed deck, not as other records. The last
+    part also knows the file's size, so that a file grown after its TRL (or cut after its last
+    record) is a changed deck too: what posts is then the file as it stands (check of
+    session 16, P7)."""
     text, line_no = records.get_column("text"), records.get_column("line_no")
     pieces, at = [], first_byte
     for lo, hi in plan:
@@ -284,17 +292,22 @@ def _pieces(records: pl.DataFrame, plan: list[tuple[int, int]], path: Path, firs
         size = int(lines.str.len_bytes().sum()) + lines.len()
         pieces.append(_Piece(path, at, size, int(line_no[lo]), lines.len(), _digest(lines)))
         at += size
+    if pieces and file_size is not None:
+        pieces[-1] = dataclasses.replace(pieces[-1], file_size=file_size)
     return pieces
 
 
 def _read_piece(piece: _Piece) -> pl.DataFrame:
     """A part's records (line_no, text) read again from the deck's file: the same values the
-    deck held (its lines between LFs, trailing blanks kept), or DeckChanged."""
+    deck held (its lines between LFs, trailing blanks kept), or DeckChanged. A part is
+    compared whole (`_digest`), so which of its lines changed is not known: the message names
+    the part (check of session 16, P7)."""
     try:
         path = piece.path
         with path.open("rb") as f:
             f.seek(piece.start)
             data = f.read(piece.size)
+            size = os.fstat(f.fileno()).st_size if piece.file_size is not None else None
     except OSError as err:
         raise DeckChanged(f"{path}: can no longer be read ({err.strerror}) since intake; "
                           "run the week again") from None
@@ -303,9 +316,14 @@ def _read_piece(piece: _Piece) -> pl.DataFrame:
         lines = pl.Series("text", [data[:-1]], pl.Binary).cast(pl.String).str.split(
             "\n").explode()
     if lines is None or _digest(lines) != piece.digest:
-        raise DeckChanged(f"{path}: changed since intake (lines {piece.first_line}-"
-                          f"{piece.first_line + piece.lines - 1} are not what was read); run "
-                          "the week again")
+        raise DeckChanged(f"{path}: changed since intake (the part of lines {piece.first_line}-"
+                          f"{piece.first_line + piece.lines - 1} is not what intake read; a "
+                          f"part is compared whole, so the line is not known); {_AGAIN}")
+    if size != piece.file_size:  # (a stat, not a read: the bytes after the TRL are not read)
+        what = ("more after its TRL" if size is not None and size > (piece.file_size or 0)
+                else "its TRL or what follows it cut")
+        raise DeckChanged(f"{path}: changed since intake (the file is {size} bytes, intake "
+                          f"read {piece.file_size}: {what}); {_AGAIN}")
     return lines.to_frame().with_row_index("line_no", piece.first_line)
 
 
