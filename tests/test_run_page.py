@@ -174,8 +174,31 @@ def test_percent_accurate_is_set_against_the_quality_standard(week):
     data, result = week
     cum_ofp = Store(data).read("cum_ofp", result.generation)
     frame = run_charts.accuracy_frame(cum_ofp, "2027Q1")
-    assert frame.rows() == [(OFP, 28, 5, 82.14, 95.0, "below standard")]
+    assert frame.rows() == [(OFP, 28, 5, 82.14, 95.0, "below standard", f"{OFP}: sampled 28, "
+                             "defective 5, percent accurate 82.14, standard 95.00")]
     assert run_charts.accuracy_frame(cum_ofp, "2026Q4").height == 0
+
+
+def test_percent_accurate_rounds_an_exact_half_up_as_the_ipr_and_sar_print_it():
+    """Review 17, F2: 793 of 800 is 99.125 exactly, 791 of 800 98.875: 99.13 and 98.88, the
+    IPR's and SAR's figures (half up), not 99.12 (a float rounded half to even). The standard
+    is compared in hundredths: 99.13 meets 99.13; 1.00* is the listing's mark."""
+    cum_ofp = pl.DataFrame({
+        "fiscal_quarter": ["2027Q1"] * 3, "org_code": ["81150", "81160", "81170"],
+        "function_code": ["410"] * 3, "program_code": ["44400"] * 3, "sampled": [800, 800, 8],
+        "defective": [7, 9, 1], "quality_standard": [9913, None, 100],
+        "below_minimum": [False, None, True]}).cast({"quality_standard": pl.Int32})
+    frame = run_charts.accuracy_frame(cum_ofp, "2027Q1")
+    assert frame.select("pct_accurate", "standard", "status", "description").rows() == [
+        (99.13, 99.13, "meets standard", "81150-410-44400: sampled 800, defective 7, percent "
+         "accurate 99.13, standard 99.13"),
+        (98.88, None, "no standard", "81160-410-44400: sampled 800, defective 9, percent "
+         "accurate 98.88, standard none"),
+        (87.5, 1.0, "meets standard", "81170-410-44400: sampled 8, defective 1, percent "
+         "accurate 87.50, standard 1.00*")]
+    spec = run_charts.accuracy_chart(frame, "2027Q1").to_dict()
+    assert {r["pct_accurate"] for r in next(iter(spec["datasets"].values()))} == {
+        99.13, 98.88, 87.5}
 
 
 def test_sar_progress_sums_reviews_and_rsd_per_qpc(week):
@@ -213,6 +236,16 @@ def test_trend_of_the_sample_week_reads_the_published_generations(week):
     assert frame.select("run_id", "ofp", "fiscal_quarter").rows() == [
         ("20261117.01", OFP, "2027Q1")]
     assert frame["defect_percent"].round(2).to_list() == [17.86]
+
+
+def test_trend_points_read_the_defect_percent_with_two_decimals_as_the_listing_prints_it():
+    """The stored double of 1/7 (14.290000000000001) and 12.5 read 14.29 and 12.50, as the
+    Cumulative Data File listing prints them (review 17, F2: every figure of the page)."""
+    history = [({"generation": 1, "run_id": "20261110.01"}, _cum(14.290000000000001)),
+               ({"generation": 2, "run_id": "20261117.01"}, _cum(12.5))]
+    assert run_charts.trend_frame(history)["description"].to_list() == [
+        f"{OFP} 2027Q1, run 20261110.01: defect percent 14.29",
+        f"{OFP} 2027Q1, run 20261117.01: defect percent 12.50"]
 
 
 def test_every_issued_code_points_at_a_field_of_its_runs_layouts():

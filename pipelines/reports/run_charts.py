@@ -15,7 +15,7 @@ import altair as alt
 import polars as pl
 import vl_convert
 
-from pipelines.engine.qap.individual.measures import fmt_hundredths
+from pipelines.engine.qap.individual import measures
 from pipelines.engine.qap.individual.periods import div_half_up
 
 OFP = ("org_code", "function_code", "program_code")
@@ -92,8 +92,8 @@ def pareto_frame(frequency: pl.DataFrame | pl.LazyFrame, panels: list[str] | Non
                   "running share {} %", _ofp_period(), "defect_code",
                   pl.when(pl.col("local")).then(pl.lit(" (local)")).otherwise(pl.lit("")),
                   "defects", "employee", "unit_group",
-                  fmt_hundredths(share_h),
-                  fmt_hundredths((pl.col("running_share") * 100).round().cast(pl.Int64)))
+                  measures.fmt_hundredths(share_h),
+                  measures.fmt_hundredths((pl.col("running_share") * 100).round().cast(pl.Int64)))
         .alias("description"),
         employee_h.alias("_employee_h"), (share_h - employee_h).alias("_unit_h"))
     parts = [rows.filter(pl.col(charge) > 0).with_columns(
@@ -111,17 +111,28 @@ def pareto_frame(frequency: pl.DataFrame | pl.LazyFrame, panels: list[str] | Non
 
 def accuracy_frame(cum_ofp: pl.DataFrame, quarter: str | None) -> pl.DataFrame:
     """Percent accurate of each OFP in the quarter (Cumulative Data File: sampled less defective
-    documents, of sampled) beside its quality standard (NNnn read as NN.nn percent)."""
+    documents, of sampled) beside its quality standard (NNnn read as NN.nn percent; `1.00*` in
+    `description` when entered below 1.00, as the listing prints it). Percent accurate is the
+    IPR's and SAR's own figure (`measures.pct_accurate_h`: hundredths, half up), so 793 of 800
+    reads 99.13 here as on paper (review 17, F2: a float rounded half to even read 99.12);
+    the status compares the two in hundredths."""
     rows = cum_ofp.filter(pl.col("fiscal_quarter") == quarter) if quarter else cum_ofp.clear()
+    accurate_h = measures.pct_accurate_h(pl.col("sampled"), pl.col("defective"))
+    standard_h = pl.col("quality_standard").cast(pl.Int64)
     return rows.filter(pl.col("sampled") > 0).select(
         ofp_label(), "sampled", "defective",
-        (100 * (pl.col("sampled") - pl.col("defective")) / pl.col("sampled"))
-        .round(2).alias("pct_accurate"),
-        (pl.col("quality_standard").cast(pl.Float64) / 100).alias("standard"),
-    ).with_columns(
-        pl.when(pl.col("standard").is_null()).then(pl.lit("no standard"))
-        .when(pl.col("pct_accurate") >= pl.col("standard")).then(pl.lit("meets standard"))
-        .otherwise(pl.lit("below standard")).alias("status")).sort("ofp")
+        measures.as_float(accurate_h).alias("pct_accurate"),
+        measures.as_float(standard_h).alias("standard"),
+        pl.when(standard_h.is_null()).then(pl.lit("no standard"))
+        .when(accurate_h >= standard_h).then(pl.lit("meets standard"))
+        .otherwise(pl.lit("below standard")).alias("status"),
+        pl.format("{}: sampled {}, defective {}, percent accurate {}, standard {}", ofp_label(),
+                  "sampled", "defective", measures.fmt_hundredths(accurate_h),
+                  pl.when(standard_h.is_null()).then(pl.lit("none")).otherwise(
+                      measures.fmt_hundredths(standard_h)
+                      + pl.when(pl.col("below_minimum")).then(pl.lit("*")).otherwise(
+                          pl.lit("")))).alias("description"),
+    ).sort("ofp")
 
 
 def trend_frame(generations: list[tuple[dict, pl.DataFrame | None]]) -> pl.DataFrame:
@@ -141,9 +152,14 @@ def trend_frame(generations: list[tuple[dict, pl.DataFrame | None]]) -> pl.DataF
         points[run_id] = cum_ofp.filter(pl.col("defect_percent").is_not_null()).select(
             pl.lit(run_id).alias("run_id"),
             pl.lit(run_id[:8]).str.to_date("%Y%m%d").alias("run_date"),
-            ofp_label(), "fiscal_quarter", "defect_percent")
+            ofp_label(), "fiscal_quarter", "defect_percent",
+            pl.format("{} {}, run {}: defect percent {}", ofp_label(), "fiscal_quarter",
+                      pl.lit(run_id), measures.fmt_hundredths(
+                          (pl.col("defect_percent") * 100).round().cast(pl.Int64)))
+            .alias("description"))
     schema = {"run_id": pl.String, "run_date": pl.Date, "ofp": pl.String,
-              "fiscal_quarter": pl.String, "defect_percent": pl.Float64}
+              "fiscal_quarter": pl.String, "defect_percent": pl.Float64,
+              "description": pl.String}
     if not points:
         return pl.DataFrame(schema=schema)
     return pl.concat(list(points.values())).cast(schema).sort("ofp", "run_date")
@@ -241,9 +257,12 @@ def accuracy_chart(frame: pl.DataFrame, quarter: str | None) -> alt.TopLevelMixi
         color=alt.Color("status:N", title=None, scale=alt.Scale(
             domain=["meets standard", "below standard", "no standard"],
             range=["#4c9a2a", "#c0392b", "#999999"])),
-        tooltip=["ofp", "sampled", "defective", "pct_accurate", "standard"])
+        description="description:N",
+        tooltip=["ofp", "sampled", "defective", alt.Tooltip("pct_accurate:Q", format=".2f"),
+                 alt.Tooltip("standard:Q", format=".2f")])
     ticks = base.mark_tick(color="black", thickness=3, size=24).encode(
-        x="standard:Q", tooltip=["standard"])
+        x="standard:Q", description="description:N",
+        tooltip=["ofp", alt.Tooltip("standard:Q", format=".2f")])
     return alt.layer(bars, ticks).properties(title=title, width=WIDTH,
                                               height=max(60, 28 * frame.height))
 
@@ -261,7 +280,9 @@ def trend_chart(frame: pl.DataFrame) -> alt.TopLevelMixin:
         x=alt.X("run_date:T", title="run date"),
         y=alt.Y("defect_percent:Q", title="defect percent"),
         color=alt.Color("ofp:N", title="OFP"), detail="fiscal_quarter:N",
-        tooltip=["run_id", "ofp", "fiscal_quarter", "defect_percent"],
+        description="description:N",
+        tooltip=["run_id", "ofp", "fiscal_quarter",
+                 alt.Tooltip("defect_percent:Q", format=".2f")],
     ).properties(title=title, width=WIDTH, height=220)
 
 
