@@ -292,6 +292,20 @@ def test_cum_ofp_defect_percent_is_the_two_decimals_the_listing_prints(con, data
     assert line.split()[7] == str(row[0][0])
 
 
+def test_cum_ofp_quality_standard_is_the_percent_the_listing_prints(con, data):
+    """Review 17, F3: the view gives the standard as DECIMAL(5,2), as `posting_3926` does and
+    the Cumulative Data File listing prints it (95.00, not the file's hundredths 9500), so it
+    compares with `defect_percent`; the Parquet file keeps its NNnn column."""
+    line = next(x for x in _printed(data, "cum-data-file.txt") if x.startswith("2027Q1"))
+    row = con.execute("SELECT quality_standard, typeof(quality_standard) FROM cum_ofp "
+                      "WHERE fiscal_quarter = '2027Q1' AND program_code = '44210'").fetchall()
+    assert row == [(Decimal("95.00"), "DECIMAL(5,2)")]
+    assert line.split()[8] == str(row[0][0])
+    stored = duckdb.sql(f"SELECT quality_standard, typeof(quality_standard) FROM "
+                        f"'{data / 'current' / 'cum_ofp.parquet'}'").fetchall()
+    assert stored == [(9500, "INTEGER")]
+
+
 def test_defect_frequency_and_qa_unit_group_lines_print_the_figures_of_their_views(con, data):
     ranked = next(x for x in _printed(data, "defect-frequency_11142026.txt")
                   if x.split()[:2] == ["1", "101"]).split()
