@@ -306,6 +306,18 @@ def test_cum_ofp_quality_standard_is_the_percent_the_listing_prints(con, data):
     assert stored == [(9500, "INTEGER")]
 
 
+def test_last_posted_and_adjusted_are_run_dates_on_cum_ofp_and_week_endings_on_cum_jobs(con):
+    """Review 17, F4 (docs/outputs.md says which): the week ending 11/14/2026 run on 11/17/2026
+    leaves the run date on the Cumulative Data File (as its listing prints it) and the week
+    ending on the cum job records, its Form 6489's adjustment too."""
+    assert con.execute("SELECT DISTINCT last_posted, last_adjusted FROM cum_ofp").fetchall() == [
+        (dt.date(2026, 11, 17), None)]
+    assert con.execute("SELECT DISTINCT last_posted FROM cum_jobs").fetchall() == [
+        (dt.date(2026, 11, 14),)]
+    assert con.execute("SELECT DISTINCT last_adjusted FROM cum_jobs WHERE last_adjusted IS NOT "
+                       "NULL").fetchall() == [(dt.date(2026, 11, 14),)]
+
+
 def test_defect_frequency_and_qa_unit_group_lines_print_the_figures_of_their_views(con, data):
     ranked = next(x for x in _printed(data, "defect-frequency_11142026.txt")
                   if x.split()[:2] == ["1", "101"]).split()
