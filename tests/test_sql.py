@@ -318,6 +318,15 @@ def test_last_posted_and_adjusted_are_run_dates_on_cum_ofp_and_week_endings_on_c
                        "NULL").fetchall() == [(dt.date(2026, 11, 14),)]
 
 
+def test_local_of_the_defect_frequency_twins_is_a_flag_not_a_count(con):
+    """Review 17, F9 (docs/outputs.md says so): `local` is True on a 930-999 code's row, its
+    defects counted in `unit_moved`, on both twins."""
+    for view in ("defect_frequency", "qa_unit_group"):
+        rows = con.execute(f"SELECT DISTINCT defect_code, local, typeof(local), unit_moved "
+                           f"FROM {view} WHERE local").fetchall()
+        assert rows == [("935", True, "BOOLEAN", 1)]
+
+
 def test_defect_frequency_and_qa_unit_group_lines_print_the_figures_of_their_views(con, data):
     ranked = next(x for x in _printed(data, "defect-frequency_11142026.txt")
                   if x.split()[:2] == ["1", "101"]).split()
