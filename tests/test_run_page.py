@@ -11,6 +11,7 @@ import pytest
 
 from layouts import layout
 from pipelines.engine.machinery.reference import load as load_reference
+from pipelines.engine.qap.individual import defect_charges, periods
 from pipelines.operator.runs import run_week
 from pipelines.reports import chart_painter, register_view, run_artifact, run_charts, run_page
 from pipelines.state.store import Store
@@ -36,16 +37,77 @@ def _frequency(run_dir: Path) -> pl.DataFrame:
     return pl.read_parquet(run_dir / "defect-frequency_11142026.parquet")
 
 
-def test_pareto_gives_share_and_running_share_per_group(week):
+def _report_rows(*codes: tuple[str, int, int, int], end: dt.date = dt.date(2026, 11, 14),
+                 scope: str = "period") -> pl.DataFrame:
+    """Defect Frequency rows (`defect_charges.frequency`, what the printed report prints) of
+    OFP 81120-410-44210 for (code, employee, unit_review, unit_moved) in the period ending
+    `end`."""
+    start = end - dt.timedelta(days=6)
+    return defect_charges.frequency(pl.DataFrame(
+        [{"scope": scope, "period_start": start, "period_end": end,
+          "quarter_end": periods.quarter_end(end),
+          "org_code": "81120", "function_code": "410", "program_code": "44210",
+          "defect_code": code, "employee": e, "unit_review": u, "unit_moved": m,
+          "possible_identical": 0} for code, e, u, m in codes],
+        schema_overrides={c: pl.Int64 for c in defect_charges.FIGURES}))
+
+
+REVIEW17_WEEK = (("101", 3, 0, 0), ("102", 1, 0, 0), ("103", 1, 0, 0), ("104", 0, 3, 0),
+                 ("105", 3, 0, 0), ("901", 0, 0, 1), ("935", 0, 0, 1))
+# review 17, F1: OFP 81120's week 1, 104 sent on a `#` unit/group review line
+
+
+def test_pareto_draws_the_defect_frequency_reports_shares_and_a_unit_groups_code_as_its():
+    """Review 17, F1: a code sent on a unit/group (`#`) review is the unit/group's on the chart
+    as on the printed report, and the shares are the report's (3 of 12 = 25.00, not 3 of 11)."""
+    frame = run_charts.pareto_frame(_report_rows(*REVIEW17_WEEK))
+    assert frame.select("section", "rank", "defect_code", "charged_to", "charged", "bar",
+                        "share", "running_share", "line").rows() == [
+        ("defect code", 1, "101", "employee", 3, 25.0, 25.0, 25.0, True),
+        ("defect code", 2, "104", "unit/group", 3, 25.0, 25.0, 50.0, True),
+        ("defect code", 3, "105", "employee", 3, 25.0, 25.0, 75.0, True),
+        ("defect code", 4, "102", "employee", 1, 8.33, 8.33, 83.33, True),
+        ("defect code", 5, "103", "employee", 1, 8.33, 8.33, 91.67, True),
+        ("defect code", 6, "935", "unit/group", 1, 8.33, 8.33, 100.0, True),
+        ("900-909 code (ranked apart)", 1, "901", "unit/group", 1, 100.0, 100.0, 100.0, True)]
+    assert frame["panel"].unique().to_list() == [
+        "81120-410-44210 11/08/2026-11/14/2026: 13 defects, employee 8, unit/group 5"]
+    assert frame["description"][1] == (
+        "81120-410-44210 11/08/2026-11/14/2026, code 104: defects 3 (employee 0, unit/group 3), "
+        "share 25.00 %, running share 50.00 %")
+    assert "code 935 (local): defects 1" in frame["description"][5]
+
+
+def test_pareto_cuts_a_code_charged_both_ways_into_parts_adding_up_to_the_reports_share():
+    """101 twice on an employee's review and once on a unit/group review: one bar of the
+    report's share 42.86 (3 of 7), cut 28.57 + 14.29, the running share drawn once."""
+    frame = run_charts.pareto_frame(_report_rows(("101", 2, 1, 0), ("102", 4, 0, 0)))
+    assert frame.select("defect_code", "charged_to", "charged", "bar", "share",
+                        "running_share", "line").rows() == [
+        ("102", "employee", 4, 57.14, 57.14, 57.14, True),
+        ("101", "employee", 2, 28.57, 42.86, 100.0, True),
+        ("101", "unit/group", 1, 14.29, 42.86, 100.0, False)]
+
+
+def test_pareto_is_the_printed_reports_period_page(week):
+    """The chart's figures are the printed Defect Frequency report's, line for line: rank,
+    code, defects, share, running share, employee, unit/group."""
     _, result = week
-    frame = run_charts.pareto_frame(_frequency(result.run_dir))
-    rows = frame.with_columns(pl.col("share", "running_share").round(2)).rows()
-    assert rows == [
-        (OFP, "employee", "101", 2, 66.67, 66.67, 0),
-        (OFP, "employee", "102", 1, 33.33, 100.0, 1),
-        (OFP, "local (930-999)", "935", 1, 100.0, 100.0, 0),
-        (OFP, "unit/group (900-909)", "901", 3, 100.0, 100.0, 0),
-    ]
+    frame = run_charts.pareto_frame(_frequency(result.run_dir)).unique(
+        ["panel", "defect_code"], keep="first", maintain_order=True)
+    text = (result.run_dir / "defect-frequency_11142026.txt").read_text()
+    period = text.split("QUARTER TO DATE")[0]
+    printed = [line.split() for line in period.splitlines()
+               if line[:6].strip().isdigit() and line[7:10].isdigit()]
+    drawn = [[str(r["rank"]), r["defect_code"], r["description"]] for r in frame.iter_rows(
+        named=True)]
+    assert len(printed) == len(drawn) == 4
+    for words, (rank, code, description) in zip(printed, drawn, strict=True):
+        employee, unit_group = words[-2:] if words[-1] != "LOCAL" else words[-3:-1]
+        share, running = words[-4:-2] if words[-1] != "LOCAL" else words[-5:-3]
+        assert (words[0], words[1]) == (rank, code)
+        assert description.endswith(f"share {share} %, running share {running} %")
+        assert f"(employee {employee}, unit/group {unit_group})" in description
 
 
 def test_pareto_of_the_frequency_rows_counts_the_posting_listings_review_lines(week):
@@ -59,48 +121,51 @@ def test_pareto_of_the_frequency_rows_counts_the_posting_listings_review_lines(w
                               pl.col("defect_code").str.strip_chars()).agg(
         pl.col("defects").str.strip_chars().cast(pl.Int64).sum()).sort("ofp", "defect_code")
     frame = run_charts.pareto_frame(_frequency(result.run_dir))
-    assert frame.select("ofp", "defect_code", "defects").sort("ofp", "defect_code").rows() == (
-        counted.rows())
+    charged = frame.group_by(pl.col("panel").str.slice(0, 15).alias("ofp"), "defect_code").agg(
+        pl.col("charged").sum()).sort("ofp", "defect_code")
+    assert charged.rows() == counted.rows()
     assert counted.height == 4
 
 
-def test_pareto_sums_a_split_weeks_periods_and_groups_by_code_whoever_was_charged():
-    """A week a quarter end splits has two period rows per code (both count; quarter to date
-    does not); 900-909 and 930-999 are the unit/group's and local however charged, any other
-    code the employees' even on a unit/group review."""
-    def row(scope, end, code, employee, unit_review, unit_moved):
-        return {"scope": scope, "period_end": end, "org_code": "81120", "function_code": "410",
-                "program_code": "44210", "defect_code": code,
-                "section": "procedural" if code.startswith("90") else "defects",
-                "local": code >= "930", "defects": employee + unit_review + unit_moved}
-    frequency = pl.DataFrame([
-        row("period", dt.date(2026, 9, 30), "101", 2, 1, 0),
-        row("period", dt.date(2026, 10, 3), "101", 4, 0, 0),
-        row("period", dt.date(2026, 10, 3), "903", 0, 0, 2),
-        row("period", dt.date(2026, 10, 3), "950", 0, 1, 1),
-        row("quarter", dt.date(2026, 9, 30), "101", 9, 9, 9),
-    ])
+def test_pareto_draws_each_period_of_a_split_week_as_its_report_page_and_no_quarter():
+    """A week a quarter end splits has a report page per period: a panel each, with that
+    page's figures; quarter to date is not drawn."""
+    frequency = pl.concat([
+        _report_rows(("101", 2, 1, 0), end=dt.date(2026, 9, 30)),
+        _report_rows(("101", 4, 0, 0), ("903", 0, 0, 2), ("950", 0, 1, 1),
+                     end=dt.date(2026, 10, 3)),
+        _report_rows(("101", 9, 9, 9), end=dt.date(2026, 9, 30), scope="quarter")])
     frame = run_charts.pareto_frame(frequency)
-    assert frame.select("group", "defect_code", "defects", "share").rows() == [
-        (run_charts.EMPLOYEE, "101", 7, 100.0), (run_charts.LOCAL, "950", 2, 100.0),
-        (run_charts.UNIT_GROUP, "903", 2, 100.0)]
+    assert frame.select("panel", "defect_code", "charged_to", "charged", "share").rows() == [
+        ("81120-410-44210 09/24/2026-09/30/2026: 3 defects, employee 2, unit/group 1", "101",
+         "employee", 2, 100.0),
+        ("81120-410-44210 09/24/2026-09/30/2026: 3 defects, employee 2, unit/group 1", "101",
+         "unit/group", 1, 100.0),
+        ("81120-410-44210 09/27/2026-10/03/2026: 8 defects, employee 4, unit/group 4", "101",
+         "employee", 4, 66.67),
+        ("81120-410-44210 09/27/2026-10/03/2026: 8 defects, employee 4, unit/group 4", "950",
+         "unit/group", 2, 33.33),
+        ("81120-410-44210 09/27/2026-10/03/2026: 8 defects, employee 4, unit/group 4", "903",
+         "unit/group", 2, 100.0)]
 
 
-def test_pareto_of_the_ofps_shown_only_is_the_same_chart_as_of_every_ofp():
-    """The page works out the Pareto of the OFPs the chart shows (the most defects first, then
-    by OFP) and gives the chart the week's count of OFPs: the chart is the one of every OFP."""
-    rows = [{"scope": "period", "org_code": f"{10000 + i}", "function_code": "410",
-             "program_code": "44210", "section": "defects", "local": False,
-             "defect_code": f"{100 + c}", "defects": 1 + (i * 7 + c) % 5}
-            for i in range(11) for c in range(14)]
-    frequency = pl.DataFrame([*rows, {**rows[0], "scope": "quarter", "defects": 99}])
-    totals = run_charts.ofp_defects(frequency)
+def test_pareto_of_the_panels_shown_only_is_the_same_chart_as_of_every_panel():
+    """The page reads the Pareto of the OFPs and periods the chart shows (the most defects
+    first, then by panel) and gives the chart the week's count of them: the chart is the one
+    of every panel."""
+    frequency = pl.concat([defect_charges.frequency(pl.DataFrame(
+        [{"scope": "period", "period_start": dt.date(2026, 11, 8),
+          "period_end": dt.date(2026, 11, 14), "quarter_end": dt.date(2026, 12, 31),
+          "org_code": f"{10000 + i}", "function_code": "410", "program_code": "44210",
+          "defect_code": f"{100 + c}", "employee": 1 + (i * 7 + c) % 5, "unit_review": 0,
+          "unit_moved": 0, "possible_identical": 0} for i in range(11) for c in range(14)]))])
+    totals = run_charts.panel_defects(frequency)
     assert totals.height == 11
     assert totals["defects"].to_list() == sorted(totals["defects"].to_list(), reverse=True)
-    shown = totals["ofp"].head(run_charts.PARETO_OFPS).to_list()
+    shown = totals["panel"].head(run_charts.PARETO_OFPS).to_list()
     cut = run_charts.pareto_frame(frequency, shown)
-    assert set(cut["ofp"]) == set(shown)
-    assert cut.equals(run_charts.pareto_frame(frequency).filter(pl.col("ofp").is_in(shown)))
+    assert set(cut["panel"]) == set(shown)
+    assert cut.equals(run_charts.pareto_frame(frequency).filter(pl.col("panel").is_in(shown)))
     assert (run_charts.pareto_chart(cut, totals.height).to_dict()
             == run_charts.pareto_chart(run_charts.pareto_frame(frequency)).to_dict())
 
@@ -109,8 +174,31 @@ def test_percent_accurate_is_set_against_the_quality_standard(week):
     data, result = week
     cum_ofp = Store(data).read("cum_ofp", result.generation)
     frame = run_charts.accuracy_frame(cum_ofp, "2027Q1")
-    assert frame.rows() == [(OFP, 28, 5, 82.14, 95.0, "below standard")]
+    assert frame.rows() == [(OFP, 28, 5, 82.14, 95.0, "below standard", f"{OFP}: sampled 28, "
+                             "defective 5, percent accurate 82.14, standard 95.00")]
     assert run_charts.accuracy_frame(cum_ofp, "2026Q4").height == 0
+
+
+def test_percent_accurate_rounds_an_exact_half_up_as_the_ipr_and_sar_print_it():
+    """Review 17, F2: 793 of 800 is 99.125 exactly, 791 of 800 98.875: 99.13 and 98.88, the
+    IPR's and SAR's figures (half up), not 99.12 (a float rounded half to even). The standard
+    is compared in hundredths: 99.13 meets 99.13; 1.00* is the listing's mark."""
+    cum_ofp = pl.DataFrame({
+        "fiscal_quarter": ["2027Q1"] * 3, "org_code": ["81150", "81160", "81170"],
+        "function_code": ["410"] * 3, "program_code": ["44400"] * 3, "sampled": [800, 800, 8],
+        "defective": [7, 9, 1], "quality_standard": [9913, None, 100],
+        "below_minimum": [False, None, True]}).cast({"quality_standard": pl.Int32})
+    frame = run_charts.accuracy_frame(cum_ofp, "2027Q1")
+    assert frame.select("pct_accurate", "standard", "status", "description").rows() == [
+        (99.13, 99.13, "meets standard", "81150-410-44400: sampled 800, defective 7, percent "
+         "accurate 99.13, standard 99.13"),
+        (98.88, None, "no standard", "81160-410-44400: sampled 800, defective 9, percent "
+         "accurate 98.88, standard none"),
+        (87.5, 1.0, "meets standard", "81170-410-44400: sampled 8, defective 1, percent "
+         "accurate 87.50, standard 1.00*")]
+    spec = run_charts.accuracy_chart(frame, "2027Q1").to_dict()
+    assert {r["pct_accurate"] for r in next(iter(spec["datasets"].values()))} == {
+        99.13, 98.88, 87.5}
 
 
 def test_sar_progress_sums_reviews_and_rsd_per_qpc(week):
@@ -148,6 +236,16 @@ def test_trend_of_the_sample_week_reads_the_published_generations(week):
     assert frame.select("run_id", "ofp", "fiscal_quarter").rows() == [
         ("20261117.01", OFP, "2027Q1")]
     assert frame["defect_percent"].round(2).to_list() == [17.86]
+
+
+def test_trend_points_read_the_defect_percent_with_two_decimals_as_the_listing_prints_it():
+    """The stored double of 1/7 (14.290000000000001) and 12.5 read 14.29 and 12.50, as the
+    Cumulative Data File listing prints them (review 17, F2: every figure of the page)."""
+    history = [({"generation": 1, "run_id": "20261110.01"}, _cum(14.290000000000001)),
+               ({"generation": 2, "run_id": "20261117.01"}, _cum(12.5))]
+    assert run_charts.trend_frame(history)["description"].to_list() == [
+        f"{OFP} 2027Q1, run 20261110.01: defect percent 14.29",
+        f"{OFP} 2027Q1, run 20261117.01: defect percent 12.50"]
 
 
 def test_every_issued_code_points_at_a_field_of_its_runs_layouts():
@@ -239,18 +337,19 @@ def test_a_long_register_is_cut_on_the_page_and_says_so(week, tmp_path):
 
 
 def test_charts_of_a_week_with_many_ofps_keep_the_worst_and_say_so():
-    frame = pl.DataFrame({
-        "ofp": [f"OFP{i:02d}" for i in range(9) for _ in range(13)],
-        "group": ["employee"] * 117,
-        "defect_code": [f"{c:03d}" for _ in range(9) for c in range(100, 113)],
-        "defects": [i + 1 for i in range(9) for _ in range(13)],
-        "share": [1.0] * 117, "running_share": [1.0] * 117,
-        "rank": [r for _ in range(9) for r in range(13)]})
+    frame = run_charts.pareto_frame(defect_charges.frequency(pl.DataFrame(
+        [{"scope": "period", "period_start": dt.date(2026, 11, 8),
+          "period_end": dt.date(2026, 11, 14), "quarter_end": dt.date(2026, 12, 31),
+          "org_code": f"{10000 + i}", "function_code": "410", "program_code": "44210",
+          "defect_code": f"{c:03d}", "employee": i + 1, "unit_review": 0, "unit_moved": 0,
+          "possible_identical": 0} for i in range(9) for c in range(100, 113)])))
     spec = run_charts.pareto_chart(frame).to_dict()
-    assert spec["title"] == ("Defect Pareto per OFP (this week's posted reviews) (8 of 9 OFPs: "
-                             "those with the most defects), the first 12 codes of each")
-    rows = next(iter(spec["datasets"].values()))
-    assert len(rows) == 8 * 12 and "OFP00" not in {r["ofp"] for r in rows}
+    assert spec["title"] == (
+        "Defect Pareto per OFP and period (this run's posted reviews, as the Defect Frequency "
+        "report ranks them) (8 of 9 OFPs and periods: those with the most defects), the first "
+        "12 codes of each section")
+    rows = [r for rows in spec["datasets"].values() for r in rows]
+    assert len(rows) == 8 * 12 and not any(r["panel"].startswith("10000-") for r in rows)
     accuracy = pl.DataFrame({"ofp": [f"OFP{i:02d}" for i in range(31)], "sampled": [10] * 31,
                              "defective": [1] * 31, "pct_accurate": [float(i) for i in range(31)],
                              "standard": [95.0] * 31, "status": ["below standard"] * 31})

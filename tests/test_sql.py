@@ -292,6 +292,41 @@ def test_cum_ofp_defect_percent_is_the_two_decimals_the_listing_prints(con, data
     assert line.split()[7] == str(row[0][0])
 
 
+def test_cum_ofp_quality_standard_is_the_percent_the_listing_prints(con, data):
+    """Review 17, F3: the view gives the standard as DECIMAL(5,2), as `posting_3926` does and
+    the Cumulative Data File listing prints it (95.00, not the file's hundredths 9500), so it
+    compares with `defect_percent`; the Parquet file keeps its NNnn column."""
+    line = next(x for x in _printed(data, "cum-data-file.txt") if x.startswith("2027Q1"))
+    row = con.execute("SELECT quality_standard, typeof(quality_standard) FROM cum_ofp "
+                      "WHERE fiscal_quarter = '2027Q1' AND program_code = '44210'").fetchall()
+    assert row == [(Decimal("95.00"), "DECIMAL(5,2)")]
+    assert line.split()[8] == str(row[0][0])
+    stored = duckdb.sql(f"SELECT quality_standard, typeof(quality_standard) FROM "
+                        f"'{data / 'current' / 'cum_ofp.parquet'}'").fetchall()
+    assert stored == [(9500, "INTEGER")]
+
+
+def test_last_posted_and_adjusted_are_run_dates_on_cum_ofp_and_week_endings_on_cum_jobs(con):
+    """Review 17, F4 (docs/outputs.md says which): the week ending 11/14/2026 run on 11/17/2026
+    leaves the run date on the Cumulative Data File (as its listing prints it) and the week
+    ending on the cum job records, its Form 6489's adjustment too."""
+    assert con.execute("SELECT DISTINCT last_posted, last_adjusted FROM cum_ofp").fetchall() == [
+        (dt.date(2026, 11, 17), None)]
+    assert con.execute("SELECT DISTINCT last_posted FROM cum_jobs").fetchall() == [
+        (dt.date(2026, 11, 14),)]
+    assert con.execute("SELECT DISTINCT last_adjusted FROM cum_jobs WHERE last_adjusted IS NOT "
+                       "NULL").fetchall() == [(dt.date(2026, 11, 14),)]
+
+
+def test_local_of_the_defect_frequency_twins_is_a_flag_not_a_count(con):
+    """Review 17, F9 (docs/outputs.md says so): `local` is True on a 930-999 code's row, its
+    defects counted in `unit_moved`, on both twins."""
+    for view in ("defect_frequency", "qa_unit_group"):
+        rows = con.execute(f"SELECT DISTINCT defect_code, local, typeof(local), unit_moved "
+                           f"FROM {view} WHERE local").fetchall()
+        assert rows == [("935", True, "BOOLEAN", 1)]
+
+
 def test_defect_frequency_and_qa_unit_group_lines_print_the_figures_of_their_views(con, data):
     ranked = next(x for x in _printed(data, "defect-frequency_11142026.txt")
                   if x.split()[:2] == ["1", "101"]).split()

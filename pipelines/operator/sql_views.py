@@ -3,8 +3,9 @@
 The Parquet files keep their documented schemas (docs/outputs.md): record fields as sent, dates
 as MMDDYYYY text, counts as right-aligned text. The views type them once, the same way for
 every reader: dates as DATE, counts as integers (a zone-punched adjustment figure decoded with
-its sign), a standard as a percent (DECIMAL 95.00), the Cumulative Data File's defect percent
-as printed (DECIMAL 14.29), a blank field as NULL.
+its sign), a standard as a percent (DECIMAL 95.00, the listings' text and the Cumulative Data
+File's hundredths alike), the Cumulative Data File's defect percent as printed (DECIMAL 14.29),
+a blank field as NULL.
 
 Which runs count is the store's history, not the run folders: a run is in effect when the
 current state descends from its generation without a rollback having undone it; a rolled-back
@@ -57,6 +58,9 @@ COUNT_TEXT = {"sampled", "defects", "defective", "hours", "volume"}
 STANDARD_TEXT = {"quality_standard"}
 # Float percents of the state kept to two decimals (cum_ofp): DECIMAL(5,2), as printed.
 PERCENT = {"defect_percent"}
+# Integer standards of the state kept in hundredths (cum_ofp's NNnn): DECIMAL(5,2), as printed
+# and as the listings' `quality_standard` (review 17, F3: 9500 beside a defect percent 32.43).
+STANDARD_HUNDREDTHS = {"quality_standard"}
 
 # A count as sent: digits (leading blanks allowed), or zone-punched (IRM 3.30.28.4.4.5(4)):
 # the last position carries the last digit and the sign. Anything else is NULL.
@@ -118,6 +122,8 @@ def _typed(con: duckdb.DuckDBPyConnection, source: str, listing: bool) -> str:
             continue
         if name in PERCENT and kind == "DOUBLE":
             out.append(f"CAST(round({q}, 2) AS DECIMAL(5, 2)) AS {q}")
+        elif not listing and name in STANDARD_HUNDREDTHS and kind == "INTEGER":
+            out.append(f"CAST({q} / 100 AS DECIMAL(5, 2)) AS {q}")
         elif kind != "VARCHAR":
             out.append(q)
         elif listing and name in DATE_TEXT:

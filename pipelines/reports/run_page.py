@@ -79,19 +79,20 @@ def charts(result: Any, page: PageFacts) -> list[Chart]:
     run_dir = Path(result.run_dir)
     frequency = sorted(run_dir.glob("defect-frequency_*.parquet"))  # a file per week
     quarter = fiscal_quarter(result.week_ending) if result.week_ending else None
-    pareto, ofps_in_week = pl.DataFrame(), 0
-    if frequency:  # the OFPs the chart shows are worked out, not the week's every OFP
+    pareto, panels_in_week = pl.DataFrame(), 0
+    if frequency:  # the OFPs the chart shows are read, not the week's every OFP
         rows = pl.scan_parquet(frequency).select(run_charts.PARETO_COLUMNS)
-        ofps = run_charts.ofp_defects(rows)["ofp"]
-        pareto = run_charts.pareto_frame(rows, ofps.head(run_charts.PARETO_OFPS).to_list())
-        ofps_in_week = ofps.len()
+        panels = run_charts.panel_defects(rows)["panel"]
+        pareto = run_charts.pareto_frame(rows, panels.head(run_charts.PARETO_OFPS).to_list())
+        panels_in_week = panels.len()
     accuracy = (run_charts.accuracy_frame(page.cum_ofp, quarter)
                 if page.cum_ofp is not None else pl.DataFrame())
     return [
-        run_charts.Chart("pareto", "Defect Pareto", "Defects of the week's posted reviews per "
-                         "OFP: each code's share (bars) and the running share (line); codes "
-                         "charged to the unit/group (900-909) and local codes (930-999) apart.",
-                         run_charts.pareto_chart(pareto, ofps_in_week)),
+        run_charts.Chart("pareto", "Defect Pareto", "The Defect Frequency report's codes of "
+                         "the week's posted reviews per OFP and period: each code's share "
+                         "(bars, cut into its employee and unit/group charges) and the running "
+                         "share (line), 900-909 ranked apart, every figure the printed report's.",
+                         run_charts.pareto_chart(pareto, panels_in_week)),
         run_charts.Chart("accuracy", "Percent accurate", "Percent accurate per OFP in the "
                          f"quarter ({quarter or '-'}), the quality standard as the black tick.",
                          run_charts.accuracy_chart(accuracy, quarter)),
