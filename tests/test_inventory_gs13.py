@@ -213,14 +213,42 @@ def test_trainees_are_left_out_of_group_and_month_end_totals(tmp_path):
                            calendar.WorkCalendar(), dt.date(2026, 6, 1))
     eom = pl.read_parquet(result.run_dir / "eom-inventory_05312026.parquet")
     group = eom.filter(pl.col("row_kind") == "group").row(0, named=True)
+    # FOX (duty M, adjustment 100, no cases) is listed but not among the 4 active field ROs
     assert (group["ros"], group["covered"], group["trainees_excluded"],
-            group["trainee_cases_excluded"]) == (5, 183, 1, 12)
+            group["trainee_cases_excluded"], group["not_active_excluded"],
+            group["not_active_cases_excluded"]) == (4, 183, 1, 12, 1, 0)
     assert "35010105" not in eom["assignment_number"].drop_nulls().to_list()
     ro = pl.read_parquet(result.run_dir / "ro-inventory_05312026.parquet")
     totals = ro.filter(pl.col("row_kind") == "group").row(0, named=True)
-    assert (totals["covered"], totals["trainee_cases"]) == (183, 12)
+    assert (totals["active_ros"], totals["covered"], totals["trainee_cases"]) == (4, 183, 12)
     assert_golden(result.outputs["eom-inventory"].read_text(),
                   GOLDEN / "eom-inventory_05312026.txt")
+
+
+def test_month_end_totals_leave_out_an_ro_on_detail_as_the_managers_report_does(tmp_path):
+    """Review 17, F6: FOX on detail (duty D, no adjustment: range 34-50) holding 3 cases is
+    NOT ACTIVE on the manager's report; the month-end totals count the same 4 active ROs and
+    183 cases, not 5 / 186 with FOX 31 under range."""
+    lines = WORKED.read_text().splitlines()[1:-1]
+    fox = "ROR35010106FFFFFFOX                 FRED           13FD08022021"
+    lines = [fox if line.startswith("ROR35010106") else line for line in lines]
+    plain = next(line for line in lines if line.startswith("CASE000000060"))
+    lines += [f"CASE00000020{n}35010106{plain[21:]}" for n in (1, 2, 3)]
+    month_end = tmp_path / "month-end.dat"
+    month_end.write_text(deck(lines, campus="35", week_ending="05312026", created="06012026"))
+    result = run_inventory([month_end], tmp_path / "data", calendar.WorkCalendar(),
+                           dt.date(2026, 6, 1))
+    text = result.outputs["eom-inventory"].read_text()
+    assert ("35010106 FOX F          13 F D 34-50      3             NOT ACTIVE"
+            in text.splitlines())
+    assert "GROUP 350101: ACTIVE FIELD ROS 4  INVENTORY 183  OVER 3  UNDER 3" in text
+    assert "  EXCLUDED: TRAINEES 1, CASES 12  NOT ACTIVE 1, CASES 3" in text
+    manager = result.outputs["ro-inventory"].read_text()
+    assert "GROUP (ACTIVE FIELD ROS 4)  INVENTORY 183" in manager
+    eom = pl.read_parquet(result.run_dir / "eom-inventory_05312026.parquet")
+    fox_row = eom.filter(pl.col("assignment_number") == "35010106").row(0, named=True)
+    assert (fox_row["status"], fox_row["covered"], fox_row["over"], fox_row["under"]) == (
+        "NOT ACTIVE", 3, None, None)
 
 
 def test_analysis_prints_earlier_quarter_end_runs_beside_the_current(tmp_path):

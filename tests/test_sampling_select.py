@@ -142,6 +142,15 @@ def test_printed_reports_match_golden(week, name):
     assert_golden(result.outputs[name].read_text(), GOLDEN / f"{name}.txt")
 
 
+def test_each_sampling_report_prints_its_own_report_number(week):
+    """Review 17, F7: the week summary and the findings both printed SMP-03."""
+    _, result = week
+    numbers = {name: result.outputs[name].read_text().split(None, 1)[0]
+               for name in ("pull-list", "sampling-log", "sampling-week", "sampling-findings")}
+    assert numbers == {"pull-list": "SMP-01", "sampling-log": "SMP-02",
+                       "sampling-week": "SMP-03", "sampling-findings": "SMP-04"}
+
+
 def test_parquet_twins_are_owner_only(week):
     _, result = week
     for name in ("pull-list", "sampling-log", "sampling-week", "sampling-findings"):

@@ -45,10 +45,24 @@ def _share(hundredths: pl.Expr) -> pl.Expr:
     return (hundredths.cast(pl.Decimal(38, 2)) / 100).cast(pl.String)
 
 
+DESCRIPTION_WIDTH, DELETED = 40, "(DELETED)"
+
+
+def _description() -> pl.Expr:
+    """The code's description on the Defect Code File; a code a Form 3927 deleted after its
+    defects were charged prints its last one, cut short to leave room for the mark, so the
+    line still says what the defects were (review 17, F8)."""
+    room = DESCRIPTION_WIDTH - len(DELETED) - 1
+    last = pl.col("description").fill_null("").str.slice(0, room).str.strip_chars_end()
+    return pl.when(pl.col("code_deleted")).then(
+        pl.concat_str([last, pl.lit(DELETED)], separator=" ").str.strip_chars_start()
+    ).otherwise(pl.col("description"))
+
+
 GROUP = ["scope", "period_start", "period_end", *OFP_KEY]
 FREQ_COLS = [
     Col("RANK", "rank", 4, "right"), Col("CODE", "defect_code", 4),
-    Col("DESCRIPTION", "description", 40),
+    Col("DESCRIPTION", _description(), DESCRIPTION_WIDTH),
     Col("DEFECTS", "defects", 7, "right", gap=2),
     Col("SHARE", _share(pl.col("share_h")), 7, "right", gap=2),
     Col("RUNNING", _share(pl.col("running_h")), 7, "right"),
@@ -56,7 +70,7 @@ FREQ_COLS = [
     Col("UNIT/GROUP", "unit_group", 10, "right"),
     Col("NOTE", pl.when(pl.col("local")).then(pl.lit("LOCAL")), 5, gap=2)]
 UNIT_COLS = [
-    Col("CODE", "defect_code", 4), Col("DESCRIPTION", "description", 40),
+    Col("CODE", "defect_code", 4), Col("DESCRIPTION", _description(), DESCRIPTION_WIDTH),
     Col("UNIT REVIEWS", "unit_review", 12, "right", gap=2),
     Col("OFF EMPLOYEE", "unit_moved", 12, "right", gap=2),
     Col("UNIT/GROUP", "unit_group", 10, "right"),

@@ -14,6 +14,9 @@ import polars as pl
 from pipelines.reports.printing import PageHeading, field, mask_ssn_expr, paginate, write_report
 
 RUN_NUMBER = "SMP-03"  # our label
+# The findings are a report of their own: a number of their own, as every other report has
+# (review 17, F7: both printed SMP-03).
+FINDINGS_RUN_NUMBER = "SMP-04"
 LINES_PER_PAGE = 50
 # PULL DAYS: the days with a pull, the IRM's count of pulls (a day's portion of the sample);
 # the sampling log numbers each walk of a table (docs/decisions.md, "SAR")
@@ -67,7 +70,7 @@ def findings_detail(found: pl.DataFrame) -> pl.DataFrame:
 
 def print_findings(found: pl.DataFrame, run_date: dt.date, week_ending: dt.date | None,
                    path: Path) -> None:
-    heading = PageHeading(RUN_NUMBER, "SAMPLING FINDINGS", run_date, week_ending,
+    heading = PageHeading(FINDINGS_RUN_NUMBER, "SAMPLING FINDINGS", run_date, week_ending,
                           FINDINGS_HEAD, subtitle="WEEK TO DATE")
     write_report(paginate(findings_detail(found), heading, lines_per_page=LINES_PER_PAGE),
                  path)

@@ -96,11 +96,18 @@ def ro_flags(measured: pl.DataFrame, as_of: dt.date, params: Params) -> list[Fla
     return out
 
 
+def active_field_ro() -> pl.Expr:
+    """A roster entry the range checks and the group totals count (spec 4, "Active (range
+    checks)"): a field RO working inventory, with a range. The manager's report (7.1) and the
+    month-end report (7.5) total the same entries, so that the two reconcile."""
+    return ((pl.col("position_type") == "F") & (pl.col("duty_status") == "A")
+            & pl.col("range_max").is_not_null())
+
+
 def group_totals(measured: pl.DataFrame) -> pl.DataFrame:
     """Per group: active field ROs, their inventory and summed ranges, GS-13 cases, trainee
     inventory (left out of the totals, IRM (5)), hold-file cases."""
-    active = ((pl.col("position_type") == "F") & (pl.col("duty_status") == "A")
-              & pl.col("range_max").is_not_null())
+    active = active_field_ro()
     return measured.group_by("group", maintain_order=True).agg(
         active.sum().alias("active_ros"),
         pl.col("covered").filter(active).sum().alias("covered"),

@@ -20,7 +20,7 @@ QAP_WEEK = Family(
              "qa-unit-group", "cum-data-file", "open-register"),
     codes=(codes.RUN_3927, codes.RUN_3926, codes.RUN_3081, codes.RUN_6489,
            codes.RUN_NOT_POSTED, codes.RUN_INDIVIDUAL),
-    tables=("defect_codes", "quality_standards", "cum_ofp", "cum_defects",
+    tables=("defect_codes", "deleted_defect_codes", "quality_standards", "cum_ofp", "cum_defects",
             "adjustment_ledger", *individual_step.WRITES, "defect_charges", "decks",
             "error_register"),
     run=weekly.run_week,

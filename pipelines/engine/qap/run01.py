@@ -5,7 +5,7 @@ The national list loads the same way, as a deck of action-A forms.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -21,15 +21,32 @@ DCF_SCHEMA = {"defect_code": pl.String, "description": pl.String, "org_prefix": 
               "function_prefix": pl.String, "program_prefix": pl.String,
               "operation": pl.String, "last_action": pl.String, "last_run": pl.String}
 
+# A code a Form 3927 deleted, with the description it had: its defects charged before still
+# count on the Defect Frequency reports, which print it marked deleted (review 17, F8).
+DELETED_SCHEMA = {"defect_code": pl.String, "description": pl.String,
+                  "deleted_run": pl.String}
+
 
 @dataclass(frozen=True)
 class Run01Result:
     records: pl.DataFrame  # one row per record with status and error_codes
     defect_codes: pl.DataFrame  # the Defect Code File after the run
+    deleted_codes: pl.DataFrame = field(  # not on it: deleted by a D, with their description
+        default_factory=lambda: pl.DataFrame(schema=DELETED_SCHEMA))
 
 
 def empty_dcf() -> pl.DataFrame:
     return pl.DataFrame(schema=DCF_SCHEMA)
+
+
+def descriptions(result: Run01Result) -> pl.DataFrame:
+    """Every code's description for the reports: the Defect Code File's, and a deleted
+    code's last one with `code_deleted` (a code added again is on the file, not deleted)."""
+    return pl.concat([
+        result.defect_codes.select("defect_code", "description",
+                                   pl.lit(False).alias("code_deleted")),
+        result.deleted_codes.select("defect_code", "description",
+                                    pl.lit(True).alias("code_deleted"))])
 
 
 def ebcdic_order(name: str) -> pl.Expr:
@@ -60,7 +77,10 @@ def prepare(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return headers, lines
 
 
-def run(records: pl.DataFrame, defect_codes: pl.DataFrame, run_id: str) -> Run01Result:
+def run(records: pl.DataFrame, defect_codes: pl.DataFrame, run_id: str,
+        deleted_codes: pl.DataFrame | None = None) -> Run01Result:
+    """Check and post the Forms 3927; `deleted_codes`: the codes deleted before this run
+    (DELETED_SCHEMA), kept with their last description, less those added again."""
     headers, lines = prepare(records)
     found = [v.header_flags(headers), v.line_flags(lines)]
     subs = v.sub_reasons(headers, lines, pl.concat(found))
@@ -76,9 +96,16 @@ def run(records: pl.DataFrame, defect_codes: pl.DataFrame, run_id: str) -> Run01
     codes = codes_by_row(found)
 
     table = {r["defect_code"]: r for r in defect_codes.iter_rows(named=True)}
+    gone = ({r["defect_code"]: r for r in deleted_codes.iter_rows(named=True)}
+            if deleted_codes is not None else {})
     for r in lines.filter(pl.col("seq").is_in(posted)).sort("order").iter_rows(named=True):
+        gone.pop(r["defect_code"], None)
         if r["h_action"] == "D":
-            table.pop(r["defect_code"], None)
+            last = table.pop(r["defect_code"], None)
+            if last is not None:
+                gone[r["defect_code"]] = {"defect_code": r["defect_code"],
+                                          "description": last["description"],
+                                          "deleted_run": run_id}
             continue
         entry = table.get(r["defect_code"], {}) | {
             "defect_code": r["defect_code"], "description": r["description"].rstrip(),
@@ -114,4 +141,5 @@ def run(records: pl.DataFrame, defect_codes: pl.DataFrame, run_id: str) -> Run01
         .otherwise((pl.col("error_codes").list.len() > 0)
                    | (pl.col("seq").is_in(with_lines.implode())
                       & ~pl.col("seq").is_in(live.implode()))).alias("rejected"))
-    return Run01Result(records=rows, defect_codes=dcf)
+    deleted = pl.DataFrame(list(gone.values()), schema=DELETED_SCHEMA).sort("defect_code")
+    return Run01Result(records=rows, defect_codes=dcf, deleted_codes=deleted)

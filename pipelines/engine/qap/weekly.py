@@ -178,7 +178,8 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
 
     say(_stage(1, f"run 01: {r01.height} Form 3927 record(s)"))
     dcf = store.read("defect_codes")
-    one = run01.run(r01, dcf if dcf is not None else run01.empty_dcf(), run_id)
+    one = run01.run(r01, dcf if dcf is not None else run01.empty_dcf(), run_id,
+                    store.read("deleted_defect_codes"))
     n03 = sum(taken.heights) - r01.height - r_ind.height
     say(_stage(2, f"run 03: {n03} Form 3926 record(s)"))
     # The run's folder is made now: the checked parts wait in it (private) until printed.
@@ -225,7 +226,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     say(_stage(4, f"individual data: {r_ind.height} Form 3081/6489 record(s), "
                   f"{review_lines} review line(s)"))
     charges, frequency = defect_charges.add_weeks(weeks, store.read("defect_charges"),
-                                                  one.defect_codes, spill)  # issue 18
+                                                  run01.descriptions(one), spill)  # issue 18
     del weeks
     ind = individual_step.run_step(
         _with_deck_weeks(r_ind, decks), individual_lines,
@@ -280,6 +281,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     say(_stage(6, f"publishing generation {run_id}"))
     gen = store.begin(run_id)
     gen.write("defect_codes", one.defect_codes)
+    gen.write("deleted_defect_codes", one.deleted_codes)
     gen.write("quality_standards", standards)
     gen.write("cum_ofp", cum.cum_ofp)
     gen.write("cum_defects", cum_defects.read())

@@ -56,9 +56,9 @@ CHARGE_COLUMNS = list(CHARGE_SCHEMA)
 KEEP_QUARTERS = 5
 FREQUENCY_COLUMNS = [
     "scope", "period_start", "period_end", "quarter_end", *OFP_KEY, "section", "rank",
-    "defect_code", "description", "defects", "employee", "unit_review", "unit_moved",
-    "unit_group", "local", IDENTICAL, "share", "running_share", "ofp_defects", "ofp_employee",
-    "ofp_unit_group", "ofp_procedural", "procedural_share",
+    "defect_code", "description", "code_deleted", "defects", "employee", "unit_review",
+    "unit_moved", "unit_group", "local", IDENTICAL, "share", "running_share", "ofp_defects",
+    "ofp_employee", "ofp_unit_group", "ofp_procedural", "procedural_share",
 ]
 
 
@@ -236,7 +236,8 @@ def _pareto(rows: pl.DataFrame, group: list[str]) -> pl.DataFrame:
 
 def frequency(by_scope: pl.DataFrame, dcf: pl.DataFrame | None = None) -> pl.DataFrame:
     """Report rows from defects per scope key (scope, period_start, period_end, quarter_end),
-    OFP and code with FIGURES columns. `dcf`: the Defect Code File (descriptions)."""
+    OFP and code with FIGURES columns. `dcf`: the Defect Code File (descriptions), or
+    `run01.descriptions`: with the deleted codes' last descriptions and `code_deleted`."""
     group = ["scope", "period_start", "period_end", "quarter_end", *OFP_KEY]
     rows = by_scope.with_columns(
         (pl.col("employee") + pl.col("unit_review") + pl.col("unit_moved")).alias("defects"),
@@ -259,8 +260,12 @@ def frequency(by_scope: pl.DataFrame, dcf: pl.DataFrame | None = None) -> pl.Dat
         .alias("procedural_h"))
     desc = (dcf.select("defect_code", "description") if dcf is not None
             else pl.DataFrame(schema={"defect_code": pl.String, "description": pl.String}))
-    out = rows.join(desc, on="defect_code", how="left", maintain_order="left")
+    deleted = (dcf["code_deleted"] if dcf is not None and "code_deleted" in dcf.columns
+               else pl.Series("code_deleted", [False] * desc.height, pl.Boolean))
+    out = rows.join(desc.with_columns(deleted), on="defect_code", how="left",
+                    maintain_order="left")
     return out.with_columns(
+        pl.col("code_deleted").fill_null(False),
         *[(pl.col(h).cast(pl.Float64) / 100).round(2).alias(name) for name, h in
           (("share", "share_h"), ("running_share", "running_h"),
            ("procedural_share", "procedural_h"))],
