@@ -87,8 +87,8 @@ def test_register_codes_join_the_one_code_table(con):
 def test_state_views_read_the_current_generation(con):
     assert con.execute("SELECT org_code, function_code, program_code, standard, week_ending "
                    "FROM quality_standards ORDER BY 1, 2").fetchall() == [
-        ("81000", "410", "44210", 9500, dt.date(2026, 11, 14)),
-        ("81000", "420", "11220", 100, dt.date(2026, 11, 14))]
+        ("81000", "410", "44210", Decimal("95.00"), dt.date(2026, 11, 14)),
+        ("81000", "420", "11220", Decimal("1.00"), dt.date(2026, 11, 14))]
     assert con.execute("SELECT status, count(*) FROM error_register GROUP BY 1").fetchall() == [
         ("open", 84)]
     assert con.execute("SELECT run_id, count(*) FROM data_not_posted GROUP BY 1").fetchall() == [
@@ -304,6 +304,10 @@ def test_cum_ofp_quality_standard_is_the_percent_the_listing_prints(con, data):
     stored = duckdb.sql(f"SELECT quality_standard, typeof(quality_standard) FROM "
                         f"'{data / 'current' / 'cum_ofp.parquet'}'").fetchall()
     assert stored == [(9500, "INTEGER")]
+    assert con.execute("SELECT standard, typeof(standard) FROM quality_standards WHERE "
+                       "program_code = '44210'").fetchall() == [(Decimal("95.00"),
+                                                                 "DECIMAL(5,2)")]
+    assert con.execute("SELECT DISTINCT typeof(standard) FROM ipr").fetchall() == [("DOUBLE",)]
 
 
 def test_last_posted_and_adjusted_are_run_dates_on_cum_ofp_and_week_endings_on_cum_jobs(con):

@@ -58,9 +58,10 @@ COUNT_TEXT = {"sampled", "defects", "defective", "hours", "volume"}
 STANDARD_TEXT = {"quality_standard"}
 # Float percents of the state kept to two decimals (cum_ofp): DECIMAL(5,2), as printed.
 PERCENT = {"defect_percent"}
-# Integer standards of the state kept in hundredths (cum_ofp's NNnn): DECIMAL(5,2), as printed
-# and as the listings' `quality_standard` (review 17, F3: 9500 beside a defect percent 32.43).
-STANDARD_HUNDREDTHS = {"quality_standard"}
+# Integer standards of the state kept in hundredths (cum_ofp's and quality_standards' NNnn):
+# DECIMAL(5,2), as printed and as the listings' `quality_standard` (review 17, F3: 9500 beside
+# a defect percent 32.43). Only INTEGER columns: the IPR's `standard` is a DOUBLE rate.
+STANDARD_HUNDREDTHS = {"quality_standard", "standard"}
 
 # A count as sent: digits (leading blanks allowed), or zone-punched (IRM 3.30.28.4.4.5(4)):
 # the last position carries the last digit and the sign. Anything else is NULL.
