@@ -302,8 +302,12 @@ def _at_least(text: pl.Series, width: int) -> bool:
     """Every text is at least `width` characters long (nulls aside), so that padding it to
     `width` would change none of it: the prefix's 15 columns of every record are sliced as
     they are (a part of 250,000 records: 26 to 18 ms)."""
-    shortest = text.str.len_chars().min()
-    return shortest is None or shortest >= width
+    shortest = text.str.len_bytes().min()  # (a tenth of the time of counting characters)
+    if shortest is None:
+        return True
+    # characters only where bytes do not say (a character is 1 to 4 bytes)
+    return shortest >= 4 * width or (shortest >= width
+                                     and (text.str.len_chars().min() or 0) >= width)
 
 
 def _typed(raw: pl.Series, field: Field) -> pl.Series | None:

@@ -111,6 +111,12 @@ def test_typed_fields_decoded_once_per_value_are_the_rows_decoded_one_by_one(raw
         if (expr := typed_expr(f, pl.col(f.name))) is not None:
             assert out[f"{f.name}_v"].equals(out.select(expr)[f.name], check_names=False), f.name
 
+
+
+def test_a_text_long_in_bytes_but_short_in_characters_is_padded():
+    out = decode(pl.DataFrame({"text": ["é" * 10, "x" * 15]}), load("prefix"))
+    assert out["section"].to_list() == ["  ", "xx"]
+
 @pytest.mark.parametrize(("data", "where"), [
     (b"", "file is empty"),
     (b"HDR\x00\x01\x02junk\n", "line 1, column 4"),
