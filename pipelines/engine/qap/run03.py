@@ -16,7 +16,7 @@ import polars as pl
 
 from layouts import layout
 from layouts.decoder import decode
-from pipelines.engine.qap import review_sums
+from pipelines.engine.qap import ordered, review_sums
 from pipelines.engine.qap.individual import review_data
 from validators import pce_03_41 as v
 from validators.rules import FLAG_SCHEMA, blank, codes_by_row
@@ -84,10 +84,12 @@ def _contiguous(rec: pl.DataFrame) -> bool:
     same = pl.lit(True)
     for k in DOC:
         same = same & (pl.col(k) == pl.col(k).shift(1)).fill_null(False)
-    check = rec.select(
-        (pl.col("is_header") | same).all().alias("follow"),
-        pl.struct(DOC).filter("is_header").is_unique().all().alias("unique"))
-    return bool(check["follow"][0]) and bool(check["unique"][0])
+    if not rec.select((pl.col("is_header") | same).all()).item():
+        return False
+    # Headers in rising document order are unique without hashing them (5.5 to 3.7 ms a part)
+    docs = rec.select(DOC).filter(rec.get_column("is_header"))
+    return (ordered.sorted_by(docs, DOC, unique=True)
+            or bool(docs.select(pl.struct(DOC).is_unique().all()).item()))
 
 
 def _header_facts(headers: pl.DataFrame) -> pl.DataFrame:
