@@ -89,6 +89,34 @@ def test_number_field_rejects_signs_embedded_and_trailing_blanks():
     assert values == [12, None, None, None, None, None, None, 12]
 
 
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["   12", "+0012", " 1 2", "00012", "     ", "99999", "  -1",
+                                 "11142026", "02302026", "A1234", ""]), max_size=60),
+       st.booleans())
+def test_typed_fields_decoded_once_per_value_are_the_rows_decoded_one_by_one(raws, long):
+    """`decode` works a typed field out once per distinct value when they are few, and slices
+    a text at least as long as the layout without padding it: the values are the expression's
+    on every row (typed_expr), short, long, blank and null texts alike."""
+    from layouts.decoder import typed_expr
+    line, header = load("form3926_line"), load("form3926_header")
+    texts = [None if r == "" else record("prefix+form3926_line", sampled=r[:5], defects=r[-5:])
+             + (" " * 90 if long else "") for r in raws]
+    texts += [record("prefix+form3926_header", week_ending=r.ljust(8)[:8]) for r in raws[:5]]
+    texts *= 9  # a value in 9 rows or more: decoded once (and 9 rows of a value: by row)
+    out = decode(pl.DataFrame({"text": texts}, schema={"text": pl.String}), line, header)
+    for f in (*line.fields, *header.fields):
+        sliced = out.select(pl.col("text").str.pad_end(133).str.slice(f.offset, f.width))
+        assert out[f.name].equals(sliced["text"], check_names=False), f.name
+        if (expr := typed_expr(f, pl.col(f.name))) is not None:
+            assert out[f"{f.name}_v"].equals(out.select(expr)[f.name], check_names=False), f.name
+
+
+
+def test_a_text_long_in_bytes_but_short_in_characters_is_padded():
+    out = decode(pl.DataFrame({"text": ["é" * 10, "x" * 15]}), load("prefix"))
+    assert out["section"].to_list() == ["  ", "xx"]
+
 @pytest.mark.parametrize(("data", "where"), [
     (b"", "file is empty"),
     (b"HDR\x00\x01\x02junk\n", "line 1, column 4"),

@@ -57,6 +57,24 @@ def test_the_sums_of_a_week_in_parts_summed_again_are_the_sums_of_the_whole_week
         ("101", 5, 5, 5, 5, 5), (None, 7, 0, 0, 0, 0)]  # a sample without a code: the null code
 
 
+
+
+def test_a_lines_charge_carried_from_its_first_line_is_the_one_joined_on_its_transaction():
+    """`line_charges` carries a transaction's first line's charge down where every line
+    follows that line (a part in deck order), and joins it on the transaction otherwise:
+    lines in order, shuffled, reversed, and without a transaction's first line."""
+    lines = _week_lines()
+    unit = pl.col("unit_charge") | pl.col("ssn").is_null() | (pl.col("ssn") == "0" * 9)
+    for frame in (lines, lines.reverse(), lines.sample(fraction=1.0, shuffle=True, seed=3),
+                  lines.filter(~pl.col("starts") | (pl.col("unit") != 20)),
+                  lines.with_columns(pl.when(pl.col("line_no") == 12).then(None)
+                                     .otherwise("unit").alias("unit"))):
+        first = frame.filter("starts").select("unit", unit.alias("_unit"))
+        joined = frame.join(first, on="unit", how="left", maintain_order="left")["_unit"]
+        assert dc._with_first_line(frame)["_unit"].equals(joined)
+    assert review_sums.of_lines(lines.reverse()).sort(review_sums.KEY, nulls_last=True).equals(
+        review_sums.of_lines(lines).sort(review_sums.KEY, nulls_last=True))
+
 def test_the_cum_file_posts_the_same_figures_from_the_sums_as_from_the_lines():
     lines = _week_lines()
     run_date = dt.date(2026, 12, 22)

@@ -90,9 +90,43 @@ def test_interleaved_documents_take_the_grouped_path():
     ["59702222A010101111420260008112041044210",
      "59702222A010102 123456789   12",
      "59702222A010101111420260008112041044210"],  # the same document's header twice
+    ["59702222A020101111420260008112041044210",
+     "59702222A010101111420260008112041044210",
+     "59702222A020101111420260008112041044210"],  # twice, another document between
 ])
 def test_decks_that_are_not_in_document_order_are_not_contiguous(body: list[str]):
     records = _frame("\n".join(["HDRSC111420261116202606000000001", *body,
                                 f"TRL{len(body):07d}"]) + "\n")
     assert not run03._contiguous(records.with_columns(
         (pl.col("section") == "01").alias("is_header")))
+
+
+def test_documents_in_falling_order_each_whole_are_contiguous():
+    """Headers in rising order are unique without a hash; falling ones are hashed."""
+    for first, second in (("01", "02"), ("02", "01")):
+        records = _frame("\n".join([
+            "HDRSC111420261116202606000000001",
+            f"59702222A01{first}01111420260008112041044210", f"59702222A01{first}02 123456789   12",
+            f"59702222A01{second}01111420260008112041044210",
+            f"59702222A01{second}02 123456789    4", "TRL0000004"]) + "\n")
+        assert run03._contiguous(records.with_columns(
+            (pl.col("section") == "01").alias("is_header")))
+
+
+@pytest.mark.parametrize(("docs", "sections"), [
+    ([1, 1, 1, 5, 5, 9], ["02", "03", "12", "02", "04", "02"]),  # rising: no repeat
+    ([1, 1, 1, 5, 5, 9], ["02", "03", "03", "02", "04", "02"]),  # a section twice
+    ([1, 1, 5, 1, 5, 9], ["02", "03", "02", "04", "03", "02"]),  # interleaved documents
+    ([1, 1, 5, 1, 5, 9], ["02", "03", "02", "03", "03", "02"]),  # interleaved, repeated
+    ([5, 5, 1, 1, 9, 9], ["02", "03", "02", "03", "02", "03"]),  # documents out of order
+    ([None, None, 1, 1, None, 9], ["02", "03", "02", "03", "02", "03"]),  # lines, no header
+    ([1, 1, None, None, 9, 9], ["02", "03", "03", "02", "02", "03"]),
+    ([], []),
+])
+def test_a_sections_repeat_found_by_rising_sections_is_the_one_found_by_hashing(docs, sections):
+    lines = pl.DataFrame({"hdr_seq": docs, "section": sections},
+                         schema={"hdr_seq": pl.UInt32, "section": pl.String})
+    ranks = lines.select(run03._section_rank(lines).alias("r")).to_series()
+    hashed = lines.select(run03._repeat_in("hdr_seq", "section").alias("r")).to_series()
+    assert (ranks if ranks.len() == lines.height else pl.repeat(ranks[0], lines.height, eager=True)
+            ).cast(pl.UInt32).to_list() == hashed.to_list()

@@ -35,7 +35,7 @@ def empty() -> pl.DataFrame:
 def of_lines(reviews: pl.DataFrame) -> pl.DataFrame:
     """The partial sums (SCHEMA) of accepted review lines made of whole transactions (a part
     of the run, or the whole run)."""
-    lines = defect_charges.line_charges(reviews.lazy())
+    lines = defect_charges.line_charges(reviews)
     return lines.group_by(KEY).agg(
         *cum_file.review_figures(), *[pl.col(c).sum() for c in defect_charges.FIGURES],
     ).select([pl.col(c).cast(t) for c, t in SCHEMA.items()]).collect()

@@ -66,25 +66,38 @@ def empty_charges() -> pl.DataFrame:
     return pl.DataFrame(schema=CHARGE_SCHEMA)
 
 
-def line_charges(reviews: pl.LazyFrame) -> pl.LazyFrame:
+def line_charges(reviews: pl.DataFrame) -> pl.LazyFrame:
     """Every review line with a column per FIGURES: the line's defects (a blank is 0) under
     its `charge` (CHARGES) and under IDENTICAL when it is a possible multiple identical
     defect, 0 under the others; 0 in all of them on a line without a code. `reviews`: run
     03's accepted review lines of whole transactions (a transaction's first line says whose
     it is)."""
-    first = reviews.filter("starts").select(
-        "unit", (pl.col("unit_charge") | pl.col("ssn").is_null()
-                 | (pl.col("ssn") == UNIT_SSN)).alias("_unit"))
+    lines = _with_first_line(reviews).lazy()
     coded = pl.col("defect_code").is_not_null()
     charge = (pl.when(pl.col("_unit").fill_null(True)).then(pl.lit("unit_review"))
               .when(unit_group_code()).then(pl.lit("unit_moved"))
               .otherwise(pl.lit("employee")))
     defects = pl.col("defects").fill_null(0).cast(pl.Int64)
     identical = pl.col("starts") & pl.col("warning").fill_null(False) & (charge == "employee")
-    return reviews.join(first, on="unit", how="left", maintain_order="left").with_columns(
+    return lines.with_columns(
         *[pl.when(coded & (charge == c)).then(defects).otherwise(0).alias(c) for c in CHARGES],
         pl.when(coded & identical).then(defects).otherwise(0).alias(IDENTICAL),
     ).drop("_unit")
+
+
+def _with_first_line(reviews: pl.DataFrame) -> pl.DataFrame:
+    """`reviews` with `_unit`: whether its transaction's first line (`starts`) charges the
+    unit (null: the transaction has none). Where every line follows its transaction's first
+    line (the lines of a part, in deck order) it is carried down from that line, instead of
+    joined on the transaction: 11 to 2 ms a part of 210,634 lines."""
+    unit = pl.col("unit_charge") | pl.col("ssn").is_null() | (pl.col("ssn") == UNIT_SSN)
+    carried = reviews.select(
+        pl.when("starts").then("unit").forward_fill().eq_missing(pl.col("unit")).all()
+        .alias("follows"), pl.when("starts").then(unit).forward_fill().alias("_unit"))
+    if carried.height and carried["follows"][0]:
+        return reviews.with_columns(carried.get_column("_unit"))
+    first = reviews.filter("starts").select("unit", unit.alias("_unit"))
+    return reviews.join(first, on="unit", how="left", maintain_order="left")
 
 
 WEEK_KEY = ["period_end", "quarter_end", *OFP_KEY, "defect_code"]
