@@ -627,11 +627,40 @@ def test_a_record_re_input_in_a_later_weekly_deck_closes_its_entry_and_is_not_wr
         "record unposted: `qap register --all` shows the entry's text to re-input",
         "1 open register entry of earlier runs replaced by records of this run rejected again "
         "at their key and week: r1.dat line 8 (run 20261027.01)"]
-    # nothing of week 1 is left to write again: only week 2's deck, its line 12 week 1's
+    # week 1's closed record is not written again; its record rejected again (r2.dat 12) is
+    # written in a deck of its own week, where a reprocess takes it (check of session 17, P1)
     fixes = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime(2026, 11, 4, 8))
-    assert [f.week_ending for f in fixes] == [dt.date(2026, 10, 31)]
+    assert [(f.week_ending, f.records) for f in fixes] == [(dt.date(2026, 10, 24), 2),
+                                                           (dt.date(2026, 10, 31), 3)]
+    assert fixes[0].path.read_text().splitlines()[1:3] == [
+        "59702222W1A0201102420260008112041044210",
+        "59702222W1A0203 234567891    2103    3    3"]
+    fixes[0].path.write_text(fixes[0].path.read_text().replace("    2103    3", "    3103    3"))
+    again = run_week([fixes[0].path], data, REFERENCE, dt.date(2026, 11, 5), reprocess=True)
+    assert (again.posted, again.corrected, again.rejected) == (2, 1, 0)
+    assert Store(data).read("error_register").filter(
+        pl.col("line_no") == 12)["status"].to_list() == ["corrected"]
     assert "\nRe-input: 1 open register entry closed as corrected\n" in summary.render(result)
 
+
+
+def test_forms_3081_sent_again_in_a_later_weeks_deck_stay_in_their_own_week(tmp_path):
+    """Check of session 17, P1: Forms 3081 of week 11/14 sent again in week 11/21's deck are
+    rejected T03 (not this week) and replace their entries; the new entries took the weekly
+    deck's week, so `qap corrections` wrote them in an 11/21 deck and every reprocess
+    rejected them T03 again. They keep their own week, and a reprocess posts them."""
+    data = tmp_path / "data"
+    run_week([TIME_DECK], data, load_reference(_no_master(tmp_path)), dt.date(2026, 11, 17))
+    late = tmp_path / "w2.dat"
+    lines = TIME_DECK.read_text().splitlines()[1:-1]  # and one of 11/21: not the same deck
+    late.write_text(deck([*lines, lines[0].replace("11142026", "11212026")], campus="SC",
+                         week_ending="11212026", created="11232026", sequence=1))
+    week2 = run_week([late], data, REFERENCE, dt.date(2026, 11, 24))
+    assert (week2.posted, week2.rejected, week2.resubmitted) == (1, 5, 5)
+    [fix] = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime(2026, 11, 25, 9))
+    assert (fix.week_ending, fix.records) == (dt.date(2026, 11, 14), 5)
+    again = run_week([fix.path], data, REFERENCE, dt.date(2026, 11, 25), reprocess=True)
+    assert (again.posted, again.corrected, again.rejected) == (4, 4, 1)  # 999887777: T02
 
 def test_a_weekly_record_at_an_open_entrys_key_of_another_week_leaves_the_entry_open(
         tmp_path):

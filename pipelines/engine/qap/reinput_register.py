@@ -19,6 +19,7 @@ from pipelines.engine.machinery.deck import Deck
 from pipelines.engine.machinery.register import (
     DECK_WEEK,
     close_corrected,
+    entry_key,
     supersede_resubmitted,
 )
 from pipelines.engine.machinery.result import RunResult
@@ -89,7 +90,20 @@ def close(register: pl.DataFrame, posted: pl.DataFrame, decks: list[Deck], run_i
     result.notes += _replaced_notes([labels[e] for e in replaced])
     result.notes += _tied_notes([_record(posted, r, decks) for r in sorted(tied)]
                                 + sorted(tied_again))
-    return by_own.with_columns(weeks)
+    return _keeps_its_week(by_own.with_columns(weeks), register, run_id)
+
+
+def _keeps_its_week(register: pl.DataFrame, before: pl.DataFrame, run_id: str) -> pl.DataFrame:
+    """A new entry of run `run_id` that replaced an earlier one takes that entry's deck week:
+    the record is of that week (dated before its weekly deck's), so `qap corrections` writes
+    it in a deck of its own week, where a Form 3081 or a review is taken in its week (check
+    of session 17, P1: it went in a deck of the weekly deck's week, where every reprocess
+    rejected the Form 3081 again, T03)."""
+    old = before.select(entry_key().alias("replaces"), pl.col(DECK_WEEK).alias("_week")
+                        ).unique("replaces", keep="first")
+    return register.join(old, on="replaces", how="left", maintain_order="left").with_columns(
+        pl.when((pl.col("run_id") == run_id) & pl.col("_week").is_not_null())
+        .then(pl.col("_week")).otherwise(pl.col(DECK_WEEK)).alias(DECK_WEEK)).drop("_week")
 
 
 def _label() -> pl.Expr:
