@@ -662,6 +662,55 @@ def test_forms_3081_sent_again_in_a_later_weeks_deck_stay_in_their_own_week(tmp_
     again = run_week([fix.path], data, REFERENCE, dt.date(2026, 11, 25), reprocess=True)
     assert (again.posted, again.corrected, again.rejected) == (4, 4, 1)  # 999887777: T02
 
+
+BESIDE = ("1 record(s) of this run at the key and week of open register entries of earlier runs "
+          "closed or replaced none: another document at that key (its OFP or SSN differs), a "
+          "Form 3927 (it carries no week), or a record of a deck of its own week (whose control "
+          "numbers may repeat another deck's): {}. If one is that entry's record corrected, "
+          "withdraw the entry: qap withdraw DECK LINE --reason \"...\"")
+
+
+def test_another_document_at_an_open_entrys_key_and_week_closes_nothing_and_is_named(
+        tmp_path):
+    """Check of session 17, P3: a late week-1 review of another document (another OFP and
+    SSN) at the block and serial of an open entry closed it as corrected, and its record was
+    never posted. A re-input is of the same document: its OFP and SSN as the entry's."""
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 10, 26))
+    week1 = tmp_path / "r1.dat"
+    week1.write_text(_reviews_deck("10242026", "10242026", "W1A", 1))
+    run_week([week1], data, REFERENCE, dt.date(2026, 10, 27))
+    own = _reviews_deck("10312026", "10312026", "W2A", 2).splitlines()[1:-1]
+    other = ["59702222W1A0201102420260008211041044210",
+             "59702222W1A0202 987654321    3101    1    1"]
+    (tmp_path / "r2.dat").write_text(deck(own + other, campus="SC", week_ending="10312026",
+                                          created="10312026", sequence=2))
+    result = run_week([tmp_path / "r2.dat"], data, REFERENCE, dt.date(2026, 11, 3))
+    entries = Store(data).read("error_register").filter(pl.col("deck") == "r1.dat")
+    assert entries["status"].to_list() == ["open", "open"]
+    assert (result.corrected, result.resubmitted, result.posted) == (0, 0, 8)
+    assert result.notes[-1] == BESIDE.format("r2.dat line 11 at r1.dat line 7 (run 20261027.01)")
+
+
+def test_a_form_3927_sent_again_in_a_weekly_deck_leaves_its_entry_open_and_says_so(tmp_path):
+    """Check of session 17, P4: a Form 3927 carries no week, so one corrected and sent in a
+    later week's deck cannot be told from a new one at its key: it closes nothing, as before,
+    and the summary now names the entry to withdraw."""
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 11, 10))
+    run_week([FIXTURES / "sample-week" / "01-defect-list-changes.dat"], data, REFERENCE,
+             dt.date(2026, 11, 17))
+    fixed = ["59703223C0102010008141C4421CODE AND EDIT",
+             "59703223C010203103NATIONAL DEFECT 103 REWORDED"]  # line 10: 888 not on file, 05
+    (tmp_path / "w2.dat").write_text(deck(fixed, campus="SC", week_ending="11212026",
+                                          created="11232026", sequence=3))
+    result = run_week([tmp_path / "w2.dat"], data, REFERENCE, dt.date(2026, 11, 24))
+    assert (result.posted, result.corrected) == (2, 0)
+    assert result.notes[-1] == BESIDE.format(
+        "w2.dat line 3 at 01-defect-list-changes.dat line 10 (run 20261117.01)")
+    entry = Store(data).read("error_register").filter(pl.col("line_no") == 10)
+    assert entry["status"].to_list() == ["open"]
+
 def test_a_weekly_record_at_an_open_entrys_key_of_another_week_leaves_the_entry_open(
         tmp_path):
     """Keys repeat from week to week: week 2's own document at the control number of week

@@ -20,10 +20,11 @@ from pipelines.engine.machinery.register import (
     DECK_WEEK,
     close_corrected,
     entry_key,
+    place,
     supersede_resubmitted,
 )
 from pipelines.engine.machinery.result import RunResult
-from validators.codes import RUN_3926
+from validators.codes import RUN_3926, RUN_3927
 
 DEFECT_LIST_PROGRAM = "59703"  # Form 3927: its records carry no week of their own
 
@@ -63,16 +64,20 @@ def close(register: pl.DataFrame, posted: pl.DataFrame, decks: list[Deck], run_i
     """The register after weekly run `run_id` (its own entries appended): `posted` (run,
     text, header_text, deck_no, line_no, DECK_WEEK) are its posted records that may be
     re-input. Each closes (or, rejected again, replaces) the open entry of an earlier run at
-    its key and own week (`register._stands_for` with `same_week`); counts and notes go into
-    `result`."""
+    its key and own week that is of the same document (`_taken`); counts and notes go into
+    `result`, and so do the records at such an entry's key that took none."""
     earlier = (pl.col("status") == "open") & (pl.col("run_id") != run_id)
     if not register.filter(earlier).height:
         return register
     weeks = register.get_column(DECK_WEEK)
-    later = pl.col("run_id") == run_id  # the entries this run opened: its records
-    by_own = register.with_columns(pl.when(~later).then(own_week()).otherwise(
+    mine = pl.col("run_id") == run_id  # the entries this run opened: its records
+    by_own = register.with_columns(pl.when(~mine).then(own_week()).otherwise(
         _dated_before_deck()).alias(DECK_WEEK))
-    records = posted.select("run", "text", _dated_before_deck().alias(DECK_WEEK))
+    keys = by_own.filter(earlier).select(_key().alias("key"))["key"]
+    by_own = by_own.with_columns(pl.when(mine).then(_taken(keys)).otherwise(DECK_WEEK)
+                                 .alias(DECK_WEEK))
+    records = posted.with_columns(_dated_before_deck().alias(DECK_WEEK)).select(
+        "run", "text", _taken(keys).alias(DECK_WEEK))
     paired: dict[int, int] = {}
     tied: dict[int, list[str]] = {}
     by_own, corrected = close_corrected(by_own, records, run_id, run_date, ambiguous=tied,
@@ -90,7 +95,75 @@ def close(register: pl.DataFrame, posted: pl.DataFrame, decks: list[Deck], run_i
     result.notes += _replaced_notes([labels[e] for e in replaced])
     result.notes += _tied_notes([_record(posted, r, decks) for r in sorted(tied)]
                                 + sorted(tied_again))
+    result.notes += _beside_notes(_beside(
+        by_own.with_columns(weeks), posted.with_row_index("row").filter(
+            ~pl.col("row").is_in(list(paired.values()))), decks, run_id))
     return _keeps_its_week(by_own.with_columns(weeks), register, run_id)
+
+
+FORM_3926 = ("59702", "59706", "59707")
+
+
+def _identity() -> pl.Expr:
+    """What a correction leaves as it was, so a record of another document at an entry's key
+    and week is not taken for its re-input (check of session 17, P3): a Form 3926 record's
+    document OFP (its header's columns 27-39) and a line's SSN with its `#` (columns 16-25).
+    Forms 3081 and 6489 hold theirs in the key."""
+    text = pl.col("text")
+    header = pl.when(text.str.slice(13, 2) == "01").then(text).otherwise(pl.col("header_text"))
+    ssn = pl.when(text.str.slice(13, 2) == "01").then(pl.lit("")).otherwise(
+        text.str.slice(15, 10))
+    return pl.when(text.str.slice(0, 5).is_in(FORM_3926)).then(
+        pl.concat_str(header.str.slice(26, 13), ssn, separator="|")).otherwise(pl.lit(""))
+
+
+def _key() -> pl.Expr:
+    """A record's or entry's run, key, week (DECK_WEEK as set) and document (`_identity`)."""
+    return pl.struct("run", place().alias("place"), DECK_WEEK, _identity().alias("identity"))
+
+
+def _taken(keys: pl.Series) -> pl.Expr:
+    """DECK_WEEK of a record of this run whose run, key, own week and document are an open
+    earlier entry's (`keys`), null for any other: only such a record is taken for a
+    re-input."""
+    return pl.when(_key().is_in(keys.implode())).then(pl.col(DECK_WEEK))
+
+
+def _beside(register: pl.DataFrame, posted: pl.DataFrame, decks: list[Deck], run_id: str
+            ) -> dict[str, list[str]]:
+    """This run's records ("deck line N": posted ones in `posted`, and the entries it opened
+    that replace none) at the key and own week of an open entry of an earlier run (a Form
+    3927's at its key alone) that they did not take: another document at its key, a Form
+    3927 (which carries no week) or a record of a deck of its own week (which may repeat
+    another deck's control numbers). Each with those entries ("deck line N (run R)")."""
+    is_open = pl.col("status") == "open"
+    entries = register.filter(is_open & (pl.col("run_id") != run_id)).select(
+        "run", place().alias("place"), own_week().alias("week"), _label().alias("entry"))
+    mine = register.filter(is_open & (pl.col("run_id") == run_id)
+                           & pl.col("replaces").is_null()).select(
+        "run", place().alias("place"), own_week().alias("own"),
+        pl.format("{} line {}", "deck", "line_no").alias("record"))
+    names = pl.Series([d.name for d in decks], dtype=pl.String)
+    ours = posted.select("run", place().alias("place"), own_week().alias("own"), pl.format(
+        "{} line {}", names.gather(posted["deck_no"].cast(pl.Int64)).alias("deck")
+        if posted.height else pl.lit(None, pl.String), "line_no").alias("record"))
+    near = pl.concat([ours, mine]).join(entries, on=["run", "place"]).filter(
+        (pl.col("own") == pl.col("week")) | (pl.col("run") == RUN_3927))
+    return dict(near.group_by("record", maintain_order=True).agg(pl.col("entry").unique(
+        maintain_order=True)).iter_rows())
+
+
+def _beside_notes(beside: dict[str, list[str]], named: int = 5) -> list[str]:
+    if not beside:
+        return []
+    said = [f"{record} at {' and '.join(entries)}" for record, entries in beside.items()]
+    more = f" and {len(said) - named} more" if len(said) > named else ""
+    return [f"{len(beside)} record(s) of this run at the key and week of open register entries "
+            "of earlier runs closed or replaced none: another document at that key (its OFP "
+            "or SSN differs), a Form 3927 (it carries no week), or a record of a deck of its "
+            f"own week (whose control numbers may repeat another deck's): {'; '.join(said[:named])}"
+            f"{more}. If one is that entry's record corrected, withdraw the entry: qap withdraw "
+            "DECK LINE --reason \"...\""]
 
 
 def _keeps_its_week(register: pl.DataFrame, before: pl.DataFrame, run_id: str) -> pl.DataFrame:
