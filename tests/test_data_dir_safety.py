@@ -65,9 +65,9 @@ def test_every_path_a_run_and_the_operator_commands_write_is_owner_only(tmp_path
     with umask(mask):
         _week(data)
         fix = data / "corrections" / "fix.dat"
-        assert qap("corrections", fix, "-d", data) == 0
         assert qap("withdraw", "02-reviews-adjustments-standards.dat", "12", "--reason",
                    "typing slip", "-d", data) == 0
+        assert qap("corrections", fix, "-d", data) == 0
         assert qap("reprocess", fix, "-d", data, "-q", "--run-date", "2026-11-18") in (0, 4)
         assert qap("corrections", fix, "-d", data, "--force") == 0
         assert qap("rollback", "20261118.01", "-d", data, "--force") == 0

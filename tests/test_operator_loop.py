@@ -585,12 +585,14 @@ def test_a_correction_closes_the_entry_of_its_own_week_when_keys_repeat_across_w
 
 
 
-def _week_two_carrying(tmp_path: Path, week1: Path, tag: str, fix) -> Path:
+def _week_two_carrying(tmp_path: Path, week1: Path, tag: str, fix,
+                      sections: tuple[str, ...] = ("01", "02", "03")) -> Path:
     """Week 2's deck (HDR 10/31/2026): its own reviews (block `tag`) and, after them, week
-    1's second document as `fix` leaves it, its header still dated 10/24/2026."""
+    1's second document's rejected lines (sections 02, 03: 14 and 21) as `fix` leaves them,
+    under its header still dated 10/24/2026 (`sections`)."""
     own = _reviews_deck("10312026", "10312026", tag, 2).splitlines()[1:-1]
     again = [fix(line) for line in week1.read_text().splitlines()
-             if line.startswith("59702222W1A02")]
+             if line.startswith(tuple(f"59702222W1A02{n}" for n in sections))]
     out = tmp_path / "r2.dat"
     out.write_text(deck(own + again, campus="SC", week_ending="10312026", created="10312026",
                         sequence=2))
@@ -643,6 +645,37 @@ def test_a_record_re_input_in_a_later_weekly_deck_closes_its_entry_and_is_not_wr
     assert "\nRe-input: 1 open register entry closed as corrected\n" in summary.render(result)
 
 
+
+
+def test_a_corrections_deck_written_before_a_weekly_re_input_of_its_record_is_refused(tmp_path):
+    """Check of session 17, P2: `qap corrections` wrote fix.dat; week 2's deck then carried
+    the corrected review, which closed its entry; fix.dat reprocessed posted it a second
+    time (its other entry still open, so it was not stale). A recorded deck with a record
+    whose entry was closed after the deck was written is refused, nothing of it posted."""
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 10, 26))
+    week1 = tmp_path / "r1.dat"
+    week1.write_text(_reviews_deck("10242026", "10242026", "W1A", 1))
+    run_week([week1], data, REFERENCE, dt.date(2026, 10, 27))
+    [fix] = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime(2026, 10, 28, 8))
+    fix.path.write_text(fix.path.read_text().replace("4888", "4101"))
+    week2 = _week_two_carrying(tmp_path, week1, "W2A", lambda t: t.replace("4888", "4101"),
+                               ("01", "02"))
+    assert run_week([week2], data, REFERENCE, dt.date(2026, 11, 3)).corrected == 1
+    before = Store(data).read("cum_ofp")
+    again = run_week([fix.path], data, REFERENCE, dt.date(2026, 11, 4), reprocess=True)
+    assert [d.status for d in again.decks] == ["refused"] and again.posted == 0
+    assert again.decks[0].reason == (
+        f"{fix.path}, line 3: stale corrections deck: the register entry this record corrects, "
+        "r1.dat line 7, was closed by 20261103.01 after `qap corrections` wrote the deck on "
+        "10/28/2026: its record was re-input since (in a weekly deck, or another corrections "
+        "deck) or withdrawn; nothing of this deck posts, so that no record posts twice. `qap "
+        "corrections` writes what is still open")
+    assert Store(data).read("cum_ofp").equals(before)
+    fresh = register.corrections_deck(data, tmp_path / "new" / "fix.dat",
+                                      dt.datetime(2026, 11, 4, 9))
+    assert (fresh[0].week_ending, fresh[0].records) == (dt.date(2026, 10, 24), 2)
+    assert "4888" not in fresh[0].path.read_text()  # r1.dat line 8 and its header only
 
 def test_forms_3081_sent_again_in_a_later_weeks_deck_stay_in_their_own_week(tmp_path):
     """Check of session 17, P1: Forms 3081 of week 11/14 sent again in week 11/21's deck are
@@ -814,12 +847,20 @@ def test_a_refused_deck_kept_before_is_never_replaced_by_another_of_its_name(tmp
 def test_a_correction_of_a_withdrawn_entry_says_it_closed_nothing(tmp_path):
     """Review 14, F9 (re-check): the entry withdrawn, then its corrections deck reprocessed:
     the record posted without a word (the note looked only at records never on the
-    register)."""
+    register). A deck `qap corrections` recorded is now refused as stale instead (check of
+    session 17, P2: a withdrawn record is not to post); one with no record of its decks (here
+    the record removed, as for a deck written by hand) posts and the note names the line."""
     data = tmp_path / "data"
     week, fix = _one_week_to_correct(tmp_path, data)
     fix.path.write_text(fix.path.read_text().replace("4888", "4101"))
     register.withdraw(data, "r.dat", 7, "sent by mistake", dt.date(2026, 10, 28),
                       run_id=week.run_id)
+    stale = run_week([fix.path], data, REFERENCE, dt.date(2026, 10, 28), reprocess=True)
+    assert [d.status for d in stale.decks] == ["refused"] and stale.posted == 0
+    assert stale.decks[0].reason.startswith(
+        f"{fix.path}, line 3: stale corrections deck: the register entry this record corrects, "
+        "r.dat line 7, was closed by withdraw-20261028.01 after")
+    written_from.path(data).unlink()
     result = run_week([fix.path], data, REFERENCE, dt.date(2026, 10, 28), reprocess=True)
     assert [n.split(":")[1].split(";")[0] for n in result.notes
             if "closed no open register entry" in n] == [" fix.dat line 3"]

@@ -10,7 +10,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from pipelines.engine.machinery.deck import (
     unpadded,
     utf8,
 )
+from pipelines.engine.machinery.register import closed_since
 from pipelines.engine.machinery.result import DeckOutcome, RunResult
 from pipelines.state import private, run_folder
 from pipelines.state.store import sha256_file
@@ -269,7 +270,8 @@ def same_content(posted: Posted, advice: str, hashes: dict[str, str] | None = No
 def open_all(paths: list[Path], posted: Posted, result: RunResult, refused_dir: Path,
              open_texts: set[str] | None = None, take: Callable[[Deck], Deck] | None = None,
              written: dict[str, written_from.Written] | None = None,
-             open_decks: set[str] | None = None) -> tuple[list[Deck], list[str]]:
+             open_decks: set[str] | None = None, register: pl.DataFrame | None = None
+             ) -> tuple[list[Deck], list[str]]:
     """The decks that pass control and were not posted before, and each one's records hash;
     every deck offered gets its outcome in `result.decks` (a refused one is also copied to
     `refused_dir` for resubmission).
@@ -280,18 +282,21 @@ def open_all(paths: list[Path], posted: Posted, result: RunResult, refused_dir: 
     records when the same correction is made for two original decks that share control
     numbers (check of session 16, P1). Such a deck none of whose original decks has an open entry in
     the register (`open_decks`: their deck hashes), or whose decks a deck accepted before it
-    in the run was written from too, is refused (`_stale`). `take`: as `control`'s."""
+    in the run was written from too, is refused (`_stale`), and so is one with a record whose
+    entry in the error `register` was closed after it was written. `take`: as `control`'s."""
     hashes: dict[str, str] = {}  # content hash -> records hash, of every deck screened
     forgive = None if open_texts is None else (lambda deck: _reinputs(deck, open_texts))
     by_hdr = None if not written else (lambda deck: written_from.key_of(deck) in written)
     decks = control(paths, result, refused_dir,
                     same_content(posted, DUPLICATE_ADVICE, hashes, forgive, by_hdr),
-                    check=_stale(written or {}, open_decks or set()) if open_texts is not None
+                    check=_stale(written or {}, open_decks or set(), register)
+                    if open_texts is not None
                     else _not_corrections, take=take)
     return decks, [hashes[d.content_hash] for d in decks]
 
 
-def _stale(written: dict[str, written_from.Written], open_decks: set[str]) -> Screen:
+def _stale(written: dict[str, written_from.Written], open_decks: set[str],
+           register: pl.DataFrame | None = None) -> Screen:
     """A reprocess's screen: a corrections deck `qap corrections` recorded (`written`, by
     HDR) whose original decks have no open entry left. Its records could close nothing and
     would post as new records, a second posting of what its decks' corrections already
@@ -299,7 +304,10 @@ def _stale(written: dict[str, written_from.Written], open_decks: set[str]) -> Sc
     P2). A deck some of whose decks' entries are open passes, and a record of it that finds
     none of them open is named in the summary. So is refused a second deck of the same
     entries in one run (`qap corrections` run twice, both decks reprocessed together): the
-    first offered is used, as for a deck sent twice."""
+    first offered is used, as for a deck sent twice. And so is a deck with a record whose
+    entry was closed after the deck was written (`register.closed_since`: its record posted
+    already, re-input in a weekly deck or by another corrections deck, or was withdrawn;
+    check of session 17, P2)."""
 
     def check(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:
         known = written.get(written_from.key_of(deck))
@@ -314,13 +322,30 @@ def _stale(written: dict[str, written_from.Written], open_decks: set[str]) -> Sc
                         f"register entries of {names}; only the first is used, so that no "
                         "record posts twice. Correct the records in one of them")
         if set(known.sources) & open_decks:
-            return None
+            return _closed_since(path, deck, known.sources, register)
         return (f"{path}: stale corrections deck: `qap corrections` wrote it from the open "
                 f"register entries of {names}, and none of them is open now (corrected or "
                 "replaced by an earlier reprocess, withdrawn, or rolled back); nothing of it "
                 "posts, so that no record posts twice. `qap corrections` writes what is still "
                 "open")
     return check
+
+
+def _closed_since(path: Path, deck: Deck, sources: Iterable[str],
+                  register: pl.DataFrame | None) -> str | None:
+    """Why a recorded corrections deck some of whose decks' entries are open is still stale:
+    a record of it whose entry was closed after the deck was written (`register.closed_since`),
+    or None."""
+    hits = closed_since(register, deck.records, sources, deck.week_ending, deck.created.date())
+    if not hits:
+        return None
+    line, entry, by = hits[0]
+    more = f" (and {len(hits) - 1} more of its records)" if len(hits) > 1 else ""
+    return (f"{path}, line {line}: stale corrections deck: the register entry this record "
+            f"corrects, {entry}, was closed by {by} after `qap corrections` wrote the deck on "
+            f"{deck.created:%m/%d/%Y}{more}: its record was re-input since (in a weekly deck, "
+            "or another corrections deck) or withdrawn; nothing of this deck posts, so that no "
+            "record posts twice. `qap corrections` writes what is still open")
 
 
 def _not_corrections(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shlex
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,6 +149,29 @@ def _with_week(records: pl.DataFrame, sources: Sources | None = None) -> pl.Data
     return records.select("run", "text", _week(records).alias(DECK_WEEK),
                           _source_key(records).alias("_source")).join(
         table, on="_source", how="left", maintain_order="left").drop("_source")
+
+
+def closed_since(register: pl.DataFrame | None, records: pl.DataFrame, sources: Iterable[str],
+                 week: dt.date, since: dt.date) -> list[tuple[int, str, str]]:
+    """The records (line_no, text) of a corrections deck `qap corrections` recorded whose
+    entries were closed after it was written: at a record's key and week (the deck's HDR
+    week) no entry of its original decks (`sources`, deck hashes) is open, and one was
+    corrected, replaced or withdrawn on or after `since`, the day the deck was written. Its
+    record was re-input since (a weekly run took it, or another corrections deck) or
+    withdrawn, so reprocessed it would post again (check of session 17, P2). Each with the
+    entry ("deck line N") and the run that closed it, in line order."""
+    if register is None or not register.height:
+        return []
+    at = register.filter(pl.col("deck_hash").is_in(list(sources))
+                         & (_week(register) == week)).select(
+        place().alias("place"), "status", "closed", "closed_by", _label().alias("entry"))
+    still_open = at.filter(pl.col("status") == "open")["place"].implode()
+    closed = at.filter(pl.col("status").is_in([CORRECTED, RESUBMITTED, WITHDRAWN])
+                       & (pl.col("closed") >= since) & ~pl.col("place").is_in(still_open))
+    hits = records.select("line_no", place().alias("place")).join(
+        closed, on="place").sort("line_no", "entry").unique("line_no", keep="first",
+                                                             maintain_order=True)
+    return [tuple(row) for row in hits.select("line_no", "entry", "closed_by").iter_rows()]
 
 
 def _label() -> pl.Expr:

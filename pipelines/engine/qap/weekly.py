@@ -166,7 +166,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     decks, sorted_hashes = intake.open_all(
         deck_paths, intake.Posted.of(ledger), result, data_dir / "refused",
         intake.open_texts(open_register) if reprocess else None, taken.take,
-        _written(data_dir) if reprocess else None, _open_decks(open_register))
+        _written(data_dir) if reprocess else None, _open_decks(open_register), open_register)
     del open_register
     result.week_ending = max((d.week_ending for d in decks), default=None)
     result.notes += _date_notes(decks, run_date, published)
