@@ -7,7 +7,9 @@ second time). Keys repeat from week to week, so only an entry of the record's ow
 taken: the week the record itself carries, not its deck's. And a record is taken for a
 re-input only when dated before its deck's week: a deck of the record's own week is that
 week's work (a late deck, or a second deck of the week, whose control numbers may repeat
-the first's: review 14, F13), and its records stand for no other deck's entries."""
+the first's: review 14, F13), and its records stand for no other deck's entries. It is the
+same document as well, a review's OFP and SSN unchanged (`_identity`); a record at an
+entry's key and week that is not taken is named beside the entry (`_beside`)."""
 
 from __future__ import annotations
 
