@@ -460,6 +460,21 @@ def test_run_app_says_an_unforeseen_error_in_one_line_with_16(monkeypatch, capsy
                                        "see where)\n")
 
 
+def test_a_panic_of_polars_is_said_in_one_line_with_16_not_a_traceback(monkeypatch, capsys):
+    """Check of session 17, Q1: a polars panic (pyo3's PanicException, a BaseException)
+    passed every `except Exception` and ended the command with a traceback and exit 1."""
+    import polars as pl
+
+    def broken() -> str:
+        raise pl.exceptions.PanicException("assertion failed: i < self.len()")
+
+    monkeypatch.delenv("QAP_TRACEBACK", raising=False)
+    monkeypatch.setattr(cli, "version_text", broken)
+    assert cli.run_app(["--version"]) == 16
+    assert capsys.readouterr().err == (
+        "qap: internal error, nothing more was done: PanicException: assertion failed: i < "
+        "self.len() (run again with QAP_TRACEBACK=1 to see where)\n")
+
 def test_a_store_table_changed_from_outside_stops_register_and_run_with_12(store, tmp_path,
                                                                            capsys):
     """Review 12, F6: a table overwritten in a published generation used to become the next

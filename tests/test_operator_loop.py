@@ -612,7 +612,8 @@ def test_a_record_re_input_in_a_later_weekly_deck_closes_its_entry_and_is_not_wr
     week1.write_text(_reviews_deck("10242026", "10242026", "W1A", 1))
     run_week([week1], data, REFERENCE, dt.date(2026, 10, 27))
     week2 = _week_two_carrying(tmp_path, week1, "W2A", lambda t: t.replace("4888", "4101"))
-    result = run_week([week2], data, REFERENCE, dt.date(2026, 11, 3))
+    (tmp_path / "t2.dat").write_text(_time_deck("10312026", "10312026", 12))  # check 17b, Q1
+    result = run_week([week2, tmp_path / "t2.dat"], data, REFERENCE, dt.date(2026, 11, 3))
     entries = Store(data).read("error_register").select("run_id", "deck", "line_no", "status",
                                                         "closed_by", "replaces")
     assert entries.rows() == [

@@ -96,10 +96,14 @@ def run_app(args: list[str] | None = None) -> int:
         if os.environ.get("QAP_TRACEBACK"):
             raise
         return _unforeseen(err)
+    except BaseException as err:  # a compiled library's panic (polars) is no Exception
+        if type(err).__name__ != "PanicException" or os.environ.get("QAP_TRACEBACK"):
+            raise
+        return _unforeseen(err)
     return 0
 
 
-def _unforeseen(err: Exception) -> int:
+def _unforeseen(err: BaseException) -> int:
     """A store that cannot be read as published is 12 with the store's own message; anything
     else is an internal error (16), named in one line (QAP_TRACEBACK=1 shows where)."""
     store = sys.modules.get("pipelines.state.store")  # loaded by then if the error is its

@@ -145,10 +145,12 @@ def _beside(register: pl.DataFrame, posted: pl.DataFrame, decks: list[Deck], run
                            & pl.col("replaces").is_null()).select(
         "run", place().alias("place"), own_week().alias("own"),
         pl.format("{} line {}", "deck", "line_no").alias("record"))
-    names = pl.Series([d.name for d in decks], dtype=pl.String)
-    ours = posted.select("run", place().alias("place"), own_week().alias("own"), pl.format(
-        "{} line {}", names.gather(posted["deck_no"].cast(pl.Int64)).alias("deck")
-        if posted.height else pl.lit(None, pl.String), "line_no").alias("record"))
+    names = pl.DataFrame({"deck_no": range(len(decks)), "deck": [d.name for d in decks]},
+                         schema={"deck_no": pl.UInt16, "deck": pl.String})
+    ours = posted.with_columns(pl.col("deck_no").cast(pl.UInt16)).join(
+        names, on="deck_no", how="left", maintain_order="left").select(
+        "run", place().alias("place"), own_week().alias("own"),
+        pl.format("{} line {}", "deck", "line_no").alias("record"))
     near = pl.concat([ours, mine]).join(entries, on=["run", "place"]).filter(
         (pl.col("own") == pl.col("week")) | (pl.col("run") == RUN_3927))
     return dict(near.group_by("record", maintain_order=True).agg(pl.col("entry").unique(
