@@ -648,17 +648,22 @@ def test_a_record_re_input_in_a_later_weekly_deck_closes_its_entry_and_is_not_wr
 
 
 
-def test_a_corrections_deck_written_before_a_weekly_re_input_of_its_record_is_refused(tmp_path):
+@pytest.mark.parametrize("written", [dt.datetime(2026, 10, 28, 8), dt.datetime(2026, 11, 10, 8)],
+                         ids=["before the run date", "after it"])
+def test_a_corrections_deck_written_before_a_weekly_re_input_of_its_record_is_refused(
+        tmp_path, written):
     """Check of session 17, P2: `qap corrections` wrote fix.dat; week 2's deck then carried
     the corrected review, which closed its entry; fix.dat reprocessed posted it a second
-    time (its other entry still open, so it was not stale). A recorded deck with a record
-    whose entry was closed after the deck was written is refused, nothing of it posted."""
+    time (its other entry still open, so it was not stale). A recorded deck an entry of
+    which was closed since is refused, nothing of it posted, whatever the dates: the deck's
+    clock and a run's --run-date (second pass, Q2: a run dated before the clock's day was
+    not seen as later)."""
     data = tmp_path / "data"
     run_week([NATIONAL], data, REFERENCE, dt.date(2026, 10, 26))
     week1 = tmp_path / "r1.dat"
     week1.write_text(_reviews_deck("10242026", "10242026", "W1A", 1))
     run_week([week1], data, REFERENCE, dt.date(2026, 10, 27))
-    [fix] = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime(2026, 10, 28, 8))
+    [fix] = register.corrections_deck(data, tmp_path / "fix.dat", written)
     fix.path.write_text(fix.path.read_text().replace("4888", "4101"))
     week2 = _week_two_carrying(tmp_path, week1, "W2A", lambda t: t.replace("4888", "4101"),
                                ("01", "02"))
@@ -667,16 +672,49 @@ def test_a_corrections_deck_written_before_a_weekly_re_input_of_its_record_is_re
     again = run_week([fix.path], data, REFERENCE, dt.date(2026, 11, 4), reprocess=True)
     assert [d.status for d in again.decks] == ["refused"] and again.posted == 0
     assert again.decks[0].reason == (
-        f"{fix.path}, line 3: stale corrections deck: the register entry this record corrects, "
-        "r1.dat line 7, was closed by 20261103.01 after `qap corrections` wrote the deck on "
-        "10/28/2026: its record was re-input since (in a weekly deck, or another corrections "
-        "deck) or withdrawn; nothing of this deck posts, so that no record posts twice. `qap "
-        "corrections` writes what is still open")
+        f"{fix.path}: stale corrections deck: the register entry r1.dat line 7, one `qap "
+        "corrections` wrote it from, was closed by 20261103.01 since: its record was re-input "
+        "(in a weekly deck, or another corrections deck) or withdrawn; nothing of this deck "
+        "posts, so that no record posts twice. `qap corrections` writes what is still open")
     assert Store(data).read("cum_ofp").equals(before)
     fresh = register.corrections_deck(data, tmp_path / "new" / "fix.dat",
                                       dt.datetime(2026, 11, 4, 9))
     assert (fresh[0].week_ending, fresh[0].records) == (dt.date(2026, 10, 24), 2)
     assert "4888" not in fresh[0].path.read_text()  # r1.dat line 8 and its header only
+
+
+def test_a_header_closed_before_the_deck_was_written_does_not_make_it_stale(tmp_path):
+    """Check of session 17, second pass, Q3: a document whose lines are all rejected puts its
+    header on the register too; reprocessed with one line fixed, the header and that line
+    close and the other line is rejected again; `qap corrections` then writes the header as
+    that line's context, beside another entry of the original deck, and the next reprocess
+    (the same day) was refused as stale for the header's entry closed that day. Only the
+    entries a deck was written from make it stale."""
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 10, 26))
+    lines = ["59702222W1A0201102420260008112041044210",
+             "59702222W1A0202 123456789    4888    1    1",  # 14
+             "59702222W1A0203 234567891    2103    3    3",  # 21
+             "59702222W1A0301102420260008112041044210",
+             "59702222W1A0302 345678912    5102    2    1",
+             "59702222W1A0303 456789123    4888    1    1"]  # 14, the document's other line posts
+    (tmp_path / "r.dat").write_text(deck(lines, campus="SC", week_ending="10242026",
+                                         created="10242026", sequence=1))
+    run_week([tmp_path / "r.dat"], data, REFERENCE, dt.date(2026, 10, 27))
+    assert Store(data).read("error_register")["line_no"].to_list() == [2, 3, 4, 7]
+    [fix] = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime(2026, 10, 28, 8))
+    kept = [t for t in fix.path.read_text().splitlines() if not t.startswith("59702222W1A03")]
+    fix.path.write_text("\n".join([*kept[:-1], "TRL0000003", ""]).replace("4888", "4101"))
+    first = run_week([fix.path], data, REFERENCE, dt.date(2026, 10, 28), reprocess=True)
+    assert (first.corrected, first.resubmitted) == (2, 1)  # the header and W1A0202; W1A0203
+    [fix2] = register.corrections_deck(data, tmp_path / "two" / "fix.dat",
+                                       dt.datetime(2026, 10, 28, 9))
+    assert fix2.path.read_text().splitlines()[1] == lines[0]  # the context of W1A0203
+    fix2.path.write_text(fix2.path.read_text().replace("    2103    3", "    3103    3")
+                         .replace("4888", "4101"))
+    second = run_week([fix2.path], data, REFERENCE, dt.date(2026, 10, 28), reprocess=True)
+    assert [d.status for d in second.decks] == ["accepted"]
+    assert (second.corrected, second.rejected) == (2, 0)
 
 def test_forms_3081_sent_again_in_a_later_weeks_deck_stay_in_their_own_week(tmp_path):
     """Check of session 17, P1: Forms 3081 of week 11/14 sent again in week 11/21's deck are
@@ -859,8 +897,8 @@ def test_a_correction_of_a_withdrawn_entry_says_it_closed_nothing(tmp_path):
     stale = run_week([fix.path], data, REFERENCE, dt.date(2026, 10, 28), reprocess=True)
     assert [d.status for d in stale.decks] == ["refused"] and stale.posted == 0
     assert stale.decks[0].reason.startswith(
-        f"{fix.path}, line 3: stale corrections deck: the register entry this record corrects, "
-        "r.dat line 7, was closed by withdraw-20261028.01 after")
+        f"{fix.path}: stale corrections deck: the register entry r.dat line 7, one `qap "
+        "corrections` wrote it from, was closed by withdraw-20261028.01 since: ")
     written_from.path(data).unlink()
     result = run_week([fix.path], data, REFERENCE, dt.date(2026, 10, 28), reprocess=True)
     assert [n.split(":")[1].split(";")[0] for n in result.notes

@@ -10,7 +10,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -322,7 +322,7 @@ def _stale(written: dict[str, written_from.Written], open_decks: set[str],
                         f"register entries of {names}; only the first is used, so that no "
                         "record posts twice. Correct the records in one of them")
         if set(known.sources) & open_decks:
-            return _closed_since(path, deck, known.sources, register)
+            return _closed_since(path, deck, known, register)
         return (f"{path}: stale corrections deck: `qap corrections` wrote it from the open "
                 f"register entries of {names}, and none of them is open now (corrected or "
                 "replaced by an earlier reprocess, withdrawn, or rolled back); nothing of it "
@@ -331,21 +331,20 @@ def _stale(written: dict[str, written_from.Written], open_decks: set[str],
     return check
 
 
-def _closed_since(path: Path, deck: Deck, sources: Iterable[str],
+def _closed_since(path: Path, deck: Deck, known: written_from.Written,
                   register: pl.DataFrame | None) -> str | None:
     """Why a recorded corrections deck some of whose decks' entries are open is still stale:
-    a record of it whose entry was closed after the deck was written (`register.closed_since`),
-    or None."""
-    hits = closed_since(register, deck.records, sources, deck.week_ending, deck.created.date())
-    if not hits:
+    an entry it was written from is no longer open (`register.closed_since`), or None."""
+    closed = closed_since(register, known)
+    if not closed:
         return None
-    line, entry, by = hits[0]
-    more = f" (and {len(hits) - 1} more of its records)" if len(hits) > 1 else ""
-    return (f"{path}, line {line}: stale corrections deck: the register entry this record "
-            f"corrects, {entry}, was closed by {by} after `qap corrections` wrote the deck on "
-            f"{deck.created:%m/%d/%Y}{more}: its record was re-input since (in a weekly deck, "
-            "or another corrections deck) or withdrawn; nothing of this deck posts, so that no "
-            "record posts twice. `qap corrections` writes what is still open")
+    entry, by = closed[0]
+    more = f" (and {len(closed) - 1} more of its entries)" if len(closed) > 1 else ""
+    return (f"{path}: stale corrections deck: the register entry {entry}, one `qap "
+            f"corrections` wrote it from, was {by} since{more}: its record was "
+            "re-input (in a weekly deck, or another corrections deck) or withdrawn; nothing "
+            "of this deck posts, so that no record posts twice. `qap corrections` writes what "
+            "is still open")
 
 
 def _not_corrections(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:

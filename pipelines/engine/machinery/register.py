@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shlex
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,27 +150,24 @@ def _with_week(records: pl.DataFrame, sources: Sources | None = None) -> pl.Data
         table, on="_source", how="left", maintain_order="left").drop("_source")
 
 
-def closed_since(register: pl.DataFrame | None, records: pl.DataFrame, sources: Iterable[str],
-                 week: dt.date, since: dt.date) -> list[tuple[int, str, str]]:
-    """The records (line_no, text) of a corrections deck `qap corrections` recorded whose
-    entries were closed after it was written: at a record's key and week (the deck's HDR
-    week) no entry of its original decks (`sources`, deck hashes) is open, and one was
-    corrected, replaced or withdrawn on or after `since`, the day the deck was written. Its
-    record was re-input since (a weekly run took it, or another corrections deck) or
-    withdrawn, so reprocessed it would post again (check of session 17, P2). Each with the
-    entry ("deck line N") and the run that closed it, in line order."""
-    if register is None or not register.height:
+def closed_since(register: pl.DataFrame | None, written: written_from.Written
+                 ) -> list[tuple[str, str]]:
+    """The entries a corrections deck `qap corrections` recorded was written from
+    (`written.entries`) that are no longer open: corrected, replaced or withdrawn since (a
+    weekly run took a record's re-input, or another corrections deck), or gone with a
+    rollback. Reprocessed, the deck's record of such an entry would post again (check of
+    session 17, P2). Each as "deck line N" with what closed it (the run, or "a rollback"),
+    in the order recorded. A record written before entries were kept gives none."""
+    if not written.entries:
         return []
-    at = register.filter(pl.col("deck_hash").is_in(list(sources))
-                         & (_week(register) == week)).select(
-        place().alias("place"), "status", "closed", "closed_by", _label().alias("entry"))
-    still_open = at.filter(pl.col("status") == "open")["place"].implode()
-    closed = at.filter(pl.col("status").is_in([CORRECTED, RESUBMITTED, WITHDRAWN])
-                       & (pl.col("closed") >= since) & ~pl.col("place").is_in(still_open))
-    hits = records.select("line_no", place().alias("place")).join(
-        closed, on="place").sort("line_no", "entry").unique("line_no", keep="first",
-                                                             maintain_order=True)
-    return [tuple(row) for row in hits.select("line_no", "entry", "closed_by").iter_rows()]
+    rows = pl.DataFrame(schema={"key": pl.String, "status": pl.String, "by": pl.String}) \
+        if register is None else register.select(entry_key().alias("key"), "status", pl.coalesce(
+            "closed_by", pl.lit("")).alias("by"))
+    still = set(rows.filter(pl.col("status") == "open")["key"].to_list())
+    known = dict(rows.filter(pl.col("status") != "open").select("key", "by").iter_rows())
+    return [(" ".join(e.split(" ")[1:-1]) + f" line {e.split(' ')[-1]}",
+             f"closed by {known[e]}" if known.get(e) else "undone by a rollback")
+            for e in written.entries if e not in still]
 
 
 def _label() -> pl.Expr:
@@ -612,10 +608,12 @@ def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: boo
 
 
 def _written_from(entries: pl.DataFrame, file: str) -> written_from.Written:
-    """What the record keeps of a corrections deck: the original decks of its entries."""
+    """What the record keeps of a corrections deck: the original decks of its entries, and
+    the entries themselves (`entry_key`)."""
+    keys = entries.select(entry_key().alias("key"))["key"].sort().to_list()
     return written_from.Written(file=file, sources=dict(
         entries.select("deck_hash", "deck").unique("deck_hash").sort("deck", "deck_hash")
-        .iter_rows()))
+        .iter_rows()), entries=tuple(keys))
 
 
 def _write_deck(path: Path, entries: pl.DataFrame, created: dt.datetime, sequence: int

@@ -51,11 +51,15 @@ _NOT_WRITTEN = ("no deck was written (nor any folder), since the decks could not
 
 @dataclass(frozen=True)
 class Written:
-    """One corrections deck as `qap corrections` wrote it: its file name then, and the original
-    decks whose open entries it holds (deck hash, the register's `deck_hash` -> file name)."""
+    """One corrections deck as `qap corrections` wrote it: its file name then, the original
+    decks whose open entries it holds (deck hash, the register's `deck_hash` -> file name),
+    and those entries ("run_id deck line", `register.entry_key`; empty in a record written
+    before they were kept): one no longer open when the deck is reprocessed was closed since,
+    and its record is not to post again (check of session 17, P2)."""
 
     file: str
     sources: dict[str, str]
+    entries: tuple[str, ...] = ()
 
 
 def key(campus: str, week_ending: dt.date, created: dt.datetime, sequence: int) -> str:
@@ -112,7 +116,8 @@ def read(data_dir: Path) -> dict[str, Written]:
         if kept["format"] != FORMAT:  # a later version's record is not read as this one's
             raise ValueError(f"format {kept['format']!r}, this version reads {FORMAT}")
         decks = kept["decks"]
-        return {k: Written(file=str(v["file"]), sources=dict(v["sources"]))
+        return {k: Written(file=str(v["file"]), sources=dict(v["sources"]),
+                           entries=tuple(str(e) for e in v.get("entries", ())))
                 for k, v in decks.items()}
     except KeyError as err:
         raise Unreadable(where, f"not a record of corrections decks (no {err} in it)"
@@ -170,7 +175,9 @@ def add(data_dir: Path, known: dict[str, Written], new: dict[str, Written]) -> P
                          "written")
     decks = {**known, **new}
     text = json.dumps({"format": FORMAT, "decks": {
-        k: {"file": w.file, "sources": w.sources} for k, w in sorted(decks.items())}},
+        k: {"file": w.file, "sources": w.sources} | ({"entries": list(w.entries)}
+                                                     if w.entries else {})
+        for k, w in sorted(decks.items())}},
         indent=1).encode()
     where = path(data_dir)
     _folder(data_dir)
