@@ -697,15 +697,11 @@ def test_quiet_flows_leave_out_the_event_senders_closing_warning():
         worker.setLevel(level)
 
 
-def test_a_deck_changed_while_the_run_reads_it_again_stops_it_with_12_and_posts_nothing(
-        tmp_path, monkeypatch, capsys):
-    """Issue 20: the map reads a deck's parts again from its file, after intake let the deck
-    go; a file rewritten in between is not read as other records, and nothing posts."""
-    from fixtures import generate
+def _rewritten_after_the_first_part(deck: Path, monkeypatch) -> list[int]:
+    """Parts of 7 lines, and `deck` rewritten once run 03 has checked the first: the calls of
+    the check are counted in the list returned."""
     from pipelines.engine.qap import run03, week_parts
 
-    generated = generate.write_inputs(tmp_path / "in", 300, seed=3)
-    deck = generated["week"]
     monkeypatch.setattr(week_parts, "PART_LINES", 7)
     check, calls = run03.check, []
 
@@ -716,6 +712,17 @@ def test_a_deck_changed_while_the_run_reads_it_again_stops_it_with_12_and_posts_
         return check(*args, **kwargs)
 
     monkeypatch.setattr(run03, "check", rewrite_after_the_first_part)
+    return calls
+
+def test_a_deck_changed_while_the_run_reads_it_again_stops_it_with_12_and_posts_nothing(
+        tmp_path, monkeypatch, capsys):
+    """Issue 20: the map reads a deck's parts again from its file, after intake let the deck
+    go; a file rewritten in between is not read as other records, and nothing posts."""
+    from fixtures import generate
+
+    generated = generate.write_inputs(tmp_path / "in", 300, seed=3)
+    deck = generated["week"]
+    calls = _rewritten_after_the_first_part(deck, monkeypatch)
     data = tmp_path / "data"
     assert cli.run_app(["run", str(NATIONAL), str(deck), "-d", str(data), "-q",
                         "--run-date", "2026-11-17"]) == 12
@@ -735,22 +742,12 @@ def test_a_dry_run_stopped_by_a_changed_deck_removes_its_scratch_copy_or_names_i
     copy, unnamed; as when it is interrupted, the copy it made is removed (nothing in it is
     whole) and a --scratch folder is left, and each is named."""
     from fixtures import generate
-    from pipelines.engine.qap import run03, week_parts
 
     generated = generate.write_inputs(tmp_path / "in", 300, seed=3)
     deck, data = generated["week"], tmp_path / "data"
     assert cli.run_app(["run", str(NATIONAL), "-d", str(data), "-q",
                         "--run-date", "2026-11-10"]) == 0
-    monkeypatch.setattr(week_parts, "PART_LINES", 7)
-    check, calls = run03.check, []
-
-    def rewrite_after_the_first_part(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 1:
-            deck.write_text(deck.read_text().replace("0", "1"))
-        return check(*args, **kwargs)
-
-    monkeypatch.setattr(run03, "check", rewrite_after_the_first_part)
+    _rewritten_after_the_first_part(deck, monkeypatch)
     scratch = tmp_path / "mine"
     capsys.readouterr()
     assert cli.run_app(["run", str(deck), "-d", str(data), "-q", "--run-date", "2026-11-17",

@@ -69,6 +69,11 @@ def test_the_same_unchanged_deck_sent_again_outside_reprocess_is_still_a_duplica
     assert "already accepted by run 20261117.01 (04-time-reports-3081.dat)" in again.decks[0].reason
 
 
+def _refused(result) -> str:
+    """The reason of a run's one deck, refused with nothing posted."""
+    assert [d.status for d in result.decks] == ["refused"] and result.posted == 0
+    return result.decks[0].reason
+
 def _edited(source: Path, out: Path, edit) -> Path:
     lines = source.read_text().splitlines()
     out.write_text("\n".join([lines[0], *edit(lines[1:-1]), lines[-1]]) + "\n")
@@ -486,8 +491,7 @@ def test_a_corrections_deck_given_to_a_plain_run_is_refused_with_the_command_to_
     assert CliRunner().invoke(cli.app, ["corrections", str(fix), "-d", str(data)]).exit_code == 0
     fix.write_text(fix.read_text().replace("   12777    3", "   12101    3"))
     plain = run_week([fix], data, REFERENCE, dt.date(2026, 11, 18))
-    assert [d.status for d in plain.decks] == ["refused"] and plain.posted == 0
-    assert plain.decks[0].reason == (
+    assert _refused(plain) == (
         f"{fix}, line 1, columns 4-5: HDR campus CR is a corrections deck (written by `qap "
         "corrections`): run it with `qap reprocess` (or put it in the corrections/ folder of "
         "the reprocess flow), which closes the register entries of the records that post")
@@ -670,8 +674,7 @@ def test_a_corrections_deck_written_before_a_weekly_re_input_of_its_record_is_re
     assert run_week([week2], data, REFERENCE, dt.date(2026, 11, 3)).corrected == 1
     before = Store(data).read("cum_ofp")
     again = run_week([fix.path], data, REFERENCE, dt.date(2026, 11, 4), reprocess=True)
-    assert [d.status for d in again.decks] == ["refused"] and again.posted == 0
-    assert again.decks[0].reason == (
+    assert _refused(again) == (
         f"{fix.path}: stale corrections deck: the register entry r1.dat line 7, one `qap "
         "corrections` wrote it from, was closed by 20261103.01 since: its record was re-input "
         "(in a weekly deck, or another corrections deck) or withdrawn; nothing of this deck "
@@ -821,8 +824,7 @@ def test_a_correction_made_before_a_rollback_of_its_run_says_it_closed_nothing(t
     fix.path.write_text(fix.path.read_text().replace("4888", "4101"))
     register.rollback(data, week.run_id, "test", undo_later=False)
     stale = run_week([fix.path], data, REFERENCE, dt.date(2026, 10, 28), reprocess=True)
-    assert [d.status for d in stale.decks] == ["refused"] and stale.posted == 0
-    assert stale.decks[0].reason == (
+    assert _refused(stale) == (
         f"{fix.path}: stale corrections deck: `qap corrections` wrote it from the open "
         "register entries of r.dat, and none of them is open now (corrected or replaced "
         "by an earlier reprocess, withdrawn, or rolled back); nothing of it posts, so that no "
@@ -895,8 +897,7 @@ def test_a_correction_of_a_withdrawn_entry_says_it_closed_nothing(tmp_path):
     register.withdraw(data, "r.dat", 7, "sent by mistake", dt.date(2026, 10, 28),
                       run_id=week.run_id)
     stale = run_week([fix.path], data, REFERENCE, dt.date(2026, 10, 28), reprocess=True)
-    assert [d.status for d in stale.decks] == ["refused"] and stale.posted == 0
-    assert stale.decks[0].reason.startswith(
+    assert _refused(stale).startswith(
         f"{fix.path}: stale corrections deck: the register entry r.dat line 7, one `qap "
         "corrections` wrote it from, was closed by withdraw-20261028.01 since: ")
     written_from.path(data).unlink()

@@ -26,6 +26,7 @@ from pipelines.engine.machinery.register import (
     supersede_resubmitted,
 )
 from pipelines.engine.machinery.result import RunResult
+from pipelines.engine.qap.reprocess_register import listed
 from validators.codes import RUN_3926, RUN_3927
 
 DEFECT_LIST_PROGRAM = "59703"  # Form 3927: its records carry no week of their own
@@ -161,13 +162,12 @@ def _beside_notes(beside: dict[str, list[str]], named: int = 5) -> list[str]:
     if not beside:
         return []
     said = [f"{record} at {' and '.join(entries)}" for record, entries in beside.items()]
-    more = f" and {len(said) - named} more" if len(said) > named else ""
     return [f"{len(beside)} record(s) of this run at the key and week of open register entries "
             "of earlier runs closed or replaced none: another document at that key (its OFP "
             "or SSN differs), a Form 3927 (it carries no week), or a record of a deck of its "
-            f"own week (whose control numbers may repeat another deck's): {'; '.join(said[:named])}"
-            f"{more}. If one is that entry's record corrected, withdraw the entry: qap withdraw "
-            "DECK LINE --reason \"...\""]
+            f"own week (whose control numbers may repeat another deck's): "
+            f"{listed(said, '; ', named)}. If one is that entry's record corrected, withdraw "
+            "the entry: qap withdraw DECK LINE --reason \"...\""]
 
 
 def _keeps_its_week(register: pl.DataFrame, before: pl.DataFrame, run_id: str) -> pl.DataFrame:
@@ -197,10 +197,9 @@ def _closed_notes(closed: dict[str, str], named: int = 5) -> list[str]:
     if not closed:
         return []
     said = [f"{record} closed {entry}" for record, entry in closed.items()]
-    more = f" and {len(said) - named} more" if len(said) > named else ""
     return [f"{len(closed)} open register entr{'y' if len(closed) == 1 else 'ies'} of earlier "
             "runs closed as corrected by records of this run at their key and week, taken as "
-            f"their re-input: {'; '.join(said[:named])}{more}. A record so taken that is "
+            f"their re-input: {listed(said, '; ', named)}. A record so taken that is "
             "another document leaves that entry's record unposted: `qap register --all` "
             "shows the entry's text to re-input"]
 
@@ -208,18 +207,16 @@ def _closed_notes(closed: dict[str, str], named: int = 5) -> list[str]:
 def _replaced_notes(entries: list[str], named: int = 5) -> list[str]:
     if not entries:
         return []
-    more = f" and {len(entries) - named} more" if len(entries) > named else ""
     return [f"{len(entries)} open register entr{'y' if len(entries) == 1 else 'ies'} of earlier "
             "runs replaced by records of this run rejected again at their key and week: "
-            f"{', '.join(entries[:named])}{more}"]
+            f"{listed(entries, named=named)}"]
 
 
 def _tied_notes(records: list[str], named: int = 5) -> list[str]:
     if not records:
         return []
-    more = f" and {len(records) - named} more" if len(records) > named else ""
     return [f"{len(records)} record(s) of this run are as like open entries of two decks of "
-            f"their key and week, so closed or replaced neither: {', '.join(records[:named])}"
-            f"{more}; withdraw the entry each is the re-input of: qap withdraw DECK LINE "
+            f"their key and week, so closed or replaced neither: {listed(records, named=named)}"
+            "; withdraw the entry each is the re-input of: qap withdraw DECK LINE "
             "--reason \"...\""]
 

@@ -96,7 +96,7 @@ def _labels(records: pl.DataFrame, decks: list[Deck]) -> list[str]:
             records.select("deck_no", "line_no").iter_rows()]
 
 
-def _listed(names: list[str], separator: str = ", ", named: int = 5) -> str:
+def listed(names: list[str], separator: str = ", ", named: int = 5) -> str:
     """The first `named` of `names`, and how many more."""
     more = f" and {len(names) - named} more" if len(names) > named else ""
     return separator.join(names[:named]) + more
@@ -112,11 +112,11 @@ def _tied_notes(tied: dict[str, list[str]], did: str, would: str, unrecorded: li
     if not tied:
         return []
     said = [f"{record} (as like {' and '.join(entries)})" for record, entries in tied.items()]
-    why = (f" ({_listed(unrecorded)}: no record of the decks `qap corrections` wrote "
+    why = (f" ({listed(unrecorded)}: no record of the decks `qap corrections` wrote "
            f"{'it' if len(unrecorded) == 1 else 'them'} from, as for a deck written by hand "
            "or before it kept one)" if unrecorded else "")
     return [f"{len(tied)} record(s) {did} but {would} no entry, being as like entries of two "
-            f"decks of their week (the same key, week and text){why}: {_listed(said, '; ')}; "
+            f"decks of their week (the same key, week and text){why}: {listed(said, '; ')}; "
             "withdraw the entry each stands for (`qap corrections` named the deck whose "
             "entries each corrections deck holds): qap withdraw DECK LINE --reason \"...\""]
 
@@ -131,7 +131,7 @@ def _kept_apart_notes(kept: dict[str, tuple[str | None, list[str]]], did: str) -
             for record, (took, others) in kept.items()]
     return [f"{len(kept)} record(s) of corrections decks {did} only entries of the decks "
             "`qap corrections` wrote them from, not the like entries of another deck of their "
-            f"week: {_listed(said, '; ')}"]
+            f"week: {listed(said, '; ')}"]
 
 
 def _opened_anew(entries: list[str], named: int = 5) -> list[str]:
@@ -140,7 +140,7 @@ def _opened_anew(entries: list[str], named: int = 5) -> list[str]:
     if not entries:
         return []
     return [f"{len(entries)} record(s) rejected again replaced no open register entry (none is "
-            f"open at their key in their week), so each opens a new one: {_listed(entries)}; "
+            f"open at their key in their week), so each opens a new one: {listed(entries)}; "
             "was the corrections deck written before a rollback of its run or a withdrawal of "
             "the entry?"]
 
@@ -153,7 +153,7 @@ def _closed_nothing(records: list[str]) -> list[str]:
     if not records:
         return []
     return [f"{len(records)} record(s) posted but closed no open register entry (none was left "
-            f"for them at their key in their week): {_listed(records)}; was the corrections "
+            f"for them at their key in their week): {listed(records)}; was the corrections "
             "deck written before a rollback of its run or a withdrawal of the entry, or run "
             "already, or does it hold a record twice (its entry goes to the copy rejected "
             "again)? They are posted as new records (`qap rollback` undoes this run)"]
