@@ -149,11 +149,14 @@ def _closed_nothing(records: list[str]) -> list[str]:
     """The summary's note of a reprocess's records ("deck line N") that posted but closed no
     open entry (none was left for them at their key and week: corrected from a deck written
     before a rollback or a withdrawal, not a correction at all, or a record sent twice whose
-    copy rejected again took the entry); review 14, F9; check of session 16, P3."""
+    copy rejected again took the entry, or a key changed on purpose, whose old entry is
+    withdrawn); review 14, F9; check of session 16, P3; check of session 17, Q5."""
     if not records:
         return []
     return [f"{len(records)} record(s) posted but closed no open register entry (none was left "
             f"for them at their key in their week): {listed(records)}; was the corrections "
             "deck written before a rollback of its run or a withdrawal of the entry, or run "
             "already, or does it hold a record twice (its entry goes to the copy rejected "
-            "again)? They are posted as new records (`qap rollback` undoes this run)"]
+            "again)? They are posted as new records (`qap rollback` undoes this run). A record "
+            "whose key field was changed on purpose closes no entry either: withdraw its old "
+            "entry (qap withdraw DECK LINE --reason \"...\")"]
