@@ -820,6 +820,7 @@ def test_a_deck_gone_before_intake_reached_it_says_it_was_there_and_what_to_do(
             "moved or deleted before intake read it); nothing of it posted: when it is found, "
             "send it again (in a run of its own: the run's other decks went on without it)\n"
             ) in said.out + said.err
+    assert "correct and send them again" not in said.out + said.err  # nothing kept: 17, P8
     assert [d["deck"] for d in Store(data).read("decks").filter(
         status="posted").select("deck").to_dicts()] == ["national-defect-list.dat", first.name]
 

@@ -238,7 +238,9 @@ def _gone(err: DeckFault | DeckRefused) -> str:
 
 
 def _kept(outcome: DeckOutcome, kept: Path | None) -> None:
-    """A refused deck kept under another name than its own is said so in its reason."""
+    """A refused deck kept under another name than its own is said so in its reason; one not
+    kept (its file was gone) is marked so, and the summary does not say it was."""
+    outcome.kept = kept is not None
     if kept is not None and kept.name != Path(outcome.path).name:
         outcome.reason += f" (kept as {kept}: a different deck of its name was kept before)"
 

@@ -25,6 +25,7 @@ class DeckOutcome:
     posted: int = 0
     rejected: int = 0
     counted: bool = True  # False: refused before its records could be counted (unreadable)
+    kept: bool = True  # False: refused, and no copy kept for resubmission (the file was gone)
 
 
 @dataclass
