@@ -268,7 +268,8 @@ def close_corrected(register: pl.DataFrame, posted: pl.DataFrame, run_id: str,
                     kept_apart: dict[int, tuple[str | None, list[str]]] | None = None,
                     same_week: bool = False, paired: dict[int, int] | None = None
                     ) -> tuple[pl.DataFrame, int]:
-    """Entries whose corrected record posted in reprocess run `run_id`: each posted record
+    """Entries whose corrected record posted in reprocess run `run_id` (or in a weekly run,
+    re-input in a later week's deck: `same_week`): each posted record
     (`posted`: run, text, and DECK_WEEK and deck_hash when known) closes the entry it stands
     for (`_stands_for`, weighed against the records this run rejected again too, so a fixed
     record never takes an unchanged one's entry; of records as alike, the one rejected again:
