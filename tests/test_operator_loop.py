@@ -836,8 +836,9 @@ def test_a_correction_made_before_a_rollback_of_its_run_says_it_closed_nothing(t
         "2 record(s) posted but closed no open register entry (none was left for them at "
         "their key in their week): fix.dat line 2, fix.dat line 3; was the corrections deck "
         "written before a rollback of its run or a withdrawal of the entry, or run already, or "
-        "does it hold a record twice (its entry goes to the copy rejected again)? They are "
-        "posted as new records (`qap rollback` undoes this run). A record whose key field was "
+        "was the record re-input in a later week's deck since, or does it hold a record twice "
+        "(its entry goes to the copy rejected again)? They are posted as new records (`qap "
+        "rollback` undoes this run). A record whose key field was "
         "changed on purpose closes no entry either: withdraw its old entry (qap withdraw DECK "
         "LINE --reason \"...\")"]
     assert [n for n in result.notes if "replaced no open register entry" in n] == [

@@ -342,11 +342,13 @@ def _closed_since(path: Path, deck: Deck, known: written_from.Written,
         return None
     entry, by = closed[0]
     more = f" (and {len(closed) - 1} more of its entries)" if len(closed) > 1 else ""
+    why = ("the run that opened it was rolled back" if by.startswith("undone") else
+           "its record was re-input (in a weekly deck, or another corrections deck) or "
+           "withdrawn")
     return (f"{path}: stale corrections deck: the register entry {entry}, one `qap "
-            f"corrections` wrote it from, was {by} since{more}: its record was "
-            "re-input (in a weekly deck, or another corrections deck) or withdrawn; nothing "
-            "of this deck posts, so that no record posts twice. `qap corrections` writes what "
-            "is still open")
+            f"corrections` wrote it from, was {by} since{more}: {why}; nothing of this deck "
+            "posts, so that no record posts twice. `qap corrections` writes what is still "
+            "open")
 
 
 def _not_corrections(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:

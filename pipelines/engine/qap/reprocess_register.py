@@ -156,7 +156,8 @@ def _closed_nothing(records: list[str]) -> list[str]:
     return [f"{len(records)} record(s) posted but closed no open register entry (none was left "
             f"for them at their key in their week): {listed(records)}; was the corrections "
             "deck written before a rollback of its run or a withdrawal of the entry, or run "
-            "already, or does it hold a record twice (its entry goes to the copy rejected "
+            "already, or was the record re-input in a later week's deck since, or does it "
+            "hold a record twice (its entry goes to the copy rejected "
             "again)? They are posted as new records (`qap rollback` undoes this run). A record "
             "whose key field was changed on purpose closes no entry either: withdraw its old "
             "entry (qap withdraw DECK LINE --reason \"...\")"]
