@@ -72,6 +72,11 @@ def close(register: pl.DataFrame, posted: pl.DataFrame, decks: list[Deck], run_i
     earlier = (pl.col("status") == "open") & (pl.col("run_id") != run_id)
     if not register.filter(earlier).height:
         return register
+    names = pl.DataFrame({"deck_no": range(len(decks)), "deck": [d.name for d in decks]},
+                         schema={"deck_no": pl.UInt16, "deck": pl.String})
+    posted = posted.with_columns(pl.col("deck_no").cast(pl.UInt16)).join(
+        names, on="deck_no", how="left", maintain_order="left").with_columns(
+        pl.format("{} line {}", "deck", "line_no").alias("record"))  # as the notes name it
     weeks = register.get_column(DECK_WEEK)
     mine = pl.col("run_id") == run_id  # the entries this run opened: its records
     by_own = register.with_columns(pl.when(~mine).then(own_week()).otherwise(
@@ -90,18 +95,16 @@ def close(register: pl.DataFrame, posted: pl.DataFrame, decks: list[Deck], run_i
                                                 same_week=True)
     result.corrected += corrected
     result.resubmitted += resubmitted
-    labels = register.select(_label()).to_series()
-    result.notes += _closed_notes({_record(posted, r, decks): labels[e]
-                                   for e, r in sorted(paired.items())})
+    labels, records = register.select(_label()).to_series(), posted["record"]
+    result.notes += _closed_notes({records[r]: labels[e] for e, r in sorted(paired.items())})
     replaced = by_own.with_row_index("entry").filter(
         (pl.col("status") == "resubmitted") & (pl.col("closed_by") == run_id))["entry"]
     result.notes += _replaced_notes([labels[e] for e in replaced])
-    result.notes += _tied_notes([_record(posted, r, decks) for r in sorted(tied)]
-                                + sorted(tied_again))
-    result.notes += _beside_notes(_beside(
-        by_own.with_columns(weeks), posted.with_row_index("row").filter(
-            ~pl.col("row").is_in(list(paired.values()))), decks, run_id))
-    return _keeps_its_week(by_own.with_columns(weeks), register, run_id)
+    result.notes += _tied_notes([records[r] for r in sorted(tied)] + sorted(tied_again))
+    closed = by_own.with_columns(weeks)
+    result.notes += _beside_notes(_beside(closed, posted.with_row_index("row").filter(
+        ~pl.col("row").is_in(list(paired.values()))), run_id))
+    return _keeps_its_week(closed, register, run_id)
 
 
 FORM_3926 = ("59702", "59706", "59707")
@@ -132,13 +135,14 @@ def _taken(keys: pl.Series) -> pl.Expr:
     return pl.when(_key().is_in(keys.implode())).then(pl.col(DECK_WEEK))
 
 
-def _beside(register: pl.DataFrame, posted: pl.DataFrame, decks: list[Deck], run_id: str
+def _beside(register: pl.DataFrame, posted: pl.DataFrame, run_id: str
             ) -> dict[str, list[str]]:
-    """This run's records ("deck line N": posted ones in `posted`, and the entries it opened
-    that replace none) at the key and own week of an open entry of an earlier run (a Form
-    3927's at its key alone) that they did not take: another document at its key, a Form
-    3927 (which carries no week) or a record of a deck of its own week (which may repeat
-    another deck's control numbers). Each with those entries ("deck line N (run R)")."""
+    """This run's records ("deck line N": posted ones in `posted`, its `record`, and the
+    entries it opened that replace none) at the key and own week of an open entry of an
+    earlier run (a Form 3927's at its key alone) that they did not take: another document
+    at its key, a Form 3927 (which carries no week) or a record of a deck of its own week
+    (which may repeat another deck's control numbers). Each with those entries ("deck line
+    N (run R)")."""
     is_open = pl.col("status") == "open"
     entries = register.filter(is_open & (pl.col("run_id") != run_id)).select(
         "run", place().alias("place"), own_week().alias("week"), _label().alias("entry"))
@@ -146,12 +150,7 @@ def _beside(register: pl.DataFrame, posted: pl.DataFrame, decks: list[Deck], run
                            & pl.col("replaces").is_null()).select(
         "run", place().alias("place"), own_week().alias("own"),
         pl.format("{} line {}", "deck", "line_no").alias("record"))
-    names = pl.DataFrame({"deck_no": range(len(decks)), "deck": [d.name for d in decks]},
-                         schema={"deck_no": pl.UInt16, "deck": pl.String})
-    ours = posted.with_columns(pl.col("deck_no").cast(pl.UInt16)).join(
-        names, on="deck_no", how="left", maintain_order="left").select(
-        "run", place().alias("place"), own_week().alias("own"),
-        pl.format("{} line {}", "deck", "line_no").alias("record"))
+    ours = posted.select("run", place().alias("place"), own_week().alias("own"), "record")
     near = pl.concat([ours, mine]).join(entries, on=["run", "place"]).filter(
         (pl.col("own") == pl.col("week")) | (pl.col("run") == RUN_3927))
     return dict(near.group_by("record", maintain_order=True).agg(pl.col("entry").unique(
@@ -186,11 +185,6 @@ def _keeps_its_week(register: pl.DataFrame, before: pl.DataFrame, run_id: str) -
 def _label() -> pl.Expr:
     """An entry as the notes name it: "deck line N (run R)"."""
     return pl.format("{} line {} (run {})", "deck", "line_no", "run_id")
-
-
-def _record(posted: pl.DataFrame, row: int, decks: list[Deck]) -> str:
-    """Row `row` of `posted` as the notes name a record of this run: "deck line N"."""
-    return f"{decks[posted['deck_no'][row]].name} line {posted['line_no'][row]}"
 
 
 def _closed_notes(closed: dict[str, str], named: int = 5) -> list[str]:

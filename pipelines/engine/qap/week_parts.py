@@ -338,9 +338,9 @@ class Settled:
     codes: Counter[str]  # how many times each error code was given, in order of first use
     posted: pl.DataFrame  # deck_no, rows: the posted records as runs of one deck, in order
     warnings: int
-    posted_text: pl.DataFrame | None  # deck_no, line_no, text of every posted record, if asked
-    # deck_no, line_no, text, header_text of the posted records at the places asked for
-    posted_at: pl.DataFrame | None = None
+    # deck_no, line_no, text of the posted records asked for: every one, or those at the
+    # places asked for (with their headers' text, header_text); None when none was asked for
+    posted_text: pl.DataFrame | None
 
     @property
     def posted_records(self) -> int:
@@ -429,8 +429,8 @@ class Rows03:
             decks=pl.concat([pl.DataFrame(schema=_DECK_COUNTS), *decks]).group_by(
                 "deck_no").agg(pl.col("posted", "rejected").sum()).sort("deck_no"),
             codes=codes, posted=_joined(pl.concat([pl.DataFrame(schema=_RUNS), *runs])),
-            warnings=warnings, posted_text=pl.concat(texts) if posted_text else None,
-            posted_at=pl.concat([pl.DataFrame(schema=_AT_PLACES), *at_places])
+            warnings=warnings, posted_text=pl.concat(texts) if posted_text
+            else pl.concat([pl.DataFrame(schema=_AT_PLACES), *at_places])
             if places is not None else None)
 
     def display_posted(self, start: int, length: int) -> pl.DataFrame:

@@ -242,26 +242,13 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     register = entries.append(earlier_register, _labelled(
         rows01, rejected03, rows_ind), run_date, decks)
     del earlier_register
+    posted = _posted(rows01, settled.posted_text, rows_ind, decks)
     if reprocess:
-        posted = _with_deck_weeks(pl.concat([  # a record's week finds its entry
-            rows01.filter(~pl.col("rejected")).select(
-                pl.lit(RUN_3927).alias("run"), "text", "deck_no", "line_no"),
-            settled.posted_text.select(pl.lit(RUN_3926).alias("run"), "text", "deck_no",
-                                       "line_no"),
-            rows_ind.filter(~pl.col("rejected")).select("run", "text", "deck_no", "line_no")]),
-            decks)
         register = reprocess_register.close(register, posted, decks, run_id, run_date,
                                              result, data_dir)
     else:  # a record re-input in a weekly deck closes its entry there (review 17, F5)
-        header = pl.col("header_text")
-        register = reinput_register.close(register, _with_deck_weeks(pl.concat([
-            rows01.filter(~pl.col("rejected")).select(
-                pl.lit(RUN_3927).alias("run"), "text", header, "deck_no", "line_no"),
-            settled.posted_at.select(pl.lit(RUN_3926).alias("run"), "text", header,
-                                     "deck_no", "line_no"),
-            rows_ind.filter(~pl.col("rejected")).select("run", "text", header, "deck_no",
-                                                        "line_no")], how="vertical_relaxed"),
-            decks), decks, run_id, run_date, result)
+        register = reinput_register.close(register, posted, decks, run_id, run_date, result)
+    del posted
     still_open = open_entries(register, run_date)
     result.still_open = still_open.height
     _count(result, rows01, settled, rows_ind)
@@ -321,6 +308,21 @@ def _post_cum(store: Store, three: run03.Run03Result, sums: list[pl.DataFrame], 
     del ofp, defects
     code_rows = spilled.Spilled.of(cum.cum_defects, spill / "cum_defects.arrow")
     return dataclasses.replace(cum, cum_defects=cum.cum_defects.clear()), code_rows
+
+
+def _posted(rows01: pl.DataFrame, texts03: pl.DataFrame, rows_ind: pl.DataFrame,
+            decks: list[Deck]) -> pl.DataFrame:
+    """The run's posted records that may close register entries (run, text, header_text,
+    deck_no, line_no and their deck's week, by which a record finds the entry of its week):
+    every Form 3927, 3081 and 6489 posted, and the Form 3926 records `Rows03.settle_with`
+    kept (`texts03`: a reprocess's every one, a weekly run's those at open entries' places)."""
+    return _with_deck_weeks(pl.concat([
+        rows01.filter(~pl.col("rejected")).select(
+            pl.lit(RUN_3927).alias("run"), "text", "header_text", "deck_no", "line_no"),
+        texts03.with_columns(pl.lit(RUN_3926).alias("run")),
+        rows_ind.filter(~pl.col("rejected")).select("run", "text", "header_text", "deck_no",
+                                                    "line_no")], how="diagonal_relaxed"),
+        decks)
 
 
 def _written(data_dir: Path) -> dict[str, written_from.Written]:
