@@ -82,7 +82,8 @@ def test_register_filters_by_code_deck_and_run(data):
     folder, _ = data
     by_code = qap("register", "-d", str(folder), "--code", "14").output.splitlines()
     assert by_code[0].endswith(": 1 open entry (code 14)")
-    assert by_code[2].split()[3:6] == ["02-reviews-adjustments-standards.dat", "12", "102"]
+    assert by_code[2].split()[3:8] == ["20261117.01", "11/14/2026",
+                                       "02-reviews-adjustments-standards.dat", "12", "102"]
     by_deck = qap("register", "-d", str(folder), "--deck", str(FIXTURES / "sample-week" /
                                                                "04-time-reports-3081.dat"))
     assert "1 open entry (deck " in by_deck.output and "XXX-XX-7777" in by_deck.output

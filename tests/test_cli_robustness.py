@@ -207,19 +207,21 @@ def test_register_lists_the_open_entries_with_masked_ssns_and_full_deck_names(st
     lines = result.stdout.splitlines()
     assert re.fullmatch(rf"Open error register in {re.escape(str(store))} on \d\d/\d\d/\d{{4}}: "
                         r"84 open entries", lines[0])
-    assert lines[1].split() == ["OPENED", "AGE", "REGISTER", "DECK", "LINE", "CTRL", "SSN",
-                                "ERROR", "CODES"]
+    assert lines[1].split() == ["OPENED", "AGE", "REGISTER", "RUN", "ID", "WEEK", "DECK",
+                                "LINE", "CTRL", "SSN", "ERROR", "CODES"]
     assert len(lines) == 2 + 84
     assert not re.search(r"\b\d{9}\b", result.stdout)  # no whole SSN
     individual = [line for line in lines if " IPR-" in line]
     assert [line.split("  ")[-1] for line in individual] == [  # the reason's text
         "SSN NOT ON EMPLOYEE MASTER", "A FIGURE WOULD GO NEGATIVE"]
-    assert [line.split()[2:7] for line in individual] == [
-        ["IPR-3081", "04-time-reports-3081.dat", "6", "XXX-XX-7777", "T02"],
-        ["IPR-6489", "05-ipr-adjustments-6489.dat", "3", "XXX-XX-6789", "A12"]]
+    assert [line.split()[2:9] for line in individual] == [
+        ["IPR-3081", "20261117.01", "11/14/2026", "04-time-reports-3081.dat", "6", "XXX-XX-7777",
+         "T02"],
+        ["IPR-6489", "20261117.01", "11/14/2026", "05-ipr-adjustments-6489.dat", "3",
+         "XXX-XX-6789", "A12"]]
     assert any("02-reviews-adjustments-standards.dat" in line for line in lines)
     # docwalk F7: an entry rejected only with its document says so, not a blank
-    codeless = [line for line in lines[2:] if line.split()[6:7] == ["-"]]
+    codeless = [line for line in lines[2:] if line.split()[8:9] == ["-"]]
     assert codeless and all(line.endswith("-   with its document (no code of its own)")
                             for line in codeless)
 
@@ -228,8 +230,8 @@ def test_register_run_takes_the_register_its_listing_shows_or_a_run_id(store):
     """Docwalk F-F: the column headed RUN showed the register, and --run PCE-03-41 (read off
     it) listed nothing: it took only run ids. The column is REGISTER, and --run takes both."""
     by_register = qap("register", "-d", store, "--run", "ipr-3081").stdout.splitlines()
-    assert [line.split()[2:4] for line in by_register[2:]] == [
-        ["IPR-3081", "04-time-reports-3081.dat"]]
+    assert [line.split()[2:5] for line in by_register[2:]] == [
+        ["IPR-3081", "20261117.01", "11/14/2026"]]
     run_id = Store(store).history()[-1]["run_id"]
     by_run = qap("register", "-d", store, "--run", run_id).stdout.splitlines()
     assert len(by_run) == 2 + 84

@@ -742,7 +742,8 @@ BESIDE = ("1 record(s) of this run at the key and week of open register entries 
           "closed or replaced none: another document at that key (its OFP or SSN differs), a "
           "Form 3927 (it carries no week), or a record of a deck of its own week (whose control "
           "numbers may repeat another deck's): {}. If one is that entry's record corrected, "
-          "withdraw the entry: qap withdraw DECK LINE --reason \"...\"")
+          "withdraw the entry: qap withdraw DECK LINE --reason \"...\". `qap register` marks "
+          "each such entry, and `qap corrections` leaves it out unless --with-beside")
 
 
 def test_another_document_at_an_open_entrys_key_and_week_closes_nothing_and_is_named(
@@ -765,6 +766,67 @@ def test_another_document_at_an_open_entrys_key_and_week_closes_nothing_and_is_n
     assert entries["status"].to_list() == ["open", "open"]
     assert (result.corrected, result.resubmitted, result.posted) == (0, 0, 8)
     assert result.notes[-1] == BESIDE.format("r2.dat line 11 at r1.dat line 7 (run 20261027.01)")
+    assert entries.select("line_no", "beside").rows() == [
+        (7, "r2.dat line 11 (run 20261103.01)"), (8, None)]
+
+
+def test_an_entry_a_later_record_sits_beside_is_marked_and_left_out_of_corrections(tmp_path):
+    """Check of session 17, Q4: a record of a later week's deck at an open entry's key and
+    week that closed nothing was named only in that run's summary; `qap register`, the
+    printed register and `qap corrections` showed the entry as any other, so a missed note
+    let the loop post a review a second time (when that record was the entry's record with
+    its OFP corrected). The entry now keeps the record beside it, every listing says so, and
+    `qap corrections` leaves it out unless --with-beside."""
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 10, 26))
+    week1 = tmp_path / "r1.dat"
+    week1.write_text(_reviews_deck("10242026", "10242026", "W1A", 1))
+    run_week([week1], data, REFERENCE, dt.date(2026, 10, 27))
+    other = ["59702222W1A0201102420260008211041044210",
+             "59702222W1A0202 123456789    4101    1    1"]  # the OFP changed: closes nothing
+    (tmp_path / "r2.dat").write_text(deck(other, campus="SC", week_ending="10312026",
+                                          created="10312026", sequence=2))
+    run_week([tmp_path / "r2.dat"], data, REFERENCE, dt.date(2026, 11, 3))
+    run_dir = data / "runs" / "20261103.01"
+    printed = (run_dir / "open-register.txt").read_text().splitlines()
+    at = next(n for n, t in enumerate(printed) if t.startswith("10/27/2026"))
+    assert printed[at + 1] == (
+        "            Beside it since, closing nothing: r2.dat line 3 (run 20261103.01). "
+        "Withdraw this entry if that is its record corrected")
+    listed = CliRunner().invoke(cli.app, ["register", "-d", str(data)])
+    assert listed.output.splitlines()[1:4] == [
+        "OPENED      AGE  REGISTER   RUN ID       WEEK        DECK      LINE  CTRL  SSN        "
+        "  ERROR CODES",
+        f"10/27/2026  {(dt.date.today() - dt.date(2026, 10, 27)).days:>3}  PCE-03-41  "
+        "20261027.01  10/24/2026  r1.dat       7  A02   XXX-XX-6789  14",
+        "            beside it since, closing nothing: r2.dat line 3 (run 20261103.01). "
+        "Withdraw the entry if that is its record corrected, else `qap corrections "
+        "--with-beside` writes it"]
+    left_out: list[str] = []
+    [fix] = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime(2026, 11, 4, 9),
+                                      left_out=left_out)
+    assert fix.path.read_text().splitlines()[1:-1] == [
+        "59702222W1A0201102420260008112041044210",  # the context of line 8, 21
+        "59702222W1A0203 234567891    2103    3    3"]
+    assert left_out[1:] == [
+        "  r1.dat line 7 (run 20261027.01), beside it r2.dat line 3 (run 20261103.01):",
+        f"    qap withdraw r1.dat 7 --run 20261027.01 --data-dir {data.absolute()} "
+        '--reason "WHY"']
+    said = CliRunner().invoke(cli.app, ["corrections", str(tmp_path / "cli.dat"), "-d",
+                                        str(data)])
+    assert (said.exit_code, said.output.splitlines()[-2:]) == (0, left_out[1:])
+    [every] = register.corrections_deck(data, tmp_path / "all.dat",
+                                        dt.datetime(2026, 11, 4, 10), with_beside=True)
+    assert every.records == 3  # line 7 too
+    said = CliRunner().invoke(cli.app, ["corrections", str(tmp_path / "cli2.dat"), "-d",
+                                        str(data), "--with-beside"])
+    assert "Left out" not in said.output and "wrote 3 records" in said.output
+    register.withdraw(data, "r1.dat", 7, "re-input in r2.dat with its OFP corrected",
+                      dt.date(2026, 11, 4))
+    left_out.clear()
+    [after] = register.corrections_deck(data, tmp_path / "after.dat",
+                                        dt.datetime(2026, 11, 4, 11), left_out=left_out)
+    assert (after.records, left_out) == (2, [])  # line 8 and its header: none marked
 
 
 def test_a_form_3927_sent_again_in_a_weekly_deck_leaves_its_entry_open_and_says_so(tmp_path):

@@ -106,7 +106,8 @@ def register_document(data_dir: Path, as_of: dt.date, rows: pl.DataFrame,
                       filters: dict[str, Any]) -> dict[str, Any]:
     """The listed entries (SSN masked, as printed) with the filters that chose them."""
     keep = ["status", "opened", "closed", "closed_by", "age_days", "run_id", "run", "deck",
-            "line_no", "control_number", "ssn", "error_codes", "sub_reason", "reason"]
+            "line_no", "control_number", "ssn", "error_codes", "sub_reason", "reason",
+            "deck_week_ending", "beside"]
     entries = rows.select([c for c in keep if c in rows.columns]).to_dicts() if rows.height \
         else []
     return {"data_dir": str(data_dir), "as_of": as_of, "filters": filters,

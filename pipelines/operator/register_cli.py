@@ -44,6 +44,10 @@ def corrections(
     data_dir: DataDir = Path("qap-data"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing deck files.")
                      ] = False,
+    with_beside: Annotated[bool, typer.Option(
+        "--with-beside", help="Write too the entries a later weekly run's record sits beside "
+        "(`qap register` marks them): left out by default, since that record may be the "
+        "entry's record corrected and posted already.")] = False,
 ) -> None:
     """Start corrections decks from the open register entries (with their headers), to edit;
     each deck carries the HDR week ending of the records' original decks. Refuses (12) to
@@ -62,17 +66,19 @@ def corrections(
     if blocker is not None:
         raise _fail(f"{out}: {blocker} is a file, not a folder; nothing was written",
                     CC_INCOMPLETE)
+    left_out: list[str] = []
     try:
-        written = register.corrections_deck(data_dir, out, dt.datetime.now(), force=force)
+        written = register.corrections_deck(data_dir, out, dt.datetime.now(), force=force,
+                                            with_beside=with_beside, left_out=left_out)
     except register.NothingOpen as err:
-        typer.echo(f"qap: {err}")
+        typer.echo("\n".join([f"qap: {err}", *left_out]))
         raise typer.Exit(0) from None
     except StoreError as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
     except OSError as err:
         raise _fail(f"{err.filename or out}: cannot be written ({err.strerror or err})",
                     CC_INCOMPLETE) from None
-    typer.echo(register.reprocess_hint(written, data_dir))
+    typer.echo("\n".join([register.reprocess_hint(written, data_dir), *left_out]))
 
 
 def withdraw(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.engine.machinery.register import ssn_of_record
+from pipelines.engine.machinery.register import DECK_WEEK, ssn_of_record
 from pipelines.reports import trailer
 from pipelines.reports.printing import (
     PAGE_WIDTH,
@@ -53,16 +53,22 @@ def print_open(entries: pl.DataFrame, run_date: dt.date, week_ending: dt.date | 
             pl.col("error_codes").list.join(" ")]).str.strip_chars_end()
         whole = pl.when(pl.col("sub_reason").is_not_null()).then(
             main + pl.lit("  ") + pl.col("sub_reason")).otherwise(main)
-        detail = entries.select(pl.when(whole.str.len_chars() <= PAGE_WIDTH)
-                                .then(pl.concat_list(whole))
-                                .otherwise(pl.concat_list(main, _continued(pl.col("sub_reason"))))
-                                .alias("line")).explode("line")
+        lines = (pl.when(whole.str.len_chars() <= PAGE_WIDTH).then(pl.concat_list(whole))
+                 .otherwise(pl.concat_list(main, _continued(pl.col("sub_reason")))))
+        if "beside" in entries.columns and entries["beside"].is_not_null().any():
+            lines = pl.when(pl.col("beside").is_null()).then(lines).otherwise(
+                pl.concat_list(lines, _continued(BESIDE + pl.col("beside") + BESIDE_END)))
+        detail = entries.select(lines.alias("line")).explode("line")
     key = [line for n, name in enumerate(long_names, 1) for line in _key(n, name)]
     closing = [*(["", *key] if key else []), "", trailer.end_line(entries.height)]
     write_report(paginate(trailer.append(detail, closing), heading, lines_per_page=50), path)
 
 
 CONTINUED = 12  # a reason too long for its entry's line goes on under it, from this column
+# Under an entry a later weekly run's record sits beside without closing it (check of session
+# 17, Q4): perhaps its record corrected and posted already, so withdraw it rather than re-input
+BESIDE = pl.lit("Beside it since, closing nothing: ")
+BESIDE_END = pl.lit(". Withdraw this entry if that is its record corrected")
 
 
 def _continued(reason: pl.Expr) -> pl.Expr:
@@ -121,12 +127,18 @@ def screen(entries: pl.DataFrame, data_dir: Path, as_of: dt.date, chosen: str = 
         count += f", {rows.filter(pl.col('status') == 'open').height} open"
     status = f"{'STATUS':<12}" if include_closed else ""
     lines = [f"{title} in {data_dir} on {as_of:%m/%d/%Y}: {count}{chosen}",
-             f"{status}OPENED      AGE  REGISTER   {'DECK':<{width}}    LINE  CTRL  SSN          "
-             "ERROR CODES"]
+             f"{status}OPENED      AGE  REGISTER   RUN ID       WEEK        {'DECK':<{width}}  "
+             "  LINE  CTRL  SSN          ERROR CODES"]
     for r in rows.iter_rows(named=True):
+        week = r.get(DECK_WEEK)
         lines.append(f"{r['status']:<12}"[:len(status)] +
                      f"{r['opened']:%m/%d/%Y}  {r['age_days']:>3}  {r['run']:<9}  "
+                     f"{r['run_id']:<11}  {f'{week:%m/%d/%Y}' if week else '':<10}  "
                      f"{r['deck']:<{width}}  {r['line_no']:>6}  {r['control_number'] or '':<4}  "
                      f"{r['ssn'] or '':<11}  {' '.join(r['error_codes'] or []) or NO_CODE}"
                      f"{'  ' + r['sub_reason'] if r['sub_reason'] else ''}".rstrip())
+        if r.get("beside") and r["status"] == "open":
+            lines.append(" " * (len(status) + CONTINUED) + "beside it since, closing nothing: "
+                         f"{r['beside']}. Withdraw the entry if that is its record corrected, "
+                         "else `qap corrections --with-beside` writes it")
     return lines

@@ -17,7 +17,8 @@ REGISTER_SCHEMA = {"run_id": pl.String, "run": pl.String, "deck": pl.String,
                    "text": pl.String, "header_text": pl.String, "status": pl.String,
                    "opened": pl.Date,
                    "closed": pl.Date, "closed_by": pl.String, "reason": pl.String,
-                   DECK_WEEK: pl.Date, "replaces": pl.String, "sub_reason": pl.String}
+                   DECK_WEEK: pl.Date, "replaces": pl.String, "sub_reason": pl.String,
+                   "beside": pl.String}
 
 
 def append(previous: pl.DataFrame | None, labelled: list[pl.DataFrame], run_date: dt.date,
@@ -34,7 +35,8 @@ def append(previous: pl.DataFrame | None, labelled: list[pl.DataFrame], run_date
             pl.lit("open").alias("status"),
             pl.lit(run_date).alias("opened"), pl.lit(None, pl.Date).alias("closed"),
             pl.lit(None, pl.String).alias("closed_by"), pl.lit(None, pl.String).alias("reason"),
-            DECK_WEEK, pl.lit(None, pl.String).alias("replaces"), "sub_reason")
+            DECK_WEEK, pl.lit(None, pl.String).alias("replaces"), "sub_reason",
+            pl.lit(None, pl.String).alias("beside"))
         .cast(REGISTER_SCHEMA) for rows in labelled])
     return extend_register(previous, new)
 

@@ -72,7 +72,7 @@ def place() -> pl.Expr:
 def open_entries(register: pl.DataFrame | None, as_of: dt.date) -> pl.DataFrame:
     if register is None:
         return pl.DataFrame()
-    later = [pl.lit(None, pl.String).alias(c) for c in ("sub_reason", "replaces")
+    later = [pl.lit(None, pl.String).alias(c) for c in ("sub_reason", "replaces", "beside")
              if c not in register.columns]  # a register written before these columns
     return register.with_columns(later).filter(pl.col("status") == "open").with_columns(
         (pl.lit(as_of) - pl.col("opened")).dt.total_days().alias("age_days")
@@ -570,21 +570,31 @@ def _corrected_elsewhere(others: pl.DataFrame | None) -> str:
                    f"{_CORRECTED_BY.get(run, 'their own command')}" for run, n in counts)
 
 
-def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: bool = False
+def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: bool = False,
+                     with_beside: bool = False, left_out: list[str] | None = None
                      ) -> list[CorrectionsDeck]:
     """Write the open entries as decks for operators to correct, one per week of the original
     decks (a deck has one HDR week ending, and Forms 3081/6489 take their week from it); see
     `deck_paths`. Refuses (DeckExists) to overwrite a file unless `force`; nothing is written
-    then. The folder of `out` is made when missing."""
+    then. The folder of `out` is made when missing. An entry a later weekly run's record sits
+    beside (`beside`: perhaps its record corrected, already posted) is left out unless
+    `with_beside`, and named in `left_out` (`beside_lines`)."""
     store = Store(data_dir)
     others = None
     entries = open_entries(store.read("error_register"), created.date())
     if entries.height:  # INV-10-02 records go in inventory decks (`qap inventory corrections`)
         others = entries.filter(~pl.col("run").is_in(DECK_ORDER))
         entries = entries.filter(pl.col("run").is_in(DECK_ORDER))
+    if entries.height and not with_beside:
+        marked = entries.filter(pl.col("beside").is_not_null())
+        entries = entries.filter(pl.col("beside").is_null())
+        if left_out is not None:
+            left_out += beside_lines(marked, data_dir)
     if entries.height == 0:
-        raise NothingOpen("the error register has no open entries of the weekly run: nothing "
-                          "to correct, no deck written" + _corrected_elsewhere(others))
+        raise NothingOpen("the error register has no open entries of the weekly run"
+                          + (" but those left out below" if left_out else "")
+                          + ": nothing to correct, no deck written"
+                          + _corrected_elsewhere(others))
     entries = with_deck_weeks(entries, store.read("decks"))
     decks = {(week, n): part for week in sorted(entries[DECK_WEEK].unique().to_list())
              for n, part in enumerate(_parts(entries.filter(pl.col(DECK_WEEK) == week)), 1)}
@@ -606,6 +616,28 @@ def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: boo
             keys[place]: _written_from(decks[place], path.name) for place, path in paths.items()})
         return [_write_deck(path, decks[place], created, int(keys[place][-3:]))
                 for place, path in paths.items()]
+
+
+def beside_lines(marked: pl.DataFrame, data_dir: Path) -> list[str]:
+    """What `qap corrections` says of the open entries it left out because a later weekly
+    run's record sits at their key and week (`beside`), with the two ways on: a withdrawal
+    when that record is the entry's record corrected (it is in already), or --with-beside
+    when it is another document (the entry's record is still to correct)."""
+    if marked.height == 0:
+        return []
+    n = marked.height
+    data = Path(data_dir).absolute()
+    said = [line for deck, n, run_id, beside in marked.select(
+        "deck", "line_no", "run_id", "beside").iter_rows() for line in (
+        f"  {deck} line {n} (run {run_id}), beside it {beside}:",
+        "    " + _command("qap", "withdraw", deck, n, "--run", run_id, "--data-dir", data)
+        + ' --reason "WHY"')]
+    return [f"Left out {n} open entr{'y' if n == 1 else 'ies'} beside which a later weekly "
+            f"run's record closed nothing (another document at {'its' if n == 1 else 'their'} "
+            "key and week, a Form 3927, or a record of a deck of its own week). If that record "
+            "is the entry's record corrected, it is in already: withdraw the entry as shown. "
+            "If it is another document, write the entry too: the same `qap corrections` with "
+            "--with-beside.", *said]
 
 
 def _written_from(entries: pl.DataFrame, file: str) -> written_from.Written:

@@ -102,9 +102,11 @@ def close(register: pl.DataFrame, posted: pl.DataFrame, decks: list[Deck], run_i
     result.notes += _replaced_notes([labels[e] for e in replaced])
     result.notes += _tied_notes([records[r] for r in sorted(tied)] + sorted(tied_again))
     closed = by_own.with_columns(weeks)
-    result.notes += _beside_notes(_beside(closed, posted.with_row_index("row").filter(
-        ~pl.col("row").is_in(list(paired.values()))), run_id))
-    return _keeps_its_week(closed, register, run_id)
+    beside = _beside(closed, posted.with_row_index("row").filter(
+        ~pl.col("row").is_in(list(paired.values()))), run_id)
+    result.notes += _beside_notes(dict(beside.group_by("record", maintain_order=True).agg(
+        pl.col("entry").unique(maintain_order=True)).iter_rows()))
+    return _marked_beside(_keeps_its_week(closed, register, run_id), beside, run_id)
 
 
 FORM_3926 = ("59702", "59706", "59707")
@@ -135,26 +137,58 @@ def _taken(keys: pl.Series) -> pl.Expr:
     return pl.when(_key().is_in(keys.implode())).then(pl.col(DECK_WEEK))
 
 
-def _beside(register: pl.DataFrame, posted: pl.DataFrame, run_id: str
-            ) -> dict[str, list[str]]:
-    """This run's records ("deck line N": posted ones in `posted`, its `record`, and the
-    entries it opened that replace none) at the key and own week of an open entry of an
-    earlier run (a Form 3927's at its key alone) that they did not take: another document
-    at its key, a Form 3927 (which carries no week) or a record of a deck of its own week
-    (which may repeat another deck's control numbers). Each with those entries ("deck line
-    N (run R)")."""
+def _beside(register: pl.DataFrame, posted: pl.DataFrame, run_id: str) -> pl.DataFrame:
+    """This run's records (`record`, "deck line N": posted ones in `posted`, and the entries
+    it opened that replace none) at the key and own week of an open entry of an earlier run
+    (a Form 3927's at its key alone) that they did not take: another document at its key, a
+    Form 3927 (which carries no week) or a record of a deck of its own week (which may repeat
+    another deck's control numbers). A row per record and entry: the entry as the notes name
+    it (`entry`, "deck line N (run R)") and as `_marked_beside` finds it (`at`), and whether
+    the record's deck is of a later week than the entry (`later`: not a second deck of its
+    week)."""
     is_open = pl.col("status") == "open"
     entries = register.filter(is_open & (pl.col("run_id") != run_id)).select(
-        "run", place().alias("place"), own_week().alias("week"), _label().alias("entry"))
+        "run", place().alias("place"), own_week().alias("week"), _label().alias("entry"),
+        _at().alias("at"))
     mine = register.filter(is_open & (pl.col("run_id") == run_id)
                            & pl.col("replaces").is_null()).select(
         "run", place().alias("place"), own_week().alias("own"),
-        pl.format("{} line {}", "deck", "line_no").alias("record"))
-    ours = posted.select("run", place().alias("place"), own_week().alias("own"), "record")
-    near = pl.concat([ours, mine]).join(entries, on=["run", "place"]).filter(
-        (pl.col("own") == pl.col("week")) | (pl.col("run") == RUN_3927))
-    return dict(near.group_by("record", maintain_order=True).agg(pl.col("entry").unique(
-        maintain_order=True)).iter_rows())
+        pl.format("{} line {}", "deck", "line_no").alias("record"), DECK_WEEK)
+    ours = posted.select("run", place().alias("place"), own_week().alias("own"), "record",
+                         DECK_WEEK)
+    return pl.concat([ours, mine]).join(entries, on=["run", "place"]).filter(
+        (pl.col("own") == pl.col("week")) | (pl.col("run") == RUN_3927)).select(
+        "record", "entry", "at", (pl.col(DECK_WEEK) > pl.col("week")).alias("later")
+    ).unique(maintain_order=True)
+
+
+def _at() -> pl.Expr:
+    """An entry, exactly: its run id, deck hash and line (two decks of a run may share a
+    name)."""
+    return pl.struct("run_id", "deck_hash", "line_no")
+
+
+def _marked_beside(register: pl.DataFrame, beside: pl.DataFrame, run_id: str) -> pl.DataFrame:
+    """Each entry a record of run `run_id` sits beside (`_beside`) keeps those records in its
+    `beside` ("deck line N (run R)", joined by "; ", after any of earlier runs), so `qap
+    register`, open-register.txt and `qap corrections` say so long after the run's summary
+    (check of session 17, Q4: missed, the note let the loop post the record a second time).
+    Only a record of a deck of a later week marks an entry: one of a second deck of the
+    entry's week is that week's own work, whose control numbers may repeat the first deck's
+    (review 14, F13), and its entries are corrected as any other."""
+    beside = beside.filter("later")
+    if beside.height == 0:
+        return register
+    marks = beside.group_by("at", maintain_order=True).agg(
+        pl.format("{} (run {})", "record", pl.lit(run_id)).str.join("; ").alias("_new"))
+    if "beside" not in register.columns:  # a register written before the column
+        register = register.with_columns(pl.lit(None, pl.String).alias("beside"))
+    return register.with_columns(_at().alias("at")).join(
+        marks, on="at", how="left", maintain_order="left").with_columns(
+        pl.when(pl.col("_new").is_null()).then("beside")
+        .when(pl.col("beside").is_null()).then("_new")
+        .otherwise(pl.concat_str("beside", "_new", separator="; ")).alias("beside")
+    ).drop("at", "_new")
 
 
 def _beside_notes(beside: dict[str, list[str]], named: int = 5) -> list[str]:
@@ -166,7 +200,8 @@ def _beside_notes(beside: dict[str, list[str]], named: int = 5) -> list[str]:
             "or SSN differs), a Form 3927 (it carries no week), or a record of a deck of its "
             f"own week (whose control numbers may repeat another deck's): "
             f"{listed(said, '; ', named)}. If one is that entry's record corrected, withdraw "
-            "the entry: qap withdraw DECK LINE --reason \"...\""]
+            "the entry: qap withdraw DECK LINE --reason \"...\". `qap register` marks each such "
+            "entry, and `qap corrections` leaves it out unless --with-beside"]
 
 
 def _keeps_its_week(register: pl.DataFrame, before: pl.DataFrame, run_id: str) -> pl.DataFrame:
