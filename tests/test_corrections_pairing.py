@@ -283,6 +283,22 @@ def test_a_record_that_cannot_be_read_stops_the_reprocess_before_it_posts(tmp_pa
     assert len(Store(data).history()) == generations
 
 
+def test_a_record_that_cannot_be_read_stops_a_reprocess_of_a_duplicate_deck_too(tmp_path):
+    """Check of session 17, P5: a reprocess of a deck posted before (a duplicate) never
+    reached the record's read, and published a run with 8, nothing posted; the record is
+    read first, so it stops (12) before anything is changed, as for any other deck."""
+    data, _ = _week(tmp_path, "deckA.dat", "deckB.dat")
+    fix2 = _fix_line_3(_corrections(data, tmp_path / "swc")["fix-2.dat"])
+    args = ["reprocess", str(fix2), "-d", str(data), "--run-date", "2026-10-28", "-q", "-r",
+            str(ROOT / "fixtures" / "reference")]
+    assert CliRunner().invoke(cli.app, args).exit_code == 4  # one record rejected again
+    written_from.path(data).write_text("{")
+    generations = len(Store(data).history())
+    ran = CliRunner().invoke(cli.app, args)
+    assert ran.exit_code == 12 and "not a record of corrections decks" in ran.output
+    assert len(Store(data).history()) == generations
+
+
 _REMOVE = ("Remove it to go on as before it was kept: records of corrections decks as like "
            "entries of two decks of their week then close none, and the summary names them")
 _FAULTS = {"{": "not a record of corrections decks (Expecting property name enclosed in double "

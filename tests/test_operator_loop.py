@@ -678,7 +678,10 @@ def test_a_corrections_deck_written_before_a_weekly_re_input_of_its_record_is_re
         f"{fix.path}: stale corrections deck: the register entry r1.dat line 7, one `qap "
         "corrections` wrote it from, was closed by 20261103.01 since: its record was re-input "
         "(in a weekly deck, or another corrections deck) or withdrawn; nothing of this deck "
-        "posts, so that no record posts twice. `qap corrections` writes what is still open")
+        "posts, so that no record posts twice (a record left out of the deck changes nothing: "
+        "the deck is judged by the entries it was written from). `qap corrections` writes what "
+        "is still open")
+    assert "correct and send them again" not in summary.render(again)  # 17, P8: write anew
     assert Store(data).read("cum_ofp").equals(before)
     fresh = register.corrections_deck(data, tmp_path / "new" / "fix.dat",
                                       dt.datetime(2026, 11, 4, 9))

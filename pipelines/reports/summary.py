@@ -77,7 +77,8 @@ def head(result: RunResult, title: str, dated: str, day: dt.date | None, used: s
     if refused:
         out.append("")
         out += [f"{d.status.upper()}: {d.reason}" for d in refused]
-        if kept_note_on_duplicates or any(d.status == "refused" and d.kept for d in refused):
+        if kept_note_on_duplicates or any(d.status == "refused" and d.kept and d.resend
+                                          for d in refused):
             out.append("Refused decks are kept for resubmission; correct and send them again.")
     out.append("")
     return out

@@ -186,6 +186,12 @@ def open_texts(register: pl.DataFrame | None) -> set[str]:
 Screen = Callable[[Path, Deck, list[Deck]], "str | None"]
 
 
+class WriteAnew(str):
+    """A refusal whose remedy is a new deck, not the refused one corrected and sent again (a
+    stale corrections deck: `qap corrections` writes what is still open), so the summary's
+    "correct and send them again" is not said of it (check of session 17, P8/Q7)."""
+
+
 def control(paths: list[Path], result: RunResult, refused_dir: Path, duplicate: Screen,
             check: Screen | None = None, shown: Callable[[Path], str] = names.shown,
             refuse_bad_names: bool = True, take: Callable[[Deck], Deck] | None = None
@@ -217,7 +223,7 @@ def control(paths: list[Path], result: RunResult, refused_dir: Path, duplicate: 
         if why := duplicate(path, deck, decks):
             outcome.status, outcome.reason, outcome.records = "duplicate", why, 0
         elif check is not None and (why := check(path, deck, decks)):
-            outcome.reason = why
+            outcome.reason, outcome.resend = str(why), not isinstance(why, WriteAnew)
             _kept(outcome, keep_for_resubmission(path, refused_dir))
         else:
             outcome.status = "accepted"
@@ -325,11 +331,11 @@ def _stale(written: dict[str, written_from.Written], open_decks: set[str],
                         "record posts twice. Correct the records in one of them")
         if set(known.sources) & open_decks:
             return _closed_since(path, deck, known, register)
-        return (f"{path}: stale corrections deck: `qap corrections` wrote it from the open "
-                f"register entries of {names}, and none of them is open now (corrected or "
-                "replaced by an earlier reprocess, withdrawn, or rolled back); nothing of it "
-                "posts, so that no record posts twice. `qap corrections` writes what is still "
-                "open")
+        return WriteAnew(
+            f"{path}: stale corrections deck: `qap corrections` wrote it from the open register "
+            f"entries of {names}, and none of them is open now (corrected or replaced by an "
+            "earlier reprocess, withdrawn, or rolled back); nothing of it posts, so that no "
+            "record posts twice. `qap corrections` writes what is still open")
     return check
 
 
@@ -345,10 +351,12 @@ def _closed_since(path: Path, deck: Deck, known: written_from.Written,
     why = ("the run that opened it was rolled back" if by.startswith("undone") else
            "its record was re-input (in a weekly deck, or another corrections deck) or "
            "withdrawn")
-    return (f"{path}: stale corrections deck: the register entry {entry}, one `qap "
-            f"corrections` wrote it from, was {by} since{more}: {why}; nothing of this deck "
-            "posts, so that no record posts twice. `qap corrections` writes what is still "
-            "open")
+    return WriteAnew(
+        f"{path}: stale corrections deck: the register entry {entry}, one `qap corrections` "
+        f"wrote it from, was {by} since{more}: {why}; nothing of this deck posts, so that no "
+        "record posts twice (a record left out of the deck changes nothing: the deck is "
+        "judged by the entries it was written from). `qap corrections` writes what is still "
+        "open")
 
 
 def _not_corrections(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:

@@ -26,6 +26,7 @@ class DeckOutcome:
     rejected: int = 0
     counted: bool = True  # False: refused before its records could be counted (unreadable)
     kept: bool = True  # False: refused, and no copy kept for resubmission (the file was gone)
+    resend: bool = True  # False: refused as one to write anew, not to correct (`WriteAnew`)
 
 
 @dataclass

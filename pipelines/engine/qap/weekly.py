@@ -40,7 +40,7 @@ from pipelines.engine.qap import (
 from pipelines.engine.qap.individual import defect_charges
 from pipelines.engine.qap.individual import step as individual_step
 from pipelines.state import private, run_folder
-from pipelines.state.store import Store, StoreError, check_folders
+from pipelines.state.store import Store, check_folders
 from validators import pce_01_43 as v01
 from validators import pce_03_41 as v03
 from validators.codes import RUN_3926, RUN_3927
@@ -326,12 +326,11 @@ def _posted(rows01: pl.DataFrame, texts03: pl.DataFrame, rows_ind: pl.DataFrame,
 
 
 def _written(data_dir: Path) -> dict[str, written_from.Written]:
-    """The corrections decks `qap corrections` recorded, by HDR (`written_from`); none when
-    the record cannot be read (the reprocess then stops where it needs it)."""
-    try:
-        return written_from.read(data_dir)
-    except StoreError:
-        return {}
+    """The corrections decks `qap corrections` recorded, by HDR (`written_from`). A record
+    that cannot be read stops the reprocess here, before intake, whatever its decks turn out
+    to be (check of session 17, P5: a reprocess of only a duplicate deck never reached the
+    later read, and published a run with 8)."""
+    return written_from.read(data_dir)
 
 
 def _open_decks(register: pl.DataFrame | None) -> set[str]:
