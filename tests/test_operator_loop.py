@@ -5,10 +5,12 @@ ids, the age of an entry rejected again, sub-reasons of 36 and 09, messages and 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import polars as pl
@@ -687,6 +689,61 @@ def test_a_corrections_deck_written_before_a_weekly_re_input_of_its_record_is_re
                                       dt.datetime(2026, 11, 4, 9))
     assert (fresh[0].week_ending, fresh[0].records) == (dt.date(2026, 10, 24), 2)
     assert "4888" not in fresh[0].path.read_text()  # r1.dat line 8 and its header only
+
+
+def _recorded_without_entries(data: Path) -> None:
+    """The record of corrections decks as a version before session 17 kept it: its decks'
+    original decks, not their entries."""
+    where = written_from.path(data)
+    kept = json.loads(where.read_text())
+    for one in kept["decks"].values():
+        del one["entries"]
+    where.write_text(json.dumps(kept))
+
+
+@pytest.mark.parametrize("context", [False, True], ids=["re-input", "a context header"])
+def test_a_deck_recorded_before_entries_were_kept_is_judged_by_the_store_clock(
+        tmp_path, context):
+    """Check of session 17, third pass, Q8: a corrections deck recorded before `qap
+    corrections` kept its entries was screened only by its decks, so after a weekly run took
+    its record's re-input it posted the record a second time. Its entries are those of its
+    decks open when it was written, by the store's clock: the weekly run published after it
+    closed one, so it is stale (even with the run dated before the deck). A header closed
+    before the deck was written (a line's context in it) does not make it stale (Q3)."""
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 10, 26))
+    week1 = tmp_path / "r1.dat"
+    lines = ["59702222W1A0201102420260008112041044210",
+             "59702222W1A0202 123456789    4888    1    1",  # 14
+             "59702222W1A0203 234567891    2103    3    3"]  # 21
+    week1.write_text(deck(lines, campus="SC", week_ending="10242026", created="10242026",
+                          sequence=1))
+    run_week([week1], data, REFERENCE, dt.date(2026, 10, 27))
+    if context:  # the header and W1A0202 close, W1A0203 is rejected again
+        [fix] = register.corrections_deck(data, tmp_path / "one" / "fix.dat",
+                                          dt.datetime.now())
+        fix.path.write_text(fix.path.read_text().replace("4888", "4101"))
+        assert run_week([fix.path], data, REFERENCE, dt.date(2026, 10, 28),
+                        reprocess=True).corrected == 2
+    time.sleep(1.1)  # the store's clock counts seconds: the deck is written after those runs
+    [fix] = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime.now())
+    _recorded_without_entries(data)
+    fix.path.write_text(fix.path.read_text().replace("4888", "4101")
+                        .replace("    2103    3", "    3103    3"))
+    if context:
+        again = run_week([fix.path], data, REFERENCE, dt.date(2026, 10, 28), reprocess=True)
+        assert ([d.status for d in again.decks], again.corrected) == (["accepted"], 1)
+        return
+    week2 = _week_two_carrying(tmp_path, week1, "W2A", lambda t: t.replace("4888", "4101"),
+                               ("01", "02"))
+    assert run_week([week2], data, REFERENCE, dt.date(2026, 10, 20)).corrected == 2
+    before = Store(data).read("cum_ofp")
+    again = run_week([fix.path], data, REFERENCE, dt.date(2026, 11, 4), reprocess=True)
+    assert _refused(again).startswith(
+        f"{fix.path}: stale corrections deck: the register entry r1.dat line 2, one `qap "
+        "corrections` wrote it from, was closed by 20261020.01 since (and 1 more of its "
+        "entries)")
+    assert Store(data).read("cum_ofp").equals(before)
 
 
 def test_a_header_closed_before_the_deck_was_written_does_not_make_it_stale(tmp_path):

@@ -278,7 +278,8 @@ def same_content(posted: Posted, advice: str, hashes: dict[str, str] | None = No
 def open_all(paths: list[Path], posted: Posted, result: RunResult, refused_dir: Path,
              open_texts: set[str] | None = None, take: Callable[[Deck], Deck] | None = None,
              written: dict[str, written_from.Written] | None = None,
-             open_decks: set[str] | None = None, register: pl.DataFrame | None = None
+             open_decks: set[str] | None = None, register: pl.DataFrame | None = None,
+             published: dict[str, dt.datetime] | None = None
              ) -> tuple[list[Deck], list[str]]:
     """The decks that pass control and were not posted before, and each one's records hash;
     every deck offered gets its outcome in `result.decks` (a refused one is also copied to
@@ -291,20 +292,23 @@ def open_all(paths: list[Path], posted: Posted, result: RunResult, refused_dir: 
     numbers (check of session 16, P1). Such a deck none of whose original decks has an open entry in
     the register (`open_decks`: their deck hashes), or whose decks a deck accepted before it
     in the run was written from too, is refused (`_stale`), and so is one with a record whose
-    entry in the error `register` was closed after it was written. `take`: as `control`'s."""
+    entry in the error `register` was closed after it was written (`published`: when each
+    run and withdrawal was, for a deck recorded without its entries). `take`: as
+    `control`'s."""
     hashes: dict[str, str] = {}  # content hash -> records hash, of every deck screened
     forgive = None if open_texts is None else (lambda deck: _reinputs(deck, open_texts))
     by_hdr = None if not written else (lambda deck: written_from.key_of(deck) in written)
     decks = control(paths, result, refused_dir,
                     same_content(posted, DUPLICATE_ADVICE, hashes, forgive, by_hdr),
-                    check=_stale(written or {}, open_decks or set(), register)
+                    check=_stale(written or {}, open_decks or set(), register, published)
                     if open_texts is not None
                     else _not_corrections, take=take)
     return decks, [hashes[d.content_hash] for d in decks]
 
 
 def _stale(written: dict[str, written_from.Written], open_decks: set[str],
-           register: pl.DataFrame | None = None) -> Screen:
+           register: pl.DataFrame | None = None,
+           published: dict[str, dt.datetime] | None = None) -> Screen:
     """A reprocess's screen: a corrections deck `qap corrections` recorded (`written`, by
     HDR) whose original decks have no open entry left. Its records could close nothing and
     would post as new records, a second posting of what its decks' corrections already
@@ -330,7 +334,7 @@ def _stale(written: dict[str, written_from.Written], open_decks: set[str],
                         f"register entries of {names}; only the first is used, so that no "
                         "record posts twice. Correct the records in one of them")
         if set(known.sources) & open_decks:
-            return _closed_since(path, deck, known, register)
+            return _closed_since(path, deck, known, register, published)
         return WriteAnew(
             f"{path}: stale corrections deck: `qap corrections` wrote it from the open register "
             f"entries of {names}, and none of them is open now (corrected or replaced by an "
@@ -340,10 +344,11 @@ def _stale(written: dict[str, written_from.Written], open_decks: set[str],
 
 
 def _closed_since(path: Path, deck: Deck, known: written_from.Written,
-                  register: pl.DataFrame | None) -> str | None:
+                  register: pl.DataFrame | None,
+                  published: dict[str, dt.datetime] | None = None) -> str | None:
     """Why a recorded corrections deck some of whose decks' entries are open is still stale:
     an entry it was written from is no longer open (`register.closed_since`), or None."""
-    closed = closed_since(register, known)
+    closed = closed_since(register, known, deck.created, published)
     if not closed:
         return None
     entry, by = closed[0]

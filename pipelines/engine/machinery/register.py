@@ -150,24 +150,49 @@ def _with_week(records: pl.DataFrame, sources: Sources | None = None) -> pl.Data
         table, on="_source", how="left", maintain_order="left").drop("_source")
 
 
-def closed_since(register: pl.DataFrame | None, written: written_from.Written
-                 ) -> list[tuple[str, str]]:
+def closed_since(register: pl.DataFrame | None, written: written_from.Written,
+                 written_at: dt.datetime | None = None,
+                 published: dict[str, dt.datetime] | None = None) -> list[tuple[str, str]]:
     """The entries a corrections deck `qap corrections` recorded was written from
     (`written.entries`) that are no longer open: corrected, replaced or withdrawn since (a
     weekly run took a record's re-input, or another corrections deck), or gone with a
     rollback. Reprocessed, the deck's record of such an entry would post again (check of
     session 17, P2). Each as "deck line N" with what closed it (the run, or "a rollback"),
-    in the order recorded. A record written before entries were kept gives none."""
-    if not written.entries:
-        return []
+    in the order recorded. A record written before entries were kept stands for the entries
+    `_open_when_written` finds, given the deck's HDR time (`written_at`) and when each run
+    and withdrawal was published (`published`); without them, for none."""
     rows = pl.DataFrame(schema={"key": pl.String, "status": pl.String, "by": pl.String}) \
         if register is None else register.select(entry_key().alias("key"), "status", pl.coalesce(
             "closed_by", pl.lit("")).alias("by"))
+    entries = written.entries or _open_when_written(register, written, written_at, published)
     still = set(rows.filter(pl.col("status") == "open")["key"].to_list())
     known = dict(rows.filter(pl.col("status") != "open").select("key", "by").iter_rows())
     return [(" ".join(e.split(" ")[1:-1]) + f" line {e.split(' ')[-1]}",
              f"closed by {known[e]}" if known.get(e) else "undone by a rollback")
-            for e in written.entries if e not in still]
+            for e in entries if e not in still]
+
+
+def _open_when_written(register: pl.DataFrame | None, written: written_from.Written,
+                       written_at: dt.datetime | None,
+                       published: dict[str, dt.datetime] | None) -> tuple[str, ...]:
+    """The entries of a corrections deck recorded before `qap corrections` kept them (check
+    of session 17, Q8: such a deck was screened only by its decks, and posted a record a
+    weekly run had taken since a second time): its original decks' entries opened by a run
+    published at or before its HDR time and then open, that is still open or closed by a run
+    or withdrawal published at or after it. The store's clock, not the runs' run dates
+    (which an operator may set earlier: check of session 17, second pass, Q2); an entry
+    closed before the deck was written, a header then written only as a line's context, is
+    not among them (Q3). A tie counts as after: a record posts twice never."""
+    if register is None or written_at is None or not published:
+        return ()
+    at = written_at if written_at.tzinfo else written_at.astimezone()
+    times = pl.DataFrame({"run_id": list(published), "_at": list(published.values())},
+                         schema={"run_id": pl.String, "_at": pl.Datetime("us", "UTC")})
+    closing = times.rename({"run_id": "closed_by", "_at": "_closed_at"})
+    return tuple(register.filter(pl.col("deck_hash").is_in(list(written.sources))).join(
+        times, on="run_id", how="left").join(closing, on="closed_by", how="left").filter(
+        (pl.col("_at") <= at) & ((pl.col("status") == "open") | (pl.col("_closed_at") >= at))
+    ).sort("run_id", "deck", "line_no").select(entry_key().alias("key"))["key"].to_list())
 
 
 def _label() -> pl.Expr:

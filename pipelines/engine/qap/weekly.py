@@ -163,10 +163,11 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     # run 03 parts planned, and its records let go (the week's decks are never held together).
     taken = week_parts.WeekDecks(plan=map_decks is None)
     open_register = store.read("error_register") if reprocess else None
+    written = _written(data_dir) if reprocess else None
     decks, sorted_hashes = intake.open_all(
         deck_paths, intake.Posted.of(ledger), result, data_dir / "refused",
         intake.open_texts(open_register) if reprocess else None, taken.take,
-        _written(data_dir) if reprocess else None, _open_decks(open_register), open_register)
+        written, _open_decks(open_register), open_register, _published(store, written))
     del open_register
     result.week_ending = max((d.week_ending for d in decks), default=None)
     result.notes += _date_notes(decks, run_date, published)
@@ -331,6 +332,17 @@ def _written(data_dir: Path) -> dict[str, written_from.Written]:
     to be (check of session 17, P5: a reprocess of only a duplicate deck never reached the
     later read, and published a run with 8)."""
     return written_from.read(data_dir)
+
+
+def _published(store: Store, written: dict[str, written_from.Written] | None
+               ) -> dict[str, dt.datetime] | None:
+    """When each run and withdrawal of the store was published (its generation's time), for
+    a reprocess with a corrections deck recorded before its entries were kept
+    (`register.closed_since`); None when there is none."""
+    if not written or all(w.entries for w in written.values()):
+        return None
+    return {m["run_id"]: dt.datetime.fromisoformat(m["created"]) for m in store.history()
+            if m.get("run_id") and m.get("created")}
 
 
 def _open_decks(register: pl.DataFrame | None) -> set[str]:
