@@ -60,6 +60,25 @@ def test_hdr_week_ending_at_the_ends_of_the_calendar_refuses_the_deck_with_8(tmp
     assert "internal error" not in done.output
 
 
+@pytest.mark.parametrize("week_ending", ["12259999", "12290001"])
+def test_a_review_dated_a_saturday_at_the_ends_of_the_calendar_is_36_not_16(tmp_path,
+                                                                            week_ending):
+    """Review 18f, F0: a review's own week ending, a real Saturday in December 9999 or in
+    year 1, stopped the week with 16 (its quarter and fiscal year cannot be counted), nothing
+    of the week posted; the review is rejected 36 and the rest of the deck posts."""
+    odd = FORM_3926_HEADER.replace("A0101", "A0201").replace("11142026", week_ending)
+    records = [FORM_3926_HEADER, FORM_3926_LINE, odd, FORM_3926_LINE.replace("A0101", "A0201")]
+    reviews = _write(tmp_path / "reviews.dat", records)
+    national = FIXTURES / "national" / "national-defect-list.dat"
+    done = qap("run", national, reviews, "-d", tmp_path / "data", "-r", REFERENCE, "-q",
+               "--run-date", RUN_DAY)
+    assert done.exit_code == 4, done.output
+    assert "Error codes PCE-03-41: 36 x1\n" in done.output
+    kept = re.search(r"Conservation: (\d+) records in = (\d+) posted \+ 2 on a register",
+                     done.output)
+    assert kept and int(kept[1]) == int(kept[2]) + 2  # the odd review's header and line
+
+
 def test_hdr_dates_inside_the_years_a_deck_may_carry_still_run(tmp_path):
     early = _write(tmp_path / "early.dat", [FORM_3927_HEADER, FORM_3927_LINE], "01061900")
     done = qap("run", early, "-d", tmp_path / "data", "-r", REFERENCE, "-q",

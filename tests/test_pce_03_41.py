@@ -317,6 +317,20 @@ CODE_CASES = [
                  id="standard_week_ending_wednesday_quarter_end_is_clean"),
     pytest.param(adjustment(adj(), week="03312026"), {},
                  id="adjustment_week_ending_tuesday_quarter_end_is_clean"),
+    # 36: a Saturday outside the years an HDR may carry (review 18f, F0: 16 at the calendar's
+    # ends, a slipped year posted into 9999Q2)
+    pytest.param(review(sample(), week="12259999"), {H: ["36"]},
+                 id="review_week_ending_saturday_in_9999_is_36"),
+    pytest.param(review(sample(), week="12290001"), {H: ["36"]},
+                 id="review_week_ending_saturday_in_0001_is_36"),
+    pytest.param(review(sample(), week="12301899"), {H: ["36"]},
+                 id="review_week_ending_saturday_in_1899_is_36"),
+    pytest.param(standard(week="12252100"), {H: ["36"]},
+                 id="standard_week_ending_saturday_in_2100_is_36"),
+    pytest.param(review(sample(), week="12262099"), {},
+                 id="review_week_ending_saturday_in_2099_is_clean"),
+    pytest.param(review(sample(), week="12291900"), {},
+                 id="review_week_ending_saturday_in_1900_is_clean"),
     # 36: defect list other than 000 on a review or adjustment
     pytest.param(review(sample(), defect_list="001"), {H: ["36"]},
                  id="review_defect_list_not_000_is_36"),
@@ -364,6 +378,14 @@ CODE_CASES = [
 @pytest.mark.parametrize(("deck", "expected"), CODE_CASES)
 def test_error_codes_on_exact_lines(deck: list[str], expected: dict[int, list[str]]) -> None:
     assert_register(run(deck), expected)
+
+
+def test_a_week_ending_year_out_of_range_says_so_once() -> None:
+    """Review 18f, F0: the sub-reason names the year, not a weekday the date has right; a
+    date both out of range and not a Saturday says only that it is not one."""
+    result = run(review(sample(), week="12259999"), review(sample(), week="12249999"))
+    assert rows(result)[H]["sub_reason"] == "YEAR NOT 1900-2099"
+    assert rows(result, 1)[H]["sub_reason"] == "WEEK END NOT SAT/QTR END"
 
 
 def test_a_record_in_another_format_shows_no_3926_fields_a_mistyped_program_does() -> None:

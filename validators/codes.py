@@ -413,6 +413,7 @@ SUB_REASONS: dict[tuple[str, str], dict[str, str]] = {
     (RUN_3926, "36"): {
         "program": "PROGRAM OR FORMAT UNKNOWN",
         "week_ending": "WEEK END NOT SAT/QTR END",
+        "week_year": "YEAR NOT 1900-2099",
         "defect_list": "DEFECT LIST NOT 000",
         "header_repeated": "SECTION 01 REPEATED",
         "no_lines": "ADJUSTMENT WITH NO LINES",

@@ -17,6 +17,7 @@ from layouts import zoned
 from validators import rules
 from validators.codes import RUN_3926
 from validators.rules import Rule, blank, digits, flag_rows, flags, no_flags, schema
+from validators.years import FIRST_YEAR, LAST_YEAR
 
 REVIEW, ADJUSTMENT, STANDARD = "59702", "59706", "59707"
 FAMILY = (REVIEW, ADJUSTMENT, STANDARD)
@@ -61,6 +62,16 @@ def _week_ending_ok() -> pl.Expr:
     return d.is_not_null() & ((d.dt.weekday() == 6) | quarter_end)
 
 
+def _week_year_out() -> pl.Expr:
+    """A week ending outside the years an HDR may carry (1900-2099): its quarter, fiscal year
+    and rating period are counted from it, and at the calendar's ends cannot be (a real
+    Saturday in December 9999 stopped the week with 16: review 18f, F0); a year slipped in
+    keying (01/02/9999) posted into 9999Q2. Checked only on a Saturday or quarter end, so
+    that a record gets one reason for its date."""
+    year = pl.col("week_ending_v").dt.year()
+    return _week_ending_ok() & ((year < FIRST_YEAR) | (year > LAST_YEAR))
+
+
 def _qs_present() -> pl.Expr:
     return ~blank("quality_standard")
 
@@ -71,6 +82,8 @@ HEADER_RULES = [
     Rule("36", "week_ending", lambda: P.is_in(FAMILY) & ~_week_ending_ok(),
          "week ending missing, not a date, or neither a Saturday nor a quarter end",
          sub="week_ending"),
+    Rule("36", "week_ending", lambda: P.is_in(FAMILY) & _week_year_out(),
+         f"week ending outside the years {FIRST_YEAR}-{LAST_YEAR}", sub="week_year"),
     Rule("36", "defect_list", lambda: P.is_in([REVIEW, ADJUSTMENT])
          & (pl.col("defect_list") != "000"), "defect list not 000 on a review or adjustment",
          sub="defect_list"),

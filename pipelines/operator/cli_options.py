@@ -17,9 +17,9 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from pipelines.engine.machinery.conditions import CC_CLEAN, CC_INCOMPLETE, CC_USAGE
-from pipelines.engine.machinery.years import FIRST_YEAR, LAST_YEAR
 from pipelines.operator.data_dir import DataDirError
 from pipelines.operator.interrupt import INTERRUPTED
+from validators.years import FIRST_YEAR, LAST_YEAR
 
 T = TypeVar("T")
 

@@ -18,7 +18,7 @@ import polars as pl
 from layouts import layout
 from layouts.decoder import MAX_NAMED, DeckFault, Records, also_lines, read_records
 from pipelines.engine.machinery.conditions import Incomplete
-from pipelines.engine.machinery.years import FIRST_YEAR, LAST_YEAR
+from validators.years import FIRST_YEAR, LAST_YEAR
 
 HDR = layout.load("hdr")
 TRL = layout.load("trl")
