@@ -428,6 +428,8 @@ CASES = {
         (A, WEEK, K("101", "    A")), {(11, "32")}),
     "near_miss_32_the_code_has_a_row": (
         (A, WEEK, K("509", "    A")), set()),
+    "near_miss_32_a_code_not_of_three_digits_names_none": (  # 15 only (review 18f, F5)
+        (A, WEEK, K("1X1", "    A")), set()),
     "one_code_negative_is_33_on_its_line": (
         (A, WEEK, K("234", "    A"), K("509", "    K")), {(12, "33")}),
     "near_miss_33_code_down_to_zero_keeps_its_row": (

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from validators.rules import Rule, flags, schema
+from validators.rules import Rule, digits, flags, schema
 
 # ----------------------------------------------------------------------------- conditions
 
@@ -74,8 +74,10 @@ def defective_above_defects() -> pl.Expr:
 
 
 def no_cum_row_for_code() -> pl.Expr:
-    """32: the defect code has no cumulative row for this OFP in that quarter."""
-    return ~pl.col("code_on_file")
+    """32: the defect code has no cumulative row for this OFP in that quarter. Only a code
+    of three digits names one: a line whose code is not (15) names none, and 32 sent the
+    operator to the Cumulative Data File for a code that cannot be there (review 18f, F5)."""
+    return ~pl.col("code_on_file") & digits("defect_code", 3).fill_null(False)
 
 
 def code_defects_negative() -> pl.Expr:

@@ -159,8 +159,9 @@ _3081 = [
     ("T01", "SSN NOT 9 DIGITS", _FIX_3081),
     ("T02", "SSN NOT ON EMPLOYEE MASTER", _FIX_3081),
     ("T03", "WEEK ENDING NOT THIS WEEK",
-     "the Form 3081's week ending (columns 25-32) must fall in the week of its deck's HDR; "
-     "correct the date, or send the form in a deck headed with its own week."),
+     "the Form 3081's week ending (columns 25-32) must be its deck's HDR week ending (the "
+     "Saturday), or the quarter's last day when a quarter ends inside that week; correct the "
+     "date, or send the form in a deck headed with its own week."),
     ("T04", "OFP NOT ON OFP FILE", _FIX_3081),
     ("T05", "HOURS NOT DIGITS", _FIX_3081),
     ("T06", "VOLUME NOT BLANK OR DIGITS", _FIX_3081),
