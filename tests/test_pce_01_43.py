@@ -153,6 +153,13 @@ CASES = {
     "line_of_a_serial_with_no_header_is_09": ([header("A"), line("100", serial="02")], (), 3,
                                              ["09"]),
     "line_under_its_header_is_not_09": (doc("A", "100"), (), 3, []),
+    # 09 a block or serial the control number cannot be read from (review 18f, F7)
+    "lower_case_block_is_09_on_header_and_line": (doc("A", "100", block="ab1"), (), 3, ["09"]),
+    "letters_in_the_serial_are_09": (doc("A", "100", serial="AB"), (), 2, ["09"]),
+    "blank_serial_is_09": (doc("A", "100", serial="  "), (), 2, ["09"]),
+    "punctuation_in_the_block_is_09": (doc("A", "100", block="*01"), (), 2, ["09"]),
+    "digit_block_and_serial_00_are_not_09": (doc("A", "100", block="901", serial="00"), (), 3,
+                                              []),
     # 10 the same defect code twice on one document: the later line
     "same_code_twice_on_one_add_document_is_10": (doc("A", "100", "100"), (), 4, ["10"]),
     "same_code_twice_on_one_change_document_is_10": (

@@ -331,6 +331,17 @@ CODE_CASES = [
                  id="review_week_ending_saturday_in_2099_is_clean"),
     pytest.param(review(sample(), week="12291900"), {},
                  id="review_week_ending_saturday_in_1900_is_clean"),
+    # 36: a block or serial the control number cannot be read from (review 18f, F7)
+    pytest.param(review(sample(), block="a01"), {H: ["36"], L1: ["36"]},
+                 id="lower_case_block_is_36_on_header_and_line"),
+    pytest.param(review(sample(), serial="AB"), {H: ["36"], L1: ["36"]},
+                 id="letters_in_the_serial_are_36"),
+    pytest.param(review(sample(), serial="  "), {H: ["36"], L1: ["36"]},
+                 id="blank_serial_is_36"),
+    pytest.param(adjustment(adj(), block="*01"), {H: ["36"], L1: ["36"]},
+                 id="punctuation_in_the_block_is_36"),
+    pytest.param(review(sample(), block="9Z9", serial="00"), {},
+                 id="digit_and_letter_block_and_serial_00_are_clean"),
     # 36: defect list other than 000 on a review or adjustment
     pytest.param(review(sample(), defect_list="001"), {H: ["36"]},
                  id="review_defect_list_not_000_is_36"),

@@ -15,6 +15,7 @@ from pipelines.engine.machinery.deck import control
 from pipelines.engine.machinery.intake import numbered
 from pipelines.engine.qap import run03
 from pipelines.engine.qap.week_parts import PREFIX
+from validators.rules import control_number_bad
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 HEADER_FACTS = ["seq", "n_lines", "header_rank", "adjustment_rank"]
@@ -34,7 +35,8 @@ def _frame(text: str) -> pl.DataFrame:
 
 
 def _both(records: pl.DataFrame):
-    rec = records.with_columns((pl.col("section") == "01").alias("is_header"))
+    rec = records.with_columns((pl.col("section") == "01").alias("is_header"),
+                               control_number_bad().alias("control_bad"))
     assert run03._contiguous(rec)
     fast = run03._fast(rec)
     general = run03._general(rec)

@@ -415,6 +415,7 @@ SUB_REASONS: dict[tuple[str, str], dict[str, str]] = {
         "program": "PROGRAM OR FORMAT UNKNOWN",
         "week_ending": "WEEK END NOT SAT/QTR END",
         "week_year": "YEAR NOT 1900-2099",
+        "control": "BLOCK OR SERIAL NOT VALID",
         "defect_list": "DEFECT LIST NOT 000",
         "header_repeated": "SECTION 01 REPEATED",
         "no_lines": "ADJUSTMENT WITH NO LINES",
@@ -446,6 +447,7 @@ SUB_REASONS: dict[tuple[str, str], dict[str, str]] = {
         "no_header": "LINE WITH NO HEADER",
         "section": "SECTION NOT 02-31",
         "section_repeated": "SECTION REPEATED",
+        "control": "BLOCK OR SERIAL NOT VALID",
     },
 }
 

@@ -30,11 +30,15 @@ HEADER_RULES = [
          sub="format"),
     Rule("09", "section", lambda: pl.col("header_rank") > 1, "header repeated in a document",
          sub="header_repeated"),
+    Rule("09", "block", rules.control_number_bad, "block or serial not A-Z 0-9 / 00-99",
+         sub="control"),
 ]
 
 LINE_RULES = [
     Rule("09", "section", lambda: pl.col("h_action").is_null(), "line with no header",
          sub="no_header"),
+    Rule("09", "block", rules.control_number_bad, "block or serial not A-Z 0-9 / 00-99",
+         sub="control"),
     Rule("09", "section", lambda: ~pl.col("section").is_in(LINE_SECTIONS), "section not 02-31",
          sub="section"),
     Rule("09", "section", lambda: pl.col("section_rank") > 1, "section repeated in a document",

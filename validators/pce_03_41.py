@@ -84,6 +84,8 @@ HEADER_RULES = [
          sub="week_ending"),
     Rule("36", "week_ending", lambda: P.is_in(FAMILY) & _week_year_out(),
          f"week ending outside the years {FIRST_YEAR}-{LAST_YEAR}", sub="week_year"),
+    Rule("36", "control_bad", lambda: pl.col("control_bad"),
+         "block or serial not A-Z 0-9 / 00-99", sub="control"),
     Rule("36", "defect_list", lambda: P.is_in([REVIEW, ADJUSTMENT])
          & (pl.col("defect_list") != "000"), "defect list not 000 on a review or adjustment",
          sub="defect_list"),
@@ -144,6 +146,8 @@ def _zoned_bad(column: str) -> pl.Expr:
 LINE_RULES = [
     Rule("36", "section", lambda: pl.col("h_program").is_null(), "line with no header",
          sub="no_header"),
+    Rule("36", "control_bad", lambda: pl.col("control_bad"),
+         "block or serial not A-Z 0-9 / 00-99", sub="control"),
     Rule("36", "section", lambda: ~pl.col("section").is_in(LINE_SECTIONS),
          "section not 02-12", sub="section"),
     Rule("36", "program_number", lambda: HP.is_not_null() & ((P != HP)

@@ -155,6 +155,15 @@ def digits(column: str, width: int) -> pl.Expr:
 _LOOKED_UP = 3  # widths whose digit strings `digits` looks up (1,000 of them at most)
 
 
+def control_number_bad() -> pl.Expr:
+    """A form record whose block control (columns 9-11) is not 3 characters A-Z or 0-9, or
+    whose document serial (12-13) is not 00-99 (record-layouts.md, "Common prefix"): the
+    control number cannot name the source document the register sends the operator to
+    (review 18f, F7: a blank serial, `AB`, `a01` and `*01` posted)."""
+    return ~(pl.col("block").str.contains("^[A-Z0-9]{3}$") & digits("serial", 2)
+             ).fill_null(True)
+
+
 def _warm_up() -> None:
     """pandera's first validation in a process registers its polars backends (~0.3 s); pay it
     at import, with the other start-up costs, instead of inside the first run."""

@@ -22,7 +22,7 @@ LAYOUTS = {(RUN_3927, "header"): "form3927_header", (RUN_3927, "line"): "form392
            ("IPR-3081", "form3081"): "form3081", ("IPR-6489", "form6489"): "form6489"}
 # Rule columns that are facts computed from the record, not its fields: the fields they rest on.
 DERIVED = {"on_file": OFP, "code_on_file": ("defect_code",), "total_defects": ("defects",),
-           "week_ending_v": ("week_ending",)}
+           "week_ending_v": ("week_ending",), "control_bad": ("block", "serial")}
 # Codes found by a join or a pass over state rather than a column rule.
 JOINED = {(RUN_3926, "06"): OFP, (RUN_3926, "10"): ("quality_standard",),
           (RUN_3926, "14"): ("defect_code",), (RUN_3926, "24"): ("defect_list",),

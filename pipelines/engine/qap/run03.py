@@ -19,7 +19,7 @@ from layouts.decoder import decode
 from pipelines.engine.qap import ordered, review_sums
 from pipelines.engine.qap.individual import review_data
 from validators import pce_03_41 as v
-from validators.rules import FLAG_SCHEMA, blank, codes_by_row
+from validators.rules import FLAG_SCHEMA, blank, codes_by_row, control_number_bad
 
 PREFIX = layout.load("prefix")
 HEADER = layout.load("form3926_header")
@@ -31,7 +31,8 @@ _HEADER_CARRY = {"program_number": "h_program", "org_code": "h_org", "function_c
                  "week_ending_v": "h_week_ending_v"}
 # What a line keeps of the record before its own fields are decoded: a million-row frame
 # holds a column per name, so the text and the prefix fields no rule reads stay behind.
-_LINE_INPUT = ["seq", "line_no", "deck_no", "program_number", "format_code", "section", "text"]
+_LINE_INPUT = ["seq", "line_no", "deck_no", "program_number", "format_code", "section",
+               "control_bad", "text"]
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ def prepare(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     otherwise (interleaved documents, lines with no header, a repeated header) grouped windows
     do. `tests/test_run03_paths.py` proves they agree.
     """
-    rec = records.with_columns((pl.col("section") == "01").alias("is_header"))
+    rec = records.with_columns((pl.col("section") == "01").alias("is_header"),
+                               control_number_bad().alias("control_bad"))  # 36's, once
     if rec.height and _contiguous(rec):
         headers, lines = _fast(rec)
     else:
