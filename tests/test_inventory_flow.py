@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import shutil
+import stat
 
 import httpx
 import pytest
@@ -27,6 +28,8 @@ def test_inventory_flow_runs_the_inbox_archives_and_publishes_flag_counts(harnes
     inbox.mkdir(parents=True)
     shutil.copy2(WORKED, inbox / WORKED.name)
     (inbox / "cut.dat").write_text(BAD.read_text().replace("TRL0000017", "TRL0000099"))
+    for deck in inbox.iterdir():
+        deck.chmod(0o644)
     out = CliRunner().invoke(app, ["flow", "inventory", "-d", str(data), "--run-date",
                                    "2026-05-18", "-q"])
     assert out.exit_code == 8, out.output  # a deck refused by control; the other one ran
@@ -34,6 +37,9 @@ def test_inventory_flow_runs_the_inbox_archives_and_publishes_flag_counts(harnes
     assert "intake            8" in out.output and "archive           0" in out.output
     assert (data / "archive" / "inventory" / "20260518.01" / WORKED.name).is_file()
     assert (data / "refused" / "inventory" / "cut.dat").is_file()
+    for moved in (data / "archive" / "inventory" / "20260518.01" / WORKED.name,
+                  data / "refused" / "inventory" / "cut.dat"):  # review 18s, F5: 0644 kept
+        assert stat.S_IMODE(moved.stat().st_mode) == 0o600
     assert not list(inbox.iterdir())
     assert (data / "runs" / "20260518.01" / "gs13-analysis_05162026.txt").is_file()
     found = httpx.post(f"{get_current_settings().api.url}/artifacts/filter", json={
@@ -77,3 +83,21 @@ def test_the_flow_uses_the_reference_folder_the_data_directory_remembers(harness
     assert out.exit_code == 0, out.output
     text = (data / "runs" / "20260518.02" / "inv-10-02_05162026.txt").read_text()
     assert "(2 WORK DAYS, DUE 05/29/2026)" in text  # the calendar's Memorial Day counts
+
+
+def test_inventory_flow_refuses_an_inbox_that_is_a_link(harness, tmp_path):
+    """Review 18s, F4: DIR/inventory linked to a folder outside had its decks moved into the
+    data directory's archive/ and refused/ folders."""
+    from pipelines.operator.cli import app
+
+    data, outside = tmp_path / "data", tmp_path / "outside"
+    data.mkdir()
+    outside.mkdir()
+    shutil.copy2(WORKED, outside / WORKED.name)
+    (data / "inventory").symlink_to(outside)
+    out = CliRunner().invoke(app, ["flow", "inventory", "-d", str(data), "--run-date",
+                                   "2026-05-18", "-q"])
+    assert out.exit_code == 12, out.output
+    assert "inventory is a symbolic link" in " ".join(out.output.split())
+    assert [p.name for p in outside.iterdir()] == [WORKED.name]
+    assert not (data / "archive").exists()

@@ -193,3 +193,35 @@ def polish_help(app: typer.Typer) -> None:
     app.info.help = reflow(app.info.help)
     for command in app.registered_commands:
         command.help = reflow(command.help or inspect.getdoc(command.callback))
+
+
+def deck_problem(deck: Path) -> str | None:
+    """Why a deck path given to a command cannot be run, said the one way every command says
+    it (review 18s, F6: `qap sample select` and `qap inventory` took a name holding a line
+    feed, which then forged lines of their summaries), or None."""
+    from pipelines.engine.machinery import names
+
+    if bad_name := names.refusal(deck):
+        return f"deck {bad_name}"
+    if not deck.exists():
+        return f"deck {deck} not found"
+    if not deck.is_file():
+        return f"deck {deck} is not a file"
+    return None
+
+
+def deck_out_problem(out: Path) -> str | None:
+    """Why a corrections deck cannot be written to `out`, before anything is (review 18s, F7,
+    F8): a name the reprocess would refuse, a folder, or a file where a folder belongs."""
+    from pipelines.engine.machinery import names
+
+    if why := names.unusable(out):
+        return (f"{out}: unusable file name: {why}; `qap reprocess` could not take the deck. "
+                "Name it with letters, digits, '.', '-', '_'; nothing was written")
+    if out.is_dir():
+        return f"{out} is a folder; give a deck file name in it, e.g. {out / 'fix.dat'}"
+    blocker = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        return f"{out}: {blocker} is a file, not a folder; nothing was written"
+    return None
+

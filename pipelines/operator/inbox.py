@@ -171,7 +171,7 @@ def week_key(inputs: list[DeckInput], run_date: dt.date) -> dt.date:
 def lock(data_dir: Path) -> Iterator[None]:
     """One flow run at a time per data directory (inbox moves and run folders)."""
     check_folders(Path(data_dir), (".", WEEKS, f"{WEEKS}/.lock", ARCHIVE, REFUSED, CORRECTIONS,
-                                   "runs", "sampling-archive"))
+                                   "runs", "sampling-archive", INBOX, "sampling-inbox"))
     folder = private.folder(Path(data_dir) / WEEKS)
     fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW,
                  0o600)
@@ -253,6 +253,24 @@ class Batch:
     @property
     def attempt(self) -> int:
         return len(self.state["attempts"])
+
+    def reroot(self, source: Path, data_dir: Path) -> list[str]:
+        """On resuming, each deck in this run's inbox `source` and any place the archive step
+        gave it in this data directory: the batch keeps absolute paths, and in a copy of a
+        data directory they named the original's inbox, whose decks the resumed run moved
+        away (review 18s, F9). Returns a line per deck so moved back, and saves."""
+        said = []
+        for d in self.inputs:
+            here = Path(source) / d.name
+            if Path(d.path) != here:
+                said.append(f"{d.name}: taken from {here}, not {d.path} (the batch was begun "
+                            "in another inbox or data directory)")
+                d.path = str(here)
+            if d.destination and not private.inside(data_dir, Path(d.destination)):
+                d.destination = None  # the archive step chooses it again, in this directory
+        if said:
+            self.save()
+        return said
 
     def save(self) -> None:
         _write_json(self.folder / "inputs.json", [dataclasses.asdict(d) for d in self.inputs])
@@ -459,7 +477,7 @@ def archive(data_dir: Path, batch: Batch, outcomes: list[dict[str, Any]]) -> dic
         status = status_of.get(d.name, "refused" if d.status == "refused" else "accepted")
         folder = (Path(data_dir) / ARCHIVE / batch.name if status == "accepted"
                   else Path(data_dir) / REFUSED)
-        private.folder(folder)
+        private.folder_in(data_dir, folder)  # a link there is refused (review 18s, F3)
         dst = Path(d.destination) if d.destination else intake.kept_name(folder, d.name, d.sha256)
         d.destination = str(dst)
         batch.save()  # the destination is on record before the move

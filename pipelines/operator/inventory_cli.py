@@ -22,6 +22,8 @@ from pipelines.operator.cli_options import (
     Quiet,
     RunDate,
     checked,
+    deck_out_problem,
+    deck_problem,
     fail,
     folder_path,
     parse_date,
@@ -179,6 +181,8 @@ def _corrections(words: list[str], data_dir: Path, force: bool) -> int:
     from pipelines.state.store import StoreError
 
     checked("qap inventory", require_store, data_dir, False)
+    if problem := deck_out_problem(Path(words[0])):
+        raise _fail(problem, CC_INCOMPLETE)
     try:
         written = corrections.corrections_decks(data_dir, Path(words[0]), dt.datetime.now(),
                                                 force)
@@ -199,8 +203,8 @@ def _reprocess(decks: list[Path], data_dir: Path, run_date: dt.date | None,
     if not decks:
         raise _fail("say: qap inventory reprocess DECK... -d DIR", 2)
     for deck in decks:
-        if not deck.is_file():
-            raise _fail(f"deck {deck} not found; nothing was run", CC_INCOMPLETE)
+        if problem := deck_problem(deck):
+            raise _fail(f"{problem}; nothing was run", CC_INCOMPLETE)
     from pipelines.operator import inventory_run
     from pipelines.reports import inventory_summary
     from pipelines.state.store import StoreError
@@ -223,9 +227,8 @@ def _reprocess(decks: list[Path], data_dir: Path, run_date: dt.date | None,
 def _run(decks: list[Path], data_dir: Path, reference: Path | None, run_date: dt.date | None,
          quiet: bool) -> int:
     for deck in decks:
-        if not deck.is_file():
-            what = "not found" if not deck.exists() else "not a file"
-            raise _fail(f"deck {deck} {what}; nothing was run", CC_INCOMPLETE)
+        if problem := deck_problem(deck):
+            raise _fail(f"{problem}; nothing was run", CC_INCOMPLETE)
     from pipelines.engine.inventory import calendar
     from pipelines.operator.inventory_run import run_inventory
     from pipelines.reports import inventory_summary

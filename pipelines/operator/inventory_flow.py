@@ -21,6 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed, State
 
 from pipelines.engine.inventory import calendar
+from pipelines.engine.machinery import intake as deck_intake
 from pipelines.engine.machinery.conditions import CC_ABEND, CC_CLEAN, CC_INCOMPLETE, CC_REFUSED
 from pipelines.engine.machinery.conservation import ConservationError
 from pipelines.engine.machinery.deck import DeckFault, DeckRefused, open_deck
@@ -29,8 +30,8 @@ from pipelines.operator.flow_call import blocking_body
 from pipelines.operator.inbox import set_aside_links, waiting
 from pipelines.operator.inventory_run import run_inventory
 from pipelines.reports import inventory_summary
-from pipelines.state import run_folder
-from pipelines.state.store import StoreError
+from pipelines.state import private
+from pipelines.state.store import StoreError, check_folders, sha256_file
 from validators import ro_params
 from validators.codes import RUN_INV, lookup
 
@@ -100,9 +101,10 @@ def archive(data_dir: Path, source: Path, run_id: str, decks: list[dict[str, Any
     for d in decks:
         kind = "archive" if d["status"] == "accepted" else "refused"
         folder = data_dir / kind / INBOX / (run_id if kind == "archive" else "")
-        run_folder.private_dir(folder)  # record text: owner-only
-        target = folder / d["deck"]
+        private.folder_in(data_dir, folder)  # record text: owner-only, never a link (18s, F3)
+        target = deck_intake.kept_name(folder, d["deck"], sha256_file(source / d["deck"]))
         shutil.move(str(source / d["deck"]), target)
+        private.file(target)  # the inbox's mode came with it (review 18s, F5)
         moved[d["deck"]] = str(target)
     return moved
 
@@ -123,6 +125,14 @@ def inventory_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None
     run_date = run_date or dt.date.today()
     source = Path(inbox_dir).absolute() if inbox_dir else data_dir / INBOX
     outcome = InventoryFlowOutcome(condition_code=CC_CLEAN)
+    try:  # a link at one of these would move decks into or out of the data directory
+        check_folders(data_dir, (INBOX, "archive", f"archive/{INBOX}", "refused",
+                                 f"refused/{INBOX}"))
+    except StoreError as err:
+        _step(outcome, "intake", CC_INCOMPLETE, str(err))
+        outcome.message = outcome.summary = str(err)
+        logger.error(outcome.message)
+        return outcome
     for line in set_aside_links(source, data_dir / "refused" / INBOX):
         logger.warning(line)
         _step(outcome, "intake", CC_REFUSED, line)

@@ -17,6 +17,7 @@ from pipelines.operator.cli_options import (
     Speaker,
     UndoLater,
     answer_in_json,
+    deck_out_problem,
     file_path,
 )
 from pipelines.operator.data_dir import require_store
@@ -59,13 +60,8 @@ def corrections(
     from pipelines.state.store import StoreError
 
     _require_store(data_dir, writable=False)
-    if out.is_dir():
-        raise _fail(f"{out} is a folder; give a deck file name in it, e.g. {out / 'fix.dat'}",
-                    CC_INCOMPLETE)
-    blocker = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
-    if blocker is not None:
-        raise _fail(f"{out}: {blocker} is a file, not a folder; nothing was written",
-                    CC_INCOMPLETE)
+    if problem := deck_out_problem(out):
+        raise _fail(problem, CC_INCOMPLETE)
     left_out: list[str] = []
     try:
         written = register.corrections_deck(data_dir, out, dt.datetime.now(), force=force,

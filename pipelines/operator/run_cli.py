@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pipelines.engine.machinery import names
 from pipelines.engine.machinery.conditions import (
     CC_ABEND,
     CC_INCOMPLETE,
@@ -33,6 +32,7 @@ from pipelines.operator.cli_options import (
     RunDate,
     Speaker,
     answer_in_json,
+    deck_problem,
     folder_path,
 )
 from pipelines.operator.data_dir import (
@@ -59,12 +59,8 @@ def _require_store(data_dir: Path, writable: bool = True) -> None:
 def _check_decks(decks: list[Path]) -> None:
     """A mistyped deck path stops here, before a run id is taken or anything is published."""
     for deck in decks:
-        if bad_name := names.refusal(deck):
-            raise _fail(f"deck {bad_name}; nothing was run", CC_INCOMPLETE)
-        if not deck.exists():
-            raise _fail(f"deck {deck} not found; nothing was run", CC_INCOMPLETE)
-        if not deck.is_file():
-            raise _fail(f"deck {deck} is not a file; nothing was run", CC_INCOMPLETE)
+        if problem := deck_problem(deck):
+            raise _fail(f"{problem}; nothing was run", CC_INCOMPLETE)
 
 
 def run_week(*args: Any, **kwargs: Any) -> RunResult:

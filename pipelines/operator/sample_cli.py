@@ -18,6 +18,7 @@ from pipelines.operator.cli_options import (
     ReferenceDir,
     RunDate,
     checked,
+    deck_problem,
     fail,
     parse_date,
     polish_help,
@@ -55,8 +56,8 @@ def select_decks(decks: list[Path], data_dir: Path, reference_dir: Path | None,
     from pipelines.state.store import StoreError
 
     for deck in decks:
-        if not deck.is_file():
-            raise _fail(f"deck {deck} not found or not a file; nothing was run", CC_INCOMPLETE)
+        if problem := deck_problem(deck):
+            raise _fail(f"{problem}; nothing was run", CC_INCOMPLETE)
     checked("qap sample", prepare, data_dir)
     choice = checked("qap sample", choose_reference, data_dir, reference_dir)
     progress = None if quiet else (lambda msg: typer.echo(f"  .. {msg}", err=True))

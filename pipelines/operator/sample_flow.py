@@ -57,7 +57,7 @@ def archive_task(data_dir: Path, result: SelectResult) -> dict[str, str]:
         src = Path(outcome.path)
         folder = (data_dir / SAMPLING_ARCHIVE / result.run_id if outcome.status == "accepted"
                   else data_dir / inbox.REFUSED)
-        private.folder(folder)  # the decks hold whole SSNs: 0700 folders, 0600 files
+        private.folder_in(data_dir, folder)  # whole SSNs: 0700 folders, never a link
         if src.exists():
             os.replace(src, folder / src.name)
             private.file(folder / src.name)

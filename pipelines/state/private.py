@@ -36,6 +36,36 @@ def folder(path: Path) -> Path:
     return path
 
 
+class LinkedFolder(OSError):
+    """A folder of the data directory is a symbolic link: nothing is written, moved or set
+    through it (it would lead outside the data directory)."""
+
+
+def folder_in(data_dir: Path, folder: Path) -> Path:
+    """`folder`, inside `data_dir`, made where missing and set to 0700 from the data
+    directory down, refusing (LinkedFolder) a link at any of those folders: a planted link
+    took a deck moved to archive/<batch> and the chmod after it outside the data directory
+    (review 18s, F3), and a corrections deck written to corrections/ (F1)."""
+    base = Path(data_dir)
+    here = base
+    for part in Path(folder).relative_to(base).parts:
+        here = here / part
+        if here.is_symlink():
+            raise LinkedFolder(f"{here} is a symbolic link; the data directory's own folders "
+                               "must not be links (someone planted it?): nothing was written "
+                               "or moved through it. Remove the link, check where it points, "
+                               "and run again")
+        with owner_only():
+            here.mkdir(exist_ok=True)
+        here.chmod(DIR_MODE)
+    return here
+
+
+def inside(data_dir: Path, path: Path) -> bool:
+    """`path` is in the data directory (by their absolute paths, links not resolved)."""
+    return Path(data_dir).absolute() in Path(path).absolute().parents
+
+
 def file(path: Path) -> Path:
     """A file brought in from elsewhere (moved or copied) set to 0600. A link is left as it
     is: chmod would go through it to a file that is not the data directory's."""

@@ -38,7 +38,8 @@ from pipelines.engine.machinery.register import (
     open_entries,
     supersede_resubmitted,
 )
-from pipelines.state import run_folder
+from pipelines.state import private, run_folder
+from pipelines.state.files import write_atomically
 from pipelines.state.store import Store, StoreError
 from validators import inv_10_02
 from validators.codes import RUN_INV
@@ -66,20 +67,27 @@ def corrections_decks(data_dir: Path, out: Path, created: dt.datetime, force: bo
     keys = sorted(entries.select(DECK_WEEK, "area").unique().iter_rows())
     paths = {k: out if len(keys) == 1 else out.with_name(
         f"{out.stem}_{k[0]:%m%d%Y}_{k[1]}{out.suffix}") for k in keys}
-    existing = [str(p) for p in paths.values() if p.exists()]
+    existing = [str(p) for p in paths.values() if p.exists() or p.is_symlink()]
     if existing and not force:
         raise DeckExists(f"{', '.join(existing)}: already there, not overwritten (it may hold "
                          "an operator's edits); name another file, or pass --force")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if private.inside(data_dir, out):  # never through a link (review 18s, F1)
+        try:
+            private.folder_in(Path(data_dir).absolute(), out.parent.absolute())
+        except private.LinkedFolder as err:
+            raise StoreError(str(err)) from None
+    else:
+        with private.owner_only():
+            out.parent.mkdir(parents=True, exist_ok=True)
     written = []
     for n, ((as_of, area), path) in enumerate(paths.items(), start=1):
         mine = entries.filter((pl.col(DECK_WEEK) == as_of) & (pl.col("area") == area)).sort(
             "deck", "line_no")
         records = mine["text"].to_list()
-        path.write_text(deck_text(records, campus=area, week_ending=f"{as_of:%m%d%Y}",
-                                  created=f"{created:%m%d%Y}", time=f"{created:%H%M%S}",
-                                  sequence=n))
-        path.chmod(0o600)  # record text
+        text = deck_text(records, campus=area, week_ending=f"{as_of:%m%d%Y}",
+                         created=f"{created:%m%d%Y}", time=f"{created:%H%M%S}", sequence=n)
+        # record text: a new 0600 file renamed into place, never written through a link
+        write_atomically(path, lambda fh, text=text: fh.write(text.encode()))
         written.append(CorrectionsDeck(path=path, week_ending=as_of, records=len(records)))
     return written
 

@@ -7,6 +7,7 @@ an operator's corrections decks from the open entries.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from layouts.encode import deck as deck_text
 from pipelines.engine.machinery import written_from
 from pipelines.engine.machinery.deck import CORRECTIONS_CAMPUS
 from pipelines.state import private, run_folder
+from pipelines.state.files import write_atomically
 from pipelines.state.store import Store, StoreError
 from validators.codes import RUN_3926, RUN_3927, RUN_INV, RUN_SAMPLING
 
@@ -486,14 +488,26 @@ def rollback(data_dir: Path, run_id: str, note: str, undo_later: bool) -> tuple[
     stamp = dt.datetime.now().isoformat(timespec="seconds")
     for undone in [run_id, *extra.get("also_undone_runs", [])]:
         for folder in run_folders(Path(data_dir) / "runs", undone):
-            with (folder / ROLLED_BACK_NOTE).open("a", encoding="utf-8") as fh:
-                fh.write(f"{stamp} rolled back (generation {generation}, rollback before run "
-                         f"{run_id}): what these reports show as posted is no longer in the "
-                         "state.\n")
+            _note_rolled_back(folder / ROLLED_BACK_NOTE,
+                              f"{stamp} rolled back (generation {generation}, rollback before "
+                              f"run {run_id}): what these reports show as posted is no longer "
+                              "in the state.\n")
     for manifest in store.in_effect():  # a rollback of a rollback puts runs back in effect
         for folder in run_folders(Path(data_dir) / "runs", manifest.get("run_id") or ""):
             (folder / ROLLED_BACK_NOTE).unlink(missing_ok=True)  # `qap history` keeps both
     return generation, extra.get("also_undone", [])
+
+
+def _note_rolled_back(note: Path, line: str) -> None:
+    """Append `line` to a run folder's rollback note, owner-only; a link planted there is
+    removed, never written through (review 18s, F2: the note went into a file outside the
+    data directory)."""
+    if note.is_symlink():
+        note.unlink()
+    fd = os.open(note, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                 private.FILE_MODE)
+    with os.fdopen(fd, "a", encoding="utf-8") as fh:
+        fh.write(line)
 
 
 def _ledger_weeks(ledger: pl.DataFrame | None) -> pl.DataFrame:
@@ -624,16 +638,20 @@ def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: boo
     decks = {(week, n): part for week in sorted(entries[DECK_WEEK].unique().to_list())
              for n, part in enumerate(_parts(entries.filter(pl.col(DECK_WEEK) == week)), 1)}
     paths = deck_paths(out, list(decks))
-    existing = [str(p) for p in paths.values() if p.exists()]
+    existing = [str(p) for p in paths.values() if p.exists() or p.is_symlink()]
     if existing and not force:
         raise DeckExists(f"{', '.join(existing)}: already there, not overwritten (it may hold "
                          "an operator's edits); name another file, or pass --force to "
                          "overwrite")
     with written_from.locked(data_dir) as known:  # first: a record that cannot be kept
-        with private.owner_only():  # leaves no folder made for the decks (session 16, P4b)
-            out.parent.mkdir(parents=True, exist_ok=True)
-        if Path(data_dir).absolute() in out.absolute().parents:  # e.g. DIR/corrections
-            private.folder(out.parent)
+        if private.inside(data_dir, out):  # e.g. DIR/corrections: never through a link
+            try:
+                private.folder_in(Path(data_dir).absolute(), out.parent.absolute())
+            except private.LinkedFolder as err:
+                raise StoreError(str(err)) from None
+        else:
+            with private.owner_only():  # leaves no folder made for the decks (16, P4b)
+                out.parent.mkdir(parents=True, exist_ok=True)
         first = written_from.first_sequence(known, created)
         keys = {place: written_from.key(CORRECTIONS_CAMPUS, place[0], created, sequence)
                 for sequence, place in enumerate(paths, start=first)}
@@ -679,10 +697,11 @@ def _write_deck(path: Path, entries: pl.DataFrame, created: dt.datetime, sequenc
     """One corrections deck of `entries` (one HDR week), owner-only."""
     week = entries[DECK_WEEK][0]
     records = _deck_records(entries)
-    path.write_text(deck_text(records, campus=CORRECTIONS_CAMPUS, week_ending=f"{week:%m%d%Y}",
-                              created=f"{created:%m%d%Y}", time=f"{created:%H%M%S}",
-                              sequence=sequence))
-    private.file(path)  # record text and SSNs, as on the register
+    text = deck_text(records, campus=CORRECTIONS_CAMPUS, week_ending=f"{week:%m%d%Y}",
+                     created=f"{created:%m%d%Y}", time=f"{created:%H%M%S}", sequence=sequence)
+    # a new 0600 file renamed into place: a link planted at `path` is replaced, never written
+    # through (review 18s, F1: the SSNs went into a 0644 file outside the data directory)
+    write_atomically(path, lambda fh: fh.write(text.encode()))
     sources = tuple(sorted(entries["deck"].unique().to_list()))
     return CorrectionsDeck(path=path, week_ending=week, records=len(records), sources=sources)
 

@@ -1,0 +1,166 @@
+"""Links planted in the data directory where the newer commands write (review 18s): a
+corrections deck, a rollback's note, an archive folder of a flow and the inboxes. Each is
+refused or replaced, never written, moved or set through; the place outside stays as it was."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from pipelines.engine.machinery import register
+from pipelines.operator import cli, inbox
+from pipelines.state import private
+from pipelines.state.store import StoreError
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+REFERENCE = FIXTURES / "reference"
+NATIONAL = FIXTURES / "national" / "national-defect-list.dat"
+WEEK = sorted((FIXTURES / "sample-week").glob("*.dat"))
+
+
+def qap(*args) -> int:
+    return cli.run_app([str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def week(tmp_path_factory) -> Path:
+    data = tmp_path_factory.mktemp("week") / "data"
+    assert qap("run", NATIONAL, "-d", data, "-r", REFERENCE, "-q", "--run-date",
+               "2026-11-10") == 0
+    assert qap("run", *WEEK, "-d", data, "-q", "--run-date", "2026-11-17") == 8
+    return data
+
+
+def _copy(week: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the week's store, and a folder outside it (0755) holding one file (0644)."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(week, data, symlinks=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    outside.chmod(0o755)
+    (outside / "m.txt").write_text("mine\n")
+    (outside / "m.txt").chmod(0o644)
+    return data, outside
+
+
+def _untouched(outside: Path) -> None:
+    assert sorted(p.name for p in outside.iterdir()) == ["m.txt"]
+    assert (outside / "m.txt").read_text() == "mine\n"
+    assert stat.S_IMODE(outside.stat().st_mode) == 0o755
+    assert stat.S_IMODE((outside / "m.txt").stat().st_mode) == 0o644
+
+
+def test_a_corrections_deck_replaces_a_link_planted_at_its_path(week, tmp_path):
+    """F1: with --force the deck went through the link into a 0644 file outside."""
+    data, outside = _copy(week, tmp_path)
+    private.folder(data / "corrections")
+    (data / "corrections" / "fix.dat").symlink_to(outside / "m.txt")
+    with pytest.raises(register.DeckExists):  # a link is there: not overwritten unasked
+        register.corrections_deck(data, data / "corrections" / "fix.dat", dt.datetime.now())
+    [deck] = register.corrections_deck(data, data / "corrections" / "fix.dat",
+                                       dt.datetime.now(), force=True)
+    assert not deck.path.is_symlink() and deck.path.read_text().startswith("HDRCR")
+    assert stat.S_IMODE(deck.path.stat().st_mode) == 0o600
+    _untouched(outside)
+
+
+def test_a_corrections_folder_that_is_a_link_is_refused(week, tmp_path):
+    """F1: DIR/corrections linked to a folder outside took the deck and a chmod to 0700."""
+    data, outside = _copy(week, tmp_path)
+    (data / "corrections").symlink_to(outside)
+    with pytest.raises(StoreError, match="corrections is a symbolic link"):
+        register.corrections_deck(data, data / "corrections" / "fix.dat", dt.datetime.now())
+    _untouched(outside)
+
+
+def test_a_rollback_note_never_goes_through_a_link(week, tmp_path):
+    """F2: ROLLED-BACK.txt planted as a link appended the note to a file outside."""
+    data, outside = _copy(week, tmp_path)
+    note = data / "runs" / "20261117.01" / register.ROLLED_BACK_NOTE
+    note.symlink_to(outside / "m.txt")
+    assert qap("rollback", "20261117.01", "-d", data) == 0
+    assert not note.is_symlink() and "rolled back (generation" in note.read_text()
+    assert stat.S_IMODE(note.stat().st_mode) == 0o600
+    _untouched(outside)
+
+
+def test_an_archive_folder_that_is_a_link_is_refused(tmp_path):
+    """F3: archive/<batch> linked outside took the accepted decks and a chmod to 0700."""
+    data, outside = tmp_path / "data", tmp_path / "outside"
+    private.folder(data / "archive")
+    outside.mkdir()
+    outside.chmod(0o755)
+    (data / "archive" / "2026-11-14").symlink_to(outside)
+    with pytest.raises(private.LinkedFolder, match="2026-11-14 is a symbolic link"):
+        private.folder_in(data, data / "archive" / "2026-11-14")
+    assert stat.S_IMODE(outside.stat().st_mode) == 0o755
+    made = private.folder_in(data, data / "archive" / "2026-11-21" / "inner")
+    assert stat.S_IMODE(made.stat().st_mode) == 0o700
+
+
+@pytest.mark.parametrize("name", [inbox.INBOX, "sampling-inbox"])
+def test_an_inbox_that_is_a_link_stops_the_flows(tmp_path, name):
+    """F4: DIR/inbox linked to a folder outside had its files moved into the data
+    directory (archive/ and refused/)."""
+    data, outside = tmp_path / "data", tmp_path / "outside"
+    private.folder(data)
+    outside.mkdir()
+    (data / name).symlink_to(outside)
+    with pytest.raises(StoreError, match=f"{name} is a symbolic link"), inbox.lock(data):
+        pass
+
+
+@pytest.mark.parametrize("command", [["sample", "select"], ["inventory"]])
+def test_a_deck_name_holding_a_line_feed_stops_every_command(tmp_path, command, capsys):
+    """F6: `qap sample select` and `qap inventory` took such a name and printed it raw, a
+    line of their summary forged by a file name; `qap run` refuses it with 12."""
+    odd = tmp_path / "we ird\nCondition code 0: clean.dat"
+    odd.write_text("x")
+    assert qap(*command, odd, "-d", tmp_path / "data") == 12
+    said = capsys.readouterr()
+    assert "unusable file name: the name holds a line feed" in said.err
+    assert "\nCondition code 0: clean" not in said.out + said.err
+    assert not (tmp_path / "data" / "refused").exists()
+
+
+def test_corrections_decks_refuse_an_unusable_name_a_folder_and_replace_a_fifo(week, tmp_path,
+                                                                              capsys):
+    """F7, F8: a name holding a line feed was written (and its reprocess refused); `qap
+    inventory corrections` to a folder said Python's errno text; --force on a FIFO hung."""
+    data, _ = _copy(week, tmp_path)
+    assert qap("corrections", tmp_path / "new\nline.dat", "-d", data) == 12
+    assert "unusable file name: the name holds a line feed" in capsys.readouterr().err
+    assert not (tmp_path / "new\nline.dat").exists()
+    (tmp_path / "adir").mkdir()
+    assert qap("inventory", "corrections", tmp_path / "adir", "-d", data) == 12
+    assert f"{tmp_path / 'adir'} is a folder; give a deck file name in it" in (
+        capsys.readouterr().err)
+    fifo = tmp_path / "fifo.dat"
+    os.mkfifo(fifo)
+    assert qap("corrections", fifo, "-d", data, "--force") == 0
+    assert fifo.is_file() and fifo.read_text().startswith("HDRCR")
+
+
+def test_a_resumed_batch_takes_its_decks_from_this_data_directorys_inbox(tmp_path):
+    """F9: a data directory copied with `cp -a` while a flow batch was unfinished resumed it
+    with the original's absolute inbox paths, and moved the original's decks away."""
+    original, copy = tmp_path / "original", tmp_path / "copy"
+    deck = inbox.DeckInput(name="good.dat", path=str(original / "inbox" / "good.dat"),
+                           sha256="0" * 64, size=1, status="readable",
+                           destination=str(original / "archive" / "2026-11-14" / "good.dat"))
+    private.folder(copy / inbox.WEEKS)
+    batch = inbox.Batch.create(copy, inbox.WEEKLY, dt.date(2026, 11, 14), [deck])
+    said = batch.reroot(copy / "inbox", copy)
+    assert said == [f"good.dat: taken from {copy / 'inbox' / 'good.dat'}, not "
+                    f"{original / 'inbox' / 'good.dat'} (the batch was begun in another inbox "
+                    "or data directory)"]
+    again = inbox.Batch.load(batch.folder)
+    assert (again.inputs[0].path, again.inputs[0].destination) == (
+        str(copy / "inbox" / "good.dat"), None)
