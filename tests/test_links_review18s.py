@@ -164,3 +164,26 @@ def test_a_resumed_batch_takes_its_decks_from_this_data_directorys_inbox(tmp_pat
     again = inbox.Batch.load(batch.folder)
     assert (again.inputs[0].path, again.inputs[0].destination) == (
         str(copy / "inbox" / "good.dat"), None)
+
+
+def test_a_resumed_batch_removes_links_planted_in_its_folder(tmp_path):
+    """F11: resumed, a batch appended its log through a flow.log link and hard-linked the
+    run's reports into a folder outside through a reports/ link."""
+    data, outside = tmp_path / "data", tmp_path / "outside"
+    private.folder(data / inbox.WEEKS)
+    outside.mkdir()
+    outside.chmod(0o755)
+    (outside / "m.txt").write_text("mine\n")
+    (outside / "m.txt").chmod(0o644)
+    batch = inbox.Batch.create(data, inbox.WEEKLY, dt.date(2026, 11, 14), [])
+    (batch.folder / "flow.log").symlink_to(outside / "m.txt")
+    (batch.folder / "reports").symlink_to(outside)
+    said = batch.drop_links()
+    assert [line.split(" was a symbolic link")[0] for line in said] == [
+        str(batch.folder / "flow.log"), str(batch.folder / "reports")]
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "pce-03-41.txt").write_text("report\n")
+    [placed] = inbox.place_reports(batch, run_dir)
+    assert placed.parent == batch.folder / "reports" and not placed.parent.is_symlink()
+    _untouched(outside)

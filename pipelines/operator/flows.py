@@ -408,7 +408,7 @@ def _batch_flow(kind: str, data_dir: Path, reference_dir: Path | None, inbox_dir
                              records=sum(d.records for d in infos))
             else:
                 logger.info(f"resuming the unfinished run folder {batch.folder}")
-                for line in batch.reroot(source, data_dir):
+                for line in [*batch.drop_links(), *batch.reroot(source, data_dir)]:
                     logger.warning(line)
                 batch.begin_attempt(outcome.flow_run_id, _parameters(
                     data_dir, reference_dir, source, run_date, dask_address))

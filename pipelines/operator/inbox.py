@@ -254,6 +254,22 @@ class Batch:
     def attempt(self) -> int:
         return len(self.state["attempts"])
 
+    def drop_links(self) -> list[str]:
+        """Links planted in the batch's folder (or its reports/) removed before a resumed run
+        writes there: the log was appended through flow.log, and the reports hard-linked
+        into a folder outside the data directory through reports/ (review 18s, F11). A line
+        per link removed."""
+        said = []
+        for folder in (self.folder, self.folder / "reports"):
+            if folder.is_symlink() or not folder.is_dir():
+                continue
+            for entry in sorted(folder.iterdir()):
+                if entry.is_symlink():
+                    said.append(f"{entry} was a symbolic link to {os.readlink(entry)}; removed, "
+                                "not followed")
+                    entry.unlink()
+        return said
+
     def reroot(self, source: Path, data_dir: Path) -> list[str]:
         """On resuming, each deck in this run's inbox `source` and any place the archive step
         gave it in this data directory: the batch keeps absolute paths, and in a copy of a
@@ -436,10 +452,12 @@ def place_reports(batch: Batch, run_dir: Path | str | None) -> list[Path]:
     """Hard-link (or copy) the run's printed registers and listings into the run folder."""
     if not run_dir or not Path(run_dir).is_dir():
         return []
-    target = private.folder(batch.folder / "reports")
+    target = private.folder_in(batch.folder.parent.parent, batch.folder / "reports")
     placed = []
     for src in sorted(Path(run_dir).iterdir()):
         dst = target / src.name
+        if dst.is_symlink():  # planted: a copy would go through it (review 18s, F11)
+            dst.unlink()
         if not dst.exists():
             try:
                 os.link(src, dst)
