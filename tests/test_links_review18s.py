@@ -187,3 +187,20 @@ def test_a_resumed_batch_removes_links_planted_in_its_folder(tmp_path):
     [placed] = inbox.place_reports(batch, run_dir)
     assert placed.parent == batch.folder / "reports" and not placed.parent.is_symlink()
     _untouched(outside)
+
+
+def test_a_fifo_or_folder_in_the_inbox_is_named_and_an_empty_run_id_is_a_usage_error(
+        tmp_path, capsys):
+    """F13: a FIFO or a folder named as a deck was left in the inbox without a word; F12:
+    `qap rollback ''` said 12 with the store's own wording."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    os.mkfifo(folder / "zz.dat")
+    (folder / "sub.dat").mkdir()
+    (folder / "good.dat").write_text("x")
+    assert inbox.not_files(folder) == [
+        f"{folder / name}: not a file (a folder, a FIFO or a device); left in the inbox, not "
+        "taken" for name in ("sub.dat", "zz.dat")]
+    private.folder(tmp_path / "data")
+    assert qap("rollback", "", "-d", tmp_path / "data") == 2
+    assert "give the run id to roll back" in capsys.readouterr().err

@@ -373,9 +373,9 @@ def _batch_flow(kind: str, data_dir: Path, reference_dir: Path | None, inbox_dir
     try:
         with private.owner_only(), inbox.lock(data_dir):
             aside = inbox.set_aside_links(source, data_dir / inbox.REFUSED)
-            for line in aside:
+            for line in [*aside, *inbox.not_files(source)]:
                 logger.warning(line)
-            outcome.notes += aside
+                outcome.notes.append(line)
             batch = Batch.unfinished(data_dir, kind)
             if batch is None:
                 paths = inbox.waiting(source)

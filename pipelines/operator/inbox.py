@@ -85,6 +85,14 @@ def _offered(folder: Path) -> list[Path]:
             if not p.name.startswith(".") and not p.name.endswith(IGNORED_SUFFIXES)]
 
 
+def not_files(folder: Path) -> list[str]:
+    """A line for each thing in `folder` named as a deck would be that is not a file nor a
+    link (a folder, a FIFO, a device): left where it is, and said (review 18s, F13: it was
+    left without a word)."""
+    return [f"{p}: not a file (a folder, a FIFO or a device); left in the inbox, not taken"
+            for p in sorted(_offered(folder)) if not p.is_symlink() and not p.is_file()]
+
+
 def set_aside_links(folder: Path, refused: Path) -> list[str]:
     """Move each symbolic link waiting in `folder` (the link itself, never what it points
     at) to `refused`, and say why, one line each. A flow moves what it takes from an inbox
@@ -511,8 +519,7 @@ def archive(data_dir: Path, batch: Batch, outcomes: list[dict[str, Any]]) -> dic
 def requeue(data_dir: Path, batch: Batch) -> list[str]:
     """Move the batch's archived (accepted) decks back into its inbox: after a rollback, so that
     the next flow run posts them again. Returns the deck names moved."""
-    inbox = inbox_dir(data_dir, batch.kind)
-    inbox.mkdir(parents=True, exist_ok=True)
+    inbox = private.folder_in(data_dir, inbox_dir(data_dir, batch.kind))  # never a link
     archived = Path(data_dir) / ARCHIVE / batch.name
     back, missing = [], []
     for d in batch.inputs:

@@ -125,6 +125,9 @@ def rollback(
     from pipelines.engine.machinery import register
     from pipelines.state.store import AlreadyRolledBack, StoreError
 
+    if not run_id.strip():  # a command-line error, as any other (review 18s, F12)
+        raise _fail("give the run id to roll back, e.g. 20261117.01 (`qap history` lists "
+                    "them)", CC_USAGE)
     _require_store(data_dir)
     try:
         gen, undone = register.rollback(data_dir, run_id, "qap rollback", undo_later=force)
