@@ -490,3 +490,19 @@ def test_decks_taken_at_intake_keep_what_the_run_reads_and_let_their_records_go(
     assert len(got) == len(want) > 4
     for mine, theirs in zip(got, want, strict=True):
         assert mine.equals(theirs)
+
+
+@pytest.mark.parametrize("deck_nos", [[1] * 6, [0, 1, 1, 2, 0, 2], [None, 1, 1, None, 1, 1],
+                                      []])
+def test_deck_counts_of_one_deck_are_the_group_bys(deck_nos):
+    """`deck_counts` counts the rows of one deck by two sums: the same row as the group-by
+    on deck_no, and the group-by as before for rows of several decks or a null deck."""
+    rejected = [True, False, None, False, True, False][:len(deck_nos)]
+    rows = pl.DataFrame({"deck_no": deck_nos, "rejected": rejected},
+                        schema={"deck_no": pl.UInt16, "rejected": pl.Boolean})
+    grouped = rows.group_by("deck_no").agg(
+        (~pl.col("rejected")).sum().cast(pl.Int64).alias("posted"),
+        pl.col("rejected").sum().cast(pl.Int64).alias("rejected"))
+    counted = week_parts.deck_counts(rows)
+    assert counted.schema == grouped.schema
+    assert counted.sort("deck_no").equals(grouped.sort("deck_no"))
