@@ -506,3 +506,12 @@ def test_deck_counts_of_one_deck_are_the_group_bys(deck_nos):
     counted = week_parts.deck_counts(rows)
     assert counted.schema == grouped.schema
     assert counted.sort("deck_no").equals(grouped.sort("deck_no"))
+
+
+def test_other_programs_are_found_as_the_sliced_program_number_would_find_them():
+    """`_others` compares each program with a record's start: the same flags as the decoder's
+    slice of the program number and `is_in`, short records and blanks included."""
+    text = pl.Series("text", ["", "5970", v01.PROGRAM, v01.PROGRAM + "01x", " " + v01.PROGRAM,
+                              "59600 ", "5960", "59602abc", "59702", "é5960", None], pl.String)
+    sliced = text.str.slice(0, 5).is_in(week_parts.OTHER_PROGRAMS)
+    assert week_parts._others(text).to_list() == sliced.to_list()
