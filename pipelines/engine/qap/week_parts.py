@@ -26,7 +26,7 @@ from pathlib import Path
 import polars as pl
 
 from layouts import layout
-from layouts.decoder import decode
+from layouts.decoder import decode, lf_lines
 from pipelines.engine.machinery import intake
 from pipelines.engine.machinery.deck import Deck, DeckChanged, open_deck
 from pipelines.engine.qap import run03, spilled
@@ -315,10 +315,7 @@ def _read_piece(piece: _Piece) -> pl.DataFrame:
     except OSError as err:
         raise DeckChanged(f"{path}: can no longer be read ({err.strerror}) since intake; "
                           "run the week again") from None
-    lines = None
-    if len(data) == piece.size and data.endswith(b"\n") and data.isascii():  # as intake read
-        lines = pl.Series("text", [data[:-1]], pl.Binary).cast(pl.String).str.split(
-            "\n").explode()
+    lines = lf_lines(data) if len(data) == piece.size else None  # parsed as intake read it
     if lines is None or _digest(lines) != piece.digest:
         raise DeckChanged(f"{path}: changed since intake (the part of lines {piece.first_line}-"
                           f"{piece.first_line + piece.lines - 1} is not what intake read; a "
