@@ -515,3 +515,24 @@ def test_other_programs_are_found_as_the_sliced_program_number_would_find_them()
                               "59600 ", "5960", "59602abc", "59702", "é5960", None], pl.String)
     sliced = text.str.slice(0, 5).is_in(week_parts.OTHER_PROGRAMS)
     assert week_parts._others(text).to_list() == sliced.to_list()
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc/self/maps")
+def test_what_settling_keeps_holds_none_of_the_mapped_part_files(generated, tmp_path):
+    """The parts are read back mapped (`_mapped`): what `settle_with` returns is copied out of
+    them, so that no part's file stays mapped (and resident) while the run goes on."""
+    from test_pce_03_41 import DEFECT_CODES
+
+    ofp = decode_file(generated["ofp"], layout.load("ofp_consistency"))  # reviews accepted
+    deck = open_deck(_deck_file(tmp_path / "mixed.dat", generated))
+    rows = week_parts.Rows03(tmp_path / "parts")
+    week_parts.check_week([deck], ofp, DEFECT_CODES, rows, part_lines=400)
+    late = pl.DataFrame(schema={"seq": pl.UInt32, "code": pl.String})
+    every = rows.settle_with(late, None, posted_text=True)
+    places = every.posted_text["text"].str.slice(0, 15).gather_every(50)
+    some = rows.settle_with(late, None, places=places)
+    assert every.posted_text.height and every.rejected.height and some.posted_text.height
+    mapped = [line for line in Path("/proc/self/maps").read_text().splitlines()
+              if str(rows.folder) in line]
+    assert mapped == []
+    rows.release()

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.ipc
 
 from layouts import layout
 from layouts.decoder import decode, lf_lines
@@ -365,7 +367,8 @@ def deck_counts(rows: pl.DataFrame) -> pl.DataFrame:
     deck_no = rows.get_column("deck_no")
     if rows.height and not deck_no.null_count() and deck_no.min() == deck_no.max():
         rejected = rows.get_column("rejected")
-        return pl.DataFrame({"deck_no": deck_no.head(1), "posted": [(~rejected).sum()],
+        # (the deck's number as a value: a slice of the column would hold its part's file)
+        return pl.DataFrame({"deck_no": [deck_no[0]], "posted": [(~rejected).sum()],
                              "rejected": [rejected.sum()]},
                             schema={"deck_no": deck_no.dtype, **_COUNTS})
     return rows.group_by("deck_no").agg(
@@ -427,11 +430,13 @@ class Rows03:
             posted = frame.select(pl.col("deck_no").filter(~pl.col("rejected")))
             self.posted_heights.append(posted.height)
             runs.append(deck_runs(posted))
+            # what is kept past the part is copied out (`compact`): a part is its file's
+            # pages (`_mapped`), and a string cut from them would hold the whole file
             if posted_text:
-                texts.append(frame.filter(~pl.col("rejected")).select("deck_no", "line_no",
-                                                                      "text"))
+                texts.append(compact(frame.filter(~pl.col("rejected")).select(
+                    "deck_no", "line_no", "text")))
             if places is not None and places.len():
-                at_places.append(_at_places(frame, places))
+                at_places.append(compact(_at_places(frame, places)))
             warnings += int(frame["warning"].sum())
         self._held = None
         return Settled(
@@ -466,7 +471,7 @@ class Rows03:
         """Part `i` settled, with its header positions; the last one read is held, since the
         listing reads a part's rows a slice at a time."""
         if self._held is None or self._held[0] != i:
-            frame = run03.settle(pl.read_ipc(self._parts[i]), self.late, self.by_line)
+            frame = run03.settle(_mapped(self._parts[i]), self.late, self.by_line)
             self._held = (i, frame, run03.header_positions(frame))
         return self._held[1], self._held[2]
 
@@ -477,6 +482,17 @@ class Rows03:
         self._parts = []
         if self.folder.is_dir():
             self.folder.rmdir()
+
+
+def _mapped(path: Path) -> pl.DataFrame:
+    """A part's Arrow file (uncompressed) mapped into memory, not read: the frame's columns
+    are the file's pages, where `pl.read_ipc` copied them into new memory (each part is read
+    twice, settled and listed: 22 ms and up to 11,000 page faults a 250,000-record part,
+    against 0.3 ms mapped)."""
+    with pa.memory_map(str(path)) as source:  # (the columns keep the mapping alive)
+        frame = pl.from_arrow(pyarrow.ipc.open_file(source).read_all())
+    assert isinstance(frame, pl.DataFrame)
+    return frame
 
 
 _AT_PLACES = {"deck_no": pl.UInt16, "line_no": pl.UInt32, "text": pl.String,
