@@ -536,3 +536,23 @@ def test_what_settling_keeps_holds_none_of_the_mapped_part_files(generated, tmp_
               if str(rows.folder) in line]
     assert mapped == []
     rows.release()
+def _sliced_facts(text: pl.Series) -> pl.DataFrame:
+    """A record's header flag and document as `_cuts` read them by slicing characters."""
+    return text.to_frame().select(
+        (pl.col("text").str.slice(13, 2) == "01").alias("is_header"),
+        pl.col("text").str.slice(8, 5).str.pad_end(5).alias("key"))
+
+
+@pytest.mark.parametrize("texts", [
+    ["597022220000001111420260001846", "597022220000002 5838684210001", "5970222200001x01"],
+    ["597022220000001111420260001846", "5970222200001", "59702"],  # short: sliced
+    ["597022220000001111420260001846", "5970222200é01x01", "597022220000101"],  # not ASCII
+])
+def test_the_facts_of_the_cuts_read_as_bytes_are_the_sliced_characters(texts):
+    """`_facts` reads the header's section and the document as bytes only when every record
+    holds the prefix in ASCII; the flags and documents are the sliced characters' either
+    way."""
+    text = pl.Series("text", texts, pl.String)
+    is_header, key = week_parts._facts(text)
+    read = text.to_frame().select(is_header.alias("is_header"), key.alias("key"))
+    assert read.equals(_sliced_facts(text))
