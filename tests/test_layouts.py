@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from layouts import zoned
-from layouts.decoder import DeckFault, decode, read_records
+from layouts.decoder import DeckFault, decode, lf_lines, read_records
 from layouts.encode import deck, record
 from layouts.layout import all_layouts, layout_table, load
 
@@ -216,3 +216,16 @@ def test_a_deck_in_pieces_keeps_blank_lines_trailing_blanks_and_its_line_numbers
     assert texts[:6] == [line.decode() for line in lines[:6]]
     assert texts[6].rstrip() == "TRL0000005"
     assert [r["line_no"] for r in whole[0]][:7] == list(range(1, 8))
+
+
+@pytest.mark.parametrize("data", [b"a\n", b"a \nb  \n", b"a\n\nb\n", b"a\n\n", b"\n", b"\n\n",
+                                  b"HDR\n" + b"x" * 132 + b"\n"])
+def test_lf_lines_are_the_lines_between_the_lfs(data):
+    """`lf_lines` (a deck's part read again) parses as the decoder does: each LF ends a line,
+    blank lines are "", trailing blanks kept."""
+    assert lf_lines(data).to_list() == data.decode().split("\n")[:-1]
+
+
+@pytest.mark.parametrize("data", [b"a", b"a\nb", b"a\x1fb\n", "é\n".encode(), b""])
+def test_lf_lines_of_what_is_not_lf_ended_ascii_is_none(data):
+    assert lf_lines(data) is None

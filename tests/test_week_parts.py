@@ -490,3 +490,69 @@ def test_decks_taken_at_intake_keep_what_the_run_reads_and_let_their_records_go(
     assert len(got) == len(want) > 4
     for mine, theirs in zip(got, want, strict=True):
         assert mine.equals(theirs)
+
+
+@pytest.mark.parametrize("deck_nos", [[1] * 6, [0, 1, 1, 2, 0, 2], [None, 1, 1, None, 1, 1],
+                                      []])
+def test_deck_counts_of_one_deck_are_the_group_bys(deck_nos):
+    """`deck_counts` counts the rows of one deck by two sums: the same row as the group-by
+    on deck_no, and the group-by as before for rows of several decks or a null deck."""
+    rejected = [True, False, None, False, True, False][:len(deck_nos)]
+    rows = pl.DataFrame({"deck_no": deck_nos, "rejected": rejected},
+                        schema={"deck_no": pl.UInt16, "rejected": pl.Boolean})
+    grouped = rows.group_by("deck_no").agg(
+        (~pl.col("rejected")).sum().cast(pl.Int64).alias("posted"),
+        pl.col("rejected").sum().cast(pl.Int64).alias("rejected"))
+    counted = week_parts.deck_counts(rows)
+    assert counted.schema == grouped.schema
+    assert counted.sort("deck_no").equals(grouped.sort("deck_no"))
+
+
+def test_other_programs_are_found_as_the_sliced_program_number_would_find_them():
+    """`_others` compares each program with a record's start: the same flags as the decoder's
+    slice of the program number and `is_in`, short records and blanks included."""
+    text = pl.Series("text", ["", "5970", v01.PROGRAM, v01.PROGRAM + "01x", " " + v01.PROGRAM,
+                              "59600 ", "5960", "59602abc", "59702", "é5960", None], pl.String)
+    sliced = text.str.slice(0, 5).is_in(week_parts.OTHER_PROGRAMS)
+    assert week_parts._others(text).to_list() == sliced.to_list()
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc/self/maps")
+def test_what_settling_keeps_holds_none_of_the_mapped_part_files(generated, tmp_path):
+    """The parts are read back mapped (`_mapped`): what `settle_with` returns is copied out of
+    them, so that no part's file stays mapped (and resident) while the run goes on."""
+    from test_pce_03_41 import DEFECT_CODES
+
+    ofp = decode_file(generated["ofp"], layout.load("ofp_consistency"))  # reviews accepted
+    deck = open_deck(_deck_file(tmp_path / "mixed.dat", generated))
+    rows = week_parts.Rows03(tmp_path / "parts")
+    week_parts.check_week([deck], ofp, DEFECT_CODES, rows, part_lines=400)
+    late = pl.DataFrame(schema={"seq": pl.UInt32, "code": pl.String})
+    every = rows.settle_with(late, None, posted_text=True)
+    places = every.posted_text["text"].str.slice(0, 15).gather_every(50)
+    some = rows.settle_with(late, None, places=places)
+    assert every.posted_text.height and every.rejected.height and some.posted_text.height
+    mapped = [line for line in Path("/proc/self/maps").read_text().splitlines()
+              if str(rows.folder) in line]
+    assert mapped == []
+    rows.release()
+def _sliced_facts(text: pl.Series) -> pl.DataFrame:
+    """A record's header flag and document as `_cuts` read them by slicing characters."""
+    return text.to_frame().select(
+        (pl.col("text").str.slice(13, 2) == "01").alias("is_header"),
+        pl.col("text").str.slice(8, 5).str.pad_end(5).alias("key"))
+
+
+@pytest.mark.parametrize("texts", [
+    ["597022220000001111420260001846", "597022220000002 5838684210001", "5970222200001x01"],
+    ["597022220000001111420260001846", "5970222200001", "59702"],  # short: sliced
+    ["597022220000001111420260001846", "5970222200é01x01", "597022220000101"],  # not ASCII
+])
+def test_the_facts_of_the_cuts_read_as_bytes_are_the_sliced_characters(texts):
+    """`_facts` reads the header's section and the document as bytes only when every record
+    holds the prefix in ASCII; the flags and documents are the sliced characters' either
+    way."""
+    text = pl.Series("text", texts, pl.String)
+    is_header, key = week_parts._facts(text)
+    read = text.to_frame().select(is_header.alias("is_header"), key.alias("key"))
+    assert read.equals(_sliced_facts(text))
