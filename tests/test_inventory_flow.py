@@ -101,3 +101,21 @@ def test_inventory_flow_refuses_an_inbox_that_is_a_link(harness, tmp_path):
     assert "inventory is a symbolic link" in " ".join(out.output.split())
     assert [p.name for p in outside.iterdir()] == [WORKED.name]
     assert not (data / "archive").exists()
+
+
+def test_inventory_flow_refuses_a_name_it_cannot_print_and_runs_the_rest(harness, tmp_path):
+    """Check of session 18, N5: a deck name holding a line feed stopped the flow with 16,
+    every run, until renamed."""
+    from pipelines.operator.cli import app
+
+    data = tmp_path / "data"
+    inbox = data / "inventory"
+    inbox.mkdir(parents=True)
+    shutil.copy2(WORKED, inbox / WORKED.name)
+    shutil.copy2(WORKED, inbox / "s\nw.dat")
+    out = CliRunner().invoke(app, ["flow", "inventory", "-d", str(data), "--run-date",
+                                   "2026-05-18", "-q"])
+    assert out.exit_code == 8, out.output
+    assert "unusable file name: the name holds a line feed" in out.output
+    assert (data / "refused" / "inventory" / "'s\\nw.dat'").is_file()
+    assert (data / "archive" / "inventory" / "20260518.01" / WORKED.name).is_file()

@@ -136,7 +136,9 @@ def test_corrections_decks_refuse_an_unusable_name_a_folder_and_replace_a_fifo(w
     inventory corrections` to a folder said Python's errno text; --force on a FIFO hung."""
     data, _ = _copy(week, tmp_path)
     assert qap("corrections", tmp_path / "new\nline.dat", "-d", data) == 12
-    assert "unusable file name: the name holds a line feed" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert "new\\nline.dat': unusable file name: the name holds a line feed" in said
+    assert "new\nline" not in said  # printed escaped (check of session 18, N3)
     assert not (tmp_path / "new\nline.dat").exists()
     (tmp_path / "adir").mkdir()
     assert qap("inventory", "corrections", tmp_path / "adir", "-d", data) == 12

@@ -1069,3 +1069,35 @@ def test_a_correction_as_like_entries_of_two_decks_of_its_week_closes_neither_an
         "tue.dat line 2); fix-2.dat line 3 (as like mon.dat line 3 and tue.dat line 3); "
         "withdraw the entry each stands for (`qap corrections` named the deck whose entries "
         'each corrections deck holds): qap withdraw DECK LINE --reason "..."']
+
+
+def test_a_left_out_entrys_record_added_by_hand_to_its_corrections_deck_is_refused(tmp_path):
+    """Check of session 18, N2: `qap corrections` left out the entry a later week's record
+    sits beside; the operator added its record to the deck by hand, and the reprocess closed
+    the entry and posted the review a second time. The deck is refused, nothing posted."""
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 10, 26))
+    week1 = tmp_path / "r1.dat"
+    week1.write_text(_reviews_deck("10242026", "10242026", "W1A", 1))
+    run_week([week1], data, REFERENCE, dt.date(2026, 10, 27))
+    other = ["59702222W1A0201102420260008211041044210",
+             "59702222W1A0202 123456789    4101    1    1"]  # the OFP changed: closes nothing
+    (tmp_path / "r2.dat").write_text(deck(other, campus="SC", week_ending="10312026",
+                                          created="10312026", sequence=2))
+    run_week([tmp_path / "r2.dat"], data, REFERENCE, dt.date(2026, 11, 3))
+    [fix] = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime(2026, 11, 4, 9))
+    lines = fix.path.read_text().splitlines()
+    added = [lines[0], lines[1], "59702222W1A0202 123456789    4101    1    1",
+             lines[2].replace("2103", "3103"), "TRL0000003"]
+    fix.path.write_text("\n".join(added) + "\n")
+    before = Store(data).read("cum_ofp")
+    again = run_week([fix.path], data, REFERENCE, dt.date(2026, 11, 4), reprocess=True)
+    assert _refused(again).startswith(
+        f"{fix.path}: the register entry r1.dat line 7 was left out when `qap corrections` "
+        "wrote this deck, since a later week's record sits beside it (r2.dat line 3 (run "
+        "20261103.01)), and the deck now holds a record at its key")
+    assert Store(data).read("cum_ofp").equals(before)
+    lines = added[:2] + added[3:]  # the record taken out again: the deck posts
+    fix.path.write_text("\n".join([*lines[:-1], "TRL0000002"]) + "\n")
+    assert run_week([fix.path], data, REFERENCE, dt.date(2026, 11, 4),
+                    reprocess=True).corrected == 1  # line 8; its header is context

@@ -85,3 +85,30 @@ def test_daily_flow_logs_one_line_and_leaves_the_summary_to_the_command(prefect_
     assert outcome.summary.startswith(f"QAP sample selection {outcome.run_id}")
     assert not [m for m in said if "QAP sample selection" in m]
     assert f"sample selection {outcome.run_id} finished: condition code 4" in said
+
+
+def test_daily_flow_refuses_a_name_it_cannot_print_and_says_a_linked_archive(prefect_harness,
+                                                                               tmp_path):
+    """Check of session 18: a deck name holding a line feed stopped every daily run with 16
+    until renamed (N5); a link planted at sampling-archive/<run> was refused, but said as an
+    internal error, 16 (N1). The name is refused (8) and the week goes on; the link is said,
+    12, and nothing goes through it."""
+    from pipelines.operator.sample_flow import SAMPLING_ARCHIVE, SAMPLING_INBOX, sample_daily_flow
+
+    data, outside = tmp_path / "data", tmp_path / "outside"
+    waiting = data / SAMPLING_INBOX
+    waiting.mkdir(parents=True)
+    outside.mkdir()
+    for deck in fx.WEEK_DIR.glob("*.dat"):
+        shutil.copy2(deck, waiting / deck.name)
+    shutil.copy2(next(fx.WEEK_DIR.glob("*.dat")), waiting / "y\nz.dat")
+    (data / SAMPLING_ARCHIVE).mkdir(mode=0o700)
+    (data / SAMPLING_ARCHIVE / "20260117.01").symlink_to(outside)
+    outcome = call(sample_daily_flow, data_dir=data, reference_dir=fx.REFERENCE,
+                   run_date=dt.date(2026, 1, 17))
+    assert outcome.condition_code == 12
+    assert "REFUSED: 'y\\nz.dat': unusable file name: the name holds a line feed" in (
+        outcome.summary.replace(str(waiting) + "/", ""))
+    assert (data / "refused" / "'y\\nz.dat'").is_file()
+    assert "archive failed: " in outcome.summary and "is a symbolic link" in outcome.summary
+    assert list(outside.iterdir()) == []

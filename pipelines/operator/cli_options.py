@@ -216,7 +216,8 @@ def deck_out_problem(out: Path) -> str | None:
     from pipelines.engine.machinery import names
 
     if why := names.unusable(out):
-        return (f"{out}: unusable file name: {why}; `qap reprocess` could not take the deck. "
+        return (f"{names.shown(out)}: unusable file name: {why}; `qap reprocess` could not "
+                "take the deck. "
                 "Name it with letters, digits, '.', '-', '_'; nothing was written")
     if out.is_dir():
         return f"{out} is a folder; give a deck file name in it, e.g. {out / 'fix.dat'}"

@@ -110,6 +110,23 @@ def set_aside_links(folder: Path, refused: Path) -> list[str]:
     return said
 
 
+def set_aside_bad_names(folder: Path, refused: Path) -> list[str]:
+    """Move each deck file waiting in `folder` whose name cannot be printed (`names.refusal`:
+    a line feed, a control character) to `refused` under its name as printed, and say so, one
+    line each: the daily and inventory flows stopped on it with 16, every run, until it was
+    renamed (check of session 18, N5); the weekly flow refuses it at intake the same way."""
+    said = []
+    for path in sorted(p for p in _offered(folder) if p.is_file() and not p.is_symlink()):
+        if (why := names.refusal(path)) is None:
+            continue
+        private.folder(refused)
+        destination = intake.kept_name(refused, names.shown(path.name), _file_hash(path))
+        _move(path, destination)
+        private.file(destination)
+        said.append(f"REFUSED: {why} (moved to {destination})")
+    return said
+
+
 def _free_link_name(folder: Path, name: str) -> Path:
     candidate, n = folder / name, 1
     while os.path.lexists(candidate):

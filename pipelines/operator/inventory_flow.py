@@ -27,7 +27,7 @@ from pipelines.engine.machinery.conservation import ConservationError
 from pipelines.engine.machinery.deck import DeckFault, DeckRefused, open_deck
 from pipelines.operator.data_dir import optional_reference, remember
 from pipelines.operator.flow_call import blocking_body
-from pipelines.operator.inbox import set_aside_links, waiting
+from pipelines.operator.inbox import set_aside_bad_names, set_aside_links, waiting
 from pipelines.operator.inventory_run import run_inventory
 from pipelines.reports import inventory_summary
 from pipelines.state import private
@@ -133,7 +133,8 @@ def inventory_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None
         outcome.message = outcome.summary = str(err)
         logger.error(outcome.message)
         return outcome
-    for line in set_aside_links(source, data_dir / "refused" / INBOX):
+    for line in [*set_aside_links(source, data_dir / "refused" / INBOX),
+                 *set_aside_bad_names(source, data_dir / "refused" / INBOX)]:
         logger.warning(line)
         _step(outcome, "intake", CC_REFUSED, line)
     paths = waiting(source)

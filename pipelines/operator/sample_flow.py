@@ -19,6 +19,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from pipelines.engine.machinery.conditions import CC_INCOMPLETE
 from pipelines.engine.sampling import inputs
 from pipelines.engine.sampling.selection import SelectResult, run_select
 from pipelines.operator import inbox
@@ -72,7 +73,9 @@ def sample_daily_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | N
     """Select the day's pulls from the decks waiting in <data_dir>/sampling-inbox."""
     log = get_run_logger()
     with private.owner_only(), inbox.lock(data_dir):
-        aside = inbox.set_aside_links(data_dir / SAMPLING_INBOX, data_dir / inbox.REFUSED)
+        aside = [*inbox.set_aside_links(data_dir / SAMPLING_INBOX, data_dir / inbox.REFUSED),
+                 *inbox.set_aside_bad_names(data_dir / SAMPLING_INBOX,
+                                            data_dir / inbox.REFUSED)]
         for line in aside:
             log.warning(line)
         decks = inbox.waiting(data_dir / SAMPLING_INBOX)
@@ -83,9 +86,17 @@ def sample_daily_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | N
         choice = choose_reference(data_dir, reference_dir)
         result = select_task(decks, data_dir, choice.folder, run_date)
         remember(data_dir, choice.folder)
-        moved = archive_task(data_dir, result)
-    text = "\n".join([*aside, sampling_outputs.summary(result)])
-    code = max(result.condition_code, 8 if aside else 0)
+        try:
+            moved, failed = archive_task(data_dir, result), []
+        except OSError as err:  # a link planted at sampling-archive/<run> (check of 18, N1)
+            moved, failed = {}, [
+                f"archive failed: {err}. Selection run {result.run_id} published: the decks "
+                f"left in {data_dir / SAMPLING_INBOX} were used; move them to "
+                f"{data_dir / SAMPLING_ARCHIVE / result.run_id} by hand (a rerun would refuse "
+                "them as duplicates)"]
+            log.error(failed[0])
+    text = "\n".join([*aside, sampling_outputs.summary(result), *failed])
+    code = max(result.condition_code, 8 if aside else 0, CC_INCOMPLETE if failed else 0)
     # the summary once: `qap sample daily` prints it, a deployment's run keeps it as an
     # artifact; the log gets one line (it printed the whole summary a second time)
     create_markdown_artifact(f"# Sample selection {result.run_id}\n\n```\n{text}\n```\n",

@@ -26,7 +26,7 @@ from pipelines.engine.machinery.deck import (
     unpadded,
     utf8,
 )
-from pipelines.engine.machinery.register import closed_since
+from pipelines.engine.machinery.register import closed_since, marked_left_out
 from pipelines.engine.machinery.result import DeckOutcome, RunResult
 from pipelines.state import private, run_folder
 from pipelines.state.store import sha256_file
@@ -333,6 +333,16 @@ def _stale(written: dict[str, written_from.Written], open_decks: set[str],
                         f"corrections` wrote it, and {other.name} of this run, from the open "
                         f"register entries of {names}; only the first is used, so that no "
                         "record posts twice. Correct the records in one of them")
+        if marked := marked_left_out(register, known, deck.records):
+            entry, beside = marked[0]
+            return WriteAnew(
+                f"{path}: the register entry {entry} was left out when `qap corrections` "
+                f"wrote this deck, since a later week's record sits beside it ({beside}), and "
+                "the deck now holds a record at its key: if that record is the entry's "
+                "corrected, it posted already, so nothing of this deck posts. Withdraw the "
+                "entry (qap withdraw) and take the record out of the deck, or, if the record "
+                "beside it is another document, write the deck again with `qap corrections "
+                "--with-beside`")
         if set(known.sources) & open_decks:
             return _closed_since(path, deck, known, register, published)
         return WriteAnew(
