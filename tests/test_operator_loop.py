@@ -76,6 +76,15 @@ def _refused(result) -> str:
     assert [d.status for d in result.decks] == ["refused"] and result.posted == 0
     return result.decks[0].reason
 
+def _refused_posting_nothing(data: Path, fix: Path, reason_start: str) -> None:
+    """A reprocess of corrections deck `fix` (11/04/2026) refuses it, its reason beginning
+    `reason_start`, and the Cumulative Data File is as it was."""
+    before = Store(data).read("cum_ofp")
+    again = run_week([fix], data, REFERENCE, dt.date(2026, 11, 4), reprocess=True)
+    assert _refused(again).startswith(reason_start)
+    assert Store(data).read("cum_ofp").equals(before)
+
+
 def _edited(source: Path, out: Path, edit) -> Path:
     lines = source.read_text().splitlines()
     out.write_text("\n".join([lines[0], *edit(lines[1:-1]), lines[-1]]) + "\n")
@@ -737,13 +746,10 @@ def test_a_deck_recorded_before_entries_were_kept_is_judged_by_the_store_clock(
     week2 = _week_two_carrying(tmp_path, week1, "W2A", lambda t: t.replace("4888", "4101"),
                                ("01", "02"))
     assert run_week([week2], data, REFERENCE, dt.date(2026, 10, 20)).corrected == 2
-    before = Store(data).read("cum_ofp")
-    again = run_week([fix.path], data, REFERENCE, dt.date(2026, 11, 4), reprocess=True)
-    assert _refused(again).startswith(
+    _refused_posting_nothing(data, fix.path, (
         f"{fix.path}: stale corrections deck: the register entry r1.dat line 2, one `qap "
         "corrections` wrote it from, was closed by 20261020.01 since (and 1 more of its "
-        "entries)")
-    assert Store(data).read("cum_ofp").equals(before)
+        "entries)"))
 
 
 def test_a_header_closed_before_the_deck_was_written_does_not_make_it_stale(tmp_path):
@@ -830,13 +836,10 @@ def test_another_document_at_an_open_entrys_key_and_week_closes_nothing_and_is_n
         (7, "r2.dat line 11 (run 20261103.01)"), (8, None)]
 
 
-def test_an_entry_a_later_record_sits_beside_is_marked_and_left_out_of_corrections(tmp_path):
-    """Check of session 17, Q4: a record of a later week's deck at an open entry's key and
-    week that closed nothing was named only in that run's summary; `qap register`, the
-    printed register and `qap corrections` showed the entry as any other, so a missed note
-    let the loop post a review a second time (when that record was the entry's record with
-    its OFP corrected). The entry now keeps the record beside it, every listing says so, and
-    `qap corrections` leaves it out unless --with-beside."""
+def _a_record_beside_its_entry(tmp_path: Path) -> Path:
+    """A data directory where week 1's r1.dat line 7 (W1A0202, 14) is open and week 2's
+    r2.dat sends that review corrected with its OFP changed: it posts, closing nothing, beside
+    the entry (run 20261103.01). Line 8 (W1A0203, 21) stays open, unmarked."""
     data = tmp_path / "data"
     run_week([NATIONAL], data, REFERENCE, dt.date(2026, 10, 26))
     week1 = tmp_path / "r1.dat"
@@ -847,6 +850,17 @@ def test_an_entry_a_later_record_sits_beside_is_marked_and_left_out_of_correctio
     (tmp_path / "r2.dat").write_text(deck(other, campus="SC", week_ending="10312026",
                                           created="10312026", sequence=2))
     run_week([tmp_path / "r2.dat"], data, REFERENCE, dt.date(2026, 11, 3))
+    return data
+
+
+def test_an_entry_a_later_record_sits_beside_is_marked_and_left_out_of_corrections(tmp_path):
+    """Check of session 17, Q4: a record of a later week's deck at an open entry's key and
+    week that closed nothing was named only in that run's summary; `qap register`, the
+    printed register and `qap corrections` showed the entry as any other, so a missed note
+    let the loop post a review a second time (when that record was the entry's record with
+    its OFP corrected). The entry now keeps the record beside it, every listing says so, and
+    `qap corrections` leaves it out unless --with-beside."""
+    data = _a_record_beside_its_entry(tmp_path)
     run_dir = data / "runs" / "20261103.01"
     printed = (run_dir / "open-register.txt").read_text().splitlines()
     at = next(n for n, t in enumerate(printed) if t.startswith("10/27/2026"))
@@ -1075,28 +1089,16 @@ def test_a_left_out_entrys_record_added_by_hand_to_its_corrections_deck_is_refus
     """Check of session 18, N2: `qap corrections` left out the entry a later week's record
     sits beside; the operator added its record to the deck by hand, and the reprocess closed
     the entry and posted the review a second time. The deck is refused, nothing posted."""
-    data = tmp_path / "data"
-    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 10, 26))
-    week1 = tmp_path / "r1.dat"
-    week1.write_text(_reviews_deck("10242026", "10242026", "W1A", 1))
-    run_week([week1], data, REFERENCE, dt.date(2026, 10, 27))
-    other = ["59702222W1A0201102420260008211041044210",
-             "59702222W1A0202 123456789    4101    1    1"]  # the OFP changed: closes nothing
-    (tmp_path / "r2.dat").write_text(deck(other, campus="SC", week_ending="10312026",
-                                          created="10312026", sequence=2))
-    run_week([tmp_path / "r2.dat"], data, REFERENCE, dt.date(2026, 11, 3))
+    data = _a_record_beside_its_entry(tmp_path)
     [fix] = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime(2026, 11, 4, 9))
     lines = fix.path.read_text().splitlines()
     added = [lines[0], lines[1], "59702222W1A0202 123456789    4101    1    1",
              lines[2].replace("2103", "3103"), "TRL0000003"]
     fix.path.write_text("\n".join(added) + "\n")
-    before = Store(data).read("cum_ofp")
-    again = run_week([fix.path], data, REFERENCE, dt.date(2026, 11, 4), reprocess=True)
-    assert _refused(again).startswith(
+    _refused_posting_nothing(data, fix.path, (
         f"{fix.path}: the register entry r1.dat line 7 was left out when `qap corrections` "
         "wrote this deck, since a later week's record sits beside it (r2.dat line 3 (run "
-        "20261103.01)), and the deck now holds a record at its key")
-    assert Store(data).read("cum_ofp").equals(before)
+        "20261103.01)), and the deck now holds a record at its key"))
     lines = added[:2] + added[3:]  # the record taken out again: the deck posts
     fix.path.write_text("\n".join([*lines[:-1], "TRL0000002"]) + "\n")
     assert run_week([fix.path], data, REFERENCE, dt.date(2026, 11, 4),
