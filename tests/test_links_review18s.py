@@ -206,3 +206,33 @@ def test_a_fifo_or_folder_in_the_inbox_is_named_and_an_empty_run_id_is_a_usage_e
     private.folder(tmp_path / "data")
     assert qap("rollback", "", "-d", tmp_path / "data") == 2
     assert "give the run id to roll back" in capsys.readouterr().err
+
+
+def test_a_batch_whose_steps_are_a_link_is_refused_not_read(tmp_path):
+    """Check of session 18, N6: a steps.json planted as a link was read through it on a
+    resume, and its text stopped the flow with 16."""
+    data, outside = tmp_path / "data", tmp_path / "outside"
+    private.folder(data / inbox.WEEKS)
+    outside.mkdir()
+    (outside / "m.txt").write_text("not json\n")
+    batch = inbox.Batch.create(data, inbox.WEEKLY, dt.date(2026, 11, 14), [])
+    (batch.folder / "steps.json").unlink()
+    (batch.folder / "steps.json").symlink_to(outside / "m.txt")
+    with pytest.raises(StoreError, match=r"steps\.json is a symbolic link"):
+        inbox.Batch.unfinished(data, inbox.WEEKLY)
+
+
+@pytest.mark.parametrize("command", ["run", "reprocess"])
+def test_an_inventory_deck_given_to_the_weekly_run_is_refused(tmp_path, command, capsys):
+    """Check of session 18, N4: an INV-10-02 corrections deck reprocessed by `qap reprocess`
+    was accepted, and each of its records opened a 36 on the campus register."""
+    deck = FIXTURES / "inventory" / "worked-example.dat"
+    data = tmp_path / "data"
+    assert qap("run", NATIONAL, "-d", data, "-r", REFERENCE, "-q") == 0
+    assert qap(command, deck, "-d", data, "-q") == 8
+    said = " ".join(capsys.readouterr().out.split())
+    assert (f"REFUSED: {deck}, line 2, columns 1-3: record type ROR: an INV-10-02 deck, not "
+            "one of the weekly run's forms") in said
+    assert ("Conservation: 0 records in = 0 posted + 0 on a register; 206 held back in 1 "
+            "refused deck") in said
+    assert "correct and send them again" not in said

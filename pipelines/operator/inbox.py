@@ -44,7 +44,7 @@ from pipelines.engine.machinery import intake, names
 from pipelines.engine.machinery.deck import DeckFault, DeckRefused, open_deck
 from pipelines.engine.machinery.result import RunResult
 from pipelines.state import private
-from pipelines.state.store import Store, StoreBusy, check_folders, sha256_file
+from pipelines.state.store import Store, StoreBusy, StoreError, check_folders, sha256_file
 
 INBOX, CORRECTIONS, ARCHIVE, REFUSED, WEEKS = "inbox", "corrections", "archive", "refused", "weeks"
 WEEKLY, REPROCESS = "weekly", "reprocess"
@@ -247,6 +247,11 @@ class Batch:
 
     @classmethod
     def load(cls, folder: Path) -> Batch:
+        for name in ("steps.json", "inputs.json"):  # read through a planted link, its text
+            if (folder / name).is_symlink():  # stopped the flow with 16 (check of 18, N6)
+                raise StoreError(f"{folder / name} is a symbolic link; a run folder's own files "
+                                 "must not be links (someone planted it?): nothing was done. "
+                                 "Remove the link, check where it points, and run again")
         state = json.loads((folder / "steps.json").read_text())
         inputs = [DeckInput(**d) for d in json.loads((folder / "inputs.json").read_text())]
         return cls(folder, state, inputs)

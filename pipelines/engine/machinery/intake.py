@@ -187,9 +187,10 @@ Screen = Callable[[Path, Deck, list[Deck]], "str | None"]
 
 
 class WriteAnew(str):
-    """A refusal whose remedy is a new deck, not the refused one corrected and sent again (a
-    stale corrections deck: `qap corrections` writes what is still open), so the summary's
-    "correct and send them again" is not said of it (check of session 17, P8/Q7)."""
+    """A refusal whose remedy is not the refused deck corrected and sent again, but a new deck
+    (a stale corrections deck: `qap corrections` writes what is still open) or another
+    command (an INV-10-02 deck), so the summary's "correct and send them again" is not said
+    of it (check of session 17, P8/Q7)."""
 
 
 def control(paths: list[Path], result: RunResult, refused_dir: Path, duplicate: Screen,
@@ -298,11 +299,13 @@ def open_all(paths: list[Path], posted: Posted, result: RunResult, refused_dir: 
     hashes: dict[str, str] = {}  # content hash -> records hash, of every deck screened
     forgive = None if open_texts is None else (lambda deck: _reinputs(deck, open_texts))
     by_hdr = None if not written else (lambda deck: written_from.key_of(deck) in written)
+    family = (_stale(written or {}, open_decks or set(), register, published)
+              if open_texts is not None else _not_corrections)
     decks = control(paths, result, refused_dir,
                     same_content(posted, DUPLICATE_ADVICE, hashes, forgive, by_hdr),
-                    check=_stale(written or {}, open_decks or set(), register, published)
-                    if open_texts is not None
-                    else _not_corrections, take=take)
+                    check=lambda path, deck, accepted: (_another_system(path, deck)
+                                                        or family(path, deck, accepted)),
+                    take=take)
     return decks, [hashes[d.content_hash] for d in decks]
 
 
@@ -372,6 +375,26 @@ def _closed_since(path: Path, deck: Deck, known: written_from.Written,
         "record posts twice (a record left out of the deck changes nothing: the deck is "
         "judged by the entries it was written from). `qap corrections` writes what is still "
         "open")
+
+
+INVENTORY_RECORDS = ("ROR", "CAS", "FCS")  # INV-10-02's record types (inventory.md 3)
+
+
+def _another_system(path: Path, deck: Deck) -> str | None:
+    """An INV-10-02 deck (its first record an ROR, CAS or FCS record) given to the weekly run
+    or its reprocess: every record would open a 36 on the campus registers (check of session
+    18, N4: an inventory corrections deck reprocessed by `qap reprocess` opened 15). A form
+    record begins with its program number, so the first record tells."""
+    if deck.records.height == 0:
+        return None
+    kind = deck.records["text"][0][:3]
+    if kind not in INVENTORY_RECORDS:
+        return None
+    line = deck.records["line_no"][0]
+    return WriteAnew(
+        f"{path}, line {line}, columns 1-3: record type {kind}: an INV-10-02 deck, not one of "
+        "the weekly run's forms; run it with `qap inventory` (its corrections with `qap "
+        "inventory reprocess`); nothing of it posted")
 
 
 def _not_corrections(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:
