@@ -223,16 +223,23 @@ def test_a_batch_whose_steps_are_a_link_is_refused_not_read(tmp_path):
 
 
 @pytest.mark.parametrize("command", ["run", "reprocess"])
-def test_an_inventory_deck_given_to_the_weekly_run_is_refused(tmp_path, command, capsys):
+@pytest.mark.parametrize("blank_first", [False, True], ids=["as written", "first record blank"])
+def test_an_inventory_deck_given_to_the_weekly_run_is_refused(tmp_path, command, blank_first,
+                                                              capsys):
     """Check of session 18, N4: an INV-10-02 corrections deck reprocessed by `qap reprocess`
-    was accepted, and each of its records opened a 36 on the campus register."""
+    was accepted, and each of its records opened a 36 on the campus register; N4b: with a
+    blank first record it still was."""
     deck = FIXTURES / "inventory" / "worked-example.dat"
+    if blank_first:
+        lines = deck.read_text().splitlines()
+        deck = tmp_path / "blank-first.dat"
+        deck.write_text("\n".join([lines[0], "", *lines[1:-1], "TRL0000207"]) + "\n")
     data = tmp_path / "data"
     assert qap("run", NATIONAL, "-d", data, "-r", REFERENCE, "-q") == 0
     assert qap(command, deck, "-d", data, "-q") == 8
     said = " ".join(capsys.readouterr().out.split())
-    assert (f"REFUSED: {deck}, line 2, columns 1-3: record type ROR: an INV-10-02 deck, not "
-            "one of the weekly run's forms") in said
-    assert ("Conservation: 0 records in = 0 posted + 0 on a register; 206 held back in 1 "
-            "refused deck") in said
+    assert (f"REFUSED: {deck}, line {3 if blank_first else 2}, columns 1-3: record type ROR: "
+            "an INV-10-02 deck, not one of the weekly run's forms") in said
+    assert ("Conservation: 0 records in = 0 posted + 0 on a register; "
+            f"{207 if blank_first else 206} held back in 1 refused deck") in said
     assert "correct and send them again" not in said

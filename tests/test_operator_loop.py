@@ -1103,3 +1103,22 @@ def test_a_left_out_entrys_record_added_by_hand_to_its_corrections_deck_is_refus
     fix.path.write_text("\n".join([*lines[:-1], "TRL0000002"]) + "\n")
     assert run_week([fix.path], data, REFERENCE, dt.date(2026, 11, 4),
                     reprocess=True).corrected == 1  # line 8; its header is context
+
+
+def test_a_hand_written_deck_at_a_marked_entrys_key_is_refused(tmp_path):
+    """Check of session 18, second pass, N2h: a corrections deck keyed by hand (not one `qap
+    corrections` recorded) with the review the register shows open closed the entry a later
+    week's record sits beside and posted the review a second time."""
+    data = _a_record_beside_its_entry(tmp_path)
+    hand = tmp_path / "hand.dat"
+    hand.write_text(deck(["59702222W1A0201102420260008112041044210",
+                          "59702222W1A0202 123456789    4101    1    1"], campus="CR",
+                         week_ending="10242026", created="11042026", sequence=7))
+    _refused_posting_nothing(data, hand, (
+        f"{hand}: a record of this deck is at the key and week of the register entry r1.dat "
+        "line 7, beside which a later week's record posted or was rejected (r2.dat line 3 "
+        "(run 20261103.01))"))
+    other_week = tmp_path / "other.dat"  # the same key in another week's deck: not marked
+    other_week.write_text(hand.read_text().replace("10242026", "10172026"))
+    assert [d.status for d in run_week([other_week], data, REFERENCE, dt.date(2026, 11, 4),
+                                       reprocess=True).decks] == ["accepted"]

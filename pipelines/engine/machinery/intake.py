@@ -326,8 +326,8 @@ def _stale(written: dict[str, written_from.Written], open_decks: set[str],
 
     def check(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:
         known = written.get(written_from.key_of(deck))
-        if known is None:
-            return None
+        if known is None:  # written by hand: it may still hold a record marked beside
+            return _beside_by_hand(path, deck, register)
         names = ", ".join(sorted(set(known.sources.values())))
         for other in accepted:
             also = written.get(written_from.key_of(other))
@@ -336,7 +336,7 @@ def _stale(written: dict[str, written_from.Written], open_decks: set[str],
                         f"corrections` wrote it, and {other.name} of this run, from the open "
                         f"register entries of {names}; only the first is used, so that no "
                         "record posts twice. Correct the records in one of them")
-        if marked := marked_left_out(register, known, deck.records):
+        if marked := marked_left_out(register, known, deck.records, deck.week_ending):
             entry, beside = marked[0]
             return WriteAnew(
                 f"{path}: the register entry {entry} was left out when `qap corrections` "
@@ -354,6 +354,21 @@ def _stale(written: dict[str, written_from.Written], open_decks: set[str],
             "earlier reprocess, withdrawn, or rolled back); nothing of it posts, so that no "
             "record posts twice. `qap corrections` writes what is still open")
     return check
+
+
+def _beside_by_hand(path: Path, deck: Deck, register: pl.DataFrame | None) -> str | None:
+    """A corrections deck written by hand holding a record at the key and week of an open
+    entry a later week's record sits beside (check of session 18, N2h: it closed the entry
+    and posted the review a second time)."""
+    if not (marked := marked_left_out(register, None, deck.records, deck.week_ending)):
+        return None
+    entry, beside = marked[0]
+    return WriteAnew(
+        f"{path}: a record of this deck is at the key and week of the register entry {entry}, "
+        f"beside which a later week's record posted or was rejected ({beside}): if it is that "
+        "entry's record corrected, it is in already, so nothing of this deck posts. Withdraw "
+        "the entry (qap withdraw) and take the record out of the deck, or, if the record "
+        "beside it is another document, write the deck with `qap corrections --with-beside`")
 
 
 def _closed_since(path: Path, deck: Deck, known: written_from.Written,
@@ -381,20 +396,22 @@ INVENTORY_RECORDS = ("ROR", "CAS", "FCS")  # INV-10-02's record types (inventory
 
 
 def _another_system(path: Path, deck: Deck) -> str | None:
-    """An INV-10-02 deck (its first record an ROR, CAS or FCS record) given to the weekly run
-    or its reprocess: every record would open a 36 on the campus registers (check of session
-    18, N4: an inventory corrections deck reprocessed by `qap reprocess` opened 15). A form
-    record begins with its program number, so the first record tells."""
-    if deck.records.height == 0:
+    """An INV-10-02 deck (most of its first 10 records ROR, CAS or FCS records) given to the
+    weekly run or its reprocess: every record would open a 36 on the campus registers (check
+    of session 18, N4: an inventory corrections deck reprocessed by `qap reprocess` opened
+    15; N4b: a first record blank or of another type let it through). A form record begins
+    with its program number; a weekly deck with a stray inventory record runs, the record
+    rejected."""
+    first = deck.records.head(10)
+    kinds = first["text"].str.slice(0, 3)
+    inventory = kinds.is_in(INVENTORY_RECORDS)
+    if first.height == 0 or inventory.sum() * 2 <= first.height:
         return None
-    kind = deck.records["text"][0][:3]
-    if kind not in INVENTORY_RECORDS:
-        return None
-    line = deck.records["line_no"][0]
+    at = inventory.arg_true()[0]
     return WriteAnew(
-        f"{path}, line {line}, columns 1-3: record type {kind}: an INV-10-02 deck, not one of "
-        "the weekly run's forms; run it with `qap inventory` (its corrections with `qap "
-        "inventory reprocess`); nothing of it posted")
+        f"{path}, line {first['line_no'][at]}, columns 1-3: record type {kinds[at]}: an "
+        "INV-10-02 deck, not one of the weekly run's forms; run it with `qap inventory` (its "
+        "corrections with `qap inventory reprocess`); nothing of it posted")
 
 
 def _not_corrections(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:

@@ -174,20 +174,24 @@ def closed_since(register: pl.DataFrame | None, written: written_from.Written,
             for e in entries if e not in still]
 
 
-def marked_left_out(register: pl.DataFrame | None, written: written_from.Written,
-                    records: pl.DataFrame) -> list[tuple[str, str]]:
-    """Open entries of a recorded corrections deck's original decks that `qap corrections`
-    left out of it because a later week's record sits beside them (`beside`), at whose key
-    the deck now holds a record (`records`: text): added by hand, it would post a review that
-    may have posted already (check of session 18, N2). Each as ("deck line N", beside). A
-    deck written with --with-beside holds such entries among its own, and gives none."""
-    if register is None or not written.entries or "beside" not in register.columns:
+def marked_left_out(register: pl.DataFrame | None, written: written_from.Written | None,
+                    records: pl.DataFrame, week: dt.date) -> list[tuple[str, str]]:
+    """Open entries a later week's record sits beside (`beside`) at whose key a corrections
+    deck of `week` holds a record (`records`: text), where the deck does not stand for them:
+    one `qap corrections` recorded (`written`) left them out, so the record was added by
+    hand (check of session 18, N2); a deck written by hand (`written` None) stands for none
+    of them (N2h). Reprocessed, the record would post a review that may have posted already.
+    Each as ("deck line N", beside). A deck written with --with-beside holds such entries
+    among its own, and gives none."""
+    if register is None or "beside" not in register.columns or (
+            written is not None and not written.entries):
         return []
     places = records.select(place().alias("place"))["place"].implode()
-    marked = register.filter(
-        (pl.col("status") == "open") & pl.col("beside").is_not_null()
-        & pl.col("deck_hash").is_in(list(written.sources))
-        & ~entry_key().is_in(list(written.entries)) & place().is_in(places))
+    ours = (pl.col("deck_hash").is_in(list(written.sources))
+            & ~entry_key().is_in(list(written.entries))) if written is not None else (
+        pl.col(DECK_WEEK) == week)
+    marked = register.filter((pl.col("status") == "open") & pl.col("beside").is_not_null()
+                             & ours & place().is_in(places))
     return [(f"{deck} line {line}", beside) for deck, line, beside in marked.select(
         "deck", "line_no", "beside").iter_rows()]
 
