@@ -243,3 +243,15 @@ def test_an_inventory_deck_given_to_the_weekly_run_is_refused(tmp_path, command,
     assert ("Conservation: 0 records in = 0 posted + 0 on a register; "
             f"{207 if blank_first else 206} held back in 1 refused deck") in said
     assert "correct and send them again" not in said
+
+
+def test_a_batch_missing_its_inputs_says_how_to_go_on(tmp_path):
+    """Second check of session 18, N6b: a batch whose inputs.json was gone (as the link's
+    message led the operator to leave it) stopped every rerun with a raw FileNotFoundError."""
+    data = tmp_path / "data"
+    private.folder(data / inbox.WEEKS)
+    batch = inbox.Batch.create(data, inbox.WEEKLY, dt.date(2026, 11, 14), [])
+    (batch.folder / "inputs.json").unlink()
+    with pytest.raises(StoreError, match=r"inputs\.json is missing: the unfinished batch cannot "
+                       "be resumed"):
+        inbox.Batch.unfinished(data, inbox.WEEKLY)

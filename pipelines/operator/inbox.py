@@ -251,7 +251,15 @@ class Batch:
             if (folder / name).is_symlink():  # stopped the flow with 16 (check of 18, N6)
                 raise StoreError(f"{folder / name} is a symbolic link; a run folder's own files "
                                  "must not be links (someone planted it?): nothing was done. "
-                                 "Remove the link, check where it points, and run again")
+                                 "Check where it points; if that is this batch's file, put a "
+                                 "copy of it in the link's place, else move the folder "
+                                 f"{folder} aside (the next run begins a new batch); then run "
+                                 "again")
+            if not (folder / name).is_file():  # a raw FileNotFoundError (second check, N6b)
+                raise StoreError(f"{folder / name} is missing: the unfinished batch cannot be "
+                                 "resumed; nothing was done. Move the folder "
+                                 f"{folder} aside (the next run begins a new batch; decks it "
+                                 "posted already are refused as duplicates), then run again")
         state = json.loads((folder / "steps.json").read_text())
         inputs = [DeckInput(**d) for d in json.loads((folder / "inputs.json").read_text())]
         return cls(folder, state, inputs)
