@@ -216,7 +216,7 @@ def deck_out_problem(out: Path) -> str | None:
     from pipelines.engine.machinery import names
 
     if why := names.unusable(out):
-        return (f"{names.shown(out)}: unusable file name: {why}; `qap reprocess` could not "
+        return (f"{names.shown(out)}: unusable file name: {why}; its reprocess could not "
                 "take the deck. "
                 "Name it with letters, digits, '.', '-', '_'; nothing was written")
     if out.is_dir():
