@@ -189,7 +189,7 @@ def marked_left_out(register: pl.DataFrame | None, written: written_from.Written
     places = records.select(place().alias("place"))["place"].implode()
     ours = (pl.col("deck_hash").is_in(list(written.sources))
             & ~entry_key().is_in(list(written.entries))) if written is not None else (
-        pl.col(DECK_WEEK) == week)
+        _week(register) == week)  # a register from before the column: no week, none
     marked = register.filter((pl.col("status") == "open") & pl.col("beside").is_not_null()
                              & ours & place().is_in(places))
     return [(f"{deck} line {line}", beside) for deck, line, beside in marked.select(
