@@ -111,4 +111,5 @@ def test_daily_flow_refuses_a_name_it_cannot_print_and_says_a_linked_archive(pre
         outcome.summary.replace(str(waiting) + "/", ""))
     assert (data / "refused" / "'y\\nz.dat'").is_file()
     assert "archive failed: " in outcome.summary and "is a symbolic link" in outcome.summary
+    assert outcome.summary.splitlines()[-1].startswith("Flow condition code 12: ")
     assert list(outside.iterdir()) == []

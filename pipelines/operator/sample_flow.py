@@ -19,7 +19,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from pipelines.engine.machinery.conditions import CC_INCOMPLETE
+from pipelines.engine.machinery.conditions import CC_INCOMPLETE, MEANING
 from pipelines.engine.sampling import inputs
 from pipelines.engine.sampling.selection import SelectResult, run_select
 from pipelines.operator import inbox
@@ -95,8 +95,10 @@ def sample_daily_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | N
                 f"{data_dir / SAMPLING_ARCHIVE / result.run_id} by hand (a rerun would refuse "
                 "them as duplicates)"]
             log.error(failed[0])
-    text = "\n".join([*aside, sampling_outputs.summary(result), *failed])
     code = max(result.condition_code, 8 if aside else 0, CC_INCOMPLETE if failed else 0)
+    last = ([f"Flow condition code {code}: {MEANING.get(code, '')}"]  # the selection's own
+            if code != result.condition_code else [])  # line says less (second check, N1)
+    text = "\n".join([*aside, sampling_outputs.summary(result), *failed, *last])
     # the summary once: `qap sample daily` prints it, a deployment's run keeps it as an
     # artifact; the log gets one line (it printed the whole summary a second time)
     create_markdown_artifact(f"# Sample selection {result.run_id}\n\n```\n{text}\n```\n",
