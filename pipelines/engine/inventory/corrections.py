@@ -35,10 +35,11 @@ from pipelines.engine.machinery.register import (
     CorrectionsDeck,
     DeckExists,
     close_corrected,
+    decks_folder,
     open_entries,
     supersede_resubmitted,
 )
-from pipelines.state import private, run_folder
+from pipelines.state import run_folder
 from pipelines.state.files import write_atomically
 from pipelines.state.store import Store, StoreError
 from validators import inv_10_02
@@ -71,14 +72,7 @@ def corrections_decks(data_dir: Path, out: Path, created: dt.datetime, force: bo
     if existing and not force:
         raise DeckExists(f"{', '.join(existing)}: already there, not overwritten (it may hold "
                          "an operator's edits); name another file, or pass --force")
-    if private.inside(data_dir, out):  # never through a link (review 18s, F1)
-        try:
-            private.folder_in(Path(data_dir).absolute(), out.parent.absolute())
-        except private.LinkedFolder as err:
-            raise StoreError(str(err)) from None
-    else:
-        with private.owner_only():
-            out.parent.mkdir(parents=True, exist_ok=True)
+    decks_folder(data_dir, out)
     written = []
     for n, ((as_of, area), path) in enumerate(paths.items(), start=1):
         mine = entries.filter((pl.col(DECK_WEEK) == as_of) & (pl.col("area") == area)).sort(

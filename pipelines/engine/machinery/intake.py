@@ -327,7 +327,7 @@ def _stale(written: dict[str, written_from.Written], open_decks: set[str],
     def check(path: Path, deck: Deck, accepted: list[Deck]) -> str | None:
         known = written.get(written_from.key_of(deck))
         if known is None:  # written by hand: it may still hold a record marked beside
-            return _beside_by_hand(path, deck, register)
+            return _beside_marked(path, deck, None, register)
         names = ", ".join(sorted(set(known.sources.values())))
         for other in accepted:
             also = written.get(written_from.key_of(other))
@@ -336,16 +336,8 @@ def _stale(written: dict[str, written_from.Written], open_decks: set[str],
                         f"corrections` wrote it, and {other.name} of this run, from the open "
                         f"register entries of {names}; only the first is used, so that no "
                         "record posts twice. Correct the records in one of them")
-        if marked := marked_left_out(register, known, deck.records, deck.week_ending):
-            entry, beside = marked[0]
-            return WriteAnew(
-                f"{path}: the register entry {entry} was left out when `qap corrections` "
-                f"wrote this deck, since a later week's record sits beside it ({beside}), and "
-                "the deck now holds a record at its key: if that record is the entry's "
-                "corrected, it posted already, so nothing of this deck posts. Withdraw the "
-                "entry (qap withdraw) and take the record out of the deck, or, if the record "
-                "beside it is another document, write the deck again with `qap corrections "
-                "--with-beside`")
+        if why := _beside_marked(path, deck, known, register):
+            return why
         if set(known.sources) & open_decks:
             return _closed_since(path, deck, known, register, published)
         return WriteAnew(
@@ -356,19 +348,26 @@ def _stale(written: dict[str, written_from.Written], open_decks: set[str],
     return check
 
 
-def _beside_by_hand(path: Path, deck: Deck, register: pl.DataFrame | None) -> str | None:
-    """A corrections deck written by hand holding a record at the key and week of an open
-    entry a later week's record sits beside (check of session 18, N2h: it closed the entry
-    and posted the review a second time)."""
-    if not (marked := marked_left_out(register, None, deck.records, deck.week_ending)):
+def _beside_marked(path: Path, deck: Deck, known: written_from.Written | None,
+                   register: pl.DataFrame | None) -> str | None:
+    """A corrections deck holding a record at the key of an open entry a later week's record
+    sits beside, which the deck does not stand for (`register.marked_left_out`): left out of
+    the deck `qap corrections` wrote (`known`) and added by hand (check of session 18, N2),
+    or in a deck written by hand (`known` None, N2h). It would close the entry and post a
+    review that may have posted already."""
+    if not (marked := marked_left_out(register, known, deck.records, deck.week_ending)):
         return None
     entry, beside = marked[0]
+    what = (f"the register entry {entry} was left out when `qap corrections` wrote this deck, "
+            f"since a later week's record sits beside it ({beside}), and the deck now holds a "
+            "record at its key" if known is not None else
+            f"a record of this deck is at the key and week of the register entry {entry}, "
+            f"beside which a later week's record posted or was rejected ({beside})")
     return WriteAnew(
-        f"{path}: a record of this deck is at the key and week of the register entry {entry}, "
-        f"beside which a later week's record posted or was rejected ({beside}): if it is that "
-        "entry's record corrected, it is in already, so nothing of this deck posts. Withdraw "
-        "the entry (qap withdraw) and take the record out of the deck, or, if the record "
-        "beside it is another document, write the deck with `qap corrections --with-beside`")
+        f"{path}: {what}: if that record is the entry's corrected, it posted already, so "
+        "nothing of this deck posts. Withdraw the entry (qap withdraw) and take the record "
+        "out of the deck, or, if the record beside it is another document, write the deck "
+        "with `qap corrections --with-beside`")
 
 
 def _closed_since(path: Path, deck: Deck, known: written_from.Written,

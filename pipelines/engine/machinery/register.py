@@ -666,14 +666,7 @@ def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: boo
                          "an operator's edits); name another file, or pass --force to "
                          "overwrite")
     with written_from.locked(data_dir) as known:  # first: a record that cannot be kept
-        if private.inside(data_dir, out):  # e.g. DIR/corrections: never through a link
-            try:
-                private.folder_in(Path(data_dir).absolute(), out.parent.absolute())
-            except private.LinkedFolder as err:
-                raise StoreError(str(err)) from None
-        else:
-            with private.owner_only():  # leaves no folder made for the decks (16, P4b)
-                out.parent.mkdir(parents=True, exist_ok=True)
+        decks_folder(data_dir, out)  # after the record's check: no folder made for nothing
         first = written_from.first_sequence(known, created)
         keys = {place: written_from.key(CORRECTIONS_CAMPUS, place[0], created, sequence)
                 for sequence, place in enumerate(paths, start=first)}
@@ -681,6 +674,21 @@ def corrections_deck(data_dir: Path, out: Path, created: dt.datetime, force: boo
             keys[place]: _written_from(decks[place], path.name) for place, path in paths.items()})
         return [_write_deck(path, decks[place], created, int(keys[place][-3:]))
                 for place, path in paths.items()]
+
+
+def decks_folder(data_dir: Path, out: Path) -> None:
+    """The folder corrections decks are written to (`out`'s), made owner-only: in the data
+    directory (DIR/corrections) never through a link (StoreError; review 18s, F1: a linked
+    folder took the deck and a chmod outside), elsewhere as the operator named it. Used by
+    `qap corrections` and `qap inventory corrections`."""
+    if not private.inside(data_dir, out):
+        with private.owner_only():
+            out.parent.mkdir(parents=True, exist_ok=True)
+        return
+    try:
+        private.folder_in(Path(data_dir).absolute(), out.parent.absolute())
+    except private.LinkedFolder as err:
+        raise StoreError(str(err)) from None
 
 
 def beside_lines(marked: pl.DataFrame, data_dir: Path) -> list[str]:
@@ -692,10 +700,10 @@ def beside_lines(marked: pl.DataFrame, data_dir: Path) -> list[str]:
         return []
     n = marked.height
     data = Path(data_dir).absolute()
-    said = [line for deck, n, run_id, beside in marked.select(
-        "deck", "line_no", "run_id", "beside").iter_rows() for line in (
-        f"  {deck} line {n} (run {run_id}), beside it {beside}:",
-        "    " + _command("qap", "withdraw", deck, n, "--run", run_id, "--data-dir", data)
+    said = [text for deck, line_no, run_id, beside in marked.select(
+        "deck", "line_no", "run_id", "beside").iter_rows() for text in (
+        f"  {deck} line {line_no} (run {run_id}), beside it {beside}:",
+        "    " + _command("qap", "withdraw", deck, line_no, "--run", run_id, "--data-dir", data)
         + ' --reason "WHY"')]
     return [f"Left out {n} open entr{'y' if n == 1 else 'ies'} beside which a later weekly "
             f"run's record closed nothing (another document at {'its' if n == 1 else 'their'} "

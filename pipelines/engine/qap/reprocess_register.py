@@ -8,7 +8,6 @@ over like entries of another deck of their week are named (review 14, F9, F12, F
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import polars as pl
 
@@ -25,14 +24,14 @@ from pipelines.engine.machinery.result import RunResult
 
 
 def close(register: pl.DataFrame, posted: pl.DataFrame, decks: list[Deck], run_id: str,
-          run_date: dt.date, result: RunResult, data_dir: Path | None = None
-          ) -> pl.DataFrame:
+          run_date: dt.date, result: RunResult,
+          written: dict[str, written_from.Written] | None = None) -> pl.DataFrame:
     """The register after reprocess run `run_id`: `posted` (run, text, deck_no, line_no and
-    the deck's week) are its posted records; counts and notes go into `result`. `data_dir`
-    holds the record of which original decks each corrections deck was written from
-    (`written_from`); without it, or for a deck it does not name, a record may stand for an
-    entry of any deck of its week."""
-    sources = sources_of(decks, data_dir)
+    the deck's week) are its posted records; counts and notes go into `result`. `written` is
+    the record of which original decks each corrections deck was written from
+    (`written_from.read`, as intake read it); without it, or for a deck it does not name, a
+    record may stand for an entry of any deck of its week."""
+    sources = sources_of(decks, written)
     posted = posted.with_columns(
         pl.Series("deck_hash", [d.content_hash for d in decks], pl.String).gather(
             posted["deck_no"]),
@@ -64,12 +63,11 @@ def close(register: pl.DataFrame, posted: pl.DataFrame, decks: list[Deck], run_i
     return register
 
 
-def sources_of(decks: list[Deck], data_dir: Path | None) -> Sources:
+def sources_of(decks: list[Deck], known: dict[str, written_from.Written] | None) -> Sources:
     """The original decks (by deck hash) each of `decks` was written from, by `source_key`:
-    the corrections decks `qap corrections` recorded in `data_dir` (keyed by their HDR)."""
-    if data_dir is None or not any(d.campus == CORRECTIONS_CAMPUS for d in decks):
+    the corrections decks `qap corrections` recorded (`known`, keyed by their HDR)."""
+    if not known or not any(d.campus == CORRECTIONS_CAMPUS for d in decks):
         return {}
-    known = written_from.read(data_dir)
     found: dict[str, list[str]] = {}
     clash: set[str] = set()
     for d in decks:

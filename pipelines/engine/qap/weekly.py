@@ -246,7 +246,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     posted = _posted(rows01, settled.posted_text, rows_ind, decks)
     if reprocess:
         register = reprocess_register.close(register, posted, decks, run_id, run_date,
-                                             result, data_dir)
+                                             result, written)  # the record intake read
     else:  # a record re-input in a weekly deck closes its entry there (review 17, F5)
         register = reinput_register.close(register, posted, decks, run_id, run_date, result)
     del posted
