@@ -37,7 +37,12 @@ def blocking_body(body: Callable[..., Any]) -> Callable[..., Coroutine[Any, Any,
 def call(flow: Callable[..., Coroutine[Any, Any, Any]], /, **parameters: Any) -> Any:
     """The flow's result, run on an event loop of its own. Not `asyncio.run`: that turns
     Ctrl-C into the cancelling of a task, which a body that never awaits would not see until
-    it ended; here Ctrl-C raises KeyboardInterrupt in the body, as in a plain call."""
+    it ended; here Ctrl-C raises KeyboardInterrupt in the body, as in a plain call. Prefect's
+    temporary server, when the flows use it, is started first and tied to this process
+    (`server_watch`): a command killed outright leaves no server running."""
+    from pipelines.operator.server_watch import start_temporary_server
+
+    start_temporary_server()
     loop = asyncio.new_event_loop()
     try:
         return loop.run_until_complete(flow(**parameters))
