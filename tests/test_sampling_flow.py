@@ -113,3 +113,26 @@ def test_daily_flow_refuses_a_name_it_cannot_print_and_says_a_linked_archive(pre
     assert "archive failed: " in outcome.summary and "is a symbolic link" in outcome.summary
     assert outcome.summary.splitlines()[-1].startswith("Flow condition code 12: ")
     assert list(outside.iterdir()) == []
+    used = sorted(p.name for p in waiting.iterdir())
+    assert used == sorted(p.name for p in fx.WEEK_DIR.glob("*.dat"))  # left by the failure
+
+    # the link still there: the next run moves nothing, selects nothing (12)
+    again = call(sample_daily_flow, data_dir=data, reference_dir=fx.REFERENCE,
+                 run_date=dt.date(2026, 1, 17))
+    assert (again.condition_code, again.run_id) == (12, None)
+    assert "were not moved and nothing was selected" in again.summary
+    assert sorted(p.name for p in waiting.iterdir()) == used and list(outside.iterdir()) == []
+
+    # the link removed: the next run archives the used decks with their run, refuses none
+    # (check of session 18, N1: it refused them as duplicates)
+    (data / SAMPLING_ARCHIVE / "20260117.01").unlink()
+    rerun = call(sample_daily_flow, data_dir=data, reference_dir=fx.REFERENCE,
+                 run_date=dt.date(2026, 1, 17))
+    assert (rerun.condition_code, rerun.run_id) == (0, None)
+    assert rerun.summary.splitlines() == [
+        f"{name}: used by selection run 20260117.01, whose archive step did not finish: moved "
+        f"to {data / SAMPLING_ARCHIVE / '20260117.01'} now" for name in used] + [
+        "no deck waiting"]
+    assert sorted(p.name for p in (data / SAMPLING_ARCHIVE / "20260117.01").iterdir()) == used
+    assert list(waiting.iterdir()) == [] and not (data / "sampling-pending.json").exists()
+    assert sorted(p.name for p in (data / "refused").iterdir()) == ["'y\\nz.dat'"]
