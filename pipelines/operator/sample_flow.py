@@ -56,10 +56,18 @@ def select_task(decks: list[Path], data_dir: Path, reference_dir: Path,
 
 
 @task(name="sample-archive", cache_policy=NO_CACHE)
-def archive_task(data_dir: Path, result: SelectResult) -> dict[str, str]:
-    """Used decks to sampling-archive/<run id>/, refused and duplicate ones to refused/."""
-    return {Path(o.path).name: _move(data_dir, Path(o.path), result.run_id,
-                                     o.status == "accepted") for o in result.decks}
+def archive_task(data_dir: Path, result: SelectResult) -> tuple[dict[str, str], str]:
+    """Used decks to sampling-archive/<run id>/, refused and duplicate ones to refused/;
+    where each went, and why the step stopped ('' when it did not). A stop is the flow's to
+    say, once (raised, Prefect printed a traceback too: second check of session 18, N1)."""
+    moved: dict[str, str] = {}
+    try:
+        for o in result.decks:
+            moved[Path(o.path).name] = _move(data_dir, Path(o.path), result.run_id,
+                                             o.status == "accepted")
+    except OSError as err:  # a link planted at sampling-archive/<run> (check of 18, N1)
+        return moved, str(err)
+    return moved, ""
 
 
 def _move(data_dir: Path, src: Path, run_id: str, used: bool) -> str:
@@ -157,12 +165,11 @@ def sample_daily_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | N
         choice = choose_reference(data_dir, reference_dir)
         result = select_task(decks, data_dir, choice.folder, run_date)
         remember(data_dir, choice.folder)
-        try:
-            moved, failed = archive_task(data_dir, result), []
-        except OSError as err:  # a link planted at sampling-archive/<run> (check of 18, N1)
-            moved, failed = {}, [f"archive failed: {err}. Selection run {result.run_id} "
-                                 f"published; {_pending_said(data_dir, result)}"]
-            log.error(failed[0])
+        moved, stopped = archive_task(data_dir, result)
+        failed = [f"archive failed: {stopped}. Selection run {result.run_id} published; "
+                  f"{_pending_said(data_dir, result)}"] if stopped else []
+        for line in failed:
+            log.error(line)
     code = max(result.condition_code, 8 if aside else 0, CC_INCOMPLETE if failed else 0)
     last = ([f"Flow condition code {code}: {MEANING.get(code, '')}"]  # the selection's own
             if code != result.condition_code else [])  # line says less (second check, N1)
