@@ -119,3 +119,49 @@ def test_inventory_flow_refuses_a_name_it_cannot_print_and_runs_the_rest(harness
     assert "unusable file name: the name holds a line feed" in out.output
     assert (data / "refused" / "inventory" / "'s\\nw.dat'").is_file()
     assert (data / "archive" / "inventory" / "20260518.01" / WORKED.name).is_file()
+
+
+def test_inventory_flow_whose_archive_failed_moves_the_run_decks_first_next_time(harness,
+                                                                                  tmp_path):
+    """Check of session 18, N1: a link planted at archive/inventory/<run> stopped the archive
+    step after the run had published (12, and a Prefect traceback); the rerun read the decks
+    again and refused them as duplicates. The decks are noted, and the next run moves them
+    where they belong first; while the way is blocked, it reads nothing."""
+    from pipelines.operator.cli import app
+
+    data, outside = tmp_path / "data", tmp_path / "outside"
+    inbox = data / "inventory"
+    inbox.mkdir(parents=True)
+    outside.mkdir()
+    shutil.copy2(WORKED, inbox / WORKED.name)
+    (data / "archive" / "inventory").mkdir(parents=True)
+    (data / "archive" / "inventory" / "20260518.01").symlink_to(outside)
+
+    def run() -> tuple[int, str]:
+        out = CliRunner().invoke(app, ["flow", "inventory", "-d", str(data), "--run-date",
+                                       "2026-05-18", "-q"])
+        return out.exit_code, " ".join(out.output.split())
+
+    code, said = run()
+    assert code == 12, said
+    assert (f"archive failed: {data}/archive/inventory/20260518.01 is a symbolic link" in said
+            and f"Run 20260518.01 published; the decks it took that are still in {inbox} are "
+            f"noted in {data}/inventory-pending.json: the next `qap flow inventory` moves "
+            "them first" in said)
+    assert "Traceback" not in said and list(outside.iterdir()) == []
+    assert [p.name for p in inbox.iterdir()] == [WORKED.name]
+
+    code, said = run()  # the link still there
+    assert code == 12, said
+    assert "were not moved and nothing was read" in said and "20260518.02" not in said
+    assert [p.name for p in inbox.iterdir()] == [WORKED.name] and list(outside.iterdir()) == []
+
+    (data / "archive" / "inventory" / "20260518.01").unlink()
+    code, said = run()
+    assert code == 0, said
+    assert said == (f"{WORKED.name}: used by inventory run 20260518.01, whose archive step did "
+                    f"not finish: moved to {data}/archive/inventory/20260518.01 now nothing to "
+                    f"do: no deck waiting in {inbox}")
+    assert [p.name for p in (data / "archive" / "inventory" / "20260518.01").iterdir()] == [
+        WORKED.name]
+    assert not (data / "inventory-pending.json").exists() and not (data / "refused").exists()

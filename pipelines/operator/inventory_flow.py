@@ -25,6 +25,7 @@ from pipelines.engine.machinery import intake as deck_intake
 from pipelines.engine.machinery.conditions import CC_ABEND, CC_CLEAN, CC_INCOMPLETE, CC_REFUSED
 from pipelines.engine.machinery.conservation import ConservationError
 from pipelines.engine.machinery.deck import DeckFault, DeckRefused, open_deck
+from pipelines.operator import pending_archive
 from pipelines.operator.data_dir import optional_reference, remember
 from pipelines.operator.flow_call import blocking_body
 from pipelines.operator.inbox import set_aside_bad_names, set_aside_links, waiting
@@ -37,6 +38,8 @@ from validators.codes import RUN_INV, lookup
 
 INBOX = "inventory"  # DIR/inventory: decks waiting for the next inventory run
 STEPS = ("intake", "inventory run", "archive")
+# the decks of a published run whose archive step failed, moved first by the next run
+PENDING = "inventory-pending.json"
 
 
 @dataclass
@@ -49,6 +52,7 @@ class InventoryFlowOutcome:
     moved: dict[str, str] = field(default_factory=dict)
     flags: dict[str, int] = field(default_factory=dict)  # code -> flags
     summary: str = ""
+    notes: list[str] = field(default_factory=list)  # lines too long for the steps' table
 
 
 class InventoryFlowFailed(Exception):
@@ -95,18 +99,43 @@ def engine_run(decks: list[Path], data_dir: Path, reference_dir: Path | None,
 
 @task(name="inventory-archive", task_run_name="archive", cache_policy=NO_CACHE)
 def archive(data_dir: Path, source: Path, run_id: str, decks: list[dict[str, Any]]
-            ) -> dict[str, str]:
-    """Accepted decks to archive/inventory/<run id>/, the others to refused/inventory/."""
-    moved = {}
-    for d in decks:
-        kind = "archive" if d["status"] == "accepted" else "refused"
-        folder = data_dir / kind / INBOX / (run_id if kind == "archive" else "")
-        private.folder_in(data_dir, folder)  # record text: owner-only, never a link (18s, F3)
-        target = deck_intake.kept_name(folder, d["deck"], sha256_file(source / d["deck"]))
-        shutil.move(str(source / d["deck"]), target)
-        private.file(target)  # the inbox's mode came with it (review 18s, F5)
-        moved[d["deck"]] = str(target)
-    return moved
+            ) -> tuple[dict[str, str], str]:
+    """Accepted decks to archive/inventory/<run id>/, the others to refused/inventory/; where
+    each went, and why the step stopped ('' when it did not). A stop is the flow's to say,
+    once (raised, Prefect printed a traceback too: check of session 18, N1)."""
+    moved: dict[str, str] = {}
+    try:
+        for d in decks:
+            moved[d["deck"]] = str(_move(data_dir, source / d["deck"], run_id,
+                                         d["status"] == "accepted"))
+    except OSError as err:
+        return moved, str(err)
+    return moved, ""
+
+
+def _move(data_dir: Path, src: Path, run_id: str, accepted: bool) -> Path:
+    """A deck to archive/inventory/<run id>/ (`accepted`) or refused/inventory/, under a name
+    that overwrites no deck kept there; where it now lies."""
+    folder = data_dir / "archive" / INBOX / run_id if accepted else data_dir / "refused" / INBOX
+    private.folder_in(data_dir, folder)  # record text: owner-only, never a link (18s, F3)
+    target = deck_intake.kept_name(folder, src.name, sha256_file(src))
+    shutil.move(str(src), target)
+    private.file(target)  # the inbox's mode came with it (review 18s, F5)
+    return Path(target)
+
+
+def _left_behind(data_dir: Path, source: Path, run_id: str, decks: list[dict[str, Any]]) -> str:
+    """The note of the decks a failed archive step left (`pending_archive`), written, and
+    what the next run does with them; or, when even the note cannot be written, what to do."""
+    try:
+        pending_archive.note(data_dir / PENDING, run_id,
+                             [(source / d["deck"], d["status"] == "accepted") for d in decks])
+    except OSError as err:
+        return (f"the decks left in {source} were read by run {run_id}, and could not be "
+                f"noted for the next run ({err}): move them to "
+                f"{data_dir / 'archive' / INBOX / run_id} (used) or "
+                f"{data_dir / 'refused' / INBOX} by hand")
+    return pending_archive.said(data_dir / PENDING, source, "qap flow inventory")
 
 
 def _step(outcome: InventoryFlowOutcome, name: str, code: int, detail: str) -> None:
@@ -137,9 +166,21 @@ def inventory_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None
                  *set_aside_bad_names(source, data_dir / "refused" / INBOX)]:
         logger.warning(line)
         _step(outcome, "intake", CC_REFUSED, line)
+    try:
+        outcome.notes += pending_archive.finish(
+            data_dir / PENDING, source,
+            lambda src, run_id, used: _move(data_dir, src, run_id, used), "inventory run")
+    except OSError as err:  # still no way to the archive: nothing of the inbox is read
+        _step(outcome, "intake", CC_INCOMPLETE, "an earlier run's decks could not be moved")
+        outcome.message = (f"archive failed: {err}. The decks an earlier run left in {source} "
+                           f"({data_dir / PENDING}) were not moved and nothing was read")
+        outcome.notes.append(outcome.message)
+        logger.error(outcome.message)
+        return _finish(outcome, {})
     paths = waiting(source)
     if not paths:
-        outcome.message = outcome.summary = f"nothing to do: no deck waiting in {source}"
+        outcome.message = outcome.summary = "\n".join(
+            [*outcome.notes, f"nothing to do: no deck waiting in {source}"])
         logger.info(outcome.message)
         return outcome
     intake = [intake_deck(p) for p in paths]
@@ -167,11 +208,14 @@ def inventory_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | None
           f"{record['rejected']} rejected; flags {sum(sev.values())} ({sev.get('E', 0)} E, "
           f"{sev.get('W', 0)} W, {sev.get('I', 0)} I); register {record['opened']} opened, "
           f"{record['carried']} carried, {record['cleared']} cleared")
-    try:
-        outcome.moved = archive(data_dir, source, record["run_id"], record["decks"])
+    outcome.moved, stopped = archive(data_dir, source, record["run_id"], record["decks"])
+    if stopped:
+        _step(outcome, "archive", CC_INCOMPLETE, "archive failed; the run published (below)")
+        outcome.notes.append(f"archive failed: {stopped}. Run {record['run_id']} published; "
+                             f"{_left_behind(data_dir, source, record['run_id'], record['decks'])}")
+        logger.error(outcome.notes[-1])
+    else:
         _step(outcome, "archive", CC_CLEAN, f"{len(outcome.moved)} deck(s) moved")
-    except OSError as err:
-        _step(outcome, "archive", CC_INCOMPLETE, f"archive failed: {err}; the run published")
     outcome.message = "inventory run finished"
     return _finish(outcome, record)
 
@@ -181,6 +225,7 @@ def render(outcome: InventoryFlowOutcome, record: dict[str, Any]) -> str:
     lines.append(f"{'STEP':<16}{'CC':>3}  DETAIL")
     lines += [f"{s['step']:<16}{s['condition_code']:>3}  {s['detail'][:100]}"
               for s in outcome.steps]
+    lines += outcome.notes
     lines.append(f"Flow condition code {outcome.condition_code}: "
                  f"{inventory_summary.MEANING.get(outcome.condition_code, '')}")
     return "\n".join(lines)

@@ -11,8 +11,6 @@ Async like the weekly flow, for the same reason: call it through `flow_call.call
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,12 +22,11 @@ from prefect.cache_policies import NO_CACHE
 from pipelines.engine.machinery.conditions import CC_INCOMPLETE, MEANING
 from pipelines.engine.sampling import inputs
 from pipelines.engine.sampling.selection import SelectResult, run_select
-from pipelines.operator import inbox
+from pipelines.operator import inbox, pending_archive
 from pipelines.operator.data_dir import choose_reference, remember
 from pipelines.operator.flow_call import blocking_body
 from pipelines.reports import sampling_outputs
 from pipelines.state import private
-from pipelines.state.files import write_atomically
 
 SAMPLING_INBOX, SAMPLING_ARCHIVE = "sampling-inbox", "sampling-archive"
 # the decks of a published selection whose archive step failed, moved first by the next run
@@ -63,77 +60,35 @@ def archive_task(data_dir: Path, result: SelectResult) -> tuple[dict[str, str], 
     moved: dict[str, str] = {}
     try:
         for o in result.decks:
-            moved[Path(o.path).name] = _move(data_dir, Path(o.path), result.run_id,
-                                             o.status == "accepted")
+            moved[Path(o.path).name] = str(_move(data_dir, Path(o.path), result.run_id,
+                                                 o.status == "accepted"))
     except OSError as err:  # a link planted at sampling-archive/<run> (check of 18, N1)
         return moved, str(err)
     return moved, ""
 
 
-def _move(data_dir: Path, src: Path, run_id: str, used: bool) -> str:
+def _move(data_dir: Path, src: Path, run_id: str, used: bool) -> Path:
     """A deck to sampling-archive/<run id>/ (`used`) or to refused/; where it now lies."""
     folder = data_dir / SAMPLING_ARCHIVE / run_id if used else data_dir / inbox.REFUSED
     private.folder_in(data_dir, folder)  # whole SSNs: 0700 folders, never a link
     if src.exists():
         os.replace(src, folder / src.name)
         private.file(folder / src.name)
-    return str(folder / src.name)
+    return folder / src.name
 
 
-def _digest(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
-def _note_pending(data_dir: Path, result: SelectResult) -> None:
-    """The decks a published selection left in the inbox (its archive step failed), each with
-    its bytes' digest: the next run moves them where they belong before it selects anything,
-    as a weekly flow batch resumes at its archive step (check of session 18, N1: the rerun
-    refused them as duplicates)."""
-    decks = [{"name": Path(o.path).name, "sha256": _digest(Path(o.path)),
-              "used": o.status == "accepted"} for o in result.decks if Path(o.path).is_file()]
-    text = json.dumps({"run_id": result.run_id, "decks": decks}, indent=1) + "\n"
-    write_atomically(data_dir / PENDING, lambda fh: fh.write(text.encode()))
-
-
-def _pending_said(data_dir: Path, result: SelectResult) -> str:
-    """The note of the decks left behind, written, and what the next run does with them; or,
-    when even the note cannot be written, what to do by hand."""
+def _left_behind(data_dir: Path, result: SelectResult) -> str:
+    """The note of the decks a failed archive step left (`pending_archive`), written, and what
+    the next run does with them; or, when even the note cannot be written, what to do."""
     try:
-        _note_pending(data_dir, result)
+        pending_archive.note(data_dir / PENDING, result.run_id,
+                             [(Path(o.path), o.status == "accepted") for o in result.decks])
     except OSError as err:
         return (f"the decks left in {data_dir / SAMPLING_INBOX} were used, and could not be "
                 f"noted for the next run ({err}): move them to "
                 f"{data_dir / SAMPLING_ARCHIVE / result.run_id} by hand")
-    return (f"the decks it took that are still in {data_dir / SAMPLING_INBOX} are noted in "
-            f"{data_dir / PENDING}: the next `qap sample daily` moves them first and selects "
-            "nothing of them again")
-
-
-def _finish_pending(data_dir: Path) -> list[str]:
-    """Move the decks an earlier run's failed archive step left (`_note_pending`), a line
-    each; a deck no longer in the inbox, or changed since (another deck under its name), is
-    left to this run. Raises OSError as the archive step does (the note is then kept)."""
-    note = data_dir / PENDING
-    if note.is_symlink() or not note.is_file():
-        return []
-    try:
-        pending = json.loads(note.read_text(encoding="utf-8"))
-        names = [(d["name"], d["sha256"], d["used"]) for d in pending["decks"]]
-        run_id = str(pending["run_id"])
-    except (ValueError, KeyError, TypeError) as err:
-        raise OSError(f"{note} is not the note a failed archive step writes ({err!r}); move it "
-                      "aside and move the decks it names by hand") from None
-    said = []
-    for name, digest, used in names:
-        src = data_dir / SAMPLING_INBOX / Path(name).name
-        if src.is_file() and not src.is_symlink() and _digest(src) == digest:
-            where = _move(data_dir, src, run_id, used)
-            said.append(f"{src.name}: {'used' if used else 'refused'} by selection run "
-                        f"{run_id}, whose archive step did not finish: moved to "
-                        f"{Path(where).parent} now")
-    note.unlink()
-    return said
+    return pending_archive.said(data_dir / PENDING, data_dir / SAMPLING_INBOX,
+                                "qap sample daily")
 
 
 @flow(name="qap-sample-daily", validate_parameters=True)
@@ -149,7 +104,9 @@ def sample_daily_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | N
         for line in aside:
             log.warning(line)
         try:
-            finished = _finish_pending(data_dir)
+            finished = pending_archive.finish(
+                data_dir / PENDING, data_dir / SAMPLING_INBOX,
+                lambda src, run_id, used: _move(data_dir, src, run_id, used), "selection run")
         except OSError as err:  # still no way to the archive: nothing is selected
             text = "\n".join([*aside, f"archive failed: {err}. The decks an earlier selection "
                                f"left in {data_dir / SAMPLING_INBOX} ({data_dir / PENDING}) "
@@ -167,7 +124,7 @@ def sample_daily_flow(data_dir: Path = Path("qap-data"), reference_dir: Path | N
         remember(data_dir, choice.folder)
         moved, stopped = archive_task(data_dir, result)
         failed = [f"archive failed: {stopped}. Selection run {result.run_id} published; "
-                  f"{_pending_said(data_dir, result)}"] if stopped else []
+                  f"{_left_behind(data_dir, result)}"] if stopped else []
         for line in failed:
             log.error(line)
     code = max(result.condition_code, 8 if aside else 0, CC_INCOMPLETE if failed else 0)
