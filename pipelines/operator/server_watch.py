@@ -25,11 +25,13 @@ POLL_S = 0.02  # how often the server's process is looked for while Prefect star
 class Watcher:
     """The watcher process and the write end of its pipe, held open for the command's life.
     The watcher is in a session of its own, so a Ctrl-C at the terminal reaches the command
-    (which stops the server itself) and not the watcher."""
+    (which stops the server itself) and not the watcher; it holds none of the command's output
+    open (a pipe reading the command would wait for it too)."""
 
     def __init__(self) -> None:
         self._process = subprocess.Popen([sys.executable, "-m", __name__],
-                                         stdin=subprocess.PIPE, start_new_session=True)
+                                         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL, start_new_session=True)
         self._tied: set[int] = set()
 
     def tie(self, pid: int) -> None:
