@@ -663,6 +663,35 @@ def test_a_record_re_input_in_a_later_weekly_deck_closes_its_entry_and_is_not_wr
 
 
 
+@pytest.mark.parametrize("late", [False, True], ids=["alone", "beside a late deck of its week"])
+def test_a_review_re_input_in_a_later_weeks_deck_is_not_posted_to_its_own_week(tmp_path, late):
+    """Review 19, F1: week 1's rejected review, corrected in week 2's deck, went to Data Not
+    Posted (N02) as a review dated outside its deck's week; but when the run also held a late
+    deck of week 1, it went to week 1 and posted there (its Form 3081 of week 1 had posted).
+    A review belongs to its deck's week, whatever else the run holds."""
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 10, 26))
+    week1, time1 = tmp_path / "r1.dat", tmp_path / "t1.dat"
+    week1.write_text(_reviews_deck("10242026", "10242026", "W1A", 1))
+    time1.write_text(_time_deck("10242026", "10242026", 11))
+    run_week([week1, time1], data, REFERENCE, dt.date(2026, 10, 27))
+    week2 = _week_two_carrying(tmp_path, week1, "W2A", lambda t: t.replace("4888", "4101"))
+    (tmp_path / "t2.dat").write_text(_time_deck("10312026", "10312026", 12))
+    decks = [week2, tmp_path / "t2.dat"]
+    if late:  # another document of week 1, sent late
+        (tmp_path / "late.dat").write_text(_reviews_deck("10242026", "10252026", "L1A", 3))
+        decks.append(tmp_path / "late.dat")
+    result = run_week(decks, data, REFERENCE, dt.date(2026, 11, 3))
+    assert result.corrected == 1
+    not_posted = pl.read_parquet(Path(result.run_dir) / "data-not-posted_10312026.parquet")
+    assert not_posted.filter(pl.col("deck") == "r2.dat").select(
+        "line_no", "reason_codes").rows() == [(11, ["N02"]), (5, ["N01"]), (9, ["N01"])]
+    history = Store(data).read("weekly_history").filter(
+        (pl.col("ssn") == "123456789") & (pl.col("week_ending") == dt.date(2026, 10, 24)))
+    # week 1's own review (10 reviewed, 1 error), and the late deck's; never the re-input's
+    assert history.select("reviewed", "errors").rows() == [(10, 1)] * (1 + late)
+
+
 @pytest.mark.parametrize("written", [dt.datetime(2026, 10, 28, 8), dt.datetime(2026, 11, 10, 8)],
                          ids=["before the run date", "after it"])
 def test_a_corrections_deck_written_before_a_weekly_re_input_of_its_record_is_refused(

@@ -24,8 +24,9 @@ Saturday stands for the week holding it (a quarter-end HDR date of a split week 
 week's Saturday). A deck of individual reviews makes its week a week of the run too, with no
 Form 3081 of that week in it (`deck_weeks`). With records of several weeks, the weeks run one
 after the other, oldest first, each starting from the cum job records the one before left; a
-review goes to the week of its own week ending date, or, when no deck of this run is for that
-week, to the latest week (where it is listed on Weekly Data Not Posted, N02). Each week gets
+review goes to the week of its deck, where one dated in another week is listed on Weekly Data
+Not Posted (N02); without deck weeks, to the week of its own week ending date, or, when no deck
+of this run is for that week, to the latest week (N02 there). Each week gets
 its own reports; every file name carries the week's Saturday: ``ipr_MMDDYYYY.txt``.
 A week that holds a fiscal quarter end also writes that quarter's IPSR (`individual.ipsr`),
 named for the quarter: ``ipsr_YYYYMM.txt`` and its Parquet twin.
@@ -255,13 +256,24 @@ def _posted_after(posted: pl.DataFrame, weekly: pl.DataFrame) -> pl.DataFrame:
         review_data.MATCH_KEY, keep="last", maintain_order=True)
 
 
-def _review_weeks(reviews: pl.DataFrame, weeks: tuple[dt.date, ...]) -> pl.DataFrame:
-    """`reviews` plus `_week`: its own week when the run has that week, else the latest."""
+def _review_weeks(reviews: pl.DataFrame, weeks: tuple[dt.date, ...],
+                  deck_weeks: Sequence[dt.date] = ()) -> pl.DataFrame:
+    """`reviews` plus `_week`: the week of its deck (`deck_weeks` by `deck_no`), where a
+    review dated in another week is listed on Data Not Posted (N02). A review dated in an
+    earlier week, re-input in a later week's deck, went to its own week whenever another deck
+    of the run was of that week, and posted there; without one it was N02 (review 19, F1).
+    Without deck weeks: its own week when the run has that week, else the latest."""
     own = _saturday_expr(pl.col("week_ending"))
     known = pl.Series(weeks, dtype=pl.Date).implode()
-    return reviews.with_columns(
-        pl.when(own.is_in(known).fill_null(False)).then(own)
-        .otherwise(pl.lit(weeks[-1], pl.Date)).alias("_week"))
+    fallback = (pl.when(own.is_in(known).fill_null(False)).then(own)
+                .otherwise(pl.lit(weeks[-1], pl.Date)))
+    if not deck_weeks:
+        return reviews.with_columns(fallback.alias("_week"))
+    saturdays = pl.Series([saturday_of(w) for w in deck_weeks], dtype=pl.Date)
+    deck = pl.col("deck_no").cast(pl.Int64).replace_strict(
+        pl.Series(range(len(deck_weeks)), dtype=pl.Int64), saturdays, default=None,
+        return_dtype=pl.Date)
+    return reviews.with_columns(pl.coalesce(deck, fallback).alias("_week"))
 
 
 def _review_deck_weeks(reviews: pl.DataFrame, deck_weeks: Sequence[dt.date]) -> set[dt.date]:
@@ -309,7 +321,7 @@ def run_step(records: pl.DataFrame, reviews: pl.DataFrame,
                   ) or (saturday_of(week_ending),)
     time_all = _decoded(base, TIME_PROGRAM, "form3081")
     forms_all = _decoded(base, ADJUSTMENT_PROGRAM, "form6489")
-    review_all = _review_weeks(reviews, weeks)
+    review_all = _review_weeks(reviews, weeks, deck_weeks)
     cum = _previous_cum(previous)
     history = previous.get("weekly_history")
     posted = _previous_posted(previous)
