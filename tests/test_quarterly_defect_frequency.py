@@ -94,15 +94,19 @@ def _figures(rows: pl.DataFrame, scope: str, end: dt.date, ofp: tuple[str, str, 
                        "share", "running_share").rows()
 
 
-def test_state_adds_the_week_per_quarter_and_lets_go_of_old_quarters() -> None:
+def test_state_adds_the_week_per_quarter_and_period_and_lets_go_of_old_quarters() -> None:
+    """The state keeps each period's rows (review 19, F5); the state given, written before
+    periods were kept, has none (null), and the quarter before Q1 is let go."""
     charges, _ = run()
-    got = charges.select("quarter_end", "program_code", "defect_code", *dc.FIGURES).rows()
+    got = charges.select("quarter_end", "period_end", "program_code", "defect_code",
+                         *dc.FIGURES).rows()
     assert got == [
-        (Q1, X[2], "101", 7, 0, 0, 0), (Q1, X[2], "102", 1, 0, 0, 0),
-        (Q1, X[2], "901", 0, 2, 1, 0), (Q1, X[2], "908", 0, 0, 1, 0),
-        (Q2, Y[2], "205", 4, 0, 0, 0), (Q2, X[2], "101", 1, 0, 0, 0),
-        (Q2, X[2], "104", 3, 0, 0, 3), (Q2, X[2], "903", 0, 0, 1, 0),
-        (Q2, X[2], "935", 0, 0, 1, 0)]
+        (Q1, None, X[2], "101", 5, 0, 0, 0), (Q1, None, X[2], "908", 0, 0, 1, 0),
+        (Q1, Q1, X[2], "101", 2, 0, 0, 0), (Q1, Q1, X[2], "102", 1, 0, 0, 0),
+        (Q1, Q1, X[2], "901", 0, 2, 1, 0),
+        (Q2, SAT, Y[2], "205", 4, 0, 0, 0), (Q2, SAT, X[2], "101", 1, 0, 0, 0),
+        (Q2, SAT, X[2], "104", 3, 0, 0, 3), (Q2, SAT, X[2], "903", 0, 0, 1, 0),
+        (Q2, SAT, X[2], "935", 0, 0, 1, 0)]
 
 
 def test_first_period_of_the_split_week_ranks_900_909_apart() -> None:
@@ -149,6 +153,32 @@ def test_quarter_to_date_for_both_quarters_of_the_split_week() -> None:
     assert (q1["period_start"], q1["ofp_defects"], q1["procedural_share"]) == (
         dt.date(2025, 10, 1), 12, 33.33)
     assert _figures(rows, "quarter", SAT, X) == _figures(rows, "period", SAT, X)
+
+
+def _after(earlier_lines: pl.DataFrame) -> pl.DataFrame:
+    """The week's Defect Frequency rows when `earlier_lines` were posted by a run before it."""
+    first, _ = dc.run_weeks(review_sums.of_lines(earlier_lines), state(), dcf())
+    return dc.run_weeks(review_sums.of_lines(reviews()), first, dcf())[1][SAT].frame()
+
+
+def test_quarter_to_date_stops_at_the_week_s_end_when_a_later_week_ran_first() -> None:
+    """Review 19, F5: quarter to date summed the state's whole quarter, so a week run after a
+    later one counted the later week's defects under a heading that ends at its own Saturday.
+    The state after a later week (the same lines a week on, all in the second quarter), then
+    this week: its quarter to date is this week's alone."""
+    rows = _after(reviews().with_columns(pl.col("week_ending") + dt.timedelta(days=7)))
+    alone = run()[1]
+    for quarter_end, ofp in ((Q1, X), (SAT, X), (SAT, Y)):
+        assert _figures(rows, "quarter", quarter_end, ofp) == _figures(
+            alone, "quarter", quarter_end, ofp)
+    assert _figures(rows, "quarter", SAT, Y) == [("defects", 1, "205", 4, 4, 0, 100.0, 100.0)]
+
+
+def test_quarter_to_date_counts_a_week_reprocessed_in_it() -> None:
+    """The same lines of the week posted before it (a reprocess adds its lines as a week
+    does): its own period's rows, so counted in quarter to date."""
+    rows = _after(reviews())
+    assert _figures(rows, "quarter", SAT, Y) == [("defects", 1, "205", 8, 8, 0, 100.0, 100.0)]
 
 
 def test_printed_reports_are_the_golden_ones(tmp_path: Path) -> None:

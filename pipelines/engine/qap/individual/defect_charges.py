@@ -13,9 +13,14 @@ like multiple identical defects (every document defective, one code: run 03's wa
 ``identical`` rows of `unit_group`); the manager decides whether all but one belong to the
 unit/group (IRM 3.30.28.4.2.2(5)), so the QA Unit/Group Report lists them beside its charges.
 
-State: `defect_charges`, one row per fiscal quarter end, OFP and defect code (CHARGE_COLUMNS)
-with the defects of each charge; each week adds its lines (a reprocess adds its re-input lines,
-as the Cumulative Data File does); quarters older than KEEP_QUARTERS before the week are let go.
+State: `defect_charges`, one row per fiscal quarter end, period, OFP and defect code
+(CHARGE_COLUMNS) with the defects of each charge; each week adds its lines (a reprocess adds its
+re-input lines, as the Cumulative Data File does); quarters older than KEEP_QUARTERS before the
+week are let go. The period (its last day: a week's Saturday, or the quarter end that splits
+a week) lets quarter to date stop at the week's end when a later week was run first or an
+earlier week is reprocessed (review 19, F5: it counted every week posted in the quarter). A
+state written before the period was kept has none (null): its rows count in every quarter to
+date of their quarter, as they did.
 Adjustments (program 59706) change the Cumulative Data File only and are not in it.
 
 Frames for the reports (`frequency`): per scope (``period`` = a week's period, two in a week a
@@ -46,9 +51,10 @@ from validators.pce_03_41 import LOCAL_CODES, PROCEDURAL_CODES, code_in, unit_gr
 CHARGES = ("employee", "unit_review", "unit_moved")
 IDENTICAL = "possible_identical"
 FIGURES = (*CHARGES, IDENTICAL)
-CHARGE_KEY = ["quarter_end", *OFP_KEY, "defect_code"]
+CHARGE_KEY = ["quarter_end", "period_end", *OFP_KEY, "defect_code"]
 CHARGE_SCHEMA: dict[str, pl.DataType] = {
-    "quarter_end": pl.Date(), "org_code": pl.String(), "function_code": pl.String(),
+    "quarter_end": pl.Date(), "period_end": pl.Date(), "org_code": pl.String(),
+    "function_code": pl.String(),
     "program_code": pl.String(), "defect_code": pl.String(),
     **{c: pl.Int64() for c in FIGURES},
 }
@@ -177,7 +183,7 @@ def add_week(charges: spilled.Frame | None, week: spilled.Frame, saturday: dt.da
     """The state after the week (sorted by CHARGE_KEY): its `week_charges` added per quarter,
     OFP and code. Either frame may be spilled (`spilled.Spilled`)."""
     old = (empty_charges().lazy() if charges is None
-           else spilled.lazy(charges).select(CHARGE_COLUMNS).cast(CHARGE_SCHEMA))
+           else _with_period(spilled.lazy(charges)).select(CHARGE_COLUMNS).cast(CHARGE_SCHEMA))
     new = spilled.lazy(week).select(CHARGE_COLUMNS).cast(CHARGE_SCHEMA)
     oldest = periods.quarter_end(saturday - dt.timedelta(days=6))
     for _ in range(KEEP_QUARTERS - 1):
@@ -191,6 +197,13 @@ def add_week(charges: spilled.Frame | None, week: spilled.Frame, saturday: dt.da
     return _summed(pl.concat([old, new]), CHARGE_KEY).filter(kept).sort(
         CHARGE_KEY).collect().rechunk()
     # one chunk, as an eager frame's: the store's Parquet file cuts its row groups by chunk
+
+
+def _with_period(charges: pl.LazyFrame) -> pl.LazyFrame:
+    """A state written before the period was kept, with a null period (see the module)."""
+    if "period_end" in charges.collect_schema().names():
+        return charges
+    return charges.with_columns(pl.lit(None, pl.Date).alias("period_end"))
 
 
 def _after(old: pl.LazyFrame, new: pl.LazyFrame) -> bool:
@@ -287,6 +300,17 @@ def frequency(by_scope: pl.DataFrame, dcf: pl.DataFrame | None = None) -> pl.Dat
     # by rank
 
 
+def _to_date(quarter: pl.LazyFrame, end: dt.date) -> pl.LazyFrame:
+    """A quarter's state rows of the periods that end by `end` (and those of no period: a
+    state written before periods were kept), summed per OFP and code, in that order."""
+    keys = [*OFP_KEY, "defect_code"]
+    rows = quarter.filter(pl.col("period_end").is_null()
+                          | (pl.col("period_end") <= pl.lit(end, pl.Date))).collect()
+    if ordered.sorted_by(rows, keys, unique=True):  # one period of the quarter: as it is
+        return rows.lazy()
+    return _summed(rows.lazy(), keys).sort(keys)
+
+
 BATCH_ROWS = 50_000  # about: the report rows worked out at a time, in whole OFP groups
 SCOPE_KEY = ["scope", "period_start", "period_end", "quarter_end"]
 
@@ -319,12 +343,13 @@ class WeekFrequency:
                  ) -> pl.LazyFrame:
         """Defects per OFP and code of one scope (OFP_KEY, defect_code, FIGURES), in OFP and
         code order (`frequency` ranks the codes of an OFP itself)."""
-        # Both frames are sorted with the period or quarter first: its rows are in OFP and code
-        # order, and a period's code of an OFP is one row (its quarter is the period's).
+        # Both frames are sorted with the period or quarter first: a period's rows are in OFP
+        # and code order, and a period's code of an OFP is one row (its quarter is the
+        # period's); a quarter's are so when the state holds one period of it.
         if scope == "period":
             figures = spilled.where(self.week, "period_end", end)
         else:
-            figures = spilled.where(self.charges, "quarter_end", q_end)
+            figures = _to_date(spilled.where(self.charges, "quarter_end", q_end), end)
         return figures.select(*OFP_KEY, "defect_code", *[pl.col(c).cast(pl.Int64)
                                                           for c in FIGURES])
 
