@@ -352,7 +352,8 @@ def _interrupted(week: Week, store, published: int) -> WeekOutcome:
                             run_id=made.get("run_id"), records_in=extra.get("records_in", 0),
                             posted=extra.get("posted", 0), rejected=extra.get("rejected", 0),
                             notes=["interrupted after the week's run had published: its "
-                                   "reports are in its run folder; its run page may be "
-                                   "missing"])
+                                   "reports and Parquet twins are in its run folder; its run "
+                                   "page may not have been made, and is not made later "
+                                   "(docs/outputs.md, \"Run page\")"])
     return week.outcome(CC_INCOMPLETE, message="interrupted before the week's run published; "
                         "nothing of the week was posted")
