@@ -305,8 +305,51 @@ def test_qap_withdraw_prints_the_withdrawal_id_and_how_to_undo_it(tmp_path):
     result = qap("withdraw", tmp_path / "fix.dat", "2", "--reason", "typo", "-d", data,
                  "--run", "20261119.01")
     assert result.exit_code == 0
-    assert result.output.startswith("withdrawn: fix.dat line 2 as withdraw-")
+    assert result.output.startswith("withdrawn: fix.dat line 2 of run 20261119.01 as withdraw-")
     assert "`qap rollback withdraw-" in result.output
+
+
+def _two_decks_of_one_name(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """Week 1's time.dat (TIME_DECK: line 2 posts, line 6 T02) and a second deck of the same
+    file name, in another folder and run, whose line 2 is rejected (T02): file names repeat
+    from week to week (review 19, F11)."""
+    data = tmp_path / "data"
+    first, second = tmp_path / "w1" / "time.dat", tmp_path / "w2" / "time.dat"
+    for folder in (first.parent, second.parent):
+        folder.mkdir()
+    shutil.copy(TIME_DECK, first)
+    lines = TIME_DECK.read_text().splitlines()
+    second.write_text("\n".join([lines[0][:-3] + "006", lines[1][:15] + "999887771"
+                                 + lines[1][24:], "TRL0000001"]) + "\n")
+    run_week([first], data, REFERENCE, dt.date(2026, 11, 17))
+    run_week([second], data, REFERENCE, dt.date(2026, 11, 18))
+    return data, first, second
+
+
+def test_withdraw_by_path_never_closes_another_decks_entry_of_the_same_name(tmp_path):
+    """Review 19, F11: the path of week 1's deck withdrew the second deck's entry at that
+    line, matched by file name alone; a path names its file's deck, by its records hash."""
+    data, first, second = _two_decks_of_one_name(tmp_path)
+    with pytest.raises(StoreError) as refused:
+        register.withdraw(data, str(first), 2, "meant week 1", dt.date(2026, 11, 20))
+    hashes = dict(Store(data).read("error_register").select("run_id", "deck_hash").rows())
+    assert str(refused.value) == (
+        f"{first} (records hash {hashes['20261117.01'][:12]}) has no register entry at line 2: "
+        "the deck was posted by run 20261117.01, and line 2 posted with it or holds no record "
+        "(only a rejected record has an entry); nothing was withdrawn\n"
+        "Open entries of another deck named time.dat at line 2 (by file name, with --run, if "
+        "one is the entry meant: qap withdraw time.dat 2 --run RUN --reason ...):\n"
+        f"  --run 20261118.01  --deck-hash {hashes['20261118.01'][:12]}  (IPR-3081, opened "
+        "11/18/2026, codes T02)")
+    assert _status(data) == [("20261117.01", "open"), ("20261118.01", "open")]
+    gone = qap("withdraw", str(tmp_path / "w3" / "time.dat"), "2", "--reason", "x", "-d", data)
+    assert gone.exit_code == 12 and gone.output.startswith(
+        f"qap: {tmp_path / 'w3' / 'time.dat'} cannot be read as a deck (")
+    assert "Open entries of a deck named time.dat at line 2" in gone.output
+    done = qap("withdraw", str(second), "2", "--reason", "SSN typo", "-d", data)
+    assert done.exit_code == 0 and done.output.startswith(
+        "withdrawn: time.dat line 2 of run 20261118.01 as withdraw-")
+    assert _status(data) == [("20261117.01", "open"), ("20261118.01", "withdrawn")]
 
 
 # --- item 6: an entry rejected again keeps its age and its chain ---------------------------

@@ -78,7 +78,9 @@ def corrections(
 
 
 def withdraw(
-    deck: Annotated[str, typer.Argument(help="Deck file name as on the register (or its path).")],
+    deck: Annotated[str, typer.Argument(help="Deck file name as on the register, or the deck "
+                                        "file's path: a path names that file's deck only, by "
+                                        "its records, not another deck of its name.")],
     line: Annotated[int, typer.Argument(help="Line number in that deck.")],
     reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn (kept).")],
     data_dir: DataDir = Path("qap-data"),
@@ -106,8 +108,11 @@ def withdraw(
                                             run_id=run_id, deck_hash=deck_hash)
     except StoreError as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
-    typer.echo(f"withdrawn: {Path(deck).name} line {line} as {withdrawal} (generation {gen}); "
-               f"`qap rollback {withdrawal}` undoes it")
+    entry, notes = register.withdrawn(data_dir, withdrawal)
+    typer.echo(f"withdrawn: {entry or Path(deck).name + f' line {line}'} as {withdrawal} "
+               f"(generation {gen}); `qap rollback {withdrawal}` undoes it")
+    for note in notes:
+        typer.echo(f"Note: {note}")
 
 
 def rollback(
