@@ -352,6 +352,39 @@ def test_withdraw_by_path_never_closes_another_decks_entry_of_the_same_name(tmp_
     assert _status(data) == [("20261117.01", "open"), ("20261118.01", "withdrawn")]
 
 
+def test_withdraw_of_a_closed_entry_says_what_closed_it(tmp_path):
+    """Review 19, F12: an entry closed already was "no open register entry", as a line that
+    never had one; now the message says it is closed, by what and when."""
+    data, first, _ = _two_decks_of_one_name(tmp_path)
+    register.withdraw(data, str(first), 6, "SSN typo", dt.date(2026, 11, 20))
+    with pytest.raises(StoreError) as again:
+        register.withdraw(data, "time.dat", 6, "again", dt.date(2026, 11, 21))
+    assert str(again.value) == (
+        "deck time.dat line 6 has no open register entry; nothing was withdrawn. Its entry is "
+        "closed already:\n  run 20261117.01 (opened 11/17/2026): withdrawn as "
+        "withdraw-20261120.01 on 11/20/2026: SSN typo")
+    with pytest.raises(StoreError, match=r"^no open register entry for deck time\.dat line 9$"):
+        register.withdraw(data, "time.dat", 9, "never rejected", dt.date(2026, 11, 21))
+    run_week([NATIONAL], tmp_path / "loop", REFERENCE, dt.date(2026, 11, 10))
+    run_week([TIME_DECK], tmp_path / "loop", load_reference(_no_master(tmp_path)),
+             dt.date(2026, 11, 17))
+    [fix] = register.corrections_deck(tmp_path / "loop", tmp_path / "fix.dat",
+                                      dt.datetime(2026, 11, 18, 9))
+    run_week([fix.path], tmp_path / "loop", REFERENCE, dt.date(2026, 11, 18), reprocess=True)
+    said = {}
+    for line in (2, 6):
+        with pytest.raises(StoreError) as closed:
+            register.withdraw(tmp_path / "loop", TIME_DECK.name, line, "x",
+                              dt.date(2026, 11, 19))
+        said[line] = str(closed.value).split("\n")[1]
+    assert said == {
+        2: "  run 20261117.01 (opened 11/17/2026): corrected by run 20261118.01 on 11/18/2026 "
+           "(its record re-input posted)",
+        6: "  run 20261117.01 (opened 11/17/2026): replaced by run 20261118.01 on 11/18/2026 "
+           "(its record re-input was rejected again; its record's entry is now fix.dat line 6 "
+           "of run 20261118.01 (open))"}
+
+
 # --- item 6: an entry rejected again keeps its age and its chain ---------------------------
 
 def test_an_entry_rejected_again_keeps_its_first_opened_date_and_the_entry_it_replaces(

@@ -472,12 +472,32 @@ def _named(deck: str) -> tuple[str | None, str]:
         return None, str(err)
 
 
+def _how_closed(entry: dict, register: pl.DataFrame) -> str:
+    """What closed an entry, in the operator's words (review 19, F12)."""
+    status, by = entry["status"], entry["closed_by"]
+    day = f" on {entry['closed']:%m/%d/%Y}" if entry.get("closed") else ""
+    if status == CORRECTED:
+        return f"corrected by run {by}{day} (its record re-input posted)"
+    if status == WITHDRAWN:
+        return f"withdrawn as {by}{day}: {entry.get('reason') or ''}".rstrip(": ")
+    if status == CONTEXT:
+        return f"closed by run {by}{day} as the context of its lines, sent again with them"
+    if status == RESUBMITTED:
+        key = f"{entry['run_id']} {entry['deck']} {entry['line_no']}"
+        newer = register.filter(pl.col("replaces") == key) if "replaces" in register.columns \
+            else register.clear()
+        now = "".join(f"; its record's entry is now {r['deck']} line {r['line_no']} of run "
+                      f"{r['run_id']} ({r['status']})" for r in newer.head(1).iter_rows(named=True))
+        return f"replaced by run {by}{day} (its record re-input was rejected again{now})"
+    return f"{status} by {by}{day}"
+
+
 def _nothing_open(register: pl.DataFrame | None, ledger: pl.DataFrame | None, deck: str,
                   line_no: int, run_id: str | None, deck_hash: str | None,
                   content: str | None, unreadable: str) -> str:
-    """Why `withdraw` closes nothing: the deck file a path names has no entry at that line,
-    while another deck of its name may have (review 19, F11: closing that one would close a
-    record of another week); or no open entry at all.
+    """Why `withdraw` closes nothing: the entry it names is closed already, and how (review 19,
+    F12); the deck file a path names has no entry at that line, while another deck of its
+    name has (F11: closing that one would close a record of another week); or no entry at all.
     Each open entry of a deck of that name at that line is listed with the `--run` that
     names it."""
     name = Path(deck).name
@@ -485,11 +505,19 @@ def _nothing_open(register: pl.DataFrame | None, ledger: pl.DataFrame | None, de
         f" {o} {v}" for o, v in (("--run", run_id), ("--deck-hash", deck_hash)) if v)
     if register is None or register.height == 0:
         return f"no open register entry for {shown}"
+    closed = register.filter(_key_match(name, line_no, run_id, deck_hash, content)
+                             & (pl.col("status") != "open"))
     others = register.filter(_key_match(name, line_no, run_id, deck_hash)
                              & (pl.col("status") == "open"))
     if unreadable:
         lines = [f"{deck} cannot be read as a deck ({unreadable}), so which deck of that name "
                  "it is cannot be told; nothing was withdrawn"]
+    elif closed.height:
+        lines = [f"{shown} has no open register entry; nothing was withdrawn. Its entry is "
+                 "closed already:"]
+        lines += [f"  run {r['run_id']} (opened {r['opened']:%m/%d/%Y}): "
+                  f"{_how_closed(r, register)}" for r in closed.sort("run_id").iter_rows(
+                      named=True)]
     elif content:
         posted = (ledger.filter((pl.col("content_hash") == content)
                                 & (pl.col("status") == "posted"))["run_id"].to_list()
