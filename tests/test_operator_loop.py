@@ -385,6 +385,25 @@ def test_withdraw_of_a_closed_entry_says_what_closed_it(tmp_path):
            "of run 20261118.01 (open))"}
 
 
+def test_withdrawing_a_documents_only_open_line_names_its_header_left_open(tmp_path):
+    """Review 19, F7: a withdrawal closes the one entry it names (docs/decisions.md), so the
+    header on the register only as its line's context stays open: the command says so and
+    gives the withdrawal of it."""
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 11, 10))
+    run_week([_review_deck(tmp_path / "reviews.dat", "777", 7)], data, REFERENCE,
+             dt.date(2026, 11, 17))
+    done = qap("withdraw", "reviews.dat", "3", "--reason", "sent in error", "-d", data)
+    assert done.exit_code == 0
+    assert done.output.splitlines()[1] == (
+        "Note: the document's header, reviews.dat line 2 (no code of its own), stays open: it "
+        "is on the register only as the context of its lines, and none is open now. Withdraw "
+        "it too: qap withdraw reviews.dat 2 --run 20261117.01 --reason \"...\" -d " + str(data))
+    assert _status(data) == [("20261117.01", "open"), ("20261117.01", "withdrawn")]
+    header = qap("withdraw", "reviews.dat", "2", "--reason", "sent in error", "-d", data)
+    assert header.exit_code == 0 and len(header.output.splitlines()) == 1
+
+
 # --- item 6: an entry rejected again keeps its age and its chain ---------------------------
 
 def test_an_entry_rejected_again_keeps_its_first_opened_date_and_the_entry_it_replaces(

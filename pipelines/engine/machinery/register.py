@@ -572,8 +572,11 @@ def withdraw(data_dir: Path, deck: str, line_no: int, reason: str, run_date: dt.
 
 
 def withdrawn(data_dir: Path, withdrawal: str) -> tuple[str, list[str]]:
-    """The entry withdrawal `withdrawal` closed, as "deck line N of run R" (the run tells which
-    week's deck of a name it was: review 19, F11), and notes on what stays open."""
+    """The entry withdrawal `withdrawal` closed, as "deck line N of run R", and what stays
+    open because of it: a document header on the register with no code of its own (only as
+    the context of its lines: docs/decisions.md), none of whose lines is open now, is not
+    closed with its last line, since a withdrawal closes the one entry named; it is named,
+    with the command that withdraws it (review 19, F7)."""
     register = Store(data_dir).read("error_register")
     if register is None:
         return "", []
@@ -582,7 +585,22 @@ def withdrawn(data_dir: Path, withdrawal: str) -> tuple[str, list[str]]:
         return "", []
     entry = gone.row(0, named=True)
     said = f"{entry['deck']} line {entry['line_no']} of run {entry['run_id']}"
-    return said, []
+    if entry["record_type"] == "header" or not entry.get("header_text"):
+        return said, []
+    document = ((pl.col("run_id") == entry["run_id"]) & (pl.col("deck") == entry["deck"])
+                & (_deck_hash(register) == entry["deck_hash"])
+                & (pl.col("header_text") == entry["header_text"]) & (pl.col("status") == "open"))
+    header = register.filter(document & (pl.col("record_type") == "header")
+                             & (pl.col("error_codes").list.len() == 0))
+    if header.height == 0 or register.filter(document & (pl.col("record_type") != "header")
+                                             ).height:
+        return said, []
+    line = header["line_no"][0]
+    return said, [f"the document's header, {entry['deck']} line {line} (no code of its own), "
+                  "stays open: it is on the register only as the context of its lines, and "
+                  "none is open now. Withdraw it too: " + _command(
+                      "qap", "withdraw", entry["deck"], str(line), "--run", entry["run_id"])
+                  + ' --reason "..." ' + _command("-d", data_dir)]
 
 
 ROLLED_BACK_NOTE = "ROLLED-BACK.txt"  # in a run folder whose postings a rollback undid
