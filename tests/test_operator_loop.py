@@ -62,6 +62,28 @@ def test_reprocess_of_unchanged_records_after_a_reference_fix_posts_them(tmp_pat
                                  dt.date(2026, 11, 18)).height == 1
 
 
+def test_a_reprocess_is_named_a_reprocess_in_its_summary_history_and_runs_view(tmp_path):
+    """Review 19, F10: a reprocess was "QAP weekly run" in its summary and "weekly run" in
+    `qap history` (text and --json) and the `runs` view, where an operator picks a rollback
+    point; its listings said REPROCESS already."""
+    data = tmp_path / "data"
+    run_week([TIME_DECK], data, load_reference(_no_master(tmp_path)), dt.date(2026, 11, 17))
+    [fix] = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime(2026, 11, 18, 9))
+    again = run_week([fix.path], data, REFERENCE, dt.date(2026, 11, 18), reprocess=True)
+    assert summary.render(again).split("\n")[0] == (
+        "QAP reprocess run 20261118.01   run date 11/18/2026   week ending 11/14/2026")
+    listed = json.loads(qap("history", "-d", data, "--json").output)["generations"]
+    assert [(g["note"], g["what"].split(" ")[0]) for g in listed] == [
+        ("weekly run 20261117.01", "condition_code=4"),
+        ("reprocess run 20261118.01", "reprocess:")]
+    text = qap("history", "-d", data).output.splitlines()
+    assert text[2].endswith("20261118.01                  reprocess: condition_code=4 "
+                            "records_in=5 posted=4 rejected=1")
+    view = qap("sql", "SELECT run_id, note FROM runs ORDER BY generation", "-d", data, "--csv")
+    assert view.output.splitlines() == ["run_id,note", "20261117.01,weekly run 20261117.01",
+                                        "20261118.01,reprocess run 20261118.01"]
+
+
 def test_the_same_unchanged_deck_sent_again_outside_reprocess_is_still_a_duplicate(tmp_path):
     data = tmp_path / "data"
     run_week([TIME_DECK], data, load_reference(_no_master(tmp_path)), dt.date(2026, 11, 17))

@@ -156,7 +156,7 @@ def history(data_dir: DataDir = Path("qap-data"), as_json: Json = False) -> None
     Example: qap history --data-dir /srv/qap
     """
     answer_in_json(as_json)
-    from pipelines.state.store import Store, StoreError, counts
+    from pipelines.state.store import Store, StoreError
 
     _require_store(data_dir, writable=False)
     try:
@@ -169,7 +169,7 @@ def history(data_dir: DataDir = Path("qap-data"), as_json: Json = False) -> None
     typer.echo(f"{'GEN':>6}  {'PUBLISHED':<25}  {'RUN':<28} WHAT")
     for m in generations:
         typer.echo(f"{m['generation']:>6}  {m['created']:<25}  {m['run_id']:<28} "
-                   f"{counts(m) or m.get('note', '')}".rstrip())
+                   f"{habits.what(m)}".rstrip())
 
 
 def register_entries(data_dir: Path, as_of: dt.date, include_closed: bool = False
