@@ -7,7 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
+import shlex
 import shutil
+import subprocess
 from pathlib import Path
 
 import polars as pl
@@ -123,6 +126,17 @@ def test_weekly_flow_end_to_end_through_the_cli(flows, tmp_path):
     assert {n: d["sha256"] for n, d in inputs.items()} == {p.name: _sha(p) for p in WEEK}
     assert inputs[REFUSED]["status"] == "refused" and "TRL says 3" in inputs[REFUSED]["reason"]
     assert (folder / "inputs.sha256").read_text().count("\n") == len(WEEK)
+    # docs/operations.md's checks of the archived and the refused copies, run as written: the
+    # refused one said "the same in DIR/refused", whose path is one level up (review 19, F13)
+    doc = " ".join((ROOT / "docs" / "operations.md").read_text().split())
+    said = {}
+    for check in re.findall(r"`(cd DIR/[^`]*? && sha256sum [^`]*)`", doc):
+        command = check.replace("DIR", shlex.quote(str(data))).replace("<batch>", folder.name)
+        said[check.split()[1]] = subprocess.run(command, shell=True, capture_output=True,
+                                                text=True).stdout
+    assert said == {"DIR/archive/<batch>": "".join(f"{p.name}: OK\n" for p in WEEK
+                                                   if p.name != REFUSED),
+                    "DIR/refused": f"{REFUSED}: OK\n"}
     log = (folder / "flow.log").read_text()
     assert "run 01: 26 Form 3927 record(s)" in log and "intake 03-cut-short.dat" in log
     assert "Task run 'run-01-03-post'" not in log and "run-01-03-post - run 03:" in log

@@ -62,6 +62,28 @@ def test_reprocess_of_unchanged_records_after_a_reference_fix_posts_them(tmp_pat
                                  dt.date(2026, 11, 18)).height == 1
 
 
+def test_a_reprocess_is_named_a_reprocess_in_its_summary_history_and_runs_view(tmp_path):
+    """Review 19, F10: a reprocess was "QAP weekly run" in its summary and "weekly run" in
+    `qap history` (text and --json) and the `runs` view, where an operator picks a rollback
+    point; its listings said REPROCESS already."""
+    data = tmp_path / "data"
+    run_week([TIME_DECK], data, load_reference(_no_master(tmp_path)), dt.date(2026, 11, 17))
+    [fix] = register.corrections_deck(data, tmp_path / "fix.dat", dt.datetime(2026, 11, 18, 9))
+    again = run_week([fix.path], data, REFERENCE, dt.date(2026, 11, 18), reprocess=True)
+    assert summary.render(again).split("\n")[0] == (
+        "QAP reprocess run 20261118.01   run date 11/18/2026   week ending 11/14/2026")
+    listed = json.loads(qap("history", "-d", data, "--json").output)["generations"]
+    assert [(g["note"], g["what"].split(" ")[0]) for g in listed] == [
+        ("weekly run 20261117.01", "condition_code=4"),
+        ("reprocess run 20261118.01", "reprocess:")]
+    text = qap("history", "-d", data).output.splitlines()
+    assert text[2].endswith("20261118.01                  reprocess: condition_code=4 "
+                            "records_in=5 posted=4 rejected=1")
+    view = qap("sql", "SELECT run_id, note FROM runs ORDER BY generation", "-d", data, "--csv")
+    assert view.output.splitlines() == ["run_id,note", "20261117.01,weekly run 20261117.01",
+                                        "20261118.01,reprocess run 20261118.01"]
+
+
 def test_the_same_unchanged_deck_sent_again_outside_reprocess_is_still_a_duplicate(tmp_path):
     data = tmp_path / "data"
     run_week([TIME_DECK], data, load_reference(_no_master(tmp_path)), dt.date(2026, 11, 17))
@@ -305,8 +327,103 @@ def test_qap_withdraw_prints_the_withdrawal_id_and_how_to_undo_it(tmp_path):
     result = qap("withdraw", tmp_path / "fix.dat", "2", "--reason", "typo", "-d", data,
                  "--run", "20261119.01")
     assert result.exit_code == 0
-    assert result.output.startswith("withdrawn: fix.dat line 2 as withdraw-")
+    assert result.output.startswith("withdrawn: fix.dat line 2 of run 20261119.01 as withdraw-")
     assert "`qap rollback withdraw-" in result.output
+
+
+def _two_decks_of_one_name(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """Week 1's time.dat (TIME_DECK: line 2 posts, line 6 T02) and a second deck of the same
+    file name, in another folder and run, whose line 2 is rejected (T02): file names repeat
+    from week to week (review 19, F11)."""
+    data = tmp_path / "data"
+    first, second = tmp_path / "w1" / "time.dat", tmp_path / "w2" / "time.dat"
+    for folder in (first.parent, second.parent):
+        folder.mkdir()
+    shutil.copy(TIME_DECK, first)
+    lines = TIME_DECK.read_text().splitlines()
+    second.write_text("\n".join([lines[0][:-3] + "006", lines[1][:15] + "999887771"
+                                 + lines[1][24:], "TRL0000001"]) + "\n")
+    run_week([first], data, REFERENCE, dt.date(2026, 11, 17))
+    run_week([second], data, REFERENCE, dt.date(2026, 11, 18))
+    return data, first, second
+
+
+def test_withdraw_by_path_never_closes_another_decks_entry_of_the_same_name(tmp_path):
+    """Review 19, F11: the path of week 1's deck withdrew the second deck's entry at that
+    line, matched by file name alone; a path names its file's deck, by its records hash."""
+    data, first, second = _two_decks_of_one_name(tmp_path)
+    with pytest.raises(StoreError) as refused:
+        register.withdraw(data, str(first), 2, "meant week 1", dt.date(2026, 11, 20))
+    hashes = dict(Store(data).read("error_register").select("run_id", "deck_hash").rows())
+    assert str(refused.value) == (
+        f"{first} (records hash {hashes['20261117.01'][:12]}) has no register entry at line 2: "
+        "the deck was posted by run 20261117.01, and line 2 posted with it or holds no record "
+        "(only a rejected record has an entry); nothing was withdrawn\n"
+        "Open entries of another deck named time.dat at line 2 (by file name, with --run, if "
+        "one is the entry meant: qap withdraw time.dat 2 --run RUN --reason ...):\n"
+        f"  --run 20261118.01  --deck-hash {hashes['20261118.01'][:12]}  (IPR-3081, opened "
+        "11/18/2026, codes T02)")
+    assert _status(data) == [("20261117.01", "open"), ("20261118.01", "open")]
+    gone = qap("withdraw", str(tmp_path / "w3" / "time.dat"), "2", "--reason", "x", "-d", data)
+    assert gone.exit_code == 12 and gone.output.startswith(
+        f"qap: {tmp_path / 'w3' / 'time.dat'} cannot be read as a deck (")
+    assert "Open entries of a deck named time.dat at line 2" in gone.output
+    done = qap("withdraw", str(second), "2", "--reason", "SSN typo", "-d", data)
+    assert done.exit_code == 0 and done.output.startswith(
+        "withdrawn: time.dat line 2 of run 20261118.01 as withdraw-")
+    assert _status(data) == [("20261117.01", "open"), ("20261118.01", "withdrawn")]
+
+
+def test_withdraw_of_a_closed_entry_says_what_closed_it(tmp_path):
+    """Review 19, F12: an entry closed already was "no open register entry", as a line that
+    never had one; now the message says it is closed, by what and when."""
+    data, first, _ = _two_decks_of_one_name(tmp_path)
+    register.withdraw(data, str(first), 6, "SSN typo", dt.date(2026, 11, 20))
+    with pytest.raises(StoreError) as again:
+        register.withdraw(data, "time.dat", 6, "again", dt.date(2026, 11, 21))
+    assert str(again.value) == (
+        "deck time.dat line 6 has no open register entry; nothing was withdrawn. Its entry is "
+        "closed already:\n  run 20261117.01 (opened 11/17/2026): withdrawn as "
+        "withdraw-20261120.01 on 11/20/2026: SSN typo")
+    with pytest.raises(StoreError, match=r"^no open register entry for deck time\.dat line 9$"):
+        register.withdraw(data, "time.dat", 9, "never rejected", dt.date(2026, 11, 21))
+    run_week([NATIONAL], tmp_path / "loop", REFERENCE, dt.date(2026, 11, 10))
+    run_week([TIME_DECK], tmp_path / "loop", load_reference(_no_master(tmp_path)),
+             dt.date(2026, 11, 17))
+    [fix] = register.corrections_deck(tmp_path / "loop", tmp_path / "fix.dat",
+                                      dt.datetime(2026, 11, 18, 9))
+    run_week([fix.path], tmp_path / "loop", REFERENCE, dt.date(2026, 11, 18), reprocess=True)
+    said = {}
+    for line in (2, 6):
+        with pytest.raises(StoreError) as closed:
+            register.withdraw(tmp_path / "loop", TIME_DECK.name, line, "x",
+                              dt.date(2026, 11, 19))
+        said[line] = str(closed.value).split("\n")[1]
+    assert said == {
+        2: "  run 20261117.01 (opened 11/17/2026): corrected by run 20261118.01 on 11/18/2026 "
+           "(its record re-input posted)",
+        6: "  run 20261117.01 (opened 11/17/2026): replaced by run 20261118.01 on 11/18/2026 "
+           "(its record re-input was rejected again; its record's entry is now fix.dat line 6 "
+           "of run 20261118.01 (open))"}
+
+
+def test_withdrawing_a_documents_only_open_line_names_its_header_left_open(tmp_path):
+    """Review 19, F7: a withdrawal closes the one entry it names (docs/decisions.md), so the
+    header on the register only as its line's context stays open: the command says so and
+    gives the withdrawal of it."""
+    data = tmp_path / "data"
+    run_week([NATIONAL], data, REFERENCE, dt.date(2026, 11, 10))
+    run_week([_review_deck(tmp_path / "reviews.dat", "777", 7)], data, REFERENCE,
+             dt.date(2026, 11, 17))
+    done = qap("withdraw", "reviews.dat", "3", "--reason", "sent in error", "-d", data)
+    assert done.exit_code == 0
+    assert done.output.splitlines()[1] == (
+        "Note: the document's header, reviews.dat line 2 (no code of its own), stays open: it "
+        "is on the register only as the context of its lines, and none is open now. Withdraw "
+        "it too: qap withdraw reviews.dat 2 --run 20261117.01 --reason \"...\" -d " + str(data))
+    assert _status(data) == [("20261117.01", "open"), ("20261117.01", "withdrawn")]
+    header = qap("withdraw", "reviews.dat", "2", "--reason", "sent in error", "-d", data)
+    assert header.exit_code == 0 and len(header.output.splitlines()) == 1
 
 
 # --- item 6: an entry rejected again keeps its age and its chain ---------------------------

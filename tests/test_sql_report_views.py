@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from fixtures.sampling import make_fixtures as fx
+from layouts.encode import deck
 from pipelines.engine.inventory import calendar
 from pipelines.engine.machinery.reference import load
 from pipelines.engine.sampling import inputs
@@ -92,3 +93,34 @@ def test_an_ro_inventory_line_prints_the_figures_of_its_view(runs):
                       "WHERE assignment_number = '35010103'").fetchall()
     assert row == [(53, 3.77, "OVER")]
     assert (cruz[8], cruz[15], cruz[18]) == ("53", "3.77", "OVER")
+
+
+def _documented_query(view: str) -> str:
+    """The query docs/outputs.md gives, in backticks on the view's row of "Typed views", for
+    reading `view` once per row of its grain."""
+    doc = (Path(__file__).parent.parent / "docs" / "outputs.md").read_text()
+    row = next(line for line in doc.splitlines() if line.startswith(f"| `pull_list`, `{view}`"))
+    return next(part for part in row.split("`") if part.startswith("SELECT"))
+
+
+def test_sampling_findings_hold_the_weeks_findings_so_far_per_run_as_documented(tmp_path):
+    """Review 19, F9: each run's findings file holds its week's findings so far, so the view,
+    every run in effect, repeats a finding once per later run of its week (the grain was not
+    said); docs/outputs.md now says so and gives the query that reads each finding once."""
+    data, reference = tmp_path / "data", inputs.load_reference(fx.REFERENCE)
+    run_select(sorted(fx.WEEK_DIR.glob("*.dat")), data, reference, write_all,
+               dt.date(2026, 1, 17))
+    later = tmp_path / "later.dat"
+    later.write_text(deck([fx.batch("123456789", "FRI", "8112041044210", "05", "A-FRI-9",
+                                    "00010")], week_ending=fx.WEEK, created="01172026",
+                          sequence=9))
+    run_select([later], data, reference, write_all, dt.date(2026, 1, 18))
+    con = duckdb.connect()
+    open_views(data, con)
+    per_run = con.execute("SELECT run_id, count(*) FROM sampling_findings WHERE code = 'S21' "
+                          "GROUP BY 1 ORDER BY 1").fetchall()
+    assert per_run == [("20260117.01", 1), ("20260118.01", 1)]
+    once = con.execute(f"SELECT code, run_id FROM ({_documented_query('sampling_findings')}) "
+                       "WHERE code = 'S21'").fetchall()
+    assert once == [("S21", "20260118.01")]
+    con.close()

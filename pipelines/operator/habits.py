@@ -67,13 +67,23 @@ def run_document(result: RunResult, notes: list[str], dry_run: bool = False) -> 
     }
 
 
-def history_document(data_dir: Path, generations: list[dict]) -> dict[str, Any]:
-    """Each published generation as the text lists it, with its recorded figures whole."""
+def what(manifest: dict) -> str:
+    """What a generation did, as `qap history` lists it: its figures, after "reprocess:" for
+    a reprocess run (its note says so), so that it is told from a weekly run (review 19,
+    F10); or its note (a withdrawal, a rollback)."""
     from pipelines.state.store import counts
 
+    note, figures = manifest.get("note") or "", counts(manifest)
+    if figures and note.startswith("reprocess run "):
+        return f"reprocess: {figures}"
+    return figures or note
+
+
+def history_document(data_dir: Path, generations: list[dict]) -> dict[str, Any]:
+    """Each published generation as the text lists it, with its recorded figures whole."""
     return {"data_dir": str(data_dir), "generations": [
         {"generation": m["generation"], "published": m["created"], "run_id": m["run_id"],
-         "what": counts(m) or m.get("note", ""), "note": m.get("note") or None,
+         "what": what(m), "note": m.get("note") or None,
          "figures": m.get("extra") or {},
          "tables": {t: info["rows"] for t, info in m.get("tables", {}).items()}}
         for m in generations]}

@@ -78,7 +78,9 @@ def corrections(
 
 
 def withdraw(
-    deck: Annotated[str, typer.Argument(help="Deck file name as on the register (or its path).")],
+    deck: Annotated[str, typer.Argument(help="Deck file name as on the register, or the deck "
+                                        "file's path: a path names that file's deck only, by "
+                                        "its records, not another deck of its name.")],
     line: Annotated[int, typer.Argument(help="Line number in that deck.")],
     reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn (kept).")],
     data_dir: DataDir = Path("qap-data"),
@@ -106,8 +108,11 @@ def withdraw(
                                             run_id=run_id, deck_hash=deck_hash)
     except StoreError as err:
         raise _fail(str(err), CC_INCOMPLETE) from None
-    typer.echo(f"withdrawn: {Path(deck).name} line {line} as {withdrawal} (generation {gen}); "
-               f"`qap rollback {withdrawal}` undoes it")
+    entry, notes = register.withdrawn(data_dir, withdrawal)
+    typer.echo(f"withdrawn: {entry or Path(deck).name + f' line {line}'} as {withdrawal} "
+               f"(generation {gen}); `qap rollback {withdrawal}` undoes it")
+    for note in notes:
+        typer.echo(f"Note: {note}")
 
 
 def rollback(
@@ -151,7 +156,7 @@ def history(data_dir: DataDir = Path("qap-data"), as_json: Json = False) -> None
     Example: qap history --data-dir /srv/qap
     """
     answer_in_json(as_json)
-    from pipelines.state.store import Store, StoreError, counts
+    from pipelines.state.store import Store, StoreError
 
     _require_store(data_dir, writable=False)
     try:
@@ -164,7 +169,7 @@ def history(data_dir: DataDir = Path("qap-data"), as_json: Json = False) -> None
     typer.echo(f"{'GEN':>6}  {'PUBLISHED':<25}  {'RUN':<28} WHAT")
     for m in generations:
         typer.echo(f"{m['generation']:>6}  {m['created']:<25}  {m['run_id']:<28} "
-                   f"{counts(m) or m.get('note', '')}".rstrip())
+                   f"{habits.what(m)}".rstrip())
 
 
 def register_entries(data_dir: Path, as_of: dt.date, include_closed: bool = False

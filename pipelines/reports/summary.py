@@ -85,7 +85,8 @@ def head(result: RunResult, title: str, dated: str, day: dt.date | None, used: s
 
 
 def render(result: RunResult) -> str:
-    out = head(result, "QAP weekly run", "week ending", result.week_ending)
+    title = "QAP reprocess run" if result.reprocess else "QAP weekly run"  # review 19, F10
+    out = head(result, title, "week ending", result.week_ending)
     for run, counts in result.codes.items():
         listed = "  ".join(f"{code} x{n}" for code, n in sorted(counts.items())) or "none"
         out.append(f"Error codes {run}: {listed}")

@@ -16,7 +16,12 @@ import polars as pl
 
 from layouts.encode import deck as deck_text
 from pipelines.engine.machinery import written_from
-from pipelines.engine.machinery.deck import CORRECTIONS_CAMPUS
+from pipelines.engine.machinery.deck import (
+    CORRECTIONS_CAMPUS,
+    DeckFault,
+    DeckRefused,
+    open_deck,
+)
 from pipelines.state import private, run_folder
 from pipelines.state.files import write_atomically
 from pipelines.state.store import Store, StoreError
@@ -432,15 +437,17 @@ def withdrawal_id(published: list[str], run_date: dt.date) -> str:
     return f"{WITHDRAWAL}{run_date:%Y%m%d}.{n:02d}"
 
 
-def _key_match(deck: str, line_no: int, run_id: str | None, deck_hash: str | None) -> pl.Expr:
-    """The open entries `withdraw` names: a deck by file name (a path names its file), a line,
-    and the qualifiers given."""
-    match = ((pl.col("deck") == Path(deck).name) & (pl.col("line_no") == line_no)
-             & (pl.col("status") == "open"))
+def _key_match(deck: str, line_no: int, run_id: str | None, deck_hash: str | None,
+               content: str | None = None) -> pl.Expr:
+    """The entries, open or closed, `withdraw` names: a deck by file name, a line, and the
+    qualifiers given; `content`, the records hash of the deck file a path names (`_named`)."""
+    match = (pl.col("deck") == Path(deck).name) & (pl.col("line_no") == line_no)
     if run_id:
         match &= pl.col("run_id") == run_id
     if deck_hash:
         match &= pl.col("deck_hash").str.starts_with(deck_hash.lower())
+    if content:
+        match &= pl.col("deck_hash") == content
     return match
 
 
@@ -452,24 +459,105 @@ def _choices(hits: pl.DataFrame) -> str:
                      for r in rows)
 
 
+def _named(deck: str) -> tuple[str | None, str]:
+    """The records hash (the register's `deck_hash`) of the deck file `deck` names when it is
+    a path (it has a folder part: "./x.dat" too), and "" or why that file cannot be read as a
+    deck. A bare file name gives (None, ""): it is matched as the register lists it. Decks of
+    every week may share a file name, and a path names one of them (review 19, F11)."""
+    if Path(deck).name == deck:
+        return None, ""
+    try:
+        return open_deck(deck).content_hash, ""
+    except (OSError, DeckFault, DeckRefused) as err:
+        return None, str(err)
+
+
+def _how_closed(entry: dict, register: pl.DataFrame) -> str:
+    """What closed an entry, in the operator's words (review 19, F12)."""
+    status, by = entry["status"], entry["closed_by"]
+    day = f" on {entry['closed']:%m/%d/%Y}" if entry.get("closed") else ""
+    if status == CORRECTED:
+        return f"corrected by run {by}{day} (its record re-input posted)"
+    if status == WITHDRAWN:
+        return f"withdrawn as {by}{day}: {entry.get('reason') or ''}".rstrip(": ")
+    if status == CONTEXT:
+        return f"closed by run {by}{day} as the context of its lines, sent again with them"
+    if status == RESUBMITTED:
+        key = f"{entry['run_id']} {entry['deck']} {entry['line_no']}"
+        newer = register.filter(pl.col("replaces") == key) if "replaces" in register.columns \
+            else register.clear()
+        now = "".join(f"; its record's entry is now {r['deck']} line {r['line_no']} of run "
+                      f"{r['run_id']} ({r['status']})" for r in newer.head(1).iter_rows(named=True))
+        return f"replaced by run {by}{day} (its record re-input was rejected again{now})"
+    return f"{status} by {by}{day}"
+
+
+def _nothing_open(register: pl.DataFrame | None, ledger: pl.DataFrame | None, deck: str,
+                  line_no: int, run_id: str | None, deck_hash: str | None,
+                  content: str | None, unreadable: str) -> str:
+    """Why `withdraw` closes nothing: the entry it names is closed already, and how (review 19,
+    F12); the deck file a path names has no entry at that line, while another deck of its
+    name has (F11: closing that one would close a record of another week); or no entry at all.
+    Each open entry of a deck of that name at that line is listed with the `--run` that
+    names it."""
+    name = Path(deck).name
+    shown = f"deck {deck} line {line_no}" + "".join(
+        f" {o} {v}" for o, v in (("--run", run_id), ("--deck-hash", deck_hash)) if v)
+    if register is None or register.height == 0:
+        return f"no open register entry for {shown}"
+    closed = register.filter(_key_match(name, line_no, run_id, deck_hash, content)
+                             & (pl.col("status") != "open"))
+    others = register.filter(_key_match(name, line_no, run_id, deck_hash)
+                             & (pl.col("status") == "open"))
+    if unreadable:
+        lines = [f"{deck} cannot be read as a deck ({unreadable}), so which deck of that name "
+                 "it is cannot be told; nothing was withdrawn"]
+    elif closed.height:
+        lines = [f"{shown} has no open register entry; nothing was withdrawn. Its entry is "
+                 "closed already:"]
+        lines += [f"  run {r['run_id']} (opened {r['opened']:%m/%d/%Y}): "
+                  f"{_how_closed(r, register)}" for r in closed.sort("run_id").iter_rows(
+                      named=True)]
+    elif content:
+        posted = (ledger.filter((pl.col("content_hash") == content)
+                                & (pl.col("status") == "posted"))["run_id"].to_list()
+                  if ledger is not None else [])
+        how = (f": the deck was posted by run {posted[0]}, and line {line_no} posted with it "
+               "or holds no record (only a rejected record has an entry)" if posted else
+               ": the register holds no entry of this deck")
+        lines = [f"{deck} (records hash {content[:12]}) has no register entry at line "
+                 f"{line_no}{how}; nothing was withdrawn"]
+    else:
+        lines = [f"no open register entry for {shown}"]
+    if others.height and (unreadable or content):
+        lines += [f"Open entries of {'a' if unreadable else 'another'} deck named {name} at "
+                  f"line {line_no} (by file name, "
+                  f"with --run, if one is the entry meant: qap withdraw {name} {line_no} --run "
+                  "RUN --reason ...):", _choices(others)]
+    return "\n".join(lines)
+
+
 def withdraw(data_dir: Path, deck: str, line_no: int, reason: str, run_date: dt.date,
              run_id: str | None = None, deck_hash: str | None = None) -> tuple[str, int]:
     """Close one open entry on purpose; publishes a generation of its own id. Returns the
     withdrawal id and the generation. A deck name and line that name entries of several runs
     or decks (two reprocess runs of one fix.dat) are refused with the choices: `run_id` or
-    `deck_hash` (a prefix) picks one."""
+    `deck_hash` (a prefix) picks one. A path names the deck file it leads to, by its records
+    hash: an entry of another deck of that file name is never closed (review 19, F11)."""
     if not reason.strip():
         raise StoreError("a withdrawal needs a reason (--reason)")
     store = Store(data_dir)
     with store.lock("withdraw", wait_seconds=0):  # refused at once, as any writer is
         register = store.read("error_register")
-        match = _key_match(deck, line_no, run_id, deck_hash)
-        hits = register.filter(match) if register is not None else pl.DataFrame()
+        content, unreadable = _named(deck)
+        match = _key_match(deck, line_no, run_id, deck_hash, content) & (
+            pl.col("status") == "open")
+        hits = (register.filter(match) if register is not None and not unreadable
+                else pl.DataFrame())
         name = Path(deck).name
-        qualified = "".join(f" {o} {v}" for o, v in (("--run", run_id), ("--deck-hash", deck_hash))
-                            if v)
         if hits.height == 0:
-            raise StoreError(f"no open register entry for deck {name} line {line_no}{qualified}")
+            raise StoreError(_nothing_open(register, store.read("decks"), deck, line_no,
+                                           run_id, deck_hash, content, unreadable))
         if hits.select("run_id", "deck_hash").unique().height > 1:
             raise StoreError(f"deck {name} line {line_no} names {hits.height} open entries of "
                              "different runs or decks; nothing was withdrawn. Name one with "
@@ -481,6 +569,38 @@ def withdraw(data_dir: Path, deck: str, line_no: int, reason: str, run_date: dt.
         gen = store.begin(withdrawal)
         gen.write("error_register", register)
         return withdrawal, gen.commit(note=f"withdrew {name} line {line_no}: {reason}")
+
+
+def withdrawn(data_dir: Path, withdrawal: str) -> tuple[str, list[str]]:
+    """The entry withdrawal `withdrawal` closed, as "deck line N of run R", and what stays
+    open because of it: a document header on the register with no code of its own (only as
+    the context of its lines: docs/decisions.md), none of whose lines is open now, is not
+    closed with its last line, since a withdrawal closes the one entry named; it is named,
+    with the command that withdraws it (review 19, F7)."""
+    register = Store(data_dir).read("error_register")
+    if register is None:
+        return "", []
+    gone = register.filter(pl.col("closed_by") == withdrawal)
+    if gone.height == 0:
+        return "", []
+    entry = gone.row(0, named=True)
+    said = f"{entry['deck']} line {entry['line_no']} of run {entry['run_id']}"
+    if entry["record_type"] == "header" or not entry.get("header_text"):
+        return said, []
+    document = ((pl.col("run_id") == entry["run_id"]) & (pl.col("deck") == entry["deck"])
+                & (_deck_hash(register) == entry["deck_hash"])
+                & (pl.col("header_text") == entry["header_text"]) & (pl.col("status") == "open"))
+    header = register.filter(document & (pl.col("record_type") == "header")
+                             & (pl.col("error_codes").list.len() == 0))
+    if header.height == 0 or register.filter(document & (pl.col("record_type") != "header")
+                                             ).height:
+        return said, []
+    line = header["line_no"][0]
+    return said, [f"the document's header, {entry['deck']} line {line} (no code of its own), "
+                  "stays open: it is on the register only as the context of its lines, and "
+                  "none is open now. Withdraw it too: " + _command(
+                      "qap", "withdraw", entry["deck"], str(line), "--run", entry["run_id"])
+                  + ' --reason "..." ' + _command("-d", data_dir)]
 
 
 ROLLED_BACK_NOTE = "ROLLED-BACK.txt"  # in a run folder whose postings a rollback undid

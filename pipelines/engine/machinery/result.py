@@ -62,6 +62,7 @@ class RunResult:
     files: list[Path] = field(default_factory=list)  # every file written, in order
     generation: int | None = None
     notes: list[str] = field(default_factory=list)  # what the operator should check
+    reprocess: bool = False  # a run of corrections decks: named so in its summary and history
 
     @property
     def records_in(self) -> int:

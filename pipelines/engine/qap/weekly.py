@@ -157,7 +157,7 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
         say(note)
     ledger = store.read("decks")
     result = RunResult(run_id=run_id, run_date=run_date, week_ending=None, run_dir=None,
-                       notes=tidied)
+                       notes=tidied, reprocess=reprocess)
     say(_stage(0, f"run {run_id}: reading {len(deck_paths)} deck(s)"))
     # Each deck is taken as it is accepted: what the run reads of its records is kept, its
     # run 03 parts planned, and its records let go (the week's decks are never held together).
@@ -282,7 +282,8 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
     shutil.rmtree(spill, ignore_errors=True)  # not published with the reports
     gen.write("decks", intake.ledger(ledger, result, decks, sorted_hashes, run_id, run_date))
     gen.write("error_register", register)
-    result.generation = gen.commit(note=f"weekly run {run_id}", extra={
+    kind = "reprocess run" if result.reprocess else "weekly run"  # review 19, F10
+    result.generation = gen.commit(note=f"{kind} {run_id}", extra={
         "condition_code": result.condition_code, "records_in": result.records_in,
         "posted": result.posted, "rejected": result.rejected})
     result.run_dir = run_folder.publish(run_dir)
