@@ -807,6 +807,13 @@ def test_a_review_re_input_in_a_later_weeks_deck_is_not_posted_to_its_own_week(t
         (pl.col("ssn") == "123456789") & (pl.col("week_ending") == dt.date(2026, 10, 24)))
     # week 1's own review (10 reviewed, 1 error), and the late deck's; never the re-input's
     assert history.select("reviewed", "errors").rows() == [(10, 1)] * (1 + late)
+    # review 19, F6: this run's reports of week 1 (its Defect Frequency: the re-input's lines
+    # are dated in it; with the late deck its IPR and SAR too) say they are not the week's all
+    assert [n for n in result.notes if n.startswith("Week ending")] == [
+        "Week ending 10/24/2026: reported already by an earlier run; this run's reports of it "
+        "(10242026 in their names) hold only this run's records of that week (its IPR and "
+        "SAR quarter figures: the whole quarter posted so far)"]
+    assert "defect-frequency_10242026.txt" in {p.name for p in result.outputs.values()}
 
 
 @pytest.mark.parametrize("written", [dt.datetime(2026, 10, 28, 8), dt.datetime(2026, 11, 10, 8)],

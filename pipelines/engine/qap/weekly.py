@@ -27,7 +27,7 @@ from pipelines.engine.machinery.deck import Deck
 from pipelines.engine.machinery.reference import Reference
 from pipelines.engine.machinery.register import open_entries
 from pipelines.engine.machinery.result import DeckOutcome, Progress, RunResult, StepOutcome
-from pipelines.engine.machinery.weeks import not_saturday_notes
+from pipelines.engine.machinery.weeks import not_saturday_notes, saturday_of
 from pipelines.engine.qap import (
     cum_file,
     reinput_register,
@@ -226,17 +226,23 @@ def _run_locked(deck_paths: list[Path], data_dir: Path, reference: Reference,
 
     say(_stage(4, f"individual data: {r_ind.height} Form 3081/6489 record(s), "
                   f"{review_lines} review line(s)"))
-    charges, frequency = defect_charges.add_weeks(weeks, store.read("defect_charges"),
-                                                  run01.descriptions(one), spill)  # issue 18
+    before = store.read("defect_charges")
+    charges, frequency = defect_charges.add_weeks(weeks, before, run01.descriptions(one),
+                                                  spill)  # issue 18
     del weeks
+    previous = {t: store.read(t) for t in individual_step.READS}
+    reported = _reported_before(before, previous.get("weekly_history"))
+    del before
     ind = individual_step.run_step(
-        _with_deck_weeks(r_ind, decks), individual_lines,
-        {t: store.read(t) for t in individual_step.READS}, reference.employees,
+        _with_deck_weeks(r_ind, decks), individual_lines, previous, reference.employees,
         reference.ofp, result.week_ending, deck_names=[d.name for d in decks],
         deck_weeks=[d.week_ending for d in decks])
+    del previous
     for note in ind.notes:
         say(note)
     result.notes += ind.notes
+    if not reprocess:
+        result.notes += _added_to(sorted(set(ind.weeks) | set(frequency)), reported)
     del individual_lines
     rows_ind = intake.deck_columns(ind.records, decks, run_id).with_columns(
         pl.lit(None, pl.String).alias("header_text"))
@@ -396,6 +402,29 @@ def _codes(rows: pl.DataFrame) -> pl.DataFrame:
     """A row per code given to a record of `rows` (with its `run`, when it has one), in order."""
     return rows.select(*[c for c in ("run",) if c in rows.columns], "error_codes").explode(
         "error_codes").drop_nulls("error_codes")
+
+
+def _reported_before(charges: pl.DataFrame | None, history: pl.DataFrame | None
+                     ) -> set[dt.date]:
+    """The weeks (Saturdays) an earlier run printed reports of: the periods of the defect
+    charges' state (a week's Defect Frequency) and the weeks of the individual data's weekly
+    history (its IPR and SAR)."""
+    days: set[dt.date] = set()
+    if charges is not None and "period_end" in charges.columns:
+        days |= set(charges["period_end"].drop_nulls().unique().to_list())
+    if history is not None and "week_ending" in history.columns:
+        days |= set(history["week_ending"].drop_nulls().unique().to_list())
+    return {saturday_of(d) for d in days}
+
+
+def _added_to(weeks: list[dt.date], reported: set[dt.date]) -> list[str]:
+    """A note for each week of the run an earlier run already printed reports of: this run's
+    reports of that week (a late deck's, a second deck's) hold its own records only, beside
+    the earlier ones of the same week ending (review 19, F6: nothing told them apart)."""
+    return [f"Week ending {w:%m/%d/%Y}: reported already by an earlier run; this run's "
+            f"reports of it ({w:%m%d%Y} in their names) hold only this run's records of that "
+            "week (its IPR and SAR quarter figures: the whole quarter posted so far)"
+            for w in weeks if w in reported]
 
 
 def _with_deck_weeks(records: pl.DataFrame, decks: list[Deck]) -> pl.DataFrame:
