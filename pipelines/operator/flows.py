@@ -62,7 +62,7 @@ from pipelines.engine.machinery.reference import ReferenceMissing
 from pipelines.engine.machinery.reference import load as load_reference
 from pipelines.engine.machinery.result import Progress
 from pipelines.engine.qap.week_parts import DeckChanged
-from pipelines.operator import inbox
+from pipelines.operator import dask_map, inbox
 from pipelines.operator.data_dir import DataDirError, ReferenceChoice, choose_reference, remember
 from pipelines.operator.flow_call import blocking_body
 from pipelines.operator.inbox import REPROCESS, WEEKLY, Batch, DeckInput, InboxChanged
@@ -364,8 +364,10 @@ def _batch_flow(kind: str, data_dir: Path, reference_dir: Path | None, inbox_dir
     source = Path(inbox_dir).absolute() if inbox_dir else inbox.inbox_dir(data_dir, kind)
     outcome = FlowOutcome(kind=kind, condition_code=CC_CLEAN, flow_run_id=_flow_run_id())
     try:
+        if dask_address:  # a deployment's parameter: `qap flow` has checked its option
+            dask_map.check_address(dask_address)
         reference_dir = _reference(data_dir, reference_dir, outcome)
-    except DataDirError as err:
+    except (DataDirError, dask_map.BadAddress) as err:
         outcome.condition_code, outcome.message = CC_INCOMPLETE, str(err)
         outcome.summary = f"Condition code {CC_INCOMPLETE}: {err}"
         logger.error(outcome.message)
