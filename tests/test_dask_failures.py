@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,57 @@ def test_a_malformed_address_given_to_the_flow_itself_is_12_and_the_decks_wait(f
         f"'bogus://'; {SCHEMES}); give tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786")
     assert sorted(p.name for p in (data / "inbox").iterdir()) == waiting
     assert not (data / "weeks").exists() and not (data / "runs").exists()
+
+
+def _nobody_listens() -> str:
+    """The address of a port nothing listens on (just bound and let go)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+
+
+def test_a_scheduler_nobody_answers_is_12_in_one_message_with_the_summary(flows, tmp_path,
+                                                                          monkeypatch, caplog):
+    data = tmp_path / "data"
+    waiting = _inbox(data)
+    address = _nobody_listens()
+    monkeypatch.setenv("QAP_DASK_CONNECT_TIMEOUT", "1")
+    result = CliRunner().invoke(flow_app, [
+        "week", "-d", str(data), "-r", str(REFERENCE), "--run-date", "2026-11-17", "-q",
+        "--dask-address", address])
+    assert result.exit_code == 12
+    said = (f"no Dask scheduler answered at {address} within 1 s (QAP_DASK_CONNECT_TIMEOUT): "
+            "check the address and that `dask scheduler` runs there; nothing was posted, the "
+            f"decks stay in {data.absolute() / 'inbox'}")
+    assert result.stdout == f"Condition code 12: {said}\n"
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"][:1] == [said]
+    assert not [r for r in caplog.records if r.exc_info]  # no traceback logged
+    assert sorted(p.name for p in (data / "inbox").iterdir()) == waiting
+    assert [p.name for p in (data / "weeks").iterdir()] == [".lock"]  # no run folder
+    assert not (data / "runs").exists()  # no run id taken
+
+
+def test_run03_on_a_scheduler_nobody_answers_posts_nothing(tmp_path, monkeypatch):
+    from pipelines.engine.machinery.reference import load as load_reference
+    from pipelines.operator.dask_map import ClusterUnavailable, on_cluster
+    from pipelines.operator.runs import run_week
+
+    address = _nobody_listens()
+    monkeypatch.setenv("QAP_DASK_CONNECT_TIMEOUT", "0.5")
+    with pytest.raises(ClusterUnavailable, match=rf"^no Dask scheduler answered at {address} "
+                       r"within 0\.5 s \(QAP_DASK_CONNECT_TIMEOUT\): "):
+        run_week(WEEK, tmp_path / "data", load_reference(REFERENCE), dt.date(2026, 11, 17),
+                 map_decks=on_cluster(address))
+    assert not (tmp_path / "data" / "runs" / "20261117.01").exists()
+
+
+def test_a_connect_timeout_that_is_not_seconds_is_12_before_anything_starts(tmp_path,
+                                                                            monkeypatch):
+    data = tmp_path / "data"
+    monkeypatch.setenv("QAP_DASK_CONNECT_TIMEOUT", "10s")
+    result = CliRunner().invoke(flow_app, ["week", "-d", str(data), "--dask-address",
+                                           "tcp://10.0.0.5:8786"])
+    assert result.exit_code == 12
+    assert result.output == ("qap flow: QAP_DASK_CONNECT_TIMEOUT='10s' is not a number of "
+                             "seconds (above 0, at most 86400); nothing was run\n")
+    assert not data.exists()

@@ -2,19 +2,26 @@
 worker (`week_parts.check_deck_file`); the parts come back in deck order and the reduce, the
 reports and the store's publish stay in the run's own process (docs/operations.md).
 
-Also the form of a scheduler address (`check_address`, no Dask import: `qap flow` refuses a
-mistyped option before anything starts, review 19, F2)."""
+Also what the flows ask of a scheduler address before they use it: its form (`check_address`,
+no Dask import: `qap flow` refuses a mistyped option before anything starts, review 19, F2)
+and a scheduler answering within QAP_DASK_CONNECT_TIMEOUT seconds (`reach`), said as one
+message, not Dask's tracebacks after 30 s (review 19, F3)."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import polars as pl
+    from distributed import Client
 
     from pipelines.engine.qap import run03, week_parts
+
+CONNECT_TIMEOUT = "QAP_DASK_CONNECT_TIMEOUT"  # seconds to reach the scheduler; Dask's own: 30
+DEFAULTS = {CONNECT_TIMEOUT: 10.0}
 
 # The schemes distributed.comm knows (its registry), without importing it
 SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
@@ -23,7 +30,12 @@ _HOST_PORT = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]@]+):([0-9]{1,5})")
 
 
 class BadAddress(ValueError):
-    """A scheduler address that cannot be used as given."""
+    """A scheduler address or timeout setting that cannot be used as given."""
+
+
+class ClusterUnavailable(Exception):
+    """The cluster could not take the work (no scheduler answered): nothing was sent to it
+    and nothing was posted."""
 
 
 def check_address(address: str) -> str:
@@ -48,6 +60,54 @@ def check_address(address: str) -> str:
     return address
 
 
+def check_settings() -> None:
+    """The timeouts from the environment, as `seconds` reads them: a wrong value is said
+    before the run starts, not when the cluster is first used."""
+    for name in DEFAULTS:
+        seconds(name)
+
+
+def seconds(name: str) -> float:
+    """A timeout setting from the environment (else its default), in seconds above 0."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return DEFAULTS[name]
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 86_400:
+        raise BadAddress(f"{name}={text!r} is not a number of seconds (above 0, at most "
+                         "86400)")
+    return value
+
+
+def _connect(scheduler: Any) -> tuple[Client, bool]:
+    """A client of `scheduler` (an address, or a `LocalCluster` or `Client` of a test) and
+    whether it is ours to close; an address that does not answer in time is said plainly."""
+    from distributed import Client
+
+    if isinstance(scheduler, Client):
+        return scheduler, False
+    timeout = seconds(CONNECT_TIMEOUT)
+    try:
+        return Client(scheduler, timeout=timeout), True
+    except OSError as err:  # Dask retries a refused or unresolved address until the timeout
+        said = "" if str(err).startswith("Timed out") else f" ({type(err).__name__}: {err})"
+        raise ClusterUnavailable(
+            f"no Dask scheduler answered at {scheduler} within {timeout:g} s "
+            f"({CONNECT_TIMEOUT}){said}: check the address and that `dask scheduler` runs there"
+        ) from None
+
+
+def reach(address: str) -> None:
+    """Check that a scheduler answers at `address` before any task is sent to it (Prefect's
+    task runner would wait Dask's 30 s, then fail with two tracebacks); ClusterUnavailable
+    says why not."""
+    client, _ = _connect(address)
+    client.close()
+
+
 def on_cluster(scheduler: Any) -> week_parts.MapDecks:
     """A `map_decks` for `run_week` on the cluster at `scheduler` (an address such as
     tcp://10.0.0.5:8786, or a `distributed.Client` or `LocalCluster`). The workers read the
@@ -55,12 +115,9 @@ def on_cluster(scheduler: Any) -> week_parts.MapDecks:
 
     def map_decks(tasks: list[week_parts.DeckTask], ofp: pl.DataFrame,
                   defect_codes: pl.Series) -> Iterator[list[run03.Run03Part]]:
-        from distributed import Client
-
         from pipelines.engine.qap import week_parts
 
-        owned = not isinstance(scheduler, Client)
-        client = Client(scheduler) if owned else scheduler
+        client, owned = _connect(scheduler)
         try:
             ofp_f, codes_f = client.scatter([ofp, defect_codes], broadcast=True)
             futures = client.map(week_parts.check_deck_file, tasks, ofp=ofp_f,

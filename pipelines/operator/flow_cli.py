@@ -138,16 +138,22 @@ def _call(flows: Any, flow: Any, **parameters: Any) -> Any:
 
 def _dask(address: str | None) -> str | None:
     """--dask-address as Dask could use it, else a usage error (2) before anything starts: a
-    mistyped address failed only inside the flow, as an internal error (review 19, F2)."""
+    mistyped address failed only inside the flow, as an internal error (review 19, F2). A
+    timeout setting that cannot be read is 12 (review 19, F3)."""
     if address is None:
         return None
-    from pipelines.operator.dask_map import BadAddress, check_address
+    from pipelines.operator.dask_map import BadAddress, check_address, check_settings
 
     try:
-        return check_address(address)
+        check_address(address)
     except BadAddress as err:
         raise _fail(f"--dask-address {err} (a usage error: nothing was run)",
                     CC_USAGE) from None
+    try:
+        check_settings()
+    except BadAddress as err:
+        raise _fail(f"{err}; nothing was run", CC_INCOMPLETE) from None
+    return address
 
 
 def _batch(kind: str, data_dir: Path, reference: Path | None, inbox: Path | None,

@@ -185,7 +185,7 @@ def engine_run(decks: list[Path], data_dir: Path, reference_dir: Path, run_date:
             mapper = on_cluster(dask_address)
         result = run_week(decks, data_dir, reference, run_date, progress=progress,
                           reprocess=reprocess, map_decks=mapper)
-    except (ReferenceMissing, StoreError) as err:
+    except (ReferenceMissing, StoreError, dask_map.ClusterUnavailable) as err:
         raise StepFailed(CC_INCOMPLETE, str(err)) from None
     except DeckChanged as err:  # a worker read another deck than intake passed
         raise StepFailed(CC_INCOMPLETE, f"{err}; nothing was posted") from None
@@ -314,10 +314,14 @@ def weekly_deployment(name: str = "qap-weekly", cron: str = "0 6 * * 2", timezon
 
 
 def _intake(paths: list[Path], dask_address: str | None) -> list[DeckInput]:
+    """Each deck's intake task, on the Dask cluster when given one: a scheduler that does not
+    answer is found before a task is sent (`dask_map.reach`: ClusterUnavailable)."""
     if dask_address:
         from prefect_dask import DaskTaskRunner
 
-        with DaskTaskRunner(address=dask_address) as runner:
+        dask_map.reach(dask_address)
+        with DaskTaskRunner(address=dask_address, client_kwargs={
+                "timeout": dask_map.seconds(dask_map.CONNECT_TIMEOUT)}) as runner:
             return [f.result() for f in runner.map(intake_deck, parameters={"path": paths})]
     return [f.result() for f in intake_deck.map(paths)]
 
@@ -366,6 +370,7 @@ def _batch_flow(kind: str, data_dir: Path, reference_dir: Path | None, inbox_dir
     try:
         if dask_address:  # a deployment's parameter: `qap flow` has checked its option
             dask_map.check_address(dask_address)
+            dask_map.check_settings()
         reference_dir = _reference(data_dir, reference_dir, outcome)
     except (DataDirError, dask_map.BadAddress) as err:
         outcome.condition_code, outcome.message = CC_INCOMPLETE, str(err)
@@ -424,6 +429,11 @@ def _batch_flow(kind: str, data_dir: Path, reference_dir: Path | None, inbox_dir
     except StoreError as err:  # InboxBusy: another flow run has this data directory
         outcome.condition_code, outcome.message = CC_INCOMPLETE, str(err)
         outcome.summary = f"Condition code {CC_INCOMPLETE}: {err}"
+        logger.error(outcome.message)
+    except dask_map.ClusterUnavailable as err:  # before intake: no run folder, no run id
+        outcome.condition_code = CC_INCOMPLETE
+        outcome.message = f"{err}; nothing was posted, the decks stay in {source}"
+        outcome.summary = f"Condition code {CC_INCOMPLETE}: {outcome.message}"
         logger.error(outcome.message)
     return _finish(outcome)
 
