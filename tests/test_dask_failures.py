@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,60 @@ def test_a_connect_timeout_that_is_not_seconds_is_12_before_anything_starts(tmp_
     assert result.output == ("qap flow: QAP_DASK_CONNECT_TIMEOUT='10s' is not a number of "
                              "seconds (above 0, at most 86400); nothing was run\n")
     assert not data.exists()
+
+
+def _empty_cluster():
+    """A scheduler without a worker, as one whose only worker died."""
+    from distributed import LocalCluster
+
+    return LocalCluster(n_workers=0, processes=False, dashboard_address=None)
+
+
+def test_a_scheduler_without_workers_is_waited_for_a_bounded_time_then_12(flows, tmp_path,
+                                                                          monkeypatch, caplog):
+    data = tmp_path / "data"
+    waiting = _inbox(data)
+    monkeypatch.setenv("QAP_DASK_WORKER_WAIT", "2")
+    with _empty_cluster() as cluster:
+        address = cluster.scheduler_address
+        result = CliRunner().invoke(flow_app, [
+            "week", "-d", str(data), "-r", str(REFERENCE), "--run-date", "2026-11-17", "-q",
+            "--dask-address", address])
+    assert result.exit_code == 12
+    said = (f"the Dask scheduler at {address} has no worker: none joined within 2 s "
+            f"(QAP_DASK_WORKER_WAIT); start one (`dask worker {address}`) and run again; "
+            f"nothing was posted, the decks stay in {data.absolute() / 'inbox'}")
+    assert result.stdout == f"Condition code 12: {said}\n"
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warned == [f"waiting up to 2 s (QAP_DASK_WORKER_WAIT) for a Dask worker: the "
+                      f"scheduler at {address} has none"]  # said under -q: a warning
+    assert not [r for r in caplog.records if r.exc_info]
+    assert sorted(p.name for p in (data / "inbox").iterdir()) == waiting
+    assert [p.name for p in (data / "weeks").iterdir()] == [".lock"]
+    assert not (data / "runs").exists()
+
+
+def test_run03_waits_for_a_worker_that_joins_and_gives_the_same_bytes(tmp_path, monkeypatch):
+    from run_outputs import files
+
+    from pipelines.engine.machinery.reference import load as load_reference
+    from pipelines.operator.dask_map import ClusterUnavailable, on_cluster
+    from pipelines.operator.runs import run_week
+
+    ref, day = load_reference(REFERENCE), dt.date(2026, 11, 17)
+    here = run_week(WEEK, tmp_path / "here", ref, day)
+    said: list[str] = []
+    monkeypatch.setenv("QAP_DASK_WORKER_WAIT", "0.6")
+    with _empty_cluster() as cluster:
+        with pytest.raises(ClusterUnavailable, match=r"has no worker: none joined within "
+                           r"0\.6 s \(QAP_DASK_WORKER_WAIT\)"):
+            run_week(WEEK, tmp_path / "none", ref, day, map_decks=on_cluster(cluster, said.append))
+        assert not (tmp_path / "none" / "runs" / "20261117.01").exists()
+        monkeypatch.setenv("QAP_DASK_WORKER_WAIT", "30")
+        threading.Timer(1.0, cluster.scale, [1]).start()  # a worker joins while it waits
+        there = run_week(WEEK, tmp_path / "there", ref, day,
+                         map_decks=on_cluster(cluster, said.append))
+    assert said == [f"waiting up to {wait} s (QAP_DASK_WORKER_WAIT) for a Dask worker: the "
+                    f"scheduler at {cluster.scheduler_address} has none" for wait in ("0.6", "30")]
+    assert there.condition_code == here.condition_code == 8
+    assert files(there.run_dir) == files(here.run_dir)

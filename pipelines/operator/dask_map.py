@@ -4,14 +4,18 @@ reports and the store's publish stay in the run's own process (docs/operations.m
 
 Also what the flows ask of a scheduler address before they use it: its form (`check_address`,
 no Dask import: `qap flow` refuses a mistyped option before anything starts, review 19, F2)
-and a scheduler answering within QAP_DASK_CONNECT_TIMEOUT seconds (`reach`), said as one
-message, not Dask's tracebacks after 30 s (review 19, F3)."""
+and a cluster that can take work (`reach`): a scheduler answering within
+QAP_DASK_CONNECT_TIMEOUT seconds, said as one message, not Dask's tracebacks after 30 s
+(review 19, F3); a worker joined within QAP_DASK_WORKER_WAIT seconds, the wait said, not an
+endless silence (F4)."""
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+import sys
+import time
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -21,7 +25,9 @@ if TYPE_CHECKING:
     from pipelines.engine.qap import run03, week_parts
 
 CONNECT_TIMEOUT = "QAP_DASK_CONNECT_TIMEOUT"  # seconds to reach the scheduler; Dask's own: 30
-DEFAULTS = {CONNECT_TIMEOUT: 10.0}
+WORKER_WAIT = "QAP_DASK_WORKER_WAIT"  # seconds to wait for a worker when the scheduler has none
+DEFAULTS = {CONNECT_TIMEOUT: 10.0, WORKER_WAIT: 60.0}
+SAY_EVERY = 15.0  # seconds between "still waiting" lines
 
 # The schemes distributed.comm knows (its registry), without importing it
 SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
@@ -34,8 +40,8 @@ class BadAddress(ValueError):
 
 
 class ClusterUnavailable(Exception):
-    """The cluster could not take the work (no scheduler answered): nothing was sent to it
-    and nothing was posted."""
+    """The cluster could not take the work (no scheduler answered, no worker joined): nothing
+    was sent to it and nothing was posted."""
 
 
 def check_address(address: str) -> str:
@@ -100,18 +106,53 @@ def _connect(scheduler: Any) -> tuple[Client, bool]:
         ) from None
 
 
-def reach(address: str) -> None:
-    """Check that a scheduler answers at `address` before any task is sent to it (Prefect's
-    task runner would wait Dask's 30 s, then fail with two tracebacks); ClusterUnavailable
-    says why not."""
+def _wait_for_worker(client: Client, address: Any, say: Callable[[str], None]) -> None:
+    """Return once the scheduler has a running worker; say that it waits, and for how long,
+    while it has none; ClusterUnavailable after QAP_DASK_WORKER_WAIT seconds. A task sent to a
+    scheduler without workers waits for one for ever (Dask's way: a worker may join)."""
+    wait = seconds(WORKER_WAIT)
+    start = time.monotonic()
+    step = 0.5  # a running worker returns at once; none is said after half a second
+    while True:
+        try:
+            client.wait_for_workers(1, timeout=step)
+            return
+        except TimeoutError:
+            waited = time.monotonic() - start
+        except OSError as err:  # the scheduler went away while we waited
+            raise ClusterUnavailable(f"lost the Dask scheduler at {address} "
+                                     f"({type(err).__name__}: {err})") from None
+        if waited >= wait:
+            raise ClusterUnavailable(
+                f"the Dask scheduler at {address} has no worker: none joined within {wait:g} s "
+                f"({WORKER_WAIT}); start one (`dask worker {address}`) and run again")
+        say(f"waiting up to {wait:g} s ({WORKER_WAIT}) for a Dask worker: the scheduler at "
+            f"{address} has none" if step == 0.5 else
+            f"still no Dask worker at {address} after {waited:.0f} s of {wait:g}")
+        step = min(SAY_EVERY, wait - waited)
+
+
+def reach(address: str, say: Callable[[str], None]) -> None:
+    """Check that the cluster at `address` can take work now, before any task is sent to it:
+    a scheduler answering (Prefect's task runner would wait Dask's 30 s, then fail with two
+    tracebacks) and a worker joined (its tasks would wait for one for ever, without a word);
+    ClusterUnavailable says why not, `say` that it waits."""
     client, _ = _connect(address)
-    client.close()
+    try:
+        _wait_for_worker(client, address, say)
+    finally:
+        client.close()
 
 
-def on_cluster(scheduler: Any) -> week_parts.MapDecks:
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def on_cluster(scheduler: Any, say: Callable[[str], None] = _stderr) -> week_parts.MapDecks:
     """A `map_decks` for `run_week` on the cluster at `scheduler` (an address such as
     tcp://10.0.0.5:8786, or a `distributed.Client` or `LocalCluster`). The workers read the
-    decks from their paths: a file system they share with this process."""
+    decks from their paths: a file system they share with this process. `say`: where the
+    wait for a worker is said."""
 
     def map_decks(tasks: list[week_parts.DeckTask], ofp: pl.DataFrame,
                   defect_codes: pl.Series) -> Iterator[list[run03.Run03Part]]:
@@ -119,6 +160,7 @@ def on_cluster(scheduler: Any) -> week_parts.MapDecks:
 
         client, owned = _connect(scheduler)
         try:
+            _wait_for_worker(client, getattr(scheduler, "scheduler_address", scheduler), say)
             ofp_f, codes_f = client.scatter([ofp, defect_codes], broadcast=True)
             futures = client.map(week_parts.check_deck_file, tasks, ofp=ofp_f,
                                  defect_codes=codes_f, pure=False)

@@ -182,7 +182,7 @@ def engine_run(decks: list[Path], data_dir: Path, reference_dir: Path, run_date:
         if dask_address:
             from pipelines.operator.dask_map import on_cluster
 
-            mapper = on_cluster(dask_address)
+            mapper = on_cluster(dask_address, logger.warning)
         result = run_week(decks, data_dir, reference, run_date, progress=progress,
                           reprocess=reprocess, map_decks=mapper)
     except (ReferenceMissing, StoreError, dask_map.ClusterUnavailable) as err:
@@ -315,11 +315,12 @@ def weekly_deployment(name: str = "qap-weekly", cron: str = "0 6 * * 2", timezon
 
 def _intake(paths: list[Path], dask_address: str | None) -> list[DeckInput]:
     """Each deck's intake task, on the Dask cluster when given one: a scheduler that does not
-    answer is found before a task is sent (`dask_map.reach`: ClusterUnavailable)."""
+    answer, or has no worker in time, is found before a task is sent (`dask_map.reach`:
+    ClusterUnavailable; the wait is a warning, said under -q too)."""
     if dask_address:
         from prefect_dask import DaskTaskRunner
 
-        dask_map.reach(dask_address)
+        dask_map.reach(dask_address, get_run_logger().warning)
         with DaskTaskRunner(address=dask_address, client_kwargs={
                 "timeout": dask_map.seconds(dask_map.CONNECT_TIMEOUT)}) as runner:
             return [f.result() for f in runner.map(intake_deck, parameters={"path": paths})]
