@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from pipelines.operator.cli import app
 from pipelines.operator.flow_call import call
-from pipelines.operator.flow_cli import flow_app
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "fixtures" / "reference"
@@ -29,6 +29,12 @@ def flows(prefect_harness):
     from pipelines.operator import flows
 
     return flows
+
+
+def _flow(*args: str):
+    """`qap flow ...` as the command runs it: the app's start resets what an earlier command
+    of the session left (a --json answer)."""
+    return CliRunner().invoke(app, ["flow", *args])
 
 
 def _inbox(data: Path) -> list[str]:
@@ -48,8 +54,7 @@ def _inbox(data: Path) -> list[str]:
 def test_a_malformed_dask_address_is_a_usage_error_before_anything_starts(command, address,
                                                                           why, tmp_path):
     data = tmp_path / "data"
-    result = CliRunner().invoke(flow_app, [*command, "-d", str(data), "--dask-address",
-                                           address])
+    result = _flow(*command, "-d", str(data), "--dask-address", address)
     assert result.exit_code == 2
     assert result.output == (f"qap flow: --dask-address {address!r} is not a Dask scheduler "
                              f"address ({why}); {FORM}\n")
@@ -87,9 +92,8 @@ def test_a_scheduler_nobody_answers_is_12_in_one_message_with_the_summary(flows,
     waiting = _inbox(data)
     address = _nobody_listens()
     monkeypatch.setenv("QAP_DASK_CONNECT_TIMEOUT", "1")
-    result = CliRunner().invoke(flow_app, [
-        "week", "-d", str(data), "-r", str(REFERENCE), "--run-date", "2026-11-17", "-q",
-        "--dask-address", address])
+    result = _flow("week", "-d", str(data), "-r", str(REFERENCE), "--run-date", "2026-11-17",
+                   "-q", "--dask-address", address)
     assert result.exit_code == 12
     said = (f"no Dask scheduler answered at {address} within 1 s (QAP_DASK_CONNECT_TIMEOUT): "
             "check the address and that `dask scheduler` runs there; nothing was posted, the "
@@ -120,8 +124,7 @@ def test_a_connect_timeout_that_is_not_seconds_is_12_before_anything_starts(tmp_
                                                                             monkeypatch):
     data = tmp_path / "data"
     monkeypatch.setenv("QAP_DASK_CONNECT_TIMEOUT", "10s")
-    result = CliRunner().invoke(flow_app, ["week", "-d", str(data), "--dask-address",
-                                           "tcp://10.0.0.5:8786"])
+    result = _flow("week", "-d", str(data), "--dask-address", "tcp://10.0.0.5:8786")
     assert result.exit_code == 12
     assert result.output == ("qap flow: QAP_DASK_CONNECT_TIMEOUT='10s' is not a number of "
                              "seconds (above 0, at most 86400); nothing was run\n")
@@ -142,9 +145,8 @@ def test_a_scheduler_without_workers_is_waited_for_a_bounded_time_then_12(flows,
     monkeypatch.setenv("QAP_DASK_WORKER_WAIT", "2")
     with _empty_cluster() as cluster:
         address = cluster.scheduler_address
-        result = CliRunner().invoke(flow_app, [
-            "week", "-d", str(data), "-r", str(REFERENCE), "--run-date", "2026-11-17", "-q",
-            "--dask-address", address])
+        result = _flow("week", "-d", str(data), "-r", str(REFERENCE), "--run-date",
+                       "2026-11-17", "-q", "--dask-address", address)
     assert result.exit_code == 12
     said = (f"the Dask scheduler at {address} has no worker: none joined within 2 s "
             f"(QAP_DASK_WORKER_WAIT); start one (`dask worker {address}`) and run again; "
