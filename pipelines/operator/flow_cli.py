@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
-from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE, CC_REFUSED
+from pipelines.engine.machinery.conditions import CC_ABEND, CC_INCOMPLETE, CC_REFUSED, CC_USAGE
 from pipelines.operator.cli_options import (
     NATIONAL_LIST,
     NATIONAL_RUN_DATE,
@@ -136,11 +136,32 @@ def _call(flows: Any, flow: Any, **parameters: Any) -> Any:
         raise _fail(f"internal error: {type(err).__name__}: {err}", CC_ABEND) from None
 
 
+def _dask(address: str | None) -> str | None:
+    """--dask-address as Dask could use it, else a usage error (2) before anything starts: a
+    mistyped address failed only inside the flow, as an internal error (review 19, F2). A
+    timeout setting that cannot be read is 12 (review 19, F3)."""
+    if address is None:
+        return None
+    from pipelines.operator.dask_map import BadAddress, check_address, check_settings
+
+    try:
+        check_address(address)
+    except BadAddress as err:
+        raise _fail(f"--dask-address {err} (a usage error: nothing was run)",
+                    CC_USAGE) from None
+    try:
+        check_settings()
+    except BadAddress as err:
+        raise _fail(f"{err}; nothing was run", CC_INCOMPLETE) from None
+    return address
+
+
 def _batch(kind: str, data_dir: Path, reference: Path | None, inbox: Path | None,
            run_date: str | None, dask_address: str | None, quiet: bool) -> int:
     """A weekly run may start a new data directory; a reprocess needs an existing store. The
     flow itself picks the reference folder when none is given (and logs which)."""
     day = _date(run_date)
+    dask_address = _dask(dask_address)
     waiting = inbox if inbox is not None else data_dir / "inbox"
     if kind == "weekly" and not data_dir.exists():  # `prepare` would make it, for nothing
         _checked(require_inbox, waiting)
@@ -252,6 +273,7 @@ def serve(
 
     Example: PREFECT_API_URL=http://127.0.0.1:4200/api qap flow serve -d /srv/qap -r /srv/qap/ref
     """
+    dask_address = _dask(dask_address)
     _checked(prepare, data_dir)
     choice = _checked(choose_reference, data_dir, reference)
     prefect_home(data_dir)

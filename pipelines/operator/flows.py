@@ -62,7 +62,7 @@ from pipelines.engine.machinery.reference import ReferenceMissing
 from pipelines.engine.machinery.reference import load as load_reference
 from pipelines.engine.machinery.result import Progress
 from pipelines.engine.qap.week_parts import DeckChanged
-from pipelines.operator import inbox
+from pipelines.operator import dask_map, inbox
 from pipelines.operator.data_dir import DataDirError, ReferenceChoice, choose_reference, remember
 from pipelines.operator.flow_call import blocking_body
 from pipelines.operator.inbox import REPROCESS, WEEKLY, Batch, DeckInput, InboxChanged
@@ -182,10 +182,10 @@ def engine_run(decks: list[Path], data_dir: Path, reference_dir: Path, run_date:
         if dask_address:
             from pipelines.operator.dask_map import on_cluster
 
-            mapper = on_cluster(dask_address)
+            mapper = on_cluster(dask_address, logger.warning)
         result = run_week(decks, data_dir, reference, run_date, progress=progress,
                           reprocess=reprocess, map_decks=mapper)
-    except (ReferenceMissing, StoreError) as err:
+    except (ReferenceMissing, StoreError, dask_map.ClusterUnavailable) as err:
         raise StepFailed(CC_INCOMPLETE, str(err)) from None
     except DeckChanged as err:  # a worker read another deck than intake passed
         raise StepFailed(CC_INCOMPLETE, f"{err}; nothing was posted") from None
@@ -314,10 +314,15 @@ def weekly_deployment(name: str = "qap-weekly", cron: str = "0 6 * * 2", timezon
 
 
 def _intake(paths: list[Path], dask_address: str | None) -> list[DeckInput]:
+    """Each deck's intake task, on the Dask cluster when given one: a scheduler that does not
+    answer, or has no worker in time, is found before a task is sent (`dask_map.reach`:
+    ClusterUnavailable; the wait is a warning, said under -q too)."""
     if dask_address:
         from prefect_dask import DaskTaskRunner
 
-        with DaskTaskRunner(address=dask_address) as runner:
+        dask_map.reach(dask_address, get_run_logger().warning)
+        with DaskTaskRunner(address=dask_address, client_kwargs={
+                "timeout": dask_map.seconds(dask_map.CONNECT_TIMEOUT)}) as runner:
             return [f.result() for f in runner.map(intake_deck, parameters={"path": paths})]
     return [f.result() for f in intake_deck.map(paths)]
 
@@ -364,8 +369,11 @@ def _batch_flow(kind: str, data_dir: Path, reference_dir: Path | None, inbox_dir
     source = Path(inbox_dir).absolute() if inbox_dir else inbox.inbox_dir(data_dir, kind)
     outcome = FlowOutcome(kind=kind, condition_code=CC_CLEAN, flow_run_id=_flow_run_id())
     try:
+        if dask_address:  # a deployment's parameter: `qap flow` has checked its option
+            dask_map.check_address(dask_address)
+            dask_map.check_settings()
         reference_dir = _reference(data_dir, reference_dir, outcome)
-    except DataDirError as err:
+    except (DataDirError, dask_map.BadAddress) as err:
         outcome.condition_code, outcome.message = CC_INCOMPLETE, str(err)
         outcome.summary = f"Condition code {CC_INCOMPLETE}: {err}"
         logger.error(outcome.message)
@@ -422,6 +430,11 @@ def _batch_flow(kind: str, data_dir: Path, reference_dir: Path | None, inbox_dir
     except StoreError as err:  # InboxBusy: another flow run has this data directory
         outcome.condition_code, outcome.message = CC_INCOMPLETE, str(err)
         outcome.summary = f"Condition code {CC_INCOMPLETE}: {err}"
+        logger.error(outcome.message)
+    except dask_map.ClusterUnavailable as err:  # before intake: no run folder, no run id
+        outcome.condition_code = CC_INCOMPLETE
+        outcome.message = f"{err}; nothing was posted, the decks stay in {source}"
+        outcome.summary = f"Condition code {CC_INCOMPLETE}: {outcome.message}"
         logger.error(outcome.message)
     return _finish(outcome)
 
