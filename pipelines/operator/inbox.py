@@ -519,6 +519,20 @@ def _move(src: Path, dst: Path) -> None:
         src.unlink()
 
 
+def keep_in(data_dir: Path, src: Path, folder: Path) -> Path:
+    """Move the deck `src` into `folder` of the data directory (made owner-only, never through
+    a link: LinkedFolder) under a name that overwrites no other deck kept there
+    (`intake.kept_name`); where it now lies. The daily sampling and inventory flows' archive
+    step; a deck gone from `src` already is left as it is."""
+    private.folder_in(data_dir, folder)  # record text and SSNs: 0700, never a link (18s, F3)
+    if not src.exists():
+        return folder / src.name
+    dst = intake.kept_name(folder, src.name, sha256_file(src))
+    _move(src, dst)
+    private.file(dst)  # the inbox's mode came with it (review 18s, F5)
+    return dst
+
+
 def archive(data_dir: Path, batch: Batch, outcomes: list[dict[str, Any]]) -> dict[str, str]:
     """Move each deck of the batch out of the inbox: accepted ones to archive/<batch>/, refused
     and duplicate ones to refused/. Safe to repeat: a deck already moved is left where it is.

@@ -9,7 +9,6 @@ Async like the weekly flow, for the same reason: call it through `flow_call.call
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,18 +20,16 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed, State
 
 from pipelines.engine.inventory import calendar
-from pipelines.engine.machinery import intake as deck_intake
 from pipelines.engine.machinery.conditions import CC_ABEND, CC_CLEAN, CC_INCOMPLETE, CC_REFUSED
 from pipelines.engine.machinery.conservation import ConservationError
 from pipelines.engine.machinery.deck import DeckFault, DeckRefused, open_deck
 from pipelines.operator import pending_archive
 from pipelines.operator.data_dir import optional_reference, remember
 from pipelines.operator.flow_call import blocking_body
-from pipelines.operator.inbox import set_aside_bad_names, set_aside_links, waiting
+from pipelines.operator.inbox import keep_in, set_aside_bad_names, set_aside_links, waiting
 from pipelines.operator.inventory_run import run_inventory
 from pipelines.reports import inventory_summary
-from pipelines.state import private
-from pipelines.state.store import StoreError, check_folders, sha256_file
+from pipelines.state.store import StoreError, check_folders
 from validators import ro_params
 from validators.codes import RUN_INV, lookup
 
@@ -114,14 +111,10 @@ def archive(data_dir: Path, source: Path, run_id: str, decks: list[dict[str, Any
 
 
 def _move(data_dir: Path, src: Path, run_id: str, accepted: bool) -> Path:
-    """A deck to archive/inventory/<run id>/ (`accepted`) or refused/inventory/, under a name
-    that overwrites no deck kept there; where it now lies."""
-    folder = data_dir / "archive" / INBOX / run_id if accepted else data_dir / "refused" / INBOX
-    private.folder_in(data_dir, folder)  # record text: owner-only, never a link (18s, F3)
-    target = deck_intake.kept_name(folder, src.name, sha256_file(src))
-    shutil.move(str(src), target)
-    private.file(target)  # the inbox's mode came with it (review 18s, F5)
-    return Path(target)
+    """A deck to archive/inventory/<run id>/ (`accepted`) or refused/inventory/; where it now
+    lies."""
+    return keep_in(data_dir, src, data_dir / "archive" / INBOX / run_id if accepted
+                   else data_dir / "refused" / INBOX)
 
 
 def _left_behind(data_dir: Path, source: Path, run_id: str, decks: list[dict[str, Any]]) -> str:

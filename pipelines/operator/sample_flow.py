@@ -11,7 +11,6 @@ Async like the weekly flow, for the same reason: call it through `flow_call.call
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,12 +68,8 @@ def archive_task(data_dir: Path, result: SelectResult) -> tuple[dict[str, str], 
 
 def _move(data_dir: Path, src: Path, run_id: str, used: bool) -> Path:
     """A deck to sampling-archive/<run id>/ (`used`) or to refused/; where it now lies."""
-    folder = data_dir / SAMPLING_ARCHIVE / run_id if used else data_dir / inbox.REFUSED
-    private.folder_in(data_dir, folder)  # whole SSNs: 0700 folders, never a link
-    if src.exists():
-        os.replace(src, folder / src.name)
-        private.file(folder / src.name)
-    return folder / src.name
+    return inbox.keep_in(data_dir, src, data_dir / SAMPLING_ARCHIVE / run_id if used
+                         else data_dir / inbox.REFUSED)
 
 
 def _left_behind(data_dir: Path, result: SelectResult) -> str:
